@@ -1,0 +1,117 @@
+"""Admin pages: the Zalo account, templates (read-only, synced), bindings, the message log."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Binding, Message, MessageEvent, Template, ZaloAccount
+from .phones import mask
+
+
+@admin.register(ZaloAccount)
+class ZaloAccountAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "oa_id", "is_connected_display", "access_token_expires_at", "is_active"]
+    # Tokens are secrets: they are not editable fields and never rendered.
+    fields = ["name", "oa_id", "is_active", "access_token_expires_at", "refresh_token_expires_at"]
+    readonly_fields = ["access_token_expires_at", "refresh_token_expires_at"]
+
+    @admin.display(description=_("connected"), boolean=True)
+    def is_connected_display(self, obj: ZaloAccount) -> bool:
+        return obj.is_connected
+
+
+@admin.register(Template)
+class TemplateAdmin(admin.ModelAdmin):
+    list_display = ["template_id", "name", "status", "tag", "quality", "price", "synced_at"]
+    list_filter = ["status", "tag"]
+    search_fields = ["template_id", "name"]
+    actions = ["sync_from_zalo"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # What Zalo knows is shown, not edited: the next sync would overwrite it anyway.
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=_("Sync all templates from Zalo"))
+    def sync_from_zalo(self, request, queryset) -> None:
+        from .template_sync import sync_templates
+        from .zalo.client import ZaloAPIError
+
+        try:
+            report = sync_templates()
+        except ZaloAPIError as exc:
+            self.message_user(request, _("Sync failed: %(error)s") % {"error": exc}, messages.ERROR)
+        else:
+            self.message_user(request, _("Templates synced: %(report)s") % {"report": report})
+
+
+@admin.register(Binding)
+class BindingAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "event", "template", "is_active", "updated_at"]
+    list_filter = ["event", "is_active"]
+    list_select_related = ["template"]
+    search_fields = ["name", "event", "template__name", "template__template_id"]
+
+
+class MessageEventInline(admin.TabularInline):
+    model = MessageEvent
+    fields = ["at", "kind", "status", "error_code", "detail"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def can_see_full_phone(request) -> bool:
+    return request.user.has_perm("zns_notify.view_full_phone")
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at", "event", "order_ref", "phone_masked", "zalo_template_id", "status",
+        "error_code", "attempts", "sent_at", "delivered_at",
+    ]
+    list_filter = ["status", "event", "error_category"]
+    search_fields = ["order_ref", "=msg_id", "=idempotency_key", "=phone"]
+    date_hierarchy = "created_at"
+    inlines = [MessageEventInline]
+    show_full_result_count = False
+
+    def _phone_field(self, request) -> str:
+        return "phone" if can_see_full_phone(request) else "phone_masked"
+
+    def get_list_display(self, request):
+        return [self._phone_field(request) if n == "phone_masked" else n for n in self.list_display]
+
+    def get_fields(self, request, obj=None):
+        names = [f.name for f in self.model._meta.fields if f.name not in ("id", "phone", "params")]
+        return [self._phone_field(request), "params_display", *names]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def phone_masked(self, obj: Message) -> str:
+        return mask(obj.phone)
+
+    @admin.display(description=_("rendered parameters"))
+    def params_display(self, obj: Message) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.params, ensure_ascii=False, indent=2))

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class ZnsNotifyConfig(AppConfig):
+    name = "zns_notify"
+    verbose_name = _("Zalo notifications")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
+        from . import events, watchers
+
+        from .schedules import ensure_schedules
+
+        events.connect_order_signals()
+        watchers.connect_order_watcher()
+        post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="zns_notify.schedules")

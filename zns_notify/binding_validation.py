@@ -1,0 +1,50 @@
+"""Checks a binding must pass before it is saved (admin) or sent."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.template import TemplateSyntaxError
+from django.utils.translation import gettext as _
+
+from .conf import app_settings
+from .rendering import compile_expression
+
+
+def validate_binding(binding) -> None:
+    """Raise ValidationError listing every problem, keyed by field."""
+    errors: dict[str, list[str]] = {}
+    if binding.event and binding.event not in app_settings.EVENTS:
+        errors.setdefault("event", []).append(
+            _("Unknown event %(event)s. Known events: %(known)s.")
+            % {"event": binding.event, "known": ", ".join(app_settings.EVENTS)}
+        )
+    template = getattr(binding, "template", None) if binding.template_id else None
+    if template is not None and binding.is_active and not template.is_sendable:
+        errors.setdefault("is_active", []).append(
+            _("Template %(id)s is %(status)s on Zalo; only ENABLE templates can be bound as active.")
+            % {"id": template.template_id, "status": template.status}
+        )
+    params = binding.params if isinstance(binding.params, dict) else None
+    if params is None:
+        errors.setdefault("params", []).append(_("Parameters must be a JSON object."))
+    elif template is not None:
+        errors.setdefault("params", []).extend(_param_problems(params, template.param_specs()))
+    errors = {field: problems for field, problems in errors.items() if problems}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _param_problems(params: dict, specs: dict) -> list[str]:
+    problems = []
+    for name, source in params.items():
+        if specs and name not in specs:
+            problems.append(_("%(param)s is not a parameter of this template.") % {"param": name})
+            continue
+        try:
+            compile_expression(str(source))
+        except TemplateSyntaxError as exc:
+            problems.append(_("%(param)s: %(error)s") % {"param": name, "error": exc})
+    for name, spec in specs.items():
+        if spec.get("require", True) and not str(params.get(name, "")).strip():
+            problems.append(_("%(param)s is required by the template.") % {"param": name})
+    return problems

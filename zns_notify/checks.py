@@ -1,0 +1,63 @@
+"""System checks: configuration problems reported at startup, each naming the setting."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs=None, **kwargs):
+    from .conf import app_settings
+
+    problems = []
+    values = getattr(settings, "ZNS_NOTIFY", None) or {}
+    for key in ("APP_ID", "APP_SECRET"):
+        if not values.get(key):
+            problems.append(
+                Error(
+                    f'ZNS_NOTIFY["{key}"] is not set.',
+                    hint="Copy it from your app's page on developers.zalo.me.",
+                    id="zns_notify.E001",
+                )
+            )
+    if not values.get("OA_SECRET_KEY"):
+        problems.append(
+            Warning(
+                'ZNS_NOTIFY["OA_SECRET_KEY"] is not set: every Zalo webhook will be rejected.',
+                hint="Copy the OA Secret Key from the app's Webhook settings (not the app secret).",
+                id="zns_notify.W001",
+            )
+        )
+    label = app_settings.ORDER_MODEL
+    if label:
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            problems.append(
+                Error(
+                    f'ZNS_NOTIFY["ORDER_MODEL"] = {label!r} is not an installed model.',
+                    hint='Use "app_label.ModelName".',
+                    id="zns_notify.E002",
+                )
+            )
+        else:
+            field = app_settings.ORDER_STATUS_FIELD
+            if field not in {f.name for f in model._meta.get_fields()}:
+                problems.append(
+                    Error(
+                        f'ZNS_NOTIFY["ORDER_STATUS_FIELD"] = {field!r} is not a field of {label}.',
+                        id="zns_notify.E003",
+                    )
+                )
+    for status, event in app_settings.ORDER_STATUS_EVENTS.items():
+        if event not in app_settings.EVENTS:
+            problems.append(
+                Error(
+                    f'ZNS_NOTIFY["ORDER_STATUS_EVENTS"] maps {status!r} to unknown event {event!r}.',
+                    hint='Add it to ZNS_NOTIFY["EXTRA_EVENTS"].',
+                    id="zns_notify.E004",
+                )
+            )
+    return problems

@@ -1,0 +1,153 @@
+"""Settings for zns_notify, read live from the ``ZNS_NOTIFY`` dict.
+
+Every key is a property of :data:`app_settings` that reads ``django.conf.settings`` on each
+access, so ``override_settings`` and pytest-django's ``settings`` fixture just work and
+nothing is read at import time. The docstring of each property is its reference
+documentation (mirrored in ``docs/settings.md``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from .exceptions import ZnsConfigurationError
+
+#: The four order events every shop has; hosts add more through ``EXTRA_EVENTS``.
+CORE_EVENTS: dict[str, str] = {
+    "order_created": "Order created",
+    "order_paid": "Order paid",
+    "order_shipped": "Order shipped",
+    "order_delivered": "Order delivered",
+}
+
+_MISSING = object()
+
+
+class AppSettings:
+    """Typed, documented view over ``settings.ZNS_NOTIFY``."""
+
+    def _get(self, key: str, default: Any = _MISSING) -> Any:
+        values = getattr(settings, "ZNS_NOTIFY", None) or {}
+        value = values.get(key, _MISSING)
+        if value is _MISSING or (default is _MISSING and value in ("", None)):
+            if default is _MISSING:
+                raise ZnsConfigurationError(
+                    f'Set ZNS_NOTIFY["{key}"] in your Django settings.'
+                )
+            return default
+        return value
+
+    # -- Zalo connection -------------------------------------------------------------
+
+    @property
+    def API_BASE_URL(self) -> str:
+        """Base URL of Zalo's ZNS API. Point it at the sandbox for local development."""
+        return str(self._get("API_BASE_URL", "https://business.openapi.zalo.me")).rstrip("/")
+
+    @property
+    def OAUTH_BASE_URL(self) -> str:
+        """Base URL of Zalo's OAuth v4 server (token refresh and code exchange)."""
+        return str(self._get("OAUTH_BASE_URL", "https://oauth.zaloapp.com")).rstrip("/")
+
+    @property
+    def APP_ID(self) -> str:
+        """Your Zalo app id (developers.zalo.me). Required."""
+        return str(self._get("APP_ID"))
+
+    @property
+    def APP_SECRET(self) -> str:
+        """Your Zalo app's secret key; sent as ``secret_key`` when refreshing tokens. Required."""
+        return str(self._get("APP_SECRET"))
+
+    @property
+    def OA_SECRET_KEY(self) -> str:
+        """The "OA Secret Key" from the app's webhook settings; verifies webhook signatures.
+
+        It is not the app secret. Required to accept webhooks.
+        """
+        return str(self._get("OA_SECRET_KEY"))
+
+    @property
+    def DEVELOPMENT_MODE(self) -> bool:
+        """Send with ``"mode": "development"`` (delivers only to the app's/OA's admins)."""
+        return bool(self._get("DEVELOPMENT_MODE", False))
+
+    @property
+    def TIMEZONE(self) -> str:
+        """Time zone for the date filters in bindings and for Zalo's day boundaries."""
+        return str(self._get("TIMEZONE", "Asia/Ho_Chi_Minh"))
+
+    @property
+    def REQUEST_TIMEOUT(self) -> tuple[float, float]:
+        """(connect, read) timeout in seconds for every call to Zalo."""
+        value = self._get("REQUEST_TIMEOUT", (3.05, 15.0))
+        if isinstance(value, (int, float)):
+            return (float(value), float(value))
+        return (float(value[0]), float(value[1]))
+
+    # -- Order integration -----------------------------------------------------------
+
+    @property
+    def ORDER_MODEL(self) -> str | None:
+        """``"app_label.ModelName"`` of the host's order model to watch, or None for none.
+
+        The watcher is connected when Django starts; the other ORDER_* keys are read live.
+        """
+        return self._get("ORDER_MODEL", None)
+
+    @property
+    def ORDER_STATUS_FIELD(self) -> str:
+        """Name of the order model's status field."""
+        return str(self._get("ORDER_STATUS_FIELD", "status"))
+
+    @property
+    def ORDER_STATUS_EVENTS(self) -> dict[str, str]:
+        """Map of status value -> event name; an order entering that status fires the event."""
+        return dict(self._get("ORDER_STATUS_EVENTS", {}))
+
+    @property
+    def ORDER_PHONE(self) -> str:
+        """Attribute path (``"phone"``, ``"customer.phone"``) or dotted callable for the phone."""
+        return str(self._get("ORDER_PHONE", "phone"))
+
+    @property
+    def ORDER_CUSTOMER_NAME(self) -> str:
+        """Attribute path or dotted callable for the customer's name."""
+        return str(self._get("ORDER_CUSTOMER_NAME", "customer_name"))
+
+    @property
+    def ORDER_CODE(self) -> str:
+        """Attribute path or dotted callable for the order code customers know."""
+        return str(self._get("ORDER_CODE", "code"))
+
+    @property
+    def EXTRA_EVENTS(self) -> dict[str, str]:
+        """Events the shop adds beyond the four core ones: ``{name: label}``."""
+        return dict(self._get("EXTRA_EVENTS", {}))
+
+    @property
+    def EVENTS(self) -> dict[str, str]:
+        """All known events (core first), as ``{name: label}``. Derived, not a key."""
+        return {**CORE_EVENTS, **self.EXTRA_EVENTS}
+
+    # -- Delivery --------------------------------------------------------------------
+
+    @property
+    def MAX_ATTEMPTS(self) -> int:
+        """How many times one message is tried before it is marked failed."""
+        return int(self._get("MAX_ATTEMPTS", 5))
+
+    @property
+    def RETRY_BACKOFF(self) -> float:
+        """Seconds before the first retry; doubles on each further attempt."""
+        return float(self._get("RETRY_BACKOFF", 30.0))
+
+    @property
+    def QUEUE_CLUSTER(self) -> str | None:
+        """django-q2 cluster (queue) name for zns_notify tasks; None = the default cluster."""
+        return self._get("QUEUE_CLUSTER", None)
+
+
+app_settings = AppSettings()

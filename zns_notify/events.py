@@ -1,0 +1,62 @@
+"""Entry points for order events: ``notify()`` and the incoming signals."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from django.db.models import QuerySet
+
+from . import signals
+from .models import Message
+from .outbox import write_messages
+
+logger = logging.getLogger(__name__)
+
+EVENT_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+
+
+def notify(event: str, obj: Any, **extra: Any) -> QuerySet[Message]:
+    """Record that ``event`` happened to ``obj`` (an order) and queue its messages.
+
+    Call it inside the transaction that changes the order: the messages are written in
+    that transaction and sent only once it commits. Extra keyword arguments become
+    variables in binding expressions. Returns the event's messages as a lazy queryset
+    (evaluating it costs a query; the hot path does not).
+    """
+    if not isinstance(event, str) or not EVENT_NAME.match(event):
+        raise ValueError(f"Invalid event name {event!r}: use lowercase letters, digits and _ . -")
+    if getattr(obj, "pk", None) is None:
+        raise ValueError("notify() needs a saved object: save the order first.")
+    keys = write_messages(event, obj, extra)
+    return Message.objects.filter(idempotency_key__in=keys)
+
+
+def notify_safely(event: str, obj: Any, **extra: Any) -> None:
+    """notify() for signal receivers and the watcher: a shop's order save never fails
+    because of zns_notify, so unexpected errors are logged, not raised."""
+    try:
+        notify(event, obj, **extra)
+    except Exception:
+        logger.exception(
+            "zns_notify could not record event %s for %s; no message was queued.",
+            event, getattr(obj, "pk", obj),
+        )
+
+
+def _receiver_for(event: str):
+    def receiver(sender: Any, order: Any = None, **kwargs: Any) -> None:
+        kwargs.pop("signal", None)
+        notify_safely(event, order, **kwargs)
+
+    receiver.__name__ = f"zns_{event}_receiver"
+    return receiver
+
+
+_RECEIVERS = {event: _receiver_for(event) for event in signals.INCOMING}
+
+
+def connect_order_signals() -> None:
+    for event, signal in signals.INCOMING.items():
+        signal.connect(_RECEIVERS[event], dispatch_uid=f"zns_notify.{event}")

@@ -1,0 +1,226 @@
+"""Data model: the Zalo account, templates, event bindings and the message outbox/log."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ZaloAccountQuerySet(models.QuerySet):
+    def current(self) -> ZaloAccount | None:
+        """The account messages are sent from: the oldest active one."""
+        return self.filter(is_active=True).order_by("pk").first()
+
+
+class ZaloAccount(models.Model):
+    """A connected Zalo Official Account and its OAuth token pair."""
+
+    oa_id = models.CharField(_("OA id"), max_length=64, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    access_token = models.TextField(_("access token"), blank=True, editable=False)
+    refresh_token = models.TextField(_("refresh token"), blank=True, editable=False)
+    access_token_expires_at = models.DateTimeField(_("access token expires at"), null=True)
+    refresh_token_expires_at = models.DateTimeField(_("refresh token expires at"), null=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ZaloAccountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Zalo account")
+        verbose_name_plural = _("Zalo accounts")
+
+    def __str__(self) -> str:
+        return self.name or self.oa_id or _("Zalo account #%(pk)s") % {"pk": self.pk}
+
+    @property
+    def is_connected(self) -> bool:
+        return bool(self.access_token and self.refresh_token)
+
+
+class Template(models.Model):
+    """A ZNS template as Zalo knows it, synced from its template API."""
+
+    class Status(models.TextChoices):
+        ENABLE = "ENABLE", _("Enabled")
+        PENDING_REVIEW = "PENDING_REVIEW", _("Pending review")
+        REJECT = "REJECT", _("Rejected")
+        DISABLE = "DISABLE", _("Disabled")
+        DELETE = "DELETE", _("Deleted")
+
+    template_id = models.CharField(_("Zalo template id"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    status = models.CharField(_("status"), max_length=32, default=Status.PENDING_REVIEW)
+    tag = models.CharField(
+        _("tag"), max_length=32, blank=True, help_text=_("TRANSACTION, CUSTOMER_CARE or PROMOTION.")
+    )
+    params = models.JSONField(
+        _("parameters"),
+        default=list,
+        blank=True,
+        help_text=_("Parameter specs from Zalo: name, require, type, min/max length, accept null."),
+    )
+    buttons = models.JSONField(_("buttons"), default=list, blank=True)
+    quality = models.CharField(_("quality"), max_length=16, blank=True)
+    price = models.DecimalField(
+        _("price (VND)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    preview_url = models.URLField(_("preview URL"), max_length=500, blank=True)
+    timeout_ms = models.PositiveIntegerField(_("delivery timeout (ms)"), null=True, blank=True)
+    reason = models.TextField(_("Zalo's review note"), blank=True)
+    synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("template")
+        verbose_name_plural = _("templates")
+        ordering = ["template_id"]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} · {self.name}"
+
+    @property
+    def is_sendable(self) -> bool:
+        return self.status == self.Status.ENABLE
+
+    def param_specs(self) -> dict[str, dict]:
+        return {spec["name"]: spec for spec in self.params or []}
+
+
+class Binding(models.Model):
+    """Sends one template when one event happens, with each param rendered from the order."""
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    event = models.CharField(_("event"), max_length=64)
+    template = models.ForeignKey(
+        Template, on_delete=models.PROTECT, related_name="bindings", verbose_name=_("template")
+    )
+    params = models.JSONField(
+        _("parameter expressions"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "One Django template snippet per template parameter, e.g. "
+            '{"order_code": "{{ order_code }}", "total_amount": "{{ order.total|vnd }}"}.'
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("binding")
+        verbose_name_plural = _("bindings")
+        ordering = ["event", "pk"]
+        indexes = [models.Index(fields=["event", "is_active"], name="zns_binding_event_active")]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.event} → {self.template_id}"
+
+    def clean(self) -> None:
+        from .binding_validation import validate_binding
+
+        validate_binding(self)
+
+
+class Message(models.Model):
+    """One ZNS message: the outbox row the worker sends and the delivery log operators read."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+        CANCELLED = "cancelled", _("Cancelled")
+        UNDELIVERED = "undelivered", _("Undelivered")
+
+    FINAL_STATUSES = frozenset(
+        {Status.DELIVERED, Status.FAILED, Status.SKIPPED, Status.CANCELLED, Status.UNDELIVERED}
+    )
+
+    idempotency_key = models.CharField(
+        _("idempotency key"),
+        max_length=48,
+        unique=True,
+        help_text=_("One per (binding, order, event); also sent to Zalo as tracking_id."),
+    )
+    event = models.CharField(_("event"), max_length=64)
+    # No FK indexes: the hot path inserts these rows inside the shop's order transaction,
+    # and every index is paid there. Lookups go through the indexes declared in Meta.
+    binding = models.ForeignKey(
+        Binding, on_delete=models.SET_NULL, null=True, blank=True, db_index=False,
+        related_name="messages", verbose_name=_("binding"),
+    )
+    template = models.ForeignKey(
+        Template, on_delete=models.SET_NULL, null=True, blank=True, db_index=False,
+        related_name="messages", verbose_name=_("template"),
+    )
+    zalo_template_id = models.CharField(_("Zalo template id"), max_length=32, blank=True)
+    order_type = models.CharField(_("order model"), max_length=100, blank=True)
+    order_pk = models.CharField(_("order primary key"), max_length=64, blank=True)
+    order_ref = models.CharField(_("order reference"), max_length=64, blank=True)
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, help_text=_("Normalized as 84xxxxxxxxx.")
+    )
+    params = models.JSONField(_("rendered parameters"), default=dict, blank=True)
+    development_mode = models.BooleanField(_("development mode"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    msg_id = models.CharField(_("Zalo message id"), max_length=64, blank=True)
+    error_code = models.IntegerField(_("Zalo error code"), null=True, blank=True)
+    error_category = models.CharField(_("error category"), max_length=32, blank=True)
+    error_message = models.TextField(_("reason"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("view_full_phone", _("Can see full phone numbers"))]
+        indexes = [
+            models.Index(fields=["msg_id"], name="zns_message_msg_id"),
+            models.Index(fields=["status", "next_attempt_at"], name="zns_message_due"),
+            models.Index(fields=["order_type", "order_pk"], name="zns_message_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.order_ref or self.order_pk} · {self.get_status_display()}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL_STATUSES
+
+
+class MessageEvent(models.Model):
+    """Append-only timeline of a message: attempts with Zalo's answers, receipts."""
+
+    class Kind(models.TextChoices):
+        ATTEMPT = "attempt", _("Send attempt")
+        RECEIPT = "receipt", _("Delivery receipt")
+        NOTE = "note", _("Note")
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("message")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    status = models.CharField(_("resulting status"), max_length=16, blank=True)
+    error_code = models.IntegerField(_("Zalo error code"), null=True, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        verbose_name = _("message event")
+        verbose_name_plural = _("message events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @ {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,137 @@
+"""The event hot path: write Message rows in the caller's transaction and enqueue them.
+
+This runs inside the shop's order save, so it is kept to three queries per event: one
+SELECT of the active bindings, one INSERT of the message rows, one enqueue. With the
+ORM broker on the same database the enqueue is an INSERT in the same transaction, so the
+order change, its messages and their queue entry commit (or roll back) together and the
+save pays for a single commit. Other brokers are pushed in ``on_commit``, so a rolled-back
+order never sends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from functools import partial
+from typing import Any
+
+from django.db import router, transaction
+from django.utils import timezone
+
+from .conf import app_settings
+from .exceptions import ZnsInvalidPhone, ZnsRenderError
+from .models import Binding, Message
+from .order_data import OrderFacts, read_order
+from .phones import normalize_phone
+from .rendering import render_params
+from .zalo.errors import ErrorAction
+
+logger = logging.getLogger(__name__)
+
+TASK_SEND = "zns_notify.tasks.send_messages"
+
+
+def idempotency_key(binding_pk: int, order_type: str, order_pk: str, event: str) -> str:
+    """43 characters of [a-z0-9]: within Zalo's 48-char tracking_id and free of specials."""
+    raw = f"{binding_pk}|{order_type}|{order_pk}|{event}".encode()
+    return "zns" + hashlib.blake2b(raw, digest_size=20).hexdigest()
+
+
+def write_messages(event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
+    """Create the messages ``event`` on ``obj`` calls for; return their idempotency keys.
+
+    Rows that cannot be sent (bad phone, a param that does not render or fit) are written
+    as skipped/failed with the reason and never enqueued. A (binding, order, event) that
+    already has a message is left alone: the unique key makes repeats free.
+    """
+    using = router.db_for_write(Message)
+    bindings = list(
+        Binding.objects.using(using)
+        .filter(event=event, is_active=True)
+        .select_related("template")
+    )
+    if not bindings:
+        return []
+    facts = read_order(obj)
+    phone, phone_problem = _phone(facts.raw_phone)
+    context = {
+        "order": obj,
+        "customer_name": facts.customer_name,
+        "order_code": facts.order_ref,
+        "phone": phone or facts.raw_phone,
+        "event": event,
+        "now": timezone.now(),
+        **extra,
+    }
+    rows = [_build_row(b, event, facts, phone, phone_problem, context) for b in bindings]
+    with transaction.atomic(using=using, savepoint=False):
+        Message.objects.using(using).bulk_create(rows, ignore_conflicts=True)
+        queued = [row.idempotency_key for row in rows if row.status == Message.Status.QUEUED]
+        if queued:
+            enqueue(queued, using=using)
+    return [row.idempotency_key for row in rows]
+
+
+def _phone(raw: str) -> tuple[str, str]:
+    try:
+        return normalize_phone(raw), ""
+    except ZnsInvalidPhone as exc:
+        return "", str(exc)
+
+
+def _build_row(
+    binding: Binding, event: str, facts: OrderFacts, phone: str, phone_problem: str, context: dict
+) -> Message:
+    template = binding.template
+    row = Message(
+        idempotency_key=idempotency_key(binding.pk, facts.order_type, facts.order_pk, event),
+        event=event,
+        binding=binding,
+        template=template,
+        zalo_template_id=template.template_id,
+        order_type=facts.order_type,
+        order_pk=facts.order_pk,
+        order_ref=facts.order_ref[:64],
+        phone=phone,
+        development_mode=app_settings.DEVELOPMENT_MODE,
+    )
+    if phone_problem:
+        _mark(row, Message.Status.SKIPPED, ErrorAction.RECIPIENT, phone_problem)
+        return row
+    try:
+        row.params = render_params(binding.params or {}, template.param_specs(), context)
+    except ZnsRenderError as exc:
+        _mark(row, Message.Status.FAILED, ErrorAction.PAYLOAD, str(exc))
+    return row
+
+
+def _mark(row: Message, status: str, category: str, reason: str) -> None:
+    row.status = status
+    row.error_category = category
+    row.error_message = reason
+    logger.info("zns message for %s %s not sent: %s", row.order_type, row.order_pk, reason)
+
+
+def enqueue(keys: list[str], *, using: str) -> None:
+    """Queue a send task for ``keys``, atomically with the caller's transaction."""
+    if _broker_shares_transaction(using):
+        push_send_task(keys)
+    else:
+        transaction.on_commit(partial(push_send_task, keys), using=using, robust=True)
+
+
+def _broker_shares_transaction(using: str) -> bool:
+    # Mirrors django_q.brokers.get_broker's precedence: the ORM broker is used only when no
+    # custom class, IronMQ or SQS is configured. Sync mode runs the task inside async_task,
+    # which must wait for the commit like any out-of-database broker.
+    from django_q.conf import Conf
+
+    if Conf.SYNC or Conf.BROKER_CLASS or Conf.IRON_MQ or isinstance(Conf.SQS, dict):
+        return False
+    return bool(Conf.ORM) and Conf.ORM == using
+
+
+def push_send_task(keys: list[str]) -> None:
+    from django_q.tasks import async_task
+
+    async_task(TASK_SEND, keys, cluster=app_settings.QUEUE_CLUSTER, task_name=f"zns:{keys[0]}")

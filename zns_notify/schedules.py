@@ -1,0 +1,20 @@
+"""The django-q2 schedules zns_notify relies on, created after ``migrate``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def ensure_schedules(**kwargs: Any) -> None:
+    """post_migrate receiver: create the sweeper schedule once; never touch an edited one."""
+    from django_q.models import Schedule
+
+    Schedule.objects.get_or_create(
+        name="zns_notify.sweep",
+        defaults={
+            "func": "zns_notify.tasks.sweep",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )

@@ -1,0 +1,56 @@
+"""Filters available in binding expressions: Vietnamese money and date formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django import template
+
+from .conf import app_settings
+
+register = template.Library()
+
+
+@register.filter
+def vnd(value: object) -> str:
+    """1250000 -> "1.250.000" (Vietnamese thousands separator, no decimals)."""
+    try:
+        amount = Decimal(str(value)).quantize(Decimal(1))
+    except (InvalidOperation, ValueError):
+        return ""
+    return f"{int(amount):,}".replace(",", ".")
+
+
+def _local(value: object) -> dt.datetime | dt.date | None:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            return value
+        return value.astimezone(ZoneInfo(app_settings.TIMEZONE))
+    if isinstance(value, dt.date):
+        return value
+    return None
+
+
+@register.filter
+def zns_date(value: object) -> str:
+    """A date or datetime as dd/mm/yyyy in the shop's ZNS time zone."""
+    local = _local(value)
+    return local.strftime("%d/%m/%Y") if local else ""
+
+
+@register.filter
+def zns_datetime(value: object) -> str:
+    """A datetime as hh:mm dd/mm/yyyy in the shop's ZNS time zone."""
+    local = _local(value)
+    if isinstance(local, dt.datetime):
+        return local.strftime("%H:%M %d/%m/%Y")
+    return local.strftime("%d/%m/%Y") if local else ""
+
+
+@register.filter
+def zns_time(value: object) -> str:
+    """A datetime as hh:mm in the shop's ZNS time zone."""
+    local = _local(value)
+    return local.strftime("%H:%M") if isinstance(local, dt.datetime) else ""

@@ -1,0 +1,247 @@
+"""HTTP client for Zalo's ZNS API (business.openapi.zalo.me) and OAuth v4 token endpoint.
+
+Zalo answers application errors with HTTP 200 and ``{"error": <code>, "message": ...}``;
+numbers and timestamps often arrive as strings. This client turns every answer into
+either plain Python data or a :class:`ZaloAPIError` carrying the code and the action the
+caller should take. Tokens never appear in exceptions or logs.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from urllib3.exceptions import NewConnectionError
+
+from .. import __version__
+from .errors import ErrorAction, action_for, describe
+
+
+class ZaloAPIError(Exception):
+    """Zalo refused a request, or could not be reached (``code`` is None then)."""
+
+    def __init__(self, message: str, *, code: int | None = None, action: ErrorAction, sent: bool):
+        super().__init__(message)
+        self.code = code
+        self.action = action
+        #: True when the request may have reached Zalo (timeouts, resets after sending):
+        #: a send might have been accepted even though we got no answer.
+        self.sent = sent
+
+
+@dataclass(frozen=True)
+class SendResult:
+    msg_id: str
+    sent_time_ms: int | None
+    daily_quota: int | None
+    remaining_quota: int | None
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+    def __repr__(self) -> str:  # never leak tokens into logs or tracebacks
+        return f"TokenPair(expires_in={self.expires_in})"
+
+
+def as_int(value: Any) -> int | None:
+    """Zalo sends numbers as strings or numbers, depending on the endpoint and era."""
+    if value is None or value == "":
+        return None
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _maybe_sent(exc: requests.ConnectionError) -> bool:
+    """A refused connection never reached Zalo; a reset mid-request may have."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return not isinstance(reason, NewConnectionError)
+
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    # One keep-alive session per thread: requests.Session is not documented thread-safe.
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = requests.Session()
+        session.headers["User-Agent"] = f"zns-notify/{__version__}"
+        _local.session = session
+    return session
+
+
+class ZaloClient:
+    def __init__(
+        self,
+        *,
+        api_base_url: str,
+        oauth_base_url: str,
+        app_id: str = "",
+        app_secret: str = "",
+        timeout: tuple[float, float] = (3.05, 15.0),
+    ):
+        self.api_base_url = api_base_url.rstrip("/")
+        self.oauth_base_url = oauth_base_url.rstrip("/")
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self.timeout = timeout
+
+    @classmethod
+    def from_settings(cls) -> ZaloClient:
+        from ..conf import app_settings
+
+        return cls(
+            api_base_url=app_settings.API_BASE_URL,
+            oauth_base_url=app_settings.OAUTH_BASE_URL,
+            app_id=app_settings.APP_ID,
+            app_secret=app_settings.APP_SECRET,
+            timeout=app_settings.REQUEST_TIMEOUT,
+        )
+
+    # -- ZNS API ---------------------------------------------------------------------
+
+    def send_template(
+        self,
+        *,
+        access_token: str,
+        phone: str,
+        template_id: str,
+        data: dict[str, str],
+        tracking_id: str,
+        development: bool = False,
+    ) -> SendResult:
+        body: dict[str, Any] = {
+            "phone": phone,
+            "template_id": str(template_id),
+            "template_data": data,
+            "tracking_id": tracking_id,
+        }
+        if development:
+            body["mode"] = "development"
+        payload = self._call("POST", "/message/template", access_token, json=body)
+        result = payload.get("data") or {}
+        quota = result.get("quota") or {}
+        if not result.get("msg_id"):
+            raise ZaloAPIError(
+                "Zalo reported success without a msg_id", action=ErrorAction.RETRY, sent=True
+            )
+        return SendResult(
+            msg_id=str(result["msg_id"]),
+            sent_time_ms=as_int(result.get("sent_time")),
+            daily_quota=as_int(quota.get("dailyQuota")),
+            remaining_quota=as_int(quota.get("remainingQuota")),
+        )
+
+    def list_templates(
+        self, *, access_token: str, offset: int = 0, limit: int = 100, status: int | None = None
+    ) -> tuple[list[dict], int | None]:
+        """One page of ``/template/all``; ``status`` is Zalo's number (1 = ENABLE ...)."""
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        if status is not None:
+            params["status"] = int(status)
+        payload = self._call("GET", "/template/all", access_token, params=params)
+        total = as_int((payload.get("metadata") or {}).get("total"))
+        return list(payload.get("data") or []), total
+
+    def template_info(self, *, access_token: str, template_id: str) -> dict:
+        payload = self._call(
+            "GET", "/template/info/v2", access_token, params={"template_id": template_id}
+        )
+        return dict(payload.get("data") or {})
+
+    def quota(self, *, access_token: str) -> dict:
+        return dict(self._call("GET", "/message/quota", access_token).get("data") or {})
+
+    def message_status(self, *, access_token: str, msg_id: str, phone: str = "") -> dict:
+        params = {"message_id": msg_id}
+        if phone:
+            params["phone"] = phone
+        return dict(self._call("GET", "/message/status", access_token, params=params).get("data") or {})
+
+    # -- OAuth v4 --------------------------------------------------------------------
+
+    def refresh_token(self, refresh_token: str) -> TokenPair:
+        """Exchange a (single-use) refresh token for a new pair."""
+        return self._token_request(
+            {"refresh_token": refresh_token, "app_id": self.app_id, "grant_type": "refresh_token"}
+        )
+
+    def exchange_code(self, code: str, code_verifier: str) -> TokenPair:
+        return self._token_request(
+            {
+                "code": code,
+                "app_id": self.app_id,
+                "grant_type": "authorization_code",
+                "code_verifier": code_verifier,
+            }
+        )
+
+    def _token_request(self, form: dict[str, str]) -> TokenPair:
+        url = f"{self.oauth_base_url}/v4/oa/access_token"
+        headers = {"secret_key": self.app_secret}
+        payload = self._http("POST", url, headers=headers, data=form)
+        if payload.get("access_token") and payload.get("refresh_token"):
+            return TokenPair(
+                access_token=str(payload["access_token"]),
+                refresh_token=str(payload["refresh_token"]),
+                expires_in=as_int(payload.get("expires_in")) or 90000,
+            )
+        code = as_int(payload.get("error"))
+        reason = payload.get("error_description") or payload.get("error_name") or "no token returned"
+        raise ZaloAPIError(
+            f"Zalo refused the token request ({code}): {reason}",
+            code=code,
+            action=ErrorAction.CONFIG,
+            sent=True,
+        )
+
+    # -- transport -------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, access_token: str, **kwargs: Any) -> dict:
+        payload = self._http(
+            method, self.api_base_url + path, headers={"access_token": access_token}, **kwargs
+        )
+        code = as_int(payload.get("error"))
+        if code == 0:
+            return payload
+        if code is None:
+            raise ZaloAPIError(
+                f"Zalo answered {path} without an error code", action=ErrorAction.RETRY, sent=True
+            )
+        message = str(payload.get("message") or describe(code))
+        raise ZaloAPIError(f"Zalo error {code}: {message}", code=code, action=action_for(code), sent=True)
+
+    def _http(self, method: str, url: str, **kwargs: Any) -> dict:
+        try:
+            response = _session().request(method, url, timeout=self.timeout, **kwargs)
+        except requests.ConnectTimeout as exc:
+            raise ZaloAPIError(f"Connecting to Zalo timed out ({url})", action=ErrorAction.RETRY, sent=False) from exc
+        except requests.ConnectionError as exc:
+            raise ZaloAPIError(
+                f"Connection to Zalo failed ({url})", action=ErrorAction.RETRY, sent=_maybe_sent(exc)
+            ) from exc
+        except requests.Timeout as exc:
+            raise ZaloAPIError(f"Zalo did not answer in time ({url})", action=ErrorAction.RETRY, sent=True) from exc
+        if response.status_code >= 500:
+            raise ZaloAPIError(
+                f"Zalo answered HTTP {response.status_code} ({url})", action=ErrorAction.RETRY, sent=True
+            )
+        try:
+            payload = response.json()
+        except ValueError as exc:
+            raise ZaloAPIError(
+                f"Zalo answered HTTP {response.status_code} with a body that is not JSON ({url})",
+                action=ErrorAction.RETRY,
+                sent=True,
+            ) from exc
+        if not isinstance(payload, dict):
+            raise ZaloAPIError(f"Zalo answered with unexpected JSON ({url})", action=ErrorAction.RETRY, sent=True)
+        return payload

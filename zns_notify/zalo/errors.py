@@ -1,0 +1,122 @@
+"""Zalo's error codes and what a client must do about each (zns-api.md §3).
+
+This module and :mod:`zns_notify.zalo.client` are the only places that know Zalo's codes.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorAction(StrEnum):
+    """What to do with a message after an error; stored as ``Message.error_category``."""
+
+    RETRY = "retry"  # transient: back off and try again
+    REFRESH = "refresh"  # access token rejected: refresh once, then retry
+    RESCHEDULE = "reschedule"  # quota or time window: try again later
+    CONFIG = "config"  # account/template/billing setup: an admin must act
+    RECIPIENT = "recipient"  # permanent for this phone number
+    PAYLOAD = "payload"  # permanent for this payload: fix the data or the binding
+
+
+R, F, S, C, P, D = (
+    ErrorAction.RETRY,
+    ErrorAction.REFRESH,
+    ErrorAction.RESCHEDULE,
+    ErrorAction.CONFIG,
+    ErrorAction.RECIPIENT,
+    ErrorAction.PAYLOAD,
+)
+
+#: code -> (action, English meaning). Sources and confidence: zns-api.md §3.
+ERROR_CODES: dict[int, tuple[ErrorAction, str]] = {
+    -100: (R, "Unknown error; retry later"),
+    -101: (C, "Application invalid"),
+    -102: (C, "Application not existed"),
+    -103: (C, "Application not activated"),
+    -104: (C, "App secret key invalid"),
+    -105: (C, "Application not linked to any OA"),
+    -106: (D, "Method unsupported"),
+    -107: (D, "Message ID invalid"),
+    -108: (P, "Phone number invalid"),
+    -109: (C, "Template ID invalid"),
+    -110: (P, "Zalo version unsupported"),
+    -111: (D, "Template data empty"),
+    -112: (D, "Template data invalid"),
+    -1121: (D, "Parameter exceeds max length"),
+    -1122: (D, "Missing template parameter"),
+    -1123: (D, "QR code cannot be generated"),
+    -1124: (D, "Parameter has invalid format"),
+    -113: (D, "Button invalid"),
+    -1131: (D, "Button content or link invalid"),
+    -114: (P, "User inactive, rejects the message, or cannot receive it"),
+    -115: (C, "Out of quota / insufficient ZCA balance"),
+    -116: (D, "Text invalid"),
+    -117: (C, "OA or app has no permission for this template"),
+    -118: (P, "Zalo account not existed"),
+    -119: (P, "Account can not receive message"),
+    -120: (C, "OA has no permission for this feature"),
+    -1201: (C, "OA cannot create tag-3 templates"),
+    -1202: (C, "OA has no permission to use media resources"),
+    -121: (D, "Body data empty"),
+    -122: (D, "Body not valid JSON"),
+    -123: (D, "RSA message decode failed"),
+    -124: (F, "Access token invalid"),
+    -1241: (C, "Invalid appsecret_proof"),
+    -125: (C, "Official Account ID invalid"),
+    -126: (S, "Out of quota in development mode"),
+    -127: (P, "Development-mode template can only be sent to administrators"),
+    -128: (C, "Encoding key does not exist"),
+    -129: (R, "RSA key generation failed"),
+    -130: (D, "Content exceeds max characters"),
+    -131: (C, "ZNS template not approved"),
+    -132: (D, "Parameter invalid"),
+    -133: (S, "Cannot send at night"),
+    -134: (P, "User has not responded to ZNS opt-in"),
+    -135: (C, "OA has no permission to send ZNS"),
+    -1351: (C, "OA blocked from sending (violation)"),
+    -136: (C, "Must connect a Zalo Cloud Account"),
+    -137: (C, "Zalo Cloud Account charge failed"),
+    -138: (C, "App has no permission for this feature"),
+    -1381: (C, "OA has not granted the ZCA extension permission"),
+    -139: (P, "User refused this ZNS content type"),
+    -140: (P, "User ineligible for this ZNS type"),
+    -141: (P, "User refused ZNS from this OA"),
+    -142: (C, "RSA key missing"),
+    -143: (C, "RSA key already exists"),
+    -144: (S, "OA exceeded its daily ZNS limit"),
+    -1441: (S, "OA exceeded its monthly promotion quota"),
+    -145: (C, "OA not allowed to send this content type"),
+    -146: (C, "Template disabled due to low quality"),
+    -147: (S, "Template exceeded its daily quota"),
+    -1471: (S, "OA exceeded monthly follow-up limit for this user"),
+    -1472: (S, "OA exceeded per-user daily promotion limit"),
+    -148: (D, "Journey token not found"),
+    -149: (D, "Journey token invalid"),
+    -1491: (D, "Journey token type incompatible"),
+    -150: (D, "Journey token expired"),
+    -151: (D, "Not an E2EE template"),
+    -152: (D, "Failed to get E2EE key"),
+    -153: (D, "Data violates specification"),
+    -158: (D, "Upload file too large"),
+    -159: (D, "Upload format not allowed"),
+    -160: (S, "Daily create/edit/upload quota exceeded"),
+    -161: (D, "sending_mode not allowed"),
+    -162: (D, "sending_mode 3 with a tag 1-2 template"),
+    -249: (D, "Template does not support sending via UID"),
+    # OA-host codes that some deployments return on the ZNS host too.
+    -216: (F, "Access token is invalid"),
+    -220: (F, "Access token is expired or removed"),
+    -32: (R, "Application reached its API call limit"),
+}
+
+
+def action_for(code: int) -> ErrorAction:
+    """Unknown codes are retried (a bounded number of times): safer than dropping a message."""
+    entry = ERROR_CODES.get(code)
+    return entry[0] if entry else ErrorAction.RETRY
+
+
+def describe(code: int) -> str:
+    entry = ERROR_CODES.get(code)
+    return entry[1] if entry else "Unknown Zalo error"
