@@ -1,0 +1,154 @@
+"""Settings of the demo shop, read from the environment (see .env.example at the top level).
+
+With no environment at all the demo runs on a SQLite file in var/, queues through
+django-q2's ORM broker, and talks to the Zalo sandbox on 127.0.0.1:8765.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A .env file is optional; real environment variables win over it.
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-demo-shop-only-for-local-use")
+DEBUG = env.bool("DEBUG", default=True)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_q",
+    "rest_framework",
+    "zns_notify",
+    "demo_shop.shop",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "demo_shop.urls"
+WSGI_APPLICATION = "demo_shop.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+DEFAULT_SQLITE_PATH = BASE_DIR / "var" / "demo.sqlite3"
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DEFAULT_SQLITE_PATH}")}
+
+_default_db = DATABASES["default"]
+if _default_db["ENGINE"] == "django.db.backends.sqlite3" and _default_db["NAME"] != ":memory:":
+    if Path(_default_db["NAME"]) == DEFAULT_SQLITE_PATH:
+        DEFAULT_SQLITE_PATH.parent.mkdir(exist_ok=True)
+    # The web server and the qcluster processes write to the same file. WAL lets readers run
+    # beside the writer; IMMEDIATE takes the write lock when a transaction starts, so two
+    # writers queue up (up to `timeout` seconds) instead of failing with "database is locked"
+    # when a read lock would have to be upgraded mid-transaction.
+    _default_db.setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = []  # the demo's admin login is admin / admin on purpose
+
+# --- Languages and time ------------------------------------------------------------------
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="vi")
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+
+# --- Queue (django-q2) -----------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+Q_CLUSTER = {
+    "name": "demo_shop",
+    "workers": 2,
+    # A send is one HTTP call with zns_notify's own request timeout, far below 30 s.
+    "timeout": 30,
+    # django-q2 requires retry > timeout; with max_attempts 1 it only matters for a task
+    # whose worker died, and zns_notify's sweeper re-enqueues those messages anyway.
+    "retry": 60,
+    # Retries live in zns_notify's Message rows (backoff, reasons), not in the broker.
+    "max_attempts": 1,
+    # Successful task records are only for debugging the queue; the Message table is the
+    # delivery log. 100 keeps about one `zns_demo --orders 20` run without growing the file.
+    "save_limit": 100,
+    # A restarted demo must not fire every missed schedule at once.
+    "catch_up": False,
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# --- zns_notify ----------------------------------------------------------------------------
+# Demo credentials shared with the sandbox (notes/contract.md); the sandbox signs its webhooks
+# with the same app id and OA secret key, so unset variables keep both sides in agreement.
+DEMO_APP_ID = "3141592653589793238"
+DEMO_APP_SECRET = "demo-app-secret"
+DEMO_OA_SECRET_KEY = "demo-oa-secret-key"
+SANDBOX_URL = "http://127.0.0.1:8765"
+
+# Unset API URL -> the sandbox for both hosts (it serves the OAuth paths too). A set API URL
+# with no OAuth URL means real Zalo, so zns_notify's default OAuth host applies.
+_api_base_url = env.str("ZNS_API_BASE_URL", default="")
+_oauth_base_url = env.str("ZNS_OAUTH_BASE_URL", default="" if _api_base_url else SANDBOX_URL)
+ZNS_NOTIFY = {
+    "API_BASE_URL": _api_base_url or SANDBOX_URL,
+    **({"OAUTH_BASE_URL": _oauth_base_url} if _oauth_base_url else {}),
+    "APP_ID": env.str("ZNS_APP_ID", default=DEMO_APP_ID),
+    "APP_SECRET": env.str("ZNS_APP_SECRET", default=DEMO_APP_SECRET),
+    "OA_SECRET_KEY": env.str("ZNS_OA_SECRET_KEY", default=DEMO_OA_SECRET_KEY),
+    "DEVELOPMENT_MODE": False,
+    "TIMEZONE": TIME_ZONE,
+    "ORDER_MODEL": "shop.Order",
+    "ORDER_STATUS_FIELD": "status",
+    "ORDER_STATUS_EVENTS": {
+        "new": "order_created",
+        "paid": "order_paid",
+        "shipped": "order_shipped",
+        "delivered": "order_delivered",
+    },
+    "ORDER_PHONE": "phone",
+    "ORDER_CUSTOMER_NAME": "customer_name",
+    "ORDER_CODE": "code",
+    "EXTRA_EVENTS": {"order_cancelled": "Order cancelled"},
+}
+
+LOGIN_URL = "admin:login"
