@@ -99,8 +99,10 @@ class Order(models.Model):
         default=PaymentMethod.COD,
     )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
-    carrier = models.CharField(_("carrier"), max_length=60, blank=True)
-    tracking_code = models.CharField(_("tracking code"), max_length=40, blank=True)
+    # 30 characters: what the ZNS shipping template holds for each (design.md §5), so a
+    # value the admin accepts always fits the customer's message.
+    carrier = models.CharField(_("carrier"), max_length=30, blank=True)
+    tracking_code = models.CharField(_("tracking code"), max_length=30, blank=True)
     eta = models.DateField(_("expected delivery"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
