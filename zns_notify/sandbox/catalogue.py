@@ -1,0 +1,193 @@
+"""The demo template set (design.md §5), shaped like Zalo's template detail (zns-api.md §5).
+
+Each template also carries the Vietnamese text a customer would see, with ``<param>``
+placeholders, so the phone page and the preview can render real-looking messages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+# Zalo's template statuses, by the numeric filter of GET /template/all (zns-api.md §5).
+STATUS_BY_NUMBER = {1: "ENABLE", 2: "PENDING_REVIEW", 3: "REJECT", 4: "DISABLE", 5: "DELETE"}
+STATUSES = frozenset(STATUS_BY_NUMBER.values())
+
+PRICE_BY_TAG = {"TRANSACTION": 300, "CUSTOMER_CARE": 250, "PROMOTION": 350}
+TIMEOUT_MS = 7_200_000  # the delivery commitment window seen in Zalo's examples
+
+SHOP_URL = "https://shop.example.vn"
+HOTLINE = "19001234"
+
+_PLACEHOLDER = re.compile(r"<([a-z_][a-z0-9_]*)>")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    max_length: int
+    sample: str
+    min_length: int = 0
+    require: bool = True
+    accept_null: bool = False
+
+    def as_zalo(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "require": self.require,
+            "type": "STRING",
+            "maxLength": self.max_length,
+            "minLength": self.min_length,
+            "acceptNull": self.accept_null,
+        }
+
+
+@dataclass(frozen=True)
+class Button:
+    type: int  # SPEC2 numbering: 1 website, 2 phone call
+    title: str
+    content: str
+
+    def as_zalo(self) -> dict[str, object]:
+        return {"type": self.type, "title": self.title, "content": self.content}
+
+
+@dataclass(frozen=True)
+class Template:
+    template_id: str
+    name: str
+    tag: str
+    title: str
+    body: str
+    params: tuple[Param, ...]
+    buttons: tuple[Button, ...] = ()
+    status: str = "ENABLE"
+    created_time: int = 0
+    reason: str = "Template đã được duyệt"
+    timeout: int = TIMEOUT_MS
+
+    @property
+    def price(self) -> str:
+        return f"{float(PRICE_BY_TAG[self.tag]):.1f}"
+
+    @property
+    def quality(self) -> str:
+        return "HIGH" if self.status == "ENABLE" else "UNDEFINED"
+
+    def summary(self) -> dict[str, object]:
+        """One row of GET /template/all (example 7: templateId is an int there)."""
+        return {
+            "templateId": int(self.template_id),
+            "templateName": self.name,
+            "createdTime": self.created_time,
+            "status": self.status,
+            "templateQuality": self.quality,
+        }
+
+    def detail(self, preview_url: str) -> dict[str, object]:
+        """GET /template/info/v2 data (example 6: templateId is a string there)."""
+        return {
+            "templateId": self.template_id,
+            "templateName": self.name,
+            "status": self.status,
+            "reason": self.reason,
+            "listParams": [p.as_zalo() for p in self.params],
+            "listButtons": [b.as_zalo() for b in self.buttons],
+            "timeout": self.timeout,
+            "previewUrl": preview_url,
+            "templateQuality": self.quality,
+            "templateTag": self.tag,
+            "price": self.price,
+            "price_sdt": self.price,
+            "applyTemplateQuota": False,
+        }
+
+    def sample_data(self) -> dict[str, str]:
+        return {p.name: p.sample for p in self.params}
+
+    def render(self, data: dict[str, str]) -> tuple[str, str]:
+        """Title and body with ``<param>`` placeholders filled."""
+        return fill(self.title, data), fill(self.body, data)
+
+    def with_status(self, status: str) -> Template:
+        reason = "Template đã được duyệt" if status == "ENABLE" else f"Trạng thái: {status}"
+        return replace(self, status=status, reason=reason)
+
+
+def fill(text: str, data: dict[str, str]) -> str:
+    """Replace ``<param>`` placeholders with values (unknown ones are left as they are)."""
+    return _PLACEHOLDER.sub(lambda m: str(data.get(m.group(1), m.group(0))), text)
+
+
+def _p(name: str, max_length: int, sample: str) -> Param:
+    return Param(name=name, max_length=max_length, sample=sample)
+
+
+NAME = _p("customer_name", 30, "Nguyễn Thị Hoàng Anh")
+CODE = _p("order_code", 30, "DH240001")
+TRACK = Button(1, "Xem đơn hàng", f"{SHOP_URL}/don-hang")
+CALL = Button(2, "Gọi tổng đài", HOTLINE)
+_DAY_MS = 86_400_000
+_BASE_MS = 1_735_664_400_000  # 2025-01-01 00:00 +07:00
+
+
+def _build() -> dict[str, Template]:
+    rows = [
+        ("100001", "Xác nhận đơn hàng", "TRANSACTION", "Đơn hàng <order_code> đã được tiếp nhận",
+         "Xin chào <customer_name>, cảm ơn bạn đã đặt hàng ngày <order_date>.\n"
+         "Mã đơn hàng: <order_code>\nTổng tiền: <total_amount> VNĐ\n"
+         "Chúng tôi sẽ thông báo khi đơn hàng được giao cho đơn vị vận chuyển.",
+         (NAME, CODE, _p("order_date", 20, "01/03/2025"), _p("total_amount", 20, "1.250.000")),
+         (TRACK, CALL)),
+        ("100002", "Thanh toán thành công", "TRANSACTION", "Thanh toán thành công",
+         "Xin chào <customer_name>, chúng tôi đã nhận thanh toán cho đơn hàng <order_code>.\n"
+         "Số tiền: <amount> VNĐ\nThời gian: <paid_at>\nPhương thức: <payment_method>",
+         (NAME, CODE, _p("amount", 20, "1.250.000"), _p("paid_at", 20, "10:30 01/03/2025"),
+          _p("payment_method", 30, "Chuyển khoản ngân hàng")),
+         (TRACK,)),
+        ("100003", "Đơn hàng đang được giao", "TRANSACTION", "Đơn hàng <order_code> đang được giao",
+         "Xin chào <customer_name>, đơn hàng <order_code> đã được giao cho <carrier>.\n"
+         "Mã vận đơn: <tracking_code>\nDự kiến nhận hàng: <eta>",
+         (NAME, CODE, _p("carrier", 30, "Giao Hàng Nhanh"), _p("tracking_code", 30, "GHN123456789"),
+          _p("eta", 20, "03/03/2025")),
+         (Button(1, "Theo dõi đơn hàng", f"{SHOP_URL}/van-don"), CALL)),
+        ("100004", "Giao hàng thành công", "TRANSACTION", "Giao hàng thành công",
+         "Xin chào <customer_name>, đơn hàng <order_code> đã được giao lúc <delivered_at>.\n"
+         "Cảm ơn bạn đã mua sắm cùng chúng tôi!",
+         (NAME, CODE, _p("delivered_at", 20, "15:45 03/03/2025")),
+         (TRACK,)),
+        ("100005", "Nhắc thanh toán", "TRANSACTION", "Nhắc thanh toán đơn hàng <order_code>",
+         "Xin chào <customer_name>, đơn hàng <order_code> đang chờ thanh toán.\n"
+         "Số tiền: <amount> VNĐ\nVui lòng thanh toán trước <due_time> để giữ đơn hàng.",
+         (NAME, CODE, _p("amount", 20, "1.250.000"), _p("due_time", 20, "23:59 02/03/2025")),
+         (Button(1, "Thanh toán ngay", f"{SHOP_URL}/thanh-toan"), CALL)),
+        ("100006", "Đánh giá đơn hàng", "CUSTOMER_CARE", "Bạn hài lòng với đơn hàng chứ?",
+         "Xin chào <customer_name>, cảm ơn bạn đã nhận đơn hàng <order_code>.\n"
+         "Hãy dành một phút đánh giá để chúng tôi phục vụ bạn tốt hơn.",
+         (NAME, CODE),
+         (Button(1, "Đánh giá ngay", f"{SHOP_URL}/danh-gia"),)),
+        ("100007", "Voucher cảm ơn", "PROMOTION", "Quà cảm ơn dành cho <customer_name>",
+         "Cảm ơn <customer_name> đã tin tưởng mua sắm!\n"
+         "Mã giảm giá: <voucher_code>\nHạn sử dụng: <expiry_date>",
+         (NAME, _p("voucher_code", 30, "CAMON10"), _p("expiry_date", 20, "31/03/2025")),
+         (Button(1, "Mua sắm ngay", SHOP_URL),)),
+    ]
+    templates = {
+        tid: Template(template_id=tid, name=name, tag=tag, title=title, body=body, params=params,
+                      buttons=buttons, created_time=_BASE_MS + i * _DAY_MS)
+        for i, (tid, name, tag, title, body, params, buttons) in enumerate(rows)
+    }
+    templates["100008"] = Template(
+        template_id="100008", name="Mẫu đang chờ duyệt", tag="TRANSACTION",
+        title="Cập nhật đơn hàng <order_code>",
+        body="Xin chào <customer_name>, đơn hàng <order_code> có cập nhật mới.",
+        params=(NAME, CODE), buttons=(TRACK,), status="PENDING_REVIEW",
+        created_time=_BASE_MS + 7 * _DAY_MS,
+        reason="Mẫu đang chờ Zalo duyệt (thường trong 2 ngày làm việc)",
+    )
+    return templates
+
+
+def demo_templates() -> dict[str, Template]:
+    """A fresh copy of the eight demo templates, keyed by template id."""
+    return _build()
