@@ -1,0 +1,92 @@
+"""The sandbox's identity and behaviour knobs, with validation for runtime changes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from . import defaults
+from .validation import normalize_phone
+
+# Knobs POST /_sandbox/config may change while the server runs (identity is fixed).
+MUTABLE = frozenset({"webhook_url", "receipt_delay", "receipt_ratio", "daily_quota",
+                     "admin_phones", "unreachable_phones"})
+MAX_RECEIPT_DELAY = 3600.0
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    app_id: str = defaults.DEMO_APP_ID
+    app_secret: str = defaults.DEMO_APP_SECRET
+    oa_secret_key: str = defaults.DEMO_OA_SECRET_KEY
+    oa_id: str = defaults.DEMO_OA_ID
+    oa_name: str = defaults.DEMO_OA_NAME
+    webhook_url: str | None = None
+    receipt_delay: float = defaults.RECEIPT_DELAY
+    receipt_ratio: float = defaults.RECEIPT_RATIO
+    daily_quota: int = defaults.DAILY_QUOTA
+    admin_phones: tuple[str, ...] = defaults.ADMIN_PHONES
+    unreachable_phones: dict[str, int] = field(
+        default_factory=lambda: dict(defaults.UNREACHABLE_PHONES))
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        # Normalize through the same checks as runtime updates, so both paths agree.
+        checked = validate({k: getattr(self, k) for k in MUTABLE})
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+
+    def public(self) -> dict[str, Any]:
+        """Everything but the secrets, for GET /_sandbox/config."""
+        data = asdict(self)
+        del data["app_secret"], data["oa_secret_key"]
+        data["admin_phones"] = list(self.admin_phones)
+        return data
+
+    def updated(self, changes: dict[str, Any]) -> SandboxConfig:
+        unknown = set(changes) - MUTABLE
+        if unknown:
+            raise ValueError(f"not a runtime setting: {', '.join(sorted(unknown))}")
+        return replace(self, **validate(changes))
+
+
+def validate(values: dict[str, Any]) -> dict[str, Any]:
+    """Checked and normalized copies of the mutable knobs in ``values`` (ValueError if bad)."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "webhook_url":
+            if value is not None and not (isinstance(value, str) and
+                                          value.startswith(("http://", "https://"))):
+                raise ValueError("webhook_url must be an http(s) URL or null")
+            out[name] = value or None
+        elif name == "receipt_delay":
+            out[name] = _number(name, value, 0, MAX_RECEIPT_DELAY)
+        elif name == "receipt_ratio":
+            out[name] = _number(name, value, 0, 1)
+        elif name == "daily_quota":
+            out[name] = int(_number(name, value, 0, 10**9))
+        elif name == "admin_phones":
+            if not isinstance(value, (list, tuple)) or not all(normalize_phone(p) for p in value):
+                raise ValueError("admin_phones must be a list of phone numbers")
+            out[name] = tuple(normalize_phone(p) for p in value)
+        elif name == "unreachable_phones":
+            out[name] = _unreachable(value)
+    return out
+
+
+def _number(name: str, value: Any, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ValueError(f"{name} must be a number between {low} and {high}")
+    return float(value)
+
+
+def _unreachable(value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        raise ValueError("unreachable_phones must map phone numbers to negative error codes")
+    out: dict[str, int] = {}
+    for phone, code in value.items():
+        normalized = normalize_phone(phone)
+        if not normalized or isinstance(code, bool) or not isinstance(code, int) or code >= 0:
+            raise ValueError(f"unreachable_phones entry {phone!r}: {code!r} is not valid")
+        out[normalized] = code
+    return out

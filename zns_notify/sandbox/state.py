@@ -1,0 +1,273 @@
+"""In-memory state of the fake Zalo: messages, quota, receipts, tokens, faults.
+
+Pure logic, no HTTP: handlers parse requests and call in here, and tests can drive it
+directly. One lock guards messages and quota; tokens and faults have their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from . import codes
+from .catalogue import STATUSES, Template, demo_templates
+from .config import SandboxConfig
+from .faults import FaultInjector
+from .records import Reply, SentMessage, WebhookLog, fail
+from .tokens import TokenStore
+from .validation import check_template_data, hash_phone, normalize_hash, normalize_phone
+
+logger = logging.getLogger(__name__)
+
+# Vietnam has no DST; quota days roll over at local midnight.
+VN_TZ = timezone(timedelta(hours=7))
+TRACKING_ID_MAX = 48  # SPEC2: tracking_id max 48 characters
+
+
+@dataclass
+class _Quota:
+    remaining: int
+    day: str
+    promotion_today: int = 0
+    promotion_month: int = 0
+    month: str = ""
+
+
+class SandboxState:
+    def __init__(self, config: SandboxConfig | None = None, *, access_token_ttl: int | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.config = config or SandboxConfig()
+        self.clock = clock
+        self.tokens = TokenStore(app_id=self.config.app_id, app_secret=self.config.app_secret,
+                                 oa_id=self.config.oa_id, clock=clock)
+        if access_token_ttl is not None:
+            self.tokens.access_token_ttl = access_token_ttl
+        self.faults = FaultInjector(seed=self.config.seed)
+        self.webhook_log = WebhookLog()
+        self.templates: dict[str, Template] = demo_templates()
+        self.generation = 0  # bumped by reset(), so pending receipts of old messages drop
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[SentMessage], None]] = []
+        self._clear()
+
+    def _clear(self) -> None:
+        self._messages: dict[str, SentMessage] = {}
+        self._tracking: Counter[str] = Counter()
+        today = self._today()
+        self._quota = _Quota(remaining=self.config.daily_quota, day=today, month=today[:7])
+        seed = self.config.seed
+        self._receipt_rng = random.Random(f"receipts-{seed}") if seed is not None else random.Random()
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    def _today(self) -> str:
+        return datetime.fromtimestamp(self.clock(), VN_TZ).date().isoformat()
+
+    def _roll_quota(self) -> None:
+        # Caller holds the lock. A new local day restores the daily quota.
+        today = self._today()
+        if today != self._quota.day:
+            self._quota.day, self._quota.remaining = today, self.config.daily_quota
+            self._quota.promotion_today = 0
+            if today[:7] != self._quota.month:
+                self._quota.month, self._quota.promotion_month = today[:7], 0
+
+    def add_listener(self, listener: Callable[[SentMessage], None]) -> None:
+        """Call ``listener(message)`` after each accepted send (the webhook dispatcher)."""
+        self._listeners.append(listener)
+
+    # -- POST /message/template[/hashphone] ----------------------------------------------
+    def send(self, body: dict[str, Any], *, hashed: bool = False) -> Reply:
+        """Validate and accept one send, in Zalo's order (zns-api.md §12)."""
+        if hashed:
+            recipient = normalize_hash(body.get("hash_phone"))
+        else:
+            recipient = normalize_phone(body.get("phone"))
+        if recipient is None:
+            return fail(codes.PHONE_INVALID)
+        template = self.templates.get(str(body.get("template_id") or ""))
+        if template is None:
+            return fail(codes.TEMPLATE_ID_INVALID)
+        if template.status != "ENABLE":
+            return fail(codes.TEMPLATE_NOT_APPROVED)
+        data, problem = check_template_data(template, body.get("template_data"))
+        if problem:
+            return fail(*problem)
+        tracking_id = body.get("tracking_id")
+        if tracking_id is not None:
+            tracking_id = str(tracking_id)
+            if len(tracking_id) > TRACKING_ID_MAX:
+                return fail(codes.PARAMETER_INVALID,
+                            f"tracking_id is longer than {TRACKING_ID_MAX} characters")
+        if body.get("sending_mode") not in (None, "1", 1):
+            return fail(codes.SENDING_MODE_INVALID)
+        dev = body.get("mode") == "development"
+        with self._lock:
+            refusal = self._refusal(recipient, template, dev)
+            if refusal:
+                return refusal
+            message = self._accept(recipient, hashed, template, data, tracking_id, dev)
+            reply = self._success(message, dev)
+        for listener in self._listeners:
+            listener(message)
+        return reply
+
+    def _refusal(self, recipient: str, template: Template, dev: bool) -> Reply | None:
+        # Caller holds the lock. Checks about the OA and the recipient, after the payload's.
+        self._roll_quota()
+        if not dev and self._quota.remaining <= 0:
+            return fail(codes.DAILY_QUOTA_EXCEEDED)
+        unreachable = self.config.unreachable_phones
+        code = unreachable.get(recipient) or next(
+            (c for p, c in unreachable.items() if hash_phone(p) == recipient), None)
+        if code:
+            return fail(code)
+        admins = self.config.admin_phones
+        if dev and recipient not in admins and recipient not in map(hash_phone, admins):
+            return fail(codes.DEV_MODE_NOT_ADMIN)
+        # Forced errors only hit sends that would otherwise succeed.
+        forced = self.faults.forced_error(recipient, template.template_id)
+        return fail(forced) if forced else None
+
+    def _accept(self, recipient: str, hashed: bool, template: Template, data: dict[str, str],
+                tracking_id: str | None, dev: bool) -> SentMessage:
+        now = self.now_ms()
+        receipt = None
+        if self._receipt_rng.random() < self.config.receipt_ratio:
+            receipt = now + int(self.config.receipt_delay * 1000)
+        message = SentMessage(
+            msg_id=secrets.token_hex(10), recipient=recipient, hashed=hashed,
+            template_id=template.template_id, data=data, tracking_id=tracking_id,
+            mode="development" if dev else "production", sent_time=now, receipt_time=receipt)
+        self._messages[message.msg_id] = message
+        if tracking_id is not None:
+            self._tracking[tracking_id] += 1
+        if not dev:
+            self._quota.remaining -= 1
+            if template.tag == "PROMOTION":
+                self._quota.promotion_today += 1
+                self._quota.promotion_month += 1
+        logger.debug("sandbox: accepted %s to …%s (template %s)", message.msg_id,
+                     recipient[-3:], template.template_id)
+        return message
+
+    def _success(self, message: SentMessage, dev: bool) -> Reply:
+        data: dict[str, Any] = {"msg_id": message.msg_id, "sent_time": str(message.sent_time)}
+        if not dev:  # dev-mode answers carry only msg_id + sent_time (apis/zns/2.yml)
+            data["sending_mode"] = "1"
+            data["quota"] = {"dailyQuota": str(self.config.daily_quota),
+                             "remainingQuota": str(self._quota.remaining)}
+        return Reply(codes.SUCCESS, "Success", data)
+
+    # -- GET /message/status, GET /message/quota -----------------------------------------
+    def status(self, message_id: str | None, phone: str | None = None) -> Reply:
+        if not message_id:
+            return fail(codes.MESSAGE_ID_INVALID)
+        with self._lock:
+            message = self._messages.get(message_id)
+        if phone is not None:
+            wanted = normalize_phone(phone) or normalize_hash(phone)
+            if wanted is None:
+                return fail(codes.PHONE_INVALID)
+            if message is not None and message.recipient != wanted:
+                message = None
+        if message is None:
+            return Reply(0, "Success", {"status": -1, "message": "The message does not exist"})
+        delivered = message.delivered_time(self.now_ms())
+        if delivered is None:
+            return Reply(0, "Success", {
+                "status": 0,
+                "message": "The message was sent but has not been delivered to the user's phone"})
+        return Reply(0, "Success", {"delivery_time": str(delivered), "status": 1,
+                                    "message": "The message was delivered to the user's phone"})
+
+    def quota(self) -> dict[str, Any]:
+        """GET /message/quota data (example 8, with its mix of strings and numbers)."""
+        with self._lock:
+            self._roll_quota()
+            daily, q = self.config.daily_quota, self._quota
+            # Promotion: 25% of the daily quota per day; a flat monthly allowance.
+            promo_daily, promo_monthly = daily // 4, 10_000
+            return {
+                "dailyQuota": str(daily),
+                "remainingQuota": str(q.remaining),
+                "dailyQuotaPromotion": str(promo_daily),
+                "remainingQuotaPromotion": str(max(0, promo_daily - q.promotion_today)),
+                "monthlyPromotionQuota": promo_monthly,
+                "remainingMonthlyPromotionQuota": max(0, promo_monthly - q.promotion_month),
+                "estimatedNextMonthPromotionQuota": promo_monthly,
+            }
+
+    # -- inspection and knobs ------------------------------------------------------------
+    def sent_messages(self, recipient: str | None = None) -> list[SentMessage]:
+        """Accepted messages in send order, optionally for one normalized recipient."""
+        with self._lock:
+            found = list(self._messages.values())
+        return [m for m in found if recipient is None or m.recipient == recipient]
+
+    def messages(self, phone: str | None = None, tracking_id: str | None = None,
+                 ) -> list[dict[str, Any]]:
+        """GET /_sandbox/messages rows; ``phone`` may be in any accepted form or a hash."""
+        wanted = (normalize_phone(phone) or normalize_hash(phone) or phone) if phone else None
+        now = self.now_ms()
+        return [m.as_dict(now) for m in self.sent_messages(wanted)
+                if tracking_id is None or m.tracking_id == tracking_id]
+
+    def get_message(self, msg_id: str) -> SentMessage | None:
+        with self._lock:
+            return self._messages.get(msg_id)
+
+    def tracking(self) -> dict[str, Any]:
+        with self._lock:
+            counts = dict(self._tracking)
+        return {"counts": counts, "duplicates": sum(1 for n in counts.values() if n > 1)}
+
+    def update_config(self, changes: dict[str, Any]) -> SandboxConfig:
+        """Apply runtime knobs; ``remaining_quota`` and ``access_token_ttl`` live elsewhere."""
+        changes = dict(changes)
+        remaining = changes.pop("remaining_quota", None)
+        ttl = changes.pop("access_token_ttl", None)
+        for name, value in (("remaining_quota", remaining), ("access_token_ttl", ttl)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < 0):
+                raise ValueError(f"{name} must be a non-negative integer")
+        with self._lock:
+            old = self.config
+            self.config = old.updated(changes)
+            self._roll_quota()
+            self._quota.remaining = max(0, self._quota.remaining
+                                        + self.config.daily_quota - old.daily_quota)
+            if remaining is not None:
+                self._quota.remaining = remaining
+        if ttl is not None:
+            self.tokens.access_token_ttl = ttl
+        return self.config
+
+    def set_template_status(self, template_id: str, status: str) -> Template:
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(sorted(STATUSES))}")
+        with self._lock:
+            if template_id not in self.templates:
+                raise KeyError(template_id)
+            self.templates[template_id] = self.templates[template_id].with_status(status)
+            return self.templates[template_id]
+
+    def reset(self, *, tokens: bool = False) -> None:
+        """Forget messages, quota use, faults and webhook outcomes (tokens only if asked)."""
+        with self._lock:
+            self.generation += 1
+            self._clear()
+            self.templates = demo_templates()
+        self.faults.clear()
+        self.webhook_log.clear()
+        if tokens:
+            self.tokens.clear()
