@@ -1,0 +1,158 @@
+"""The sandbox's own endpoints under /_sandbox/: inspection, knobs and the phone page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..app import Request, Response, bad_knob, html_response, json_response
+from ..phone_page import render_index, render_phone, render_preview
+from ..state import SandboxState
+from ..validation import normalize_hash, normalize_phone
+
+
+def _json_body(request: Request) -> dict[str, Any] | None:
+    """The body as a JSON object; an empty body counts as ``{}``; None if malformed."""
+    if not request.body.strip():
+        return {}
+    try:
+        value = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def index(state: SandboxState, request: Request) -> Response:
+    """GET /_sandbox: who this fake is and where to look."""
+    base = request.base_url
+    return json_response({
+        "name": "Zalo ZNS sandbox", "config": state.config.public(),
+        "links": {name: f"{base}/_sandbox/{name}" for name in
+                  ("messages", "tracking", "tokens", "webhooks", "faults", "config", "phone")},
+    })
+
+
+def messages(state: SandboxState, request: Request) -> Response:
+    """GET /_sandbox/messages[?phone=&tracking_id=]"""
+    found = state.messages(request.query.get("phone"), request.query.get("tracking_id"))
+    return json_response({"count": len(found), "messages": found})
+
+
+def tracking(state: SandboxState, request: Request) -> Response:
+    """GET /_sandbox/tracking: accepted sends per tracking_id, and how many repeat."""
+    return json_response(state.tracking())
+
+
+def tokens(state: SandboxState, request: Request) -> Response:
+    """GET /_sandbox/tokens: counts and events (tokens masked)."""
+    return json_response(state.tokens.history())
+
+
+def mint(state: SandboxState, request: Request) -> Response:
+    """POST /_sandbox/tokens/mint: a fresh pair, standing in for Zalo's API Explorer."""
+    return json_response(state.tokens.mint())
+
+
+def webhooks(state: SandboxState, request: Request) -> Response:
+    """GET /_sandbox/webhooks: every receipt post and its attempts."""
+    records = state.webhook_log.snapshot()
+    return json_response({"count": len(records), "webhooks": records})
+
+
+def get_faults(state: SandboxState, request: Request) -> Response:
+    return json_response(state.faults.faults.as_dict())
+
+
+def post_faults(state: SandboxState, request: Request) -> Response:
+    """POST /_sandbox/faults: change knobs; ``"expire_access_tokens": true`` is an action."""
+    body = _json_body(request)
+    if body is None:
+        return bad_knob("body must be a JSON object")
+    expire = body.pop("expire_access_tokens", False)
+    try:
+        faults = state.faults.update(body)
+    except ValueError as err:
+        return bad_knob(str(err))
+    result = faults.as_dict()
+    if expire:
+        result["expired_access_tokens"] = state.tokens.expire_access_tokens()
+    return json_response(result)
+
+
+def get_config(state: SandboxState, request: Request) -> Response:
+    return json_response({**state.config.public(),
+                          "access_token_ttl": state.tokens.access_token_ttl,
+                          "quota": state.quota()})
+
+
+def post_config(state: SandboxState, request: Request) -> Response:
+    """POST /_sandbox/config: webhook_url, receipt_delay, receipt_ratio, daily_quota,
+    remaining_quota, access_token_ttl, admin_phones, unreachable_phones."""
+    body = _json_body(request)
+    if body is None:
+        return bad_knob("body must be a JSON object")
+    try:
+        state.update_config(body)
+    except ValueError as err:
+        return bad_knob(str(err))
+    return get_config(state, request)
+
+
+def post_template(state: SandboxState, request: Request) -> Response:
+    """POST /_sandbox/templates {"template_id", "status"}: e.g. disable a template."""
+    body = _json_body(request) or {}
+    try:
+        template = state.set_template_status(str(body.get("template_id", "")),
+                                             str(body.get("status", "")))
+    except KeyError:
+        return bad_knob("unknown template_id")
+    except ValueError as err:
+        return bad_knob(str(err))
+    return json_response(template.summary())
+
+
+def reset(state: SandboxState, request: Request) -> Response:
+    """POST /_sandbox/reset [{"tokens": true}]: forget messages, quota use, faults."""
+    body = _json_body(request)
+    if body is None:
+        return bad_knob("body must be a JSON object")
+    state.reset(tokens=bool(body.get("tokens")))
+    return json_response({"reset": True, "tokens_cleared": bool(body.get("tokens"))})
+
+
+def phone(state: SandboxState, request: Request) -> Response:
+    """GET /_sandbox/phone[?phone=84…]: the customer's view, or the list of phones."""
+    raw = request.query.get("phone")
+    if not raw:
+        return html_response(render_index(state))
+    recipient = normalize_phone(raw) or normalize_hash(raw)
+    if recipient is None:
+        return html_response(render_index(state, error=f"Số điện thoại không hợp lệ: {raw}"),
+                             status=400)
+    return html_response(render_phone(state, recipient))
+
+
+def preview(state: SandboxState, request: Request) -> Response:
+    """GET /_sandbox/preview?template_id=: a template filled with its sample data."""
+    template = state.templates.get(request.query.get("template_id", ""))
+    if template is None:
+        return html_response(render_index(state, error="Không tìm thấy mẫu tin"), status=404)
+    return html_response(render_preview(state, template))
+
+
+ROUTES = [
+    ("GET", "/_sandbox", index),
+    ("GET", "/_sandbox/messages", messages),
+    ("GET", "/_sandbox/tracking", tracking),
+    ("GET", "/_sandbox/tokens", tokens),
+    ("POST", "/_sandbox/tokens/mint", mint),
+    ("GET", "/_sandbox/webhooks", webhooks),
+    ("GET", "/_sandbox/faults", get_faults),
+    ("POST", "/_sandbox/faults", post_faults),
+    ("GET", "/_sandbox/config", get_config),
+    ("POST", "/_sandbox/config", post_config),
+    ("POST", "/_sandbox/templates", post_template),
+    ("POST", "/_sandbox/reset", reset),
+    ("GET", "/_sandbox/phone", phone),
+    ("GET", "/_sandbox/preview", preview),
+]

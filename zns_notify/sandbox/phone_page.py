@@ -1,0 +1,139 @@
+"""HTML views of what customers "see": each accepted message as a Zalo chat bubble.
+
+Everything that comes from a request (param values, phones, tracking ids) is escaped;
+only the page's own markup is trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from html import escape
+from urllib.parse import quote
+
+from .catalogue import Template, fill
+from .records import SentMessage
+from .state import VN_TZ, SandboxState
+
+REFRESH_SECONDS = 3
+# A body line "Nhãn: <param>" is shown as a label/value row, like Zalo's table blocks.
+_ROW = re.compile(r"^([^:<>]{2,35}): (.+)$")
+
+_CSS = """
+body{margin:0;background:#e9edf2;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+color:#1a1a1a}
+main{display:flex;justify-content:center;padding:24px}
+.phone{width:380px;min-height:700px;background:#f3f5f8;border:10px solid #111;border-radius:36px;
+overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.25)}
+.bar{background:#0068ff;color:#fff;padding:14px 16px;display:flex;gap:10px;align-items:center}
+.bar a{color:#fff;text-decoration:none;font-size:20px}
+.bar .who{font-weight:600}.bar .sub{font-size:12px;opacity:.85}
+.chat{padding:12px;display:flex;flex-direction:column;gap:14px}
+.time{align-self:center;font-size:11px;color:#667;background:#dde3ea;border-radius:10px;
+padding:2px 8px}
+.card{background:#fff;border-radius:12px;box-shadow:0 1px 2px rgba(0,0,0,.08);overflow:hidden}
+.card h3{margin:0;padding:12px 14px 4px;font-size:15px}
+.card p{margin:4px 14px;font-size:14px;line-height:1.4}
+.row{display:flex;justify-content:space-between;gap:8px;margin:2px 14px;font-size:14px}
+.row span:first-child{color:#667}.row span:last-child{font-weight:600;text-align:right}
+.btn{display:block;margin:8px 14px;padding:8px;text-align:center;border-radius:8px;
+background:#e8f1ff;color:#0068ff;font-weight:600;font-size:14px;text-decoration:none}
+.meta{display:flex;justify-content:space-between;padding:6px 14px 10px;font-size:11px;color:#889}
+.tag{color:#0068ff}.dev{color:#c60}
+ul.phones{list-style:none;padding:0;margin:0}
+ul.phones li{background:#fff;margin:8px 12px;border-radius:10px;padding:10px 14px}
+ul.phones a{color:#0068ff;font-weight:600;text-decoration:none}
+.empty,.error{padding:24px;text-align:center;color:#667}.error{color:#c00}
+"""
+
+
+def _time(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, VN_TZ).strftime("%H:%M %d/%m/%Y")
+
+
+def _page(title: str, bar: str, content: str, *, refresh: bool = True) -> str:
+    meta = f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">' if refresh else ""
+    return (
+        f'<!doctype html><html lang="vi"><head><meta charset="utf-8">{meta}'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
+        f'<body><main><div class="phone">{bar}<div class="chat">{content}</div></div></main>'
+        f"</body></html>"
+    )
+
+
+def _bar(who: str, sub: str, back: bool = False) -> str:
+    link = '<a href="/_sandbox/phone" title="Danh sách">&#8249;</a>' if back else ""
+    return (f'<div class="bar">{link}<div><div class="who">{escape(who)}</div>'
+            f'<div class="sub">{escape(sub)}</div></div></div>')
+
+
+def _buttons(template: Template) -> str:
+    out = []
+    for button in template.buttons:
+        href = f"tel:{button.content}" if button.type == 2 else button.content
+        if not href.startswith(("http://", "https://", "tel:")):
+            continue
+        out.append(f'<a class="btn" href="{escape(href)}">{escape(button.title)}</a>')
+    return "".join(out)
+
+
+def render_card(template: Template, data: dict[str, str], meta: str = "") -> str:
+    """One ZNS message: title, text lines and label/value rows, buttons, footer."""
+    lines = []
+    for line in template.body.split("\n"):
+        row = _ROW.match(line)
+        if row:
+            label, value = fill(row.group(1), data), fill(row.group(2), data)
+            lines.append(f'<div class="row"><span>{escape(label)}</span>'
+                         f"<span>{escape(value)}</span></div>")
+        else:
+            lines.append(f"<p>{escape(fill(line, data))}</p>")
+    return (f'<div class="card"><h3>{escape(fill(template.title, data))}</h3>{"".join(lines)}'
+            f"{_buttons(template)}{meta}</div>")
+
+
+def _message_card(state: SandboxState, message: SentMessage, now_ms: int) -> str:
+    template = state.templates.get(message.template_id)
+    if template is None:  # templates were reset since; show the raw data
+        return f"<div class='card'><p>{escape(repr(message.data))}</p></div>"
+    delivered = message.delivered_time(now_ms)
+    status = f"Đã nhận {_time(delivered)}" if delivered else "Đã gửi"
+    mode = ' · <span class="dev">chế độ phát triển</span>' if message.mode == "development" else ""
+    meta = (f'<div class="meta"><span class="tag">{escape(template.name)}{mode}</span>'
+            f"<span>{escape(status)}</span></div>")
+    return f'<div class="time">{_time(message.sent_time)}</div>{render_card(template, message.data, meta)}'
+
+
+def render_phone(state: SandboxState, recipient: str) -> str:
+    now = state.now_ms()
+    cards = "".join(_message_card(state, m, now) for m in state.sent_messages(recipient))
+    content = cards or '<div class="empty">Chưa có tin nhắn nào.</div>'
+    shown = recipient if len(recipient) <= 15 else f"{recipient[:10]}… (SHA-256)"
+    bar = _bar(state.config.oa_name, f"Tài khoản OA đã xác thực · tới {shown}", back=True)
+    return _page(f"ZNS → {shown}", bar, content)
+
+
+def render_index(state: SandboxState, error: str = "") -> str:
+    now = state.now_ms()
+    per_phone: dict[str, list[SentMessage]] = {}
+    for message in state.sent_messages():
+        per_phone.setdefault(message.recipient, []).append(message)
+    items = []
+    for phone, sent in sorted(per_phone.items(), key=lambda kv: -kv[1][-1].sent_time):
+        items.append(f'<li><a href="/_sandbox/phone?phone={quote(phone)}">{escape(phone)}</a>'
+                     f"<div>{len(sent)} tin · gần nhất {_time(sent[-1].sent_time)}</div></li>")
+    body = f'<div class="error">{escape(error)}</div>' if error else ""
+    body += f'<ul class="phones">{"".join(items)}</ul>' if items else (
+        '<div class="empty">Chưa có tin nhắn nào được gửi.</div>')
+    bar = _bar("Hộp thư ZNS (sandbox)", f"{len(per_phone)} số điện thoại · {_time(now)}")
+    return _page("ZNS sandbox", bar, body)
+
+
+def render_preview(state: SandboxState, template: Template) -> str:
+    meta = (f'<div class="meta"><span class="tag">{escape(template.name)} · '
+            f"{escape(template.tag)}</span>"
+            f"<span>{escape(template.status)}</span></div>")
+    card = render_card(template, template.sample_data(), meta)
+    bar = _bar(state.config.oa_name, f"Xem trước mẫu {template.template_id}")
+    return _page(f"Mẫu {template.template_id}", bar, card, refresh=False)
