@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from zns_notify.sandbox import defaults as sandbox_defaults
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -118,12 +120,9 @@ else:
     Q_CLUSTER["orm"] = "default"
 
 # --- zns_notify ----------------------------------------------------------------------------
-# Demo credentials shared with the sandbox (notes/contract.md); the sandbox signs its webhooks
-# with the same app id and OA secret key, so unset variables keep both sides in agreement.
-DEMO_APP_ID = "3141592653589793238"
-DEMO_APP_SECRET = "demo-app-secret"
-DEMO_OA_SECRET_KEY = "demo-oa-secret-key"
-SANDBOX_URL = "http://127.0.0.1:8765"
+# Demo credentials shared with the sandbox: it signs its webhooks with the same app id and
+# OA secret key, so leaving the variables unset keeps both sides in agreement.
+SANDBOX_URL = f"http://{sandbox_defaults.DEFAULT_HOST}:{sandbox_defaults.DEFAULT_PORT}"
 
 # Unset API URL -> the sandbox for both hosts (it serves the OAuth paths too). A set API URL
 # with no OAuth URL means real Zalo, so zns_notify's default OAuth host applies.
@@ -132,9 +131,9 @@ _oauth_base_url = env.str("ZNS_OAUTH_BASE_URL", default="" if _api_base_url else
 ZNS_NOTIFY = {
     "API_BASE_URL": _api_base_url or SANDBOX_URL,
     **({"OAUTH_BASE_URL": _oauth_base_url} if _oauth_base_url else {}),
-    "APP_ID": env.str("ZNS_APP_ID", default=DEMO_APP_ID),
-    "APP_SECRET": env.str("ZNS_APP_SECRET", default=DEMO_APP_SECRET),
-    "OA_SECRET_KEY": env.str("ZNS_OA_SECRET_KEY", default=DEMO_OA_SECRET_KEY),
+    "APP_ID": env.str("ZNS_APP_ID", default=sandbox_defaults.DEMO_APP_ID),
+    "APP_SECRET": env.str("ZNS_APP_SECRET", default=sandbox_defaults.DEMO_APP_SECRET),
+    "OA_SECRET_KEY": env.str("ZNS_OA_SECRET_KEY", default=sandbox_defaults.DEMO_OA_SECRET_KEY),
     "DEVELOPMENT_MODE": False,
     "TIMEZONE": TIME_ZONE,
     "ORDER_MODEL": "shop.Order",
