@@ -9,6 +9,7 @@ import pytest
 from demo_shop.shop.cart import CartLine
 from demo_shop.shop.models import Order, Product
 from demo_shop.shop.orders import place_order
+from zns_notify.sandbox import SandboxServer, defaults
 
 # The shop's own steps, in order; make_order walks them so each status has its timestamps.
 STEPS = [
@@ -56,3 +57,21 @@ def make_order(coffee):
         return order
 
     return make
+
+
+@pytest.fixture
+def sandbox(settings):
+    """The sandbox on a free loopback port, with zns_notify pointed at it.
+
+    No webhook URL: receipts need a web server (see the live_server and end-to-end tests).
+    """
+    with SandboxServer(webhook_url=None) as server:
+        settings.ZNS_NOTIFY = {
+            **settings.ZNS_NOTIFY,
+            "API_BASE_URL": server.url,
+            "OAUTH_BASE_URL": server.url,
+            "APP_ID": defaults.DEMO_APP_ID,
+            "APP_SECRET": defaults.DEMO_APP_SECRET,
+            "OA_SECRET_KEY": defaults.DEMO_OA_SECRET_KEY,
+        }
+        yield server
