@@ -1,3 +1,19 @@
 """Zalo Notification Service messages on order events, for Django shops."""
 
+from __future__ import annotations
+
+from typing import Any
+
 __version__ = "0.1.0"
+
+__all__ = ["__version__", "notify"]
+
+
+def __getattr__(name: str) -> Any:
+    # notify lives with the models; importing it lazily keeps `import zns_notify` free of
+    # Django setup, which packaging tools and settings modules rely on.
+    if name == "notify":
+        from .events import notify
+
+        return notify
+    raise AttributeError(f"module 'zns_notify' has no attribute {name!r}")

@@ -23,21 +23,26 @@ def notify(event: str, obj: Any, **extra: Any) -> QuerySet[Message]:
     Call it inside the transaction that changes the order: the messages are written in
     that transaction and sent only once it commits. Extra keyword arguments become
     variables in binding expressions. Returns the event's messages as a lazy queryset
-    (evaluating it costs a query; the hot path does not).
+    (evaluating it costs a query).
     """
+    keys = _record(event, obj, extra)
+    return Message.objects.filter(idempotency_key__in=keys)
+
+
+def _record(event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
     if not isinstance(event, str) or not EVENT_NAME.match(event):
         raise ValueError(f"Invalid event name {event!r}: use lowercase letters, digits and _ . -")
     if getattr(obj, "pk", None) is None:
         raise ValueError("notify() needs a saved object: save the order first.")
-    keys = write_messages(event, obj, extra)
-    return Message.objects.filter(idempotency_key__in=keys)
+    return write_messages(event, obj, extra)
 
 
 def notify_safely(event: str, obj: Any, **extra: Any) -> None:
     """notify() for signal receivers and the watcher: a shop's order save never fails
-    because of zns_notify, so unexpected errors are logged, not raised."""
+    because of zns_notify, so unexpected errors are logged, not raised. It builds no
+    queryset to return: this runs inside every watched order save."""
     try:
-        notify(event, obj, **extra)
+        _record(event, obj, extra)
     except Exception:
         logger.exception(
             "zns_notify could not record event %s for %s; no message was queued.",

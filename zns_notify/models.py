@@ -187,7 +187,9 @@ class Message(models.Model):
         ordering = ["-created_at", "-pk"]
         permissions = [("view_full_phone", _("Can see full phone numbers"))]
         indexes = [
-            models.Index(fields=["msg_id"], name="zns_message_msg_id"),
+            # Partial: rows are inserted without a msg_id, so the insert in the shop's
+            # transaction does not touch this index; Zalo's msg_id arrives later.
+            models.Index(fields=["msg_id"], name="zns_message_msg_id", condition=~models.Q(msg_id="")),
             models.Index(fields=["status", "next_attempt_at"], name="zns_message_due"),
             models.Index(fields=["order_type", "order_pk"], name="zns_message_order"),
         ]

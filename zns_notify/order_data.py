@@ -31,15 +31,30 @@ class OrderFacts:
     order_ref: str
     raw_phone: str
     customer_name: str
+    #: Accessors that failed, each naming its setting: the messages fail with this reason.
+    problem: str = ""
+
+
+def _read(obj: Any, key: str, problems: list[str]) -> str:
+    accessor = getattr(app_settings, key)
+    try:
+        value = resolve(obj, accessor)
+    except Exception as exc:  # host code or a mistyped path: report it, never raise
+        problems.append(f'ZNS_NOTIFY["{key}"] = {accessor!r} failed: {type(exc).__name__}: {exc}')
+        return ""
+    return "" if value is None else str(value)
 
 
 def read_order(obj: Any) -> OrderFacts:
-    """Extract the identifying facts of an order; raises what the host's accessors raise."""
-    code = resolve(obj, app_settings.ORDER_CODE)
+    """Extract the identifying facts of an order through the ORDER_* accessors."""
+    problems: list[str] = []
+    pk = str(getattr(obj, "pk", "") or "")
+    code = _read(obj, "ORDER_CODE", problems)
     return OrderFacts(
         order_type=obj._meta.label_lower if hasattr(obj, "_meta") else type(obj).__name__,
-        order_pk=str(getattr(obj, "pk", "") or ""),
-        order_ref=str(code if code is not None else getattr(obj, "pk", "")),
-        raw_phone=str(resolve(obj, app_settings.ORDER_PHONE) or ""),
-        customer_name=str(resolve(obj, app_settings.ORDER_CUSTOMER_NAME) or ""),
+        order_pk=pk,
+        order_ref=code or pk,
+        raw_phone=_read(obj, "ORDER_PHONE", problems),
+        customer_name=_read(obj, "ORDER_CUSTOMER_NAME", problems),
+        problem="; ".join(problems),
     )

@@ -1,11 +1,11 @@
 """The event hot path: write Message rows in the caller's transaction and enqueue them.
 
-This runs inside the shop's order save, so it is kept to three queries per event: one
-SELECT of the active bindings, one INSERT of the message rows, one enqueue. With the
-ORM broker on the same database the enqueue is an INSERT in the same transaction, so the
-order change, its messages and their queue entry commit (or roll back) together and the
-save pays for a single commit. Other brokers are pushed in ``on_commit``, so a rolled-back
-order never sends.
+This runs inside the shop's order save, so it is kept to three statements per event: one
+SELECT of the active bindings, one INSERT of the message rows, one enqueue. With the ORM
+broker on the same database the enqueue is an INSERT in the same transaction, so the order
+change, its messages and their queue entry commit (or roll back) together and the save
+pays for a single commit. Other brokers are pushed in ``on_commit``, so a rolled-back
+order never sends. The statements themselves live in :mod:`zns_notify.outbox_sql`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from typing import Any
 
 from django.db import router, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .conf import app_settings
 from .exceptions import ZnsInvalidPhone, ZnsRenderError
-from .models import Binding, Message
+from .models import Message, Template
 from .order_data import OrderFacts, read_order
+from .outbox_sql import ActiveBinding, active_bindings, enqueue_on_orm_broker, insert_rows
 from .phones import normalize_phone
 from .rendering import render_params
 from .zalo.errors import ErrorAction
@@ -29,6 +31,7 @@ from .zalo.errors import ErrorAction
 logger = logging.getLogger(__name__)
 
 TASK_SEND = "zns_notify.tasks.send_messages"
+QUEUED = Message.Status.QUEUED
 
 
 def idempotency_key(binding_pk: int, order_type: str, order_pk: str, event: str) -> str:
@@ -40,36 +43,44 @@ def idempotency_key(binding_pk: int, order_type: str, order_pk: str, event: str)
 def write_messages(event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
     """Create the messages ``event`` on ``obj`` calls for; return their idempotency keys.
 
-    Rows that cannot be sent (bad phone, a param that does not render or fit) are written
-    as skipped/failed with the reason and never enqueued. A (binding, order, event) that
-    already has a message is left alone: the unique key makes repeats free.
+    Rows that cannot be sent (bad phone, a param that does not render or fit, a template
+    Zalo does not allow) are written as skipped/failed with the reason and never enqueued.
+    A (binding, order, event) that already has a message is left alone: the unique key
+    makes repeats free.
     """
     using = router.db_for_write(Message)
-    bindings = list(
-        Binding.objects.using(using)
-        .filter(event=event, is_active=True)
-        .select_related("template")
-    )
+    bindings = active_bindings(event, using=using)
     if not bindings:
         return []
     facts = read_order(obj)
     phone, phone_problem = _phone(facts.raw_phone)
+    now = timezone.now()
     context = {
         "order": obj,
         "customer_name": facts.customer_name,
         "order_code": facts.order_ref,
         "phone": phone or facts.raw_phone,
         "event": event,
-        "now": timezone.now(),
+        "now": now,
         **extra,
     }
-    rows = [_build_row(b, event, facts, phone, phone_problem, context) for b in bindings]
+    common = {
+        "event": event,
+        "order_type": facts.order_type,
+        "order_pk": facts.order_pk,
+        "order_ref": facts.order_ref[:64],
+        "phone": phone,
+        "development_mode": app_settings.DEVELOPMENT_MODE,
+        "status": QUEUED,
+        "created_at": now,
+    }
+    rows = [_build_row(b, common, facts, phone_problem, context) for b in bindings]
+    queued = [row["idempotency_key"] for row in rows if row["status"] == QUEUED]
     with transaction.atomic(using=using, savepoint=False):
-        Message.objects.using(using).bulk_create(rows, ignore_conflicts=True)
-        queued = [row.idempotency_key for row in rows if row.status == Message.Status.QUEUED]
+        insert_rows(Message, rows, using=using, ignore_conflicts=True)
         if queued:
             enqueue(queued, using=using)
-    return [row.idempotency_key for row in rows]
+    return [row["idempotency_key"] for row in rows]
 
 
 def _phone(raw: str) -> tuple[str, str]:
@@ -80,44 +91,52 @@ def _phone(raw: str) -> tuple[str, str]:
 
 
 def _build_row(
-    binding: Binding, event: str, facts: OrderFacts, phone: str, phone_problem: str, context: dict
-) -> Message:
-    template = binding.template
-    row = Message(
-        idempotency_key=idempotency_key(binding.pk, facts.order_type, facts.order_pk, event),
-        event=event,
-        binding=binding,
-        template=template,
-        zalo_template_id=template.template_id,
-        order_type=facts.order_type,
-        order_pk=facts.order_pk,
-        order_ref=facts.order_ref[:64],
-        phone=phone,
-        development_mode=app_settings.DEVELOPMENT_MODE,
-    )
+    binding: ActiveBinding, common: dict[str, Any], facts: OrderFacts, phone_problem: str, context: dict
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        **common,
+        "idempotency_key": idempotency_key(binding.pk, facts.order_type, facts.order_pk, common["event"]),
+        "binding_id": binding.pk,
+        "template_id": binding.template_pk,
+        "zalo_template_id": binding.template_id,
+        "params": {},
+    }
+    if facts.problem:
+        return _mark(row, Message.Status.FAILED, ErrorAction.CONFIG, facts.problem)
+    if binding.template_status != Template.Status.ENABLE:
+        reason = _("Template %(id)s is %(status)s on Zalo, not ENABLE.") % {
+            "id": binding.template_id, "status": binding.template_status,
+        }
+        return _mark(row, Message.Status.FAILED, ErrorAction.CONFIG, reason)
     if phone_problem:
-        _mark(row, Message.Status.SKIPPED, ErrorAction.RECIPIENT, phone_problem)
-        return row
+        return _mark(row, Message.Status.SKIPPED, ErrorAction.RECIPIENT, phone_problem)
     try:
-        row.params = render_params(binding.params or {}, template.param_specs(), context)
+        row["params"] = render_params(binding.expressions, binding.specs, context)
     except ZnsRenderError as exc:
-        _mark(row, Message.Status.FAILED, ErrorAction.PAYLOAD, str(exc))
+        return _mark(row, Message.Status.FAILED, ErrorAction.PAYLOAD, str(exc))
     return row
 
 
-def _mark(row: Message, status: str, category: str, reason: str) -> None:
-    row.status = status
-    row.error_category = category
-    row.error_message = reason
-    logger.info("zns message for %s %s not sent: %s", row.order_type, row.order_pk, reason)
+def _mark(row: dict[str, Any], status: str, category: str, reason: str) -> dict[str, Any]:
+    row.update(status=status, error_category=str(category), error_message=reason)
+    logger.info("zns message for %s %s not sent: %s", row["order_type"], row["order_pk"], reason)
+    return row
 
 
 def enqueue(keys: list[str], *, using: str) -> None:
     """Queue a send task for ``keys``, atomically with the caller's transaction."""
     if _broker_shares_transaction(using):
-        push_send_task(keys)
+        enqueue_on_orm_broker(
+            TASK_SEND, (keys,), using=using, list_key=_list_key(), name=f"zns:{keys[0]}"
+        )
     else:
         transaction.on_commit(partial(push_send_task, keys), using=using, robust=True)
+
+
+def _list_key() -> str:
+    from django_q.conf import Conf
+
+    return app_settings.QUEUE_CLUSTER or Conf.CLUSTER_NAME
 
 
 def _broker_shares_transaction(using: str) -> bool:
@@ -132,6 +151,7 @@ def _broker_shares_transaction(using: str) -> bool:
 
 
 def push_send_task(keys: list[str]) -> None:
+    """Enqueue through django-q2's public API (any broker; used after commit and by the sweeper)."""
     from django_q.tasks import async_task
 
     async_task(TASK_SEND, keys, cluster=app_settings.QUEUE_CLUSTER, task_name=f"zns:{keys[0]}")

@@ -73,3 +73,15 @@ def _wrap_save(model: type) -> None:
 
     save._zns_atomic = True  # type: ignore[attr-defined]
     model.save = save
+
+
+def disconnect_order_watcher() -> None:
+    """Undo :func:`connect_order_watcher` (benchmarks and tests compare with and without)."""
+    label = app_settings.ORDER_MODEL
+    if not label:
+        return
+    model = apps.get_model(label)
+    post_init.disconnect(sender=model, dispatch_uid="zns_notify.watch.init")
+    post_save.disconnect(sender=model, dispatch_uid="zns_notify.watch.save")
+    if getattr(model.save, "_zns_atomic", False):
+        model.save = model.save.__wrapped__

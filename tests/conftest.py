@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import responses
+
+from tests.factories import ZaloAccountFactory
+
+API = "http://zalo.test"
+OAUTH = "http://oauth.zalo.test"
+
+
+class ZaloApiMock:
+    """Small vocabulary over `responses` for Zalo's envelopes (anymail's mock API, as a fixture)."""
+
+    def __init__(self, rsps: responses.RequestsMock):
+        self.rsps = rsps
+
+    def send_ok(self, msg_id: str = "a4d0243feee163bd3af2", remaining: int = 499):
+        self.rsps.add(
+            responses.POST,
+            f"{API}/message/template",
+            json={
+                "error": 0,
+                "message": "Success",
+                "data": {
+                    "msg_id": msg_id,
+                    "sent_time": "1626926349402",
+                    "sending_mode": "1",
+                    "quota": {"dailyQuota": "500", "remainingQuota": str(remaining)},
+                },
+            },
+        )
+
+    def send_error(self, code: int, message: str = "error"):
+        self.rsps.add(
+            responses.POST, f"{API}/message/template", json={"error": code, "message": message, "data": None}
+        )
+
+    def refresh_ok(self, access: str = "new-access", refresh: str = "new-refresh"):
+        self.rsps.add(
+            responses.POST,
+            f"{OAUTH}/v4/oa/access_token",
+            json={"access_token": access, "refresh_token": refresh, "expires_in": "90000"},
+        )
+
+    def calls_to(self, path: str) -> list:
+        return [c for c in self.rsps.calls if re.search(re.escape(path) + r"(\?|$)", c.request.url)]
+
+    def last_json(self, path: str = "/message/template") -> dict:
+        return json.loads(self.calls_to(path)[-1].request.body)
+
+
+@pytest.fixture
+def zalo_api():
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield ZaloApiMock(rsps)
+
+
+@pytest.fixture
+def account(db):
+    return ZaloAccountFactory()

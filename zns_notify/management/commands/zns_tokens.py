@@ -1,0 +1,63 @@
+"""Store and inspect the OA token pair: ``zns_tokens set|show|refresh``."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from zns_notify.exceptions import ZnsConfigurationError
+from zns_notify.models import ZaloAccount
+from zns_notify.tokens import refresh_access_token, store_token_pair
+from zns_notify.zalo.client import ZaloAPIError
+
+
+class Command(BaseCommand):
+    help = "Store, show or refresh the Zalo OA token pair (tokens are never printed)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        set_parser = sub.add_parser("set", help="Store a pair minted in Zalo's API Explorer.")
+        set_parser.add_argument("--access-token", required=True)
+        set_parser.add_argument("--refresh-token", required=True)
+        set_parser.add_argument("--expires-in", type=int, default=90000, help="Seconds (default 90000).")
+        set_parser.add_argument("--oa-id", default="")
+        sub.add_parser("show", help="Show the account and token expiry.")
+        sub.add_parser("refresh", help="Rotate the pair now.")
+
+    def handle(self, *args, action: str, **options):
+        if action == "set":
+            if options["expires_in"] <= 0:
+                raise CommandError("--expires-in must be a positive number of seconds.")
+            try:
+                account = store_token_pair(
+                    access_token=options["access_token"].strip(),
+                    refresh_token=options["refresh_token"].strip(),
+                    expires_in=options["expires_in"],
+                    oa_id=options["oa_id"],
+                )
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(self.style.SUCCESS(f"Token pair stored on account {account.pk}."))
+        elif action == "refresh":
+            try:
+                refresh_access_token()
+            except (ZaloAPIError, ZnsConfigurationError) as exc:
+                raise CommandError(f"Refresh failed: {exc}") from exc
+            self.stdout.write(self.style.SUCCESS("Token pair refreshed."))
+        self._show()
+
+    def _show(self) -> None:
+        account = ZaloAccount.objects.current()
+        if account is None:
+            self.stdout.write("No Zalo account connected.")
+            return
+        now = timezone.now()
+        expires = account.access_token_expires_at
+        state = "connected" if account.is_connected else "not connected"
+        left = f"{int((expires - now).total_seconds())} s left" if expires else "unknown expiry"
+        self.stdout.write(
+            f"account={account.pk} oa_id={account.oa_id or '-'} state={state} "
+            f"access_token_expires_at={expires.isoformat() if expires else '-'} ({left}) "
+            f"refresh_token_expires_at="
+            f"{account.refresh_token_expires_at.isoformat() if account.refresh_token_expires_at else '-'}"
+        )
