@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError
 from django.utils import translation
 
 from demo_shop.shop.models import InvalidTransition, Order
@@ -99,3 +100,18 @@ def test_payment_method_label_is_vietnamese_whatever_the_active_language(make_or
     with translation.override("en"):
         assert order.get_payment_method_display() == "Cash on delivery"
         assert order.payment_method_label == "Thanh toán khi nhận hàng"
+
+
+def test_a_checkout_that_loses_the_race_for_a_code_takes_the_next_one(make_order, monkeypatch):
+    make_order()  # DH000001
+    codes = iter(["DH000001", "DH000002"])  # as if another checkout read the same maximum
+    monkeypatch.setattr(Order, "next_code", classmethod(lambda cls: next(codes)))
+    assert make_order().code == "DH000002"
+
+
+def test_code_collisions_give_up_after_a_few_attempts(make_order, monkeypatch):
+    make_order()
+    monkeypatch.setattr(Order, "next_code", classmethod(lambda cls: "DH000001"))
+    with pytest.raises(IntegrityError):
+        make_order()
+    assert Order.objects.count() == 1
