@@ -1,0 +1,62 @@
+"""Every admin page answers, phones are masked, and tokens are never rendered."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.urls import reverse
+
+from tests.factories import BindingFactory, MessageFactory, ZaloAccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def objects():
+    account = ZaloAccountFactory(access_token="very-secret-access", refresh_token="very-secret-refresh")
+    binding = BindingFactory()
+    message = MessageFactory(template=binding.template, binding=binding, phone="84912345678")
+    return account, binding.template, binding, message
+
+
+def test_every_admin_url_answers(admin_client, objects):
+    for obj in objects:
+        meta = obj._meta
+        base = f"admin:{meta.app_label}_{meta.model_name}"
+        for url in (reverse(f"{base}_changelist"), reverse(f"{base}_change", args=[obj.pk])):
+            assert admin_client.get(url).status_code == 200, url
+    assert admin_client.get(reverse("admin:zns_notify_binding_add")).status_code == 200
+
+
+def test_tokens_are_never_rendered(admin_client, objects):
+    account = objects[0]
+    for url in (reverse("admin:zns_notify_zaloaccount_change", args=[account.pk]),
+                reverse("admin:zns_notify_zaloaccount_changelist")):
+        html = admin_client.get(url).content.decode()
+        assert "very-secret" not in html
+
+
+def test_phone_is_masked_without_the_permission(client, objects):
+    staff = User.objects.create_user("operator", password="pw", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_message"))
+    client.force_login(staff)
+    html = client.get(reverse("admin:zns_notify_message_changelist")).content.decode()
+    assert "********678" in html and "84912345678" not in html
+    staff.user_permissions.add(Permission.objects.get(codename="view_full_phone"))
+    staff = User.objects.get(pk=staff.pk)
+    client.force_login(staff)
+    html = client.get(reverse("admin:zns_notify_message_changelist")).content.decode()
+    assert "84912345678" in html
+
+
+def test_message_log_is_read_only(admin_client, objects):
+    message = objects[3]
+    response = admin_client.post(reverse("admin:zns_notify_message_change", args=[message.pk]), {"status": "delivered"})
+    assert response.status_code == 403
+
+
+def test_changelist_query_count_is_bounded(admin_client, objects, django_assert_max_num_queries):
+    for _ in range(30):
+        MessageFactory(template=objects[1])
+    with django_assert_max_num_queries(12):
+        admin_client.get(reverse("admin:zns_notify_message_changelist"))

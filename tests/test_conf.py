@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from zns_notify.conf import CORE_EVENTS, app_settings
+from zns_notify.exceptions import ZnsConfigurationError
+from zns_notify.template_filters import vnd, zns_date, zns_datetime, zns_time
+
+
+def test_defaults(settings):
+    settings.ZNS_NOTIFY = {"APP_ID": "1", "APP_SECRET": "s"}
+    assert app_settings.API_BASE_URL == "https://business.openapi.zalo.me"
+    assert app_settings.OAUTH_BASE_URL == "https://oauth.zaloapp.com"
+    assert app_settings.TIMEZONE == "Asia/Ho_Chi_Minh"
+    assert app_settings.DEVELOPMENT_MODE is False
+    assert app_settings.ORDER_MODEL is None
+    assert app_settings.EVENTS == CORE_EVENTS
+
+
+def test_settings_are_read_live():
+    with override_settings(ZNS_NOTIFY={"API_BASE_URL": "http://one/"}):
+        assert app_settings.API_BASE_URL == "http://one"
+    with override_settings(ZNS_NOTIFY={"API_BASE_URL": "http://two"}):
+        assert app_settings.API_BASE_URL == "http://two"
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_missing_required_key_names_the_setting(settings, value):
+    settings.ZNS_NOTIFY = {"APP_ID": value}
+    with pytest.raises(ZnsConfigurationError, match=r'ZNS_NOTIFY\["APP_ID"\]'):
+        app_settings.APP_ID
+
+
+def test_timeout_accepts_a_number_or_a_pair(settings):
+    settings.ZNS_NOTIFY = {"REQUEST_TIMEOUT": 5}
+    assert app_settings.REQUEST_TIMEOUT == (5.0, 5.0)
+    settings.ZNS_NOTIFY = {"REQUEST_TIMEOUT": (1, 2)}
+    assert app_settings.REQUEST_TIMEOUT == (1.0, 2.0)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(1250000, "1.250.000"), (Decimal("99999.6"), "100.000"), ("300", "300"), (0, "0"), ("abc", ""), (None, "")],
+)
+def test_vnd(value, expected):
+    assert vnd(value) == expected
+
+
+def test_date_filters_use_the_configured_time_zone():
+    moment = dt.datetime(2026, 11, 21, 18, 30, tzinfo=dt.UTC)  # 01:30 on the 22nd in Hanoi
+    assert zns_date(moment) == "22/11/2026"
+    assert zns_datetime(moment) == "01:30 22/11/2026"
+    assert zns_time(moment) == "01:30"
+    assert zns_date(dt.date(2026, 1, 2)) == "02/01/2026"
+    assert zns_date("not a date") == ""
+
+
+def test_system_checks_name_the_settings(settings):
+    from zns_notify.checks import check_settings
+
+    settings.ZNS_NOTIFY = {"ORDER_MODEL": "shop.Nope", "ORDER_STATUS_EVENTS": {"x": "order_exploded"}}
+    ids = {problem.id for problem in check_settings()}
+    assert ids == {"zns_notify.E001", "zns_notify.W001", "zns_notify.E002", "zns_notify.E004"}
+    settings.ZNS_NOTIFY = {"APP_ID": "1", "APP_SECRET": "s", "OA_SECRET_KEY": "k",
+                           "ORDER_MODEL": "shop.Order", "ORDER_STATUS_FIELD": "state"}
+    assert [p.id for p in check_settings()] == ["zns_notify.E003"]
+
+
+def test_test_settings_pass_the_checks():
+    call_command("check", fail_level="WARNING")
+
+
+@pytest.mark.django_db
+def test_migrations_are_complete():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

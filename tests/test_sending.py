@@ -1,0 +1,136 @@
+"""The worker: claim, send, and record every outcome of a send."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from zns_notify import signals
+from zns_notify.models import Message, MessageEvent, Template, ZaloAccount
+from zns_notify.sending import deliver
+from zns_notify.tasks import send_messages, sweep
+from tests.factories import MessageFactory, ZaloAccountFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def received():
+    seen = []
+
+    def receiver(signal, **kwargs):
+        seen.append((signal, kwargs))
+
+    for signal in (signals.message_sent, signals.message_failed):
+        signal.connect(receiver, weak=False, dispatch_uid="test-receiver")
+    yield seen
+    for signal in (signals.message_sent, signals.message_failed):
+        signal.disconnect(dispatch_uid="test-receiver")
+
+
+def test_successful_send_records_msg_id_timeline_and_signal(account, zalo_api, received):
+    message = MessageFactory()
+    zalo_api.send_ok(msg_id="abc123")
+    assert send_messages([message.idempotency_key]) == 1
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
+    assert message.msg_id == "abc123"
+    assert message.attempts == 1
+    assert zalo_api.last_json()["tracking_id"] == message.idempotency_key
+    assert MessageEvent.objects.get(message=message).status == "sent"
+    assert [s for s, _ in received] == [signals.message_sent]
+
+
+def test_second_run_of_the_same_task_sends_nothing(account, zalo_api):
+    message = MessageFactory()
+    zalo_api.send_ok()
+    send_messages([message.idempotency_key])
+    assert send_messages([message.idempotency_key]) == 0
+    assert len(zalo_api.calls_to("/message/template")) == 1
+
+
+def test_rejected_token_is_refreshed_once_then_sent(account, zalo_api):
+    message = MessageFactory()
+    zalo_api.send_error(-124, "Access token invalid")
+    zalo_api.refresh_ok(access="fresh-access", refresh="fresh-refresh")
+    zalo_api.send_ok()
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
+    account.refresh_from_db()
+    assert (account.access_token, account.refresh_token) == ("fresh-access", "fresh-refresh")
+    assert zalo_api.calls_to("/message/template")[-1].request.headers["access_token"] == "fresh-access"
+
+
+def test_expired_token_is_refreshed_before_sending(zalo_api):
+    ZaloAccountFactory(access_token_expires_at=timezone.now() - dt.timedelta(minutes=1))
+    message = MessageFactory()
+    zalo_api.refresh_ok(access="fresh-access")
+    zalo_api.send_ok()
+    deliver(message.idempotency_key)
+    assert zalo_api.calls_to("/message/template")[0].request.headers["access_token"] == "fresh-access"
+
+
+@pytest.mark.parametrize("code, category", [(-118, "recipient"), (-1121, "payload"), (-131, "config")])
+def test_permanent_errors_fail_with_code_and_reason(account, zalo_api, received, code, category):
+    message = MessageFactory()
+    zalo_api.send_error(code, "customer_name data breaks max length")
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED
+    assert message.error_code == code
+    assert message.error_category == category
+    assert "customer_name data breaks max length" in message.error_message
+    assert [s for s, _ in received] == [signals.message_failed]
+    assert received[0][1]["error_code"] == code
+
+
+def test_transient_error_is_retried_later_then_fails_after_max_attempts(account, zalo_api, settings):
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "MAX_ATTEMPTS": 2}
+    message = MessageFactory()
+    zalo_api.send_error(-100, "Unknown error")
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED
+    assert message.next_attempt_at > timezone.now()
+    assert deliver(message.idempotency_key) is None  # not due yet: nobody may claim it
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    zalo_api.send_error(-100, "Unknown error")
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED
+    assert message.attempts == 2
+    assert MessageEvent.objects.filter(message=message).count() == 2
+
+
+def test_template_no_longer_enabled_fails_without_calling_zalo(account, zalo_api):
+    message = MessageFactory(template__status=Template.Status.DISABLE)
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED
+    assert message.error_category == "config"
+    assert zalo_api.calls_to("/message/template") == []
+
+
+def test_no_connected_account_waits_instead_of_failing(zalo_api):
+    message = MessageFactory()
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED
+    assert "zns_tokens set" in message.error_message
+    assert ZaloAccount.objects.count() == 0
+
+
+def test_sweeper_requeues_lost_and_stuck_messages(account):
+    from django_q.models import OrmQ
+
+    old = timezone.now() - dt.timedelta(minutes=10)
+    lost = MessageFactory(created_at=old)
+    stuck = MessageFactory(status=Message.Status.SENDING, claimed_at=old)
+    fresh = MessageFactory()
+    assert sweep() == 2
+    queued = {k for task in OrmQ.objects.all() for k in task.task["args"][0]}
+    assert queued == {lost.idempotency_key, stuck.idempotency_key}
+    assert fresh.idempotency_key not in queued
