@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.migrations.executor import MigrationExecutor
 
-from demo_shop.shop.processes import ChildFailed, ManagePy, wait_for_http
+from demo_shop.shop.processes import ChildFailed, ManagePy, wait_for_any_exit, wait_for_http
 from tests.demo.helpers import MANAGE_PY, demo_process_env, free_port
 
 
@@ -45,3 +45,9 @@ def test_a_started_child_answers_and_stops_on_request(manage):
     assert sandbox.exit_code is not None
     assert manage.first_exited() is sandbox
 
+
+
+def test_the_supervisor_wakes_up_when_a_child_dies(manage):
+    child = manage.start("bogus", "no_such_command")
+    assert wait_for_any_exit(manage, interval=0.05) is child
+    assert child.exit_code == 1

@@ -26,7 +26,7 @@ STARTUP_TIMEOUT = 30.0
 
 
 class Shutdown(Exception):
-    """SIGTERM arrived: stop like on Ctrl-C."""
+    """Ctrl-C or SIGTERM arrived: stop the children and exit."""
 
 
 def _raise_shutdown(signum, frame) -> None:
@@ -64,7 +64,12 @@ class Command(BaseCommand):
             Path(settings.BASE_DIR) / "manage.py",
             process_env({"ZNS_API_BASE_URL": sandbox_url, "ZNS_OAUTH_BASE_URL": sandbox_url}),
         )
-        previous_handler = signal.signal(signal.SIGTERM, _raise_shutdown)
+        # SIGINT explicitly too: a shell that starts us in the background ignores it, and
+        # Python then never turns it into KeyboardInterrupt.
+        previous_handlers = {
+            signum: signal.signal(signum, _raise_shutdown)
+            for signum in (signal.SIGINT, signal.SIGTERM)
+        }
         try:
             self._start(manage, host, web_port, sandbox_port, web_url, sandbox_url)
             if check:
@@ -77,13 +82,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{exited.name} exited with code {exited.exit_code}; stopping the demo."
             )
-        except (KeyboardInterrupt, Shutdown):
+        except Shutdown:
             self.stdout.write("\nStopping the demo…")
         except (ChildFailed, DemoSetupError) as exc:
             raise CommandError(str(exc)) from exc
         finally:
             manage.stop_all()
-            signal.signal(signal.SIGTERM, previous_handler)
+            for signum, handler in previous_handlers.items():
+                signal.signal(signum, handler)
 
     def _start(self, manage, host, web_port, sandbox_port, web_url, sandbox_url) -> None:
         sandbox = manage.start(
