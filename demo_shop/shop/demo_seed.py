@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from zns_notify.conf import app_settings
@@ -192,7 +193,13 @@ def ensure_bindings() -> list[str]:
         binding = Binding(
             name=f"{template.name} (demo)", event=event, template=template, params=params
         )
-        binding.full_clean()  # the expressions must fit the template's synced param specs
+        try:
+            binding.full_clean()  # the expressions must fit the template's synced param specs
+        except ValidationError as exc:
+            raise DemoSetupError(
+                f"The demo binding for {event} does not fit template {template_id}: "
+                f"{'; '.join(exc.messages)}"
+            ) from exc
         binding.save()
         created += 1
     return [f"{created} bindings"] if created else []

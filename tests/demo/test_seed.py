@@ -88,3 +88,9 @@ def test_bindings_render_every_step_of_an_order_within_zalo_limits(sandbox, make
     assert messages["order_paid"].params["payment_method"] == "Thanh toán khi nhận hàng"
     assert messages["order_created"].params["total_amount"] == "116.000"
     assert messages["order_shipped"].params["eta"] == "14/03/2025"
+
+
+def test_a_template_zalo_disabled_is_reported_instead_of_bound(sandbox):
+    sandbox.state.set_template_status("100003", "DISABLE")
+    with pytest.raises(DemoSetupError, match="order_shipped .* 100003"):
+        seed_demo()
