@@ -102,7 +102,8 @@ def _message_card(state: SandboxState, message: SentMessage, now_ms: int) -> str
     mode = ' · <span class="dev">chế độ phát triển</span>' if message.mode == "development" else ""
     meta = (f'<div class="meta"><span class="tag">{escape(template.name)}{mode}</span>'
             f"<span>{escape(status)}</span></div>")
-    return f'<div class="time">{_time(message.sent_time)}</div>{render_card(template, message.data, meta)}'
+    card = render_card(template, message.data, meta)
+    return f'<div class="time">{_time(message.sent_time)}</div>{card}'
 
 
 def render_phone(state: SandboxState, recipient: str) -> str:

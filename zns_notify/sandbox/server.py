@@ -168,6 +168,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(json_response({"error": -code, "message": message or "Bad request",
                                   "data": None}, code))
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # The path only: a query string could carry something a client shouldn't have put there.
+        logger.debug("sandbox: %s %s -> %s", self.command, urlsplit(self.path).path, code)
+
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("sandbox %s: " + format, self.address_string(), *args)
 

@@ -63,8 +63,9 @@ class SandboxState:
         self._tracking: Counter[str] = Counter()
         today = self._today()
         self._quota = _Quota(remaining=self.config.daily_quota, day=today, month=today[:7])
+        # Seeded per purpose, so receipt draws don't shift when fault draws change.
         seed = self.config.seed
-        self._receipt_rng = random.Random(f"receipts-{seed}") if seed is not None else random.Random()
+        self._receipt_rng = random.Random(f"receipts-{seed}" if seed is not None else None)
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -88,6 +89,24 @@ class SandboxState:
     # -- POST /message/template[/hashphone] ----------------------------------------------
     def send(self, body: dict[str, Any], *, hashed: bool = False) -> Reply:
         """Validate and accept one send, in Zalo's order (zns-api.md §12)."""
+        checked = self._check_payload(body, hashed)
+        if isinstance(checked, Reply):
+            return checked
+        recipient, template, data, tracking_id = checked
+        dev = body.get("mode") == "development"
+        with self._lock:
+            refusal = self._refusal(recipient, template, dev)
+            if refusal:
+                return refusal
+            message = self._accept(recipient, hashed, template, data, tracking_id, dev)
+            reply = self._success(message, dev)
+        for listener in self._listeners:
+            listener(message)
+        return reply
+
+    def _check_payload(self, body: dict[str, Any], hashed: bool,
+                       ) -> Reply | tuple[str, Template, dict[str, str], str | None]:
+        """Checks that depend only on the request: phone, template, params, options."""
         if hashed:
             recipient = normalize_hash(body.get("hash_phone"))
         else:
@@ -110,16 +129,7 @@ class SandboxState:
                             f"tracking_id is longer than {TRACKING_ID_MAX} characters")
         if body.get("sending_mode") not in (None, "1", 1):
             return fail(codes.SENDING_MODE_INVALID)
-        dev = body.get("mode") == "development"
-        with self._lock:
-            refusal = self._refusal(recipient, template, dev)
-            if refusal:
-                return refusal
-            message = self._accept(recipient, hashed, template, data, tracking_id, dev)
-            reply = self._success(message, dev)
-        for listener in self._listeners:
-            listener(message)
-        return reply
+        return recipient, template, data, tracking_id
 
     def _refusal(self, recipient: str, template: Template, dev: bool) -> Reply | None:
         # Caller holds the lock. Checks about the OA and the recipient, after the payload's.
