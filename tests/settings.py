@@ -2,6 +2,7 @@
 model watched by zns_notify, and django-q2's ORM broker."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -59,13 +60,17 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-DATABASES = {
-    "default": env.db_url("ZNS_TEST_DATABASE_URL", default="sqlite:///:memory:"),
-}
+# SQLite files, never ":memory:": the live server thread of the webhook tests must get its
+# own connection (Django shares an in-memory connection across threads), and worker
+# subprocesses must be able to open the database.
+_SQLITE = Path(tempfile.gettempdir()) / f"zns-tests-{os.getpid()}.sqlite3"
+DATABASES = {"default": env.db_url("ZNS_TEST_DATABASE_URL", default=f"sqlite:///{_SQLITE}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # A file, not memory, so tests that start worker subprocesses can share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    DATABASES["default"]["TEST"] = {"NAME": str(_SQLITE.with_suffix(".test.sqlite3"))}
+    # IMMEDIATE: writers queue for the lock instead of failing on a read-to-write upgrade.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20,
+    }
 
 Q_CLUSTER = {
     "name": "zns_tests",
