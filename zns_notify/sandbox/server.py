@@ -170,7 +170,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # The path only: a query string could carry something a client shouldn't have put there.
-        logger.debug("sandbox: %s %s -> %s", self.command, urlsplit(self.path).path, code)
+        # Unparsable requests reach here with no command or path.
+        path = urlsplit(getattr(self, "path", "") or "").path
+        logger.debug("sandbox: %s %s -> %s", self.command, path, code)
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("sandbox %s: " + format, self.address_string(), *args)
