@@ -208,3 +208,17 @@ def test_permission_errors_go_to_an_error_page(zalo, params, code):
     assert location.path == "/v4/permission/error" and query["error_code"] == str(code)
     page = zalo.http.get(location.geturl(), timeout=5).json()
     assert page["error"] == code
+
+
+def test_logs_never_carry_whole_tokens(zalo, caplog):
+    caplog.set_level("DEBUG", logger="zns_notify.sandbox")
+    pair = zalo.server.mint_tokens()
+    new = refresh(zalo, pair["refresh_token"])
+    refresh(zalo, pair["refresh_token"])
+    zalo.send(token=new["access_token"])
+    zalo.knob("faults", {"expire_access_tokens": True})
+
+    assert caplog.records  # something was logged at all
+    for token in (*pair.values(), *new.values()):
+        if len(token) > 20:
+            assert token[:20] not in caplog.text

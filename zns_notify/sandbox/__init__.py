@@ -6,6 +6,20 @@
         tokens = server.mint_tokens()
         ...  # point API_BASE_URL and OAUTH_BASE_URL at server.url
 
+Or from a shell: ``python manage.py zns_sandbox [--port 8765] [--webhook-url URL]``.
+
+Zalo's paths (HTTP 200 + ``{"error", "message", "data"}``, as in shared/zns-api.md):
+``POST /message/template``, ``POST /message/template/hashphone``, ``GET /message/status``,
+``GET /message/quota``, ``GET /template/all``, ``GET /template/info/v2`` (and ``/template/info``),
+``GET /template/sample-data``, ``POST /v4/oa/access_token``, ``GET /v4/oa/permission``.
+
+The sandbox's own paths (plain JSON, 400 for a bad knob):
+``GET /_sandbox`` (index), ``GET /_sandbox/messages[?phone=&tracking_id=]``,
+``GET /_sandbox/tracking``, ``GET /_sandbox/tokens``, ``POST /_sandbox/tokens/mint``,
+``GET /_sandbox/webhooks``, ``GET|POST /_sandbox/faults``, ``GET|POST /_sandbox/config``,
+``POST /_sandbox/templates`` (change a template's status), ``POST /_sandbox/reset``,
+and the HTML pages ``GET /_sandbox/phone[?phone=]`` and ``GET /_sandbox/preview?template_id=``.
+
 Plain Python + requests: nothing here imports Django.
 """
 

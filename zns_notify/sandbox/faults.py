@@ -58,7 +58,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._faults = faults or Faults()
         self._seed = seed
-        self._rng = random.Random(f"faults-{seed}") if seed is not None else random.Random()
+        self._rng = random.Random(f"faults-{seed}" if seed is not None else None)
 
     @property
     def faults(self) -> Faults:
