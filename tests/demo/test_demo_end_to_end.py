@@ -1,5 +1,6 @@
-"""End to end, as `make demo` runs it: real sandbox, web server and qcluster processes on a
-SQLite file with the ORM broker, then `zns_demo` against them.
+"""End to end, as `make demo` runs it: real sandbox, web server and qcluster processes,
+then `zns_demo` against them; on a SQLite file with the ORM broker (the embedded profile),
+and on PostgreSQL with django-q2's Redis broker (the production profile).
 
 This is the proof that a real qcluster worker sends, and that the sandbox's signed
 receipts reach the web server's webhook and mark every message delivered.
@@ -9,26 +10,50 @@ from __future__ import annotations
 
 import json
 import subprocess
+from contextlib import ExitStack
 
 import pytest
 
 from demo_shop.shop.processes import ManagePy, wait_for_http
 from tests.demo.helpers import MANAGE_PY, demo_process_env, free_port
+from tests.services import fresh_postgres_database, service_url
 
 pytestmark = pytest.mark.slow
 
 STARTUP_TIMEOUT = 60
 
 
-@pytest.fixture
-def demo(tmp_path):
+def profile_env(profile: str, stack: ExitStack) -> dict[str, str]:
+    if profile == "sqlite-orm":
+        return {}
+    redis_url = service_url("ZNS_TEST_REDIS_URL")
+    database_url = stack.enter_context(
+        fresh_postgres_database(service_url("ZNS_TEST_DATABASE_URL"))
+    )
+    _flush_demo_queue(redis_url)
+    return {"DATABASE_URL": database_url, "REDIS_URL": redis_url}
+
+
+def _flush_demo_queue(redis_url: str) -> None:
+    """Tasks left by an earlier run would be executed against this run's database."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter("django_q:demo_shop:*"):
+        client.delete(key)
+
+
+@pytest.fixture(params=["sqlite-orm", "postgres-redis"])
+def demo(request, tmp_path):
     """The demo's three processes on free ports; always stopped, even when the test fails."""
     web_port, sandbox_port = free_port(), free_port()
     sandbox_url, web_url = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{web_port}"
-    manage = ManagePy(
-        MANAGE_PY,
-        demo_process_env(tmp_path, ZNS_API_BASE_URL=sandbox_url, ZNS_OAUTH_BASE_URL=sandbox_url),
+    stack = ExitStack()
+    env = demo_process_env(
+        tmp_path, ZNS_API_BASE_URL=sandbox_url, ZNS_OAUTH_BASE_URL=sandbox_url,
+        **profile_env(request.param, stack),
     )
+    manage = ManagePy(MANAGE_PY, env)
     try:
         assert manage.run("migrate", "--verbosity", "0") == 0
         sandbox = manage.start(
@@ -42,6 +67,7 @@ def demo(tmp_path):
         yield manage
     finally:
         manage.stop_all()
+        stack.close()
 
 
 def test_three_orders_are_sent_by_the_qcluster_and_delivered_once_each(demo):
