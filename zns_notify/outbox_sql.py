@@ -140,7 +140,7 @@ def enqueue_on_orm_broker(func: str, args: tuple, *, using: str, list_key: str, 
 
     Same task package (built and signed by django-q2's own SignedPackage), same OrmQ row;
     without async_task's per-call broker setup, logging and signal, which cost more than
-    the INSERT. tests/test_queueing.py runs these rows through a real worker.
+    the INSERT. tests/demo/test_demo_end_to_end.py runs these rows through a real qcluster.
     """
     from django_q.conf import Conf
     from django_q.models import OrmQ
