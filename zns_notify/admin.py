@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +33,6 @@ class TemplateAdmin(admin.ModelAdmin):
     list_display = ["template_id", "name", "status", "tag", "quality", "price", "synced_at"]
     list_filter = ["status", "tag"]
     search_fields = ["template_id", "name"]
-    actions = ["sync_from_zalo"]
 
     def get_readonly_fields(self, request, obj=None):
         # What Zalo knows is shown, not edited: the next sync would overwrite it anyway.
@@ -38,17 +41,29 @@ class TemplateAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description=_("Sync all templates from Zalo"))
-    def sync_from_zalo(self, request, queryset) -> None:
+    def get_urls(self):
+        sync = path(
+            "sync/", self.admin_site.admin_view(self.sync_view), name="zns_notify_template_sync"
+        )
+        return [sync, *super().get_urls()]
+
+    def sync_view(self, request):
+        """POST only (it changes data): pull every template from Zalo, then back to the list."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        from .exceptions import ZnsConfigurationError
         from .template_sync import sync_templates
         from .zalo.client import ZaloAPIError
 
         try:
             report = sync_templates()
-        except ZaloAPIError as exc:
-            self.message_user(request, _("Sync failed: %(error)s") % {"error": exc}, messages.ERROR)
+        except (ZaloAPIError, ZnsConfigurationError) as exc:
+            self.message_user(request, _("Sync failed, nothing changed: %(error)s") % {"error": exc}, messages.ERROR)
         else:
             self.message_user(request, _("Templates synced: %(report)s") % {"report": report})
+        return redirect("admin:zns_notify_template_changelist")
 
 
 @admin.register(Binding)

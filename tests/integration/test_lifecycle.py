@@ -89,3 +89,23 @@ def test_management_commands_against_the_sandbox(connected, capsys):
         "--data", '{"customer_name": "Lan", "order_code": "DH1"}',
     )
     assert "msg_id=" in capsys.readouterr().out
+
+
+def test_admin_sync_button_pulls_templates(connected, admin_client):
+    from django.urls import reverse
+
+    url = reverse("admin:zns_notify_template_sync")
+    assert admin_client.get(url).status_code == 405
+    response = admin_client.post(url, follow=True)
+    assert "8 created" in response.content.decode()
+    assert Template.objects.count() == 8
+    page = admin_client.get(reverse("admin:zns_notify_template_changelist")).content.decode()
+    assert url in page
+
+
+def test_admin_sync_failure_is_reported_and_changes_nothing(sandbox, admin_client):
+    from django.urls import reverse
+
+    response = admin_client.post(reverse("admin:zns_notify_template_sync"), follow=True)
+    assert "Sync failed, nothing changed" in response.content.decode()
+    assert Template.objects.count() == 0
