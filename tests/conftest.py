@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 import responses
 
 from tests.factories import ZaloAccountFactory
 
+ROOT = Path(__file__).resolve().parent.parent
 API = "http://zalo.test"
 OAUTH = "http://oauth.zalo.test"
 
@@ -62,3 +64,17 @@ def zalo_api():
 @pytest.fixture
 def account(db):
     return ZaloAccountFactory()
+
+
+def pytest_configure(config):
+    """Compile stale .mo catalogues (make does it too), so `pytest` alone sees current
+    translations after a .po edit."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in [*ROOT.glob("zns_notify/locale/*/LC_MESSAGES/django.po"),
+               *ROOT.glob("demo_shop/*/locale/*/LC_MESSAGES/django.po")]:
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source, mo.open("wb") as target:
+                write_mo(target, read_po(source))
