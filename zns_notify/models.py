@@ -52,7 +52,10 @@ class Template(models.Model):
 
     template_id = models.CharField(_("Zalo template id"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=255)
-    status = models.CharField(_("status"), max_length=32, default=Status.PENDING_REVIEW)
+    # choices label the known statuses; an unknown one Zalo may add is stored as it comes.
+    status = models.CharField(
+        _("status"), max_length=32, choices=Status.choices, default=Status.PENDING_REVIEW
+    )
     tag = models.CharField(
         _("tag"), max_length=32, blank=True, help_text=_("TRANSACTION, CUSTOMER_CARE or PROMOTION.")
     )
