@@ -60,3 +60,10 @@ def test_changelist_query_count_is_bounded(admin_client, objects, django_assert_
         MessageFactory(template=objects[1])
     with django_assert_max_num_queries(12):
         admin_client.get(reverse("admin:zns_notify_message_changelist"))
+
+
+def test_message_log_cannot_be_deleted_from_the_admin(admin_client, objects):
+    message = objects[3]
+    assert admin_client.get(reverse("admin:zns_notify_message_delete", args=[message.pk])).status_code == 403
+    page = admin_client.get(reverse("admin:zns_notify_message_changelist")).content.decode()
+    assert "delete_selected" not in page

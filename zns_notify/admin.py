@@ -123,6 +123,10 @@ class MessageAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # The log is the shop's proof that a customer was told; it is not edited by hand.
+        return False
+
     @admin.display(description=_("phone"), ordering="phone")
     def phone_masked(self, obj: Message) -> str:
         return mask(obj.phone)

@@ -228,4 +228,4 @@ class MessageEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} @ {self.at:%Y-%m-%d %H:%M:%S}"
+        return str(self.get_kind_display())
