@@ -93,7 +93,24 @@ def extra_statements(bare: list[str], zns: list[str]) -> int:
     return len(real(zns)) - len(real(bare))
 
 
-def measure(name: str, change, rounds: int, per_round: int) -> tuple[float, float, int]:
+def with_one_more_row(change):
+    """Calibration: the same change plus one ordinary ORM INSERT in its transaction, the
+    smallest thing any outbox must add. Shows what a single row costs on this machine."""
+    from django.db import transaction
+    from django_q.models import OrmQ
+    from django.utils import timezone
+
+    def changed(order) -> None:
+        with transaction.atomic():
+            change(order)
+            OrmQ.objects.create(key="calibration", payload="x" * 400, lock=timezone.now())
+
+    return changed
+
+
+def measure(name: str, change, rounds: int, per_round: int) -> None:
+    from django_q.models import OrmQ
+
     from zns_notify.watchers import connect_order_watcher, disconnect_order_watcher
 
     disconnect_order_watcher()
@@ -102,18 +119,21 @@ def measure(name: str, change, rounds: int, per_round: int) -> tuple[float, floa
     zns_sql = count_queries(change, make_orders(1))
     bare: list[float] = []
     zns: list[float] = []
+    one_row: list[float] = []
     for _ in range(rounds):
         disconnect_order_watcher()
         bare += timed(change, make_orders(per_round))
+        one_row += timed(with_one_more_row(change), make_orders(per_round))
         connect_order_watcher()
         zns += timed(change, make_orders(per_round))
-    bare_ms, zns_ms = statistics.median(bare) * 1e3, statistics.median(zns) * 1e3
+    OrmQ.objects.filter(key="calibration").delete()
+    bare_ms, zns_ms, row_ms = (statistics.median(x) * 1e3 for x in (bare, zns, one_row))
     extra = extra_statements(bare_sql, zns_sql)
     print(
-        f"{name:<20} bare {bare_ms:6.3f} ms | firing one event {zns_ms:6.3f} ms | "
-        f"ratio {zns_ms / bare_ms:4.2f}x | extra statements {extra} ({' '.join(zns_sql)})"
+        f"{name:<20} bare {bare_ms:6.3f} ms | firing one event {zns_ms:6.3f} ms "
+        f"(ratio {zns_ms / bare_ms:4.2f}x) | bare + one ORM row {row_ms:6.3f} ms "
+        f"(ratio {row_ms / bare_ms:4.2f}x) | extra statements {extra}: {' '.join(zns_sql)}"
     )
-    return bare_ms, zns_ms, extra
 
 
 def main() -> None:
