@@ -67,3 +67,18 @@ def test_message_log_cannot_be_deleted_from_the_admin(admin_client, objects):
     assert admin_client.get(reverse("admin:zns_notify_message_delete", args=[message.pk])).status_code == 403
     page = admin_client.get(reverse("admin:zns_notify_message_changelist")).content.decode()
     assert "delete_selected" not in page
+
+
+def test_binding_form_offers_the_declared_events_and_refuses_bad_bindings(admin_client, objects):
+    from zns_notify.models import Binding, Template
+
+    add = reverse("admin:zns_notify_binding_add")
+    page = admin_client.get(add).content.decode()
+    assert 'value="order_cancelled"' in page and 'value="order_paid"' in page
+    pending = Template.objects.create(template_id="900001", name="Chờ duyệt", status="PENDING_REVIEW")
+    response = admin_client.post(add, {
+        "name": "x", "event": "order_paid", "template": pending.pk, "params": "{}", "is_active": "on",
+    })
+    assert response.status_code == 200
+    assert "only ENABLE templates can be bound as active" in response.content.decode()
+    assert not Binding.objects.filter(name="x").exists()

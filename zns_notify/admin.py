@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
@@ -66,8 +67,28 @@ class TemplateAdmin(admin.ModelAdmin):
         return redirect("admin:zns_notify_template_changelist")
 
 
+class BindingForm(forms.ModelForm):
+    """The event is chosen from the events the shop declares (read live from settings)."""
+
+    event = forms.ChoiceField(label=_("event"))
+
+    class Meta:
+        model = Binding
+        fields = ["name", "event", "template", "params", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .conf import app_settings
+
+        choices = [(name, f"{name} — {label}") for name, label in app_settings.EVENTS.items()]
+        if self.instance.event and self.instance.event not in app_settings.EVENTS:
+            choices.append((self.instance.event, self.instance.event))  # keep a retired event visible
+        self.fields["event"].choices = choices
+
+
 @admin.register(Binding)
 class BindingAdmin(admin.ModelAdmin):
+    form = BindingForm
     list_display = ["__str__", "event", "template", "is_active", "updated_at"]
     list_filter = ["event", "is_active"]
     list_select_related = ["template"]
