@@ -82,3 +82,18 @@ def test_binding_form_offers_the_declared_events_and_refuses_bad_bindings(admin_
     assert response.status_code == 200
     assert "only ENABLE templates can be bound as active" in response.content.decode()
     assert not Binding.objects.filter(name="x").exists()
+
+
+def test_staff_without_the_permission_cannot_search_by_phone(client, objects):
+    staff = User.objects.create_user("operator2", password="pw", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_message"))
+    client.force_login(staff)
+    url = reverse("admin:zns_notify_message_changelist")
+    assert "0 results" in client.get(url, {"q": "84912345678"}).content.decode()
+
+
+def test_template_sync_needs_the_change_permission(client, objects):
+    staff = User.objects.create_user("viewer", password="pw", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_template"))
+    client.force_login(staff)
+    assert client.post(reverse("admin:zns_notify_template_sync")).status_code == 403

@@ -78,3 +78,23 @@ def test_test_settings_pass_the_checks():
 @pytest.mark.django_db
 def test_migrations_are_complete():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_none_means_unset_for_optional_keys(settings):
+    settings.ZNS_NOTIFY = {"REQUEST_TIMEOUT": None, "MAX_ATTEMPTS": None}
+    assert app_settings.REQUEST_TIMEOUT == (3.05, 15.0)
+    assert app_settings.MAX_ATTEMPTS == 5
+
+
+def test_checks_refuse_event_names_notify_would_refuse(settings):
+    from zns_notify.checks import check_settings
+
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "EXTRA_EVENTS": {"Order Refunded!": "x"}}
+    assert "zns_notify.E005" in {p.id for p in check_settings()}
+
+
+def test_checks_warn_when_django_q_would_run_a_task_twice(settings):
+    from zns_notify.checks import check_settings
+
+    settings.Q_CLUSTER = {"timeout": 60, "retry": 60}
+    assert "zns_notify.W002" in {p.id for p in check_settings()}

@@ -87,6 +87,113 @@ def test_permanent_errors_fail_with_code_and_reason(account, zalo_api, received,
     assert received[0][1]["error_code"] == code
 
 
+def test_quota_exhaustion_waits_for_the_daily_reset_without_using_up_attempts(account, zalo_api, settings):
+    from zoneinfo import ZoneInfo
+
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "MAX_ATTEMPTS": 1}
+    message = MessageFactory()
+    zalo_api.send_error(-144, "OA exceeded its daily ZNS sending limit")
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED
+    local = message.next_attempt_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert local.hour == 0 and local.date() > timezone.localdate()
+    assert message.error_category == "reschedule" and message.error_code == -144
+
+
+def test_night_ban_waits_until_six_in_the_morning(account, zalo_api):
+    from zoneinfo import ZoneInfo
+
+    message = MessageFactory()
+    zalo_api.send_error(-133, "Cannot send at night")
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    local = message.next_attempt_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert local.hour == 6 and local.minute < 6
+    assert message.next_attempt_at > timezone.now()
+
+
+def test_token_is_refreshed_only_once_per_send(account, zalo_api):
+    message = MessageFactory()
+    zalo_api.send_error(-124, "Access token invalid")
+    zalo_api.refresh_ok()
+    zalo_api.send_error(-124, "Access token invalid")
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED
+    assert "reconnect the OA" in message.error_message
+    assert len(zalo_api.calls_to("/v4/oa/access_token")) == 1
+
+
+def test_refused_refresh_makes_messages_wait_for_a_reconnect(account, zalo_api):
+    import responses
+
+    from tests.conftest import OAUTH
+
+    message = MessageFactory()
+    zalo_api.send_error(-124, "Access token invalid")
+    zalo_api.rsps.add(responses.POST, f"{OAUTH}/v4/oa/access_token",
+                      json={"error": -14014, "error_name": "invalid_grant", "error_description": "expired"})
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED
+    assert "reconnect the OA" in message.error_message
+
+
+def test_a_late_worker_cannot_overwrite_the_outcome_of_the_worker_that_took_over(account, zalo_api):
+    from zns_notify.sending import _record_error, claim
+
+    message = MessageFactory()
+    first = claim(message.idempotency_key)
+    Message.objects.filter(pk=message.pk).update(claimed_at=timezone.now() - dt.timedelta(minutes=10))
+    sweep()  # recovers the stale row; a second worker claims it
+    second = claim(message.idempotency_key)
+    assert second is not None and second.attempts == 2
+    assert _record_error(first, "payload", -1121, "late answer") is False
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENDING and message.attempts == 2
+
+
+def test_receipt_arriving_before_the_send_is_recorded_keeps_both(account, zalo_api):
+    from zns_notify.sending import _record_sent, claim
+    from zns_notify.zalo.client import SendResult
+
+    message = MessageFactory()
+    claimed = claim(message.idempotency_key)
+    Message.objects.filter(pk=message.pk).update(status=Message.Status.DELIVERED)  # webhook won
+    assert _record_sent(claimed, SendResult("abc", None, None, None)) is True
+    message.refresh_from_db()
+    assert (message.status, message.msg_id) == (Message.Status.DELIVERED, "abc")
+    assert message.sent_at is not None
+    assert MessageEvent.objects.filter(message=message, kind="attempt").exists()
+
+
+def test_stale_sends_are_noted_and_eventually_given_up(account, settings):
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "MAX_ATTEMPTS": 2}
+    old = timezone.now() - dt.timedelta(minutes=10)
+    retry = MessageFactory(status=Message.Status.SENDING, claimed_at=old, attempts=1)
+    give_up = MessageFactory(status=Message.Status.SENDING, claimed_at=old, attempts=2)
+    sweep()
+    retry.refresh_from_db()
+    give_up.refresh_from_db()
+    assert retry.status == Message.Status.QUEUED
+    assert give_up.status == Message.Status.FAILED
+    for message in (retry, give_up):
+        note = MessageEvent.objects.get(message=message)
+        assert note.kind == "note" and "may or may not" in note.detail
+
+
+def test_a_task_stops_claiming_when_its_time_budget_is_spent(account, zalo_api, monkeypatch):
+    from django_q.models import OrmQ
+
+    monkeypatch.setattr("zns_notify.tasks._time_budget", lambda: 0.0)
+    first, second, third = MessageFactory(), MessageFactory(), MessageFactory()
+    zalo_api.send_ok()
+    assert send_messages([first.idempotency_key, second.idempotency_key, third.idempotency_key]) == 1
+    pushed = [key for task in OrmQ.objects.all() for key in task.task["args"][0]]
+    assert pushed == [second.idempotency_key, third.idempotency_key]
+
+
 def test_transient_error_is_retried_later_then_fails_after_max_attempts(account, zalo_api, settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "MAX_ATTEMPTS": 2}
     message = MessageFactory()
@@ -133,4 +240,5 @@ def test_sweeper_requeues_lost_and_stuck_messages(account):
     assert sweep() == 2
     queued = {k for task in OrmQ.objects.all() for k in task.task["args"][0]}
     assert queued == {lost.idempotency_key, stuck.idempotency_key}
+    assert MessageEvent.objects.filter(message=stuck, kind="note").exists()
     assert fresh.idempotency_key not in queued

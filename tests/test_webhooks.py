@@ -126,6 +126,29 @@ def test_unknown_app_id_is_rejected(csrf_client):
     assert post(csrf_client, body, sign(body, app_id="999")).status_code == 400
 
 
+def test_non_ascii_app_id_and_signature_are_rejected_not_crashed(csrf_client):
+    body = receipt(app_id="é")
+    assert post(csrf_client, body, sign(body, app_id="é")).status_code == 400
+    body = receipt()
+    assert post(csrf_client, body, "mac=é" + "0" * 63).status_code == 400
+
+
+def test_signed_receipt_with_a_malformed_message_is_ignored(csrf_client):
+    message = MessageFactory(status=Message.Status.SENT, msg_id="15a0cc0bbb13bd4ce403")
+    body = receipt(message="x")
+    assert post(csrf_client, body, sign(body)).status_code == 200
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
+
+
+def test_rejections_do_not_tell_the_caller_which_check_failed(csrf_client):
+    body = receipt(app_id="999")
+    wrong_app = post(csrf_client, body, sign(body, app_id="999"))
+    body = receipt()
+    wrong_secret = post(csrf_client, body, sign(body, secret="x"))
+    assert wrong_app.content == wrong_secret.content == b"Invalid signature."
+
+
 @pytest.mark.parametrize("body", [b"", b"not json", b"[1, 2]", b"\xff\xfe", b'"text"'])
 def test_malformed_bodies_are_rejected(csrf_client, body):
     assert post(csrf_client, body, sign(body)).status_code == 400

@@ -52,7 +52,7 @@ class TemplateAdmin(admin.ModelAdmin):
         """POST only (it changes data): pull every template from Zalo, then back to the list."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not self.has_view_permission(request):
+        if not request.user.has_perm("zns_notify.change_template"):
             raise PermissionDenied
         from .exceptions import ZnsConfigurationError
         from .template_sync import sync_templates
@@ -124,6 +124,11 @@ class MessageAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [MessageEventInline]
     show_full_result_count = False
+
+    def get_search_fields(self, request):
+        # Searching by phone would tell staff who may not see numbers whether one is there.
+        fields = super().get_search_fields(request)
+        return fields if can_see_full_phone(request) else [f for f in fields if f != "=phone"]
 
     def _phone_field(self, request) -> str:
         return "phone" if can_see_full_phone(request) else "phone_masked"

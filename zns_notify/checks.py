@@ -51,6 +51,8 @@ def check_settings(app_configs=None, **kwargs):
                         id="zns_notify.E003",
                     )
                 )
+    problems += _check_event_names(app_settings)
+    problems += _check_queue()
     for status, event in app_settings.ORDER_STATUS_EVENTS.items():
         if event not in app_settings.EVENTS:
             problems.append(
@@ -61,3 +63,33 @@ def check_settings(app_configs=None, **kwargs):
                 )
             )
     return problems
+
+
+def _check_event_names(app_settings) -> list:
+    from .events import EVENT_NAME
+
+    return [
+        Error(
+            f'ZNS_NOTIFY["EXTRA_EVENTS"] has the event name {name!r}, which notify() refuses.',
+            hint="Use lowercase letters, digits and _ . - (at most 64 characters).",
+            id="zns_notify.E005",
+        )
+        for name in app_settings.EXTRA_EVENTS
+        if not EVENT_NAME.match(str(name))
+    ]
+
+
+def _check_queue() -> list:
+    """django-q2 settings known to run a task twice (zns_notify absorbs it, but wastes work)."""
+    cluster = getattr(settings, "Q_CLUSTER", None) or {}
+    timeout, retry = cluster.get("timeout"), cluster.get("retry", 60)
+    if timeout is not None and retry is not None and retry <= timeout:
+        return [
+            Warning(
+                f'Q_CLUSTER["retry"] ({retry}) is not larger than Q_CLUSTER["timeout"] ({timeout}): '
+                "django-q2 hands a running task to a second worker.",
+                hint='Set Q_CLUSTER["retry"] above Q_CLUSTER["timeout"].',
+                id="zns_notify.W002",
+            )
+        ]
+    return []

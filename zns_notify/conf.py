@@ -29,13 +29,12 @@ class AppSettings:
     """Typed, documented view over ``settings.ZNS_NOTIFY``."""
 
     def _get(self, key: str, default: Any = _MISSING) -> Any:
+        """The key's value; None (or "" for a required key) counts as unset."""
         values = getattr(settings, "ZNS_NOTIFY", None) or {}
-        value = values.get(key, _MISSING)
-        if value is _MISSING or (default is _MISSING and value in ("", None)):
+        value = values.get(key)
+        if value is None or (default is _MISSING and value == ""):
             if default is _MISSING:
-                raise ZnsConfigurationError(
-                    f'Set ZNS_NOTIFY["{key}"] in your Django settings.'
-                )
+                raise ZnsConfigurationError(f'Set ZNS_NOTIFY["{key}"] in your Django settings.')
             return default
         return value
 
@@ -76,7 +75,8 @@ class AppSettings:
 
     @property
     def TIMEZONE(self) -> str:
-        """Time zone for the date filters in bindings and for Zalo's day boundaries."""
+        """Time zone of the date filters in bindings, and of Zalo's windows (the night ban
+        ends at 06:00, daily quotas reset at midnight) when a send is rescheduled."""
         return str(self._get("TIMEZONE", "Asia/Ho_Chi_Minh"))
 
     @property

@@ -6,9 +6,7 @@ retried; the queue only carries keys (see design.md §2).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import random
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -16,22 +14,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import signals
-from .conf import app_settings
 from .exceptions import ZnsConfigurationError
 from .models import Message, MessageEvent
 from .phones import mask
+from .retry_policy import next_attempt
 from .tokens import get_access_token, refresh_access_token
 from .zalo.client import SendResult, ZaloAPIError, ZaloClient
 from .zalo.errors import ErrorAction
 
 logger = logging.getLogger(__name__)
 
-MAX_BACKOFF = dt.timedelta(hours=1)
-RETRYABLE = {ErrorAction.RETRY, ErrorAction.RESCHEDULE, ErrorAction.REFRESH}
-
 
 def claim(key: str) -> Message | None:
-    """Atomically move a due message from queued to sending; None if someone else has it."""
+    """Atomically move a due message from queued to sending; None if someone else has it.
+
+    The claim increments ``attempts``; the worker's final write requires the same value
+    (a fencing token), so a worker whose row was recovered and claimed again by another
+    worker can never overwrite that worker's outcome.
+    """
     now = timezone.now()
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     claimed = (
@@ -44,7 +44,7 @@ def claim(key: str) -> Message | None:
 
 
 def deliver(key: str, client: ZaloClient | None = None) -> Message | None:
-    """Send the message with this idempotency key if it is due; return it, or None if not ours."""
+    """Send the message with this key if it is due; return it, or None if it was not ours."""
     message = claim(key)
     if message is None:
         return None
@@ -52,13 +52,13 @@ def deliver(key: str, client: ZaloClient | None = None) -> Message | None:
     try:
         result = _send(message, client)
     except ZaloAPIError as exc:
-        _record_error(message, exc.action, exc.code, str(exc))
+        owned = _record_error(message, exc.action, exc.code, str(exc))
     except ZnsConfigurationError as exc:
         # No connected account: wait for an admin instead of failing the customer's message.
-        _record_error(message, ErrorAction.RESCHEDULE, None, str(exc))
+        owned = _record_error(message, ErrorAction.RESCHEDULE, None, str(exc))
     else:
-        _record_sent(message, result)
-    return message
+        owned = _record_sent(message, result)
+    return message if owned else None
 
 
 def _send(message: Message, client: ZaloClient) -> SendResult:
@@ -83,53 +83,73 @@ def _send(message: Message, client: ZaloClient) -> SendResult:
         if exc.action != ErrorAction.REFRESH:
             raise
     # Zalo rejected the token: rotate it once (or pick up another worker's rotation).
-    token = refresh_access_token(client, stale_token=token)
-    return client.send_template(access_token=token, **kwargs)
+    token = _refreshed_token(client, token)
+    try:
+        return client.send_template(access_token=token, **kwargs)
+    except ZaloAPIError as exc:
+        if exc.action != ErrorAction.REFRESH:
+            raise
+        # A fresh token refused too: refreshing again cannot help; wait for an admin.
+        raise ZaloAPIError(
+            _("Zalo refuses even a freshly refreshed access token (%(error)s); reconnect the OA.")
+            % {"error": exc},
+            code=exc.code, action=ErrorAction.RESCHEDULE, sent=False,
+        ) from exc
 
 
-def _finish(message: Message, **fields) -> bool:
-    """Write the outcome only if we still own the row (a lease sweep may have taken it)."""
-    for name, value in fields.items():
-        setattr(message, name, value)
-    return bool(
-        Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(**fields)
-    )
+def _refreshed_token(client: ZaloClient, stale: str) -> str:
+    try:
+        return refresh_access_token(client, stale_token=stale)
+    except ZaloAPIError as exc:
+        # The grant is gone (expired, revoked or burned): messages wait for a reconnect.
+        raise ZaloAPIError(
+            _("Zalo refused to refresh the access token (%(error)s); reconnect the OA.")
+            % {"error": exc},
+            code=exc.code, action=ErrorAction.RESCHEDULE, sent=False,
+        ) from exc
 
 
-def _record_sent(message: Message, result: SendResult) -> None:
+def _owned(message: Message, *statuses: str):
+    return Message.objects.filter(pk=message.pk, attempts=message.attempts, status__in=statuses)
+
+
+def _record_sent(message: Message, result: SendResult) -> bool:
     now = timezone.now()
+    sent = dict(msg_id=result.msg_id, sent_at=now, error_code=None, error_category="",
+                error_message="", next_attempt_at=None)
     with transaction.atomic():
-        if not _finish(
-            message, status=Message.Status.SENT, msg_id=result.msg_id, sent_at=now,
-            error_code=None, error_category="", error_message="", next_attempt_at=None,
-        ):
-            return
+        if _owned(message, Message.Status.SENDING).update(status=Message.Status.SENT, **sent):
+            message.status = Message.Status.SENT
+        # The receipt can beat this write (it matches by tracking_id): keep its status.
+        elif not _owned(message, Message.Status.DELIVERED).update(**sent):
+            return False
+        for name, value in sent.items():
+            setattr(message, name, value)
         MessageEvent.objects.create(
             message=message, kind=MessageEvent.Kind.ATTEMPT, at=now, status=Message.Status.SENT,
             detail=_("Accepted by Zalo as %(msg_id)s.") % {"msg_id": result.msg_id},
         )
-        transaction.on_commit(
-            lambda: signals.announce(signals.message_sent, message=message)
-        )
+        transaction.on_commit(lambda: signals.announce(signals.message_sent, message=message))
     logger.info("zns message %s sent to %s as %s", message.pk, mask(message.phone), result.msg_id)
+    return True
 
 
-def _record_error(message: Message, action: ErrorAction, code: int | None, reason: str) -> None:
+def _record_error(message: Message, action: ErrorAction, code: int | None, reason: str) -> bool:
     now = timezone.now()
-    retry = action in RETRYABLE and message.attempts < app_settings.MAX_ATTEMPTS
-    fields = dict(error_code=code, error_category=str(action), error_message=reason[:2000])
-    if retry:
-        fields.update(status=Message.Status.QUEUED, next_attempt_at=now + backoff(message.attempts))
-    else:
-        fields.update(status=Message.Status.FAILED, next_attempt_at=None)
+    retry_at = next_attempt(action, code, message.attempts, now)
+    status = Message.Status.QUEUED if retry_at else Message.Status.FAILED
+    fields = dict(status=status, next_attempt_at=retry_at, error_code=code,
+                  error_category=str(action), error_message=reason[:2000])
     with transaction.atomic():
-        if not _finish(message, **fields):
-            return
+        if not _owned(message, Message.Status.SENDING).update(**fields):
+            return False
+        for name, value in fields.items():
+            setattr(message, name, value)
         MessageEvent.objects.create(
-            message=message, kind=MessageEvent.Kind.ATTEMPT, at=now, status=fields["status"],
+            message=message, kind=MessageEvent.Kind.ATTEMPT, at=now, status=status,
             error_code=code, detail=reason[:2000],
         )
-        if not retry:
+        if status == Message.Status.FAILED:
             transaction.on_commit(
                 lambda: signals.announce(
                     signals.message_failed, message=message, error_code=code,
@@ -138,12 +158,6 @@ def _record_error(message: Message, action: ErrorAction, code: int | None, reaso
             )
     logger.warning(
         "zns message %s attempt %s: %s (%s)%s", message.pk, message.attempts, reason, action,
-        " — will retry" if retry else "",
+        f" — next try at {retry_at:%Y-%m-%d %H:%M:%S}" if retry_at else "",
     )
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """Exponential with ±20% jitter, so retries of a burst do not hit Zalo together."""
-    seconds = app_settings.RETRY_BACKOFF * (2 ** max(attempts - 1, 0))
-    seconds = min(seconds, MAX_BACKOFF.total_seconds()) * random.uniform(0.8, 1.2)
-    return dt.timedelta(seconds=seconds)
+    return True

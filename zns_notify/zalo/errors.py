@@ -120,3 +120,24 @@ def action_for(code: int) -> ErrorAction:
 def describe(code: int) -> str:
     entry = ERROR_CODES.get(code)
     return entry[1] if entry else "Unknown Zalo error"
+
+
+class Window(StrEnum):
+    """When a RESCHEDULE error lifts, in the OA's local time (Asia/Ho_Chi_Minh)."""
+
+    MORNING = "morning"  # the night ban ends at 06:00
+    NEXT_DAY = "next_day"  # daily quotas reset at midnight
+    NEXT_MONTH = "next_month"  # monthly quotas reset on the 1st
+
+
+#: RESCHEDULE codes whose end is known; others are retried with backoff.
+RESCHEDULE_WINDOWS: dict[int, Window] = {
+    -133: Window.MORNING,
+    -126: Window.NEXT_DAY,
+    -144: Window.NEXT_DAY,
+    -147: Window.NEXT_DAY,
+    -1472: Window.NEXT_DAY,
+    -160: Window.NEXT_DAY,
+    -1441: Window.NEXT_MONTH,
+    -1471: Window.NEXT_MONTH,
+}
