@@ -49,7 +49,14 @@ def write_messages(event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
     makes repeats free.
     """
     using = router.db_for_write(Message)
-    bindings = active_bindings(event, using=using)
+    connection = transaction.get_connection(using)
+    # One cursor for the hot path's three statements.
+    with connection.cursor() as cursor:
+        return _write(cursor, event, obj, extra)
+
+
+def _write(cursor, event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
+    bindings = active_bindings(cursor, event)
     if not bindings:
         return []
     facts = read_order(obj)
@@ -76,10 +83,10 @@ def write_messages(event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
     }
     rows = [_build_row(b, common, facts, phone_problem, context) for b in bindings]
     queued = [row["idempotency_key"] for row in rows if row["status"] == QUEUED]
-    with transaction.atomic(using=using, savepoint=False):
-        insert_rows(Message, rows, using=using, ignore_conflicts=True)
+    with transaction.atomic(using=cursor.db.alias, savepoint=False):
+        insert_rows(cursor, Message, rows, ignore_conflicts=True)
         if queued:
-            enqueue(queued, using=using)
+            enqueue(queued, cursor=cursor)
     return [row["idempotency_key"] for row in rows]
 
 
@@ -123,12 +130,11 @@ def _mark(row: dict[str, Any], status: str, category: str, reason: str) -> dict[
     return row
 
 
-def enqueue(keys: list[str], *, using: str) -> None:
-    """Queue a send task for ``keys``, atomically with the caller's transaction."""
+def enqueue(keys: list[str], *, cursor) -> None:
+    """Queue a send task for ``keys``, atomically with the transaction ``cursor`` is in."""
+    using = cursor.db.alias
     if _broker_shares_transaction(using):
-        enqueue_on_orm_broker(
-            TASK_SEND, (keys,), using=using, list_key=_list_key(), name=f"zns:{keys[0]}"
-        )
+        enqueue_on_orm_broker(cursor, TASK_SEND, (keys,), list_key=_list_key(), name=f"zns:{keys[0]}")
     else:
         transaction.on_commit(partial(push_send_task, keys), using=using, robust=True)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Model
+from django.core.signing import TimestampSigner
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
@@ -63,11 +64,11 @@ def _parse_binding(expressions_json: Any, specs_json: Any) -> tuple[dict, dict]:
     return _json(expressions_json) or {}, _parse_specs(specs_json)
 
 
-def active_bindings(event: str, *, using: str) -> list[ActiveBinding]:
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute(_bindings_sql(connection.vendor, using), [event, True])
-        rows = cursor.fetchall()
+def active_bindings(cursor, event: str) -> list[ActiveBinding]:
+    """``cursor``: a Django cursor on the database the messages are written to."""
+    connection = cursor.db
+    cursor.execute(_bindings_sql(connection.vendor, connection.alias), [event, True])
+    rows = cursor.fetchall()
     bindings = []
     for pk, expressions_json, template_pk, template_id, status, specs_json in rows:
         if isinstance(expressions_json, str) and isinstance(specs_json, str):
@@ -84,8 +85,18 @@ def _parse_specs(value: Any) -> dict:
     return {spec["name"]: spec for spec in _json(value) or []}
 
 
+#: Field types whose database value is the Python value itself for None, str, int and bool
+#: (what get_db_prep_save returns for them); skipping the call halves the cost of a row.
+_PASSTHROUGH = frozenset(
+    {"CharField", "TextField", "IntegerField", "BigIntegerField", "PositiveIntegerField",
+     "PositiveSmallIntegerField", "SmallIntegerField", "BooleanField", "ForeignKey"}
+)
+_PLAIN = (str, int, bool)
+
+
 @lru_cache(maxsize=16)
 def _insert_plan(model: type[Model], alias: str, ignore_conflicts: bool) -> tuple[str, tuple]:
+    """The INSERT statement and, per column, (attname, passthrough?, field), decided once."""
     connection = connections[alias]
     fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
     ops = connection.ops
@@ -97,54 +108,64 @@ def _insert_plan(model: type[Model], alias: str, ignore_conflicts: bool) -> tupl
         f"{ops.insert_statement(on_conflict=on_conflict)} {ops.quote_name(model._meta.db_table)} "
         f"({columns}) VALUES ({placeholders}) {suffix}"
     ).strip()
-    return sql, fields
+    plan = tuple((f.attname, f.get_internal_type() in _PASSTHROUGH, f) for f in fields)
+    return sql, plan
 
 
 def insert_rows(
-    model: type[Model], rows: list[dict[str, Any]], *, using: str, ignore_conflicts: bool = False
+    cursor, model: type[Model], rows: list[dict[str, Any]], *, ignore_conflicts: bool = False
 ) -> None:
     """INSERT rows given as {attname: value}, optionally skipping rows whose unique key exists.
 
     Missing attributes take the field's default; every value goes through the field's own
-    ``get_db_prep_save``, exactly as ``bulk_create`` would convert it.
+    ``get_db_prep_save``, exactly as ``bulk_create`` would convert it, except None and plain
+    str/int/bool on fields whose conversion returns them unchanged. ``cursor``: a Django
+    cursor on the database to write to.
     """
-    connection = connections[using]
-    sql, fields = _insert_plan(model, using, ignore_conflicts)
-    params = [[_prep(f, row, connection) for f in fields] for row in rows]
-    with connection.cursor() as cursor:
-        if len(params) == 1:
-            cursor.execute(sql, params[0])
-        else:
-            cursor.executemany(sql, params)
+    connection = cursor.db
+    sql, plan = _insert_plan(model, connection.alias, ignore_conflicts)
+    params = [_prep_row(plan, row, connection) for row in rows]
+    if len(params) == 1:
+        cursor.execute(sql, params[0])
+    else:
+        cursor.executemany(sql, params)
 
 
-#: Field types whose database value is the Python value itself for None, str, int and bool
-#: (what get_db_prep_save returns for them); skipping the call halves the cost of a row.
-_PASSTHROUGH = frozenset(
-    {"CharField", "TextField", "IntegerField", "BigIntegerField", "PositiveIntegerField",
-     "PositiveSmallIntegerField", "SmallIntegerField", "BooleanField", "ForeignKey"}
-)
+def _prep_row(plan: tuple, row: dict[str, Any], connection) -> list[Any]:
+    values = []
+    for attname, passthrough, field in plan:
+        value = row[attname] if attname in row else field.get_default()
+        if value is not None and not (passthrough and type(value) in _PLAIN):
+            value = field.get_db_prep_save(value, connection)
+        values.append(value)
+    return values
 
 
-def _prep(field, row: dict[str, Any], connection) -> Any:
-    value = row[field.attname] if field.attname in row else field.get_default()
-    if value is None or (
-        type(value) in (str, int, bool) and field.get_internal_type() in _PASSTHROUGH
-    ):
-        return value
-    return field.get_db_prep_save(value, connection)
+@lru_cache(maxsize=4)
+def _signer(key: str, salt: str) -> TimestampSigner:
+    return TimestampSigner(key=key, salt=salt)
 
 
-def enqueue_on_orm_broker(func: str, args: tuple, *, using: str, list_key: str, name: str) -> None:
+def signed_package(task: dict[str, Any]) -> str:
+    """``django_q.signing.SignedPackage.dumps(task)``, to the byte, with the signer built
+    once per (key, salt) instead of per task: the same Django TimestampSigner, key
+    (Conf.SECRET_KEY), salt (Conf.PREFIX), pickle serializer and compression setting."""
+    from django_q.conf import Conf
+    from django_q.signing import PickleSerializer
+
+    signer = _signer(Conf.SECRET_KEY, Conf.PREFIX)
+    return signer.sign_object(task, serializer=PickleSerializer, compress=Conf.COMPRESSED)
+
+
+def enqueue_on_orm_broker(cursor, func: str, args: tuple, *, list_key: str, name: str) -> None:
     """What ``django_q.brokers.orm.ORM.enqueue`` does for ``async_task``, as one INSERT.
 
-    Same task package (built and signed by django-q2's own SignedPackage), same OrmQ row;
+    Same task package (signed as django-q2's SignedPackage signs it), same OrmQ row;
     without async_task's per-call broker setup, logging and signal, which cost more than
     the INSERT. tests/demo/test_demo_end_to_end.py runs these rows through a real qcluster.
     """
     from django_q.conf import Conf
     from django_q.models import OrmQ
-    from django_q.signing import SignedPackage
 
     task: dict[str, Any] = {"id": uuid.uuid4().hex, "name": name, "func": func, "args": args, "kwargs": {}}
     # The cluster-wide overrides async_task applies to every task.
@@ -153,5 +174,5 @@ def enqueue_on_orm_broker(func: str, args: tuple, *, using: str, list_key: str, 
     if Conf.ACK_FAILURES:
         task["ack_failure"] = Conf.ACK_FAILURES
     task["started"] = timezone.now()
-    row = {"key": list_key, "payload": SignedPackage.dumps(task), "lock": timezone.now()}
-    insert_rows(OrmQ, [row], using=using)
+    row = {"key": list_key, "payload": signed_package(task), "lock": timezone.now()}
+    insert_rows(cursor, OrmQ, [row])
