@@ -236,3 +236,43 @@ def test_deferred_status_field_still_fires_once():
     deferred.save()
     deferred.save()
     assert Message.objects.filter(event="order_paid").count() == 1
+
+
+def test_a_rolled_back_status_change_fires_again_when_saved_again():
+    BindingFactory(event="order_paid")
+    order = OrderFactory()
+    order.status = Order.Status.PAID
+    with pytest.raises(RuntimeError), transaction.atomic():
+        order.save()
+        raise RuntimeError("payment gateway error after the save")
+    assert Message.objects.filter(event="order_paid").count() == 0
+    order.save()  # the shop retries with the same instance
+    assert Message.objects.filter(event="order_paid").count() == 1
+
+
+def test_a_database_error_writing_messages_fails_the_save_loudly(monkeypatch):
+    from django.db import DatabaseError
+
+    BindingFactory(event="order_paid")
+    order = OrderFactory()
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("disk I/O error")
+
+    monkeypatch.setattr("zns_notify.outbox.insert_rows", broken)
+    order.status = Order.Status.PAID
+    with pytest.raises(DatabaseError):
+        order.save()
+    assert Order.objects.get(pk=order.pk).status == Order.Status.NEW  # nothing half-committed
+
+
+def test_messages_that_fail_before_sending_are_announced():
+    seen = []
+    signals.message_failed.connect(lambda **kw: seen.append(kw), weak=False, dispatch_uid="t-failed")
+    try:
+        BindingFactory(event="order_created", params={"customer_name": "{% if %}"})
+        OrderFactory()
+    finally:
+        signals.message_failed.disconnect(dispatch_uid="t-failed")
+    assert len(seen) == 1
+    assert seen[0]["category"] == "payload" and "customer_name" in seen[0]["reason"]

@@ -6,6 +6,7 @@ import logging
 import re
 from typing import Any
 
+from django.db import DatabaseError
 from django.db.models import QuerySet
 
 from . import signals
@@ -38,11 +39,19 @@ def _record(event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
 
 
 def notify_safely(event: str, obj: Any, **extra: Any) -> None:
-    """notify() for signal receivers and the watcher: a shop's order save never fails
-    because of zns_notify, so unexpected errors are logged, not raised. It builds no
-    queryset to return: this runs inside every watched order save."""
+    """notify() for signal receivers and the watcher. It builds no queryset to return:
+    this runs inside every watched order save.
+
+    Problems with the shop's data or configuration never fail the save: they are recorded
+    on the messages, or logged. A *database* error while writing the messages is different:
+    the rows belong to the order's transaction, which that error has already broken (and
+    on PostgreSQL aborted), so it propagates like any failed statement of that transaction
+    rather than letting the order commit without its messages, or roll back unannounced.
+    """
     try:
         _record(event, obj, extra)
+    except DatabaseError:
+        raise
     except Exception:
         logger.exception(
             "zns_notify could not record event %s for %s; no message was queued.",

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 TASK_SEND = "zns_notify.tasks.send_messages"
 QUEUED = Message.Status.QUEUED
+FAILED = Message.Status.FAILED
 
 
 def idempotency_key(binding_pk: int, order_type: str, order_pk: str, event: str) -> str:
@@ -83,11 +84,27 @@ def _write(cursor, event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
     }
     rows = [_build_row(b, common, facts, phone_problem, context) for b in bindings]
     queued = [row["idempotency_key"] for row in rows if row["status"] == QUEUED]
-    with transaction.atomic(using=cursor.db.alias, savepoint=False):
+    using = cursor.db.alias
+    with transaction.atomic(using=using, savepoint=False):
         insert_rows(cursor, Message, rows, ignore_conflicts=True)
         if queued:
             enqueue(queued, cursor=cursor)
+        if len(queued) < len(rows):  # the rare path: some rows failed before any send
+            failed = [row["idempotency_key"] for row in rows if row["status"] == FAILED]
+            transaction.on_commit(partial(announce_failed, failed), using=using, robust=True)
     return [row["idempotency_key"] for row in rows]
+
+
+def announce_failed(keys: list[str]) -> None:
+    """message_failed for rows that failed before any send (render, template, accessor),
+    so a host listening for failures (an SMS fallback) hears of them too."""
+    from . import signals
+
+    for message in Message.objects.filter(idempotency_key__in=keys, status=FAILED):
+        signals.announce(
+            signals.message_failed, message=message, error_code=None,
+            category=message.error_category, reason=message.error_message,
+        )
 
 
 def _phone(raw: str) -> tuple[str, str]:

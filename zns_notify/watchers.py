@@ -10,6 +10,7 @@ together (the same approach django-model-utils' FieldTracker takes to hook ``sav
 from __future__ import annotations
 
 import functools
+from functools import partial
 import logging
 from typing import Any
 
@@ -50,12 +51,15 @@ def status_saved(sender: type, instance: Any, created: bool, update_fields=None,
         return
     new = getattr(instance, field, None)
     old = getattr(instance, _LOADED_STATUS, _UNKNOWN)
-    setattr(instance, _LOADED_STATUS, new)
     if not created and old == new:
         return
     event = app_settings.ORDER_STATUS_EVENTS.get(new)
     if event:
         notify_safely(event, instance)
+    # Remembered only once the change is durable: if the transaction rolls back and the
+    # shop saves the same instance again, the event fires again (the key absorbs repeats).
+    using = kwargs.get("using") or router.db_for_write(sender, instance=instance)
+    transaction.on_commit(partial(setattr, instance, _LOADED_STATUS, new), using=using)
 
 
 def _wrap_save(model: type) -> None:
