@@ -97,3 +97,14 @@ def test_template_sync_needs_the_change_permission(client, objects):
     staff.user_permissions.add(Permission.objects.get(codename="view_template"))
     client.force_login(staff)
     assert client.post(reverse("admin:zns_notify_template_sync")).status_code == 403
+
+
+def test_a_phone_inside_the_rendered_params_is_masked_too(client, objects):
+    message = objects[3]
+    message.params = {"contact": "Gọi 0912345678"}
+    message.save()
+    staff = User.objects.create_user("operator3", password="pw", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_message"))
+    client.force_login(staff)
+    html = client.get(reverse("admin:zns_notify_message_change", args=[message.pk])).content.decode()
+    assert "0912345678" not in html and "*******678" in html

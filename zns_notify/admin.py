@@ -130,15 +130,9 @@ class MessageAdmin(admin.ModelAdmin):
         fields = super().get_search_fields(request)
         return fields if can_see_full_phone(request) else [f for f in fields if f != "=phone"]
 
-    def _phone_field(self, request) -> str:
-        return "phone" if can_see_full_phone(request) else "phone_masked"
-
     def get_list_display(self, request):
-        return [self._phone_field(request) if n == "phone_masked" else n for n in self.list_display]
-
-    def get_fields(self, request, obj=None):
-        names = [f.name for f in self.model._meta.fields if f.name not in ("id", "phone", "params")]
-        return [self._phone_field(request), "params_display", *names]
+        full = can_see_full_phone(request)
+        return ["phone" if full and n == "phone_masked" else n for n in self.list_display]
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
@@ -157,6 +151,26 @@ class MessageAdmin(admin.ModelAdmin):
     def phone_masked(self, obj: Message) -> str:
         return mask(obj.phone)
 
+    def get_fields(self, request, obj=None):
+        # Two read-only renderings rather than state on this shared admin instance, which
+        # concurrent requests of differently privileged staff would race on.
+        full = can_see_full_phone(request)
+        names = [f.name for f in self.model._meta.fields if f.name not in ("id", "phone", "params")]
+        return ["phone" if full else "phone_masked", "params_full" if full else "params_masked", *names]
+
     @admin.display(description=_("rendered parameters"))
-    def params_display(self, obj: Message) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.params, ensure_ascii=False, indent=2))
+    def params_full(self, obj: Message) -> str:
+        return _params_html(obj.params or {})
+
+    @admin.display(description=_("rendered parameters"))
+    def params_masked(self, obj: Message) -> str:
+        params = dict(obj.params or {})
+        if obj.phone:  # a binding may put the phone number into a parameter: hide it there too
+            local = "0" + obj.phone[2:]
+            params = {k: str(v).replace(obj.phone, mask(obj.phone)).replace(local, mask(local))
+                      for k, v in params.items()}
+        return _params_html(params)
+
+
+def _params_html(params: dict) -> str:
+    return format_html("<pre>{}</pre>", json.dumps(params, ensure_ascii=False, indent=2))

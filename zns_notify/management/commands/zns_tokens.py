@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -13,12 +15,14 @@ from zns_notify.zalo.client import ZaloAPIError
 
 class Command(BaseCommand):
     help = "Store, show or refresh the Zalo OA token pair (tokens are never printed)."
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         set_parser = sub.add_parser("set", help="Store a pair minted in Zalo's API Explorer.")
-        set_parser.add_argument("--access-token", required=True)
-        set_parser.add_argument("--refresh-token", required=True)
+        # "-" reads the token from standard input, keeping it out of `ps` and shell history.
+        set_parser.add_argument("--access-token", required=True, help='The token, or "-" to read it from stdin.')
+        set_parser.add_argument("--refresh-token", required=True, help='The token, or "-" to read it from stdin.')
         set_parser.add_argument("--expires-in", type=int, default=90000, help="Seconds (default 90000).")
         set_parser.add_argument("--oa-id", default="")
         sub.add_parser("show", help="Show the account and token expiry.")
@@ -30,8 +34,8 @@ class Command(BaseCommand):
                 raise CommandError("--expires-in must be a positive number of seconds.")
             try:
                 account = store_token_pair(
-                    access_token=options["access_token"].strip(),
-                    refresh_token=options["refresh_token"].strip(),
+                    access_token=self._token(options["access_token"]),
+                    refresh_token=self._token(options["refresh_token"]),
                     expires_in=options["expires_in"],
                     oa_id=options["oa_id"],
                 )
@@ -45,6 +49,13 @@ class Command(BaseCommand):
                 raise CommandError(f"Refresh failed: {exc}") from exc
             self.stdout.write(self.style.SUCCESS("Token pair refreshed."))
         self._show()
+
+    def _token(self, value: str) -> str:
+        return (self.stdin.readline() if value == "-" else value).strip()
+
+    def execute(self, *args, **options):
+        self.stdin = options.pop("stdin", None) or sys.stdin
+        return super().execute(*args, **options)
 
     def _show(self) -> None:
         account = ZaloAccount.objects.current()
