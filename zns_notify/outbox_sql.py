@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from django.core.signing import TimestampSigner
 from django.db import connections
 from django.db.models import Model
-from django.core.signing import TimestampSigner
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
@@ -53,7 +53,8 @@ def _bindings_sql(vendor: str, alias: str) -> str:
 
 
 def _json(value: Any) -> Any:
-    # PostgreSQL's driver decodes jsonb itself; SQLite hands back text.
+    # Django's SQLite and PostgreSQL backends hand JSON columns back as text on a raw
+    # cursor; a backend or driver that decodes them itself gets its value used as is.
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
