@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -93,6 +94,15 @@ _PASSTHROUGH = frozenset(
      "PositiveSmallIntegerField", "SmallIntegerField", "BooleanField", "ForeignKey"}
 )
 _PLAIN = (str, int, bool)
+#: How a column's value is converted: unchanged, as an aware datetime, or by the field.
+_AS_IS, _DATETIME, _JSON, _BY_FIELD = "as-is", "datetime", "json", "by-field"
+
+
+def _conversion(field) -> str:
+    kind = field.get_internal_type()
+    if kind in _PASSTHROUGH:
+        return _AS_IS
+    return {"DateTimeField": _DATETIME, "JSONField": _JSON}.get(kind, _BY_FIELD)
 
 
 @lru_cache(maxsize=16)
@@ -109,7 +119,7 @@ def _insert_plan(model: type[Model], alias: str, ignore_conflicts: bool) -> tupl
         f"{ops.insert_statement(on_conflict=on_conflict)} {ops.quote_name(model._meta.db_table)} "
         f"({columns}) VALUES ({placeholders}) {suffix}"
     ).strip()
-    plan = tuple((f.attname, f.get_internal_type() in _PASSTHROUGH, f) for f in fields)
+    plan = tuple((f.attname, _conversion(f), f) for f in fields)
     return sql, plan
 
 
@@ -133,10 +143,21 @@ def insert_rows(
 
 
 def _prep_row(plan: tuple, row: dict[str, Any], connection) -> list[Any]:
+    ops = connection.ops
     values = []
-    for attname, passthrough, field in plan:
+    for attname, conversion, field in plan:
         value = row[attname] if attname in row else field.get_default()
-        if value is not None and not (passthrough and type(value) in _PLAIN):
+        if value is None or (conversion is _AS_IS and type(value) in _PLAIN):
+            pass
+        elif conversion is _DATETIME and type(value) is datetime and value.tzinfo is not None:
+            # What DateTimeField.get_db_prep_save ends with; its earlier steps only act
+            # on naive or non-datetime values.
+            value = ops.adapt_datetimefield_value(value)
+        elif conversion is _JSON and type(value) in (dict, list):
+            # What JSONField.get_db_prep_save ends with; its earlier steps only act on
+            # expressions and on values wrapped for the database.
+            value = ops.adapt_json_value(value, field.encoder)
+        else:
             value = field.get_db_prep_save(value, connection)
         values.append(value)
     return values
@@ -158,22 +179,28 @@ def signed_package(task: dict[str, Any]) -> str:
     return signer.sign_object(task, serializer=PickleSerializer, compress=Conf.COMPRESSED)
 
 
-def enqueue_on_orm_broker(cursor, func: str, args: tuple, *, list_key: str, name: str) -> None:
-    """What ``django_q.brokers.orm.ORM.enqueue`` does for ``async_task``, as one INSERT.
-
-    Same task package (signed as django-q2's SignedPackage signs it), same OrmQ row;
-    without async_task's per-call broker setup, logging and signal, which cost more than
-    the INSERT. tests/demo/test_demo_end_to_end.py runs these rows through a real qcluster.
-    """
+def task_package(func: str, args: tuple, *, name: str) -> str:
+    """The signed payload ``async_task(func, *args, task_name=name)`` would queue: the same
+    task dict, with the cluster-wide overrides async_task applies to every task."""
     from django_q.conf import Conf
-    from django_q.models import OrmQ
 
     task: dict[str, Any] = {"id": uuid.uuid4().hex, "name": name, "func": func, "args": args, "kwargs": {}}
-    # The cluster-wide overrides async_task applies to every task.
     if Conf.CACHED:
         task["cached"] = Conf.CACHED
     if Conf.ACK_FAILURES:
         task["ack_failure"] = Conf.ACK_FAILURES
     task["started"] = timezone.now()
-    row = {"key": list_key, "payload": signed_package(task), "lock": timezone.now()}
+    return signed_package(task)
+
+
+def enqueue_on_orm_broker(cursor, func: str, args: tuple, *, list_key: str, name: str) -> None:
+    """What ``django_q.brokers.orm.ORM.enqueue`` does for ``async_task``, as one INSERT.
+
+    Same task package, same OrmQ row; without async_task's per-call broker setup, logging
+    and signal, which cost more than the INSERT. tests/demo/test_demo_end_to_end.py runs
+    these rows through a real qcluster.
+    """
+    from django_q.models import OrmQ
+
+    row = {"key": list_key, "payload": task_package(func, args, name=name), "lock": timezone.now()}
     insert_rows(cursor, OrmQ, [row])
