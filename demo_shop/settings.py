@@ -118,6 +118,9 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+    # django-q2's ORM broker, plus zns_notify's outbox: queued messages need no queue row
+    # of their own, which keeps an order save's cost down (docs/performance.md).
+    Q_CLUSTER["broker_class"] = "zns_notify.broker.OutboxORM"
 
 # --- zns_notify ----------------------------------------------------------------------------
 # Demo credentials shared with the sandbox: it signs its webhooks with the same app id and

@@ -181,6 +181,9 @@ class Message(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # Set when zns_notify's outbox broker hands the row to a worker (a lease, so that the
+    # next poll does not hand it out again); cleared when a worker claims it.
+    relayed_at = models.DateTimeField(_("relayed at"), null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 

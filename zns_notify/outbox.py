@@ -4,8 +4,9 @@ This runs inside the shop's order save, so it is kept to three statements per ev
 SELECT of the active bindings, one INSERT of the message rows, one enqueue. With the ORM
 broker on the same database the enqueue is an INSERT in the same transaction, so the order
 change, its messages and their queue entry commit (or roll back) together and the save
-pays for a single commit. Other brokers are pushed in ``on_commit``, so a rolled-back
-order never sends. The statements themselves live in :mod:`zns_notify.outbox_sql`.
+pays for a single commit. With zns_notify's outbox broker (:mod:`zns_notify.broker`) there
+is no enqueue at all: the committed message row is the queue entry. Other brokers are
+pushed in ``on_commit``, so a rolled-back order never sends. The statements themselves live in :mod:`zns_notify.outbox_sql`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .models import Message, Template
 from .order_data import OrderFacts, read_order
 from .outbox_sql import ActiveBinding, active_bindings, enqueue_on_orm_broker, insert_rows
 from .phones import normalize_phone
+from .relay import relay_active
 from .rendering import render_params
 from .zalo.errors import ErrorAction
 
@@ -150,6 +152,8 @@ def _mark(row: dict[str, Any], status: str, category: str, reason: str) -> dict[
 def enqueue(keys: list[str], *, cursor) -> None:
     """Queue a send task for ``keys``, atomically with the transaction ``cursor`` is in."""
     using = cursor.db.alias
+    if relay_active(using):
+        return  # the committed row is the queue entry: zns_notify's broker relays it
     if _broker_shares_transaction(using):
         enqueue_on_orm_broker(cursor, TASK_SEND, (keys,), list_key=_list_key(), name=f"zns:{keys[0]}")
     else:

@@ -36,7 +36,8 @@ def claim(key: str) -> Message | None:
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     claimed = (
         Message.objects.filter(due, idempotency_key=key, status=Message.Status.QUEUED)
-        .update(status=Message.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
+        .update(status=Message.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now,
+                relayed_at=None)
     )
     if not claimed:
         return None
