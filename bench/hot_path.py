@@ -4,16 +4,17 @@ extra queries per event).
 
     .venv/bin/python bench/hot_path.py [--rounds 15] [--per-round 200] [--journal wal|delete]
 
-Both sides save a real demo_shop Order on a SQLite file database in autocommit mode, as a
-plain ``order.save()`` in a view would; the zns_notify side renders the binding, writes the
-Message row and enqueues it on django-q2's ORM broker. Rounds alternate between the two
-sides so that machine noise hits both alike; medians are reported.
+Every side saves a real demo_shop Order on a SQLite file database, through the shop's own
+status change and as a bare ``order.save()`` in autocommit mode. The zns_notify sides
+render the binding, write the Message row and enqueue it: on django-q2's ORM broker as
+configured (a queue row in the same transaction), and with zns_notify's outbox broker (the
+message row is the queue). The sides are interleaved save by save so that machine noise
+hits them alike; medians are reported.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import statistics
@@ -68,15 +69,6 @@ def shop_status_change(order) -> None:
 SCENARIOS = {"plain-save": plain_save, "shop-status-change": shop_status_change}
 
 
-def timed(change, orders: list) -> list[float]:
-    samples = []
-    for order in orders:
-        started = time.perf_counter()
-        change(order)
-        samples.append(time.perf_counter() - started)
-    return samples
-
-
 def count_queries(change, orders: list) -> list[str]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -94,25 +86,30 @@ def extra_statements(bare: list[str], zns: list[str]) -> int:
     return len(real(zns)) - len(real(bare))
 
 
-@contextlib.contextmanager
-def one_more_row():
+def _add_calibration_row(sender, instance, **kwargs) -> None:
+    from django.utils import timezone
+    from django_q.models import OrmQ
+
+    OrmQ.objects.create(key="calibration", payload="x" * 400, lock=timezone.now())
+
+
+def start_calibration() -> None:
     """Calibration: while active, every Order save also writes one ordinary ORM row, from a
     post_save receiver like zns_notify's, so it joins the change's own transaction (no
     savepoint). The smallest thing any outbox must add; shows what a row costs here."""
     from django.db.models.signals import post_save
-    from django.utils import timezone
-    from django_q.models import OrmQ
 
     from demo_shop.shop.models import Order
 
-    def add_row(sender, instance, **kwargs) -> None:
-        OrmQ.objects.create(key="calibration", payload="x" * 400, lock=timezone.now())
+    post_save.connect(_add_calibration_row, sender=Order, dispatch_uid="bench.calibration")
 
-    post_save.connect(add_row, sender=Order, dispatch_uid="bench.calibration")
-    try:
-        yield
-    finally:
-        post_save.disconnect(sender=Order, dispatch_uid="bench.calibration")
+
+def stop_calibration() -> None:
+    from django.db.models.signals import post_save
+
+    from demo_shop.shop.models import Order
+
+    post_save.disconnect(sender=Order, dispatch_uid="bench.calibration")
 
 
 def in_one_transaction(change):
@@ -130,34 +127,59 @@ def in_one_transaction(change):
     return changed
 
 
-def measure(name: str, change, rounds: int, per_round: int) -> tuple[float, float, int]:
-    from django_q.models import OrmQ
+#: The zns_notify sides: django-q2's ORM broker as configured (a queue row per event, in
+#: the change's transaction) and zns_notify's outbox broker (the message row is the queue).
+BROKERS = {"zns (ORM broker)": None, "zns (outbox broker)": "zns_notify.broker.OutboxORM"}
+SIDES = ("bare", "one-more-row", *BROKERS)
+
+
+def prepare(side: str) -> None:
+    """Put the process in the state ``side`` is measured in (outside the timed region)."""
+    from django_q.conf import Conf
 
     from zns_notify.watchers import connect_order_watcher, disconnect_order_watcher
 
     disconnect_order_watcher()
-    bare_sql = count_queries(change, make_orders(1))
-    connect_order_watcher()
-    zns_sql = count_queries(change, make_orders(1))
-    bare: list[float] = []
-    zns: list[float] = []
-    one_row: list[float] = []
-    for _ in range(rounds):
-        disconnect_order_watcher()
-        bare += timed(change, make_orders(per_round))
-        with one_more_row():
-            one_row += timed(in_one_transaction(change), make_orders(per_round))
+    stop_calibration()
+    Conf.BROKER_CLASS = BROKERS.get(side)  # read per event by the hot path
+    if side in BROKERS:
         connect_order_watcher()
-        zns += timed(change, make_orders(per_round))
+    elif side == "one-more-row":
+        start_calibration()
+
+
+def measure(name: str, change, rounds: int, per_round: int) -> None:
+    """Interleave the sides save by save (rotating which goes first), so that a slow
+    stretch of the disk or CPU lands on every side alike instead of on one side's round."""
+    from django_q.models import OrmQ
+
+    prepare("bare")
+    bare_sql = count_queries(change, make_orders(1))
+    changes = {side: in_one_transaction(change) if side == "one-more-row" else change for side in SIDES}
+    samples: dict[str, list[float]] = {side: [] for side in SIDES}
+    for _ in range(rounds):
+        orders = {}
+        for side in SIDES:  # loaded in the side's own state, as the shop would load them
+            prepare(side)
+            orders[side] = make_orders(per_round)
+        for i in range(per_round):
+            for shift in range(len(SIDES)):
+                side = SIDES[(i + shift) % len(SIDES)]
+                prepare(side)
+                started = time.perf_counter()
+                changes[side](orders[side][i])
+                samples[side].append(time.perf_counter() - started)
     OrmQ.objects.filter(key="calibration").delete()
-    bare_ms, zns_ms, row_ms = (statistics.median(x) * 1e3 for x in (bare, zns, one_row))
-    extra = extra_statements(bare_sql, zns_sql)
-    print(
-        f"{name:<20} bare {bare_ms:6.3f} ms | firing one event {zns_ms:6.3f} ms "
-        f"(ratio {zns_ms / bare_ms:4.2f}x) | bare + one ORM row {row_ms:6.3f} ms "
-        f"(ratio {row_ms / bare_ms:4.2f}x) | extra statements {extra}: {' '.join(zns_sql)}"
-    )
-    return bare_ms, zns_ms, extra
+    median = {side: statistics.median(samples[side]) * 1e3 for side in SIDES}
+    print(f"{name}: bare {median['bare']:.3f} ms ({' '.join(bare_sql)})")
+    for side in SIDES[1:]:
+        line = f"  {side:<20} {median[side]:6.3f} ms  ratio {median[side] / median['bare']:4.2f}x"
+        if side in BROKERS:
+            prepare(side)
+            zns_sql = count_queries(change, make_orders(1))
+            line += f"  extra statements {extra_statements(bare_sql, zns_sql)}: {' '.join(zns_sql)}"
+        print(line)
+    prepare("bare")
 
 
 def main() -> None:
@@ -173,10 +195,10 @@ def main() -> None:
     from tests.factories import BindingFactory
 
     BindingFactory(event="order_paid")
-    print(f"SQLite journal={args.journal}; {args.rounds} alternating rounds x {args.per_round} saves per side; medians")
+    print(f"SQLite journal={args.journal}; {args.rounds} rounds x {args.per_round} saves per side, interleaved save by save; medians")
     for name, change in SCENARIOS.items():
         measure(name, change, args.rounds, args.per_round)
-    expected = len(SCENARIOS) * (args.rounds * args.per_round + 1)
+    expected = len(SCENARIOS) * len(BROKERS) * (args.rounds * args.per_round + 1)
     written = Message.objects.filter(event="order_paid").count()
     print(f"messages written {written}/{expected} (target: ratio <= 1.5x, <= 3 extra statements)")
     if written != expected:
