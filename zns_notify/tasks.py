@@ -56,6 +56,7 @@ def send_messages(keys: list[str]) -> int:
 
 def sweep() -> int:
     """Re-enqueue due retries and messages whose task was lost; recover dead workers' rows.
+    With the outbox broker only the last: its poll hands out due and lost messages itself.
 
     Scheduled every minute (see :func:`zns_notify.schedules.ensure_schedules`).
     """
