@@ -27,7 +27,12 @@ def test_row_values_match_each_fields_own_conversion():
         field.get_db_prep_save(row[attname] if attname in row else field.get_default(), connection)
         for attname, _conversion, field in plan
     ]
-    assert _prep_row(plan, row, connection) == expected
+    assert unwrapped(_prep_row(plan, row, connection)) == unwrapped(expected)
+
+
+def unwrapped(values: list) -> list:
+    # PostgreSQL's adapter wraps JSON in psycopg's Jsonb, which compares by identity.
+    return [getattr(value, "obj", value) for value in values]
 
 
 def test_a_naive_datetime_still_goes_through_the_field_and_its_warning():
