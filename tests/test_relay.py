@@ -80,7 +80,14 @@ def test_poll_hands_out_queued_messages_once_as_signed_send_tasks(outbox_broker)
     assert relayed_keys(tasks) == [m.idempotency_key for m in messages]
     assert all(Message.objects.filter(relayed_at__isnull=False).values_list("pk", flat=True))
     assert relayed_keys(outbox_broker.dequeue()) == []  # leased: not handed out twice
+
+
+def test_only_the_cluster_that_runs_zns_notifys_tasks_relays(outbox_broker, settings):
+    message = MessageFactory()
     assert relayed_keys(OutboxORM(list_key="another-cluster").dequeue()) == []
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "QUEUE_CLUSTER": "zns"}
+    assert relayed_keys(outbox_broker.dequeue()) == []
+    assert relayed_keys(OutboxORM(list_key="zns").dequeue()) == [message.idempotency_key]
 
 
 def test_a_lease_that_runs_out_hands_the_message_out_again(outbox_broker):

@@ -33,8 +33,11 @@ class OutboxORM(ORM):
         return relayed + self._take_queued_rows()
 
     def _relay(self) -> list[tuple[str, str]]:
+        from .conf import app_settings
         from .outbox_sql import task_package
 
+        if self.list_key != (app_settings.QUEUE_CLUSTER or Conf.CLUSTER_NAME):
+            return []  # zns_notify's tasks belong to another cluster (QUEUE_CLUSTER)
         self.get_connection()  # closes stale connections, as the ORM broker does
         tasks = []
         while len(tasks) < max(int(Conf.BULK or 1), 1):
