@@ -232,3 +232,6 @@ class MessageEvent(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_kind_display())
+
+
+from .models_quota import SendingHold, ZaloQuota  # noqa: E402,F401  (the quota ledger and holds)
