@@ -105,3 +105,11 @@ def test_worker_outcome(account, zalo_api, code):
         assert message.status == Message.Status.QUEUED and message.next_attempt_at is not None
     assert message.attempts == (0 if action in (S, C) else 1)  # waits do not use up attempts
     assert SendingHold.objects.exists() == (action == C)
+
+
+def test_docs_list_every_code():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs/errors.md").read_text()
+    missing = [code for code in ERROR_CODES if f"| {code} |" not in text]
+    assert not missing

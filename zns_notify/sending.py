@@ -64,7 +64,7 @@ def deliver(key: str, client: ZaloClient | None = None) -> Message | None:
         # No connected account: wait for an admin instead of failing the customer's message.
         owned = _record_error(message, ErrorAction.RESCHEDULE, None, str(exc))
     else:
-        quota.record_send(account, result)
+        _ledger(quota.record_send, account, result)
         owned = _record_sent(message, result)
     return message if owned else None
 
@@ -111,10 +111,19 @@ def _send(message: Message, client: ZaloClient, account: ZaloAccount) -> SendRes
         ) from exc
 
 
+def _ledger(update, *args) -> None:
+    """Bookkeeping must never stop the message's outcome from being recorded (a sent
+    message left "sending" would be re-queued by the sweeper and sent twice)."""
+    try:
+        update(*args)
+    except Exception:
+        logger.exception("zns quota ledger update failed")
+
+
 def _record_zalo_error(message: Message, account: ZaloAccount | None, exc: ZaloAPIError) -> bool:
     """Quota and holds first, then the message's own outcome."""
     if account is not None and exc.code == DAILY_QUOTA_EXCEEDED:
-        quota.record_exhausted(account)
+        _ledger(quota.record_exhausted, account)
     if exc.action == ErrorAction.CONFIG and exc.code is not None and account is not None:
         # Only an administrator can fix this: pause the account (or template), not the queue.
         until = quota.hold(account, message, exc.code, str(exc))
