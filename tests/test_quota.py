@@ -170,3 +170,18 @@ def test_a_message_held_too_long_fails(account, zalo_api):
     message.refresh_from_db()
     assert message.status == Message.Status.FAILED and message.error_code == -136
     assert "given up" in message.error_message
+
+
+def test_quota_raised_during_the_day_lets_waiting_messages_go(account, zalo_api):
+    quota.record_send(account, SendResult("a", None, 500, 0))
+    message = MessageFactory()
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.next_attempt_at > timezone.now()
+    quota.record_quota(account, {"dailyQuota": "1000", "remainingQuota": "500"})
+    message.refresh_from_db()
+    assert message.next_attempt_at <= timezone.now()
+    zalo_api.send_ok()
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT

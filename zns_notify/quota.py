@@ -155,7 +155,14 @@ def record_quota(account: ZaloAccount, data: dict[str, Any], now: dt.datetime | 
         value = as_int(data.get(key))
         values[name] = max(value, 0) if value is not None else None
     ZaloQuota.objects.filter(pk=row.pk).update(**values)
+    was_used_up = row.remaining_quota == 0
     row.refresh_from_db()
+    if was_used_up and row.remaining_quota:
+        # Zalo raised the quota during the day (a new tier): the messages the ledger sent to
+        # wait for midnight may go now.
+        Message.objects.filter(status=Message.Status.QUEUED, error_category="reschedule",
+                               error_code__isnull=True, next_attempt_at__gt=now,
+                               development_mode=False).update(next_attempt_at=now)
     return row
 
 
