@@ -245,3 +245,12 @@ def test_sweeper_requeues_lost_and_stuck_messages(account):
     assert queued == {lost.idempotency_key, stuck.idempotency_key}
     assert MessageEvent.objects.filter(message=stuck, kind="note").exists()
     assert fresh.idempotency_key not in queued
+
+
+def test_waiting_for_a_reconnect_keeps_counting_attempts_so_its_backoff_grows(zalo_api):
+    message = MessageFactory()  # no account connected
+    deliver(message.idempotency_key)
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED and message.attempts == 2

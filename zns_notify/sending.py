@@ -21,7 +21,7 @@ from .phones import mask
 from .retry_policy import next_attempt
 from .tokens import current_account, get_access_token, refresh_access_token
 from .zalo.client import SendResult, ZaloAPIError, ZaloClient
-from .zalo.errors import DAILY_QUOTA_EXCEEDED, ErrorAction
+from .zalo.errors import DAILY_QUOTA_EXCEEDED, RESCHEDULE_WINDOWS, ErrorAction
 
 logger = logging.getLogger(__name__)
 
@@ -183,14 +183,16 @@ def _record_wait(message: Message, wait: quota.Deferred, *, kind: str = MessageE
 def _record_error(message: Message, action: ErrorAction, code: int | None, reason: str, *,
                   retry_at=None, kind: str = MessageEvent.Kind.ATTEMPT) -> bool:
     now = timezone.now()
-    waiting = retry_at is not None or action == ErrorAction.RESCHEDULE
+    # Waits with a known end (a hold, the quota ledger, Zalo's windows) are not tries; the
+    # others (waiting for a reconnect) keep counting, so their backoff keeps growing.
+    waiting = retry_at is not None or (action == ErrorAction.RESCHEDULE and code in RESCHEDULE_WINDOWS)
     retry_at = retry_at or next_attempt(action, code, message.attempts, now)
     status = Message.Status.QUEUED if retry_at else Message.Status.FAILED
     fields = dict(status=status, next_attempt_at=retry_at, error_code=code,
                   error_category=str(action), error_message=reason[:2000])
     with transaction.atomic():
-        # A wait is not a failed try: give the claim's attempt back, so a message that
-        # waited for quota or an admin still has all its retries for transient errors.
+        # Give the claim's attempt back, so a message that waited for quota, a window or an
+        # admin still has all its retries for transient errors.
         refund = {"attempts": F("attempts") - 1} if waiting and retry_at and message.attempts else {}
         if not _owned(message, Message.Status.SENDING).update(**fields, **refund):
             return False
