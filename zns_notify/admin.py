@@ -36,7 +36,7 @@ class TemplateAdmin(admin.ModelAdmin):
         "template_id", "name", "status", "tag", "params_display", "quality", "price",
         "sync_note_display", "synced_at",
     ]
-    list_filter = ["status", "tag"]
+    list_filter = ["status", "tag", ("missing_since", admin.EmptyFieldListFilter)]
     search_fields = ["template_id", "name"]
 
     def get_readonly_fields(self, request, obj=None):

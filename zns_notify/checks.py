@@ -102,16 +102,17 @@ def check_bindings(app_configs=None, databases=None, **kwargs):
     A database check, as Django runs them: by ``manage.py check --database default`` and by
     ``migrate``; the admin shows the same problems on the binding pages.
     """
-    from django.db import DatabaseError
+    from django.db import DatabaseError, router
 
     from .binding_validation import fitness_problems
     from .models import Binding
 
-    if not databases:
+    using = router.db_for_read(Binding)
+    if not databases or using not in databases:
         return []
     problems = []
     try:
-        for binding in Binding.objects.filter(is_active=True).select_related("template"):
+        for binding in Binding.objects.using(using).filter(is_active=True).select_related("template"):
             for problem in fitness_problems(binding):
                 problems.append(
                     Warning(
