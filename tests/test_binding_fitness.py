@@ -61,7 +61,8 @@ def test_a_template_that_is_not_enabled(status):
 @pytest.mark.django_db
 def test_a_template_zalo_no_longer_lists():
     binding = BindingFactory()
-    Template.objects.filter(pk=binding.template.pk).update(status="DELETE", missing_since=timezone.now())
+    Template.objects.filter(pk=binding.template.pk).update(
+        status="DELETE", missing_since=timezone.now())
     binding.refresh_from_db()
     assert fitness_problems(binding) == [
         f"Template {binding.template.template_id} is no longer listed by Zalo."
@@ -94,16 +95,19 @@ def test_admin_flags_the_binding_in_the_list_and_on_its_page(admin_client):
     page = admin_client.get(reverse("admin:zns_notify_binding_changelist")).content.decode()
     assert "⚠ Parameter total_amount does not exist in the template." in page
     assert "⚠ Parameter voucher_code is required by the template but not bound." in page
-    page = admin_client.get(reverse("admin:zns_notify_binding_change", args=[binding.pk])).content.decode()
+    url = reverse("admin:zns_notify_binding_change", args=[binding.pk])
+    page = admin_client.get(url).content.decode()
     assert "This binding is not sent: Parameter voucher_code is required" in page
 
 
 @pytest.mark.django_db
 def test_admin_shows_nothing_for_a_fitting_binding(admin_client):
     binding = BindingFactory()
-    page = admin_client.get(reverse("admin:zns_notify_binding_change", args=[binding.pk])).content.decode()
+    url = reverse("admin:zns_notify_binding_change", args=[binding.pk])
+    page = admin_client.get(url).content.decode()
     assert "This binding is not sent" not in page
-    assert "⚠" not in admin_client.get(reverse("admin:zns_notify_binding_changelist")).content.decode()
+    changelist = reverse("admin:zns_notify_binding_changelist")
+    assert "⚠" not in admin_client.get(changelist).content.decode()
 
 
 @pytest.mark.django_db
@@ -115,7 +119,8 @@ def test_template_admin_shows_params_and_what_the_sync_noticed(admin_client):
     page = admin_client.get(reverse("admin:zns_notify_template_changelist")).content.decode()
     assert "customer_name (0–30)" in page and "total_amount (0–20)" in page
     assert "No longer listed by Zalo (last status ENABLE)." in page
-    page = admin_client.get(reverse("admin:zns_notify_template_change", args=[template.pk])).content.decode()
+    url = reverse("admin:zns_notify_template_change", args=[template.pk])
+    page = admin_client.get(url).content.decode()
     assert "<td>total_amount</td><td>STRING</td><td>yes</td><td>0–20</td><td>no</td>" in page
     assert "Missing from Zalo since" in page
 
@@ -135,7 +140,8 @@ def test_a_binding_whose_params_changed_is_not_sent():
 @pytest.mark.django_db(transaction=True)
 def test_a_binding_whose_template_vanished_is_not_sent():
     binding = BindingFactory()
-    Template.objects.filter(pk=binding.template.pk).update(status="DELETE", missing_since=timezone.now())
+    Template.objects.filter(pk=binding.template.pk).update(
+        status="DELETE", missing_since=timezone.now())
     OrderFactory()
     message = Message.objects.get()
     assert message.status == Message.Status.FAILED

@@ -41,8 +41,10 @@ class TemplateAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # What Zalo knows is shown, not edited: the next sync would overwrite it anyway.
-        names = [f.name for f in self.model._meta.fields]
-        return [n for name in names for n in (("params_table", name) if name == "params" else (name,))]
+        names = []
+        for field in self.model._meta.fields:
+            names += ["params_table", field.name] if field.name == "params" else [field.name]
+        return names
 
     @admin.display(description=_("parameters"))
     def params_display(self, obj: Template) -> str:

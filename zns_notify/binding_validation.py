@@ -76,6 +76,7 @@ def fitness_problems(binding) -> list[str]:
     for name, spec in specs.items():
         if spec.get("require", True) and name not in params:
             problems.append(
-                _("Parameter %(param)s is required by the template but not bound.") % {"param": name}
+                _("Parameter %(param)s is required by the template but not bound.")
+                % {"param": name}
             )
     return problems

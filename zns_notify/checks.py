@@ -112,7 +112,8 @@ def check_bindings(app_configs=None, databases=None, **kwargs):
         return []
     problems = []
     try:
-        for binding in Binding.objects.using(using).filter(is_active=True).select_related("template"):
+        active = Binding.objects.using(using).filter(is_active=True).select_related("template")
+        for binding in active:
             for problem in fitness_problems(binding):
                 problems.append(
                     Warning(

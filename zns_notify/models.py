@@ -87,7 +87,9 @@ class Template(models.Model):
     )
     params_changed_at = models.DateTimeField(_("parameters changed at"), null=True, blank=True)
     sync_note = models.TextField(
-        _("sync note"), blank=True, help_text=_("What the last sync noticed: a change or a disappearance.")
+        _("sync note"),
+        blank=True,
+        help_text=_("What the last sync noticed: a change or a disappearance."),
     )
 
     class Meta:

@@ -98,7 +98,9 @@ def _param_change(old: list[dict], new: list[dict]) -> str:
     return "; ".join(parts)
 
 
-def sync_templates(client: ZaloClient | None = None, *, status: str | int | None = None) -> SyncReport:
+def sync_templates(
+    client: ZaloClient | None = None, *, status: str | int | None = None
+) -> SyncReport:
     """Fetch every template's detail and upsert it; mark templates Zalo no longer lists.
 
     With ``status`` (a name such as ``"ENABLE"`` or Zalo's number 1-5) only templates in

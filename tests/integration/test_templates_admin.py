@@ -27,12 +27,14 @@ def test_synced_templates_and_params_are_shown_in_the_admin(connected, admin_cli
             assert f"{param.name} (0–{param.max_length})" in page
     stored = {t.template_id: t for t in Template.objects.all()}
     assert (stored["100002"].zalo_tag, stored["100002"].tag) == ("IN_TRANSACTION", "TRANSACTION")
-    assert (stored["100006"].zalo_tag, stored["100006"].tag) == ("POST_TRANSACTION", "CUSTOMER_CARE")
+    care = stored["100006"]
+    assert (care.zalo_tag, care.tag) == ("POST_TRANSACTION", "CUSTOMER_CARE")
     assert stored["100007"].price == 350 and stored["100007"].price_uid == 250
     assert stored["100001"].preview_url.startswith(connected.url)
 
     pending = stored["100008"]
-    page = admin_client.get(reverse("admin:zns_notify_template_change", args=[pending.pk])).content.decode()
+    url = reverse("admin:zns_notify_template_change", args=[pending.pk])
+    page = admin_client.get(url).content.decode()
     assert "Pending review" in page and "Mẫu đang chờ Zalo duyệt" in page
     assert re.search(r"<td>customer_name</td><td>STRING</td><td>yes</td><td>0–30</td>", page)
 
@@ -45,8 +47,8 @@ def test_the_pending_review_template_cannot_be_bound_as_active(connected, admin_
     add = reverse("admin:zns_notify_binding_add")
     response = admin_client.post(add, {**form, "is_active": "on"})
     assert response.status_code == 200
-    assert ("Template 100008 is PENDING_REVIEW on Zalo; only ENABLE templates can be bound as active."
-            in response.content.decode())
+    assert ("Template 100008 is PENDING_REVIEW on Zalo; only ENABLE templates can be bound "
+            "as active." in response.content.decode())
     assert not Binding.objects.exists()
     assert admin_client.post(add, form).status_code == 302  # inactive is fine: wait for approval
     assert Binding.objects.get().is_active is False
@@ -64,5 +66,6 @@ def test_a_template_disabled_on_zalo_flags_its_binding_after_the_next_sync(conne
     call_command("zns_sync_templates")
     page = admin_client.get(reverse("admin:zns_notify_binding_changelist")).content.decode()
     assert "⚠ Template 100006 is DISABLE on Zalo, not ENABLE." in page
-    page = admin_client.get(reverse("admin:zns_notify_binding_change", args=[binding.pk])).content.decode()
+    url = reverse("admin:zns_notify_binding_change", args=[binding.pk])
+    page = admin_client.get(url).content.decode()
     assert "This binding is not sent: Template 100006 is DISABLE" in page

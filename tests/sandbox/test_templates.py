@@ -96,7 +96,8 @@ def test_detail(zalo, path, template_id):
 def test_both_tag_vocabularies_are_served(zalo):
     """zns-api.md §5: the pre-2024 tags (IN_TRANSACTION, POST_TRANSACTION…) and the new
     groups (TRANSACTION, CUSTOMER_CARE, PROMOTION) are both in use."""
-    tags = {zalo.get("/template/info/v2", template_id=tid)["data"]["templateTag"] for tid in EXPECTED}
+    tags = {zalo.get("/template/info/v2", template_id=tid)["data"]["templateTag"]
+            for tid in EXPECTED}
     assert {"IN_TRANSACTION", "POST_TRANSACTION"} <= tags
     assert {"TRANSACTION", "CUSTOMER_CARE", "PROMOTION"} & tags == {"TRANSACTION", "PROMOTION"}
 

@@ -100,4 +100,5 @@ def template_id(value: Any) -> str:
 
 def template_ids(page: list[dict[str, Any]]) -> list[str]:
     """Ids from one /template/all page (ints there, strings in detail)."""
-    return [tid for item in page if isinstance(item, dict) and (tid := template_id(item.get("templateId")))]
+    ids = (template_id(item.get("templateId")) for item in page if isinstance(item, dict))
+    return [tid for tid in ids if tid]
