@@ -69,3 +69,15 @@ def test_a_template_disabled_on_zalo_flags_its_binding_after_the_next_sync(conne
     url = reverse("admin:zns_notify_binding_change", args=[binding.pk])
     page = admin_client.get(url).content.decode()
     assert "This binding is not sent: Template 100006 is DISABLE" in page
+
+
+def test_sync_with_a_status_filter_uses_zalos_number(connected, capsys):
+    call_command("zns_sync_templates", "--status", "PENDING_REVIEW")
+    assert "1 created" in capsys.readouterr().out
+    assert list(Template.objects.values_list("template_id", "status")) == [
+        ("100008", "PENDING_REVIEW")
+    ]
+    call_command("zns_sync_templates", "--status", "1")
+    assert "7 created, 0 updated, 0 unchanged, 0 no longer on Zalo" in capsys.readouterr().out
+    assert Template.objects.count() == 8  # 100008 is outside the filter, not gone
+    assert not Template.objects.filter(missing_since__isnull=False).exists()
