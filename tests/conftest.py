@@ -78,3 +78,13 @@ def pytest_configure(config):
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with po.open("rb") as source, mo.open("wb") as target:
                 write_mo(target, read_po(source))
+
+
+@pytest.fixture(autouse=True)
+def _language_does_not_leak():
+    """A request with Accept-Language: vi leaves Vietnamese active in the thread (Django's
+    LocaleMiddleware does not undo it); the next test starts in LANGUAGE_CODE again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
