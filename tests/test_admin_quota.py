@@ -25,7 +25,8 @@ def ledger(account):
 
 
 def test_account_pages_show_quota_used_remaining_and_promotion(admin_client, ledger):
-    listing = admin_client.get(reverse("admin:zns_notify_zaloaccount_changelist")).content.decode()
+    listing = admin_client.get(reverse("admin:zns_notify_zaloaccount_changelist"))
+    listing = listing.content.decode()
     assert "20000" in listing and "19874" in listing and "126" in listing
     page = admin_client.get(reverse("admin:zns_notify_zaloaccount_change", args=[ledger.pk]))
     html = page.content.decode()
@@ -36,9 +37,11 @@ def test_account_pages_show_quota_used_remaining_and_promotion(admin_client, led
 def test_account_page_shows_the_hold_and_the_action_releases_it(admin_client, account):
     message = MessageFactory(status=Message.Status.QUEUED, error_category="config",
                              next_attempt_at=timezone.now() + dt.timedelta(hours=1))
-    SendingHold.objects.create(account=account, error_code=-137, reason="Zalo error -137: insufficient balance",
+    SendingHold.objects.create(account=account, error_code=-137,
+                               reason="Zalo error -137: insufficient balance",
                                until=timezone.now() + dt.timedelta(hours=1))
-    html = admin_client.get(reverse("admin:zns_notify_zaloaccount_change", args=[account.pk])).content.decode()
+    page = admin_client.get(reverse("admin:zns_notify_zaloaccount_change", args=[account.pk]))
+    html = page.content.decode()
     assert "insufficient balance" in html
     response = admin_client.post(reverse("admin:zns_notify_zaloaccount_changelist"),
                                  {"action": "release_holds", "_selected_action": [account.pk]})
@@ -51,5 +54,6 @@ def test_account_page_shows_the_hold_and_the_action_releases_it(admin_client, ac
 def test_hold_admin_pages_answer(admin_client, account):
     hold = SendingHold.objects.create(account=account, error_code=-131, reason="not approved",
                                       until=timezone.now() + dt.timedelta(hours=1))
-    assert admin_client.get(reverse("admin:zns_notify_sendinghold_changelist")).status_code == 200
-    assert admin_client.get(reverse("admin:zns_notify_sendinghold_change", args=[hold.pk])).status_code == 200
+    for url in (reverse("admin:zns_notify_sendinghold_changelist"),
+                reverse("admin:zns_notify_sendinghold_change", args=[hold.pk])):
+        assert admin_client.get(url).status_code == 200

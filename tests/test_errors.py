@@ -69,13 +69,15 @@ def sandbox_token(sandbox):
 def test_client_over_http_keeps_code_message_and_action(sandbox, sandbox_token, code):
     import requests
 
-    requests.post(f"{sandbox.url}/_sandbox/faults", json={"error_code": code}, timeout=5).raise_for_status()
+    forced = requests.post(f"{sandbox.url}/_sandbox/faults", json={"error_code": code}, timeout=5)
+    forced.raise_for_status()
+    config = sandbox.state.config
     client = ZaloClient(api_base_url=sandbox.url, oauth_base_url=sandbox.url,
-                        app_id=sandbox.state.config.app_id, app_secret=sandbox.state.config.app_secret)
+                        app_id=config.app_id, app_secret=config.app_secret)
+    data = {"customer_name": "An", "order_code": "DH1", "delivered_at": "1/1"}
     with pytest.raises(ZaloAPIError) as caught:
-        client.send_template(access_token=sandbox_token, phone="84912345678", template_id="100004",
-                             data={"customer_name": "An", "order_code": "DH1", "delivered_at": "1/1"},
-                             tracking_id="t1")
+        client.send_template(access_token=sandbox_token, phone="84912345678",
+                             template_id="100004", data=data, tracking_id="t1")
     assert caught.value.code == code
     assert caught.value.action == SECTION_3[code]
     assert str(caught.value) == f"Zalo error {code}: {message_for(code)}"

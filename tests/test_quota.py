@@ -33,7 +33,7 @@ def test_each_send_echo_updates_todays_ledger(account, zalo_api):
 
 def test_late_echoes_never_raise_the_remaining_quota_unless_the_tier_changed(account):
     quota.record_send(account, SendResult("a", None, 500, 400))
-    quota.record_send(account, SendResult("b", None, 500, 401))  # an older answer, arriving late
+    quota.record_send(account, SendResult("b", None, 500, 401))  # an older answer, late
     assert today_row(account).remaining_quota == 400
     quota.record_send(account, SendResult("c", None, 1000, 900))  # moved up a tier
     assert (today_row(account).daily_quota, today_row(account).remaining_quota) == (1000, 900)
@@ -86,7 +86,8 @@ def test_refresh_quota_stores_every_field_strings_or_numbers(account, zalo_api):
         "error": 0, "message": "success",
         "data": {"dailyQuota": "500", "remainingQuota": "499", "dailyQuotaPromotion": None,
                  "remainingQuotaPromotion": "124", "monthlyPromotionQuota": 403,
-                 "remainingMonthlyPromotionQuota": 400, "estimatedNextMonthPromotionQuota": 425}})
+                 "remainingMonthlyPromotionQuota": 400,
+                 "estimatedNextMonthPromotionQuota": 425}})
     assert quota.refresh_quota() == 499
     row = today_row(account)
     assert (row.daily_quota, row.remaining_quota, row.used) == (500, 499, 1)
@@ -119,7 +120,8 @@ def test_ledger_rolls_over_at_vietnamese_midnight():
 
 def test_billing_error_holds_the_account_and_the_queue_waits(account, zalo_api):
     zalo_api.send_error(-137, "Charge ZCA failed: insufficient balance")
-    first, second = MessageFactory(), MessageFactory(template=TemplateFactory(template_id="300001"))
+    first = MessageFactory()
+    second = MessageFactory(template=TemplateFactory(template_id="300001"))
     deliver(first.idempotency_key)
     deliver(second.idempotency_key)  # another template, same account: held without a call
     assert len(zalo_api.calls_to("/message/template")) == 1
@@ -165,7 +167,8 @@ def test_template_error_holds_only_that_template(account, zalo_api):
 
 def test_a_message_held_too_long_fails(account, zalo_api):
     zalo_api.send_error(-136, "Must connect a Zalo Cloud Account")
-    message = MessageFactory(created_at=timezone.now() - quota.MAX_HOLD - dt.timedelta(minutes=1))
+    created = timezone.now() - quota.MAX_HOLD - dt.timedelta(minutes=1)
+    message = MessageFactory(created_at=created)
     deliver(message.idempotency_key)
     message.refresh_from_db()
     assert message.status == Message.Status.FAILED and message.error_code == -136

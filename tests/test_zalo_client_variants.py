@@ -23,7 +23,8 @@ def send(client, **kwargs):
 
 
 def ok(data):
-    return {"error": 0, "message": "Success", "data": {"msg_id": "m1", "sent_time": "1", **data}}
+    return {"error": 0, "message": "Success",
+            "data": {"msg_id": "m1", "sent_time": "1", **data}}
 
 
 def test_hashed_phone_goes_to_hashphone_with_the_sha256(client, zalo_api):

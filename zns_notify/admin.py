@@ -21,11 +21,11 @@ from .phones import mask
 
 @admin.register(ZaloAccount)
 class ZaloAccountAdmin(AccountQuotaAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "oa_id", "is_connected_display", "access_token_expires_at", "is_active",
-                    *AccountQuotaAdminMixin.quota_columns]
+    list_display = ["__str__", "oa_id", "is_connected_display", "access_token_expires_at",
+                    "is_active", *AccountQuotaAdminMixin.quota_columns]
     # Tokens are secrets: they are not editable fields and never rendered.
-    fields = ["name", "oa_id", "is_active", "access_token_expires_at", "refresh_token_expires_at",
-              *AccountQuotaAdminMixin.quota_columns]
+    fields = ["name", "oa_id", "is_active", "access_token_expires_at",
+              "refresh_token_expires_at", *AccountQuotaAdminMixin.quota_columns]
     readonly_fields = ["access_token_expires_at", "refresh_token_expires_at",
                        *AccountQuotaAdminMixin.quota_columns]
 

@@ -60,10 +60,9 @@ def release_holds(modeladmin, request, queryset):
     else:
         holds = holds.filter(pk__in=queryset.values("pk"))
     count = quota.release(holds)
-    modeladmin.message_user(request, ngettext(
-        "%(count)d hold released: its messages are sent again now.",
-        "%(count)d holds released: their messages are sent again now.", count) % {"count": count},
-        messages.SUCCESS)
+    text = ngettext("%(count)d hold released: its messages are sent again now.",
+                    "%(count)d holds released: their messages are sent again now.", count)
+    modeladmin.message_user(request, text % {"count": count}, messages.SUCCESS)
 
 
 release_holds.short_description = _("Release sending holds now")

@@ -251,4 +251,5 @@ class MessageEvent(models.Model):
         return str(self.get_kind_display())
 
 
-from .models_quota import SendingHold, ZaloQuota  # noqa: E402,F401  (the quota ledger and holds)
+# The quota ledger and sending holds live in their own module.
+from .models_quota import SendingHold, ZaloQuota  # noqa: E402,F401

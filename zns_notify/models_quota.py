@@ -68,16 +68,19 @@ class SendingHold(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("since"), default=timezone.now)
     until = models.DateTimeField(
-        _("until"), help_text=_("Sending is tried again at this time; release the hold to try now."))
+        _("until"),
+        help_text=_("Sending is tried again at this time; release the hold to try now."),
+    )
 
     class Meta:
         verbose_name = _("sending hold")
         verbose_name_plural = _("sending holds")
         ordering = ["-until"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "template"], name="zns_hold_account_template"),
-            models.UniqueConstraint(fields=["account"], condition=models.Q(template__isnull=True),
-                                    name="zns_hold_account_wide"),
+            models.UniqueConstraint(fields=["account", "template"],
+                                    name="zns_hold_account_template"),
+            models.UniqueConstraint(fields=["account"], name="zns_hold_account_wide",
+                                    condition=models.Q(template__isnull=True)),
         ]
 
     def __str__(self) -> str:

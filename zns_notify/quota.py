@@ -41,7 +41,8 @@ MAX_HOLD = dt.timedelta(days=3)
 class Deferred(Exception):
     """The gate says: do not call Zalo now, try again at ``until``."""
 
-    def __init__(self, reason: str, *, until: dt.datetime, category: str, code: int | None = None):
+    def __init__(self, reason: str, *, until: dt.datetime, category: str,
+                 code: int | None = None):
         super().__init__(reason)
         self.until = until
         self.category = category
@@ -67,9 +68,10 @@ def check(account: ZaloAccount, message: Message, now: dt.datetime | None = None
         .order_by("-until").first()
     )
     if hold is not None:
+        until = timezone.localtime(hold.until).strftime("%Y-%m-%d %H:%M")
         raise Deferred(
             _("Sending is on hold until %(until)s: %(reason)s")
-            % {"until": timezone.localtime(hold.until).strftime("%Y-%m-%d %H:%M"), "reason": hold.reason},
+            % {"until": until, "reason": hold.reason},
             until=hold.until, category="config", code=hold.error_code,
         )
     if message.development_mode:
@@ -77,9 +79,10 @@ def check(account: ZaloAccount, message: Message, now: dt.datetime | None = None
     day = ZaloQuota.objects.filter(account=account, day=local_day(now)).only(
         "remaining_quota", "daily_quota").first()
     if day is not None and day.remaining_quota == 0:
+        daily = day.daily_quota if day.daily_quota is not None else "?"
         raise Deferred(
             _("The OA's daily quota (%(quota)s) is used up; waiting for the reset at midnight.")
-            % {"quota": day.daily_quota if day.daily_quota is not None else "?"},
+            % {"quota": daily},
             until=window_end(Window.NEXT_DAY, now), category="reschedule",
         )
 
@@ -93,15 +96,17 @@ def hold(account: ZaloAccount, message: Message, code: int | None, reason: str,
     values = dict(error_code=code, reason=reason[:2000], until=until)
     try:
         with transaction.atomic():
-            found = SendingHold.objects.select_for_update().filter(account=account, template=template).first()
+            holds = SendingHold.objects.select_for_update()
+            found = holds.filter(account=account, template=template).first()
             if found is None:
-                SendingHold.objects.create(account=account, template=template, created_at=now, **values)
+                SendingHold.objects.create(account=account, template=template, created_at=now,
+                                           **values)
             else:
                 SendingHold.objects.filter(pk=found.pk).update(**values)
     except IntegrityError:  # another worker created it meanwhile: theirs is as good
         pass
-    logger.warning("zns sending on hold for %s until %s: %s",
-                   f"template {template.template_id}" if template else "the account", until, reason)
+    scope = f"template {template.template_id}" if template else "the account"
+    logger.warning("zns sending on hold for %s until %s: %s", scope, until, reason)
     return until
 
 
@@ -146,7 +151,8 @@ def _day_row(account: ZaloAccount, day: dt.date) -> ZaloQuota:
     return row
 
 
-def record_quota(account: ZaloAccount, data: dict[str, Any], now: dt.datetime | None = None) -> ZaloQuota:
+def record_quota(account: ZaloAccount, data: dict[str, Any],
+                 now: dt.datetime | None = None) -> ZaloQuota:
     """Store a /message/quota answer as today's ledger row (it is authoritative)."""
     now = now or timezone.now()
     row = _day_row(account, local_day(now))
@@ -166,7 +172,8 @@ def record_quota(account: ZaloAccount, data: dict[str, Any], now: dt.datetime | 
     return row
 
 
-def record_send(account: ZaloAccount, result: SendResult, now: dt.datetime | None = None) -> None:
+def record_send(account: ZaloAccount, result: SendResult,
+                now: dt.datetime | None = None) -> None:
     """Today's remaining quota as an accepted send echoed it.
 
     Answers of concurrent sends arrive in any order, so within a day the remaining quota
@@ -179,8 +186,9 @@ def record_send(account: ZaloAccount, result: SendResult, now: dt.datetime | Non
     remaining = max(result.remaining_quota, 0)
     update = ZaloQuota.objects.filter(pk=row.pk)
     if result.daily_quota is not None:
-        changed = update.filter(~Q(daily_quota=result.daily_quota) | Q(daily_quota__isnull=True))
-        if changed.update(daily_quota=result.daily_quota, remaining_quota=remaining, updated_at=now):
+        daily = result.daily_quota
+        changed = update.filter(~Q(daily_quota=daily) | Q(daily_quota__isnull=True))
+        if changed.update(daily_quota=daily, remaining_quota=remaining, updated_at=now):
             return
     update.filter(Q(remaining_quota__isnull=True) | Q(remaining_quota__gt=remaining)).update(
         remaining_quota=remaining, updated_at=now)

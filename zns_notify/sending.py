@@ -79,7 +79,8 @@ def _send(message: Message, client: ZaloClient, account: ZaloAccount) -> SendRes
         )
     if not template.is_sendable:
         # Its messages wait (the template may be approved or re-enabled) instead of failing.
-        reason = _("Template %(id)s is not enabled on Zalo.") % {"id": message.zalo_template_id}
+        reason = _("Template %(id)s is not enabled on Zalo.") % {
+            "id": message.zalo_template_id}
         until = quota.hold(account, message, None, reason)
         raise quota.Deferred(reason, until=until, category=str(ErrorAction.CONFIG))
     token = get_access_token(client)
@@ -120,15 +121,16 @@ def _ledger(update, *args) -> None:
         logger.exception("zns quota ledger update failed")
 
 
-def _record_zalo_error(message: Message, account: ZaloAccount | None, exc: ZaloAPIError) -> bool:
+def _record_zalo_error(message: Message, account: ZaloAccount | None,
+                       exc: ZaloAPIError) -> bool:
     """Quota and holds first, then the message's own outcome."""
     if account is not None and exc.code == DAILY_QUOTA_EXCEEDED:
         _ledger(quota.record_exhausted, account)
     if exc.action == ErrorAction.CONFIG and exc.code is not None and account is not None:
         # Only an administrator can fix this: pause the account (or template), not the queue.
         until = quota.hold(account, message, exc.code, str(exc))
-        return _record_wait(message, quota.Deferred(str(exc), until=until, category=str(exc.action),
-                                                    code=exc.code))
+        wait = quota.Deferred(str(exc), until=until, category=str(exc.action), code=exc.code)
+        return _record_wait(message, wait)
     return _record_error(message, exc.action, exc.code, str(exc))
 
 
@@ -169,7 +171,8 @@ def _record_sent(message: Message, result: SendResult) -> bool:
     return True
 
 
-def _record_wait(message: Message, wait: quota.Deferred, *, kind: str = MessageEvent.Kind.ATTEMPT) -> bool:
+def _record_wait(message: Message, wait: quota.Deferred, *,
+                 kind: str = MessageEvent.Kind.ATTEMPT) -> bool:
     """A message that must wait (quota, hold): queued until ``wait.until``, attempts refunded;
     one held past :data:`~zns_notify.quota.MAX_HOLD` fails."""
     if wait.category == ErrorAction.CONFIG and quota.held_too_long(message):
@@ -185,7 +188,8 @@ def _record_error(message: Message, action: ErrorAction, code: int | None, reaso
     now = timezone.now()
     # Waits with a known end (a hold, the quota ledger, Zalo's windows) are not tries; the
     # others (waiting for a reconnect) keep counting, so their backoff keeps growing.
-    waiting = retry_at is not None or (action == ErrorAction.RESCHEDULE and code in RESCHEDULE_WINDOWS)
+    waiting = retry_at is not None or (
+        action == ErrorAction.RESCHEDULE and code in RESCHEDULE_WINDOWS)
     retry_at = retry_at or next_attempt(action, code, message.attempts, now)
     status = Message.Status.QUEUED if retry_at else Message.Status.FAILED
     fields = dict(status=status, next_attempt_at=retry_at, error_code=code,
@@ -193,7 +197,9 @@ def _record_error(message: Message, action: ErrorAction, code: int | None, reaso
     with transaction.atomic():
         # Give the claim's attempt back, so a message that waited for quota, a window or an
         # admin still has all its retries for transient errors.
-        refund = {"attempts": F("attempts") - 1} if waiting and retry_at and message.attempts else {}
+        refund = {}
+        if waiting and retry_at and message.attempts:
+            refund = {"attempts": F("attempts") - 1}
         if not _owned(message, Message.Status.SENDING).update(**fields, **refund):
             return False
         for name, value in fields.items():

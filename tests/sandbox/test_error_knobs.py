@@ -15,8 +15,8 @@ from zns_notify.sandbox.state import VN_TZ
 
 from .conftest import ADMIN_PHONE, PHONE, sample
 
-PROMO = {"template_id": "100007",
-         "template_data": {"customer_name": "An", "voucher_code": "CAMON10", "expiry_date": "31/03"}}
+PROMO = {"template_id": "100007", "template_data": {
+    "customer_name": "An", "voucher_code": "CAMON10", "expiry_date": "31/03"}}
 
 
 def config(zalo, **knobs):
@@ -29,7 +29,8 @@ def test_exhausted_quota_is_144_and_the_quota_endpoint_agrees(zalo):
     config(zalo, remaining_quota=1)
     assert zalo.send()["data"]["quota"] == {"dailyQuota": "20000", "remainingQuota": "0"}
     reply = zalo.send()
-    assert reply == {"error": -144, "message": "OA exceeded daily ZNS sending limit", "data": None}
+    assert reply == {"error": -144, "message": "OA exceeded daily ZNS sending limit",
+                     "data": None}
     assert zalo.get("/message/quota")["data"]["remainingQuota"] == "0"
     assert zalo.inspect("messages")["count"] == 1
 
@@ -51,9 +52,10 @@ def test_monthly_promotion_quota_1441_and_the_quota_endpoint_agrees(zalo):
 
 
 def test_night_window_refuses_promotion_with_133(zalo):
-    config(zalo, night_window=[0, 24])  # "night" all day, so the test does not depend on the hour
+    config(zalo, night_window=[0, 24])  # "night" all day: the test does not depend on the hour
     reply = zalo.send(**PROMO)
-    assert (reply["error"], reply["message"]) == (-133, "Cannot send ZNS at night (22:00-06:00)")
+    assert reply["error"] == -133
+    assert reply["message"] == "Cannot send ZNS at night (22:00-06:00)"
     assert zalo.send()["error"] == 0  # transaction templates are not banned
     assert config(zalo, night_window=None)["night_window"] is None
     assert zalo.send(**PROMO)["error"] == 0
@@ -64,7 +66,8 @@ def test_night_window_knob_is_validated(zalo, bad):
     assert zalo.knob("config", {"night_window": bad}).status_code == 400
 
 
-@pytest.mark.parametrize(("hour", "banned"), [(21, False), (22, True), (3, True), (5, True), (6, False)])
+@pytest.mark.parametrize(("hour", "banned"),
+                         [(21, False), (22, True), (3, True), (5, True), (6, False)])
 def test_night_window_wraps_midnight_in_vietnam_time(hour, banned):
     when = datetime(2026, 3, 2, hour, 30, tzinfo=VN_TZ)
     state = SandboxState(SandboxConfig(night_window=(22, 6)), clock=when.timestamp)
@@ -103,15 +106,18 @@ def test_default_refusing_phones(zalo, phone, code, message):
 
 
 def test_not_enable_templates_are_131(zalo):
-    assert zalo.send(template_id="100008", template_data={"customer_name": "A", "order_code": "B"})[
-        "error"] == -131
-    assert zalo.knob("templates", {"template_id": "100001", "status": "DISABLE"}).status_code == 200
+    pending = zalo.send(template_id="100008",
+                        template_data={"customer_name": "A", "order_code": "B"})
+    assert pending["error"] == -131
+    disable = {"template_id": "100001", "status": "DISABLE"}
+    assert zalo.knob("templates", disable).status_code == 200
     assert zalo.send() == {"error": -131, "message": "ZNS template not approved", "data": None}
 
 
 def test_param_errors_carry_zalos_messages(zalo):
     too_long = zalo.send(template_data=sample(customer_name="x" * 31))
-    assert (too_long["error"], too_long["message"]) == (-1121, "customer_name data breaks max length")
+    assert too_long["error"] == -1121
+    assert too_long["message"] == "customer_name data breaks max length"
     data = sample()
     del data["order_code"]
     missing = zalo.send(template_data=data)

@@ -85,7 +85,8 @@ def requires_token(handler: Handler) -> Handler:
         if not state.tokens.is_valid(token):
             return envelope(fail(codes.ACCESS_TOKEN_INVALID))
         if state.config.require_appsecret_proof:
-            # The app's "appsecret_proof" toggle (zns-api.md §1): HMAC-SHA256(app secret, token).
+            # The app's "appsecret_proof" toggle (zns-api.md §1):
+            # HMAC-SHA256(app secret, token).
             expected = hmac.new(state.config.app_secret.encode(), str(token).encode(),
                                 hashlib.sha256).hexdigest()
             if not hmac.compare_digest(request.headers.get("appsecret_proof") or "", expected):

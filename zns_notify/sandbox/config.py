@@ -110,8 +110,11 @@ def _unreachable(value: Any) -> dict[str, int]:
 def _night_window(value: Any) -> tuple[int, int] | None:
     if value is None:
         return None
+    def hour(h: Any) -> bool:
+        return isinstance(h, int) and not isinstance(h, bool) and 0 <= h <= 24
+
     if (not isinstance(value, (list, tuple)) or len(value) != 2
-            or not all(isinstance(h, int) and not isinstance(h, bool) and 0 <= h <= 24 for h in value)
-            or value[0] == value[1]):
-        raise ValueError("night_window must be null or [start_hour, end_hour], hours 0-24, not equal")
+            or not all(hour(h) for h in value) or value[0] == value[1]):
+        raise ValueError(
+            "night_window must be null or [start_hour, end_hour], hours 0-24, not equal")
     return (value[0], value[1])

@@ -62,7 +62,8 @@ def as_int(value: Any) -> int | None:
 
 
 def hash_phone(phone: str) -> str:
-    """SHA-256 hex of the normalized ``84…`` number, as ``/message/template/hashphone`` wants."""
+    """SHA-256 hex of the normalized ``84…`` number, as ``/message/template/hashphone``
+    wants."""
     return hashlib.sha256(phone.encode("ascii")).hexdigest()
 
 
