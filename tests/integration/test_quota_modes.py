@@ -114,3 +114,15 @@ def quota_tz():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def test_send_test_command_honours_hash_phone(connected, settings, capsys):
+    from django.core.management import call_command
+
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "HASH_PHONE": True}
+    call_command("zns_send_test", "--template", "100006", "--phone", ADMIN,
+                 "--data", '{"customer_name": "An", "order_code": "DH1"}')
+    assert "msg_id=" in capsys.readouterr().out
+    [row] = sandbox_rows(connected)
+    assert row["hash_phone"] is True and row["mode"] == "development"
+    assert row["phone"] == hashlib.sha256(b"84987654321").hexdigest()
