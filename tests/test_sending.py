@@ -73,7 +73,7 @@ def test_expired_token_is_refreshed_before_sending(zalo_api):
     assert zalo_api.calls_to("/message/template")[0].request.headers["access_token"] == "fresh-access"
 
 
-@pytest.mark.parametrize("code, category", [(-118, "recipient"), (-1121, "payload"), (-131, "config")])
+@pytest.mark.parametrize("code, category", [(-118, "recipient"), (-1121, "payload")])
 def test_permanent_errors_fail_with_code_and_reason(account, zalo_api, received, code, category):
     message = MessageFactory()
     zalo_api.send_error(code, "customer_name data breaks max length")
@@ -212,12 +212,15 @@ def test_transient_error_is_retried_later_then_fails_after_max_attempts(account,
     assert MessageEvent.objects.filter(message=message).count() == 2
 
 
-def test_template_no_longer_enabled_fails_without_calling_zalo(account, zalo_api):
+def test_template_no_longer_enabled_holds_its_messages_without_calling_zalo(account, zalo_api):
     message = MessageFactory(template__status=Template.Status.DISABLE)
     deliver(message.idempotency_key)
     message.refresh_from_db()
-    assert message.status == Message.Status.FAILED
+    assert message.status == Message.Status.QUEUED
     assert message.error_category == "config"
+    assert message.next_attempt_at > timezone.now()
+    hold = account.holds.get()
+    assert hold.template_id == message.template_id and hold.is_active
     assert zalo_api.calls_to("/message/template") == []
 
 
@@ -242,3 +245,12 @@ def test_sweeper_requeues_lost_and_stuck_messages(account):
     assert queued == {lost.idempotency_key, stuck.idempotency_key}
     assert MessageEvent.objects.filter(message=stuck, kind="note").exists()
     assert fresh.idempotency_key not in queued
+
+
+def test_waiting_for_a_reconnect_keeps_counting_attempts_so_its_backoff_grows(zalo_api):
+    message = MessageFactory()  # no account connected
+    deliver(message.idempotency_key)
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED and message.attempts == 2

@@ -14,16 +14,20 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from .admin_quota import AccountQuotaAdminMixin
 from .models import Binding, Message, MessageEvent, Template, ZaloAccount
 from .phones import mask
 
 
 @admin.register(ZaloAccount)
-class ZaloAccountAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "oa_id", "is_connected_display", "access_token_expires_at", "is_active"]
+class ZaloAccountAdmin(AccountQuotaAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "oa_id", "is_connected_display", "access_token_expires_at",
+                    "is_active", *AccountQuotaAdminMixin.quota_columns]
     # Tokens are secrets: they are not editable fields and never rendered.
-    fields = ["name", "oa_id", "is_active", "access_token_expires_at", "refresh_token_expires_at"]
-    readonly_fields = ["access_token_expires_at", "refresh_token_expires_at"]
+    fields = ["name", "oa_id", "is_active", "access_token_expires_at",
+              "refresh_token_expires_at", *AccountQuotaAdminMixin.quota_columns]
+    readonly_fields = ["access_token_expires_at", "refresh_token_expires_at",
+                       *AccountQuotaAdminMixin.quota_columns]
 
     @admin.display(description=_("connected"), boolean=True)
     def is_connected_display(self, obj: ZaloAccount) -> bool:

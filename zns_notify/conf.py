@@ -74,6 +74,12 @@ class AppSettings:
         return bool(self._get("DEVELOPMENT_MODE", False))
 
     @property
+    def HASH_PHONE(self) -> bool:
+        """Send to ``/message/template/hashphone`` with the SHA-256 of the normalized phone
+        (``hash_phone``) instead of the number itself."""
+        return bool(self._get("HASH_PHONE", False))
+
+    @property
     def TIMEZONE(self) -> str:
         """Time zone of the date filters in bindings, and of Zalo's windows (the night ban
         ends at 06:00, daily quotas reset at midnight) when a send is rescheduled."""

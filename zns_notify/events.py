@@ -23,8 +23,9 @@ def notify(event: str, obj: Any, **extra: Any) -> QuerySet[Message]:
 
     Call it inside the transaction that changes the order: the messages are written in
     that transaction and sent only once it commits. Extra keyword arguments become
-    variables in binding expressions. Returns the event's messages as a lazy queryset
-    (evaluating it costs a query).
+    variables in binding expressions, except ``development_mode``: ``True``/``False``
+    sends these messages in Zalo's development mode or not, whatever ``DEVELOPMENT_MODE``
+    says. Returns the event's messages as a lazy queryset (evaluating it costs a query).
     """
     keys = _record(event, obj, extra)
     return Message.objects.filter(idempotency_key__in=keys)
@@ -35,7 +36,8 @@ def _record(event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
         raise ValueError(f"Invalid event name {event!r}: use lowercase letters, digits and _ . -")
     if getattr(obj, "pk", None) is None:
         raise ValueError("notify() needs a saved object: save the order first.")
-    return write_messages(event, obj, extra)
+    development_mode = extra.pop("development_mode", None)
+    return write_messages(event, obj, extra, development_mode=development_mode)
 
 
 def notify_safely(event: str, obj: Any, **extra: Any) -> None:

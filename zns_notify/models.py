@@ -249,3 +249,7 @@ class MessageEvent(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_kind_display())
+
+
+# The quota ledger and sending holds live in their own module.
+from .models_quota import SendingHold, ZaloQuota  # noqa: E402,F401

@@ -43,7 +43,8 @@ def idempotency_key(binding_pk: int, order_type: str, order_pk: str, event: str)
     return "zns" + hashlib.blake2b(raw, digest_size=20).hexdigest()
 
 
-def write_messages(event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
+def write_messages(event: str, obj: Any, extra: dict[str, Any], *,
+                   development_mode: bool | None = None) -> list[str]:
     """Create the messages ``event`` on ``obj`` calls for; return their idempotency keys.
 
     Rows that cannot be sent (bad phone, a param that does not render or fit, a template
@@ -55,10 +56,11 @@ def write_messages(event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
     connection = transaction.get_connection(using)
     # One cursor for the hot path's three statements.
     with connection.cursor() as cursor:
-        return _write(cursor, event, obj, extra)
+        return _write(cursor, event, obj, extra, development_mode)
 
 
-def _write(cursor, event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
+def _write(cursor, event: str, obj: Any, extra: dict[str, Any],
+           development_mode: bool | None = None) -> list[str]:
     bindings = active_bindings(cursor, event)
     if not bindings:
         return []
@@ -80,7 +82,8 @@ def _write(cursor, event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
         "order_pk": facts.order_pk,
         "order_ref": facts.order_ref[:64],
         "phone": phone,
-        "development_mode": app_settings.DEVELOPMENT_MODE,
+        "development_mode": (app_settings.DEVELOPMENT_MODE if development_mode is None
+                             else bool(development_mode)),
         "status": QUEUED,
         "created_at": now,
     }

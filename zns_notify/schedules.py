@@ -6,7 +6,8 @@ from typing import Any
 
 
 def ensure_schedules(**kwargs: Any) -> None:
-    """post_migrate receiver: create the sweeper schedule once; never touch an edited one."""
+    """post_migrate receiver: create the sweeper and quota schedules once; never touch an
+    edited one."""
     from django_q.models import Schedule
 
     Schedule.objects.get_or_create(
@@ -15,6 +16,16 @@ def ensure_schedules(**kwargs: Any) -> None:
             "func": "zns_notify.tasks.sweep",
             "schedule_type": Schedule.MINUTES,
             "minutes": 1,
+            "repeats": -1,
+        },
+    )
+    # The OA's quota ledger, from GET /message/quota (sends keep it current in between).
+    Schedule.objects.get_or_create(
+        name="zns_notify.refresh_quota",
+        defaults={
+            "func": "zns_notify.quota.refresh_quota",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 30,
             "repeats": -1,
         },
     )

@@ -13,14 +13,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import signals
+from . import quota, signals
+from .conf import app_settings
 from .exceptions import ZnsConfigurationError
-from .models import Message, MessageEvent
+from .models import Message, MessageEvent, ZaloAccount
 from .phones import mask
 from .retry_policy import next_attempt
-from .tokens import get_access_token, refresh_access_token
+from .tokens import current_account, get_access_token, refresh_access_token
 from .zalo.client import SendResult, ZaloAPIError, ZaloClient
-from .zalo.errors import ErrorAction
+from .zalo.errors import DAILY_QUOTA_EXCEEDED, RESCHEDULE_WINDOWS, ErrorAction
 
 logger = logging.getLogger(__name__)
 
@@ -50,26 +51,38 @@ def deliver(key: str, client: ZaloClient | None = None) -> Message | None:
     if message is None:
         return None
     client = client or ZaloClient.from_settings()
+    account = None
     try:
-        result = _send(message, client)
+        account = current_account()
+        quota.check(account, message)  # a hold, or no quota left today: wait, no call
+        result = _send(message, client, account)
+    except quota.Deferred as exc:
+        owned = _record_wait(message, exc, kind=MessageEvent.Kind.NOTE)
     except ZaloAPIError as exc:
-        owned = _record_error(message, exc.action, exc.code, str(exc))
+        owned = _record_zalo_error(message, account, exc)
     except ZnsConfigurationError as exc:
         # No connected account: wait for an admin instead of failing the customer's message.
         owned = _record_error(message, ErrorAction.RESCHEDULE, None, str(exc))
     else:
+        _ledger(quota.record_send, account, result)
         owned = _record_sent(message, result)
     return message if owned else None
 
 
-def _send(message: Message, client: ZaloClient) -> SendResult:
+def _send(message: Message, client: ZaloClient, account: ZaloAccount) -> SendResult:
     template = message.template
-    if template is None or not template.is_sendable:
+    if template is None:
         raise ZaloAPIError(
             _("Template %(id)s is not enabled on Zalo.") % {"id": message.zalo_template_id},
             action=ErrorAction.CONFIG,
             sent=False,
         )
+    if not template.is_sendable:
+        # Its messages wait (the template may be approved or re-enabled) instead of failing.
+        reason = _("Template %(id)s is not enabled on Zalo.") % {
+            "id": message.zalo_template_id}
+        until = quota.hold(account, message, None, reason)
+        raise quota.Deferred(reason, until=until, category=str(ErrorAction.CONFIG))
     token = get_access_token(client)
     kwargs = dict(
         phone=message.phone,
@@ -77,6 +90,7 @@ def _send(message: Message, client: ZaloClient) -> SendResult:
         data=message.params,
         tracking_id=message.idempotency_key,
         development=message.development_mode,
+        hashed=app_settings.HASH_PHONE,
     )
     try:
         return client.send_template(access_token=token, **kwargs)
@@ -96,6 +110,28 @@ def _send(message: Message, client: ZaloClient) -> SendResult:
             % {"error": exc},
             code=exc.code, action=ErrorAction.RESCHEDULE, sent=False,
         ) from exc
+
+
+def _ledger(update, *args) -> None:
+    """Bookkeeping must never stop the message's outcome from being recorded (a sent
+    message left "sending" would be re-queued by the sweeper and sent twice)."""
+    try:
+        update(*args)
+    except Exception:
+        logger.exception("zns quota ledger update failed")
+
+
+def _record_zalo_error(message: Message, account: ZaloAccount | None,
+                       exc: ZaloAPIError) -> bool:
+    """Quota and holds first, then the message's own outcome."""
+    if account is not None and exc.code == DAILY_QUOTA_EXCEEDED:
+        _ledger(quota.record_exhausted, account)
+    if exc.action == ErrorAction.CONFIG and exc.code is not None and account is not None:
+        # Only an administrator can fix this: pause the account (or template), not the queue.
+        until = quota.hold(account, message, exc.code, str(exc))
+        wait = quota.Deferred(str(exc), until=until, category=str(exc.action), code=exc.code)
+        return _record_wait(message, wait)
+    return _record_error(message, exc.action, exc.code, str(exc))
 
 
 def _refreshed_token(client: ZaloClient, stale: str) -> str:
@@ -135,19 +171,43 @@ def _record_sent(message: Message, result: SendResult) -> bool:
     return True
 
 
-def _record_error(message: Message, action: ErrorAction, code: int | None, reason: str) -> bool:
+def _record_wait(message: Message, wait: quota.Deferred, *,
+                 kind: str = MessageEvent.Kind.ATTEMPT) -> bool:
+    """A message that must wait (quota, hold): queued until ``wait.until``, attempts refunded;
+    one held past :data:`~zns_notify.quota.MAX_HOLD` fails."""
+    if wait.category == ErrorAction.CONFIG and quota.held_too_long(message):
+        reason = _("Held for more than %(days)s days, given up: %(reason)s") % {
+            "days": quota.MAX_HOLD.days, "reason": wait}
+        return _record_error(message, ErrorAction.CONFIG, wait.code, reason, kind=kind)
+    return _record_error(message, ErrorAction(wait.category), wait.code, str(wait),
+                         retry_at=wait.until, kind=kind)
+
+
+def _record_error(message: Message, action: ErrorAction, code: int | None, reason: str, *,
+                  retry_at=None, kind: str = MessageEvent.Kind.ATTEMPT) -> bool:
     now = timezone.now()
-    retry_at = next_attempt(action, code, message.attempts, now)
+    # Waits with a known end (a hold, the quota ledger, Zalo's windows) are not tries; the
+    # others (waiting for a reconnect) keep counting, so their backoff keeps growing.
+    waiting = retry_at is not None or (
+        action == ErrorAction.RESCHEDULE and code in RESCHEDULE_WINDOWS)
+    retry_at = retry_at or next_attempt(action, code, message.attempts, now)
     status = Message.Status.QUEUED if retry_at else Message.Status.FAILED
     fields = dict(status=status, next_attempt_at=retry_at, error_code=code,
                   error_category=str(action), error_message=reason[:2000])
     with transaction.atomic():
-        if not _owned(message, Message.Status.SENDING).update(**fields):
+        # Give the claim's attempt back, so a message that waited for quota, a window or an
+        # admin still has all its retries for transient errors.
+        refund = {}
+        if waiting and retry_at and message.attempts:
+            refund = {"attempts": F("attempts") - 1}
+        if not _owned(message, Message.Status.SENDING).update(**fields, **refund):
             return False
         for name, value in fields.items():
             setattr(message, name, value)
+        if refund:
+            message.attempts -= 1
         MessageEvent.objects.create(
-            message=message, kind=MessageEvent.Kind.ATTEMPT, at=now, status=status,
+            message=message, kind=kind, at=now, status=status,
             error_code=code, detail=reason[:2000],
         )
         if status == Message.Status.FAILED:

@@ -7,6 +7,8 @@ answer plain JSON objects (and 400 for a bad knob), since no Zalo client reads t
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -79,8 +81,16 @@ def requires_token(handler: Handler) -> Handler:
     """Zalo checks the ``access_token`` header before anything else (-124)."""
 
     def wrapper(state: SandboxState, request: Request) -> Response:
-        if not state.tokens.is_valid(request.headers.get("access_token")):
+        token = request.headers.get("access_token")
+        if not state.tokens.is_valid(token):
             return envelope(fail(codes.ACCESS_TOKEN_INVALID))
+        if state.config.require_appsecret_proof:
+            # The app's "appsecret_proof" toggle (zns-api.md §1):
+            # HMAC-SHA256(app secret, token).
+            expected = hmac.new(state.config.app_secret.encode(), str(token).encode(),
+                                hashlib.sha256).hexdigest()
+            if not hmac.compare_digest(request.headers.get("appsecret_proof") or "", expected):
+                return envelope(fail(codes.APPSECRET_PROOF_INVALID))
         return handler(state, request)
 
     wrapper.__name__ = handler.__name__

@@ -23,7 +23,11 @@ ACCESS_TOKEN_INVALID = -124
 DEV_MODE_NOT_ADMIN = -127
 TEMPLATE_NOT_APPROVED = -131
 PARAMETER_INVALID = -132
+APPSECRET_PROOF_INVALID = -1241
+DEV_MODE_QUOTA_EXCEEDED = -126
+NIGHT_BAN = -133
 DAILY_QUOTA_EXCEEDED = -144
+MONTHLY_PROMOTION_QUOTA_EXCEEDED = -1441
 SENDING_MODE_INVALID = -161
 
 MESSAGES: dict[int, str] = {
@@ -46,6 +50,7 @@ MESSAGES: dict[int, str] = {
     -1123: "QR code cannot be generated",
     -1124: "Parameter has invalid format",
     -113: "Button invalid",
+    -1131: "Button content or link has invalid format",
     -114: "User is inactive, or rejects the message, or uses an outdated Zalo version, "
     "or other internal errors",
     -115: "Out of quota",
@@ -54,30 +59,54 @@ MESSAGES: dict[int, str] = {
     -118: "Zalo account not existed",
     -119: "Account can not receive message",
     -120: "OA has no permission for this feature",
+    -1201: "OA has no permission to create tag 3 templates",
+    -1202: "OA has no permission to use media resources",
     -121: "Body data empty",
     -122: "Body not valid JSON",
+    -123: "Decode RSA message failed",
     -124: "Access token invalid",
+    -1241: "Invalid appsecret_proof",
     -125: "Official Account ID invalid",
     -126: "Out of quota in development mode",
     -127: "Test template can only be sent to administrators",
+    -128: "Encoding key does not exist",
+    -129: "Generate RSA key failed",
     -130: "Content exceeds max characters",
     -131: "ZNS template not approved",
     -132: "Parameter invalid",
     -133: "Cannot send ZNS at night (22:00-06:00)",
+    -134: "User has not responded to the ZNS opt-in",
     -135: "OA has no permission to send ZNS",
+    -1351: "OA is blocked from sending ZNS for violating the policy",
     -136: "Must connect a Zalo Cloud Account",
     -137: "Charge ZCA failed: insufficient balance",
     -138: "App has no permission for this feature",
+    -1381: "OA has not granted the Zalo Cloud Account extension permission",
     -139: "User refused this ZNS content type",
     -140: "User is ineligible for this ZNS type",
     -141: "User refused ZNS from this OA",
+    -142: "RSA key does not exist",
+    -143: "RSA key already exists",
     -144: "OA exceeded daily ZNS sending limit",
     -1441: "OA exceeded monthly promotion quota",
     -145: "OA is not allowed to send this content type",
     -146: "Template disabled due to low quality",
     -147: "Template exceeded its daily quota",
+    -1471: "OA exceeded the monthly follow-up limit for this user",
+    -1472: "OA exceeded the daily promotion limit for this user",
+    -148: "Journey token not found",
+    -149: "Journey token invalid",
+    -1491: "Journey token type is not compatible",
+    -150: "Journey token expired",
+    -151: "Template is not an E2EE template",
+    -152: "Get E2EE key failed",
+    -153: "Data violates the specification",
+    -158: "File size exceeds the limit",
+    -159: "File format is not allowed",
+    -160: "Exceeded the daily create/edit/upload quota",
     -161: "sending_mode has a disallowed value",
     -162: "sending_mode 3 does not support tag 1 / tag 2 templates",
+    -249: "Template does not support sending via UID",
 }
 
 

@@ -10,7 +10,8 @@ from .validation import normalize_phone
 
 # Knobs POST /_sandbox/config may change while the server runs (identity is fixed).
 MUTABLE = frozenset({"webhook_url", "receipt_delay", "receipt_ratio", "daily_quota",
-                     "admin_phones", "unreachable_phones"})
+                     "admin_phones", "unreachable_phones", "dev_daily_quota",
+                     "monthly_promotion_quota", "night_window", "require_appsecret_proof"})
 MAX_RECEIPT_DELAY = 3600.0
 
 
@@ -28,6 +29,13 @@ class SandboxConfig:
     admin_phones: tuple[str, ...] = defaults.ADMIN_PHONES
     unreachable_phones: dict[str, int] = field(
         default_factory=lambda: dict(defaults.UNREACHABLE_PHONES))
+    dev_daily_quota: int = defaults.DEV_DAILY_QUOTA
+    monthly_promotion_quota: int = defaults.MONTHLY_PROMOTION_QUOTA
+    # [start_hour, end_hour) in Vietnam time during which PROMOTION templates get -133
+    # (22:00-06:00 per zns-api.md §6); None (the default) = no night ban, since §3 doubts
+    # it is still live.
+    night_window: tuple[int, int] | None = None
+    require_appsecret_proof: bool = False  # -1241 unless the appsecret_proof header is right
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -41,6 +49,7 @@ class SandboxConfig:
         data = asdict(self)
         del data["app_secret"], data["oa_secret_key"]
         data["admin_phones"] = list(self.admin_phones)
+        data["night_window"] = list(self.night_window) if self.night_window else None
         return data
 
     def updated(self, changes: dict[str, Any]) -> SandboxConfig:
@@ -63,8 +72,14 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
             out[name] = _number(name, value, 0, MAX_RECEIPT_DELAY)
         elif name == "receipt_ratio":
             out[name] = _number(name, value, 0, 1)
-        elif name == "daily_quota":
+        elif name in ("daily_quota", "dev_daily_quota", "monthly_promotion_quota"):
             out[name] = int(_number(name, value, 0, 10**9))
+        elif name == "night_window":
+            out[name] = _night_window(value)
+        elif name == "require_appsecret_proof":
+            if not isinstance(value, bool):
+                raise ValueError("require_appsecret_proof must be true or false")
+            out[name] = value
         elif name == "admin_phones":
             if not isinstance(value, (list, tuple)) or not all(normalize_phone(p) for p in value):
                 raise ValueError("admin_phones must be a list of phone numbers")
@@ -90,3 +105,16 @@ def _unreachable(value: Any) -> dict[str, int]:
             raise ValueError(f"unreachable_phones entry {phone!r}: {code!r} is not valid")
         out[normalized] = code
     return out
+
+
+def _night_window(value: Any) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    def hour(h: Any) -> bool:
+        return isinstance(h, int) and not isinstance(h, bool) and 0 <= h <= 24
+
+    if (not isinstance(value, (list, tuple)) or len(value) != 2
+            or not all(hour(h) for h in value) or value[0] == value[1]):
+        raise ValueError(
+            "night_window must be null or [start_hour, end_hour], hours 0-24, not equal")
+    return (value[0], value[1])

@@ -29,7 +29,13 @@ UNREACHABLE_PHONES: dict[str, int] = {
     "84999000118": -118,
     "84999000119": -119,
     "84999000114": -114,
+    "84999000108": -108,  # well-formed, but Zalo calls it invalid
 }
+
+# Development-mode sends per day before -126 (Zalo documents the code, not the number).
+DEV_DAILY_QUOTA = 100
+# Monthly promotion (tag 3) quota before -1441 (a first month's +10,000 bonus, §6).
+MONTHLY_PROMOTION_QUOTA = 10_000
 
 # Development-mode sends only reach administrators of the app or OA (zns-api.md §8).
 ADMIN_PHONES: tuple[str, ...] = ("84987654321",)

@@ -39,6 +39,7 @@ class _Quota:
     promotion_today: int = 0
     promotion_month: int = 0
     month: str = ""
+    dev_today: int = 0  # development-mode sends today (they have their own quota, -126)
 
 
 class SandboxState:
@@ -78,7 +79,7 @@ class SandboxState:
         today = self._today()
         if today != self._quota.day:
             self._quota.day, self._quota.remaining = today, self.config.daily_quota
-            self._quota.promotion_today = 0
+            self._quota.promotion_today = self._quota.dev_today = 0
             if today[:7] != self._quota.month:
                 self._quota.month, self._quota.promotion_month = today[:7], 0
 
@@ -136,6 +137,13 @@ class SandboxState:
         self._roll_quota()
         if not dev and self._quota.remaining <= 0:
             return fail(codes.DAILY_QUOTA_EXCEEDED)
+        if dev and self._quota.dev_today >= self.config.dev_daily_quota:
+            return fail(codes.DEV_MODE_QUOTA_EXCEEDED)
+        if template.tag == "PROMOTION":
+            if self._at_night():
+                return fail(codes.NIGHT_BAN)
+            if not dev and self._quota.promotion_month >= self.config.monthly_promotion_quota:
+                return fail(codes.MONTHLY_PROMOTION_QUOTA_EXCEEDED)
         unreachable = self.config.unreachable_phones
         code = unreachable.get(recipient) or next(
             (c for p, c in unreachable.items() if hash_phone(p) == recipient), None)
@@ -147,6 +155,15 @@ class SandboxState:
         # Forced errors only hit sends that would otherwise succeed.
         forced = self.faults.forced_error(recipient, template.template_id)
         return fail(forced) if forced else None
+
+    def _at_night(self) -> bool:
+        """Inside the configured night window (Vietnam time), if any."""
+        window = self.config.night_window
+        if window is None:
+            return False
+        hour = datetime.fromtimestamp(self.clock(), VN_TZ).hour
+        start, end = window
+        return start <= hour < end if start < end else (hour >= start or hour < end)
 
     def _accept(self, recipient: str, hashed: bool, template: Template, data: dict[str, str],
                 tracking_id: str | None, dev: bool) -> SentMessage:
@@ -161,7 +178,9 @@ class SandboxState:
         self._messages[message.msg_id] = message
         if tracking_id is not None:
             self._tracking[tracking_id] += 1
-        if not dev:
+        if dev:
+            self._quota.dev_today += 1
+        else:
             self._quota.remaining -= 1
             if template.tag == "PROMOTION":
                 self._quota.promotion_today += 1
@@ -206,7 +225,7 @@ class SandboxState:
             self._roll_quota()
             daily, q = self.config.daily_quota, self._quota
             # Promotion: 25% of the daily quota per day; a flat monthly allowance.
-            promo_daily, promo_monthly = daily // 4, 10_000
+            promo_daily, promo_monthly = daily // 4, self.config.monthly_promotion_quota
             return {
                 "dailyQuota": str(daily),
                 "remainingQuota": str(q.remaining),

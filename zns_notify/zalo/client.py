@@ -8,6 +8,8 @@ caller should take. Tokens never appear in exceptions or logs.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +59,31 @@ def as_int(value: Any) -> int | None:
         return int(float(value))
     except (TypeError, ValueError):
         return None
+
+
+def hash_phone(phone: str) -> str:
+    """SHA-256 hex of the normalized ``84…`` number, as ``/message/template/hashphone``
+    wants."""
+    return hashlib.sha256(phone.encode("ascii")).hexdigest()
+
+
+def appsecret_proof(app_secret: str, access_token: str) -> str:
+    """Lowercase hex HMAC-SHA256 of the access token, keyed by the app secret (§1)."""
+    return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
+
+
+def quota_echo(data: dict) -> tuple[int | None, int | None]:
+    """(dailyQuota, remainingQuota) from a send answer, whichever way Zalo shaped it:
+    ``data.quota.{dailyQuota,remainingQuota}`` as strings or numbers (zns-api.md §2.2), the
+    same keys directly in ``data``, or snake_case; absent in development mode."""
+    for source in (data.get("quota"), data):
+        if not isinstance(source, dict):
+            continue
+        daily = as_int(source.get("dailyQuota", source.get("daily_quota")))
+        remaining = as_int(source.get("remainingQuota", source.get("remaining_quota")))
+        if daily is not None or remaining is not None:
+            return daily, remaining
+    return None, None
 
 
 def _maybe_sent(exc: requests.ConnectionError) -> bool:
@@ -117,18 +144,27 @@ class ZaloClient:
         data: dict[str, str],
         tracking_id: str,
         development: bool = False,
+        hashed: bool = False,
     ) -> SendResult:
+        """``hashed``: send to ``/message/template/hashphone`` with ``hash_phone`` (the SHA-256
+        of the normalized phone) instead of the phone itself."""
         body: dict[str, Any] = {
-            "phone": phone,
             "template_id": str(template_id),
             "template_data": data,
             "tracking_id": tracking_id,
         }
+        if hashed:
+            body = {"hash_phone": hash_phone(phone), **body}
+        else:
+            body = {"phone": phone, **body}
         if development:
             body["mode"] = "development"
-        payload = self._call("POST", "/message/template", access_token, json=body)
+        path = "/message/template/hashphone" if hashed else "/message/template"
+        payload = self._call("POST", path, access_token, json=body)
         result = payload.get("data") or {}
-        quota = result.get("quota") or {}
+        if not isinstance(result, dict):
+            result = {}
+        daily, remaining = quota_echo(result)
         if not result.get("msg_id"):
             raise ZaloAPIError(
                 "Zalo reported success without a msg_id", action=ErrorAction.RETRY, sent=True
@@ -136,8 +172,8 @@ class ZaloClient:
         return SendResult(
             msg_id=str(result["msg_id"]),
             sent_time_ms=as_int(result.get("sent_time")),
-            daily_quota=as_int(quota.get("dailyQuota")),
-            remaining_quota=as_int(quota.get("remainingQuota")),
+            daily_quota=daily,
+            remaining_quota=remaining,
         )
 
     def list_templates(
@@ -206,9 +242,11 @@ class ZaloClient:
     # -- transport -------------------------------------------------------------------
 
     def _call(self, method: str, path: str, access_token: str, **kwargs: Any) -> dict:
-        payload = self._http(
-            method, self.api_base_url + path, headers={"access_token": access_token}, **kwargs
-        )
+        headers = {"access_token": access_token}
+        if self.app_secret:
+            # Zalo checks it when the app enables "appsecret_proof" (-1241 otherwise).
+            headers["appsecret_proof"] = appsecret_proof(self.app_secret, access_token)
+        payload = self._http(method, self.api_base_url + path, headers=headers, **kwargs)
         code = as_int(payload.get("error"))
         if code == 0:
             return payload

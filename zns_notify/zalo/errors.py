@@ -130,6 +130,14 @@ class Window(StrEnum):
     NEXT_MONTH = "next_month"  # monthly quotas reset on the 1st
 
 
+#: "OA exceeded its daily ZNS sending limit": the quota ledger marks the day used up.
+DAILY_QUOTA_EXCEEDED = -144
+
+#: CONFIG codes about one template rather than the whole account or app: a hold for them
+#: pauses only that template's messages (and its bindings), not the OA.
+TEMPLATE_SCOPED: frozenset[int] = frozenset({-109, -117, -131, -145, -146})
+
+
 #: RESCHEDULE codes whose end is known; others are retried with backoff.
 RESCHEDULE_WINDOWS: dict[int, Window] = {
     -133: Window.MORNING,

@@ -6,6 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError, ZnsInvalidPhone
 from zns_notify.phones import normalize_phone
 from zns_notify.tokens import get_access_token
@@ -41,6 +42,7 @@ class Command(BaseCommand):
                 data={str(k): str(v) for k, v in data.items()},
                 tracking_id=options["tracking_id"][:48],
                 development=not options["production"],
+                hashed=app_settings.HASH_PHONE,
             )
         except (ZnsInvalidPhone, ZaloAPIError, ZnsConfigurationError) as exc:
             raise CommandError(str(exc)) from exc

@@ -1,0 +1,114 @@
+"""Admin for the OA's quota ledger and sending holds, shown on the Zalo account's page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _, ngettext
+
+from . import quota
+from .models import SendingHold, ZaloAccount, ZaloQuota
+
+#: Days of the ledger shown on the account page.
+LEDGER_DAYS = 7
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ZaloQuotaInline(ReadOnlyInline):
+    model = ZaloQuota
+    verbose_name_plural = _("daily quota (last 7 days)")
+    fields = ["day", "daily_quota", "used_display", "remaining_quota", "daily_promotion_quota",
+              "remaining_promotion_quota", "monthly_promotion_quota",
+              "remaining_monthly_promotion_quota", "updated_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        since = quota.local_day() - dt.timedelta(days=LEDGER_DAYS - 1)
+        return super().get_queryset(request).filter(day__gte=since)
+
+    @admin.display(description=_("used"))
+    def used_display(self, obj: ZaloQuota):
+        return obj.used
+
+
+class SendingHoldInline(ReadOnlyInline):
+    model = SendingHold
+    fields = ["active_display", "template", "error_code", "reason", "created_at", "until"]
+    readonly_fields = fields
+
+    @admin.display(description=_("active"), boolean=True)
+    def active_display(self, obj: SendingHold) -> bool:
+        return obj.is_active
+
+
+def release_holds(modeladmin, request, queryset):
+    holds = SendingHold.objects.filter(until__gt=timezone.now())
+    if queryset.model is ZaloAccount:
+        holds = holds.filter(account__in=queryset)
+    else:
+        holds = holds.filter(pk__in=queryset.values("pk"))
+    count = quota.release(holds)
+    text = ngettext("%(count)d hold released: its messages are sent again now.",
+                    "%(count)d holds released: their messages are sent again now.", count)
+    modeladmin.message_user(request, text % {"count": count}, messages.SUCCESS)
+
+
+release_holds.short_description = _("Release sending holds now")
+release_holds.allowed_permissions = ("change",)
+
+
+class AccountQuotaAdminMixin:
+    """Adds today's quota, the holds and the "release" action to the account admin."""
+
+    inlines = [SendingHoldInline, ZaloQuotaInline]
+    actions = [release_holds]
+    quota_columns = ["daily_quota_display", "used_display", "remaining_display", "hold_display"]
+
+    def _today(self, obj: ZaloAccount) -> ZaloQuota | None:
+        # Cached on the instance, which lives for one request: one query per account row.
+        if not hasattr(obj, "_zns_quota_today"):
+            obj._zns_quota_today = obj.quotas.filter(day=quota.local_day()).first()
+        return obj._zns_quota_today
+
+    @admin.display(description=_("daily quota"))
+    def daily_quota_display(self, obj: ZaloAccount):
+        row = self._today(obj)
+        return row.daily_quota if row else None
+
+    @admin.display(description=_("used today"))
+    def used_display(self, obj: ZaloAccount):
+        row = self._today(obj)
+        return row.used if row else None
+
+    @admin.display(description=_("remaining today"))
+    def remaining_display(self, obj: ZaloAccount):
+        row = self._today(obj)
+        return row.remaining_quota if row else None
+
+    @admin.display(description=_("sending on hold"))
+    def hold_display(self, obj: ZaloAccount) -> str:
+        hold = obj.holds.filter(until__gt=timezone.now()).order_by("-until").first()
+        return str(hold) if hold else "—"
+
+
+@admin.register(SendingHold)
+class SendingHoldAdmin(admin.ModelAdmin):
+    list_display = ["reason", "account", "template", "error_code", "created_at", "until"]
+    list_select_related = ["account", "template"]
+    actions = [release_holds]
+    readonly_fields = ["account", "template", "error_code", "reason", "created_at", "until"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,0 +1,222 @@
+"""The worker's gate before each send: the OA's quota ledger and sending holds.
+
+- **Quota ledger** (:class:`~zns_notify.models.ZaloQuota`, one row per OA and Vietnam day):
+  refreshed from ``GET /message/quota`` by a django-q2 schedule and from the quota every
+  accepted send echoes; a ``-144`` answer marks the day used up. When the day's remaining
+  quota is zero, messages wait for the reset at midnight (Asia/Ho_Chi_Minh) without
+  calling Zalo.
+- **Holds** (:class:`~zns_notify.models.SendingHold`): a ``config`` error (billing, app or
+  OA setup, template not approved...) pauses the account, or the template, for
+  :data:`HOLD_RECHECK`; messages wait until then, and the next one due probes Zalo again.
+  An administrator sees the hold on the account page and can release it at once.
+  A message held longer than :data:`MAX_HOLD` after it was created fails for good.
+
+Everything here runs on the worker; the event hot path never reads these tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .conf import app_settings
+from .models import Message, SendingHold, ZaloAccount, ZaloQuota
+from .zalo.client import SendResult, as_int
+from .zalo.errors import TEMPLATE_SCOPED, Window
+
+logger = logging.getLogger(__name__)
+
+#: How long a config error pauses sending before the next message probes Zalo again.
+HOLD_RECHECK = dt.timedelta(hours=1)
+#: A message still held this long after it was created is failed: it is stale news.
+MAX_HOLD = dt.timedelta(days=3)
+
+
+class Deferred(Exception):
+    """The gate says: do not call Zalo now, try again at ``until``."""
+
+    def __init__(self, reason: str, *, until: dt.datetime, category: str,
+                 code: int | None = None):
+        super().__init__(reason)
+        self.until = until
+        self.category = category
+        self.code = code
+
+
+def local_day(now: dt.datetime | None = None) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return (now or timezone.now()).astimezone(ZoneInfo(app_settings.TIMEZONE)).date()
+
+
+# -- the gate ------------------------------------------------------------------------------
+
+def check(account: ZaloAccount, message: Message, now: dt.datetime | None = None) -> None:
+    """Raise :class:`Deferred` if ``message`` must wait (an active hold, or no quota left)."""
+    from .retry_policy import window_end
+
+    now = now or timezone.now()
+    hold = (
+        SendingHold.objects.filter(account=account, until__gt=now)
+        .filter(Q(template__isnull=True) | Q(template_id=message.template_id))
+        .order_by("-until").first()
+    )
+    if hold is not None:
+        until = timezone.localtime(hold.until).strftime("%Y-%m-%d %H:%M")
+        raise Deferred(
+            _("Sending is on hold until %(until)s: %(reason)s")
+            % {"until": until, "reason": hold.reason},
+            until=hold.until, category="config", code=hold.error_code,
+        )
+    if message.development_mode:
+        return  # development-mode sends do not use the daily quota
+    day = ZaloQuota.objects.filter(account=account, day=local_day(now)).only(
+        "remaining_quota", "daily_quota").first()
+    if day is not None and day.remaining_quota == 0:
+        daily = day.daily_quota if day.daily_quota is not None else "?"
+        raise Deferred(
+            _("The OA's daily quota (%(quota)s) is used up; waiting for the reset at midnight.")
+            % {"quota": daily},
+            until=window_end(Window.NEXT_DAY, now), category="reschedule",
+        )
+
+
+def hold(account: ZaloAccount, message: Message, code: int | None, reason: str,
+         now: dt.datetime | None = None) -> dt.datetime:
+    """Pause the account (or the message's template, for template codes); return the end."""
+    now = now or timezone.now()
+    template = message.template if (code is None or code in TEMPLATE_SCOPED) else None
+    until = now + HOLD_RECHECK
+    values = dict(error_code=code, reason=reason[:2000], until=until)
+    try:
+        with transaction.atomic():
+            holds = SendingHold.objects.select_for_update()
+            found = holds.filter(account=account, template=template).first()
+            if found is None:
+                SendingHold.objects.create(account=account, template=template, created_at=now,
+                                           **values)
+            else:
+                SendingHold.objects.filter(pk=found.pk).update(**values)
+    except IntegrityError:  # another worker created it meanwhile: theirs is as good
+        pass
+    scope = f"template {template.template_id}" if template else "the account"
+    logger.warning("zns sending on hold for %s until %s: %s", scope, until, reason)
+    return until
+
+
+def release(holds) -> int:
+    """End holds now and make the messages they held due (the admin's "release" action)."""
+    now = timezone.now()
+    count = 0
+    for found in holds:
+        held = Message.objects.filter(status=Message.Status.QUEUED, error_category="config",
+                                      next_attempt_at__gt=now)
+        if found.template_id:
+            held = held.filter(template_id=found.template_id)
+        held.update(next_attempt_at=now)
+        SendingHold.objects.filter(pk=found.pk).update(until=now)
+        count += 1
+    return count
+
+
+def held_too_long(message: Message, now: dt.datetime | None = None) -> bool:
+    return (now or timezone.now()) - message.created_at > MAX_HOLD
+
+
+# -- the ledger ----------------------------------------------------------------------------
+
+#: Our field -> Zalo's key in /message/quota (zns-api.md §6; strings or numbers).
+QUOTA_FIELDS = {
+    "daily_quota": "dailyQuota",
+    "remaining_quota": "remainingQuota",
+    "daily_promotion_quota": "dailyQuotaPromotion",
+    "remaining_promotion_quota": "remainingQuotaPromotion",
+    "monthly_promotion_quota": "monthlyPromotionQuota",
+    "remaining_monthly_promotion_quota": "remainingMonthlyPromotionQuota",
+}
+
+
+def _day_row(account: ZaloAccount, day: dt.date) -> ZaloQuota:
+    try:
+        with transaction.atomic():
+            row, _created = ZaloQuota.objects.get_or_create(account=account, day=day)
+    except IntegrityError:
+        row = ZaloQuota.objects.get(account=account, day=day)
+    return row
+
+
+def record_quota(account: ZaloAccount, data: dict[str, Any],
+                 now: dt.datetime | None = None) -> ZaloQuota:
+    """Store a /message/quota answer as today's ledger row (it is authoritative)."""
+    now = now or timezone.now()
+    row = _day_row(account, local_day(now))
+    values: dict[str, Any] = {"updated_at": now}
+    for name, key in QUOTA_FIELDS.items():
+        value = as_int(data.get(key))
+        values[name] = max(value, 0) if value is not None else None
+    ZaloQuota.objects.filter(pk=row.pk).update(**values)
+    was_used_up = row.remaining_quota == 0
+    row.refresh_from_db()
+    if was_used_up and row.remaining_quota:
+        # Zalo raised the quota during the day (a new tier): the messages the ledger sent to
+        # wait for midnight may go now.
+        Message.objects.filter(status=Message.Status.QUEUED, error_category="reschedule",
+                               error_code__isnull=True, next_attempt_at__gt=now,
+                               development_mode=False).update(next_attempt_at=now)
+    return row
+
+
+def record_send(account: ZaloAccount, result: SendResult,
+                now: dt.datetime | None = None) -> None:
+    """Today's remaining quota as an accepted send echoed it.
+
+    Answers of concurrent sends arrive in any order, so within a day the remaining quota
+    only goes down, unless the daily quota itself changed (the OA moved up a tier).
+    """
+    if result.remaining_quota is None:
+        return  # development-mode answers carry no quota
+    now = now or timezone.now()
+    row = _day_row(account, local_day(now))
+    remaining = max(result.remaining_quota, 0)
+    update = ZaloQuota.objects.filter(pk=row.pk)
+    if result.daily_quota is not None:
+        daily = result.daily_quota
+        changed = update.filter(~Q(daily_quota=daily) | Q(daily_quota__isnull=True))
+        if changed.update(daily_quota=daily, remaining_quota=remaining, updated_at=now):
+            return
+    update.filter(Q(remaining_quota__isnull=True) | Q(remaining_quota__gt=remaining)).update(
+        remaining_quota=remaining, updated_at=now)
+
+
+def record_exhausted(account: ZaloAccount, now: dt.datetime | None = None) -> None:
+    """Zalo answered -144: nothing is left today, whatever the ledger thought."""
+    now = now or timezone.now()
+    row = _day_row(account, local_day(now))
+    ZaloQuota.objects.filter(pk=row.pk).update(remaining_quota=0, updated_at=now)
+
+
+def refresh_quota() -> int | None:
+    """django-q2 task: read /message/quota for the connected account into the ledger.
+
+    Returns today's remaining quota (None when no account is connected or Zalo failed:
+    the schedule tries again later).
+    """
+    from .exceptions import ZnsConfigurationError
+    from .tokens import current_account, get_access_token
+    from .zalo.client import ZaloAPIError, ZaloClient
+
+    client = ZaloClient.from_settings()
+    try:
+        account = current_account()
+        data = client.quota(access_token=get_access_token(client))
+    except (ZaloAPIError, ZnsConfigurationError) as exc:
+        logger.warning("zns quota refresh failed: %s", exc)
+        return None
+    return record_quota(account, data).remaining_quota
+
