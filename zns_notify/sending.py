@@ -6,6 +6,7 @@ retried; the queue only carries keys (see design.md §2).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.db import transaction
@@ -15,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from . import signals
 from .exceptions import ZnsConfigurationError
-from .models import Message, MessageEvent
+from .models import Message, MessageEvent, ZaloAccount
 from .phones import mask
 from .retry_policy import next_attempt
-from .tokens import get_access_token, refresh_access_token
+from .tokens import get_access_token, must_wait, refresh_access_token
 from .zalo.client import SendResult, ZaloAPIError, ZaloClient
 from .zalo.errors import ErrorAction
 
@@ -33,9 +34,8 @@ def claim(key: str) -> Message | None:
     worker can never overwrite that worker's outcome.
     """
     now = timezone.now()
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     claimed = (
-        Message.objects.filter(due, idempotency_key=key, status=Message.Status.QUEUED)
+        Message.objects.filter(_due(now), idempotency_key=key, status=Message.Status.QUEUED)
         .update(status=Message.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now,
                 relayed_at=None)
     )
@@ -44,8 +44,32 @@ def claim(key: str) -> Message | None:
     return Message.objects.select_related("template").get(idempotency_key=key)
 
 
+#: While the OA needs reconnecting, a due message is looked at again this much later.
+RECONNECT_WAIT = dt.timedelta(minutes=5)
+
+
+def _due(now) -> Q:
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
+def postpone(key: str, reason: str) -> bool:
+    """Push a due queued message back without claiming it: no attempt is used up."""
+    now = timezone.now()
+    return bool(
+        Message.objects.filter(_due(now), idempotency_key=key, status=Message.Status.QUEUED)
+        .update(next_attempt_at=now + RECONNECT_WAIT, error_code=None,
+                error_category=str(ErrorAction.RESCHEDULE), error_message=reason[:2000])
+    )
+
+
 def deliver(key: str, client: ZaloClient | None = None) -> Message | None:
     """Send the message with this key if it is due; return it, or None if it was not ours."""
+    wait = must_wait(ZaloAccount.objects.current())
+    if wait:
+        # The OA must be reconnected: the message waits, visibly, without an attempt.
+        if postpone(key, wait):
+            logger.info("zns message %s waits for the OA to be reconnected", key)
+        return None
     message = claim(key)
     if message is None:
         return None
@@ -102,6 +126,8 @@ def _refreshed_token(client: ZaloClient, stale: str) -> str:
     try:
         return refresh_access_token(client, stale_token=stale)
     except ZaloAPIError as exc:
+        if exc.action == ErrorAction.RETRY:
+            raise  # Zalo unreachable, or another process still refreshing: back off
         # The grant is gone (expired, revoked or burned): messages wait for a reconnect.
         raise ZaloAPIError(
             _("Zalo refused to refresh the access token (%(error)s); reconnect the OA.")
