@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from urllib3.exceptions import NewConnectionError
@@ -172,6 +173,12 @@ class ZaloClient:
         return dict(self._call("GET", "/message/status", access_token, params=params).get("data") or {})
 
     # -- OAuth v4 --------------------------------------------------------------------
+
+    def permission_url(self, *, redirect_uri: str, code_challenge: str, state: str) -> str:
+        """Where an OA admin grants this app access (OAuth v4 with PKCE, S256)."""
+        query = urlencode({"app_id": self.app_id, "redirect_uri": redirect_uri,
+                           "code_challenge": code_challenge, "state": state})
+        return f"{self.oauth_base_url}/v4/oa/permission?{query}"
 
     def refresh_token(self, refresh_token: str) -> TokenPair:
         """Exchange a (single-use) refresh token for a new pair."""
