@@ -73,7 +73,7 @@ def test_a_waiter_picks_up_the_token_another_process_commits(zalo_api, monkeypat
 
 
 def test_a_crashed_refreshers_lease_expires_and_is_taken_over(zalo_api):
-    long_ago = timezone.now() - tokens.REFRESH_LEASE - dt.timedelta(seconds=1)
+    long_ago = timezone.now() - tokens.refresh_lease() - dt.timedelta(seconds=1)
     expired(refresh_owner="dead-process", refresh_started_at=long_ago)
     zalo_api.refresh_ok(*NEW)
     assert tokens.get_access_token() == NEW[0]
@@ -263,3 +263,9 @@ def test_banner_is_translated(admin_client):
     finally:
         translation.activate("en")  # the locale middleware leaves the thread in Vietnamese
     assert "Kết nối lại Zalo OA" in html
+
+
+def test_the_lease_outlasts_a_slow_token_request(settings):
+    assert tokens.refresh_lease() == tokens.REFRESH_LEASE
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "REQUEST_TIMEOUT": (10, 120)}
+    assert tokens.refresh_lease() == dt.timedelta(seconds=140)

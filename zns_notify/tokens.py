@@ -11,7 +11,7 @@ SQLite, the database's write lock) during the HTTP call:
 3. **Commit** the new pair at once with one conditional UPDATE keyed on the *old* refresh
    token (compare-and-swap), which also releases the lease. Only then is it used.
 
-A refresher that dies holding the lease loses it after :data:`REFRESH_LEASE`; the next
+A refresher that dies holding the lease loses it after :func:`refresh_lease`; the next
 process takes over. If it died after Zalo rotated the pair but before step 3, the new pair
 is lost and the old refresh token is burned: the next refresh is refused and the account
 is marked "needs reconnect" (see docs/tokens.md). Step 3 follows the answer immediately
@@ -44,10 +44,18 @@ EXPIRY_MARGIN = dt.timedelta(minutes=10)
 #: The proactive schedule refreshes an access token expiring within this margin
 #: (Zalo's live 25 h, so a pair is rotated after about 20 h).
 PROACTIVE_MARGIN = dt.timedelta(hours=5)
-#: How long a refresh lease protects a refresher; longer than one token request can take.
+#: How long a refresh lease protects a refresher; at least longer than one token request
+#: can take with ``REQUEST_TIMEOUT`` (see :func:`refresh_lease`).
 REFRESH_LEASE = dt.timedelta(seconds=60)
 #: How often a process waiting for another's refresh looks at the row.
 POLL_INTERVAL = 0.1
+
+
+def refresh_lease() -> dt.timedelta:
+    from .conf import app_settings
+
+    connect, read = app_settings.REQUEST_TIMEOUT
+    return max(REFRESH_LEASE, dt.timedelta(seconds=connect + read + 10))
 
 
 def store_token_pair(
@@ -127,7 +135,7 @@ def refresh_access_token(client: ZaloClient | None = None, *, stale_token: str |
     it, the token stored when this call starts counts as the stale one.
     """
     client = client or ZaloClient.from_settings()
-    deadline = time.monotonic() + REFRESH_LEASE.total_seconds() + 5
+    deadline = time.monotonic() + refresh_lease().total_seconds() + 5
     owner = uuid.uuid4().hex
     while True:
         account = ZaloAccount.objects.current()
@@ -154,7 +162,7 @@ def _claim(account: ZaloAccount, owner: str) -> bool:
     """Take the refresh lease: one short conditional UPDATE, committed at once."""
     now = timezone.now()
     free = Q(refresh_owner="") | Q(refresh_started_at__isnull=True) | Q(
-        refresh_started_at__lt=now - REFRESH_LEASE
+        refresh_started_at__lt=now - refresh_lease()
     )
     return bool(
         ZaloAccount.objects.filter(free, pk=account.pk, refresh_token=account.refresh_token,
