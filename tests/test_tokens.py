@@ -269,3 +269,12 @@ def test_the_lease_outlasts_a_slow_token_request(settings):
     assert tokens.refresh_lease() == tokens.REFRESH_LEASE
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "REQUEST_TIMEOUT": (10, 120)}
     assert tokens.refresh_lease() == dt.timedelta(seconds=140)
+
+
+def test_zns_tokens_show_tells_that_the_oa_needs_reconnecting(capsys):
+    expired(needs_reconnect=True, reconnect_reason="Zalo refused the token request (-14014)",
+            needs_reconnect_since=timezone.now())
+    call_command("zns_tokens", "show")
+    out = capsys.readouterr().out
+    assert "state=needs-reconnect since" in out and "-14014" in out
+    assert SECRETS[0] not in out and SECRETS[1] not in out
