@@ -278,3 +278,17 @@ def test_zns_tokens_show_tells_that_the_oa_needs_reconnecting(capsys):
     out = capsys.readouterr().out
     assert "state=needs-reconnect since" in out and "-14014" in out
     assert SECRETS[0] not in out and SECRETS[1] not in out
+
+
+def test_a_rejected_token_that_cannot_be_refreshed_stops_further_sends(zalo_api):
+    ZaloAccountFactory(needs_reconnect=True, reconnect_reason="-14014")  # token not expired yet
+    first, second = MessageFactory(), MessageFactory()
+    zalo_api.send_error(-124, "Access token invalid")  # ... but Zalo no longer takes it
+    deliver(first.idempotency_key)
+    first.refresh_from_db()
+    assert first.status == Message.Status.QUEUED
+    assert ZaloAccount.objects.get().access_token_expires_at <= timezone.now()
+    assert deliver(second.idempotency_key) is None
+    second.refresh_from_db()
+    assert second.attempts == 0 and "connect the OA again" in second.error_message
+    assert len(zalo_api.rsps.calls) == 1  # the one send; no refresh, no second send

@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import signals
-from .exceptions import ZnsConfigurationError
+from .exceptions import ZnsConfigurationError, ZnsReconnectRequired
 from .models import Message, MessageEvent, ZaloAccount
 from .phones import mask
 from .retry_policy import next_attempt
-from .tokens import get_access_token, must_wait, refresh_access_token
-from .zalo.client import SendResult, ZaloAPIError, ZaloClient
+from .tokens import expire_access_token, get_access_token, must_wait, refresh_access_token
+from .zalo.client import SendResult, ZaloAPIError, ZaloClient, ZaloGrantRejected
 from .zalo.errors import ErrorAction
 
 logger = logging.getLogger(__name__)
@@ -125,9 +125,15 @@ def _send(message: Message, client: ZaloClient) -> SendResult:
 def _refreshed_token(client: ZaloClient, stale: str) -> str:
     try:
         return refresh_access_token(client, stale_token=stale)
+    except ZnsReconnectRequired:
+        # Zalo rejects this token and it cannot be refreshed: later sends wait unclaimed.
+        expire_access_token(stale)
+        raise
     except ZaloAPIError as exc:
         if exc.action == ErrorAction.RETRY:
             raise  # Zalo unreachable, or another process still refreshing: back off
+        if isinstance(exc, ZaloGrantRejected):
+            expire_access_token(stale)
         # The grant is gone (expired, revoked or burned): messages wait for a reconnect.
         raise ZaloAPIError(
             _("Zalo refused to refresh the access token (%(error)s); reconnect the OA.")

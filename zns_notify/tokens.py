@@ -212,6 +212,11 @@ def _rotate(client: ZaloClient, account: ZaloAccount, owner: str) -> str:
     return pair.access_token
 
 
+def expire_access_token(token: str) -> None:
+    """Zalo rejected this access token: record it as expired, if it is still the stored one."""
+    ZaloAccount.objects.filter(access_token=token).update(access_token_expires_at=timezone.now())
+
+
 def refresh_if_expiring(client: ZaloClient | None = None, margin: dt.timedelta = PROACTIVE_MARGIN) -> bool:
     """Refresh when the access token expires within ``margin``; True if it was refreshed."""
     account = ZaloAccount.objects.current()
