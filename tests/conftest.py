@@ -66,6 +66,17 @@ def account(db):
     return ZaloAccountFactory()
 
 
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request with Accept-Language leaves its language active in the thread (Django's
+    LocaleMiddleware does not deactivate): give the next test the default language back."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def pytest_configure(config):
     """Compile stale .mo catalogues (make does it too), so `pytest` alone sees current
     translations after a .po edit."""
