@@ -66,17 +66,6 @@ def account(db):
     return ZaloAccountFactory()
 
 
-@pytest.fixture(autouse=True)
-def _language_reset():
-    """A request with Accept-Language leaves its language active in the thread (Django's
-    LocaleMiddleware does not deactivate): give the next test the default language back."""
-    yield
-    from django.conf import settings
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 def pytest_configure(config):
     """Compile stale .mo catalogues (make does it too), so `pytest` alone sees current
     translations after a .po edit."""
@@ -89,3 +78,13 @@ def pytest_configure(config):
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with po.open("rb") as source, mo.open("wb") as target:
                 write_mo(target, read_po(source))
+
+
+@pytest.fixture(autouse=True)
+def _language_does_not_leak():
+    """A request with Accept-Language: vi leaves Vietnamese active in the thread (Django's
+    LocaleMiddleware does not undo it); the next test starts in LANGUAGE_CODE again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
