@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import Binding, Message, MessageEvent, Template, ZaloAccount
@@ -62,13 +63,42 @@ class ZaloAccountAdmin(admin.ModelAdmin):
 
 @admin.register(Template)
 class TemplateAdmin(admin.ModelAdmin):
-    list_display = ["template_id", "name", "status", "tag", "quality", "price", "synced_at"]
-    list_filter = ["status", "tag"]
+    list_display = [
+        "template_id", "name", "status", "tag", "params_display", "quality", "price",
+        "sync_note_display", "synced_at",
+    ]
+    list_filter = ["status", "tag", ("missing_since", admin.EmptyFieldListFilter)]
     search_fields = ["template_id", "name"]
 
     def get_readonly_fields(self, request, obj=None):
         # What Zalo knows is shown, not edited: the next sync would overwrite it anyway.
-        return [f.name for f in self.model._meta.fields]
+        names = []
+        for field in self.model._meta.fields:
+            names += ["params_table", field.name] if field.name == "params" else [field.name]
+        return names
+
+    @admin.display(description=_("parameters"))
+    def params_display(self, obj: Template) -> str:
+        return format_html_join(
+            ", ", "{} ({})", ((p["name"], _param_limits(p)) for p in obj.params or [])
+        )
+
+    @admin.display(description=_("parameter specs"))
+    def params_table(self, obj: Template) -> str:
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((p["name"], p.get("type", ""), _yes_no(p.get("require", True)), _param_limits(p),
+              _yes_no(p.get("accept_null", False))) for p in obj.params or []),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            _("name"), _("type"), _("required"), _("length"), _("accepts empty"), rows,
+        )
+
+    @admin.display(description=_("sync note"))
+    def sync_note_display(self, obj: Template) -> str:
+        return obj.sync_note if (obj.missing_since or obj.params_changed_at) else ""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -117,13 +147,42 @@ class BindingForm(forms.ModelForm):
         self.fields["event"].choices = choices
 
 
+def _param_limits(spec: dict) -> str:
+    low, high = spec.get("min_length") or 0, spec.get("max_length")
+    return f"{low}–{high}" if high else f"≥ {low}"
+
+
+def _yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
 @admin.register(Binding)
 class BindingAdmin(admin.ModelAdmin):
     form = BindingForm
-    list_display = ["__str__", "event", "template", "is_active", "updated_at"]
+    list_display = ["__str__", "event", "template", "is_active", "problems_display", "updated_at"]
     list_filter = ["event", "is_active"]
     list_select_related = ["template"]
     search_fields = ["name", "event", "template__name", "template__template_id"]
+
+    @admin.display(description=_("problems"))
+    def problems_display(self, obj: Binding) -> str:
+        from .binding_validation import fitness_problems
+
+        problems = fitness_problems(obj) if obj.is_active else []
+        return format_html_join(mark_safe("<br>"), "⚠ {}", ((p,) for p in problems))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from .binding_validation import fitness_problems
+
+        binding = self.get_object(request, object_id)
+        if request.method == "GET" and binding is not None and binding.is_active:
+            for problem in fitness_problems(binding):
+                self.message_user(
+                    request,
+                    _("This binding is not sent: %(problem)s") % {"problem": problem},
+                    messages.WARNING,
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class MessageEventInline(admin.TabularInline):

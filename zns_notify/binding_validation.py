@@ -48,3 +48,35 @@ def _param_problems(params: dict, specs: dict) -> list[str]:
         if spec.get("require", True) and not str(params.get(name, "")).strip():
             problems.append(_("%(param)s is required by the template.") % {"param": name})
     return problems
+
+
+def fitness_problems(binding) -> list[str]:
+    """Why an existing binding can no longer be sent as it is, after its template changed
+    on Zalo (or vanished): the template is not ENABLE, a required param is not mapped, or
+    a mapped param no longer exists. The same rules the event path applies before any API
+    call (outbox._build_row, rendering.render_params), told ahead of time."""
+    template = binding.template
+    problems = []
+    if template.missing_since is not None:
+        problems.append(
+            _("Template %(id)s is no longer listed by Zalo.") % {"id": template.template_id}
+        )
+    elif not template.is_sendable:
+        problems.append(
+            _("Template %(id)s is %(status)s on Zalo, not ENABLE.")
+            % {"id": template.template_id, "status": template.status}
+        )
+    params = binding.params if isinstance(binding.params, dict) else {}
+    specs = template.param_specs()
+    for name in params:
+        if specs and name not in specs:
+            problems.append(
+                _("Parameter %(param)s does not exist in the template.") % {"param": name}
+            )
+    for name, spec in specs.items():
+        if spec.get("require", True) and name not in params:
+            problems.append(
+                _("Parameter %(param)s is required by the template but not bound.")
+                % {"param": name}
+            )
+    return problems

@@ -93,3 +93,37 @@ def _check_queue() -> list:
             )
         ]
     return []
+
+
+@register(Tags.database)
+def check_bindings(app_configs=None, databases=None, **kwargs):
+    """Active bindings that no longer fit their template (zns_notify.W003).
+
+    A database check, as Django runs them: by ``manage.py check --database default`` and by
+    ``migrate``; the admin shows the same problems on the binding pages.
+    """
+    from django.db import DatabaseError, router
+
+    from .binding_validation import fitness_problems
+    from .models import Binding
+
+    using = router.db_for_read(Binding)
+    if not databases or using not in databases:
+        return []
+    problems = []
+    try:
+        active = Binding.objects.using(using).filter(is_active=True).select_related("template")
+        for binding in active:
+            for problem in fitness_problems(binding):
+                problems.append(
+                    Warning(
+                        f"Binding {binding.pk} ({binding}) will not be sent: {problem}",
+                        hint="Run zns_sync_templates, then fix the binding's parameters "
+                        "or deactivate it in the admin.",
+                        obj=binding,
+                        id="zns_notify.W003",
+                    )
+                )
+    except DatabaseError:  # not migrated yet: nothing to check
+        return []
+    return problems

@@ -69,6 +69,10 @@ class Template(models.Model):
     tag = models.CharField(
         _("tag"), max_length=32, blank=True, help_text=_("TRANSACTION, CUSTOMER_CARE or PROMOTION.")
     )
+    zalo_tag = models.CharField(
+        _("tag as Zalo sent it"), max_length=32, blank=True,
+        help_text=_("Old (IN_TRANSACTION, POST_TRANSACTION…) or new vocabulary; tag is its group."),
+    )
     params = models.JSONField(
         _("parameters"),
         default=list,
@@ -80,10 +84,23 @@ class Template(models.Model):
     price = models.DecimalField(
         _("price (VND)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
+    price_uid = models.DecimalField(
+        _("price by Zalo user id (VND)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     preview_url = models.URLField(_("preview URL"), max_length=500, blank=True)
     timeout_ms = models.PositiveIntegerField(_("delivery timeout (ms)"), null=True, blank=True)
     reason = models.TextField(_("Zalo's review note"), blank=True)
     synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+    missing_since = models.DateTimeField(
+        _("missing from Zalo since"), null=True, blank=True,
+        help_text=_("Set when a full sync no longer finds the template in Zalo's list."),
+    )
+    params_changed_at = models.DateTimeField(_("parameters changed at"), null=True, blank=True)
+    sync_note = models.TextField(
+        _("sync note"),
+        blank=True,
+        help_text=_("What the last sync noticed: a change or a disappearance."),
+    )
 
     class Meta:
         verbose_name = _("template")

@@ -1,8 +1,9 @@
-"""Filters available in binding expressions: Vietnamese money and date formats."""
+"""Filters available in binding expressions: Vietnamese money and date formats, truncation."""
 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -54,3 +55,24 @@ def zns_time(value: object) -> str:
     """A datetime as hh:mm in the shop's ZNS time zone."""
     local = _local(value)
     return local.strftime("%H:%M") if isinstance(local, dt.datetime) else ""
+
+
+ELLIPSIS = "…"
+
+
+@register.filter
+def zns_truncate(value: object, length: object) -> str:
+    """At most ``length`` characters, counted after NFC as Zalo counts them; a value that
+    is longer is cut and ends with "…" (which counts as one of the characters).
+
+    Only a binding that asks for it truncates: without this filter an over-long value
+    fails the message, naming the parameter, rather than sending a mangled one.
+    """
+    try:
+        limit = int(str(length))
+    except (TypeError, ValueError):
+        return str(value)
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    if limit < 1 or len(text) <= limit:
+        return text if limit >= 1 else ""
+    return text[: limit - 1].rstrip() + ELLIPSIS

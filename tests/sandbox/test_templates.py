@@ -7,7 +7,7 @@ import pytest
 EXPECTED = {
     "100001": ("Xác nhận đơn hàng", "TRANSACTION", "300.0",
                ["customer_name", "order_code", "order_date", "total_amount"]),
-    "100002": ("Thanh toán thành công", "TRANSACTION", "300.0",
+    "100002": ("Thanh toán thành công", "IN_TRANSACTION", "300.0",
                ["customer_name", "order_code", "amount", "paid_at", "payment_method"]),
     "100003": ("Đơn hàng đang được giao", "TRANSACTION", "300.0",
                ["customer_name", "order_code", "carrier", "tracking_code", "eta"]),
@@ -15,7 +15,7 @@ EXPECTED = {
                ["customer_name", "order_code", "delivered_at"]),
     "100005": ("Nhắc thanh toán", "TRANSACTION", "300.0",
                ["customer_name", "order_code", "amount", "due_time"]),
-    "100006": ("Đánh giá đơn hàng", "CUSTOMER_CARE", "250.0", ["customer_name", "order_code"]),
+    "100006": ("Đánh giá đơn hàng", "POST_TRANSACTION", "250.0", ["customer_name", "order_code"]),
     "100007": ("Voucher cảm ơn", "PROMOTION", "350.0",
                ["customer_name", "voucher_code", "expiry_date"]),
     "100008": ("Mẫu đang chờ duyệt", "TRANSACTION", "300.0", ["customer_name", "order_code"]),
@@ -78,6 +78,7 @@ def test_detail(zalo, path, template_id):
     assert data["templateId"] == template_id and data["templateName"] == name
     assert data["templateTag"] == tag
     assert data["price"] == price and data["price_sdt"] == price
+    assert float(data["price_uid"]) < float(price)
     assert data["timeout"] == 7200000 and data["applyTemplateQuota"] is False
     assert data["status"] == ("PENDING_REVIEW" if template_id == "100008" else "ENABLE")
     assert data["templateQuality"] in {"HIGH", "UNDEFINED"}
@@ -90,6 +91,29 @@ def test_detail(zalo, path, template_id):
     assert 1 <= len(data["listButtons"]) <= 2
     assert all(set(b) == {"type", "title", "content"} for b in data["listButtons"])
     assert data["previewUrl"] == f"{zalo.url}/_sandbox/preview?template_id={template_id}"
+
+
+def test_both_tag_vocabularies_are_served(zalo):
+    """zns-api.md §5: the pre-2024 tags (IN_TRANSACTION, POST_TRANSACTION…) and the new
+    groups (TRANSACTION, CUSTOMER_CARE, PROMOTION) are both in use."""
+    tags = {zalo.get("/template/info/v2", template_id=tid)["data"]["templateTag"]
+            for tid in EXPECTED}
+    assert {"IN_TRANSACTION", "POST_TRANSACTION"} <= tags
+    assert {"TRANSACTION", "CUSTOMER_CARE", "PROMOTION"} & tags == {"TRANSACTION", "PROMOTION"}
+
+
+def test_paging_with_a_status_filter_and_the_total(zalo):
+    first = zalo.get("/template/all", offset=0, limit=4, status="1")
+    second = zalo.get("/template/all", offset=4, limit=4, status="1")
+    assert first["metadata"] == second["metadata"] == {"total": 7}
+    ids = [r["templateId"] for r in first["data"] + second["data"]]
+    assert ids == list(range(100001, 100008))
+    assert all(isinstance(r["templateId"], int) for r in first["data"])
+
+
+@pytest.mark.parametrize("status", ["PENDING_REVIEW", "enable", " 1"])
+def test_a_string_status_filter_is_132(zalo, status):
+    assert zalo.get("/template/all", status=status)["error"] == -132
 
 
 def test_preview_url_shows_the_template(zalo):

@@ -14,6 +14,8 @@ STATUS_BY_NUMBER = {1: "ENABLE", 2: "PENDING_REVIEW", 3: "REJECT", 4: "DISABLE",
 STATUSES = frozenset(STATUS_BY_NUMBER.values())
 
 PRICE_BY_TAG = {"TRANSACTION": 300, "CUSTOMER_CARE": 250, "PROMOTION": 350}
+# The UID channel is cheaper (zns-api.md §10); Zalo publishes no figures, these are the fake's.
+PRICE_UID_BY_TAG = {"TRANSACTION": 200, "CUSTOMER_CARE": 150, "PROMOTION": 250}
 TIMEOUT_MS = 7_200_000  # the delivery commitment window seen in Zalo's examples
 
 SHOP_URL = "https://shop.example.vn"
@@ -65,10 +67,21 @@ class Template:
     created_time: int = 0
     reason: str = "Template đã được duyệt"
     timeout: int = TIMEOUT_MS
+    # templateTag as served: Zalo's pre-2024 vocabulary for some templates (zns-api.md §5
+    # says both are in use); ``tag`` is always the new group it belongs to.
+    zalo_tag: str = ""
+
+    @property
+    def template_tag(self) -> str:
+        return self.zalo_tag or self.tag
 
     @property
     def price(self) -> str:
         return f"{float(PRICE_BY_TAG[self.tag]):.1f}"
+
+    @property
+    def price_uid(self) -> str:
+        return f"{float(PRICE_UID_BY_TAG[self.tag]):.1f}"
 
     @property
     def quality(self) -> str:
@@ -96,9 +109,10 @@ class Template:
             "timeout": self.timeout,
             "previewUrl": preview_url,
             "templateQuality": self.quality,
-            "templateTag": self.tag,
+            "templateTag": self.template_tag,
             "price": self.price,
             "price_sdt": self.price,
+            "price_uid": self.price_uid,
             "applyTemplateQuota": False,
         }
 
@@ -129,6 +143,10 @@ TRACK = Button(1, "Xem đơn hàng", f"{SHOP_URL}/don-hang")
 CALL = Button(2, "Gọi tổng đài", HOTLINE)
 _DAY_MS = 86_400_000
 _BASE_MS = 1_735_664_400_000  # 2025-01-01 00:00 +07:00
+
+
+#: Templates served with the pre-2024-04-16 tag names (the rest use the new ones).
+OLD_VOCABULARY = {"100002": "IN_TRANSACTION", "100006": "POST_TRANSACTION"}
 
 
 def _build() -> dict[str, Template]:
@@ -174,7 +192,8 @@ def _build() -> dict[str, Template]:
     ]
     templates = {
         tid: Template(template_id=tid, name=name, tag=tag, title=title, body=body, params=params,
-                      buttons=buttons, created_time=_BASE_MS + i * _DAY_MS)
+                      buttons=buttons, created_time=_BASE_MS + i * _DAY_MS,
+                      zalo_tag=OLD_VOCABULARY.get(tid, ""))
         for i, (tid, name, tag, title, body, params, buttons) in enumerate(rows)
     }
     templates["100008"] = Template(

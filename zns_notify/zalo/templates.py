@@ -29,45 +29,76 @@ def normalize_tag(tag: Any) -> str:
     return TAG_ALIASES.get(text, text)
 
 
-def _price(data: dict[str, Any]) -> Decimal | None:
-    # `price` is deprecated in favour of `price_sdt` (phone channel) in newer docs.
-    for key in ("price_sdt", "price"):
+def _price(data: dict[str, Any], *keys: str) -> Decimal | None:
+    """The first of ``keys`` holding a number ("800.0", 800 or 800.0); None without one."""
+    for key in keys:
         try:
             if data.get(key) not in (None, ""):
-                return Decimal(str(data[key]))
+                price = Decimal(str(data[key]).strip())
+                if price.is_finite():
+                    return price
         except InvalidOperation:
             continue
     return None
 
 
+def as_bool(value: Any, default: bool) -> bool:
+    """Zalo's booleans, also when a partner passes them through as "true"/"false"/"1"/"0"."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no"):
+            return False
+        return default
+    return bool(value)
+
+
 def parse_param(spec: dict[str, Any]) -> dict[str, Any]:
     return {
-        "name": str(spec.get("name", "")),
-        "require": bool(spec.get("require", True)),
+        "name": str(spec.get("name", "")).strip(),
+        "require": as_bool(spec.get("require"), True),
         "type": str(spec.get("type") or "STRING"),
         "max_length": as_int(spec.get("maxLength")),
         "min_length": as_int(spec.get("minLength")) or 0,
-        "accept_null": bool(spec.get("acceptNull", False)),
+        "accept_null": as_bool(spec.get("acceptNull"), False),
     }
 
 
 def parse_template_info(data: dict[str, Any]) -> dict[str, Any]:
     """A /template/info(/v2) ``data`` object as the fields of our Template model."""
     return {
-        "template_id": str(data.get("templateId", "")),
+        "template_id": template_id(data.get("templateId")),
         "name": str(data.get("templateName", ""))[:255],
-        "status": str(data.get("status") or "").upper(),
+        "status": str(data.get("status") or "").strip().upper(),
         "tag": normalize_tag(data.get("templateTag")),
-        "params": [parse_param(p) for p in data.get("listParams") or [] if p.get("name")],
-        "buttons": list(data.get("listButtons") or []),
+        "zalo_tag": str(data.get("templateTag") or "").strip()[:32],
+        "params": [
+            parse_param(p) for p in data.get("listParams") or []
+            if isinstance(p, dict) and str(p.get("name") or "").strip()
+        ],
+        "buttons": [b for b in data.get("listButtons") or [] if isinstance(b, dict)],
         "quality": str(data.get("templateQuality") or ""),
-        "price": _price(data),
+        # `price` is deprecated in favour of `price_sdt` (phone channel) in newer docs.
+        "price": _price(data, "price_sdt", "price"),
+        "price_uid": _price(data, "price_uid"),
         "preview_url": str(data.get("previewUrl") or "")[:500],
         "timeout_ms": as_int(data.get("timeout")),
         "reason": str(data.get("reason") or ""),
     }
 
 
+def template_id(value: Any) -> str:
+    """A templateId as our key: ints in the list, strings in detail ("217489", 217489,
+    217489.0 and hex-like "7895417a7d3f9461cd2e" all occur)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() if value not in (None, "") else ""
+
+
 def template_ids(page: list[dict[str, Any]]) -> list[str]:
     """Ids from one /template/all page (ints there, strings in detail)."""
-    return [str(item["templateId"]) for item in page if item.get("templateId") not in (None, "")]
+    ids = (template_id(item.get("templateId")) for item in page if isinstance(item, dict))
+    return [tid for tid in ids if tid]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('zns_notify', '0003_message_relayed_at'),
+        ('zns_notify', '0004_template_details'),
     ]
 
     operations = [
