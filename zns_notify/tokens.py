@@ -25,7 +25,7 @@ import logging
 import time
 import uuid
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -174,6 +174,11 @@ def _claim(account: ZaloAccount, owner: str) -> bool:
 def _rotate(client: ZaloClient, account: ZaloAccount, owner: str) -> str:
     old_refresh = account.refresh_token
     mine = ZaloAccount.objects.filter(pk=account.pk, refresh_token=old_refresh)
+    if not transaction.get_autocommit(using=router.db_for_write(ZaloAccount)):
+        # E.g. ATOMIC_REQUESTS: the lease and the new pair become visible to other processes
+        # only when the caller's transaction commits, and are lost if it rolls back.
+        logger.warning("Zalo access token refreshed inside a transaction: the new pair is "
+                       "committed only when that transaction commits")
     try:
         pair: TokenPair = client.refresh_token(old_refresh)
     except ZaloGrantRejected as exc:
