@@ -14,8 +14,10 @@ class ZnsNotifyConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the system checks)
         from . import events, watchers
 
+        from .admin_banner import install as install_admin_banner
         from .schedules import ensure_schedules
 
         events.connect_order_signals()
         watchers.connect_order_watcher()
+        install_admin_banner()
         post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="zns_notify.schedules")

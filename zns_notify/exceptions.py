@@ -31,3 +31,7 @@ class ZnsInvalidPhone(ZnsError, ValueError):
 
 class ZnsWebhookValidationFailure(ZnsError, SuspiciousOperation):
     """A webhook failed validation; Django answers it with a 400."""
+
+
+class ZnsReconnectRequired(ZnsConfigurationError):
+    """Zalo refused the OA's refresh token: an admin must connect the OA again."""

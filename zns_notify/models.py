@@ -23,6 +23,16 @@ class ZaloAccount(models.Model):
     access_token_expires_at = models.DateTimeField(_("access token expires at"), null=True)
     refresh_token_expires_at = models.DateTimeField(_("refresh token expires at"), null=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Set when Zalo refuses the refresh token: the grant is gone and only a reconnect
+    # (OAuth in the admin, or `zns_tokens set`) brings it back. Sends wait meanwhile.
+    needs_reconnect = models.BooleanField(_("needs reconnect"), default=False, editable=False)
+    reconnect_reason = models.TextField(_("reconnect reason"), blank=True, editable=False)
+    needs_reconnect_since = models.DateTimeField(
+        _("needs reconnect since"), null=True, blank=True, editable=False
+    )
+    # The single-flight refresh lease (zns_notify.tokens): who is rotating the pair, since when.
+    refresh_owner = models.CharField(max_length=64, blank=True, editable=False)
+    refresh_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

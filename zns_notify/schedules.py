@@ -6,9 +6,19 @@ from typing import Any
 
 
 def ensure_schedules(**kwargs: Any) -> None:
-    """post_migrate receiver: create the sweeper and quota schedules once; never touch an
+    """post_migrate receiver: create the sweeper, quota and token schedules once; never touch an
     edited one."""
     from django_q.models import Schedule
+
+    Schedule.objects.get_or_create(
+        name="zns_notify.refresh_token",
+        defaults={
+            "func": "zns_notify.tasks.refresh_token",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 15,
+            "repeats": -1,
+        },
+    )
 
     Schedule.objects.get_or_create(
         name="zns_notify.sweep",

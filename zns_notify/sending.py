@@ -6,6 +6,7 @@ retried; the queue only carries keys (see design.md §2).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.db import transaction
@@ -15,12 +16,14 @@ from django.utils.translation import gettext as _
 
 from . import quota, signals
 from .conf import app_settings
-from .exceptions import ZnsConfigurationError
+from .exceptions import ZnsConfigurationError, ZnsReconnectRequired
 from .models import Message, MessageEvent, ZaloAccount
 from .phones import mask
 from .retry_policy import next_attempt
-from .tokens import current_account, get_access_token, refresh_access_token
-from .zalo.client import SendResult, ZaloAPIError, ZaloClient
+from .tokens import (
+    current_account, expire_access_token, get_access_token, must_wait, refresh_access_token,
+)
+from .zalo.client import SendResult, ZaloAPIError, ZaloClient, ZaloGrantRejected
 from .zalo.errors import DAILY_QUOTA_EXCEEDED, RESCHEDULE_WINDOWS, ErrorAction
 
 logger = logging.getLogger(__name__)
@@ -34,9 +37,8 @@ def claim(key: str) -> Message | None:
     worker can never overwrite that worker's outcome.
     """
     now = timezone.now()
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     claimed = (
-        Message.objects.filter(due, idempotency_key=key, status=Message.Status.QUEUED)
+        Message.objects.filter(_due(now), idempotency_key=key, status=Message.Status.QUEUED)
         .update(status=Message.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now,
                 relayed_at=None)
     )
@@ -45,8 +47,32 @@ def claim(key: str) -> Message | None:
     return Message.objects.select_related("template").get(idempotency_key=key)
 
 
+#: While the OA needs reconnecting, a due message is looked at again this much later.
+RECONNECT_WAIT = dt.timedelta(minutes=5)
+
+
+def _due(now) -> Q:
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
+def postpone(key: str, reason: str) -> bool:
+    """Push a due queued message back without claiming it: no attempt is used up."""
+    now = timezone.now()
+    return bool(
+        Message.objects.filter(_due(now), idempotency_key=key, status=Message.Status.QUEUED)
+        .update(next_attempt_at=now + RECONNECT_WAIT, error_code=None,
+                error_category=str(ErrorAction.RESCHEDULE), error_message=reason[:2000])
+    )
+
+
 def deliver(key: str, client: ZaloClient | None = None) -> Message | None:
     """Send the message with this key if it is due; return it, or None if it was not ours."""
+    wait = must_wait(ZaloAccount.objects.current())
+    if wait:
+        # The OA must be reconnected: the message waits, visibly, without an attempt.
+        if postpone(key, wait):
+            logger.info("zns message %s waits for the OA to be reconnected", key)
+        return None
     message = claim(key)
     if message is None:
         return None
@@ -137,7 +163,15 @@ def _record_zalo_error(message: Message, account: ZaloAccount | None,
 def _refreshed_token(client: ZaloClient, stale: str) -> str:
     try:
         return refresh_access_token(client, stale_token=stale)
+    except ZnsReconnectRequired:
+        # Zalo rejects this token and it cannot be refreshed: later sends wait unclaimed.
+        expire_access_token(stale)
+        raise
     except ZaloAPIError as exc:
+        if exc.action == ErrorAction.RETRY:
+            raise  # Zalo unreachable, or another process still refreshing: back off
+        if isinstance(exc, ZaloGrantRejected):
+            expire_access_token(stale)
         # The grant is gone (expired, revoked or burned): messages wait for a reconnect.
         raise ZaloAPIError(
             _("Zalo refused to refresh the access token (%(error)s); reconnect the OA.")

@@ -82,6 +82,21 @@ def sweep() -> int:
     return len(keys)
 
 
+def refresh_token() -> bool:
+    """Rotate the OA token pair when its access token expires within a few hours, so sends
+    never wait for a refresh. Scheduled every 15 minutes; single-flight with every other
+    refresh (see :mod:`zns_notify.tokens`). Never raises for Zalo's answers."""
+    from .exceptions import ZnsConfigurationError
+    from .tokens import refresh_if_expiring
+    from .zalo.client import ZaloAPIError
+
+    try:
+        return refresh_if_expiring()
+    except (ZaloAPIError, ZnsConfigurationError) as exc:
+        logger.warning("zns token refresh failed: %s", exc)
+        return False
+
+
 def _recover_stale_sends(now: dt.datetime) -> int:
     """Rows left in "sending" by a worker that died. The send may or may not have reached
     Zalo; the timeline says so. A row that keeps killing its worker eventually fails."""

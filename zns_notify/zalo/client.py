@@ -13,12 +13,13 @@ import hmac
 import threading
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from urllib3.exceptions import NewConnectionError
 
 from .. import __version__
-from .errors import ErrorAction, action_for, describe
+from .errors import OAUTH_APP_ERRORS, ErrorAction, action_for, describe
 
 
 class ZaloAPIError(Exception):
@@ -31,6 +32,11 @@ class ZaloAPIError(Exception):
         #: True when the request may have reached Zalo (timeouts, resets after sending):
         #: a send might have been accepted even though we got no answer.
         self.sent = sent
+
+
+class ZaloGrantRejected(ZaloAPIError):
+    """Zalo's OAuth server refused the refresh token or authorization code: the OA must be
+    connected again (the refresh token was used, expired or revoked; the code is bad)."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +210,12 @@ class ZaloClient:
 
     # -- OAuth v4 --------------------------------------------------------------------
 
+    def permission_url(self, *, redirect_uri: str, code_challenge: str, state: str) -> str:
+        """Where an OA admin grants this app access (OAuth v4 with PKCE, S256)."""
+        query = urlencode({"app_id": self.app_id, "redirect_uri": redirect_uri,
+                           "code_challenge": code_challenge, "state": state})
+        return f"{self.oauth_base_url}/v4/oa/permission?{query}"
+
     def refresh_token(self, refresh_token: str) -> TokenPair:
         """Exchange a (single-use) refresh token for a new pair."""
         return self._token_request(
@@ -232,7 +244,17 @@ class ZaloClient:
             )
         code = as_int(payload.get("error"))
         reason = payload.get("error_description") or payload.get("error_name") or "no token returned"
-        raise ZaloAPIError(
+        if code is None:
+            raise ZaloAPIError(
+                "Zalo answered the token request without a token or an error code",
+                action=ErrorAction.RETRY, sent=True,
+            )
+        if code in OAUTH_APP_ERRORS:
+            raise ZaloAPIError(
+                f"Zalo refused the token request ({code}): {OAUTH_APP_ERRORS[code]}",
+                code=code, action=ErrorAction.CONFIG, sent=True,
+            )
+        raise ZaloGrantRejected(
             f"Zalo refused the token request ({code}): {reason}",
             code=code,
             action=ErrorAction.CONFIG,

@@ -111,6 +111,15 @@ ERROR_CODES: dict[int, tuple[ErrorAction, str]] = {
 }
 
 
+#: OAuth token-endpoint errors that are the app's configuration (APP_ID / APP_SECRET), not
+#: the OA's grant: reconnecting cannot fix them. Every other refusal of a refresh token
+#: (-14014 "invalid refresh token": reused, expired, revoked) means the grant is gone.
+OAUTH_APP_ERRORS: dict[int, str] = {
+    -14002: "Invalid app id (check ZNS_NOTIFY[\"APP_ID\"])",
+    -14004: "Invalid secret key (check ZNS_NOTIFY[\"APP_SECRET\"])",
+}
+
+
 def action_for(code: int) -> ErrorAction:
     """Unknown codes are retried (a bounded number of times): safer than dropping a message."""
     entry = ERROR_CODES.get(code)

@@ -65,6 +65,9 @@ class Command(BaseCommand):
         now = timezone.now()
         expires = account.access_token_expires_at
         state = "connected" if account.is_connected else "not connected"
+        if account.needs_reconnect:
+            since = account.needs_reconnect_since.isoformat() if account.needs_reconnect_since else "-"
+            state = f"needs-reconnect since {since} ({account.reconnect_reason or 'no reason recorded'})"
         left = f"{int((expires - now).total_seconds())} s left" if expires else "unknown expiry"
         self.stdout.write(
             f"account={account.pk} oa_id={account.oa_id or '-'} state={state} "

@@ -1,0 +1,72 @@
+"""The "reconnect the Zalo OA" banner on every admin page, for staff.
+
+A reusable app cannot add a context processor, a middleware or a template override of
+``admin/base_site.html`` without the host's help (settings edits, or app order in
+``INSTALLED_APPS``, and shops often override that template themselves). What every admin
+page *does* go through is ``AdminSite.each_context(request)``, and what the admin always
+renders is the messages framework (the admin's own system checks require it). So
+:func:`install` wraps ``AdminSite.each_context`` once, additively: the original result is
+returned unchanged, and when the current account needs reconnecting a warning message is
+queued for staff, rendered on that same page. It covers the default admin site and any
+``AdminSite`` subclass that calls ``super().each_context()``, as Django's docs require.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.admin import AdminSite
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+logger = logging.getLogger(__name__)
+
+_MARK = "_zns_notify_banner"
+
+
+def install() -> None:
+    from django.apps import apps
+
+    if not apps.is_installed("django.contrib.admin"):
+        return
+    original = AdminSite.each_context
+    if getattr(original, _MARK, False):
+        return
+
+    def each_context(self, request):
+        context = original(self, request)
+        try:
+            add_reconnect_banner(request)
+        except Exception:  # a banner must never break an admin page
+            logger.exception("zns_notify: could not check the Zalo account for the admin banner")
+        return context
+
+    setattr(each_context, _MARK, True)
+    each_context.__wrapped__ = original
+    each_context.__doc__ = original.__doc__
+    AdminSite.each_context = each_context
+
+
+def add_reconnect_banner(request) -> None:
+    user = getattr(request, "user", None)
+    if not (user and user.is_active and user.is_staff) or getattr(request, _MARK, False):
+        return
+    setattr(request, _MARK, True)  # once per request, however often each_context runs
+    from django.utils.translation import gettext as _
+
+    from .models import ZaloAccount
+    from .tokens import reconnect_message
+
+    account = ZaloAccount.objects.current()
+    if account is None or not account.needs_reconnect:
+        return
+    try:
+        url = reverse("admin:zns_notify_zaloaccount_changelist")
+    except NoReverseMatch:
+        url = ""
+    text = format_html(
+        "{} {}", reconnect_message(account),
+        format_html('<a href="{}">{}</a>', url, _("Reconnect the Zalo OA")) if url else "",
+    )
+    messages.warning(request, text, fail_silently=True)
