@@ -188,3 +188,42 @@ def test_quota_raised_during_the_day_lets_waiting_messages_go(account, zalo_api)
     deliver(message.idempotency_key)
     message.refresh_from_db()
     assert message.status == Message.Status.SENT
+
+
+def test_quota_raised_during_the_day_also_frees_messages_zalo_refused_with_144(account, zalo_api):
+    zalo_api.send_error(-144, "Exceeded daily quota")
+    refused = MessageFactory()
+    deliver(refused.idempotency_key)
+    refused.refresh_from_db()
+    assert refused.error_code == -144 and refused.next_attempt_at > timezone.now()
+    quota.record_quota(account, {"dailyQuota": "1000", "remainingQuota": "500"})
+    refused.refresh_from_db()
+    assert refused.next_attempt_at <= timezone.now()
+
+
+def test_a_reconnect_ends_account_wide_holds(account, zalo_api):
+    from zns_notify.tokens import store_token_pair
+
+    zalo_api.send_error(-137, "Billing: Zalo Cloud Account has no balance")
+    message = MessageFactory()
+    deliver(message.idempotency_key)
+    assert SendingHold.objects.get().is_active
+    store_token_pair(access_token="reconnected", refresh_token="reconnected-r")
+    assert not SendingHold.objects.get().is_active
+    message.refresh_from_db()
+    assert message.next_attempt_at <= timezone.now()
+
+
+def test_a_sync_that_finds_the_template_enabled_ends_its_hold(account, zalo_api, monkeypatch):
+    from zns_notify import template_sync
+
+    zalo_api.send_error(-131, "ZNS template not approved")
+    message = MessageFactory()
+    deliver(message.idempotency_key)
+    assert SendingHold.objects.get().template_id == message.template_id
+    monkeypatch.setattr(template_sync, "fetch_all", lambda *args, **kwargs: {})
+    monkeypatch.setattr(template_sync, "_details", lambda *args: [])
+    template_sync.sync_templates(status="ENABLE")  # the template stays ENABLE locally
+    assert not SendingHold.objects.get().is_active
+    message.refresh_from_db()
+    assert message.next_attempt_at <= timezone.now()

@@ -247,10 +247,12 @@ def test_sweeper_requeues_lost_and_stuck_messages(account):
     assert fresh.idempotency_key not in queued
 
 
-def test_waiting_for_a_reconnect_keeps_counting_attempts_so_its_backoff_grows(zalo_api):
+def test_without_a_connected_account_messages_wait_unclaimed(zalo_api):
     message = MessageFactory()  # no account connected
-    deliver(message.idempotency_key)
-    Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
-    deliver(message.idempotency_key)
-    message.refresh_from_db()
-    assert message.status == Message.Status.QUEUED and message.attempts == 2
+    for _ in range(2):
+        deliver(message.idempotency_key)
+        message.refresh_from_db()
+        assert message.status == Message.Status.QUEUED and message.attempts == 0
+        assert message.next_attempt_at > timezone.now()
+        assert "No Zalo account is connected" in message.error_message
+        Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())

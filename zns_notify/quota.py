@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from .conf import app_settings
 from .models import Message, SendingHold, ZaloAccount, ZaloQuota
 from .zalo.client import SendResult, as_int
-from .zalo.errors import TEMPLATE_SCOPED, Window
+from .zalo.errors import DAILY_QUOTA_EXCEEDED, TEMPLATE_SCOPED, Window
 
 logger = logging.getLogger(__name__)
 
@@ -166,8 +166,10 @@ def record_quota(account: ZaloAccount, data: dict[str, Any],
     if was_used_up and row.remaining_quota:
         # Zalo raised the quota during the day (a new tier): the messages the ledger sent to
         # wait for midnight may go now.
-        Message.objects.filter(status=Message.Status.QUEUED, error_category="reschedule",
-                               error_code__isnull=True, next_attempt_at__gt=now,
+        # Both those the ledger held back and those Zalo refused with -144.
+        waiting = Q(error_code__isnull=True) | Q(error_code=DAILY_QUOTA_EXCEEDED)
+        Message.objects.filter(waiting, status=Message.Status.QUEUED, error_category="reschedule",
+                               next_attempt_at__gt=now,
                                development_mode=False).update(next_attempt_at=now)
     return row
 

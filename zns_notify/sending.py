@@ -22,6 +22,7 @@ from .phones import mask
 from .retry_policy import next_attempt
 from .tokens import (
     current_account, expire_access_token, get_access_token, must_wait, refresh_access_token,
+    require_reconnect,
 )
 from .zalo.client import SendResult, ZaloAPIError, ZaloClient, ZaloGrantRejected
 from .zalo.errors import DAILY_QUOTA_EXCEEDED, RESCHEDULE_WINDOWS, ErrorAction
@@ -60,7 +61,7 @@ def postpone(key: str, reason: str) -> bool:
     now = timezone.now()
     return bool(
         Message.objects.filter(_due(now), idempotency_key=key, status=Message.Status.QUEUED)
-        .update(next_attempt_at=now + RECONNECT_WAIT, error_code=None,
+        .update(next_attempt_at=now + RECONNECT_WAIT, error_code=None, relayed_at=None,
                 error_category=str(ErrorAction.RESCHEDULE), error_message=reason[:2000])
     )
 
@@ -109,7 +110,12 @@ def _send(message: Message, client: ZaloClient, account: ZaloAccount) -> SendRes
             "id": message.zalo_template_id}
         until = quota.hold(account, message, None, reason)
         raise quota.Deferred(reason, until=until, category=str(ErrorAction.CONFIG))
-    token = get_access_token(client)
+    try:
+        token = get_access_token(client)  # refreshed first when it is about to expire
+    except ZnsReconnectRequired:
+        raise
+    except ZaloAPIError as exc:
+        raise _refresh_failure(exc) from exc
     kwargs = dict(
         phone=message.phone,
         template_id=message.zalo_template_id,
@@ -130,7 +136,9 @@ def _send(message: Message, client: ZaloClient, account: ZaloAccount) -> SendRes
     except ZaloAPIError as exc:
         if exc.action != ErrorAction.REFRESH:
             raise
-        # A fresh token refused too: refreshing again cannot help; wait for an admin.
+        # A fresh token refused too: refreshing again cannot help (the OA's grant to the app
+        # is broken); later sends wait, unclaimed, for an admin to reconnect it.
+        require_reconnect(token, str(exc))
         raise ZaloAPIError(
             _("Zalo refuses even a freshly refreshed access token (%(error)s); reconnect the OA.")
             % {"error": exc},
@@ -168,16 +176,24 @@ def _refreshed_token(client: ZaloClient, stale: str) -> str:
         expire_access_token(stale)
         raise
     except ZaloAPIError as exc:
-        if exc.action == ErrorAction.RETRY:
-            raise  # Zalo unreachable, or another process still refreshing: back off
         if isinstance(exc, ZaloGrantRejected):
             expire_access_token(stale)
-        # The grant is gone (expired, revoked or burned): messages wait for a reconnect.
-        raise ZaloAPIError(
-            _("Zalo refused to refresh the access token (%(error)s); reconnect the OA.")
-            % {"error": exc},
-            code=exc.code, action=ErrorAction.RESCHEDULE, sent=False,
-        ) from exc
+        raise _refresh_failure(exc) from exc
+
+
+def _refresh_failure(exc: ZaloAPIError) -> ZaloAPIError:
+    """What a failed refresh means for the message being sent. Zalo unreachable, or another
+    process still refreshing: back off. The grant gone (expired, revoked or burned): wait
+    for a reconnect, never an account hold, which would outlive the reconnect."""
+    if exc.action == ErrorAction.RETRY:
+        return exc
+    if not isinstance(exc, ZaloGrantRejected) and exc.action == ErrorAction.CONFIG:
+        return exc  # the app's own credentials (APP_ID/APP_SECRET): an admin must fix them
+    return ZaloAPIError(
+        _("Zalo refused to refresh the access token (%(error)s); reconnect the OA.")
+        % {"error": exc},
+        code=exc.code, action=ErrorAction.RESCHEDULE, sent=False,
+    )
 
 
 def _owned(message: Message, *statuses: str):

@@ -127,7 +127,17 @@ def sync_templates(
             for template in existing.values():
                 _vanish(template, now)
                 report.vanished.append(template.template_id)
+    _release_enabled_template_holds(now)
     return report
+
+
+def _release_enabled_template_holds(now) -> None:
+    """A template Zalo now reports ENABLE gets its held messages back at once; if Zalo
+    still refuses them, the next send puts the hold back."""
+    from . import quota
+    from .models import SendingHold
+
+    quota.release(SendingHold.objects.filter(template__status=Template.Status.ENABLE, until__gt=now))
 
 
 def _update(template: Template, values: dict[str, Any], now, report: SyncReport) -> None:

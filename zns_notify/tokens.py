@@ -25,7 +25,7 @@ import logging
 import time
 import uuid
 
-from django.db import router, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,8 +81,19 @@ def store_token_pair(
         account.refresh_owner = ""
         account.refresh_started_at = None
         account.save()
+    _release_account_holds(account)
     logger.info("Zalo token pair stored on account %s", account.pk)
     return account
+
+
+def _release_account_holds(account: ZaloAccount) -> None:
+    """A reconnect is what an account-wide hold waits for: its messages may go now (if Zalo
+    still refuses them, the next send puts the hold back)."""
+    from . import quota
+    from .models import SendingHold
+
+    quota.release(SendingHold.objects.filter(account=account, template__isnull=True,
+                                             until__gt=timezone.now()))
 
 
 def current_account() -> ZaloAccount:
@@ -107,14 +118,28 @@ def token_is_fresh(account: ZaloAccount, margin: dt.timedelta = EXPIRY_MARGIN) -
 
 
 def must_wait(account: ZaloAccount | None) -> str | None:
-    """Why sends must wait right now (the grant is gone and the access token expired), or None.
+    """Why sends must wait right now, or None: no account is connected, or the grant is gone
+    and the access token expired. Waiting messages are not claimed, so no attempt is spent
+    however long an admin takes.
 
     A stored access token that has not expired is still used after Zalo refused the refresh
     token: it is valid until its expiry, and a -124 then sends the message back to wait.
     """
-    if account is not None and account.needs_reconnect and not token_is_fresh(account):
+    if account is None or not account.is_connected:
+        return _("No Zalo account is connected: run `manage.py zns_tokens set` or connect it in the admin.")
+    if account.needs_reconnect and not token_is_fresh(account):
         return reconnect_message(account)
     return None
+
+
+def require_reconnect(token: str, reason: str) -> None:
+    """Zalo refuses even a freshly refreshed access token: only an admin reconnecting the OA
+    can help, so say so where staff look, and let later sends wait unclaimed."""
+    now = timezone.now()
+    ZaloAccount.objects.filter(access_token=token, needs_reconnect=False).update(
+        needs_reconnect=True, reconnect_reason=reason[:500], needs_reconnect_since=now,
+        access_token_expires_at=now,
+    )
 
 
 def get_access_token(client: ZaloClient | None = None) -> str:
@@ -199,22 +224,43 @@ def _rotate(client: ZaloClient, account: ZaloAccount, owner: str) -> str:
     except BaseException:
         mine.filter(refresh_owner=owner).update(refresh_owner="", refresh_started_at=None)
         raise
-    now = timezone.now()
-    committed = mine.update(
-        access_token=pair.access_token,
-        refresh_token=pair.refresh_token,
-        access_token_expires_at=now + dt.timedelta(seconds=pair.expires_in),
-        refresh_token_expires_at=now + REFRESH_TOKEN_LIFETIME,
-        refresh_owner="", refresh_started_at=None,
-        needs_reconnect=False, reconnect_reason="", needs_reconnect_since=None,
-        updated_at=now,
-    )
+    committed = _commit_pair(mine, pair)
     if not committed:
         # Someone stored another pair (a reconnect) while we were refreshing: theirs wins.
         logger.warning("Zalo account %s changed during a refresh; the stored pair is kept", account.pk)
         return current_account().access_token
     logger.info("Zalo access token refreshed for account %s", account.pk)
     return pair.access_token
+
+
+#: Tries at storing a rotated pair: Zalo has already burned the old refresh token, so a
+#: busy database ("database is locked") or a dropped connection must not lose the new one.
+COMMIT_TRIES = 6
+
+
+def _commit_pair(mine, pair: TokenPair) -> int:
+    alias = router.db_for_write(ZaloAccount)
+    for attempt in range(1, COMMIT_TRIES + 1):
+        now = timezone.now()
+        try:
+            return mine.update(
+                access_token=pair.access_token,
+                refresh_token=pair.refresh_token,
+                access_token_expires_at=now + dt.timedelta(seconds=pair.expires_in),
+                refresh_token_expires_at=now + REFRESH_TOKEN_LIFETIME,
+                refresh_owner="", refresh_started_at=None,
+                needs_reconnect=False, reconnect_reason="", needs_reconnect_since=None,
+                updated_at=now,
+            )
+        except DatabaseError:
+            if attempt == COMMIT_TRIES or not transaction.get_autocommit(using=alias):
+                logger.critical("Zalo rotated the token pair but it could not be stored; the OA "
+                                "will need reconnecting if this process cannot retry")
+                raise
+            logger.warning("Storing the refreshed Zalo token pair failed (try %s); retrying", attempt)
+            connections[alias].close_if_unusable_or_obsolete()
+            time.sleep(0.2 * attempt)
+    return 0
 
 
 def expire_access_token(token: str) -> None:
