@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 
 TASK_SEND = "zns_notify.tasks.send_messages"
 QUEUED = Message.Status.QUEUED
+#: Template statuses whose messages are queued: ENABLE, and those Zalo may return to ENABLE
+#: (an admin re-enables it, a review passes), whose messages the worker holds without an
+#: API call instead of failing them (issue: do not burn the queue). DELETE is final.
+_SENDABLE_OR_HELD = frozenset({"ENABLE", "DISABLE", "PENDING_REVIEW", "REJECT"})
 FAILED = Message.Status.FAILED
 
 
@@ -132,7 +136,7 @@ def _build_row(
     }
     if facts.problem:
         return _mark(row, Message.Status.FAILED, ErrorAction.CONFIG, facts.problem)
-    if binding.template_status != Template.Status.ENABLE:
+    if binding.template_status not in _SENDABLE_OR_HELD:
         reason = _("Template %(id)s is %(status)s on Zalo, not ENABLE.") % {
             "id": binding.template_id, "status": binding.template_status,
         }
