@@ -57,3 +57,16 @@ def test_hold_admin_pages_answer(admin_client, account):
     for url in (reverse("admin:zns_notify_sendinghold_changelist"),
                 reverse("admin:zns_notify_sendinghold_change", args=[hold.pk])):
         assert admin_client.get(url).status_code == 200
+
+
+def test_every_admin_page_warns_staff_about_an_active_hold(admin_client, account):
+    SendingHold.objects.create(
+        account=account, error_code=-137, reason="Zalo Cloud Account has no balance (-137)",
+        created_at=timezone.now(), until=timezone.now() + dt.timedelta(hours=1),
+    )
+    for url in ("/admin/", "/admin/zns_notify/message/"):
+        html = admin_client.get(url).content.decode()
+        assert "Sending is on hold" in html and "no balance (-137)" in html, url
+        assert 'href="/admin/zns_notify/sendinghold/"' in html
+    SendingHold.objects.update(until=timezone.now())
+    assert "Sending is on hold" not in admin_client.get("/admin/").content.decode()

@@ -6,8 +6,9 @@ A reusable app cannot add a context processor, a middleware or a template overri
 page *does* go through is ``AdminSite.each_context(request)``, and what the admin always
 renders is the messages framework (the admin's own system checks require it). So
 :func:`install` wraps ``AdminSite.each_context`` once, additively: the original result is
-returned unchanged, and when the current account needs reconnecting a warning message is
-queued for staff, rendered on that same page. It covers the default admin site and any
+returned unchanged, and when the current account needs reconnecting, or has sending on hold
+for an error only an admin can fix, a warning message is queued for staff, rendered on that
+same page. It covers the default admin site and any
 ``AdminSite`` subclass that calls ``super().each_context()``, as Django's docs require.
 """
 
@@ -59,14 +60,34 @@ def add_reconnect_banner(request) -> None:
     from .tokens import reconnect_message
 
     account = ZaloAccount.objects.current()
-    if account is None or not account.needs_reconnect:
+    if account is None:
         return
+    if account.needs_reconnect:
+        text = _with_link(reconnect_message(account), "admin:zns_notify_zaloaccount_changelist",
+                          _("Reconnect the Zalo OA"))
+        messages.warning(request, text, fail_silently=True)
+    held = _active_holds(account)
+    if held:
+        summary = _("Sending is on hold until an administrator fixes it: %(reasons)s") % {
+            "reasons": "; ".join(held)}
+        text = _with_link(summary, "admin:zns_notify_sendinghold_changelist", _("See the holds"))
+        messages.warning(request, text, fail_silently=True)
+
+
+def _active_holds(account) -> list[str]:
+    """The distinct reasons of the account's active holds (errors only an admin can fix)."""
+    from django.utils import timezone
+
+    from .models import SendingHold
+
+    reasons = (SendingHold.objects.filter(account=account, until__gt=timezone.now())
+               .order_by("created_at").values_list("reason", flat=True)[:3])
+    return list(dict.fromkeys(reasons))
+
+
+def _with_link(text: str, url_name: str, label: str):
     try:
-        url = reverse("admin:zns_notify_zaloaccount_changelist")
+        url = reverse(url_name)
     except NoReverseMatch:
-        url = ""
-    text = format_html(
-        "{} {}", reconnect_message(account),
-        format_html('<a href="{}">{}</a>', url, _("Reconnect the Zalo OA")) if url else "",
-    )
-    messages.warning(request, text, fail_silently=True)
+        return text
+    return format_html('{} <a href="{}">{}</a>', text, url, label)
