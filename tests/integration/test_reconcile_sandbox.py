@@ -120,3 +120,42 @@ def test_the_rate_bound_holds_over_http(connected, settings):
     assert min(gaps) >= 0.1 - 0.02
     assert Message.objects.filter(status=Message.Status.SENT).count() == 1
     assert reconcile(client)["delivered"] == 1
+
+
+def test_two_reconcilers_at_once_ask_about_each_message_once(connected, settings):
+    import threading
+
+    from django.db import connection
+
+    knobs(connected, webhook_ratio=0.0)
+    send_orders(10)
+    assert wait_until(lambda: all(r["delivered_time"] for r in sandbox_messages(connected).values()))
+    reconcile_now(settings, RECONCILE_RATE=1000)
+    clients = [counting_client(), counting_client()]
+    asked: list[list[str]] = [[], []]
+    reports = [None, None]
+    start = threading.Barrier(2)
+
+    def run(n):
+        real = clients[n].message_status
+
+        def recording(**kwargs):
+            asked[n].append(kwargs["msg_id"])
+            return real(**kwargs)
+
+        clients[n].message_status = recording
+        try:
+            start.wait()
+            reports[n] = reconcile(clients[n])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    everyone = asked[0] + asked[1]
+    assert len(everyone) == len(set(everyone)) == 10, asked
+    assert sum(r["delivered"] for r in reports) == 10, reports
+    assert Message.objects.filter(status=Message.Status.DELIVERED).count() == 10
