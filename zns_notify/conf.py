@@ -150,6 +150,31 @@ class AppSettings:
         """Seconds before the first retry; doubles on each further attempt."""
         return float(self._get("RETRY_BACKOFF", 30.0))
 
+    # -- Reconciliation (GET /message/status for sent messages without a receipt) ------
+
+    @property
+    def RECONCILE_AFTER(self) -> float:
+        """Seconds after a send before the reconciler first asks Zalo about a message that
+        has no receipt yet; each further check waits as long as the message is old (capped
+        at an hour)."""
+        return float(self._get("RECONCILE_AFTER", 300.0))
+
+    @property
+    def RECONCILE_BATCH(self) -> int:
+        """At most this many status calls per reconciler run (0 turns reconciliation off)."""
+        return int(self._get("RECONCILE_BATCH", 200))
+
+    @property
+    def RECONCILE_RATE(self) -> float:
+        """At most this many status calls per second."""
+        return float(self._get("RECONCILE_RATE", 5.0))
+
+    @property
+    def DELIVERY_TIMEOUT(self) -> float:
+        """Seconds after the send without a receipt before a message counts as undelivered,
+        for templates whose own ``timeout`` Zalo did not give (zns-api.md §7, §10)."""
+        return float(self._get("DELIVERY_TIMEOUT", 7200.0))
+
     @property
     def QUEUE_CLUSTER(self) -> str | None:
         """django-q2 cluster (queue) name for zns_notify tasks; None = the default cluster."""

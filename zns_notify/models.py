@@ -213,6 +213,13 @@ class Message(models.Model):
     relayed_at = models.DateTimeField(_("relayed at"), null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # The reconciler (zns_notify.reconcile): when it last asked Zalo's status API about a
+    # sent message without a receipt, and when it asks next (None: RECONCILE_AFTER after
+    # sent_at). NULL when the row is inserted; no index (the hot path pays for none).
+    status_checked_at = models.DateTimeField(
+        _("status checked at"), null=True, blank=True, editable=False)
+    next_status_check_at = models.DateTimeField(
+        _("next status check at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("message")

@@ -100,16 +100,22 @@ def _write(cursor, event: str, obj: Any, extra: dict[str, Any],
             enqueue(queued, cursor=cursor)
         if len(queued) < len(rows):  # the rare path: some rows failed before any send
             failed = [row["idempotency_key"] for row in rows if row["status"] == FAILED]
-            transaction.on_commit(partial(announce_failed, failed), using=using, robust=True)
+            transaction.on_commit(partial(announce_failed, failed, common["created_at"]),
+                                  using=using, robust=True)
     return [row["idempotency_key"] for row in rows]
 
 
-def announce_failed(keys: list[str]) -> None:
+def announce_failed(keys: list[str], created_at=None) -> None:
     """message_failed for rows that failed before any send (render, template, accessor),
-    so a host listening for failures (an SMS fallback) hears of them too."""
+    so a host listening for failures (an SMS fallback) hears of them too. Only rows this
+    event wrote (``created_at``): a repeated event finds its row already there (the
+    INSERT ignored the conflict) and must not announce its old failure again."""
     from . import signals
 
-    for message in Message.objects.filter(idempotency_key__in=keys, status=FAILED):
+    rows = Message.objects.filter(idempotency_key__in=keys, status=FAILED)
+    if created_at is not None:
+        rows = rows.filter(created_at=created_at)
+    for message in rows:
         signals.announce(
             signals.message_failed, message=message, error_code=None,
             category=message.error_category, reason=message.error_message,

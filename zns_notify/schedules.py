@@ -6,8 +6,8 @@ from typing import Any
 
 
 def ensure_schedules(**kwargs: Any) -> None:
-    """post_migrate receiver: create the sweeper, quota and token schedules once; never touch an
-    edited one."""
+    """post_migrate receiver: create the sweeper, quota, token and reconciler schedules once;
+    never touch an edited one."""
     from django_q.models import Schedule
 
     Schedule.objects.get_or_create(
@@ -36,6 +36,16 @@ def ensure_schedules(**kwargs: Any) -> None:
             "func": "zns_notify.quota.refresh_quota",
             "schedule_type": Schedule.MINUTES,
             "minutes": 30,
+            "repeats": -1,
+        },
+    )
+    # Sent messages without a receipt: ask GET /message/status (zns_notify.reconcile).
+    Schedule.objects.get_or_create(
+        name="zns_notify.reconcile",
+        defaults={
+            "func": "zns_notify.reconcile.reconcile",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 5,
             "repeats": -1,
         },
     )

@@ -216,7 +216,7 @@ def _record_sent(message: Message, result: SendResult) -> bool:
             message=message, kind=MessageEvent.Kind.ATTEMPT, at=now, status=Message.Status.SENT,
             detail=_("Accepted by Zalo as %(msg_id)s.") % {"msg_id": result.msg_id},
         )
-        transaction.on_commit(lambda: signals.announce(signals.message_sent, message=message))
+        signals.announce_on_commit(signals.message_sent, message=message)
     logger.info("zns message %s sent to %s as %s", message.pk, mask(message.phone), result.msg_id)
     return True
 
@@ -261,11 +261,9 @@ def _record_error(message: Message, action: ErrorAction, code: int | None, reaso
             error_code=code, detail=reason[:2000],
         )
         if status == Message.Status.FAILED:
-            transaction.on_commit(
-                lambda: signals.announce(
-                    signals.message_failed, message=message, error_code=code,
-                    category=str(action), reason=reason,
-                )
+            signals.announce_on_commit(
+                signals.message_failed, message=message, error_code=code,
+                category=str(action), reason=reason,
             )
     logger.warning(
         "zns message %s attempt %s: %s (%s)%s", message.pk, message.attempts, reason, action,

@@ -20,12 +20,19 @@ order_paid = Signal()
 order_shipped = Signal()
 order_delivered = Signal()
 
-# Outgoing. Arguments: message (zns_notify.models.Message).
+# Outgoing; each is sent once per transition, after the commit that records it, with
+# sender=Message. See docs/signals.md.
+# Zalo accepted the message. Arguments: message (zns_notify.models.Message).
 message_sent = Signal()
-# Arguments: message, delivered_at (aware datetime reported by Zalo).
+# The message reached the phone (webhook or status API). Arguments: message, delivered_at
+# (aware datetime reported by Zalo).
 message_delivered = Signal()
-# Arguments: message, error_code (int or None), category (str), reason (str).
+# The message will not be sent. Arguments: message, error_code (int or None), category
+# (str), reason (str).
 message_failed = Signal()
+# Zalo accepted it but it did not reach the phone within the template's timeout, or Zalo
+# no longer knows it (not billed, zns-api.md §10). Arguments: message, reason (str).
+message_undelivered = Signal()
 
 INCOMING = {
     "order_created": order_created,
@@ -34,9 +41,17 @@ INCOMING = {
     "order_delivered": order_delivered,
 }
 
+OUTGOING = {
+    "message_sent": message_sent,
+    "message_delivered": message_delivered,
+    "message_failed": message_failed,
+    "message_undelivered": message_undelivered,
+}
+
 
 def announce(signal: Signal, **kwargs) -> None:
-    """Send an outgoing signal robustly: a host receiver that raises is logged, never raised."""
+    """Send an outgoing signal robustly: a host receiver that raises is logged (with its
+    traceback), never raised, and the other receivers still run."""
     import logging
 
     from .models import Message
@@ -44,5 +59,15 @@ def announce(signal: Signal, **kwargs) -> None:
     for receiver, response in signal.send_robust(sender=Message, **kwargs):
         if isinstance(response, Exception):
             logging.getLogger(__name__).error(
-                "zns_notify signal receiver %r raised %r", receiver, response
+                "zns_notify signal receiver %r raised %r", receiver, response,
+                exc_info=(type(response), response, response.__traceback__),
             )
+
+
+def announce_on_commit(signal: Signal, using: str | None = None, **kwargs) -> None:
+    """:func:`announce` once the current transaction commits (at once outside one); nothing
+    if it rolls back. Call it inside the atomic block that records the transition, after
+    the conditional UPDATE that proved this caller made it, so a repeat never announces."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: announce(signal, **kwargs), using=using, robust=True)

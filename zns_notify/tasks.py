@@ -11,6 +11,7 @@ from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import signals
 from .conf import app_settings
 from .models import Message, MessageEvent
 from .outbox import push_send_task
@@ -118,6 +119,11 @@ def _recover_stale_sends(now: dt.datetime) -> int:
                     detail=stale_reason(),
                 )
                 recovered += 1
+                if give_up:  # a failure like any other: hosts (an SMS fallback) hear of it
+                    signals.announce_on_commit(
+                        signals.message_failed, message=Message.objects.get(pk=message.pk),
+                        error_code=None, category="retry", reason=stale_reason(),
+                    )
     return recovered
 
 

@@ -132,3 +132,26 @@ def test_reset_drops_pending_receipts(make_zalo, receiver):
     assert zalo.knob("reset", {}).status_code == 200
     time.sleep(0.5)
     assert receiver.posts == []
+
+
+def test_webhook_ratio_withholds_webhooks_but_the_status_api_still_delivers(make_zalo, receiver):
+    zalo = make_zalo(webhook_url=receiver.url, receipt_delay=0.05, webhook_ratio=0.5, seed=3)
+    sent = [zalo.send()["data"]["msg_id"] for _ in range(20)]
+    messages = {m["msg_id"]: m for m in zalo.inspect("messages")["messages"]}
+    withheld = [msg_id for msg_id in sent if not messages[msg_id]["webhook"]]
+    posted = [msg_id for msg_id in sent if messages[msg_id]["webhook"]]
+    assert withheld and posted
+    receiver.wait_for(len(posted))
+    time.sleep(0.3)
+    assert len(receiver.posts) == len(posted)
+    hooked = {json.loads(p["raw"])["message"]["msg_id"] for p in receiver.posts}
+    assert hooked == set(posted)
+    for msg_id in withheld:  # delivered all the same: only the status API says so
+        data = zalo.get("/message/status", message_id=msg_id)["data"]
+        assert data["status"] == 1 and int(data["delivery_time"]) > 0
+
+
+def test_webhook_ratio_is_a_runtime_knob(zalo):
+    assert zalo.knob("config", {"webhook_ratio": 0.25}).status_code == 200
+    assert zalo.inspect("config")["webhook_ratio"] == 0.25
+    assert zalo.knob("config", {"webhook_ratio": 1.5}).status_code == 400

@@ -9,7 +9,8 @@ from . import defaults
 from .validation import normalize_phone
 
 # Knobs POST /_sandbox/config may change while the server runs (identity is fixed).
-MUTABLE = frozenset({"webhook_url", "receipt_delay", "receipt_ratio", "daily_quota",
+MUTABLE = frozenset({"webhook_url", "receipt_delay", "receipt_ratio", "webhook_ratio",
+                     "daily_quota",
                      "admin_phones", "unreachable_phones", "dev_daily_quota",
                      "monthly_promotion_quota", "night_window", "require_appsecret_proof"})
 MAX_RECEIPT_DELAY = 3600.0
@@ -25,6 +26,9 @@ class SandboxConfig:
     webhook_url: str | None = None
     receipt_delay: float = defaults.RECEIPT_DELAY
     receipt_ratio: float = defaults.RECEIPT_RATIO
+    # Share of delivered messages whose user_received_message webhook is posted; the others
+    # show as delivered only in GET /message/status (for the reconciler).
+    webhook_ratio: float = defaults.WEBHOOK_RATIO
     daily_quota: int = defaults.DAILY_QUOTA
     admin_phones: tuple[str, ...] = defaults.ADMIN_PHONES
     unreachable_phones: dict[str, int] = field(
@@ -70,7 +74,7 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
             out[name] = value or None
         elif name == "receipt_delay":
             out[name] = _number(name, value, 0, MAX_RECEIPT_DELAY)
-        elif name == "receipt_ratio":
+        elif name in ("receipt_ratio", "webhook_ratio"):
             out[name] = _number(name, value, 0, 1)
         elif name in ("daily_quota", "dev_daily_quota", "monthly_promotion_quota"):
             out[name] = int(_number(name, value, 0, 10**9))

@@ -42,6 +42,7 @@ ADMIN_PHONES: tuple[str, ...] = ("84987654321",)
 
 RECEIPT_DELAY = 1.0
 RECEIPT_RATIO = 1.0
+WEBHOOK_RATIO = 1.0
 
 # Short on purpose: the real schedule (+30 s, +5 min, ...) would outlive any demo or test run.
 WEBHOOK_RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 4.0)

@@ -32,6 +32,7 @@ class SentMessage:
     mode: str  # "production" | "development"
     sent_time: int  # epoch ms
     receipt_time: int | None  # when the device "receives" it; None = never
+    webhook: bool = True  # whether its receipt is posted (False: status API only)
 
     def delivered_time(self, now_ms: int) -> int | None:
         if self.receipt_time is not None and now_ms >= self.receipt_time:
@@ -47,6 +48,7 @@ class SentMessage:
             "sent_time": str(self.sent_time),
             "delivered_time": str(delivered) if delivered else None,
             "status": "delivered" if delivered else "sent",
+            "webhook": self.webhook,
         }
 
 

@@ -189,6 +189,7 @@ class SandboxServer:
                  webhook_url: str | None = None,
                  receipt_delay: float = defaults.RECEIPT_DELAY,
                  receipt_ratio: float = defaults.RECEIPT_RATIO,
+                 webhook_ratio: float = defaults.WEBHOOK_RATIO,
                  daily_quota: int = defaults.DAILY_QUOTA,
                  access_token_ttl: int = defaults.ACCESS_TOKEN_TTL,
                  admin_phones: tuple[str, ...] | list[str] = defaults.ADMIN_PHONES,
@@ -201,7 +202,7 @@ class SandboxServer:
         config = SandboxConfig(
             app_id=app_id, app_secret=app_secret, oa_secret_key=oa_secret_key, oa_id=oa_id,
             webhook_url=webhook_url, receipt_delay=receipt_delay, receipt_ratio=receipt_ratio,
-            daily_quota=daily_quota, admin_phones=tuple(admin_phones), seed=seed,
+            webhook_ratio=webhook_ratio, daily_quota=daily_quota, admin_phones=tuple(admin_phones), seed=seed,
             unreachable_phones=dict(defaults.UNREACHABLE_PHONES if unreachable_phones is None
                                     else unreachable_phones))
         self.state = SandboxState(config, access_token_ttl=access_token_ttl)

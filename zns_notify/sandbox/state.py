@@ -67,6 +67,7 @@ class SandboxState:
         # Seeded per purpose, so receipt draws don't shift when fault draws change.
         seed = self.config.seed
         self._receipt_rng = random.Random(f"receipts-{seed}" if seed is not None else None)
+        self._webhook_rng = random.Random(f"webhooks-{seed}" if seed is not None else None)
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -171,10 +172,12 @@ class SandboxState:
         receipt = None
         if self._receipt_rng.random() < self.config.receipt_ratio:
             receipt = now + int(self.config.receipt_delay * 1000)
+        webhook = self._webhook_rng.random() < self.config.webhook_ratio
         message = SentMessage(
             msg_id=secrets.token_hex(10), recipient=recipient, hashed=hashed,
             template_id=template.template_id, data=data, tracking_id=tracking_id,
-            mode="development" if dev else "production", sent_time=now, receipt_time=receipt)
+            mode="development" if dev else "production", sent_time=now, receipt_time=receipt,
+            webhook=webhook)
         self._messages[message.msg_id] = message
         if tracking_id is not None:
             self._tracking[tracking_id] += 1

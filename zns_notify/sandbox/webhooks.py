@@ -95,7 +95,7 @@ class ReceiptDispatcher:
 
     def schedule(self, message: SentMessage) -> None:
         """State listener: queue the receipt of an accepted message, if it will have one."""
-        if message.receipt_time is not None:
+        if message.receipt_time is not None and message.webhook:
             self._push(message.receipt_time / 1000, message.msg_id, self.state.generation)
 
     def _push(self, due: float, msg_id: str, generation: int,

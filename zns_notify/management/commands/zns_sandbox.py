@@ -52,6 +52,9 @@ class Command(BaseCommand):
                             help="seconds between an accepted send and its receipt")
         parser.add_argument("--receipt-ratio", type=float, default=defaults.RECEIPT_RATIO,
                             help="share of accepted sends that get a receipt (0..1)")
+        parser.add_argument("--webhook-ratio", type=float, default=defaults.WEBHOOK_RATIO,
+                            help="share of receipts posted as webhooks (0..1); the others "
+                                 "show only in GET /message/status")
         parser.add_argument("--daily-quota", type=int, default=defaults.DAILY_QUOTA)
         parser.add_argument("--seed", type=int, default=None,
                             help="seed receipts and faults for a reproducible run")
@@ -65,7 +68,7 @@ class Command(BaseCommand):
             self.server = SandboxServer(
                 options["host"], options["port"], webhook_url=webhook_url,
                 receipt_delay=options["receipt_delay"], receipt_ratio=options["receipt_ratio"],
-                daily_quota=options["daily_quota"], seed=options["seed"],
+                webhook_ratio=options["webhook_ratio"], daily_quota=options["daily_quota"], seed=options["seed"],
                 **credentials_from_settings(zns_settings)).start()
         except (OSError, ValueError) as err:
             raise CommandError(f"Cannot start the sandbox: {err}") from err
@@ -87,7 +90,8 @@ class Command(BaseCommand):
         write(f"  API and OAuth base URL: {server.url}")
         write(f"  app id {config.app_id}, OA id {config.oa_id}")
         write(f"  receipts -> {webhook_url or '(none)'}"
-              f" after {config.receipt_delay:g}s for {config.receipt_ratio:.0%} of sends")
+              f" after {config.receipt_delay:g}s for {config.receipt_ratio:.0%} of sends"
+              f" ({config.webhook_ratio:.0%} of them posted)")
         write(f"  token pair:  curl -X POST {server.url}/_sandbox/tokens/mint")
         write(f"  phone view:  {server.url}/_sandbox/phone")
         write("Quit with Ctrl-C.")
