@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import quota, signals
+from . import quota, signals, webhook_events
 from .conf import app_settings
 from .exceptions import ZnsConfigurationError, ZnsReconnectRequired
 from .models import Message, MessageEvent, ZaloAccount
@@ -216,6 +216,8 @@ def _record_sent(message: Message, result: SendResult) -> bool:
             message=message, kind=MessageEvent.Kind.ATTEMPT, at=now, status=Message.Status.SENT,
             detail=_("Accepted by Zalo as %(msg_id)s.") % {"msg_id": result.msg_id},
         )
+        # A receipt that matched nothing yet (it beat this write) is applied now.
+        webhook_events.apply_early_receipts(message)
         transaction.on_commit(lambda: signals.announce(signals.message_sent, message=message))
     logger.info("zns message %s sent to %s as %s", message.pk, mask(message.phone), result.msg_id)
     return True
