@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,7 +103,7 @@ def _process(incoming: Incoming, handler: EventHandler | None,
                              processed_at=timezone.now())
         if existing is None:
             # Last, so that a redelivery's IntegrityError undoes everything it did.
-            WebhookEvent.objects.create(dedup_key=incoming.dedup_key, **values)
+            _insert_event(incoming.dedup_key, values)
         elif not WebhookEvent.objects.filter(
                 pk=existing.pk, processed_at__isnull=True).update(**values):
             raise _AlreadyProcessed
@@ -128,6 +128,76 @@ def _store_error(incoming: Incoming, exc: Exception) -> None:
             dedup_key=incoming.dedup_key, **values)
     except Exception:  # the database itself may be what failed
         logger.exception("Could not store the failed Zalo webhook %s", incoming.name)
+
+
+# -- plain SQL for the hot path (a receipt per message sent) ------------------------------
+# The ORM costs more than the statements themselves here; these are the same statements,
+# written once. Tables and columns come from the models' _meta.
+
+def _db():
+    return connections[router.db_for_write(Message)]
+
+
+def _dt(connection, value: dt.datetime | None):
+    return connection.ops.adapt_datetimefield_value(value) if value is not None else None
+
+
+def _insert_event(dedup_key: str, values: dict[str, Any]) -> None:
+    connection = _db()
+    columns = ["dedup_key", *values]
+    params = [dedup_key] + [
+        _dt(connection, v) if isinstance(v, dt.datetime) else v for v in values.values()]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        connection.ops.quote_name(WebhookEvent._meta.db_table),
+        ", ".join(connection.ops.quote_name(WebhookEvent._meta.get_field(c).column)
+                  for c in columns),
+        ", ".join(["%s"] * len(columns)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [str(p) if isinstance(p, WebhookEvent.Outcome) else p
+                             for p in params])
+
+
+def _find_message_row(msg_id: str, tracking_id: str) -> tuple[int, str] | None:
+    """(pk, status) by Zalo's msg_id, else by tracking_id (our idempotency key), locked."""
+    connection = _db()
+    table = connection.ops.quote_name(Message._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        if msg_id:
+            # NOT (msg_id = ''): the msg_id index is partial; SQLite uses it only then.
+            cursor.execute(f'SELECT "id", "status" FROM {table} WHERE "msg_id" = %s '
+                           f"AND NOT (\"msg_id\" = '') LIMIT 1{lock}", [msg_id])
+            row = cursor.fetchone()
+            if row is not None:
+                return row[0], row[1]
+        if tracking_id:
+            cursor.execute(f'SELECT "id", "status" FROM {table} WHERE "idempotency_key" = %s'
+                           f"{lock}", [tracking_id])
+            row = cursor.fetchone()
+            if row is not None:
+                return row[0], row[1]
+    return None
+
+
+def _mark_delivered(pk: int, delivered_at: dt.datetime, detail: str) -> bool:
+    """Forward only: queued, sending or sent → delivered, with its timeline entry."""
+    connection = _db()
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE {quote(Message._meta.db_table)} SET "status" = %s, "delivered_at" = %s '
+            'WHERE "id" = %s AND "status" IN (%s, %s, %s)',
+            [Message.Status.DELIVERED.value, _dt(connection, delivered_at), pk,
+             *(str(s) for s in ADVANCEABLE_TO_DELIVERED)])
+        if cursor.rowcount != 1:
+            return False
+        cursor.execute(
+            f'INSERT INTO {quote(MessageEvent._meta.db_table)} '
+            '("message_id", "kind", "at", "status", "error_code", "detail") '
+            "VALUES (%s, %s, %s, %s, NULL, %s)",
+            [pk, MessageEvent.Kind.RECEIPT.value, _dt(connection, timezone.now()),
+             Message.Status.DELIVERED.value, detail])
+    return True
 
 
 # -- helpers ----------------------------------------------------------------------------
@@ -224,45 +294,49 @@ def _apply_receipt(incoming: Incoming) -> tuple[str, str]:
         return Outcome.IGNORED, "no msg_id or tracking_id"
     data = _object(incoming.payload.get("message"))
     delivered_at = from_ms(data.get("delivery_time")) or incoming.signed_at or timezone.now()
-    message = _find_message(msg_id, tracking_id, lock=True)
-    if message is None:
+    found = _find_message_row(msg_id, tracking_id)
+    if found is None:
         # Zalo's receipt can beat the worker's write of msg_id: kept, and applied when the
         # worker records the msg_id (apply_early_receipts).
         logger.info("Zalo receipt for %s before its message is known; kept", msg_id)
         return Outcome.UNMATCHED, "no message with this msg_id or tracking_id yet"
-    return deliver(message, delivered_at, msg_id or message.msg_id)
+    return deliver(found[0], delivered_at, msg_id or tracking_id)
 
 
-def deliver(message: Message, delivered_at: dt.datetime, msg_id: str) -> tuple[str, str]:
-    """Mark ``message`` delivered, forward only; a final message gets a late delivery."""
-    now = timezone.now()
-    if Message.objects.filter(pk=message.pk, status__in=ADVANCEABLE_TO_DELIVERED).update(
-            status=Message.Status.DELIVERED, delivered_at=delivered_at):
-        message.status, message.delivered_at = Message.Status.DELIVERED, delivered_at
-        MessageEvent.objects.create(
-            message=message, kind=MessageEvent.Kind.RECEIPT, at=now,
-            status=Message.Status.DELIVERED, detail=f"user_received_message {msg_id}",
-        )
-        transaction.on_commit(lambda: signals.announce(
-            signals.message_delivered, message=message, delivered_at=delivered_at))
+def deliver(pk: int, delivered_at: dt.datetime, msg_id: str,
+            message: Message | None = None) -> tuple[str, str]:
+    """Mark message ``pk`` delivered, forward only; a final message gets a late delivery."""
+    if _mark_delivered(pk, delivered_at, f"user_received_message {msg_id}"):
+        if message is not None:
+            message.status, message.delivered_at = Message.Status.DELIVERED, delivered_at
+        transaction.on_commit(lambda: _announce_delivered(pk, message, delivered_at))
         return Outcome.APPLIED, ""
-    current = Message.objects.filter(pk=message.pk).values_list("status", flat=True).first()
+    current = Message.objects.filter(pk=pk).values_list("status", flat=True).first()
     if current == Message.Status.DELIVERED:
         return Outcome.IGNORED, "already delivered"
     # Failed, undelivered (or fallen back to SMS, skipped, cancelled) already: the status
     # stays; delivered_at and the timeline record that Zalo delivered it after all.
-    if not Message.objects.filter(pk=message.pk, delivered_at__isnull=True).update(
+    if not Message.objects.filter(pk=pk, delivered_at__isnull=True).update(
             delivered_at=delivered_at):
         return Outcome.IGNORED, "late delivery already recorded"
     MessageEvent.objects.create(
-        message=message, kind=MessageEvent.Kind.RECEIPT, at=now, status=current or "",
+        message_id=pk, kind=MessageEvent.Kind.RECEIPT, at=timezone.now(), status=current or "",
         detail=_("Late delivery: Zalo reports that %(msg_id)s reached the phone at %(at)s, "
                  "after the message was marked %(status)s. Zalo may bill it.")
         % {"msg_id": msg_id, "at": delivered_at.isoformat(), "status": current},
     )
     logger.warning("zns message %s (%s) delivered late, after it was marked %s",
-                   message.pk, msg_id, current)
+                   pk, msg_id, current)
     return Outcome.LATE, f"delivered after the message was marked {current}"
+
+
+def _announce_delivered(pk: int, message: Message | None, delivered_at: dt.datetime) -> None:
+    if not signals.message_delivered.has_listeners(Message):
+        return  # nobody listens: no need to load the message
+    if message is None:
+        message = Message.objects.filter(pk=pk).first()
+    if message is not None:
+        signals.announce(signals.message_delivered, message=message, delivered_at=delivered_at)
 
 
 def apply_early_receipts(message: Message) -> None:
@@ -276,7 +350,7 @@ def apply_early_receipts(message: Message) -> None:
     for event in early:
         data = _object(_loads(event.body).get("message"))
         delivered_at = from_ms(data.get("delivery_time")) or event.signed_at or timezone.now()
-        outcome, detail = deliver(message, delivered_at, message.msg_id)
+        outcome, detail = deliver(message.pk, delivered_at, message.msg_id, message)
         WebhookEvent.objects.filter(pk=event.pk).update(
             outcome=outcome, detail=detail, processed_at=timezone.now())
 
