@@ -22,7 +22,8 @@ EVENTS = ["user_received_message", "change_template_status", "change_template_qu
           "change_oa_daily_quota", "user_feedback", "user_seen_message", ""]
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(alphabet=st.characters(exclude_categories=()), max_size=30),
     lambda children: st.lists(children, max_size=4)
     | st.dictionaries(st.text(max_size=12), children, max_size=4),
     max_leaves=12,

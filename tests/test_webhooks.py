@@ -392,3 +392,22 @@ def test_answers_quickly(csrf_client, sent):
     started = time.perf_counter()
     post(csrf_client, body, sign(body))
     assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("field", ["app_id", "timestamp", "event_name"])
+def test_lone_surrogates_and_nul_in_fields_are_refused_or_stored_not_crashed(csrf_client, field):
+    payload = json.loads(receipt())
+    payload[field] = payload[field] + "\ud800\u0000"
+    body = json.dumps(payload).encode()  # ASCII: the JSON escapes them
+    from zns_notify.webhook_events import text
+
+    signature = sign(body, app_id=text(payload["app_id"], 200),
+                     timestamp=text(payload["timestamp"], 40))
+    assert post(csrf_client, body, signature).status_code in (200, 400)
+
+
+def test_signed_receipt_with_odd_ids_is_stored(csrf_client):
+    body = receipt(msg_id="\ud800m\u0000", tracking_id="\udfff")
+    response = post(csrf_client, body, sign(body))
+    assert response.status_code == 200 and response.json()["outcome"] == "unmatched"
+    assert WebhookEvent.objects.get().subject == "m"

@@ -204,10 +204,14 @@ def _mark_delivered(pk: int, delivered_at: dt.datetime, detail: str) -> bool:
 
 def text(value: Any, limit: int) -> str:
     """A string field of Zalo's JSON as text ("" for objects, lists, null), without NUL
-    (PostgreSQL refuses it), cut to ``limit``."""
+    (PostgreSQL refuses it) or lone surrogates (JSON allows "\\ud800"; UTF-8 does not),
+    cut to ``limit``."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return ""
-    return str(value).replace("\x00", "")[:limit]
+    value = str(value)[:limit]
+    if not value.isascii():
+        value = value.encode("utf-8", "ignore").decode("utf-8")
+    return value.replace("\x00", "")
 
 
 def number(value: Any) -> int | None:
