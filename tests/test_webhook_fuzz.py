@@ -63,7 +63,8 @@ def snapshot() -> tuple:
 
 @FUZZ
 @given(body=bodies, signature=signatures, method=st.sampled_from(["POST", "POST", "PUT", "GET"]),
-       content_type=st.sampled_from(["application/json", "text/plain", "", "application/x-www-form-urlencoded"]))
+       content_type=st.sampled_from(["application/json", "text/plain", "",
+                                     "application/x-www-form-urlencoded"]))
 def test_unsigned_or_mis_signed_requests_never_500_and_change_nothing(
         rows, body, signature, method, content_type):
     client = Client(enforce_csrf_checks=True)
