@@ -313,7 +313,7 @@ def deliver(pk: int, delivered_at: dt.datetime, msg_id: str,
     if _mark_delivered(pk, delivered_at, f"user_received_message {msg_id}"):
         if message is not None:
             message.status, message.delivered_at = Message.Status.DELIVERED, delivered_at
-        transaction.on_commit(lambda: _announce_delivered(pk, message, delivered_at))
+        transaction.on_commit(lambda: _announce_delivered(pk, message, delivered_at), robust=True)
         return Outcome.APPLIED, ""
     current = Message.objects.filter(pk=pk).values_list("status", flat=True).first()
     if current == Message.Status.DELIVERED:
