@@ -271,3 +271,18 @@ def test_odd_types_in_a_signed_feedback_do_not_crash(client):
     assert response.status_code == 200
     row = MessageFeedback.objects.get()
     assert row.rate is None and row.feedbacks == [] and row.note == "" and row.submitted_at is None
+
+
+# -- admin --------------------------------------------------------------------------------
+
+def test_admin_lists_events_and_ratings_read_only(client, admin_client):
+    MessageFactory(status="sent", msg_id="m-1")
+    send_receipt(client, msg_id="m-1")
+    deliver_event(client, feedback(msg_id="m-1"))
+    for model in ("webhookevent", "messagefeedback"):
+        page = admin_client.get(f"/admin/zns_notify/{model}/")
+        assert page.status_code == 200
+        assert admin_client.get(f"/admin/zns_notify/{model}/add/").status_code == 403
+    event = WebhookEvent.objects.filter(event_name="user_received_message").get()
+    page = admin_client.get(f"/admin/zns_notify/webhookevent/{event.pk}/change/")
+    assert page.status_code == 200 and b"user_received_message" in page.content
