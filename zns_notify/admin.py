@@ -267,3 +267,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 def _params_html(params: dict) -> str:
     return format_html("<pre>{}</pre>", json.dumps(params, ensure_ascii=False, indent=2))
+
+
+# Received webhooks and customers' ratings: read-only pages of their own.
+from . import admin_webhooks  # noqa: E402,F401

@@ -22,7 +22,7 @@ def check_settings(app_configs=None, **kwargs):
                     id="zns_notify.E001",
                 )
             )
-    if not values.get("OA_SECRET_KEY"):
+    if not values.get("OA_SECRET_KEY") and not values.get("OA_SECRET_KEYS"):
         problems.append(
             Warning(
                 'ZNS_NOTIFY["OA_SECRET_KEY"] is not set: every Zalo webhook will be rejected.',

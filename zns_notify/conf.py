@@ -69,6 +69,34 @@ class AppSettings:
         return str(self._get("OA_SECRET_KEY"))
 
     @property
+    def OA_SECRET_KEYS(self) -> list[str]:
+        """More OA Secret Keys a webhook signature may use, for rotation: put the new key in
+        ``OA_SECRET_KEY`` and the old one here until Zalo signs with the new one only."""
+        value = self._get("OA_SECRET_KEYS", [])
+        return [value] if isinstance(value, str) else [str(key) for key in value]
+
+    @property
+    def WEBHOOK_SECRET_KEYS(self) -> list[str]:
+        """``OA_SECRET_KEY`` then ``OA_SECRET_KEYS``, empty ones dropped. Derived, not a key."""
+        keys = [str(self._get("OA_SECRET_KEY", "")), *self.OA_SECRET_KEYS]
+        return list(dict.fromkeys(key for key in keys if key))
+
+    @property
+    def WEBHOOK_MAX_AGE(self) -> int:
+        """Seconds a webhook's signed ``timestamp`` may lie in the past (0 = no limit).
+
+        The default, 3 hours, covers Zalo's retries (+30 s, +5 min, +15 min, +30 min, +1 h
+        after a failed post: about 2 hours in all) plus clock skew; a redelivery keeps its
+        original timestamp. Keep stored webhook events at least this long: they are what
+        recognises a replay inside the window."""
+        return int(self._get("WEBHOOK_MAX_AGE", 3 * 3600))
+
+    @property
+    def WEBHOOK_MAX_BODY(self) -> int:
+        """Largest webhook body accepted, in bytes; larger ones get 413 unread."""
+        return int(self._get("WEBHOOK_MAX_BODY", 64 * 1024))
+
+    @property
     def DEVELOPMENT_MODE(self) -> bool:
         """Send with ``"mode": "development"`` (delivers only to the app's/OA's admins)."""
         return bool(self._get("DEVELOPMENT_MODE", False))

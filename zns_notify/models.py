@@ -270,3 +270,5 @@ class MessageEvent(models.Model):
 
 # The quota ledger and sending holds live in their own module.
 from .models_quota import SendingHold, ZaloQuota  # noqa: E402,F401
+# Received webhooks and customers' ratings, likewise.
+from .models_webhooks import MessageFeedback, WebhookEvent  # noqa: E402,F401

@@ -164,13 +164,33 @@ def record_quota(account: ZaloAccount, data: dict[str, Any],
     was_used_up = row.remaining_quota == 0
     row.refresh_from_db()
     if was_used_up and row.remaining_quota:
-        # Zalo raised the quota during the day (a new tier): the messages the ledger sent to
-        # wait for midnight may go now.
-        # Both those the ledger held back and those Zalo refused with -144.
-        waiting = Q(error_code__isnull=True) | Q(error_code=DAILY_QUOTA_EXCEEDED)
-        Message.objects.filter(waiting, status=Message.Status.QUEUED, error_category="reschedule",
-                               next_attempt_at__gt=now,
-                               development_mode=False).update(next_attempt_at=now)
+        _release_quota_waits(now)
+    return row
+
+
+def _release_quota_waits(now: dt.datetime) -> None:
+    """Zalo raised the quota during the day (a new tier): the messages the ledger sent to
+    wait for midnight may go now, both those it held back and those Zalo refused with -144."""
+    waiting = Q(error_code__isnull=True) | Q(error_code=DAILY_QUOTA_EXCEEDED)
+    Message.objects.filter(waiting, status=Message.Status.QUEUED, error_category="reschedule",
+                           next_attempt_at__gt=now,
+                           development_mode=False).update(next_attempt_at=now)
+
+
+def record_daily_quota(account: ZaloAccount, daily: int, previous: int | None = None,
+                       now: dt.datetime | None = None) -> ZaloQuota:
+    """Zalo changed the OA's daily quota (webhook ``change_oa_daily_quota``): today's ledger
+    takes the new value, and a known remaining quota moves by the same step."""
+    now = now or timezone.now()
+    row = _day_row(account, local_day(now))
+    values: dict[str, Any] = {"daily_quota": max(daily, 0), "updated_at": now}
+    before = row.daily_quota if row.daily_quota is not None else previous
+    if row.remaining_quota is not None and before is not None:
+        values["remaining_quota"] = max(row.remaining_quota + daily - before, 0)
+    ZaloQuota.objects.filter(pk=row.pk).update(**values)
+    if row.remaining_quota == 0 and values.get("remaining_quota"):
+        _release_quota_waits(now)
+    row.refresh_from_db()
     return row
 
 

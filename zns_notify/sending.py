@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import quota, signals
+from . import quota, signals, webhook_events
 from .conf import app_settings
 from .exceptions import ZnsConfigurationError, ZnsReconnectRequired
 from .models import Message, MessageEvent, ZaloAccount
@@ -217,6 +217,9 @@ def _record_sent(message: Message, result: SendResult) -> bool:
             detail=_("Accepted by Zalo as %(msg_id)s.") % {"msg_id": result.msg_id},
         )
         signals.announce_on_commit(signals.message_sent, message=message)
+        # A receipt that matched nothing yet (it beat this write) is applied now; its
+        # message_delivered is announced after message_sent.
+        webhook_events.apply_early_receipts(message)
     logger.info("zns message %s sent to %s as %s", message.pk, mask(message.phone), result.msg_id)
     return True
 

@@ -1,8 +1,19 @@
-"""Receiver for Zalo's signed webhooks at /zns/webhook/.
+"""Receiver for Zalo's signed webhooks at /zns/webhook/ (docs/webhooks.md).
 
 Zalo signs ``X-ZEvent-Signature: mac=<sha256(app_id + raw body + timestamp + OA secret key)>``
-(plain SHA-256, not HMAC; zns-api.md §7). A request that fails verification is answered
-400 and changes nothing; a processing error is a 500 so Zalo retries.
+(plain SHA-256, not HMAC; zns-api.md §7), so the view reads the raw body itself: no
+parser, no CSRF (Zalo has no token), no login. In order:
+
+- a body over ``WEBHOOK_MAX_BODY`` → 413, unread;
+- not a UTF-8 JSON object → 400;
+- no key configured → 503 (Zalo retries, and an operator sees the error in the log);
+- a bad or missing signature, or another ``app_id`` → 400 "Invalid signature.";
+- a signed ``timestamp`` outside ``WEBHOOK_MAX_AGE`` → 400;
+- then the event is stored and applied (:mod:`zns_notify.webhook_events`): 200, also for an
+  event we do not handle or a redelivery; 500 when processing fails, so Zalo retries.
+
+A rejection changes nothing and logs one line naming the setting to check; the caller only
+learns the class of the problem.
 """
 
 from __future__ import annotations
@@ -16,16 +27,15 @@ import re
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from . import signals
+from . import webhook_events
 from .conf import app_settings
-from .exceptions import ZnsWebhookValidationFailure
-from .models import Message, MessageEvent
+from .exceptions import ZnsConfigurationError, ZnsWebhookValidationFailure
 
 try:
     from django.contrib.auth.decorators import login_not_required
@@ -35,8 +45,10 @@ except ImportError:  # Django < 5.1
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 64 * 1024
-ADVANCEABLE_TO_DELIVERED = (Message.Status.QUEUED, Message.Status.SENDING, Message.Status.SENT)
+#: A signed timestamp may be this far in the future (the two clocks disagree a little).
+CLOCK_SKEW = dt.timedelta(minutes=5)
+SIGNATURE = re.compile(r"^(?:mac=)?([0-9a-fA-F]{64})$")
+SECRET_SETTINGS = 'ZNS_NOTIFY["OA_SECRET_KEY"] / ["OA_SECRET_KEYS"]'
 
 
 def expected_signature(app_id: str, body: bytes, timestamp: str, secret: str) -> str:
@@ -44,106 +56,118 @@ def expected_signature(app_id: str, body: bytes, timestamp: str, secret: str) ->
     return digest.hexdigest()
 
 
-SIGNATURE = re.compile(r"^(?:mac=)?([0-9a-fA-F]{64})$")
+def verify(body: bytes, payload: dict[str, Any], header: str,
+           keys: list[str] | None = None) -> str:
+    """Return the event's app id, or raise ZnsWebhookValidationFailure.
 
-
-def verify(body: bytes, payload: dict[str, Any], header: str) -> None:
-    """Raise ZnsWebhookValidationFailure unless the signature matches.
-
-    The message names the setting to check; it goes to the log, never to the caller.
+    Every key of ``keys`` (default: the configured OA secret keys) is tried, each in
+    constant time. The message names the setting to check; it goes to the log, never to
+    the caller.
     """
+    keys = app_settings.WEBHOOK_SECRET_KEYS if keys is None else keys
     match = SIGNATURE.match(header.strip())
     if not match:
         raise ZnsWebhookValidationFailure(
             "X-ZEvent-Signature is missing or is not mac=<64 hex characters>."
         )
-    app_id = str(payload.get("app_id") or "")
+    configured = app_settings.APP_ID
+    app_id = payload.get("app_id")
+    # An event without app_id is signed with ours (Zalo's first term is the app id).
+    app_id = configured if app_id is None else webhook_events.text(app_id, 200)
     # Bytes: compare_digest refuses non-ASCII str, and a caller controls both sides' input.
-    if not hmac.compare_digest(app_id.encode(), app_settings.APP_ID.encode()):
+    if not hmac.compare_digest(app_id.encode(), configured.encode()):
         raise ZnsWebhookValidationFailure('Webhook app_id does not match ZNS_NOTIFY["APP_ID"].')
-    wanted = expected_signature(
-        app_id, body, str(payload.get("timestamp") or ""), app_settings.OA_SECRET_KEY
-    )
-    if not hmac.compare_digest(match.group(1).lower().encode(), wanted.encode()):
+    timestamp = webhook_events.text(payload.get("timestamp"), 40)
+    given = match.group(1).lower().encode()
+    matched = False
+    for key in keys:  # no early exit: the time taken does not tell which key matched
+        matched |= hmac.compare_digest(
+            given, expected_signature(app_id, body, timestamp, key).encode())
+    if not matched:
         raise ZnsWebhookValidationFailure(
-            'Webhook signature mismatch: check ZNS_NOTIFY["OA_SECRET_KEY"] (the OA Secret Key '
-            "of the app's webhook settings, not the app secret)."
+            f"Webhook signature mismatch: check {SECRET_SETTINGS} (the OA Secret Key of the "
+            "app's webhook settings, not the app secret), and that no proxy rewrites the body."
         )
+    return app_id
+
+
+def signed_time(payload: dict[str, Any], now: dt.datetime | None = None) -> dt.datetime | None:
+    """The signed ``timestamp`` (epoch ms); raise if outside the window ``WEBHOOK_MAX_AGE``."""
+    signed_at = webhook_events.from_ms(payload.get("timestamp"))
+    max_age = app_settings.WEBHOOK_MAX_AGE
+    if max_age <= 0:
+        return signed_at
+    if signed_at is None:
+        raise ZnsWebhookValidationFailure(
+            'Webhook has no valid signed timestamp; ZNS_NOTIFY["WEBHOOK_MAX_AGE"] = 0 would '
+            "accept it.")
+    now = now or timezone.now()
+    if signed_at < now - dt.timedelta(seconds=max_age) or signed_at > now + CLOCK_SKEW:
+        raise ZnsWebhookValidationFailure(
+            f"Webhook timestamp {signed_at.isoformat()} is outside the window of "
+            f'ZNS_NOTIFY["WEBHOOK_MAX_AGE"] = {max_age} s (or over {CLOCK_SKEW} ahead); '
+            "check this server's clock, or raise the setting.")
+    return signed_at
+
+
+def _reject(status: int, answer: str, reason: str) -> HttpResponse:
+    logger.warning("Rejected Zalo webhook: %s", reason)
+    return HttpResponse(answer, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _parse(body: bytes) -> dict[str, Any] | None:
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    return payload if isinstance(payload, dict) else None
 
 
 @method_decorator([csrf_exempt, login_not_required], name="dispatch")
 class ZaloWebhookView(View):
     http_method_names = ["post"]
 
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # Under ATOMIC_REQUESTS a failed event's audit row would roll back with the request.
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
+
     def post(self, request: HttpRequest) -> HttpResponse:
+        limit = app_settings.WEBHOOK_MAX_BODY
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _reject(400, "Bad Content-Length.", "Content-Length is not a number.")
+        if length > limit:  # refused before reading it
+            return _reject(413, "Body too large.", f"body of {length} bytes is over "
+                           f'ZNS_NOTIFY["WEBHOOK_MAX_BODY"] = {limit}.')
         body = request.body
-        if len(body) > MAX_BODY_BYTES:
-            return HttpResponseBadRequest("Body too large.")
+        if len(body) > limit:
+            return _reject(413, "Body too large.", f"body of {len(body)} bytes is over "
+                           f'ZNS_NOTIFY["WEBHOOK_MAX_BODY"] = {limit}.')
+        payload = _parse(body)
+        if payload is None:
+            return _reject(400, "Body must be a JSON object.",
+                           "body is not a UTF-8 JSON object (a proxy must pass it unmodified).")
         try:
-            payload = json.loads(body)
-            if not isinstance(payload, dict):
-                raise ValueError("not an object")
-        except (ValueError, UnicodeDecodeError):
-            logger.warning("Rejected Zalo webhook: body is not a JSON object.")
-            return HttpResponseBadRequest("Body must be a JSON object.")
+            keys = app_settings.WEBHOOK_SECRET_KEYS
+            if not keys:
+                raise ZnsConfigurationError(f"set {SECRET_SETTINGS} to accept webhooks.")
+            app_settings.APP_ID  # noqa: B018 (raises, naming the setting, when unset)
+        except ZnsConfigurationError as exc:
+            logger.error("Zalo webhook not accepted, zns_notify is not configured: %s", exc)
+            return HttpResponse("Not configured.", status=503, content_type="text/plain")
         try:
-            verify(body, payload, request.headers.get("X-ZEvent-Signature", ""))
+            app_id = verify(body, payload, request.headers.get("X-ZEvent-Signature", ""), keys)
         except ZnsWebhookValidationFailure as exc:
-            logger.warning("Rejected Zalo webhook: %s", exc)
             # One answer for every signature problem: the caller learns nothing to probe with.
-            return HttpResponseBadRequest("Invalid signature.")
-        handler = HANDLERS.get(str(payload.get("event_name") or ""))
-        if handler is not None:
-            handler(payload)
-        return JsonResponse({"ok": True})
-
-
-def handle_received(payload: dict[str, Any]) -> None:
-    """user_received_message: the message reached the customer's phone."""
-    message_data = payload.get("message")
-    if not isinstance(message_data, dict):
-        logger.warning("Zalo receipt without a message object ignored.")
-        return
-    msg_id = str(message_data.get("msg_id") or "")
-    tracking_id = str(message_data.get("tracking_id") or "")
-    delivered_at = _from_ms(message_data.get("delivery_time")) or timezone.now()
-    with transaction.atomic():
-        message = _find(msg_id, tracking_id)
-        if message is None:
-            logger.info("Zalo receipt for unknown message %s ignored.", msg_id)
-            return
-        moved = Message.objects.filter(pk=message.pk, status__in=ADVANCEABLE_TO_DELIVERED).update(
-            status=Message.Status.DELIVERED, delivered_at=delivered_at
-        )
-        if not moved:
-            return  # a repeat, or a message already final: status only moves forward
-        message.status, message.delivered_at = Message.Status.DELIVERED, delivered_at
-        MessageEvent.objects.create(
-            message=message, kind=MessageEvent.Kind.RECEIPT, at=timezone.now(),
-            status=Message.Status.DELIVERED, detail=f"user_received_message {msg_id}",
-        )
-        transaction.on_commit(
-            lambda: signals.announce(
-                signals.message_delivered, message=message, delivered_at=message.delivered_at
-            )
-        )
-
-
-def _find(msg_id: str, tracking_id: str) -> Message | None:
-    if msg_id:
-        found = Message.objects.select_for_update().filter(msg_id=msg_id).first()
-        if found:
-            return found
-    if tracking_id:
-        return Message.objects.select_for_update().filter(idempotency_key=tracking_id).first()
-    return None
-
-
-def _from_ms(value: Any) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
-
-
-HANDLERS = {"user_received_message": handle_received}
+            return _reject(400, "Invalid signature.", str(exc))
+        try:
+            signed_at = signed_time(payload)
+        except ZnsWebhookValidationFailure as exc:
+            return _reject(400, "Stale or missing timestamp.", str(exc))
+        try:
+            outcome = webhook_events.receive(body, payload, app_id, signed_at)
+        except Exception:  # logged by receive(); Zalo retries a 500
+            return HttpResponse("Processing failed.", status=500, content_type="text/plain")
+        return JsonResponse({"ok": True, "outcome": outcome})

@@ -155,3 +155,59 @@ def test_webhook_ratio_is_a_runtime_knob(zalo):
     assert zalo.knob("config", {"webhook_ratio": 0.25}).status_code == 200
     assert zalo.inspect("config")["webhook_ratio"] == 0.25
     assert zalo.knob("config", {"webhook_ratio": 1.5}).status_code == 400
+
+
+# -- the other events, on demand (POST /_sandbox/events) -----------------------------------
+
+def test_template_status_event_is_signed_and_changes_the_sandbox_template(make_zalo, receiver):
+    zalo = make_zalo(webhook_url=receiver.url)
+    response = zalo.knob("events", {"event_name": "change_template_status",
+                                    "template_id": "100001", "status": "DISABLE",
+                                    "reason": "Vi phạm chính sách"})
+    assert response.status_code == 200
+    [post] = receiver.wait_for(1)
+    assert post["headers"]["X-ZEvent-Signature"] == expected_signature(post["raw"])
+    body = json.loads(post["raw"])
+    assert list(body)[0] == "app_id" and list(body)[-1] == "timestamp"
+    assert body["event_name"] == "change_template_status" and body["oa_id"] == DEMO_OA_ID
+    assert body["status"] == {"prev_status": "ENABLE", "new_status": "DISABLE"}
+    assert body["reason"] == "Vi phạm chính sách"
+    assert zalo.send()["error"] == -131  # the sandbox's template is disabled too
+
+
+def test_quality_quota_and_feedback_events(make_zalo, receiver):
+    zalo = make_zalo(webhook_url=receiver.url, receipt_ratio=0.0)
+    msg_id = zalo.send(tracking_id="order-1")["data"]["msg_id"]
+    assert zalo.knob("events", {"event_name": "change_template_quality", "template_id": "100001",
+                                "quality": "LOW"}).status_code == 200
+    assert zalo.knob("events", {"event_name": "change_oa_daily_quota",
+                                "daily_quota": 50_000}).status_code == 200
+    assert zalo.knob("events", {"event_name": "user_feedback", "msg_id": msg_id, "rate": 4,
+                                "note": "Tốt"}).status_code == 200
+    posts = [json.loads(p["raw"]) for p in receiver.wait_for(3)]
+    by_name = {p["event_name"]: p for p in posts}
+    assert by_name["change_template_quality"]["quality"] == "LOW"
+    assert by_name["change_oa_daily_quota"]["oaId"] == DEMO_OA_ID
+    assert by_name["change_oa_daily_quota"]["quota"] == {"prev_value": 20_000, "new_value": 50_000}
+    rating = by_name["user_feedback"]["message"]
+    assert (rating["msg_id"], rating["tracking_id"], rating["rate"]) == (msg_id, "order-1", 4)
+    assert zalo.get("/message/quota")["data"]["dailyQuota"] == "50000"
+    assert {r["event_name"] for r in zalo.inspect("webhooks")["webhooks"]} == set(by_name)
+
+
+def test_raw_payload_events_are_signed_as_given(make_zalo, receiver):
+    zalo = make_zalo(webhook_url=receiver.url)
+    zalo.knob("events", {"payload": {"event_name": "user_seen_message", "x": 1}})
+    [post] = receiver.wait_for(1)
+    assert post["headers"]["X-ZEvent-Signature"] == expected_signature(post["raw"])
+    assert json.loads(post["raw"])["x"] == 1
+
+
+def test_bad_event_requests_are_refused(make_zalo, receiver):
+    zalo = make_zalo(webhook_url=receiver.url)
+    assert zalo.knob("events", {"event_name": "nope"}).status_code == 400
+    assert zalo.knob("events", {"event_name": "change_template_status", "template_id": "9",
+                                "status": "DISABLE"}).status_code == 400
+    assert zalo.knob("events", {"event_name": "user_feedback", "msg_id": "x"}).status_code == 400
+    no_url = make_zalo(webhook_url=None)
+    assert no_url.knob("events", {"payload": {"event_name": "x"}}).status_code == 400

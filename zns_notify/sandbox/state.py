@@ -57,6 +57,8 @@ class SandboxState:
         self.generation = 0  # bumped by reset(), so pending receipts of old messages drop
         self._lock = threading.RLock()
         self._listeners: list[Callable[[SentMessage], None]] = []
+        # Set by the webhook dispatcher: signs and posts one event (POST /_sandbox/events).
+        self.event_poster: Callable[..., dict[str, Any]] | None = None
         self._clear()
 
     def _clear(self) -> None:

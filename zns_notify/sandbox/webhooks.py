@@ -1,4 +1,6 @@
-"""Posts signed ``user_received_message`` receipts back to the app, like Zalo does.
+"""Posts signed ``user_received_message`` receipts back to the app, like Zalo does, and
+the other events on demand (``POST /_sandbox/events``: template status and quality, the
+OA's daily quota, a customer's rating), signed and retried the same way.
 
 When a send is accepted, the state decides (seeded RNG, ``receipt_ratio``) whether and when
 (``receipt_delay``) the phone receives it. This dispatcher posts the receipt at that time.
@@ -50,6 +52,13 @@ def receipt_body(app_id: str, oa_id: str, message: SentMessage, timestamp: str) 
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
+def event_body(app_id: str, payload: dict[str, Any], timestamp: str) -> str:
+    """The raw JSON of any other event: app_id first, timestamp last, as Zalo's examples."""
+    fields = {k: v for k, v in payload.items() if k not in ("app_id", "timestamp")}
+    return json.dumps({"app_id": app_id, **fields, "timestamp": timestamp},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
 @dataclass(order=True)
 class _Job:
     due: float
@@ -77,6 +86,7 @@ class ReceiptDispatcher:
         self._thread: threading.Thread | None = None
         self._local = threading.local()
         state.add_listener(self.schedule)
+        state.event_poster = self.post_event
 
     def start(self) -> None:
         self._stopping = False
@@ -97,6 +107,26 @@ class ReceiptDispatcher:
         """State listener: queue the receipt of an accepted message, if it will have one."""
         if message.receipt_time is not None and message.webhook:
             self._push(message.receipt_time / 1000, message.msg_id, self.state.generation)
+
+    def post_event(self, payload: dict[str, Any], delay: float = 0.0) -> dict[str, Any]:
+        """Sign ``payload`` (an event without app_id/timestamp) and post it after ``delay``
+        seconds, with the receipts' retries; return its webhook log record."""
+        config = self.state.config
+        if not config.webhook_url:
+            raise ValueError("no webhook_url configured")
+        timestamp = str(payload.get("timestamp") or self.state.now_ms())
+        body = event_body(config.app_id, payload, timestamp)
+        message = payload.get("message") if isinstance(payload.get("message"), dict) else {}
+        record = {
+            "msg_id": str(message.get("msg_id") or ""),
+            "tracking_id": message.get("tracking_id"), "url": config.webhook_url,
+            "event_name": str(payload.get("event_name") or ""), "body": body,
+            "signature": signature(config.app_id, body, timestamp, config.oa_secret_key),
+            "status": "pending", "attempts": [],
+        }
+        self.state.webhook_log.add(record)
+        self._push(self.state.clock() + delay, record["msg_id"], self.state.generation, record)
+        return record
 
     def _push(self, due: float, msg_id: str, generation: int,
               record: dict[str, Any] | None = None) -> None:

@@ -28,7 +28,8 @@ def index(state: SandboxState, request: Request) -> Response:
     return json_response({
         "name": "Zalo ZNS sandbox", "config": state.config.public(),
         "links": {name: f"{base}/_sandbox/{name}" for name in
-                  ("messages", "tracking", "tokens", "webhooks", "faults", "config", "phone")},
+                  ("messages", "tracking", "tokens", "webhooks", "faults", "config", "phone",
+                   "events")},
     })
 
 
@@ -111,6 +112,77 @@ def post_template(state: SandboxState, request: Request) -> Response:
     return json_response(template.summary())
 
 
+def post_event(state: SandboxState, request: Request) -> Response:
+    """POST /_sandbox/events: make Zalo send one of its other webhooks, signed like a receipt.
+
+    - ``{"event_name": "change_template_status", "template_id", "status", "reason"?}`` also
+      changes the template's status here;
+    - ``{"event_name": "change_template_quality", "template_id", "quality"}``;
+    - ``{"event_name": "change_oa_daily_quota", "daily_quota"}`` also changes the quota here;
+    - ``{"event_name": "user_feedback", "msg_id", "rate"?, "note"?, "feedbacks"?}``;
+    - ``{"payload": {...}}``: any event as given (app_id and timestamp are added).
+    ``"delay"`` (seconds) postpones the post.
+    """
+    body = _json_body(request)
+    if body is None:
+        return bad_knob("body must be a JSON object")
+    try:
+        payload = _event_payload(state, body)
+        delay = body.get("delay", 0)
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= 3600:
+            raise ValueError("delay must be a number of seconds between 0 and 3600")
+        if state.event_poster is None:
+            raise ValueError("this sandbox posts no webhooks")
+        record = state.event_poster(payload, float(delay))
+    except KeyError as err:
+        return bad_knob(f"unknown {err.args[0]}")
+    except ValueError as err:
+        return bad_knob(str(err))
+    return json_response(record)
+
+
+def _event_payload(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
+    config = state.config
+    if isinstance(body.get("payload"), dict):
+        return dict(body["payload"])
+    name = body.get("event_name")
+    if name == "change_template_status":
+        template_id = str(body.get("template_id", ""))
+        template = state.templates.get(template_id)
+        if template is None:
+            raise KeyError("template_id")
+        previous = template.status
+        new = state.set_template_status(template_id, str(body.get("status", ""))).status
+        return {"oa_id": config.oa_id, "event_name": name, "template_id": template_id,
+                "status": {"prev_status": previous, "new_status": new},
+                "reason": str(body.get("reason", "Template đã được cập nhật"))}
+    if name == "change_template_quality":
+        template_id = str(body.get("template_id", ""))
+        if template_id not in state.templates:
+            raise KeyError("template_id")
+        quality = str(body.get("quality", ""))
+        if quality not in ("HIGH", "MEDIUM", "LOW", "UNDEFINED"):
+            raise ValueError("quality must be HIGH, MEDIUM, LOW or UNDEFINED")
+        return {"oa_id": config.oa_id, "event_name": name, "template_id": template_id,
+                "quality": quality}
+    if name == "change_oa_daily_quota":
+        previous = config.daily_quota
+        state.update_config({"daily_quota": body.get("daily_quota")})
+        return {"event_name": name, "oaId": config.oa_id,
+                "quota": {"prev_value": previous, "new_value": state.config.daily_quota}}
+    if name == "user_feedback":
+        msg_id = str(body.get("msg_id", ""))
+        message = state.get_message(msg_id)
+        if message is None:
+            raise KeyError("msg_id")
+        return {"event_name": name, "oa_id": config.oa_id, "message": {
+            "rating_type": "csat", "option": "five_stars", "note": str(body.get("note", "")),
+            "rate": body.get("rate", 5), "submit_time": str(state.now_ms()), "msg_id": msg_id,
+            "feedbacks": list(body.get("feedbacks", [])), "tracking_id": message.tracking_id or ""}}
+    raise ValueError("event_name must be change_template_status, change_template_quality, "
+                     "change_oa_daily_quota or user_feedback (or give a payload)")
+
+
 def reset(state: SandboxState, request: Request) -> Response:
     """POST /_sandbox/reset [{"tokens": true}]: forget messages, quota use, faults."""
     body = _json_body(request)
@@ -152,6 +224,7 @@ ROUTES = [
     ("GET", "/_sandbox/config", get_config),
     ("POST", "/_sandbox/config", post_config),
     ("POST", "/_sandbox/templates", post_template),
+    ("POST", "/_sandbox/events", post_event),
     ("POST", "/_sandbox/reset", reset),
     ("GET", "/_sandbox/phone", phone),
     ("GET", "/_sandbox/preview", preview),
