@@ -18,7 +18,7 @@ from zns_notify.models import Message
 from zns_notify.reconcile import reconcile
 from zns_notify.sending import deliver
 from zns_notify.tasks import sweep
-from zns_notify.webhooks import handle_received
+from zns_notify import webhook_events
 from tests.factories import BindingFactory, MessageFactory, OrderFactory
 from tests.test_reconcile import status_api
 from tests.test_webhooks import post, receipt, sign
@@ -172,9 +172,8 @@ def test_a_raising_receiver_never_breaks_the_webhook(db, raising, heard, caplog)
 
 def test_a_webhook_handled_in_a_rolled_back_transaction_announces_nothing(db, heard):
     message = MessageFactory(status=Message.Status.SENT, msg_id="15a0cc0bbb13bd4ce403")
-    payload = {"message": {"msg_id": "15a0cc0bbb13bd4ce403", "delivery_time": "1602960467432"}}
     with pytest.raises(RuntimeError), transaction.atomic():
-        handle_received(payload)
+        webhook_events.deliver(message.pk, timezone.now(), message.msg_id)
         raise RuntimeError("rolled back")
     assert heard == []
     message.refresh_from_db()
