@@ -263,3 +263,5 @@ class MessageEvent(models.Model):
 
 # The quota ledger and sending holds live in their own module.
 from .models_quota import SendingHold, ZaloQuota  # noqa: E402,F401
+# The idempotency keys of events reported through the REST API.
+from .models_api import EventReport  # noqa: E402,F401
