@@ -90,7 +90,7 @@ def report_event(values: dict[str, Any], *, client: str, key: str | None,
     Raises :class:`IdempotencyConflict` when the key was used with another body.
     """
     if key:
-        earlier = EventReport.objects.filter(client=client, key=key).first()
+        earlier = _earlier(client, key)
         if earlier is not None:
             return _replay(earlier, request_hash)
     using = router.db_for_write(Message)
@@ -107,11 +107,15 @@ def report_event(values: dict[str, Any], *, client: str, key: str | None,
                 report.message_keys = keys
                 report.save(update_fields=["message_keys"])
     except IntegrityError:
-        earlier = EventReport.objects.filter(client=client, key=key).first() if key else None
+        earlier = _earlier(client, key) if key else None
         if earlier is None:
             raise
         return _replay(earlier, request_hash)
     return Outcome(values["event"], values["order_ref"], key, keys)
+
+
+def _earlier(client: str, key: str) -> EventReport | None:
+    return EventReport.objects.filter(client=client, key=key).first()
 
 
 def _notify(values: dict[str, Any]) -> list[str]:

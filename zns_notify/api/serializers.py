@@ -149,7 +149,9 @@ class OrderDataField(serializers.Field):
         if not isinstance(data, dict):
             self.fail("not_object")
         if len(data) > MAX_DATA_FIELDS:
-            self.fail("too_many", max=MAX_DATA_FIELDS)
+            raise serializers.ValidationError(
+                self.error_messages["too_many"] % {"max": MAX_DATA_FIELDS}, code="too_many"
+            )
         errors = [self._problem(str(name), value) for name, value in data.items()]
         errors = [error for error in errors if error]
         if errors:
