@@ -278,9 +278,14 @@ class FiguresSerializer(serializers.Serializer):
 
 
 class StatsGroupSerializer(FiguresSerializer):
-    day = serializers.DateField(required=False, help_text=_("With group=day."))
-    template = serializers.CharField(required=False, help_text=_("With group=template."))
-    name = serializers.CharField(required=False, help_text=_("With group=template."))
+    def get_fields(self):
+        # What the group is comes first, then its figures.
+        return {
+            "day": serializers.DateField(required=False, help_text=_("With group=day.")),
+            "template": serializers.CharField(required=False, help_text=_("With group=template.")),
+            "name": serializers.CharField(required=False, help_text=_("With group=template.")),
+            **super().get_fields(),
+        }
 
 
 class StatsSerializer(serializers.Serializer):
