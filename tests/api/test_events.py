@@ -126,6 +126,20 @@ def test_an_unusable_phone_skips_the_messages_with_the_reason(poster, binding, p
     assert Message.objects.get().error_category == "recipient"
 
 
+def test_a_null_customer_name_is_an_empty_one(poster):
+    BindingFactory(event="order_created", params={
+        "customer_name": "{{ customer_name|default:'Quý khách' }}",
+        "order_code": "{{ order_code }}", "total_amount": "{{ order.total|vnd }}"})
+    response = poster({**ORDER, "customer_name": None})
+    assert response.status_code == 202
+    assert {m["params"]["customer_name"] for m in response.json()["messages"]} == {"Quý khách"}
+
+
+def test_errors_speak_vietnamese_when_asked(poster, binding):
+    response = poster({**ORDER, "colour": "red"}, HTTP_ACCEPT_LANGUAGE="vi")
+    assert response.json() == {"colour": ["Trường không xác định."]}
+
+
 def test_without_a_phone_field_the_messages_are_skipped(poster, binding):
     body = {k: v for k, v in ORDER.items() if k != "phone"}
     [item] = poster(body).json()["messages"]

@@ -24,6 +24,15 @@ def test_attributes_come_from_the_report():
         reported.tracking_code  # noqa: B018  (absent: a binding expression renders it empty)
 
 
+def test_it_reads_as_its_order_reference():
+    assert str(order()) == "WEB-1"
+
+
+def test_private_names_are_never_fields():
+    with pytest.raises(AttributeError):
+        ReportedOrder(order_ref="R", data={"_hidden": 1})._hidden  # noqa: B018
+
+
 def test_it_cannot_be_changed():
     reported = order()
     with pytest.raises(AttributeError):

@@ -43,6 +43,8 @@ class ReportedOrder:
         object.__setattr__(self, "_zns_order_facts", facts)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # never a field; and no recursion before __init__ ran
+            raise AttributeError(name)
         try:
             return self._fields[name]
         except KeyError:
@@ -50,6 +52,9 @@ class ReportedOrder:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def __str__(self) -> str:
+        return str(self._fields["order_ref"])
 
     def __repr__(self) -> str:
         return f"<ReportedOrder {self._fields['order_ref']!r}>"

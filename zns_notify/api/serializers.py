@@ -191,7 +191,8 @@ class EventSerializer(serializers.Serializer):
         max_length=32, required=False, allow_blank=True, allow_null=True, default="",
         help_text=_("As typed; an unusable number skips the messages, with the reason."),
     )
-    customer_name = TextField(max_length=200, required=False, allow_blank=True, default="")
+    customer_name = TextField(max_length=200, required=False, allow_blank=True,
+                              allow_null=True, default="")
     total = serializers.DecimalField(
         max_digits=15, decimal_places=2, min_value=0, required=False, allow_null=True,
         default=None, coerce_to_string=False, help_text=_("Order total in VND."),
@@ -235,6 +236,9 @@ class EventSerializer(serializers.Serializer):
         return value
 
     def validate_phone(self, value: str | None) -> str:
+        return value or ""
+
+    def validate_customer_name(self, value: str | None) -> str:
         return value or ""
 
     def validate_idempotency_key(self, value: str) -> str:
