@@ -21,7 +21,8 @@ class EventReport(models.Model):
     )
     key = models.CharField(_("idempotency key"), max_length=255)
     request_hash = models.CharField(
-        _("request hash"), max_length=64, help_text=_("SHA-256 of the request body, canonical JSON.")
+        _("request hash"), max_length=64,
+        help_text=_("SHA-256 of the request body, canonical JSON."),
     )
     event = models.CharField(_("event"), max_length=64)
     order_ref = models.CharField(_("order reference"), max_length=64)

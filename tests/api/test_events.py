@@ -165,7 +165,8 @@ def test_same_key_same_body_answers_the_same_and_writes_nothing(poster, binding)
     again = poster(key="order-1001-created")
     assert again.status_code == first.status_code == 202
     assert again["Idempotent-Replayed"] == "true"
-    assert [m["id"] for m in again.json()["messages"]] == [m["id"] for m in first.json()["messages"]]
+    assert [m["id"] for m in again.json()["messages"]] == [
+        m["id"] for m in first.json()["messages"]]
     assert again.json()["messages"][0]["status"] == "sent"  # the messages as they are now
     assert again.json()["idempotency_key"] == "order-1001-created"
     assert Message.objects.count() == 1 and EventReport.objects.count() == 1
@@ -278,7 +279,8 @@ def test_all_problems_are_reported_at_once(poster, binding):
 
 
 def test_malformed_json_is_a_400(as_user, reporter, binding):
-    response = as_user(reporter).post(URL, '{"event": "order_created",', content_type="application/json")
+    response = as_user(reporter).post(URL, '{"event": "order_created",',
+                                      content_type="application/json")
     assert response.status_code == 400
     assert "JSON parse error" in response.json()["detail"]
     assert nothing_written()

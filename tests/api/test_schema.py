@@ -43,7 +43,8 @@ def test_the_schema_generates_without_warnings_and_validates():
     assert [p["name"] for p in events["parameters"]] == ["Idempotency-Key"]
     assert set(events["responses"]) == {"202", "400", "422", "429"}
     assert {"cookieAuth", "tokenAuth"} <= set(schema["components"]["securitySchemes"])
-    message_filters = {p["name"] for p in schema["paths"]["/zns/api/messages/"]["get"]["parameters"]}
+    message_filters = {
+        p["name"] for p in schema["paths"]["/zns/api/messages/"]["get"]["parameters"]}
     assert {"status", "event", "template", "order_ref", "phone", "created_from", "created_to",
             "cursor", "page_size"} <= message_filters
     stats = {p["name"] for p in schema["paths"]["/zns/api/stats/"]["get"]["parameters"]}
@@ -57,7 +58,7 @@ def test_the_spectacular_command_validates_it_and_fails_on_no_warning():
     assert set(yaml.safe_load(out.getvalue())["paths"]) == PATHS
 
 
-def test_the_hosts_other_drf_views_are_left_out(settings):
+def test_the_hosts_other_drf_views_are_left_out():
     schema = generate(urlconf="tests.api.host_urls")
     assert {path.replace("/notifications/", "/zns/", 1) for path in schema["paths"]} == PATHS
 

@@ -107,7 +107,9 @@ class MessageFilters(QuerySerializer):
                     "full phone numbers."),
     )
     created_from = MomentField(required=False, help_text=_("From this moment or day on."))
-    created_to = MomentField(required=False, help_text=_("Up to this moment, or to the end of this day."))
+    created_to = MomentField(
+        required=False, help_text=_("Up to this moment, or to the end of this day.")
+    )
 
     def validate_phone(self, value: str) -> str:
         try:

@@ -138,7 +138,9 @@ class OrderDataField(serializers.Field):
     default_error_messages = {
         "not_object": _("Must be a JSON object."),
         "too_many": _("At most %(max)d fields."),
-        "bad_name": _("%(name)s: names use lowercase letters, digits and _, starting with a letter."),
+        "bad_name": _(
+            "%(name)s: names use lowercase letters, digits and _, starting with a letter."
+        ),
         "reserved": _("%(name)s is reserved: zns_notify sets it itself."),
         "bad_value": _("%(name)s: values are text, numbers, true/false or null."),
         "too_long": _("%(name)s: at most %(max)d characters."),
