@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "rest_framework",
+    # Token authentication for the REST API under /zns/api/ (docs/api.md).
+    "rest_framework.authtoken",
     "zns_notify",
     "demo_shop.shop",
 ]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_quota import AccountQuotaAdminMixin
 from .models import Binding, Message, MessageEvent, Template, ZaloAccount
-from .phones import mask
+from .phones import mask, mask_params
 
 
 @admin.register(ZaloAccount)
@@ -257,12 +257,8 @@ class MessageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("rendered parameters"))
     def params_masked(self, obj: Message) -> str:
-        params = dict(obj.params or {})
-        if obj.phone:  # a binding may put the phone number into a parameter: hide it there too
-            local = "0" + obj.phone[2:]
-            params = {k: str(v).replace(obj.phone, mask(obj.phone)).replace(local, mask(local))
-                      for k, v in params.items()}
-        return _params_html(params)
+        # A binding may put the phone number into a parameter: hide it there too.
+        return _params_html(mask_params(obj.params or {}, obj.phone))
 
 
 def _params_html(params: dict) -> str:

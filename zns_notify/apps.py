@@ -12,6 +12,7 @@ class ZnsNotifyConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .api import checks as api_checks  # noqa: F401
         from . import events, watchers
 
         from .admin_banner import install as install_admin_banner

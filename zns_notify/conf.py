@@ -209,4 +209,42 @@ class AppSettings:
         return self._get("QUEUE_CLUSTER", None)
 
 
+    # -- REST API (zns_notify.api, docs/api.md) ----------------------------------------
+
+    @property
+    def API_AUTHENTICATION_CLASSES(self) -> list[str] | None:
+        """Dotted paths of the DRF authentication classes of the API under ``/zns/api/``.
+
+        None (the default): token authentication when ``rest_framework.authtoken`` is
+        installed, then session authentication. The host's ``REST_FRAMEWORK`` defaults are
+        not used: the API's access rules do not change when the host's do.
+        """
+        value = self._get("API_AUTHENTICATION_CLASSES", None)
+        return None if value is None else [str(path) for path in value]
+
+    @property
+    def API_PERMISSION_CLASSES(self) -> list[str]:
+        """Dotted paths of the DRF permission classes of the API. The default asks for a
+        staff user holding the model permission the admin would ask for (view a message,
+        a template, a binding; add a message to report an event)."""
+        return [str(path) for path in self._get("API_PERMISSION_CLASSES", [
+            "rest_framework.permissions.IsAdminUser",
+            "zns_notify.api.permissions.HasModelPermissions",
+        ])]
+
+    @property
+    def API_PAGE_SIZE(self) -> int:
+        """Items per page of the API's lists; ``?page_size=`` asks for up to 500."""
+        return int(self._get("API_PAGE_SIZE", 50))
+
+    @property
+    def API_EVENTS_THROTTLE_RATE(self) -> str | None:
+        """Rate limit of ``POST /zns/api/events/`` per user (per address when anonymous),
+        as DRF writes rates: ``"120/minute"``, ``"10/second"``. Counted in Django's default
+        cache. None (or "") turns throttling off."""
+        values = getattr(settings, "ZNS_NOTIFY", None) or {}
+        value = values.get("API_EVENTS_THROTTLE_RATE", "120/minute")
+        return str(value) if value else None
+
+
 app_settings = AppSettings()

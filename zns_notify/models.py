@@ -272,3 +272,5 @@ class MessageEvent(models.Model):
 from .models_quota import SendingHold, ZaloQuota  # noqa: E402,F401
 # Received webhooks and customers' ratings, likewise.
 from .models_webhooks import MessageFeedback, WebhookEvent  # noqa: E402,F401
+# The idempotency keys of events reported through the REST API.
+from .models_api import EventReport  # noqa: E402,F401

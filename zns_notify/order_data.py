@@ -46,7 +46,13 @@ def _read(obj: Any, key: str, problems: list[str]) -> str:
 
 
 def read_order(obj: Any) -> OrderFacts:
-    """Extract the identifying facts of an order through the ORDER_* accessors."""
+    """Extract the identifying facts of an order through the ORDER_* accessors.
+
+    An order that carries its own facts (an order reported through the REST API, which
+    is no instance of the host's model) is taken at its word."""
+    own = getattr(obj, "_zns_order_facts", None)
+    if isinstance(own, OrderFacts):
+        return own
     problems: list[str] = []
     pk = str(getattr(obj, "pk", "") or "")
     code = _read(obj, "ORDER_CODE", problems)

@@ -59,3 +59,13 @@ def mask(phone: object) -> str:
     if len(text) <= 3:
         return "*" * len(text)
     return "*" * (len(text) - 3) + text[-3:]
+
+
+def mask_params(params: dict, phone: str) -> dict:
+    """``params`` with ``phone`` (``84…``, or its local ``0…`` form) masked inside the values:
+    a binding may put the number into a parameter."""
+    if not phone:
+        return dict(params)
+    local = "0" + phone[2:]
+    return {key: str(value).replace(phone, mask(phone)).replace(local, mask(local))
+            for key, value in params.items()}

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.utils.dateparse import parse_date, parse_datetime
 
 from .conf import app_settings
 
@@ -25,6 +26,12 @@ def vnd(value: object) -> str:
 
 
 def _local(value: object) -> dt.datetime | dt.date | None:
+    if isinstance(value, str):
+        # ISO 8601 text, as orders reported through the REST API carry dates.
+        try:
+            value = parse_date(value.strip()) or parse_datetime(value.strip())
+        except ValueError:  # well formed but impossible, e.g. 2026-02-30
+            return None
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             return value
@@ -36,7 +43,7 @@ def _local(value: object) -> dt.datetime | dt.date | None:
 
 @register.filter
 def zns_date(value: object) -> str:
-    """A date or datetime as dd/mm/yyyy in the shop's ZNS time zone."""
+    """A date or datetime (or ISO 8601 text) as dd/mm/yyyy in the shop's ZNS time zone."""
     local = _local(value)
     return local.strftime("%d/%m/%Y") if local else ""
 

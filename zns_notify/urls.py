@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .oauth import OAuthCallbackView
 from .webhooks import ZaloWebhookView
@@ -8,4 +8,5 @@ app_name = "zns_notify"
 urlpatterns = [
     path("webhook/", ZaloWebhookView.as_view(), name="webhook"),
     path("oauth/callback/", OAuthCallbackView.as_view(), name="oauth_callback"),
+    path("api/", include("zns_notify.api.urls")),
 ]

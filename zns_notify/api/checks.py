@@ -1,0 +1,75 @@
+"""System checks of the API's settings (registered by the app's ready())."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import Error, Info, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
+
+
+@register(Tags.compatibility)
+def check_api(app_configs=None, **kwargs) -> list:
+    from ..conf import app_settings
+    from .permissions import TOKEN_AUTHENTICATION, authentication_paths
+
+    problems = _check_paths("API_AUTHENTICATION_CLASSES", authentication_paths())
+    problems += _check_paths("API_PERMISSION_CLASSES", app_settings.API_PERMISSION_CLASSES)
+    if TOKEN_AUTHENTICATION in authentication_paths() and not apps.is_installed(
+        "rest_framework.authtoken"
+    ):
+        problems.append(Error(
+            f'ZNS_NOTIFY["API_AUTHENTICATION_CLASSES"] names {TOKEN_AUTHENTICATION}, but '
+            '"rest_framework.authtoken" is not in INSTALLED_APPS: every request with a '
+            "token would fail.",
+            hint='Add "rest_framework.authtoken" to INSTALLED_APPS and migrate, or drop the class.',
+            id="zns_notify.E011",
+        ))
+    problems += _check_throttle(app_settings.API_EVENTS_THROTTLE_RATE)
+    if not apps.is_installed("rest_framework"):
+        problems.append(Info(
+            '"rest_framework" is not in INSTALLED_APPS: the API under /zns/api/ answers in '
+            "JSON only, without DRF's browsable pages.",
+            hint='Add "rest_framework" to INSTALLED_APPS for the browsable API.',
+            id="zns_notify.I010",
+        ))
+    return problems
+
+
+def _check_paths(key: str, paths: list[str]) -> list:
+    problems = []
+    for path in paths:
+        try:
+            import_string(path)
+        except ImportError as exc:
+            problems.append(Error(
+                f'ZNS_NOTIFY["{key}"] names {path!r}, which does not import: {exc}',
+                id="zns_notify.E010",
+            ))
+    return problems
+
+
+def _check_throttle(rate: str | None) -> list:
+    if rate is None:
+        return []
+    from .throttling import EventsRateThrottle
+
+    try:
+        EventsRateThrottle.parse_rate(None, rate)
+    except (ValueError, KeyError, IndexError):
+        return [Error(
+            f'ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"] = {rate!r} is not a rate.',
+            hint='Write it as DRF does, e.g. "120/minute" or "10/second"; None turns it off.',
+            id="zns_notify.E012",
+        )]
+    backend = (getattr(settings, "CACHES", {}).get("default") or {}).get("BACKEND", "")
+    if backend == DUMMY_CACHE:
+        return [Warning(
+            'ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"] is set, but the default cache is '
+            "DummyCache, which forgets every count: the events endpoint is not throttled.",
+            hint="Configure a shared cache (Redis, Memcached, the database) as CACHES['default'].",
+            id="zns_notify.W010",
+        )]
+    return []

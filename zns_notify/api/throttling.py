@@ -1,0 +1,26 @@
+"""Rate limit of the events endpoint, from ``ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"]``."""
+
+from __future__ import annotations
+
+from rest_framework.throttling import SimpleRateThrottle
+
+from ..conf import app_settings
+
+
+class EventsRateThrottle(SimpleRateThrottle):
+    """DRF's scoped throttle, with its rate read from zns_notify's settings (live) rather
+    than the host's ``DEFAULT_THROTTLE_RATES``. Counts per user, or per client address for
+    an anonymous request, in Django's default cache."""
+
+    scope = "zns_notify_events"
+
+    def get_rate(self) -> str | None:
+        return app_settings.API_EVENTS_THROTTLE_RATE
+
+    def get_cache_key(self, request, view) -> str:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            ident = f"user:{user.pk}"
+        else:
+            ident = f"addr:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}

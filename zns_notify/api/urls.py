@@ -1,0 +1,20 @@
+"""URLs of the API, mounted under ``api/`` by :mod:`zns_notify.urls` (names in the
+``zns_notify`` namespace, prefixed ``api_``)."""
+
+from django.urls import path
+
+from . import views
+from .schema import SchemaView
+
+urlpatterns = [
+    path("messages/", views.MessageList.as_view(), name="api_message_list"),
+    path("messages/<int:pk>/", views.MessageDetail.as_view(), name="api_message_detail"),
+    path("templates/", views.TemplateList.as_view(), name="api_template_list"),
+    path("templates/<str:template_id>/", views.TemplateDetail.as_view(),
+         name="api_template_detail"),
+    path("bindings/", views.BindingList.as_view(), name="api_binding_list"),
+    path("bindings/<int:pk>/", views.BindingDetail.as_view(), name="api_binding_detail"),
+    path("events/", views.Events.as_view(), name="api_events"),
+    path("stats/", views.Stats.as_view(), name="api_stats"),
+    path("schema/", SchemaView.as_view(), name="api_schema"),
+]

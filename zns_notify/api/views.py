@@ -1,0 +1,230 @@
+"""The API's views: thin, over the serializers, filters and the reporting service.
+
+Every view takes its authentication, permissions, renderers, parsers, pagination and
+throttling from here (and the ``API_*`` settings), never from the host's
+``REST_FRAMEWORK`` defaults, and has drf-spectacular's schema whatever the host's
+``DEFAULT_SCHEMA_CLASS`` is.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..conf import app_settings
+from ..models import Binding, Message, Template
+from . import filters, reporting, serializers
+from .permissions import authentication_classes, can_see_full_phone, permission_classes
+from .throttling import EventsRateThrottle
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_PAGE_SIZE = 500
+
+
+class ZnsAPIMixin:
+    """What every zns_notify API view shares; settings are read on each request."""
+
+    schema = AutoSchema()
+    versioning_class = None
+    filter_backends: tuple = ()
+    parser_classes = [JSONParser]
+    #: Permissions :class:`~zns_notify.api.permissions.HasModelPermissions` asks for.
+    required_permissions: tuple[str, ...] = ()
+
+    def get_authenticators(self):
+        return [cls() for cls in authentication_classes()]
+
+    def get_permissions(self):
+        return [cls() for cls in permission_classes()]
+
+    def get_renderers(self):
+        # The browsable API's templates come with the rest_framework app; without it, JSON.
+        if apps.is_installed("rest_framework"):
+            return [JSONRenderer(), BrowsableAPIRenderer()]
+        return [JSONRenderer()]
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["full_phone"] = can_see_full_phone(self.request)
+        return context
+
+
+class Pagination(CursorPagination):
+    """Cursor pagination (stable while new rows arrive); ``?page_size=`` up to 500."""
+
+    ordering = "-pk"
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        self.page_size = app_settings.API_PAGE_SIZE
+        return super().get_page_size(request)
+
+
+class TemplatePagination(Pagination):
+    ordering = "template_id"
+
+
+class BindingPagination(Pagination):
+    ordering = "pk"
+
+
+def _filtered(view, filter_class, queryset):
+    query = filter_class(data=view.request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.filter(queryset)
+
+
+@extend_schema(parameters=[filters.MessageFilters], tags=["messages"])
+class MessageList(ZnsAPIMixin, generics.ListAPIView):
+    """The message log, newest first."""
+
+    serializer_class = serializers.MessageSerializer
+    pagination_class = Pagination
+    required_permissions = ("zns_notify.view_message",)
+
+    def get_queryset(self):
+        if "phone" in self.request.query_params and not can_see_full_phone(self.request):
+            # As in the admin: a search by number would tell whether the number is there.
+            raise exceptions.PermissionDenied(
+                _("Filtering by phone needs the permission to see full phone numbers.")
+            )
+        return _filtered(self, filters.MessageFilters, Message.objects.all())
+
+
+@extend_schema(tags=["messages"])
+class MessageDetail(ZnsAPIMixin, generics.RetrieveAPIView):
+    """One message with its timeline: attempts with Zalo's answers, receipts, notes."""
+
+    serializer_class = serializers.MessageDetailSerializer
+    queryset = Message.objects.prefetch_related("timeline")
+    required_permissions = ("zns_notify.view_message",)
+
+
+@extend_schema(parameters=[filters.TemplateFilters], tags=["templates"])
+class TemplateList(ZnsAPIMixin, generics.ListAPIView):
+    """Templates as last synced from Zalo, by Zalo template id."""
+
+    serializer_class = serializers.TemplateSerializer
+    pagination_class = TemplatePagination
+    required_permissions = ("zns_notify.view_template",)
+
+    def get_queryset(self):
+        return _filtered(self, filters.TemplateFilters, Template.objects.all())
+
+
+@extend_schema(tags=["templates"])
+class TemplateDetail(ZnsAPIMixin, generics.RetrieveAPIView):
+    serializer_class = serializers.TemplateSerializer
+    queryset = Template.objects.all()
+    lookup_field = "template_id"
+    required_permissions = ("zns_notify.view_template",)
+
+
+@extend_schema(parameters=[filters.BindingFilters], tags=["bindings"])
+class BindingList(ZnsAPIMixin, generics.ListAPIView):
+    """Event bindings, with the problems that would keep an active one from being sent."""
+
+    serializer_class = serializers.BindingSerializer
+    pagination_class = BindingPagination
+    required_permissions = ("zns_notify.view_binding",)
+
+    def get_queryset(self):
+        return _filtered(self, filters.BindingFilters, Binding.objects.select_related("template"))
+
+
+@extend_schema(tags=["bindings"])
+class BindingDetail(ZnsAPIMixin, generics.RetrieveAPIView):
+    serializer_class = serializers.BindingSerializer
+    queryset = Binding.objects.select_related("template")
+    required_permissions = ("zns_notify.view_binding",)
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = _("This idempotency key was used before with a different request body.")
+    default_code = "idempotency_key_reused"
+
+
+@extend_schema(
+    tags=["events"],
+    request=serializers.EventSerializer,
+    parameters=[OpenApiParameter(
+        IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER,
+        description="Makes retries safe: the same key with the same body answers with the "
+                    "first request's messages and writes nothing (also as the "
+                    "idempotency_key field).",
+    )],
+    responses={
+        202: serializers.EventResultSerializer,
+        400: OpenApiResponse(description="Invalid body or key: each bad field is named."),
+        422: OpenApiResponse(description="The key was used before with another body."),
+        429: OpenApiResponse(description="Too many events; Retry-After says when to retry."),
+    },
+)
+class Events(ZnsAPIMixin, generics.GenericAPIView):
+    """Report an order event from a part of the shop that is not Django."""
+
+    serializer_class = serializers.EventSerializer
+    throttle_classes = [EventsRateThrottle]
+    required_permissions = ("zns_notify.add_message",)
+
+    def post(self, request, *args, **kwargs):
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = body.validated_data
+        key = _idempotency_key(request, values)
+        user = request.user
+        client = str(user.pk) if user is not None and user.is_authenticated else ""
+        try:
+            outcome = reporting.report_event(
+                values, client=client, key=key, request_hash=reporting.body_hash(request.data)
+            )
+        except reporting.IdempotencyConflict:
+            raise IdempotencyKeyReused from None
+        result = serializers.EventResultSerializer(
+            {"event": outcome.event, "order_ref": outcome.order_ref,
+             "idempotency_key": outcome.idempotency_key, "messages": outcome.messages()},
+            context=self.get_serializer_context(),
+        )
+        headers = {REPLAYED_HEADER: "true"} if outcome.replayed else {}
+        return Response(result.data, status=status.HTTP_202_ACCEPTED, headers=headers)
+
+
+def _idempotency_key(request, values) -> str | None:
+    header = request.headers.get(IDEMPOTENCY_HEADER)
+    field = values.get("idempotency_key")
+    if header is not None and not serializers.IDEMPOTENCY_KEY.match(header):
+        raise exceptions.ValidationError({IDEMPOTENCY_HEADER: [serializers.IDEMPOTENCY_KEY_RULE]})
+    if header is not None and field is not None and header != field:
+        raise exceptions.ValidationError({IDEMPOTENCY_HEADER: [
+            _("The Idempotency-Key header and the idempotency_key field differ.")
+        ]})
+    return header or field
+
+
+@extend_schema(tags=["stats"], parameters=[filters.StatsQuery],
+               responses=serializers.StatsSerializer)
+class Stats(ZnsAPIMixin, APIView):
+    """Counts per status and rates, per day or per template."""
+
+    required_permissions = ("zns_notify.view_message",)
+
+    def get(self, request, *args, **kwargs):
+        from .stats import message_stats
+
+        query = filters.StatsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        values = query.validated_data
+        data = message_stats(values["from"], values["to"], values["group"])
+        return Response(serializers.StatsSerializer(data).data)
