@@ -30,8 +30,10 @@ def test_template_status_quality_and_quota_events_reach_the_database(connected):
     assert wait_until(lambda: ZaloQuota.objects.filter(daily_quota=50_000).exists())
     emit(connected, payload={"event_name": "user_seen_message"})
     assert wait_until(lambda: WebhookEvent.objects.filter(event_name="user_seen_message").exists())
-    assert all(w["status"] == "delivered" for w in
-               requests.get(f"{connected.url}/_sandbox/webhooks", timeout=5).json()["webhooks"])
+    # The sandbox records each answer once it has read it, a moment after our commit.
+    assert wait_until(lambda: all(
+        w["status"] == "delivered"
+        for w in requests.get(f"{connected.url}/_sandbox/webhooks", timeout=5).json()["webhooks"]))
 
 
 def test_feedback_for_a_sandbox_message_is_linked(connected):
