@@ -187,12 +187,18 @@ def test_without_a_template_timeout_delivery_timeout_applies(account, zalo_api, 
     assert early.status == Message.Status.SENT
 
 
-def test_status_minus_1_is_undelivered(account, zalo_api, heard):
+def test_status_minus_1_waits_for_the_timeout_then_is_undelivered(account, zalo_api, heard):
+    """-1 may only mean Zalo's lookup lags behind the send; undelivered is final."""
     message = sent(msg_id="m1")
     status_api(zalo_api, {"m1": {"status": "-1", "message": "The message does not exist"}})
+    assert reconcile(sleep=lambda s: None)["pending"] == 1
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT and heard == []
+    Message.objects.filter(pk=message.pk).update(
+        sent_at=timezone.now() - dt.timedelta(hours=3), next_status_check_at=timezone.now())
     assert reconcile(sleep=lambda s: None)["undelivered"] == 1
     message.refresh_from_db()
-    assert message.status == Message.Status.UNDELIVERED
+    assert message.status == Message.Status.UNDELIVERED and "-1" in message.error_message
     assert [s for s, _ in heard] == [signals.message_undelivered]
 
 
@@ -353,7 +359,7 @@ def test_webhook_that_delivers_meanwhile_wins_and_is_announced_once(account, zal
 
 
 def test_a_webhook_after_an_undelivered_verdict_changes_nothing(account, zalo_api, heard):
-    message = sent(msg_id="m1")
+    message = sent(minutes_ago=180, msg_id="m1")  # past the 2 h default timeout
     status_api(zalo_api, {"m1": {"status": -1}})
     reconcile(sleep=lambda s: None)
     assert not record_delivered(Message.objects.get(pk=message.pk), timezone.now(), detail="late")

@@ -191,7 +191,7 @@ def test_a_webhook_after_the_reconciler_delivered_announces_nothing(db, heard):
 # -- the reconciler ----------------------------------------------------------------------------
 
 def test_a_raising_receiver_never_breaks_the_reconciler(account, zalo_api, raising, heard, caplog):
-    sent_at = timezone.now() - dt.timedelta(minutes=20)
+    sent_at = timezone.now() - dt.timedelta(hours=3)  # past the 2 h default timeout
     MessageFactory(status=Message.Status.SENT, msg_id="m1", sent_at=sent_at)
     MessageFactory(status=Message.Status.SENT, msg_id="m2", sent_at=sent_at)
     status_api(zalo_api, {"m1": {"status": 1}, "m2": {"status": -1}})

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import MessageFeedback, WebhookEvent
+from .phones import mask
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -19,6 +23,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+_PHONE_LIKE = re.compile(r"(?<!\d)(84\d{9})(?!\d)")
+
+
+def mask_phones_in(text: str) -> str:
+    """Mask every 84xxxxxxxxx number in ``text`` (a stored webhook body)."""
+    return _PHONE_LIKE.sub(lambda match: mask(match.group(1)), text or "")
+
+
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "event_name", "subject", "outcome", "signed_at"]
@@ -26,7 +38,18 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     search_fields = ["subject", "dedup_key"]
     date_hierarchy = "received_at"
     fields = ["event_name", "subject", "outcome", "detail", "app_id", "received_at",
-              "signed_at", "processed_at", "dedup_key", "body"]
+              "signed_at", "processed_at", "dedup_key", "masked_body"]
+
+    def get_fields(self, request, obj=None):
+        # Receipts carry the customer's phone in recipient.id: the raw body only for staff
+        # who may see full phones, as on the message log.
+        if request.user.has_perm("zns_notify.view_full_phone"):
+            return [name if name != "masked_body" else "body" for name in self.fields]
+        return self.fields
+
+    @admin.display(description=_("body"))
+    def masked_body(self, obj: WebhookEvent) -> str:
+        return mask_phones_in(obj.body)
 
 
 @admin.register(MessageFeedback)

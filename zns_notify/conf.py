@@ -73,13 +73,17 @@ class AppSettings:
         """More OA Secret Keys a webhook signature may use, for rotation: put the new key in
         ``OA_SECRET_KEY`` and the old one here until Zalo signs with the new one only."""
         value = self._get("OA_SECRET_KEYS", [])
-        return [value] if isinstance(value, str) else [str(key) for key in value]
+        keys = [value] if isinstance(value, str) else list(value)
+        # Only real strings count: an unset environment variable in the list (None) must
+        # never become a key anybody could sign with, such as "None".
+        return [key for key in keys if isinstance(key, str) and key.strip()]
 
     @property
     def WEBHOOK_SECRET_KEYS(self) -> list[str]:
         """``OA_SECRET_KEY`` then ``OA_SECRET_KEYS``, empty ones dropped. Derived, not a key."""
-        keys = [str(self._get("OA_SECRET_KEY", "")), *self.OA_SECRET_KEYS]
-        return list(dict.fromkeys(key for key in keys if key))
+        main = self._get("OA_SECRET_KEY", "")
+        keys = [main if isinstance(main, str) else "", *self.OA_SECRET_KEYS]
+        return list(dict.fromkeys(key for key in keys if key.strip()))
 
     @property
     def WEBHOOK_MAX_AGE(self) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 
 from . import signals
@@ -31,7 +31,7 @@ def record_delivered(message: Message, delivered_at: dt.datetime, *, detail: str
     only when this call made the transition (a repeated webhook or a reconciler that lost
     the race does nothing). Call it inside or outside a transaction.
     """
-    with transaction.atomic():
+    with transaction.atomic(using=router.db_for_write(Message)):
         moved = Message.objects.filter(
             pk=message.pk, status__in=ADVANCEABLE_TO_DELIVERED
         ).update(status=Message.Status.DELIVERED, delivered_at=delivered_at,
@@ -45,7 +45,8 @@ def record_delivered(message: Message, delivered_at: dt.datetime, *, detail: str
             status=Message.Status.DELIVERED, detail=detail[:2000],
         )
         signals.announce_on_commit(
-            signals.message_delivered, message=message, delivered_at=delivered_at
+            signals.message_delivered, using=router.db_for_write(Message), message=message,
+            delivered_at=delivered_at,
         )
     return True
 
@@ -55,7 +56,7 @@ def record_undelivered(message: Message, reason: str) -> bool:
     no longer "sent" (a receipt came meanwhile). Sends ``message_undelivered`` after the
     commit when this call made the transition."""
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(using=router.db_for_write(Message)):
         moved = Message.objects.filter(pk=message.pk, status=Message.Status.SENT).update(
             status=Message.Status.UNDELIVERED, error_message=reason[:2000],
             next_status_check_at=None,
@@ -68,6 +69,9 @@ def record_undelivered(message: Message, reason: str) -> bool:
             message=message, kind=MessageEvent.Kind.NOTE, at=now,
             status=Message.Status.UNDELIVERED, detail=reason[:2000],
         )
-        signals.announce_on_commit(signals.message_undelivered, message=message, reason=reason)
+        signals.announce_on_commit(
+            signals.message_undelivered, using=router.db_for_write(Message), message=message,
+            reason=reason,
+        )
     logger.info("zns message %s undelivered: %s", message.pk, reason)
     return True

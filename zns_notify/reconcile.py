@@ -48,6 +48,8 @@ MAX_INTERVAL = dt.timedelta(hours=1)
 LEASE = dt.timedelta(minutes=10)
 #: Consecutive failed status calls after which a run stops (Zalo is down, or refuses us).
 MAX_CONSECUTIVE_ERRORS = 3
+#: How long past its timeout a message whose status cannot be read is still asked about.
+ERROR_GRACE = dt.timedelta(hours=1)
 #: Share of django-q2's task timeout one run may spend.
 TIME_BUDGET_SHARE = 0.5
 
@@ -101,6 +103,9 @@ def reconcile(client: ZaloClient | None = None, *, sleep=time.sleep,
             logger.warning("zns reconcile stopped: %s", exc)
             break
         except Exception as exc:  # never let one message break the run
+            if _give_up_if_long_past_timeout(message, timezone.now()):
+                report["undelivered"] += 1
+                continue
             _later(message, timezone.now())
             report["errors"] += 1
             failures += 1
@@ -168,19 +173,32 @@ def _settle(message: Message, data: dict[str, Any]) -> str:
         delivered_at = _from_ms(data.get("delivery_time")) or now
         detail = _("Zalo's status API: delivered (no webhook came).")
         return "delivered" if record_delivered(message, delivered_at, detail=detail) else "lost"
-    if status == UNKNOWN:
-        reason = _("Zalo's status API does not know this message (status -1).")
-        return "undelivered" if record_undelivered(message, reason) else "lost"
-    if status != PENDING:
+    # -1 ("no such message") may only mean Zalo's lookup lags behind the send, and
+    # undelivered is final (an SMS fallback may act on it): wait for the timeout as for 0.
+    if status not in (PENDING, UNKNOWN):
         logger.warning("zns reconcile: unexpected status %r for message %s", data.get("status"),
                        message.pk)
     timeout = delivery_timeout(message)
     if message.sent_at is not None and now >= message.sent_at + timeout:
         reason = _("Not delivered within the template's timeout (%(minutes)s min); Zalo does "
                    "not bill it.") % {"minutes": int(timeout.total_seconds() // 60)}
+        if status == UNKNOWN:
+            reason = _("Zalo's status API does not know this message (status -1), and the "
+                       "template's timeout has passed.")
         return "undelivered" if record_undelivered(message, reason) else "lost"
     _later(message, now)
     return "pending"
+
+
+def _give_up_if_long_past_timeout(message: Message, now: dt.datetime) -> bool:
+    """A message whose status cannot be read is not asked about forever: no receipt within
+    the timeout means not delivered (zns-api.md §7), so once the timeout is ERROR_GRACE
+    behind us it is settled as undelivered."""
+    if message.sent_at is None or now < message.sent_at + delivery_timeout(message) + ERROR_GRACE:
+        return False
+    reason = _("No receipt within the template's timeout, and Zalo's status API could not be "
+               "read; Zalo does not bill an undelivered message.")
+    return record_undelivered(message, reason)
 
 
 def delivery_timeout(message: Message) -> dt.timedelta:

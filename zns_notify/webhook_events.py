@@ -76,7 +76,10 @@ def receive(body: bytes, payload: dict[str, Any], app_id: str,
         f"{incoming.name}|{identity}".encode() if identity else body).hexdigest()
     try:
         try:
-            return _process(incoming, handler)
+            outcome = _process(incoming, handler)
+            if outcome == Outcome.UNMATCHED and incoming.name == RECEIVED:
+                outcome = _match_after_commit(incoming)
+            return outcome
         except IntegrityError:
             existing = WebhookEvent.objects.filter(dedup_key=incoming.dedup_key).first()
             if existing is None:
@@ -92,9 +95,37 @@ def receive(body: bytes, payload: dict[str, Any], app_id: str,
         raise
 
 
+def _match_after_commit(incoming: Incoming) -> str:
+    """An early receipt, looked up once more now that it is committed. On PostgreSQL the
+    worker may have stored the msg_id between our lookup and our commit, with its own
+    look for early receipts done before ours was visible; each side looks again after its
+    own commit, so one of them sees the other (the UPDATE lets only one apply it)."""
+    msg_id, tracking_id = _message_ids(incoming)
+    found = _find_message_row(msg_id, tracking_id)
+    if found is None:
+        return Outcome.UNMATCHED
+    with transaction.atomic(using=_db().alias):
+        event = (WebhookEvent.objects.select_for_update()
+                 .filter(dedup_key=incoming.dedup_key, outcome=Outcome.UNMATCHED).first())
+        if event is None:
+            return Outcome.APPLIED  # the worker applied it meanwhile
+        outcome, detail = _deliver_stored(event, found[0], msg_id or tracking_id)
+    return str(outcome)
+
+
+def _deliver_stored(event: WebhookEvent, pk: int, msg_id: str,
+                    message: Message | None = None) -> tuple[str, str]:
+    data = _object(_loads(event.body).get("message"))
+    delivered_at = from_ms(data.get("delivery_time")) or event.signed_at or timezone.now()
+    outcome, detail = deliver(pk, delivered_at, msg_id, message)
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        outcome=outcome, detail=detail, processed_at=timezone.now())
+    return outcome, detail
+
+
 def _process(incoming: Incoming, handler: EventHandler | None,
              existing: WebhookEvent | None = None) -> str:
-    with transaction.atomic():
+    with transaction.atomic(using=_db().alias):
         if handler is None:
             outcome, detail = Outcome.IGNORED, "no handler for this event"
         else:
@@ -314,7 +345,8 @@ def deliver(pk: int, delivered_at: dt.datetime, msg_id: str,
     if _mark_delivered(pk, delivered_at, f"user_received_message {msg_id}"):
         if message is not None:
             message.status, message.delivered_at = Message.Status.DELIVERED, delivered_at
-        transaction.on_commit(lambda: _announce_delivered(pk, message, delivered_at), robust=True)
+        transaction.on_commit(lambda: _announce_delivered(pk, message, delivered_at),
+                              using=_db().alias, robust=True)
         return Outcome.APPLIED, ""
     current = Message.objects.filter(pk=pk).values_list("status", flat=True).first()
     if current == Message.Status.DELIVERED:
@@ -353,11 +385,23 @@ def apply_early_receipts(message: Message) -> None:
     early = WebhookEvent.objects.filter(event_name=RECEIVED, subject=message.msg_id,
                                         outcome=Outcome.UNMATCHED)
     for event in early:
-        data = _object(_loads(event.body).get("message"))
-        delivered_at = from_ms(data.get("delivery_time")) or event.signed_at or timezone.now()
-        outcome, detail = deliver(message.pk, delivered_at, message.msg_id, message)
-        WebhookEvent.objects.filter(pk=event.pk).update(
-            outcome=outcome, detail=detail, processed_at=timezone.now())
+        _deliver_stored(event, message.pk, message.msg_id, message)
+    if _db().in_atomic_block:
+        # A receipt committed while this transaction was open is invisible to it: look
+        # again once this commits (see _match_after_commit for the other side).
+        transaction.on_commit(lambda: _apply_early_receipts_committed(message.pk),
+                              using=_db().alias, robust=True)
+
+
+def _apply_early_receipts_committed(pk: int) -> None:
+    with transaction.atomic(using=_db().alias):
+        message = Message.objects.filter(pk=pk).first()
+        if message is None or not message.msg_id:
+            return
+        early = (WebhookEvent.objects.select_for_update()
+                 .filter(event_name=RECEIVED, subject=message.msg_id, outcome=Outcome.UNMATCHED))
+        for event in early:
+            _deliver_stored(event, pk, message.msg_id)
 
 
 def _loads(body: str) -> dict[str, Any]:
@@ -386,6 +430,9 @@ def _apply_template_status(incoming: Incoming) -> tuple[str, str]:
         return Outcome.IGNORED, "unknown template" if template is None else "no new status"
     if _superseded(incoming):
         return Outcome.STALE, "a newer status change was applied already"
+    if incoming.signed_at and template.synced_at and incoming.signed_at < template.synced_at:
+        # A retry that arrives after a sync read the template from Zalo: the sync is newer.
+        return Outcome.STALE, "the last template sync is newer than this change"
     reason = text(incoming.payload.get("reason"), 2000)
     note = _("Zalo changed the status from %(old)s to %(new)s.") % {
         "old": previous or template.status, "new": new}

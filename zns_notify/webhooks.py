@@ -141,7 +141,9 @@ class ZaloWebhookView(View):
         if length > limit:  # refused before reading it
             return _reject(413, "Body too large.", f"body of {length} bytes is over "
                            f'ZNS_NOTIFY["WEBHOOK_MAX_BODY"] = {limit}.')
-        body = request.body
+        # Never more than the limit (+1 to tell "too large"), even for a chunked body without
+        # a Content-Length: request.body would read all of it first.
+        body = request.read(limit + 1)
         if len(body) > limit:
             return _reject(413, "Body too large.", f"body of {len(body)} bytes is over "
                            f'ZNS_NOTIFY["WEBHOOK_MAX_BODY"] = {limit}.')

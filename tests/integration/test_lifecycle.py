@@ -53,6 +53,39 @@ def test_order_lifecycle_delivers_four_messages_exactly_once(connected):
     assert {row["phone"] for row in rows} == {"84912345678"}
 
 
+def test_host_code_hears_each_message_sent_then_delivered(connected):
+    """The signals a shop connects to, end to end: sent from the worker, delivered from
+    Zalo's signed webhook (handled by the live server's thread), once each."""
+    from zns_notify import signals
+
+    heard: list[tuple[str, str]] = []
+
+    def on_sent(sender, message, **kwargs):
+        heard.append(("sent", message.idempotency_key))
+
+    def on_delivered(sender, message, delivered_at, **kwargs):
+        assert delivered_at is not None
+        heard.append(("delivered", message.idempotency_key))
+
+    signals.message_sent.connect(on_sent, dispatch_uid="test.sent")
+    signals.message_delivered.connect(on_delivered, dispatch_uid="test.delivered")
+    try:
+        sync_templates()
+        ensure_bindings()
+        order = Order.objects.create(customer_name="Lê Hoàng Nam", phone="0912 345 678",
+                                     total=459000)
+        order.mark_paid()
+        assert run_queued_tasks() == 2
+        keys = set(Message.objects.values_list("idempotency_key", flat=True))
+        assert wait_until(lambda: sum(kind == "delivered" for kind, _ in heard) == 2), heard
+    finally:
+        signals.message_sent.disconnect(dispatch_uid="test.sent")
+        signals.message_delivered.disconnect(dispatch_uid="test.delivered")
+    assert sorted(heard) == sorted([(kind, key) for key in keys for kind in ("sent", "delivered")])
+    for key in keys:  # each message: sent before delivered
+        assert heard.index(("sent", key)) < heard.index(("delivered", key))
+
+
 def test_unreachable_phone_fails_permanently_with_zalos_code(connected):
     sync_templates()
     ensure_bindings()
