@@ -46,7 +46,9 @@ def full_reader(make_user):
 
 @pytest.fixture
 def reporter(make_user):
-    return make_user("add_message", name="reporter")
+    # Reports events and reads their messages back (a reporter without view_message gets
+    # only which messages and their status: tests/api/test_api_hardening.py).
+    return make_user("add_message", "view_message", name="reporter")
 
 
 @pytest.fixture

@@ -336,7 +336,7 @@ def test_a_token_needs_no_csrf_token(api, reporter, binding):
 
 
 def test_the_full_phone_is_shown_to_those_who_may_see_it(as_user, make_user, binding):
-    user = make_user("add_message", "view_full_phone")
+    user = make_user("add_message", "view_message", "view_full_phone")
     [item] = as_user(user).post(URL, ORDER, format="json").json()["messages"]
     assert item["phone"] == "84912345678"
 

@@ -58,6 +58,27 @@ class CommaSeparatedChoices(serializers.MultipleChoiceField):
         return super().to_internal_value(split)
 
 
+#: Dates the API accepts: far enough out for any shop, and clear of datetime's limits once
+#: shifted by a day or a time zone (year 1 and 9999 overflow there).
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
+def _in_range(value: dt.date) -> bool:
+    return FIRST_YEAR <= value.year <= LAST_YEAR
+
+
+class BoundedDateField(serializers.DateField):
+    default_error_messages = {
+        "range": _("Use a date between {first} and {last}."),
+    }
+
+    def to_internal_value(self, value):
+        date = super().to_internal_value(value)
+        if not _in_range(date):
+            self.fail("range", first=FIRST_YEAR, last=LAST_YEAR)
+        return date
+
+
 @extend_schema_field({"type": "string", "example": "2026-11-22",
                       "description": "A date (YYYY-MM-DD) or a date and time (ISO 8601)."})
 class MomentField(serializers.Field):
@@ -66,6 +87,7 @@ class MomentField(serializers.Field):
 
     default_error_messages = {
         "invalid": _("Use a date (YYYY-MM-DD) or a date and time (ISO 8601)."),
+        "range": _("Use a date between {first} and {last}."),
     }
 
     def to_internal_value(self, data: Any) -> dt.date | dt.datetime:
@@ -76,6 +98,8 @@ class MomentField(serializers.Field):
             value = None
         if value is None:
             self.fail("invalid")
+        if not _in_range(value):
+            self.fail("range", first=FIRST_YEAR, last=LAST_YEAR)
         if isinstance(value, dt.datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=zone())
         return value
@@ -177,10 +201,10 @@ class StatsQuery(QuerySerializer):
     def get_fields(self):
         # "from" is a Python keyword, so the two dates are declared here.
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(
+        fields["from"] = BoundedDateField(
             required=False, help_text=_("First day (default: 6 days before to).")
         )
-        fields["to"] = serializers.DateField(
+        fields["to"] = BoundedDateField(
             required=False, help_text=_("Last day, included (default: today).")
         )
         return fields

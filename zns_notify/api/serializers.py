@@ -95,7 +95,7 @@ class BindingSerializer(serializers.ModelSerializer):
 
 # -- Reporting an event -------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")  # and lone surrogates (not text)
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 DATA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 #: Names a binding expression already has (notify()'s context and the order's own facts).
@@ -259,6 +259,20 @@ class EventResultSerializer(serializers.Serializer):
     order_ref = serializers.CharField()
     idempotency_key = serializers.CharField(allow_null=True)
     messages = MessageSerializer(many=True)
+
+
+class MessageRefSerializer(serializers.ModelSerializer):
+    """What a reporter without ``view_message`` learns of the event's messages: which ones,
+    and their status. The same event for the same order may have been reported by another
+    client, whose customer data this caller must not read."""
+
+    class Meta:
+        model = Message
+        fields = ["id", "idempotency_key", "event", "status"]
+
+
+class EventResultRefSerializer(EventResultSerializer):
+    messages = MessageRefSerializer(many=True)
 
 
 # -- Statistics (documentation of the answer) -------------------------------------------

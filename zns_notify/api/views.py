@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,13 +32,24 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_PAGE_SIZE = 500
 
 
+
+class BoundedJSONParser(JSONParser):
+    """DRF's JSON parser, with a nesting too deep for Python's parser a 400 like any other
+    malformed body (DRF only turns ValueError into one)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(_("JSON parse error - nested too deeply.")) from None
+
 class ZnsAPIMixin:
     """What every zns_notify API view shares; settings are read on each request."""
 
     schema = AutoSchema()
     versioning_class = None
     filter_backends: tuple = ()
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     #: Permissions :class:`~zns_notify.api.permissions.HasModelPermissions` asks for.
     required_permissions: tuple[str, ...] = ()
 
@@ -69,6 +81,18 @@ class Pagination(CursorPagination):
     def get_page_size(self, request):
         self.page_size = app_settings.API_PAGE_SIZE
         return super().get_page_size(request)
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        # A cursor is opaque but not signed: a forged position on an integer ordering would
+        # reach the database as a bad lookup value.
+        ordering = self.ordering if isinstance(self.ordering, str) else self.ordering[0]
+        if cursor is not None and cursor.position is not None and ordering.lstrip("-") == "pk":
+            try:
+                int(cursor.position)
+            except (TypeError, ValueError):
+                raise NotFound(self.invalid_cursor_message) from None
+        return cursor
 
 
 class TemplatePagination(Pagination):
@@ -192,7 +216,12 @@ class Events(ZnsAPIMixin, generics.GenericAPIView):
             )
         except reporting.IdempotencyConflict:
             raise IdempotencyKeyReused from None
-        result = serializers.EventResultSerializer(
+        # The messages may predate this request (the same event for the same order, from
+        # any client): their content only for callers who may read the message log.
+        result_class = (serializers.EventResultSerializer
+                        if request.user.has_perm("zns_notify.view_message")
+                        else serializers.EventResultRefSerializer)
+        result = result_class(
             {"event": outcome.event, "order_ref": outcome.order_ref,
              "idempotency_key": outcome.idempotency_key, "messages": outcome.messages()},
             context=self.get_serializer_context(),
