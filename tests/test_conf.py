@@ -96,5 +96,24 @@ def test_checks_refuse_event_names_notify_would_refuse(settings):
 def test_checks_warn_when_django_q_would_run_a_task_twice(settings):
     from zns_notify.checks import check_settings
 
-    settings.Q_CLUSTER = {"timeout": 60, "retry": 60}
-    assert "zns_notify.W002" in {p.id for p in check_settings()}
+    settings.Q_CLUSTER = {"timeout": 60, "retry": 60, "max_attempts": 1}
+    assert {p.id for p in check_settings()} == {"zns_notify.W002"}
+
+
+@pytest.mark.parametrize(("cluster", "warning"), [
+    ({"retry": 60, "max_attempts": 1}, "zns_notify.W004"),  # no timeout: long tasks run twice
+    ({"timeout": 30, "retry": 60}, "zns_notify.W005"),  # failing tasks re-run without limit
+    ({"timeout": 30, "retry": 60, "max_attempts": 0}, "zns_notify.W005"),
+])
+def test_checks_warn_about_other_double_execution_settings(settings, cluster, warning):
+    from zns_notify.checks import check_settings
+
+    settings.Q_CLUSTER = cluster
+    assert {p.id for p in check_settings()} == {warning}
+
+
+def test_the_recommended_cluster_settings_pass(settings):
+    from zns_notify.checks import check_settings
+
+    settings.Q_CLUSTER = {"timeout": 30, "retry": 60, "max_attempts": 1, "orm": "default"}
+    assert not [p for p in check_settings() if p.id.startswith("zns_notify.W00")]

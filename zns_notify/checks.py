@@ -80,19 +80,34 @@ def _check_event_names(app_settings) -> list:
 
 
 def _check_queue() -> list:
-    """django-q2 settings known to run a task twice (zns_notify absorbs it, but wastes work)."""
+    """django-q2 settings known to run a task twice (zns_notify absorbs it, but wastes work
+    and, for the shop's other tasks, may do things twice)."""
     cluster = getattr(settings, "Q_CLUSTER", None) or {}
     timeout, retry = cluster.get("timeout"), cluster.get("retry", 60)
+    problems = []
     if timeout is not None and retry is not None and retry <= timeout:
-        return [
-            Warning(
-                f'Q_CLUSTER["retry"] ({retry}) is not larger than Q_CLUSTER["timeout"] ({timeout}): '
-                "django-q2 hands a running task to a second worker.",
-                hint='Set Q_CLUSTER["retry"] above Q_CLUSTER["timeout"].',
-                id="zns_notify.W002",
-            )
-        ]
-    return []
+        problems.append(Warning(
+            f'Q_CLUSTER["retry"] ({retry}) is not larger than Q_CLUSTER["timeout"] ({timeout}): '
+            "django-q2 hands a running task to a second worker.",
+            hint='Set Q_CLUSTER["retry"] above Q_CLUSTER["timeout"].',
+            id="zns_notify.W002",
+        ))
+    if timeout is None and retry is not None:
+        problems.append(Warning(
+            f'Q_CLUSTER has no "timeout": a task running longer than Q_CLUSTER["retry"] '
+            f"({retry} s) is handed to a second worker while the first still runs it.",
+            hint='Set Q_CLUSTER["timeout"] below Q_CLUSTER["retry"] (for example 30 and 60).',
+            id="zns_notify.W004",
+        ))
+    if not cluster.get("max_attempts"):
+        problems.append(Warning(
+            'Q_CLUSTER["max_attempts"] is unset or 0: on the ORM broker django-q2 runs a task '
+            "that fails again and again, without limit.",
+            hint='Set Q_CLUSTER["max_attempts"] = 1: zns_notify retries sends in its own '
+                 "table, with backoff and a reason for each attempt.",
+            id="zns_notify.W005",
+        ))
+    return problems
 
 
 @register(Tags.database)
