@@ -117,3 +117,17 @@ def test_the_recommended_cluster_settings_pass(settings):
 
     settings.Q_CLUSTER = {"timeout": 30, "retry": 60, "max_attempts": 1, "orm": "default"}
     assert not [p for p in check_settings() if p.id.startswith("zns_notify.W00")]
+
+
+def test_checks_warn_when_the_orm_broker_shares_sqlite_without_immediate_transactions():
+    from zns_notify.checks import check_sqlite_locking
+
+    cluster = {"orm": "default"}
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/shop.sqlite3"}
+    [warning] = check_sqlite_locking(cluster, {"default": {**sqlite, "OPTIONS": {"timeout": 20}}})
+    assert warning.id == "zns_notify.W006" and "IMMEDIATE" in warning.hint
+    immediate = {**sqlite, "OPTIONS": {"transaction_mode": "IMMEDIATE"}}
+    assert check_sqlite_locking(cluster, {"default": immediate}) == []
+    postgres = {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"}
+    assert check_sqlite_locking(cluster, {"default": postgres}) == []
+    assert check_sqlite_locking({"redis": "redis://"}, {"default": sqlite}) == []
