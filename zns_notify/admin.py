@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_quota import AccountQuotaAdminMixin
 from .models import Binding, Message, MessageEvent, Template, ZaloAccount
-from .phones import mask, mask_params
+from .admin_base import ReadOnlyAdmin, ReadOnlyInline
+from .phones import can_see_full_phone, mask, mask_params
 
 
 @admin.register(ZaloAccount)
@@ -188,26 +189,16 @@ class BindingAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-class MessageEventInline(admin.TabularInline):
+class MessageEventInline(ReadOnlyInline):
     model = MessageEvent
     fields = ["at", "kind", "status", "error_code", "detail"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-def can_see_full_phone(request) -> bool:
-    return request.user.has_perm("zns_notify.view_full_phone")
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
+    """The log is the shop's proof that a customer was told: never edited by hand."""
+
     list_display = [
         "created_at", "event", "order_ref", "phone_masked", "zalo_template_id", "status",
         "error_code", "attempts", "sent_at", "delivered_at",
@@ -229,16 +220,6 @@ class MessageAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # The log is the shop's proof that a customer was told; it is not edited by hand.
-        return False
 
     @admin.display(description=_("phone"), ordering="phone")
     def phone_masked(self, obj: Message) -> str:

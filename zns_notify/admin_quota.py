@@ -9,21 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, ngettext
 
 from . import quota
+from .admin_base import ReadOnlyInline
 from .models import SendingHold, ZaloAccount, ZaloQuota
 
 #: Days of the ledger shown on the account page.
 LEDGER_DAYS = 7
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ZaloQuotaInline(ReadOnlyInline):

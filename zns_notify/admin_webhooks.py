@@ -8,19 +8,9 @@ import re
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .admin_base import ReadOnlyAdmin
 from .models import MessageFeedback, WebhookEvent
-from .phones import mask
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from .phones import can_see_full_phone, mask
 
 
 _PHONE_LIKE = re.compile(r"(?<!\d)(84\d{9})(?!\d)")
@@ -43,7 +33,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     def get_fields(self, request, obj=None):
         # Receipts carry the customer's phone in recipient.id: the raw body only for staff
         # who may see full phones, as on the message log.
-        if request.user.has_perm("zns_notify.view_full_phone"):
+        if can_see_full_phone(request):
             return [name if name != "masked_body" else "body" for name in self.fields]
         return self.fields
 

@@ -37,7 +37,10 @@ QUEUED = Message.Status.QUEUED
 #: Template statuses whose messages are queued: ENABLE, and those Zalo may return to ENABLE
 #: (an admin re-enables it, a review passes), whose messages the worker holds without an
 #: API call instead of failing them (issue: do not burn the queue). DELETE is final.
-_SENDABLE_OR_HELD = frozenset({"ENABLE", "DISABLE", "PENDING_REVIEW", "REJECT"})
+_SENDABLE_OR_HELD = frozenset({
+    Template.Status.ENABLE, Template.Status.DISABLE, Template.Status.PENDING_REVIEW,
+    Template.Status.REJECT,
+})
 FAILED = Message.Status.FAILED
 
 

@@ -53,6 +53,13 @@ def normalize_phone(raw: object) -> str:
     return normalized
 
 
+def can_see_full_phone(request) -> bool:
+    """Staff with ``zns_notify.view_full_phone`` see numbers whole (admin and API alike);
+    everyone else sees them masked."""
+    user = getattr(request, "user", None)
+    return bool(user and user.has_perm("zns_notify.view_full_phone"))
+
+
 def mask(phone: object) -> str:
     """Hide all but the last three digits, for logs and staff without the permission."""
     text = str(phone or "")

@@ -4,48 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+#: (name, function, every N minutes). Created once; an admin's edits are never undone.
+SCHEDULES = (
+    # Refresh the access token well before it expires (zns_notify.tokens).
+    ("zns_notify.refresh_token", "zns_notify.tasks.refresh_token", 15),
+    # Due retries, lost tasks, dead workers' rows (zns_notify.tasks.sweep).
+    ("zns_notify.sweep", "zns_notify.tasks.sweep", 1),
+    # The OA's quota ledger, from GET /message/quota (sends keep it current in between).
+    ("zns_notify.refresh_quota", "zns_notify.quota.refresh_quota", 30),
+    # Sent messages without a receipt: ask GET /message/status (zns_notify.reconcile).
+    ("zns_notify.reconcile", "zns_notify.reconcile.reconcile", 5),
+)
+
 
 def ensure_schedules(**kwargs: Any) -> None:
-    """post_migrate receiver: create the sweeper, quota, token and reconciler schedules once;
-    never touch an edited one."""
+    """post_migrate receiver: create each schedule once; never touch an edited one."""
     from django_q.models import Schedule
 
-    Schedule.objects.get_or_create(
-        name="zns_notify.refresh_token",
-        defaults={
-            "func": "zns_notify.tasks.refresh_token",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 15,
-            "repeats": -1,
-        },
-    )
-
-    Schedule.objects.get_or_create(
-        name="zns_notify.sweep",
-        defaults={
-            "func": "zns_notify.tasks.sweep",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-            "repeats": -1,
-        },
-    )
-    # The OA's quota ledger, from GET /message/quota (sends keep it current in between).
-    Schedule.objects.get_or_create(
-        name="zns_notify.refresh_quota",
-        defaults={
-            "func": "zns_notify.quota.refresh_quota",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 30,
-            "repeats": -1,
-        },
-    )
-    # Sent messages without a receipt: ask GET /message/status (zns_notify.reconcile).
-    Schedule.objects.get_or_create(
-        name="zns_notify.reconcile",
-        defaults={
-            "func": "zns_notify.reconcile.reconcile",
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 5,
-            "repeats": -1,
-        },
-    )
+    for name, func, minutes in SCHEDULES:
+        Schedule.objects.get_or_create(
+            name=name,
+            defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes,
+                      "repeats": -1},
+        )

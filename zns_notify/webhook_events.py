@@ -193,20 +193,19 @@ def _find_message_row(msg_id: str, tracking_id: str) -> tuple[int, str] | None:
     connection = _db()
     table = connection.ops.quote_name(Message._meta.db_table)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    lookups = (
+        # NOT (msg_id = ''): the msg_id index is partial; SQLite uses it only then.
+        (msg_id, f'SELECT "id", "status" FROM {table} WHERE "msg_id" = %s '
+                 f"AND NOT (\"msg_id\" = '') LIMIT 1{lock}"),
+        (tracking_id, f'SELECT "id", "status" FROM {table} WHERE "idempotency_key" = %s{lock}'),
+    )
     with connection.cursor() as cursor:
-        if msg_id:
-            # NOT (msg_id = ''): the msg_id index is partial; SQLite uses it only then.
-            cursor.execute(f'SELECT "id", "status" FROM {table} WHERE "msg_id" = %s '
-                           f"AND NOT (\"msg_id\" = '') LIMIT 1{lock}", [msg_id])
-            row = cursor.fetchone()
-            if row is not None:
-                return row[0], row[1]
-        if tracking_id:
-            cursor.execute(f'SELECT "id", "status" FROM {table} WHERE "idempotency_key" = %s'
-                           f"{lock}", [tracking_id])
-            row = cursor.fetchone()
-            if row is not None:
-                return row[0], row[1]
+        for value, sql in lookups:
+            if value:
+                cursor.execute(sql, [value])
+                row = cursor.fetchone()
+                if row is not None:
+                    return row[0], row[1]
     return None
 
 

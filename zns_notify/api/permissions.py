@@ -48,6 +48,3 @@ class HasModelPermissions(BasePermission):
         return False
 
 
-def can_see_full_phone(request) -> bool:
-    """The admin's rule (``zns_notify.view_full_phone``); everyone else sees masked numbers."""
-    return bool(request.user and request.user.has_perm("zns_notify.view_full_phone"))

@@ -24,7 +24,8 @@ from rest_framework.views import APIView
 from ..conf import app_settings
 from ..models import Binding, Message, Template
 from . import filters, reporting, serializers
-from .permissions import authentication_classes, can_see_full_phone, permission_classes
+from ..phones import can_see_full_phone
+from .permissions import authentication_classes, permission_classes
 from .throttling import EventsRateThrottle
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
