@@ -153,6 +153,10 @@ ZNS_NOTIFY = {
     "ORDER_CUSTOMER_NAME": "customer_name",
     "ORDER_CODE": "code",
     "EXTRA_EVENTS": {"order_cancelled": "Order cancelled"},
+    # zns_demo drives hundreds of orders for ten demo customers, four TRANSACTION messages
+    # each: the per-recipient cap (5 a day per tag by default, docs/policy.md) would skip
+    # most of them. Off in the demo unless ZNS_RECIPIENT_DAILY_CAP says otherwise.
+    "RECIPIENT_DAILY_CAP": env.int("ZNS_RECIPIENT_DAILY_CAP", default=0),
 }
 
 LOGIN_URL = "admin:login"

@@ -6,7 +6,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "notify"]
+__all__ = ["__version__", "notify", "opt_in", "opt_out"]
 
 
 def __getattr__(name: str) -> Any:
@@ -16,4 +16,8 @@ def __getattr__(name: str) -> Any:
         from .events import notify
 
         return notify
+    if name in ("opt_out", "opt_in"):
+        from . import opt_outs as module
+
+        return getattr(module, name)
     raise AttributeError(f"module 'zns_notify' has no attribute {name!r}")

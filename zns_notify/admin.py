@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from .admin_policy import PolicyDecisionFilter, PolicyMessageAdminMixin
 from .admin_quota import AccountQuotaAdminMixin
 from .models import Binding, Message, MessageEvent, Template, ZaloAccount
 from .admin_base import ReadOnlyAdmin, ReadOnlyInline
@@ -139,7 +140,8 @@ class BindingForm(forms.ModelForm):
 
     class Meta:
         model = Binding
-        fields = ["name", "event", "template", "params", "is_active"]
+        fields = ["name", "event", "template", "params", "is_active", "delay_minutes", "condition"]
+        widgets = {"condition": forms.TextInput(attrs={"size": 80})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,7 +165,8 @@ def _yes_no(value: bool) -> str:
 @admin.register(Binding)
 class BindingAdmin(admin.ModelAdmin):
     form = BindingForm
-    list_display = ["__str__", "event", "template", "is_active", "problems_display", "updated_at"]
+    list_display = ["__str__", "event", "template", "is_active", "delay_minutes", "condition",
+                    "problems_display", "updated_at"]
     list_filter = ["event", "is_active"]
     list_select_related = ["template"]
     search_fields = ["name", "event", "template__name", "template__template_id"]
@@ -196,14 +199,14 @@ class MessageEventInline(ReadOnlyInline):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
+class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
     """The log is the shop's proof that a customer was told: never edited by hand."""
 
     list_display = [
         "created_at", "event", "order_ref", "phone_masked", "zalo_template_id", "status",
-        "error_code", "attempts", "sent_at", "delivered_at",
+        "error_code", "attempts", "sent_at", "delivered_at", "policy_decision",
     ]
-    list_filter = ["status", "event", "error_category"]
+    list_filter = ["status", PolicyDecisionFilter, "event", "error_category"]
     search_fields = ["order_ref", "=msg_id", "=idempotency_key", "=phone"]
     date_hierarchy = "created_at"
     inlines = [MessageEventInline]
@@ -230,7 +233,8 @@ class MessageAdmin(ReadOnlyAdmin):
         # concurrent requests of differently privileged staff would race on.
         full = can_see_full_phone(request)
         names = [f.name for f in self.model._meta.fields if f.name not in ("id", "phone", "params")]
-        return ["phone" if full else "phone_masked", "params_full" if full else "params_masked", *names]
+        return ["phone" if full else "phone_masked", "params_full" if full else "params_masked",
+                "policy_decision", *names]
 
     @admin.display(description=_("rendered parameters"))
     def params_full(self, obj: Message) -> str:
@@ -248,3 +252,5 @@ def _params_html(params: dict) -> str:
 
 # Received webhooks and customers' ratings: read-only pages of their own.
 from . import admin_webhooks  # noqa: E402,F401
+# Opted-out recipients and the recipient cap's daily counts.
+from . import admin_policy  # noqa: E402,F401

@@ -182,6 +182,51 @@ class AppSettings:
         """Seconds before the first retry; doubles on each further attempt."""
         return float(self._get("RETRY_BACKOFF", 30.0))
 
+    # -- Policy engine (zns_notify.policy, docs/policy.md) ------------------------------
+
+    @property
+    def RECIPIENT_DAILY_CAP(self) -> dict[str, int]:
+        """At most this many messages per phone per local day (``TIMEZONE``), counted per
+        template tag: an int for every tag (default 5), or ``{tag: n}`` (tags not listed,
+        and 0 or None, mean no cap). Derived: always read as ``{tag: n}``, "*" standing
+        for every tag not listed."""
+        value = self._get("RECIPIENT_DAILY_CAP", 5)
+        if isinstance(value, dict):
+            return {str(tag): int(n or 0) for tag, n in value.items()}
+        return {"*": int(value or 0)}
+
+    @property
+    def RECIPIENT_CAP_ACTION(self) -> str:
+        """What happens to a message over the cap: ``"skip"`` (the default: final, status
+        skipped with the reason) or ``"defer"`` (waits for the next local day)."""
+        value = str(self._get("RECIPIENT_CAP_ACTION", "skip"))
+        if value not in ("skip", "defer"):
+            raise ZnsConfigurationError(
+                'ZNS_NOTIFY["RECIPIENT_CAP_ACTION"] must be "skip" or "defer".')
+        return value
+
+    @property
+    def QUIET_HOURS(self) -> dict[str, tuple[str, str]]:
+        """``{tag: ("HH:MM", "HH:MM")}``: messages of that tag due inside the local window
+        wait until it ends (a window may cross midnight). Default: PROMOTION 22:00-06:00,
+        Zalo's own night rule; add TRANSACTION or CUSTOMER_CARE to quiet them too."""
+        value = self._get("QUIET_HOURS", {"PROMOTION": ("22:00", "06:00")})
+        return {str(tag): (str(window[0]), str(window[1])) for tag, window in value.items()
+                if window}
+
+    @property
+    def QUOTA_RESERVES(self) -> dict[str, int]:
+        """``{tag: n}``: messages of that tag wait for the daily reset once the OA's
+        remaining quota is at most ``n``, keeping the rest for more important tags.
+        Default: CUSTOMER_CARE 20, PROMOTION 50 (TRANSACTION uses the quota to the end)."""
+        value = self._get("QUOTA_RESERVES", {"CUSTOMER_CARE": 20, "PROMOTION": 50})
+        return {str(tag): int(n or 0) for tag, n in value.items()}
+
+    @property
+    def OPT_OUT_TAGS(self) -> list[str]:
+        """Template tags an opted-out recipient no longer gets (skipped with the reason)."""
+        return [str(tag) for tag in self._get("OPT_OUT_TAGS", ["CUSTOMER_CARE", "PROMOTION"])]
+
     # -- Reconciliation (GET /message/status for sent messages without a receipt) ------
 
     @property

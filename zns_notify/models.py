@@ -136,6 +136,20 @@ class Binding(models.Model):
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Policy (docs/policy.md): the message waits this long after its event, and is
+    # cancelled at send time when the condition no longer holds.
+    delay_minutes = models.PositiveIntegerField(
+        _("delay (minutes)"), default=0,
+        help_text=_("Send this many minutes after the event (0: at once)."),
+    )
+    condition = models.TextField(
+        _("condition"), blank=True,
+        help_text=_(
+            "Optional. A condition in Django's template if-tag syntax over the same variables "
+            'as the parameters, checked when the message is due, e.g. order.status == "new". '
+            "When it no longer holds, the message is cancelled."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -249,6 +263,7 @@ class MessageEvent(models.Model):
         ATTEMPT = "attempt", _("Send attempt")
         RECEIPT = "receipt", _("Delivery receipt")
         NOTE = "note", _("Note")
+        POLICY = "policy", _("Policy decision")
 
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("message")
@@ -274,3 +289,5 @@ from .models_quota import SendingHold, ZaloQuota  # noqa: E402,F401
 from .models_webhooks import MessageFeedback, WebhookEvent  # noqa: E402,F401
 # The idempotency keys of events reported through the REST API.
 from .models_api import EventReport  # noqa: E402,F401
+# The policy engine's opt-outs and per-recipient daily counts.
+from .models_policy import RecipientDailyCount, RecipientOptOut  # noqa: E402,F401

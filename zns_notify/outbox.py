@@ -11,6 +11,7 @@ pushed in ``on_commit``, so a rolled-back order never sends. The statements them
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from functools import partial
@@ -95,16 +96,20 @@ def _write(cursor, event: str, obj: Any, extra: dict[str, Any],
         "created_at": now,
     }
     rows = [_build_row(b, common, facts, phone_problem, context) for b in bindings]
-    queued = [row["idempotency_key"] for row in rows if row["status"] == QUEUED]
+    # A delayed row is not enqueued: the sweeper (or the outbox broker's poll) hands it
+    # to a worker once its next_attempt_at comes.
+    queued = [row["idempotency_key"] for row in rows
+              if row["status"] == QUEUED and "next_attempt_at" not in row]
     using = cursor.db.alias
     with transaction.atomic(using=using, savepoint=False):
         insert_rows(cursor, Message, rows, ignore_conflicts=True)
         if queued:
             enqueue(queued, cursor=cursor)
-        if len(queued) < len(rows):  # the rare path: some rows failed before any send
+        if len(queued) < len(rows):  # the rare path: some rows failed, skipped or delayed
             failed = [row["idempotency_key"] for row in rows if row["status"] == FAILED]
-            transaction.on_commit(partial(announce_failed, failed, common["created_at"]),
-                                  using=using, robust=True)
+            if failed:
+                transaction.on_commit(partial(announce_failed, failed, common["created_at"]),
+                                      using=using, robust=True)
     return [row["idempotency_key"] for row in rows]
 
 
@@ -156,6 +161,8 @@ def _build_row(
         row["params"] = render_params(binding.expressions, binding.specs, context)
     except ZnsRenderError as exc:
         return _mark(row, Message.Status.FAILED, ErrorAction.PAYLOAD, str(exc))
+    if binding.delay_minutes:  # policy: a delayed binding (docs/policy.md)
+        row["next_attempt_at"] = common["created_at"] + dt.timedelta(minutes=binding.delay_minutes)
     return row
 
 

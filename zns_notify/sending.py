@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import quota, signals, webhook_events
+from . import policy, quota, signals, webhook_events
 from .conf import app_settings
 from .exceptions import ZnsConfigurationError, ZnsReconnectRequired
 from .models import Message, MessageEvent, ZaloAccount
@@ -82,7 +82,10 @@ def deliver(key: str, client: ZaloClient | None = None) -> Message | None:
     try:
         account = current_account()
         quota.check(account, message)  # a hold, or no quota left today: wait, no call
+        policy.check(message, account)  # the shop's rules: wait, skip or cancel; cap slot
         result = _send(message, client, account)
+    except policy.Decision as exc:
+        owned = policy.record(message, exc)
     except quota.Deferred as exc:
         owned = _record_wait(message, exc, kind=MessageEvent.Kind.NOTE)
     except ZaloAPIError as exc:
@@ -238,6 +241,7 @@ def _record_wait(message: Message, wait: quota.Deferred, *,
 
 def _record_error(message: Message, action: ErrorAction, code: int | None, reason: str, *,
                   retry_at=None, kind: str = MessageEvent.Kind.ATTEMPT) -> bool:
+    policy.release(message)  # not accepted by Zalo: its recipient-cap slot is free again
     now = timezone.now()
     # Waits with a known end (a hold, the quota ledger, Zalo's windows) are not tries; the
     # others (waiting for a reconnect) keep counting, so their backoff keeps growing.

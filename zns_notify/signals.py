@@ -33,6 +33,10 @@ message_failed = Signal()
 # Zalo accepted it but it did not reach the phone within the template's timeout, or Zalo
 # no longer knows it (not billed, zns-api.md §10). Arguments: message, reason (str).
 message_undelivered = Signal()
+# The policy engine decided not to send it (docs/policy.md): skipped (opt-out, recipient
+# cap) or cancelled (the binding's condition no longer holds). Arguments: message, rule
+# (str: "opt_out", "recipient_cap", "condition"), reason (str).
+message_skipped = Signal()
 
 INCOMING = {
     "order_created": order_created,
@@ -46,6 +50,7 @@ OUTGOING = {
     "message_delivered": message_delivered,
     "message_failed": message_failed,
     "message_undelivered": message_undelivered,
+    "message_skipped": message_skipped,
 }
 
 
