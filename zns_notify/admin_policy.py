@@ -88,14 +88,10 @@ class RecipientOptOutAdmin(admin.ModelAdmin):
         full = can_see_full_phone(request)
         return ["phone" if full and n == "phone_masked" else n for n in self.list_display]
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None and not can_see_full_phone(request):
-            kwargs["exclude"] = ["phone"]  # an existing number stays hidden from them
-        return super().get_form(request, obj, change, **kwargs)
-
     def get_fields(self, request, obj=None):
         fields = ["phone", "reason", "source", "opted_out_at"]
         if obj is not None and not can_see_full_phone(request):
+            # An existing number stays hidden from them: shown masked, not editable.
             return ["phone_masked", *fields[1:]]
         return fields
 
