@@ -268,6 +268,18 @@ def release(message: Message) -> None:
         logger.exception("zns recipient cap release failed")
 
 
+#: Days of recipient counts kept (for the admin) before :func:`prune_counts` deletes them.
+COUNTS_KEPT_DAYS = 7
+
+
+def prune_counts(now: dt.datetime | None = None) -> int:
+    """django-q2 task (daily): delete the recipient cap's counts older than a week."""
+    today = local_now(now or timezone.now()).date()
+    deleted, _rows = RecipientDailyCount.objects.filter(
+        day__lt=today - dt.timedelta(days=COUNTS_KEPT_DAYS)).delete()
+    return deleted
+
+
 # -- recording a decision ------------------------------------------------------------------
 
 def record(message: Message, decision: Decision) -> bool:

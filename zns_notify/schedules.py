@@ -14,6 +14,8 @@ SCHEDULES = (
     ("zns_notify.refresh_quota", "zns_notify.quota.refresh_quota", 30),
     # Sent messages without a receipt: ask GET /message/status (zns_notify.reconcile).
     ("zns_notify.reconcile", "zns_notify.reconcile.reconcile", 5),
+    # The recipient cap's past days (zns_notify.policy): only today's counts matter.
+    ("zns_notify.prune_recipient_counts", "zns_notify.policy.prune_counts", 24 * 60),
 )
 
 

@@ -79,3 +79,10 @@ def test_the_api_is_read_only(as_user, make_user, url):
     client = as_user(superuser)
     assert client.post(url, {}, format="json").status_code == 405
     assert client.delete(url).status_code == 405
+
+
+def test_bindings_show_their_delay_and_condition(as_user, reader):
+    binding = BindingFactory(event="order_created", delay_minutes=120,
+                             condition='order.status == "new"')
+    detail = as_user(reader).get(reverse("zns_notify:api_binding_detail", args=[binding.pk])).json()
+    assert (detail["delay_minutes"], detail["condition"]) == (120, 'order.status == "new"')

@@ -192,3 +192,19 @@ def test_promotion_waits_when_its_own_quota_is_gone(account, zalo_api, clock):
     deliver(message.idempotency_key)
     message.refresh_from_db()
     assert message.status == Message.Status.QUEUED and "promotion quota" in message.error_message
+
+
+def test_past_days_of_the_cap_are_pruned_daily(db):
+    from django_q.models import Schedule
+
+    from zns_notify.schedules import ensure_schedules
+
+    today = dt.date(2026, 11, 22)
+    for back in (0, 7, 8, 30):
+        RecipientDailyCount.objects.create(phone="84912345678", tag="TRANSACTION", count=1,
+                                           day=today - dt.timedelta(days=back))
+    assert policy.prune_counts(NOON) == 2
+    assert sorted(RecipientDailyCount.objects.values_list("day", flat=True)) == [
+        today - dt.timedelta(days=7), today]
+    ensure_schedules()
+    assert Schedule.objects.get(name="zns_notify.prune_recipient_counts").minutes == 1440

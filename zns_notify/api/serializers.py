@@ -85,8 +85,8 @@ class BindingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Binding
-        fields = ["id", "name", "event", "template", "params", "is_active", "problems",
-                  "created_at", "updated_at"]
+        fields = ["id", "name", "event", "template", "params", "is_active", "delay_minutes",
+                  "condition", "problems", "created_at", "updated_at"]
         read_only_fields = fields
 
     def get_problems(self, obj: Binding) -> list[str]:
