@@ -151,6 +151,10 @@ class BindingForm(forms.ModelForm):
         if self.instance.event and self.instance.event not in app_settings.EVENTS:
             choices.append((self.instance.event, self.instance.event))  # keep a retired event visible
         self.fields["event"].choices = choices
+        self.fields["delay_minutes"].required = False  # empty means at once
+
+    def clean_delay_minutes(self) -> int:
+        return self.cleaned_data.get("delay_minutes") or 0
 
 
 def _param_limits(spec: dict) -> str:

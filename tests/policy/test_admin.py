@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import BindingFactory, MessageFactory
-from zns_notify.models import Message, RecipientDailyCount
+from zns_notify.models import Binding, Message, RecipientDailyCount
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +58,12 @@ def test_the_daily_counts_are_read_only(admin_client):
     assert admin_client.get(
         reverse("admin:zns_notify_recipientdailycount_change", args=[row.pk])).status_code == 200
     assert admin_client.get(reverse("admin:zns_notify_recipientdailycount_add")).status_code == 403
+
+
+def test_a_binding_posted_without_a_delay_is_sent_at_once(admin_client):
+    template = BindingFactory().template
+    data = {"event": "order_paid", "template": template.pk, "is_active": "on",
+            "params": '{"customer_name": "{{ customer_name }}", "order_code": "{{ order_code }}",'
+                      ' "total_amount": "{{ order.total }}"}'}
+    assert admin_client.post(reverse("admin:zns_notify_binding_add"), data).status_code == 302
+    assert Binding.objects.get(event="order_paid").delay_minutes == 0
