@@ -154,9 +154,13 @@ ZNS_NOTIFY = {
     "ORDER_CODE": "code",
     "EXTRA_EVENTS": {"order_cancelled": "Order cancelled"},
     # zns_demo drives hundreds of orders for ten demo customers, four TRANSACTION messages
-    # each: the per-recipient cap (5 a day per tag by default, docs/policy.md) would skip
-    # most of them. Off in the demo unless ZNS_RECIPIENT_DAILY_CAP says otherwise.
-    "RECIPIENT_DAILY_CAP": env.int("ZNS_RECIPIENT_DAILY_CAP", default=0),
+    # each: a cap on TRANSACTION would skip most of them, so the demo caps only customer
+    # care and promotion (5 a day per phone, docs/policy.md). ZNS_RECIPIENT_DAILY_CAP, when
+    # set, caps every tag at that number (0 = off).
+    "RECIPIENT_DAILY_CAP": (
+        env.int("ZNS_RECIPIENT_DAILY_CAP") if env.str("ZNS_RECIPIENT_DAILY_CAP", default="")
+        else {"TRANSACTION": 0, "CUSTOMER_CARE": 5, "PROMOTION": 5}
+    ),
 }
 
 LOGIN_URL = "admin:login"
