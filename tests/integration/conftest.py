@@ -1,20 +1,40 @@
 """A real sandbox on loopback, a live Django server for its webhooks, and a way to run
-queued django-q2 tasks in-process (the qcluster test runs them in a real worker)."""
+queued django-q2 tasks in-process (the qcluster test runs them in a real worker).
+
+The queue is django-q2's ORM broker on the SQLite pass and django-q2's Redis broker
+(ZNS_TEST_REDIS_URL) on the PostgreSQL pass: the production profile, PostgreSQL + Redis."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 import requests
-from django_q.models import OrmQ
 
+from tests.services import service_url
 from zns_notify.sandbox import SandboxServer
 from zns_notify.tokens import store_token_pair
 
 
 @pytest.fixture
-def sandbox(live_server, settings):
+def queue_broker(monkeypatch, transactional_db):
+    """The broker these tests enqueue to and :func:`run_queued_tasks` pulls from, empty."""
+    from django_q.brokers import get_broker
+    from django_q.conf import Conf
+
+    if os.environ.get("ZNS_TEST_DB") == "postgres":
+        # django-q2 reads Q_CLUSTER once, into Conf: switch its broker there.
+        monkeypatch.setattr(Conf, "ORM", None)
+        monkeypatch.setattr(Conf, "REDIS", service_url("ZNS_TEST_REDIS_URL"))
+    broker = get_broker()
+    broker.purge_queue()
+    yield broker
+    broker.purge_queue()
+
+
+@pytest.fixture
+def sandbox(live_server, settings, queue_broker):
     zns = settings.ZNS_NOTIFY
     server = SandboxServer(
         app_id=zns["APP_ID"], app_secret=zns["APP_SECRET"], oa_secret_key=zns["OA_SECRET_KEY"],
@@ -34,15 +54,20 @@ def connected(sandbox):
 
 
 def run_queued_tasks() -> int:
-    """Execute what a qcluster would pull from the ORM broker: same payload, same function."""
+    """Execute what a qcluster would pull from the broker: same signed payload, same
+    function, in queue order; return how many tasks ran."""
     from django.utils.module_loading import import_string
+    from django_q.brokers import get_broker
+    from django_q.signing import SignedPackage
 
+    broker = get_broker()
     ran = 0
-    for row in OrmQ.objects.order_by("pk"):
-        task = row.task
-        import_string(task["func"])(*task["args"], **task["kwargs"])
-        row.delete()
-        ran += 1
+    while broker.queue_size():  # dequeue() waits a poll interval on an empty queue
+        for task_id, payload in broker.dequeue() or []:
+            task = SignedPackage.loads(payload)
+            import_string(task["func"])(*task["args"], **task["kwargs"])
+            broker.acknowledge(task_id)
+            ran += 1
     return ran
 
 

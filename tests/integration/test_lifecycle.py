@@ -142,3 +142,14 @@ def test_admin_sync_failure_is_reported_and_changes_nothing(sandbox, admin_clien
     response = admin_client.post(reverse("admin:zns_notify_template_sync"), follow=True)
     assert "Sync failed, nothing changed" in response.content.decode()
     assert Template.objects.count() == 0
+
+
+def test_the_queue_is_the_profiles_broker(queue_broker):
+    """SQLite pass: django-q2's ORM broker; PostgreSQL pass: its Redis broker."""
+    import os
+
+    from django_q.brokers.orm import ORM
+    from django_q.brokers.redis_broker import Redis
+
+    expected = Redis if os.environ.get("ZNS_TEST_DB") == "postgres" else ORM
+    assert type(queue_broker) is expected
