@@ -21,7 +21,9 @@ from .zalo.client import ZaloClient
 
 logger = logging.getLogger(__name__)
 
-SWEEP_BATCH = 200
+# Up to this many due or lost messages re-enqueued per run (each run is a minute apart):
+# a backlog of retries after an outage must not drain at a trickle.
+SWEEP_BATCH = 1000
 SWEEP_KEYS_PER_TASK = 10
 #: Share of django-q2's task timeout one task may spend claiming new messages; a send in
 #: flight when the task is killed would stay "sending" until the lease runs out.
