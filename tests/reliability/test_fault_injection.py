@@ -96,6 +96,9 @@ def test_500_orders_survive_the_faults_exactly_once(run_factory, profile):
     duplicates = {key: n for key, n in accepted.items() if n > 1}
     ambiguous = {key: row[2] for key, row in messages.items() if row[2]}
     statuses = run.database.statuses()
+    recovered = run.database.query(
+        "SELECT COUNT(*) FROM zns_notify_messageevent WHERE kind = 'note' "
+        "AND detail LIKE '%worker stopped without recording an answer%'")[0][0]
     report = [
         f"== fault injection, {profile}: {ORDERS} orders in {duration:.0f} s",
         *run.log,
@@ -105,6 +108,7 @@ def test_500_orders_survive_the_faults_exactly_once(run_factory, profile):
         f"ambiguous sends: {sum(ambiguous.values())} on {len(ambiguous)} messages; "
         f"accepted twice or more by the sandbox (ambiguous duplicates): {len(duplicates)} "
         f"tracking_ids, {sum(n - 1 for n in duplicates.values())} extra sends",
+        f"rows recovered from dead workers (SEND_LEASE): {recovered}",
         f"tokens: refreshed {tokens['refreshed']}, force-expiries {tokens['force_expiries']}, "
         f"refresh-token reuse {tokens['reuse_attempts']}",
     ]
