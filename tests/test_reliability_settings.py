@@ -56,7 +56,10 @@ def test_the_lease_check_reads_the_setting(settings):
     assert [p.id for p in check_reliability()] == ["zns_notify.W007"]
 
 
-@pytest.mark.parametrize("cluster", [{"timeout": 30, "retry": 60}, {**RECOMMENDED, "catch_up": True}])
+@pytest.mark.parametrize("cluster", [
+    {"timeout": 30, "retry": 60},  # unset: django-q2's default is True
+    {**RECOMMENDED, "catch_up": True},
+])
 def test_catch_up_is_warned_about(settings, cluster):
     settings.Q_CLUSTER = cluster
     assert [p.id for p in check_reliability()] == ["zns_notify.W008"]

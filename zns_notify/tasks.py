@@ -7,13 +7,12 @@ import datetime as dt
 import logging
 import time
 
-from django.db import router, transaction
+from django.db import router
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from . import ambiguity
 from .conf import app_settings
-from .models import Message, MessageEvent
+from .models import Message
 from .outbox import push_send_task
 from .relay import relay_active
 from .sending import deliver

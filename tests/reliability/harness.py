@@ -87,7 +87,7 @@ class Run:
     database: Database
     sandbox_url: str
     clusters: list[Child]
-    lose_queue: Callable[[], None]
+    lose_queue: Callable[[Run], None]
     log: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
@@ -128,7 +128,7 @@ def free_ports(count: int) -> list[int]:
 
 
 def start_run(profile: str, tmp_path: Path, *, database_url: str, clusters: int,
-              extra_env: dict[str, str], lose_queue: Callable[[], None]) -> Run:
+              extra_env: dict[str, str], lose_queue: Callable[[Run], None]) -> Run:
     web_port, sandbox_port = free_ports(2)
     sandbox_url, web_url = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{web_port}"
     env = demo_process_env(tmp_path, ZNS_API_BASE_URL=sandbox_url,
@@ -162,10 +162,9 @@ def drive(run: Run, orders: int, *, timeout: float) -> dict:
         env=run.manage.env, stdout=out_file, stderr=err_file, text=True)
     steps = [
         (0.15, "kill", lambda: run.kill_cluster(0)),
-        (0.35, "token", lambda: run.note(
-            f"expired {run.sandbox('faults', {'expire_access_tokens': True})['expired_access_tokens']}"
-            " access tokens")),
-        (0.55, "queue", run.lose_queue),
+        (0.35, "token", lambda: run.note("expired {} access tokens".format(
+            run.sandbox("faults", {"expire_access_tokens": True})["expired_access_tokens"]))),
+        (0.55, "queue", lambda: run.lose_queue(run)),
     ]
     faults_on = True
     while demo.poll() is None:

@@ -16,7 +16,9 @@ PostgreSQL and Redis servers from ZNS_TEST_DATABASE_URL / ZNS_TEST_REDIS_URL.
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 
 import pytest
@@ -31,14 +33,34 @@ ORDERS = 500
 DEMO_TIMEOUT = 420
 
 
-def redis_profile(stack: ExitStack) -> tuple[str, dict[str, str], callable]:
+def postgres_redis(stack: ExitStack, tmp_path) -> tuple[str, int, dict, Callable[[Run], None]]:
     import redis
 
     redis_url = service_url("ZNS_TEST_REDIS_URL")
-    database_url = stack.enter_context(fresh_postgres_database(service_url("ZNS_TEST_DATABASE_URL")))
+    server_url = service_url("ZNS_TEST_DATABASE_URL")
+    database_url = stack.enter_context(fresh_postgres_database(server_url))
     client = redis.Redis.from_url(redis_url)
     client.flushdb()  # this test's own Redis database: tasks of an earlier run must not run
-    return database_url, {"REDIS_URL": redis_url}, client
+
+    def lose_queue(run: Run) -> None:
+        client.flushdb()
+        run.note("Redis FLUSHDB: every queued task lost")
+
+    return database_url, 3, {"REDIS_URL": redis_url}, lose_queue
+
+
+def sqlite_orm(stack: ExitStack, tmp_path) -> tuple[str, int, dict, Callable[[Run], None]]:
+    path = tmp_path / "demo.sqlite3"
+
+    def lose_queue(run: Run) -> None:
+        with sqlite3.connect(path, timeout=30) as conn:
+            lost = conn.execute("DELETE FROM django_q_ormq").rowcount
+        run.note(f"ORM broker queue emptied: {lost} tasks lost")
+
+    return f"sqlite:///{path}", 2, {}, lose_queue
+
+
+PROFILES = {"postgres-redis": postgres_redis, "sqlite-orm": sqlite_orm}
 
 
 @pytest.fixture
@@ -47,31 +69,9 @@ def run_factory(tmp_path):
     runs: list[Run] = []
 
     def make(profile: str) -> Run:
-        if profile == "postgres-redis":
-            database_url, extra, client = redis_profile(stack)
-            run_holder: list[Run] = []
-
-            def lose_queue() -> None:
-                client.flushdb()
-                run_holder[0].note("Redis FLUSHDB: every queued task lost")
-
-            run = start_run(profile, tmp_path, database_url=database_url, clusters=3,
-                            extra_env=extra, lose_queue=lose_queue)
-            run_holder.append(run)
-        else:
-            database_url = f"sqlite:///{tmp_path}/demo.sqlite3"
-            holder: list[Run] = []
-
-            def lose_queue() -> None:
-                import sqlite3
-
-                with sqlite3.connect(f"{tmp_path}/demo.sqlite3", timeout=30) as conn:
-                    lost = conn.execute("DELETE FROM django_q_ormq").rowcount
-                holder[0].note(f"ORM broker queue emptied: {lost} tasks lost")
-
-            run = start_run(profile, tmp_path, database_url=database_url, clusters=2,
-                            extra_env={}, lose_queue=lose_queue)
-            holder.append(run)
+        database_url, clusters, extra_env, lose_queue = PROFILES[profile](stack, tmp_path)
+        run = start_run(profile, tmp_path, database_url=database_url, clusters=clusters,
+                        extra_env=extra_env, lose_queue=lose_queue)
         runs.append(run)
         return run
 
