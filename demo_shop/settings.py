@@ -163,4 +163,19 @@ ZNS_NOTIFY = {
     ),
 }
 
+# Delivery and recovery timings (docs/settings.md), for operators and for the fault-injection
+# suite (tests/reliability/), which shortens them so that a run takes minutes. Unset: the
+# defaults of zns_notify.conf.
+_TIMINGS = {
+    "MAX_ATTEMPTS": env.int("ZNS_MAX_ATTEMPTS", default=None),
+    "RETRY_BACKOFF": env.float("ZNS_RETRY_BACKOFF", default=None),
+    "RETRY_BACKOFF_MAX": env.float("ZNS_RETRY_BACKOFF_MAX", default=None),
+    "SEND_LEASE": env.float("ZNS_SEND_LEASE", default=None),
+    "LOST_TASK_AFTER": env.float("ZNS_LOST_TASK_AFTER", default=None),
+    "AMBIGUOUS_SENDS": env.str("ZNS_AMBIGUOUS_SENDS", default=None),
+    "AMBIGUOUS_GRACE": env.float("ZNS_AMBIGUOUS_GRACE", default=None),
+    "REQUEST_TIMEOUT": env.float("ZNS_REQUEST_TIMEOUT", default=None),
+}
+ZNS_NOTIFY.update({key: value for key, value in _TIMINGS.items() if value is not None})
+
 LOGIN_URL = "admin:login"

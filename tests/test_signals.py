@@ -127,7 +127,7 @@ def test_the_sweeper_announces_a_message_it_gives_up_once(account, heard, settin
     assert names(heard) == ["message_failed"]
     kwargs = heard[0][2]
     assert kwargs["message"].pk == give_up.pk and kwargs["message"].status == Message.Status.FAILED
-    assert kwargs["category"] == "retry" and kwargs["error_code"] is None
+    assert kwargs["category"] == "ambiguous" and kwargs["error_code"] is None
 
 
 # -- event time --------------------------------------------------------------------------------

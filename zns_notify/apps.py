@@ -12,6 +12,7 @@ class ZnsNotifyConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks_reliability  # noqa: F401
         from .api import checks as api_checks  # noqa: F401
         from . import events, watchers
 

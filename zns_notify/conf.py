@@ -24,6 +24,9 @@ CORE_EVENTS: dict[str, str] = {
 
 _MISSING = object()
 
+#: Values of ``AMBIGUOUS_SENDS``.
+AMBIGUOUS_POLICIES = ("verify", "retry", "fail")
+
 
 class AppSettings:
     """Typed, documented view over ``settings.ZNS_NOTIFY``."""
@@ -226,6 +229,53 @@ class AppSettings:
     def OPT_OUT_TAGS(self) -> list[str]:
         """Template tags an opted-out recipient no longer gets (skipped with the reason)."""
         return [str(tag) for tag in self._get("OPT_OUT_TAGS", ["CUSTOMER_CARE", "PROMOTION"])]
+    @property
+    def RETRY_BACKOFF_MAX(self) -> float:
+        """Longest wait between two tries, in seconds: the doubling stops here (the ±20%
+        jitter still applies, so a backlog's retries do not hit Zalo together)."""
+        return float(self._get("RETRY_BACKOFF_MAX", 3600.0))
+
+    # -- Recovery (the sweeper, zns_notify.tasks.sweep) ----------------------------------
+
+    @property
+    def SEND_LEASE(self) -> float:
+        """Seconds a message may stay "sending" before the sweeper takes its worker for dead
+        and recovers it (as an ambiguous send: see ``AMBIGUOUS_SENDS``). Keep it above
+        ``Q_CLUSTER["timeout"]``: django-q2 kills a task at its timeout, so only then is a
+        row that old sure to have no live worker (``zns_notify.W007``)."""
+        return float(self._get("SEND_LEASE", 300.0))
+
+    @property
+    def LOST_TASK_AFTER(self) -> float:
+        """Seconds a queued message may wait unclaimed (and with no retry time) before the
+        sweeper re-enqueues it: its queue task was lost (Redis flushed, a worker killed
+        after it pulled the task, an enqueue that never committed)."""
+        return float(self._get("LOST_TASK_AFTER", 120.0))
+
+    @property
+    def AMBIGUOUS_SENDS(self) -> str:
+        """What happens to a send whose outcome is unknown (a read timeout or reset after
+        the request went out, HTTP 5xx, a worker that died while sending): Zalo may or may
+        not have accepted it, and Zalo does not de-duplicate on ``tracking_id``.
+
+        ``"verify"`` (default): wait ``AMBIGUOUS_GRACE`` seconds for a delivery receipt
+        carrying the message's tracking_id; a receipt marks it delivered and nothing is
+        sent again; without one it is sent again (the customer may get it twice).
+        ``"retry"``: send again after the usual backoff (at-least-once). ``"fail"``: never
+        send again (at-most-once); the message fails with the category ``ambiguous``.
+        """
+        value = str(self._get("AMBIGUOUS_SENDS", "verify"))
+        if value not in AMBIGUOUS_POLICIES:
+            raise ZnsConfigurationError(
+                f'ZNS_NOTIFY["AMBIGUOUS_SENDS"] is {value!r}; use one of '
+                f'{", ".join(AMBIGUOUS_POLICIES)}.')
+        return value
+
+    @property
+    def AMBIGUOUS_GRACE(self) -> float:
+        """With ``AMBIGUOUS_SENDS = "verify"``: seconds to wait for the delivery receipt of
+        a send with an unknown outcome before sending it again."""
+        return float(self._get("AMBIGUOUS_GRACE", 600.0))
 
     # -- Reconciliation (GET /message/status for sent messages without a receipt) ------
 

@@ -219,6 +219,12 @@ class Message(models.Model):
     error_category = models.CharField(_("error category"), max_length=32, blank=True)
     error_message = models.TextField(_("reason"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Counted so that possible duplicates are visible and measurable (zns_notify.ambiguity).
+    ambiguous_sends = models.PositiveSmallIntegerField(
+        _("ambiguous sends"), default=0, editable=False,
+        help_text=_("Attempts whose outcome is unknown: Zalo may have accepted them without "
+                    "answering (a timeout, HTTP 5xx, a worker that died while sending)."),
+    )
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)

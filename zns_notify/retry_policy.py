@@ -9,16 +9,17 @@ from zoneinfo import ZoneInfo
 from .conf import app_settings
 from .zalo.errors import RESCHEDULE_WINDOWS, ErrorAction, Window
 
-MAX_BACKOFF = dt.timedelta(hours=1)
 #: Spread of a reschedule past the window's start, so a day's backlog does not hit Zalo at
 #: the same second at midnight.
 WINDOW_SPREAD_SECONDS = 300
 
 
 def backoff(attempts: int) -> dt.timedelta:
-    """Exponential with ±20% jitter, so retries of a burst do not hit Zalo together."""
-    seconds = app_settings.RETRY_BACKOFF * (2 ** max(attempts - 1, 0))
-    seconds = min(seconds, MAX_BACKOFF.total_seconds()) * random.uniform(0.8, 1.2)
+    """Exponential up to ``RETRY_BACKOFF_MAX``, with ±20% jitter, so retries of a burst do
+    not hit Zalo together."""
+    # The exponent is bounded: a large attempts count must not build a huge float.
+    seconds = app_settings.RETRY_BACKOFF * (2 ** min(max(attempts - 1, 0), 32))
+    seconds = min(seconds, app_settings.RETRY_BACKOFF_MAX) * random.uniform(0.8, 1.2)
     return dt.timedelta(seconds=seconds)
 
 

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import policy, quota, signals, webhook_events
+from . import ambiguity, policy, quota, signals, webhook_events
 from .conf import app_settings
 from .exceptions import ZnsConfigurationError, ZnsReconnectRequired
 from .models import Message, MessageEvent, ZaloAccount
@@ -168,6 +168,8 @@ def _record_zalo_error(message: Message, account: ZaloAccount | None,
         until = quota.hold(account, message, exc.code, str(exc))
         wait = quota.Deferred(str(exc), until=until, category=str(exc.action), code=exc.code)
         return _record_wait(message, wait)
+    if ambiguity.is_ambiguous(exc):  # Zalo may have accepted it: AMBIGUOUS_SENDS decides
+        return ambiguity.record_attempt(message, exc)
     return _record_error(message, exc.action, exc.code, str(exc))
 
 
@@ -189,7 +191,8 @@ def _refresh_failure(exc: ZaloAPIError) -> ZaloAPIError:
     process still refreshing: back off. The grant gone (expired, revoked or burned): wait
     for a reconnect, never an account hold, which would outlive the reconnect."""
     if exc.action == ErrorAction.RETRY:
-        return exc
+        # The refresh may have reached Zalo, the message did not: never an ambiguous send.
+        return ZaloAPIError(str(exc), code=exc.code, action=exc.action, sent=False)
     if not isinstance(exc, ZaloGrantRejected) and exc.action == ErrorAction.CONFIG:
         return exc  # the app's own credentials (APP_ID/APP_SECRET): an admin must fix them
     return ZaloAPIError(

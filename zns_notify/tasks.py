@@ -7,13 +7,12 @@ import datetime as dt
 import logging
 import time
 
-from django.db import router, transaction
+from django.db import router
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from . import signals
+from . import ambiguity
 from .conf import app_settings
-from .models import Message, MessageEvent
+from .models import Message
 from .outbox import push_send_task
 from .relay import relay_active
 from .sending import deliver
@@ -21,11 +20,9 @@ from .zalo.client import ZaloClient
 
 logger = logging.getLogger(__name__)
 
-#: A message queued this long ago without being claimed has lost its queue task.
-LOST_TASK_AFTER = dt.timedelta(minutes=2)
-#: A message still "sending" after this long belongs to a worker that died.
-SENDING_LEASE = dt.timedelta(minutes=5)
-SWEEP_BATCH = 200
+# Up to this many due or lost messages re-enqueued per run (each run is a minute apart):
+# a backlog of retries after an outage must not drain at a trickle.
+SWEEP_BATCH = 1000
 SWEEP_KEYS_PER_TASK = 10
 #: Share of django-q2's task timeout one task may spend claiming new messages; a send in
 #: flight when the task is killed would stay "sending" until the lease runs out.
@@ -68,7 +65,8 @@ def sweep() -> int:
         if recovered:
             logger.info("zns sweep: %s recovered from dead workers", recovered)
         return 0
-    lost = dict(next_attempt_at__isnull=True, created_at__lt=now - LOST_TASK_AFTER)
+    lost_after = dt.timedelta(seconds=app_settings.LOST_TASK_AFTER)
+    lost = dict(next_attempt_at__isnull=True, created_at__lt=now - lost_after)
     queued = Message.objects.filter(status=Message.Status.QUEUED)
     # Two queries rather than one OR, each served by an index, and ordered by pk so that
     # neither kind can starve the other (databases disagree on where NULLs sort).
@@ -99,36 +97,10 @@ def refresh_token() -> bool:
 
 
 def _recover_stale_sends(now: dt.datetime) -> int:
-    """Rows left in "sending" by a worker that died. The send may or may not have reached
-    Zalo; the timeline says so. A row that keeps killing its worker eventually fails."""
-    recovered = 0
-    stale = Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - SENDING_LEASE)
-    for message in stale.only("pk", "attempts")[:SWEEP_BATCH]:
-        give_up = message.attempts >= app_settings.MAX_ATTEMPTS
-        status = Message.Status.FAILED if give_up else Message.Status.QUEUED
-        with transaction.atomic():
-            moved = Message.objects.filter(
-                pk=message.pk, status=Message.Status.SENDING, attempts=message.attempts
-            ).update(
-                status=status, next_attempt_at=None if give_up else now,
-                error_category="retry", error_message=stale_reason(),
-            )
-            if moved:
-                MessageEvent.objects.create(
-                    message_id=message.pk, kind=MessageEvent.Kind.NOTE, at=now, status=status,
-                    detail=stale_reason(),
-                )
-                recovered += 1
-                if give_up:  # a failure like any other: hosts (an SMS fallback) hear of it
-                    signals.announce_on_commit(
-                        signals.message_failed, message=Message.objects.get(pk=message.pk),
-                        error_code=None, category="retry", reason=stale_reason(),
-                    )
-    return recovered
+    """Rows left in "sending" past ``SEND_LEASE`` by a worker that died. The send may or
+    may not have reached Zalo: ``AMBIGUOUS_SENDS`` decides (zns_notify.ambiguity)."""
+    lease = dt.timedelta(seconds=app_settings.SEND_LEASE)
+    stale = Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - lease)
+    return sum(ambiguity.recover(message, now)
+               for message in stale.only("pk", "attempts")[:SWEEP_BATCH])
 
-
-def stale_reason() -> str:
-    return _(
-        "The worker sending this message stopped without recording an answer; Zalo may or "
-        "may not have received it."
-    )

@@ -222,3 +222,22 @@ def test_logs_never_carry_whole_tokens(zalo, caplog):
     for token in (*pair.values(), *new.values()):
         if len(token) > 20:
             assert token[:20] not in caplog.text
+
+
+def test_expire_access_tokens_from_python_then_refresh_recovers(zalo):
+    pair = zalo.server.mint_tokens()
+    assert zalo.server.expire_access_tokens() == 2
+    assert zalo.send(token=pair["access_token"])["error"] == -124  # zns-api.md §3: expired
+    assert zalo.get("/_sandbox/tokens")["counts"]["force_expiries"] == 1
+    new = refresh(zalo, pair["refresh_token"])
+    assert zalo.send(token=new["access_token"])["error"] == 0
+    assert zalo.server.expire_access_tokens() == 1  # only the refreshed token was still live
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None, {}])
+def test_expire_access_tokens_must_be_a_boolean_and_a_refusal_changes_nothing(zalo, value):
+    pair = zalo.server.mint_tokens()
+    reply = zalo.knob("faults", {"expire_access_tokens": value, "latency_ms": 5})
+    assert reply.status_code == 400 and "expire_access_tokens" in reply.text
+    assert zalo.get("/_sandbox/faults")["latency_ms"] == 0
+    assert zalo.send(token=pair["access_token"])["error"] == 0

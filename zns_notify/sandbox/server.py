@@ -250,6 +250,11 @@ class SandboxServer:
             self._thread.join(timeout=5)
         self._httpd = self._thread = None
 
+    def expire_access_tokens(self) -> int:
+        """Expire every access token issued so far, now ("the token expires mid-run"):
+        calls with them get -124 until the client refreshes; return how many were live."""
+        return self.state.tokens.expire_access_tokens()
+
     def mint_tokens(self) -> dict[str, str]:
         """A fresh access/refresh pair, for tests and demos running in-process."""
         return self.state.tokens.mint()

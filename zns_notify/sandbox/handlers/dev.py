@@ -70,6 +70,9 @@ def post_faults(state: SandboxState, request: Request) -> Response:
     if body is None:
         return bad_knob("body must be a JSON object")
     expire = body.pop("expire_access_tokens", False)
+    if not isinstance(expire, bool):
+        # Checked before any knob changes: a rejected request changes nothing.
+        return bad_knob("expire_access_tokens must be true or false")
     try:
         faults = state.faults.update(body)
     except ValueError as err:
