@@ -19,10 +19,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from .conf import DEFAULT_SEND_BATCH, app_settings
 from .models import Message
 
-#: Messages per relayed task; a task sends them one by one within its time budget.
-RELAY_BATCH = 20
+#: Messages per relayed task by default (the ``SEND_BATCH`` setting); a task sends them
+#: ``SEND_CONCURRENCY`` at a time within its time budget.
+RELAY_BATCH = DEFAULT_SEND_BATCH
 
 
 def relay_active(using: str) -> bool:
@@ -52,12 +54,14 @@ def lease_duration() -> dt.timedelta:
     return dt.timedelta(seconds=int(Conf.RETRY or 60))
 
 
-def claim_due_keys(limit: int = RELAY_BATCH, *, using: str = "default") -> list[str]:
-    """Lease up to ``limit`` queued, due, unleased messages (oldest first); return their keys.
+def claim_due_keys(limit: int | None = None, *, using: str = "default") -> list[str]:
+    """Lease up to ``limit`` (default ``SEND_BATCH``) queued, due, unleased messages (oldest
+    first); return their keys.
 
     Each row is taken with a conditional UPDATE, as django-q2's ORM broker takes its
     rows, so two clusters polling the same database never hand out the same row.
     """
+    limit = app_settings.SEND_BATCH if limit is None else limit
     now = timezone.now()
     queued = Message.objects.using(using).filter(status=Message.Status.QUEUED)
     free = Q(relayed_at__isnull=True) | Q(relayed_at__lt=now - lease_duration())

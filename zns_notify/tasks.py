@@ -11,12 +11,11 @@ from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import signals
+from . import batch, signals
 from .conf import app_settings
 from .models import Message, MessageEvent
 from .outbox import push_send_task
 from .relay import relay_active
-from .sending import deliver
 from .zalo.client import ZaloClient
 
 logger = logging.getLogger(__name__)
@@ -26,7 +25,6 @@ LOST_TASK_AFTER = dt.timedelta(minutes=2)
 #: A message still "sending" after this long belongs to a worker that died.
 SENDING_LEASE = dt.timedelta(minutes=5)
 SWEEP_BATCH = 200
-SWEEP_KEYS_PER_TASK = 10
 #: Share of django-q2's task timeout one task may spend claiming new messages; a send in
 #: flight when the task is killed would stay "sending" until the lease runs out.
 TIME_BUDGET_SHARE = 0.5
@@ -39,19 +37,40 @@ def _time_budget() -> float:
 
 
 def send_messages(keys: list[str]) -> int:
-    """Send each due message; return how many this call settled.
+    """Send the due messages among ``keys``, concurrently; return how many this call settled.
 
-    Stops claiming when half of django-q2's task timeout is spent and queues the rest as
-    a new task, so a slow Zalo never gets a task killed in the middle of a send.
+    Works in rounds of ``SEND_CONCURRENCY`` messages: claim them in one transaction, gate
+    each, send them from the thread pool, record their outcomes (see
+    :mod:`zns_notify.batch`). A task given fewer than ``SEND_BATCH`` keys takes other due
+    messages too (``SEND_TOP_UP``). Stops claiming when half of django-q2's task timeout is
+    spent and queues the rest as a new task, so a slow Zalo never gets a task killed in
+    the middle of a send.
     """
+    keys = list(keys)
+    if batch.postpone_all(keys):
+        return 0
     client = ZaloClient.from_settings()
     deadline = time.monotonic() + _time_budget()
-    settled = 0
-    for index, key in enumerate(keys):
-        if index and time.monotonic() > deadline:
-            push_send_task(keys[index:])
+    per_round = app_settings.SEND_CONCURRENCY
+    top_up = max(app_settings.SEND_BATCH - len(keys), 0) if app_settings.SEND_TOP_UP else 0
+    settled = start = rounds = 0
+    while True:
+        if rounds and time.monotonic() > deadline:
+            if keys[start:]:
+                push_send_task(keys[start:])
             break
-        settled += deliver(key, client) is not None
+        rounds += 1
+        chunk = keys[start : start + per_round]
+        start += len(chunk)
+        messages = batch.claim_keys(chunk)
+        room = min(per_round - len(chunk), top_up)
+        if room > 0:
+            extra = batch.claim_more(room)
+            top_up = top_up - len(extra) if extra else 0  # nothing due: stop looking
+            messages += extra
+        settled += batch.send_batch(messages, client)
+        if start >= len(keys) and not (messages and top_up):
+            break
     return settled
 
 
@@ -76,8 +95,9 @@ def sweep() -> int:
                 .values_list("idempotency_key", flat=True)[:SWEEP_BATCH])
     keys += list(queued.filter(**lost).order_by("pk")
                  .values_list("idempotency_key", flat=True)[: SWEEP_BATCH - len(keys)])
-    for start in range(0, len(keys), SWEEP_KEYS_PER_TASK):
-        push_send_task(keys[start : start + SWEEP_KEYS_PER_TASK])
+    per_task = app_settings.SEND_BATCH  # each task sends its keys concurrently
+    for start in range(0, len(keys), per_task):
+        push_send_task(keys[start : start + per_task])
     if keys or recovered:
         logger.info("zns sweep: %s re-enqueued, %s recovered from dead workers", len(keys), recovered)
     return len(keys)
