@@ -21,7 +21,8 @@ import copy
 import logging
 import os
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -30,13 +31,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import quota
+from . import quota, webhook_events
 from .conf import app_settings
 from .exceptions import ZnsConfigurationError
 from .models import Message, MessageEvent, ZaloAccount
 from .relay import lease_duration
 from .sending import (
-    _due, _ledger, _record_error, _record_sent, _record_wait, _record_zalo_error, access_token,
+    _due, _record_error, _record_sent, _record_wait, _record_zalo_error, access_token,
     gate, postpone, refused_twice, refreshed_token, send_kwargs,
 )
 from .tokens import current_account, must_wait
@@ -50,76 +51,114 @@ QUEUED, SENDING = Message.Status.QUEUED, Message.Status.SENDING
 
 # -- claiming ------------------------------------------------------------------------------
 
+class Claim:
+    """Messages to claim: the given keys that are due, then up to ``more`` other due
+    messages, oldest first (a task's top-up).
+
+    Each row is taken with a conditional UPDATE requiring it to be still queued and due,
+    and ``attempts`` is incremented: the fencing token every outcome write checks, so a
+    worker whose row was recovered and claimed again never overwrites the newer outcome.
+    On PostgreSQL the candidates are locked ``FOR UPDATE SKIP LOCKED`` inside the write
+    transaction (two workers topping up at once take different rows); SQLite has no row
+    locks, and its candidates are read before the write transaction (upgrading a read to
+    a write inside one fails at once when another writer came first), each UPDATE then
+    re-checking its row's attempt number.
+    """
+
+    def __init__(self, keys: Iterable[str] = (), more: int = 0):
+        self.keys = list(keys)
+        self.more = max(more, 0)
+        self.using = router.db_for_write(Message)
+        self.lock = transaction.get_connection(self.using).features.has_select_for_update_skip_locked
+        self.now = timezone.now()
+        self.candidates: list[tuple[int, int]] = []
+        self.owned: list[int] = []
+        self._keyed: list[int] = []
+        #: How many of the owned rows came from the top-up.
+        self.extra = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.more)
+
+    def before(self) -> None:
+        """Outside the write transaction."""
+        self.now = timezone.now()
+        if not self.lock:
+            self.candidates = self._select()
+
+    def inside(self) -> None:
+        """Inside the write transaction: take the rows."""
+        if self.lock:
+            self.candidates = self._select()
+        due = Message.objects.using(self.using).filter(_due(self.now), status=QUEUED)
+        claim = dict(status=SENDING, attempts=F("attempts") + 1, claimed_at=self.now,
+                     relayed_at=None)
+        pks = [pk for pk, _attempts in self.candidates]
+        if self.lock and pks and due.filter(pk__in=pks).update(**claim) == len(pks):
+            self.owned = pks  # locked by this transaction: all of them are ours
+        elif self.lock and pks:  # cannot happen with the rows locked; be exact anyway
+            self.owned = list(Message.objects.using(self.using).filter(
+                pk__in=pks, status=SENDING, claimed_at=self.now).values_list("pk", flat=True))
+        else:
+            self.owned = [pk for pk, attempts in self.candidates
+                          if due.filter(pk=pk, attempts=attempts).update(**claim)]
+        keyed = set(self._keyed)
+        self.extra = sum(pk not in keyed for pk in self.owned)
+
+    def messages(self) -> list[Message]:
+        """After the commit: the claimed messages, as this claim left them."""
+        if not self.owned:
+            return []
+        return list(Message.objects.using(self.using).select_related("template")
+                    .filter(pk__in=self.owned, status=SENDING).order_by("pk"))
+
+    def alone(self) -> list[Message]:
+        """Claim in a transaction of its own."""
+        if not self:
+            return []
+        self.before()
+        if self.lock or self.candidates:
+            with transaction.atomic(using=self.using):
+                self.inside()
+        return self.messages()
+
+    def _select(self) -> list[tuple[int, int]]:
+        due = Message.objects.using(self.using).filter(_due(self.now), status=QUEUED)
+        found: list[tuple[int, int]] = []
+        self._keyed: list[int] = []
+        if self.keys:
+            found += self._rows(due.filter(idempotency_key__in=self.keys), None)
+            self._keyed = [pk for pk, _attempts in found]
+        if self.more:
+            # Rows the outbox broker leased to a task within its lease are left to it.
+            free = Q(relayed_at__isnull=True) | Q(relayed_at__lt=self.now - lease_duration())
+            others = due.filter(free).exclude(idempotency_key__in=self.keys)
+            # Fresh rows, then retries that came due: each query is served by the
+            # (status, next_attempt_at) index, as the relay's are.
+            for query in (others.filter(next_attempt_at__isnull=True),
+                          others.filter(next_attempt_at__lte=self.now)):
+                wanted = self.more - (len(found) - len(self._keyed))
+                if wanted <= 0:
+                    break
+                found += self._rows(query, wanted)
+        return found
+
+    def _rows(self, query, limit: int | None) -> list[tuple[int, int]]:
+        query = query.order_by("pk")
+        if self.lock:
+            query = query.select_for_update(skip_locked=True)
+        rows = query.values_list("pk", "attempts")
+        return list(rows if limit is None else rows[:limit])
+
+
 def claim_keys(keys: Iterable[str]) -> list[Message]:
     """Claim the due, queued messages among ``keys``; return those this call owns."""
-    keys = list(keys)
-    if not keys:
-        return []
-    return _claim(lambda due: due.filter(idempotency_key__in=keys).order_by("pk"))
+    return Claim(keys).alone()
 
 
 def claim_more(limit: int) -> list[Message]:
-    """Claim up to ``limit`` other due messages, oldest first (a task's top-up).
-
-    Rows the outbox broker leased to another task within its lease are left to it; on
-    PostgreSQL rows another worker is claiming right now are skipped, not waited for.
-    """
-    if limit <= 0:
-        return []
-    now = timezone.now()
-    free = Q(relayed_at__isnull=True) | Q(relayed_at__lt=now - lease_duration())
-
-    def oldest(due):
-        # Fresh rows first, then retries that came due: each query is served by the
-        # (status, next_attempt_at) index, as the relay's are.
-        fresh = due.filter(free, next_attempt_at__isnull=True).order_by("pk")
-        return fresh, due.filter(free, next_attempt_at__lte=now).order_by("pk")
-
-    return _claim(oldest, limit=limit)
-
-
-def _claim(select, *, limit: int | None = None) -> list[Message]:
-    """Claim candidates with one conditional UPDATE each, in one transaction.
-
-    Each UPDATE requires the row to be still queued, due and at the attempt number read,
-    and increments ``attempts``: the fencing token every outcome write checks. A row
-    another worker claimed in between is simply not ours.
-    """
-    using = router.db_for_write(Message)
-    now = timezone.now()
-    due = Message.objects.using(using).filter(_due(now), status=QUEUED)
-    # PostgreSQL: lock the candidates, skipping rows another worker is claiming right now.
-    # SQLite has no row locks; its candidates are read before the write transaction, as
-    # upgrading a read to a write inside one fails at once when another writer came first.
-    inside = transaction.get_connection(using).features.has_select_for_update_skip_locked
-    candidates = [] if inside else _candidates(select(due), limit)
-    if not (inside or candidates):
-        return []
-    with transaction.atomic(using=using):
-        if inside:
-            candidates = _candidates(select(due), limit, lock=True)
-        owned = [
-            pk for pk, attempts in candidates
-            if due.filter(pk=pk, attempts=attempts).update(
-                status=SENDING, attempts=F("attempts") + 1, claimed_at=now, relayed_at=None)
-        ]
-    if not owned:
-        return []
-    return list(Message.objects.using(using).select_related("template")
-                .filter(pk__in=owned, status=SENDING).order_by("pk"))
-
-
-def _candidates(queries, limit: int | None, *, lock: bool = False) -> list[tuple[int, int]]:
-    found: list[tuple[int, int]] = []
-    for query in queries if isinstance(queries, tuple) else (queries,):
-        wanted = None if limit is None else limit - len(found)
-        if wanted is not None and wanted <= 0:
-            break
-        if lock:
-            query = query.select_for_update(skip_locked=True)
-        rows = query.values_list("pk", "attempts")
-        found += list(rows if wanted is None else rows[:wanted])
-    return found
+    """Claim up to ``limit`` due messages, oldest first; return those this call owns."""
+    return Claim(more=limit).alone()
 
 
 # -- the thread pool -----------------------------------------------------------------------
@@ -162,7 +201,7 @@ def unexpected_error(exc: BaseException) -> ZaloAPIError:
     )
 
 
-# -- one batch -------------------------------------------------------------------------------
+# -- sending -------------------------------------------------------------------------------
 
 @dataclass
 class Outcome:
@@ -175,98 +214,193 @@ class Outcome:
         self.claimed = copy.copy(self.message)
 
 
-def send_batch(messages: list[Message], client: ZaloClient) -> int:
-    """Gate, send and record claimed ``messages``; return how many outcomes were ours."""
-    if not messages:
-        return 0
-    settled = 0
-    try:
-        account = current_account()
-    except ZnsConfigurationError as exc:
-        return _record_all([Outcome(m, exc) for m in messages], None)
-    ready, waiting = [], []
-    for message in messages:
+#: After the first of a group of sends answers, how long to wait for more of them before
+#: recording: outcomes recorded together share a transaction (on SQLite, one turn of the
+#: database's write lock instead of one each).
+GATHER_SECONDS = 0.01
+
+
+class Run:
+    """The sends of one task, at most ``SEND_CONCURRENCY`` in flight: claimed messages go
+    in with :meth:`start`; :meth:`gather` waits for answers; :meth:`record` writes their
+    outcomes and claims the next messages in one transaction.
+
+    Everything but the HTTP call happens on the caller's thread.
+    """
+
+    def __init__(self, client: ZaloClient):
+        self.client = client
+        self.concurrency = app_settings.SEND_CONCURRENCY
+        #: Claim again once this many requests have answered.
+        self.refill = max(self.concurrency // 2, 1)
+        self.executor = pool(self.concurrency)
+        self.in_flight: dict[Future, tuple[Message, str]] = {}
+        self.settled = 0
+        self._account: ZaloAccount | None = None
+        self._token: str | None = None
+        #: Tokens Zalo refused whose refresh failed, with the error their messages record.
+        self._refresh_failed: dict[str, Exception] = {}
+
+    @property
+    def room(self) -> int:
+        return self.concurrency - len(self.in_flight)
+
+    def start(self, messages: list[Message]) -> None:
+        """Gate each claimed message; send those that may go, record the others."""
+        if not messages:
+            return
         try:
-            gate(account, message)
-        except (quota.Deferred, ZaloAPIError) as exc:
-            waiting.append(Outcome(message, exc))
-        else:
-            ready.append(message)
-    settled += _record_all(waiting, account)
-    if not ready:
-        return settled
-    try:
-        token = access_token(client)  # once per batch; refreshed first when about to expire
-    except (ZaloAPIError, ZnsConfigurationError) as exc:
-        return settled + _record_all([Outcome(m, exc) for m in ready], account)
-    refused: list[Message] = []
-    settled += _send_wave(ready, client, token, account, refused)
-    if not refused:
-        return settled
-    # Zalo rejected the token: rotate it once (or pick up another worker's rotation), then
-    # send the refused messages again with the new one.
-    try:
-        fresh = refreshed_token(client, token)
-    except (ZaloAPIError, ZnsConfigurationError) as exc:
-        return settled + _record_all([Outcome(m, exc) for m in refused], account)
-    again: list[Message] = []
-    settled += _send_wave(refused, client, fresh, account, again)
-    if again:
-        # Refused with a fresh token too: the grant is broken; they wait for a reconnect.
-        error = refused_twice(fresh, _refusal_of(again[0]))
-        settled += _record_all([Outcome(m, error) for m in again], account)
-    return settled
+            account = self._account = self._account or current_account()
+        except ZnsConfigurationError as exc:
+            self.record([Outcome(m, exc) for m in messages])
+            return
+        ready, waiting = [], []
+        for message in messages:
+            try:
+                gate(account, message)
+            except (quota.Deferred, ZaloAPIError) as exc:
+                waiting.append(Outcome(message, exc))
+            else:
+                ready.append(message)
+        self.record(waiting)
+        if not ready:
+            return
+        if self._token is None:
+            try:
+                self._token = access_token(self.client)  # refreshed first when about to expire
+            except (ZaloAPIError, ZnsConfigurationError) as exc:
+                self.record([Outcome(m, exc) for m in ready])
+                return
+        for message in ready:
+            self._submit(message, self._token)
 
-
-def _refusal_of(message: Message) -> ZaloAPIError:
-    return getattr(message, "_zns_refusal")
-
-
-def _send_wave(messages: list[Message], client: ZaloClient, token: str,
-               account: ZaloAccount, refused: list[Message]) -> int:
-    """Send ``messages`` concurrently; record outcomes as they arrive, those that arrive
-    together in one transaction. Messages whose token Zalo rejected go to ``refused``."""
-    executor = pool(app_settings.SEND_CONCURRENCY)
-    pending: dict[Future, Message] = {}
-    settled = 0
-    for message in messages:
-        try:
-            future = executor.submit(_http, client, token, send_kwargs(message))
-        except RuntimeError:  # the pool is shutting down (interpreter exit): send here
-            future = Future()
-            future.set_result(_http(client, token, send_kwargs(message)))
-        pending[future] = message
-    while pending:
-        done, _not_done = wait(pending, return_when=FIRST_COMPLETED)
+    def gather(self) -> list[Outcome]:
+        """Wait until a send answers, and briefly for more; return their outcomes. Sends
+        whose token Zalo refused go again (see :meth:`_refused`) instead."""
+        if not self.in_flight:
+            return []
+        done, _pending = wait(self.in_flight, return_when=FIRST_COMPLETED)
+        until = time.monotonic() + GATHER_SECONDS
+        while len(done) < min(self.refill, len(self.in_flight)):
+            left = until - time.monotonic()
+            if left <= 0:
+                break
+            more, _pending = wait(set(self.in_flight) - done, timeout=left,
+                                  return_when=FIRST_COMPLETED)
+            if not more:
+                break
+            done |= more
         outcomes = []
         for future in done:
-            message = pending.pop(future)
+            message, token = self.in_flight.pop(future)
             try:
                 result = future.result()
             except BaseException as exc:  # _http catches everything; belt and braces
                 result = unexpected_error(exc)
             if isinstance(result, ZaloAPIError) and result.action == ErrorAction.REFRESH:
-                message._zns_refusal = result
-                refused.append(message)
+                outcome = self._refused(message, token, result)
+                if outcome is not None:
+                    outcomes.append(outcome)
             else:
                 outcomes.append(Outcome(message, result))
-        settled += _record_all(outcomes, account)
-    return settled
+        return outcomes
+
+    def record(self, outcomes: list[Outcome], claim: Claim | None = None) -> list[Message]:
+        """Record ``outcomes`` and take ``claim`` in one transaction; return the claimed."""
+        self.settled += record_all(outcomes, self._account, claim)
+        return claim.messages() if claim else []
+
+    def drain(self) -> None:
+        while self.in_flight:
+            self.record(self.gather())
+
+    def _submit(self, message: Message, token: str) -> None:
+        try:
+            future = self.executor.submit(_http, self.client, token, send_kwargs(message))
+        except RuntimeError:  # the pool is shutting down (interpreter exit): send here
+            future = Future()
+            future.set_result(_http(self.client, token, send_kwargs(message)))
+        self.in_flight[future] = (message, token)
+
+    def _refused(self, message: Message, token: str, exc: ZaloAPIError) -> Outcome | None:
+        """Zalo rejected the access token: rotate it once for the whole run (or pick up
+        another worker's rotation) and send again; refused again, the grant is broken."""
+        if token in self._refresh_failed:
+            return Outcome(message, self._refresh_failed[token])
+        if getattr(message, "_zns_resent", False):
+            # A fresh token refused too: later sends wait, unclaimed, for a reconnect.
+            return Outcome(message, refused_twice(token, exc))
+        if token == self._token:
+            try:
+                self._token = refreshed_token(self.client, token)
+            except (ZaloAPIError, ZnsConfigurationError) as error:
+                self._refresh_failed[token] = error
+                self._token = None  # the next messages ask for a token again
+                return Outcome(message, error)
+        message._zns_resent = True
+        self._submit(message, self._token)
+        return None
+
+
+def send_batch(messages: list[Message], client: ZaloClient) -> int:
+    """Gate, send and record claimed ``messages``; return how many outcomes were ours."""
+    run = Run(client)
+    run.start(messages)
+    run.drain()
+    return run.settled
+
+
+def send_keys(keys: list[str], *, top_up: int, deadline: float,
+              overtime: Callable[[list[str]], None]) -> int:
+    """Claim and send the due messages among ``keys`` and up to ``top_up`` others,
+    keeping the pool busy: each time half of it has answered, the answers are recorded
+    and as many messages claimed, in one transaction. Past ``deadline`` (monotonic) no
+    more are claimed and ``overtime`` gets the keys not claimed yet; return how many
+    outcomes this call recorded."""
+    run = Run(ZaloClient.from_settings())
+    start = claims = 0
+    while True:
+        outcomes = run.gather()
+        claim = None
+        if (start < len(keys) or top_up) and (run.room >= run.refill or not run.in_flight):
+            if claims and time.monotonic() > deadline:
+                if keys[start:]:
+                    overtime(keys[start:])
+                start, top_up = len(keys), 0
+            else:
+                claims += 1
+                chunk = keys[start : start + run.room]
+                start += len(chunk)
+                claim = Claim(chunk, min(run.room - len(chunk), top_up))
+        run.start(run.record(outcomes, claim))
+        if claim is not None and claim.more:
+            top_up = top_up - claim.extra if claim.extra else 0  # nothing due: stop looking
+        if not run.in_flight and start >= len(keys) and not top_up:
+            return run.settled
 
 
 # -- recording -------------------------------------------------------------------------------
 
-def _record_all(outcomes: list[Outcome], account: ZaloAccount | None) -> int:
-    """Record outcomes in one transaction; if it fails, each in its own, so that one bad
-    write never leaves the others "sending" (they were sent: re-sending would duplicate)."""
+def record_all(outcomes: list[Outcome], account: ZaloAccount | None,
+               claim: Claim | None = None) -> int:
+    """Record outcomes (and take ``claim``) in one transaction; if that fails, each
+    outcome in its own, so that one bad write never leaves the others "sending" (they
+    were sent: re-sending would duplicate)."""
     if not outcomes:
+        if claim:
+            _take_alone(claim)
         return 0
+    using = router.db_for_write(Message)
+    if claim:
+        claim.before()
     try:
-        with transaction.atomic(using=router.db_for_write(Message)):
+        with transaction.atomic(using=using):
             owned = sum(_record(outcome, account) for outcome in outcomes)
-            with transaction.atomic(using=router.db_for_write(Message)):
-                # A savepoint: a failed ledger write must not doom the outcomes' transaction.
-                _ledger_for(outcomes, account)
+            webhook_events.apply_early_receipts_many(
+                [o.message for o in outcomes if isinstance(o.result, SendResult)])
+            _update_ledger(outcomes, account, using)
+            if claim:
+                claim.inside()
         return owned
     except DatabaseError:
         logger.exception("zns: recording %s outcomes together failed; recording one by one",
@@ -275,18 +409,28 @@ def _record_all(outcomes: list[Outcome], account: ZaloAccount | None) -> int:
     for outcome in outcomes:
         outcome.message = copy.copy(outcome.claimed)  # undo what the rolled-back try changed
         try:
-            owned += _record(outcome, account)
+            owned += _record(outcome, account, early_receipts=True)
         except DatabaseError:
             logger.exception("zns: recording the outcome of message %s failed",
                              outcome.message.pk)
-    _ledger_for(outcomes, account)
+    _update_ledger(outcomes, account, using)
+    if claim:
+        _take_alone(claim)
     return owned
 
 
-def _record(outcome: Outcome, account: ZaloAccount | None) -> bool:
+def _take_alone(claim: Claim) -> None:
+    claim.before()
+    if claim.lock or claim.candidates:
+        with transaction.atomic(using=claim.using):
+            claim.inside()
+
+
+def _record(outcome: Outcome, account: ZaloAccount | None, *,
+            early_receipts: bool = False) -> bool:
     message, result = outcome.message, outcome.result
     if isinstance(result, SendResult):
-        return _record_sent(message, result)
+        return _record_sent(message, result, early_receipts=early_receipts)
     if isinstance(result, quota.Deferred):
         return _record_wait(message, result, kind=MessageEvent.Kind.NOTE)
     if isinstance(result, ZaloAPIError):
@@ -295,13 +439,19 @@ def _record(outcome: Outcome, account: ZaloAccount | None) -> bool:
     return _record_error(message, ErrorAction.RESCHEDULE, None, str(result))
 
 
-def _ledger_for(outcomes: list[Outcome], account: ZaloAccount | None) -> None:
+def _update_ledger(outcomes: list[Outcome], account: ZaloAccount | None, using: str) -> None:
     """The quota ledger keeps the lowest remaining quota a send echoed today, so the
-    batch's lowest echo is all it needs: one ledger write per batch, not per message."""
+    group's lowest echo is all it needs: one ledger write per group, not per message.
+    Bookkeeping never stops outcomes from being recorded."""
     echoes = [o.result for o in outcomes
               if isinstance(o.result, SendResult) and o.result.remaining_quota is not None]
-    if account is not None and echoes:
-        _ledger(quota.record_send, account, min(echoes, key=lambda r: r.remaining_quota))
+    if account is None or not echoes:
+        return
+    try:
+        with transaction.atomic(using=using):  # a savepoint inside the group's transaction
+            quota.record_send(account, min(echoes, key=lambda r: r.remaining_quota))
+    except Exception:
+        logger.exception("zns quota ledger update failed")
 
 
 # -- a task's keys ---------------------------------------------------------------------------

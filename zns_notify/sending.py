@@ -229,11 +229,13 @@ def _owned(message: Message, *statuses: str):
     return Message.objects.filter(pk=message.pk, attempts=message.attempts, status__in=statuses)
 
 
-def _record_sent(message: Message, result: SendResult) -> bool:
+def _record_sent(message: Message, result: SendResult, *, early_receipts: bool = True) -> bool:
+    """``early_receipts=False``: the caller applies them for its whole batch
+    (:func:`~zns_notify.webhook_events.apply_early_receipts_many`)."""
     now = timezone.now()
     sent = dict(msg_id=result.msg_id, sent_at=now, error_code=None, error_category="",
                 error_message="", next_attempt_at=None)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # no savepoint inside a batch's transaction
         if _owned(message, Message.Status.SENDING).update(status=Message.Status.SENT, **sent):
             message.status = Message.Status.SENT
         # The receipt can beat this write (it matches by tracking_id): keep its status.
@@ -248,7 +250,8 @@ def _record_sent(message: Message, result: SendResult) -> bool:
         signals.announce_on_commit(signals.message_sent, message=message)
         # A receipt that matched nothing yet (it beat this write) is applied now; its
         # message_delivered is announced after message_sent.
-        webhook_events.apply_early_receipts(message)
+        if early_receipts:
+            webhook_events.apply_early_receipts(message)
     logger.info("zns message %s sent to %s as %s", message.pk, mask(message.phone), result.msg_id)
     return True
 
@@ -276,7 +279,7 @@ def _record_error(message: Message, action: ErrorAction, code: int | None, reaso
     status = Message.Status.QUEUED if retry_at else Message.Status.FAILED
     fields = dict(status=status, next_attempt_at=retry_at, error_code=code,
                   error_category=str(action), error_message=reason[:2000])
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         # Give the claim's attempt back, so a message that waited for quota, a window or an
         # admin still has all its retries for transient errors.
         refund = {}

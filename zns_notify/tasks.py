@@ -16,7 +16,6 @@ from .conf import app_settings
 from .models import Message, MessageEvent
 from .outbox import push_send_task
 from .relay import relay_active
-from .zalo.client import ZaloClient
 
 logger = logging.getLogger(__name__)
 
@@ -39,39 +38,19 @@ def _time_budget() -> float:
 def send_messages(keys: list[str]) -> int:
     """Send the due messages among ``keys``, concurrently; return how many this call settled.
 
-    Works in rounds of ``SEND_CONCURRENCY`` messages: claim them in one transaction, gate
-    each, send them from the thread pool, record their outcomes (see
-    :mod:`zns_notify.batch`). A task given fewer than ``SEND_BATCH`` keys takes other due
-    messages too (``SEND_TOP_UP``). Stops claiming when half of django-q2's task timeout is
-    spent and queues the rest as a new task, so a slow Zalo never gets a task killed in
-    the middle of a send.
+    Keeps up to ``SEND_CONCURRENCY`` requests in flight: claims messages as requests
+    finish, gates each, sends them from the thread pool and records their outcomes as
+    they arrive (see :mod:`zns_notify.batch`). A task given fewer than
+    ``SEND_BATCH`` keys takes other due messages too (``SEND_TOP_UP``). Stops claiming when
+    half of django-q2's task timeout is spent and queues the rest as a new task, so a slow
+    Zalo never gets a task killed in the middle of a send.
     """
     keys = list(keys)
     if batch.postpone_all(keys):
         return 0
-    client = ZaloClient.from_settings()
-    deadline = time.monotonic() + _time_budget()
-    per_round = app_settings.SEND_CONCURRENCY
     top_up = max(app_settings.SEND_BATCH - len(keys), 0) if app_settings.SEND_TOP_UP else 0
-    settled = start = rounds = 0
-    while True:
-        if rounds and time.monotonic() > deadline:
-            if keys[start:]:
-                push_send_task(keys[start:])
-            break
-        rounds += 1
-        chunk = keys[start : start + per_round]
-        start += len(chunk)
-        messages = batch.claim_keys(chunk)
-        room = min(per_round - len(chunk), top_up)
-        if room > 0:
-            extra = batch.claim_more(room)
-            top_up = top_up - len(extra) if extra else 0  # nothing due: stop looking
-            messages += extra
-        settled += batch.send_batch(messages, client)
-        if start >= len(keys) and not (messages and top_up):
-            break
-    return settled
+    return batch.send_keys(keys, top_up=top_up, deadline=time.monotonic() + _time_budget(),
+                           overtime=push_send_task)
 
 
 def sweep() -> int:
