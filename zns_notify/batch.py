@@ -35,7 +35,7 @@ from . import quota, webhook_events
 from .conf import app_settings
 from .exceptions import ZnsConfigurationError
 from .models import Message, MessageEvent, ZaloAccount
-from .relay import lease_duration
+from .relay import OLDEST_DUE_FIRST, lease_duration
 from .sending import (
     _due, _record_error, _record_sent, _record_wait, _record_zalo_error, access_token,
     gate, postpone, refused_twice, refreshed_token, send_kwargs,
@@ -127,16 +127,17 @@ class Claim:
         found: list[tuple[int, int]] = []
         self._keyed: list[int] = []
         if self.keys:
-            found += self._rows(due.filter(idempotency_key__in=self.keys), None)
+            found += self._rows(due.filter(idempotency_key__in=self.keys).order_by("pk"), None)
             self._keyed = [pk for pk, _attempts in found]
         if self.more:
             # Rows the outbox broker leased to a task within its lease are left to it.
             free = Q(relayed_at__isnull=True) | Q(relayed_at__lt=self.now - lease_duration())
             others = due.filter(free).exclude(idempotency_key__in=self.keys)
-            # Fresh rows, then retries that came due: each query is served by the
-            # (status, next_attempt_at) index, as the relay's are.
-            for query in (others.filter(next_attempt_at__isnull=True),
-                          others.filter(next_attempt_at__lte=self.now)):
+            # Fresh rows, then retries that came due, each read in index order as the
+            # relay reads them.
+            fresh = others.filter(next_attempt_at__isnull=True)
+            retries = others.filter(next_attempt_at__lte=self.now)
+            for query in (fresh.order_by(*OLDEST_DUE_FIRST), retries.order_by(*OLDEST_DUE_FIRST)):
                 wanted = self.more - (len(found) - len(self._keyed))
                 if wanted <= 0:
                     break
@@ -144,7 +145,6 @@ class Claim:
         return found
 
     def _rows(self, query, limit: int | None) -> list[tuple[int, int]]:
-        query = query.order_by("pk")
         if self.lock:
             query = query.select_for_update(skip_locked=True)
         rows = query.values_list("pk", "attempts")

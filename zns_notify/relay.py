@@ -27,6 +27,12 @@ from .models import Message
 RELAY_BATCH = DEFAULT_SEND_BATCH
 
 
+#: "Oldest first" for due messages, in the order of the (status, next_attempt_at, id) index:
+#: ordering by id alone makes PostgreSQL walk the primary key past every sent message when
+#: a backlog builds up (docs/performance.md).
+OLDEST_DUE_FIRST = ("next_attempt_at", "pk")
+
+
 def relay_active(using: str) -> bool:
     """True when django-q2 runs on zns_notify's outbox broker over database ``using``:
     committed queued messages then reach a worker without a queue row of their own."""
@@ -65,15 +71,15 @@ def claim_due_keys(limit: int | None = None, *, using: str = "default") -> list[
     now = timezone.now()
     queued = Message.objects.using(using).filter(status=Message.Status.QUEUED)
     free = Q(relayed_at__isnull=True) | Q(relayed_at__lt=now - lease_duration())
-    # Fresh rows (no attempt time) and retries that came due: two queries, each served
-    # by the (status, next_attempt_at) index.
+    # Fresh rows (no attempt time) and retries that came due: two queries, each read in
+    # the order of the (status, next_attempt_at, id) index, stopping after ``limit``.
     candidates = list(
-        queued.filter(free, next_attempt_at__isnull=True).order_by("pk")
+        queued.filter(free, next_attempt_at__isnull=True).order_by(*OLDEST_DUE_FIRST)
         .values_list("pk", "idempotency_key", "relayed_at")[:limit]
     )
     if len(candidates) < limit:
         candidates += list(
-            queued.filter(free, next_attempt_at__lte=now).order_by("pk")
+            queued.filter(free, next_attempt_at__lte=now).order_by(*OLDEST_DUE_FIRST)
             .values_list("pk", "idempotency_key", "relayed_at")[: limit - len(candidates)]
         )
     if not candidates:

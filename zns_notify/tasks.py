@@ -15,7 +15,7 @@ from . import batch, signals
 from .conf import app_settings
 from .models import Message, MessageEvent
 from .outbox import push_send_task
-from .relay import relay_active
+from .relay import OLDEST_DUE_FIRST, relay_active
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +68,11 @@ def sweep() -> int:
         return 0
     lost = dict(next_attempt_at__isnull=True, created_at__lt=now - LOST_TASK_AFTER)
     queued = Message.objects.filter(status=Message.Status.QUEUED)
-    # Two queries rather than one OR, each served by an index, and ordered by pk so that
-    # neither kind can starve the other (databases disagree on where NULLs sort).
-    keys = list(queued.filter(next_attempt_at__lte=now).order_by("pk")
+    # Two queries rather than one OR, each read in the order of the (status,
+    # next_attempt_at, id) index (databases disagree on where NULLs sort).
+    keys = list(queued.filter(next_attempt_at__lte=now).order_by(*OLDEST_DUE_FIRST)
                 .values_list("idempotency_key", flat=True)[:SWEEP_BATCH])
-    keys += list(queued.filter(**lost).order_by("pk")
+    keys += list(queued.filter(**lost).order_by(*OLDEST_DUE_FIRST)
                  .values_list("idempotency_key", flat=True)[: SWEEP_BATCH - len(keys)])
     per_task = app_settings.SEND_BATCH  # each task sends its keys concurrently
     for start in range(0, len(keys), per_task):
