@@ -303,3 +303,27 @@ def test_concurrent_claims_of_the_same_keys_share_them_out(account):
     everything = [pk for pks in claimed for pk in pks]
     assert sorted(everything) == sorted(m.pk for m in messages)  # each once, none lost
     assert set(Message.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_the_top_up_leaves_messages_leased_to_another_task_alone(account, rsps):
+    leased = MessageFactory(relayed_at=timezone.now())
+    lease_ran_out = MessageFactory(relayed_at=timezone.now() - dt.timedelta(hours=1))
+    own = MessageFactory()
+    zalo = FakeZalo(rsps)
+    send_messages([own.idempotency_key])
+    assert sorted(zalo.tracking_ids()) == sorted([own.idempotency_key, lease_ran_out.idempotency_key])
+    assert statuses([leased])[leased.idempotency_key] == Message.Status.QUEUED
+
+
+def test_past_the_time_budget_the_unclaimed_keys_are_queued_again(account, rsps, settings,
+                                                                  monkeypatch):
+    from django_q.models import OrmQ
+
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SEND_CONCURRENCY": 4}
+    monkeypatch.setattr("zns_notify.tasks._time_budget", lambda: 0.0)
+    messages = MessageFactory.create_batch(10)
+    FakeZalo(rsps)
+    assert send_messages(keys_of(messages)) == 4  # the first claim goes out whole
+    pushed = [key for task in OrmQ.objects.all() for key in task.task["args"][0]]
+    assert pushed == keys_of(messages)[4:]
+    assert not Message.objects.filter(status=Message.Status.SENDING).exists()

@@ -2,12 +2,12 @@
 concurrently, record every outcome.
 
 One request at a time cannot keep up with Zalo's round trip (about 50 ms from Vietnam:
-20 messages/s per worker), so a task claims up to ``SEND_CONCURRENCY`` messages in one
-transaction, and sends them from a per-process thread pool. Only the HTTP call runs on the
-pool: Django's connections are per thread, so the claim, the gate
-(:func:`zns_notify.sending.gate`), the token, and the outcome writes stay on the task's
-thread, and the outcomes that arrive together are recorded in one transaction (on SQLite
-every commit is an fsync and the database's one write lock).
+20 messages/s per worker), so a task keeps up to ``SEND_CONCURRENCY`` requests in flight
+from a per-process thread pool. Only the HTTP call runs on the pool: Django's connections
+are per thread, so the claim, the gate (:func:`zns_notify.sending.gate`), the token and
+the outcome writes stay on the task's thread. The answers that arrive together are
+recorded in one transaction, which also claims the next messages (on SQLite every write
+transaction is a turn of the database's one write lock).
 
 The guarantees of :func:`zns_notify.sending.deliver` hold message by message: the claim
 increments ``attempts`` and every outcome write is fenced on it; a -124 refreshes the token

@@ -27,7 +27,7 @@ _MISSING = object()
 #: Defaults of ``SEND_BATCH`` and ``SEND_CONCURRENCY``, chosen with bench/throughput.py
 #: (docs/performance.md).
 DEFAULT_SEND_BATCH = 64
-DEFAULT_SEND_CONCURRENCY = 16
+DEFAULT_SEND_CONCURRENCY = 32
 
 
 class AppSettings:
