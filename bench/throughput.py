@@ -19,7 +19,9 @@ latency is set with its ``latency_ms`` knob. Profiles:
   Redis broker (``--redis-url``; only this cluster's keys are deleted): one task per
   message, pushed as the hot path pushes them after each order's commit.
 
-The demo's ``Q_CLUSTER`` is used unchanged (2 workers, save_limit 100...). **Measured
+The demo's ``Q_CLUSTER`` is used unchanged (2 workers, save_limit 100...), with persistent
+database connections (``conn_max_age=60`` in DATABASE_URL, ``--conn-max-age``): with
+Django's default of 0, django-q2 reconnects before every task. **Measured
 interval**: the messages are written as queued and their tasks enqueued while no cluster
 runs; then one ``qcluster`` starts, and the interval runs from the first message's claim
 to the last message's ``sent_at`` (both from the database). So it holds every claim,
@@ -105,6 +107,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default=os.environ.get("ZNS_BENCH_DATABASE_URL", ""))
     parser.add_argument("--redis-url", default=os.environ.get("ZNS_BENCH_REDIS_URL", ""))
     parser.add_argument("--notify", default="", help="JSON merged into ZNS_NOTIFY")
+    parser.add_argument("--conn-max-age", type=int, default=60,
+                        help="CONN_MAX_AGE of the processes' database connection (0: "
+                             "django-q2 reconnects before every task)")
     parser.add_argument("--workdir", default="",
                         help="keep the SQLite files and processes.log here")
     parser.add_argument("--child", choices=["prepare", "wait"], help=argparse.SUPPRESS)
@@ -127,15 +132,22 @@ def profile_env(profile: str, base: dict, args, workdir: str) -> dict | None:
     env = dict(base)
     if profile in ("outbox", "orm"):
         path = Path(workdir) / f"{profile}-{time.monotonic_ns()}.sqlite3"
-        env["DATABASE_URL"] = f"sqlite:///{path}"
+        env["DATABASE_URL"] = with_conn_max_age(f"sqlite:///{path}", args.conn_max_age)
         if profile == "orm":
             env["ZNS_BENCH_BROKER"] = "orm"
         return env
     if not (args.database_url and args.redis_url):
         print("redis: skipped (give --database-url and --redis-url)", file=sys.stderr)
         return None
-    env.update(DATABASE_URL=args.database_url, REDIS_URL=args.redis_url)
+    env.update(DATABASE_URL=with_conn_max_age(args.database_url, args.conn_max_age),
+               REDIS_URL=args.redis_url)
     return env
+
+
+def with_conn_max_age(url: str, seconds: int) -> str:
+    if "conn_max_age=" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}conn_max_age={seconds}"
 
 
 def run_loop(sandbox_url: str, count: int, tag: str) -> dict:
