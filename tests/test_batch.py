@@ -327,3 +327,25 @@ def test_past_the_time_budget_the_unclaimed_keys_are_queued_again(account, rsps,
     pushed = [key for task in OrmQ.objects.all() for key in task.task["args"][0]]
     assert pushed == keys_of(messages)[4:]
     assert not Message.objects.filter(status=Message.Status.SENDING).exists()
+
+
+def test_no_more_than_the_quota_left_is_in_flight(account, rsps):
+    from zns_notify.quota import local_day
+
+    ZaloQuota.objects.create(account=account, day=local_day(), daily_quota=500, remaining_quota=2)
+    messages = MessageFactory.create_batch(5)
+    left = iter([1, 0])
+    zalo = FakeZalo(rsps, answer=lambda body, token: ok(body["tracking_id"], next(left)))
+    send_messages(keys_of(messages))
+    assert len(zalo.bodies) == 2 and zalo.most_in_flight <= 2
+    waiting = Message.objects.filter(status=Message.Status.QUEUED)
+    assert waiting.count() == 3
+    assert all(m.error_code is None and m.attempts == 0 for m in waiting)  # the gate, no -144
+
+
+def test_with_no_quota_known_today_one_send_goes_first(account, rsps):
+    messages = MessageFactory.create_batch(4)
+    zalo = FakeZalo(rsps, answer=lambda body, token: ok(body["tracking_id"], 0), delay=0.02)
+    send_messages(keys_of(messages))
+    assert len(zalo.bodies) == 1
+    assert Message.objects.filter(status=Message.Status.QUEUED, error_code=None).count() == 3

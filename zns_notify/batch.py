@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from . import quota, webhook_events
 from .conf import app_settings
 from .exceptions import ZnsConfigurationError
-from .models import Message, MessageEvent, ZaloAccount
+from .models import Message, MessageEvent, ZaloAccount, ZaloQuota
 from .relay import OLDEST_DUE_FIRST, lease_duration
 from .sending import (
     _due, _record_error, _record_sent, _record_wait, _record_zalo_error, access_token,
@@ -240,6 +240,10 @@ class Run:
         self._token: str | None = None
         #: Tokens Zalo refused whose refresh failed, with the error their messages record.
         self._refresh_failed: dict[str, Exception] = {}
+        #: Claimed messages kept back while the day's known quota is all in flight.
+        self.held: list[Message] = []
+        #: Set when Zalo refused a freshly refreshed token: nothing more is sent.
+        self.broken: ZaloAPIError | None = None
 
     @property
     def room(self) -> int:
@@ -265,14 +269,46 @@ class Run:
         self.record(waiting)
         if not ready:
             return
+        if self.broken is not None:  # the OA must be reconnected: wait, like the others
+            self.record([Outcome(m, self.broken) for m in ready])
+            return
         if self._token is None:
             try:
                 self._token = access_token(self.client)  # refreshed first when about to expire
             except (ZaloAPIError, ZnsConfigurationError) as exc:
                 self.record([Outcome(m, exc) for m in ready])
                 return
-        for message in ready:
+        for message in self._within_quota(account, ready):
             self._submit(message, self._token)
+
+    def release_held(self) -> None:
+        """Once the sends in flight have answered (and echoed the quota left), gate the
+        messages kept back again."""
+        if self.held and not self.in_flight:
+            held, self.held = self.held, []
+            self.start(held)
+
+    def _within_quota(self, account: ZaloAccount, ready: list[Message]) -> list[Message]:
+        """The gate sees the quota ledger as the last answer left it, not the sends still
+        in flight: when the day's remaining quota is smaller than what would be in flight
+        (or not known yet today), keep the rest back until the answers are in, instead of
+        a burst of -144s."""
+        billed = [m for m in ready if not m.development_mode]
+        if not billed:
+            return ready
+        row = ZaloQuota.objects.filter(account=account, day=quota.local_day()).only(
+            "remaining_quota").first()
+        in_flight = sum(not m.development_mode for m, _token in self.in_flight.values())
+        if row is None or row.remaining_quota is None:
+            # Nothing known today: one send first, its answer echoes the quota left.
+            room = 0 if in_flight else 1
+        else:
+            room = max(row.remaining_quota - in_flight, 0)
+        if room >= len(billed):
+            return ready
+        keep = set(m.pk for m in billed[room:])
+        self.held += [m for m in ready if m.pk in keep]
+        return [m for m in ready if m.pk not in keep]
 
     def gather(self) -> list[Outcome]:
         """Wait until a send answers, and briefly for more; return their outcomes. Sends
@@ -311,8 +347,9 @@ class Run:
         return claim.messages() if claim else []
 
     def drain(self) -> None:
-        while self.in_flight:
+        while self.in_flight or self.held:
             self.record(self.gather())
+            self.release_held()
 
     def _submit(self, message: Message, token: str) -> None:
         try:
@@ -329,7 +366,8 @@ class Run:
             return Outcome(message, self._refresh_failed[token])
         if getattr(message, "_zns_resent", False):
             # A fresh token refused too: later sends wait, unclaimed, for a reconnect.
-            return Outcome(message, refused_twice(token, exc))
+            self.broken = self.broken or refused_twice(token, exc)
+            return Outcome(message, self.broken)
         if token == self._token:
             try:
                 self._token = refreshed_token(self.client, token)
@@ -356,14 +394,16 @@ def send_keys(keys: list[str], *, top_up: int, deadline: float,
     keeping the pool busy: each time half of it has answered, the answers are recorded
     and as many messages claimed, in one transaction. Past ``deadline`` (monotonic) no
     more are claimed and ``overtime`` gets the keys not claimed yet; return how many
-    outcomes this call recorded."""
+    outcomes this call recorded. After Zalo refused a fresh token, too, the keys not
+    claimed yet go to ``overtime`` as well (their task will find the OA waiting for a
+    reconnect and leave them unclaimed)."""
     run = Run(ZaloClient.from_settings())
     start = claims = 0
     while True:
         outcomes = run.gather()
         claim = None
         if (start < len(keys) or top_up) and (run.room >= run.refill or not run.in_flight):
-            if claims and time.monotonic() > deadline:
+            if claims and (time.monotonic() > deadline or run.broken):
                 if keys[start:]:
                     overtime(keys[start:])
                 start, top_up = len(keys), 0
@@ -373,9 +413,10 @@ def send_keys(keys: list[str], *, top_up: int, deadline: float,
                 start += len(chunk)
                 claim = Claim(chunk, min(run.room - len(chunk), top_up))
         run.start(run.record(outcomes, claim))
+        run.release_held()
         if claim is not None and claim.more:
             top_up = top_up - claim.extra if claim.extra else 0  # nothing due: stop looking
-        if not run.in_flight and start >= len(keys) and not top_up:
+        if not (run.in_flight or run.held) and start >= len(keys) and not top_up:
             return run.settled
 
 
