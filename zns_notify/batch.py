@@ -69,7 +69,8 @@ class Claim:
         self.keys = list(keys)
         self.more = max(more, 0)
         self.using = router.db_for_write(Message)
-        self.lock = transaction.get_connection(self.using).features.has_select_for_update_skip_locked
+        features = transaction.get_connection(self.using).features
+        self.lock = features.has_select_for_update_skip_locked
         self.now = timezone.now()
         self.candidates: list[tuple[int, int]] = []
         self.owned: list[int] = []
@@ -242,6 +243,7 @@ class Run:
         self._refresh_failed: dict[str, Exception] = {}
         #: Claimed messages kept back while the day's known quota is all in flight.
         self.held: list[Message] = []
+        self._probed = False
         #: Set when Zalo refused a freshly refreshed token: nothing more is sent.
         self.broken: ZaloAPIError | None = None
 
@@ -300,7 +302,11 @@ class Run:
             "remaining_quota").first()
         in_flight = sum(not m.development_mode for m, _token in self.in_flight.values())
         if row is None or row.remaining_quota is None:
-            # Nothing known today: one send first, its answer echoes the quota left.
+            # Nothing known today: one send first, its answer echoes the quota left (once
+            # per task: an answer without the echo must not make every send a probe).
+            if self._probed:
+                return ready
+            self._probed = True
             room = 0 if in_flight else 1
         else:
             room = max(row.remaining_quota - in_flight, 0)
