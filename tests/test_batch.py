@@ -108,7 +108,8 @@ def test_a_batch_is_sent_concurrently_each_message_once(account, rsps, settings,
 def test_the_quota_ledger_keeps_the_batchs_lowest_echo(account, rsps):
     messages = MessageFactory.create_batch(5)
     remaining = {m.idempotency_key: 300 + i for i, m in enumerate(messages)}
-    FakeZalo(rsps, answer=lambda body, token: ok(body["tracking_id"], remaining[body["tracking_id"]]))
+    FakeZalo(rsps,
+             answer=lambda body, token: ok(body["tracking_id"], remaining[body["tracking_id"]]))
     send_messages(keys_of(messages))
     assert ZaloQuota.objects.get().remaining_quota == 300
 
@@ -233,7 +234,8 @@ def test_a_disabled_template_holds_its_messages_and_the_others_go(account, rsps)
     zalo = FakeZalo(rsps)
     send_messages(keys_of([held, other]))
     assert zalo.tracking_ids() == [other.idempotency_key]
-    assert statuses([held, other]) == {held.idempotency_key: "queued", other.idempotency_key: "sent"}
+    assert statuses([held, other]) == {held.idempotency_key: "queued",
+                                       other.idempotency_key: "sent"}
 
 
 def test_without_a_connected_account_the_batch_waits_unclaimed(db, rsps):
@@ -311,7 +313,8 @@ def test_the_top_up_leaves_messages_leased_to_another_task_alone(account, rsps):
     own = MessageFactory()
     zalo = FakeZalo(rsps)
     send_messages([own.idempotency_key])
-    assert sorted(zalo.tracking_ids()) == sorted([own.idempotency_key, lease_ran_out.idempotency_key])
+    assert sorted(zalo.tracking_ids()) == sorted(
+        [own.idempotency_key, lease_ran_out.idempotency_key])
     assert statuses([leased])[leased.idempotency_key] == Message.Status.QUEUED
 
 
