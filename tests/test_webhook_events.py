@@ -286,3 +286,20 @@ def test_admin_lists_events_and_ratings_read_only(client, admin_client):
     event = WebhookEvent.objects.filter(event_name="user_received_message").get()
     page = admin_client.get(f"/admin/zns_notify/webhookevent/{event.pk}/change/")
     assert page.status_code == 200 and b"user_received_message" in page.content
+
+
+def test_receipt_before_a_batch_stored_msg_id_is_applied_when_it_does(client, account):
+    from zns_notify.batch import Outcome, claim_keys, record_all
+    from zns_notify.zalo.client import SendResult
+
+    early, other = MessageFactory(), MessageFactory()
+    claimed = claim_keys([early.idempotency_key, other.idempotency_key])
+    send_receipt(client, msg_id="early-2", tracking_id="")
+    results = {early.pk: SendResult("early-2", None, None, None),
+               other.pk: SendResult("other-2", None, None, None)}
+    assert record_all([Outcome(m, results[m.pk]) for m in claimed], account) == 2
+    early.refresh_from_db()
+    other.refresh_from_db()
+    assert (early.status, early.msg_id) == ("delivered", "early-2")
+    assert (other.status, other.msg_id) == ("sent", "other-2")
+    assert WebhookEvent.objects.get().outcome == "applied"

@@ -15,7 +15,7 @@ import uuid
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 
-from .relay import RELAY_BATCH, claim_due_keys
+from .relay import claim_due_keys
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +40,14 @@ class OutboxORM(ORM):
             return []  # zns_notify's tasks belong to another cluster (QUEUE_CLUSTER)
         self.get_connection()  # closes stale connections, as the ORM broker does
         tasks = []
+        per_task = app_settings.SEND_BATCH
         while len(tasks) < max(int(Conf.BULK or 1), 1):
-            keys = claim_due_keys(RELAY_BATCH, using=Conf.ORM)
+            keys = claim_due_keys(per_task, using=Conf.ORM)
             if not keys:
                 break
             package = task_package(TASK_SEND, (keys,), name=f"zns:{keys[0]}")
             tasks.append((f"{RELAYED}{uuid.uuid4().hex}", package))
-            if len(keys) < RELAY_BATCH:
+            if len(keys) < per_task:
                 break
         if tasks:
             logger.debug("zns outbox: relayed %s task(s)", len(tasks))

@@ -27,6 +27,11 @@ _MISSING = object()
 #: Values of ``AMBIGUOUS_SENDS``.
 AMBIGUOUS_POLICIES = ("verify", "retry", "fail")
 
+#: Defaults of ``SEND_BATCH`` and ``SEND_CONCURRENCY``, chosen with bench/throughput.py
+#: (docs/performance.md).
+DEFAULT_SEND_BATCH = 64
+DEFAULT_SEND_CONCURRENCY = 32
+
 
 class AppSettings:
     """Typed, documented view over ``settings.ZNS_NOTIFY``."""
@@ -229,6 +234,7 @@ class AppSettings:
     def OPT_OUT_TAGS(self) -> list[str]:
         """Template tags an opted-out recipient no longer gets (skipped with the reason)."""
         return [str(tag) for tag in self._get("OPT_OUT_TAGS", ["CUSTOMER_CARE", "PROMOTION"])]
+
     @property
     def RETRY_BACKOFF_MAX(self) -> float:
         """Longest wait between two tries, in seconds: the doubling stops here (the ±20%
@@ -276,6 +282,32 @@ class AppSettings:
         """With ``AMBIGUOUS_SENDS = "verify"``: seconds to wait for the delivery receipt of
         a send with an unknown outcome before sending it again."""
         return float(self._get("AMBIGUOUS_GRACE", 600.0))
+
+    @property
+    def SEND_BATCH(self) -> int:
+        """Most messages one send task takes on: the outbox broker relays this many per
+        task, the sweeper puts this many keys in one task, and a task given fewer keys
+        (one event's messages) tops itself up with other due messages, oldest first, up to
+        this many (see ``SEND_TOP_UP``). At least 1."""
+        return max(int(self._get("SEND_BATCH", DEFAULT_SEND_BATCH)), 1)
+
+    @property
+    def SEND_TOP_UP(self) -> bool:
+        """Let a send task given fewer than ``SEND_BATCH`` keys take other due messages too.
+
+        With django-q2's Redis or plain ORM broker each order event queues its own task, so
+        a burst of orders is a burst of one-key tasks; topping up lets the first tasks send
+        the burst concurrently, and the later ones find their message already sent (a
+        cheap no-op). With zns_notify's outbox broker tasks are relayed full anyway."""
+        return bool(self._get("SEND_TOP_UP", True))
+
+    @property
+    def SEND_CONCURRENCY(self) -> int:
+        """Requests to Zalo one worker process keeps in flight. A task claims this many
+        messages at a time, sends them from a thread pool of this size (one keep-alive
+        connection per thread) and records their outcomes on its own thread, which is also
+        the only one that touches the database. 1 sends one message at a time."""
+        return max(int(self._get("SEND_CONCURRENCY", DEFAULT_SEND_CONCURRENCY)), 1)
 
     # -- Reconciliation (GET /message/status for sent messages without a receipt) ------
 

@@ -19,10 +19,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from .conf import DEFAULT_SEND_BATCH, app_settings
 from .models import Message
 
-#: Messages per relayed task; a task sends them one by one within its time budget.
-RELAY_BATCH = 20
+#: Messages per relayed task by default (the ``SEND_BATCH`` setting); a task sends them
+#: ``SEND_CONCURRENCY`` at a time within its time budget.
+RELAY_BATCH = DEFAULT_SEND_BATCH
+
+
+#: "Oldest first" for due messages, in the order of the (status, next_attempt_at, id) index:
+#: ordering by id alone makes PostgreSQL walk the primary key past every sent message when
+#: a backlog builds up (docs/performance.md).
+OLDEST_DUE_FIRST = ("next_attempt_at", "pk")
 
 
 def relay_active(using: str) -> bool:
@@ -52,24 +60,26 @@ def lease_duration() -> dt.timedelta:
     return dt.timedelta(seconds=int(Conf.RETRY or 60))
 
 
-def claim_due_keys(limit: int = RELAY_BATCH, *, using: str = "default") -> list[str]:
-    """Lease up to ``limit`` queued, due, unleased messages (oldest first); return their keys.
+def claim_due_keys(limit: int | None = None, *, using: str = "default") -> list[str]:
+    """Lease up to ``limit`` (default ``SEND_BATCH``) queued, due, unleased messages (oldest
+    first); return their keys.
 
     Each row is taken with a conditional UPDATE, as django-q2's ORM broker takes its
     rows, so two clusters polling the same database never hand out the same row.
     """
+    limit = app_settings.SEND_BATCH if limit is None else limit
     now = timezone.now()
     queued = Message.objects.using(using).filter(status=Message.Status.QUEUED)
     free = Q(relayed_at__isnull=True) | Q(relayed_at__lt=now - lease_duration())
-    # Fresh rows (no attempt time) and retries that came due: two queries, each served
-    # by the (status, next_attempt_at) index.
+    # Fresh rows (no attempt time) and retries that came due: two queries, each read in
+    # the order of the (status, next_attempt_at, id) index, stopping after ``limit``.
     candidates = list(
-        queued.filter(free, next_attempt_at__isnull=True).order_by("pk")
+        queued.filter(free, next_attempt_at__isnull=True).order_by(*OLDEST_DUE_FIRST)
         .values_list("pk", "idempotency_key", "relayed_at")[:limit]
     )
     if len(candidates) < limit:
         candidates += list(
-            queued.filter(free, next_attempt_at__lte=now).order_by("pk")
+            queued.filter(free, next_attempt_at__lte=now).order_by(*OLDEST_DUE_FIRST)
             .values_list("pk", "idempotency_key", "relayed_at")[: limit - len(candidates)]
         )
     if not candidates:

@@ -67,7 +67,10 @@ def postpone(key: str, reason: str) -> bool:
 
 
 def deliver(key: str, client: ZaloClient | None = None) -> Message | None:
-    """Send the message with this key if it is due; return it, or None if it was not ours."""
+    """Send the message with this key if it is due; return it, or None if it was not ours.
+
+    One message at a time; the worker's tasks send in batches (:mod:`zns_notify.batch`),
+    through the same gate and the same outcome writes."""
     wait = must_wait(ZaloAccount.objects.current())
     if wait:
         # The OA must be reconnected: the message waits, visibly, without an attempt.
@@ -81,8 +84,7 @@ def deliver(key: str, client: ZaloClient | None = None) -> Message | None:
     account = None
     try:
         account = current_account()
-        quota.check(account, message)  # a hold, or no quota left today: wait, no call
-        policy.check(message, account)  # the shop's rules: wait, skip or cancel; cap slot
+        gate(account, message)  # a hold, no quota left, the shop's policy: no call
         result = _send(message, client, account)
     except policy.Decision as exc:
         owned = policy.record(message, exc)
@@ -99,7 +101,16 @@ def deliver(key: str, client: ZaloClient | None = None) -> Message | None:
     return message if owned else None
 
 
-def _send(message: Message, client: ZaloClient, account: ZaloAccount) -> SendResult:
+def gate(account: ZaloAccount, message: Message) -> None:
+    """The per-message gate, run on the task's thread right before the HTTP call.
+
+    Raises :class:`~zns_notify.quota.Deferred` when the message must wait (a hold, no
+    quota left today, its template not enabled), :class:`ZaloAPIError` when it cannot
+    be sent at all and :class:`~zns_notify.policy.Decision` when the shop's policy defers,
+    skips or cancels it; returns when it may go. Both :func:`deliver` and the batch flow call
+    it, once per message, so every rule added here applies to every send.
+    """
+    quota.check(account, message)
     template = message.template
     if template is None:
         raise ZaloAPIError(
@@ -113,13 +124,14 @@ def _send(message: Message, client: ZaloClient, account: ZaloAccount) -> SendRes
             "id": message.zalo_template_id}
         until = quota.hold(account, message, None, reason)
         raise quota.Deferred(reason, until=until, category=str(ErrorAction.CONFIG))
-    try:
-        token = get_access_token(client)  # refreshed first when it is about to expire
-    except ZnsReconnectRequired:
-        raise
-    except ZaloAPIError as exc:
-        raise _refresh_failure(exc) from exc
-    kwargs = dict(
+    # Last: the shop's rules (policy.md) may reserve the recipient's cap slot, which every
+    # outcome but Zalo's acceptance gives back.
+    policy.check(message, account)
+
+
+def send_kwargs(message: Message) -> dict:
+    """What :meth:`ZaloClient.send_template` needs besides the access token."""
+    return dict(
         phone=message.phone,
         template_id=message.zalo_template_id,
         data=message.params,
@@ -127,26 +139,46 @@ def _send(message: Message, client: ZaloClient, account: ZaloAccount) -> SendRes
         development=message.development_mode,
         hashed=app_settings.HASH_PHONE,
     )
+
+
+def access_token(client: ZaloClient) -> str:
+    """A valid access token for sending (refreshed first when it is about to expire); a
+    failed refresh becomes the error the waiting messages record."""
+    try:
+        return get_access_token(client)
+    except ZnsReconnectRequired:
+        raise
+    except ZaloAPIError as exc:
+        raise _refresh_failure(exc) from exc
+
+
+def refused_twice(token: str, exc: ZaloAPIError) -> ZaloAPIError:
+    """A fresh token refused too: refreshing again cannot help (the OA's grant to the app
+    is broken); later sends wait, unclaimed, for an admin to reconnect it."""
+    require_reconnect(token, str(exc))
+    return ZaloAPIError(
+        _("Zalo refuses even a freshly refreshed access token (%(error)s); reconnect the OA.")
+        % {"error": exc},
+        code=exc.code, action=ErrorAction.RESCHEDULE, sent=False,
+    )
+
+
+def _send(message: Message, client: ZaloClient, account: ZaloAccount) -> SendResult:
+    token = access_token(client)
+    kwargs = send_kwargs(message)
     try:
         return client.send_template(access_token=token, **kwargs)
     except ZaloAPIError as exc:
         if exc.action != ErrorAction.REFRESH:
             raise
     # Zalo rejected the token: rotate it once (or pick up another worker's rotation).
-    token = _refreshed_token(client, token)
+    token = refreshed_token(client, token)
     try:
         return client.send_template(access_token=token, **kwargs)
     except ZaloAPIError as exc:
         if exc.action != ErrorAction.REFRESH:
             raise
-        # A fresh token refused too: refreshing again cannot help (the OA's grant to the app
-        # is broken); later sends wait, unclaimed, for an admin to reconnect it.
-        require_reconnect(token, str(exc))
-        raise ZaloAPIError(
-            _("Zalo refuses even a freshly refreshed access token (%(error)s); reconnect the OA.")
-            % {"error": exc},
-            code=exc.code, action=ErrorAction.RESCHEDULE, sent=False,
-        ) from exc
+        raise refused_twice(token, exc) from exc
 
 
 def _ledger(update, *args) -> None:
@@ -173,7 +205,7 @@ def _record_zalo_error(message: Message, account: ZaloAccount | None,
     return _record_error(message, exc.action, exc.code, str(exc))
 
 
-def _refreshed_token(client: ZaloClient, stale: str) -> str:
+def refreshed_token(client: ZaloClient, stale: str) -> str:
     try:
         return refresh_access_token(client, stale_token=stale)
     except ZnsReconnectRequired:
@@ -206,11 +238,13 @@ def _owned(message: Message, *statuses: str):
     return Message.objects.filter(pk=message.pk, attempts=message.attempts, status__in=statuses)
 
 
-def _record_sent(message: Message, result: SendResult) -> bool:
+def _record_sent(message: Message, result: SendResult, *, early_receipts: bool = True) -> bool:
+    """``early_receipts=False``: the caller applies them for its whole batch
+    (:func:`~zns_notify.webhook_events.apply_early_receipts_many`)."""
     now = timezone.now()
     sent = dict(msg_id=result.msg_id, sent_at=now, error_code=None, error_category="",
                 error_message="", next_attempt_at=None)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # no savepoint inside a batch's transaction
         if _owned(message, Message.Status.SENDING).update(status=Message.Status.SENT, **sent):
             message.status = Message.Status.SENT
         # The receipt can beat this write (it matches by tracking_id): keep its status.
@@ -225,7 +259,8 @@ def _record_sent(message: Message, result: SendResult) -> bool:
         signals.announce_on_commit(signals.message_sent, message=message)
         # A receipt that matched nothing yet (it beat this write) is applied now; its
         # message_delivered is announced after message_sent.
-        webhook_events.apply_early_receipts(message)
+        if early_receipts:
+            webhook_events.apply_early_receipts(message)
     logger.info("zns message %s sent to %s as %s", message.pk, mask(message.phone), result.msg_id)
     return True
 
@@ -254,7 +289,7 @@ def _record_error(message: Message, action: ErrorAction, code: int | None, reaso
     status = Message.Status.QUEUED if retry_at else Message.Status.FAILED
     fields = dict(status=status, next_attempt_at=retry_at, error_code=code,
                   error_category=str(action), error_message=reason[:2000])
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         # Give the claim's attempt back, so a message that waited for quota, a window or an
         # admin still has all its retries for transient errors.
         refund = {}

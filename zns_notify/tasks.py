@@ -10,20 +10,17 @@ import time
 from django.db import router
 from django.utils import timezone
 
-from . import ambiguity
+from . import ambiguity, batch
 from .conf import app_settings
 from .models import Message
 from .outbox import push_send_task
-from .relay import relay_active
-from .sending import deliver
-from .zalo.client import ZaloClient
+from .relay import OLDEST_DUE_FIRST, relay_active
 
 logger = logging.getLogger(__name__)
 
 # Up to this many due or lost messages re-enqueued per run (each run is a minute apart):
 # a backlog of retries after an outage must not drain at a trickle.
 SWEEP_BATCH = 1000
-SWEEP_KEYS_PER_TASK = 10
 #: Share of django-q2's task timeout one task may spend claiming new messages; a send in
 #: flight when the task is killed would stay "sending" until the lease runs out.
 TIME_BUDGET_SHARE = 0.5
@@ -36,20 +33,21 @@ def _time_budget() -> float:
 
 
 def send_messages(keys: list[str]) -> int:
-    """Send each due message; return how many this call settled.
+    """Send the due messages among ``keys``, concurrently; return how many this call settled.
 
-    Stops claiming when half of django-q2's task timeout is spent and queues the rest as
-    a new task, so a slow Zalo never gets a task killed in the middle of a send.
+    Keeps up to ``SEND_CONCURRENCY`` requests in flight: claims messages as requests
+    finish, gates each, sends them from the thread pool and records their outcomes as
+    they arrive (see :mod:`zns_notify.batch`). A task given fewer than
+    ``SEND_BATCH`` keys takes other due messages too (``SEND_TOP_UP``). Stops claiming when
+    half of django-q2's task timeout is spent and queues the rest as a new task, so a slow
+    Zalo never gets a task killed in the middle of a send.
     """
-    client = ZaloClient.from_settings()
-    deadline = time.monotonic() + _time_budget()
-    settled = 0
-    for index, key in enumerate(keys):
-        if index and time.monotonic() > deadline:
-            push_send_task(keys[index:])
-            break
-        settled += deliver(key, client) is not None
-    return settled
+    keys = list(keys)
+    if batch.postpone_all(keys):
+        return 0
+    top_up = max(app_settings.SEND_BATCH - len(keys), 0) if app_settings.SEND_TOP_UP else 0
+    return batch.send_keys(keys, top_up=top_up, deadline=time.monotonic() + _time_budget(),
+                           overtime=push_send_task)
 
 
 def sweep() -> int:
@@ -68,14 +66,15 @@ def sweep() -> int:
     lost_after = dt.timedelta(seconds=app_settings.LOST_TASK_AFTER)
     lost = dict(next_attempt_at__isnull=True, created_at__lt=now - lost_after)
     queued = Message.objects.filter(status=Message.Status.QUEUED)
-    # Two queries rather than one OR, each served by an index, and ordered by pk so that
-    # neither kind can starve the other (databases disagree on where NULLs sort).
-    keys = list(queued.filter(next_attempt_at__lte=now).order_by("pk")
+    # Two queries rather than one OR, each read in the order of the (status,
+    # next_attempt_at, id) index (databases disagree on where NULLs sort).
+    keys = list(queued.filter(next_attempt_at__lte=now).order_by(*OLDEST_DUE_FIRST)
                 .values_list("idempotency_key", flat=True)[:SWEEP_BATCH])
-    keys += list(queued.filter(**lost).order_by("pk")
+    keys += list(queued.filter(**lost).order_by(*OLDEST_DUE_FIRST)
                  .values_list("idempotency_key", flat=True)[: SWEEP_BATCH - len(keys)])
-    for start in range(0, len(keys), SWEEP_KEYS_PER_TASK):
-        push_send_task(keys[start : start + SWEEP_KEYS_PER_TASK])
+    per_task = app_settings.SEND_BATCH  # each task sends its keys concurrently
+    for start in range(0, len(keys), per_task):
+        push_send_task(keys[start : start + per_task])
     if keys or recovered:
         logger.info("zns sweep: %s re-enqueued, %s recovered from dead workers", len(keys), recovered)
     return len(keys)

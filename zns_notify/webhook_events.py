@@ -392,6 +392,32 @@ def apply_early_receipts(message: Message) -> None:
                               using=_db().alias, robust=True)
 
 
+def apply_early_receipts_many(messages: list[Message]) -> None:
+    """:func:`apply_early_receipts` for a batch the worker recorded in one transaction:
+    one lookup for all of them, and after the commit one more, without a lock or a
+    transaction unless it finds something (early receipts are rare)."""
+    sent = {message.msg_id: message for message in messages if message.msg_id}
+    if not sent:
+        return
+    early = WebhookEvent.objects.filter(event_name=RECEIVED, subject__in=list(sent),
+                                        outcome=Outcome.UNMATCHED)
+    for event in early:
+        message = sent[event.subject]
+        _deliver_stored(event, message.pk, message.msg_id, message)
+    if _db().in_atomic_block:
+        pks = {msg_id: message.pk for msg_id, message in sent.items()}
+        transaction.on_commit(lambda: _apply_early_receipts_committed_many(pks),
+                              using=_db().alias, robust=True)
+
+
+def _apply_early_receipts_committed_many(pks: dict[str, int]) -> None:
+    found = (WebhookEvent.objects.filter(event_name=RECEIVED, subject__in=list(pks),
+                                         outcome=Outcome.UNMATCHED)
+             .values_list("subject", flat=True))
+    for msg_id in set(found):
+        _apply_early_receipts_committed(pks[msg_id])
+
+
 def _apply_early_receipts_committed(pk: int) -> None:
     with transaction.atomic(using=_db().alias):
         message = Message.objects.filter(pk=pk).first()
