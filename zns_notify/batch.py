@@ -110,7 +110,7 @@ class Claim:
         """After the commit: the claimed messages, as this claim left them."""
         if not self.owned:
             return []
-        return list(Message.objects.using(self.using).select_related("template")
+        return list(Message.objects.using(self.using).select_related("template", "binding")
                     .filter(pk__in=self.owned, status=SENDING).order_by("pk"))
 
     def alone(self) -> list[Message]:
@@ -261,9 +261,10 @@ class Run:
             self.record([Outcome(m, exc) for m in messages])
             return
         ready, waiting = [], []
+        known = quota.standing(account)  # once for the group, not twice per message
         for message in messages:
             try:
-                gate(account, message)
+                gate(account, message, known)
             except (quota.Deferred, ZaloAPIError, policy.Decision) as exc:
                 waiting.append(Outcome(message, exc))
             else:

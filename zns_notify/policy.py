@@ -39,7 +39,7 @@ from . import signals
 from .conf import app_settings
 from .exceptions import ZnsConfigurationError
 from .models import (
-    Binding, Message, MessageEvent, RecipientDailyCount, RecipientOptOut, ZaloAccount, ZaloQuota,
+    Message, MessageEvent, RecipientDailyCount, RecipientOptOut, ZaloAccount, ZaloQuota,
 )
 from .phones import mask
 from .retry_policy import WINDOW_SPREAD_SECONDS
@@ -145,8 +145,8 @@ def _check_condition(message: Message, now: dt.datetime) -> None:
 
     if not message.binding_id:
         return
-    condition = (Binding.objects.filter(pk=message.binding_id)
-                 .values_list("condition", flat=True).first())
+    binding = message.binding  # the claims select it with the message: no query here
+    condition = binding.condition if binding is not None else ""
     if not condition or not condition.strip():
         return
     order = reread_order(message.order_type, message.order_pk)

@@ -45,7 +45,7 @@ def claim(key: str) -> Message | None:
     )
     if not claimed:
         return None
-    return Message.objects.select_related("template").get(idempotency_key=key)
+    return Message.objects.select_related("template", "binding").get(idempotency_key=key)
 
 
 #: While the OA needs reconnecting, a due message is looked at again this much later.
@@ -101,7 +101,7 @@ def deliver(key: str, client: ZaloClient | None = None) -> Message | None:
     return message if owned else None
 
 
-def gate(account: ZaloAccount, message: Message) -> None:
+def gate(account: ZaloAccount, message: Message, known: quota.Standing | None = None) -> None:
     """The per-message gate, run on the task's thread right before the HTTP call.
 
     Raises :class:`~zns_notify.quota.Deferred` when the message must wait (a hold, no
@@ -110,7 +110,7 @@ def gate(account: ZaloAccount, message: Message) -> None:
     skips or cancels it; returns when it may go. Both :func:`deliver` and the batch flow call
     it, once per message, so every rule added here applies to every send.
     """
-    quota.check(account, message)
+    quota.check(account, message, known=known)
     template = message.template
     if template is None:
         raise ZaloAPIError(
