@@ -82,7 +82,17 @@ def test_a_list_item_is_the_log_line_with_the_phone_masked(as_user, reader):
     assert item["params"] == {"customer_name": "Lan", "order_code": "*******678"}
     assert item["template"] == message.zalo_template_id
     assert item["status"] == "queued"
+    assert item["ambiguous_sends"] == 0
     assert "timeline" not in item
+
+
+def test_a_policy_decision_and_ambiguous_sends_show_in_the_log_line(as_user, reader):
+    MessageFactory(status="skipped", error_category="policy", ambiguous_sends=1,
+                   error_message="Skipped: the recipient opted out of PROMOTION messages.")
+    [item] = as_user(reader).get(LIST).json()["results"]
+    assert (item["status"], item["error_category"], item["ambiguous_sends"]) == (
+        "skipped", "policy", 1)
+    assert "opted out" in item["error_message"]
 
 
 def test_the_full_phone_needs_the_permission(as_user, full_reader):

@@ -41,7 +41,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "id", "idempotency_key", "event", "status", "order_type", "order_pk", "order_ref",
             "phone", "template", "binding", "params", "development_mode", "msg_id",
             "error_code", "error_category", "error_message", "attempts", "next_attempt_at",
-            "created_at", "sent_at", "delivered_at",
+            "ambiguous_sends", "created_at", "sent_at", "delivered_at",
         ]
         read_only_fields = fields
 
