@@ -220,6 +220,11 @@ def _reserve(message: Message, tag: str, now: dt.datetime) -> None:
     cap = cap_for(tag, app_settings.RECIPIENT_DAILY_CAP)
     if not cap or not message.phone:
         return
+    if message.ambiguous_sends:
+        # An earlier attempt may have reached Zalo (zns_notify.ambiguity): the slot it took
+        # is kept, never given back, so the resend neither takes a second slot nor is
+        # refused by the cap because of its own first attempt.
+        return
     day = local_now(now).date()
     if reserve(message.phone, day, tag, cap):
         message._zns_cap_slot = (message.phone, day, tag)
