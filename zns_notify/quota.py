@@ -126,7 +126,24 @@ def release(holds) -> int:
 
 
 def held_too_long(message: Message, now: dt.datetime | None = None) -> bool:
-    return (now or timezone.now()) - message.created_at > MAX_HOLD
+    """True when ``message`` has waited on holds for more than :data:`MAX_HOLD` since it
+    could first be sent: since it was written, or, later, since its delayed binding made it
+    due or the policy engine last deferred it (neither is a hold)."""
+    now = now or timezone.now()
+    if now - message.created_at <= MAX_HOLD:
+        return False
+    from .models import Binding, MessageEvent
+
+    since = message.created_at
+    delay = (Binding.objects.filter(pk=message.binding_id)
+             .values_list("delay_minutes", flat=True).first()) if message.binding_id else None
+    if delay:
+        since = max(since, message.created_at + dt.timedelta(minutes=delay))
+    deferred = (MessageEvent.objects.filter(message_id=message.pk, kind=MessageEvent.Kind.POLICY)
+                .order_by("-at").values_list("at", flat=True).first())
+    if deferred is not None:
+        since = max(since, deferred)
+    return now - since > MAX_HOLD
 
 
 # -- the ledger ----------------------------------------------------------------------------

@@ -74,3 +74,37 @@ def test_a_dead_workers_row_resent_takes_no_second_cap_slot(
     message.refresh_from_db()
     assert message.status == Message.Status.SENT, message.error_message
     assert RecipientDailyCount.objects.get().count == 1
+
+
+def test_a_delayed_message_meeting_a_hold_is_not_given_up_for_its_delay(account, zalo_api):
+    # "Review request 4 days after delivery": it was written 4 days ago but only came due
+    # now; Zalo holding its template must not fail it as "held for more than 3 days".
+    from tests.factories import BindingFactory
+    from zns_notify import quota
+
+    binding = BindingFactory(delay_minutes=4 * 24 * 60)
+    created = timezone.now() - dt.timedelta(days=4, minutes=1)
+    message = MessageFactory(binding=binding, template=binding.template, created_at=created,
+                             next_attempt_at=created + dt.timedelta(days=4))
+    assert quota.MAX_HOLD < dt.timedelta(days=4)
+    zalo_api.send_error(-136, "Must connect a Zalo Cloud Account")
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED, message.error_message
+    assert message.error_category == "config"
+
+
+def test_a_message_deferred_by_policy_for_days_then_held_is_not_given_up_at_once(
+        account, zalo_api):
+    from zns_notify.models import MessageEvent
+
+    created = timezone.now() - dt.timedelta(days=4)
+    message = MessageFactory(created_at=created)
+    # The recipient cap deferred it day after day; yesterday's deferral was the last.
+    MessageEvent.objects.create(message=message, kind=MessageEvent.Kind.POLICY,
+                                at=timezone.now() - dt.timedelta(days=1),
+                                status=Message.Status.QUEUED, detail="Deferred to the next day")
+    zalo_api.send_error(-136, "Must connect a Zalo Cloud Account")
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED, message.error_message
