@@ -44,6 +44,10 @@ def holds(source: str, context: dict[str, Any]) -> bool:
 def reread_order(order_type: str, order_pk: str) -> Any | None:
     """The order as the database has it now, or None when it is gone (or was reported
     through the REST API, which keeps no order of its own)."""
+    from .api.reporting import ORDER_TYPE as API_ORDER
+
+    if order_type == API_ORDER:  # never a host model that happens to be labelled so
+        return None
     try:
         model = apps.get_model(order_type)
     except (LookupError, ValueError):

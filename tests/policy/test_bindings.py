@@ -196,3 +196,21 @@ def test_a_condition_still_reads_fields_displays_and_related_counts(account, zal
     deliver(message.idempotency_key)
     message.refresh_from_db()
     assert message.status == Message.Status.SENT, message.error_message
+
+
+def test_an_api_order_is_never_reread_from_a_host_model_that_happens_to_be_api_order(
+        account, zalo_api, monkeypatch):
+    # A host with an app labelled "api" and an Order model: the API's order reference
+    # must not be looked up as that model's primary key (an unrelated row).
+    from django.apps import apps
+
+    from zns_notify import conditions
+
+    unrelated = OrderFactory()
+    binding = BindingFactory(condition=UNPAID)
+    message = MessageFactory(binding=binding, order_type="api.order", order_pk=str(unrelated.pk))
+    real_get_model = apps.get_model
+    monkeypatch.setattr(conditions.apps, "get_model", lambda label, *a, **k: (
+        type(unrelated) if label == "api.order" else real_get_model(label, *a, **k)))
+    deliver(message.idempotency_key)
+    assert Message.objects.get(pk=message.pk).status == Message.Status.CANCELLED
