@@ -178,11 +178,21 @@ def record_quota(account: ZaloAccount, data: dict[str, Any],
         value = as_int(data.get(key))
         values[name] = max(value, 0) if value is not None else None
     ZaloQuota.objects.filter(pk=row.pk).update(**values)
-    was_used_up = row.remaining_quota == 0
+    was_used_up, before = row.remaining_quota == 0, row.remaining_quota
     row.refresh_from_db()
     if was_used_up and row.remaining_quota:
         _release_quota_waits(now)
+    _release_policy_waits(before, row.remaining_quota, now)
     return row
+
+
+def _release_policy_waits(before: int | None, after: int | None, now: dt.datetime) -> None:
+    """More quota left than before: what the policy engine kept back for more important
+    tags may go (zns_notify.policy.release_quota_deferrals)."""
+    if before is not None and after is not None and after > before:
+        from .policy import release_quota_deferrals
+
+        release_quota_deferrals(after, now)
 
 
 def _release_quota_waits(now: dt.datetime) -> None:
@@ -207,6 +217,7 @@ def record_daily_quota(account: ZaloAccount, daily: int, previous: int | None = 
     ZaloQuota.objects.filter(pk=row.pk).update(**values)
     if row.remaining_quota == 0 and values.get("remaining_quota"):
         _release_quota_waits(now)
+    _release_policy_waits(row.remaining_quota, values.get("remaining_quota"), now)
     row.refresh_from_db()
     return row
 

@@ -108,3 +108,25 @@ def test_a_message_deferred_by_policy_for_days_then_held_is_not_given_up_at_once
     deliver(message.idempotency_key)
     message.refresh_from_db()
     assert message.status == Message.Status.QUEUED, message.error_message
+
+
+def test_quota_raised_during_the_day_lets_messages_kept_back_for_transactions_go(
+        account, zalo_api, policy_settings):
+    # The ledger's own waits are released when Zalo raises the quota (quota.py); so must
+    # the policy's: the quota is no longer scarce, CUSTOMER_CARE need not wait for midnight.
+    from zns_notify import quota
+    from zns_notify.models import ZaloQuota
+
+    policy_settings(QUOTA_RESERVES={"CUSTOMER_CARE": 20, "PROMOTION": 50})
+    ZaloQuota.objects.create(account=account, day=quota.local_day(), daily_quota=500,
+                             remaining_quota=20)
+    care = tagged("CUSTOMER_CARE")
+    deliver(care.idempotency_key)
+    care.refresh_from_db()
+    assert care.error_category == "policy" and care.next_attempt_at > timezone.now()
+    quota.record_quota(account, {"dailyQuota": "2000", "remainingQuota": "1500"})
+    care.refresh_from_db()
+    assert care.next_attempt_at <= timezone.now()
+    zalo_api.send_ok()
+    deliver(care.idempotency_key)
+    assert Message.objects.get(pk=care.pk).status == Message.Status.SENT
