@@ -61,17 +61,18 @@ def claim_due_keys(limit: int = RELAY_BATCH, *, using: str = "default") -> list[
     now = timezone.now()
     queued = Message.objects.using(using).filter(status=Message.Status.QUEUED)
     free = Q(relayed_at__isnull=True) | Q(relayed_at__lt=now - lease_duration())
-    # Fresh rows (no attempt time) and retries that came due: two queries, each served
-    # by the (status, next_attempt_at) index.
-    candidates = list(
+    # Fresh rows (no attempt time) and rows that came due (retries, delayed bindings,
+    # policy deferrals): two queries, each served by the (status, next_attempt_at) index,
+    # merged oldest first, so that a steady stream of fresh rows cannot starve due ones.
+    fresh = list(
         queued.filter(free, next_attempt_at__isnull=True).order_by("pk")
         .values_list("pk", "idempotency_key", "relayed_at")[:limit]
     )
-    if len(candidates) < limit:
-        candidates += list(
-            queued.filter(free, next_attempt_at__lte=now).order_by("pk")
-            .values_list("pk", "idempotency_key", "relayed_at")[: limit - len(candidates)]
-        )
+    due = list(
+        queued.filter(free, next_attempt_at__lte=now).order_by("pk")
+        .values_list("pk", "idempotency_key", "relayed_at")[:limit]
+    )
+    candidates = sorted(fresh + due, key=lambda row: row[0])[:limit]
     if not candidates:
         return []
     keys = []
