@@ -237,3 +237,13 @@ def test_lost_task_after_is_a_setting(account, settings):
     assert sweep() == 1
     queued = {key for task in OrmQ.objects.all() for key in task.task["args"][0]}
     assert queued == {old.idempotency_key} and young.idempotency_key not in queued
+
+
+def test_signals_docs_name_the_ambiguous_category_of_message_failed():
+    # With AMBIGUOUS_SENDS "fail" (or no attempts left) message_failed carries the category
+    # "ambiguous"; a host's SMS fallback keys on the documented categories.
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs/signals.md").read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| `message_failed` |"))
+    assert "`ambiguous`" in row

@@ -160,3 +160,15 @@ def test_sweep_leaves_due_messages_to_the_relay_but_recovers_dead_workers(outbox
     assert stuck.status == Message.Status.QUEUED
     assert MessageEvent.objects.filter(message=stuck, kind="note").exists()
     assert stuck.idempotency_key in relayed_keys(outbox_broker.dequeue())
+
+
+def test_a_stream_of_new_messages_does_not_starve_due_ones(outbox_broker):
+    # A delayed binding's reminder, a policy deferral that ended, a retry: under a steady
+    # stream of new messages (a full batch on every poll) they must still be handed out.
+    from zns_notify.relay import claim_due_keys
+
+    now = timezone.now()
+    reminder = MessageFactory(next_attempt_at=now - dt.timedelta(seconds=1))
+    for _ in range(RELAY_BATCH + 5):
+        MessageFactory()
+    assert reminder.idempotency_key in claim_due_keys(RELAY_BATCH)

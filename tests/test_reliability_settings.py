@@ -63,3 +63,15 @@ def test_the_lease_check_reads_the_setting(settings):
 def test_catch_up_is_warned_about(settings, cluster):
     settings.Q_CLUSTER = cluster
     assert [p.id for p in check_reliability()] == ["zns_notify.W008"]
+
+
+def test_deployment_docs_list_every_schedule():
+    # docs/deployment.md tells operators what each cluster runs; the policy engine's daily
+    # prune was added without it.
+    from pathlib import Path
+
+    from zns_notify.schedules import SCHEDULES
+
+    text = (Path(__file__).resolve().parent.parent / "docs/deployment.md").read_text()
+    missing = [name for name, _func, _minutes in SCHEDULES if f"| `{name}` |" not in text]
+    assert not missing

@@ -214,11 +214,35 @@ def _check_quota_priority(account: ZaloAccount | None, tag: str, now: dt.datetim
     raise Decision(DEFER, "quota_priority", reason, until=next_local_day(now))
 
 
+def release_quota_deferrals(remaining: int | None, now: dt.datetime | None = None) -> int:
+    """Zalo raised today's quota (zns_notify.quota): the messages the quota-priority rule
+    sent to wait for the reset come due now when ``remaining`` is above their tag's reserve
+    (the gate checks them again). Only deferrals to the reset are touched, not quiet hours."""
+    reserves = app_settings.QUOTA_RESERVES
+    tags = [tag for tag, reserve in reserves.items() if reserve > 0 and (remaining or 0) > reserve]
+    if not tags:
+        return 0
+    now = now or timezone.now()
+    local = local_now(now)
+    midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(),
+                                   tzinfo=local.tzinfo)
+    return Message.objects.filter(
+        status=Message.Status.QUEUED, error_category=CATEGORY, template__tag__in=tags,
+        next_attempt_at__gte=midnight,
+        next_attempt_at__lte=midnight + dt.timedelta(seconds=WINDOW_SPREAD_SECONDS),
+    ).update(next_attempt_at=now)
+
+
 # -- the per-recipient cap -----------------------------------------------------------------
 
 def _reserve(message: Message, tag: str, now: dt.datetime) -> None:
     cap = cap_for(tag, app_settings.RECIPIENT_DAILY_CAP)
     if not cap or not message.phone:
+        return
+    if message.ambiguous_sends:
+        # An earlier attempt may have reached Zalo (zns_notify.ambiguity): the slot it took
+        # is kept, never given back, so the resend neither takes a second slot nor is
+        # refused by the cap because of its own first attempt.
         return
     day = local_now(now).date()
     if reserve(message.phone, day, tag, cap):

@@ -149,7 +149,24 @@ def release(holds) -> int:
 
 
 def held_too_long(message: Message, now: dt.datetime | None = None) -> bool:
-    return (now or timezone.now()) - message.created_at > MAX_HOLD
+    """True when ``message`` has waited on holds for more than :data:`MAX_HOLD` since it
+    could first be sent: since it was written, or, later, since its delayed binding made it
+    due or the policy engine last deferred it (neither is a hold)."""
+    now = now or timezone.now()
+    if now - message.created_at <= MAX_HOLD:
+        return False
+    from .models import Binding, MessageEvent
+
+    since = message.created_at
+    delay = (Binding.objects.filter(pk=message.binding_id)
+             .values_list("delay_minutes", flat=True).first()) if message.binding_id else None
+    if delay:
+        since = max(since, message.created_at + dt.timedelta(minutes=delay))
+    deferred = (MessageEvent.objects.filter(message_id=message.pk, kind=MessageEvent.Kind.POLICY)
+                .order_by("-at").values_list("at", flat=True).first())
+    if deferred is not None:
+        since = max(since, deferred)
+    return now - since > MAX_HOLD
 
 
 # -- the ledger ----------------------------------------------------------------------------
@@ -184,11 +201,21 @@ def record_quota(account: ZaloAccount, data: dict[str, Any],
         value = as_int(data.get(key))
         values[name] = max(value, 0) if value is not None else None
     ZaloQuota.objects.filter(pk=row.pk).update(**values)
-    was_used_up = row.remaining_quota == 0
+    was_used_up, before = row.remaining_quota == 0, row.remaining_quota
     row.refresh_from_db()
     if was_used_up and row.remaining_quota:
         _release_quota_waits(now)
+    _release_policy_waits(before, row.remaining_quota, now)
     return row
+
+
+def _release_policy_waits(before: int | None, after: int | None, now: dt.datetime) -> None:
+    """More quota left than before: what the policy engine kept back for more important
+    tags may go (zns_notify.policy.release_quota_deferrals)."""
+    if before is not None and after is not None and after > before:
+        from .policy import release_quota_deferrals
+
+        release_quota_deferrals(after, now)
 
 
 def _release_quota_waits(now: dt.datetime) -> None:
@@ -213,6 +240,7 @@ def record_daily_quota(account: ZaloAccount, daily: int, previous: int | None = 
     ZaloQuota.objects.filter(pk=row.pk).update(**values)
     if row.remaining_quota == 0 and values.get("remaining_quota"):
         _release_quota_waits(now)
+    _release_policy_waits(row.remaining_quota, values.get("remaining_quota"), now)
     row.refresh_from_db()
     return row
 

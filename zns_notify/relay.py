@@ -71,17 +71,19 @@ def claim_due_keys(limit: int | None = None, *, using: str = "default") -> list[
     now = timezone.now()
     queued = Message.objects.using(using).filter(status=Message.Status.QUEUED)
     free = Q(relayed_at__isnull=True) | Q(relayed_at__lt=now - lease_duration())
-    # Fresh rows (no attempt time) and retries that came due: two queries, each read in
-    # the order of the (status, next_attempt_at, id) index, stopping after ``limit``.
-    candidates = list(
+    # Fresh rows (no attempt time) and rows that came due (retries, delayed bindings,
+    # policy deferrals): two queries, each read in the order of the (status,
+    # next_attempt_at, id) index and stopping after ``limit``, merged oldest first, so
+    # that a steady stream of fresh rows cannot starve due ones.
+    fresh = list(
         queued.filter(free, next_attempt_at__isnull=True).order_by(*OLDEST_DUE_FIRST)
         .values_list("pk", "idempotency_key", "relayed_at")[:limit]
     )
-    if len(candidates) < limit:
-        candidates += list(
-            queued.filter(free, next_attempt_at__lte=now).order_by(*OLDEST_DUE_FIRST)
-            .values_list("pk", "idempotency_key", "relayed_at")[: limit - len(candidates)]
-        )
+    due = list(
+        queued.filter(free, next_attempt_at__lte=now).order_by(*OLDEST_DUE_FIRST)
+        .values_list("pk", "idempotency_key", "relayed_at")[:limit]
+    )
+    candidates = sorted(fresh + due, key=lambda row: row[0])[:limit]
     if not candidates:
         return []
     keys = []

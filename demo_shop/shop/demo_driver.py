@@ -137,7 +137,9 @@ def summarize(orders: Sequence[Order], sandbox: SandboxAPI | None) -> DemoSummar
         sent=Count("pk", filter=ACCEPTED),
         delivered=Count("pk", filter=Q(status=Message.Status.DELIVERED)),
         failed=Count("pk", filter=Q(status=Message.Status.FAILED)),
-        skipped=Count("pk", filter=Q(status=Message.Status.SKIPPED)),
+        # Not sent by decision: skipped (opt-out, cap, bad phone) or cancelled (a condition).
+        skipped=Count("pk", filter=Q(status__in=[Message.Status.SKIPPED,
+                                                 Message.Status.CANCELLED])),
         pending=Count("pk", filter=~Q(status__in=Message.FINAL_STATUSES)),
     )
     return DemoSummary(orders=len(orders), duplicates=count_duplicates(messages, sandbox), **counts)

@@ -120,3 +120,13 @@ def test_inline_run_is_delivered_through_the_webhook(sandbox, live_server, capsy
         "orders": 2, "messages": 8, "sent": 8, "delivered": 8,
         "failed": 0, "skipped": 0, "pending": 0, "duplicates": 0,
     }
+
+
+def test_a_message_cancelled_by_its_condition_is_counted_as_skipped_not_lost(make_order):
+    # The policy engine's two final "not sent" outcomes (message_skipped announces both):
+    # without this a cancelled message was in no column and the line did not add up.
+    order = make_order()
+    _message_of(order, Status.SKIPPED)
+    _message_of(order, Status.CANCELLED)
+    summary = summarize([order], sandbox=None)
+    assert (summary.messages, summary.skipped, summary.pending) == (2, 2, 0)

@@ -175,3 +175,42 @@ def test_a_good_condition_and_a_delay_are_accepted():
                                    delay_minutes=2880)
     binding.full_clean()
     assert Binding._meta.get_field("delay_minutes").default == 0
+
+
+@pytest.mark.parametrize("condition", ["order.cancel", "not order.mark_paid",
+                                       'order.mark_delivered == "x"'])
+def test_a_condition_never_calls_a_method_that_changes_the_order(account, zalo_api, condition):
+    # Django's template engine calls any callable it meets unless it is marked alters_data;
+    # a shop's own methods (Order.cancel(), mark_paid()) are not marked.
+    message = reminder_for(None, condition=condition)
+    deliver(message.idempotency_key)
+    order = OrderFactory._meta.model.objects.get(pk=message.order_pk)
+    assert order.status == "new" and order.paid_at is None and order.delivered_at is None
+
+
+def test_a_condition_still_reads_fields_displays_and_related_counts(account, zalo_api):
+    message = reminder_for(None, condition=(
+        'order.status == "new" and order.get_status_display and order.items.count == 0 '
+        'and not order.items.exists and now.year > 2000'))
+    zalo_api.send_ok()
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT, message.error_message
+
+
+def test_an_api_order_is_never_reread_from_a_host_model_that_happens_to_be_api_order(
+        account, zalo_api, monkeypatch):
+    # A host with an app labelled "api" and an Order model: the API's order reference
+    # must not be looked up as that model's primary key (an unrelated row).
+    from django.apps import apps
+
+    from zns_notify import conditions
+
+    unrelated = OrderFactory()
+    binding = BindingFactory(condition=UNPAID)
+    message = MessageFactory(binding=binding, order_type="api.order", order_pk=str(unrelated.pk))
+    real_get_model = apps.get_model
+    monkeypatch.setattr(conditions.apps, "get_model", lambda label, *a, **k: (
+        type(unrelated) if label == "api.order" else real_get_model(label, *a, **k)))
+    deliver(message.idempotency_key)
+    assert Message.objects.get(pk=message.pk).status == Message.Status.CANCELLED
