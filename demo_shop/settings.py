@@ -110,9 +110,10 @@ Q_CLUSTER = {
     "retry": 60,
     # Retries live in zns_notify's Message rows (backoff, reasons), not in the broker.
     "max_attempts": 1,
-    # Successful task records are only for debugging the queue; the Message table is the
-    # delivery log. 100 keeps about one `zns_demo --orders 20` run without growing the file.
-    "save_limit": 100,
+    # Successful tasks are not saved (failed ones are): the Message table is the delivery
+    # log, and saving (then pruning) a success row per task costs throughput
+    # (docs/performance.md).
+    "save_limit": -1,
     # A restarted demo must not fire every missed schedule at once.
     "catch_up": False,
 }
