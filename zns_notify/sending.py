@@ -18,6 +18,7 @@ from . import ambiguity, policy, quota, signals, webhook_events
 from .conf import app_settings
 from .exceptions import ZnsConfigurationError, ZnsReconnectRequired
 from .models import Message, MessageEvent, ZaloAccount
+from .outcome_sql import mark_sent
 from .phones import mask
 from .retry_policy import next_attempt
 from .tokens import (
@@ -248,7 +249,7 @@ def _record_sent(message: Message, result: SendResult, *, early_receipts: bool =
     sent = dict(msg_id=result.msg_id, sent_at=now, error_code=None, error_category="",
                 error_message="", next_attempt_at=None)
     with transaction.atomic(savepoint=False):  # no savepoint inside a batch's transaction
-        if _owned(message, Message.Status.SENDING).update(status=Message.Status.SENT, **sent):
+        if mark_sent(message, result.msg_id, now):  # the ORM's update, compiled once
             message.status = Message.Status.SENT
         # The receipt can beat this write (it matches by tracking_id): keep its status.
         elif not _owned(message, Message.Status.DELIVERED).update(**sent):
