@@ -201,6 +201,11 @@ class MessageEventInline(ReadOnlyInline):
     fields = ["at", "kind", "status", "error_code", "detail"]
     readonly_fields = fields
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        # The timeline is part of the message, not a model of its own to grant: whoever may
+        # read the message (an operator with view_message) reads its timeline.
+        return request.user.has_perm("zns_notify.view_message")
+
 
 @admin.register(Message)
 class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
