@@ -53,7 +53,8 @@ WSGI_APPLICATION = "demo_shop.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project-level overrides of other apps' templates (the admin's language switch).
+        "DIRS": [BASE_DIR / "demo_shop" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

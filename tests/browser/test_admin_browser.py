@@ -66,3 +66,17 @@ def test_operator_reads_the_admin_in_vietnamese(open_admin, messages, shoot):
     page.goto("/admin/zns_notify/message/")
     assert page.locator("#searchbar + input[type=submit]").get_attribute("value") == "Tìm kiếm"
     shoot(page, "operator_message_log_vi")
+
+
+def test_operator_switches_the_admin_to_vietnamese(open_admin, messages, shoot):
+    page = open_admin()  # the browser asks for English
+    page.goto("/admin/zns_notify/message/")
+    assert page.locator("h1").inner_text() == "Select message to view"
+    with page.expect_navigation():  # the select submits its form on change
+        page.select_option("#language-switch select", "vi")
+    # Back on the same page, now in Vietnamese (kept in the language cookie from then on).
+    assert page.url.endswith("/admin/zns_notify/message/")
+    assert page.locator("h1").inner_text() == "Chọn tin nhắn để xem"
+    page.goto("/admin/")
+    assert "Thông báo Zalo" in page.content()
+    shoot(page, "operator_switched_to_vi")
