@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCALES := zns_notify/locale demo_shop/shop/locale
 PYTEST_ARGS ?=
+# Playwright (test extras) drives Debian's chromium (`make browser`); it never downloads one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 ARGS ?=
 
 .PHONY: install messages demo test test-sqlite test-postgres browser bench clean
