@@ -1,0 +1,26 @@
+"""The message log's admin at a million rows: its ordering and date filter, and the exact
+searches by order reference and phone, each read from an index (docs/performance.md)."""
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('zns_notify', '0012_due_order'),
+    ]
+
+    operations = [
+        migrations.AddIndex(
+            model_name='message',
+            index=models.Index(fields=['created_at', 'id'], name='zns_message_created'),
+        ),
+        migrations.AddIndex(
+            model_name='message',
+            index=models.Index(fields=['order_ref'], name='zns_message_order_ref'),
+        ),
+        migrations.AddIndex(
+            model_name='message',
+            index=models.Index(fields=['phone'], name='zns_message_phone'),
+        ),
+    ]
