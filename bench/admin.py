@@ -174,7 +174,7 @@ def views(rows: int) -> list[tuple[str, str]]:
         ("error_category=config", f"{base}?error_category__exact=config"),
         ("policy=skipped", f"{base}?policy=skipped"),
         ("date range (a week)", f"{base}?created_at__gte={week_from}&created_at__lt={week_to}"),
-        ("date hierarchy (a day)",
+        ("a day (URL lookups)",
          f"{base}?created_at__year={created.year}&created_at__month={created.month}"
          f"&created_at__day={created.day}"),
         ("search phone", f"{base}?q={phone}"),
