@@ -173,6 +173,8 @@ def views(rows: int) -> list[tuple[str, str]]:
         ("template", f"{base}?zalo_template_id={TEMPLATES[-1]}"),
         ("error_category=config", f"{base}?error_category__exact=config"),
         ("policy=skipped", f"{base}?policy=skipped"),
+        # No message has it: the ordered scan finds no page to stop at (the worst case).
+        ("error_category=refresh (none)", f"{base}?error_category__exact=refresh"),
         ("date range (a week)", f"{base}?created_at__gte={week_from}&created_at__lt={week_to}"),
         ("a day (URL lookups)",
          f"{base}?created_at__year={created.year}&created_at__month={created.month}"
@@ -194,11 +196,11 @@ def time_views(repeat: int, rows: int) -> bool:
     client = Client()
     client.login(username="bench", password="bench")
     ok = True
-    print(f"{'view':28} {'median':>9} {'p90':>9}  (ms, {repeat} runs, target {TARGET_MS:.0f} ms median)")
+    print(f"{'view':30} {'median':>9} {'p90':>9}  (ms, {repeat} runs, target {TARGET_MS:.0f} ms median)")
     for name, url in views(rows):
         response = client.get(url)  # warm-up, and a check that the page works
         if response.status_code != 200:
-            print(f"{name:28} HTTP {response.status_code}: {url}")
+            print(f"{name:30} HTTP {response.status_code}: {url}")
             ok = False
             continue
         times = []
@@ -210,7 +212,7 @@ def time_views(repeat: int, rows: int) -> bool:
         p90 = statistics.quantiles(times, n=10)[-1] if len(times) > 1 else times[0]
         verdict = "PASS" if median < TARGET_MS else "FAIL"
         ok &= verdict == "PASS"
-        print(f"{name:28} {median:9.1f} {p90:9.1f}  {verdict}")
+        print(f"{name:30} {median:9.1f} {p90:9.1f}  {verdict}")
     return ok
 
 

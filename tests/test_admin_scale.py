@@ -5,7 +5,8 @@ searches that hit indexes (bench/admin.py measures the real thing)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.db import connection
@@ -123,3 +124,16 @@ def test_search_asks_indexed_columns_only(admin_client, many):
         cursor.execute("EXPLAIN QUERY PLAN SELECT id FROM zns_notify_message"
                        " WHERE msg_id = 'x' AND NOT (msg_id = '')")
         assert "zns_message_msg_id" in " ".join(str(row) for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("filters", [{}, {"status": "delivered"},
+                                     {"created_at__gte": datetime(2026, 1, 1, tzinfo=dt_timezone.utc)}])
+def test_the_ordering_is_read_from_an_index_not_sorted(many, filters):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's plan wording")
+    query = Message.objects.filter(**filters).order_by("-created_at", "-pk").values("pk")[:100]
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "TEMP B-TREE" not in plan.upper(), plan
