@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_policy import PolicyDecisionFilter, PolicyMessageAdminMixin
 from .admin_quota import AccountQuotaAdminMixin
-from .admin_scale import (ErrorCategoryFilter, EventFilter, NoCountPaginator, TemplateFilter,
-                          search_pks)
+from .admin_scale import (ErrorCategoryFilter, EventFilter, NoCountPaginator, StatusFilter,
+                          TemplateFilter, search_pks)
 from .models import Binding, Message, MessageEvent, Template, ZaloAccount
 from .admin_base import ReadOnlyAdmin, ReadOnlyInline
 from .phones import can_see_full_phone, mask, mask_params
@@ -214,7 +214,7 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
     ]
     # At a million rows (docs/performance.md): filters with known choices, a date range
     # rather than date_hierarchy (whose year/day links are DISTINCT scans), no COUNT(*).
-    list_filter = ["status", PolicyDecisionFilter, EventFilter, TemplateFilter,
+    list_filter = [StatusFilter, PolicyDecisionFilter, EventFilter, TemplateFilter,
                    ErrorCategoryFilter, ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["template"]
     # Exact matches only, each served by an index (admin_scale.search_pks).

@@ -19,7 +19,8 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='message',
             index=models.Index(fields=['status', 'created_at', 'id'],
-                               name='zns_message_status_created'),
+                               name='zns_message_status_created',
+                               condition=~models.Q(status__in=("queued", "sending"))),
         ),
         migrations.AddIndex(
             model_name='message',
