@@ -79,11 +79,11 @@ class StatusFilter(ChoicesFilter):
     def queryset(self, request, queryset):
         queryset = super().queryset(request, queryset)
         if self.value() and self.value() not in UNSENT_STATUSES:
-            queryset = queryset.filter(_sent_condition())
+            queryset = queryset.filter(sent_status_condition())
         return queryset
 
 
-def _sent_condition() -> RawSQL:
+def sent_status_condition() -> RawSQL:
     """The partial status index's own condition, with the statuses as literals: SQLite uses
     a partial index only when the query repeats its condition, and a bound parameter (what
     ``exclude(status__in=…)`` gives) does not count as a repetition."""
