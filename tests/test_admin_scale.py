@@ -116,6 +116,8 @@ def test_search_asks_indexed_columns_only(admin_client, many):
     with CaptureQueriesContext(connection) as ctx:
         admin_client.get(reverse(URL), {"q": "BH00004"})
     assert not [sql for sql in _message_queries(ctx) if " LIKE " in sql.upper()]
+    if connection.vendor != "sqlite":
+        return  # SQLite's plan wording; PostgreSQL's planner scans a table this small anyway
     with connection.cursor() as cursor:
         for column in ("order_ref", "phone", "idempotency_key"):
             cursor.execute(f"EXPLAIN QUERY PLAN SELECT id FROM zns_notify_message WHERE {column} = 'x'")
