@@ -18,6 +18,7 @@ from zns_notify.tasks import sweep
 from tests.conftest import API, OAUTH
 from tests.factories import MessageFactory, ZaloAccountFactory
 from tests.test_webhooks import APP_ID, receipt
+from tests.signal_capture import listening
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,14 +34,8 @@ def policy(settings):
 
 @pytest.fixture
 def failures():
-    seen = []
-
-    def receiver(signal, **kwargs):
-        seen.append(kwargs)
-
-    signals.message_failed.connect(receiver, weak=False, dispatch_uid="test-ambiguous")
-    yield seen
-    signals.message_failed.disconnect(dispatch_uid="test-ambiguous")
+    with listening(signals.message_failed, record=lambda signal, kwargs: kwargs) as seen:
+        yield seen
 
 
 def timeout_once(zalo_api) -> None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tests.conftest import API, OAUTH
 from tests.factories import MessageFactory, TemplateFactory
+from tests.signal_capture import listening
 from zns_notify import batch, signals
 from zns_notify.models import Message, MessageEvent, ZaloAccount, ZaloQuota
 from zns_notify.tasks import send_messages, sweep
@@ -71,16 +72,9 @@ def rsps():
 
 @pytest.fixture
 def announced():
-    seen = []
-
-    def receiver(signal, **kwargs):
-        seen.append((signal, kwargs["message"].pk))
-
-    for signal in (signals.message_sent, signals.message_failed):
-        signal.connect(receiver, weak=False, dispatch_uid="test-batch")
-    yield seen
-    for signal in (signals.message_sent, signals.message_failed):
-        signal.disconnect(dispatch_uid="test-batch")
+    with listening(signals.message_sent, signals.message_failed,
+                   record=lambda signal, kwargs: (signal, kwargs["message"].pk)) as seen:
+        yield seen
 
 
 def keys_of(messages) -> list[str]:

@@ -20,6 +20,7 @@ from zns_notify.reconcile import reconcile
 from zns_notify.schedules import ensure_schedules
 from tests.conftest import API
 from tests.factories import MessageFactory, TemplateFactory
+from tests.signal_capture import listening
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,17 +41,8 @@ class FakeClock:
 
 @pytest.fixture
 def heard():
-    seen = []
-
-    def receiver(signal, **kwargs):
-        seen.append((signal, kwargs))
-
-    outgoing = list(signals.OUTGOING.values())
-    for signal in outgoing:
-        signal.connect(receiver, weak=False, dispatch_uid="reconcile-test")
-    yield seen
-    for signal in outgoing:
-        signal.disconnect(dispatch_uid="reconcile-test")
+    with listening(*signals.OUTGOING.values()) as seen:
+        yield seen
 
 
 def status_api(zalo_api, answers):

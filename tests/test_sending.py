@@ -12,22 +12,15 @@ from zns_notify.models import Message, MessageEvent, Template, ZaloAccount
 from zns_notify.sending import deliver
 from zns_notify.tasks import send_messages, sweep
 from tests.factories import MessageFactory, ZaloAccountFactory
+from tests.signal_capture import listening
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def received():
-    seen = []
-
-    def receiver(signal, **kwargs):
-        seen.append((signal, kwargs))
-
-    for signal in (signals.message_sent, signals.message_failed):
-        signal.connect(receiver, weak=False, dispatch_uid="test-receiver")
-    yield seen
-    for signal in (signals.message_sent, signals.message_failed):
-        signal.disconnect(dispatch_uid="test-receiver")
+    with listening(signals.message_sent, signals.message_failed) as seen:
+        yield seen
 
 
 def test_successful_send_records_msg_id_timeline_and_signal(account, zalo_api, received):

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.signal_capture import listening
 
 from zns_notify import policy, signals
 
@@ -34,11 +35,5 @@ def policy_settings(settings):
 
 @pytest.fixture
 def skipped():
-    heard = []
-
-    def receiver(signal, **kwargs):
-        heard.append(kwargs)
-
-    signals.message_skipped.connect(receiver, weak=False, dispatch_uid="policy-test")
-    yield heard
-    signals.message_skipped.disconnect(dispatch_uid="policy-test")
+    with listening(signals.message_skipped, record=lambda signal, kwargs: kwargs) as heard:
+        yield heard
