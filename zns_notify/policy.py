@@ -122,16 +122,18 @@ def _spread(at: dt.datetime) -> dt.datetime:
 
 # -- the gate ------------------------------------------------------------------------------
 
-def check(message: Message, account: ZaloAccount | None, now: dt.datetime | None = None) -> None:
+def check(message: Message, account: ZaloAccount | None, now: dt.datetime | None = None, *,
+          known=None) -> None:
     """Raise :class:`Decision` when ``message`` must not be sent now; otherwise reserve its
-    slot under the recipient cap (given back by :func:`release`) and return."""
+    slot under the recipient cap (given back by :func:`release`) and return. ``known``:
+    the account's :class:`~zns_notify.quota.Standing` read earlier in this batch."""
     now = now or timezone.now()
     tag = message_tag(message)
     _check_condition(message, now)
     _check_opt_out(message, tag)
     _check_quiet_hours(tag, now)
     if not message.development_mode:  # development sends reach only the OA's admins, free
-        _check_quota_priority(account, tag, now)
+        _check_quota_priority(account, tag, now, known)
         _reserve(message, tag, now)
 
 
@@ -193,12 +195,16 @@ def _check_quiet_hours(tag: str, now: dt.datetime) -> None:
             until=until)
 
 
-def _check_quota_priority(account: ZaloAccount | None, tag: str, now: dt.datetime) -> None:
+def _check_quota_priority(account: ZaloAccount | None, tag: str, now: dt.datetime,
+                          known=None) -> None:
     reserves = app_settings.QUOTA_RESERVES
     if account is None or (tag not in reserves and tag != "PROMOTION"):
         return
-    day = ZaloQuota.objects.filter(account=account, day=local_now(now).date()).only(
-        "remaining_quota", "remaining_promotion_quota").first()
+    if known is not None:  # today's ledger row, as the quota gate just read it
+        day = known.day
+    else:
+        day = ZaloQuota.objects.filter(account=account, day=local_now(now).date()).only(
+            "remaining_quota", "remaining_promotion_quota").first()
     if day is None:
         return
     if quota_reserved(tag, day.remaining_quota, reserves):

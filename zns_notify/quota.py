@@ -77,7 +77,7 @@ def standing(account: ZaloAccount, now: dt.datetime | None = None) -> Standing:
     now = now or timezone.now()
     holds = SendingHold.objects.filter(account=account, until__gt=now).order_by("-until")
     day = ZaloQuota.objects.filter(account=account, day=local_day(now)).only(
-        "remaining_quota", "daily_quota").first()
+        "remaining_quota", "daily_quota", "remaining_promotion_quota").first()
     return Standing(holds=tuple(holds), day=day)
 
 

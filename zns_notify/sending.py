@@ -111,6 +111,7 @@ def gate(account: ZaloAccount, message: Message, known: quota.Standing | None = 
     skips or cancels it; returns when it may go. Both :func:`deliver` and the batch flow call
     it, once per message, so every rule added here applies to every send.
     """
+    known = known or quota.standing(account)  # read once for the quota gate and the policy
     quota.check(account, message, known=known)
     template = message.template
     if template is None:
@@ -127,7 +128,7 @@ def gate(account: ZaloAccount, message: Message, known: quota.Standing | None = 
         raise quota.Deferred(reason, until=until, category=str(ErrorAction.CONFIG))
     # Last: the shop's rules (policy.md) may reserve the recipient's cap slot, which every
     # outcome but Zalo's acceptance gives back.
-    policy.check(message, account)
+    policy.check(message, account, known=known)
 
 
 def send_kwargs(message: Message) -> dict:
