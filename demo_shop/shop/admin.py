@@ -16,6 +16,12 @@ from django.utils.translation import ngettext
 from .models import Customer, InvalidTransition, Order, OrderItem, Product
 from .shipping import CARRIERS, default_eta, tracking_code_for
 
+# The header and the browser tab read the shop's name, in the operator's language (Django's
+# own "Django administration" reads "Trang quản trị cho Django" in Vietnamese).
+admin.site.site_header = _("Demo shop · Zalo notifications")
+admin.site.site_title = _("Demo shop admin")
+admin.site.index_title = _("Shop and Zalo notifications")
+
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
