@@ -58,6 +58,19 @@ class SmsResult:
     def with_cost(self, cost: Decimal | None, *, estimate: bool) -> SmsResult:
         return replace(self, cost=cost, cost_is_estimate=estimate)
 
+    def as_record(self) -> dict[str, Any]:
+        """The result as JSON-safe values, to store with the message's history."""
+        return {
+            "accepted": self.accepted, "provider": self.provider, "reference": self.reference,
+            "message_id": self.message_id,
+            "error_kind": str(self.error_kind) if self.error_kind else None,
+            "error_code": self.error_code, "error_message": self.error_message,
+            "ambiguous": self.ambiguous, "duplicate": self.duplicate,
+            "encoding": self.encoding, "segments": self.segments,
+            "cost": None if self.cost is None else str(self.cost),
+            "cost_is_estimate": self.cost_is_estimate, "raw": self.raw,
+        }
+
     def raise_for_error(self) -> SmsResult:
         """Return self when accepted; else raise the :class:`SmsSendError` of its kind."""
         if self.accepted:
