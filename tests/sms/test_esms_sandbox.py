@@ -116,3 +116,26 @@ def test_wrong_keys_blocked_phone_unknown_brandname(sandbox, esms, sms_settings)
         result = get_provider().send(PHONE, "Xin chao", reference="m-2")
         assert (result.error_kind, result.error_code) == (SmsErrorKind.CONFIGURATION, code)
     assert recorded(sandbox) == []
+
+
+def test_generic_http_provider_can_describe_esms(sandbox, sms_settings):
+    """The generic provider, configured as docs/sms.md shows for eSMS, over loopback."""
+    sms_settings(SMS_PROVIDER="http", SMS_PROVIDER_OPTIONS={
+        "url": sandbox.url + "/MainService.svc/json/SendMultipleMessage_V4_post_json/",
+        "body": {"ApiKey": defaults.DEMO_ESMS_API_KEY,
+                 "SecretKey": defaults.DEMO_ESMS_SECRET_KEY, "Phone": "{phone_local}",
+                 "Content": "{text}", "SmsType": "2", "Brandname": "DemoShop",
+                 "IsUnicode": "{unicode}", "RequestId": "{reference}"},
+        "success_field": "CodeResult", "success_values": ["100"],
+        "message_id_field": "SMSID", "error_message_field": "ErrorMessage",
+        "duplicate_values": ["124"], "configuration_codes": ["101", "103", "104"],
+        "idempotent": True, "timeout": 2})
+    first = send_sms(PHONE, "Đơn hàng đã giao", reference="g-1", strip=False)
+    again = send_sms(PHONE, "Đơn hàng đã giao", reference="g-1", strip=False)
+    assert first.accepted and (again.accepted, again.duplicate) == (True, True)
+    [sms] = recorded(sandbox)
+    assert (sms["sms_id"], sms["content"], sms["is_unicode"], sms["phone"]) == (
+        first.message_id, "Đơn hàng đã giao", True, "84912345678")
+    blocked = send_sms("0999000099", "Xin chao", reference="g-2")
+    assert (blocked.error_kind, blocked.error_code, blocked.error_message) == (
+        SmsErrorKind.PERMANENT, "99", "The phone number is blocked in the system")
