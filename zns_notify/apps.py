@@ -14,6 +14,7 @@ class ZnsNotifyConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the system checks)
         from . import checks_reliability  # noqa: F401
         from .api import checks as api_checks  # noqa: F401
+        from .sms import checks as sms_checks  # noqa: F401
         from . import events, watchers
 
         from .admin_banner import install as install_admin_banner

@@ -8,6 +8,7 @@ documentation (mirrored in ``docs/settings.md``).
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -339,6 +340,58 @@ class AppSettings:
         """django-q2 cluster (queue) name for zns_notify tasks; None = the default cluster."""
         return self._get("QUEUE_CLUSTER", None)
 
+
+    # -- SMS (zns_notify.sms, docs/sms.md) ---------------------------------------------
+
+    @property
+    def SMS_PROVIDER(self) -> str | None:
+        """The SMS provider: an alias (``"esms"``, ``"http"``, ``"console"``, ``"locmem"``)
+        or the dotted path of an :class:`zns_notify.sms.SmsProvider` subclass. None (the
+        default): no SMS channel."""
+        value = self._get("SMS_PROVIDER", None)
+        return str(value) if value else None
+
+    @property
+    def SMS_PROVIDER_OPTIONS(self) -> dict[str, Any]:
+        """The provider's options (keys, sender name, URL…), as its documentation lists
+        them; ``zns_notify.E021`` names any required one that is missing."""
+        value = self._get("SMS_PROVIDER_OPTIONS", {})
+        if not isinstance(value, dict):
+            raise ZnsConfigurationError('ZNS_NOTIFY["SMS_PROVIDER_OPTIONS"] must be a dict.')
+        return dict(value)
+
+    @property
+    def SMS_MAX_SEGMENTS(self) -> int:
+        """Longest SMS allowed, in segments (each billed as one SMS); a longer text is
+        refused with the count in the error. Default 3 (459 GSM-7 or 201 UCS-2 units)."""
+        value = self._get("SMS_MAX_SEGMENTS", 3)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 255:
+            raise ZnsConfigurationError(
+                'ZNS_NOTIFY["SMS_MAX_SEGMENTS"] must be a whole number from 1 to 255.')
+        return value
+
+    @property
+    def SMS_STRIP_DIACRITICS(self) -> bool:
+        """Send Vietnamese without diacritics (đ → d, ệ → e…) so a text stays in GSM-7:
+        160 characters per SMS instead of 70. Default True."""
+        return bool(self._get("SMS_STRIP_DIACRITICS", True))
+
+    @property
+    def SMS_COST_PER_SEGMENT(self) -> Decimal | None:
+        """Price of one SMS segment in VND, for cost estimates and reports (your contract
+        with the provider; brandname prices differ by carrier and message type). None
+        (the default): costs are unknown."""
+        value = self._get("SMS_COST_PER_SEGMENT", None)
+        if value is None:
+            return None
+        try:
+            cost = Decimal(str(value))
+        except InvalidOperation:
+            cost = Decimal(-1)
+        if isinstance(value, bool) or not cost.is_finite() or cost < 0:
+            raise ZnsConfigurationError(
+                'ZNS_NOTIFY["SMS_COST_PER_SEGMENT"] must be a price in VND (0 or more).')
+        return cost
 
     # -- REST API (zns_notify.api, docs/api.md) ----------------------------------------
 

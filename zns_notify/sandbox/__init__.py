@@ -13,8 +13,12 @@ Zalo's paths (HTTP 200 + ``{"error", "message", "data"}``, as in shared/zns-api.
 ``GET /message/quota``, ``GET /template/all``, ``GET /template/info/v2`` (and ``/template/info``),
 ``GET /template/sample-data``, ``POST /v4/oa/access_token``, ``GET /v4/oa/permission``.
 
+eSMS.vn's SMS API (sandbox/sms.py): ``POST /MainService.svc/json/SendMultipleMessage_V4_post_json/``
+with the demo keys of ``defaults.py``; point the esms SMS provider's ``base_url`` here.
+
 The sandbox's own paths (plain JSON, 400 for a bad knob):
 ``GET /_sandbox`` (index), ``GET /_sandbox/messages[?phone=&tracking_id=]``,
+``GET /_sandbox/sms[?phone=]`` (SMS received in the eSMS mode),
 ``GET /_sandbox/tracking``, ``GET /_sandbox/tokens``, ``POST /_sandbox/tokens/mint``,
 ``GET /_sandbox/webhooks``, ``GET|POST /_sandbox/faults``, ``GET|POST /_sandbox/config``,
 ``POST /_sandbox/templates`` (change a template's status), ``POST /_sandbox/reset``,

@@ -12,7 +12,8 @@ from .validation import normalize_phone
 MUTABLE = frozenset({"webhook_url", "receipt_delay", "receipt_ratio", "webhook_ratio",
                      "daily_quota",
                      "admin_phones", "unreachable_phones", "dev_daily_quota",
-                     "monthly_promotion_quota", "night_window", "require_appsecret_proof"})
+                     "monthly_promotion_quota", "night_window", "require_appsecret_proof",
+                     "esms_brandnames", "sms_blocked_phones"})
 MAX_RECEIPT_DELAY = 3600.0
 
 
@@ -40,6 +41,11 @@ class SandboxConfig:
     # it is still live.
     night_window: tuple[int, int] | None = None
     require_appsecret_proof: bool = False  # -1241 unless the appsecret_proof header is right
+    # The SMS mode (sandbox/sms.py): eSMS account keys, registered brandnames, blocked phones.
+    esms_api_key: str = defaults.DEMO_ESMS_API_KEY
+    esms_secret_key: str = defaults.DEMO_ESMS_SECRET_KEY
+    esms_brandnames: tuple[str, ...] = defaults.DEMO_BRANDNAMES
+    sms_blocked_phones: tuple[str, ...] = defaults.SMS_BLOCKED_PHONES
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -51,8 +57,10 @@ class SandboxConfig:
     def public(self) -> dict[str, Any]:
         """Everything but the secrets, for GET /_sandbox/config."""
         data = asdict(self)
-        del data["app_secret"], data["oa_secret_key"]
+        del data["app_secret"], data["oa_secret_key"], data["esms_secret_key"]
         data["admin_phones"] = list(self.admin_phones)
+        data["esms_brandnames"] = list(self.esms_brandnames)
+        data["sms_blocked_phones"] = list(self.sms_blocked_phones)
         data["night_window"] = list(self.night_window) if self.night_window else None
         return data
 
@@ -90,6 +98,16 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
             out[name] = tuple(normalize_phone(p) for p in value)
         elif name == "unreachable_phones":
             out[name] = _unreachable(value)
+        elif name == "sms_blocked_phones":
+            if not isinstance(value, (list, tuple)) or not all(normalize_phone(p) for p in value):
+                raise ValueError("sms_blocked_phones must be a list of phone numbers")
+            out[name] = tuple(normalize_phone(p) for p in value)
+        elif name == "esms_brandnames":
+            # eSMS brandnames are sender names of at most 11 characters (carrier rule).
+            if not isinstance(value, (list, tuple)) or not all(
+                    isinstance(b, str) and 0 < len(b) <= 11 for b in value):
+                raise ValueError("esms_brandnames must be a list of names of 1-11 characters")
+            out[name] = tuple(value)
     return out
 
 

@@ -50,3 +50,11 @@ WEBHOOK_POST_TIMEOUT = 5.0
 
 # How long a "timeout" fault holds the connection before answering.
 TIMEOUT_HOLD_SECONDS = 30.0
+
+# eSMS.vn credentials and registered sender names of the sandbox's SMS mode
+# (zns_notify.sandbox.sms); demo values like the Zalo ones above.
+DEMO_ESMS_API_KEY = "demo-esms-api-key"
+DEMO_ESMS_SECRET_KEY = "demo-esms-secret-key"
+DEMO_BRANDNAMES: tuple[str, ...] = ("DemoShop",)
+# Numbers eSMS answers 99 ("The phone number is blocked in the system").
+SMS_BLOCKED_PHONES: tuple[str, ...] = ("84999000099",)

@@ -34,6 +34,10 @@ class Faults:
     error_codes_by_template: dict[str, int] = field(default_factory=dict)
     # Path prefixes the transport faults apply to; None means every Zalo API path.
     paths: tuple[str, ...] | None = None
+    # SMS mode (sandbox/sms.py): eSMS unreachable (HTTP 503), or a forced CodeResult.
+    sms_down: bool = False
+    sms_error_code: str | None = None
+    sms_error_rate: float = 1.0
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -115,6 +119,17 @@ class FaultInjector:
             return f.error_code if self._rng.random() < f.error_rate else None
 
 
+    def forced_sms_error(self) -> str | None:
+        """The eSMS CodeResult forced for this SMS send, if any."""
+        f = self._faults
+        if f.sms_error_code is None:
+            return None
+        if f.sms_error_rate >= 1:
+            return f.sms_error_code
+        with self._lock:
+            return f.sms_error_code if self._rng.random() < f.sms_error_rate else None
+
+
 def parse_faults(current: Faults, changes: dict[str, Any]) -> Faults:
     unknown = set(changes) - _NAMES
     if unknown:
@@ -122,7 +137,7 @@ def parse_faults(current: Faults, changes: dict[str, Any]) -> Faults:
     values = dict(changes)
     if "latency_ms" in values:
         values["latency_ms"] = int(_number(values, "latency_ms", 0, MAX_LATENCY_MS))
-    for name in ("http_500_rate", "timeout_rate", "reset_rate", "error_rate"):
+    for name in ("http_500_rate", "timeout_rate", "reset_rate", "error_rate", "sms_error_rate"):
         if name in values:
             values[name] = _number(values, name, 0, 1)
     if "timeout_seconds" in values:
@@ -139,6 +154,10 @@ def parse_faults(current: Faults, changes: dict[str, Any]) -> Faults:
             str(k): _code(v, f"error_codes_by_template[{k}]")
             for k, v in _mapping(values, "error_codes_by_template").items()
         }
+    if "sms_down" in values and not isinstance(values["sms_down"], bool):
+        raise ValueError("sms_down must be true or false")
+    if values.get("sms_error_code") is not None:
+        values["sms_error_code"] = _sms_code(values["sms_error_code"])
     if "paths" in values and values["paths"] is not None:
         paths = values["paths"]
         if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
@@ -161,6 +180,15 @@ def _code(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value >= 0:
         raise ValueError(f"{name} must be a negative Zalo error code")
     return value
+
+
+def _sms_code(value: Any) -> str:
+    from .sms import ACCEPTED, MESSAGES
+
+    code = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    if code == ACCEPTED or code not in MESSAGES:
+        raise ValueError(f"sms_error_code must be an eSMS error code: {', '.join(MESSAGES)}")
+    return code
 
 
 def _mapping(values: dict[str, Any], name: str) -> dict[Any, Any]:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from .catalogue import Template, fill
 from .records import SentMessage
+from .sms import SmsRecord
 from .state import VN_TZ, SandboxState
 
 REFRESH_SECONDS = 3
@@ -44,6 +45,10 @@ ul.phones{list-style:none;padding:0;margin:0}
 ul.phones li{background:#fff;margin:8px 12px;border-radius:10px;padding:10px 14px}
 ul.phones a{color:#0068ff;font-weight:600;text-decoration:none}
 .empty,.error{padding:24px;text-align:center;color:#667}.error{color:#c00}
+.sms{align-self:flex-start;max-width:85%;background:#e5e5ea;border-radius:16px;padding:8px 12px;
+font-size:14px;line-height:1.4;white-space:pre-wrap}
+.sms .from{font-size:11px;font-weight:600;color:#445;margin-bottom:2px}
+.sms .meta{padding:4px 0 0;display:block}
 """
 
 
@@ -106,9 +111,22 @@ def _message_card(state: SandboxState, message: SentMessage, now_ms: int) -> str
     return f'<div class="time">{_time(message.sent_time)}</div>{card}'
 
 
+def _sms_bubble(record: SmsRecord) -> str:
+    """An SMS as the phone's messaging app shows it: sender name, plain text."""
+    notes = escape("SMS · " + ("có dấu (Unicode)" if record.is_unicode else "không dấu"))
+    if record.sandbox:
+        notes += ' · <span class="dev">eSMS Sandbox: không gửi thật</span>'
+    return (f'<div class="time">{_time(record.received_time)}</div>'
+            f'<div class="sms"><div class="from">{escape(record.brandname or "SMS")}</div>'
+            f'{escape(record.content)}<span class="meta">{notes}</span></div>')
+
+
 def render_phone(state: SandboxState, recipient: str) -> str:
     now = state.now_ms()
-    cards = "".join(_message_card(state, m, now) for m in state.sent_messages(recipient))
+    # ZNS cards and SMS bubbles in the order they arrived, as on a real phone.
+    items = [(m.sent_time, _message_card(state, m, now)) for m in state.sent_messages(recipient)]
+    items += [(r.received_time, _sms_bubble(r)) for r in state.sms.records(recipient)]
+    cards = "".join(html for _time_ms, html in sorted(items, key=lambda item: item[0]))
     content = cards or '<div class="empty">Chưa có tin nhắn nào.</div>'
     shown = recipient if len(recipient) <= 15 else f"{recipient[:10]}… (SHA-256)"
     bar = _bar(state.config.oa_name, f"Tài khoản OA đã xác thực · tới {shown}", back=True)
@@ -117,13 +135,15 @@ def render_phone(state: SandboxState, recipient: str) -> str:
 
 def render_index(state: SandboxState, error: str = "") -> str:
     now = state.now_ms()
-    per_phone: dict[str, list[SentMessage]] = {}
+    per_phone: dict[str, list[int]] = {}  # phone -> arrival times of its ZNS and SMS
     for message in state.sent_messages():
-        per_phone.setdefault(message.recipient, []).append(message)
+        per_phone.setdefault(message.recipient, []).append(message.sent_time)
+    for record in state.sms.records():
+        per_phone.setdefault(record.phone, []).append(record.received_time)
     items = []
-    for phone, sent in sorted(per_phone.items(), key=lambda kv: -kv[1][-1].sent_time):
+    for phone, times in sorted(per_phone.items(), key=lambda kv: -max(kv[1])):
         items.append(f'<li><a href="/_sandbox/phone?phone={quote(phone)}">{escape(phone)}</a>'
-                     f"<div>{len(sent)} tin · gần nhất {_time(sent[-1].sent_time)}</div></li>")
+                     f"<div>{len(times)} tin · gần nhất {_time(max(times))}</div></li>")
     body = f'<div class="error">{escape(error)}</div>' if error else ""
     body += f'<ul class="phones">{"".join(items)}</ul>' if items else (
         '<div class="empty">Chưa có tin nhắn nào được gửi.</div>')

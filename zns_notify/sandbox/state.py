@@ -22,6 +22,7 @@ from .catalogue import STATUSES, Template, demo_templates
 from .config import SandboxConfig
 from .faults import FaultInjector
 from .records import Reply, SentMessage, WebhookLog, fail
+from .sms import SmsInbox
 from .tokens import TokenStore
 from .validation import check_template_data, hash_phone, normalize_hash, normalize_phone
 
@@ -53,6 +54,7 @@ class SandboxState:
             self.tokens.access_token_ttl = access_token_ttl
         self.faults = FaultInjector(seed=self.config.seed)
         self.webhook_log = WebhookLog()
+        self.sms = SmsInbox(clock)
         self.templates: dict[str, Template] = demo_templates()
         self.generation = 0  # bumped by reset(), so pending receipts of old messages drop
         self._lock = threading.RLock()
@@ -256,6 +258,10 @@ class SandboxState:
         return [m.as_dict(now) for m in self.sent_messages(wanted)
                 if tracking_id is None or m.tracking_id == tracking_id]
 
+    def send_sms(self, body: dict[str, Any]) -> dict[str, Any]:
+        """eSMS's answer to a send request (sandbox/sms.py)."""
+        return self.sms.send(body, config=self.config, forced_error=self.faults.forced_sms_error)
+
     def get_message(self, msg_id: str) -> SentMessage | None:
         with self._lock:
             return self._messages.get(msg_id)
@@ -303,5 +309,6 @@ class SandboxState:
             self.templates = demo_templates()
         self.faults.clear()
         self.webhook_log.clear()
+        self.sms.clear()
         if tokens:
             self.tokens.clear()

@@ -94,6 +94,8 @@ class Command(BaseCommand):
               f" ({config.webhook_ratio:.0%} of them posted)")
         write(f"  token pair:  curl -X POST {server.url}/_sandbox/tokens/mint")
         write(f"  phone view:  {server.url}/_sandbox/phone")
+        write(f"  eSMS SMS API: base_url {server.url}, api_key {config.esms_api_key}, "
+              f"brandname {', '.join(config.esms_brandnames)} (docs/sms.md)")
         write("Quit with Ctrl-C.")
 
     def _install_signal_handlers(self) -> None:

@@ -1,11 +1,11 @@
-"""Endpoint handlers: Zalo's ZNS API, its OAuth host, and the sandbox's own tools."""
+"""Endpoint handlers: Zalo's ZNS API, its OAuth host, eSMS's SMS API, the sandbox's tools."""
 
 from __future__ import annotations
 
 from ..app import Handler
-from . import dev, oauth, zns
+from . import dev, esms, oauth, zns
 
 
 def routes() -> list[tuple[str, str, Handler]]:
     """Every (method, path, handler) the sandbox serves."""
-    return [*zns.ROUTES, *oauth.ROUTES, *dev.ROUTES]
+    return [*zns.ROUTES, *oauth.ROUTES, *esms.ROUTES, *dev.ROUTES]

@@ -28,8 +28,8 @@ def index(state: SandboxState, request: Request) -> Response:
     return json_response({
         "name": "Zalo ZNS sandbox", "config": state.config.public(),
         "links": {name: f"{base}/_sandbox/{name}" for name in
-                  ("messages", "tracking", "tokens", "webhooks", "faults", "config", "phone",
-                   "events")},
+                  ("messages", "sms", "tracking", "tokens", "webhooks", "faults", "config",
+                   "phone", "events")},
     })
 
 
@@ -37,6 +37,16 @@ def messages(state: SandboxState, request: Request) -> Response:
     """GET /_sandbox/messages[?phone=&tracking_id=]"""
     found = state.messages(request.query.get("phone"), request.query.get("tracking_id"))
     return json_response({"count": len(found), "messages": found})
+
+
+def sms(state: SandboxState, request: Request) -> Response:
+    """GET /_sandbox/sms[?phone=]: every SMS the eSMS mode accepted, oldest first."""
+    raw = request.query.get("phone")
+    phone = normalize_phone(raw) if raw else None
+    if raw and phone is None:
+        return bad_knob("phone is not a Vietnamese mobile number")
+    found = [record.as_dict() for record in state.sms.records(phone)]
+    return json_response({"count": len(found), "sms": found})
 
 
 def tracking(state: SandboxState, request: Request) -> Response:
@@ -218,6 +228,7 @@ def preview(state: SandboxState, request: Request) -> Response:
 ROUTES = [
     ("GET", "/_sandbox", index),
     ("GET", "/_sandbox/messages", messages),
+    ("GET", "/_sandbox/sms", sms),
     ("GET", "/_sandbox/tracking", tracking),
     ("GET", "/_sandbox/tokens", tokens),
     ("POST", "/_sandbox/tokens/mint", mint),

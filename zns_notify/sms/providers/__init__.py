@@ -1,0 +1,1 @@
+"""SMS providers: one module each, all subclasses of :class:`~.base.SmsProvider`."""
