@@ -39,12 +39,15 @@ def param_limits(spec: dict) -> str:
 
 
 def variables_help() -> str:
-    """The variables an expression can use, one line (HTML, escaped)."""
+    """The variables an expression can use, folded (HTML, escaped): every param's help
+    lists them, and a form of five params would otherwise be mostly this list."""
     names = [*binding_preview.BASE_VARIABLES,
              *(f"order.{name}" for name, _label in binding_preview.order_fields())]
     return format_html(
-        "{} {}", gettext("Variables:"),
+        '<details class="zns-variables"><summary>{}</summary>{} {}</details>',
+        gettext("Variables (%(count)d)") % {"count": len(names)},
         format_html_join(", ", "<code>{}</code>", ((name,) for name in names)),
+        gettext("and the keyword arguments your code passes to notify()."),
     )
 
 
@@ -59,7 +62,7 @@ def param_help(spec: dict) -> str:
         need = gettext("optional")
     limits = gettext("%(type)s, %(limits)s characters after Unicode NFC, %(need)s.") % {
         "type": spec.get("type") or "STRING", "limits": param_limits(spec), "need": need}
-    return format_html("{}<br>{}", limits, variables_help())
+    return format_html("{}{}", limits, variables_help())
 
 
 def chosen_template(form: forms.BaseForm) -> Template | None:

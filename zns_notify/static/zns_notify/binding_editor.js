@@ -44,7 +44,10 @@
         flag.className = "zns-flag";
         flag.dataset.flagFor = name;
         flag.setAttribute("aria-live", "polite");
-        input.insertAdjacentElement("afterend", flag);
+        // Under the field, above its help text (where the admin aligns help).
+        const help = document.getElementById(input.id + "_helptext");
+        if (help) help.prepend(flag);
+        else input.insertAdjacentElement("afterend", flag);
       }
       return flag;
     }
@@ -108,6 +111,15 @@
 
     form.addEventListener("input", (event) => {
       if (event.target.id === "zns-test-phone") return;
+      if (event.target.classList.contains("zns-param")) {
+        // The last save's error is about what was typed then: the preview's flag takes over.
+        const line = event.target.closest(".form-row");
+        const stale = line && line.querySelector(".errorlist");
+        if (stale) stale.remove();
+        if (line) line.classList.remove("errors");
+        const note = document.querySelector(".errornote");
+        if (note && !form.querySelector(".errorlist")) note.remove();
+      }
       later();
     });
     form.addEventListener("change", (event) => {
