@@ -15,6 +15,7 @@ from __future__ import annotations
 from django import forms
 from django.template import TemplateSyntaxError
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -80,7 +81,7 @@ def chosen_template(form: forms.BaseForm) -> Template | None:
 class BindingForm(forms.ModelForm):
     """The event is chosen from the events the shop declares (read live from settings)."""
 
-    event = forms.ChoiceField(label=_("event"))
+    event = forms.ChoiceField(label=capfirst(_("event")))
     # Never rendered: the home of the model's errors about the params as a whole (the
     # form moves each one naming a param next to that param's field, see _post_clean).
     params = forms.Field(required=False, widget=forms.HiddenInput)

@@ -137,3 +137,25 @@ def test_operator_edits_a_binding_previews_it_and_sends_a_test(open_admin, bindi
     page.goto(f"{sandbox.url}/_sandbox/phone?phone=84987654321")
     assert "chế độ phát triển" in page.content() and "Trần Thị Mai" in page.content()
     shoot(top(page), "bindings-send-test-phone")
+
+
+def test_operator_reads_a_template_and_the_editor_in_vietnamese(open_admin, binding, shoot):
+    from zns_notify.models import Template
+
+    page = open_admin(locale="vi-VN")
+    template = Template.objects.get(template_id="100001")
+    page.goto(f"/admin/zns_notify/template/{template.pk}/change/")
+    assert page.locator(".zns-badge").inner_text() == "Đã kích hoạt"
+    link = page.locator(".field-preview_link a")
+    assert link.get_attribute("target") == "_blank"
+    assert "Xem đơn hàng" in page.locator(".field-buttons_table").inner_text()
+    # Sync needs change_template, which an operator does not have.
+    assert page.locator("text=Đồng bộ từ Zalo").count() == 0
+    shoot(top(page), "templates-page-vi")
+
+    page.goto(f"/admin/zns_notify/binding/{binding.pk}/change/")
+    row(page, "customer_name").wait_for()
+    assert page.locator(".zns-editor-preview h2").inner_text() == "Xem trước"
+    assert page.locator("#zns-send-test").inner_text() == "Gửi thử"
+    assert "Xem trước với dữ liệu mẫu" in page.locator("#zns-preview .bar").inner_text()
+    shoot(top(page), "bindings-editor-vi")
