@@ -390,3 +390,26 @@ def test_save_as_new_makes_an_inactive_copy(admin_client):
     copy = Binding.objects.exclude(pk=binding.pk).get()
     assert (copy.name, copy.is_active, copy.params) == ("Copy of Gốc", False, binding.params)
     assert Binding.objects.get(pk=binding.pk).is_active is True
+
+
+def test_a_test_send_is_in_the_bindings_history(admin_client, connected):
+    from django.contrib.admin.models import LogEntry
+
+    binding = BindingFactory()
+    admin_client.post(reverse(SEND), {**editor_data(binding), "test_phone": "0987654321"})
+    entry = LogEntry.objects.get(object_id=str(binding.pk))
+    key = Message.objects.get().idempotency_key
+    assert entry.get_change_message() == f"Sent a test in development mode (message {key})."
+
+
+def test_without_an_order_model_the_editor_uses_sample_values(admin_client, settings):
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "ORDER_MODEL": None}
+    binding = BindingFactory()
+    page = admin_client.get(change_url(binding)).content.decode()
+    assert "<code>customer_name</code>" in page and "<code>order.total</code>" not in page
+    assert 'id="zns-preview-order"' in page and " disabled>" in page
+    answer = admin_client.post(reverse(PREVIEW), editor_data(
+        binding, total_amount="{{ order.total|vnd }}")).json()
+    assert answer["params"]["customer_name"]["value"] == "Nguyễn Thị Lan"
+    assert answer["params"]["total_amount"]["problem"] == (
+        "Parameter total_amount is required but rendered empty.")

@@ -74,3 +74,9 @@ def test_the_sync_button_needs_the_change_permission(client, template):
     with mock.patch("zns_notify.template_sync.sync_templates") as sync:
         assert client.post(reverse("admin:zns_notify_template_sync")).status_code == 403
     assert not sync.called
+
+
+def test_the_page_offers_nothing_to_save(admin_client, template):
+    page = admin_client.get(reverse("admin:zns_notify_template_change",
+                                    args=[template.pk])).content.decode()
+    assert 'name="_save"' not in page and 'name="_continue"' not in page

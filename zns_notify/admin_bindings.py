@@ -124,8 +124,12 @@ class BindingAdmin(admin.ModelAdmin):
     @admin.action(description=_("Duplicate selected bindings"), permissions=["add"])
     def duplicate_selected(self, request, queryset):
         copies = [duplicate(binding) for binding in queryset.select_related("template")]
-        self.message_user(request, _("%(count)d inactive copies created: %(names)s.")
-                          % {"count": len(copies), "names": ", ".join(str(c) for c in copies)})
+        for copy in copies:
+            self.log_addition(request, copy, [{"added": {}}])
+        self.message_user(request, ngettext(
+            "%(count)d inactive copy created: %(names)s.",
+            "%(count)d inactive copies created: %(names)s.", len(copies),
+        ) % {"count": len(copies), "names": ", ".join(str(c) for c in copies)})
 
     # -- the editor's views ----------------------------------------------------------------
 
@@ -211,6 +215,10 @@ class BindingAdmin(admin.ModelAdmin):
             ))
         except dev_send.SendTestRefused as exc:
             return JsonResponse({"ok": False, "error": str(exc)}, status=400)
+        if form.instance.pk:  # the binding's history says who tested it, and how
+            self.log_change(request, form.instance, gettext(
+                "Sent a test in development mode (message %(key)s).")
+                % {"key": message.idempotency_key})
         url = reverse("admin:zns_notify_message_change", args=[message.pk])
         return JsonResponse({
             "ok": True,
