@@ -413,3 +413,19 @@ def test_without_an_order_model_the_editor_uses_sample_values(admin_client, sett
     assert answer["params"]["customer_name"]["value"] == "Nguyễn Thị Lan"
     assert answer["params"]["total_amount"]["problem"] == (
         "Parameter total_amount is required but rendered empty.")
+
+
+def test_the_params_may_still_be_posted_as_one_json_object(admin_client):
+    binding = BindingFactory()
+    data = {key: value for key, value in editor_data(binding).items()
+            if not key.startswith("param__")}
+    data["params"] = '{"customer_name": "{{ customer_name }}", "order_code": "Mã {{ order_code }}",' \
+                     ' "total_amount": "{{ order.total|vnd }}"}'
+    assert admin_client.post(change_url(binding), data).status_code == 302
+    assert Binding.objects.get(pk=binding.pk).params["order_code"] == "Mã {{ order_code }}"
+    response = admin_client.post(change_url(binding), {**data, "params": "[1, 2"})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["params"] == [
+        "Parameters must be a JSON object."]
+    page = response.content.decode()
+    assert "Parameters must be a JSON object." in page  # shown above the params' fields

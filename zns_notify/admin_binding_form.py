@@ -12,6 +12,8 @@ limits against sample data or the order chosen in the preview.
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.template import TemplateSyntaxError
 from django.utils.html import format_html, format_html_join
@@ -95,6 +97,9 @@ class BindingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         from .conf import app_settings
 
+        if self.is_bound:
+            self.data = self._fields_from_json(self.data)
+
         choices = [(name, f"{name} — {label}") for name, label in app_settings.EVENTS.items()]
         if self.instance.event and self.instance.event not in app_settings.EVENTS:
             choices.append((self.instance.event, self.instance.event))  # keep a retired event visible
@@ -104,6 +109,37 @@ class BindingForm(forms.ModelForm):
         self.template = chosen_template(self)
         self.specs = self.template.param_specs() if self.template is not None else {}
         self.param_names = self._add_param_fields()
+
+    def _fields_from_json(self, data):
+        """A post without param fields but with the params as one JSON object (how this
+        form was posted before it had a field per param, and how a script may still post
+        it) is read as if each param had been typed in its field."""
+        prefix = self.add_prefix(PARAM_PREFIX)
+        raw = data.get(self.add_prefix("params"))
+        if not raw or any(key.startswith(prefix) for key in data):
+            return data
+        try:
+            params = json.loads(raw)
+        except ValueError:
+            return data  # clean() says the params must be a JSON object
+        if not isinstance(params, dict):
+            return data
+        data = data.copy()
+        for name, expression in params.items():
+            data[prefix + str(name)] = str(expression)
+        return data
+
+    def clean_params(self):
+        raw = self.data.get(self.add_prefix("params"))
+        has_fields = any(key.startswith(self.add_prefix(PARAM_PREFIX)) for key in self.data)
+        if raw and not has_fields:
+            try:
+                valid = isinstance(json.loads(raw), dict)
+            except ValueError:
+                valid = False
+            if not valid:
+                raise forms.ValidationError(gettext("Parameters must be a JSON object."))
+        return None
 
     def _add_param_fields(self) -> list[str]:
         stored = self.instance.params if isinstance(self.instance.params, dict) else {}
