@@ -159,3 +159,33 @@ def test_operator_reads_a_template_and_the_editor_in_vietnamese(open_admin, bind
     assert page.locator("#zns-send-test").inner_text() == "Gửi thử"
     assert "Xem trước với dữ liệu mẫu" in page.locator("#zns-preview .bar").inner_text()
     shoot(top(page), "bindings-editor-vi")
+
+
+def test_the_params_follow_the_chosen_template(open_admin, operator, binding, shoot):
+    from django.contrib.auth.models import Permission
+
+    from zns_notify.models import Template
+
+    operator.user_permissions.add(Permission.objects.get(codename="add_binding"))
+    page = open_admin()
+    page.goto("/admin/zns_notify/binding/add/")
+    assert "Choose a template: its parameters appear here." in page.locator("#zns-params").inner_text()
+    assert "Choose a template to see the message." in page.locator("#zns-preview").inner_text()
+
+    voucher = Template.objects.get(template_id="100007")
+    page.select_option("#id_template", str(voucher.pk))
+    page.locator("#id_param__voucher_code").wait_for()
+    assert page.locator("input.zns-param").count() == 3  # customer_name, voucher_code, expiry_date
+    page.fill("#id_param__customer_name", "{{ customer_name }}")
+    page.fill("#id_param__voucher_code", "CAMON10")
+
+    # Another template: the fields follow, what was typed for a shared name stays.
+    shipped = Template.objects.get(template_id="100003")
+    page.select_option("#id_template", str(shipped.pk))
+    page.locator("#id_param__tracking_code").wait_for()
+    assert page.locator("#id_param__voucher_code").count() == 0
+    assert page.locator("#id_param__customer_name").input_value() == "{{ customer_name }}"
+    # The preview names what is still missing.
+    flag = page.locator('.zns-flag[data-flag-for="carrier"]')
+    flag.locator("text=required by the template but not bound").wait_for()
+    shoot(top(page), "bindings-add-follows-template")
