@@ -226,6 +226,7 @@ def test_preview_flags_render_failures_and_an_invalid_condition(admin_client):
     }).json()
     assert "the expression is invalid" in answer["params"]["order_code"]["problem"]
     assert any("not a valid if-expression" in p for p in answer["problems"])
+    assert "not a valid if-expression" in answer["condition_problem"]
 
 
 def test_preview_tells_whether_the_condition_holds_for_the_order(admin_client):
@@ -429,3 +430,15 @@ def test_the_params_may_still_be_posted_as_one_json_object(admin_client):
         "Parameters must be a JSON object."]
     page = response.content.decode()
     assert "Parameters must be a JSON object." in page  # shown above the params' fields
+
+
+def test_preview_counts_characters_after_nfc(admin_client):
+    import unicodedata
+
+    binding = BindingFactory()
+    name = "Nguyễn Thị Hoàng Anh Thư Trần"  # 29 characters once composed
+    decomposed = unicodedata.normalize("NFD", name)
+    assert len(decomposed) > 30
+    answer = admin_client.post(reverse(PREVIEW), editor_data(binding, customer_name=decomposed)).json()
+    assert answer["params"]["customer_name"] == {
+        "field": "param__customer_name", "value": name, "problem": "", "length": 29, "max": 30}

@@ -193,6 +193,7 @@ class BindingAdmin(admin.ModelAdmin):
                        for p in shown.params},
             "problems": shown.problems,
             "condition": shown.condition_note,
+            "condition_problem": shown.condition_problem,
         })
 
     def send_test_view(self, request):

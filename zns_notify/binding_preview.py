@@ -176,6 +176,8 @@ class Preview:
     problems: list[str] = field(default_factory=list)
     #: What the condition says for this order ("" when there is none).
     condition_note: str = ""
+    #: Why the condition cannot be checked ("" when it can); also in ``problems``.
+    condition_problem: str = ""
 
     @property
     def ok(self) -> bool:
@@ -201,6 +203,7 @@ def preview(template, expressions: dict[str, str], context: dict[str, Any], *,
     problem = _condition_problem(condition)
     if problem:
         shown.problems.append(problem)
+        shown.condition_problem = problem
     elif condition and real_order:
         shown.condition_note = _condition_note(condition, context)
     return shown

@@ -189,3 +189,10 @@ def test_the_params_follow_the_chosen_template(open_admin, operator, binding, sh
     flag = page.locator('.zns-flag[data-flag-for="carrier"]')
     flag.locator("text=required by the template but not bound").wait_for()
     shoot(top(page), "bindings-add-follows-template")
+
+    # An invalid condition is flagged beside its field too.
+    page.fill("#id_condition", 'order.status == "new" and')
+    page.locator("#zns-condition-flag.zns-flag-bad").wait_for()
+    assert "not a valid if-expression" in page.locator("#zns-condition-flag").inner_text()
+    page.fill("#id_condition", 'order.status == "new"')
+    page.wait_for_function("document.getElementById('zns-condition-flag').textContent === ''")

@@ -52,6 +52,21 @@
       return flag;
     }
 
+    function showConditionFlag(problem) {
+      const input = form.querySelector("[name=condition]");
+      if (!input) return;
+      let flag = document.getElementById("zns-condition-flag");
+      if (!flag) {
+        flag = document.createElement("div");
+        flag.id = "zns-condition-flag";
+        flag.setAttribute("aria-live", "polite");
+        input.insertAdjacentElement("afterend", flag);
+      }
+      flag.className = problem ? "zns-flag zns-flag-bad" : "zns-flag";
+      flag.textContent = problem ? "⚠ " + problem : "";
+      input.classList.toggle("zns-param-bad", Boolean(problem));
+    }
+
     function showFlags(params) {
       form.querySelectorAll("input.zns-param").forEach((input) => {
         const result = params[input.dataset.param];
@@ -79,6 +94,7 @@
         status.className = "zns-preview-status" + (body.ok ? "" : " zns-preview-bad");
         status.textContent = body.error || "";
         showFlags(body.params || {});
+        showConditionFlag(body.condition_problem || "");
       } catch (e) {
         if (mine === latest) {
           status.className = "zns-preview-status zns-preview-bad";
