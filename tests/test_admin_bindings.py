@@ -353,8 +353,9 @@ def test_send_test_needs_the_change_permission(client, connected):
     assert client.get(change_url(binding)).content.decode().count('id="zns-send-test"') == 0
     client.force_login(staff("view_binding", "change_binding"))
     assert client.get(reverse(SEND)).status_code == 405
-    assert client.post(reverse(SEND), {**editor_data(binding),
-                                       "test_phone": "0987654321"}).json()["ok"]
+    answer = client.post(reverse(SEND), {**editor_data(binding), "test_phone": "0987654321"}).json()
+    assert answer["ok"] and "url" not in answer  # no link to a log this user cannot read
+    assert Message.objects.filter(development_mode=True).count() == 1
 
 
 # -- duplicate -----------------------------------------------------------------------------

@@ -156,10 +156,12 @@
           if (body && body.ok) {
             result.className = "zns-send-result zns-send-ok";
             result.append(body.message + " ");
-            const link = document.createElement("a");
-            link.href = body.url;
-            link.textContent = body.link;
-            result.append(link);
+            if (body.url) {
+              const link = document.createElement("a");
+              link.href = body.url;
+              link.textContent = body.link;
+              result.append(link);
+            }
           } else {
             result.className = "zns-send-result zns-send-bad";
             result.textContent = (body && body.error) || ("HTTP " + response.status);
