@@ -215,7 +215,8 @@ class BindingForm(forms.ModelForm):
         contexts = [(gettext("sample data"), binding_preview.sample_order())]
         order = binding_preview.find_order(self.data.get(PREVIEW_ORDER, "")) if self.is_bound else None
         if order is not None:
-            contexts.append((gettext("order %(order)s") % {"order": order}, order))
+            label = gettext("order %(order)s") % {"order": binding_preview.order_label(order)}
+            contexts.append((label, order))
         for label, obj in contexts:
             context = binding_preview.context_for(obj, event)
             for name, result in render_each(checked, self.specs, context).items():

@@ -254,7 +254,8 @@ def _phone_frame(order, shown: binding_preview.Preview) -> dict:
     return {
         "oa_name": (account.name if account is not None and account.name
                     else gettext("Your Official Account")),
-        "subtitle": (gettext("Preview with order %(order)s") % {"order": order} if order is not None
+        "subtitle": (gettext("Preview with order %(order)s")
+                     % {"order": binding_preview.order_label(order)} if order is not None
                      else gettext("Preview with sample data")),
         "now": zns_datetime(timezone.now()),
         "status": (ngettext("%(count)d problem", "%(count)d problems", problems)

@@ -83,6 +83,11 @@ def find_order(text: str) -> Any | None:
         return None
 
 
+def order_label(order: Any) -> str:
+    """How the editor names an order: its reference (ORDER_CODE), else its primary key."""
+    return read_order(order).order_ref
+
+
 def recent_orders(limit: int = RECENT_ORDERS) -> list[tuple[str, str]]:
     """(what to type, label) of the newest orders, newest first, offered in the editor."""
     model = order_model()
