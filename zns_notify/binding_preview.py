@@ -19,7 +19,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .binding_validation import RenderedParam, _condition_problem, render_each
+from .binding_validation import RenderedParam, condition_problem, render_each
 from .conditions import holds, read_only
 from .conf import app_settings
 from .exceptions import ZnsInvalidPhone
@@ -205,7 +205,7 @@ def preview(template, expressions: dict[str, str], context: dict[str, Any], *,
         shown.problems.append(_("Template %(id)s is %(status)s on Zalo, not ENABLE.")
                               % {"id": template.template_id, "status": template.status})
     condition = (condition or "").strip()
-    problem = _condition_problem(condition)
+    problem = condition_problem(condition)
     if problem:
         shown.problems.append(problem)
         shown.condition_problem = problem

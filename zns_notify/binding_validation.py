@@ -32,15 +32,15 @@ def validate_binding(binding) -> None:
         errors.setdefault("params", []).append(_("Parameters must be a JSON object."))
     elif template is not None:
         errors.setdefault("params", []).extend(_param_problems(params, template.param_specs()))
-    condition_problem = _condition_problem(getattr(binding, "condition", "") or "")
-    if condition_problem:
-        errors.setdefault("condition", []).append(condition_problem)
+    problem = condition_problem(getattr(binding, "condition", "") or "")
+    if problem:
+        errors.setdefault("condition", []).append(problem)
     errors = {field: problems for field, problems in errors.items() if problems}
     if errors:
         raise ValidationError(errors)
 
 
-def _condition_problem(condition: str) -> str:
+def condition_problem(condition: str) -> str:
     """Why the binding's condition cannot be checked at send time ("" when it can)."""
     from .conditions import compile_condition
 
