@@ -143,6 +143,11 @@ def test_operator_reads_a_template_and_the_editor_in_vietnamese(open_admin, bind
     from zns_notify.models import Template
 
     page = open_admin(locale="vi-VN")
+    page.goto("/admin/zns_notify/template/")
+    badges = page.locator("#result_list .zns-badge")
+    assert badges.count() == Template.objects.count()
+    assert "Chờ duyệt" in badges.all_inner_texts()  # 100008 is pending review in the sandbox
+    shoot(top(page), "templates-list-vi")
     template = Template.objects.get(template_id="100001")
     page.goto(f"/admin/zns_notify/template/{template.pk}/change/")
     assert page.locator(".zns-badge").inner_text() == "Đã kích hoạt"
