@@ -213,7 +213,8 @@ def test_preview_offers_recent_orders(admin_client):
 def test_preview_never_calls_the_orders_methods(admin_client):
     binding = BindingFactory()
     order = OrderFactory()
-    admin_client.post(reverse(PREVIEW), {**editor_data(binding, customer_name="{{ order.cancel }}x"),
+    admin_client.post(reverse(PREVIEW), {**editor_data(binding,
+                                                       customer_name="{{ order.cancel }}x"),
                                          "zns_preview_order": order.code})
     order.refresh_from_db()
     assert order.status == "new"
@@ -324,7 +325,8 @@ def test_send_test_refuses_an_unrenderable_binding(admin_client, connected):
 def test_send_test_refuses_a_template_zalo_does_not_allow(admin_client, connected):
     binding = BindingFactory()
     Template.objects.filter(pk=binding.template.pk).update(status="DISABLE")
-    response = admin_client.post(reverse(SEND), {**editor_data(binding), "test_phone": "0987654321"})
+    response = admin_client.post(reverse(SEND), {**editor_data(binding),
+                                                 "test_phone": "0987654321"})
     assert response.status_code == 400
     assert "is DISABLE on Zalo; only ENABLE templates can be sent" in response.json()["error"]
     data = editor_data(binding)
@@ -336,11 +338,13 @@ def test_send_test_refuses_a_template_zalo_does_not_allow(admin_client, connecte
 
 def test_send_test_refuses_without_a_connected_account(admin_client):
     binding = BindingFactory()
-    response = admin_client.post(reverse(SEND), {**editor_data(binding), "test_phone": "0987654321"})
+    response = admin_client.post(reverse(SEND), {**editor_data(binding),
+                                                 "test_phone": "0987654321"})
     assert response.status_code == 400
     assert "No connected Zalo account" in response.json()["error"]
     ZaloAccountFactory(needs_reconnect=True)
-    response = admin_client.post(reverse(SEND), {**editor_data(binding), "test_phone": "0987654321"})
+    response = admin_client.post(reverse(SEND), {**editor_data(binding),
+                                                 "test_phone": "0987654321"})
     assert "needs reconnecting" in response.json()["error"]
     assert not Message.objects.exists()
 
@@ -421,8 +425,9 @@ def test_the_params_may_still_be_posted_as_one_json_object(admin_client):
     binding = BindingFactory()
     data = {key: value for key, value in editor_data(binding).items()
             if not key.startswith("param__")}
-    data["params"] = '{"customer_name": "{{ customer_name }}", "order_code": "Mã {{ order_code }}",' \
-                     ' "total_amount": "{{ order.total|vnd }}"}'
+    data["params"] = ('{"customer_name": "{{ customer_name }}", '
+                      '"order_code": "Mã {{ order_code }}", '
+                      '"total_amount": "{{ order.total|vnd }}"}')
     assert admin_client.post(change_url(binding), data).status_code == 302
     assert Binding.objects.get(pk=binding.pk).params["order_code"] == "Mã {{ order_code }}"
     response = admin_client.post(change_url(binding), {**data, "params": "[1, 2"})
@@ -440,6 +445,7 @@ def test_preview_counts_characters_after_nfc(admin_client):
     name = "Nguyễn Thị Hoàng Anh Thư Trần"  # 29 characters once composed
     decomposed = unicodedata.normalize("NFD", name)
     assert len(decomposed) > 30
-    answer = admin_client.post(reverse(PREVIEW), editor_data(binding, customer_name=decomposed)).json()
+    answer = admin_client.post(reverse(PREVIEW),
+                               editor_data(binding, customer_name=decomposed)).json()
     assert answer["params"]["customer_name"] == {
         "field": "param__customer_name", "value": name, "problem": "", "length": 29, "max": 30}

@@ -102,7 +102,8 @@ class BindingForm(forms.ModelForm):
 
         choices = [(name, f"{name} — {label}") for name, label in app_settings.EVENTS.items()]
         if self.instance.event and self.instance.event not in app_settings.EVENTS:
-            choices.append((self.instance.event, self.instance.event))  # keep a retired event visible
+            # Keep a retired event visible.
+            choices.append((self.instance.event, self.instance.event))
         self.fields["event"].choices = choices
         if "delay_minutes" in self.fields:
             self.fields["delay_minutes"].required = False  # empty means at once
@@ -183,7 +184,8 @@ class BindingForm(forms.ModelForm):
         for name in self.param_names:
             value = self.cleaned_data.get(param_field_name(name))
             if value is None:  # its field failed: keep what was typed, so the model says why
-                value = self.data.get(self.add_prefix(param_field_name(name)), "") if self.is_bound else ""
+                key = self.add_prefix(param_field_name(name))
+                value = self.data.get(key, "") if self.is_bound else ""
             if str(value).strip():
                 values[name] = str(value).strip()
         return values
@@ -213,7 +215,8 @@ class BindingForm(forms.ModelForm):
             checked[name] = source
         event = self.cleaned_data.get("event") or ""
         contexts = [(gettext("sample data"), binding_preview.sample_order())]
-        order = binding_preview.find_order(self.data.get(PREVIEW_ORDER, "")) if self.is_bound else None
+        typed = self.data.get(PREVIEW_ORDER, "") if self.is_bound else ""
+        order = binding_preview.find_order(typed) if typed else None
         if order is not None:
             label = gettext("order %(order)s") % {"order": binding_preview.order_label(order)}
             contexts.append((label, order))

@@ -105,7 +105,8 @@ class BindingAdmin(admin.ModelAdmin):
             zns_recent_orders=binding_preview.recent_orders(),
             zns_has_order_model=binding_preview.order_model() is not None,
             zns_preview_order_name=PREVIEW_ORDER,
-            zns_preview_order=request.POST.get(PREVIEW_ORDER, "") if request.method == "POST" else "",
+            zns_preview_order=(request.POST.get(PREVIEW_ORDER, "") if request.method == "POST"
+                               else ""),
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -168,7 +168,8 @@ class TemplateAdmin(admin.ModelAdmin):
         try:
             report = sync_templates()
         except (ZaloAPIError, ZnsConfigurationError) as exc:
-            self.message_user(request, _("Sync failed, nothing changed: %(error)s") % {"error": exc}, messages.ERROR)
+            self.message_user(request, _("Sync failed, nothing changed: %(error)s")
+                              % {"error": exc}, messages.ERROR)
         else:
             self.message_user(request, _("Templates synced: %(report)s") % {"report": report})
         back = request.POST.get("next", "")

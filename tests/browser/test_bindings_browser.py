@@ -174,7 +174,8 @@ def test_the_params_follow_the_chosen_template(open_admin, operator, binding, sh
     operator.user_permissions.add(Permission.objects.get(codename="add_binding"))
     page = open_admin()
     page.goto("/admin/zns_notify/binding/add/")
-    assert "Choose a template: its parameters appear here." in page.locator("#zns-params").inner_text()
+    params = page.locator("#zns-params").inner_text()
+    assert "Choose a template: its parameters appear here." in params
     assert "Choose a template to see the message." in page.locator("#zns-preview").inner_text()
 
     voucher = Template.objects.get(template_id="100007")
