@@ -42,7 +42,7 @@ def test_find_order_by_reference_or_primary_key():
 
 def test_sample_order_has_plausible_values():
     order = binding_preview.sample_order()
-    assert order.pk is None  # never saved
+    assert order.pk == 0  # never saved: no row has it
     assert (order.customer_name, order.phone, order.code) == ("Nguyễn Thị Lan", "0912 345 678",
                                                               "DH000123")
     assert order.total == 1_250_000 and order.status == "new"  # the first choice
@@ -64,3 +64,12 @@ def test_a_test_sends_key_looks_like_every_key_and_is_never_repeated():
     real = idempotency_key(1, "shop.order", "1", "order_created")
     assert len(keys) == 100 and real not in keys
     assert all(re.fullmatch(r"zns[0-9a-f]{40}", key) for key in keys | {real})
+
+
+@pytest.mark.django_db
+def test_the_sample_orders_related_sets_read_as_empty():
+    order = binding_preview.sample_order()
+    context = binding_preview.context_for(order, "order_created")
+    results = render_each({"customer_name": "{{ order.items.count }} món"},
+                          {"customer_name": SPECS["customer_name"]}, context)
+    assert results["customer_name"].value == "0 món"
