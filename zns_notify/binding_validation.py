@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
-from django.template import TemplateSyntaxError
+from django.template import Context, TemplateSyntaxError
 from django.utils.translation import gettext as _
 
 from .conf import app_settings
-from .rendering import compile_expression
+from .exceptions import ZnsRenderError
+from .rendering import check_value, compile_expression, render_value
 
 
 def validate_binding(binding) -> None:
@@ -29,15 +32,15 @@ def validate_binding(binding) -> None:
         errors.setdefault("params", []).append(_("Parameters must be a JSON object."))
     elif template is not None:
         errors.setdefault("params", []).extend(_param_problems(params, template.param_specs()))
-    condition_problem = _condition_problem(getattr(binding, "condition", "") or "")
-    if condition_problem:
-        errors.setdefault("condition", []).append(condition_problem)
+    problem = condition_problem(getattr(binding, "condition", "") or "")
+    if problem:
+        errors.setdefault("condition", []).append(problem)
     errors = {field: problems for field, problems in errors.items() if problems}
     if errors:
         raise ValidationError(errors)
 
 
-def _condition_problem(condition: str) -> str:
+def condition_problem(condition: str) -> str:
     """Why the binding's condition cannot be checked at send time ("" when it can)."""
     from .conditions import compile_condition
 
@@ -50,20 +53,67 @@ def _condition_problem(condition: str) -> str:
     return ""
 
 
-def _param_problems(params: dict, specs: dict) -> list[str]:
+def _param_problems(params: dict, specs: dict) -> list[ValidationError]:
+    # Each problem carries the param's name, so that the admin's editor can show it next
+    # to that param's own field.
     problems = []
     for name, source in params.items():
         if specs and name not in specs:
-            problems.append(_("%(param)s is not a parameter of this template.") % {"param": name})
+            problems.append(ValidationError(
+                _("%(param)s is not a parameter of this template."),
+                code="unknown_param", params={"param": name}))
             continue
         try:
             compile_expression(str(source))
         except TemplateSyntaxError as exc:
-            problems.append(_("%(param)s: %(error)s") % {"param": name, "error": exc})
+            problems.append(ValidationError(
+                _("%(param)s: %(error)s"), code="syntax", params={"param": name, "error": exc}))
     for name, spec in specs.items():
         if spec.get("require", True) and not str(params.get(name, "")).strip():
-            problems.append(_("%(param)s is required by the template.") % {"param": name})
+            problems.append(ValidationError(
+                _("%(param)s is required by the template."),
+                code="required", params={"param": name}))
     return problems
+
+
+@dataclass(frozen=True)
+class RenderedParam:
+    """One param rendered against one context: its value, or why it cannot be sent."""
+
+    name: str
+    value: str = ""
+    problem: str = ""
+
+
+def render_each(expressions: dict, specs: dict, context: dict) -> dict[str, RenderedParam]:
+    """Every param rendered and checked, each on its own: :func:`rendering.render_params`
+    stops at the first problem (a message either goes or fails), an editor wants them all.
+    The same rules, in the same words; a required param without an expression is listed
+    with its problem too."""
+    ctx = Context(dict(context), autoescape=False)
+    results = {}
+    for name, source in expressions.items():
+        if specs and name not in specs:
+            results[name] = RenderedParam(name, problem=_(
+                "Parameter %(param)s does not exist in the template.") % {"param": name})
+            continue
+        try:
+            value = render_value(name, str(source), ctx)
+        except ZnsRenderError as exc:
+            results[name] = RenderedParam(name, problem=str(exc))
+            continue
+        try:
+            check_value(name, value, specs.get(name, {}))
+        except ZnsRenderError as exc:  # rendered, but Zalo would refuse it: shown with why
+            results[name] = RenderedParam(name, value=value, problem=str(exc))
+        else:
+            results[name] = RenderedParam(name, value=value)
+    for name, spec in specs.items():
+        if name not in results and spec.get("require", True):
+            results[name] = RenderedParam(name, problem=_(
+                "Parameter %(param)s is required by the template but not bound.")
+                % {"param": name})
+    return results
 
 
 def fitness_problems(binding) -> list[str]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from html import escape
+from importlib import resources
 from urllib.parse import quote
 
 from .catalogue import Template, fill
@@ -20,27 +22,10 @@ REFRESH_SECONDS = 3
 # A body line "Nhãn: <param>" is shown as a label/value row, like Zalo's table blocks.
 _ROW = re.compile(r"^([^:<>]{2,35}): (.+)$")
 
-_CSS = """
+_PAGE_CSS = """
 body{margin:0;background:#e9edf2;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
 color:#1a1a1a}
 main{display:flex;justify-content:center;padding:24px}
-.phone{width:380px;min-height:700px;background:#f3f5f8;border:10px solid #111;border-radius:36px;
-overflow:hidden;box-shadow:0 8px 30px rgba(0,0,0,.25)}
-.bar{background:#0068ff;color:#fff;padding:14px 16px;display:flex;gap:10px;align-items:center}
-.bar a{color:#fff;text-decoration:none;font-size:20px}
-.bar .who{font-weight:600}.bar .sub{font-size:12px;opacity:.85}
-.chat{padding:12px;display:flex;flex-direction:column;gap:14px}
-.time{align-self:center;font-size:11px;color:#667;background:#dde3ea;border-radius:10px;
-padding:2px 8px}
-.card{background:#fff;border-radius:12px;box-shadow:0 1px 2px rgba(0,0,0,.08);overflow:hidden}
-.card h3{margin:0;padding:12px 14px 4px;font-size:15px}
-.card p{margin:4px 14px;font-size:14px;line-height:1.4}
-.row{display:flex;justify-content:space-between;gap:8px;margin:2px 14px;font-size:14px}
-.row span:first-child{color:#667}.row span:last-child{font-weight:600;text-align:right}
-.btn{display:block;margin:8px 14px;padding:8px;text-align:center;border-radius:8px;
-background:#e8f1ff;color:#0068ff;font-weight:600;font-size:14px;text-decoration:none}
-.meta{display:flex;justify-content:space-between;padding:6px 14px 10px;font-size:11px;color:#889}
-.tag{color:#0068ff}.dev{color:#c60}
 ul.phones{list-style:none;padding:0;margin:0}
 ul.phones li{background:#fff;margin:8px 12px;border-radius:10px;padding:10px 14px}
 ul.phones a{color:#0068ff;font-weight:600;text-decoration:none}
@@ -49,7 +34,16 @@ ul.phones a{color:#0068ff;font-weight:600;text-decoration:none}
 font-size:14px;line-height:1.4;white-space:pre-wrap}
 .sms .from{font-size:11px;font-weight:600;color:#445;margin-bottom:2px}
 .sms .meta{padding:4px 0 0;display:block}
+.zns-phone .phone{min-height:700px}
 """
+
+
+@lru_cache(maxsize=1)
+def _css() -> str:
+    """The phone and its message cards come from the stylesheet the binding editor's
+    preview in the admin uses too (read once, when the first page is drawn)."""
+    shared = resources.files("zns_notify").joinpath("static/zns_notify/phone.css")
+    return shared.read_text("utf-8") + _PAGE_CSS
 
 
 def _time(ms: int) -> str:
@@ -61,8 +55,8 @@ def _page(title: str, bar: str, content: str, *, refresh: bool = True) -> str:
     return (
         f'<!doctype html><html lang="vi"><head><meta charset="utf-8">{meta}'
         f'<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
-        f'<body><main><div class="phone">{bar}<div class="chat">{content}</div></div></main>'
+        f"<title>{escape(title)}</title><style>{_css()}</style></head>"
+        f'<body class="zns-phone"><main><div class="phone">{bar}<div class="chat">{content}</div></div></main>'
         f"</body></html>"
     )
 
