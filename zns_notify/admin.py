@@ -282,3 +282,5 @@ def _params_html(params: dict) -> str:
 from . import admin_webhooks  # noqa: E402,F401
 # Opted-out recipients and the recipient cap's daily counts.
 from . import admin_policy  # noqa: E402,F401
+# The delivery reports page (its own admin on the aggregates).
+from . import admin_reports  # noqa: E402,F401
