@@ -59,7 +59,8 @@ def quota_context(account: ZaloAccount) -> dict:
         "forecast_outcome": found.forecast.outcome,
         "updated": formats.datetime(timezone.localtime(today.updated_at)) if today else None,
         "monthly": (formats.number(today.remaining_monthly_promotion_quota),
-                    formats.number(today.monthly_promotion_quota)) if today else None,
+                    formats.number(today.monthly_promotion_quota))
+        if today and today.monthly_promotion_quota is not None else None,
         "chart": chart,
         "legend": [(charts.swatch(charts.QUOTA_COLOUR), _("daily quota")),
                    (charts.swatch(charts.USED_COLOUR), _("used"))],

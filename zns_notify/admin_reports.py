@@ -5,6 +5,7 @@ inline SVG, with the same numbers as a table and a CSV download."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from . import charts, formats
 from .models import Message, ReportDay
-from .reports import Report, ReportFilterForm, build_report, today
+from .reports import DEFAULT_DAYS, Report, ReportFilterForm, build_report, today
 from .zalo.errors import describe
 
 #: Failure rows drawn in the chart (all of them are in the table).
@@ -72,8 +73,14 @@ class ReportAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        # Every field is optional: no query string at all means the last 7 days.
-        form = ReportFilterForm(request.GET, today=today())
+        # Every field is optional: the inputs show the range actually used (the last 7
+        # days when none is given).
+        data = request.GET.copy()
+        end = today()
+        if not data.get("start") and not data.get("end"):
+            data["start"] = (end - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat()
+            data["end"] = end.isoformat()
+        form = ReportFilterForm(data, today=end)
         valid = form.is_valid()
         wants_csv = request.GET.get("format") == "csv"
         if not valid and wants_csv:
@@ -153,8 +160,6 @@ class ReportAdmin(admin.ModelAdmin):
 
     @staticmethod
     def quick_range(request, days: int) -> str:
-        import datetime as dt
-
         query = request.GET.copy()
         query.pop("format", None)
         end = today()

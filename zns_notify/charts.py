@@ -69,8 +69,16 @@ def _label_step(n: int) -> int:
     return max(math.ceil(n / MAX_LABELS), 1)
 
 
-def _y_axis(left: int, top: int, plot_h: int, right: int, maximum: float, ticks: int,
+def tick_count(maximum: float) -> int:
+    """4 or 5 gridlines, whichever puts them on round values (no "2.5 messages")."""
+    if maximum < 5 and maximum == int(maximum):
+        return max(int(maximum), 1)
+    return 5 if (maximum / 5) == int(maximum / 5) else 4
+
+
+def _y_axis(left: int, top: int, plot_h: int, right: int, maximum: float, ticks: int | None,
             label) -> list[str]:
+    ticks = ticks or tick_count(maximum)
     parts = []
     for i in range(ticks + 1):
         value = maximum * i / ticks
@@ -94,7 +102,7 @@ def stacked_bars(days: Sequence[dt.date], series: Sequence[tuple[str, str, Seque
     slot = (right - left) / max(len(days), 1)
     bar = max(min(slot * 0.7, 48), 1)
     head, tail = _open("bars", height, title, desc)
-    parts = [head, *_y_axis(left, top, plot_h, right, maximum, 4, formats.number)]
+    parts = [head, *_y_axis(left, top, plot_h, right, maximum, None, formats.number)]
     step = _label_step(len(days))
     for i, day in enumerate(days):
         x = left + slot * i + (slot - bar) / 2
@@ -154,7 +162,7 @@ def rate_line(days: Sequence[dt.date], rates: Sequence[float | None], *, title: 
 def horizontal_bars(rows: Sequence[tuple[str, int]], *, title: str, desc: str,
                     colour: str = STATUS_COLOURS["failed"]) -> SafeString:
     """One labelled bar per row (largest first, as given), the figure at its end."""
-    label_w, row_h, top = 260, 26, 6
+    label_w, row_h, top = 360, 26, 6
     height = top * 2 + row_h * max(len(rows), 1)
     right = WIDTH - 80
     maximum = max((n for _label, n in rows), default=0) or 1
@@ -165,7 +173,7 @@ def horizontal_bars(rows: Sequence[tuple[str, int]], *, title: str, desc: str,
         w = max((right - label_w) * n / maximum, 1)
         parts.append(_svg(
             '<text x="{}" y="{}" text-anchor="end" dominant-baseline="middle" '
-            'fill="currentColor">{}</text>', label_w - 8, y + row_h / 2, _shorten(label, 40)))
+            'fill="currentColor">{}</text>', label_w - 8, y + row_h / 2, _shorten(label, 52)))
         parts.append(_svg(
             '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>',
             label_w, y + 4, w, row_h - 8, colour, label, formats.number(n)))
@@ -186,7 +194,7 @@ def quota_bars(days: Sequence[dt.date], quotas: Sequence[int | None],
     slot = (right - left) / max(len(days), 1)
     bar = max(min(slot * 0.7, 40), 1)
     head, tail = _open("quota", height, title, desc)
-    parts = [head, *_y_axis(left, top, plot_h, right, maximum, 4, formats.number)]
+    parts = [head, *_y_axis(left, top, plot_h, right, maximum, None, formats.number)]
     step = _label_step(len(days))
     base = top + plot_h
     for i, day in enumerate(days):

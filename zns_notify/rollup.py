@@ -27,10 +27,10 @@ import uuid
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import (Case, Count, DurationField, ExpressionWrapper, F, IntegerField,
-                              Q, Value, When)
+from django.db import IntegrityError, NotSupportedError, transaction
+from django.db.models import Case, Count, FloatField, Func, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from .conf import app_settings
@@ -69,16 +69,37 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
 
 
-def latency_bucket() -> tuple[Case, ExpressionWrapper]:
-    """(bucket, latency): the bucket of a delivered message's time from the send (or, for one delivered
+class LatencySeconds(Func):
+    """Seconds from the second datetime to the first, in the database's own arithmetic:
+    Django's portable datetime subtraction calls a Python function per row on SQLite,
+    which made a day's recompute ten times slower (docs/performance.md)."""
+
+    output_field = FloatField()
+    arg_joiner = ", "
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, arg_joiner=") - julianday(",
+                           template="((julianday(%(expressions)s)) * 86400.0)", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, arg_joiner=" - ",
+                           template="EXTRACT(EPOCH FROM (%(expressions)s))", **extra)
+
+    def as_sql(self, compiler, connection, **extra):
+        if "template" not in extra:  # neither of the two databases zns_notify supports
+            raise NotSupportedError(f"LatencySeconds: no SQL for {connection.vendor}")
+        return super().as_sql(compiler, connection, **extra)
+
+
+def latency_bucket() -> Case:
+    """The bucket of a delivered message's time from the send (or, for one delivered
     without a recorded send, its creation) to the receipt; NULL for other messages."""
-    latency = ExpressionWrapper(F("delivered_at") - Coalesce("sent_at", "created_at"),
-                                output_field=DurationField())
-    whens = [When(status=Message.Status.DELIVERED, latency__lt=dt.timedelta(seconds=bound),
-                  then=Value(index)) for index, bound in enumerate(LATENCY_BUCKETS)]
-    whens.append(When(status=Message.Status.DELIVERED, delivered_at__isnull=False,
-                      then=Value(len(LATENCY_BUCKETS))))
-    return Case(*whens, default=None, output_field=IntegerField()), latency
+    latency = LatencySeconds("delivered_at", Coalesce("sent_at", "created_at"))
+    delivered = Q(status=Message.Status.DELIVERED, delivered_at__isnull=False)
+    whens = [When(~delivered, then=Value(None))]
+    whens += [When(GreaterThan(Value(float(bound)), latency), then=Value(index))
+              for index, bound in enumerate(LATENCY_BUCKETS)]
+    return Case(*whens, default=Value(len(LATENCY_BUCKETS)), output_field=IntegerField())
 
 
 # -- one day -----------------------------------------------------------------------------
@@ -87,9 +108,8 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
     """Recompute one local day's aggregates from its messages and replace the old ones."""
     now = now or timezone.now()
     start, end = day_bounds(day)
-    bucket, latency = latency_bucket()
     rows = (Message.objects.filter(created_at__gte=start, created_at__lt=end)
-            .annotate(latency=latency, bucket=bucket)
+            .annotate(bucket=latency_bucket())
             .values("zalo_template_id", "event", "status", "error_category", "error_code",
                     "bucket")
             .annotate(n=Count("pk")).order_by())
