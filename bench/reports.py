@@ -41,8 +41,10 @@ TEMPLATES = [(f"{240000 + i}", 200 + 50 * (i % 5)) for i in range(15)]  # (id, p
 FINAL = [("delivered", 86), ("undelivered", 3), ("failed", 5), ("skipped", 4), ("cancelled", 2)]
 RECENT = [("delivered", 70), ("sent", 12), ("queued", 5), ("sending", 1), ("undelivered", 2),
           ("failed", 5), ("skipped", 4), ("cancelled", 1)]
-FAILURES = [(("recipient", -118), 40), (("recipient", -124), 15), (("payload", -115), 10),
-            (("config", -108), 5), (("retry", -100), 15), (("ambiguous", None), 5),
+#: Failed messages: ((category, Zalo code), weight), each code in its own category
+#: (zns_notify.zalo.errors). Undelivered ones have neither (Zalo accepted them).
+FAILURES = [(("recipient", -118), 40), (("recipient", -139), 15), (("payload", -1121), 10),
+            (("config", -115), 5), (("retry", -100), 15), (("ambiguous", None), 5),
             (("", None), 10)]
 
 
@@ -105,7 +107,7 @@ def seed(db: Path, rows: int) -> float:
             template = TEMPLATES[int(rng.paretovariate(1.2)) % len(TEMPLATES)][0]
             accepted = status in ("sent", "delivered", "undelivered")
             category, code = "", None
-            if status in ("failed", "undelivered"):
+            if status == "failed":
                 category, code = weighted(FAILURES, rng, 1)[0]
             elif status in ("skipped", "cancelled"):
                 category = "policy"

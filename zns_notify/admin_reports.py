@@ -35,10 +35,16 @@ def category_labels() -> dict[str, str]:
 
 
 def failure_label(row: dict) -> str:
-    category = category_labels().get(row["category"], row["category"])
-    if row["error_code"] is None:
-        return str(category)
-    return f"{category} · {row['error_code']} {describe(row['error_code'])}"
+    """"recipient · -118 Zalo account not existed"; an undelivered message (Zalo accepted
+    it, no receipt came) says so first, as it usually has neither category nor code."""
+    parts = []
+    if row["status"] == Message.Status.UNDELIVERED:
+        parts.append(_("undelivered: no delivery receipt"))
+    if row["category"] or not parts:
+        parts.append(category_labels().get(row["category"], row["category"]))
+    if row["error_code"] is not None:
+        parts.append(f"{row['error_code']} {describe(row['error_code'])}")
+    return " · ".join(str(part) for part in parts)
 
 
 def status_labels() -> dict[str, str]:
@@ -192,10 +198,10 @@ class ReportAdmin(admin.ModelAdmin):
                           day.total, *(day.counts.get(s, 0) for s in statuses),
                           _ratio(day.delivered_rate), _amount(day.cost)])
         out.writerow([])
-        out.writerow([_("Error category"), _("Zalo error code"), _("Messages")])
+        out.writerow([_("Status"), _("Error category"), _("Zalo error code"), _("Messages")])
         for row in report.failures:
-            out.writerow([row["category"], "" if row["error_code"] is None else row["error_code"],
-                          row["n"]])
+            out.writerow([row["status"], row["category"],
+                          "" if row["error_code"] is None else row["error_code"], row["n"]])
         out.writerow([])
         out.writerow([_("Template"), _("Name"), _("Messages"), _("Delivered"),
                       _("Delivery rate"), _("Cost (VND)")])

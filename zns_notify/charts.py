@@ -43,15 +43,34 @@ def _chart_id(prefix: str) -> str:
     return f"zns-{prefix}-{next(_ids)}"
 
 
+#: Mantissas of a readable axis maximum.
+NICE = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+#: Mantissas of a readable gridline step.
+NICE_STEPS = (1, 2, 2.5, 5)
+
+
 def nice_ceiling(value: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 × 10ⁿ at least ``value`` (a readable axis maximum)."""
+    """The smallest readable maximum (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10ⁿ) ≥ ``value``."""
     if value <= 0:
         return 1
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
-            return step * power
-    return 10 * power  # not reached
+    return next(m * power for m in NICE if value <= m * power + 1e-9)
+
+
+def _is_nice(step: float) -> bool:
+    power = 10 ** math.floor(math.log10(step))
+    return any(abs(step - m * power) < 1e-9 for m in NICE_STEPS)
+
+
+def tick_count(maximum: float) -> int:
+    """3 to 6 gridlines whose values are round (no "2.5 messages", no "12, 24, 36")."""
+    if maximum <= 6 and maximum == int(maximum):
+        return max(int(maximum), 1)  # a few messages: one gridline per message
+    for ticks in (5, 4, 6, 3):
+        step = maximum / ticks
+        if step == int(step) and _is_nice(step):
+            return ticks
+    return 4
 
 
 def _open(kind: str, height: int, title: str, desc: str) -> tuple[str, str]:
@@ -67,13 +86,6 @@ def _open(kind: str, height: int, title: str, desc: str) -> tuple[str, str]:
 
 def _label_step(n: int) -> int:
     return max(math.ceil(n / MAX_LABELS), 1)
-
-
-def tick_count(maximum: float) -> int:
-    """4 or 5 gridlines, whichever puts them on round values (no "2.5 messages")."""
-    if maximum < 5 and maximum == int(maximum):
-        return max(int(maximum), 1)
-    return 5 if (maximum / 5) == int(maximum / 5) else 4
 
 
 def _y_axis(left: int, top: int, plot_h: int, right: int, maximum: float, ticks: int | None,

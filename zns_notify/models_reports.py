@@ -84,8 +84,9 @@ class DailyCount(DailyFigures):
 
 
 class DailyFailure(DailyFigures):
-    """Failed and undelivered messages of one day by error category and Zalo code."""
+    """Failed and undelivered messages of one day by status, error category and Zalo code."""
 
+    status = models.CharField(_("status"), max_length=16)
     category = models.CharField(_("error category"), max_length=32, blank=True)
     error_code = models.IntegerField(_("Zalo error code"), null=True, blank=True)
 

@@ -169,8 +169,8 @@ def build_report(start: dt.date, end: dt.date, template: str = "", event: str = 
     days = [Day(day, by_day.get(day, {}), cost.get(day, Decimal(0)))
             for day in (start + dt.timedelta(days=n) for n in range((end - start).days + 1))]
 
-    failures = list(scoped(DailyFailure).values("category", "error_code")
-                    .annotate(n=Sum("messages")).order_by("-n", "category", "error_code"))
+    failures = list(scoped(DailyFailure).values("status", "category", "error_code")
+                    .annotate(n=Sum("messages")).order_by("-n", "status", "category", "error_code"))
     latency = [0] * (len(LATENCY_BUCKETS) + 1)
     for row in scoped(DailyLatency).values("bucket").annotate(n=Sum("messages")):
         latency[row["bucket"]] += row["n"]

@@ -121,7 +121,7 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
         key = (row["zalo_template_id"] or "", row["event"])
         counts[(*key, row["status"])] += row["n"]
         if row["status"] in FAILURE_STATUSES:
-            failures[(*key, row["error_category"] or "", row["error_code"])] += row["n"]
+            failures[(*key, row["status"], row["error_category"] or "", row["error_code"])] += row["n"]
         if row["bucket"] is not None:
             latencies[(*key, row["bucket"])] += row["n"]
         if row["status"] in OPEN_STATUSES:
@@ -135,8 +135,9 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
         DailyCount.objects.bulk_create(_count_row(common, key, n, prices.get(key[0]))
                                        for key, n in counts.items())
         DailyFailure.objects.bulk_create(
-            DailyFailure(**common, template_id=t, event=e, category=c, error_code=code, messages=n)
-            for (t, e, c, code), n in failures.items())
+            DailyFailure(**common, template_id=t, event=e, status=s, category=c, error_code=code,
+                         messages=n)
+            for (t, e, s, c, code), n in failures.items())
         DailyLatency.objects.bulk_create(
             DailyLatency(**common, template_id=t, event=e, bucket=b, messages=n)
             for (t, e, b), n in latencies.items())

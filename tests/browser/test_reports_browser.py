@@ -42,20 +42,23 @@ def history(reports_operator):
                                                     ("Đơn hàng đã giao", 250),
                                                     ("Khảo sát sau mua", 200)])]
     now = timezone.now()
-    statuses = ["delivered"] * 16 + ["failed", "undelivered", "skipped", "sent"]
+    # (status, weight); failures with a real (category, Zalo code) pair.
+    statuses = [("delivered", 30), ("undelivered", 3), ("failed", 3), ("skipped", 2),
+                ("cancelled", 1)]
+    failures = [("recipient", -118), ("recipient", -139), ("payload", -1121), ("retry", -100)]
     for back in range(35):
         created = now - dt.timedelta(days=back, hours=1)
-        for _ in range(rng.randrange(3, 9)):
-            status = rng.choice(statuses if back < 2 else statuses[:-1])
-            failed = status in ("failed", "undelivered")
+        weights = statuses + ([("sent", 6)] if back < 2 else [])
+        for _ in range(rng.randrange(10, 30)):
+            status = rng.choices(*zip(*weights))[0]
+            category, code = rng.choice(failures) if status == "failed" else ("", None)
             MessageFactory(
                 template=rng.choice(templates), created_at=created, status=status,
                 event=rng.choice(["order_created", "order_paid", "order_shipped"]),
                 sent_at=created if status in ("delivered", "sent", "undelivered") else None,
                 delivered_at=created + dt.timedelta(seconds=rng.randrange(2, 90))
                 if status == "delivered" else None,
-                error_category=rng.choice(["recipient", "payload"]) if failed else "",
-                error_code=rng.choice([-118, -124, -115]) if failed else None)
+                error_category=category, error_code=code)
     today = local_day()
     for back in range(30):
         ZaloQuota.objects.create(account=account, day=today - dt.timedelta(days=back),

@@ -45,3 +45,15 @@ def test_decimals_use_the_language_s_separator(language):
 def test_a_regional_variant_counts_as_its_language():
     with translation.override("vi-VN"):
         assert formats.money(1000) == "1.000 ₫"
+
+
+@pytest.mark.parametrize("largest,maximum,ticks", [
+    (0, 1, 1), (3, 3, 3), (7, 8, 4), (28, 30, 6), (37, 40, 4), (45, 50, 5), (95, 100, 5),
+    (14_000, 15_000, 6), (33_000, 40_000, 4),
+])
+def test_chart_axes_end_on_round_values(largest, maximum, ticks):
+    from zns_notify.charts import nice_ceiling, tick_count
+
+    assert nice_ceiling(largest) == maximum
+    assert tick_count(maximum) == ticks
+    assert maximum / ticks == int(maximum / ticks)  # no "2.5 messages" gridline

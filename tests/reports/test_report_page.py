@@ -93,8 +93,17 @@ def test_the_default_week_shows_charts_tables_and_totals(reader, week):
     assert summary["Cost"] == "8,600 VND"  # 28 × 300 + 1 × 200
     # All 29 in the 10–30 s bucket: its middle, by linear interpolation.
     assert summary["Median time to delivery"] == "20 s"
-    assert "recipient · -118" in html
+    assert "recipient · -118 Zalo account not existed" in html
     assert "Figures last refreshed" in html
+
+
+def test_undelivered_messages_are_named_in_the_failure_reasons(reader):
+    from django.utils import timezone
+
+    MessageFactory(created_at=timezone.now(), status="undelivered", sent_at=timezone.now())
+    rollup.refresh_reports()
+    html = reader.get(URL).content.decode()
+    assert "undelivered: no delivery receipt</text>" in html
 
 
 def test_the_page_reads_the_aggregates_not_the_message_table(reader, week):
@@ -165,7 +174,7 @@ def test_the_csv_has_the_same_numbers(reader, week):
     assert total[header.index("Messages")] == "36" and total[header.index("Delivered")] == "29"
     assert total[header.index("Cost (VND)")] == "8600"
     assert rows[1][0] == (local_day() - dt.timedelta(days=6)).isoformat()
-    assert ["recipient", "-118", "7"] in rows
+    assert ["failed", "recipient", "-118", "7"] in rows
     assert ["310001", "Đơn hàng đã giao", "28", "28", "1.0000", "8400"] in rows
 
 

@@ -66,9 +66,9 @@ def test_a_day_is_counted_by_template_event_and_status_with_its_cost():
     assert delivered.account_id == account.pk and delivered.channel == "zns"
     # Zalo bills delivered messages only: nothing else carries a cost.
     assert sum(r.cost for r in DailyCount.objects.filter(day=day)) == Decimal("1200")
-    assert {(f.template_id, f.category, f.error_code, f.messages)
+    assert {(f.template_id, f.status, f.category, f.error_code, f.messages)
             for f in DailyFailure.objects.filter(day=day)} == {
-        ("300001", "recipient", -118, 1), ("300002", "", None, 1)}
+        ("300001", "failed", "recipient", -118, 1), ("300002", "undelivered", "", None, 1)}
     assert (report.open_messages, report.computed_at) == (1, NOW)
 
 
