@@ -180,7 +180,8 @@ def time_views(repeat: int) -> bool:
     client = Client()
     client.login(username="bench", password="bench")
     ok = True
-    print(f"{'view':44} {'median':>9} {'p90':>9}  (ms, {repeat} runs, target {TARGET_MS:.0f} ms median)")
+    print(f"{'view':44} {'median':>9} {'p90':>9}  "
+          f"(ms, {repeat} runs, target {TARGET_MS:.0f} ms median)")
     for name, url in views():
         headers = {"HTTP_ACCEPT_LANGUAGE": "vi" if url.endswith("lang=vi") else "en"}
         url = url.removesuffix("&lang=vi")

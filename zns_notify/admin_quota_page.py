@@ -29,12 +29,16 @@ def forecast_text(found: Forecast) -> str:
 def quota_context(account: ZaloAccount) -> dict:
     found = overview(account)
     today = found.today
+
+    def figure(name: str) -> str:
+        return formats.number(getattr(today, name) if today else None)
+
     cards = [
-        (_("Daily quota"), formats.number(today.daily_quota if today else None)),
-        (_("Used today"), formats.number(today.used if today else None)),
-        (_("Remaining today"), formats.number(today.remaining_quota if today else None)),
-        (_("Promotion quota today"), formats.number(today.daily_promotion_quota if today else None)),
-        (_("Promotion remaining"), formats.number(today.remaining_promotion_quota if today else None)),
+        (_("Daily quota"), figure("daily_quota")),
+        (_("Used today"), figure("used")),
+        (_("Remaining today"), figure("remaining_quota")),
+        (_("Promotion quota today"), figure("daily_promotion_quota")),
+        (_("Promotion remaining"), figure("remaining_promotion_quota")),
     ]
     days = [day for day, _row in found.history]
     quotas = [row.daily_quota if row else None for _day, row in found.history]

@@ -138,7 +138,8 @@ class ReportAdmin(admin.ModelAdmin):
         query = request.GET.copy()
         query["format"] = "csv"
         return {
-            "status_columns": [(s, labels[s], charts.swatch(charts.STATUS_COLOURS[s])) for s in shown],
+            "status_columns": [(s, labels[s], charts.swatch(charts.STATUS_COLOURS[s]))
+                               for s in shown],
             "days_chart": bars,
             "rate_chart": line,
             "failure_chart": failure_chart,

@@ -195,7 +195,8 @@ def _top_templates(rows) -> list[dict]:
     names = dict(Template.objects.filter(template_id__in=[t for t, _ in top])
                  .values_list("template_id", "name"))
     return [{"template_id": template_id, "name": names.get(template_id, ""), **entry,
-             "delivered_rate": entry["delivered"] / entry["accepted"] if entry["accepted"] else None}
+             "delivered_rate": (entry["delivered"] / entry["accepted"]
+                                if entry["accepted"] else None)}
             for template_id, entry in top]
 
 

@@ -72,7 +72,7 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 class LatencySeconds(Func):
     """Seconds from the second datetime to the first, in the database's own arithmetic:
     Django's portable datetime subtraction calls a Python function per row on SQLite,
-    which made a day's recompute ten times slower (docs/performance.md)."""
+    which made a day's recompute three times slower (docs/performance.md)."""
 
     output_field = FloatField()
     arg_joiner = ", "
@@ -121,7 +121,8 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
         key = (row["zalo_template_id"] or "", row["event"])
         counts[(*key, row["status"])] += row["n"]
         if row["status"] in FAILURE_STATUSES:
-            failures[(*key, row["status"], row["error_category"] or "", row["error_code"])] += row["n"]
+            reason = (row["status"], row["error_category"] or "", row["error_code"])
+            failures[(*key, *reason)] += row["n"]
         if row["bucket"] is not None:
             latencies[(*key, row["bucket"])] += row["n"]
         if row["status"] in OPEN_STATUSES:

@@ -26,18 +26,21 @@ def at(day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=VN)
 
 
-def message(created: dt.datetime, status: str = "delivered", *, template=None, event="order_created",
-            latency: float | None = 12, **extra) -> Message:
-    sent = created + dt.timedelta(seconds=2) if status in ("sent", "delivered", "undelivered") else None
-    delivered = sent + dt.timedelta(seconds=latency) if status == "delivered" and latency is not None else None
-    kwargs = dict(created_at=created, status=status, event=event, sent_at=sent, delivered_at=delivered)
+def message(created: dt.datetime, status: str = "delivered", *, template=None,
+            event="order_created", latency: float = 12, **extra) -> Message:
+    accepted = status in ("sent", "delivered", "undelivered")
+    sent = created + dt.timedelta(seconds=2) if accepted else None
+    delivered = sent + dt.timedelta(seconds=latency) if status == "delivered" else None
+    kwargs = dict(created_at=created, status=status, event=event, sent_at=sent,
+                  delivered_at=delivered)
     if template is not None:
         kwargs["template"] = template
     return MessageFactory(**kwargs, **extra)
 
 
 def counts(day: dt.date) -> dict[tuple[str, str, str], int]:
-    return {(r.template_id, r.event, r.status): r.messages for r in DailyCount.objects.filter(day=day)}
+    return {(r.template_id, r.event, r.status): r.messages
+            for r in DailyCount.objects.filter(day=day)}
 
 
 def test_a_day_is_counted_by_template_event_and_status_with_its_cost():
