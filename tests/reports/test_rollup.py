@@ -194,3 +194,14 @@ def test_the_schedule_is_created(settings):
     ensure_schedules()
     schedule = Schedule.objects.get(name="zns_notify.refresh_reports")
     assert (schedule.func, schedule.minutes) == ("zns_notify.rollup.refresh_reports", 5)
+
+
+def test_the_refresh_window_is_a_setting(settings):
+    from zns_notify.conf import app_settings
+
+    assert (app_settings.REPORTS_REFRESH_DAYS, app_settings.REPORTS_MAX_DAYS) == (7, 366)
+    message(at(TODAY - dt.timedelta(days=3)), "sent")
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "REPORTS_REFRESH_DAYS": 2}
+    assert rollup.days_to_refresh(NOW, None) == [TODAY - dt.timedelta(days=n) for n in (2, 1, 0)]
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "REPORTS_REFRESH_DAYS": 0}
+    assert app_settings.REPORTS_REFRESH_DAYS == 1  # today and yesterday at least
