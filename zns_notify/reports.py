@@ -130,8 +130,9 @@ class Report:
 
     @property
     def missing_days(self) -> int:
-        """Days of the range the rollup never computed (before it was installed, say)."""
-        return len(self.days) - self.computed_days
+        """Past days of the range the rollup never computed (before it was installed, say)."""
+        past = sum(1 for day in self.days if day.day <= local_day())
+        return max(past - self.computed_days, 0)
 
 
 def median_from_buckets(counts: list[int]) -> float | None:

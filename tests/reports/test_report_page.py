@@ -200,3 +200,11 @@ def test_the_page_runs_the_same_few_queries_whatever_the_range(reader, week):
 ])
 def test_the_median_is_read_from_the_buckets(buckets, median):
     assert median_from_buckets(buckets) == median
+
+
+def test_days_to_come_are_not_called_missing(reader, week):
+    end = local_day() + dt.timedelta(days=5)
+    html = reader.get(URL, {"start": str(local_day() - dt.timedelta(days=1)),
+                            "end": str(end)}).content.decode()
+    assert "have no figures yet" not in html and "has no figures yet" not in html
+    assert len(re.findall(r'<tr><th scope="row">', html)) == 7
