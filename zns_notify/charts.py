@@ -107,7 +107,7 @@ def _y_axis(left: int, top: int, plot_h: int, right: int, maximum: float, ticks:
 def stacked_bars(days: Sequence[dt.date], series: Sequence[tuple[str, str, Sequence[int]]],
                  *, title: str, desc: str, height: int = 260) -> SafeString:
     """Daily stacked bars; ``series`` is [(label, colour, one value per day)], bottom first."""
-    left, right, top, bottom = 64, WIDTH - 10, 12, 28
+    left, right, top, bottom = 72, WIDTH - 10, 12, 28
     plot_h = height - top - bottom
     totals = [sum(values[i] for _l, _c, values in series) for i in range(len(days))]
     maximum = nice_ceiling(max(totals, default=0))
@@ -140,7 +140,7 @@ def stacked_bars(days: Sequence[dt.date], series: Sequence[tuple[str, str, Seque
 def rate_line(days: Sequence[dt.date], rates: Sequence[float | None], *, title: str,
               desc: str, label: str, height: int = 200) -> SafeString:
     """A 0–100 % line, broken where a day has no rate (nothing accepted that day)."""
-    left, right, top, bottom = 64, WIDTH - 10, 12, 28
+    left, right, top, bottom = 72, WIDTH - 10, 12, 28
     plot_h = height - top - bottom
     slot = (right - left) / max(len(days), 1)
     head, tail = _open("line", height, title, desc)
@@ -200,7 +200,7 @@ def quota_bars(days: Sequence[dt.date], quotas: Sequence[int | None],
                used: Sequence[int | None], *, title: str, desc: str, used_label: str,
                quota_label: str, height: int = 220) -> SafeString:
     """Per day, the daily quota as a pale bar and the part used as a dark one inside it."""
-    left, right, top, bottom = 64, WIDTH - 10, 12, 28
+    left, right, top, bottom = 72, WIDTH - 10, 12, 28
     plot_h = height - top - bottom
     maximum = nice_ceiling(max([q or 0 for q in quotas] + [u or 0 for u in used] + [0]))
     slot = (right - left) / max(len(days), 1)
