@@ -29,6 +29,8 @@ STATUS_ORDER = ("delivered", "undelivered", "failed", "skipped", "cancelled", "s
 ACCEPTED = ("sent", "delivered", "undelivered")
 #: Accepted input formats of the dates (the ISO one the date inputs send, and dd/mm/yyyy).
 DATE_INPUTS = ["%Y-%m-%d", "%d/%m/%Y"]
+#: Dates outside these are typing mistakes (and year 1 or 9999 would overflow the range).
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
 
 
 class ReportFilterForm(forms.Form):
@@ -42,6 +44,7 @@ class ReportFilterForm(forms.Form):
     error_messages = {
         "order": _("The end date (%(end)s) is before the start date (%(start)s)."),
         "too_long": _("The range is %(days)d days long; at most %(max)d days can be shown."),
+        "bounds": _("Enter dates between %(earliest)s and %(latest)s."),
     }
 
     def __init__(self, data=None, *, today: dt.date):
@@ -65,6 +68,10 @@ class ReportFilterForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
+        typed = [day for day in (data.get("start"), data.get("end")) if day]
+        if any(not EARLIEST <= day <= LATEST for day in typed):
+            raise forms.ValidationError(self.error_messages["bounds"], code="bounds", params={
+                "earliest": formats.date(EARLIEST), "latest": formats.date(LATEST)})
         end = data.get("end") or self.today
         start = data.get("start") or end - dt.timedelta(days=DEFAULT_DAYS - 1)
         if end < start:

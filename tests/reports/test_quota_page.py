@@ -117,6 +117,7 @@ def test_only_staff_who_may_view_the_account(client, account):
     assert client.get(url(account)).status_code == 200
 
 
-def test_an_unknown_account_is_a_404(admin_client):
-    response = admin_client.get("/admin/zns_notify/zaloaccount/987654/quota/")
+@pytest.mark.parametrize("pk", ["987654", "not-a-number"])
+def test_an_unknown_account_is_a_404(admin_client, pk):
+    response = admin_client.get(f"/admin/zns_notify/zaloaccount/{pk}/quota/")
     assert response.status_code == 404

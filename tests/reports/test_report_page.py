@@ -136,6 +136,8 @@ def test_a_range_in_vietnamese_formats(reader, week):
     ({"start": "2026-11-10", "end": "2026-11-01"},
      "The end date (2026-11-01) is before the start date (2026-11-10)."),
     ({"start": "2020-01-01", "end": "2026-01-01"}, "The range is 2193 days long; at most 366"),
+    ({"end": "0001-01-02"}, "Enter dates between 2000-01-01 and 2999-12-31."),
+    ({"start": "9999-12-30", "end": "9999-12-31"}, "Enter dates between"),
     ({"template": "999999"}, "Unknown template: 999999."),
     ({"event": "order_teleported"}, "Unknown event: order_teleported."),
 ])
