@@ -55,7 +55,7 @@ def status_labels() -> dict[str, str]:
 class ReportAdmin(admin.ModelAdmin):
     """Not a list of rows: the model's changelist URL is the reports page."""
 
-    #: The admin smoke test expects no change page of this model.
+    #: No change pages: the admin smoke test does not look for any.
     has_change_pages = False
 
     def has_view_permission(self, request, obj=None) -> bool:
