@@ -205,3 +205,21 @@ def test_the_refresh_window_is_a_setting(settings):
     assert rollup.days_to_refresh(NOW, None) == [TODAY - dt.timedelta(days=n) for n in (2, 1, 0)]
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "REPORTS_REFRESH_DAYS": 0}
     assert app_settings.REPORTS_REFRESH_DAYS == 1  # today and yesterday at least
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_order_s_event_writes_nothing_for_the_reports():
+    """The rollup reads the log later: an order event's hot path stays as it was."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import BindingFactory, OrderFactory
+    from zns_notify.events import notify
+
+    BindingFactory(event="order_paid")
+    order = OrderFactory()
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        notify("order_paid", order)
+    tables = ("zns_notify_daily", "zns_notify_reportday", "zns_notify_reportrefresh")
+    assert not [q["sql"] for q in queries if any(table in q["sql"] for table in tables)]
+    assert Message.objects.filter(event="order_paid").count() == 1
