@@ -78,7 +78,10 @@ def test_every_admin_page_answers_and_changelists_do_not_query_per_row(admin_cli
     # The walk reached every model's list and one of its rows (it is not vacuous).
     registered = {m._meta.model_name for m in admin.site._registry if m._meta.app_label == "zns_notify"}
     assert {url.split("/")[3] for url in first} == registered
-    assert {url.split("/")[3] for url in pages if url.endswith("/change/")} == registered
+    # The reports page is the changelist of its model, which has no change pages.
+    paged = {m._meta.model_name for m, model_admin in admin.site._registry.items()
+             if m._meta.app_label == "zns_notify" and getattr(model_admin, "has_change_pages", True)}
+    assert {url.split("/")[3] for url in pages if url.endswith("/change/")} == paged
     assert "/admin/zns_notify/binding/add/" in pages
 
     for n in range(1, 6):

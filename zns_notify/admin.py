@@ -153,3 +153,5 @@ from . import admin_bindings  # noqa: E402,F401
 from . import admin_webhooks  # noqa: E402,F401
 # Opted-out recipients and the recipient cap's daily counts.
 from . import admin_policy  # noqa: E402,F401
+# The delivery reports page (its own admin on the aggregates).
+from . import admin_reports  # noqa: E402,F401

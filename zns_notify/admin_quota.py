@@ -5,7 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, ngettext
 
@@ -65,7 +70,38 @@ class AccountQuotaAdminMixin:
 
     inlines = [SendingHoldInline, ZaloQuotaInline]
     actions = [release_holds]
-    quota_columns = ["daily_quota_display", "used_display", "remaining_display", "hold_display"]
+    quota_columns = ["daily_quota_display", "used_display", "remaining_display", "hold_display",
+                     "quota_page_link"]
+
+    def get_urls(self):
+        from django.urls import path
+
+        page = path("<path:object_id>/quota/", self.admin_site.admin_view(self.quota_view),
+                    name="zns_notify_zaloaccount_quota")
+        return [page, *super().get_urls()]
+
+    @admin.display(description=_("quota page"))
+    def quota_page_link(self, obj: ZaloAccount) -> str:
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:zns_notify_zaloaccount_quota", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Quota and forecast"))
+
+    def quota_view(self, request, object_id):
+        """Today's quota, the forecast of when it runs out, and 30 days of the ledger, for
+        whoever may view the account."""
+        from django.contrib.admin.utils import unquote
+
+        account = self.get_object(request, unquote(object_id))
+        if account is None:
+            raise Http404(_("No Zalo account with id %(id)s.") % {"id": object_id})
+        if not self.has_view_permission(request, account):
+            raise PermissionDenied
+        from .admin_quota_page import quota_context
+
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "original": account, **quota_context(account)}
+        return TemplateResponse(request, "admin/zns_notify/zaloaccount/quota.html", context)
 
     def get_queryset(self, request):
         # Today's ledger row and the active holds come with the accounts: two queries for

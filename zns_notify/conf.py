@@ -392,6 +392,19 @@ class AppSettings:
             raise ZnsConfigurationError(
                 'ZNS_NOTIFY["SMS_COST_PER_SEGMENT"] must be a price in VND (0 or more).')
         return cost
+    # -- Reports (zns_notify.rollup, docs/operators/reports.md) -------------------------
+
+    @property
+    def REPORTS_REFRESH_DAYS(self) -> int:
+        """How many local days back the scheduled refresh of the reports looks for days
+        whose messages are still in progress (queued, sending, or sent without a receipt),
+        and recomputes them. Older days change only with ``zns_rebuild_reports``. At least 1."""
+        return max(int(self._get("REPORTS_REFRESH_DAYS", 7)), 1)
+
+    @property
+    def REPORTS_MAX_DAYS(self) -> int:
+        """The longest date range the reports page and its CSV accept, in days."""
+        return max(int(self._get("REPORTS_MAX_DAYS", 366)), 1)
 
     # -- REST API (zns_notify.api, docs/api.md) ----------------------------------------
 

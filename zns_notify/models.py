@@ -319,3 +319,6 @@ from .models_webhooks import MessageFeedback, WebhookEvent  # noqa: E402,F401
 from .models_api import EventReport  # noqa: E402,F401
 # The policy engine's opt-outs and per-recipient daily counts.
 from .models_policy import RecipientDailyCount, RecipientOptOut  # noqa: E402,F401
+# The reports' daily aggregates (zns_notify.rollup keeps them current).
+from .models_reports import (DailyCount, DailyFailure, DailyLatency, ReportDay,  # noqa: E402,F401
+                             ReportRefresh)

@@ -16,6 +16,9 @@ SCHEDULES = (
     ("zns_notify.reconcile", "zns_notify.reconcile.reconcile", 5),
     # The recipient cap's past days (zns_notify.policy): only today's counts matter.
     ("zns_notify.prune_recipient_counts", "zns_notify.policy.prune_counts", 24 * 60),
+    # The reports' daily aggregates: today and the days still in progress (zns_notify.rollup;
+    # a lease lets one run at a time work, however many clusters pick the schedule up).
+    ("zns_notify.refresh_reports", "zns_notify.rollup.refresh_reports", 5),
 )
 
 

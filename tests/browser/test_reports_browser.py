@@ -1,0 +1,125 @@
+"""An operator reads the delivery reports and an OA's quota page in a real browser: the
+charts are there, the date range switches, the CSV downloads. Screenshots: report.png,
+report_vi.png, quota.png (var/screenshots/ or $ZNS_SCREENSHOT_DIR)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import MessageFactory, TemplateFactory, ZaloAccountFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def reports_operator(operator):
+    from django.contrib.auth.models import Permission
+
+    operator.user_permissions.add(*Permission.objects.filter(
+        content_type__app_label="zns_notify", codename__in=["view_reports", "view_zaloaccount"]))
+    return operator
+
+
+@pytest.fixture
+def history(reports_operator):
+    """Five weeks of messages of three templates, and the quota ledger, as the schedule
+    would have computed them."""
+    from django.utils import timezone
+
+    from zns_notify.models import ZaloQuota
+    from zns_notify.quota import local_day
+    from zns_notify.rollup import rebuild_reports
+
+    rng = random.Random(6)
+    account = ZaloAccountFactory(name="Cửa hàng Hoa Mai")
+    templates = [TemplateFactory(template_id=str(250001 + i), name=name, price=Decimal(price))
+                 for i, (name, price) in enumerate([("Xác nhận đơn hàng", 300),
+                                                    ("Đơn hàng đã giao", 250),
+                                                    ("Khảo sát sau mua", 200)])]
+    now = timezone.now()
+    # (status, weight); failures with a real (category, Zalo code) pair.
+    statuses = [("delivered", 30), ("undelivered", 3), ("failed", 3), ("skipped", 2),
+                ("cancelled", 1)]
+    failures = [("recipient", -118), ("recipient", -139), ("payload", -1121), ("retry", -100)]
+    for back in range(35):
+        created = now - dt.timedelta(days=back, hours=1)
+        weights = statuses + ([("sent", 6)] if back < 2 else [])
+        for _ in range(rng.randrange(10, 30)):
+            status = rng.choices(*zip(*weights))[0]
+            category, code = rng.choice(failures) if status == "failed" else ("", None)
+            MessageFactory(
+                template=rng.choice(templates), created_at=created, status=status,
+                event=rng.choice(["order_created", "order_paid", "order_shipped"]),
+                sent_at=created if status in ("delivered", "sent", "undelivered") else None,
+                delivered_at=created + dt.timedelta(seconds=rng.randrange(2, 90))
+                if status == "delivered" else None,
+                error_category=category, error_code=code)
+    today = local_day()
+    for back in range(30):
+        ZaloQuota.objects.create(account=account, day=today - dt.timedelta(days=back),
+                                 daily_quota=2000, remaining_quota=2000 - rng.randrange(200, 1800),
+                                 daily_promotion_quota=500, remaining_promotion_quota=420)
+    rebuild_reports()
+    return account
+
+
+def test_operator_reads_the_report_switches_the_range_and_downloads_the_csv(
+        open_admin, history, shoot):
+    page = open_admin()
+    page.get_by_role("link", name="Delivery reports").click()
+    page.wait_for_url("**/admin/zns_notify/reportday/")
+    assert page.locator("svg.zns-chart").count() == 3
+    assert page.get_by_role("img", name="Messages per day by status").is_visible()
+    assert page.locator("#zns-daily-table tbody tr:not(.zns-total)").count() == 7
+    assert page.input_value("#id_start") and page.input_value("#id_end")  # the range used
+    shoot(page, "report")
+
+    page.get_by_role("link", name="last 30 days").click()
+    page.wait_for_url("**/admin/zns_notify/reportday/?start=*")
+    assert page.locator("#zns-daily-table tbody tr:not(.zns-total)").count() == 30
+    assert page.locator("#zns-days-chart svg rect").count() > 30
+
+    # A range typed into the form, then a bad one: the message, not an error page.
+    today = dt.date.fromisoformat(page.input_value("#id_end"))
+    page.fill("#id_start", (today - dt.timedelta(days=13)).isoformat())
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state()
+    assert page.locator("#zns-daily-table tbody tr:not(.zns-total)").count() == 14
+    page.fill("#id_start", (today + dt.timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state()
+    assert "is before the start date" in page.locator(".errorlist").inner_text()
+    page.go_back()
+
+    page.get_by_role("link", name="last 30 days").click()
+    page.wait_for_url("**/admin/zns_notify/reportday/?start=*")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    content = open(download.value.path(), encoding="utf-8-sig").read()
+    assert download.value.suggested_filename.startswith("zns-report-")
+    assert content.splitlines()[0].startswith("Day,Messages,Delivered")
+    assert len(re.findall(r"^\d{4}-\d\d-\d\d,", content, re.MULTILINE)) == 30  # one per day
+
+
+def test_operator_reads_the_report_in_vietnamese(open_admin, history, shoot):
+    page = open_admin(locale="vi-VN")
+    page.goto("/admin/zns_notify/reportday/")
+    assert page.get_by_role("img", name="Số tin mỗi ngày theo trạng thái").is_visible()
+    assert "₫" in page.locator(".zns-summary").inner_text()
+    shoot(page, "report_vi")
+
+
+def test_operator_opens_the_quota_page_of_the_oa(open_admin, history, shoot):
+    page = open_admin()
+    page.goto(f"/admin/zns_notify/zaloaccount/{history.pk}/change/")
+    page.get_by_role("link", name="Quota and forecast").click()
+    page.wait_for_url(f"**/admin/zns_notify/zaloaccount/{history.pk}/quota/")
+    assert page.locator("svg.zns-chart").count() == 1
+    assert page.locator("#zns-quota-table tbody tr").count() == 30
+    assert page.locator("#zns-forecast").inner_text().startswith("Runs out:")
+    shoot(page, "quota")
