@@ -74,8 +74,8 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
     operator may resend a finished message as a new one, or cancel one still waiting."""
 
     list_display = [
-        "created_display", "status_display", "event", "template_display", "order_display",
-        "phone_masked", "error_display", "attempts", "sent_delivered_display",
+        "created_display", "status_display", "notification_display", "recipient_masked",
+        "error_display",
     ]
     # At a million rows (docs/performance.md): filters with known choices, a date range
     # rather than date_hierarchy (whose year/day links are DISTINCT scans), no COUNT(*).
@@ -120,7 +120,8 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
 
     def get_list_display(self, request):
         full = can_see_full_phone(request)
-        return ["phone" if full and n == "phone_masked" else n for n in self.list_display]
+        return ["recipient_full" if full and n == "recipient_masked" else n
+                for n in self.list_display]
 
     @admin.display(description=_("created"), ordering="created_at")
     def created_display(self, obj: Message) -> str:
@@ -130,10 +131,17 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
     def status_display(self, obj: Message) -> str:
         badge = status_badge(obj.status, obj.get_status_display())
         notes = []
+        # When it got there: the list's other timestamps, under the status they explain.
+        if obj.delivered_at:
+            notes.append(_("delivered %(at)s") % {"at": when(obj.delivered_at)})
+        elif obj.sent_at:
+            notes.append(_("sent %(at)s") % {"at": when(obj.sent_at)})
         if obj.status == Message.Status.QUEUED and obj.next_attempt_at:
             text = (_("deferred until %(until)s") if obj.error_category == POLICY
                     else _("next try %(until)s"))
             notes.append(text % {"until": when(obj.next_attempt_at)})
+        if obj.attempts > 1:
+            notes.append(_("%(count)s attempts") % {"count": obj.attempts})
         if obj.resent_from_id:
             notes.append(format_html(
                 '<a href="{}">{}</a>',
@@ -141,8 +149,15 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
                 _("↻ copy of #%(pk)s") % {"pk": obj.resent_from_id}))
         if not notes:
             return badge
-        return format_html('{}<div class="zns-note">{}</div>', badge,
-                           format_html_join(" · ", "{}", ((note,) for note in notes)))
+        return format_html('{}{}', badge, format_html_join(
+            "", '<div class="zns-note">{}</div>', ((note,) for note in notes)))
+
+    @admin.display(description=_("event and template"))
+    def notification_display(self, obj: Message) -> str:
+        name = obj.template.name if obj.template_id and obj.template else ""
+        template = f"{name} · {obj.zalo_template_id}" if name else obj.zalo_template_id
+        return format_html('{}<div class="zns-note zns-nowrap" title="{}">{}</div>', obj.event,
+                           template, template)
 
     @admin.display(description=_("template"))
     def template_display(self, obj: Message) -> str:
@@ -161,6 +176,16 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
     def phone_masked(self, obj: Message) -> str:
         return mask(obj.phone)
 
+    @admin.display(description=_("order and phone"))
+    def recipient_masked(self, obj: Message) -> str:
+        return format_html('{}<div class="zns-note">{}</div>', self.order_display(obj),
+                           mask(obj.phone))
+
+    @admin.display(description=_("order and phone"))
+    def recipient_full(self, obj: Message) -> str:
+        return format_html('{}<div class="zns-note">{}</div>', self.order_display(obj),
+                           obj.phone)
+
     @admin.display(description=_("error"))
     def error_display(self, obj: Message) -> str:
         if not (obj.error_category or obj.error_code is not None):
@@ -172,21 +197,15 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
                            obj.error_message, obj.error_category, code,
                            _truncate(obj.error_message))
 
-    @admin.display(description=_("sent / delivered"))
-    def sent_delivered_display(self, obj: Message) -> str:
-        if not (obj.sent_at or obj.delivered_at):
-            return ""
-        return format_html('{}<div class="zns-note">{}</div>', when(obj.sent_at),
-                           when(obj.delivered_at) or "—")
-
     # -- the detail page ---------------------------------------------------------------------
 
     def get_fieldsets(self, request, obj=None):
         # Two read-only renderings rather than state on this shared admin instance, which
         # concurrent requests of differently privileged staff would race on.
         full = can_see_full_phone(request)
+        policy = ["policy_decision"] if obj is not None and obj.error_category == POLICY else []
         return [
-            (None, {"fields": ["status_display", "policy_decision", "event", "template_display",
+            (None, {"fields": ["status_display", *policy, "event", "template_display",
                                "order_display", "phone" if full else "phone_masked",
                                "idempotency_key", "msg_id", "development_mode"]}),
             (_("Outcome"), {"fields": ["error_display", "attempts", "ambiguous_sends",
