@@ -20,7 +20,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _, ngettext
 
 from . import log_actions
@@ -133,13 +134,13 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
         notes = []
         # When it got there: the list's other timestamps, under the status they explain.
         if obj.delivered_at:
-            notes.append(_("delivered %(at)s") % {"at": when(obj.delivered_at)})
+            notes.append(_timed(_("delivered %(at)s"), obj.delivered_at))
         elif obj.sent_at:
-            notes.append(_("sent %(at)s") % {"at": when(obj.sent_at)})
+            notes.append(_timed(_("sent %(at)s"), obj.sent_at))
         if obj.status == Message.Status.QUEUED and obj.next_attempt_at:
             text = (_("deferred until %(until)s") if obj.error_category == POLICY
                     else _("next try %(until)s"))
-            notes.append(text % {"until": when(obj.next_attempt_at)})
+            notes.append(_timed(text, obj.next_attempt_at, "until"))
         if obj.attempts > 1:
             notes.append(_("%(count)s attempts") % {"count": obj.attempts})
         if obj.resent_from_id:
@@ -376,6 +377,12 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
         return None
 
 
+def _timed(text, value, name: str = "at") -> str:
+    """A translated note around a timestamp that never breaks inside the timestamp."""
+    stamp = format_html('<span class="zns-when">{}</span>', when(value))
+    return mark_safe(conditional_escape(str(text)) % {name: stamp})
+
+
 def _truncate(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -389,8 +396,11 @@ def _timeline_html(message: Message, *, full_phone: bool) -> str:
     for entry in timeline(message, full_phone=full_phone):
         rows.append(format_html(
             '<li class="zns-entry zns-entry--{}"><div class="zns-entry-head">'
-            '<time>{}</time> <strong>{}</strong> {} {}</div>{}{}</li>',
-            entry.kind, when(entry.at, "DATETIME_FORMAT") if entry.at else "", entry.label,
+            '<time datetime="{}" title="{}">{}</time> <strong>{}</strong> {} {}</div>{}{}</li>',
+            # The admin's own date format, and to the second on hover (attempts and their
+            # receipts are often seconds apart).
+            entry.kind, _iso(entry.at), _iso(entry.at),
+            when(entry.at, "DATETIME_FORMAT") if entry.at else "", entry.label,
             status_badge(entry.status, _status_label(entry.status)) if entry.status else "",
             format_html('<span class="zns-code">{}</span>', entry.error_code)
             if entry.error_code is not None else "",
@@ -398,6 +408,10 @@ def _timeline_html(message: Message, *, full_phone: bool) -> str:
         ))
     return format_html('<ol class="zns-timeline">{}</ol>',
                        format_html_join("", "{}", ((row,) for row in rows)))
+
+
+def _iso(value) -> str:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
 
 
 def _status_label(status: str) -> str:

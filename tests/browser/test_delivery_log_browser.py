@@ -42,10 +42,11 @@ def log(operator):
                               "total_amount": "1.250.000 đ"},
             "tracking_id": delivered.idempotency_key}
     MessageEvent.objects.create(
-        message=delivered, kind="attempt", status="sent",
+        message=delivered, kind="attempt", status="sent", at=now + dt.timedelta(seconds=1),
         detail="Accepted by Zalo as a4d0243feee163bd3af2.",
         payload={"request": {"path": "/message/template", "body": body}, "answer": ANSWER})
     MessageEvent.objects.create(message=delivered, kind="receipt", status="delivered",
+                                at=now + dt.timedelta(seconds=21),
                                 detail="user_received_message a4d0243feee163bd3af2")
     failed = MessageFactory(**common, phone="84987654321", status="failed", attempts=1,
                             error_code=-118, error_category="recipient",
@@ -91,7 +92,8 @@ def test_operator_reads_zalos_request_and_answer(open_admin, log, shoot):
     assert "remainingQuota" in text and "Nguyễn Thị Lan" in text
     entries = timeline.locator("li.zns-entry")
     kinds = [entries.nth(i).get_attribute("class").split("--")[-1] for i in range(entries.count())]
-    assert kinds == ["enqueued", "attempt", "receipt"]
+    # Zalo's delivery time, then the receipt that reported it.
+    assert kinds == ["enqueued", "attempt", "delivered", "receipt"]
     # The operator may see numbers whole (view_full_phone): here they are.
     assert "84912345678" in text
     shoot(page, "log-detail")
@@ -119,3 +121,18 @@ def test_operator_resends_a_failed_message_and_follows_the_link(open_admin, log,
     # On the list, the copy says whose copy it is.
     page.goto("/admin/zns_notify/message/")
     assert page.get_by_role("link", name=f"↻ copy of #{failed.pk}").count() == 1
+
+
+def test_the_log_reads_in_vietnamese_with_vietnamese_dates(open_admin, log, shoot):
+    _order, delivered, _failed = log
+    page = open_admin(locale="vi-VN")
+    page.goto("/admin/zns_notify/message/")
+    assert page.get_by_role("link", name="Xuất CSV").is_visible()
+    assert page.locator(".zns-badge--delivered").inner_text() == "Đã nhận"
+    # Short dates as Vietnamese write them: 14:05 22-11-2026.
+    created = page.locator("#result_list tbody tr .field-created_display").first.inner_text()
+    assert re.fullmatch(r"\d{2}:\d{2} \d{2}-\d{2}-\d{4}", created.strip()), created
+    shoot(page, "log-list-vi")
+    page.goto(f"/admin/zns_notify/message/{delivered.pk}/change/")
+    assert "Yêu cầu gửi Zalo" in page.locator(".zns-timeline").text_content()
+    shoot(page, "log-detail-vi")

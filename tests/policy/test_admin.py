@@ -25,7 +25,8 @@ def test_the_message_log_shows_and_filters_policy_decisions(admin_client):
     url = reverse("admin:zns_notify_message_changelist")
     html = admin_client.get(url).content.decode()
     # In the active language's short format (docs/operators/delivery-log.md).
-    assert f"deferred until {date_format(timezone.localtime(until), 'SHORT_DATETIME_FORMAT')}" in html
+    when = date_format(timezone.localtime(until), "SHORT_DATETIME_FORMAT")
+    assert f'deferred until <span class="zns-when">{when}</span>' in html
     assert "Skipped: the recipient opted out" in html
     for value, expected in (("deferred", [deferred.pk]), ("skipped", [skipped.pk]),
                             ("cancelled", []), ("any", sorted([deferred.pk, skipped.pk]))):
