@@ -10,6 +10,7 @@ row.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from django.apps import apps
 from django.contrib import admin, messages
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy as _, ngettext
+from django.utils.translation import get_language, gettext_lazy as _, ngettext
 
 from . import log_actions
 from .admin_base import ReadOnlyAdmin
@@ -50,10 +51,23 @@ def status_badge(status: str, label) -> str:
 
 
 def order_admin_url(site: admin.AdminSite, order_type: str, order_pk: str) -> str | None:
-    """The shop's admin page for the order, when its model is registered there (dictionary
-    look-ups and a reverse: no query). None for ``api.order`` (events reported through the
-    API name no model) and for models the admin does not show."""
-    if not order_type or not order_pk:
+    """The shop's admin page for the order, when its model is registered there (no query).
+    None for ``api.order`` (events reported through the API name no model) and for models
+    the admin does not show."""
+    if not order_pk:
+        return None
+    pattern = _order_url_pattern(site, order_type)
+    return pattern.replace(_PK_PLACEHOLDER, quote(order_pk)) if pattern else None
+
+
+_PK_PLACEHOLDER = "__zns_order_pk__"
+
+
+@lru_cache(maxsize=64)
+def _order_url_pattern(site: admin.AdminSite, order_type: str) -> str | None:
+    # Cached: the admin's registry is complete once URLs are served; a page of a hundred
+    # rows then costs a string replace each instead of a model look-up and a reverse().
+    if not order_type:
         return None
     try:
         model = apps.get_model(order_type)
@@ -64,9 +78,20 @@ def order_admin_url(site: admin.AdminSite, order_type: str, order_pk: str) -> st
     meta = model._meta
     try:
         return reverse(f"{site.name}:{meta.app_label}_{meta.model_name}_change",
-                       args=[quote(order_pk)])
+                       args=[_PK_PLACEHOLDER])
     except NoReverseMatch:
         return None
+
+
+@lru_cache(maxsize=16)
+def _status_labels(language: str | None) -> dict[str, str]:
+    """The statuses' labels in one language (get_status_display hashes every lazy label
+    of the choices for each row)."""
+    return {value: str(label) for value, label in Message.Status.choices}
+
+
+def status_label(status: str) -> str:
+    return _status_labels(get_language()).get(status, status)
 
 
 @admin.register(Message)
@@ -130,7 +155,7 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
 
     @admin.display(description=_("status"))
     def status_display(self, obj: Message) -> str:
-        badge = status_badge(obj.status, obj.get_status_display())
+        badge = status_badge(obj.status, status_label(obj.status))
         notes = []
         # When it got there: the list's other timestamps, under the status they explain.
         if obj.delivered_at:
@@ -401,7 +426,7 @@ def _timeline_html(message: Message, *, full_phone: bool) -> str:
             # receipts are often seconds apart).
             entry.kind, _iso(entry.at), _iso(entry.at),
             when(entry.at, "DATETIME_FORMAT") if entry.at else "", entry.label,
-            status_badge(entry.status, _status_label(entry.status)) if entry.status else "",
+            status_badge(entry.status, status_label(entry.status)) if entry.status else "",
             format_html('<span class="zns-code">{}</span>', entry.error_code)
             if entry.error_code is not None else "",
             _entry_detail(entry), _entry_payload(entry),
@@ -412,10 +437,6 @@ def _timeline_html(message: Message, *, full_phone: bool) -> str:
 
 def _iso(value) -> str:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
-
-
-def _status_label(status: str) -> str:
-    return str(dict(Message.Status.choices).get(status, status))
 
 
 def _entry_detail(entry) -> str:
