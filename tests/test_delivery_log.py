@@ -408,9 +408,19 @@ def test_export_of_the_selected_rows(client, staff):
 
 def test_export_needs_the_view_permission(client, staff):
     staff("view_template")
-    response = client.get(EXPORT)
-    assert response.status_code in (302, 403)
+    MessageFactory()
+    response = client.get(EXPORT, follow=True)
     assert not getattr(response, "streaming", False)
+    assert response.redirect_chain[-1][0] == reverse("admin:index")
+    assert "You need the permission to view the message log to export it." in shown(response)
+
+
+def test_resend_and_cancel_of_an_id_that_is_not_one_are_404(client, staff):
+    staff("view_message", "resend_message", "cancel_message")
+    for name in ("resend", "cancel"):
+        for pk in ("999999", "abc"):
+            url = reverse(f"admin:zns_notify_message_{name}", args=[pk])
+            assert client.post(url).status_code == 404, (name, pk)
 
 
 def test_export_refuses_invalid_filters(client, staff):

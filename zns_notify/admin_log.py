@@ -14,10 +14,9 @@ from functools import lru_cache
 
 from django.apps import apps
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -306,7 +305,7 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
     def resend_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        message = get_object_or_404(Message, pk=object_id)
+        message = self._message(request, object_id)
         if not self.has_resend_permission(request):
             return self._refuse(request, _(
                 "You need the permission “Can resend messages” to resend a message."), message)
@@ -321,7 +320,7 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
     def cancel_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        message = get_object_or_404(Message, pk=object_id)
+        message = self._message(request, object_id)
         if not self.has_cancel_permission(request):
             return self._refuse(request, _(
                 "You need the permission “Can cancel waiting messages” to cancel a message."),
@@ -338,11 +337,20 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
                           messages.SUCCESS)
         return HttpResponseRedirect(self._change_url(message.pk))
 
+    def _message(self, request, object_id) -> Message:
+        # get_object answers None for an id that is not one (a typed URL), not a 500.
+        message = self.get_object(request, unquote(object_id))
+        if message is None:
+            raise Http404(_("No message with this id."))
+        return message
+
     def _refuse(self, request, text: str, message: Message | None):
         self.message_user(request, text, messages.ERROR)
-        if message is None:
+        if message is not None:
+            return HttpResponseRedirect(self._change_url(message.pk))
+        if self.has_view_permission(request):
             return HttpResponseRedirect(reverse("admin:zns_notify_message_changelist"))
-        return HttpResponseRedirect(self._change_url(message.pk))
+        return HttpResponseRedirect(reverse("admin:index"))  # where the message can be read
 
     def _change_url(self, pk: int) -> str:
         return reverse("admin:zns_notify_message_change", args=[pk])
