@@ -144,7 +144,11 @@ def test_the_timeline_is_whole_in_order_and_masks_the_phone(client, staff):
         event_name="user_received_message", dedup_key="d1", subject="m1", outcome="applied",
         received_at=now - dt.timedelta(seconds=30),
         body='{"recipient": {"id": "84912345678"}, "message": {"msg_id": "m1"}}')
+    WebhookEvent.objects.create(  # a rating Zalo sent with the tracking id only
+        event_name="user_feedback", dedup_key="d2", subject=message.idempotency_key,
+        outcome="applied", received_at=now, body='{"message": {"rate": 5}}')
     html = client.get(change(message.pk)).content.decode()
+    assert html.count("zns-entry--webhook") == 2
     order = [html.index(marker) for marker in (
         "zns-entry--enqueued", "zns-entry--policy", "zns-entry--attempt",
         "zns-entry--delivered", "zns-entry--receipt", "zns-entry--webhook")]

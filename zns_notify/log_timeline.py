@@ -26,7 +26,8 @@ SECRET_KEYS = frozenset({
     "code_verifier", "oa_secret_key", "authorization",
 })
 REMOVED = "[removed]"
-#: Webhooks about one message, found by its msg_id (the webhook table's index).
+#: Webhooks about one message, found by its msg_id or tracking id (the webhook table's
+#: (event_name, subject) index).
 MESSAGE_WEBHOOKS = ("user_received_message", "user_feedback")
 
 
@@ -75,9 +76,11 @@ def timeline(message: Message, *, full_phone: bool) -> list[Entry]:
             payload=tidy(payload) if event.kind == MessageEvent.Kind.ATTEMPT else None,
             linked_pk=linked if isinstance(linked, int) else None,
         ))
-    if message.msg_id:
+    # A webhook names its message by msg_id, or by tracking id when Zalo sent no msg_id.
+    subjects = [subject for subject in (message.msg_id, message.idempotency_key) if subject]
+    if subjects:
         webhooks = WebhookEvent.objects.filter(event_name__in=MESSAGE_WEBHOOKS,
-                                               subject=message.msg_id)
+                                               subject__in=subjects)
         for hook in webhooks.order_by("received_at", "pk"):
             entries.append(Entry(
                 at=hook.received_at, kind="webhook",
