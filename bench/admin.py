@@ -135,15 +135,25 @@ def seed(db: Path, rows: int) -> float:
             ))
         with con:
             con.executemany(insert, batch)
-    # A timeline for a sample (every 50th message, and the newest 2,000): attempt + receipt.
+    # A timeline for a sample (every 50th message, and the newest 2,000): an attempt with
+    # the request and Zalo's answer the worker keeps (the detail page renders them), and a
+    # receipt.
     sample = [pk for pk in range(1, rows + 1) if pk % 50 == 0 or pk > rows - 2000]
+    attempt = json.dumps({
+        "request": {"path": "/message/template", "body": {
+            "phone": "84912345678", "template_id": TEMPLATES[0],
+            "template_data": json.loads(params), "tracking_id": "zns" + "0" * 40}},
+        "answer": {"error": 0, "message": "Success", "data": {
+            "msg_id": "a4d0243feee163bd3af2", "sent_time": "1626926349402",
+            "quota": {"dailyQuota": "500", "remainingQuota": "499"}}}}, ensure_ascii=False)
     with con:
         con.executemany(
-            "INSERT INTO zns_notify_messageevent (message_id, kind, at, status, error_code, detail)"
-            " SELECT id, ?, created_at, ?, NULL, ? FROM zns_notify_message WHERE id = ?",
-            [(kind, st, detail, pk) for pk in sample for kind, st, detail in (
-                ("attempt", "sent", '{"error": 0, "message": "Success"}'),
-                ("receipt", "delivered", "user_received_message"))])
+            "INSERT INTO zns_notify_messageevent (message_id, kind, at, status, error_code,"
+            " detail, payload) SELECT id, ?, created_at, ?, NULL, ?, ? FROM zns_notify_message"
+            " WHERE id = ?",
+            [(kind, st, detail, payload, pk) for pk in sample for kind, st, detail, payload in (
+                ("attempt", "sent", "Accepted by Zalo as a4d0243feee163bd3af2.", attempt),
+                ("receipt", "delivered", "user_received_message", None))])
     with con:
         con.execute("ANALYZE")  # what a long-lived database has; the planner reads it
     con.close()

@@ -39,9 +39,9 @@ def sandbox(settings):
 
 @pytest.fixture
 def operator(client):
-    """Staff with the change permission on Zalo accounts, and nothing else."""
+    """Staff with the permission to connect the OA, and nothing else."""
     user = User.objects.create_user("oa-admin", password="pw", is_staff=True)
-    for codename in ("view_zaloaccount", "change_zaloaccount"):
+    for codename in ("view_zaloaccount", "connect_zaloaccount"):
         user.user_permissions.add(Permission.objects.get(codename=codename))
     client.force_login(user)
     return user
@@ -181,7 +181,7 @@ def test_callback_refuses_who_may_not_connect(client, who):
         client.force_login(user)
     response = client.get(CALLBACK, {"code": "c", "state": "s", "oa_id": "1"})
     assert response.status_code == 403
-    assert "Only staff allowed to change the Zalo account" in response.content.decode()
+    assert "Only staff allowed to connect the Zalo OA" in response.content.decode()
     assert not ZaloAccount.objects.exists()
 
 

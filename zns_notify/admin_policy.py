@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -50,7 +51,8 @@ class PolicyMessageAdminMixin:
         if obj.error_category != CATEGORY:
             return ""
         if obj.status == Message.Status.QUEUED and obj.next_attempt_at:
-            until = timezone.localtime(obj.next_attempt_at).strftime("%Y-%m-%d %H:%M")
+            # The active language's format (vi: 22:00 21-11-2026), in local time.
+            until = date_format(timezone.localtime(obj.next_attempt_at), "SHORT_DATETIME_FORMAT")
             label = _("deferred until %(until)s") % {"until": until}
         else:
             label = obj.get_status_display()

@@ -111,11 +111,13 @@ class ErrorCategoryFilter(ChoicesFilter):
 
     def choices_map(self) -> dict[str, str]:
         from .ambiguity import CATEGORY as AMBIGUOUS
+        from .log_actions import CANCELLED_BY_OPERATOR
         from .policy import CATEGORY as POLICY
         from .zalo.errors import ErrorAction
 
         return {**{str(action): str(action) for action in ErrorAction},
-                POLICY: POLICY, AMBIGUOUS: AMBIGUOUS}
+                POLICY: POLICY, AMBIGUOUS: AMBIGUOUS,
+                CANCELLED_BY_OPERATOR: CANCELLED_BY_OPERATOR}
 
 
 class TemplateFilter(ChoicesFilter):

@@ -51,12 +51,13 @@ def is_ambiguous(exc: ZaloAPIError) -> bool:
     return exc.sent and exc.code is None and exc.action == ErrorAction.RETRY
 
 
-def record_attempt(message: Message, exc: ZaloAPIError) -> bool:
+def record_attempt(message: Message, exc: ZaloAPIError, *, payload: dict | None = None) -> bool:
     """Record the claimed ``message``'s attempt that ended in ``exc`` (ambiguous) per the
-    policy; False when the row is no longer this worker's (recovered, or a receipt came)."""
+    policy; False when the row is no longer this worker's (recovered, or a receipt came).
+    ``payload``: the request and answer the timeline keeps."""
     owned = Message.objects.filter(pk=message.pk, attempts=message.attempts,
                                    status=Message.Status.SENDING)
-    return _settle(owned, message, str(exc), kind=MessageEvent.Kind.ATTEMPT)
+    return _settle(owned, message, str(exc), kind=MessageEvent.Kind.ATTEMPT, payload=payload)
 
 
 def recover(message: Message, now: dt.datetime | None = None) -> bool:
@@ -83,7 +84,8 @@ def resend_at(attempts: int, now: dt.datetime, *, recovered: bool = False) -> dt
 
 
 def _settle(owned, message: Message, reason: str, *, kind: str,
-            now: dt.datetime | None = None, recovered: bool = False) -> bool:
+            now: dt.datetime | None = None, recovered: bool = False,
+            payload: dict | None = None) -> bool:
     now = now or timezone.now()
     retry_at = resend_at(message.attempts, now, recovered=recovered)
     status = Message.Status.QUEUED if retry_at else Message.Status.FAILED
@@ -96,7 +98,7 @@ def _settle(owned, message: Message, reason: str, *, kind: str,
         for name, value in fields.items():
             setattr(message, name, value)
         MessageEvent.objects.create(message_id=message.pk, kind=kind, at=now, status=status,
-                                    detail=detail)
+                                    detail=detail, payload=payload)
         if status == Message.Status.FAILED:
             signals.announce_on_commit(
                 signals.message_failed, message=Message.objects.get(pk=message.pk),

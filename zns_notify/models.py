@@ -41,6 +41,9 @@ class ZaloAccount(models.Model):
     class Meta:
         verbose_name = _("Zalo account")
         verbose_name_plural = _("Zalo accounts")
+        # Connecting an OA hands this app the OA's send rights: its own permission, not
+        # "change" (docs/permissions.md).
+        permissions = [("connect_zaloaccount", _("Can connect the Zalo OA"))]
 
     def __str__(self) -> str:
         return self.name or self.oa_id or _("Zalo account #%(pk)s") % {"pk": self.pk}
@@ -245,12 +248,25 @@ class Message(models.Model):
         _("status checked at"), null=True, blank=True, editable=False)
     next_status_check_at = models.DateTimeField(
         _("next status check at"), null=True, blank=True, editable=False)
+    # An operator's resend (zns_notify.log_actions): the message this one copies. No index
+    # (db_index=False): the shop's insert pays nothing for it; the original finds its copies
+    # through its own timeline note instead. No constraint and DO_NOTHING: deleting old
+    # messages (a host's retention job) must not scan the table for copies to update; a
+    # copy may then name a message that is gone (only resent_from_id is ever read).
+    resent_from = models.ForeignKey(
+        "self", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        db_index=False,
+        related_name="resends", editable=False, verbose_name=_("resend of"),
+    )
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["-created_at", "-pk"]
-        permissions = [("view_full_phone", _("Can see full phone numbers"))]
+        # docs/permissions.md: what each one allows in the admin and the API.
+        permissions = [("view_full_phone", _("Can see full phone numbers")),
+                       ("resend_message", _("Can resend messages")),
+                       ("cancel_message", _("Can cancel waiting messages"))]
         indexes = [
             # Partial: rows are inserted without a msg_id, so the insert in the shop's
             # transaction does not touch this index; Zalo's msg_id arrives later.
@@ -301,6 +317,10 @@ class MessageEvent(models.Model):
     status = models.CharField(_("resulting status"), max_length=16, blank=True)
     error_code = models.IntegerField(_("Zalo error code"), null=True, blank=True)
     detail = models.TextField(_("detail"), blank=True)
+    # What was asked of Zalo and what it answered, for an attempt ({"request": …,
+    # "answer": …}, never the access token: it travels in a header); for an operator's
+    # note, who did what ({"user": …, "resent_as"/"resent_from": pk}). NULL otherwise.
+    payload = models.JSONField(_("payload"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message event")

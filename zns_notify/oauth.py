@@ -32,7 +32,9 @@ logger = logging.getLogger(__name__)
 SESSION_KEY = "zns_notify_oauth"
 #: How long a started connect flow may take; Zalo's codes live 10 minutes too.
 STATE_LIFETIME = 600
-PERMISSION = "zns_notify.change_zaloaccount"
+#: Its own permission (docs/permissions.md): editing the account's name is not handing this
+#: app the OA's right to send. Migration 0014 gave it to every holder of change_zaloaccount.
+PERMISSION = "zns_notify.connect_zaloaccount"
 
 
 def new_code_verifier() -> str:
@@ -77,7 +79,7 @@ class OAuthCallbackView(View):
         if not can_connect(getattr(request, "user", None)):
             request.session.pop(SESSION_KEY, None)
             return HttpResponseForbidden(
-                _("Only staff allowed to change the Zalo account can connect an OA: sign in to "
+                _("Only staff allowed to connect the Zalo OA can connect an OA: sign in to "
                   "the admin with such an account and start again from the Zalo accounts page."),
                 content_type="text/plain; charset=utf-8",
             )

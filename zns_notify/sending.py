@@ -158,11 +158,13 @@ def refused_twice(token: str, exc: ZaloAPIError) -> ZaloAPIError:
     """A fresh token refused too: refreshing again cannot help (the OA's grant to the app
     is broken); later sends wait, unclaimed, for an admin to reconnect it."""
     require_reconnect(token, str(exc))
-    return ZaloAPIError(
+    error = ZaloAPIError(
         _("Zalo refuses even a freshly refreshed access token (%(error)s); reconnect the OA.")
         % {"error": exc},
-        code=exc.code, action=ErrorAction.RESCHEDULE, sent=False,
+        code=exc.code, action=ErrorAction.RESCHEDULE, sent=False, answer=exc.answer,
     )
+    error.request = exc.request  # the send it answered, for the timeline
+    return error
 
 
 def _send(message: Message, client: ZaloClient, account: ZaloAccount) -> SendResult:
@@ -183,6 +185,17 @@ def _send(message: Message, client: ZaloClient, account: ZaloAccount) -> SendRes
         raise refused_twice(token, exc) from exc
 
 
+def attempt_payload(outcome: SendResult | ZaloAPIError) -> dict | None:
+    """What the timeline keeps of a send: the request (path and body; the access token is a
+    header, never in it) and Zalo's answer. None when no request was made (refused before
+    the call). The body's dicts are referenced, not copied: the row is written before the
+    message changes again."""
+    if outcome.request is None:
+        return None
+    path, body = outcome.request
+    return {"request": {"path": path, "body": body}, "answer": outcome.answer}
+
+
 def _ledger(update, *args) -> None:
     """Bookkeeping must never stop the message's outcome from being recorded (a sent
     message left "sending" would be re-queued by the sweeper and sent twice)."""
@@ -201,10 +214,10 @@ def _record_zalo_error(message: Message, account: ZaloAccount | None,
         # Only an administrator can fix this: pause the account (or template), not the queue.
         until = quota.hold(account, message, exc.code, str(exc))
         wait = quota.Deferred(str(exc), until=until, category=str(exc.action), code=exc.code)
-        return _record_wait(message, wait)
+        return _record_wait(message, wait, payload=attempt_payload(exc))
     if ambiguity.is_ambiguous(exc):  # Zalo may have accepted it: AMBIGUOUS_SENDS decides
-        return ambiguity.record_attempt(message, exc)
-    return _record_error(message, exc.action, exc.code, str(exc))
+        return ambiguity.record_attempt(message, exc, payload=attempt_payload(exc))
+    return _record_error(message, exc.action, exc.code, str(exc), payload=attempt_payload(exc))
 
 
 def refreshed_token(client: ZaloClient, stale: str) -> str:
@@ -260,6 +273,7 @@ def _record_sent(message: Message, result: SendResult, *, early_receipts: bool =
         event = MessageEvent(
             message=message, kind=MessageEvent.Kind.ATTEMPT, at=now, status=Message.Status.SENT,
             detail=_("Accepted by Zalo as %(msg_id)s.") % {"msg_id": result.msg_id},
+            payload=attempt_payload(result),
         )
         if timeline is None:
             event.save()
@@ -275,19 +289,21 @@ def _record_sent(message: Message, result: SendResult, *, early_receipts: bool =
 
 
 def _record_wait(message: Message, wait: quota.Deferred, *,
-                 kind: str = MessageEvent.Kind.ATTEMPT) -> bool:
+                 kind: str = MessageEvent.Kind.ATTEMPT, payload: dict | None = None) -> bool:
     """A message that must wait (quota, hold): queued until ``wait.until``, attempts refunded;
     one held past :data:`~zns_notify.quota.MAX_HOLD` fails."""
     if wait.category == ErrorAction.CONFIG and quota.held_too_long(message):
         reason = _("Held for more than %(days)s days, given up: %(reason)s") % {
             "days": quota.MAX_HOLD.days, "reason": wait}
-        return _record_error(message, ErrorAction.CONFIG, wait.code, reason, kind=kind)
+        return _record_error(message, ErrorAction.CONFIG, wait.code, reason, kind=kind,
+                             payload=payload)
     return _record_error(message, ErrorAction(wait.category), wait.code, str(wait),
-                         retry_at=wait.until, kind=kind)
+                         retry_at=wait.until, kind=kind, payload=payload)
 
 
 def _record_error(message: Message, action: ErrorAction, code: int | None, reason: str, *,
-                  retry_at=None, kind: str = MessageEvent.Kind.ATTEMPT) -> bool:
+                  retry_at=None, kind: str = MessageEvent.Kind.ATTEMPT,
+                  payload: dict | None = None) -> bool:
     policy.release(message)  # not accepted by Zalo: its recipient-cap slot is free again
     now = timezone.now()
     # Waits with a known end (a hold, the quota ledger, Zalo's windows) are not tries; the
@@ -312,7 +328,7 @@ def _record_error(message: Message, action: ErrorAction, code: int | None, reaso
             message.attempts -= 1
         MessageEvent.objects.create(
             message=message, kind=kind, at=now, status=status,
-            error_code=code, detail=reason[:2000],
+            error_code=code, detail=reason[:2000], payload=payload,
         )
         if status == Message.Status.FAILED:
             signals.announce_on_commit(

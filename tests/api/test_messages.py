@@ -103,14 +103,15 @@ def test_the_full_phone_needs_the_permission(as_user, full_reader):
 
 
 def test_detail_has_the_timeline_in_order(as_user, reader):
-    message = MessageFactory(status=Message.Status.DELIVERED)
     now = timezone.now()
+    message = MessageFactory(status=Message.Status.DELIVERED,
+                             created_at=now - dt.timedelta(minutes=2))
     MessageEvent.objects.create(message=message, kind="receipt", at=now, status="delivered")
     MessageEvent.objects.create(message=message, kind="attempt", at=now - dt.timedelta(minutes=1),
                                 status="sent", detail="Zalo accepted it")
     body = as_user(reader).get(detail(message.pk)).json()
     assert [(e["kind"], e["status"]) for e in body["timeline"]] == [
-        ("attempt", "sent"), ("receipt", "delivered")]
+        ("enqueued", "queued"), ("attempt", "sent"), ("receipt", "delivered")]
     assert body["phone"] == "********678"
 
 

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 URL = reverse("zns_notify:api_schema")
 PATHS = {
-    "/zns/api/messages/", "/zns/api/messages/{id}/", "/zns/api/templates/",
+    "/zns/api/messages/", "/zns/api/messages/{id}/", "/zns/api/messages/{id}/resend/",
+    "/zns/api/messages/{id}/cancel/", "/zns/api/templates/",
     "/zns/api/templates/{template_id}/", "/zns/api/bindings/", "/zns/api/bindings/{id}/",
     "/zns/api/events/", "/zns/api/stats/",
 }

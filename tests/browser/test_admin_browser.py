@@ -54,7 +54,7 @@ def test_operator_finds_a_message_by_phone_and_reads_its_timeline(open_admin, me
     rows.first.locator("th a, td a").first.click()
     # The admin keeps the search in the query string, for the way back to the list.
     page.wait_for_url(re.compile(rf"/admin/zns_notify/message/{told.pk}/change/(\?|$)"))
-    timeline = page.locator(".inline-group").inner_text()
+    timeline = page.locator(".zns-timeline").inner_text()
     assert "user_received_message" in timeline and "Zalo: error 0 Success" in timeline
     shoot(page, "operator_message_timeline")
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from tests.factories import BindingFactory, MessageFactory
 from zns_notify.models import Binding, Message, RecipientDailyCount
@@ -23,7 +24,9 @@ def test_the_message_log_shows_and_filters_policy_decisions(admin_client):
     MessageFactory(status=Message.Status.SENT)
     url = reverse("admin:zns_notify_message_changelist")
     html = admin_client.get(url).content.decode()
-    assert f"deferred until {timezone.localtime(until):%Y-%m-%d %H:%M}" in html
+    # In the active language's short format (docs/operators/delivery-log.md).
+    when = date_format(timezone.localtime(until), "SHORT_DATETIME_FORMAT")
+    assert f'deferred until <span class="zns-when">{when}</span>' in html
     assert "Skipped: the recipient opted out" in html
     for value, expected in (("deferred", [deferred.pk]), ("skipped", [skipped.pk]),
                             ("cancelled", []), ("any", sorted([deferred.pk, skipped.pk]))):

@@ -12,16 +12,28 @@ from rest_framework import serializers
 from ..binding_validation import fitness_problems
 from ..conf import app_settings
 from ..events import EVENT_NAME
-from ..models import Binding, Message, MessageEvent, Template
+from ..models import Binding, Message, Template
 from ..phones import mask, mask_params
 
 # -- Reading ------------------------------------------------------------------------------
 
 
-class TimelineSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = MessageEvent
-        fields = ["at", "kind", "status", "error_code", "detail"]
+class TimelineSerializer(serializers.Serializer):
+    """One entry of :func:`zns_notify.log_timeline.timeline`: the message's own events,
+    webhooks about it and its delivery, secrets removed, the phone masked as the message's."""
+
+    at = serializers.DateTimeField(allow_null=True)
+    kind = serializers.CharField(help_text=_(
+        "enqueued, attempt, note, policy, receipt, webhook, feedback or delivered."))
+    label = serializers.CharField()
+    status = serializers.CharField()
+    error_code = serializers.IntegerField(allow_null=True)
+    detail = serializers.CharField()
+    payload = serializers.JSONField(allow_null=True, help_text=_(
+        "For an attempt: the request sent to Zalo (never the access token) and its answer; "
+        "for a webhook: what Zalo posted."))
+    linked_message = serializers.IntegerField(source="linked_pk", allow_null=True, help_text=_(
+        "For a resend: the other message of the pair."))
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -34,6 +46,9 @@ class MessageSerializer(serializers.ModelSerializer):
         source="zalo_template_id", read_only=True, help_text=_("Zalo template id.")
     )
     binding = serializers.IntegerField(source="binding_id", read_only=True, allow_null=True)
+    resent_from = serializers.IntegerField(
+        source="resent_from_id", read_only=True, allow_null=True,
+        help_text=_("The message this one is a resend of."))
 
     class Meta:
         model = Message
@@ -41,7 +56,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "id", "idempotency_key", "event", "status", "order_type", "order_pk", "order_ref",
             "phone", "template", "binding", "params", "development_mode", "msg_id",
             "error_code", "error_category", "error_message", "attempts", "next_attempt_at",
-            "ambiguous_sends", "created_at", "sent_at", "delivered_at",
+            "ambiguous_sends", "created_at", "sent_at", "delivered_at", "resent_from",
         ]
         read_only_fields = fields
 
@@ -57,11 +72,18 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class MessageDetailSerializer(MessageSerializer):
-    timeline = TimelineSerializer(many=True, read_only=True)
+    timeline = serializers.SerializerMethodField()
 
     class Meta(MessageSerializer.Meta):
         fields = [*MessageSerializer.Meta.fields, "timeline"]
         read_only_fields = fields
+
+    @extend_schema_field(TimelineSerializer(many=True))
+    def get_timeline(self, obj: Message) -> list[dict]:
+        from ..log_timeline import timeline
+
+        entries = timeline(obj, full_phone=self._full_phone())
+        return TimelineSerializer(entries, many=True).data
 
 
 class TemplateSerializer(serializers.ModelSerializer):

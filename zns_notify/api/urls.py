@@ -9,6 +9,8 @@ from .schema import SchemaView
 urlpatterns = [
     path("messages/", views.MessageList.as_view(), name="api_message_list"),
     path("messages/<int:pk>/", views.MessageDetail.as_view(), name="api_message_detail"),
+    path("messages/<int:pk>/resend/", views.MessageResend.as_view(), name="api_message_resend"),
+    path("messages/<int:pk>/cancel/", views.MessageCancel.as_view(), name="api_message_cancel"),
     path("templates/", views.TemplateList.as_view(), name="api_template_list"),
     path("templates/<str:template_id>/", views.TemplateDetail.as_view(),
          name="api_template_detail"),

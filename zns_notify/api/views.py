@@ -21,6 +21,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .. import log_actions
 from ..conf import app_settings
 from ..models import Binding, Message, Template
 from . import filters, reporting, serializers
@@ -132,8 +133,71 @@ class MessageDetail(ZnsAPIMixin, generics.RetrieveAPIView):
     """One message with its timeline: attempts with Zalo's answers, receipts, notes."""
 
     serializer_class = serializers.MessageDetailSerializer
-    queryset = Message.objects.prefetch_related("timeline")
+    queryset = Message.objects.all()
     required_permissions = ("zns_notify.view_message",)
+
+
+class Conflict(exceptions.APIException):
+    """The message is not in a state this action applies to (the detail says why)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+@extend_schema(
+    tags=["messages"], request=None,
+    responses={
+        201: serializers.MessageSerializer,
+        403: OpenApiResponse(description="Missing zns_notify.resend_message."),
+        404: OpenApiResponse(description="No such message."),
+        409: OpenApiResponse(description="The message's outcome is not final, or it has no "
+                                         "phone number."),
+    },
+)
+class MessageResend(ZnsAPIMixin, generics.GenericAPIView):
+    """Queue a copy of a final message (same recipient, template and parameters, a new
+    tracking id), linked to it by ``resent_from`` and audited like the admin's resend."""
+
+    serializer_class = serializers.MessageSerializer
+    queryset = Message.objects.all()
+    required_permissions = ("zns_notify.view_message", log_actions.RESEND_PERMISSION)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            copy = log_actions.resend(self.get_object(), request.user)
+        except log_actions.Refused as exc:
+            raise Conflict(str(exc)) from None
+        return Response(self.get_serializer(copy).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    tags=["messages"], request=None,
+    responses={
+        200: serializers.MessageSerializer,
+        403: OpenApiResponse(description="Missing zns_notify.cancel_message."),
+        404: OpenApiResponse(description="No such message."),
+        409: OpenApiResponse(description="The message is not waiting (queued or deferred), or "
+                                         "a worker picked it up first."),
+    },
+)
+class MessageCancel(ZnsAPIMixin, generics.GenericAPIView):
+    """Cancel a message still waiting to be sent; announced as ``message_skipped`` with the
+    rule ``operator``."""
+
+    serializer_class = serializers.MessageSerializer
+    queryset = Message.objects.all()
+    required_permissions = ("zns_notify.view_message", log_actions.CANCEL_PERMISSION)
+
+    def post(self, request, *args, **kwargs):
+        message = self.get_object()
+        try:
+            done = log_actions.cancel(message, request.user)
+        except log_actions.Refused as exc:
+            raise Conflict(str(exc)) from None
+        if not done:
+            raise Conflict(_("Message #%(pk)s was picked up by a worker before it could be "
+                             "cancelled.") % {"pk": message.pk})
+        return Response(self.get_serializer(message).data)
 
 
 @extend_schema(parameters=[filters.TemplateFilters], tags=["templates"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,13 +25,18 @@ from .errors import OAUTH_APP_ERRORS, ErrorAction, action_for, describe
 class ZaloAPIError(Exception):
     """Zalo refused a request, or could not be reached (``code`` is None then)."""
 
-    def __init__(self, message: str, *, code: int | None = None, action: ErrorAction, sent: bool):
+    def __init__(self, message: str, *, code: int | None = None, action: ErrorAction, sent: bool,
+                 answer: dict | None = None):
         super().__init__(message)
         self.code = code
         self.action = action
         #: True when the request may have reached Zalo (timeouts, resets after sending):
         #: a send might have been accepted even though we got no answer.
         self.sent = sent
+        #: Zalo's JSON answer when there was one, and for a send the request (path, body)
+        #: it answers: the message log's timeline shows both.
+        self.answer = answer
+        self.request: tuple[str, dict] | None = None
 
 
 class ZaloGrantRejected(ZaloAPIError):
@@ -45,6 +50,10 @@ class SendResult:
     sent_time_ms: int | None
     daily_quota: int | None
     remaining_quota: int | None
+    #: Zalo's JSON answer and the request it answered (path, body), as the message log's
+    #: timeline shows them.
+    answer: dict | None = field(default=None, compare=False, repr=False)
+    request: tuple[str, dict] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,39 @@ class ZaloClient:
     ) -> SendResult:
         """``hashed``: send to ``/message/template/hashphone`` with ``hash_phone`` (the SHA-256
         of the normalized phone) instead of the phone itself."""
+        path, body = self.send_template_request(
+            phone=phone, template_id=template_id, data=data, tracking_id=tracking_id,
+            development=development, hashed=hashed)
+        try:
+            payload = self._call("POST", path, access_token, json=body)
+        except ZaloAPIError as exc:
+            exc.request = (path, body)
+            raise
+        result = payload.get("data") or {}
+        if not isinstance(result, dict):
+            result = {}
+        daily, remaining = quota_echo(result)
+        if not result.get("msg_id"):
+            error = ZaloAPIError(
+                "Zalo reported success without a msg_id", action=ErrorAction.RETRY, sent=True,
+                answer=payload,
+            )
+            error.request = (path, body)
+            raise error
+        return SendResult(
+            msg_id=str(result["msg_id"]),
+            sent_time_ms=as_int(result.get("sent_time")),
+            daily_quota=daily,
+            remaining_quota=remaining,
+            answer=payload,
+            request=(path, body),
+        )
+
+    @staticmethod
+    def send_template_request(*, phone: str, template_id: str, data: dict[str, str],
+                              tracking_id: str, development: bool = False,
+                              hashed: bool = False) -> tuple[str, dict[str, Any]]:
+        """The path and JSON body of a send (the access token goes in a header, not here)."""
         body: dict[str, Any] = {
             "template_id": str(template_id),
             "template_data": data,
@@ -165,22 +207,7 @@ class ZaloClient:
             body = {"phone": phone, **body}
         if development:
             body["mode"] = "development"
-        path = "/message/template/hashphone" if hashed else "/message/template"
-        payload = self._call("POST", path, access_token, json=body)
-        result = payload.get("data") or {}
-        if not isinstance(result, dict):
-            result = {}
-        daily, remaining = quota_echo(result)
-        if not result.get("msg_id"):
-            raise ZaloAPIError(
-                "Zalo reported success without a msg_id", action=ErrorAction.RETRY, sent=True
-            )
-        return SendResult(
-            msg_id=str(result["msg_id"]),
-            sent_time_ms=as_int(result.get("sent_time")),
-            daily_quota=daily,
-            remaining_quota=remaining,
-        )
+        return ("/message/template/hashphone" if hashed else "/message/template"), body
 
     def list_templates(
         self, *, access_token: str, offset: int = 0, limit: int = 100, status: int | None = None
@@ -274,10 +301,12 @@ class ZaloClient:
             return payload
         if code is None:
             raise ZaloAPIError(
-                f"Zalo answered {path} without an error code", action=ErrorAction.RETRY, sent=True
+                f"Zalo answered {path} without an error code", action=ErrorAction.RETRY, sent=True,
+                answer=payload,
             )
         message = str(payload.get("message") or describe(code))
-        raise ZaloAPIError(f"Zalo error {code}: {message}", code=code, action=action_for(code), sent=True)
+        raise ZaloAPIError(f"Zalo error {code}: {message}", code=code, action=action_for(code),
+                           sent=True, answer=payload)
 
     def _http(self, method: str, url: str, **kwargs: Any) -> dict:
         try:
