@@ -130,7 +130,7 @@ def test_operator_edits_a_binding_previews_it_and_sends_a_test(open_admin, bindi
     assert message.status in ("sent", "delivered") and message.msg_id
     page.click(".zns-send-ok a")
     page.wait_for_url(re.compile(rf"/admin/zns_notify/message/{message.pk}/change/"))
-    assert "Test send in development mode" in page.locator(".inline-group").inner_text()
+    assert "Test send in development mode" in page.locator(".zns-timeline").inner_text()
     shoot(top(page), "bindings-send-test-log")
 
     # The sandbox's phone page: what the admin's phone received.
