@@ -3,8 +3,8 @@ docs/permissions.md describes:
 
 - **ZNS operators** read the delivery log (numbers masked), resend and cancel messages,
   export it, and read templates and bindings;
-- **ZNS managers** can do all that, see phone numbers whole, edit bindings, sync templates
-  and connect the Zalo OA.
+- **ZNS managers** can do all that, see phone numbers whole, read the delivery reports
+  (with costs), edit bindings, sync templates and connect the Zalo OA.
 
 Running it again adds what a newer version of zns_notify added; a permission removed from a
 group by hand is added back. Users are never touched: add them to a group in the admin.
@@ -23,7 +23,7 @@ OPERATOR_PERMISSIONS = [
     "view_zaloaccount", "view_webhookevent", "view_messagefeedback",
 ]
 MANAGER_PERMISSIONS = [
-    *OPERATOR_PERMISSIONS, "view_full_phone", "add_binding", "change_binding",
+    *OPERATOR_PERMISSIONS, "view_full_phone", "view_reports", "add_binding", "change_binding",
     "delete_binding", "change_template", "change_zaloaccount", "connect_zaloaccount",
 ]
 GROUPS = {OPERATORS: OPERATOR_PERMISSIONS, MANAGERS: MANAGER_PERMISSIONS}
