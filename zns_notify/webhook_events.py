@@ -26,7 +26,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import signals
+from . import fallback_receipts, signals
 from .models import (
     Binding, Message, MessageEvent, MessageFeedback, SendingHold, Template, WebhookEvent,
     ZaloAccount,
@@ -344,6 +344,8 @@ def deliver(pk: int, delivered_at: dt.datetime, msg_id: str,
     if _mark_delivered(pk, delivered_at, f"user_received_message {msg_id}"):
         if message is not None:
             message.status, message.delivered_at = Message.Status.DELIVERED, delivered_at
+        # After the message's UPDATE (its row lock): cancel its SMS, or record the double cost.
+        fallback_receipts.on_receipt(pk)
         transaction.on_commit(lambda: _announce_delivered(pk, message, delivered_at),
                               using=_db().alias, robust=True)
         return Outcome.APPLIED, ""
@@ -363,6 +365,7 @@ def deliver(pk: int, delivered_at: dt.datetime, msg_id: str,
     )
     logger.warning("zns message %s (%s) delivered late, after it was marked %s",
                    pk, msg_id, current)
+    fallback_receipts.on_receipt(pk)  # an SMS sent for it makes this a double cost
     return Outcome.LATE, f"delivered after the message was marked {current}"
 
 
