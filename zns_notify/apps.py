@@ -20,6 +20,12 @@ class ZnsNotifyConfig(AppConfig):
         from .admin_banner import install as install_admin_banner
         from .schedules import ensure_schedules
 
+        from django.apps import apps
+
+        if apps.is_installed("django.contrib.admin"):
+            # The SMS fallback's page, kept out of admin.py, which other work reshapes.
+            from . import admin_fallback  # noqa: F401
+
         events.connect_order_signals()
         watchers.connect_order_watcher()
         install_admin_banner()
