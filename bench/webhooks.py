@@ -110,8 +110,10 @@ def main() -> None:
 
     with connection.cursor() as cursor:
         # The receiver's lookup (zns_notify.webhook_events._find_message_row).
-        cursor.execute("EXPLAIN QUERY PLAN SELECT \"id\", \"status\" FROM zns_notify_message "
-                       "WHERE \"msg_id\" = %s AND NOT (\"msg_id\" = '') LIMIT 1", ["x"])
+        cursor.execute("EXPLAIN QUERY PLAN SELECT m.\"id\", m.\"status\", s.\"status\" "
+                       "FROM zns_notify_message m LEFT OUTER JOIN zns_notify_fallbackstep s "
+                       "ON s.\"message_id\" = m.\"id\" "
+                       "WHERE m.\"msg_id\" = %s AND NOT (m.\"msg_id\" = '') LIMIT 1", ["x"])
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     pool = iter(msg_ids)
     with CaptureQueriesContext(connection) as ctx:

@@ -6,9 +6,10 @@ customer got the ZNS message, no SMS goes out. A step whose SMS went out already
 double cost: flagged, and noted on the message's timeline. A step being sent is left to
 its worker, whose outcome write sees the receipt and flags the double cost itself.
 
-This runs for every receipt, most of them for messages without a step: one indexed
-SELECT in plain SQL (the webhook's other statements are plain SQL for the same reason,
-:mod:`zns_notify.webhook_events`), and more only when there is a step.
+This runs for every receipt, most of them for messages without a step: the webhook reads
+the step's status with the message, in the same statement
+(:func:`zns_notify.webhook_events._find_message_row`), so those cost nothing more; only a
+message with a step pays for the UPDATE (and its timeline note).
 """
 
 from __future__ import annotations
@@ -35,23 +36,33 @@ def _select_sql(alias: str) -> str:
             f"WHERE {qn(meta.get_field('message').column)} = %s{lock}")
 
 
-def on_receipt(message_pk: int) -> str:
+#: ``on_receipt``'s default: the caller did not read the step's status with the message.
+LOOK_UP = "look-up"
+
+
+def on_receipt(message_pk: int, known_status: str | None = LOOK_UP) -> str:
     """Cancel the message's pending SMS, or flag its double cost; return what was done
-    ("", "cancelled" or "double_cost")."""
+    ("", "cancelled" or "double_cost"). ``known_status``: the step's status as read with
+    the locked message row (None: no step), which spares the look-up."""
+    if known_status is None:
+        return ""  # the common case: no fallback for this message, no statement
     alias = router.db_for_write(FallbackStep)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(_select_sql(alias), [message_pk])
-        row = cursor.fetchone()
-    if row is None:
-        return ""
-    pk, status, double_cost = row
+    if known_status == LOOK_UP:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(_select_sql(alias), [message_pk])
+            row = cursor.fetchone()
+        if row is None:
+            return ""
+        status = row[1]
+    else:
+        status = known_status
     now = timezone.now()
-    steps = FallbackStep.objects.using(alias).filter(pk=pk)
+    steps = FallbackStep.objects.using(alias).filter(message_id=message_pk)
     if status == SCHEDULED and steps.filter(status=SCHEDULED).update(
             status=FallbackStep.Status.CANCELLED, cancelled_at=now):
         _note(alias, message_pk, _("SMS fallback cancelled: Zalo delivered the message."))
         return "cancelled"
-    if status == SENT and not double_cost and steps.filter(
+    if status == SENT and steps.filter(
             status=SENT, double_cost=False).update(double_cost=True):
         step = steps.only("provider_message_id", "reference").get()
         from .fallback_sending import double_cost_note
