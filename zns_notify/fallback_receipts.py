@@ -42,20 +42,24 @@ LOOK_UP = "look-up"
 
 def on_receipt(message_pk: int, known_status: str | None = LOOK_UP) -> str:
     """Cancel the message's pending SMS, or flag its double cost; return what was done
-    ("", "cancelled" or "double_cost"). ``known_status``: the step's status as read with
-    the locked message row (None: no step), which spares the look-up."""
+    ("", "cancelled" or "double_cost").
+
+    ``known_status``: the step's status as the caller read it with the message row. None
+    (no step) ends here without a statement. Any other status is read again: the caller's
+    statement may have waited for the message's lock, and on PostgreSQL it then still
+    sees the step as it was when it started (an SMS outcome committed meanwhile). A step
+    that was created while it waited can only be "scheduled", and its claim, which sees
+    the message delivered, cancels it.
+    """
     if known_status is None:
-        return ""  # the common case: no fallback for this message, no statement
+        return ""  # the common case: no fallback for this message
     alias = router.db_for_write(FallbackStep)
-    if known_status == LOOK_UP:
-        with connections[alias].cursor() as cursor:
-            cursor.execute(_select_sql(alias), [message_pk])
-            row = cursor.fetchone()
-        if row is None:
-            return ""
-        status = row[1]
-    else:
-        status = known_status
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_select_sql(alias), [message_pk])
+        row = cursor.fetchone()
+    if row is None:
+        return ""
+    status = row[1]
     now = timezone.now()
     steps = FallbackStep.objects.using(alias).filter(message_id=message_pk)
     if status == SCHEDULED and steps.filter(status=SCHEDULED).update(

@@ -60,10 +60,14 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
         return None
     pk, message_pk = found
     with transaction.atomic():
-        state = _lock_message(message_pk)
+        state = _lock_message(message_pk, with_binding=True)
         if state is None or state[0] == Message.Status.DELIVERED or state[1] is not None:
             _cancel(pk, message_pk, now, _("SMS fallback cancelled: Zalo delivered the message.")
                     if state is not None else "")
+            return None
+        if not state[2]:
+            _cancel(pk, message_pk, now, _("SMS fallback cancelled: the binding's SMS fallback "
+                                           "was turned off, or the binding deleted."))
             return None
         if state[0] in IN_FLIGHT:
             FallbackStep.objects.filter(pk=pk, status=SCHEDULED).update(
@@ -86,10 +90,13 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
     return step
 
 
-def _lock_message(pk: int) -> tuple[str, dt.datetime | None] | None:
-    """(status, delivered_at) of the message, its row locked for this transaction."""
-    return (Message.objects.select_for_update().filter(pk=pk)
-            .values_list("status", "delivered_at").first())
+def _lock_message(pk: int, *, with_binding: bool = False) -> tuple | None:
+    """(status, delivered_at[, its binding's sms_enabled]) of the message, its row (only
+    its row: ``of=("self",)``) locked for this transaction."""
+    columns = ("status", "delivered_at", "binding__sms_enabled") if with_binding else (
+        "status", "delivered_at")
+    return (Message.objects.select_for_update(of=("self",)).filter(pk=pk)
+            .values_list(*columns).first())
 
 
 def _cancel(pk: int, message_pk: int, now: dt.datetime, detail: str) -> None:

@@ -314,14 +314,47 @@ def test_step_left_sending_by_a_dead_worker_is_sent_again_once(make_message, sms
     assert len(sms_outbox) == 1
 
 
-def test_deleted_binding_fails_the_step_with_a_reason(make_message, sms_outbox):
+@pytest.mark.parametrize("change", ["deleted", "turned off"])
+def test_binding_deleted_or_turned_off_cancels_the_pending_sms(make_message, sms_binding,
+                                                               sms_outbox, change):
     step = _failed_step(make_message)
-    Message.objects.filter(pk=step.message_id).update(binding=None)
+    if change == "deleted":
+        Message.objects.filter(pk=step.message_id).update(binding=None)
+    else:
+        type(sms_binding).objects.filter(pk=sms_binding.pk).update(sms_enabled=False)
+    assert send_fallbacks([step.reference]) == 0
+    assert FallbackStep.objects.get(pk=step.pk).status == "cancelled"
+    assert any("turned off" in note for note in _notes(step.message))
+    assert sms_outbox == []
+
+
+def test_emptied_text_fails_the_step_with_a_reason(make_message, sms_binding, sms_outbox):
+    step = _failed_step(make_message)
+    type(sms_binding).objects.filter(pk=sms_binding.pk).update(sms_text=" ")
     send_fallbacks([step.reference])
     step.refresh_from_db()
     assert (step.status, step.error_kind) == ("failed", "permanent")
     assert "no SMS text" in step.error_message
     assert sms_outbox == []
+
+
+def test_text_that_raises_when_rendered_fails_the_step(make_message, sms_binding, sms_outbox):
+    step = _failed_step(make_message)
+    type(sms_binding).objects.filter(pk=sms_binding.pk).update(sms_text="{% if %}")
+    send_fallbacks([step.reference])
+    step.refresh_from_db()
+    assert step.status == "failed" and "does not render" in step.error_message
+
+
+def test_ambiguous_zns_given_up_waits_a_window_for_its_receipt(make_message, settings):
+    from zns_notify import ambiguity
+
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "AMBIGUOUS_SENDS": "fail"}
+    message = make_message(status=Message.Status.SENDING, attempts=1)
+    assert ambiguity.recover(message)
+    step = FallbackStep.objects.get(message=message)
+    assert (step.reason, step.trigger, step.status) == ("window", "failed", "scheduled")
+    assert step.due_at > timezone.now() + dt.timedelta(minutes=4)
 
 
 def test_text_over_the_segment_limit_fails_the_step(make_message, sms_binding, sms_outbox):
