@@ -102,13 +102,17 @@ def on_undelivered(message: Message, now: dt.datetime | None = None) -> None:
     binding = binding_with_sms(message)
     if binding is None or triggers.UNDELIVERED not in chosen_triggers(binding):
         return
+    # attempts=0: a window step tried already has announced fallback_triggered.
     moved = FallbackStep.objects.filter(
         message_id=message.pk, status=FallbackStep.Status.SCHEDULED,
-        reason=FallbackStep.Reason.WINDOW,
+        reason=FallbackStep.Reason.WINDOW, attempts=0,
     ).update(reason=FallbackStep.Reason.IMMEDIATE, trigger=triggers.UNDELIVERED, due_at=now)
     if not moved:
-        if not FallbackStep.objects.filter(message_id=message.pk).exists():
+        steps = FallbackStep.objects.filter(message_id=message.pk)
+        if not steps.exists():
             schedule_now(message, triggers.UNDELIVERED, now)
+        else:  # already being tried: sooner, without a second announcement
+            steps.filter(status=FallbackStep.Status.SCHEDULED).update(due_at=now)
         return
     step = FallbackStep.objects.get(message_id=message.pk)
     _note(message.pk, now, _("SMS fallback: %(why)s; the SMS is sent now.")
