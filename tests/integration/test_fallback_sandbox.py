@@ -2,6 +2,10 @@
 signed receipts to the live server's webhook, and takes the SMS through its eSMS API
 (the real eSMS provider); every SMS is counted in the sandbox's /_sandbox/sms.
 
+A worker killed between the ZNS outcome and the SMS is a real process SIGKILLed right
+after that commit (tests/integration/fallback_worker.py); a worker killed mid-SMS is a
+claimed step whose lease runs out after the provider took the SMS.
+
 Time control: the window is the binding's real setting (minutes). Instead of sleeping
 through it, a test moves the step's ``due_at`` into the past, which is exactly the row
 the sweeper reads once the clock gets there; the claim, the send and the receipts run
@@ -12,6 +16,11 @@ that nothing is sent earlier.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import requests
@@ -32,6 +41,8 @@ from zns_notify.tasks import sweep
 from zns_notify.template_sync import sync_templates
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 NOT_ON_ZALO = "0999 000 118"  # the sandbox answers -118 for 84999000118
 ON_ZALO = "0912 345 678"
@@ -177,6 +188,40 @@ def test_sms_task_lost_after_the_zns_outcome_commit_still_sends_once(fallback):
     run_queued_tasks()
     assert len(sms_sent(fallback)) == 1
     assert FallbackStep.objects.get(message=message).status == "sent"
+
+
+def database_url() -> str:
+    """The test database, for a worker subprocess to open."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def test_worker_killed_right_after_the_zns_outcome_still_sends_one_sms(fallback):
+    """A real worker process, SIGKILLed the moment it would queue the SMS task, i.e. right
+    after the commit that recorded -118 and scheduled the step."""
+    _placed, message = order(NOT_ON_ZALO)
+    get_broker().purge_queue()  # the worker process is the one sending
+    env = {**os.environ, "ZNS_RACE_DATABASE_URL": database_url(),
+           "ZNS_RACE_ZALO_URL": fallback.url}
+    worker = subprocess.run(
+        [sys.executable, "-m", "tests.integration.fallback_worker", message.idempotency_key],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert worker.returncode == -signal.SIGKILL, (worker.stdout, worker.stderr[-3000:])
+    assert "killed before queueing" in worker.stdout
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED
+    assert FallbackStep.objects.get(message=message).status == "scheduled"
+    assert sms_sent(fallback) == [] and run_queued_tasks() == 0  # no task survived
+    sweep()  # the next minute's sweep
+    run_queued_tasks()
+    sweep()
+    run_queued_tasks()
+    assert [sms["request_id"] for sms in sms_sent(fallback)] == [
+        f"{message.idempotency_key}-sms"]
 
 
 def test_sms_worker_killed_mid_send_still_sends_one_sms(fallback):
