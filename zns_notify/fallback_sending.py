@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template import Context
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -251,12 +251,18 @@ SWEEP_BATCH = 1000
 
 
 def sweep(now: dt.datetime | None = None) -> int:
-    """Recover steps whose worker died, and queue every due step (window steps have no
-    task before they are due; an immediate step's task may have been lost). A step
-    queued twice is claimed once. Returns how many were queued."""
+    """Recover steps whose worker died, and queue the due steps that have no task: window
+    steps and retries (none is queued before they are due), and immediate steps whose
+    task was lost (not claimed ``LOST_TASK_AFTER`` after they came due; until then their
+    task is taken to be in the queue, so that a backlog does not gain a task a minute). A
+    step queued twice is claimed once. Returns how many were queued."""
     now = now or timezone.now()
     recover_stale(now)
+    lost_after = dt.timedelta(seconds=app_settings.LOST_TASK_AFTER)
+    queued_at_commit = Q(reason=FallbackStep.Reason.IMMEDIATE, attempts=0,
+                         due_at__gt=now - lost_after)
     due = list(FallbackStep.objects.filter(status=SCHEDULED, due_at__lte=now)
+               .exclude(queued_at_commit)
                .order_by("due_at", "id").values_list("reference", flat=True)[:SWEEP_BATCH])
     per_task = app_settings.SEND_BATCH
     for start in range(0, len(due), per_task):

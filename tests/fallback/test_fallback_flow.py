@@ -373,3 +373,13 @@ def test_no_provider_configured_is_retried_as_configuration(make_message, sms_ou
     step.refresh_from_db()
     assert (step.status, step.error_kind) == ("scheduled", "configuration")
     assert "SMS_PROVIDER" in step.error_message
+
+
+def test_sweep_queues_an_immediate_step_only_once_its_task_counts_as_lost(make_message,
+                                                                         settings):
+    step = _failed_step(make_message)  # its task was queued when it was scheduled
+    assert fallback_sending.sweep() == 0
+    lost = settings.ZNS_NOTIFY.get("LOST_TASK_AFTER", 120) + 1
+    FallbackStep.objects.filter(pk=step.pk).update(
+        due_at=timezone.now() - dt.timedelta(seconds=lost))
+    assert fallback_sending.sweep() == 1

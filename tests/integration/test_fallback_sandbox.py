@@ -93,6 +93,12 @@ def run_zns_task_then_lose_the_queue() -> None:
     broker.purge_queue()
 
 
+def lost_task_after() -> None:
+    """Time control: LOST_TASK_AFTER has passed since the steps came due."""
+    FallbackStep.objects.filter(status="scheduled").update(
+        due_at=timezone.now() - dt.timedelta(seconds=app_settings.LOST_TASK_AFTER + 1))
+
+
 def window_over(message: Message) -> FallbackStep:
     message.refresh_from_db()
     step = FallbackStep.objects.get(message=message)
@@ -184,6 +190,9 @@ def test_sms_task_lost_after_the_zns_outcome_commit_still_sends_once(fallback):
     _placed, message = order(NOT_ON_ZALO)
     run_zns_task_then_lose_the_queue()
     assert FallbackStep.objects.get(message=message).status == "scheduled"
+    sweep()  # within LOST_TASK_AFTER its task is taken to be queued still
+    assert run_queued_tasks() == 0
+    lost_task_after()
     sweep()
     run_queued_tasks()
     assert len(sms_sent(fallback)) == 1
@@ -216,7 +225,8 @@ def test_worker_killed_right_after_the_zns_outcome_still_sends_one_sms(fallback)
     assert message.status == Message.Status.FAILED
     assert FallbackStep.objects.get(message=message).status == "scheduled"
     assert sms_sent(fallback) == [] and run_queued_tasks() == 0  # no task survived
-    sweep()  # the next minute's sweep
+    lost_task_after()
+    sweep()  # the first sweep once the task counts as lost
     run_queued_tasks()
     sweep()
     run_queued_tasks()
