@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from functools import partial
 
-from django.db import router, transaction
+from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,10 +74,16 @@ def schedule_now(message: Message, trigger: str, now: dt.datetime | None = None)
     """The ZNS outcome ``trigger`` means Zalo will not deliver: the SMS is due now. Sends
     ``fallback_triggered`` and queues the SMS task once this transaction commits."""
     now = now or timezone.now()
-    _insert(message, FallbackStep.Reason.IMMEDIATE, trigger, now, created_at=now)
-    step = FallbackStep.objects.filter(message_id=message.pk).first()
-    if step is None or step.reason != FallbackStep.Reason.IMMEDIATE or step.created_at != now:
-        return  # a step was there already (it is the one that counts)
+    step = FallbackStep(message_id=message.pk, reference=reference_for(message),
+                        reason=FallbackStep.Reason.IMMEDIATE, trigger=trigger, due_at=now,
+                        created_at=now)
+    try:
+        # A savepoint (a rare path: a final failure): a step that is there already is the
+        # one that counts, and the conflict must not undo the ZNS outcome.
+        with transaction.atomic(using=router.db_for_write(FallbackStep)):
+            step.save(force_insert=True)
+    except IntegrityError:
+        return
     _note(message.pk, now, _("SMS fallback: %(why)s; the SMS is sent now.")
           % {"why": label(trigger)})
     triggered(message, step, now)

@@ -383,3 +383,14 @@ def test_sweep_queues_an_immediate_step_only_once_its_task_counts_as_lost(make_m
     FallbackStep.objects.filter(pk=step.pk).update(
         due_at=timezone.now() - dt.timedelta(seconds=lost))
     assert fallback_sending.sweep() == 1
+
+
+def test_a_second_trigger_for_the_same_message_adds_nothing(make_message, heard):
+    from zns_notify import fallback
+
+    message = make_message(status=Message.Status.FAILED)
+    fallback.schedule_now(message, "not_on_zalo")
+    fallback.schedule_now(message, "failed")
+    assert FallbackStep.objects.filter(message=message).count() == 1
+    assert FallbackStep.objects.get(message=message).trigger == "not_on_zalo"
+    assert len(heard) == 1
