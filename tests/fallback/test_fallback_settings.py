@@ -132,3 +132,13 @@ def test_api_shows_the_fallback_of_each_message(sms_binding):
     assert row["fallback"]["segments"] == 1 and row["fallback"]["cost"] == "850.00"
     detail = client.get(f"/zns/api/messages/{fell_back.pk}/").json()
     assert detail["fallback"]["reason"] == "window"
+
+
+def test_check_warns_of_fallback_bindings_without_a_provider(sms_binding, settings):
+    from zns_notify.checks_fallback import check_fallback_provider
+
+    assert check_fallback_provider(databases=["default"]) == []
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SMS_PROVIDER": None}
+    [warning] = check_fallback_provider(databases=["default"])
+    assert warning.id == "zns_notify.W030" and str(sms_binding) in warning.msg
+    assert check_fallback_provider(databases=None) == []
