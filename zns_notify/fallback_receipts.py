@@ -24,16 +24,30 @@ from .models import MessageEvent
 from .models_fallback import FallbackStep
 
 SCHEDULED, SENT = FallbackStep.Status.SCHEDULED.value, FallbackStep.Status.SENT.value
+CANCELLED, NOTE = FallbackStep.Status.CANCELLED.value, MessageEvent.Kind.NOTE.value
 
 
 @lru_cache(maxsize=8)
-def _select_sql(alias: str) -> str:
+def _statements(alias: str) -> tuple[str, str, str]:
+    """The step's SELECT (locked), the cancellation and the timeline note's INSERT, in plain
+    SQL built once from the models' _meta (the ORM costs more than these statements)."""
     connection = connections[alias]
-    qn, meta = connection.ops.quote_name, FallbackStep._meta
+    qn = connection.ops.quote_name
+    step, event = FallbackStep._meta, MessageEvent._meta
+
+    def col(meta, name: str) -> str:
+        return qn(meta.get_field(name).column)
+
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    return (f"SELECT {qn('id')}, {qn(meta.get_field('status').column)}, "
-            f"{qn(meta.get_field('double_cost').column)} FROM {qn(meta.db_table)} "
-            f"WHERE {qn(meta.get_field('message').column)} = %s{lock}")
+    select = (f"SELECT {col(step, 'status')} FROM {qn(step.db_table)} "
+              f"WHERE {col(step, 'message')} = %s{lock}")
+    cancel = (f"UPDATE {qn(step.db_table)} SET {col(step, 'status')} = %s, "
+              f"{col(step, 'cancelled_at')} = %s "
+              f"WHERE {col(step, 'message')} = %s AND {col(step, 'status')} = %s")
+    note = (f"INSERT INTO {qn(event.db_table)} ({col(event, 'message')}, {col(event, 'kind')}, "
+            f"{col(event, 'at')}, {col(event, 'status')}, {col(event, 'error_code')}, "
+            f"{col(event, 'detail')}) VALUES (%s, %s, %s, '', NULL, %s)")
+    return select, cancel, note
 
 
 #: ``on_receipt``'s default: the caller did not read the step's status with the message.
@@ -45,30 +59,38 @@ def on_receipt(message_pk: int, known_status: str | None = LOOK_UP) -> str:
     ("", "cancelled" or "double_cost").
 
     ``known_status``: the step's status as the caller read it with the message row. None
-    (no step) ends here without a statement. Any other status is read again: the caller's
-    statement may have waited for the message's lock, and on PostgreSQL it then still
-    sees the step as it was when it started (an SMS outcome committed meanwhile). A step
-    that was created while it waited can only be "scheduled", and its claim, which sees
-    the message delivered, cancels it.
+    (no step) ends here without a statement. "scheduled" goes straight to the conditional
+    cancellation, which sees the step as it is now. Any other status is read again: the
+    caller's statement may have waited for the message's lock, and on PostgreSQL it then
+    still sees the step as it was when it started (an SMS outcome committed meanwhile). A
+    step that was created while it waited can only be "scheduled", and its claim, which
+    sees the message delivered, cancels it.
     """
     if known_status is None:
         return ""  # the common case: no fallback for this message
     alias = router.db_for_write(FallbackStep)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(_select_sql(alias), [message_pk])
-        row = cursor.fetchone()
-    if row is None:
-        return ""
-    status = row[1]
-    now = timezone.now()
-    steps = FallbackStep.objects.using(alias).filter(message_id=message_pk)
-    if status == SCHEDULED and steps.filter(status=SCHEDULED).update(
-            status=FallbackStep.Status.CANCELLED, cancelled_at=now):
-        _note(alias, message_pk, _("SMS fallback cancelled: Zalo delivered the message."))
-        return "cancelled"
-    if status == SENT and steps.filter(
-            status=SENT, double_cost=False).update(double_cost=True):
-        step = steps.only("provider_message_id", "reference").get()
+    connection = connections[alias]
+    select, cancel, note = _statements(alias)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+
+        def read() -> str | None:
+            cursor.execute(select, [message_pk])
+            row = cursor.fetchone()
+            return row[0] if row else None
+
+        status = SCHEDULED if known_status == SCHEDULED else read()
+        if status == SCHEDULED:
+            cursor.execute(cancel, [CANCELLED, now, message_pk, SCHEDULED])
+            if cursor.rowcount == 1:
+                cursor.execute(note, [message_pk, NOTE, now, _(
+                    "SMS fallback cancelled: Zalo delivered the message.")])
+                return "cancelled"
+            status = read()  # claimed meanwhile (before our lock): maybe sent already
+    if status == SENT and FallbackStep.objects.using(alias).filter(
+            message_id=message_pk, status=SENT, double_cost=False).update(double_cost=True):
+        step = FallbackStep.objects.using(alias).only(
+            "provider_message_id", "reference").get(message_id=message_pk)
         from .fallback_sending import double_cost_note
 
         _note(alias, message_pk, _("Late delivery after the SMS fallback. %(note)s")
