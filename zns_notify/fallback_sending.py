@@ -123,9 +123,9 @@ def send(reference: str) -> FallbackStep | None:
         return step if record_error(step, sms.SmsErrorKind.CONFIGURATION, str(exc)) else None
     except Exception as exc:  # a bug or the host's code in the text: never a step left sending
         logger.exception("zns SMS fallback %s raised unexpectedly", reference)
-        return step if record_error(step, sms.SmsErrorKind.PERMANENT, _(
-            "The SMS could not be prepared (%(error)s).") % {"error": f"{type(exc).__name__}: {exc}"}
-        ) else None
+        reason = _("The SMS could not be prepared (%(error)s).") % {
+            "error": f"{type(exc).__name__}: {exc}"}
+        return step if record_error(step, sms.SmsErrorKind.PERMANENT, reason) else None
     step.text = text
     return step if record_result(step, result) else None
 

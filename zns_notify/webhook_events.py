@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 
 from . import fallback_receipts, signals
 from .models import (
-    Binding, FallbackStep, Message, MessageEvent, MessageFeedback, SendingHold, Template, WebhookEvent,
-    ZaloAccount,
+    Binding, FallbackStep, Message, MessageEvent, MessageFeedback, SendingHold, Template,
+    WebhookEvent, ZaloAccount,
 )
 
 logger = logging.getLogger(__name__)

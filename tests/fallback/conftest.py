@@ -18,8 +18,8 @@ def sms_outbox(settings):
 
 @pytest.fixture
 def sms_binding(sms_outbox):
-    return BindingFactory(sms_enabled=True, sms_window_minutes=5,
-                          sms_text="Don hang {{ order_code }} cua {{ params.customer_name }} da xac nhan.")
+    text = "Don hang {{ order_code }} cua {{ params.customer_name }} da xac nhan."
+    return BindingFactory(sms_enabled=True, sms_window_minutes=5, sms_text=text)
 
 
 @pytest.fixture

@@ -302,8 +302,8 @@ def test_step_left_sending_by_a_dead_worker_is_sent_again_once(make_message, sms
     claimed = fallback_sending.claim(step.reference)
     # The worker sent the SMS, then died before recording it.
     locmem.LocmemProvider({}).send(claimed.message.phone, "Don hang", reference=step.reference)
-    FallbackStep.objects.filter(pk=step.pk).update(
-        claimed_at=timezone.now() - dt.timedelta(seconds=settings.ZNS_NOTIFY.get("SEND_LEASE", 300) + 1))
+    lease = dt.timedelta(seconds=settings.ZNS_NOTIFY.get("SEND_LEASE", 300) + 1)
+    FallbackStep.objects.filter(pk=step.pk).update(claimed_at=timezone.now() - lease)
     fallback_sending.sweep()
     step.refresh_from_db()
     assert (step.status, step.attempts) == ("scheduled", 1)
@@ -359,7 +359,8 @@ def test_ambiguous_zns_given_up_waits_a_window_for_its_receipt(make_message, set
 
 def test_text_over_the_segment_limit_fails_the_step(make_message, sms_binding, sms_outbox):
     step = _failed_step(make_message)
-    type(sms_binding).objects.filter(pk=sms_binding.pk).update(sms_text="{{ params.order_code }}" * 100)
+    type(sms_binding).objects.filter(pk=sms_binding.pk).update(
+        sms_text="{{ params.order_code }}" * 100)
     send_fallbacks([step.reference])
     step.refresh_from_db()
     assert step.status == "failed" and "segments" in step.error_message

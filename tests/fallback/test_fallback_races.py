@@ -57,8 +57,8 @@ def test_receipt_racing_the_sms_outcome_is_always_a_recorded_double_cost(make_me
         result = locmem.LocmemProvider({}).send(message.phone, "Don hang",
                                                 reference=step.reference)
         body = receipt(msg_id=f"race-{n}")
-        _race(lambda: fallback_sending.record_result(claimed, result),
-              lambda: webhook_events.receive(body, json.loads(body), APP_ID, None))
+        _race(lambda c=claimed, r=result: fallback_sending.record_result(c, r),
+              lambda b=body: webhook_events.receive(b, json.loads(b), APP_ID, None))
         step.refresh_from_db()
         message.refresh_from_db()
         assert (step.status, message.status) == ("sent", Message.Status.DELIVERED)
@@ -73,8 +73,8 @@ def test_receipt_racing_the_claim_never_lets_both_go_unrecorded(make_message, sm
             message=message, reference=f"{message.idempotency_key}-sms", reason="window",
             trigger="window", due_at=timezone.now())
         body = receipt(msg_id=f"race-{n}")
-        _race(lambda: fallback_sending.send(step.reference),
-              lambda: webhook_events.receive(body, json.loads(body), APP_ID, None))
+        _race(lambda ref=step.reference: fallback_sending.send(ref),
+              lambda b=body: webhook_events.receive(b, json.loads(b), APP_ID, None))
         step.refresh_from_db()
         sent = [sms for sms in sms_outbox if sms.reference == step.reference]
         if step.status == "cancelled":

@@ -59,7 +59,8 @@ def test_text_too_long_is_refused_with_its_count(sms_binding):
 
 def test_text_is_measured_after_the_strip_option(sms_binding, settings):
     # 3 segments of UCS-2 with diacritics, 1 of GSM-7 without.
-    sms_binding.sms_text = "Cửa hàng Demo: đơn hàng {{ order_code }} của chị Hằng đã được giao thành công."
+    sms_binding.sms_text = ("Cửa hàng Demo: đơn hàng {{ order_code }} của chị Hằng đã được "
+                            "giao thành công.")
     sms_binding.full_clean()
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SMS_STRIP_DIACRITICS": False,
                            "SMS_MAX_SEGMENTS": 1}

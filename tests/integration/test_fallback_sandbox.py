@@ -206,7 +206,8 @@ def database_url() -> str:
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    credentials = f"{db['USER']}:{db['PASSWORD'] or ''}"
+    return f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def test_worker_killed_right_after_the_zns_outcome_still_sends_one_sms(fallback):
