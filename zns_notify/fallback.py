@@ -59,24 +59,36 @@ def immediate_trigger(message: Message, action: str, code: int | None, *,
     return category if category in chosen_triggers(binding) else None
 
 
-def schedule_window(message: Message, sent_at: dt.datetime) -> None:
+def schedule_window(message: Message, sent_at: dt.datetime,
+                    steps: list[FallbackStep] | None = None) -> None:
     """Zalo accepted ``message``: the SMS is due at ``sent_at`` + the window unless a
-    receipt cancels it first (:mod:`zns_notify.fallback_receipts`). One INSERT, and only
-    for bindings with the fallback on."""
+    receipt cancels it first (:mod:`zns_notify.fallback_receipts`). One INSERT, only for
+    bindings with the fallback on; ``steps``: a list the caller inserts in one statement
+    for its whole batch, in the same transaction, instead."""
     binding = binding_with_sms(message)
     if binding is None:
         return
-    _insert(message, FallbackStep.Reason.WINDOW, triggers.WINDOW, sent_at + window(binding),
-            created_at=sent_at)
+    step = _step(message, FallbackStep.Reason.WINDOW, triggers.WINDOW,
+                 sent_at + window(binding), created_at=sent_at)
+    if steps is None:
+        insert([step])
+    else:
+        steps.append(step)
+
+
+def insert(steps: list[FallbackStep], using: str | None = None) -> None:
+    """Insert new steps. The messages' own conditional UPDATEs made their callers the only
+    ones; the unique message column still arbitrates, and a conflict must never undo the
+    ZNS outcomes recorded in the same transaction."""
+    if steps:
+        FallbackStep.objects.using(using).bulk_create(steps, ignore_conflicts=True)
 
 
 def schedule_now(message: Message, trigger: str, now: dt.datetime | None = None) -> None:
     """The ZNS outcome ``trigger`` means Zalo will not deliver: the SMS is due now. Sends
     ``fallback_triggered`` and queues the SMS task once this transaction commits."""
     now = now or timezone.now()
-    step = FallbackStep(message_id=message.pk, reference=reference_for(message),
-                        reason=FallbackStep.Reason.IMMEDIATE, trigger=trigger, due_at=now,
-                        created_at=now)
+    step = _step(message, FallbackStep.Reason.IMMEDIATE, trigger, now, created_at=now)
     try:
         # A savepoint (a rare path: a final failure): a step that is there already is the
         # one that counts, and the conflict must not undo the ZNS outcome.
@@ -97,8 +109,8 @@ def schedule_after_ambiguous(message: Message, now: dt.datetime) -> None:
     binding = binding_with_sms(message)
     if binding is None:
         return
-    _insert(message, FallbackStep.Reason.WINDOW, triggers.FAILED, now + window(binding),
-            created_at=now)
+    insert([_step(message, FallbackStep.Reason.WINDOW, triggers.FAILED, now + window(binding),
+                  created_at=now)])
 
 
 def on_undelivered(message: Message, now: dt.datetime | None = None) -> None:
@@ -165,14 +177,10 @@ def label(trigger: str) -> str:
     return str(words.get(trigger, trigger))
 
 
-def _insert(message: Message, reason: str, trigger: str, due_at: dt.datetime, *,
-            created_at: dt.datetime) -> None:
-    # The message's own conditional UPDATE made this caller the only one; the unique
-    # message column still arbitrates, and a conflict must never undo the ZNS outcome.
-    FallbackStep.objects.bulk_create([FallbackStep(
-        message_id=message.pk, reference=reference_for(message), reason=reason,
-        trigger=trigger, due_at=due_at, created_at=created_at,
-    )], ignore_conflicts=True)
+def _step(message: Message, reason: str, trigger: str, due_at: dt.datetime, *,
+          created_at: dt.datetime) -> FallbackStep:
+    return FallbackStep(message_id=message.pk, reference=reference_for(message), reason=reason,
+                        trigger=trigger, due_at=due_at, created_at=created_at)
 
 
 def _note(message_pk: int, at: dt.datetime, detail: str) -> None:

@@ -241,7 +241,8 @@ def _owned(message: Message, *statuses: str):
 
 
 def _record_sent(message: Message, result: SendResult, *, early_receipts: bool = True,
-                 timeline: list[MessageEvent] | None = None) -> bool:
+                 timeline: list[MessageEvent] | None = None,
+                 steps: list | None = None) -> bool:
     """``early_receipts=False``: the caller applies them for its whole batch
     (:func:`~zns_notify.webhook_events.apply_early_receipts_many`). ``timeline``: a list
     the caller inserts in one statement, in the same transaction, instead of one INSERT
@@ -252,8 +253,9 @@ def _record_sent(message: Message, result: SendResult, *, early_receipts: bool =
     with transaction.atomic(savepoint=False):  # no savepoint inside a batch's transaction
         if mark_sent(message, result.msg_id, now):  # the ORM's update, compiled once
             message.status = Message.Status.SENT
-            # The SMS fallback's window starts now (one INSERT, for its bindings only).
-            fallback.schedule_window(message, now)
+            # The SMS fallback's window starts now (for its bindings only; ``steps``: the
+            # batch inserts them together).
+            fallback.schedule_window(message, now, steps)
         # The receipt can beat this write (it matches by tracking_id): keep its status.
         elif not _owned(message, Message.Status.DELIVERED).update(**sent):
             return False

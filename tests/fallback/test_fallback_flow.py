@@ -395,3 +395,31 @@ def test_a_second_trigger_for_the_same_message_adds_nothing(make_message, heard)
     assert FallbackStep.objects.filter(message=message).count() == 1
     assert FallbackStep.objects.get(message=message).trigger == "not_on_zalo"
     assert len(heard) == 1
+
+
+def test_a_batch_schedules_every_sent_message_s_window(account, zalo_api, make_message):
+    messages = [make_message(order_pk=str(n)) for n in range(3)]
+    for n in range(3):
+        zalo_api.send_ok(msg_id=f"m{n}")
+    assert send_messages([m.idempotency_key for m in messages]) == 3
+    steps = FallbackStep.objects.filter(message__in=messages)
+    assert sorted(steps.values_list("status", flat=True)) == ["scheduled"] * 3
+    for step in steps.select_related("message"):
+        assert step.due_at == step.message.sent_at + dt.timedelta(minutes=5)
+
+
+def test_a_receipt_that_beat_the_send_cancels_the_window_at_once(account, zalo_api,
+                                                                 make_message, sms_outbox):
+    import json
+
+    from tests.test_webhooks import APP_ID, receipt as receipt_body
+    from zns_notify import webhook_events
+
+    message = make_message()
+    body = receipt_body(msg_id="early-1")
+    assert webhook_events.receive(body, json.loads(body), APP_ID, None) == "unmatched"
+    zalo_api.send_ok(msg_id="early-1")
+    send_messages([message.idempotency_key])
+    message.refresh_from_db()
+    assert message.status == Message.Status.DELIVERED
+    assert FallbackStep.objects.get(message=message).status == "cancelled"
