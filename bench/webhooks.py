@@ -3,7 +3,7 @@ of a bare indexed UPDATE of one row, measured side by side in one run (issue 4: 
 >= 1,000 receipts/s).
 
     .venv/bin/python bench/webhooks.py [--messages 100000] [--rounds 10] [--per-round 300]
-                                       [--journal wal|delete]
+                                       [--journal wal|delete] [--fallback]
 
 A SQLite file database holds ``--messages`` messages (bulk-created, status sent, each with a
 Zalo msg_id). One side posts signed ``user_received_message`` receipts through Django's
@@ -13,6 +13,8 @@ WebhookEvent, the forward-only update, the timeline row, the commit); the other 
 must do. Each receipt and each UPDATE is about a different message. The sides are
 interleaved operation by operation so machine noise hits them alike; medians are reported.
 Bodies are built and signed before the clock starts (signing is Zalo's work).
+``--fallback`` gives every message a pending SMS fallback step (docs/fallback.md), which
+each receipt cancels: the cost of a receipt for a binding with the fallback on.
 """
 
 from __future__ import annotations
@@ -32,6 +34,23 @@ sys.path.insert(0, str(ROOT))
 from bench.hot_path import PRAGMAS, setup  # noqa: E402
 
 URL = "/zns/webhook/"
+
+
+def make_steps(count: int) -> None:
+    """A scheduled SMS fallback step for each message, due after the bench."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zns_notify.models import FallbackStep, Message
+
+    due = timezone.now() + dt.timedelta(hours=1)
+    pks = list(Message.objects.order_by("pk").values_list("pk", "idempotency_key")[:count])
+    for start in range(0, len(pks), 5000):
+        FallbackStep.objects.bulk_create(
+            FallbackStep(message_id=pk, reference=f"{key}-sms", reason="window",
+                         trigger="window", due_at=due)
+            for pk, key in pks[start : start + 5000])
 
 
 def make_messages(count: int) -> list[str]:
@@ -74,6 +93,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--per-round", type=int, default=300)
     parser.add_argument("--journal", choices=sorted(PRAGMAS), default="wal")
+    parser.add_argument("--fallback", action="store_true",
+                        help="every message has a pending SMS fallback step")
     args = parser.parse_args()
     if 2 * args.rounds * args.per_round + 2 > args.messages:
         sys.exit("not enough messages for that many rounds")
@@ -90,6 +111,8 @@ def main() -> None:
 
     started = time.perf_counter()
     msg_ids = make_messages(args.messages)
+    if args.fallback:
+        make_steps(args.messages)
     print(f"SQLite journal={args.journal}; {args.messages:,} sent messages created in "
           f"{time.perf_counter() - started:.1f} s; {args.rounds} rounds x {args.per_round} "
           "operations per side, interleaved; medians")
@@ -110,8 +133,10 @@ def main() -> None:
 
     with connection.cursor() as cursor:
         # The receiver's lookup (zns_notify.webhook_events._find_message_row).
-        cursor.execute("EXPLAIN QUERY PLAN SELECT \"id\", \"status\" FROM zns_notify_message "
-                       "WHERE \"msg_id\" = %s AND NOT (\"msg_id\" = '') LIMIT 1", ["x"])
+        cursor.execute("EXPLAIN QUERY PLAN SELECT m.\"id\", m.\"status\", s.\"status\" "
+                       "FROM zns_notify_message m LEFT OUTER JOIN zns_notify_fallbackstep s "
+                       "ON s.\"message_id\" = m.\"id\" "
+                       "WHERE m.\"msg_id\" = %s AND NOT (m.\"msg_id\" = '') LIMIT 1", ["x"])
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     pool = iter(msg_ids)
     with CaptureQueriesContext(connection) as ctx:
@@ -148,6 +173,11 @@ def main() -> None:
           f"(target >= 1,000/s: {'met' if rate >= 1000 else 'NOT met'})")
     expected = 2 * count + 1
     print(f"delivered {receipts}/{expected}, webhook events stored {stored}/{count + 1}")
+    if args.fallback:
+        from zns_notify.models import FallbackStep
+
+        cancelled = FallbackStep.objects.filter(status="cancelled").count()
+        print(f"SMS fallback steps cancelled by their receipt {cancelled}/{count + 1}")
     if receipts != expected or stored != count + 1:
         sys.exit("not every receipt was applied")
 

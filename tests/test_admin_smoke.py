@@ -27,7 +27,7 @@ MAX_CHANGELIST_QUERIES = 15
 
 def seed(n: int) -> None:
     """One row of every zns_notify model shown in the admin, with related rows filled in."""
-    from zns_notify.models import MessageEvent
+    from zns_notify.models import FallbackStep, MessageEvent
     from zns_notify.models_policy import RecipientDailyCount, RecipientOptOut
     from zns_notify.models_quota import SendingHold
     from zns_notify.models_webhooks import MessageFeedback, WebhookEvent
@@ -45,6 +45,8 @@ def seed(n: int) -> None:
     RecipientDailyCount.objects.create(phone=phone, day=dt.date.today(), count=1)
     SendingHold.objects.create(account=account, template=template, reason="billing",
                                until=timezone.now() + dt.timedelta(hours=1))
+    FallbackStep.objects.create(message=message, reference=f"{message.idempotency_key}-sms",
+                                reason="window", trigger="window", due_at=timezone.now())
 
 
 def walk(client) -> tuple[dict[str, int], set[str]]:

@@ -67,5 +67,7 @@ from . import admin_log  # noqa: E402,F401
 from . import admin_webhooks  # noqa: E402,F401
 # Opted-out recipients and the recipient cap's daily counts.
 from . import admin_policy  # noqa: E402,F401
+# The SMS fallback steps (docs/fallback.md).
+from . import admin_fallback  # noqa: E402,F401
 # The delivery reports page (its own admin on the aggregates).
 from . import admin_reports  # noqa: E402,F401

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import signals
+from . import fallback, signals
 from .conf import app_settings
 from .models import Message, MessageEvent
 from .retry_policy import backoff
@@ -104,6 +104,8 @@ def _settle(owned, message: Message, reason: str, *, kind: str,
                 signals.message_failed, message=Message.objects.get(pk=message.pk),
                 error_code=None, category=CATEGORY, reason=detail,
             )
+            # Zalo may still deliver it: the SMS fallback waits its window for a receipt.
+            fallback.schedule_after_ambiguous(message, now)
     logger.warning("zns message %s attempt %s had an unknown outcome (%s)%s", message.pk,
                    message.attempts, reason,
                    f"; sent again at {retry_at:%Y-%m-%d %H:%M:%S}" if retry_at else "; given up")

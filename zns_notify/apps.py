@@ -13,6 +13,7 @@ class ZnsNotifyConfig(AppConfig):
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
         from . import checks_reliability  # noqa: F401
+        from . import checks_fallback  # noqa: F401
         from .api import checks as api_checks  # noqa: F401
         from .sms import checks as sms_checks  # noqa: F401
         from . import events, watchers

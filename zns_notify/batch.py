@@ -31,10 +31,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import policy, quota, webhook_events
+from . import fallback, policy, quota, webhook_events
 from .conf import app_settings
 from .exceptions import ZnsConfigurationError
-from .models import Message, MessageEvent, ZaloAccount, ZaloQuota
+from .models import FallbackStep, Message, MessageEvent, ZaloAccount, ZaloQuota
 from .relay import OLDEST_DUE_FIRST, lease_duration
 from .sending import (
     _due, _record_error, _record_sent, _record_wait, _record_zalo_error, access_token,
@@ -446,8 +446,11 @@ def record_all(outcomes: list[Outcome], account: ZaloAccount | None,
     try:
         with transaction.atomic(using=using):
             timeline: list[MessageEvent] = []  # the sends' entries, in one INSERT
-            owned = sum(_record(outcome, account, timeline=timeline) for outcome in outcomes)
+            steps: list[FallbackStep] = []  # their SMS fallback windows, likewise
+            owned = sum(_record(outcome, account, timeline=timeline, steps=steps)
+                        for outcome in outcomes)
             MessageEvent.objects.using(using).bulk_create(timeline)
+            fallback.insert(steps, using)
             # After the sends' entries: a receipt that beat them is applied now.
             webhook_events.apply_early_receipts_many(
                 [o.message for o in outcomes if isinstance(o.result, SendResult)])
@@ -480,10 +483,12 @@ def _take_alone(claim: Claim) -> None:
 
 
 def _record(outcome: Outcome, account: ZaloAccount | None, *,
-            early_receipts: bool = False, timeline: list[MessageEvent] | None = None) -> bool:
+            early_receipts: bool = False, timeline: list[MessageEvent] | None = None,
+            steps: list[FallbackStep] | None = None) -> bool:
     message, result = outcome.message, outcome.result
     if isinstance(result, SendResult):
-        return _record_sent(message, result, early_receipts=early_receipts, timeline=timeline)
+        return _record_sent(message, result, early_receipts=early_receipts, timeline=timeline,
+                            steps=steps)
     if isinstance(result, quota.Deferred):
         return _record_wait(message, result, kind=MessageEvent.Kind.NOTE)
     if isinstance(result, policy.Decision):

@@ -35,6 +35,10 @@ def validate_binding(binding) -> None:
     problem = condition_problem(getattr(binding, "condition", "") or "")
     if problem:
         errors.setdefault("condition", []).append(problem)
+    from .fallback_validation import problems as sms_problems
+
+    for field, found in sms_problems(binding).items():
+        errors.setdefault(field, []).extend(found)
     errors = {field: problems for field, problems in errors.items() if problems}
     if errors:
         raise ValidationError(errors)

@@ -15,7 +15,7 @@ import logging
 from django.db import router, transaction
 from django.utils import timezone
 
-from . import signals
+from . import fallback, fallback_receipts, signals
 from .models import Message, MessageEvent
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ def record_delivered(message: Message, delivered_at: dt.datetime, *, detail: str
             signals.message_delivered, using=router.db_for_write(Message), message=message,
             delivered_at=delivered_at,
         )
+        fallback_receipts.on_receipt(message.pk)  # a pending SMS is cancelled
     return True
 
 
@@ -73,5 +74,6 @@ def record_undelivered(message: Message, reason: str) -> bool:
             signals.message_undelivered, using=router.db_for_write(Message), message=message,
             reason=reason,
         )
+        fallback.on_undelivered(message, now)
     logger.info("zns message %s undelivered: %s", message.pk, reason)
     return True

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .fallback_triggers import default_triggers
+
+#: The window is a wait for a receipt; a day is already longer than any ZNS timeout.
+MAX_SMS_WINDOW_MINUTES = 24 * 60
 
 
 class ZaloAccountQuerySet(models.QuerySet):
@@ -152,6 +158,32 @@ class Binding(models.Model):
             'as the parameters, checked when the message is due, e.g. order.status == "new". '
             "When it no longer holds, the message is cancelled."
         ),
+    )
+    # The SMS fallback (docs/fallback.md): when Zalo cannot deliver, this text goes out
+    # as an SMS, at once for the outcomes in sms_triggers, else after the window.
+    sms_enabled = models.BooleanField(
+        _("SMS fallback"), default=False,
+        help_text=_("Send the SMS text when Zalo cannot deliver the message."),
+    )
+    sms_text = models.TextField(
+        _("SMS text"), blank=True,
+        help_text=_(
+            "A Django template over the same variables as the parameters, plus params (the "
+            "rendered ZNS parameters), e.g. \"Don hang {{ order_code }} da duoc giao.\" "
+            "Rendered when the SMS is sent."
+        ),
+    )
+    sms_window_minutes = models.PositiveIntegerField(
+        _("SMS window (minutes)"), default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SMS_WINDOW_MINUTES)],
+        help_text=_("Without a delivery receipt this long after Zalo accepted the message, "
+                    "the SMS is sent."),
+    )
+    sms_triggers = models.JSONField(
+        _("SMS at once when"), default=default_triggers, blank=True,
+        help_text=_("A list of the ZNS outcomes that send the SMS without waiting for the "
+                    "window: not_on_zalo, refused, template, quota, failed, undelivered "
+                    "(docs/fallback.md)."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -342,3 +374,5 @@ from .models_policy import RecipientDailyCount, RecipientOptOut  # noqa: E402,F4
 # The reports' daily aggregates (zns_notify.rollup keeps them current).
 from .models_reports import (DailyCount, DailyFailure, DailyLatency, ReportDay,  # noqa: E402,F401
                              ReportRefresh)
+# The SMS fallback step of a message (docs/fallback.md).
+from .models_fallback import FallbackStep  # noqa: E402,F401

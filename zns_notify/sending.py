@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import ambiguity, policy, quota, signals, webhook_events
+from . import ambiguity, fallback, policy, quota, signals, webhook_events
 from .conf import app_settings
 from .exceptions import ZnsConfigurationError, ZnsReconnectRequired
 from .models import Message, MessageEvent, ZaloAccount
@@ -254,7 +254,8 @@ def _owned(message: Message, *statuses: str):
 
 
 def _record_sent(message: Message, result: SendResult, *, early_receipts: bool = True,
-                 timeline: list[MessageEvent] | None = None) -> bool:
+                 timeline: list[MessageEvent] | None = None,
+                 steps: list | None = None) -> bool:
     """``early_receipts=False``: the caller applies them for its whole batch
     (:func:`~zns_notify.webhook_events.apply_early_receipts_many`). ``timeline``: a list
     the caller inserts in one statement, in the same transaction, instead of one INSERT
@@ -265,6 +266,9 @@ def _record_sent(message: Message, result: SendResult, *, early_receipts: bool =
     with transaction.atomic(savepoint=False):  # no savepoint inside a batch's transaction
         if mark_sent(message, result.msg_id, now):  # the ORM's update, compiled once
             message.status = Message.Status.SENT
+            # The SMS fallback's window starts now (for its bindings only; ``steps``: the
+            # batch inserts them together).
+            fallback.schedule_window(message, now, steps)
         # The receipt can beat this write (it matches by tracking_id): keep its status.
         elif not _owned(message, Message.Status.DELIVERED).update(**sent):
             return False
@@ -311,6 +315,12 @@ def _record_error(message: Message, action: ErrorAction, code: int | None, reaso
     waiting = retry_at is not None or (
         action == ErrorAction.RESCHEDULE and code in RESCHEDULE_WINDOWS)
     retry_at = retry_at or next_attempt(action, code, message.attempts, now)
+    # A binding with the SMS fallback may give up a wait (template, quota) for the SMS.
+    sms_trigger = fallback.immediate_trigger(message, action, code, final=retry_at is None)
+    if sms_trigger and retry_at:
+        retry_at, waiting = None, False
+        reason = _("%(reason)s Given up for the SMS fallback instead of waiting.") % {
+            "reason": reason}
     status = Message.Status.QUEUED if retry_at else Message.Status.FAILED
     fields = dict(status=status, next_attempt_at=retry_at, error_code=code,
                   error_category=str(action), error_message=reason[:2000])
@@ -335,6 +345,8 @@ def _record_error(message: Message, action: ErrorAction, code: int | None, reaso
                 signals.message_failed, message=message, error_code=code,
                 category=str(action), reason=reason,
             )
+            if sms_trigger:  # in this transaction: a worker killed now still sends it
+                fallback.schedule_now(message, sms_trigger, now)
     logger.warning(
         "zns message %s attempt %s: %s (%s)%s", message.pk, message.attempts, reason, action,
         f" — next try at {retry_at:%Y-%m-%d %H:%M:%S}" if retry_at else "",

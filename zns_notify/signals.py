@@ -37,6 +37,15 @@ message_undelivered = Signal()
 # cap) or cancelled (the binding's condition no longer holds). Arguments: message, rule
 # (str: "opt_out", "recipient_cap", "condition"), reason (str).
 message_skipped = Signal()
+# The SMS fallback (docs/fallback.md). Arguments: message, step
+# (zns_notify.models.FallbackStep), reason ("immediate": a ZNS outcome that says Zalo
+# cannot deliver; "window": no receipt within the binding's window). Once per message.
+fallback_triggered = Signal()
+# The SMS provider accepted the fallback SMS. Arguments: message, step.
+sms_sent = Signal()
+# The fallback SMS will not be sent. Arguments: message, step, error_kind (str:
+# "retryable" when its tries ran out, "permanent", "configuration"), reason (str).
+sms_failed = Signal()
 
 INCOMING = {
     "order_created": order_created,
@@ -51,6 +60,9 @@ OUTGOING = {
     "message_failed": message_failed,
     "message_undelivered": message_undelivered,
     "message_skipped": message_skipped,
+    "fallback_triggered": fallback_triggered,
+    "sms_sent": sms_sent,
+    "sms_failed": sms_failed,
 }
 
 

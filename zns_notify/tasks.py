@@ -10,7 +10,7 @@ import time
 from django.db import router
 from django.utils import timezone
 
-from . import ambiguity, batch
+from . import ambiguity, batch, fallback_sending
 from .conf import app_settings
 from .models import Message
 from .outbox import push_send_task
@@ -53,11 +53,14 @@ def send_messages(keys: list[str]) -> int:
 def sweep() -> int:
     """Re-enqueue due retries and messages whose task was lost; recover dead workers' rows.
     With the outbox broker only the last: its poll hands out due and lost messages itself.
+    Then the same for the SMS fallback's steps (:func:`zns_notify.fallback_sending.sweep`).
 
     Scheduled every minute (see :func:`zns_notify.schedules.ensure_schedules`).
     """
     now = timezone.now()
     recovered = _recover_stale_sends(now)
+    # The SMS fallback's steps, whatever the broker: no poll hands them out.
+    fallback_sending.sweep(now)
     if relay_active(router.db_for_write(Message)):
         # The outbox broker hands out due and unclaimed rows on every poll.
         if recovered:

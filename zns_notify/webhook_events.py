@@ -26,10 +26,10 @@ from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import signals
+from . import fallback_receipts, signals
 from .models import (
-    Binding, Message, MessageEvent, MessageFeedback, SendingHold, Template, WebhookEvent,
-    ZaloAccount,
+    Binding, FallbackStep, Message, MessageEvent, MessageFeedback, SendingHold, Template,
+    WebhookEvent, ZaloAccount,
 )
 
 logger = logging.getLogger(__name__)
@@ -188,16 +188,25 @@ def _insert_event(dedup_key: str, values: dict[str, Any]) -> None:
                              for p in params])
 
 
-def _find_message_row(msg_id: str, tracking_id: str) -> tuple[int, str] | None:
-    """(pk, status) by Zalo's msg_id, else by tracking_id (our idempotency key), locked."""
+def _find_message_row(msg_id: str, tracking_id: str) -> tuple[int, str, str | None] | None:
+    """(pk, status, its SMS fallback step's status or None) by Zalo's msg_id, else by
+    tracking_id (our idempotency key); the message row locked. The step comes with the
+    message in the same statement, so that a receipt for a message without one (most of
+    them) costs no statement more (docs/fallback.md)."""
     connection = _db()
-    table = connection.ops.quote_name(Message._meta.db_table)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    qn = connection.ops.quote_name
+    table, steps = qn(Message._meta.db_table), qn(FallbackStep._meta.db_table)
+    step_message = qn(FallbackStep._meta.get_field("message").column)
+    if connection.features.has_select_for_update_of:
+        lock = " FOR UPDATE OF m"  # the step's side of the outer join cannot be locked
+    else:
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    select = (f'SELECT m."id", m."status", s."status" FROM {table} m '
+              f'LEFT OUTER JOIN {steps} s ON s.{step_message} = m."id" WHERE ')
     lookups = (
         # NOT (msg_id = ''): the msg_id index is partial; SQLite uses it only then.
-        (msg_id, f'SELECT "id", "status" FROM {table} WHERE "msg_id" = %s '
-                 f"AND NOT (\"msg_id\" = '') LIMIT 1{lock}"),
-        (tracking_id, f'SELECT "id", "status" FROM {table} WHERE "idempotency_key" = %s{lock}'),
+        (msg_id, f"{select}m.\"msg_id\" = %s AND NOT (m.\"msg_id\" = '') LIMIT 1{lock}"),
+        (tracking_id, f'{select}m."idempotency_key" = %s{lock}'),
     )
     with connection.cursor() as cursor:
         for value, sql in lookups:
@@ -205,7 +214,7 @@ def _find_message_row(msg_id: str, tracking_id: str) -> tuple[int, str] | None:
                 cursor.execute(sql, [value])
                 row = cursor.fetchone()
                 if row is not None:
-                    return row[0], row[1]
+                    return row[0], row[1], row[2]
     return None
 
 
@@ -335,15 +344,20 @@ def _apply_receipt(incoming: Incoming) -> tuple[str, str]:
         # worker records the msg_id (apply_early_receipts).
         logger.info("Zalo receipt for %s before its message is known; kept", msg_id)
         return Outcome.UNMATCHED, "no message with this msg_id or tracking_id yet"
-    return deliver(found[0], delivered_at, msg_id or tracking_id)
+    return deliver(found[0], delivered_at, msg_id or tracking_id, step_status=found[2])
 
 
 def deliver(pk: int, delivered_at: dt.datetime, msg_id: str,
-            message: Message | None = None) -> tuple[str, str]:
-    """Mark message ``pk`` delivered, forward only; a final message gets a late delivery."""
+            message: Message | None = None, *,
+            step_status: str | None = fallback_receipts.LOOK_UP) -> tuple[str, str]:
+    """Mark message ``pk`` delivered, forward only; a final message gets a late delivery.
+    ``step_status``: its SMS fallback step's, when the caller read it with the message
+    (None: it has none); by default it is looked up."""
     if _mark_delivered(pk, delivered_at, f"user_received_message {msg_id}"):
         if message is not None:
             message.status, message.delivered_at = Message.Status.DELIVERED, delivered_at
+        # After the message's UPDATE (its row lock): cancel its SMS, or record the double cost.
+        fallback_receipts.on_receipt(pk, step_status)
         transaction.on_commit(lambda: _announce_delivered(pk, message, delivered_at),
                               using=_db().alias, robust=True)
         return Outcome.APPLIED, ""
@@ -363,6 +377,7 @@ def deliver(pk: int, delivered_at: dt.datetime, msg_id: str,
     )
     logger.warning("zns message %s (%s) delivered late, after it was marked %s",
                    pk, msg_id, current)
+    fallback_receipts.on_receipt(pk, step_status)  # an SMS sent for it: a double cost
     return Outcome.LATE, f"delivered after the message was marked {current}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,7 +13,7 @@ from rest_framework import serializers
 from ..binding_validation import fitness_problems
 from ..conf import app_settings
 from ..events import EVENT_NAME
-from ..models import Binding, Message, Template
+from ..models import Binding, FallbackStep, Message, Template
 from ..phones import mask, mask_params
 
 # -- Reading ------------------------------------------------------------------------------
@@ -36,6 +37,27 @@ class TimelineSerializer(serializers.Serializer):
         "For a resend: the other message of the pair."))
 
 
+class FallbackStepSerializer(serializers.ModelSerializer):
+    """The SMS fallback step of a message (docs/fallback.md)."""
+
+    class Meta:
+        model = FallbackStep
+        fields = [
+            "status", "reason", "trigger", "due_at", "attempts", "sent_at", "cancelled_at",
+            "provider", "provider_message_id", "encoding", "segments", "cost", "error_kind",
+            "error_message", "double_cost",
+        ]
+        read_only_fields = fields
+
+
+def fallback_step(message: Message) -> FallbackStep | None:
+    """The message's step; the views select it with the message (no query per row)."""
+    try:
+        return message.fallback_step
+    except ObjectDoesNotExist:
+        return None
+
+
 class MessageSerializer(serializers.ModelSerializer):
     """A message as the admin's log shows it: the phone (and the phone inside parameters)
     masked unless ``context["full_phone"]``."""
@@ -49,6 +71,15 @@ class MessageSerializer(serializers.ModelSerializer):
     resent_from = serializers.IntegerField(
         source="resent_from_id", read_only=True, allow_null=True,
         help_text=_("The message this one is a resend of."))
+    channel = serializers.SerializerMethodField(
+        help_text=_('"sms" once the SMS fallback went out, else "zns".'))
+    fallback_status = serializers.SerializerMethodField(
+        help_text=_("The SMS fallback step's status (scheduled, sending, sent, failed, "
+                    "cancelled), or null when there is none."))
+    double_cost = serializers.SerializerMethodField(
+        help_text=_("Zalo delivered the message after the SMS went out: both were paid."))
+    fallback = serializers.SerializerMethodField(
+        help_text=_("The SMS fallback step, or null."))
 
     class Meta:
         model = Message
@@ -57,6 +88,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "phone", "template", "binding", "params", "development_mode", "msg_id",
             "error_code", "error_category", "error_message", "attempts", "next_attempt_at",
             "ambiguous_sends", "created_at", "sent_at", "delivered_at", "resent_from",
+            "channel", "fallback_status", "double_cost", "fallback",
         ]
         read_only_fields = fields
 
@@ -69,6 +101,23 @@ class MessageSerializer(serializers.ModelSerializer):
     def get_params(self, obj: Message) -> dict[str, str]:
         params = obj.params or {}
         return dict(params) if self._full_phone() else mask_params(params, obj.phone)
+
+    def get_channel(self, obj: Message) -> str:
+        step = fallback_step(obj)
+        return "sms" if step is not None and step.status == FallbackStep.Status.SENT else "zns"
+
+    def get_fallback_status(self, obj: Message) -> str | None:
+        step = fallback_step(obj)
+        return step.status if step is not None else None
+
+    def get_double_cost(self, obj: Message) -> bool:
+        step = fallback_step(obj)
+        return bool(step is not None and step.double_cost)
+
+    @extend_schema_field(FallbackStepSerializer(allow_null=True))
+    def get_fallback(self, obj: Message) -> dict[str, Any] | None:
+        step = fallback_step(obj)
+        return FallbackStepSerializer(step).data if step is not None else None
 
 
 class MessageDetailSerializer(MessageSerializer):
@@ -108,7 +157,8 @@ class BindingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Binding
         fields = ["id", "name", "event", "template", "params", "is_active", "delay_minutes",
-                  "condition", "problems", "created_at", "updated_at"]
+                  "condition", "sms_enabled", "sms_text", "sms_window_minutes", "sms_triggers",
+                  "problems", "created_at", "updated_at"]
         read_only_fields = fields
 
     def get_problems(self, obj: Binding) -> list[str]:

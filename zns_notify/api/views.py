@@ -125,7 +125,8 @@ class MessageList(ZnsAPIMixin, generics.ListAPIView):
             raise exceptions.PermissionDenied(
                 _("Filtering by phone needs the permission to see full phone numbers.")
             )
-        return _filtered(self, filters.MessageFilters, Message.objects.all())
+        return _filtered(self, filters.MessageFilters,
+                         Message.objects.select_related("fallback_step"))
 
 
 @extend_schema(tags=["messages"])
@@ -133,7 +134,7 @@ class MessageDetail(ZnsAPIMixin, generics.RetrieveAPIView):
     """One message with its timeline: attempts with Zalo's answers, receipts, notes."""
 
     serializer_class = serializers.MessageDetailSerializer
-    queryset = Message.objects.all()
+    queryset = Message.objects.select_related("fallback_step")
     required_permissions = ("zns_notify.view_message",)
 
 
