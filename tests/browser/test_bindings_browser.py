@@ -176,7 +176,8 @@ def test_the_params_follow_the_chosen_template(open_admin, operator, binding, sh
     page.goto("/admin/zns_notify/binding/add/")
     params = page.locator("#zns-params").inner_text()
     assert "Choose a template: its parameters appear here." in params
-    assert "Choose a template to see the message." in page.locator("#zns-preview").inner_text()
+    # The preview is drawn by a fetch after the page loads: wait for it rather than race it.
+    page.locator("#zns-preview", has_text="Choose a template to see the message.").wait_for()
 
     voucher = Template.objects.get(template_id="100007")
     page.select_option("#id_template", str(voucher.pk))
