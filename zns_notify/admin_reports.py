@@ -190,7 +190,7 @@ class ReportAdmin(admin.ModelAdmin):
         name = f"zns-report-{report.start.isoformat()}-{report.end.isoformat()}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response.write("\ufeff")  # Excel reads UTF-8 (Vietnamese names) only after a BOM
-        out = csv.writer(response)
+        out = SafeCsvWriter(response)
         statuses = list(report.statuses)
         out.writerow([_("Day"), _("Messages"), *(labels[s] for s in statuses),
                       _("Delivery rate"), _("Cost (VND)")])
@@ -213,6 +213,29 @@ class ReportAdmin(admin.ModelAdmin):
         out.writerow([_("Median time to delivery (s)"),
                       "" if report.median_latency is None else round(report.median_latency, 1)])
         return response
+
+
+#: What makes a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A text cell a spreadsheet would run as a formula, prefixed with ' so it is read as
+    text: template names come from Zalo, typed by whoever created the template. Numbers
+    (negative Zalo codes among them) are written as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SafeCsvWriter:
+    """csv.writer whose every text cell goes through :func:`spreadsheet_safe`."""
+
+    def __init__(self, stream):
+        self._writer = csv.writer(stream)
+
+    def writerow(self, row):
+        return self._writer.writerow([spreadsheet_safe(cell) for cell in row])
 
 
 def _ratio(value: float | None) -> str:

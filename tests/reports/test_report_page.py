@@ -210,3 +210,25 @@ def test_days_to_come_are_not_called_missing(reader, week):
                             "end": str(end)}).content.decode()
     assert "have no figures yet" not in html and "has no figures yet" not in html
     assert len(re.findall(r'<tr><th scope="row">', html)) == 7
+
+
+def test_the_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(reader):
+    """A template's name comes from Zalo (typed by whoever created the template): a name
+    starting with = + - @ (or a tab or carriage return) would run as a formula in Excel or
+    Google Sheets. It is written as text; numbers, negative Zalo codes included, stay numbers."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    names = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab"]
+    for index, name in enumerate(names):
+        template = TemplateFactory(template_id=f"32000{index}", name=name)
+        MessageFactory(template=template, created_at=now, status="failed",
+                       error_category="recipient", error_code=-118)
+    rollup.refresh_reports()
+
+    response = reader.get(URL, {"format": "csv"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    written = {row[1] for row in rows if len(row) == 6 and row[0].startswith("32000")}
+    assert written == {"'" + name for name in names}
+    assert ["failed", "recipient", "-118", "5"] in rows
