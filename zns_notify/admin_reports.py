@@ -155,6 +155,9 @@ class ReportAdmin(admin.ModelAdmin):
                 (_("Delivery rate"), formats.percent(report.totals.delivered_rate)),
                 (_("Median time to delivery"), formats.duration(report.median_latency)),
                 (_("Cost"), formats.money(report.totals.cost)),
+                # Zalo does not charge development mode (zns-api.md §8): said, not hidden.
+                *([(_("Test messages (development mode, not charged)"),
+                    formats.number(report.totals.tests))] if report.totals.tests else []),
             ],
             "refreshed": formats.datetime(timezone.localtime(report.refreshed_at))
             if report.refreshed_at else None,
@@ -212,6 +215,7 @@ class ReportAdmin(admin.ModelAdmin):
         out.writerow([])
         out.writerow([_("Median time to delivery (s)"),
                       "" if report.median_latency is None else round(report.median_latency, 1)])
+        out.writerow([_("Test messages (development mode, not charged)"), report.totals.tests])
         return response
 
 

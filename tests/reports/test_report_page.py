@@ -232,3 +232,23 @@ def test_the_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(reader):
     written = {row[1] for row in rows if len(row) == 6 and row[0].startswith("32000")}
     assert written == {"'" + name for name in names}
     assert ["failed", "recipient", "-118", "5"] in rows
+
+
+def test_test_messages_are_counted_apart_and_cost_nothing(reader, week):
+    from django.utils import timezone
+
+    card, _other = week
+    now = timezone.now()
+    for _ in range(2):
+        MessageFactory(template=card, created_at=now, status="delivered", sent_at=now,
+                       delivered_at=now + dt.timedelta(seconds=20), development_mode=True)
+    rollup.refresh_reports()
+
+    html = reader.get(URL).content.decode()
+    assert "Test messages (development mode, not charged)" in html
+    rows = list(csv.reader(io.StringIO(
+        reader.get(URL, {"format": "csv"}).content.decode("utf-8-sig"))))
+    header, total = rows[0], rows[8]
+    assert total[header.index("Messages")] == "38" and total[header.index("Delivered")] == "31"
+    assert total[header.index("Cost (VND)")] == "8600"  # as before the two tests
+    assert ["Test messages (development mode, not charged)", "2"] in rows

@@ -75,6 +75,24 @@ def test_a_day_is_counted_by_template_event_and_status_with_its_cost():
     assert (report.open_messages, report.computed_at) == (1, NOW)
 
 
+def test_development_mode_messages_are_counted_but_not_billed():
+    """zns-api.md §8: Zalo does not charge a message sent in development mode (a binding
+    editor's "Send test"). It is counted with the day's messages, and apart as a test, but
+    costs nothing, whatever the template's price."""
+    card = TemplateFactory(template_id="300001", price=Decimal("300"))
+    for _ in range(2):
+        message(at(TODAY), template=card)
+    message(at(TODAY), template=card, development_mode=True)
+    message(at(TODAY), "failed", template=card, development_mode=True)
+
+    rollup.compute_day(TODAY, NOW)
+
+    delivered = DailyCount.objects.get(day=TODAY, status="delivered")
+    assert (delivered.messages, delivered.test_messages) == (3, 1)
+    assert (delivered.unit_price, delivered.cost) == (Decimal("300"), Decimal("600"))
+    assert DailyCount.objects.get(day=TODAY, status="failed").test_messages == 1
+
+
 def test_latency_lands_in_fixed_buckets():
     day = TODAY
     for seconds in (1, 4.9, 5, 20, 90, 4000, 100_000):
