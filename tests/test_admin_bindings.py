@@ -250,6 +250,24 @@ def test_preview_masks_a_real_customers_phone_without_the_permission(client):
     assert "84912345678" not in answer["html"]
 
 
+@pytest.mark.parametrize("stored", ["0912 345 678", "+84 912 345 678", "(091) 234-5678",
+                                    "0912.345.678"])
+def test_preview_masks_the_phone_as_the_order_stores_it(client, stored):
+    """A param reading the order's own field shows the number as the customer typed it,
+    spaces and all: masked too, whatever its separators."""
+    binding = BindingFactory()
+    order = OrderFactory(phone=stored)
+    client.force_login(staff("view_binding"))
+    answer = client.post(reverse(PREVIEW), {
+        **editor_data(binding, customer_name="Gọi {{ order.phone }} nhé"),
+        "zns_preview_order": order.code}).json()
+    value = answer["params"]["customer_name"]["value"]
+    digits = "".join(c for c in stored if c.isdigit())
+    assert value.startswith("Gọi ") and value.endswith(" nhé") and digits[-3:] in value
+    assert sum(c.isdigit() for c in value) == 3, value
+    assert stored not in answer["html"]
+
+
 def test_preview_needs_a_binding_permission_and_a_post(client):
     binding = BindingFactory()
     client.force_login(staff("view_message"))
