@@ -203,6 +203,23 @@ def test_preview_says_when_the_order_is_unknown(admin_client):
     assert response.json()["error"].startswith("No order DH999999")
 
 
+@pytest.mark.parametrize("typed", ["abc", "12abc", "1.5", "-1", "99999999999999999999999",
+                                   "DH%", "' OR 1=1 --"])
+def test_preview_and_saving_answer_an_order_that_cannot_exist(admin_client, typed):
+    """What is typed is a reference or a primary key: anything else is "no such order",
+    never a server error, and the page still works afterwards (PostgreSQL included)."""
+    binding = BindingFactory()
+    OrderFactory()
+    response = admin_client.post(reverse(PREVIEW), {**editor_data(binding),
+                                                    "zns_preview_order": typed})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(f"No order {typed}")
+    saved = admin_client.post(change_url(binding), {**editor_data(binding),
+                                                    "zns_preview_order": typed})
+    assert saved.status_code in (200, 302)
+    assert admin_client.get(change_url(binding)).status_code == 200
+
+
 def test_preview_offers_recent_orders(admin_client):
     binding = BindingFactory()
     orders = [OrderFactory(customer_name=f"Khách {n}") for n in range(3)]
