@@ -176,6 +176,8 @@ def test_the_params_follow_the_chosen_template(open_admin, operator, binding, sh
     page.goto("/admin/zns_notify/binding/add/")
     params = page.locator("#zns-params").inner_text()
     assert "Choose a template: its parameters appear here." in params
+    # The preview is drawn by a request the page makes once loaded: wait for it.
+    page.locator("#zns-preview .note").wait_for()
     assert "Choose a template to see the message." in page.locator("#zns-preview").inner_text()
 
     voucher = Template.objects.get(template_id="100007")
