@@ -204,9 +204,12 @@ def open_days_in_log(since: dt.date) -> set[dt.date]:
 
 
 def days_to_refresh(now: dt.datetime, last: dt.datetime | None) -> list[dt.date]:
+    """Every day since the last refresh, however long ago (the worker may have been stopped
+    for longer than the window: those days would otherwise never be computed), or the
+    window's days on a first run; plus the window's days with messages in progress."""
     today = local_day(now)
     oldest = today - dt.timedelta(days=app_settings.REPORTS_REFRESH_DAYS)
-    since = max(local_day(last), oldest) if last else oldest
+    since = min(local_day(last), today) if last else oldest
     days = {since + dt.timedelta(days=n) for n in range((today - since).days + 1)}
     days.update(ReportDay.objects.filter(day__gte=oldest, day__lt=since, open_messages__gt=0)
                 .values_list("day", flat=True))

@@ -151,6 +151,18 @@ def test_a_missed_midnight_recomputes_yesterday_too():
     assert rollup.days_to_refresh(at(tomorrow, 0, 3), rollup.last_refreshed()) == [TODAY, tomorrow]
 
 
+def test_a_refresh_after_an_outage_longer_than_the_window_recomputes_every_day_since():
+    """The worker stopped for 10 days (REPORTS_REFRESH_DAYS is 7): the days written in
+    between are computed when it comes back, not left without figures for good."""
+    rollup.refresh_reports(NOW - dt.timedelta(days=10))
+    missed = TODAY - dt.timedelta(days=9)
+    message(at(missed))
+    days = rollup.days_to_refresh(NOW, rollup.last_refreshed())
+    assert days == [TODAY - dt.timedelta(days=n) for n in range(10, -1, -1)]
+    rollup.refresh_reports(NOW)
+    assert sum(counts(missed).values()) == 1
+
+
 def test_open_days_come_from_the_log_even_without_a_previous_computation():
     message(at(TODAY - dt.timedelta(days=5)), "sent")
     message(at(TODAY - dt.timedelta(days=4)), "queued")
