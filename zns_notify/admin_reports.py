@@ -11,7 +11,6 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import charts, formats
@@ -159,7 +158,7 @@ class ReportAdmin(admin.ModelAdmin):
                 *([(_("Test messages (development mode, not charged)"),
                     formats.number(report.totals.tests))] if report.totals.tests else []),
             ],
-            "refreshed": formats.datetime(timezone.localtime(report.refreshed_at))
+            "refreshed": formats.datetime(formats.shop_time(report.refreshed_at))
             if report.refreshed_at else None,
             "in_progress": formats.number(report.totals.in_progress),
             "has_in_progress": report.totals.in_progress > 0,

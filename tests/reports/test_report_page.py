@@ -252,3 +252,14 @@ def test_test_messages_are_counted_apart_and_cost_nothing(reader, week):
     assert total[header.index("Messages")] == "38" and total[header.index("Delivered")] == "31"
     assert total[header.index("Cost (VND)")] == "8600"  # as before the two tests
     assert ["Test messages (development mode, not charged)", "2"] in rows
+
+
+def test_the_last_refresh_is_told_in_the_shop_s_time_zone(reader, settings):
+    from zoneinfo import ZoneInfo
+
+    from zns_notify.models import ReportRefresh
+
+    settings.TIME_ZONE = "UTC"
+    at = dt.datetime(2026, 11, 22, 8, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    ReportRefresh.objects.create(pk=1, refreshed_at=at)
+    assert "2026-11-22 08:30" in reader.get(URL).content.decode()
