@@ -3,6 +3,8 @@ for an operator, with "Sync from Zalo" on the list and on each template's page."
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
@@ -93,6 +95,10 @@ class TemplateAdmin(admin.ModelAdmin):
     def preview_link(self, obj: Template) -> str:
         if not obj.preview_url:
             return "—"
+        if urlsplit(obj.preview_url.strip()).scheme.lower() not in ("http", "https"):
+            # The address comes from Zalo's API: a javascript: or data: link would run in
+            # the admin's origin. Shown as text, not followed.
+            return obj.preview_url
         return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>',
                            obj.preview_url, gettext("Open Zalo's preview (new tab)"))
 
