@@ -260,7 +260,7 @@ def test_preview_tells_whether_the_condition_holds_for_the_order(admin_client):
 def test_preview_masks_a_real_customers_phone_without_the_permission(client):
     binding = BindingFactory()
     order = OrderFactory(phone="0912 345 678")
-    client.force_login(staff("view_binding"))
+    client.force_login(staff("view_binding", "change_binding"))
     answer = client.post(reverse(PREVIEW), {**editor_data(binding, customer_name="{{ phone }}"),
                                             "zns_preview_order": order.code}).json()
     assert answer["params"]["customer_name"]["value"] == "********678"
@@ -274,7 +274,7 @@ def test_preview_masks_the_phone_as_the_order_stores_it(client, stored):
     spaces and all: masked too, whatever its separators."""
     binding = BindingFactory()
     order = OrderFactory(phone=stored)
-    client.force_login(staff("view_binding"))
+    client.force_login(staff("view_binding", "change_binding"))
     answer = client.post(reverse(PREVIEW), {
         **editor_data(binding, customer_name="Gọi {{ order.phone }} nhé"),
         "zns_preview_order": order.code}).json()
@@ -293,6 +293,29 @@ def test_preview_needs_a_binding_permission_and_a_post(client):
     client.force_login(staff("view_binding"))
     assert client.get(reverse(PREVIEW)).status_code == 405
     assert client.post(reverse(PREVIEW), editor_data(binding)).status_code == 200
+
+
+def test_only_who_may_edit_bindings_renders_a_real_order(client):
+    """An expression reads any field of an order (address, notes…): typing them against
+    real orders is editing power. With only "view binding" the preview uses sample data,
+    and the page offers no customer's order."""
+    binding = BindingFactory()
+    order = OrderFactory(customer_name="Trần Văn Bình")
+    client.force_login(staff("view_binding"))
+    response = client.post(reverse(PREVIEW), {**editor_data(binding),
+                                              "zns_preview_order": order.code})
+    assert response.status_code == 403
+    assert "needs the permission to change bindings" in response.json()["error"]
+    assert "Trần Văn Bình" not in response.content.decode()
+    page = client.get(change_url(binding)).content.decode()
+    assert "Trần Văn Bình" not in page and order.code not in page
+    assert client.post(reverse(PREVIEW), editor_data(binding)).json()["ok"] is True
+
+    client.force_login(staff("view_binding", "change_binding"))
+    response = client.post(reverse(PREVIEW), {**editor_data(binding),
+                                              "zns_preview_order": order.code})
+    assert response.json()["params"]["customer_name"]["value"] == "Trần Văn Bình"
+    assert "Trần Văn Bình" in client.get(change_url(binding)).content.decode()
 
 
 # -- send test -----------------------------------------------------------------------------
@@ -484,3 +507,17 @@ def test_preview_counts_characters_after_nfc(admin_client):
                                editor_data(binding, customer_name=decomposed)).json()
     assert answer["params"]["customer_name"] == {
         "field": "param__customer_name", "value": name, "problem": "", "length": 29, "max": 30}
+
+
+@pytest.mark.parametrize("view", [PREVIEW, SEND])
+def test_preview_and_send_test_need_the_csrf_token(view):
+    """They render customers' data and queue messages: a page elsewhere cannot make an
+    operator's browser call them."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.create_superuser("root", password="pw"))
+    binding = BindingFactory()
+    response = client.post(reverse(view), {**editor_data(binding), "test_phone": "0912345678"})
+    assert response.status_code == 403
+    assert not Message.objects.exists()

@@ -102,7 +102,9 @@ class BindingAdmin(admin.ModelAdmin):
                 "binding": obj.pk if obj is not None else "",
             },
             zns_can_send_test=self.has_change_permission(request, obj),
-            zns_recent_orders=binding_preview.recent_orders(),
+            zns_may_render_orders=self.may_render_orders(request),
+            zns_recent_orders=(binding_preview.recent_orders() if self.may_render_orders(request)
+                               else []),
             zns_has_order_model=binding_preview.order_model() is not None,
             zns_preview_order_name=PREVIEW_ORDER,
             zns_preview_order=(request.POST.get(PREVIEW_ORDER, "") if request.method == "POST"
@@ -119,6 +121,12 @@ class BindingAdmin(admin.ModelAdmin):
                                          "send instead of, or beside, the original."),
                               messages.WARNING)
         super().save_model(request, obj, form, change)
+
+    def may_render_orders(self, request) -> bool:
+        """An expression reads any field of an order (address, notes…): rendering typed
+        expressions against real orders is editing power, not a view. Viewers preview
+        sample data."""
+        return self.has_change_permission(request)
 
     # -- duplicate -----------------------------------------------------------------------
 
@@ -171,6 +179,10 @@ class BindingAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not self.has_view_permission(request):
             raise PermissionDenied
+        if request.POST.get(PREVIEW_ORDER, "").strip() and not self.may_render_orders(request):
+            return JsonResponse({"ok": False, "error": gettext(
+                "Rendering a real order needs the permission to change bindings: leave the "
+                "order empty to preview with sample data.")}, status=403)
         form, order, typed = self._editing(request)
         if typed and order is None:
             return JsonResponse({"ok": False, "error": gettext(
