@@ -132,6 +132,11 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
             open_messages += row["n"]
 
     with transaction.atomic():
+        # One computation of a day at a time: two overlapping runs (one outlived its lease)
+        # would each delete the rows as they were and insert their own, doubling the day.
+        # The second waits here, then replaces what the first wrote.
+        ReportDay.objects.get_or_create(day=day, defaults={"computed_at": now})
+        ReportDay.objects.select_for_update().get(day=day)
         account_id, prices = _kept_keys(day, {key[0] for key in counts})
         common = dict(day=day, channel=CHANNEL_ZNS, account_id=account_id)
         for model in (DailyCount, DailyFailure, DailyLatency):

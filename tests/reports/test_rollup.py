@@ -253,3 +253,47 @@ def test_the_order_s_event_writes_nothing_for_the_reports():
     tables = ("zns_notify_daily", "zns_notify_reportday", "zns_notify_reportrefresh")
     assert not [q["sql"] for q in queries if any(table in q["sql"] for table in tables)]
     assert Message.objects.filter(event="order_paid").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_computations_of_one_day_at_once_do_not_double_it(monkeypatch):
+    """A run that outlives its lease (LEASE) overlaps the next one, and both recompute
+    today: one waits for the other, and the day is counted once, not twice."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time")
+    for _ in range(3):
+        message(at(TODAY))
+    rollup.compute_day(TODAY, NOW)  # the day's report exists: nothing else to wait on
+    both_in = threading.Barrier(2)
+    kept_keys = rollup._kept_keys
+
+    def meet_then_read(*args):
+        try:  # both transactions between their start and their delete, if they can be
+            both_in.wait(timeout=2)
+        except threading.BrokenBarrierError:
+            pass
+        return kept_keys(*args)
+
+    monkeypatch.setattr(rollup, "_kept_keys", meet_then_read)
+    errors = []
+
+    def compute() -> None:
+        try:
+            rollup.compute_day(TODAY, NOW)
+        except Exception as exc:  # noqa: BLE001 reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=compute) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert not errors
+    for model in (DailyCount, DailyLatency):
+        assert sum(model.objects.filter(day=TODAY).values_list("messages", flat=True)) == 3
