@@ -346,6 +346,18 @@ def test_send_test_queues_a_development_mode_message_with_its_own_key(admin_clie
     assert admin_user.username in note.detail and "84987654321" not in note.detail
 
 
+@pytest.mark.parametrize("event", ["not_an_event", "x" * 100])
+def test_send_test_refuses_an_event_the_shop_does_not_declare(admin_client, connected, event):
+    """The event is posted by the page: one the shop does not declare would write a
+    message no report or binding knows, or overflow the column (PostgreSQL: a 500)."""
+    binding = BindingFactory()
+    response = admin_client.post(reverse(SEND), {**editor_data(binding), "event": event,
+                                                 "test_phone": "0987 654 321"})
+    assert response.status_code == 400
+    assert "Choose one of the shop's events" in response.json()["error"]
+    assert not Message.objects.exists()
+
+
 def test_send_test_never_collides_with_the_real_message(admin_client, connected):
     binding = BindingFactory()
     order = OrderFactory()  # the real order_created message
