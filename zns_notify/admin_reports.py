@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import charts, formats
 from .models import Message, ReportDay
@@ -154,10 +155,12 @@ class ReportAdmin(admin.ModelAdmin):
                 (_("Delivery rate"), formats.percent(report.totals.delivered_rate)),
                 (_("Median time to delivery"), formats.duration(report.median_latency)),
                 (_("Cost"), formats.money(report.totals.cost)),
-                # Zalo does not charge development mode (zns-api.md §8): said, not hidden.
-                *([(_("Test messages (development mode, not charged)"),
-                    formats.number(report.totals.tests))] if report.totals.tests else []),
             ],
+            # Zalo does not charge development mode (zns-api.md §8): said under the cost.
+            "tests_note": ngettext(
+                "%(count)s test message not charged",
+                "%(count)s test messages not charged", report.totals.tests,
+            ) % {"count": formats.number(report.totals.tests)} if report.totals.tests else "",
             "refreshed": formats.datetime(formats.shop_time(report.refreshed_at))
             if report.refreshed_at else None,
             "in_progress": formats.number(report.totals.in_progress),
