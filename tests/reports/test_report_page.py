@@ -263,3 +263,18 @@ def test_the_last_refresh_is_told_in_the_shop_s_time_zone(reader, settings):
     at = dt.datetime(2026, 11, 22, 8, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
     ReportRefresh.objects.create(pk=1, refreshed_at=at)
     assert "2026-11-22 08:30" in reader.get(URL).content.decode()
+
+
+def test_names_from_zalo_and_labels_from_settings_are_escaped(reader, settings):
+    from django.utils import timezone
+
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "EVENTS": {
+        **settings.ZNS_NOTIFY.get("EVENTS", {}), "order_created": '<img src=x onerror="alert(2)">'}}
+    hostile = TemplateFactory(template_id="330001", name="<script>alert(1)</script>")
+    now = timezone.now()
+    MessageFactory(template=hostile, created_at=now, status="failed", error_category="<b>x</b>")
+    rollup.refresh_reports()
+    html = reader.get(URL).content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)" in html
+    assert '<img src=x onerror="alert(2)">' not in html
+    assert "<b>x</b>" not in html
