@@ -533,3 +533,18 @@ def test_preview_and_send_test_need_the_csrf_token(view):
     response = client.post(reverse(view), {**editor_data(binding), "test_phone": "0912345678"})
     assert response.status_code == 403
     assert not Message.objects.exists()
+
+
+def test_names_from_zalo_are_escaped_in_the_editor_and_the_preview(admin_client):
+    evil = '"><img src=x onerror=alert(1)>'
+    template = TemplateFactory(name="<script>alert(1)</script>", params=[
+        {"name": evil, "require": True, "type": "<b>STRING</b>", "max_length": 30}],
+        buttons=[{"type": 1, "title": "<i>Xem</i>", "content": "javascript:alert(1)"}])
+    binding = BindingFactory(template=template, params={evil: "{{ order_code }}"})
+    page = admin_client.get(change_url(binding)).content.decode()
+    answer = admin_client.post(reverse(PREVIEW), {**editor_data(binding)}).json()
+    fields = admin_client.get(reverse(FIELDS), {"template": template.pk}).json()["html"]
+    for html in (page, answer["html"], fields):
+        assert "<script>alert(1)" not in html and "<img src=x" not in html
+        assert "<b>STRING" not in html and "<i>Xem" not in html
+    assert answer["params"][evil]["value"] == "DH000123"
