@@ -195,6 +195,25 @@ def test_preview_with_a_real_order_by_reference_or_id(admin_client):
         assert f"Preview with order {order.code}" in answer["html"]
 
 
+@pytest.mark.parametrize("phone,reason", [
+    ("", "The order has no phone number."),
+    ("024 3825 1234", "is a landline"),
+])
+def test_preview_warns_when_the_order_s_messages_cannot_reach_its_customer(admin_client, phone,
+                                                                          reason):
+    """The params may all fit, but the order's own number cannot receive ZNS: its messages
+    would fail, so "Ready to send" would mislead. Said on the phone, masked; a test send
+    (to the phone typed for it) is still allowed."""
+    binding = BindingFactory()
+    order = OrderFactory(phone=phone)
+    answer = admin_client.post(reverse(PREVIEW), {**editor_data(binding),
+                                                  "zns_preview_order": order.code}).json()
+    assert reason in answer["recipient_problem"]
+    assert reason in answer["html"] and "Ready to send" not in answer["html"]
+    assert "3825 1234" not in answer["html"]
+    assert answer["ok"] is True  # the binding itself is fine
+
+
 def test_preview_says_when_the_order_is_unknown(admin_client):
     binding = BindingFactory()
     response = admin_client.post(reverse(PREVIEW), {**editor_data(binding),
