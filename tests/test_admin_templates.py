@@ -32,7 +32,7 @@ def test_the_page_shows_what_zalo_knows(admin_client, template):
                                     args=[template.pk])).content.decode()
     assert '<span class="zns-badge zns-badge-bad">Rejected</span>' in page
     assert "Nội dung chưa rõ ràng" in page and "LOW" in page
-    assert "1.250 VND" in page and "150 VND" in page
+    assert "1,250 VND" in page and "150 VND" in page
     assert ('<a href="https://account.zalo.cloud/znspreview/abc" target="_blank" '
             'rel="noopener noreferrer">Open Zalo&#x27;s preview (new tab)</a>') in page
     assert "<td>Xem đơn hàng</td><td>opens a web page</td>" in page
@@ -102,3 +102,18 @@ def test_sync_does_not_follow_a_next_elsewhere(admin_client, template, back):
         response = admin_client.post(reverse("admin:zns_notify_template_sync"), {"next": back})
     assert response.url == reverse("admin:zns_notify_template_changelist")
     assert admin_client.get(reverse("admin:zns_notify_template_sync")).status_code == 405
+
+
+@pytest.mark.parametrize("language,price,timeout", [
+    ("en", "1,250 VND", "7,200,000"), ("vi", "1.250 ₫", "7.200.000")])
+def test_prices_and_numbers_follow_the_language_as_on_the_reports(admin_client, template,
+                                                                   language, price, timeout):
+    template.timeout_ms = 7_200_000
+    template.save()
+    admin_client.cookies["django_language"] = language
+    page = admin_client.get(reverse("admin:zns_notify_template_change", args=[template.pk]),
+                            HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert price in page and timeout in page
+    listing = admin_client.get(reverse("admin:zns_notify_template_changelist"),
+                               HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert price in listing

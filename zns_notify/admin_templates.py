@@ -15,9 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import formats
 from .admin_binding_form import param_limits
 from .models import Template
-from .template_filters import vnd
 
 #: Badge colour per status (zns_notify/static/zns_notify/admin.css); unknown ones are grey.
 BADGE = {
@@ -49,7 +49,8 @@ def _yes_no(value: bool) -> str:
 
 
 def _price(value) -> str:
-    return f"{vnd(value)} VND" if value is not None else "—"
+    """As the reports write money: ``1.250 ₫`` in Vietnamese, ``1,250 VND`` in English."""
+    return formats.money(value)
 
 
 @admin.register(Template)
@@ -63,7 +64,7 @@ class TemplateAdmin(admin.ModelAdmin):
     search_fields = ["template_id", "name"]
     fieldsets = [
         (None, {"fields": ["template_id", "name", "status_display", "reason", "tag", "zalo_tag",
-                           "quality", "price_display", "price_uid_display", "timeout_ms",
+                           "quality", "price_display", "price_uid_display", "timeout_display",
                            "preview_link"]}),
         (_("Parameters"), {"fields": ["params_table"],
                            "description": _("What each parameter may hold: a message whose value "
@@ -86,6 +87,10 @@ class TemplateAdmin(admin.ModelAdmin):
     @admin.display(description=_("price (VND)"), ordering="price")
     def price_display(self, obj: Template) -> str:
         return _price(obj.price)
+
+    @admin.display(description=Template._meta.get_field("timeout_ms").verbose_name)
+    def timeout_display(self, obj: Template) -> str:
+        return formats.number(obj.timeout_ms)
 
     @admin.display(description=_("price by Zalo user id (VND)"))
     def price_uid_display(self, obj: Template) -> str:
