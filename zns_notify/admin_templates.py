@@ -58,7 +58,9 @@ class TemplateAdmin(admin.ModelAdmin):
     change_form_template = "admin/zns_notify/template/change_form.html"
     list_display = [
         "template_id", "name", "status_display", "tag", "params_display", "quality",
-        "price_display", "sync_note_display", "synced_at",
+        # No "last synced" column: one sync updates every row alike, the page shows it;
+        # the list must fit beside the admin's menu and filters.
+        "price_display", "sync_note_display",
     ]
     list_filter = ["status", "tag", ("missing_since", admin.EmptyFieldListFilter)]
     search_fields = ["template_id", "name"]
@@ -109,8 +111,11 @@ class TemplateAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("parameters"))
     def params_display(self, obj: Template) -> str:
+        # One per line, never broken inside: "order_code (0–30)" wrapped mid-word made
+        # the list hard to read.
         return format_html_join(
-            ", ", "{} ({})", ((p["name"], param_limits(p)) for p in obj.params or [])
+            "", '<span class="zns-param-spec">{} <small>({})</small></span>',
+            ((p["name"], param_limits(p)) for p in obj.params or [])
         )
 
     @admin.display(description=_("parameter specs"))
