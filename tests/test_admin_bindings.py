@@ -567,3 +567,20 @@ def test_names_from_zalo_are_escaped_in_the_editor_and_the_preview(admin_client)
         assert "<script>alert(1)" not in html and "<img src=x" not in html
         assert "<b>STRING" not in html and "<i>Xem" not in html
     assert answer["params"][evil]["value"] == "DH000123"
+
+
+@pytest.mark.parametrize("typed", ["²", "¹²", "1²"])
+def test_ids_in_superscript_digits_are_no_template_and_no_binding(admin_client, typed):
+    """str.isdigit() holds for "²", which int() refuses: the editor's views treat such an
+    id as nothing chosen instead of failing with a server error."""
+    binding = BindingFactory()
+    fields = admin_client.get(reverse(FIELDS), {"template": typed})
+    assert fields.status_code == 200
+    assert "Choose a template: its parameters appear here." in fields.json()["html"]
+    for data in ({"binding": typed}, {"template": typed}):
+        response = admin_client.post(reverse(PREVIEW), {"event": "order_created", **data})
+        assert response.status_code == 200
+    assert admin_client.get(reverse("admin:zns_notify_binding_add"),
+                            {"template": typed}).status_code == 200
+    assert admin_client.post(change_url(binding), {**editor_data(binding),
+                                                   "template": typed}).status_code == 200

@@ -32,6 +32,12 @@ PARAM_PREFIX = "param__"
 PREVIEW_ORDER = "zns_preview_order"
 
 
+def is_pk(raw: str) -> bool:
+    """Whether a posted id can be an integer primary key: ASCII digits only, since
+    str.isdigit() also holds for "²", which int() refuses (a server error)."""
+    return raw.isascii() and raw.isdigit()
+
+
 def param_field_name(name: str) -> str:
     return PARAM_PREFIX + name
 
@@ -77,7 +83,7 @@ def chosen_template(form: forms.BaseForm) -> Template | None:
     if isinstance(raw, Template):
         return raw
     raw = str(raw or "").strip()
-    return Template.objects.filter(pk=raw).first() if raw.isdigit() else None
+    return Template.objects.filter(pk=raw).first() if is_pk(raw) else None
 
 
 class BindingForm(forms.ModelForm):

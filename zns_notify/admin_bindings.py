@@ -23,7 +23,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import binding_preview, dev_send
-from .admin_binding_form import PREVIEW_ORDER, BindingForm, param_field_name
+from .admin_binding_form import PREVIEW_ORDER, BindingForm, is_pk, param_field_name
 from .models import Binding, ZaloAccount
 from .exceptions import ZnsInvalidPhone
 from .order_data import read_order
@@ -159,7 +159,7 @@ class BindingAdmin(admin.ModelAdmin):
         (None: sample data) and what was typed to choose it."""
         instance = None
         raw_pk = request.POST.get("binding", "")
-        if raw_pk.isdigit():
+        if is_pk(raw_pk):
             instance = Binding.objects.filter(pk=raw_pk).first()
         form = BindingForm(request.POST, instance=instance or Binding())
         typed = request.POST.get(PREVIEW_ORDER, "").strip()
