@@ -195,12 +195,48 @@ def test_preview_with_a_real_order_by_reference_or_id(admin_client):
         assert f"Preview with order {order.code}" in answer["html"]
 
 
+@pytest.mark.parametrize("phone,reason", [
+    ("", "The order has no phone number."),
+    ("024 3825 1234", "is a landline"),
+])
+def test_preview_warns_when_the_order_s_messages_cannot_reach_its_customer(admin_client, phone,
+                                                                          reason):
+    """The params may all fit, but the order's own number cannot receive ZNS: its messages
+    would fail, so "Ready to send" would mislead. Said on the phone, masked; a test send
+    (to the phone typed for it) is still allowed."""
+    binding = BindingFactory()
+    order = OrderFactory(phone=phone)
+    answer = admin_client.post(reverse(PREVIEW), {**editor_data(binding),
+                                                  "zns_preview_order": order.code}).json()
+    assert reason in answer["recipient_problem"]
+    assert reason in answer["html"] and "Ready to send" not in answer["html"]
+    assert "3825 1234" not in answer["html"]
+    assert answer["ok"] is True  # the binding itself is fine
+
+
 def test_preview_says_when_the_order_is_unknown(admin_client):
     binding = BindingFactory()
     response = admin_client.post(reverse(PREVIEW), {**editor_data(binding),
                                                     "zns_preview_order": "DH999999"})
     assert response.status_code == 400
     assert response.json()["error"].startswith("No order DH999999")
+
+
+@pytest.mark.parametrize("typed", ["abc", "12abc", "1.5", "-1", "99999999999999999999999",
+                                   "DH%", "' OR 1=1 --"])
+def test_preview_and_saving_answer_an_order_that_cannot_exist(admin_client, typed):
+    """What is typed is a reference or a primary key: anything else is "no such order",
+    never a server error, and the page still works afterwards (PostgreSQL included)."""
+    binding = BindingFactory()
+    OrderFactory()
+    response = admin_client.post(reverse(PREVIEW), {**editor_data(binding),
+                                                    "zns_preview_order": typed})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(f"No order {typed}")
+    saved = admin_client.post(change_url(binding), {**editor_data(binding),
+                                                    "zns_preview_order": typed})
+    assert saved.status_code in (200, 302)
+    assert admin_client.get(change_url(binding)).status_code == 200
 
 
 def test_preview_offers_recent_orders(admin_client):
@@ -243,11 +279,29 @@ def test_preview_tells_whether_the_condition_holds_for_the_order(admin_client):
 def test_preview_masks_a_real_customers_phone_without_the_permission(client):
     binding = BindingFactory()
     order = OrderFactory(phone="0912 345 678")
-    client.force_login(staff("view_binding"))
+    client.force_login(staff("view_binding", "change_binding"))
     answer = client.post(reverse(PREVIEW), {**editor_data(binding, customer_name="{{ phone }}"),
                                             "zns_preview_order": order.code}).json()
     assert answer["params"]["customer_name"]["value"] == "********678"
     assert "84912345678" not in answer["html"]
+
+
+@pytest.mark.parametrize("stored", ["0912 345 678", "+84 912 345 678", "(091) 234-5678",
+                                    "0912.345.678"])
+def test_preview_masks_the_phone_as_the_order_stores_it(client, stored):
+    """A param reading the order's own field shows the number as the customer typed it,
+    spaces and all: masked too, whatever its separators."""
+    binding = BindingFactory()
+    order = OrderFactory(phone=stored)
+    client.force_login(staff("view_binding", "change_binding"))
+    answer = client.post(reverse(PREVIEW), {
+        **editor_data(binding, customer_name="Gọi {{ order.phone }} nhé"),
+        "zns_preview_order": order.code}).json()
+    value = answer["params"]["customer_name"]["value"]
+    digits = "".join(c for c in stored if c.isdigit())
+    assert value.startswith("Gọi ") and value.endswith(" nhé") and digits[-3:] in value
+    assert sum(c.isdigit() for c in value) == 3, value
+    assert stored not in answer["html"]
 
 
 def test_preview_needs_a_binding_permission_and_a_post(client):
@@ -258,6 +312,29 @@ def test_preview_needs_a_binding_permission_and_a_post(client):
     client.force_login(staff("view_binding"))
     assert client.get(reverse(PREVIEW)).status_code == 405
     assert client.post(reverse(PREVIEW), editor_data(binding)).status_code == 200
+
+
+def test_only_who_may_edit_bindings_renders_a_real_order(client):
+    """An expression reads any field of an order (address, notes…): typing them against
+    real orders is editing power. With only "view binding" the preview uses sample data,
+    and the page offers no customer's order."""
+    binding = BindingFactory()
+    order = OrderFactory(customer_name="Trần Văn Bình")
+    client.force_login(staff("view_binding"))
+    response = client.post(reverse(PREVIEW), {**editor_data(binding),
+                                              "zns_preview_order": order.code})
+    assert response.status_code == 403
+    assert "needs the permission to change bindings" in response.json()["error"]
+    assert "Trần Văn Bình" not in response.content.decode()
+    page = client.get(change_url(binding)).content.decode()
+    assert "Trần Văn Bình" not in page and order.code not in page
+    assert client.post(reverse(PREVIEW), editor_data(binding)).json()["ok"] is True
+
+    client.force_login(staff("view_binding", "change_binding"))
+    response = client.post(reverse(PREVIEW), {**editor_data(binding),
+                                              "zns_preview_order": order.code})
+    assert response.json()["params"]["customer_name"]["value"] == "Trần Văn Bình"
+    assert "Trần Văn Bình" in client.get(change_url(binding)).content.decode()
 
 
 # -- send test -----------------------------------------------------------------------------
@@ -286,6 +363,18 @@ def test_send_test_queues_a_development_mode_message_with_its_own_key(admin_clie
     note = MessageEvent.objects.get(message=message)
     assert note.kind == "note" and str(binding) in note.detail and "sample data" in note.detail
     assert admin_user.username in note.detail and "84987654321" not in note.detail
+
+
+@pytest.mark.parametrize("event", ["not_an_event", "x" * 100])
+def test_send_test_refuses_an_event_the_shop_does_not_declare(admin_client, connected, event):
+    """The event is posted by the page: one the shop does not declare would write a
+    message no report or binding knows, or overflow the column (PostgreSQL: a 500)."""
+    binding = BindingFactory()
+    response = admin_client.post(reverse(SEND), {**editor_data(binding), "event": event,
+                                                 "test_phone": "0987 654 321"})
+    assert response.status_code == 400
+    assert "Choose one of the shop's events" in response.json()["error"]
+    assert not Message.objects.exists()
 
 
 def test_send_test_never_collides_with_the_real_message(admin_client, connected):
@@ -449,3 +538,49 @@ def test_preview_counts_characters_after_nfc(admin_client):
                                editor_data(binding, customer_name=decomposed)).json()
     assert answer["params"]["customer_name"] == {
         "field": "param__customer_name", "value": name, "problem": "", "length": 29, "max": 30}
+
+
+@pytest.mark.parametrize("view", [PREVIEW, SEND])
+def test_preview_and_send_test_need_the_csrf_token(view):
+    """They render customers' data and queue messages: a page elsewhere cannot make an
+    operator's browser call them."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.create_superuser("root", password="pw"))
+    binding = BindingFactory()
+    response = client.post(reverse(view), {**editor_data(binding), "test_phone": "0912345678"})
+    assert response.status_code == 403
+    assert not Message.objects.exists()
+
+
+def test_names_from_zalo_are_escaped_in_the_editor_and_the_preview(admin_client):
+    evil = '"><img src=x onerror=alert(1)>'
+    template = TemplateFactory(name="<script>alert(1)</script>", params=[
+        {"name": evil, "require": True, "type": "<b>STRING</b>", "max_length": 30}],
+        buttons=[{"type": 1, "title": "<i>Xem</i>", "content": "javascript:alert(1)"}])
+    binding = BindingFactory(template=template, params={evil: "{{ order_code }}"})
+    page = admin_client.get(change_url(binding)).content.decode()
+    answer = admin_client.post(reverse(PREVIEW), {**editor_data(binding)}).json()
+    fields = admin_client.get(reverse(FIELDS), {"template": template.pk}).json()["html"]
+    for html in (page, answer["html"], fields):
+        assert "<script>alert(1)" not in html and "<img src=x" not in html
+        assert "<b>STRING" not in html and "<i>Xem" not in html
+    assert answer["params"][evil]["value"] == "DH000123"
+
+
+@pytest.mark.parametrize("typed", ["²", "¹²", "1²"])
+def test_ids_in_superscript_digits_are_no_template_and_no_binding(admin_client, typed):
+    """str.isdigit() holds for "²", which int() refuses: the editor's views treat such an
+    id as nothing chosen instead of failing with a server error."""
+    binding = BindingFactory()
+    fields = admin_client.get(reverse(FIELDS), {"template": typed})
+    assert fields.status_code == 200
+    assert "Choose a template: its parameters appear here." in fields.json()["html"]
+    for data in ({"binding": typed}, {"template": typed}):
+        response = admin_client.post(reverse(PREVIEW), {"event": "order_created", **data})
+        assert response.status_code == 200
+    assert admin_client.get(reverse("admin:zns_notify_binding_add"),
+                            {"template": typed}).status_code == 200
+    assert admin_client.post(change_url(binding), {**editor_data(binding),
+                                                   "template": typed}).status_code == 200

@@ -32,7 +32,7 @@ def test_the_page_shows_what_zalo_knows(admin_client, template):
                                     args=[template.pk])).content.decode()
     assert '<span class="zns-badge zns-badge-bad">Rejected</span>' in page
     assert "Nội dung chưa rõ ràng" in page and "LOW" in page
-    assert "1.250 VND" in page and "150 VND" in page
+    assert "1,250 VND" in page and "150 VND" in page
     assert ('<a href="https://account.zalo.cloud/znspreview/abc" target="_blank" '
             'rel="noopener noreferrer">Open Zalo&#x27;s preview (new tab)</a>') in page
     assert "<td>Xem đơn hàng</td><td>opens a web page</td>" in page
@@ -80,3 +80,40 @@ def test_the_page_offers_nothing_to_save(admin_client, template):
     page = admin_client.get(reverse("admin:zns_notify_template_change",
                                     args=[template.pk])).content.decode()
     assert 'name="_save"' not in page and 'name="_continue"' not in page
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", " JavaScript:alert(1)",
+                                 "data:text/html,<script>alert(1)</script>"])
+def test_zalo_s_preview_link_is_only_followed_over_http(admin_client, template, url):
+    """The preview URL comes from Zalo's API: a link the admin shows must not run script in
+    the admin's origin whatever it holds."""
+    template.preview_url = url
+    template.save()
+    page = admin_client.get(reverse("admin:zns_notify_template_change",
+                                    args=[template.pk])).content.decode()
+    assert "Open Zalo&#x27;s preview" not in page
+    assert 'href="javascript:' not in page.lower() and 'href=" javascript:' not in page.lower()
+    assert 'href="data:' not in page
+
+
+@pytest.mark.parametrize("back", ["//evil.example/", "/\\evil.example/", "https:evil.example"])
+def test_sync_does_not_follow_a_next_elsewhere(admin_client, template, back):
+    with mock.patch("zns_notify.template_sync.sync_templates", return_value="1 updated"):
+        response = admin_client.post(reverse("admin:zns_notify_template_sync"), {"next": back})
+    assert response.url == reverse("admin:zns_notify_template_changelist")
+    assert admin_client.get(reverse("admin:zns_notify_template_sync")).status_code == 405
+
+
+@pytest.mark.parametrize("language,price,timeout", [
+    ("en", "1,250 VND", "7,200,000"), ("vi", "1.250 ₫", "7.200.000")])
+def test_prices_and_numbers_follow_the_language_as_on_the_reports(admin_client, template,
+                                                                   language, price, timeout):
+    template.timeout_ms = 7_200_000
+    template.save()
+    admin_client.cookies["django_language"] = language
+    page = admin_client.get(reverse("admin:zns_notify_template_change", args=[template.pk]),
+                            HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert price in page and timeout in page
+    listing = admin_client.get(reverse("admin:zns_notify_template_changelist"),
+                               HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert price in listing

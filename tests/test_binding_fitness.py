@@ -117,7 +117,8 @@ def test_template_admin_shows_params_and_what_the_sync_noticed(admin_client):
     Template.objects.filter(pk=template.pk).update(
         missing_since=timezone.now(), sync_note="No longer listed by Zalo (last status ENABLE).")
     page = admin_client.get(reverse("admin:zns_notify_template_changelist")).content.decode()
-    assert "customer_name (0–30)" in page and "total_amount (0–20)" in page
+    assert ('<span class="zns-param-spec">customer_name <small>(0–30)</small></span>' in page
+            and "total_amount <small>(0–20)</small>" in page)
     assert "No longer listed by Zalo (last status ENABLE)." in page
     url = reverse("admin:zns_notify_template_change", args=[template.pk])
     page = admin_client.get(url).content.decode()

@@ -40,6 +40,26 @@ def test_find_order_by_reference_or_primary_key():
     assert binding_preview.find_order("") is None
 
 
+@pytest.mark.django_db
+def test_find_order_when_the_reference_is_a_number_field(settings, admin_client):
+    """A shop whose order reference is a number (ORDER_CODE naming an integer field): text
+    typed in "Render with order" is no order, not a server error."""
+    from django.urls import reverse
+
+    from tests.factories import BindingFactory
+
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "ORDER_CODE": "total"}
+    order = OrderFactory(total=777_001)
+    assert binding_preview.find_order("777001") == order
+    assert binding_preview.find_order(str(order.pk)) == order
+    assert binding_preview.find_order("DH000001") is None
+    binding = BindingFactory()
+    response = admin_client.post(reverse("admin:zns_notify_binding_preview"), {
+        "event": "order_created", "template": binding.template.pk, "binding": binding.pk,
+        "zns_preview_order": "DH000001"})
+    assert response.status_code == 400 and "No order DH000001" in response.json()["error"]
+
+
 def test_sample_order_has_plausible_values():
     order = binding_preview.sample_order()
     assert order.pk == 0  # never saved: no row has it

@@ -41,3 +41,15 @@ def test_mask_keeps_only_the_last_three_digits():
     assert mask("84912345678") == "********678"
     assert mask("12") == "**"
     assert mask("") == ""
+
+
+def test_mask_params_finds_the_number_however_it_is_written():
+    from zns_notify.phones import mask_params
+
+    params = {"a": "84912345678", "b": "0912345678", "c": "Gọi 0912 345 678!",
+              "d": "+84 (912) 345-678", "e": "0987 654 321", "f": "Đơn DH000123, 1.250.000 đ"}
+    masked = mask_params(params, "84912345678")
+    assert masked["a"] == "********678" and masked["b"] == "*******678"
+    assert masked["c"] == "Gọi **** *** 678!" and masked["d"] == "+** (***) ***-678"
+    # Another number, an order code and an amount are not the customer's phone.
+    assert masked["e"] == params["e"] and masked["f"] == params["f"]

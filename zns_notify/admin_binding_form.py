@@ -32,6 +32,12 @@ PARAM_PREFIX = "param__"
 PREVIEW_ORDER = "zns_preview_order"
 
 
+def is_pk(raw: str) -> bool:
+    """Whether a posted id can be an integer primary key: ASCII digits only, since
+    str.isdigit() also holds for "²", which int() refuses (a server error)."""
+    return raw.isascii() and raw.isdigit()
+
+
 def param_field_name(name: str) -> str:
     return PARAM_PREFIX + name
 
@@ -77,7 +83,7 @@ def chosen_template(form: forms.BaseForm) -> Template | None:
     if isinstance(raw, Template):
         return raw
     raw = str(raw or "").strip()
-    return Template.objects.filter(pk=raw).first() if raw.isdigit() else None
+    return Template.objects.filter(pk=raw).first() if is_pk(raw) else None
 
 
 class BindingForm(forms.ModelForm):
@@ -155,7 +161,7 @@ class BindingForm(forms.ModelForm):
         for name in extra:
             self.fields[param_field_name(name)] = forms.CharField(
                 label=name, required=False, initial=stored.get(name, ""),
-                widget=self._widget(name),
+                widget=self._widget(name, self._shown(name, stored.get(name))),
                 help_text=format_html("{}", gettext(
                     "%(param)s is not a parameter of this template: clear this field to remove "
                     "it.") % {"param": name}),
@@ -166,15 +172,27 @@ class BindingForm(forms.ModelForm):
         required = bool(spec.get("require", True))
         return forms.CharField(
             label=name, required=required, initial=stored if stored is not None else "",
-            widget=self._widget(name), help_text=param_help(spec),
+            widget=self._widget(name, self._shown(name, stored)), help_text=param_help(spec),
             error_messages={"required": gettext("%(param)s is required by the template.")
                             % {"param": name}},
         )
 
+    def _shown(self, name: str, stored) -> str:
+        """The expression the field shows: the posted one, else the stored one."""
+        if self.is_bound:
+            return str(self.data.get(self.add_prefix(param_field_name(name)), ""))
+        return "" if stored is None else str(stored)
+
     @staticmethod
-    def _widget(name: str) -> forms.TextInput:
-        return forms.TextInput(attrs={"class": "zns-param", "data-param": name,
-                                      "autocomplete": "off", "spellcheck": "false"})
+    def _widget(name: str, value: str = "") -> forms.Widget:
+        """A one-line input; a text area for an expression of several lines, which an
+        <input> would silently join into one line when the page is saved."""
+        attrs = {"class": "zns-param", "data-param": name, "autocomplete": "off",
+                 "spellcheck": "false"}
+        lines = value.count("\n") + 1
+        if lines > 1:
+            return forms.Textarea(attrs={**attrs, "rows": min(lines, 8)})
+        return forms.TextInput(attrs=attrs)
 
     def clean_delay_minutes(self) -> int:
         return self.cleaned_data.get("delay_minutes") or 0
@@ -186,8 +204,10 @@ class BindingForm(forms.ModelForm):
             if value is None:  # its field failed: keep what was typed, so the model says why
                 key = self.add_prefix(param_field_name(name))
                 value = self.data.get(key, "") if self.is_bound else ""
-            if str(value).strip():
-                values[name] = str(value).strip()
+            # A browser posts a text area's line breaks as CR LF: stored as they were typed.
+            value = str(value).replace("\r\n", "\n").strip()
+            if value:
+                values[name] = value
         return values
 
     def clean(self):

@@ -23,9 +23,11 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import binding_preview, dev_send
-from .admin_binding_form import PREVIEW_ORDER, BindingForm, param_field_name
+from .admin_binding_form import PREVIEW_ORDER, BindingForm, is_pk, param_field_name
 from .models import Binding, ZaloAccount
-from .phones import can_see_full_phone, mask_params
+from .exceptions import ZnsInvalidPhone
+from .order_data import read_order
+from .phones import can_see_full_phone, mask_params, normalize_phone
 from .template_filters import zns_datetime
 
 NAME_MAX = Binding._meta.get_field("name").max_length
@@ -102,7 +104,9 @@ class BindingAdmin(admin.ModelAdmin):
                 "binding": obj.pk if obj is not None else "",
             },
             zns_can_send_test=self.has_change_permission(request, obj),
-            zns_recent_orders=binding_preview.recent_orders(),
+            zns_may_render_orders=self.may_render_orders(request),
+            zns_recent_orders=(binding_preview.recent_orders() if self.may_render_orders(request)
+                               else []),
             zns_has_order_model=binding_preview.order_model() is not None,
             zns_preview_order_name=PREVIEW_ORDER,
             zns_preview_order=(request.POST.get(PREVIEW_ORDER, "") if request.method == "POST"
@@ -119,6 +123,12 @@ class BindingAdmin(admin.ModelAdmin):
                                          "send instead of, or beside, the original."),
                               messages.WARNING)
         super().save_model(request, obj, form, change)
+
+    def may_render_orders(self, request) -> bool:
+        """An expression reads any field of an order (address, notes…): rendering typed
+        expressions against real orders is editing power, not a view. Viewers preview
+        sample data."""
+        return self.has_change_permission(request)
 
     # -- duplicate -----------------------------------------------------------------------
 
@@ -149,7 +159,7 @@ class BindingAdmin(admin.ModelAdmin):
         (None: sample data) and what was typed to choose it."""
         instance = None
         raw_pk = request.POST.get("binding", "")
-        if raw_pk.isdigit():
+        if is_pk(raw_pk):
             instance = Binding.objects.filter(pk=raw_pk).first()
         form = BindingForm(request.POST, instance=instance or Binding())
         typed = request.POST.get(PREVIEW_ORDER, "").strip()
@@ -171,6 +181,10 @@ class BindingAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not self.has_view_permission(request):
             raise PermissionDenied
+        if request.POST.get(PREVIEW_ORDER, "").strip() and not self.may_render_orders(request):
+            return JsonResponse({"ok": False, "error": gettext(
+                "Rendering a real order needs the permission to change bindings: leave the "
+                "order empty to preview with sample data.")}, status=403)
         form, order, typed = self._editing(request)
         if typed and order is None:
             return JsonResponse({"ok": False, "error": gettext(
@@ -181,8 +195,10 @@ class BindingAdmin(admin.ModelAdmin):
         if order is not None and not can_see_full_phone(request):
             # A binding may put the customer's number into a param: masked, as in the log.
             values = mask_params(values, context["phone"])
+        recipient = _recipient_problem(order)
         html = render_to_string("admin/zns_notify/binding/phone_preview.html", {
-            **_phone_frame(order, shown), "template": form.template, "preview": shown,
+            **_phone_frame(order, shown, recipient), "template": form.template,
+            "preview": shown, "recipient_problem": recipient,
             "params": [(p, values[p.name]) for p in shown.params],
         }, request=request)
         return JsonResponse({
@@ -195,6 +211,7 @@ class BindingAdmin(admin.ModelAdmin):
             "problems": shown.problems,
             "condition": shown.condition_note,
             "condition_problem": shown.condition_problem,
+            "recipient_problem": recipient,
         })
 
     def send_test_view(self, request):
@@ -248,10 +265,25 @@ def _preview(form: BindingForm, order) -> tuple[binding_preview.Preview, dict]:
     return shown, context
 
 
-def _phone_frame(order, shown: binding_preview.Preview) -> dict:
+def _recipient_problem(order) -> str:
+    """Why the chosen order's messages cannot reach its customer ("" when they can, or
+    with sample data): the binding may be fine and still every message of this order fail.
+    Not a problem of the binding, so a test (sent to a typed phone) is not refused for it;
+    the reason masks the number."""
+    if order is None:
+        return ""
+    try:
+        normalize_phone(read_order(order).raw_phone)
+    except ZnsInvalidPhone as exc:
+        return gettext("This order's messages would fail: %(reason)s") % {"reason": exc}
+    return ""
+
+
+def _phone_frame(order, shown: binding_preview.Preview, recipient: str = "") -> dict:
     """The phone's top bar and the message's footer."""
     account = ZaloAccount.objects.current()
-    problems = sum(1 for p in shown.params if p.problem) + len(shown.problems)
+    problems = (sum(1 for p in shown.params if p.problem) + len(shown.problems)
+                + (1 if recipient else 0))
     return {
         "oa_name": (account.name if account is not None and account.name
                     else gettext("Your Official Account")),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import charts, formats
@@ -23,7 +22,7 @@ def forecast_text(found: Forecast) -> str:
         return _("Not today: at %(basis)s, the quota lasts until the reset at midnight.") % {
             "basis": basis}
     return _("Around %(time)s today, at %(basis)s.") % {
-        "time": formats.time_of_day(timezone.localtime(found.runs_out_at)), "basis": basis}
+        "time": formats.time_of_day(formats.shop_time(found.runs_out_at)), "basis": basis}
 
 
 def quota_context(account: ZaloAccount) -> dict:
@@ -61,7 +60,7 @@ def quota_context(account: ZaloAccount) -> dict:
         "cards": cards,
         "forecast": forecast_text(found.forecast),
         "forecast_outcome": found.forecast.outcome,
-        "updated": formats.datetime(timezone.localtime(today.updated_at)) if today else None,
+        "updated": formats.datetime(formats.shop_time(today.updated_at)) if today else None,
         "monthly": (formats.number(today.remaining_monthly_promotion_quota),
                     formats.number(today.monthly_promotion_quota))
         if today and today.monthly_promotion_quota is not None else None,

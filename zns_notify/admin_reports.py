@@ -11,8 +11,8 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import charts, formats
 from .models import Message, ReportDay
@@ -156,7 +156,12 @@ class ReportAdmin(admin.ModelAdmin):
                 (_("Median time to delivery"), formats.duration(report.median_latency)),
                 (_("Cost"), formats.money(report.totals.cost)),
             ],
-            "refreshed": formats.datetime(timezone.localtime(report.refreshed_at))
+            # Zalo does not charge development mode (zns-api.md §8): said under the cost.
+            "tests_note": ngettext(
+                "%(count)s test message not charged",
+                "%(count)s test messages not charged", report.totals.tests,
+            ) % {"count": formats.number(report.totals.tests)} if report.totals.tests else "",
+            "refreshed": formats.datetime(formats.shop_time(report.refreshed_at))
             if report.refreshed_at else None,
             "in_progress": formats.number(report.totals.in_progress),
             "has_in_progress": report.totals.in_progress > 0,
@@ -190,7 +195,7 @@ class ReportAdmin(admin.ModelAdmin):
         name = f"zns-report-{report.start.isoformat()}-{report.end.isoformat()}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response.write("\ufeff")  # Excel reads UTF-8 (Vietnamese names) only after a BOM
-        out = csv.writer(response)
+        out = SafeCsvWriter(response)
         statuses = list(report.statuses)
         out.writerow([_("Day"), _("Messages"), *(labels[s] for s in statuses),
                       _("Delivery rate"), _("Cost (VND)")])
@@ -212,7 +217,31 @@ class ReportAdmin(admin.ModelAdmin):
         out.writerow([])
         out.writerow([_("Median time to delivery (s)"),
                       "" if report.median_latency is None else round(report.median_latency, 1)])
+        out.writerow([_("Test messages (development mode, not charged)"), report.totals.tests])
         return response
+
+
+#: What makes a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A text cell a spreadsheet would run as a formula, prefixed with ' so it is read as
+    text: template names come from Zalo, typed by whoever created the template. Numbers
+    (negative Zalo codes among them) are written as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SafeCsvWriter:
+    """csv.writer whose every text cell goes through :func:`spreadsheet_safe`."""
+
+    def __init__(self, stream):
+        self._writer = csv.writer(stream)
+
+    def writerow(self, row):
+        return self._writer.writerow([spreadsheet_safe(cell) for cell in row])
 
 
 def _ratio(value: float | None) -> str:

@@ -3,6 +3,8 @@ for an operator, with "Sync from Zalo" on the list and on each template's page."
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
@@ -13,9 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import formats
 from .admin_binding_form import param_limits
 from .models import Template
-from .template_filters import vnd
 
 #: Badge colour per status (zns_notify/static/zns_notify/admin.css); unknown ones are grey.
 BADGE = {
@@ -47,7 +49,8 @@ def _yes_no(value: bool) -> str:
 
 
 def _price(value) -> str:
-    return f"{vnd(value)} VND" if value is not None else "—"
+    """As the reports write money: ``1.250 ₫`` in Vietnamese, ``1,250 VND`` in English."""
+    return formats.money(value)
 
 
 @admin.register(Template)
@@ -55,13 +58,15 @@ class TemplateAdmin(admin.ModelAdmin):
     change_form_template = "admin/zns_notify/template/change_form.html"
     list_display = [
         "template_id", "name", "status_display", "tag", "params_display", "quality",
-        "price_display", "sync_note_display", "synced_at",
+        # No "last synced" column: one sync updates every row alike, the page shows it;
+        # the list must fit beside the admin's menu and filters.
+        "price_display", "sync_note_display",
     ]
     list_filter = ["status", "tag", ("missing_since", admin.EmptyFieldListFilter)]
     search_fields = ["template_id", "name"]
     fieldsets = [
         (None, {"fields": ["template_id", "name", "status_display", "reason", "tag", "zalo_tag",
-                           "quality", "price_display", "price_uid_display", "timeout_ms",
+                           "quality", "price_display", "price_uid_display", "timeout_display",
                            "preview_link"]}),
         (_("Parameters"), {"fields": ["params_table"],
                            "description": _("What each parameter may hold: a message whose value "
@@ -85,6 +90,10 @@ class TemplateAdmin(admin.ModelAdmin):
     def price_display(self, obj: Template) -> str:
         return _price(obj.price)
 
+    @admin.display(description=Template._meta.get_field("timeout_ms").verbose_name)
+    def timeout_display(self, obj: Template) -> str:
+        return formats.number(obj.timeout_ms)
+
     @admin.display(description=_("price by Zalo user id (VND)"))
     def price_uid_display(self, obj: Template) -> str:
         return _price(obj.price_uid)
@@ -93,13 +102,20 @@ class TemplateAdmin(admin.ModelAdmin):
     def preview_link(self, obj: Template) -> str:
         if not obj.preview_url:
             return "—"
+        if urlsplit(obj.preview_url.strip()).scheme.lower() not in ("http", "https"):
+            # The address comes from Zalo's API: a javascript: or data: link would run in
+            # the admin's origin. Shown as text, not followed.
+            return obj.preview_url
         return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>',
                            obj.preview_url, gettext("Open Zalo's preview (new tab)"))
 
     @admin.display(description=_("parameters"))
     def params_display(self, obj: Template) -> str:
+        # One per line, never broken inside: "order_code (0–30)" wrapped mid-word made
+        # the list hard to read.
         return format_html_join(
-            ", ", "{} ({})", ((p["name"], param_limits(p)) for p in obj.params or [])
+            "", '<span class="zns-param-spec">{} <small>({})</small></span>',
+            ((p["name"], param_limits(p)) for p in obj.params or [])
         )
 
     @admin.display(description=_("parameter specs"))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,15 +73,15 @@ def find_order(text: str) -> Any | None:
     if model is None or not text:
         return None
     manager = model._default_manager
-    code = _code_field(model)
-    if code:
-        found = manager.filter(**{code: text}).first()
+    lookups = [{code: text}] if (code := _code_field(model)) else []
+    for lookup in [*lookups, {"pk": text}]:
+        try:
+            found = manager.filter(**lookup).first()
+        except (ValueError, TypeError, ValidationError):
+            continue  # text this field cannot hold (a word for a number field): not it
         if found is not None:
             return found
-    try:
-        return manager.filter(pk=text).first()
-    except Exception:  # noqa: BLE001 a pk this model cannot take (ValueError, ValidationError)
-        return None
+    return None
 
 
 def order_label(order: Any) -> str:

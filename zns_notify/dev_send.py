@@ -55,6 +55,12 @@ def check(request: SendTestRequest) -> str:
         phone = normalize_phone(request.phone)
     except ZnsInvalidPhone as exc:
         raise SendTestRefused(str(exc)) from exc
+    from .conf import app_settings
+
+    if request.event not in app_settings.EVENTS:  # posted by the page: anything may come
+        raise SendTestRefused(_("Unknown event %(event)s. Choose one of the shop's events: "
+                                "%(known)s.") % {"event": request.event[:64],
+                                                 "known": ", ".join(app_settings.EVENTS)})
     template = request.template
     if template is None:
         raise SendTestRefused(_("Choose a template first."))

@@ -78,6 +78,11 @@ class DailyCount(DailyFigures):
     unit_price = models.DecimalField(_("price (VND)"), max_digits=10, decimal_places=2,
                                      null=True, blank=True)
     cost = models.DecimalField(_("cost (VND)"), max_digits=16, decimal_places=2, default=0)
+    # Test messages ("Send test" in the binding editor) go in Zalo's development mode, which
+    # Zalo reportedly does not charge (zns-api.md §8): counted in ``messages``, not billed.
+    test_messages = models.PositiveIntegerField(
+        _("test messages"), default=0,
+        help_text=_("Of these messages, those sent in development mode (not charged)."))
 
     class Meta(DailyFigures.Meta):
         indexes = [models.Index(fields=["day"], name="zns_dailycount_day")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import phonenumbers
@@ -68,11 +69,41 @@ def mask(phone: object) -> str:
     return "*" * (len(text) - 3) + text[-3:]
 
 
+#: A run of digits a phone number may be written as: ``0912 345 678``, ``+84 912-345-678``,
+#: ``(091) 234.5678``; one separator between digits (besides brackets).
+_WRITTEN_NUMBER = re.compile(r"\+?\(?\d(?:\)?[ .\-]?\(?\d){7,13}")
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def _mask_digits(text: str) -> str:
+    """``text`` with every digit but the last three starred, separators kept."""
+    hide = max(sum(c.isdigit() for c in text) - 3, 0)
+    out = []
+    for c in text:
+        if c.isdigit() and hide:
+            out.append("*")
+            hide -= 1
+        else:
+            out.append(c)
+    return "".join(out)
+
+
 def mask_params(params: dict, phone: str) -> dict:
-    """``params`` with ``phone`` (``84…``, or its local ``0…`` form) masked inside the values:
-    a binding may put the number into a parameter."""
+    """``params`` with ``phone`` (``84…``) masked inside the values, however it is written
+    there (``84…``, ``0…``, ``+84 912 345 678``, ``0912.345.678``): a binding may put the
+    number into a parameter, from the normalized ``phone`` or from the order's own field
+    as the customer typed it."""
     if not phone:
         return dict(params)
-    local = "0" + phone[2:]
-    return {key: str(value).replace(phone, mask(phone)).replace(local, mask(local))
-            for key, value in params.items()}
+    national = phone[2:]
+
+    def hide(match: re.Match) -> str:
+        digits = _digits(match.group())
+        same = digits in (phone, "0" + national) or (digits.startswith("840") and
+                                                     digits[3:] == national)
+        return _mask_digits(match.group()) if same else match.group()
+
+    return {key: _WRITTEN_NUMBER.sub(hide, str(value)) for key, value in params.items()}

@@ -91,6 +91,8 @@ class Day:
     day: dt.date
     counts: dict[str, int]
     cost: Decimal
+    #: Of the day's messages, those sent in development mode: counted, not charged.
+    tests: int = 0
 
     @property
     def total(self) -> int:
@@ -129,7 +131,8 @@ class Report:
         for day in self.days:
             for status, n in day.counts.items():
                 counts[status] += n
-        self.totals = Day(self.end, dict(counts), sum((d.cost for d in self.days), Decimal(0)))
+        self.totals = Day(self.end, dict(counts), sum((d.cost for d in self.days), Decimal(0)),
+                          sum(d.tests for d in self.days))
 
     @property
     def median_latency(self) -> float | None:
@@ -170,11 +173,13 @@ def build_report(start: dt.date, end: dt.date, template: str = "", event: str = 
 
     by_day: dict[dt.date, dict[str, int]] = defaultdict(dict)
     cost: dict[dt.date, Decimal] = defaultdict(Decimal)
-    for row in scoped(DailyCount).values("day", "status").annotate(n=Sum("messages"),
-                                                                    cost=Sum("cost")):
+    tests: dict[dt.date, int] = defaultdict(int)
+    for row in scoped(DailyCount).values("day", "status").annotate(
+            n=Sum("messages"), cost=Sum("cost"), tests=Sum("test_messages")):
         by_day[row["day"]][row["status"]] = row["n"]
         cost[row["day"]] += row["cost"] or Decimal(0)
-    days = [Day(day, by_day.get(day, {}), cost.get(day, Decimal(0)))
+        tests[row["day"]] += row["tests"] or 0
+    days = [Day(day, by_day.get(day, {}), cost.get(day, Decimal(0)), tests.get(day, 0))
             for day in (start + dt.timedelta(days=n) for n in range((end - start).days + 1))]
 
     failures = list(scoped(DailyFailure).values("status", "category", "error_code")

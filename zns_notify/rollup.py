@@ -111,15 +111,18 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
     rows = (Message.objects.filter(created_at__gte=start, created_at__lt=end)
             .annotate(bucket=latency_bucket())
             .values("zalo_template_id", "event", "status", "error_category", "error_code",
-                    "bucket")
+                    "bucket", "development_mode")
             .annotate(n=Count("pk")).order_by())
     counts: dict[tuple, int] = defaultdict(int)
+    tests: dict[tuple, int] = defaultdict(int)
     failures: dict[tuple, int] = defaultdict(int)
     latencies: dict[tuple, int] = defaultdict(int)
     open_messages = 0
     for row in rows:
         key = (row["zalo_template_id"] or "", row["event"])
         counts[(*key, row["status"])] += row["n"]
+        if row["development_mode"]:
+            tests[(*key, row["status"])] += row["n"]
         if row["status"] in FAILURE_STATUSES:
             reason = (row["status"], row["error_category"] or "", row["error_code"])
             failures[(*key, *reason)] += row["n"]
@@ -129,11 +132,16 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
             open_messages += row["n"]
 
     with transaction.atomic():
+        # One computation of a day at a time: two overlapping runs (one outlived its lease)
+        # would each delete the rows as they were and insert their own, doubling the day.
+        # The second waits here, then replaces what the first wrote.
+        ReportDay.objects.get_or_create(day=day, defaults={"computed_at": now})
+        ReportDay.objects.select_for_update().get(day=day)
         account_id, prices = _kept_keys(day, {key[0] for key in counts})
         common = dict(day=day, channel=CHANNEL_ZNS, account_id=account_id)
         for model in (DailyCount, DailyFailure, DailyLatency):
             model.objects.filter(day=day, channel=CHANNEL_ZNS).delete()
-        DailyCount.objects.bulk_create(_count_row(common, key, n, prices.get(key[0]))
+        DailyCount.objects.bulk_create(_count_row(common, key, n, tests[key], prices.get(key[0]))
                                        for key, n in counts.items())
         DailyFailure.objects.bulk_create(
             DailyFailure(**common, template_id=t, event=e, status=s, category=c, error_code=code,
@@ -147,12 +155,15 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
     return report
 
 
-def _count_row(common: dict, key: tuple, n: int, price: Decimal | None) -> DailyCount:
+def _count_row(common: dict, key: tuple, n: int, tests: int,
+               price: Decimal | None) -> DailyCount:
+    """Zalo bills a delivered message, except one sent in development mode (a test)."""
     template_id, event, status = key
     billed = status == Message.Status.DELIVERED and price is not None
     return DailyCount(**common, template_id=template_id, event=event, status=status, messages=n,
+                      test_messages=tests,
                       unit_price=price if status == Message.Status.DELIVERED else None,
-                      cost=price * n if billed else Decimal(0))
+                      cost=price * (n - tests) if billed else Decimal(0))
 
 
 def _kept_keys(day: dt.date, template_ids: set[str]) -> tuple[int | None, dict[str, Decimal]]:
@@ -198,9 +209,12 @@ def open_days_in_log(since: dt.date) -> set[dt.date]:
 
 
 def days_to_refresh(now: dt.datetime, last: dt.datetime | None) -> list[dt.date]:
+    """Every day since the last refresh, however long ago (the worker may have been stopped
+    for longer than the window: those days would otherwise never be computed), or the
+    window's days on a first run; plus the window's days with messages in progress."""
     today = local_day(now)
     oldest = today - dt.timedelta(days=app_settings.REPORTS_REFRESH_DAYS)
-    since = max(local_day(last), oldest) if last else oldest
+    since = min(local_day(last), today) if last else oldest
     days = {since + dt.timedelta(days=n) for n in range((today - since).days + 1)}
     days.update(ReportDay.objects.filter(day__gte=oldest, day__lt=since, open_messages__gt=0)
                 .values_list("day", flat=True))

@@ -59,6 +59,10 @@ def history(reports_operator):
                 delivered_at=created + dt.timedelta(seconds=rng.randrange(2, 90))
                 if status == "delivered" else None,
                 error_category=category, error_code=code)
+    for _ in range(3):  # "Send test" from the binding editor: counted, not billed
+        MessageFactory(template=templates[0], created_at=now, status="delivered",
+                       development_mode=True, sent_at=now,
+                       delivered_at=now + dt.timedelta(seconds=5))
     today = local_day()
     for back in range(30):
         ZaloQuota.objects.create(account=account, day=today - dt.timedelta(days=back),
@@ -111,6 +115,8 @@ def test_operator_reads_the_report_in_vietnamese(open_admin, history, shoot):
     page.goto("/admin/zns_notify/reportday/")
     assert page.get_by_role("img", name="Số tin mỗi ngày theo trạng thái").is_visible()
     assert "₫" in page.locator(".zns-summary").inner_text()
+    assert "3 tin thử không tính phí" in page.locator(
+        ".zns-summary").inner_text()
     shoot(page, "report_vi")
 
 

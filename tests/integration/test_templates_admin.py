@@ -24,7 +24,7 @@ def test_synced_templates_and_params_are_shown_in_the_admin(connected, admin_cli
     for tid, template in demo_templates().items():
         assert tid in page and template.name in page
         for param in template.params:
-            assert f"{param.name} (0–{param.max_length})" in page
+            assert f"{param.name} <small>(0–{param.max_length})</small>" in page
     stored = {t.template_id: t for t in Template.objects.all()}
     assert (stored["100002"].zalo_tag, stored["100002"].tag) == ("IN_TRANSACTION", "TRANSACTION")
     care = stored["100006"]

@@ -121,3 +121,15 @@ def test_only_staff_who_may_view_the_account(client, account):
 def test_an_unknown_account_is_a_404(admin_client, pk):
     response = admin_client.get(f"/admin/zns_notify/zaloaccount/{pk}/quota/")
     assert response.status_code == 404
+
+
+def test_times_are_told_in_the_shop_s_time_zone_whatever_django_s(settings):
+    """The quota resets at the shop's midnight (ZNS_NOTIFY["TIMEZONE"]): "around 15:00
+    today" is 15:00 there, even when the host's TIME_ZONE is UTC."""
+    from zns_notify.admin_quota_page import forecast_text
+    from zns_notify.quota_report import Forecast
+
+    settings.TIME_ZONE = "UTC"
+    runs_out = dt.datetime(2026, 11, 22, 15, 0, tzinfo=VN)
+    assert forecast_text(Forecast("today", 20.0, "last_hour", runs_out)).startswith(
+        "Around 15:00 today")

@@ -210,3 +210,71 @@ def test_days_to_come_are_not_called_missing(reader, week):
                             "end": str(end)}).content.decode()
     assert "have no figures yet" not in html and "has no figures yet" not in html
     assert len(re.findall(r'<tr><th scope="row">', html)) == 7
+
+
+def test_the_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(reader):
+    """A template's name comes from Zalo (typed by whoever created the template): a name
+    starting with = + - @ (or a tab or carriage return) would run as a formula in Excel or
+    Google Sheets. It is written as text; numbers, negative Zalo codes included, stay numbers."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    names = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab"]
+    for index, name in enumerate(names):
+        template = TemplateFactory(template_id=f"32000{index}", name=name)
+        MessageFactory(template=template, created_at=now, status="failed",
+                       error_category="recipient", error_code=-118)
+    rollup.refresh_reports()
+
+    response = reader.get(URL, {"format": "csv"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    written = {row[1] for row in rows if len(row) == 6 and row[0].startswith("32000")}
+    assert written == {"'" + name for name in names}
+    assert ["failed", "recipient", "-118", "5"] in rows
+
+
+def test_test_messages_are_counted_apart_and_cost_nothing(reader, week):
+    from django.utils import timezone
+
+    card, _other = week
+    now = timezone.now()
+    for _ in range(2):
+        MessageFactory(template=card, created_at=now, status="delivered", sent_at=now,
+                       delivered_at=now + dt.timedelta(seconds=20), development_mode=True)
+    rollup.refresh_reports()
+
+    html = reader.get(URL).content.decode()
+    assert "2 test messages not charged" in html
+    rows = list(csv.reader(io.StringIO(
+        reader.get(URL, {"format": "csv"}).content.decode("utf-8-sig"))))
+    header, total = rows[0], rows[8]
+    assert total[header.index("Messages")] == "38" and total[header.index("Delivered")] == "31"
+    assert total[header.index("Cost (VND)")] == "8600"  # as before the two tests
+    assert ["Test messages (development mode, not charged)", "2"] in rows
+
+
+def test_the_last_refresh_is_told_in_the_shop_s_time_zone(reader, settings):
+    from zoneinfo import ZoneInfo
+
+    from zns_notify.models import ReportRefresh
+
+    settings.TIME_ZONE = "UTC"
+    at = dt.datetime(2026, 11, 22, 8, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    ReportRefresh.objects.create(pk=1, refreshed_at=at)
+    assert "2026-11-22 08:30" in reader.get(URL).content.decode()
+
+
+def test_names_from_zalo_and_labels_from_settings_are_escaped(reader, settings):
+    from django.utils import timezone
+
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "EVENTS": {
+        **settings.ZNS_NOTIFY.get("EVENTS", {}), "order_created": '<img src=x onerror="alert(2)">'}}
+    hostile = TemplateFactory(template_id="330001", name="<script>alert(1)</script>")
+    now = timezone.now()
+    MessageFactory(template=hostile, created_at=now, status="failed", error_category="<b>x</b>")
+    rollup.refresh_reports()
+    html = reader.get(URL).content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)" in html
+    assert '<img src=x onerror="alert(2)">' not in html
+    assert "<b>x</b>" not in html

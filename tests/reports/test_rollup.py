@@ -75,6 +75,24 @@ def test_a_day_is_counted_by_template_event_and_status_with_its_cost():
     assert (report.open_messages, report.computed_at) == (1, NOW)
 
 
+def test_development_mode_messages_are_counted_but_not_billed():
+    """zns-api.md §8: Zalo does not charge a message sent in development mode (a binding
+    editor's "Send test"). It is counted with the day's messages, and apart as a test, but
+    costs nothing, whatever the template's price."""
+    card = TemplateFactory(template_id="300001", price=Decimal("300"))
+    for _ in range(2):
+        message(at(TODAY), template=card)
+    message(at(TODAY), template=card, development_mode=True)
+    message(at(TODAY), "failed", template=card, development_mode=True)
+
+    rollup.compute_day(TODAY, NOW)
+
+    delivered = DailyCount.objects.get(day=TODAY, status="delivered")
+    assert (delivered.messages, delivered.test_messages) == (3, 1)
+    assert (delivered.unit_price, delivered.cost) == (Decimal("300"), Decimal("600"))
+    assert DailyCount.objects.get(day=TODAY, status="failed").test_messages == 1
+
+
 def test_latency_lands_in_fixed_buckets():
     day = TODAY
     for seconds in (1, 4.9, 5, 20, 90, 4000, 100_000):
@@ -131,6 +149,18 @@ def test_a_missed_midnight_recomputes_yesterday_too():
     message(at(TODAY, 23, 59))
     tomorrow = TODAY + dt.timedelta(days=1)
     assert rollup.days_to_refresh(at(tomorrow, 0, 3), rollup.last_refreshed()) == [TODAY, tomorrow]
+
+
+def test_a_refresh_after_an_outage_longer_than_the_window_recomputes_every_day_since():
+    """The worker stopped for 10 days (REPORTS_REFRESH_DAYS is 7): the days written in
+    between are computed when it comes back, not left without figures for good."""
+    rollup.refresh_reports(NOW - dt.timedelta(days=10))
+    missed = TODAY - dt.timedelta(days=9)
+    message(at(missed))
+    days = rollup.days_to_refresh(NOW, rollup.last_refreshed())
+    assert days == [TODAY - dt.timedelta(days=n) for n in range(10, -1, -1)]
+    rollup.refresh_reports(NOW)
+    assert sum(counts(missed).values()) == 1
 
 
 def test_open_days_come_from_the_log_even_without_a_previous_computation():
@@ -223,3 +253,47 @@ def test_the_order_s_event_writes_nothing_for_the_reports():
     tables = ("zns_notify_daily", "zns_notify_reportday", "zns_notify_reportrefresh")
     assert not [q["sql"] for q in queries if any(table in q["sql"] for table in tables)]
     assert Message.objects.filter(event="order_paid").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_computations_of_one_day_at_once_do_not_double_it(monkeypatch):
+    """A run that outlives its lease (LEASE) overlaps the next one, and both recompute
+    today: one waits for the other, and the day is counted once, not twice."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time")
+    for _ in range(3):
+        message(at(TODAY))
+    rollup.compute_day(TODAY, NOW)  # the day's report exists: nothing else to wait on
+    both_in = threading.Barrier(2)
+    kept_keys = rollup._kept_keys
+
+    def meet_then_read(*args):
+        try:  # both transactions between their start and their delete, if they can be
+            both_in.wait(timeout=2)
+        except threading.BrokenBarrierError:
+            pass
+        return kept_keys(*args)
+
+    monkeypatch.setattr(rollup, "_kept_keys", meet_then_read)
+    errors = []
+
+    def compute() -> None:
+        try:
+            rollup.compute_day(TODAY, NOW)
+        except Exception as exc:  # noqa: BLE001 reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=compute) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert not errors
+    for model in (DailyCount, DailyLatency):
+        assert sum(model.objects.filter(day=TODAY).values_list("messages", flat=True)) == 3

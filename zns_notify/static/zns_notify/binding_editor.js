@@ -68,7 +68,7 @@
     }
 
     function showFlags(params) {
-      form.querySelectorAll("input.zns-param").forEach((input) => {
+      form.querySelectorAll(".zns-param").forEach((input) => {
         const result = params[input.dataset.param];
         const flag = flagFor(input);
         input.classList.toggle("zns-param-bad", Boolean(result && result.problem));
@@ -110,7 +110,7 @@
 
     async function followTemplate(select) {
       const typed = {};
-      form.querySelectorAll("input.zns-param").forEach((input) => {
+      form.querySelectorAll(".zns-param").forEach((input) => {
         if (input.value.trim()) typed[input.dataset.param] = input.value;
       });
       const url = editor.dataset.fieldsUrl + "?template=" + encodeURIComponent(select.value);
@@ -119,7 +119,7 @@
       const body = await response.json();
       document.getElementById("zns-params").innerHTML = body.html;
       // What was typed for a param of the same name is kept.
-      form.querySelectorAll("input.zns-param").forEach((input) => {
+      form.querySelectorAll(".zns-param").forEach((input) => {
         if (typed[input.dataset.param] !== undefined) input.value = typed[input.dataset.param];
       });
       refresh();
