@@ -216,6 +216,34 @@ def test_resend_queues_the_copy_for_the_worker(client, staff, django_capture_on_
     assert any(copy.idempotency_key in str(task.task["args"]) for task in OrmQ.objects.all())
 
 
+def test_a_double_click_on_resend_queues_one_copy(client, staff):
+    # Two clicks (or two operators) on the same failed message: the customer gets one copy.
+    # Another resend is taken only once the copy's own outcome is final.
+    staff("view_message", "resend_message")
+    original = MessageFactory(status="failed")
+    url = reverse("admin:zns_notify_message_resend", args=[original.pk])
+    follow(client, url)
+    response = follow(client, url)
+    copy = Message.objects.get(resent_from=original)
+    assert (f"Message #{original.pk} was already resent as message #{copy.pk}, which is "
+            f"still Queued: wait for its outcome before resending it again.") in shown(response)
+    assert LogEntry.objects.count() == 2  # the first resend's two entries, nothing more
+    Message.objects.filter(pk=copy.pk).update(status="failed")
+    follow(client, url)
+    assert Message.objects.filter(resent_from=original).count() == 2
+
+
+def test_resend_reads_the_originals_status_again_before_copying():
+    # The admin's action list was read a moment ago; a worker may have claimed the message
+    # since (an ambiguous send re-queued, the sweeper): it is no longer final.
+    user = User.objects.create_user("op", is_staff=True)
+    original = MessageFactory(status="failed")
+    Message.objects.filter(pk=original.pk).update(status="queued")
+    with pytest.raises(log_actions.Refused, match="only a message whose outcome is final"):
+        log_actions.resend(original, user)
+    assert Message.objects.count() == 1
+
+
 @pytest.mark.parametrize("status", ["queued", "sending", "sent"])
 def test_resend_refuses_a_message_whose_outcome_is_not_final(client, staff, status):
     staff("view_message", "resend_message")
