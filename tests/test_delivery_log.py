@@ -159,6 +159,27 @@ def test_the_timeline_is_whole_in_order_and_masks_the_phone(client, staff):
     assert "********678" in html and "*******678" in html
 
 
+def test_a_hashed_send_hides_the_phones_hash_from_staff_without_view_full_phone(
+        client, staff, settings):
+    # ZNS_NOTIFY HASH_PHONE sends SHA-256(phone) instead of the number: Vietnamese mobile
+    # numbers are few enough (~10^9) to recover one from its hash in seconds, so the hash
+    # is the number to whoever may not see it.
+    from zns_notify.zalo.client import ZaloClient, hash_phone
+
+    staff("view_message")
+    message = MessageFactory(status="sent")
+    path, body = ZaloClient.send_template_request(
+        phone=message.phone, template_id=message.zalo_template_id, data=message.params,
+        tracking_id=message.idempotency_key, hashed=True)
+    MessageEvent.objects.create(message=message, kind="attempt", status="sent", payload={
+        "request": {"path": path, "body": body},
+        "answer": {"error": -108, "message": f"no user for {hash_phone(message.phone)}"}})
+    digest = hash_phone(message.phone)
+    html = client.get(change(message.pk)).content.decode()
+    assert "hash_phone" in html and digest not in html
+    assert digest[:12] not in html  # not even a recognisable part of it
+
+
 def test_staff_with_view_full_phone_see_the_number_in_the_payload(client, staff):
     staff("view_message", "view_full_phone")
     message = MessageFactory()

@@ -89,3 +89,15 @@ def test_the_detail_timeline_has_the_attempt_payload_without_secrets(as_user, re
     payload = entries[-1]["payload"]
     assert payload["request"]["body"] == {"phone": "********678", "access_token": "[removed]"}
     assert payload["answer"] == {"error": 0}
+
+
+def test_the_detail_timeline_hides_the_phones_hash_without_view_full_phone(as_user, reader):
+    from zns_notify.zalo.client import hash_phone
+
+    message = MessageFactory(status="sent")
+    digest = hash_phone(message.phone)
+    MessageEvent.objects.create(message=message, kind="attempt", status="sent", payload={
+        "request": {"path": "/message/template/hashphone", "body": {"hash_phone": digest}},
+        "answer": {"error": 0}})
+    response = as_user(reader).get(reverse("zns_notify:api_message_detail", args=[message.pk]))
+    assert response.status_code == 200 and digest not in response.content.decode()
