@@ -391,6 +391,23 @@ def test_cancel_needs_its_permission(client, staff):
     assert Message.objects.get().status == "queued"
 
 
+def test_resend_and_cancel_need_the_view_permission_too_as_in_the_api(client, staff):
+    # docs/permissions.md: a user cannot do through the admin what the API refuses; the API
+    # asks for view_message besides resend_message / cancel_message.
+    staff("resend_message", "cancel_message")
+    final = MessageFactory(status="failed")
+    waiting = MessageFactory(status="queued")
+    for name, message in (("resend", final), ("cancel", waiting)):
+        response = follow(client, reverse(f"admin:zns_notify_message_{name}", args=[message.pk]))
+        assert response.redirect_chain[-1][0] == reverse("admin:index"), name
+        assert any("permission" in m for m in shown(response)), name
+        # Nor does the answer tell whether a message with that id exists.
+        missing = client.post(reverse(f"admin:zns_notify_message_{name}", args=[999999]))
+        assert missing.status_code == 302 and missing.url == reverse("admin:index"), name
+    assert Message.objects.count() == 2 and Message.objects.get(pk=waiting.pk).status == "queued"
+    assert not LogEntry.objects.exists()
+
+
 def test_the_cancel_action_cancels_the_waiting_ones_only(client, staff):
     staff("view_message", "cancel_message")
     waiting = MessageFactory(status="queued")

@@ -118,11 +118,15 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
 
     # -- permissions ---------------------------------------------------------------------
 
+    # Each with view_message too, as the API asks (docs/permissions.md): a user cannot do
+    # through the admin what the API refuses, nor act on messages they may not read.
     def has_resend_permission(self, request) -> bool:
-        return request.user.has_perm(log_actions.RESEND_PERMISSION)
+        return (self.has_view_permission(request)
+                and request.user.has_perm(log_actions.RESEND_PERMISSION))
 
     def has_cancel_permission(self, request) -> bool:
-        return request.user.has_perm(log_actions.CANCEL_PERMISSION)
+        return (self.has_view_permission(request)
+                and request.user.has_perm(log_actions.CANCEL_PERMISSION))
 
     # -- the list --------------------------------------------------------------------------
 
@@ -305,10 +309,11 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
     def resend_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        message = self._message(request, object_id)
         if not self.has_resend_permission(request):
             return self._refuse(request, _(
-                "You need the permission “Can resend messages” to resend a message."), message)
+                "You need the permission “Can resend messages” to resend a message."),
+                self._readable(request, object_id))
+        message = self._message(request, object_id)
         try:
             copy = log_actions.resend(message, request.user)
         except log_actions.Refused as exc:
@@ -320,11 +325,11 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
     def cancel_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        message = self._message(request, object_id)
         if not self.has_cancel_permission(request):
             return self._refuse(request, _(
                 "You need the permission “Can cancel waiting messages” to cancel a message."),
-                message)
+                self._readable(request, object_id))
+        message = self._message(request, object_id)
         try:
             done = log_actions.cancel(message, request.user)
         except log_actions.Refused as exc:
@@ -343,6 +348,13 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
         if message is None:
             raise Http404(_("No message with this id."))
         return message
+
+    def _readable(self, request, object_id) -> Message | None:
+        """The message to return to after a refusal, for a reader of the log only: to
+        anyone else the answer must not tell whether the id exists."""
+        if not self.has_view_permission(request):
+            return None
+        return self._message(request, object_id)
 
     def _refuse(self, request, text: str, message: Message | None):
         self.message_user(request, text, messages.ERROR)
