@@ -126,6 +126,23 @@ def test_dates_are_in_vietnamese_format_when_the_language_is_vi(client, staff):
     assert "11/21/2026 2:05 p.m." in english
 
 
+def test_error_categories_are_named_in_the_operators_language(client, staff):
+    # An operator reads "Người nhận", not the stored code "recipient", in the column and
+    # in the filter; the code stays in the filter's URL.
+    staff("view_message")
+    MessageFactory(status="failed", error_code=-118, error_category="recipient")
+    MessageFactory(status="cancelled", error_category="operator")
+    html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<span class="zns-category" title="recipient">Người nhận</span>' in html
+    assert '<span class="zns-category" title="operator">Nhân viên đã hủy</span>' in html
+    assert "?error_category__exact=recipient" in html
+    assert 'title="Lỗi tạm thời"' in html or ">Lỗi tạm thời<" in html  # the filter's "retry"
+    assert ">recipient<" not in html and ">operator<" not in html
+    with translation.override("en"):
+        english = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span class="zns-category" title="recipient">Recipient</span>' in english
+
+
 # -- the detail page --------------------------------------------------------------------------
 
 def test_the_timeline_is_whole_in_order_and_masks_the_phone(client, staff):

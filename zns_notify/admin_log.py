@@ -29,6 +29,7 @@ from .admin_base import ReadOnlyAdmin
 from .admin_policy import PolicyDecisionFilter, PolicyMessageAdminMixin
 from .admin_scale import (ErrorCategoryFilter, EventFilter, NoCountPaginator, StatusFilter,
                           TemplateFilter, search_pks)
+from .error_categories import label as error_category_label
 from .log_export import csv_response
 from .log_timeline import payload_text, timeline
 from .models import Message
@@ -221,10 +222,12 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
             return ""
         code = "" if obj.error_code is None else format_html(
             ' <span class="zns-code">{}</span>', obj.error_code)
+        # The category's name in the operator's language, its stored code on hover (the
+        # filter's and the API's value); the whole reason on hover of the shortened one.
         return format_html('<span class="zns-category" title="{}">{}</span>{}'
-                           '<div class="zns-note zns-reason">{}</div>',
-                           obj.error_message, obj.error_category, code,
-                           _truncate(obj.error_message))
+                           '<div class="zns-note zns-reason" title="{}">{}</div>',
+                           obj.error_category, error_category_label(obj.error_category), code,
+                           obj.error_message, _truncate(obj.error_message))
 
     # -- the detail page ---------------------------------------------------------------------
 
