@@ -143,6 +143,16 @@ def test_error_categories_are_named_in_the_operators_language(client, staff):
     assert '<span class="zns-category" title="recipient">Recipient</span>' in english
 
 
+def test_the_event_filter_names_events_in_the_operators_language(client, staff):
+    staff("view_message")
+    html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "order_created — Đơn hàng mới" in html and "order_paid — Đã thanh toán" in html
+    assert "Order created" not in html
+    with translation.override("en"):
+        english = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "order_created — Order created" in english
+
+
 # -- the detail page --------------------------------------------------------------------------
 
 def test_the_timeline_is_whole_in_order_and_masks_the_phone(client, staff):

@@ -99,9 +99,10 @@ class EventFilter(ChoicesFilter):
     field = "event"
 
     def choices_map(self) -> dict[str, str]:
-        from .conf import app_settings
+        from .conf import app_settings, event_label
 
-        return {name: f"{name} — {label}" for name, label in app_settings.EVENTS.items()}
+        return {name: f"{name} — {event_label(label)}"
+                for name, label in app_settings.EVENTS.items()}
 
 
 class ErrorCategoryFilter(ChoicesFilter):
