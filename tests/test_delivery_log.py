@@ -153,6 +153,30 @@ def test_the_event_filter_names_events_in_the_operators_language(client, staff):
     assert "order_created — Order created" in english
 
 
+@pytest.mark.parametrize("lookup", [
+    {"phone": "84912345678"}, {"phone__startswith": "8491234"}, {"phone__contains": "345"},
+    {"params__contact": "0912345678"}, {"params__icontains": "0912"},
+])
+def test_staff_without_view_full_phone_cannot_filter_by_phone_in_the_url(client, staff, lookup):
+    # The admin lets any local field be filtered from the URL: phone__startswith, one digit
+    # at a time, would spell out every masked number (the list shows the last three).
+    staff("view_message")
+    MessageFactory(phone="84912345678", params={"contact": "0912345678"})
+    MessageFactory(phone="84987654321", params={"contact": "0987654321"})
+    for url in (LIST, EXPORT):
+        response = client.get(url, lookup)
+        assert response.status_code == 400, (url, lookup)
+        assert not getattr(response, "streaming", False)
+
+
+def test_staff_with_view_full_phone_may_filter_by_phone_in_the_url(client, staff):
+    staff("view_message", "view_full_phone")
+    MessageFactory(phone="84912345678", order_ref="MINE")
+    MessageFactory(phone="84987654321", order_ref="OTHER")
+    html = client.get(LIST, {"phone__startswith": "8491234"}).content.decode()
+    assert "MINE" in html and "OTHER" not in html
+
+
 # -- the detail page --------------------------------------------------------------------------
 
 def test_the_timeline_is_whole_in_order_and_masks_the_phone(client, staff):

@@ -25,7 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy as _, ngettext
 
 from . import log_actions
-from .admin_base import ReadOnlyAdmin
+from .admin_base import PhoneLookupsMixin, ReadOnlyAdmin
 from .admin_policy import PolicyDecisionFilter, PolicyMessageAdminMixin
 from .admin_scale import (ErrorCategoryFilter, EventFilter, NoCountPaginator, StatusFilter,
                           TemplateFilter, search_pks)
@@ -95,9 +95,12 @@ def status_label(status: str) -> str:
 
 
 @admin.register(Message)
-class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
+class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
     """The log is the shop's proof that a customer was told: never edited by hand; an
     operator may resend a finished message as a new one, or cancel one still waiting."""
+
+    # A binding may put the number into a parameter (hence mask_params).
+    phone_fields = ("phone", "params")
 
     list_display = [
         "created_display", "status_display", "notification_display", "recipient_masked",
