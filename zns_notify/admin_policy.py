@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .admin_base import ReadOnlyAdmin
+from .admin_base import PhoneLookupsMixin, ReadOnlyAdmin
 from .exceptions import ZnsInvalidPhone
 from .models import UNSENT_STATUSES, Message, RecipientDailyCount, RecipientOptOut
 from .phones import can_see_full_phone, mask, normalize_phone
@@ -79,7 +79,7 @@ class OptOutForm(forms.ModelForm):
 
 
 @admin.register(RecipientOptOut)
-class RecipientOptOutAdmin(admin.ModelAdmin):
+class RecipientOptOutAdmin(PhoneLookupsMixin, admin.ModelAdmin):
     form = OptOutForm
     list_display = ["phone_masked", "reason", "source", "opted_out_at"]
     list_filter = ["source"]

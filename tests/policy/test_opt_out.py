@@ -98,3 +98,16 @@ def test_staff_without_the_phone_permission_see_opt_outs_masked(client, admin_cl
         assert "********678" in html and "84912345678" not in html, url
     html = admin_client.get(reverse("admin:zns_notify_recipientoptout_changelist")).content.decode()
     assert "84912345678" in html
+
+
+def test_staff_without_the_phone_permission_cannot_filter_opt_outs_by_phone(client, admin_client):
+    # ?phone__startswith=… one digit at a time would spell out the masked numbers.
+    zns_notify.opt_out("0912345678", reason="hotline")
+    staff = User.objects.create_user("operator", password="pw", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename="view_recipientoptout"))
+    client.force_login(staff)
+    url = reverse("admin:zns_notify_recipientoptout_changelist")
+    assert client.get(url, {"phone__startswith": "8491"}).status_code == 400
+    assert client.get(url, {"phone": "84912345678"}).status_code == 400
+    assert "84912345678" in admin_client.get(url, {"phone__startswith": "8491"}).content.decode()
+
