@@ -111,3 +111,19 @@ def test_staff_without_the_phone_permission_cannot_filter_opt_outs_by_phone(clie
     assert client.get(url, {"phone": "84912345678"}).status_code == 400
     assert "84912345678" in admin_client.get(url, {"phone__startswith": "8491"}).content.decode()
 
+
+def test_the_daily_counts_hide_the_number_from_staff_without_the_phone_permission(client):
+    import datetime as dt
+
+    from zns_notify.models import RecipientDailyCount
+
+    row = RecipientDailyCount.objects.create(phone="84912345678", day=dt.date(2026, 11, 22),
+                                             tag="PROMOTION", count=2)
+    staff = User.objects.create_user("operator", password="pw", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename="view_recipientdailycount"))
+    client.force_login(staff)
+    url = reverse("admin:zns_notify_recipientdailycount_changelist")
+    assert client.get(url, {"phone__startswith": "8491"}).status_code == 400
+    for page in (url, reverse("admin:zns_notify_recipientdailycount_change", args=[row.pk])):
+        html = client.get(page).content.decode()
+        assert "84912345678" not in html and "********678" in html, page
