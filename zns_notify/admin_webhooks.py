@@ -8,7 +8,7 @@ import re
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .admin_base import ReadOnlyAdmin
+from .admin_base import PhoneLookupsMixin, ReadOnlyAdmin
 from .models import MessageFeedback, WebhookEvent
 from .phones import can_see_full_phone, mask
 
@@ -22,7 +22,10 @@ def mask_phones_in(text: str) -> str:
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnlyAdmin):
+class WebhookEventAdmin(PhoneLookupsMixin, ReadOnlyAdmin):
+    # A receipt's body carries the recipient's number (recipient.id).
+    phone_fields = ("body",)
+
     list_display = ["received_at", "event_name", "subject", "outcome", "signed_at"]
     list_filter = ["event_name", "outcome"]
     search_fields = ["subject", "dedup_key"]
