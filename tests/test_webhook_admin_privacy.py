@@ -42,3 +42,19 @@ def test_staff_with_view_full_phone_may_filter_the_body(client, receipt):
     login(client, "view_webhookevent", "view_full_phone")
     response = client.get(LIST, {"body__contains": "8491234"})
     assert response.status_code == 200 and "m1" in response.content.decode()
+
+
+def test_a_hashed_recipient_is_masked_like_the_number(client):
+    # With HASH_PHONE, Zalo's receipt names the recipient by the number's SHA-256, which
+    # gives the number back in seconds (Vietnamese mobile numbers are few).
+    from zns_notify.zalo.client import hash_phone
+
+    digest = hash_phone("84912345678")
+    hook = WebhookEvent.objects.create(
+        event_name="user_received_message", dedup_key="d2", subject="m2", outcome="applied",
+        received_at=timezone.now(),
+        body='{"recipient": {"id": "%s"}, "message": {"msg_id": "m2"}}' % digest)
+    login(client, "view_webhookevent")
+    html = client.get(reverse("admin:zns_notify_webhookevent_change", args=[hook.pk])
+                      ).content.decode()
+    assert digest not in html and digest[:16] not in html and digest[-3:] in html
