@@ -127,3 +127,17 @@ def test_the_daily_counts_hide_the_number_from_staff_without_the_phone_permissio
     for page in (url, reverse("admin:zns_notify_recipientdailycount_change", args=[row.pk])):
         html = client.get(page).content.decode()
         assert "84912345678" not in html and "********678" in html, page
+
+
+def test_an_operators_resend_to_an_opted_out_recipient_is_skipped_like_any_message(
+        account, zalo_api, skipped):
+    from zns_notify import log_actions
+
+    original = MessageFactory(template=TemplateFactory(tag="CUSTOMER_CARE"), status="failed")
+    zns_notify.opt_out("0912345678")
+    copy = log_actions.resend(original, User.objects.create_user("op", is_staff=True))
+    deliver(copy.idempotency_key)
+    copy.refresh_from_db()
+    assert copy.status == Message.Status.SKIPPED and "opted out" in copy.error_message
+    assert [s["rule"] for s in skipped] == ["opt_out"]
+    assert not zalo_api.calls_to("/message/template")
