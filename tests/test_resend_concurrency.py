@@ -4,6 +4,8 @@ PostgreSQL pass), and exactly one copy is queued."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.contrib.auth.models import User
 
@@ -31,3 +33,46 @@ def test_racing_resends_of_one_message_queue_one_copy():
     assert all("was already resent as message" in outcome
                for outcome in outcomes if isinstance(outcome, str))
     assert list(Message.objects.filter(resent_from=original).values_list("pk", flat=True)) == copies
+
+
+def test_a_cancel_racing_a_workers_claim_leaves_one_winner():
+    from zns_notify.sending import claim
+
+    user = User.objects.create_user("op", is_staff=True)
+    for _round in range(8):
+        message = MessageFactory(status="queued")
+        stale = Message.objects.get(pk=message.pk)  # the operator's page, read before
+
+        def either(stale=stale, key=message.idempotency_key):
+            return ("cancel", log_actions.cancel(stale, user)) if threading.current_thread(
+            ).name.endswith("0") else ("claim", claim(key) is not None)
+
+        outcomes = dict(race_named(either, threads=2))
+        final = Message.objects.get(pk=message.pk).status
+        assert outcomes["cancel"] != outcomes["claim"], outcomes
+        assert final == ("cancelled" if outcomes["cancel"] else "sending")
+
+
+def race_named(worker, threads: int) -> list:
+    """:func:`race`, with threads named ``racer-0``, ``racer-1``… so each knows its part."""
+    from django.db import connections
+
+    results: list = []
+    lock = threading.Lock()
+    start = threading.Barrier(threads)
+
+    def run():
+        try:
+            start.wait()
+            outcome = worker()
+            with lock:
+                results.append(outcome)
+        finally:
+            connections.close_all()
+
+    pool = [threading.Thread(target=run, name=f"racer-{n}") for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(60)
+    return results
