@@ -1,6 +1,6 @@
-"""Operators racing on one message (a double click, two people on the same failed order):
-each thread has its own database connection (SQLite here, PostgreSQL in the suite's
-PostgreSQL pass), and exactly one copy is queued."""
+"""Operators racing on one message (a double click, two people on the same failed order, a
+cancel while a worker claims it): each thread has its own database connection (SQLite
+here, PostgreSQL in the suite's PostgreSQL pass), and exactly one of them wins."""
 
 from __future__ import annotations
 

@@ -101,3 +101,13 @@ def test_the_detail_timeline_hides_the_phones_hash_without_view_full_phone(as_us
         "answer": {"error": 0}})
     response = as_user(reader).get(reverse("zns_notify:api_message_detail", args=[message.pk]))
     assert response.status_code == 200 and digest not in response.content.decode()
+
+
+def test_a_second_resend_while_the_copy_is_under_way_is_409(as_user, make_user):
+    client = as_user(make_user("view_message", "resend_message"))
+    original = MessageFactory(status="failed")
+    first = client.post(resend(original.pk))
+    second = client.post(resend(original.pk))
+    assert (first.status_code, second.status_code) == (201, 409)
+    assert f"already resent as message #{first.json()['id']}" in second.json()["detail"]
+    assert Message.objects.filter(resent_from=original).count() == 1
