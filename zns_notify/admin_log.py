@@ -32,7 +32,7 @@ from .admin_scale import (ErrorCategoryFilter, EventFilter, NoCountPaginator, St
 from .error_categories import label as error_category_label
 from .log_export import csv_response
 from .log_timeline import payload_text, timeline
-from .models import Message
+from .models import Message, WebhookEvent
 from .phones import can_see_full_phone, mask, mask_params
 from .policy import CATEGORY as POLICY
 
@@ -86,8 +86,10 @@ def _order_url_pattern(site: admin.AdminSite, order_type: str) -> str | None:
 @lru_cache(maxsize=16)
 def _status_labels(language: str | None) -> dict[str, str]:
     """The statuses' labels in one language (get_status_display hashes every lazy label
-    of the choices for each row)."""
-    return {value: str(label) for value, label in Message.Status.choices}
+    of the choices for each row); a webhook's outcome on the timeline too (no code is
+    both)."""
+    return {value: str(label)
+            for value, label in [*Message.Status.choices, *WebhookEvent.Outcome.choices]}
 
 
 def status_label(status: str) -> str:

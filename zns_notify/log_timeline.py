@@ -37,6 +37,7 @@ class Entry:
     at: dt.datetime | None
     kind: str  # enqueued, attempt, note, policy, receipt, webhook, feedback, delivered
     label: str
+    #: A code, never a label: a message status, or for a webhook its outcome (``applied``…).
     status: str = ""
     error_code: int | None = None
     detail: str = ""
@@ -100,7 +101,7 @@ def timeline(message: Message, *, full_phone: bool) -> list[Entry]:
             entries.append(Entry(
                 at=hook.received_at, kind="webhook",
                 label=_("Webhook %(event)s") % {"event": hook.event_name},
-                status=hook.get_outcome_display(), detail=tidy(hook.detail),
+                status=hook.outcome, detail=tidy(hook.detail),
                 payload=tidy(_json(hook.body)),
             ))
     for rating in MessageFeedback.objects.filter(message_id=message.pk).order_by("pk"):

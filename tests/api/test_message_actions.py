@@ -111,3 +111,24 @@ def test_a_second_resend_while_the_copy_is_under_way_is_409(as_user, make_user):
     assert (first.status_code, second.status_code) == (201, 409)
     assert f"already resent as message #{first.json()['id']}" in second.json()["detail"]
     assert Message.objects.filter(resent_from=original).count() == 1
+
+
+def test_a_webhook_entrys_status_is_its_outcome_code_in_any_language(as_user, reader, client):
+    # The API answers codes ("applied"), never a label in the caller's language; the admin
+    # shows the label in a badge whose class is the code.
+    from django.utils import timezone
+
+    from zns_notify.models import WebhookEvent
+
+    message = MessageFactory(status="delivered", msg_id="m1")
+    WebhookEvent.objects.create(event_name="user_received_message", dedup_key="d1",
+                                subject="m1", outcome="unmatched", received_at=timezone.now(),
+                                body="{}")
+    url = reverse("zns_notify:api_message_detail", args=[message.pk])
+    entries = as_user(reader).get(url, HTTP_ACCEPT_LANGUAGE="vi").json()["timeline"]
+    [hook] = [entry for entry in entries if entry["kind"] == "webhook"]
+    assert hook["status"] == "unmatched"
+    client.force_login(reader)
+    html = client.get(reverse("admin:zns_notify_message_change", args=[message.pk]),
+                      HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<span class="zns-badge zns-badge--unmatched">Đang chờ tin nhắn tương ứng</span>' in html
