@@ -249,6 +249,34 @@ def test_the_detail_page_renders_in_a_bounded_number_of_queries(
         assert client.get(change(message.pk)).status_code == 200
 
 
+def test_webhooks_and_ratings_add_no_query_per_entry(client, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zns_notify.models import MessageFeedback
+
+    staff("view_message")
+    message = MessageFactory(msg_id="m1", status="delivered")
+    attempt(message)
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get(change(message.pk)).status_code == 200
+        return len(seen)
+
+    page_queries()  # the first view fills per-process caches (content types)
+    few = page_queries()
+    for n in range(40):
+        WebhookEvent.objects.create(
+            event_name="user_received_message" if n % 2 else "user_feedback", dedup_key=f"d{n}",
+            subject="m1" if n % 3 else message.idempotency_key, outcome="applied",
+            received_at=timezone.now(), body='{"recipient": {"id": "84912345678"}}')
+        MessageFeedback.objects.create(message=message, msg_id="m1", rate=5, note="tốt",
+                                       received_at=timezone.now())
+        attempt(message)
+    assert page_queries() == few
+
+
 # -- resend -------------------------------------------------------------------------------------
 
 def test_resend_creates_a_linked_audited_copy_with_a_fresh_tracking_id(client, staff):
