@@ -333,6 +333,20 @@ def test_a_double_click_on_resend_queues_one_copy(client, staff):
     assert Message.objects.filter(resent_from=original).count() == 2
 
 
+def test_a_resend_of_a_resend_links_to_the_copy_it_repeats():
+    user = User.objects.create_user("op", is_staff=True)
+    original = MessageFactory(status="failed")
+    first = log_actions.resend(original, user)
+    with pytest.raises(log_actions.Refused):  # the copy itself is still under way
+        log_actions.resend(first, user)
+    Message.objects.filter(pk=first.pk).update(status="undelivered")
+    first.refresh_from_db()
+    second = log_actions.resend(first, user)
+    assert (second.resent_from_id, second.phone, second.params) == (
+        first.pk, original.phone, original.params)
+    assert len({original.idempotency_key, first.idempotency_key, second.idempotency_key}) == 3
+
+
 def test_resend_reads_the_originals_status_again_before_copying():
     # The admin's action list was read a moment ago; a worker may have claimed the message
     # since (an ambiguous send re-queued, the sweeper): it is no longer final.
