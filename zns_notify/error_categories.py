@@ -4,7 +4,9 @@ operator's language."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from functools import lru_cache
+
+from django.utils.translation import get_language, gettext_lazy as _
 
 
 def labels() -> dict[str, str]:
@@ -29,4 +31,10 @@ def labels() -> dict[str, str]:
 
 def label(category: str) -> str:
     """The name of ``category``; an unknown one (a newer version's) as it is stored."""
-    return str(labels().get(category, category))
+    return _names(get_language()).get(category, category)
+
+
+@lru_cache(maxsize=16)
+def _names(language: str | None) -> dict[str, str]:
+    # Once per language: the log's list asks for a hundred rows' names per page.
+    return {code: str(name) for code, name in labels().items()}
