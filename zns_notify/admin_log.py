@@ -25,13 +25,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy as _, ngettext
 
 from . import log_actions
-from .admin_base import ReadOnlyAdmin
+from .admin_base import PhoneLookupsMixin, ReadOnlyAdmin
 from .admin_policy import PolicyDecisionFilter, PolicyMessageAdminMixin
 from .admin_scale import (ErrorCategoryFilter, EventFilter, NoCountPaginator, StatusFilter,
                           TemplateFilter, search_pks)
+from .error_categories import label as error_category_label
 from .log_export import csv_response
 from .log_timeline import payload_text, timeline
-from .models import Message
+from .models import Message, WebhookEvent
 from .phones import can_see_full_phone, mask, mask_params
 from .policy import CATEGORY as POLICY
 
@@ -85,8 +86,10 @@ def _order_url_pattern(site: admin.AdminSite, order_type: str) -> str | None:
 @lru_cache(maxsize=16)
 def _status_labels(language: str | None) -> dict[str, str]:
     """The statuses' labels in one language (get_status_display hashes every lazy label
-    of the choices for each row)."""
-    return {value: str(label) for value, label in Message.Status.choices}
+    of the choices for each row); a webhook's outcome on the timeline too (no code is
+    both)."""
+    return {value: str(label)
+            for value, label in [*Message.Status.choices, *WebhookEvent.Outcome.choices]}
 
 
 def status_label(status: str) -> str:
@@ -94,9 +97,12 @@ def status_label(status: str) -> str:
 
 
 @admin.register(Message)
-class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
+class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
     """The log is the shop's proof that a customer was told: never edited by hand; an
     operator may resend a finished message as a new one, or cancel one still waiting."""
+
+    # A binding may put the number into a parameter (hence mask_params).
+    phone_fields = ("phone", "params")
 
     list_display = [
         "created_display", "status_display", "notification_display", "recipient_masked",
@@ -118,11 +124,15 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
 
     # -- permissions ---------------------------------------------------------------------
 
+    # Each with view_message too, as the API asks (docs/permissions.md): a user cannot do
+    # through the admin what the API refuses, nor act on messages they may not read.
     def has_resend_permission(self, request) -> bool:
-        return request.user.has_perm(log_actions.RESEND_PERMISSION)
+        return (self.has_view_permission(request)
+                and request.user.has_perm(log_actions.RESEND_PERMISSION))
 
     def has_cancel_permission(self, request) -> bool:
-        return request.user.has_perm(log_actions.CANCEL_PERMISSION)
+        return (self.has_view_permission(request)
+                and request.user.has_perm(log_actions.CANCEL_PERMISSION))
 
     # -- the list --------------------------------------------------------------------------
 
@@ -217,10 +227,12 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
             return ""
         code = "" if obj.error_code is None else format_html(
             ' <span class="zns-code">{}</span>', obj.error_code)
+        # The category's name in the operator's language, its stored code on hover (the
+        # filter's and the API's value); the whole reason on hover of the shortened one.
         return format_html('<span class="zns-category" title="{}">{}</span>{}'
-                           '<div class="zns-note zns-reason">{}</div>',
-                           obj.error_message, obj.error_category, code,
-                           _truncate(obj.error_message))
+                           '<div class="zns-note zns-reason" title="{}">{}</div>',
+                           obj.error_category, error_category_label(obj.error_category), code,
+                           obj.error_message, _truncate(obj.error_message))
 
     # -- the detail page ---------------------------------------------------------------------
 
@@ -305,10 +317,11 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
     def resend_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        message = self._message(request, object_id)
         if not self.has_resend_permission(request):
             return self._refuse(request, _(
-                "You need the permission “Can resend messages” to resend a message."), message)
+                "You need the permission “Can resend messages” to resend a message."),
+                self._readable(request, object_id))
+        message = self._message(request, object_id)
         try:
             copy = log_actions.resend(message, request.user)
         except log_actions.Refused as exc:
@@ -320,11 +333,11 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
     def cancel_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        message = self._message(request, object_id)
         if not self.has_cancel_permission(request):
             return self._refuse(request, _(
                 "You need the permission “Can cancel waiting messages” to cancel a message."),
-                message)
+                self._readable(request, object_id))
+        message = self._message(request, object_id)
         try:
             done = log_actions.cancel(message, request.user)
         except log_actions.Refused as exc:
@@ -343,6 +356,13 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
         if message is None:
             raise Http404(_("No message with this id."))
         return message
+
+    def _readable(self, request, object_id) -> Message | None:
+        """The message to return to after a refusal, for a reader of the log only: to
+        anyone else the answer must not tell whether the id exists."""
+        if not self.has_view_permission(request):
+            return None
+        return self._message(request, object_id)
 
     def _refuse(self, request, text: str, message: Message | None):
         self.message_user(request, text, messages.ERROR)

@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .admin_base import ReadOnlyAdmin
+from .admin_base import PhoneLookupsMixin, ReadOnlyAdmin
 from .exceptions import ZnsInvalidPhone
 from .models import UNSENT_STATUSES, Message, RecipientDailyCount, RecipientOptOut
 from .phones import can_see_full_phone, mask, normalize_phone
@@ -79,7 +79,7 @@ class OptOutForm(forms.ModelForm):
 
 
 @admin.register(RecipientOptOut)
-class RecipientOptOutAdmin(admin.ModelAdmin):
+class RecipientOptOutAdmin(PhoneLookupsMixin, admin.ModelAdmin):
     form = OptOutForm
     list_display = ["phone_masked", "reason", "source", "opted_out_at"]
     list_filter = ["source"]
@@ -110,11 +110,19 @@ class RecipientOptOutAdmin(admin.ModelAdmin):
 
 
 @admin.register(RecipientDailyCount)
-class RecipientDailyCountAdmin(ReadOnlyAdmin):
+class RecipientDailyCountAdmin(PhoneLookupsMixin, ReadOnlyAdmin):
     """How many messages of each tag each recipient got per day, as the cap counts them."""
 
     list_display = ["day", "phone_masked", "tag", "count"]
     list_filter = ["tag", "day"]
+
+    def get_fields(self, request, obj=None):
+        # The page lists every field read-only: the number whole only for those who may.
+        phone = "phone" if can_see_full_phone(request) else "phone_masked"
+        return ["day", phone, "tag", "count"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     @admin.display(description=_("phone"), ordering="phone")
     def phone_masked(self, obj: RecipientDailyCount) -> str:

@@ -99,9 +99,10 @@ class EventFilter(ChoicesFilter):
     field = "event"
 
     def choices_map(self) -> dict[str, str]:
-        from .conf import app_settings
+        from .conf import app_settings, event_label
 
-        return {name: f"{name} — {label}" for name, label in app_settings.EVENTS.items()}
+        return {name: f"{name} — {event_label(label)}"
+                for name, label in app_settings.EVENTS.items()}
 
 
 class ErrorCategoryFilter(ChoicesFilter):
@@ -110,14 +111,9 @@ class ErrorCategoryFilter(ChoicesFilter):
     field = "error_category"
 
     def choices_map(self) -> dict[str, str]:
-        from .ambiguity import CATEGORY as AMBIGUOUS
-        from .log_actions import CANCELLED_BY_OPERATOR
-        from .policy import CATEGORY as POLICY
-        from .zalo.errors import ErrorAction
+        from .error_categories import labels
 
-        return {**{str(action): str(action) for action in ErrorAction},
-                POLICY: POLICY, AMBIGUOUS: AMBIGUOUS,
-                CANCELLED_BY_OPERATOR: CANCELLED_BY_OPERATOR}
+        return labels()
 
 
 class TemplateFilter(ChoicesFilter):

@@ -63,10 +63,32 @@ def check_resend(original: Message) -> None:
         raise Refused(_("Message #%(pk)s has no phone number to send to.") % {"pk": original.pk})
 
 
+def check_no_copy_in_flight(original: Message, using: str) -> None:
+    """Raise :class:`Refused` while an earlier copy of ``original`` has no final outcome: a
+    double click, or two operators on the same message, must not text the customer twice.
+    The copies are found through the original's own notes (its indexed timeline), not
+    ``resent_from`` (unindexed, so that the shop's insert pays nothing for it)."""
+    notes = MessageEvent.objects.using(using).filter(
+        message_id=original.pk, kind=MessageEvent.Kind.NOTE).values_list("payload", flat=True)
+    copies = [note["resent_as"] for note in notes
+              if isinstance(note, dict) and isinstance(note.get("resent_as"), int)]
+    waiting = (Message.objects.using(using).filter(pk__in=copies)
+               .exclude(status__in=Message.FINAL_STATUSES).order_by("-pk").first())
+    if waiting is not None:
+        raise Refused(_(
+            "Message #%(pk)s was already resent as message #%(copy)s, which is still "
+            "%(status)s: wait for its outcome before resending it again.")
+            % {"pk": original.pk, "copy": waiting.pk, "status": waiting.get_status_display()})
+
+
 def resend(original: Message, user) -> Message:
     """Queue a copy of ``original`` (same recipient, template and rendered parameters, a new
     tracking id) linked to it; the worker sends it through the same gate and policy as any
-    message. Audited: a note naming ``user`` on both timelines and a ``LogEntry`` each."""
+    message. Audited: a note naming ``user`` on both timelines and a ``LogEntry`` each.
+
+    One copy at a time: refused while an earlier copy is still under way
+    (:func:`check_no_copy_in_flight`). The original's row is locked while that is checked
+    and the copy written, so two concurrent requests cannot both pass the check."""
     check_resend(original)
     from .outbox import enqueue
 
@@ -82,6 +104,13 @@ def resend(original: Message, user) -> Message:
     using = router.db_for_write(Message)
     name = who(user)
     with transaction.atomic(using=using):
+        # The row lock (PostgreSQL, MySQL) serialises concurrent resends of one message;
+        # SQLite serialises its write transactions anyway. The status read under it is
+        # the one that counts: the caller's may be a page old.
+        original.status = (Message.objects.using(using).select_for_update()
+                           .values_list("status", flat=True).get(pk=original.pk))
+        check_resend(original)
+        check_no_copy_in_flight(original, using)
         copy.save(using=using)
         MessageEvent.objects.using(using).bulk_create([
             MessageEvent(message=copy, kind=MessageEvent.Kind.NOTE, at=now,

@@ -11,6 +11,7 @@ be free of one) and the recipient's number is masked for staff without
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ class Entry:
     at: dt.datetime | None
     kind: str  # enqueued, attempt, note, policy, receipt, webhook, feedback, delivered
     label: str
+    #: A code, never a label: a message status, or for a webhook its outcome (``applied``…).
     status: str = ""
     error_code: int | None = None
     detail: str = ""
@@ -45,16 +47,30 @@ class Entry:
 
 
 def clean(value: Any, phone: str, *, full_phone: bool) -> Any:
-    """``value`` with secrets removed and, unless ``full_phone``, ``phone`` (``84…`` or its
-    local ``0…`` form) masked inside every string."""
+    """``value`` with secrets removed and, unless ``full_phone``, ``phone`` masked inside
+    every string: as ``84…``, its local ``0…`` form and its SHA-256 (a ``HASH_PHONE`` send's
+    ``hash_phone``: Vietnamese mobile numbers are few enough to recover one from its hash in
+    seconds, so the hash is the number)."""
+    hidden = [] if full_phone or not phone else [
+        (shown, mask(shown)) for shown in (_sha256(phone), phone, "0" + phone[2:])]
+    return _clean(value, hidden)
+
+
+def _sha256(phone: str) -> str:
+    # zalo.client.hash_phone for a normalized number; UTF-8 so that a skipped message's
+    # raw, unnormalized phone cannot raise here.
+    return hashlib.sha256(phone.encode()).hexdigest()
+
+
+def _clean(value: Any, hidden: list[tuple[str, str]]) -> Any:
     if isinstance(value, dict):
-        return {key: REMOVED if str(key).lower() in SECRET_KEYS
-                else clean(item, phone, full_phone=full_phone) for key, item in value.items()}
+        return {key: REMOVED if str(key).lower() in SECRET_KEYS else _clean(item, hidden)
+                for key, item in value.items()}
     if isinstance(value, list):
-        return [clean(item, phone, full_phone=full_phone) for item in value]
-    if isinstance(value, str) and phone and not full_phone:
-        local = "0" + phone[2:]
-        return value.replace(phone, mask(phone)).replace(local, mask(local))
+        return [_clean(item, hidden) for item in value]
+    if isinstance(value, str):
+        for shown, masked in hidden:
+            value = value.replace(shown, masked)
     return value
 
 
@@ -85,7 +101,7 @@ def timeline(message: Message, *, full_phone: bool) -> list[Entry]:
             entries.append(Entry(
                 at=hook.received_at, kind="webhook",
                 label=_("Webhook %(event)s") % {"event": hook.event_name},
-                status=hook.get_outcome_display(), detail=tidy(hook.detail),
+                status=hook.outcome, detail=tidy(hook.detail),
                 payload=tidy(_json(hook.body)),
             ))
     for rating in MessageFeedback.objects.filter(message_id=message.pk).order_by("pk"):

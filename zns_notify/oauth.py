@@ -33,7 +33,7 @@ SESSION_KEY = "zns_notify_oauth"
 #: How long a started connect flow may take; Zalo's codes live 10 minutes too.
 STATE_LIFETIME = 600
 #: Its own permission (docs/permissions.md): editing the account's name is not handing this
-#: app the OA's right to send. Migration 0014 gave it to every holder of change_zaloaccount.
+#: app the OA's right to send. Migration 0015 gave it to every holder of change_zaloaccount.
 PERMISSION = "zns_notify.connect_zaloaccount"
 
 

@@ -89,3 +89,46 @@ def test_the_detail_timeline_has_the_attempt_payload_without_secrets(as_user, re
     payload = entries[-1]["payload"]
     assert payload["request"]["body"] == {"phone": "********678", "access_token": "[removed]"}
     assert payload["answer"] == {"error": 0}
+
+
+def test_the_detail_timeline_hides_the_phones_hash_without_view_full_phone(as_user, reader):
+    from zns_notify.zalo.client import hash_phone
+
+    message = MessageFactory(status="sent")
+    digest = hash_phone(message.phone)
+    MessageEvent.objects.create(message=message, kind="attempt", status="sent", payload={
+        "request": {"path": "/message/template/hashphone", "body": {"hash_phone": digest}},
+        "answer": {"error": 0}})
+    response = as_user(reader).get(reverse("zns_notify:api_message_detail", args=[message.pk]))
+    assert response.status_code == 200 and digest not in response.content.decode()
+
+
+def test_a_second_resend_while_the_copy_is_under_way_is_409(as_user, make_user):
+    client = as_user(make_user("view_message", "resend_message"))
+    original = MessageFactory(status="failed")
+    first = client.post(resend(original.pk))
+    second = client.post(resend(original.pk))
+    assert (first.status_code, second.status_code) == (201, 409)
+    assert f"already resent as message #{first.json()['id']}" in second.json()["detail"]
+    assert Message.objects.filter(resent_from=original).count() == 1
+
+
+def test_a_webhook_entrys_status_is_its_outcome_code_in_any_language(as_user, reader, client):
+    # The API answers codes ("applied"), never a label in the caller's language; the admin
+    # shows the label in a badge whose class is the code.
+    from django.utils import timezone
+
+    from zns_notify.models import WebhookEvent
+
+    message = MessageFactory(status="delivered", msg_id="m1")
+    WebhookEvent.objects.create(event_name="user_received_message", dedup_key="d1",
+                                subject="m1", outcome="unmatched", received_at=timezone.now(),
+                                body="{}")
+    url = reverse("zns_notify:api_message_detail", args=[message.pk])
+    entries = as_user(reader).get(url, HTTP_ACCEPT_LANGUAGE="vi").json()["timeline"]
+    [hook] = [entry for entry in entries if entry["kind"] == "webhook"]
+    assert hook["status"] == "unmatched"
+    client.force_login(reader)
+    html = client.get(reverse("admin:zns_notify_message_change", args=[message.pk]),
+                      HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '<span class="zns-badge zns-badge--unmatched">Đang chờ tin nhắn tương ứng</span>' in html

@@ -98,3 +98,46 @@ def test_staff_without_the_phone_permission_see_opt_outs_masked(client, admin_cl
         assert "********678" in html and "84912345678" not in html, url
     html = admin_client.get(reverse("admin:zns_notify_recipientoptout_changelist")).content.decode()
     assert "84912345678" in html
+
+
+def test_staff_without_the_phone_permission_cannot_filter_opt_outs_by_phone(client, admin_client):
+    # ?phone__startswith=… one digit at a time would spell out the masked numbers.
+    zns_notify.opt_out("0912345678", reason="hotline")
+    staff = User.objects.create_user("operator", password="pw", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename="view_recipientoptout"))
+    client.force_login(staff)
+    url = reverse("admin:zns_notify_recipientoptout_changelist")
+    assert client.get(url, {"phone__startswith": "8491"}).status_code == 400
+    assert client.get(url, {"phone": "84912345678"}).status_code == 400
+    assert "84912345678" in admin_client.get(url, {"phone__startswith": "8491"}).content.decode()
+
+
+def test_the_daily_counts_hide_the_number_from_staff_without_the_phone_permission(client):
+    import datetime as dt
+
+    from zns_notify.models import RecipientDailyCount
+
+    row = RecipientDailyCount.objects.create(phone="84912345678", day=dt.date(2026, 11, 22),
+                                             tag="PROMOTION", count=2)
+    staff = User.objects.create_user("operator", password="pw", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename="view_recipientdailycount"))
+    client.force_login(staff)
+    url = reverse("admin:zns_notify_recipientdailycount_changelist")
+    assert client.get(url, {"phone__startswith": "8491"}).status_code == 400
+    for page in (url, reverse("admin:zns_notify_recipientdailycount_change", args=[row.pk])):
+        html = client.get(page).content.decode()
+        assert "84912345678" not in html and "********678" in html, page
+
+
+def test_an_operators_resend_to_an_opted_out_recipient_is_skipped_like_any_message(
+        account, zalo_api, skipped):
+    from zns_notify import log_actions
+
+    original = MessageFactory(template=TemplateFactory(tag="CUSTOMER_CARE"), status="failed")
+    zns_notify.opt_out("0912345678")
+    copy = log_actions.resend(original, User.objects.create_user("op", is_staff=True))
+    deliver(copy.idempotency_key)
+    copy.refresh_from_db()
+    assert copy.status == Message.Status.SKIPPED and "opted out" in copy.error_message
+    assert [s["rule"] for s in skipped] == ["opt_out"]
+    assert not zalo_api.calls_to("/message/template")
