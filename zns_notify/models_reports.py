@@ -13,8 +13,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-#: The only channel so far; the SMS fallback adds its own rows under "sms".
+#: The ZNS messages' rows; the SMS fallback steps have their own rows under "sms" (a row
+#: per step status: ``messages`` counts steps, ``cost`` the SMS sent, ``segments`` and
+#: ``double_cost`` the SMS's own figures).
 CHANNEL_ZNS = "zns"
+CHANNEL_SMS = "sms"
 
 
 class ReportDay(models.Model):
@@ -78,6 +81,10 @@ class DailyCount(DailyFigures):
     unit_price = models.DecimalField(_("price (VND)"), max_digits=10, decimal_places=2,
                                      null=True, blank=True)
     cost = models.DecimalField(_("cost (VND)"), max_digits=16, decimal_places=2, default=0)
+    # SMS rows only (channel "sms"): the segments billed, and how many of the SMS were
+    # followed by Zalo's late receipt (both channels paid).
+    segments = models.PositiveIntegerField(_("SMS segments"), default=0)
+    double_cost = models.PositiveIntegerField(_("double-cost messages"), default=0)
 
     class Meta(DailyFigures.Meta):
         indexes = [models.Index(fields=["day"], name="zns_dailycount_day")]
