@@ -143,3 +143,17 @@ def test_the_csv_has_the_channel_and_the_sms_figures(client, staff):
     assert (by_ref["LATE"]["sms_segments"], by_ref["LATE"]["sms_cost"],
             by_ref["LATE"]["double_cost"]) == ("2", "1700.00", "True")
     assert by_ref["PLAIN"]["channel"] == "ZNS" and by_ref["PLAIN"]["sms_status"] == ""
+
+
+def test_the_filter_reads_the_same_with_many_steps(client, staff, monkeypatch):
+    """Past FEW_STEPS matching steps the filter walks the log instead: same answer."""
+    from zns_notify import log_fallback
+
+    staff("view_message")
+    sent_step(MessageFactory(order_ref="SENT", status="failed"))
+    step(MessageFactory(order_ref="WAITING", status="sent"))
+    MessageFactory(order_ref="PLAIN")
+    few = {m.order_ref for m in client.get(LIST, {"fallback": "sent"}).context["cl"].result_list}
+    monkeypatch.setattr(log_fallback, "FEW_STEPS", 0)
+    many = {m.order_ref for m in client.get(LIST, {"fallback": "sent"}).context["cl"].result_list}
+    assert few == many == {"SENT"}

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext_lazy as _, ngettext
 
 from . import log_actions
@@ -462,7 +463,7 @@ def _sms_html(message: Message, *, full_phone: bool) -> str:
     ]
     return format_html('<table class="zns-sms-step">{}</table>', format_html_join(
         "", "<tr><th>{}</th><td>{}</td></tr>",
-        ((label, value) for label, value in rows if value not in ("", None))))
+        ((capfirst(label), value) for label, value in rows if value not in ("", None))))
 
 
 def _timeline_html(message: Message, *, full_phone: bool) -> str:

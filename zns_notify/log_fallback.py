@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -27,6 +28,9 @@ Status = FallbackStep.Status
 DOUBLE_COST = "double_cost"
 #: The filter's value for messages without a fallback step.
 NONE = "none"
+#: Up to this many matching steps, the filter starts from the steps; past it, from the
+#: log's ordering index (see FallbackStatusFilter.queryset).
+FEW_STEPS = 2000
 
 
 def step_of(message: Message) -> FallbackStep | None:
@@ -85,7 +89,15 @@ class FallbackStatusFilter(admin.SimpleListFilter):
             steps = steps.filter(status=value)
         else:
             return queryset.none()  # a hand-typed value: nothing matches, not a 500
-        return queryset.filter(pk__in=steps.values("message_id"))
+        # Two plans, chosen by a count capped at FEW_STEPS + 1 on the step's status index
+        # (about 1 ms). Few steps: read them and sort their messages (cheap for a few
+        # thousand). Many: walk the log's (created_at) index newest first and probe each
+        # message's step by its unique message_id, which fills a page after a few hundred
+        # rows; the other plan would sort every matching message for each page (about 100
+        # ms per query with 58,000 sent steps at 1,000,000 messages, docs/performance.md).
+        if steps[:FEW_STEPS + 1].count() <= FEW_STEPS:
+            return queryset.filter(pk__in=steps.values("message_id"))
+        return queryset.filter(Exists(steps.filter(message_id=OuterRef("pk"))))
 
 
 # -- the timeline ------------------------------------------------------------------------
@@ -113,7 +125,7 @@ def timeline_entries(message: Message, step: FallbackStep | None, tidy, entry) -
     if step.trigger:
         why = _("%(reason)s (%(trigger)s)") % {"reason": why, "trigger": step.trigger}
     entries = [entry(at=step.created_at, kind="sms", label=_("SMS fallback scheduled"),
-                     status="", detail=_("%(why)s; due %(due)s.")
+                     status="", detail=_("%(why)s; due at %(due)s")
                      % {"why": why, "due": _when_text(step.due_at)})]
     if step.claimed_at:
         entries.append(entry(at=step.claimed_at, kind="sms", label=_("SMS claimed by a worker"),
