@@ -67,11 +67,11 @@ STEP_INSERT = (
 
 
 def step_row(rng, pk: int, status: str, created: datetime, fmt) -> tuple | None:
-    for statuses, share, choices in STEPS:
-        if status in statuses:
-            break
-    else:
+    found = next(((share, choices) for statuses, share, choices in STEPS if status in statuses),
+                 None)
+    if found is None:
         return None
+    share, choices = found
     if rng.random() >= share:
         return None
     step_status, double = weighted(choices, rng, 1)[0]

@@ -8,17 +8,33 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import MessageFactory
-from tests.test_delivery_log import EXPORT, LIST, change, read_csv, staff  # noqa: F401
+from tests.test_delivery_log import EXPORT, LIST, change, read_csv
 from zns_notify.models import FallbackStep
 
 pytestmark = pytest.mark.django_db
 
 NOW = timezone.now()
+
+
+@pytest.fixture
+def staff(client):
+    """login(*codenames) -> a staff user holding exactly these zns_notify permissions."""
+
+    def login(*codenames: str) -> User:
+        user = User.objects.create_user(f"op{User.objects.count()}", password="pw",
+                                        is_staff=True)
+        user.user_permissions.set(Permission.objects.filter(
+            content_type__app_label="zns_notify", codename__in=codenames))
+        client.force_login(user)
+        return user
+
+    return login
 
 
 def step(message, **values) -> FallbackStep:
@@ -138,7 +154,7 @@ def test_the_csv_has_the_channel_and_the_sms_figures(client, staff):
     assert header[:4] == ["id", "created_at", "status", "event"]  # the old columns stay put
     assert header[-8:] == ["channel", "sms_status", "sms_reason", "sms_sent_at",
                            "sms_provider_id", "sms_segments", "sms_cost", "double_cost"]
-    by_ref = {row[header.index("order_ref")]: dict(zip(header, row)) for row in rows}
+    by_ref = {row[header.index("order_ref")]: dict(zip(header, row, strict=True)) for row in rows}
     assert by_ref["LATE"]["channel"] == "ZNS → SMS"
     assert (by_ref["LATE"]["sms_segments"], by_ref["LATE"]["sms_cost"],
             by_ref["LATE"]["double_cost"]) == ("2", "1700.00", "True")

@@ -152,8 +152,9 @@ class ReportAdmin(admin.ModelAdmin):
             "days_chart": bars,
             "rate_chart": line,
             "cost_chart": cost_chart,
-            "channel_columns": [(_("ZNS cost (VND)"), charts.swatch(charts.CHANNEL_COLOURS["zns"])),
-                                (_("SMS cost (VND)"), charts.swatch(charts.CHANNEL_COLOURS["sms"]))],
+            "channel_columns": [
+                (_("ZNS cost (VND)"), charts.swatch(charts.CHANNEL_COLOURS["zns"])),
+                (_("SMS cost (VND)"), charts.swatch(charts.CHANNEL_COLOURS["sms"]))],
             "failure_chart": failure_chart,
             "failures": failures,
             "rows": [self.day_row(d, shown) for d in report.days],

@@ -97,7 +97,7 @@ class Sms:
     cost: Decimal = field(default_factory=Decimal)
     double_cost: int = 0
 
-    def add(self, other: "Sms") -> None:
+    def add(self, other: Sms) -> None:
         self.sent += other.sent
         self.segments += other.segments
         self.cost += other.cost
