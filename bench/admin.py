@@ -84,8 +84,9 @@ def seed(db: Path, rows: int) -> float:
         stamp = now.isoformat(sep=" ")
         con.executemany(
             "INSERT INTO zns_notify_binding (name, event, template_id, params, is_active,"
-            " delay_minutes, condition, created_at, updated_at) VALUES (?, ?, ?, '{}', 1, 0, '',"
-            " ?, ?)",
+            " delay_minutes, condition, sms_enabled, sms_text, sms_window_minutes, sms_triggers,"
+            " created_at, updated_at) VALUES (?, ?, ?, '{}', 1, 0, '', 1, 'Don {{ order_code }}',"
+            " 5, '[\"not_on_zalo\"]', ?, ?)",
             [(f"{e} {t}", e, template_pk[t], stamp, stamp)
              for e, _ in EVENTS for t in TEMPLATES[:2]])
     binding_pk = {(e, t): pk for pk, e, t in con.execute(
@@ -154,6 +155,36 @@ def seed(db: Path, rows: int) -> float:
             [(kind, st, detail, payload, pk) for pk in sample for kind, st, detail, payload in (
                 ("attempt", "sent", "Accepted by Zalo as a4d0243feee163bd3af2.", attempt),
                 ("receipt", "delivered", "user_received_message", None))])
+    # SMS fallback steps (the log's channel column, its filter, the timeline): most failed
+    # and undelivered messages fell back (sent; a tenth failed), one delivered message in
+    # twenty had a window step (cancelled by the receipt; every tenth of those sent and paid
+    # twice), a sent message still waiting has one scheduled.
+    with con:
+        con.execute(
+            "INSERT INTO zns_notify_fallbackstep (message_id, channel, reference, status, reason,"
+            " \"trigger\", due_at, attempts, claimed_at, sent_at, cancelled_at, text, provider,"
+            " provider_message_id, encoding, segments, cost, error_kind, error_message, result,"
+            " double_cost, created_at)"
+            " SELECT id, 'sms', idempotency_key || '-sms', st, rs, tr, created_at,"
+            " CASE WHEN st IN ('sent', 'failed') THEN 1 ELSE 0 END,"
+            " CASE WHEN st IN ('sent', 'failed') THEN created_at END,"
+            " CASE WHEN st = 'sent' THEN created_at END,"
+            " CASE WHEN st = 'cancelled' THEN created_at END,"
+            " CASE WHEN st = 'sent' THEN 'Don hang BH0000000 da duoc giao' ELSE '' END,"
+            " 'esms', CASE WHEN st = 'sent' THEN 'e' || id ELSE '' END, 'GSM-7',"
+            " CASE WHEN st = 'sent' THEN 1 ELSE 0 END, CASE WHEN st = 'sent' THEN 850 END, '',"
+            " CASE WHEN st = 'failed' THEN 'eSMS 99: error' ELSE '' END, '{}', dc, created_at"
+            " FROM (SELECT id, idempotency_key, created_at,"
+            "  CASE WHEN status IN ('failed', 'undelivered') THEN"
+            "    CASE WHEN id % 10 = 0 THEN 'failed' ELSE 'sent' END"
+            "   WHEN status = 'delivered' THEN"
+            "    CASE WHEN id % 200 = 0 THEN 'sent' ELSE 'cancelled' END"
+            "   ELSE 'scheduled' END AS st,"
+            "  CASE WHEN status = 'failed' THEN 'immediate' ELSE 'window' END AS rs,"
+            "  CASE WHEN status = 'failed' THEN 'not_on_zalo' ELSE 'window' END AS tr,"
+            "  CASE WHEN status = 'delivered' AND id % 200 = 0 THEN 1 ELSE 0 END AS dc"
+            "  FROM zns_notify_message WHERE status IN ('failed', 'undelivered', 'sent')"
+            "  OR (status = 'delivered' AND id % 20 = 0))")
     with con:
         con.execute("ANALYZE")  # what a long-lived database has; the planner reads it
     con.close()
@@ -183,6 +214,8 @@ def views(rows: int) -> list[tuple[str, str]]:
         ("template", f"{base}?zalo_template_id={TEMPLATES[-1]}"),
         ("error_category=config", f"{base}?error_category__exact=config"),
         ("policy=skipped", f"{base}?policy=skipped"),
+        ("SMS fallback sent", f"{base}?fallback=sent"),
+        ("SMS double cost", f"{base}?fallback=double_cost"),
         # No message has it: the ordered scan finds no page to stop at (the worst case).
         ("error_category=refresh (none)", f"{base}?error_category__exact=refresh"),
         ("date range (a week)", f"{base}?created_at__gte={week_from}&created_at__lt={week_to}"),

@@ -6,8 +6,9 @@ on this machine), and what keeping their aggregates current costs.
 A SQLite file (var/bench-reports.sqlite3 by default) is migrated with the demo's settings and
 seeded in bulk with raw executemany: messages over 60 days, final except in the last two
 days (as a live shop's log is: a message settles within hours), with a mix of statuses,
-events, templates with prices, Zalo error codes and delivery latencies, and a quota ledger
-row per day. The file is kept; --reseed builds it again (needed after a migration).
+events, templates with prices, Zalo error codes and delivery latencies, a quota ledger
+row per day, and SMS fallback steps (:data:`STEPS`: about one message in nine). The file
+is kept; --reseed builds it again (needed after a migration).
 
 Then, with the real code: the full rebuild (``rebuild_reports``, every day), a routine
 refresh as the schedule runs it (``refresh_reports``: today and the days still in
@@ -46,6 +47,46 @@ RECENT = [("delivered", 70), ("sent", 12), ("queued", 5), ("sending", 1), ("unde
 FAILURES = [(("recipient", -118), 40), (("recipient", -139), 15), (("payload", -1121), 10),
             (("config", -115), 5), (("retry", -100), 15), (("ambiguous", None), 5),
             (("", None), 10)]
+
+
+#: The SMS fallback steps seeded beside the messages: (message statuses, share of them with a
+#: step, [(step status, double cost), weight]). Failed and undelivered messages mostly fell
+#: back to an SMS; a few delivered ones had a window step, cancelled by the receipt or
+#: (a late receipt) sent and paid twice; a sent one still waiting has its step scheduled.
+STEPS = [
+    (("failed", "undelivered"), 0.8, [(("sent", 0), 90), (("failed", 0), 10)]),
+    (("delivered",), 0.06, [(("cancelled", 0), 90), (("sent", 1), 10)]),
+    (("sent",), 0.5, [(("scheduled", 0), 1)]),
+]
+STEP_INSERT = (
+    "INSERT INTO zns_notify_fallbackstep (message_id, channel, reference, status, reason,"
+    " \"trigger\", due_at, attempts, claimed_at, sent_at, cancelled_at, text, provider,"
+    " provider_message_id, encoding, segments, cost, error_kind, error_message, result,"
+    " double_cost, created_at) VALUES (?, 'sms', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'esms', ?,"
+    " 'GSM-7', ?, ?, '', ?, '{}', ?, ?)")
+
+
+def step_row(rng, pk: int, status: str, created: datetime, fmt) -> tuple | None:
+    found = next(((share, choices) for statuses, share, choices in STEPS if status in statuses),
+                 None)
+    if found is None:
+        return None
+    share, choices = found
+    if rng.random() >= share:
+        return None
+    step_status, double = weighted(choices, rng, 1)[0]
+    immediate = status == "failed"
+    due = created + timedelta(seconds=5 if immediate else 300)
+    sent = step_status == "sent"
+    segments = rng.choice((1, 1, 1, 2)) if sent else 0
+    return (pk, f"{pk:032x}-sms", step_status, "immediate" if immediate else "window",
+            "not_on_zalo" if immediate else "window", fmt(due), 0 if step_status in (
+                "scheduled", "cancelled") else 1,
+            fmt(due) if sent or step_status == "failed" else None, fmt(due) if sent else None,
+            fmt(due) if step_status == "cancelled" else None,
+            "Don hang BH0000000 da duoc giao" if sent else "", f"e{pk}" if sent else "",
+            segments, 850 * segments if sent else None,
+            "eSMS 99: error" if step_status == "failed" else "", double, fmt(created))
 
 
 def seed(db: Path, rows: int) -> float:
@@ -123,12 +164,24 @@ def seed(db: Path, rows: int) -> float:
                 1 if accepted or status == "failed" else 0,
                 fmt(created) if status == "queued" else None, fmt(created),
                 fmt(sent), fmt(sent), fmt(delivered)))
+        steps = [step for step in (
+            step_row(rng, row[0], row[9], now - timedelta(seconds=span - offsets[row[0] - 1]),
+                     fmt) for row in batch) if step is not None]
         with con:
             con.executemany(insert, batch)
+            con.executemany(STEP_INSERT, steps)
     with con:
         con.execute("ANALYZE")
     con.close()
     return time.perf_counter() - started
+
+
+def count_steps(db: Path) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT COUNT(*) FROM zns_notify_fallbackstep").fetchone()[0]
+    finally:
+        con.close()
 
 
 def timed(label: str, fn, repeat: int = 1) -> float:
@@ -223,6 +276,7 @@ def main() -> int:
         seconds = seed(db, args.rows)
         marker.write_text(str(args.rows))
         print(f"seeded {args.rows:,} messages over {DAYS} days in {seconds:.1f} s ({db})")
+        print(f"  with {count_steps(db):,} SMS fallback steps")
     else:
         print(f"reusing {db} ({int(marker.read_text()):,} messages; --reseed to rebuild)")
     from django.conf import settings

@@ -180,4 +180,26 @@ _TIMINGS = {
 }
 ZNS_NOTIFY.update({key: value for key, value in _TIMINGS.items() if value is not None})
 
+# The SMS fallback (docs/fallback.md) through eSMS.vn's API. Against the sandbox (the API
+# URL unset, or rundemo's own sandbox on loopback) its eSMS mode answers at the same
+# address with the demo keys it prints on start; against real Zalo the SMS is off unless
+# ZNS_SMS_PROVIDER and the ZNS_ESMS_* keys are given.
+_zns_url = ZNS_NOTIFY["API_BASE_URL"]
+_on_sandbox = _zns_url.startswith(("http://127.0.0.1:", "http://localhost:"))
+_sms_provider = env.str("ZNS_SMS_PROVIDER", default="esms" if _on_sandbox else "")
+if _sms_provider:
+    ZNS_NOTIFY.update({
+        "SMS_PROVIDER": _sms_provider,
+        "SMS_PROVIDER_OPTIONS": {
+            "api_key": env.str("ZNS_ESMS_API_KEY", default=sandbox_defaults.DEMO_ESMS_API_KEY),
+            "secret_key": env.str("ZNS_ESMS_SECRET_KEY",
+                                  default=sandbox_defaults.DEMO_ESMS_SECRET_KEY),
+            "brandname": env.str("ZNS_ESMS_BRANDNAME",
+                                 default=sandbox_defaults.DEMO_BRANDNAMES[0]),
+            "base_url": env.str("ZNS_SMS_BASE_URL", default=_zns_url if _on_sandbox else ""),
+        },
+        # eSMS's customer-care price is about 3 ZNS messages a segment (docs/fallback.md).
+        "SMS_COST_PER_SEGMENT": env.int("ZNS_SMS_COST_PER_SEGMENT", default=850),
+    })
+
 LOGIN_URL = "admin:login"

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import binding_preview
 from .binding_validation import render_each
+from .fallback_triggers import CHOICES as SMS_TRIGGER_CHOICES
 from .models import Binding, Template
 from .rendering import compile_expression
 
@@ -86,6 +87,22 @@ def chosen_template(form: forms.BaseForm) -> Template | None:
     return Template.objects.filter(pk=raw).first() if is_pk(raw) else None
 
 
+class TriggerCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes that say when they were on the page: no box checked then means "no
+    trigger", while a post without them (a script written before the SMS fallback) keeps
+    the binding's triggers instead of clearing them."""
+
+    def marker(self, name: str) -> str:
+        return f"{name}__shown"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html('{}<input type="hidden" name="{}" value="1">',
+                           super().render(name, value, attrs, renderer), self.marker(name))
+
+    def value_omitted_from_data(self, data, files, name):
+        return self.marker(name) not in data
+
+
 class BindingForm(forms.ModelForm):
     """The event is chosen from the events the shop declares (read live from settings)."""
 
@@ -93,11 +110,23 @@ class BindingForm(forms.ModelForm):
     # Never rendered: the home of the model's errors about the params as a whole (the
     # form moves each one naming a param next to that param's field, see _post_clean).
     params = forms.Field(required=False, widget=forms.HiddenInput)
+    # The model keeps a JSON list; the editor offers the known outcomes as checkboxes.
+    sms_triggers = forms.MultipleChoiceField(
+        label=_("Send the SMS at once when Zalo answers"), required=False,
+        choices=SMS_TRIGGER_CHOICES, widget=TriggerCheckboxes,
+        help_text=_("Checked outcomes send the SMS as soon as Zalo gives that answer. Any "
+                    "other message Zalo accepted gets the SMS only when no delivery receipt "
+                    "came within the window above; a receipt within the window cancels it."),
+    )
 
     class Meta:
         model = Binding
-        fields = ["name", "event", "template", "is_active", "delay_minutes", "condition"]
-        widgets = {"condition": forms.TextInput(attrs={"size": 80})}
+        fields = ["name", "event", "template", "is_active", "delay_minutes", "condition",
+                  "sms_enabled", "sms_text", "sms_window_minutes", "sms_triggers"]
+        widgets = {"condition": forms.TextInput(attrs={"size": 80}),
+                   "sms_text": forms.Textarea(attrs={"rows": 3, "cols": 60,
+                                                     "class": "zns-sms-text",
+                                                     "spellcheck": "false"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,6 +142,8 @@ class BindingForm(forms.ModelForm):
         self.fields["event"].choices = choices
         if "delay_minutes" in self.fields:
             self.fields["delay_minutes"].required = False  # empty means at once
+        if "sms_window_minutes" in self.fields:
+            self.fields["sms_window_minutes"].required = False  # empty keeps the window
         self.template = chosen_template(self)
         self.specs = self.template.param_specs() if self.template is not None else {}
         self.param_names = self._add_param_fields()
@@ -196,6 +227,23 @@ class BindingForm(forms.ModelForm):
 
     def clean_delay_minutes(self) -> int:
         return self.cleaned_data.get("delay_minutes") or 0
+
+    def _omitted(self, name: str) -> bool:
+        field = self.fields[name]
+        return field.widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name))
+
+    def clean_sms_triggers(self) -> list[str]:
+        # The order of CHOICES, whatever the order of the boxes posted.
+        if self._omitted("sms_triggers"):
+            return list(self.instance.sms_triggers or [])
+        chosen = set(self.cleaned_data.get("sms_triggers") or [])
+        return [value for value, _label in SMS_TRIGGER_CHOICES if value in chosen]
+
+    def clean_sms_window_minutes(self) -> int:
+        value = self.cleaned_data.get("sms_window_minutes")
+        if value is None:  # not posted or left empty: the binding's window stays
+            return self.instance.sms_window_minutes
+        return value
 
     def assembled_params(self) -> dict[str, str]:
         values = {}

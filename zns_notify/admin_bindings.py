@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import binding_preview, dev_send
 from .admin_binding_form import PREVIEW_ORDER, BindingForm, is_pk, param_field_name
+from .binding_sms_preview import sms_preview
 from .models import Binding, ZaloAccount
 from .exceptions import ZnsInvalidPhone
 from .order_data import read_order
@@ -44,6 +45,9 @@ def duplicate(binding: Binding) -> Binding:
         name=copy_name(binding), event=binding.event, template=binding.template,
         params=dict(binding.params or {}), is_active=False,
         delay_minutes=binding.delay_minutes, condition=binding.condition,
+        sms_enabled=binding.sms_enabled, sms_text=binding.sms_text,
+        sms_window_minutes=binding.sms_window_minutes,
+        sms_triggers=list(binding.sms_triggers or []),
     )
 
 
@@ -64,6 +68,14 @@ class BindingAdmin(admin.ModelAdmin):
             "fields": ["is_active", "delay_minutes", "condition"],
             "description": _("An inactive binding sends nothing. The delay and the condition "
                              "are the shop's policy (see the operator's guide)."),
+        }),
+        (_("SMS fallback"), {
+            "fields": ["sms_enabled", "sms_text", "sms_window_minutes", "sms_triggers"],
+            "classes": ["zns-sms"],
+            "description": _("When Zalo cannot deliver the message, this text goes out as an "
+                             "SMS instead: never both, except when Zalo's receipt comes after "
+                             "the SMS (double cost). An SMS costs about three ZNS messages: "
+                             "the preview shows its segments and cost."),
         }),
     ]
 
@@ -192,17 +204,25 @@ class BindingAdmin(admin.ModelAdmin):
                 "sample data.") % {"order": typed}}, status=400)
         shown, context = _preview(form, order)
         values = {p.name: p.value for p in shown.params}
+        sms_shown = sms_preview(
+            enabled=form.data.get(form.add_prefix("sms_enabled")) in ("on", "true", "1"),
+            source=form.data.get(form.add_prefix("sms_text"), ""), context=context,
+            params=shown.values)
+        sms_text = sms_shown.measured.text if sms_shown.measured is not None else ""
         if order is not None and not can_see_full_phone(request):
             # A binding may put the customer's number into a param: masked, as in the log.
             values = mask_params(values, context["phone"])
+            sms_text = mask_params({"sms": sms_text}, context["phone"])["sms"]
         recipient = _recipient_problem(order)
         html = render_to_string("admin/zns_notify/binding/phone_preview.html", {
             **_phone_frame(order, shown, recipient), "template": form.template,
             "preview": shown, "recipient_problem": recipient,
             "params": [(p, values[p.name]) for p in shown.params],
+            "sms": sms_shown, "sms_text": sms_text,
         }, request=request)
         return JsonResponse({
-            "ok": shown.ok,
+            "sms": sms_shown.as_json(sms_text),
+            "ok": shown.ok and not sms_shown.problem,
             "html": html,
             "params": {p.name: {"field": param_field_name(p.name), "value": values[p.name],
                                 "problem": p.problem, "length": len(p.value),

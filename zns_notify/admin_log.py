@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext_lazy as _, ngettext
 
 from . import log_actions
@@ -31,6 +32,7 @@ from .admin_scale import (ErrorCategoryFilter, EventFilter, NoCountPaginator, St
                           TemplateFilter, search_pks)
 from .error_categories import label as error_category_label
 from .log_export import csv_response
+from .log_fallback import FallbackStatusFilter, channel_html, step_of, step_summary
 from .log_timeline import payload_text, timeline
 from .models import Message, WebhookEvent
 from .phones import can_see_full_phone, mask, mask_params
@@ -105,14 +107,15 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
     phone_fields = ("phone", "params")
 
     list_display = [
-        "created_display", "status_display", "notification_display", "recipient_masked",
-        "error_display",
+        "created_display", "status_display", "channel_display", "notification_display",
+        "recipient_masked", "error_display",
     ]
     # At a million rows (docs/performance.md): filters with known choices, a date range
     # rather than date_hierarchy (whose year/day links are DISTINCT scans), no COUNT(*).
-    list_filter = [StatusFilter, PolicyDecisionFilter, EventFilter, TemplateFilter,
-                   ErrorCategoryFilter, ("created_at", admin.DateFieldListFilter)]
-    list_select_related = ["template"]
+    list_filter = [StatusFilter, PolicyDecisionFilter, FallbackStatusFilter, EventFilter,
+                   TemplateFilter, ErrorCategoryFilter, ("created_at", admin.DateFieldListFilter)]
+    # The SMS step through its unique message_id: the channel column costs no query per row.
+    list_select_related = ["template", "fallback_step"]
     # Exact matches only, each served by an index (admin_scale.search_pks).
     search_fields = ["=order_ref", "=msg_id", "=idempotency_key", "=phone"]
     search_help_text = _("An order reference, a Zalo msg_id, a tracking id or a phone number.")
@@ -187,6 +190,10 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
         return format_html('{}{}', badge, format_html_join(
             "", '<div class="zns-note">{}</div>', ((note,) for note in notes)))
 
+    @admin.display(description=_("channel"))
+    def channel_display(self, obj: Message) -> str:
+        return channel_html(obj)
+
     @admin.display(description=_("event and template"))
     def notification_display(self, obj: Message) -> str:
         name = obj.template.name if obj.template_id and obj.template else ""
@@ -250,6 +257,8 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
                                        "delivered_at"]}),
             (_("Rendered parameters"),
              {"fields": ["params_full" if full else "params_masked"]}),
+            *([(_("SMS fallback"), {"fields": ["sms_full" if full else "sms_masked"]})]
+              if obj is not None and step_of(obj) is not None else []),
             (_("Timeline"), {"fields": ["timeline_full" if full else "timeline_masked"],
                              "classes": ["zns-timeline-fieldset"]}),
         ]
@@ -266,6 +275,14 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
     def params_masked(self, obj: Message) -> str:
         # A binding may put the phone number into a parameter: hide it there too.
         return _params_html(mask_params(obj.params or {}, obj.phone))
+
+    @admin.display(description=_("SMS fallback"))
+    def sms_full(self, obj: Message) -> str:
+        return _sms_html(obj, full_phone=True)
+
+    @admin.display(description=_("SMS fallback"))
+    def sms_masked(self, obj: Message) -> str:
+        return _sms_html(obj, full_phone=False)
 
     @admin.display(description=_("timeline"))
     def timeline_full(self, obj: Message) -> str:
@@ -442,6 +459,31 @@ def _truncate(text: str, limit: int = 80) -> str:
 
 def _params_html(params: dict) -> str:
     return format_html("<pre>{}</pre>", json.dumps(params, ensure_ascii=False, indent=2))
+
+
+def _sms_html(message: Message, *, full_phone: bool) -> str:
+    """The step at a glance: channel, status, why, when, what the provider said, the text."""
+    from .log_timeline import clean
+
+    step = step_of(message)
+    if step is None:
+        return ""
+    why = step.get_reason_display() + (f" ({step.trigger})" if step.trigger else "")
+    rows = [
+        (_("channel"), channel_html(message)),
+        (_("status"), status_badge(step.status, step.get_status_display())),
+        (_("reason"), why),
+        (_("due at"), when(step.due_at, "DATETIME_FORMAT")),
+        (_("sent at"), when(step.sent_at, "DATETIME_FORMAT")),
+        (_("provider"), " · ".join(v for v in (step.provider, step.provider_message_id) if v)),
+        (_("segments and cost"), step_summary(step) if step.status == step.Status.SENT else ""),
+        (_("attempts"), step.attempts),
+        (_("error"), clean(step.error_message, message.phone, full_phone=full_phone)),
+        (_("SMS text"), clean(step.text, message.phone, full_phone=full_phone)),
+    ]
+    return format_html('<table class="zns-sms-step">{}</table>', format_html_join(
+        "", "<tr><th>{}</th><td>{}</td></tr>",
+        ((capfirst(label), value) for label, value in rows if value not in ("", None))))
 
 
 def _timeline_html(message: Message, *, full_phone: bool) -> str:

@@ -129,6 +129,15 @@ class ReportAdmin(admin.ModelAdmin):
             title=_("Delivery rate per day"),
             desc=_("Delivered messages out of those Zalo accepted, per day from %(start)s to "
                    "%(end)s.") % span)
+        cost_chart = charts.stacked_bars(
+            days, [(_("ZNS cost (VND)"), charts.CHANNEL_COLOURS["zns"],
+                    [float(d.cost) for d in report.days]),
+                   (_("SMS cost (VND)"), charts.CHANNEL_COLOURS["sms"],
+                    [float(d.sms.cost) for d in report.days])],
+            title=_("Cost per channel per day"),
+            desc=_("Stacked bars, one per day from %(start)s to %(end)s: what Zalo bills for "
+                   "delivered messages, and the SMS fallbacks sent on top.") % span,
+        ) if report.totals.sms.sent else None  # without SMS, the daily table says it all
         failures = [{**row, "label": failure_label(row)} for row in report.failures]
         failure_chart = charts.horizontal_bars(
             [(row["label"], row["n"]) for row in failures[:CHART_FAILURES]],
@@ -142,11 +151,18 @@ class ReportAdmin(admin.ModelAdmin):
                                for s in shown],
             "days_chart": bars,
             "rate_chart": line,
+            "cost_chart": cost_chart,
+            "channel_columns": [
+                (_("ZNS cost (VND)"), charts.swatch(charts.CHANNEL_COLOURS["zns"])),
+                (_("SMS cost (VND)"), charts.swatch(charts.CHANNEL_COLOURS["sms"]))],
             "failure_chart": failure_chart,
             "failures": failures,
             "rows": [self.day_row(d, shown) for d in report.days],
             "totals_row": self.day_row(report.totals, shown),
             "templates": [{**t, "cost_display": formats.money(t["cost"]),
+                           "sms_cost_display": formats.money(t["sms"].cost),
+                           "sms_sent_display": formats.number(t["sms"].sent),
+                           "total_cost_display": formats.money(t["total_cost"]),
                            "rate_display": formats.percent(t["delivered_rate"]),
                            "total_display": formats.number(t["total"])} for t in report.templates],
             "summary": [
@@ -154,7 +170,11 @@ class ReportAdmin(admin.ModelAdmin):
                 (_("Delivered"), formats.number(report.totals.counts.get("delivered", 0))),
                 (_("Delivery rate"), formats.percent(report.totals.delivered_rate)),
                 (_("Median time to delivery"), formats.duration(report.median_latency)),
-                (_("Cost"), formats.money(report.totals.cost)),
+                (_("ZNS cost"), formats.money(report.totals.cost)),
+                (_("SMS cost"), formats.money(report.totals.sms.cost)),
+                (_("Total cost"), formats.money(report.totals.total_cost)),
+                (_("SMS fallbacks sent"), formats.number(report.totals.sms.sent)),
+                (_("Double-cost messages"), formats.number(report.totals.sms.double_cost)),
             ],
             # Zalo does not charge development mode (zns-api.md §8): said under the cost.
             "tests_note": ngettext(
@@ -183,7 +203,11 @@ class ReportAdmin(admin.ModelAdmin):
     def day_row(day, shown: list[str]) -> dict:
         return {"day": formats.date(day.day), "total": formats.number(day.total),
                 "counts": [formats.number(day.counts.get(s, 0)) for s in shown],
-                "rate": formats.percent(day.delivered_rate), "cost": formats.money(day.cost)}
+                "rate": formats.percent(day.delivered_rate), "cost": formats.money(day.cost),
+                "sms_sent": formats.number(day.sms.sent),
+                "sms_cost": formats.money(day.sms.cost),
+                "double_cost": formats.number(day.sms.double_cost),
+                "total_cost": formats.money(day.total_cost)}
 
     # -- CSV ---------------------------------------------------------------------------
 
@@ -197,12 +221,16 @@ class ReportAdmin(admin.ModelAdmin):
         response.write("\ufeff")  # Excel reads UTF-8 (Vietnamese names) only after a BOM
         out = SafeCsvWriter(response)
         statuses = list(report.statuses)
+        # The SMS columns follow the ZNS ones: a sheet reading columns by position still works.
         out.writerow([_("Day"), _("Messages"), *(labels[s] for s in statuses),
-                      _("Delivery rate"), _("Cost (VND)")])
+                      _("Delivery rate"), _("Cost (VND)"), _("SMS sent"), _("SMS segments"),
+                      _("SMS cost (VND)"), _("Double-cost messages"), _("Total cost (VND)")])
         for day in [*report.days, report.totals]:
             out.writerow([day.day.isoformat() if day is not report.totals else _("Total"),
                           day.total, *(day.counts.get(s, 0) for s in statuses),
-                          _ratio(day.delivered_rate), _amount(day.cost)])
+                          _ratio(day.delivered_rate), _amount(day.cost), day.sms.sent,
+                          day.sms.segments, _amount(day.sms.cost), day.sms.double_cost,
+                          _amount(day.total_cost)])
         out.writerow([])
         out.writerow([_("Status"), _("Error category"), _("Zalo error code"), _("Messages")])
         for row in report.failures:
@@ -210,10 +238,12 @@ class ReportAdmin(admin.ModelAdmin):
                           "" if row["error_code"] is None else row["error_code"], row["n"]])
         out.writerow([])
         out.writerow([_("Template"), _("Name"), _("Messages"), _("Delivered"),
-                      _("Delivery rate"), _("Cost (VND)")])
+                      _("Delivery rate"), _("Cost (VND)"), _("SMS sent"),
+                      _("SMS cost (VND)"), _("Total cost (VND)")])
         for row in report.templates:
             out.writerow([row["template_id"], row["name"], row["total"], row["delivered"],
-                          _ratio(row["delivered_rate"]), _amount(row["cost"])])
+                          _ratio(row["delivered_rate"]), _amount(row["cost"]), row["sms"].sent,
+                          _amount(row["sms"].cost), _amount(row["total_cost"])])
         out.writerow([])
         out.writerow([_("Median time to delivery (s)"),
                       "" if report.median_latency is None else round(report.median_latency, 1)])

@@ -26,6 +26,8 @@ STATUS_COLOURS = {
     "skipped": "#757575", "cancelled": "#b0a48a", "sent": "#1565c0", "sending": "#6a1b9a",
     "queued": "#ab47bc",
 }
+#: The cost chart's channels: Zalo's blue, and a purple for the SMS.
+CHANNEL_COLOURS = {"zns": "#0068ff", "sms": "#7b1fa2"}
 LINE_COLOUR = "#1565c0"
 QUOTA_COLOUR = "#c5cae9"
 USED_COLOUR = "#3949ab"

@@ -126,7 +126,9 @@ def send(reference: str) -> FallbackStep | None:
         reason = _("The SMS could not be prepared (%(error)s).") % {
             "error": f"{type(exc).__name__}: {exc}"}
         return step if record_error(step, sms.SmsErrorKind.PERMANENT, reason) else None
-    step.text = text
+    # The text as the provider was sent it (send_sms prepared the same text with the same
+    # settings): the log shows what the customer received, diacritics stripped or not.
+    step.text = sms.prepare_text(text, max_segments=255).text
     return step if record_result(step, result) else None
 
 

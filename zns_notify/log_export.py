@@ -15,6 +15,8 @@ from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from .log_fallback import CSV_COLUMNS as FALLBACK_COLUMNS
+from .log_fallback import csv_channel
 from .phones import mask
 
 #: Rows read per query; each page is found by the last (created_at, pk) of the previous one.
@@ -32,7 +34,11 @@ COLUMNS = [
     ("error_category", "error_category"), ("error_code", "error_code"),
     ("reason", "error_message"), ("attempts", "attempts"), ("sent_at", "sent_at"),
     ("delivered_at", "delivered_at"), ("resend_of", "resent_from_id"),
+    *FALLBACK_COLUMNS,
 ]
+#: The channel column, computed from the SMS step's status (written before the SMS columns,
+#: after the log's own: a spreadsheet reading columns by position keeps working).
+CHANNEL = "channel"
 
 
 class _Echo:
@@ -65,12 +71,15 @@ def keyset_rows(queryset: QuerySet, page: int = PAGE) -> Iterator[tuple]:
 
 def csv_lines(queryset: QuerySet, *, full_phone: bool) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    phone_at = [name for name, _source in COLUMNS].index("phone")
-    yield BOM + writer.writerow([name for name, _source in COLUMNS])
+    names = [name for name, _source in COLUMNS]
+    phone_at, sms_at = names.index("phone"), names.index("sms_status")
+    channel_at = sms_at
+    yield BOM + writer.writerow([*names[:channel_at], CHANNEL, *names[channel_at:]])
     for row in keyset_rows(queryset):
         values = [_cell(value) for value in row]
         if not full_phone:
             values[phone_at] = mask(values[phone_at])
+        values.insert(channel_at, csv_channel(row[sms_at]))
         yield writer.writerow(values)
 
 

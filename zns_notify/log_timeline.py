@@ -25,6 +25,8 @@ from .phones import mask
 SECRET_KEYS = frozenset({
     "access_token", "refresh_token", "appsecret_proof", "secret_key", "app_secret",
     "code_verifier", "oa_secret_key", "authorization",
+    # The SMS providers' credentials (eSMS's ApiKey/SecretKey), should an answer echo them.
+    "apikey", "secretkey", "api_key",
 })
 REMOVED = "[removed]"
 #: Webhooks about one message, found by its msg_id or tracking id (the webhook table's
@@ -35,7 +37,7 @@ MESSAGE_WEBHOOKS = ("user_received_message", "user_feedback")
 @dataclass
 class Entry:
     at: dt.datetime | None
-    kind: str  # enqueued, attempt, note, policy, receipt, webhook, feedback, delivered
+    kind: str  # enqueued, attempt, note, policy, receipt, webhook, feedback, delivered, sms
     label: str
     #: A code, never a label: a message status, or for a webhook its outcome (``applied``…).
     status: str = ""
@@ -75,7 +77,8 @@ def _clean(value: Any, hidden: list[tuple[str, str]]) -> Any:
 
 
 def timeline(message: Message, *, full_phone: bool) -> list[Entry]:
-    """Every entry about ``message``, oldest first (three indexed queries at most)."""
+    """Every entry about ``message``, oldest first (four indexed queries at most: the
+    fourth reads its SMS fallback step, unless the message came with it)."""
     phone = message.phone
 
     def tidy(value: Any) -> Any:
@@ -112,6 +115,9 @@ def timeline(message: Message, *, full_phone: bool) -> list[Entry]:
                 "rate": "" if rating.rate is None else rating.rate, "note": rating.note}).strip(),
             payload=tidy(rating.feedbacks) or None,
         ))
+    from .log_fallback import step_of, timeline_entries
+
+    entries.extend(timeline_entries(message, step_of(message), tidy, Entry))
     if message.delivered_at:
         entries.append(Entry(at=message.delivered_at, kind="delivered",
                              label=_("Delivered to the phone"), status=Message.Status.DELIVERED,

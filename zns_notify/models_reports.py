@@ -13,8 +13,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-#: The only channel so far; the SMS fallback adds its own rows under "sms".
+#: The ZNS messages' rows; the SMS fallback steps have their own rows under "sms" (a row
+#: per step status: ``messages`` counts steps, ``cost`` the SMS sent, ``segments`` and
+#: ``double_cost`` the SMS's own figures).
 CHANNEL_ZNS = "zns"
+CHANNEL_SMS = "sms"
 
 
 class ReportDay(models.Model):
@@ -83,6 +86,10 @@ class DailyCount(DailyFigures):
     test_messages = models.PositiveIntegerField(
         _("test messages"), default=0,
         help_text=_("Of these messages, those sent in development mode (not charged)."))
+    # SMS rows only (channel "sms"): the segments billed, and how many of the SMS were
+    # followed by Zalo's late receipt (both channels paid).
+    segments = models.PositiveIntegerField(_("SMS segments"), default=0)
+    double_cost = models.PositiveIntegerField(_("double-cost messages"), default=0)
 
     class Meta(DailyFigures.Meta):
         indexes = [models.Index(fields=["day"], name="zns_dailycount_day")]

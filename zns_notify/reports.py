@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from . import formats
 from .conf import app_settings
 from .models import DailyCount, DailyFailure, DailyLatency, Message, ReportDay, Template
+from .models_reports import CHANNEL_SMS, CHANNEL_ZNS
 from .quota import local_day
 from .rollup import LATENCY_BUCKETS, OPEN_STATUSES, last_refreshed
 
@@ -87,12 +88,34 @@ class ReportFilterForm(forms.Form):
 
 
 @dataclass
+class Sms:
+    """A period's SMS fallback figures: SMS sent, their segments and cost, and how many of
+    them Zalo delivered anyway (a late receipt: both channels paid)."""
+
+    sent: int = 0
+    segments: int = 0
+    cost: Decimal = field(default_factory=Decimal)
+    double_cost: int = 0
+
+    def add(self, other: Sms) -> None:
+        self.sent += other.sent
+        self.segments += other.segments
+        self.cost += other.cost
+        self.double_cost += other.double_cost
+
+
+@dataclass
 class Day:
     day: dt.date
     counts: dict[str, int]
-    cost: Decimal
+    cost: Decimal  # ZNS: what Zalo bills for the delivered messages
     #: Of the day's messages, those sent in development mode: counted, not charged.
     tests: int = 0
+    sms: Sms = field(default_factory=Sms)
+
+    @property
+    def total_cost(self) -> Decimal:
+        return self.cost + self.sms.cost
 
     @property
     def total(self) -> int:
@@ -131,8 +154,11 @@ class Report:
         for day in self.days:
             for status, n in day.counts.items():
                 counts[status] += n
+        sms = Sms()
+        for day in self.days:
+            sms.add(day.sms)
         self.totals = Day(self.end, dict(counts), sum((d.cost for d in self.days), Decimal(0)),
-                          sum(d.tests for d in self.days))
+                          tests=sum(d.tests for d in self.days), sms=sms)
 
     @property
     def median_latency(self) -> float | None:
@@ -163,8 +189,8 @@ def median_from_buckets(counts: list[int]) -> float | None:
 
 
 def build_report(start: dt.date, end: dt.date, template: str = "", event: str = "") -> Report:
-    def scoped(model):
-        rows = model.objects.filter(day__gte=start, day__lte=end)
+    def scoped(model, channel: str = CHANNEL_ZNS):
+        rows = model.objects.filter(day__gte=start, day__lte=end, channel=channel)
         if template:
             rows = rows.filter(template_id=template)
         if event:
@@ -179,7 +205,9 @@ def build_report(start: dt.date, end: dt.date, template: str = "", event: str = 
         by_day[row["day"]][row["status"]] = row["n"]
         cost[row["day"]] += row["cost"] or Decimal(0)
         tests[row["day"]] += row["tests"] or 0
-    days = [Day(day, by_day.get(day, {}), cost.get(day, Decimal(0)), tests.get(day, 0))
+    sms = _sms_by_day(scoped(DailyCount, CHANNEL_SMS))
+    days = [Day(day, by_day.get(day, {}), cost.get(day, Decimal(0)), tests=tests.get(day, 0),
+                sms=sms.get(day, Sms()))
             for day in (start + dt.timedelta(days=n) for n in range((end - start).days + 1))]
 
     failures = list(scoped(DailyFailure).values("status", "category", "error_code")
@@ -188,12 +216,30 @@ def build_report(start: dt.date, end: dt.date, template: str = "", event: str = 
     for row in scoped(DailyLatency).values("bucket").annotate(n=Sum("messages")):
         latency[row["bucket"]] += row["n"]
     return Report(start=start, end=end, template=template, event=event, days=days,
-                  failures=failures, templates=_top_templates(scoped(DailyCount)),
+                  failures=failures,
+                  templates=_top_templates(scoped(DailyCount),
+                                           scoped(DailyCount, CHANNEL_SMS)),
                   latency=latency, refreshed_at=last_refreshed(),
                   computed_days=ReportDay.objects.filter(day__gte=start, day__lte=end).count())
 
 
-def _top_templates(rows) -> list[dict]:
+def _sms_figures(rows, key: str) -> dict:
+    """SMS figures by ``key`` ("day" or "template_id") from the SMS rows: only the SMS
+    that went out (status "sent") count as sent and carry a cost."""
+    found: dict = defaultdict(Sms)
+    for row in (rows.filter(status="sent").values(key)
+                .annotate(n=Sum("messages"), segments=Sum("segments"), cost=Sum("cost"),
+                          double=Sum("double_cost"))):
+        found[row[key]].add(Sms(sent=row["n"] or 0, segments=row["segments"] or 0,
+                                cost=row["cost"] or Decimal(0), double_cost=row["double"] or 0))
+    return found
+
+
+def _sms_by_day(rows) -> dict[dt.date, Sms]:
+    return _sms_figures(rows, "day")
+
+
+def _top_templates(rows, sms_rows=None) -> list[dict]:
     figures: dict[str, dict] = defaultdict(lambda: {"total": 0, "delivered": 0, "accepted": 0,
                                                     "cost": Decimal(0)})
     for row in rows.values("template_id", "status").annotate(n=Sum("messages"), cost=Sum("cost")):
@@ -207,7 +253,10 @@ def _top_templates(rows) -> list[dict]:
     top = sorted(figures.items(), key=lambda item: (-item[1]["total"], item[0]))[:TOP_TEMPLATES]
     names = dict(Template.objects.filter(template_id__in=[t for t, _ in top])
                  .values_list("template_id", "name"))
+    sms = _sms_figures(sms_rows, "template_id") if sms_rows is not None else {}
     return [{"template_id": template_id, "name": names.get(template_id, ""), **entry,
+             "sms": sms.get(template_id, Sms()),
+             "total_cost": entry["cost"] + sms.get(template_id, Sms()).cost,
              "delivered_rate": (entry["delivered"] / entry["accepted"]
                                 if entry["accepted"] else None)}
             for template_id, entry in top]

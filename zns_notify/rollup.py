@@ -7,8 +7,9 @@ A day is recomputed while it may still change:
 
 - today, and every day since the last refresh (messages written since);
 - the days the last computation found with messages still in progress (queued, sending,
-  or sent without a receipt), and the days that have such messages now, found through
-  the status indexes; both only ``REPORTS_REFRESH_DAYS`` back, which bounds the work.
+  or sent without a receipt) or SMS fallback steps still to be sent (scheduled, sending),
+  and the days that have such messages or steps now, found through the status indexes;
+  both only ``REPORTS_REFRESH_DAYS`` back, which bounds the work.
 
 Final statuses are final (a late receipt of an undelivered message goes to the timeline
 only), so a day without messages in progress does not change again. Each day is one
@@ -28,15 +29,15 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import IntegrityError, NotSupportedError, transaction
-from django.db.models import Case, Count, FloatField, Func, IntegerField, Q, Value, When
+from django.db.models import Case, Count, FloatField, Func, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from .conf import app_settings
-from .models import (UNSENT_STATUSES, DailyCount, DailyFailure, DailyLatency, Message,
-                     ReportDay, ReportRefresh, Template, ZaloAccount)
-from .models_reports import CHANNEL_ZNS
+from .models import (UNSENT_STATUSES, DailyCount, DailyFailure, DailyLatency, FallbackStep,
+                     Message, ReportDay, ReportRefresh, Template, ZaloAccount)
+from .models_reports import CHANNEL_SMS, CHANNEL_ZNS
 from .quota import local_day
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ LATENCY_BUCKETS = (5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400)
 OPEN_STATUSES = (*UNSENT_STATUSES, Message.Status.SENT.value)
 #: Statuses counted in the failure breakdown.
 FAILURE_STATUSES = (Message.Status.FAILED.value, Message.Status.UNDELIVERED.value)
+#: Statuses of an SMS fallback step still to be sent: its day stays open.
+OPEN_STEP_STATUSES = (FallbackStep.Status.SCHEDULED.value, FallbackStep.Status.SENDING.value)
 #: A run holding the lease longer than this is taken for dead.
 LEASE = dt.timedelta(minutes=30)
 
@@ -130,6 +133,7 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
             latencies[(*key, row["bucket"])] += row["n"]
         if row["status"] in OPEN_STATUSES:
             open_messages += row["n"]
+    sms_rows, open_steps = _sms_figures(start, end)
 
     with transaction.atomic():
         # One computation of a day at a time: two overlapping runs (one outlived its lease)
@@ -150,9 +154,37 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
         DailyLatency.objects.bulk_create(
             DailyLatency(**common, template_id=t, event=e, bucket=b, messages=n)
             for (t, e, b), n in latencies.items())
+        DailyCount.objects.filter(day=day, channel=CHANNEL_SMS).delete()
+        DailyCount.objects.bulk_create(
+            DailyCount(**{**common, "channel": CHANNEL_SMS}, **row) for row in sms_rows)
         report, _created = ReportDay.objects.update_or_create(
-            day=day, defaults={"computed_at": now, "open_messages": open_messages})
+            day=day, defaults={"computed_at": now,
+                               "open_messages": open_messages + open_steps})
     return report
+
+
+def _sms_figures(start: dt.datetime, end: dt.datetime) -> tuple[list[dict], int]:
+    """The SMS fallback steps of the messages created in [start, end), by the message's
+    template and event and the step's status: (DailyCount fields, steps still to be sent).
+
+    A step belongs to its message's day, like every figure of that message; the query
+    walks the day's messages along the created_at index and finds each one's step through
+    the step's unique message_id."""
+    rows = (FallbackStep.objects
+            .filter(message__created_at__gte=start, message__created_at__lt=end)
+            .values("message__zalo_template_id", "message__event", "status")
+            .annotate(n=Count("pk"), segments=Sum("segments"), cost=Sum("cost"),
+                      double=Count("pk", filter=Q(double_cost=True)))
+            .order_by())
+    figures, still_open = [], 0
+    for row in rows:
+        figures.append(dict(template_id=row["message__zalo_template_id"] or "",
+                            event=row["message__event"], status=row["status"],
+                            messages=row["n"], segments=row["segments"] or 0,
+                            cost=row["cost"] or Decimal(0), double_cost=row["double"]))
+        if row["status"] in OPEN_STEP_STATUSES:
+            still_open += row["n"]
+    return figures, still_open
 
 
 def _count_row(common: dict, key: tuple, n: int, tests: int,
@@ -201,6 +233,11 @@ def open_days_in_log(since: dt.date) -> set[dt.date]:
         days.add(found)
         day = found + dt.timedelta(days=1)
     start = day_bounds(since)[0]
+    # SMS fallback steps still to be sent (the step table's status index): their message's
+    # day changes when they are sent.
+    pending = (FallbackStep.objects.filter(status__in=OPEN_STEP_STATUSES).order_by()
+               .values_list("message__created_at", flat=True))
+    days.update(local_day(created) for created in pending.iterator() if created >= start)
     for status in UNSENT_STATUSES:
         backlog = Message.objects.filter(status=status).order_by().values_list("created_at",
                                                                                  flat=True)

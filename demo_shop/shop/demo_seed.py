@@ -22,7 +22,8 @@ from zns_notify.tokens import store_token_pair
 from zns_notify.zalo.client import ZaloAPIError, ZaloClient
 from zns_notify.zalo.errors import ErrorAction
 
-from .demo_catalogue import ADMIN_PASSWORD, ADMIN_USERNAME, CUSTOMERS, PRODUCTS
+from .demo_catalogue import (ADMIN_PASSWORD, ADMIN_USERNAME, CUSTOMERS, NOT_ON_ZALO_CUSTOMERS,
+                             PRODUCTS)
 from .models import Customer, Product
 from .sandbox_api import SandboxAPI, SandboxUnreachable
 
@@ -73,6 +74,23 @@ DEMO_BINDINGS = [
 ]
 
 
+# The SMS fallback of the demo's shipped and delivered bindings: Vietnamese with its
+# diacritics, as an operator writes it; SMS_STRIP_DIACRITICS (on by default) sends it
+# without them, in GSM-7, one segment. Sent at once when Zalo says the customer is not on
+# Zalo or refused, or after the window when no receipt came.
+DEMO_SMS = {
+    "order_shipped": (
+        "DemoShop: Đơn {{ order_code }} đã giao cho {{ order.carrier }}, mã vận đơn "
+        "{{ order.tracking_code }}, dự kiến nhận {{ order.eta|zns_date }}."
+    ),
+    "order_delivered": (
+        "DemoShop: Đơn {{ order_code }} đã giao thành công. Cảm ơn "
+        "{{ customer_name|truncatechars:30 }} đã mua hàng!"
+    ),
+}
+DEMO_SMS_WINDOW_MINUTES = 5
+
+
 class DemoSetupError(Exception):
     """The demo cannot be seeded as configured; the message says what to do."""
 
@@ -117,7 +135,7 @@ def seed_shop() -> list[str]:
         )
         customers = sum(
             Customer.objects.get_or_create(full_name=name, phone=phone)[1]
-            for name, phone in CUSTOMERS
+            for name, phone in [*CUSTOMERS, *NOT_ON_ZALO_CUSTOMERS]
         )
     if products:
         created.append(f"{products} products")
@@ -193,6 +211,7 @@ def ensure_bindings() -> list[str]:
         binding = Binding(
             name=f"{template.name} (demo)", event=event, template=template, params=params
         )
+        add_demo_sms(binding)
         try:
             binding.full_clean()  # the expressions must fit the template's synced param specs
         except ValidationError as exc:
@@ -203,3 +222,17 @@ def ensure_bindings() -> list[str]:
         binding.save()
         created += 1
     return [f"{created} bindings"] if created else []
+
+
+def add_demo_sms(binding: Binding) -> None:
+    """The demo's SMS text for the binding's event, switched on when an SMS provider is
+    configured (the demo's settings configure the sandbox's eSMS mode); without one the
+    text is kept, off, for the operator to see in the editor."""
+    from zns_notify import sms
+
+    text = DEMO_SMS.get(binding.event)
+    if text is None:
+        return
+    binding.sms_text = text
+    binding.sms_window_minutes = DEMO_SMS_WINDOW_MINUTES
+    binding.sms_enabled = sms.is_enabled()

@@ -203,3 +203,52 @@ def test_the_params_follow_the_chosen_template(open_admin, operator, binding, sh
     assert "not a valid if-expression" in page.locator("#zns-condition-flag").inner_text()
     page.fill("#id_condition", 'order.status == "new"')
     page.wait_for_function("document.getElementById('zns-condition-flag').textContent === ''")
+
+
+def test_operator_writes_the_sms_fallback_and_sees_its_segments_and_cost(
+        open_admin, binding, shoot, settings):
+    """The SMS fieldset: typing the text redraws the SMS as the customer receives it
+    (diacritics stripped), with its segments, encoding, characters left and cost; a text
+    over SMS_MAX_SEGMENTS is flagged, and saving it is refused beside the text."""
+    from zns_notify.sms.providers import locmem
+
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SMS_PROVIDER": "locmem",
+                           "SMS_COST_PER_SEGMENT": 850}
+    locmem.reset()
+    page = open_admin()
+    page.goto(f"/admin/zns_notify/binding/{binding.pk}/change/")
+    row(page, "customer_name").wait_for()
+    assert page.locator("fieldset.zns-sms").count() == 1
+    assert page.locator("input[name=sms_triggers]").count() == 6
+    assert "Not on Zalo or cannot receive ZNS" in page.locator("fieldset.zns-sms").inner_text()
+
+    page.check("#id_sms_enabled")
+    page.fill("#id_sms_text", "Đơn {{ order_code }} của {{ params.customer_name }} đã xác nhận.")
+    flag = page.locator("#zns-sms-flag")
+    flag.locator("text=1 segment").wait_for()
+    bubble = page.locator("#zns-sms-bubble .zns-sms-text")
+    assert bubble.inner_text() == "Don DH000123 cua Nguyen Thi Lan da xac nhan."
+    assert "GSM-7" in flag.inner_text() and "about 850 VND" in flag.inner_text()
+    assert f"{160 - 44} characters left" in flag.inner_text()
+
+    # Longer: two segments, twice the cost; the flag follows as the operator types.
+    page.fill("#id_sms_text", "Đơn {{ order_code }} đã xác nhận. " * 7)  # 181 characters
+    flag.locator("text=2 segments").wait_for()
+    assert "about 1.700 VND" in flag.inner_text()
+    shoot(top(page), "bindings-sms")
+
+    # Over SMS_MAX_SEGMENTS (3): flagged, and saving is refused beside the text.
+    page.fill("#id_sms_text", "Đơn {{ order_code }} đã xác nhận. " * 20)  # 519 characters
+    page.locator("#zns-sms-flag.zns-flag-bad").wait_for()
+    assert "4 segments" in flag.inner_text()
+    page.click("input[name=_continue]")
+    page.wait_for_load_state()
+    assert "4 segments" in page.locator(".field-sms_text .errorlist").inner_text()
+    binding.refresh_from_db()
+    assert binding.sms_text == "" and binding.sms_enabled is False
+
+    page.fill("#id_sms_text", "Don {{ order_code }} da xac nhan.")
+    page.click("input[name=_continue]")
+    page.wait_for_load_state()
+    binding.refresh_from_db()
+    assert binding.sms_enabled is True and binding.sms_text == "Don {{ order_code }} da xac nhan."

@@ -136,3 +136,42 @@ def test_the_log_reads_in_vietnamese_with_vietnamese_dates(open_admin, log, shoo
     page.goto(f"/admin/zns_notify/message/{delivered.pk}/change/")
     assert "Yêu cầu gửi Zalo" in page.locator(".zns-timeline").text_content()
     shoot(page, "log-detail-vi")
+
+
+def test_operator_sees_the_sms_fallback_in_the_list_and_the_timeline(open_admin, log, shoot):
+    """The channel column and its filter, and the SMS step on the timeline.
+    Screenshots: log-fallback-list.png, log-fallback-detail.png."""
+    from decimal import Decimal
+
+    from zns_notify.models import FallbackStep
+
+    _order, delivered, failed = log
+    now = timezone.now()
+    FallbackStep.objects.create(
+        message=failed, reference=f"{failed.idempotency_key}-sms", status="sent",
+        reason="immediate", trigger="not_on_zalo", due_at=now, created_at=now, attempts=1,
+        claimed_at=now, sent_at=now + dt.timedelta(seconds=1), provider="esms",
+        provider_message_id="3981d7b751c7", encoding="GSM-7", segments=1, cost=Decimal(850),
+        text="DemoShop: Don DH000001 da giao thanh cong.")
+    FallbackStep.objects.create(
+        message=delivered, reference=f"{delivered.idempotency_key}-sms", status="sent",
+        reason="window", trigger="window", due_at=now, created_at=now, attempts=1,
+        claimed_at=now, sent_at=now, provider="esms", provider_message_id="445d16a51e51",
+        encoding="GSM-7", segments=1, cost=Decimal(850), double_cost=True)
+    page = open_admin()
+    page.goto("/admin/zns_notify/message/")
+    assert page.locator(".zns-channel--sms").count() == 2
+    assert page.locator(".zns-double-cost").count() == 1
+    page.get_by_role("link", name="Double cost (late receipt)").click()
+    page.wait_for_url(re.compile(r"fallback=double_cost"))
+    assert page.locator("#result_list tbody tr").count() == 1
+    page.goto("/admin/zns_notify/message/?fallback=sent")
+    assert page.locator("#result_list tbody tr").count() == 2
+    shoot(page, "log-fallback-list")
+
+    page.goto(f"/admin/zns_notify/message/{failed.pk}/change/")
+    timeline = page.locator(".zns-timeline").inner_text()
+    assert "SMS fallback scheduled" in timeline and "(not_on_zalo)" in timeline
+    assert "esms, id 3981d7b751c7 · 1 segment(s) · GSM-7 · 850 VND" in timeline
+    assert "ZNS → SMS" in page.locator(".zns-sms-step").inner_text()
+    shoot(page, "log-fallback-detail")

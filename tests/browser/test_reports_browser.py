@@ -129,3 +129,32 @@ def test_operator_opens_the_quota_page_of_the_oa(open_admin, history, shoot):
     assert page.locator("#zns-quota-table tbody tr").count() == 30
     assert page.locator("#zns-forecast").inner_text().startswith("Runs out:")
     shoot(page, "quota")
+
+
+def test_operator_reads_the_cost_per_channel(open_admin, history, shoot):
+    """With SMS fallbacks in the range: the summary's cost per channel, the cost chart,
+    and the SMS columns of the daily table. Screenshot: report-cost-per-channel.png."""
+    from zns_notify.models import FallbackStep, Message
+    from zns_notify.rollup import rebuild_reports
+
+    # Most failed and undelivered messages fell back to an SMS; one in four undelivered
+    # ones reached the phone after all (a late receipt): paid twice.
+    for n, message in enumerate(Message.objects.filter(status__in=["failed", "undelivered"])):
+        FallbackStep.objects.create(
+            message=message, reference=f"{message.idempotency_key}-sms", status="sent",
+            reason="immediate" if message.status == "failed" else "window",
+            due_at=message.created_at, created_at=message.created_at,
+            sent_at=message.created_at, segments=1 + n % 2, cost=Decimal(850 * (1 + n % 2)),
+            double_cost=message.status == "undelivered" and n % 4 == 0)
+    rebuild_reports()
+    page = open_admin()
+    page.goto("/admin/zns_notify/reportday/?start="
+              + (dt.date.today() - dt.timedelta(days=13)).isoformat())
+    summary = dict(zip(page.locator(".zns-summary dt").all_inner_texts(),
+                       page.locator(".zns-summary dd").all_inner_texts(), strict=True))
+    assert summary["SMS cost"] != "0 VND" and summary["SMS fallbacks sent"] != "0"
+    assert page.get_by_role("img", name="Cost per channel per day").is_visible()
+    header = page.locator("#zns-daily-table thead").text_content()  # CSS upper-cases it
+    assert "SMS cost" in header and "Total cost" in header
+    page.locator("#zns-cost-chart").scroll_into_view_if_needed()
+    shoot(page, "report-cost-per-channel")

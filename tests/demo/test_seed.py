@@ -8,7 +8,7 @@ import pytest
 import responses
 from django.contrib.auth import get_user_model
 
-from demo_shop.shop.demo_catalogue import CUSTOMERS, PRODUCTS
+from demo_shop.shop.demo_catalogue import CUSTOMERS, NOT_ON_ZALO_CUSTOMERS, PRODUCTS
 from demo_shop.shop.demo_seed import DEMO_BINDINGS, DemoSetupError, ensure_zalo_account, seed_demo
 from demo_shop.shop.models import Customer, Order, Product
 from zns_notify.models import Binding, Message, Template, ZaloAccount
@@ -22,7 +22,7 @@ def test_seed_creates_the_whole_demo(sandbox):
     assert report.sandbox is not None
     assert get_user_model().objects.get(username="admin").check_password("admin")
     assert Product.objects.count() == len(PRODUCTS)
-    assert Customer.objects.count() == len(CUSTOMERS)
+    assert Customer.objects.count() == len(CUSTOMERS) + len(NOT_ON_ZALO_CUSTOMERS)
     assert ZaloAccount.objects.current().is_connected
     assert Template.objects.filter(status=Template.Status.ENABLE).count() == 7
     assert sorted(Binding.objects.values_list("event", "template__template_id")) == sorted(

@@ -90,7 +90,8 @@ def test_the_default_week_shows_charts_tables_and_totals(reader, week):
     assert summary["Messages"] == "36"  # 28 delivered + 7 failed + 1 delivered
     assert summary["Delivered"] == "29"
     assert summary["Delivery rate"] == "100.0%"  # failed ones were never accepted
-    assert summary["Cost"] == "8,600 VND"  # 28 × 300 + 1 × 200
+    assert summary["ZNS cost"] == "8,600 VND"  # 28 × 300 + 1 × 200
+    assert summary["SMS cost"] == "0 VND" and summary["Total cost"] == "8,600 VND"
     # All 29 in the 10–30 s bucket: its middle, by linear interpolation.
     assert summary["Median time to delivery"] == "20 s"
     assert "recipient · -118 Zalo account not existed" in html
@@ -116,7 +117,7 @@ def test_filters_narrow_every_figure(reader, week):
     _card, other = week
     html = reader.get(URL, {"template": other.template_id}).content.decode()
     summary = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html))
-    assert (summary["Messages"], summary["Cost"]) == ("8", "200 VND")
+    assert (summary["Messages"], summary["ZNS cost"]) == ("8", "200 VND")
     html = reader.get(URL, {"event": "order_created"}).content.decode()
     assert dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html))["Messages"] == "28"
     assert "No failed or undelivered message in this period." in html
@@ -125,7 +126,7 @@ def test_filters_narrow_every_figure(reader, week):
 def test_a_range_in_vietnamese_formats(reader, week):
     html = reader.get(URL, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     summary = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html))
-    assert summary["Chi phí"] == "8.600 ₫"
+    assert summary["Chi phí ZNS"] == "8.600 ₫"
     assert summary["Tỉ lệ nhận được"] == "100,0 %"
     assert local_day().strftime("%d/%m/%Y") in html
 
@@ -177,7 +178,7 @@ def test_the_csv_has_the_same_numbers(reader, week):
     assert total[header.index("Cost (VND)")] == "8600"
     assert rows[1][0] == (local_day() - dt.timedelta(days=6)).isoformat()
     assert ["failed", "recipient", "-118", "7"] in rows
-    assert ["310001", "Đơn hàng đã giao", "28", "28", "1.0000", "8400"] in rows
+    assert ["310001", "Đơn hàng đã giao", "28", "28", "1.0000", "8400", "0", "0", "8400"] in rows
 
 
 def test_a_page_before_any_refresh_says_so(reader):

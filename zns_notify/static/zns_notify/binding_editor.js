@@ -83,6 +83,27 @@
       });
     }
 
+    function showSmsFlag(result) {
+      // Under the SMS text: its segments, encoding, characters left and cost, or why it
+      // cannot be sent (too many segments, does not render).
+      const input = form.querySelector("textarea[name=sms_text]");
+      if (!input) return;
+      let flag = document.getElementById("zns-sms-flag");
+      if (!flag) {
+        flag = document.createElement("div");
+        flag.id = "zns-sms-flag";
+        flag.setAttribute("aria-live", "polite");
+        const help = document.getElementById(input.id + "_helptext");
+        if (help) help.prepend(flag);
+        else input.insertAdjacentElement("afterend", flag);
+      }
+      const problem = result && result.problem;
+      input.classList.toggle("zns-param-bad", Boolean(problem));
+      if (!result || !result.summary) { flag.className = "zns-flag"; flag.textContent = ""; return; }
+      flag.className = problem ? "zns-flag zns-flag-bad" : "zns-flag zns-flag-ok";
+      flag.textContent = (problem ? "⚠ " : "✓ ") + result.summary;
+    }
+
     async function refresh() {
       const mine = ++latest;
       status.textContent = "";
@@ -95,6 +116,7 @@
         status.textContent = body.error || "";
         showFlags(body.params || {});
         showConditionFlag(body.condition_problem || "");
+        showSmsFlag(body.sms);
       } catch (e) {
         if (mine === latest) {
           status.className = "zns-preview-status zns-preview-bad";
@@ -127,7 +149,7 @@
 
     form.addEventListener("input", (event) => {
       if (event.target.id === "zns-test-phone") return;
-      if (event.target.classList.contains("zns-param")) {
+      if (event.target.classList.contains("zns-param") || event.target.name === "sms_text") {
         // The last save's error is about what was typed then: the preview's flag takes over.
         const line = event.target.closest(".form-row");
         const stale = line && line.querySelector(".errorlist");

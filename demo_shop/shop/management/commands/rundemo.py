@@ -101,11 +101,25 @@ class Command(BaseCommand):
         here = {**settings.ZNS_NOTIFY, "API_BASE_URL": sandbox_url, "OAUTH_BASE_URL": sandbox_url}
         with override_settings(ZNS_NOTIFY=here):
             report = seed_demo()
+            showcase = self._fallback_showcase()
         self.stdout.write(f"Seeded the demo: {report}.")
+        if showcase is not None:
+            self.stdout.write(f"SMS fallback showcase: order {showcase.code} of "
+                              f"{showcase.customer_name} (not on Zalo); the worker sends it.")
         web = manage.start("runserver", "runserver", f"{host}:{web_port}", "--noreload")
         manage.start("qcluster", "qcluster")
         wait_for_http(f"{web_url}/", web, timeout=STARTUP_TIMEOUT)
         self._print_banner(web_url, sandbox_url)
+
+    @staticmethod
+    def _fallback_showcase():
+        """An order for the customer Zalo cannot reach, once: its shipped and delivered
+        notices fall back to SMS (on the sandbox's /_sandbox/sms and phone page)."""
+        from zns_notify import sms
+
+        from ...demo_driver import place_fallback_showcase
+
+        return place_fallback_showcase() if sms.is_enabled() else None
 
     def _print_banner(self, web_url: str, sandbox_url: str) -> None:
         lines = [
@@ -114,6 +128,7 @@ class Command(BaseCommand):
             f"  Storefront      {web_url}/",
             f"  Admin           {web_url}/admin/   login {ADMIN_USERNAME} / {ADMIN_PASSWORD}",
             f"  Customer phone  {sandbox_url}/_sandbox/phone",
+            f"  SMS sent        {sandbox_url}/_sandbox/sms   (the SMS fallback, eSMS mode)",
             "",
             "Place an order, then move it through Mark paid / Mark shipped / Mark delivered",
             "in the admin: each step sends a ZNS message that the phone page shows.",
