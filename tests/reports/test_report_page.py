@@ -230,7 +230,7 @@ def test_the_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(reader):
     response = reader.get(URL, {"format": "csv"})
 
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    written = {row[1] for row in rows if len(row) == 6 and row[0].startswith("32000")}
+    written = {row[1] for row in rows if len(row) > 1 and row[0].startswith("32000")}
     assert written == {"'" + name for name in names}
     assert ["failed", "recipient", "-118", "5"] in rows
 
