@@ -29,6 +29,7 @@ from .admin_base import ReadOnlyAdmin
 from .admin_policy import PolicyDecisionFilter, PolicyMessageAdminMixin
 from .admin_scale import (ErrorCategoryFilter, EventFilter, NoCountPaginator, StatusFilter,
                           TemplateFilter, search_pks)
+from .error_text import localized_reason
 from .log_export import csv_response
 from .log_timeline import payload_text, timeline
 from .models import Message
@@ -217,10 +218,10 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
             return ""
         code = "" if obj.error_code is None else format_html(
             ' <span class="zns-code">{}</span>', obj.error_code)
+        reason = localized_reason(obj.error_code, obj.error_message)
         return format_html('<span class="zns-category" title="{}">{}</span>{}'
                            '<div class="zns-note zns-reason">{}</div>',
-                           obj.error_message, obj.error_category, code,
-                           _truncate(obj.error_message))
+                           reason, obj.error_category, code, _truncate(reason))
 
     # -- the detail page ---------------------------------------------------------------------
 
@@ -454,7 +455,8 @@ def _entry_detail(entry) -> str:
             "admin:zns_notify_message_change", args=[entry.linked_pk]), entry.linked_pk)
     if not (entry.detail or link):
         return ""
-    return format_html('<div class="zns-entry-detail">{}{}</div>', entry.detail, link)
+    return format_html('<div class="zns-entry-detail">{}{}</div>',
+                       localized_reason(entry.error_code, entry.detail), link)
 
 
 def _entry_payload(entry) -> str:

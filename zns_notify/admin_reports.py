@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import charts, formats
+from .error_text import error_description
 from .models import Message, ReportDay
 from .reports import DEFAULT_DAYS, Report, ReportFilterForm, build_report, today
-from .zalo.errors import describe
 
 #: Failure rows drawn in the chart (all of them are in the table).
 CHART_FAILURES = 12
@@ -43,7 +43,7 @@ def failure_label(row: dict) -> str:
     if row["category"] or not parts:
         parts.append(category_labels().get(row["category"], row["category"]))
     if row["error_code"] is not None:
-        parts.append(f"{row['error_code']} {describe(row['error_code'])}")
+        parts.append(f"{row['error_code']} {error_description(row['error_code'])}")
     return " · ".join(str(part) for part in parts)
 
 
