@@ -30,6 +30,7 @@ from .admin_policy import PolicyDecisionFilter, PolicyMessageAdminMixin
 from .admin_scale import (ErrorCategoryFilter, EventFilter, NoCountPaginator, StatusFilter,
                           TemplateFilter, search_pks)
 from .error_text import localized_reason
+from .labels import category_label
 from .log_export import csv_response
 from .log_timeline import payload_text, timeline
 from .models import Message
@@ -221,7 +222,8 @@ class MessageAdmin(PolicyMessageAdminMixin, ReadOnlyAdmin):
         reason = localized_reason(obj.error_code, obj.error_message)
         return format_html('<span class="zns-category" title="{}">{}</span>{}'
                            '<div class="zns-note zns-reason">{}</div>',
-                           reason, obj.error_category, code, _truncate(reason))
+                           reason, category_label(obj.error_category), code,
+                           _truncate(reason))
 
     # -- the detail page ---------------------------------------------------------------------
 

@@ -132,17 +132,21 @@ class AccountQuotaAdminMixin:
     @admin.display(description=_("daily quota"))
     def daily_quota_display(self, obj: ZaloAccount):
         row = self._today(obj)
-        return row.daily_quota if row else None
+        return self._shown(row.daily_quota if row else None)
 
     @admin.display(description=_("used today"))
     def used_display(self, obj: ZaloAccount):
         row = self._today(obj)
-        return row.used if row else None
+        return self._shown(row.used if row else None)
 
     @admin.display(description=_("remaining today"))
     def remaining_display(self, obj: ZaloAccount):
         row = self._today(obj)
-        return row.remaining_quota if row else None
+        return self._shown(row.remaining_quota if row else None)
+
+    def _shown(self, value):
+        # The change page's read-only fields print a None as "None" (the list does not).
+        return self.get_empty_value_display() if value is None else value
 
     @admin.display(description=_("sending on hold"))
     def hold_display(self, obj: ZaloAccount) -> str:

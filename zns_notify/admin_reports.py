@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from . import charts, formats
 from .error_text import error_description
+from .labels import category_labels
 from .models import Message, ReportDay
 from .reports import DEFAULT_DAYS, Report, ReportFilterForm, build_report, today
 
@@ -23,15 +24,6 @@ from .reports import DEFAULT_DAYS, Report, ReportFilterForm, build_report, today
 CHART_FAILURES = 12
 #: The quick ranges offered above the form, in days.
 QUICK_RANGES = (7, 30, 90)
-
-
-def category_labels() -> dict[str, str]:
-    return {
-        "retry": _("temporary error"), "refresh": _("access token"),
-        "reschedule": _("quota or time window"), "config": _("account or template setup"),
-        "recipient": _("recipient"), "payload": _("message content"),
-        "policy": _("policy"), "ambiguous": _("unknown outcome"), "": _("no category"),
-    }
 
 
 def failure_label(row: dict) -> str:

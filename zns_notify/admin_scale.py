@@ -12,6 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from .labels import category_labels, event_choices
 from .models import UNSENT_STATUSES, Message, Template
 
 #: Pages shown past the current one; the paginator reads no further than that.
@@ -99,9 +100,7 @@ class EventFilter(ChoicesFilter):
     field = "event"
 
     def choices_map(self) -> dict[str, str]:
-        from .conf import app_settings
-
-        return {name: f"{name} — {label}" for name, label in app_settings.EVENTS.items()}
+        return dict(event_choices())
 
 
 class ErrorCategoryFilter(ChoicesFilter):
@@ -110,14 +109,8 @@ class ErrorCategoryFilter(ChoicesFilter):
     field = "error_category"
 
     def choices_map(self) -> dict[str, str]:
-        from .ambiguity import CATEGORY as AMBIGUOUS
-        from .log_actions import CANCELLED_BY_OPERATOR
-        from .policy import CATEGORY as POLICY
-        from .zalo.errors import ErrorAction
-
-        return {**{str(action): str(action) for action in ErrorAction},
-                POLICY: POLICY, AMBIGUOUS: AMBIGUOUS,
-                CANCELLED_BY_OPERATOR: CANCELLED_BY_OPERATOR}
+        labels = category_labels()
+        return {value: label for value, label in labels.items() if value}
 
 
 class TemplateFilter(ChoicesFilter):

@@ -12,15 +12,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_noop as N_
 
 from .exceptions import ZnsConfigurationError
 
 #: The four order events every shop has; hosts add more through ``EXTRA_EVENTS``.
+#: The labels stay English here (settings, checks, the API); the admin translates them.
 CORE_EVENTS: dict[str, str] = {
-    "order_created": "Order created",
-    "order_paid": "Order paid",
-    "order_shipped": "Order shipped",
-    "order_delivered": "Order delivered",
+    "order_created": N_("Order created"),
+    "order_paid": N_("Order paid"),
+    "order_shipped": N_("Order shipped"),
+    "order_delivered": N_("Order delivered"),
 }
 
 _MISSING = object()
