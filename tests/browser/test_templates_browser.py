@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.parametrize("locale", ["en-US", "vi-VN"])
-def test_the_template_list_fits_beside_the_menu_and_filters(open_admin, sandbox, shoot,  # noqa: F811
-                                                            locale):
+def test_the_template_list_fits_beside_the_menu_and_filters(
+        open_admin, sandbox, shoot, locale):  # noqa: F811
     from django.utils import timezone
 
     from zns_notify.models import Template
