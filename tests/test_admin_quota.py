@@ -70,3 +70,11 @@ def test_every_admin_page_warns_staff_about_an_active_hold(admin_client, account
         assert 'href="/admin/zns_notify/sendinghold/"' in html
     SendingHold.objects.update(until=timezone.now())
     assert "Sending is on hold" not in admin_client.get("/admin/").content.decode()
+
+
+def test_an_account_without_todays_reading_shows_dashes_not_none(admin_client, account):
+    page = admin_client.get(reverse("admin:zns_notify_zaloaccount_change",
+                                    args=[account.pk])).content.decode()
+    for field in ("daily_quota_display", "used_display", "remaining_display"):
+        cell = page.split(f"field-{field}", 1)[1].split('<div class="readonly">', 1)[1]
+        assert cell.split("</div>", 1)[0] == "-", field

@@ -3,6 +3,7 @@ on the page."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from unittest import mock
 
@@ -117,3 +118,25 @@ def test_prices_and_numbers_follow_the_language_as_on_the_reports(admin_client, 
     listing = admin_client.get(reverse("admin:zns_notify_template_changelist"),
                                HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert price in listing
+
+
+def test_the_list_keeps_every_fact_in_four_columns(admin_client, template):
+    """Combined so the list fits beside the admin's menu and filters: id over name, badge
+    over tag and the sync's note, parameters, quality over price."""
+    from django.utils import timezone
+
+    template.missing_since = timezone.now()
+    template.sync_note = "Not in Zalo's list at the last sync."
+    template.save()
+    page = admin_client.get(reverse("admin:zns_notify_template_changelist")).content.decode()
+    headers = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', page)
+    assert headers == ["template_display", "state_display", "params_display",
+                       "quality_price_display"]
+    assert (f'<span class="zns-template-id">{template.template_id}</span>'
+            f'<span class="zns-sub zns-template-name">{template.name}</span>') in page
+    assert ('<span class="zns-badge zns-badge-bad">Missing from Zalo</span>'
+            f'<span class="zns-sub">{template.tag}</span>'
+            '<span class="zns-sub zns-sync-note">Not in Zalo&#x27;s list at the last sync.'
+            '</span>') in page
+    assert "total_amount <small>(0–20)</small>" in page
+    assert 'LOW<span class="zns-sub">1,250 VND</span>' in page

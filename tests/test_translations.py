@@ -14,9 +14,10 @@ CATALOGUES = {
     ROOT / "zns_notify": ROOT / "zns_notify/locale/vi/LC_MESSAGES/django.po",
     ROOT / "demo_shop/shop": ROOT / "demo_shop/shop/locale/vi/LC_MESSAGES/django.po",
 }
-KEYWORDS = {"_": None, "gettext": None, "gettext_lazy": None, "gettext_noop": None,
-            "pgettext": ((1, "c"), 2), "pgettext_lazy": ((1, "c"), 2), "ngettext": (1, 2),
-            "ngettext_lazy": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "gettext_lazy": None, "pgettext": ((1, "c"), 2),
+            "pgettext_lazy": ((1, "c"), 2), "ngettext": (1, 2), "ngettext_lazy": (1, 2),
+            # Marked, translated where shown (Zalo's error descriptions).
+            "gettext_noop": None, "N_": None}
 TEMPLATE_STRING = re.compile(r"""{%\s*(?:translate|trans)\s+(["'])(.+?)\1""")
 
 

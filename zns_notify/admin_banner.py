@@ -21,6 +21,8 @@ from django.contrib.admin import AdminSite
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from .error_text import localized_reason
+
 logger = logging.getLogger(__name__)
 
 _MARK = "_zns_notify_banner"
@@ -81,8 +83,8 @@ def _active_holds(account) -> list[str]:
     from .models import SendingHold
 
     reasons = (SendingHold.objects.filter(account=account, until__gt=timezone.now())
-               .order_by("created_at").values_list("reason", flat=True)[:3])
-    return list(dict.fromkeys(reasons))
+               .order_by("created_at").values_list("error_code", "reason")[:3])
+    return list(dict.fromkeys(localized_reason(code, reason) for code, reason in reasons))
 
 
 def _with_link(text: str, url_name: str, label: str):

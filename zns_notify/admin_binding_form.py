@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from . import binding_preview
 from .binding_validation import render_each
 from .fallback_triggers import CHOICES as SMS_TRIGGER_CHOICES
+from .labels import event_choices
 from .models import Binding, Template
 from .rendering import compile_expression
 
@@ -135,7 +136,7 @@ class BindingForm(forms.ModelForm):
         if self.is_bound:
             self.data = self._fields_from_json(self.data)
 
-        choices = [(name, f"{name} — {label}") for name, label in app_settings.EVENTS.items()]
+        choices = event_choices()
         if self.instance.event and self.instance.event not in app_settings.EVENTS:
             # Keep a retired event visible.
             choices.append((self.instance.event, self.instance.event))

@@ -6,21 +6,36 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from . import fallback
+from . import fallback_triggers as triggers
 from .admin_base import ReadOnlyAdmin
 from .models import FallbackStep
 
 
+class TriggerFilter(admin.SimpleListFilter):
+    """The stored trigger codes (a CharField without choices), in words."""
+
+    title = _("trigger")
+    parameter_name = "trigger"
+
+    def lookups(self, request, model_admin):
+        return [(value, fallback.label(value)) for value in (*triggers.KNOWN, triggers.WINDOW)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(trigger=self.value()) if self.value() else queryset
+
+
 @admin.register(FallbackStep)
 class FallbackStepAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "message", "status", "reason", "trigger", "due_at",
+    list_display = ["created_at", "message", "status", "reason", "trigger_display", "due_at",
                     "attempts", "segments", "cost", "double_cost"]
-    list_filter = ["status", "reason", "trigger", "double_cost"]
+    list_filter = ["status", "reason", TriggerFilter, "double_cost"]
     search_fields = ["reference", "provider_message_id"]
     search_help_text = _("Exact reference (the message's tracking id + \"-sms\") or "
                          "provider's message id.")
     list_select_related = ["message"]
     show_full_result_count = False
-    fields = ["message", "channel", "reference", "status", "reason", "trigger", "due_at",
+    fields = ["message", "channel", "reference", "status", "reason", "trigger_display", "due_at",
               "attempts", "claimed_at", "sent_at", "cancelled_at", "text", "provider",
               "provider_message_id", "encoding", "segments", "cost", "double_cost",
               "error_kind", "error_message", "result", "created_at"]
@@ -31,3 +46,7 @@ class FallbackStepAdmin(ReadOnlyAdmin):
         if not term:
             return queryset, False
         return (queryset.filter(reference=term) | queryset.filter(provider_message_id=term)), False
+
+    @admin.display(description=_("trigger"), ordering="trigger")
+    def trigger_display(self, obj: FallbackStep) -> str:
+        return fallback.label(obj.trigger) if obj.trigger else ""

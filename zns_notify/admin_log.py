@@ -31,6 +31,7 @@ from .admin_policy import PolicyDecisionFilter, PolicyMessageAdminMixin
 from .admin_scale import (ErrorCategoryFilter, EventFilter, NoCountPaginator, StatusFilter,
                           TemplateFilter, search_pks)
 from .error_categories import label as error_category_label
+from .error_text import localized_reason
 from .log_export import csv_response
 from .log_fallback import FallbackStatusFilter, channel_html, step_of, step_summary
 from .log_timeline import payload_text, timeline
@@ -234,12 +235,14 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
             return ""
         code = "" if obj.error_code is None else format_html(
             ' <span class="zns-code">{}</span>', obj.error_code)
-        # The category's name in the operator's language, its stored code on hover (the
-        # filter's and the API's value); the whole reason on hover of the shortened one.
-        return format_html('<span class="zns-category" title="{}">{}</span>{}'
+        # The category's name in the operator's language (its stored code, the filter's and
+        # the API's value, stays in a data attribute for scripts and tests); the reason in the operator's language where Zalo's
+        # code is known (zns_notify.error_text), whole on hover of the shortened one.
+        reason = localized_reason(obj.error_code, obj.error_message)
+        return format_html('<span class="zns-category" data-category="{}">{}</span>{}'
                            '<div class="zns-note zns-reason" title="{}">{}</div>',
                            obj.error_category, error_category_label(obj.error_category), code,
-                           obj.error_message, _truncate(obj.error_message))
+                           reason, _truncate(reason))
 
     # -- the detail page ---------------------------------------------------------------------
 
@@ -516,7 +519,8 @@ def _entry_detail(entry) -> str:
             "admin:zns_notify_message_change", args=[entry.linked_pk]), entry.linked_pk)
     if not (entry.detail or link):
         return ""
-    return format_html('<div class="zns-entry-detail">{}{}</div>', entry.detail, link)
+    return format_html('<div class="zns-entry-detail">{}{}</div>',
+                       localized_reason(entry.error_code, entry.detail), link)
 
 
 def _entry_payload(entry) -> str:

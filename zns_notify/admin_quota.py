@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _, ngettext
 
 from . import quota
 from .admin_base import ReadOnlyInline
+from .error_text import localized_reason
 from .models import SendingHold, ZaloAccount, ZaloQuota
 
 #: Days of the ledger shown on the account page.
@@ -41,12 +42,22 @@ class ZaloQuotaInline(ReadOnlyInline):
 
 class SendingHoldInline(ReadOnlyInline):
     model = SendingHold
-    fields = ["active_display", "template", "error_code", "reason", "created_at", "until"]
+    fields = ["active_display", "template", "error_code", "reason_display", "created_at",
+              "until"]
     readonly_fields = fields
 
     @admin.display(description=_("active"), boolean=True)
     def active_display(self, obj: SendingHold) -> bool:
         return obj.is_active
+
+    @admin.display(description=_("reason"))
+    def reason_display(self, obj: SendingHold) -> str:
+        return hold_reason(obj)
+
+
+def hold_reason(hold: SendingHold) -> str:
+    """The stored reason with Zalo's description in the operator's language."""
+    return localized_reason(hold.error_code, hold.reason)
 
 
 def release_holds(modeladmin, request, queryset):
@@ -121,31 +132,41 @@ class AccountQuotaAdminMixin:
     @admin.display(description=_("daily quota"))
     def daily_quota_display(self, obj: ZaloAccount):
         row = self._today(obj)
-        return row.daily_quota if row else None
+        return self._shown(row.daily_quota if row else None)
 
     @admin.display(description=_("used today"))
     def used_display(self, obj: ZaloAccount):
         row = self._today(obj)
-        return row.used if row else None
+        return self._shown(row.used if row else None)
 
     @admin.display(description=_("remaining today"))
     def remaining_display(self, obj: ZaloAccount):
         row = self._today(obj)
-        return row.remaining_quota if row else None
+        return self._shown(row.remaining_quota if row else None)
+
+    def _shown(self, value):
+        # The change page's read-only fields print a None as "None" (the list does not).
+        return self.get_empty_value_display() if value is None else value
 
     @admin.display(description=_("sending on hold"))
     def hold_display(self, obj: ZaloAccount) -> str:
         if not hasattr(obj, "_zns_active_holds"):
             obj._zns_active_holds = list(obj.holds.filter(until__gt=timezone.now()).order_by("-until"))
-        return str(obj._zns_active_holds[0]) if obj._zns_active_holds else "—"
+        active = obj._zns_active_holds
+        return (hold_reason(active[0])[:80] or str(active[0])) if active else "—"
 
 
 @admin.register(SendingHold)
 class SendingHoldAdmin(admin.ModelAdmin):
-    list_display = ["reason", "account", "template", "error_code", "created_at", "until"]
+    list_display = ["reason_display", "account", "template", "error_code", "created_at", "until"]
     list_select_related = ["account", "template"]
     actions = [release_holds]
-    readonly_fields = ["account", "template", "error_code", "reason", "created_at", "until"]
+    fields = ["account", "template", "error_code", "reason_display", "created_at", "until"]
+    readonly_fields = fields
+
+    @admin.display(description=_("reason"), ordering="reason")
+    def reason_display(self, obj: SendingHold) -> str:
+        return hold_reason(obj)
 
     def has_add_permission(self, request) -> bool:
         return False

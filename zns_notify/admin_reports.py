@@ -15,23 +15,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import charts, formats
+from .error_text import error_description
+from .labels import category_labels
 from .models import Message, ReportDay
 from .reports import DEFAULT_DAYS, Report, ReportFilterForm, build_report, today
-from .zalo.errors import describe
 
 #: Failure rows drawn in the chart (all of them are in the table).
 CHART_FAILURES = 12
 #: The quick ranges offered above the form, in days.
 QUICK_RANGES = (7, 30, 90)
-
-
-def category_labels() -> dict[str, str]:
-    return {
-        "retry": _("temporary error"), "refresh": _("access token"),
-        "reschedule": _("quota or time window"), "config": _("account or template setup"),
-        "recipient": _("recipient"), "payload": _("message content"),
-        "policy": _("policy"), "ambiguous": _("unknown outcome"), "": _("no category"),
-    }
 
 
 def failure_label(row: dict) -> str:
@@ -43,7 +35,7 @@ def failure_label(row: dict) -> str:
     if row["category"] or not parts:
         parts.append(category_labels().get(row["category"], row["category"]))
     if row["error_code"] is not None:
-        parts.append(f"{row['error_code']} {describe(row['error_code'])}")
+        parts.append(f"{row['error_code']} {error_description(row['error_code'])}")
     return " · ".join(str(part) for part in parts)
 
 

@@ -12,6 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from .labels import event_choices
 from .models import UNSENT_STATUSES, Message, Template
 
 #: Pages shown past the current one; the paginator reads no further than that.
@@ -99,10 +100,7 @@ class EventFilter(ChoicesFilter):
     field = "event"
 
     def choices_map(self) -> dict[str, str]:
-        from .conf import app_settings, event_label
-
-        return {name: f"{name} — {event_label(label)}"
-                for name, label in app_settings.EVENTS.items()}
+        return dict(event_choices())
 
 
 class ErrorCategoryFilter(ChoicesFilter):

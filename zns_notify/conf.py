@@ -12,25 +12,19 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop as N_
 
 from .exceptions import ZnsConfigurationError
 
-#: The four order events every shop has; hosts add more through ``EXTRA_EVENTS``. Plain
-#: strings (settings are read anywhere, JSON included), marked for the catalogue: a page
-#: shows ``gettext(label)`` (:func:`event_label`).
+#: The four order events every shop has; hosts add more through ``EXTRA_EVENTS``.
+#: The labels stay English here (settings, checks, the API); the admin translates them.
 CORE_EVENTS: dict[str, str] = {
-    "order_created": gettext_noop("Order created"),
-    "order_paid": gettext_noop("Order paid"),
-    "order_shipped": gettext_noop("Order shipped"),
-    "order_delivered": gettext_noop("Order delivered"),
+    "order_created": N_("Order created"),
+    "order_paid": N_("Order paid"),
+    "order_shipped": N_("Order shipped"),
+    "order_delivered": N_("Order delivered"),
 }
 
-
-def event_label(label: object) -> str:
-    """An event's label in the active language: the core ones from zns_notify's catalogue,
-    a host's ``EXTRA_EVENTS`` label through the host's own (or as written)."""
-    return gettext(str(label))
 
 _MISSING = object()
 

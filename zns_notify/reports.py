@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import formats
 from .conf import app_settings
+from .labels import event_choices
 from .models import DailyCount, DailyFailure, DailyLatency, Message, ReportDay, Template
 from .models_reports import CHANNEL_SMS, CHANNEL_ZNS
 from .quota import local_day
@@ -62,8 +63,7 @@ class ReportFilterForm(forms.Form):
         # A few dozen templates at most: the template table, not the message log.
         self.fields["template"].choices = [("", _("All templates")), *(
             (t.template_id, str(t)) for t in Template.objects.only("template_id", "name"))]
-        self.fields["event"].choices = [("", _("All events")), *(
-            (name, f"{name} — {label}") for name, label in app_settings.EVENTS.items())]
+        self.fields["event"].choices = [("", _("All events")), *event_choices()]
 
     def clean(self):
         data = super().clean()

@@ -94,7 +94,7 @@ def test_the_default_week_shows_charts_tables_and_totals(reader, week):
     assert summary["SMS cost"] == "0 VND" and summary["Total cost"] == "8,600 VND"
     # All 29 in the 10–30 s bucket: its middle, by linear interpolation.
     assert summary["Median time to delivery"] == "20 s"
-    assert "recipient · -118 Zalo account not existed" in html
+    assert "Recipient · -118 Zalo account not existed" in html
     assert "Figures last refreshed" in html
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_noop as N_
+
 
 class ErrorAction(StrEnum):
     """What to do with a message after an error; stored as ``Message.error_category``."""
@@ -28,86 +30,88 @@ R, F, S, C, P, D = (
     ErrorAction.PAYLOAD,
 )
 
-#: code -> (action, English meaning). Sources and confidence: zns-api.md §3.
+#: code -> (action, English meaning). Sources and confidence: zns-api.md §3. The meanings are
+#: marked for translation but stay English here: they are what is stored (error_message) and
+#: what the API returns; pages translate them when they show them (zns_notify.error_text).
 ERROR_CODES: dict[int, tuple[ErrorAction, str]] = {
-    -100: (R, "Unknown error; retry later"),
-    -101: (C, "Application invalid"),
-    -102: (C, "Application not existed"),
-    -103: (C, "Application not activated"),
-    -104: (C, "App secret key invalid"),
-    -105: (C, "Application not linked to any OA"),
-    -106: (D, "Method unsupported"),
-    -107: (D, "Message ID invalid"),
-    -108: (P, "Phone number invalid"),
-    -109: (C, "Template ID invalid"),
-    -110: (P, "Zalo version unsupported"),
-    -111: (D, "Template data empty"),
-    -112: (D, "Template data invalid"),
-    -1121: (D, "Parameter exceeds max length"),
-    -1122: (D, "Missing template parameter"),
-    -1123: (D, "QR code cannot be generated"),
-    -1124: (D, "Parameter has invalid format"),
-    -113: (D, "Button invalid"),
-    -1131: (D, "Button content or link invalid"),
-    -114: (P, "User inactive, rejects the message, or cannot receive it"),
-    -115: (C, "Out of quota / insufficient ZCA balance"),
-    -116: (D, "Text invalid"),
-    -117: (C, "OA or app has no permission for this template"),
-    -118: (P, "Zalo account not existed"),
-    -119: (P, "Account can not receive message"),
-    -120: (C, "OA has no permission for this feature"),
-    -1201: (C, "OA cannot create tag-3 templates"),
-    -1202: (C, "OA has no permission to use media resources"),
-    -121: (D, "Body data empty"),
-    -122: (D, "Body not valid JSON"),
-    -123: (D, "RSA message decode failed"),
-    -124: (F, "Access token invalid"),
-    -1241: (C, "Invalid appsecret_proof"),
-    -125: (C, "Official Account ID invalid"),
-    -126: (S, "Out of quota in development mode"),
-    -127: (P, "Development-mode template can only be sent to administrators"),
-    -128: (C, "Encoding key does not exist"),
-    -129: (R, "RSA key generation failed"),
-    -130: (D, "Content exceeds max characters"),
-    -131: (C, "ZNS template not approved"),
-    -132: (D, "Parameter invalid"),
-    -133: (S, "Cannot send at night"),
-    -134: (P, "User has not responded to ZNS opt-in"),
-    -135: (C, "OA has no permission to send ZNS"),
-    -1351: (C, "OA blocked from sending (violation)"),
-    -136: (C, "Must connect a Zalo Cloud Account"),
-    -137: (C, "Zalo Cloud Account charge failed"),
-    -138: (C, "App has no permission for this feature"),
-    -1381: (C, "OA has not granted the ZCA extension permission"),
-    -139: (P, "User refused this ZNS content type"),
-    -140: (P, "User ineligible for this ZNS type"),
-    -141: (P, "User refused ZNS from this OA"),
-    -142: (C, "RSA key missing"),
-    -143: (C, "RSA key already exists"),
-    -144: (S, "OA exceeded its daily ZNS limit"),
-    -1441: (S, "OA exceeded its monthly promotion quota"),
-    -145: (C, "OA not allowed to send this content type"),
-    -146: (C, "Template disabled due to low quality"),
-    -147: (S, "Template exceeded its daily quota"),
-    -1471: (S, "OA exceeded monthly follow-up limit for this user"),
-    -1472: (S, "OA exceeded per-user daily promotion limit"),
-    -148: (D, "Journey token not found"),
-    -149: (D, "Journey token invalid"),
-    -1491: (D, "Journey token type incompatible"),
-    -150: (D, "Journey token expired"),
-    -151: (D, "Not an E2EE template"),
-    -152: (D, "Failed to get E2EE key"),
-    -153: (D, "Data violates specification"),
-    -158: (D, "Upload file too large"),
-    -159: (D, "Upload format not allowed"),
-    -160: (S, "Daily create/edit/upload quota exceeded"),
-    -161: (D, "sending_mode not allowed"),
-    -162: (D, "sending_mode 3 with a tag 1-2 template"),
-    -249: (D, "Template does not support sending via UID"),
+    -100: (R, N_("Unknown error; retry later")),
+    -101: (C, N_("Application invalid")),
+    -102: (C, N_("Application not existed")),
+    -103: (C, N_("Application not activated")),
+    -104: (C, N_("App secret key invalid")),
+    -105: (C, N_("Application not linked to any OA")),
+    -106: (D, N_("Method unsupported")),
+    -107: (D, N_("Message ID invalid")),
+    -108: (P, N_("Phone number invalid")),
+    -109: (C, N_("Template ID invalid")),
+    -110: (P, N_("Zalo version unsupported")),
+    -111: (D, N_("Template data empty")),
+    -112: (D, N_("Template data invalid")),
+    -1121: (D, N_("Parameter exceeds max length")),
+    -1122: (D, N_("Missing template parameter")),
+    -1123: (D, N_("QR code cannot be generated")),
+    -1124: (D, N_("Parameter has invalid format")),
+    -113: (D, N_("Button invalid")),
+    -1131: (D, N_("Button content or link invalid")),
+    -114: (P, N_("User inactive, rejects the message, or cannot receive it")),
+    -115: (C, N_("Out of quota / insufficient ZCA balance")),
+    -116: (D, N_("Text invalid")),
+    -117: (C, N_("OA or app has no permission for this template")),
+    -118: (P, N_("Zalo account not existed")),
+    -119: (P, N_("Account can not receive message")),
+    -120: (C, N_("OA has no permission for this feature")),
+    -1201: (C, N_("OA cannot create tag-3 templates")),
+    -1202: (C, N_("OA has no permission to use media resources")),
+    -121: (D, N_("Body data empty")),
+    -122: (D, N_("Body not valid JSON")),
+    -123: (D, N_("RSA message decode failed")),
+    -124: (F, N_("Access token invalid")),
+    -1241: (C, N_("Invalid appsecret_proof")),
+    -125: (C, N_("Official Account ID invalid")),
+    -126: (S, N_("Out of quota in development mode")),
+    -127: (P, N_("Development-mode template can only be sent to administrators")),
+    -128: (C, N_("Encoding key does not exist")),
+    -129: (R, N_("RSA key generation failed")),
+    -130: (D, N_("Content exceeds max characters")),
+    -131: (C, N_("ZNS template not approved")),
+    -132: (D, N_("Parameter invalid")),
+    -133: (S, N_("Cannot send at night")),
+    -134: (P, N_("User has not responded to ZNS opt-in")),
+    -135: (C, N_("OA has no permission to send ZNS")),
+    -1351: (C, N_("OA blocked from sending (violation)")),
+    -136: (C, N_("Must connect a Zalo Cloud Account")),
+    -137: (C, N_("Zalo Cloud Account charge failed")),
+    -138: (C, N_("App has no permission for this feature")),
+    -1381: (C, N_("OA has not granted the ZCA extension permission")),
+    -139: (P, N_("User refused this ZNS content type")),
+    -140: (P, N_("User ineligible for this ZNS type")),
+    -141: (P, N_("User refused ZNS from this OA")),
+    -142: (C, N_("RSA key missing")),
+    -143: (C, N_("RSA key already exists")),
+    -144: (S, N_("OA exceeded its daily ZNS limit")),
+    -1441: (S, N_("OA exceeded its monthly promotion quota")),
+    -145: (C, N_("OA not allowed to send this content type")),
+    -146: (C, N_("Template disabled due to low quality")),
+    -147: (S, N_("Template exceeded its daily quota")),
+    -1471: (S, N_("OA exceeded monthly follow-up limit for this user")),
+    -1472: (S, N_("OA exceeded per-user daily promotion limit")),
+    -148: (D, N_("Journey token not found")),
+    -149: (D, N_("Journey token invalid")),
+    -1491: (D, N_("Journey token type incompatible")),
+    -150: (D, N_("Journey token expired")),
+    -151: (D, N_("Not an E2EE template")),
+    -152: (D, N_("Failed to get E2EE key")),
+    -153: (D, N_("Data violates specification")),
+    -158: (D, N_("Upload file too large")),
+    -159: (D, N_("Upload format not allowed")),
+    -160: (S, N_("Daily create/edit/upload quota exceeded")),
+    -161: (D, N_("sending_mode not allowed")),
+    -162: (D, N_("sending_mode 3 with a tag 1-2 template")),
+    -249: (D, N_("Template does not support sending via UID")),
     # OA-host codes that some deployments return on the ZNS host too.
-    -216: (F, "Access token is invalid"),
-    -220: (F, "Access token is expired or removed"),
-    -32: (R, "Application reached its API call limit"),
+    -216: (F, N_("Access token is invalid")),
+    -220: (F, N_("Access token is expired or removed")),
+    -32: (R, N_("Application reached its API call limit")),
 }
 
 
@@ -126,9 +130,15 @@ def action_for(code: int) -> ErrorAction:
     return entry[0] if entry else ErrorAction.RETRY
 
 
+#: What :func:`describe` says of a code not in :data:`ERROR_CODES`.
+UNKNOWN_ERROR = N_("Unknown Zalo error")
+
+
 def describe(code: int) -> str:
+    """Zalo's meaning of ``code`` in English (untranslated: stored and sent as is)."""
     entry = ERROR_CODES.get(code)
-    return entry[1] if entry else "Unknown Zalo error"
+    return entry[1] if entry else UNKNOWN_ERROR
+
 
 
 class Window(StrEnum):
