@@ -144,6 +144,21 @@ def test_the_ordering_is_read_from_an_index_not_sorted(admin_client, many, param
     assert "TEMP B-TREE" not in plan.upper(), plan
 
 
+@pytest.mark.parametrize("category", ["recipient", "refresh"])
+def test_the_category_filter_reads_its_partial_index(admin_client, many, category):
+    """A category no message has (a healthy shop's "refresh") must not walk the whole
+    ordering index looking for a page of matches: the partial category index answers."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's plan wording")
+    cl = admin_client.get(reverse(URL), {"error_category__exact": category}).context["cl"]
+    assert all(m.error_category == category for m in cl.result_list)
+    sql, params = cl.queryset.values("pk")[:100].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "zns_message_category_created" in plan and "TEMP B-TREE" not in plan.upper(), plan
+
+
 @pytest.mark.parametrize("status", ["failed", "delivered", "queued"])
 def test_the_status_filter_shows_that_status_only(admin_client, many, status):
     Message.objects.filter(pk__in=Message.objects.order_by("pk").values("pk")[:5]).update(

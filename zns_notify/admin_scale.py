@@ -113,6 +113,19 @@ class ErrorCategoryFilter(ChoicesFilter):
 
         return labels()
 
+    def queryset(self, request, queryset):
+        # Through the partial category index, newest first: without it a category no
+        # message has walks the whole ordering index looking for a page of matches.
+        queryset = super().queryset(request, queryset)
+        return queryset.filter(categorized_condition()) if self.value() else queryset
+
+
+def categorized_condition() -> RawSQL:
+    """The partial category index's own condition (see :func:`sent_status_condition`)."""
+    table = connection.ops.quote_name(Message._meta.db_table)
+    column = connection.ops.quote_name(Message._meta.get_field("error_category").column)
+    return RawSQL(f"NOT ({table}.{column} = '')", [], output_field=BooleanField())
+
 
 class TemplateFilter(ChoicesFilter):
     title = _("template")

@@ -320,6 +320,11 @@ class Message(models.Model):
             models.Index(fields=["created_at", "id"], name="zns_message_created"),
             models.Index(fields=["status", "created_at", "id"], name="zns_message_status_created",
                          condition=~models.Q(status__in=UNSENT_STATUSES)),
+            # The error-category filter, newest first; partial, so that neither the insert
+            # (no category) nor a clean send touches it: only a failure or a policy decision.
+            models.Index(fields=["error_category", "created_at", "id"],
+                         name="zns_message_category_created",
+                         condition=~models.Q(error_category="")),
             models.Index(fields=["order_ref"], name="zns_message_order_ref"),
             models.Index(fields=["phone"], name="zns_message_phone"),
         ]
