@@ -36,8 +36,12 @@ def reference_for(message: Message) -> str:
 
 def binding_with_sms(message: Message) -> Binding | None:
     """The message's binding when it has the SMS fallback on. The workers' claims select
-    the binding with the message, so this costs no query on the send path."""
-    if not message.binding_id:
+    the binding with the message, so this costs no query on the send path.
+
+    Never for a development-mode message: Zalo delivers those only to the OA's admins
+    (zns-api.md §8), so its refusal (-127) or missing receipt says nothing about the
+    customer, who must not be texted a paid SMS for a test."""
+    if not message.binding_id or message.development_mode:
         return None
     binding = message.binding
     return binding if binding is not None and binding.sms_enabled else None
