@@ -142,6 +142,23 @@ def on_undelivered(message: Message, now: dt.datetime | None = None) -> None:
     triggered(message, step, now)
 
 
+def cancel_for_resend(original: Message, copy: Message, now: dt.datetime,
+                      using: str | None = None) -> bool:
+    """An operator resent ``original`` as ``copy``: the copy is the notice now, with its
+    own step if Zalo fails it again, so the original's SMS not yet claimed is cancelled
+    (the caller holds the original's row lock: see the lock order in
+    :mod:`zns_notify.fallback_sending`). A step being sent or sent is left as it is."""
+    cancelled = FallbackStep.objects.using(using).filter(
+        message_id=original.pk, status=FallbackStep.Status.SCHEDULED,
+    ).update(status=FallbackStep.Status.CANCELLED, cancelled_at=now)
+    if cancelled:
+        MessageEvent.objects.using(using).create(
+            message_id=original.pk, kind=MessageEvent.Kind.NOTE, at=now,
+            detail=_("SMS fallback cancelled: the message was resent as message #%(pk)s.")
+            % {"pk": copy.pk})
+    return bool(cancelled)
+
+
 def chosen_triggers(binding: Binding) -> list[str]:
     return binding.sms_triggers if isinstance(binding.sms_triggers, list) else []
 

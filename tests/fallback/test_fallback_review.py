@@ -31,3 +31,41 @@ def test_a_development_mode_message_never_falls_back(account, zalo_api, make_mes
 
     assert not FallbackStep.objects.exists()
     assert sms_outbox == []
+
+
+# -- resend ------------------------------------------------------------------------------
+
+def test_a_resend_takes_over_the_originals_pending_sms(account, zalo_api, make_message,
+                                                       sms_outbox, django_user_model):
+    """The original failed (not on Zalo) and its SMS waits for a retry (the provider was
+    down). An operator resends it, and Zalo delivers the copy: the original's SMS must not
+    go out as well. The copy has its own step, so the customer still gets one SMS if the
+    copy fails too."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zns_notify import fallback_sending, log_actions
+    from zns_notify.webhook_events import deliver as receipt
+
+    original = make_message()
+    zalo_api.send_error(-118, "Zalo account not existed")
+    send_messages([original.idempotency_key])
+    step = FallbackStep.objects.get(message=original)
+    # The provider was down: the step waits for its retry.
+    FallbackStep.objects.filter(pk=step.pk).update(
+        attempts=1, due_at=timezone.now() + dt.timedelta(minutes=2), error_kind="retryable")
+
+    operator = django_user_model.objects.create_user("op", is_staff=True)
+    copy = log_actions.resend(Message.objects.get(pk=original.pk), operator)
+    step.refresh_from_db()
+    assert step.status == FallbackStep.Status.CANCELLED
+
+    zalo_api.send_ok(msg_id="copy-msg")
+    send_messages([copy.idempotency_key])
+    receipt(copy.pk, timezone.now(), "copy-msg")
+    FallbackStep.objects.filter(pk=step.pk).update(due_at=timezone.now())
+    assert fallback_sending.send(step.reference) is None
+    assert sms_outbox == []
+    copy_step = FallbackStep.objects.get(message=copy)
+    assert copy_step.status == FallbackStep.Status.CANCELLED  # delivered: no SMS for it either
