@@ -25,7 +25,7 @@ from django.template import Context
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import signals, sms
+from . import policy, signals, sms
 from .conditions import reread_order, send_time_context
 from .conf import app_settings
 from .exceptions import ZnsInvalidPhone
@@ -77,6 +77,13 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
             _cancel(pk, message_pk, now, _("SMS fallback cancelled: the message was %(status)s.")
                     % {"status": state[0]})
             return None
+        tag = state[4] or policy.NO_TAG
+        if policy.opted_out(state[3], tag):
+            # The customer opted out while the SMS waited (its window, a retry): the
+            # policy's opt-out holds for the SMS as for the ZNS message it stands in for.
+            _cancel(pk, message_pk, now, _("SMS fallback cancelled: the recipient opted out "
+                                           "of %(tag)s messages.") % {"tag": tag})
+            return None
         if not FallbackStep.objects.filter(pk=pk, status=SCHEDULED, due_at__lte=now).update(
                 status=SENDING, attempts=F("attempts") + 1, claimed_at=now):
             return None
@@ -91,10 +98,10 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
 
 
 def _lock_message(pk: int, *, with_binding: bool = False) -> tuple | None:
-    """(status, delivered_at[, its binding's sms_enabled]) of the message, its row (only
-    its row: ``of=("self",)``) locked for this transaction."""
-    columns = ("status", "delivered_at", "binding__sms_enabled") if with_binding else (
-        "status", "delivered_at")
+    """(status, delivered_at[, its binding's sms_enabled, phone, its template's tag]) of
+    the message, its row (only its row: ``of=("self",)``) locked for this transaction."""
+    columns = ("status", "delivered_at", "binding__sms_enabled", "phone",
+               "template__tag") if with_binding else ("status", "delivered_at")
     return (Message.objects.select_for_update(of=("self",)).filter(pk=pk)
             .values_list(*columns).first())
 

@@ -173,10 +173,16 @@ def _check_condition(message: Message, now: dt.datetime) -> None:
             % {"condition": condition})
 
 
+def opted_out(phone: str, tag: str) -> bool:
+    """``phone`` opted out of messages tagged ``tag`` (one of ``OPT_OUT_TAGS``). Also asked
+    by the SMS fallback before its SMS goes out (zns_notify.fallback_sending.claim)."""
+    if tag not in app_settings.OPT_OUT_TAGS or not phone:
+        return False
+    return RecipientOptOut.objects.filter(phone=phone).exists()
+
+
 def _check_opt_out(message: Message, tag: str) -> None:
-    if tag not in app_settings.OPT_OUT_TAGS or not message.phone:
-        return
-    if RecipientOptOut.objects.filter(phone=message.phone).exists():
+    if opted_out(message.phone, tag):
         raise Decision(SKIP, "opt_out", _(
             "Skipped: the recipient opted out of %(tag)s messages.") % {"tag": tag})
 

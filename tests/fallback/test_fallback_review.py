@@ -69,3 +69,35 @@ def test_a_resend_takes_over_the_originals_pending_sms(account, zalo_api, make_m
     assert sms_outbox == []
     copy_step = FallbackStep.objects.get(message=copy)
     assert copy_step.status == FallbackStep.Status.CANCELLED  # delivered: no SMS for it either
+
+
+# -- opt-out -----------------------------------------------------------------------------
+
+def test_a_customer_who_opts_out_during_the_window_gets_no_sms(account, zalo_api,
+                                                              make_message, sms_outbox):
+    """The policy's opt-out keeps CUSTOMER_CARE notices from the customer: checked when the
+    ZNS message is sent, and again when its SMS would go out, since the customer may opt
+    out while the SMS waits for its window. Nothing is sent, and the timeline says why."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zns_notify import fallback_sending, opt_out
+    from zns_notify.models import MessageEvent
+
+    message = make_message()
+    message.template.tag = "CUSTOMER_CARE"
+    message.template.save(update_fields=["tag"])
+    zalo_api.send_ok(msg_id="window-msg")
+    send_messages([message.idempotency_key])
+    step = FallbackStep.objects.get(message=message)
+    assert step.status == FallbackStep.Status.SCHEDULED
+
+    opt_out("0912345678", reason="STOP")
+    FallbackStep.objects.filter(pk=step.pk).update(
+        due_at=timezone.now() - dt.timedelta(seconds=1))
+    assert fallback_sending.send(step.reference) is None
+    assert sms_outbox == []
+    step.refresh_from_db()
+    assert step.status == FallbackStep.Status.CANCELLED
+    assert MessageEvent.objects.filter(message=message, detail__contains="opted out").exists()
