@@ -184,6 +184,11 @@ def record_result(step: FallbackStep, result: sms.SmsResult) -> bool:
 
 def _record_sent(step: FallbackStep, result: sms.SmsResult) -> bool:
     now = timezone.now()
+    if result.duplicate and result.cost is None:
+        # The provider's "already sent" echo carries no cost (sms.md): the first answer,
+        # which did, was lost with a timeout or a dead worker, or this step would not be
+        # sent again. The one SMS was billed: the step records its cost, once.
+        result = result.with_cost(sms.estimate_cost(result.segments), estimate=True)
     with transaction.atomic():
         state = _lock_message(step.message_id)  # before the step: see the module's lock order
         delivered = state is not None and (state[0] == Message.Status.DELIVERED

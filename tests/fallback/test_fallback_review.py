@@ -101,3 +101,35 @@ def test_a_customer_who_opts_out_during_the_window_gets_no_sms(account, zalo_api
     step.refresh_from_db()
     assert step.status == FallbackStep.Status.CANCELLED
     assert MessageEvent.objects.filter(message=message, detail__contains="opted out").exists()
+
+
+# -- cost ------------------------------------------------------------------------------
+
+def test_an_sms_confirmed_by_the_duplicate_answer_keeps_its_cost(account, zalo_api,
+                                                                make_message, sms_outbox):
+    """A timeout after the provider took the SMS, then the retry answered "duplicate
+    reference" (eSMS's 124): one SMS went out and was billed, and the step records it
+    once. Its cost must be there for the reports, not None."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zns_notify import fallback_sending
+    from zns_notify.sms.providers import locmem
+
+    message = make_message()
+    zalo_api.send_error(-118, "Zalo account not existed")
+    send_messages([message.idempotency_key])
+    step = FallbackStep.objects.get(message=message)
+    locmem.queue_failure("retryable", ambiguous=True, delivered=True)
+    fallback_sending.send(step.reference)
+    step.refresh_from_db()
+    assert step.status == FallbackStep.Status.SCHEDULED and len(sms_outbox) == 1
+
+    FallbackStep.objects.filter(pk=step.pk).update(
+        due_at=timezone.now() - dt.timedelta(seconds=1))
+    fallback_sending.send(step.reference)
+    step.refresh_from_db()
+    assert step.status == FallbackStep.Status.SENT and step.result["duplicate"]
+    assert len(sms_outbox) == 1
+    assert (step.segments, step.cost) == (1, 850)
