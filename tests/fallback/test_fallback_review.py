@@ -133,3 +133,38 @@ def test_an_sms_confirmed_by_the_duplicate_answer_keeps_its_cost(account, zalo_a
     assert step.status == FallbackStep.Status.SENT and step.result["duplicate"]
     assert len(sms_outbox) == 1
     assert (step.segments, step.cost) == (1, 850)
+
+
+# -- reports ---------------------------------------------------------------------------
+
+def test_a_double_cost_found_after_the_messages_day_closed_reaches_the_reports():
+    """A message given up at 23:58 (ambiguous sends), its SMS out after the window, both
+    final: the refresh after midnight closes the day. Zalo's receipt then comes (within
+    the template's timeout, so Zalo bills it): the double cost must reach that day's
+    figures, not only the step."""
+    import datetime as dt
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from tests.factories import MessageFactory
+    from zns_notify import rollup
+    from zns_notify.models import DailyCount
+    from zns_notify.webhook_events import deliver
+
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    day = dt.date(2026, 11, 21)
+    created = dt.datetime(2026, 11, 21, 23, 58, tzinfo=vn)
+    message = MessageFactory(created_at=created, status=Message.Status.FAILED)
+    FallbackStep.objects.create(
+        message=message, reference=f"{message.idempotency_key}-sms",
+        status=FallbackStep.Status.SENT, reason=FallbackStep.Reason.WINDOW, trigger="failed",
+        due_at=created, created_at=created, sent_at=created, segments=1, cost=Decimal(850))
+    rollup.refresh_reports(dt.datetime(2026, 11, 22, 0, 5, tzinfo=vn))
+    assert rollup.compute_day(day).open_messages == 0  # both final: the day is closed
+
+    deliver(message.pk, dt.datetime(2026, 11, 22, 0, 9, tzinfo=vn), "late-msg")
+    assert FallbackStep.objects.get(message=message).double_cost
+
+    rollup.refresh_reports(dt.datetime(2026, 11, 22, 0, 10, tzinfo=vn))
+    [row] = DailyCount.objects.filter(day=day, channel="sms")
+    assert (row.status, row.messages, row.double_cost) == ("sent", 1, 1)
