@@ -84,6 +84,13 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
             _cancel(pk, message_pk, now, _("SMS fallback cancelled: the recipient opted out "
                                            "of %(tag)s messages.") % {"tag": tag})
             return None
+        quiet = policy.quiet_hours(tag, now)
+        if quiet is not None:
+            # The shop's quiet hours for the message's tag hold for its SMS too: it waits
+            # for their end (the sweeper queues it then), unclaimed, like the message would.
+            if FallbackStep.objects.filter(pk=pk, status=SCHEDULED).update(due_at=quiet.until):
+                _note(message_pk, now, _("SMS fallback waits: %(reason)s") % {"reason": quiet})
+            return None
         if not FallbackStep.objects.filter(pk=pk, status=SCHEDULED, due_at__lte=now).update(
                 status=SENDING, attempts=F("attempts") + 1, claimed_at=now):
             return None

@@ -187,6 +187,16 @@ def _check_opt_out(message: Message, tag: str) -> None:
             "Skipped: the recipient opted out of %(tag)s messages.") % {"tag": tag})
 
 
+def quiet_hours(tag: str, now: dt.datetime) -> Decision | None:
+    """The deferral when ``tag``'s quiet hours hold at ``now``, else None. Also asked by
+    the SMS fallback before its SMS goes out (zns_notify.fallback_sending.claim)."""
+    try:
+        _check_quiet_hours(tag, now)
+    except Decision as decision:
+        return decision
+    return None
+
+
 def _check_quiet_hours(tag: str, now: dt.datetime) -> None:
     window = app_settings.QUIET_HOURS.get(tag)
     if not window:

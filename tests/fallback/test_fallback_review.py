@@ -168,3 +168,38 @@ def test_a_double_cost_found_after_the_messages_day_closed_reaches_the_reports()
     rollup.refresh_reports(dt.datetime(2026, 11, 22, 0, 10, tzinfo=vn))
     [row] = DailyCount.objects.filter(day=day, channel="sms")
     assert (row.status, row.messages, row.double_cost) == ("sent", 1, 1)
+
+
+# -- quiet hours -----------------------------------------------------------------------
+
+def test_the_sms_waits_out_the_shops_quiet_hours_like_its_message(account, zalo_api,
+                                                                 make_message, sms_outbox,
+                                                                 settings):
+    """A CUSTOMER_CARE notice sent by Zalo just before the shop's quiet hours: its
+    window ends inside them. The shop said "no such message at night", so the SMS waits
+    for their end like the ZNS message would, instead of waking the customer."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zns_notify import fallback_sending
+    from zns_notify.policy import local_now
+
+    message = make_message()
+    message.template.tag = "CUSTOMER_CARE"
+    message.template.save(update_fields=["tag"])
+    zalo_api.send_ok(msg_id="evening-msg")
+    send_messages([message.idempotency_key])
+    step = FallbackStep.objects.get(message=message)
+
+    here = local_now(timezone.now())
+    start, end = here - dt.timedelta(hours=1), here + dt.timedelta(hours=1)
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "QUIET_HOURS": {
+        "CUSTOMER_CARE": (f"{start:%H:%M}", f"{end:%H:%M}")}}
+    FallbackStep.objects.filter(pk=step.pk).update(
+        due_at=timezone.now() - dt.timedelta(seconds=1))
+    assert fallback_sending.send(step.reference) is None
+    assert sms_outbox == []
+    step.refresh_from_db()
+    assert step.status == FallbackStep.Status.SCHEDULED and step.attempts == 0
+    assert step.due_at >= end.replace(second=0, microsecond=0)
