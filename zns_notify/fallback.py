@@ -60,7 +60,14 @@ def immediate_trigger(message: Message, action: str, code: int | None, *,
     if binding is None:
         return None
     category = triggers.category(action, code, final=final)
-    return category if category in chosen_triggers(binding) else None
+    chosen = chosen_triggers(binding)
+    if category in chosen:
+        return category
+    if final and category in triggers.WAITS and triggers.FAILED in chosen:
+        # Not chosen, "template" and "quota" only mean: do not give up the wait for an
+        # SMS. A wait that ended in failure (held too long) is a final failure like any.
+        return triggers.FAILED
+    return None
 
 
 def schedule_window(message: Message, sent_at: dt.datetime,

@@ -203,3 +203,27 @@ def test_the_sms_waits_out_the_shops_quiet_hours_like_its_message(account, zalo_
     step.refresh_from_db()
     assert step.status == FallbackStep.Status.SCHEDULED and step.attempts == 0
     assert step.due_at >= end.replace(second=0, microsecond=0)
+
+
+# -- triggers ----------------------------------------------------------------------------
+
+def test_a_template_hold_given_up_after_days_falls_back_with_the_default_triggers(
+        account, zalo_api, make_message, sms_outbox):
+    """Without the opt-in "template" trigger the message waits for the template (-131:
+    not approved) instead of falling back. When the wait ends in failure (held more than
+    MAX_HOLD), Zalo will never deliver it: that is a final failure, and the default
+    "failed" trigger sends the SMS, as the docs' trigger table says."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zns_notify import quota
+
+    created = timezone.now() - quota.MAX_HOLD - dt.timedelta(minutes=1)
+    message = make_message(created_at=created)
+    zalo_api.send_error(-131, "ZNS template not approved")
+    send_messages([message.idempotency_key])
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED and "given up" in message.error_message.lower()
+    step = FallbackStep.objects.get(message=message)
+    assert (step.reason, step.trigger) == ("immediate", "failed")
