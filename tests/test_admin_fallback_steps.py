@@ -38,3 +38,29 @@ def test_a_url_filter_on_the_text_cannot_spell_out_the_number(client, staff):  #
     sent_step(message)
     url = reverse("admin:zns_notify_fallbackstep_changelist")
     assert client.get(url, {"text__contains": "Goi 849"}).status_code == 400
+
+
+def test_the_timeline_does_not_guess_why_a_step_was_cancelled(client, staff):  # noqa: F811
+    """A step cancelled because the customer opted out (or the message was resent) is
+    not said to be cancelled because Zalo delivered it or the fallback was turned off:
+    the cancellation's own note is the reason, and the SMS entry says so."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zns_notify.models import FallbackStep, MessageEvent
+
+    staff("view_message")
+    now = timezone.now()
+    message = MessageFactory(status="sent", sent_at=now)
+    FallbackStep.objects.create(
+        message=message, reference="opted-out-sms", reason="window", trigger="window",
+        due_at=now, status=FallbackStep.Status.CANCELLED,
+        cancelled_at=now + dt.timedelta(minutes=5))
+    MessageEvent.objects.create(
+        message=message, kind="note", at=now + dt.timedelta(minutes=5),
+        detail="SMS fallback cancelled: the recipient opted out of CUSTOMER_CARE messages.")
+    html = client.get(reverse("admin:zns_notify_message_change", args=[message.pk])
+                      ).content.decode()
+    assert "opted out of CUSTOMER_CARE" in html
+    assert "the message was delivered, or its binding" not in html
