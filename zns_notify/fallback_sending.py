@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from . import policy, signals, sms
 from .conditions import reread_order, send_time_context
 from .conf import app_settings
-from .exceptions import ZnsInvalidPhone
+from .exceptions import ZnsConfigurationError, ZnsInvalidPhone
 from .fallback import label, push_fallback_task
 from .models import Message, MessageEvent
 from .models_fallback import FallbackStep
@@ -305,7 +305,7 @@ def recover_stale(now: dt.datetime) -> int:
         reason = _("its worker stopped without recording the provider's answer")
         try:
             idempotent = sms.get_provider().idempotent
-        except sms.SmsConfigurationError:
+        except ZnsConfigurationError:  # SMS_PROVIDER_OPTIONS too, not only the provider's
             idempotent = False
         if idempotent:
             recovered += record_error(step, sms.SmsErrorKind.RETRYABLE, reason)

@@ -227,3 +227,33 @@ def test_a_template_hold_given_up_after_days_falls_back_with_the_default_trigger
     assert message.status == Message.Status.FAILED and "given up" in message.error_message.lower()
     step = FallbackStep.objects.get(message=message)
     assert (step.reason, step.trigger) == ("immediate", "failed")
+
+
+# -- the sweeper -----------------------------------------------------------------------
+
+def test_a_broken_sms_setting_never_stops_the_zns_sweep(account, make_message, settings):
+    """SMS_PROVIDER_OPTIONS edited into something that is not a dict (zns_notify.E022)
+    while an SMS worker had died: the SMS side must not stop the sweeper, which also
+    re-queues the ZNS messages whose task was lost. The dead step is failed, not sent
+    again (the provider cannot be asked whether it refuses a repeated reference)."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_q.models import OrmQ
+
+    from zns_notify.tasks import sweep
+
+    old = timezone.now() - dt.timedelta(minutes=10)
+    dead = make_message(status=Message.Status.FAILED)
+    step = FallbackStep.objects.create(
+        message=dead, reference=f"{dead.idempotency_key}-sms", reason="immediate",
+        trigger="not_on_zalo", due_at=old, status=FallbackStep.Status.SENDING, attempts=1,
+        claimed_at=old)
+    lost = make_message(created_at=old, idempotency_key="zns" + "1" * 40)
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SMS_PROVIDER_OPTIONS": "api_key=oops"}
+
+    sweep()
+    queued = {k for task in OrmQ.objects.all() for k in task.task["args"][0]}
+    assert lost.idempotency_key in queued
+    step.refresh_from_db()
+    assert (step.status, step.error_kind) == ("failed", "permanent")
