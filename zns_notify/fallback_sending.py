@@ -133,7 +133,7 @@ def send(reference: str) -> FallbackStep | None:
         result = sms.send_sms(step.message.phone, text, reference=step.reference)
     except (sms.SmsInvalidText, ZnsInvalidPhone) as exc:  # SmsTooLong is an SmsInvalidText
         return step if record_error(step, sms.SmsErrorKind.PERMANENT, str(exc)) else None
-    except sms.SmsConfigurationError as exc:
+    except ZnsConfigurationError as exc:  # the provider's, or any SMS_… setting's
         return step if record_error(step, sms.SmsErrorKind.CONFIGURATION, str(exc)) else None
     except Exception as exc:  # a bug or the host's code in the text: never a step left sending
         logger.exception("zns SMS fallback %s raised unexpectedly", reference)

@@ -257,3 +257,33 @@ def test_a_broken_sms_setting_never_stops_the_zns_sweep(account, make_message, s
     assert lost.idempotency_key in queued
     step.refresh_from_db()
     assert (step.status, step.error_kind) == ("failed", "permanent")
+
+
+def test_a_broken_sms_setting_is_a_configuration_error_tried_again(make_message, settings,
+                                                                   sms_outbox):
+    """The same broken setting met by the SMS worker: an admin fixes it, and the SMS goes
+    out on a later try, as with a missing provider (SmsConfigurationError). It was taken
+    for a text that cannot be prepared and failed for good."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zns_notify import fallback_sending
+
+    message = make_message(status=Message.Status.FAILED)
+    step = FallbackStep.objects.create(
+        message=message, reference=f"{message.idempotency_key}-sms", reason="immediate",
+        trigger="not_on_zalo", due_at=timezone.now())
+    good = dict(settings.ZNS_NOTIFY)
+    settings.ZNS_NOTIFY = {**good, "SMS_PROVIDER_OPTIONS": "api_key=oops"}
+    fallback_sending.send(step.reference)
+    step.refresh_from_db()
+    assert (step.status, step.error_kind) == ("scheduled", "configuration")
+    assert "SMS_PROVIDER_OPTIONS" in step.error_message
+
+    settings.ZNS_NOTIFY = good  # fixed
+    FallbackStep.objects.filter(pk=step.pk).update(
+        due_at=timezone.now() - dt.timedelta(seconds=1))
+    fallback_sending.send(step.reference)
+    step.refresh_from_db()
+    assert step.status == "sent" and len(sms_outbox) == 1
