@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from tests.factories import MessageFactory
 from tests.test_delivery_log_fallback import sent_step, staff  # noqa: F401  (fixture)
-
-import pytest
 
 pytestmark = pytest.mark.django_db
 
