@@ -40,11 +40,35 @@ def binding_with_sms(message: Message) -> Binding | None:
 
     Never for a development-mode message: Zalo delivers those only to the OA's admins
     (zns-api.md §8), so its refusal (-127) or missing receipt says nothing about the
-    customer, who must not be texted a paid SMS for a test."""
+    customer, who must not be texted a paid SMS for a test. Nor for an operator's resend
+    whose original already went out as SMS (one query, for resent copies only)."""
     if not message.binding_id or message.development_mode:
         return None
     binding = message.binding
-    return binding if binding is not None and binding.sms_enabled else None
+    if binding is None or not binding.sms_enabled:
+        return None
+    if message.resent_from_id and sms_went_out_for_original(message):
+        return None
+    return binding
+
+
+#: How far back a chain of resends is followed (a resend of a resend of …).
+RESEND_CHAIN_LIMIT = 10
+
+
+def sms_went_out_for_original(message: Message) -> bool:
+    """An earlier message of ``message``'s resend chain had its SMS sent (or being sent):
+    the customer has the notice by SMS, and a copy must not text them a second time."""
+    pk = message.resent_from_id
+    for _hop in range(RESEND_CHAIN_LIMIT):
+        row = (Message.objects.filter(pk=pk)
+               .values_list("resent_from_id", "fallback_step__status").first()) if pk else None
+        if row is None:
+            return False
+        if row[1] in (FallbackStep.Status.SENT, FallbackStep.Status.SENDING):
+            return True
+        pk = row[0]
+    return False
 
 
 def window(binding: Binding) -> dt.timedelta:

@@ -287,3 +287,27 @@ def test_a_broken_sms_setting_is_a_configuration_error_tried_again(make_message,
     fallback_sending.send(step.reference)
     step.refresh_from_db()
     assert step.status == "sent" and len(sms_outbox) == 1
+
+
+def test_a_resent_copy_does_not_text_the_customer_a_second_time(
+        account, zalo_api, make_message, sms_outbox, django_user_model):
+    """Not on Zalo: the original failed and its SMS went out. An operator resends the
+    failed messages (the log's bulk action after an outage), and Zalo refuses the copy
+    for the same reason: the customer has the notice by SMS already and must not get it
+    twice. A copy whose original's SMS did not go out still falls back."""
+    from zns_notify import fallback_sending, log_actions
+
+    original = make_message()
+    zalo_api.send_error(-118, "Zalo account not existed")
+    send_messages([original.idempotency_key])
+    fallback_sending.send(FallbackStep.objects.get(message=original).reference)
+    assert len(sms_outbox) == 1
+
+    operator = django_user_model.objects.create_user("op", is_staff=True)
+    copy = log_actions.resend(Message.objects.get(pk=original.pk), operator)
+    zalo_api.send_error(-118, "Zalo account not existed")
+    send_messages([copy.idempotency_key])
+    copy.refresh_from_db()
+    assert copy.status == Message.Status.FAILED
+    assert not FallbackStep.objects.filter(message=copy).exists()
+    assert len(sms_outbox) == 1
