@@ -84,6 +84,15 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
             _cancel(pk, message_pk, now, _("SMS fallback cancelled: the recipient opted out "
                                            "of %(tag)s messages.") % {"tag": tag})
             return None
+        if (state[5] or "").strip():
+            # The binding's condition, asked again as for the ZNS message: a reminder
+            # whose order was paid during the window is no longer true.
+            message = Message.objects.select_related("binding").get(pk=message_pk)
+            cancelled = policy.condition_decision(message, now)
+            if cancelled is not None:
+                _cancel(pk, message_pk, now, _("SMS fallback not sent. %(reason)s")
+                        % {"reason": cancelled})
+                return None
         quiet = policy.quiet_hours(tag, now)
         if quiet is not None:
             # The shop's quiet hours for the message's tag hold for its SMS too: it waits
@@ -105,10 +114,11 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
 
 
 def _lock_message(pk: int, *, with_binding: bool = False) -> tuple | None:
-    """(status, delivered_at[, its binding's sms_enabled, phone, its template's tag]) of
-    the message, its row (only its row: ``of=("self",)``) locked for this transaction."""
-    columns = ("status", "delivered_at", "binding__sms_enabled", "phone",
-               "template__tag") if with_binding else ("status", "delivered_at")
+    """(status, delivered_at[, its binding's sms_enabled, phone, its template's tag, its
+    binding's condition]) of the message, its row (only its row: ``of=("self",)``) locked
+    for this transaction."""
+    columns = ("status", "delivered_at", "binding__sms_enabled", "phone", "template__tag",
+               "binding__condition") if with_binding else ("status", "delivered_at")
     return (Message.objects.select_for_update(of=("self",)).filter(pk=pk)
             .values_list(*columns).first())
 

@@ -187,6 +187,17 @@ def _check_opt_out(message: Message, tag: str) -> None:
             "Skipped: the recipient opted out of %(tag)s messages.") % {"tag": tag})
 
 
+def condition_decision(message: Message, now: dt.datetime) -> Decision | None:
+    """The cancellation when ``message``'s binding condition does not hold at ``now``
+    (the order re-read), else None. Also asked by the SMS fallback before its SMS goes
+    out (zns_notify.fallback_sending.claim): the order may have changed in the window."""
+    try:
+        _check_condition(message, now)
+    except Decision as decision:
+        return decision
+    return None
+
+
 def quiet_hours(tag: str, now: dt.datetime) -> Decision | None:
     """The deferral when ``tag``'s quiet hours hold at ``now``, else None. Also asked by
     the SMS fallback before its SMS goes out (zns_notify.fallback_sending.claim)."""

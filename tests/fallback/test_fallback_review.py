@@ -311,3 +311,39 @@ def test_a_resent_copy_does_not_text_the_customer_a_second_time(
     assert copy.status == Message.Status.FAILED
     assert not FallbackStep.objects.filter(message=copy).exists()
     assert len(sms_outbox) == 1
+
+
+# -- the binding's condition -------------------------------------------------------------
+
+def test_a_reminder_whose_condition_no_longer_holds_sends_no_sms(account, zalo_api,
+                                                                sms_outbox):
+    """A payment reminder guarded by 'order.status == "new"': Zalo accepted it, no receipt
+    came, and the customer paid during the window. The condition is asked again when the
+    ZNS message would be sent (policy.md); the SMS standing in for it after the window
+    must not remind a customer who has paid."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories import BindingFactory, OrderFactory
+    from zns_notify import fallback_sending
+    from zns_notify.models import MessageEvent
+    from demo_shop.shop.models import Order
+
+    BindingFactory(event="order_created", condition='order.status == "new"', sms_enabled=True,
+                   sms_text="Don hang {{ order_code }} chua thanh toan.")
+    order = OrderFactory()
+    message = Message.objects.get()
+    zalo_api.send_ok(msg_id="reminder-msg")
+    send_messages([message.idempotency_key])
+    step = FallbackStep.objects.get(message=message)
+
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
+    FallbackStep.objects.filter(pk=step.pk).update(
+        due_at=timezone.now() - dt.timedelta(seconds=1))
+    assert fallback_sending.send(step.reference) is None
+    assert sms_outbox == []
+    step.refresh_from_db()
+    assert step.status == FallbackStep.Status.CANCELLED
+    assert MessageEvent.objects.filter(message=message,
+                                       detail__contains="no longer holds").exists()
