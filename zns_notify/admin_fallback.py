@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import fallback
 from . import fallback_triggers as triggers
-from .admin_base import ReadOnlyAdmin
+from .admin_base import PhoneLookupsMixin, ReadOnlyAdmin
 from .models import FallbackStep
 
 
@@ -26,7 +26,9 @@ class TriggerFilter(admin.SimpleListFilter):
 
 
 @admin.register(FallbackStep)
-class FallbackStepAdmin(ReadOnlyAdmin):
+class FallbackStepAdmin(PhoneLookupsMixin, ReadOnlyAdmin):
+    #: The SMS text, the provider's error and answer may hold the customer's number.
+    phone_fields = ("text", "error_message", "result")
     list_display = ["created_at", "message", "status", "reason", "trigger_display", "due_at",
                     "attempts", "segments", "cost", "double_cost"]
     list_filter = ["status", "reason", TriggerFilter, "double_cost"]
@@ -39,6 +41,19 @@ class FallbackStepAdmin(ReadOnlyAdmin):
               "attempts", "claimed_at", "sent_at", "cancelled_at", "text", "provider",
               "provider_message_id", "encoding", "segments", "cost", "double_cost",
               "error_kind", "error_message", "result", "created_at"]
+
+    def get_object(self, request, object_id, from_field=None):
+        """The step with the phone masked in what it shows, like the delivery log, unless
+        the reader has ``view_full_phone``. The page is read-only: nothing is saved."""
+        from .log_timeline import clean
+        from .phones import can_see_full_phone
+
+        step = super().get_object(request, object_id, from_field)
+        if step is not None and not can_see_full_phone(request):
+            phone = step.message.phone
+            for name in self.phone_fields:
+                setattr(step, name, clean(getattr(step, name), phone, full_phone=False))
+        return step
 
     def get_search_results(self, request, queryset, search_term):
         # Exact matches on unique or selective columns: no LIKE scan of a large table.

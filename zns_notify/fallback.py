@@ -36,11 +36,39 @@ def reference_for(message: Message) -> str:
 
 def binding_with_sms(message: Message) -> Binding | None:
     """The message's binding when it has the SMS fallback on. The workers' claims select
-    the binding with the message, so this costs no query on the send path."""
-    if not message.binding_id:
+    the binding with the message, so this costs no query on the send path.
+
+    Never for a development-mode message: Zalo delivers those only to the OA's admins
+    (zns-api.md §8), so its refusal (-127) or missing receipt says nothing about the
+    customer, who must not be texted a paid SMS for a test. Nor for an operator's resend
+    whose original already went out as SMS (one query, for resent copies only)."""
+    if not message.binding_id or message.development_mode:
         return None
     binding = message.binding
-    return binding if binding is not None and binding.sms_enabled else None
+    if binding is None or not binding.sms_enabled:
+        return None
+    if message.resent_from_id and sms_went_out_for_original(message):
+        return None
+    return binding
+
+
+#: How far back a chain of resends is followed (a resend of a resend of …).
+RESEND_CHAIN_LIMIT = 10
+
+
+def sms_went_out_for_original(message: Message) -> bool:
+    """An earlier message of ``message``'s resend chain had its SMS sent (or being sent):
+    the customer has the notice by SMS, and a copy must not text them a second time."""
+    pk = message.resent_from_id
+    for _hop in range(RESEND_CHAIN_LIMIT):
+        row = (Message.objects.filter(pk=pk)
+               .values_list("resent_from_id", "fallback_step__status").first()) if pk else None
+        if row is None:
+            return False
+        if row[1] in (FallbackStep.Status.SENT, FallbackStep.Status.SENDING):
+            return True
+        pk = row[0]
+    return False
 
 
 def window(binding: Binding) -> dt.timedelta:
@@ -56,7 +84,14 @@ def immediate_trigger(message: Message, action: str, code: int | None, *,
     if binding is None:
         return None
     category = triggers.category(action, code, final=final)
-    return category if category in chosen_triggers(binding) else None
+    chosen = chosen_triggers(binding)
+    if category in chosen:
+        return category
+    if final and category in triggers.WAITS and triggers.FAILED in chosen:
+        # Not chosen, "template" and "quota" only mean: do not give up the wait for an
+        # SMS. A wait that ended in failure (held too long) is a final failure like any.
+        return triggers.FAILED
+    return None
 
 
 def schedule_window(message: Message, sent_at: dt.datetime,
@@ -136,6 +171,23 @@ def on_undelivered(message: Message, now: dt.datetime | None = None) -> None:
     _note(message.pk, now, _("SMS fallback: %(why)s; the SMS is sent now.")
           % {"why": label(triggers.UNDELIVERED)})
     triggered(message, step, now)
+
+
+def cancel_for_resend(original: Message, copy: Message, now: dt.datetime,
+                      using: str | None = None) -> bool:
+    """An operator resent ``original`` as ``copy``: the copy is the notice now, with its
+    own step if Zalo fails it again, so the original's SMS not yet claimed is cancelled
+    (the caller holds the original's row lock: see the lock order in
+    :mod:`zns_notify.fallback_sending`). A step being sent or sent is left as it is."""
+    cancelled = FallbackStep.objects.using(using).filter(
+        message_id=original.pk, status=FallbackStep.Status.SCHEDULED,
+    ).update(status=FallbackStep.Status.CANCELLED, cancelled_at=now)
+    if cancelled:
+        MessageEvent.objects.using(using).create(
+            message_id=original.pk, kind=MessageEvent.Kind.NOTE, at=now,
+            detail=_("SMS fallback cancelled: the message was resent as message #%(pk)s.")
+            % {"pk": copy.pk})
+    return bool(cancelled)
 
 
 def chosen_triggers(binding: Binding) -> list[str]:

@@ -89,14 +89,26 @@ def on_receipt(message_pk: int, known_status: str | None = LOOK_UP) -> str:
             status = read()  # claimed meanwhile (before our lock): maybe sent already
     if status == SENT and FallbackStep.objects.using(alias).filter(
             message_id=message_pk, status=SENT, double_cost=False).update(double_cost=True):
-        step = FallbackStep.objects.using(alias).only(
-            "provider_message_id", "reference").get(message_id=message_pk)
+        step = FallbackStep.objects.using(alias).select_related("message").only(
+            "provider_message_id", "reference", "message__created_at").get(message_id=message_pk)
         from .fallback_sending import double_cost_note
 
         _note(alias, message_pk, _("Late delivery after the SMS fallback. %(note)s")
               % {"note": double_cost_note(step)})
+        reopen_report_day(alias, step.message.created_at)
         return "double_cost"
     return ""
+
+
+def reopen_report_day(alias: str, created_at) -> None:
+    """The message's report day may be closed already (its message and step were final,
+    rollup.py): the double cost is a change to its figures, so the day is marked open
+    for the next refresh, which recomputes it and closes it again. Only on this rare path."""
+    from .models import ReportDay
+    from .quota import local_day
+
+    ReportDay.objects.using(alias).filter(day=local_day(created_at), open_messages=0).update(
+        open_messages=1)
 
 
 def _note(alias: str, message_pk: int, detail: str) -> None:

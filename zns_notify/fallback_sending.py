@@ -25,10 +25,10 @@ from django.template import Context
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import signals, sms
+from . import policy, signals, sms
 from .conditions import reread_order, send_time_context
 from .conf import app_settings
-from .exceptions import ZnsInvalidPhone
+from .exceptions import ZnsConfigurationError, ZnsInvalidPhone
 from .fallback import label, push_fallback_task
 from .models import Message, MessageEvent
 from .models_fallback import FallbackStep
@@ -77,6 +77,29 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
             _cancel(pk, message_pk, now, _("SMS fallback cancelled: the message was %(status)s.")
                     % {"status": state[0]})
             return None
+        tag = state[4] or policy.NO_TAG
+        if policy.opted_out(state[3], tag):
+            # The customer opted out while the SMS waited (its window, a retry): the
+            # policy's opt-out holds for the SMS as for the ZNS message it stands in for.
+            _cancel(pk, message_pk, now, _("SMS fallback cancelled: the recipient opted out "
+                                           "of %(tag)s messages.") % {"tag": tag})
+            return None
+        if (state[5] or "").strip():
+            # The binding's condition, asked again as for the ZNS message: a reminder
+            # whose order was paid during the window is no longer true.
+            message = Message.objects.select_related("binding").get(pk=message_pk)
+            cancelled = policy.condition_decision(message, now)
+            if cancelled is not None:
+                _cancel(pk, message_pk, now, _("SMS fallback not sent. %(reason)s")
+                        % {"reason": cancelled})
+                return None
+        quiet = policy.quiet_hours(tag, now)
+        if quiet is not None:
+            # The shop's quiet hours for the message's tag hold for its SMS too: it waits
+            # for their end (the sweeper queues it then), unclaimed, like the message would.
+            if FallbackStep.objects.filter(pk=pk, status=SCHEDULED).update(due_at=quiet.until):
+                _note(message_pk, now, _("SMS fallback waits: %(reason)s") % {"reason": quiet})
+            return None
         if not FallbackStep.objects.filter(pk=pk, status=SCHEDULED, due_at__lte=now).update(
                 status=SENDING, attempts=F("attempts") + 1, claimed_at=now):
             return None
@@ -91,10 +114,11 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
 
 
 def _lock_message(pk: int, *, with_binding: bool = False) -> tuple | None:
-    """(status, delivered_at[, its binding's sms_enabled]) of the message, its row (only
-    its row: ``of=("self",)``) locked for this transaction."""
-    columns = ("status", "delivered_at", "binding__sms_enabled") if with_binding else (
-        "status", "delivered_at")
+    """(status, delivered_at[, its binding's sms_enabled, phone, its template's tag, its
+    binding's condition]) of the message, its row (only its row: ``of=("self",)``) locked
+    for this transaction."""
+    columns = ("status", "delivered_at", "binding__sms_enabled", "phone", "template__tag",
+               "binding__condition") if with_binding else ("status", "delivered_at")
     return (Message.objects.select_for_update(of=("self",)).filter(pk=pk)
             .values_list(*columns).first())
 
@@ -119,7 +143,7 @@ def send(reference: str) -> FallbackStep | None:
         result = sms.send_sms(step.message.phone, text, reference=step.reference)
     except (sms.SmsInvalidText, ZnsInvalidPhone) as exc:  # SmsTooLong is an SmsInvalidText
         return step if record_error(step, sms.SmsErrorKind.PERMANENT, str(exc)) else None
-    except sms.SmsConfigurationError as exc:
+    except ZnsConfigurationError as exc:  # the provider's, or any SMS_… setting's
         return step if record_error(step, sms.SmsErrorKind.CONFIGURATION, str(exc)) else None
     except Exception as exc:  # a bug or the host's code in the text: never a step left sending
         logger.exception("zns SMS fallback %s raised unexpectedly", reference)
@@ -177,6 +201,11 @@ def record_result(step: FallbackStep, result: sms.SmsResult) -> bool:
 
 def _record_sent(step: FallbackStep, result: sms.SmsResult) -> bool:
     now = timezone.now()
+    if result.duplicate and result.cost is None:
+        # The provider's "already sent" echo carries no cost (sms.md): the first answer,
+        # which did, was lost with a timeout or a dead worker, or this step would not be
+        # sent again. The one SMS was billed: the step records its cost, once.
+        result = result.with_cost(sms.estimate_cost(result.segments), estimate=True)
     with transaction.atomic():
         state = _lock_message(step.message_id)  # before the step: see the module's lock order
         delivered = state is not None and (state[0] == Message.Status.DELIVERED
@@ -286,7 +315,7 @@ def recover_stale(now: dt.datetime) -> int:
         reason = _("its worker stopped without recording the provider's answer")
         try:
             idempotent = sms.get_provider().idempotent
-        except sms.SmsConfigurationError:
+        except ZnsConfigurationError:  # SMS_PROVIDER_OPTIONS too, not only the provider's
             idempotent = False
         if idempotent:
             recovered += record_error(step, sms.SmsErrorKind.RETRYABLE, reason)

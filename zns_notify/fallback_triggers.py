@@ -40,6 +40,9 @@ CHOICES = (
     (UNDELIVERED, _("Zalo accepted it but reports it undelivered")),
 )
 KNOWN = frozenset(value for value, _label in CHOICES)
+#: The categories that give up a wait: when the wait itself ends in a final failure, the
+#: binding's ``failed`` trigger decides instead (zns_notify.fallback.immediate_trigger).
+WAITS = frozenset({TEMPLATE, QUOTA})
 
 #: Safe for every shop: outcomes after which Zalo will not deliver this message anyway.
 #: TEMPLATE and QUOTA are opt-in: they give up a ZNS message that would otherwise wait

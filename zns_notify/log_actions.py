@@ -18,7 +18,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import signals
+from . import fallback, signals
 from .models import Message, MessageEvent
 
 logger = logging.getLogger(__name__)
@@ -112,6 +112,8 @@ def resend(original: Message, user) -> Message:
         check_resend(original)
         check_no_copy_in_flight(original, using)
         copy.save(using=using)
+        # The copy takes over: the original's SMS still waiting must not go out as well.
+        fallback.cancel_for_resend(original, copy, now, using)
         MessageEvent.objects.using(using).bulk_create([
             MessageEvent(message=copy, kind=MessageEvent.Kind.NOTE, at=now,
                          status=copy.status, payload={"user": name, "resent_from": original.pk},

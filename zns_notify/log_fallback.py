@@ -144,8 +144,8 @@ def timeline_entries(message: Message, step: FallbackStep | None, tidy, entry) -
     elif step.status == Status.CANCELLED:
         detail = (_("Zalo delivered the message before the SMS was due.")
                   if message.delivered_at and message.delivered_at <= step.cancelled_at
-                  else _("The SMS was not needed any more (the message was delivered, or its "
-                         "binding's SMS fallback turned off)."))
+                  else _("The SMS was not needed any more; the note of the same time says "
+                         "why."))
         entries.append(entry(at=step.cancelled_at, kind="sms", label=_("SMS cancelled"),
                              detail=detail))
     elif step.error_message:  # scheduled again after a failed try

@@ -173,12 +173,39 @@ def _check_condition(message: Message, now: dt.datetime) -> None:
             % {"condition": condition})
 
 
+def opted_out(phone: str, tag: str) -> bool:
+    """``phone`` opted out of messages tagged ``tag`` (one of ``OPT_OUT_TAGS``). Also asked
+    by the SMS fallback before its SMS goes out (zns_notify.fallback_sending.claim)."""
+    if tag not in app_settings.OPT_OUT_TAGS or not phone:
+        return False
+    return RecipientOptOut.objects.filter(phone=phone).exists()
+
+
 def _check_opt_out(message: Message, tag: str) -> None:
-    if tag not in app_settings.OPT_OUT_TAGS or not message.phone:
-        return
-    if RecipientOptOut.objects.filter(phone=message.phone).exists():
+    if opted_out(message.phone, tag):
         raise Decision(SKIP, "opt_out", _(
             "Skipped: the recipient opted out of %(tag)s messages.") % {"tag": tag})
+
+
+def condition_decision(message: Message, now: dt.datetime) -> Decision | None:
+    """The cancellation when ``message``'s binding condition does not hold at ``now``
+    (the order re-read), else None. Also asked by the SMS fallback before its SMS goes
+    out (zns_notify.fallback_sending.claim): the order may have changed in the window."""
+    try:
+        _check_condition(message, now)
+    except Decision as decision:
+        return decision
+    return None
+
+
+def quiet_hours(tag: str, now: dt.datetime) -> Decision | None:
+    """The deferral when ``tag``'s quiet hours hold at ``now``, else None. Also asked by
+    the SMS fallback before its SMS goes out (zns_notify.fallback_sending.claim)."""
+    try:
+        _check_quiet_hours(tag, now)
+    except Decision as decision:
+        return decision
+    return None
 
 
 def _check_quiet_hours(tag: str, now: dt.datetime) -> None:

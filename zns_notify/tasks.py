@@ -59,8 +59,12 @@ def sweep() -> int:
     """
     now = timezone.now()
     recovered = _recover_stale_sends(now)
-    # The SMS fallback's steps, whatever the broker: no poll hands them out.
-    fallback_sending.sweep(now)
+    # The SMS fallback's steps, whatever the broker: no poll hands them out. Its failure
+    # (a broken SMS setting, a host's provider class) must not stop the messages' sweep.
+    try:
+        fallback_sending.sweep(now)
+    except Exception:
+        logger.exception("zns sweep: the SMS fallback's sweep failed")
     if relay_active(router.db_for_write(Message)):
         # The outbox broker hands out due and unclaimed rows on every poll.
         if recovered:

@@ -24,6 +24,14 @@ def test_decomposed_input_is_stripped_too():
     assert strip_diacritics(unicodedata.normalize("NFD", "Nguyễn Thị Hằng")) == "Nguyen Thi Hang"
 
 
+def test_the_eth_lookalike_of_d_with_stroke_is_stripped_too():
+    """Text converted from the legacy Vietnamese encodings (TCVN3, VNI) or typed on some
+    keyboards carries the Icelandic eth Ð (U+00D0), which looks like Đ (U+0110): left
+    there, one character makes the whole SMS UCS-2 and the notice costs two or three."""
+    assert strip_diacritics("ÐƠN HÀNG DH1 ÐÃ GIAO") == "DON HANG DH1 DA GIAO"
+    assert prepare_text("Ðơn hàng DH1 đã giao", strip=True).count.encoding == GSM7
+
+
 def test_typography_is_mapped_to_gsm7():
     text = "“Đơn hàng” – giao lúc 9\u00a0giờ… giá 150.000₫ ‘ok’ — 2×"
     assert strip_diacritics(text) == '"Don hang" - giao luc 9 gio... gia 150.000d \'ok\' - 2x'

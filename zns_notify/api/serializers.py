@@ -117,7 +117,14 @@ class MessageSerializer(serializers.ModelSerializer):
     @extend_schema_field(FallbackStepSerializer(allow_null=True))
     def get_fallback(self, obj: Message) -> dict[str, Any] | None:
         step = fallback_step(obj)
-        return FallbackStepSerializer(step).data if step is not None else None
+        if step is None:
+            return None
+        data = FallbackStepSerializer(step).data
+        if not self._full_phone():  # a provider's error may quote the number
+            from ..log_timeline import clean
+
+            data["error_message"] = clean(data["error_message"], obj.phone, full_phone=False)
+        return data
 
 
 class MessageDetailSerializer(MessageSerializer):

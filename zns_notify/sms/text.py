@@ -19,6 +19,8 @@ from .segments import SegmentCount, count_segments
 # processors and phones put in texts; each has a GSM-7 stand-in a reader understands.
 _REPLACEMENTS = str.maketrans({
     "đ": "d", "Đ": "D",
+    # The eth lookalikes legacy encodings (TCVN3, VNI) and some keyboards put for đ/Đ.
+    "ð": "d", "Ð": "D",
     "₫": "d",  # the dong sign: "150.000₫" reads "150.000d", like "150.000đ" stripped
     "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'",
     "“": '"', "”": '"', "„": '"', "″": '"',

@@ -57,6 +57,15 @@ def timeout_option(provider: SmsProvider) -> tuple[float, float]:
     return (float(value[0]), float(value[1]))
 
 
+def _invalid_headers(headers: Any) -> str:
+    """Which headers requests refused, by name only: their values are credentials."""
+    names = [str(name) for name, value in (headers or {}).items()
+             if not isinstance(value, (str, bytes)) or value[:1].isspace()
+             or any(char in value for char in ("\r", "\n") if isinstance(value, str))]
+    return (f"the value of header {', '.join(names) or '?'} is not a string, or has "
+            "leading whitespace or a line break (value not shown)")
+
+
 def request(provider: SmsProvider, method: str, url: str, **kwargs: Any) -> requests.Response:
     """Send the request; raise :class:`Failure` for a transport error or HTTP 429/5xx.
 
@@ -73,6 +82,9 @@ def request(provider: SmsProvider, method: str, url: str, **kwargs: Any) -> requ
     except requests.Timeout as exc:
         raise Failure(SmsErrorKind.RETRYABLE, f"{name} did not answer in time",
                       ambiguous=True) from exc
+    except requests.exceptions.InvalidHeader as exc:  # its text quotes the value: a token, often
+        raise Failure(SmsErrorKind.CONFIGURATION, f"cannot call {name}: "
+                      f"{_invalid_headers(kwargs.get('headers'))}") from exc
     except requests.RequestException as exc:  # a malformed URL and its kin: nothing sent
         raise Failure(SmsErrorKind.CONFIGURATION, f"cannot call {name}: {exc}") from exc
     if response.status_code == 429:
