@@ -19,7 +19,6 @@ below 300 ms median.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sqlite3
@@ -32,7 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.admin import EVENTS, setup, weighted  # noqa: E402
+from bench.admin import (EVENTS, arguments, logged_in_client, open_seeded,  # noqa: E402
+                         time_pages, weighted)
 
 TARGET_MS = 300.0
 DAYS = 60
@@ -228,61 +228,19 @@ def views() -> list[tuple[str, str]]:
 
 
 def time_views(repeat: int) -> bool:
-    from django.test import Client
-
-    client = Client()
-    client.login(username="bench", password="bench")
-    ok = True
-    print(f"{'view':44} {'median':>9} {'p90':>9}  "
-          f"(ms, {repeat} runs, target {TARGET_MS:.0f} ms median)")
+    pages = []
     for name, url in views():
-        headers = {"HTTP_ACCEPT_LANGUAGE": "vi" if url.endswith("lang=vi") else "en"}
-        url = url.removesuffix("&lang=vi")
-        response = client.get(url, **headers)
-        if response.status_code != 200:
-            print(f"{name:44} HTTP {response.status_code}: {url}")
-            ok = False
-            continue
-        times = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            client.get(url, **headers)
-            times.append((time.perf_counter() - t0) * 1000)
-        median = statistics.median(times)
-        p90 = statistics.quantiles(times, n=10)[-1] if len(times) > 1 else times[0]
-        verdict = "PASS" if median < TARGET_MS else "FAIL"
-        ok &= verdict == "PASS"
-        print(f"{name:44} {median:9.1f} {p90:9.1f}  {verdict}")
-    return ok
+        language = "vi" if url.endswith("lang=vi") else "en"
+        pages.append((name, url.removesuffix("&lang=vi"), {"HTTP_ACCEPT_LANGUAGE": language}))
+    return time_pages(logged_in_client(), pages, repeat, width=44)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--db", type=Path, default=ROOT / "var" / "bench-reports.sqlite3")
-    parser.add_argument("--reseed", action="store_true", help="rebuild the seeded file")
-    args = parser.parse_args()
-    db = args.db.resolve()
-    marker = db.with_suffix(".rows")
-    fresh = args.reseed or not db.exists() or not marker.exists()
+    args = arguments(__doc__, ROOT / "var" / "bench-reports.sqlite3")
+    db, fresh, seconds = open_seeded(args, seed)
     if fresh:
-        db.parent.mkdir(parents=True, exist_ok=True)
-        for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), marker):
-            path.unlink(missing_ok=True)
-    setup(db)
-    if fresh:
-        seconds = seed(db, args.rows)
-        marker.write_text(str(args.rows))
         print(f"seeded {args.rows:,} messages over {DAYS} days in {seconds:.1f} s ({db})")
         print(f"  with {count_steps(db):,} SMS fallback steps")
-    else:
-        print(f"reusing {db} ({int(marker.read_text()):,} messages; --reseed to rebuild)")
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = ["*"]
-    settings.DEBUG = False
     time_rollup(args.repeat)
     return 0 if time_views(args.repeat) else 1
 
