@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
-from urllib3.exceptions import NewConnectionError
 
-from .. import __version__
+from ..http_session import may_have_reached_server, session
 from .errors import OAUTH_APP_ERRORS, ErrorAction, action_for, describe
 
 
@@ -99,25 +97,6 @@ def quota_echo(data: dict) -> tuple[int | None, int | None]:
         if daily is not None or remaining is not None:
             return daily, remaining
     return None, None
-
-
-def _maybe_sent(exc: requests.ConnectionError) -> bool:
-    """A refused connection never reached Zalo; a reset mid-request may have."""
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return not isinstance(reason, NewConnectionError)
-
-
-_local = threading.local()
-
-
-def _session() -> requests.Session:
-    # One keep-alive session per thread: requests.Session is not documented thread-safe.
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = requests.Session()
-        session.headers["User-Agent"] = f"zns-notify/{__version__}"
-        _local.session = session
-    return session
 
 
 class ZaloClient:
@@ -310,12 +289,12 @@ class ZaloClient:
 
     def _http(self, method: str, url: str, **kwargs: Any) -> dict:
         try:
-            response = _session().request(method, url, timeout=self.timeout, **kwargs)
+            response = session().request(method, url, timeout=self.timeout, **kwargs)
         except requests.ConnectTimeout as exc:
             raise ZaloAPIError(f"Connecting to Zalo timed out ({url})", action=ErrorAction.RETRY, sent=False) from exc
         except requests.ConnectionError as exc:
             raise ZaloAPIError(
-                f"Connection to Zalo failed ({url})", action=ErrorAction.RETRY, sent=_maybe_sent(exc)
+                f"Connection to Zalo failed ({url})", action=ErrorAction.RETRY, sent=may_have_reached_server(exc)
             ) from exc
         except requests.Timeout as exc:
             raise ZaloAPIError(f"Zalo did not answer in time ({url})", action=ErrorAction.RETRY, sent=True) from exc

@@ -7,33 +7,13 @@ reset mid-request or an HTTP 5xx may come after the provider accepted the messag
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import requests
-from urllib3.exceptions import NewConnectionError
 
-from ... import __version__
+from ...http_session import may_have_reached_server, session
 from ..results import SmsErrorKind
 from .base import SmsProvider
-
-_local = threading.local()
-
-
-def _session() -> requests.Session:
-    # One keep-alive session per thread: requests.Session is not documented thread-safe.
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = requests.Session()
-        session.headers["User-Agent"] = f"zns-notify/{__version__}"
-        _local.session = session
-    return session
-
-
-def _reached_server(exc: requests.ConnectionError) -> bool:
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return not isinstance(reason, NewConnectionError)
-
 
 class Failure(Exception):
     """Carries the fields of a failed :class:`SmsResult` out of :func:`request`."""
@@ -73,12 +53,12 @@ def request(provider: SmsProvider, method: str, url: str, **kwargs: Any) -> requ
     """
     name = provider.name
     try:
-        response = _session().request(method, url, timeout=timeout_option(provider), **kwargs)
+        response = session().request(method, url, timeout=timeout_option(provider), **kwargs)
     except requests.ConnectTimeout as exc:
         raise Failure(SmsErrorKind.RETRYABLE, f"connecting to {name} timed out") from exc
     except requests.ConnectionError as exc:
         raise Failure(SmsErrorKind.RETRYABLE, f"connection to {name} failed",
-                      ambiguous=_reached_server(exc)) from exc
+                      ambiguous=may_have_reached_server(exc)) from exc
     except requests.Timeout as exc:
         raise Failure(SmsErrorKind.RETRYABLE, f"{name} did not answer in time",
                       ambiguous=True) from exc
