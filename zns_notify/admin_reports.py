@@ -4,7 +4,6 @@ inline SVG, with the same numbers as a table and a CSV download."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django.contrib import admin
@@ -15,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import charts, formats
+from .admin_base import ReadOnlyAdmin
+from .csv_cells import SafeCsvWriter
 from .error_text import error_description
 from .labels import category_labels
 from .models import Message, ReportDay
@@ -44,7 +45,7 @@ def status_labels() -> dict[str, str]:
 
 
 @admin.register(ReportDay)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdmin):
     """Not a list of rows: the model's changelist URL is the reports page."""
 
     #: No change pages: the admin smoke test does not look for any.
@@ -52,15 +53,6 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.has_perm("zns_notify.view_reports")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         from django.urls import path
@@ -247,29 +239,6 @@ class ReportAdmin(admin.ModelAdmin):
                       "" if report.median_latency is None else round(report.median_latency, 1)])
         out.writerow([_("Test messages (development mode, not charged)"), report.totals.tests])
         return response
-
-
-#: What makes a spreadsheet read a cell as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """A text cell a spreadsheet would run as a formula, prefixed with ' so it is read as
-    text: template names come from Zalo, typed by whoever created the template. Numbers
-    (negative Zalo codes among them) are written as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-class SafeCsvWriter:
-    """csv.writer whose every text cell goes through :func:`spreadsheet_safe`."""
-
-    def __init__(self, stream):
-        self._writer = csv.writer(stream)
-
-    def writerow(self, row):
-        return self._writer.writerow([spreadsheet_safe(cell) for cell in row])
 
 
 def _ratio(value: float | None) -> str:

@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from .csv_cells import spreadsheet_safe
 from .log_fallback import CSV_COLUMNS as FALLBACK_COLUMNS
 from .log_fallback import csv_channel
 from .phones import mask
@@ -22,9 +23,6 @@ from .phones import mask
 #: Rows read per query; each page is found by the last (created_at, pk) of the previous one.
 PAGE = 2000
 BOM = "\ufeff"
-#: A text cell starting with one of these is a formula to Excel and LibreOffice (CSV
-#: injection, OWASP): order references come from customers, reasons from Zalo.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = [
     ("id", "pk"), ("created_at", "created_at"), ("status", "status"), ("event", "event"),
@@ -89,9 +87,7 @@ def _cell(value) -> str:
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         return timezone.localtime(value).isoformat(timespec="seconds")
     if isinstance(value, str):
-        # A leading quote makes the spreadsheet show the text as it is. Only text: numbers
-        # (a negative Zalo error code) are never formulas and stay numbers.
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
+        return spreadsheet_safe(value)
     return str(value)
 
 
