@@ -84,14 +84,19 @@ class StatusFilter(ChoicesFilter):
         return queryset
 
 
-def sent_status_condition() -> RawSQL:
-    """The partial status index's own condition, with the statuses as literals: SQLite uses
-    a partial index only when the query repeats its condition, and a bound parameter (what
-    ``exclude(status__in=…)`` gives) does not count as a repetition."""
+def partial_index_condition(field: str, excluded: str) -> RawSQL:
+    """``NOT (<field> <excluded>)``, a partial index's own condition with constants as
+    literals: SQLite uses a partial index only when the query repeats its condition, and a
+    bound parameter (what ``exclude(…)`` gives) does not count as a repetition."""
     table = connection.ops.quote_name(Message._meta.db_table)
-    column = connection.ops.quote_name(Message._meta.get_field("status").column)
+    column = connection.ops.quote_name(Message._meta.get_field(field).column)
+    return RawSQL(f"NOT ({table}.{column} {excluded})", [], output_field=BooleanField())
+
+
+def sent_status_condition() -> RawSQL:
+    """The partial status index's condition: neither queued nor sending."""
     literals = ", ".join(f"'{status}'" for status in UNSENT_STATUSES)  # constants, not input
-    return RawSQL(f"NOT ({table}.{column} IN ({literals}))", [], output_field=BooleanField())
+    return partial_index_condition("status", f"IN ({literals})")
 
 
 class EventFilter(ChoicesFilter):
@@ -121,10 +126,8 @@ class ErrorCategoryFilter(ChoicesFilter):
 
 
 def categorized_condition() -> RawSQL:
-    """The partial category index's own condition (see :func:`sent_status_condition`)."""
-    table = connection.ops.quote_name(Message._meta.db_table)
-    column = connection.ops.quote_name(Message._meta.get_field("error_category").column)
-    return RawSQL(f"NOT ({table}.{column} = '')", [], output_field=BooleanField())
+    """The partial category index's condition: a category is set."""
+    return partial_index_condition("error_category", "= ''")
 
 
 class TemplateFilter(ChoicesFilter):
