@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django_q.models import OrmQ
 
 from tests.factories import BindingFactory, OrderFactory, TemplateFactory, ZaloAccountFactory
+from tests.users import staff_user
 from zns_notify.models import Binding, Message, MessageEvent, Template
 
 pytestmark = pytest.mark.django_db
@@ -20,12 +21,7 @@ SEND = "admin:zns_notify_binding_send_test"
 FIELDS = "admin:zns_notify_binding_param_fields"
 
 
-def staff(*codenames: str) -> User:
-    user = User.objects.create_user(f"staff-{'-'.join(codenames) or 'none'}", password="pw",
-                                    is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="zns_notify", codename__in=codenames))
-    return user
+staff = staff_user
 
 
 def editor_data(binding: Binding, **params: str) -> dict:

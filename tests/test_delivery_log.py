@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from tests.factories import BindingFactory, MessageFactory, OrderFactory
 from tests.signal_capture import listening
+from tests.users import staff_user
 from zns_notify import log_actions, signals
 from zns_notify.models import Message, MessageEvent, WebhookEvent
 
@@ -29,17 +30,8 @@ def change(pk: int) -> str:
 
 @pytest.fixture
 def staff(client):
-    """login(*codenames) -> a staff user holding exactly these zns_notify permissions."""
-
-    def login(*codenames: str) -> User:
-        user = User.objects.create_user(f"op{User.objects.count()}", password="pw",
-                                        is_staff=True)
-        user.user_permissions.set(Permission.objects.filter(
-            content_type__app_label="zns_notify", codename__in=codenames))
-        client.force_login(user)
-        return user
-
-    return login
+    """login(*codenames) -> a logged-in staff user holding exactly these permissions."""
+    return lambda *codenames: staff_user(*codenames, client=client)
 
 
 def shown(response) -> list[str]:

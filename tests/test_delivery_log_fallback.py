@@ -8,13 +8,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import MessageFactory
 from tests.test_delivery_log import EXPORT, LIST, change, read_csv
+from tests.users import staff_user
 from zns_notify.models import FallbackStep
 
 pytestmark = pytest.mark.django_db
@@ -24,17 +24,8 @@ NOW = timezone.now()
 
 @pytest.fixture
 def staff(client):
-    """login(*codenames) -> a staff user holding exactly these zns_notify permissions."""
-
-    def login(*codenames: str) -> User:
-        user = User.objects.create_user(f"op{User.objects.count()}", password="pw",
-                                        is_staff=True)
-        user.user_permissions.set(Permission.objects.filter(
-            content_type__app_label="zns_notify", codename__in=codenames))
-        client.force_login(user)
-        return user
-
-    return login
+    """login(*codenames) -> a logged-in staff user holding exactly these permissions."""
+    return lambda *codenames: staff_user(*codenames, client=client)
 
 
 def step(message, **values) -> FallbackStep:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from tests.factories import MessageFactory, ZaloAccountFactory
+from tests.users import staff_user
 from zns_notify import rollup
 from zns_notify.error_text import error_description, localized_reason
 from zns_notify.models import Message, MessageEvent, SendingHold
@@ -71,11 +72,7 @@ def test_unknown_codes_and_no_code_leave_the_text_alone():
 # -- the pages --------------------------------------------------------------------------------
 
 def staff(client, *codenames: str) -> User:
-    user = User.objects.create_user(f"op{User.objects.count()}", password="pw", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(
-        content_type__app_label="zns_notify", codename__in=codenames))
-    client.force_login(user)
-    return user
+    return staff_user(*codenames, client=client)
 
 
 def page(client, url: str, language: str) -> str:

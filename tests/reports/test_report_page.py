@@ -10,11 +10,11 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import MessageFactory, TemplateFactory
+from tests.users import staff_user
 from zns_notify import rollup
 from zns_notify.quota import local_day
 from zns_notify.reports import median_from_buckets
@@ -23,11 +23,7 @@ pytestmark = pytest.mark.django_db
 URL = "/admin/zns_notify/reportday/"
 
 
-def staff(*codenames: str) -> User:
-    user = User.objects.create_user("op", password="pw", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="zns_notify",
-                                                         codename__in=codenames))
-    return user
+staff = staff_user
 
 
 @pytest.fixture
