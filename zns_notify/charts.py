@@ -106,6 +106,19 @@ def _y_axis(left: int, top: int, plot_h: int, right: int, maximum: float, ticks:
     return parts
 
 
+def _day_bar(x: float, y: float, width: float, height: float, colour: str, day: dt.date,
+             label: str, value: int) -> SafeString:
+    """One day's bar, its figure in the tooltip."""
+    return _svg('<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
+                '<title>{}: {} {}</title></rect>',
+                x, y, width, height, colour, formats.date(day), label, formats.number(value))
+
+
+def _day_label(x: float, y: float, day: dt.date) -> SafeString:
+    return _svg('<text x="{}" y="{}" text-anchor="middle" fill="currentColor">{}</text>',
+                x, y, formats.short_date(day))
+
+
 def stacked_bars(days: Sequence[dt.date], series: Sequence[tuple[str, str, Sequence[int]]],
                  *, title: str, desc: str, height: int = 260) -> SafeString:
     """Daily stacked bars; ``series`` is [(label, colour, one value per day)], bottom first."""
@@ -127,14 +140,9 @@ def stacked_bars(days: Sequence[dt.date], series: Sequence[tuple[str, str, Seque
                 continue
             h = plot_h * value / maximum
             base -= h
-            parts.append(_svg(
-                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
-                '<title>{}: {} {}</title></rect>',
-                x, base, bar, h, colour, formats.date(day), label, formats.number(value)))
+            parts.append(_day_bar(x, base, bar, h, colour, day, label, value))
         if i % step == 0:
-            parts.append(_svg(
-                '<text x="{}" y="{}" text-anchor="middle" fill="currentColor">{}</text>',
-                x + bar / 2, height - 8, formats.short_date(day)))
+            parts.append(_day_label(x + bar / 2, height - 8, day))
     parts.append(tail)
     return mark_safe("".join(parts))
 
@@ -160,9 +168,7 @@ def rate_line(days: Sequence[dt.date], rates: Sequence[float | None], *, title: 
                 '<circle cx="{}" cy="{}" r="3.5" fill="{}"><title>{}: {} {}</title>'
                 '</circle>', x, y, LINE_COLOUR, formats.date(day), label, formats.percent(rate)))
         if i % step == 0:
-            parts.append(_svg(
-                '<text x="{}" y="{}" text-anchor="middle" fill="currentColor">{}</text>',
-                x, height - 8, formats.short_date(day)))
+            parts.append(_day_label(x, height - 8, day))
     for segment in segments:
         if len(segment) > 1:
             points = " ".join(f"{x:.1f},{y:.1f}" for x, y in segment)
@@ -217,14 +223,9 @@ def quota_bars(days: Sequence[dt.date], quotas: Sequence[int | None],
                                      (used[i], USED_COLOUR, used_label)):
             if value:
                 h = plot_h * value / maximum
-                parts.append(_svg(
-                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
-                    '<title>{}: {} {}</title></rect>',
-                    x, base - h, bar, h, colour, formats.date(day), label, formats.number(value)))
+                parts.append(_day_bar(x, base - h, bar, h, colour, day, label, value))
         if i % step == 0:
-            parts.append(_svg(
-                '<text x="{}" y="{}" text-anchor="middle" fill="currentColor">{}</text>',
-                x + bar / 2, height - 8, formats.short_date(day)))
+            parts.append(_day_label(x + bar / 2, height - 8, day))
     parts.append(tail)
     return mark_safe("".join(parts))
 
