@@ -55,8 +55,9 @@ def weighted(pairs, rng: random.Random, n: int) -> list:
     return rng.choices(values, weights=weights, k=n)
 
 
-def seed(db: Path, rows: int) -> float:
-    """Migrate a fresh file and fill it; returns the seconds spent seeding (after migrate)."""
+def migrated(db: Path) -> sqlite3.Connection:
+    """Migrate the fresh file, add the superuser the views log in as, and open it for bulk
+    inserts."""
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
@@ -64,12 +65,17 @@ def seed(db: Path, rows: int) -> float:
     call_command("migrate", verbosity=0)
     get_user_model().objects.create_superuser("bench", "bench@example.com", "bench")
     connection.close()
-
-    started = time.perf_counter()
-    rng = random.Random(6)
     con = sqlite3.connect(db)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=OFF")  # a benchmark file: rebuilt on --reseed anyway
+    return con
+
+
+def seed(db: Path, rows: int) -> float:
+    """Migrate a fresh file and fill it; returns the seconds spent seeding (after migrate)."""
+    con = migrated(db)
+    started = time.perf_counter()
+    rng = random.Random(6)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     params = json.dumps({"customer_name": "Nguyễn Thị Lan", "order_code": "BH0000000",
                          "total_amount": "1.250.000 ₫", "status": "Đã thanh toán"},

@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.admin import (EVENTS, arguments, logged_in_client, open_seeded,  # noqa: E402
-                         time_pages, weighted)
+from bench.admin import (EVENTS, arguments, logged_in_client, migrated,  # noqa: E402
+                         open_seeded, time_pages, weighted)
 
 TARGET_MS = 300.0
 DAYS = 60
@@ -90,19 +90,9 @@ def step_row(rng, pk: int, status: str, created: datetime, fmt) -> tuple | None:
 
 
 def seed(db: Path, rows: int) -> float:
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.db import connection
-
-    call_command("migrate", verbosity=0)
-    get_user_model().objects.create_superuser("bench", "bench@example.com", "bench")
-    connection.close()
-
+    con = migrated(db)
     started = time.perf_counter()
     rng = random.Random(6)
-    con = sqlite3.connect(db)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=OFF")  # a benchmark file: rebuilt on --reseed anyway
     now = datetime.now(timezone.utc).replace(microsecond=0)
     fmt = lambda d: d.isoformat(sep=" ") if d else None  # noqa: E731
     with con:
