@@ -25,7 +25,7 @@ import statistics
 import sys
 import time
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,12 +34,30 @@ TARGET_MS = 300.0
 DAYS = 90
 TEMPLATES = [f"{230000 + i}" for i in range(12)]
 # (status, weight): most messages end delivered; failures and policy decisions are a minority.
-STATUSES = [("delivered", 80), ("sent", 6), ("failed", 4), ("undelivered", 2), ("skipped", 3),
-            ("cancelled", 1.5), ("queued", 3), ("sending", 0.5)]
-EVENTS = [("order_created", 40), ("order_paid", 25), ("order_shipped", 20),
-          ("order_delivered", 12), ("order_cancelled", 3)]
-FAILURE_CATEGORIES = [("recipient", 50), ("payload", 15), ("config", 10), ("retry", 15),
-                      ("ambiguous", 10)]
+STATUSES = [
+    ("delivered", 80),
+    ("sent", 6),
+    ("failed", 4),
+    ("undelivered", 2),
+    ("skipped", 3),
+    ("cancelled", 1.5),
+    ("queued", 3),
+    ("sending", 0.5),
+]
+EVENTS = [
+    ("order_created", 40),
+    ("order_paid", 25),
+    ("order_shipped", 20),
+    ("order_delivered", 12),
+    ("order_cancelled", 3),
+]
+FAILURE_CATEGORIES = [
+    ("recipient", 50),
+    ("payload", 15),
+    ("config", 10),
+    ("retry", 15),
+    ("ambiguous", 10),
+]
 
 
 def setup(db: Path) -> None:
@@ -76,16 +94,23 @@ def seed(db: Path, rows: int) -> float:
     con = migrated(db)
     started = time.perf_counter()
     rng = random.Random(6)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    params = json.dumps({"customer_name": "Nguyễn Thị Lan", "order_code": "BH0000000",
-                         "total_amount": "1.250.000 ₫", "status": "Đã thanh toán"},
-                        ensure_ascii=False)
+    now = datetime.now(UTC).replace(microsecond=0)
+    params = json.dumps(
+        {
+            "customer_name": "Nguyễn Thị Lan",
+            "order_code": "BH0000000",
+            "total_amount": "1.250.000 ₫",
+            "status": "Đã thanh toán",
+        },
+        ensure_ascii=False,
+    )
     with con:
         con.executemany(
             "INSERT INTO zns_notify_template (template_id, name, status, tag, zalo_tag, params,"
             " buttons, quality, preview_url, reason, sync_note) VALUES (?, ?, 'ENABLE', ?, ?,"
             " '[]', '[]', 'HIGH', '', '', '')",
-            [(t, f"Mẫu {t}", "TRANSACTION", "TRANSACTION") for t in TEMPLATES])
+            [(t, f"Mẫu {t}", "TRANSACTION", "TRANSACTION") for t in TEMPLATES],
+        )
         template_pk = dict(con.execute("SELECT template_id, id FROM zns_notify_template"))
         stamp = now.isoformat(sep=" ")
         con.executemany(
@@ -93,11 +118,19 @@ def seed(db: Path, rows: int) -> float:
             " delay_minutes, condition, sms_enabled, sms_text, sms_window_minutes, sms_triggers,"
             " created_at, updated_at) VALUES (?, ?, ?, '{}', 1, 0, '', 1, 'Don {{ order_code }}',"
             " 5, '[\"not_on_zalo\"]', ?, ?)",
-            [(f"{e} {t}", e, template_pk[t], stamp, stamp)
-             for e, _ in EVENTS for t in TEMPLATES[:2]])
-    binding_pk = {(e, t): pk for pk, e, t in con.execute(
-        "SELECT b.id, b.event, t.template_id FROM zns_notify_binding b"
-        " JOIN zns_notify_template t ON t.id = b.template_id")}
+            [
+                (f"{e} {t}", e, template_pk[t], stamp, stamp)
+                for e, _ in EVENTS
+                for t in TEMPLATES[:2]
+            ],
+        )
+    binding_pk = {
+        (e, t): pk
+        for pk, e, t in con.execute(
+            "SELECT b.id, b.event, t.template_id FROM zns_notify_binding b"
+            " JOIN zns_notify_template t ON t.id = b.template_id"
+        )
+    }
 
     chunk = 50_000
     span = DAYS * 86400
@@ -109,7 +142,8 @@ def seed(db: Path, rows: int) -> float:
         " status, msg_id, error_code, error_category, error_message, attempts, ambiguous_sends,"
         " next_attempt_at, created_at, claimed_at, relayed_at, sent_at, delivered_at)"
         " VALUES (?, ?, ?, ?, ?, ?, 'shop.order', ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?,"
-        " NULL, ?, ?)")
+        " NULL, ?, ?)"
+    )
     for base in range(0, rows, chunk):
         n = min(chunk, rows - base)
         statuses = weighted(STATUSES, rng, n)
@@ -127,40 +161,77 @@ def seed(db: Path, rows: int) -> float:
             if status in ("failed", "undelivered"):
                 category = weighted(FAILURE_CATEGORIES, rng, 1)[0]
                 code, reason = -118, "Zalo account not existed"
-            elif status in ("skipped", "cancelled") or (status == "queued" and rng.random() < .3):
+            elif status in ("skipped", "cancelled") or (status == "queued" and rng.random() < 0.3):
                 category, reason = "policy", "recipient daily cap reached"
             fmt = lambda d: d.isoformat(sep=" ") if d else None  # noqa: E731
-            batch.append((
-                pk, f"{pk:032x}", event, binding_pk.get((event, template)),
-                template_pk[template], template, str(order), f"BH{order:07d}", phone, params,
-                status, f"{pk:016x}a1b2c3d4" if sent else "", code, category, reason,
-                1 if sent or status == "failed" else 0,
-                fmt(created) if status == "queued" else None, fmt(created),
-                fmt(created + timedelta(seconds=1)) if sent else None,
-                fmt(created + timedelta(seconds=2)) if sent else None,
-                fmt(created + timedelta(seconds=20)) if status == "delivered" else None,
-            ))
+            batch.append(
+                (
+                    pk,
+                    f"{pk:032x}",
+                    event,
+                    binding_pk.get((event, template)),
+                    template_pk[template],
+                    template,
+                    str(order),
+                    f"BH{order:07d}",
+                    phone,
+                    params,
+                    status,
+                    f"{pk:016x}a1b2c3d4" if sent else "",
+                    code,
+                    category,
+                    reason,
+                    1 if sent or status == "failed" else 0,
+                    fmt(created) if status == "queued" else None,
+                    fmt(created),
+                    fmt(created + timedelta(seconds=1)) if sent else None,
+                    fmt(created + timedelta(seconds=2)) if sent else None,
+                    fmt(created + timedelta(seconds=20)) if status == "delivered" else None,
+                )
+            )
         with con:
             con.executemany(insert, batch)
     # A timeline for a sample (every 50th message, and the newest 2,000): an attempt with
     # the request and Zalo's answer the worker keeps (the detail page renders them), and a
     # receipt.
     sample = [pk for pk in range(1, rows + 1) if pk % 50 == 0 or pk > rows - 2000]
-    attempt = json.dumps({
-        "request": {"path": "/message/template", "body": {
-            "phone": "84912345678", "template_id": TEMPLATES[0],
-            "template_data": json.loads(params), "tracking_id": "zns" + "0" * 40}},
-        "answer": {"error": 0, "message": "Success", "data": {
-            "msg_id": "a4d0243feee163bd3af2", "sent_time": "1626926349402",
-            "quota": {"dailyQuota": "500", "remainingQuota": "499"}}}}, ensure_ascii=False)
+    attempt = json.dumps(
+        {
+            "request": {
+                "path": "/message/template",
+                "body": {
+                    "phone": "84912345678",
+                    "template_id": TEMPLATES[0],
+                    "template_data": json.loads(params),
+                    "tracking_id": "zns" + "0" * 40,
+                },
+            },
+            "answer": {
+                "error": 0,
+                "message": "Success",
+                "data": {
+                    "msg_id": "a4d0243feee163bd3af2",
+                    "sent_time": "1626926349402",
+                    "quota": {"dailyQuota": "500", "remainingQuota": "499"},
+                },
+            },
+        },
+        ensure_ascii=False,
+    )
     with con:
         con.executemany(
             "INSERT INTO zns_notify_messageevent (message_id, kind, at, status, error_code,"
             " detail, payload) SELECT id, ?, created_at, ?, NULL, ?, ? FROM zns_notify_message"
             " WHERE id = ?",
-            [(kind, st, detail, payload, pk) for pk in sample for kind, st, detail, payload in (
-                ("attempt", "sent", "Accepted by Zalo as a4d0243feee163bd3af2.", attempt),
-                ("receipt", "delivered", "user_received_message", None))])
+            [
+                (kind, st, detail, payload, pk)
+                for pk in sample
+                for kind, st, detail, payload in (
+                    ("attempt", "sent", "Accepted by Zalo as a4d0243feee163bd3af2.", attempt),
+                    ("receipt", "delivered", "user_received_message", None),
+                )
+            ],
+        )
     # SMS fallback steps (the log's channel column, its filter, the timeline): most failed
     # and undelivered messages fell back (sent; a tenth failed), one delivered message in
     # twenty had a window step (cancelled by the receipt; every tenth of those sent and paid
@@ -168,7 +239,7 @@ def seed(db: Path, rows: int) -> float:
     with con:
         con.execute(
             "INSERT INTO zns_notify_fallbackstep (message_id, channel, reference, status, reason,"
-            " \"trigger\", due_at, attempts, claimed_at, sent_at, cancelled_at, text, provider,"
+            ' "trigger", due_at, attempts, claimed_at, sent_at, cancelled_at, text, provider,'
             " provider_message_id, encoding, segments, cost, error_kind, error_message, result,"
             " double_cost, created_at)"
             " SELECT id, 'sms', idempotency_key || '-sms', st, rs, tr, created_at,"
@@ -190,7 +261,8 @@ def seed(db: Path, rows: int) -> float:
             "  CASE WHEN status = 'failed' THEN 'not_on_zalo' ELSE 'window' END AS tr,"
             "  CASE WHEN status = 'delivered' AND id % 200 = 0 THEN 1 ELSE 0 END AS dc"
             "  FROM zns_notify_message WHERE status IN ('failed', 'undelivered', 'sent')"
-            "  OR (status = 'delivered' AND id % 20 = 0))")
+            "  OR (status = 'delivered' AND id % 20 = 0))"
+        )
     with con:
         con.execute("ANALYZE")  # what a long-lived database has; the planner reads it
     con.close()
@@ -204,10 +276,15 @@ def views(rows: int) -> list[tuple[str, str]]:
 
     base = reverse("admin:zns_notify_message_changelist")
     newest = Message.objects.order_by("-created_at", "-pk").values_list(
-        "pk", "phone", "order_ref", "msg_id", "idempotency_key", "created_at")[500]
+        "pk", "phone", "order_ref", "msg_id", "idempotency_key", "created_at"
+    )[500]
     pk, phone, order_ref, _, key, created = newest
-    msg_id = Message.objects.filter(pk__lte=pk).exclude(msg_id="").order_by("-pk").values_list(
-        "msg_id", flat=True)[0]
+    msg_id = (
+        Message.objects.filter(pk__lte=pk)
+        .exclude(msg_id="")
+        .order_by("-pk")
+        .values_list("msg_id", flat=True)[0]
+    )
     old = Message.objects.order_by("pk").values_list("pk", flat=True)[rows // 3]
     week_from = (created - timedelta(days=37)).date().isoformat()
     week_to = (created - timedelta(days=30)).date().isoformat()
@@ -225,9 +302,11 @@ def views(rows: int) -> list[tuple[str, str]]:
         # No message has it: the ordered scan finds no page to stop at (the worst case).
         ("error_category=refresh (none)", f"{base}?error_category__exact=refresh"),
         ("date range (a week)", f"{base}?created_at__gte={week_from}&created_at__lt={week_to}"),
-        ("a day (URL lookups)",
-         f"{base}?created_at__year={created.year}&created_at__month={created.month}"
-         f"&created_at__day={created.day}"),
+        (
+            "a day (URL lookups)",
+            f"{base}?created_at__year={created.year}&created_at__month={created.month}"
+            f"&created_at__day={created.day}",
+        ),
         ("search phone", f"{base}?q={phone}"),
         ("search order ref", f"{base}?q={order_ref}"),
         ("search msg_id", f"{base}?q={msg_id}"),
@@ -241,8 +320,10 @@ def time_pages(client, pages: list[tuple[str, str, dict]], repeat: int, width: i
     """Request each (name, url, headers) once (a warm-up, and a check that the page works),
     then ``repeat`` times; print median and p90 with PASS/FAIL against TARGET_MS."""
     ok = True
-    print(f"{'view':{width}} {'median':>9} {'p90':>9}  "
-          f"(ms, {repeat} runs, target {TARGET_MS:.0f} ms median)")
+    print(
+        f"{'view':{width}} {'median':>9} {'p90':>9}  "
+        f"(ms, {repeat} runs, target {TARGET_MS:.0f} ms median)"
+    )
     for name, url, headers in pages:
         response = client.get(url, **headers)
         if response.status_code != 200:
@@ -278,8 +359,9 @@ def time_views(repeat: int, rows: int) -> bool:
 
 
 def arguments(description: str, default_db: Path) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=description,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--db", type=Path, default=default_db)

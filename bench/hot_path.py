@@ -47,8 +47,13 @@ def make_orders(count: int) -> list:
 
     start = Order.objects.count()
     Order.objects.bulk_create(  # bulk_create: no signals, so no events while preparing
-        Order(code=f"BH{start + i:07d}", customer_name="Nguyễn Thị Lan", phone="0912345678",
-              total=1250000, status="new")
+        Order(
+            code=f"BH{start + i:07d}",
+            customer_name="Nguyễn Thị Lan",
+            phone="0912345678",
+            total=1250000,
+            status="new",
+        )
         for i in range(count)
     )
     return list(Order.objects.order_by("-pk")[:count])
@@ -81,8 +86,10 @@ def count_queries(change, orders: list) -> list[str]:
 def extra_statements(bare: list[str], zns: list[str]) -> int:
     """Statements zns_notify adds, not counting BEGIN/COMMIT: a bare autocommit UPDATE
     commits implicitly, so the explicit transaction around it adds no commit."""
+
     def real(statements):
         return [s for s in statements if s not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")]
+
     return len(real(zns)) - len(real(bare))
 
 
@@ -155,7 +162,9 @@ def measure(name: str, change, rounds: int, per_round: int) -> None:
 
     prepare("bare")
     bare_sql = count_queries(change, make_orders(1))
-    changes = {side: in_one_transaction(change) if side == "one-more-row" else change for side in SIDES}
+    changes = {
+        side: in_one_transaction(change) if side == "one-more-row" else change for side in SIDES
+    }
     samples: dict[str, list[float]] = {side: [] for side in SIDES}
     for _ in range(rounds):
         orders = {}
@@ -183,7 +192,9 @@ def measure(name: str, change, rounds: int, per_round: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--per-round", type=int, default=200)
     parser.add_argument("--journal", choices=sorted(PRAGMAS), default="delete")
@@ -191,11 +202,13 @@ def main() -> None:
     setup(args.journal)
     logging.getLogger("django-q").setLevel(logging.WARNING)
 
-    from zns_notify.models import Message
     from tests.factories import BindingFactory
+    from zns_notify.models import Message
 
     BindingFactory(event="order_paid")
-    print(f"SQLite journal={args.journal}; {args.rounds} rounds x {args.per_round} saves per side, interleaved save by save; medians")
+    print(
+        f"SQLite journal={args.journal}; {args.rounds} rounds x {args.per_round} saves per side, interleaved save by save; medians"
+    )
     for name, change in SCENARIOS.items():
         measure(name, change, args.rounds, args.per_round)
     expected = len(SCENARIOS) * len(BROKERS) * (args.rounds * args.per_round + 1)

@@ -9,7 +9,9 @@ DATABASES["default"] = {
     "ENGINE": "django.db.backends.sqlite3",
     "NAME": os.environ["ZNS_BENCH_DB"],
     "OPTIONS": {
-        "init_command": os.environ.get("ZNS_BENCH_PRAGMAS", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"),
+        "init_command": os.environ.get(
+            "ZNS_BENCH_PRAGMAS", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        ),
         "timeout": 20,
     },
 }

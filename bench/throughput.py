@@ -46,14 +46,19 @@ ROOT = Path(__file__).resolve().parent.parent
 MANAGE_PY = ROOT / "manage.py"
 PHONE = "84912345678"
 TEMPLATE_ID = "100001"
-PARAMS = {"customer_name": "Nguyễn Văn An", "order_code": "DH000001",
-          "order_date": "22/11/2026", "total_amount": "1.250.000đ"}
+PARAMS = {
+    "customer_name": "Nguyễn Văn An",
+    "order_code": "DH000001",
+    "order_date": "22/11/2026",
+    "total_amount": "1.250.000đ",
+}
 STARTUP_TIMEOUT = 60
 #: A profile taking longer than this is reported as unfinished.
 RUN_TIMEOUT = 300
 
 
 # -- the parent: processes and figures ------------------------------------------------------
+
 
 def main() -> int:
     args = parse_args()
@@ -70,10 +75,28 @@ def main() -> int:
         sandbox_url = f"http://127.0.0.1:{port}"
         log = open(Path(workdir) / "processes.log", "w")
         base_env = bench_env(sandbox_url, args.notify)
-        sandbox = Child("zns_sandbox", subprocess.Popen(
-            [sys.executable, str(MANAGE_PY), "zns_sandbox", "--port", str(port),
-             "--receipt-ratio", "0", "--webhook-ratio", "0", "--daily-quota", "100000000"],
-            env=base_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        sandbox = Child(
+            "zns_sandbox",
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(MANAGE_PY),
+                    "zns_sandbox",
+                    "--port",
+                    str(port),
+                    "--receipt-ratio",
+                    "0",
+                    "--webhook-ratio",
+                    "0",
+                    "--daily-quota",
+                    "100000000",
+                ],
+                env=base_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            ),
+        )
         try:
             wait_for_http(f"{sandbox_url}/_sandbox/tracking", sandbox, timeout=STARTUP_TIMEOUT)
             for latency in args.latency:
@@ -102,16 +125,25 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--latency", type=int, nargs="+", default=[0, 50])
-    parser.add_argument("--profiles", nargs="+", default=["loop", "outbox", "orm", "redis"],
-                        choices=["loop", "outbox", "orm", "redis"])
+    parser.add_argument(
+        "--profiles",
+        nargs="+",
+        default=["loop", "outbox", "orm", "redis"],
+        choices=["loop", "outbox", "orm", "redis"],
+    )
     parser.add_argument("--database-url", default=os.environ.get("ZNS_BENCH_DATABASE_URL", ""))
     parser.add_argument("--redis-url", default=os.environ.get("ZNS_BENCH_REDIS_URL", ""))
     parser.add_argument("--notify", default="", help="JSON merged into ZNS_NOTIFY")
-    parser.add_argument("--conn-max-age", type=int, default=60,
-                        help="CONN_MAX_AGE of the processes' database connection (0: "
-                             "django-q2 reconnects before every task)")
-    parser.add_argument("--workdir", default="",
-                        help="keep the SQLite files and processes.log here")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=60,
+        help="CONN_MAX_AGE of the processes' database connection (0: "
+        "django-q2 reconnects before every task)",
+    )
+    parser.add_argument(
+        "--workdir", default="", help="keep the SQLite files and processes.log here"
+    )
     parser.add_argument("--child", choices=["prepare", "wait"], help=argparse.SUPPRESS)
     parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -120,11 +152,16 @@ def parse_args() -> argparse.Namespace:
 def bench_env(sandbox_url: str, notify: str) -> dict[str, str]:
     leaking = ("ZNS_", "DJANGO_", "DEMO_", "DATABASE_URL", "REDIS_URL")
     env = {key: value for key, value in os.environ.items() if not key.startswith(leaking)}
-    env.update(DJANGO_SETTINGS_MODULE="bench.throughput_settings", PYTHONPATH=str(ROOT),
-               ZNS_API_BASE_URL=sandbox_url, ZNS_OAUTH_BASE_URL=sandbox_url,
-               ZNS_BENCH_NOTIFY=notify, PYTHONUNBUFFERED="1",
-               # As in production: with DEBUG every query is also kept in memory.
-               DEBUG="false")
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.throughput_settings",
+        PYTHONPATH=str(ROOT),
+        ZNS_API_BASE_URL=sandbox_url,
+        ZNS_OAUTH_BASE_URL=sandbox_url,
+        ZNS_BENCH_NOTIFY=notify,
+        PYTHONUNBUFFERED="1",
+        # As in production: with DEBUG every query is also kept in memory.
+        DEBUG="false",
+    )
     return env
 
 
@@ -139,8 +176,10 @@ def profile_env(profile: str, base: dict, args, workdir: str) -> dict | None:
     if not (args.database_url and args.redis_url):
         print("redis: skipped (give --database-url and --redis-url)", file=sys.stderr)
         return None
-    env.update(DATABASE_URL=with_conn_max_age(args.database_url, args.conn_max_age),
-               REDIS_URL=args.redis_url)
+    env.update(
+        DATABASE_URL=with_conn_max_age(args.database_url, args.conn_max_age),
+        REDIS_URL=args.redis_url,
+    )
     return env
 
 
@@ -159,28 +198,50 @@ def run_loop(sandbox_url: str, count: int, tag: str) -> dict:
     errors = 0
     started = time.perf_counter()
     for i in range(count):
-        body = {"phone": PHONE, "template_id": TEMPLATE_ID, "template_data": PARAMS,
-                "tracking_id": tracking_id(tag, i)}
-        errors += session.post(f"{sandbox_url}/message/template", json=body,
-                               timeout=15).json()["error"] != 0
+        body = {
+            "phone": PHONE,
+            "template_id": TEMPLATE_ID,
+            "template_data": PARAMS,
+            "tracking_id": tracking_id(tag, i),
+        }
+        errors += (
+            session.post(f"{sandbox_url}/message/template", json=body, timeout=15).json()["error"]
+            != 0
+        )
     elapsed = time.perf_counter() - started
-    return {"sent": count - errors, "seconds": round(elapsed, 3),
-            "per_second": round((count - errors) / elapsed, 1)}
+    return {
+        "sent": count - errors,
+        "seconds": round(elapsed, 3),
+        "per_second": round((count - errors) / elapsed, 1),
+    }
 
 
 def run_cluster(env: dict, count: int, tag: str, log) -> dict:
     from demo_shop.shop.processes import Child
 
     manage = [sys.executable, str(Path(__file__).resolve())]
-    subprocess.run([*manage, "--child", "prepare", "--messages", str(count), "--tag", tag],
-                   env=env, check=True)
+    subprocess.run(
+        [*manage, "--child", "prepare", "--messages", str(count), "--tag", tag], env=env, check=True
+    )
     started = time.time()
-    cluster = Child("qcluster", subprocess.Popen(
-        [sys.executable, str(MANAGE_PY), "qcluster"], env=env, stdout=log,
-        stderr=subprocess.STDOUT, start_new_session=True))
+    cluster = Child(
+        "qcluster",
+        subprocess.Popen(
+            [sys.executable, str(MANAGE_PY), "qcluster"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        ),
+    )
     try:
-        done = subprocess.run([*manage, "--child", "wait", "--messages", str(count), "--tag", tag],
-                              env=env, check=True, capture_output=True, text=True)
+        done = subprocess.run(
+            [*manage, "--child", "wait", "--messages", str(count), "--tag", tag],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     finally:
         cluster.stop()
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -191,17 +252,21 @@ def run_cluster(env: dict, count: int, tag: str, log) -> dict:
 
 def report(results: list[dict], duplicates) -> None:
     print()
-    print(f"{'latency':>7}  {'profile':<8} {'sent':>5} {'seconds':>8} {'msg/s':>7} "
-          f"{'of loop':>8} {'wall s':>7}  other")
+    print(
+        f"{'latency':>7}  {'profile':<8} {'sent':>5} {'seconds':>8} {'msg/s':>7} "
+        f"{'of loop':>8} {'wall s':>7}  other"
+    )
     for latency in sorted({r["latency_ms"] for r in results}):
         rows = [r for r in results if r["latency_ms"] == latency]
         loop = next((r["per_second"] for r in rows if r["profile"] == "loop"), None)
         for r in rows:
             share = f"{r['per_second'] / loop:.0%}" if loop and r["per_second"] else "-"
             other = {k: v for k, v in r.get("statuses", {}).items() if k != "sent"}
-            print(f"{latency:>5}ms  {r['profile']:<8} {r['sent']:>5} {r['seconds']:>8} "
-                  f"{r['per_second']:>7} {share:>8} {r.get('wall_seconds', '-'):>7}  "
-                  f"{other or ''}")
+            print(
+                f"{latency:>5}ms  {r['profile']:<8} {r['sent']:>5} {r['seconds']:>8} "
+                f"{r['per_second']:>7} {share:>8} {r.get('wall_seconds', '-'):>7}  "
+                f"{other or ''}"
+            )
     print(f"tracking_ids the sandbox accepted more than once: {duplicates}")
 
 
@@ -226,6 +291,7 @@ def get(url: str) -> dict:
 
 
 # -- the children: inside Django ------------------------------------------------------------
+
 
 def child(args) -> int:
     import django
@@ -261,14 +327,24 @@ def prepare(count: int, tag: str) -> None:
     store_token_pair(access_token=pair["access_token"], refresh_token=pair["refresh_token"])
     template, _created = Template.objects.update_or_create(
         template_id=TEMPLATE_ID,
-        defaults={"name": "Xác nhận đơn hàng", "status": Template.Status.ENABLE})
+        defaults={"name": "Xác nhận đơn hàng", "status": Template.Status.ENABLE},
+    )
     now = timezone.now()
     with transaction.atomic():
         Message.objects.bulk_create(
-            Message(idempotency_key=tracking_id(tag, i), event="order_created", template=template,
-                    zalo_template_id=TEMPLATE_ID, order_type="shop.order", order_pk=str(i),
-                    order_ref=f"DH{i:06d}", phone=PHONE, params=PARAMS,
-                    status=Message.Status.QUEUED, created_at=now)
+            Message(
+                idempotency_key=tracking_id(tag, i),
+                event="order_created",
+                template=template,
+                zalo_template_id=TEMPLATE_ID,
+                order_type="shop.order",
+                order_pk=str(i),
+                order_ref=f"DH{i:06d}",
+                phone=PHONE,
+                params=PARAMS,
+                status=Message.Status.QUEUED,
+                created_at=now,
+            )
             for i in range(count)
         )
     if not relay_active("default"):
@@ -280,12 +356,18 @@ def prepare(count: int, tag: str) -> None:
 def _create_database(db: dict) -> None:
     import psycopg
 
-    admin = psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432,
-                            user=db["USER"], password=db["PASSWORD"] or None,
-                            dbname="postgres", autocommit=True)
+    admin = psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
     with admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                               [db["NAME"]]).fetchone()
+        exists = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
+        ).fetchone()
         if not exists:
             admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
 
@@ -316,8 +398,13 @@ def wait_until_sent(count: int, tag: str) -> dict:
     if not sent:
         return {"sent": 0, "seconds": None, "per_second": 0, "statuses": statuses}
     seconds = (span["last"] - span["first"]).total_seconds()
-    return {"sent": sent, "seconds": round(seconds, 3), "per_second": round(sent / seconds, 1),
-            "statuses": statuses, "last_sent": span["last"].timestamp()}
+    return {
+        "sent": sent,
+        "seconds": round(seconds, 3),
+        "per_second": round(sent / seconds, 1),
+        "statuses": statuses,
+        "last_sent": span["last"].timestamp(),
+    }
 
 
 if __name__ == "__main__":

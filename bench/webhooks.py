@@ -48,9 +48,11 @@ def make_steps(count: int) -> None:
     pks = list(Message.objects.order_by("pk").values_list("pk", "idempotency_key")[:count])
     for start in range(0, len(pks), 5000):
         FallbackStep.objects.bulk_create(
-            FallbackStep(message_id=pk, reference=f"{key}-sms", reason="window",
-                         trigger="window", due_at=due)
-            for pk, key in pks[start : start + 5000])
+            FallbackStep(
+                message_id=pk, reference=f"{key}-sms", reason="window", trigger="window", due_at=due
+            )
+            for pk, key in pks[start : start + 5000]
+        )
 
 
 def make_messages(count: int) -> list[str]:
@@ -65,10 +67,20 @@ def make_messages(count: int) -> list[str]:
     batch = 5000
     for start in range(0, count, batch):
         Message.objects.bulk_create(
-            Message(idempotency_key=f"zns{i:040d}", event="order_paid", template=template,
-                    zalo_template_id="100001", order_type="shop.order", order_pk=str(i),
-                    order_ref=f"BH{i:07d}", phone="84912345678", status=Message.Status.SENT,
-                    msg_id=msg_ids[i], sent_at=now, attempts=1)
+            Message(
+                idempotency_key=f"zns{i:040d}",
+                event="order_paid",
+                template=template,
+                zalo_template_id="100001",
+                order_type="shop.order",
+                order_pk=str(i),
+                order_ref=f"BH{i:07d}",
+                phone="84912345678",
+                status=Message.Status.SENT,
+                msg_id=msg_ids[i],
+                sent_at=now,
+                attempts=1,
+            )
             for i in range(start, min(start + batch, count))
         )
     return msg_ids
@@ -76,25 +88,32 @@ def make_messages(count: int) -> list[str]:
 
 def signed_receipt(msg_id: str, app_id: str, secret: str) -> tuple[bytes, str]:
     timestamp = str(int(time.time() * 1000))
-    body = json.dumps({
-        "app_id": app_id, "event_name": "user_received_message",
-        "sender": {"id": "2718281828459045235"}, "recipient": {"id": "84912345678"},
-        "message": {"delivery_time": timestamp, "msg_id": msg_id, "tracking_id": ""},
-        "timestamp": timestamp,
-    }, separators=(",", ":")).encode()
+    body = json.dumps(
+        {
+            "app_id": app_id,
+            "event_name": "user_received_message",
+            "sender": {"id": "2718281828459045235"},
+            "recipient": {"id": "84912345678"},
+            "message": {"delivery_time": timestamp, "msg_id": msg_id, "tracking_id": ""},
+            "timestamp": timestamp,
+        },
+        separators=(",", ":"),
+    ).encode()
     digest = hashlib.sha256(app_id.encode() + body + timestamp.encode() + secret.encode())
     return body, "mac=" + digest.hexdigest()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--per-round", type=int, default=300)
     parser.add_argument("--journal", choices=sorted(PRAGMAS), default="wal")
-    parser.add_argument("--fallback", action="store_true",
-                        help="every message has a pending SMS fallback step")
+    parser.add_argument(
+        "--fallback", action="store_true", help="every message has a pending SMS fallback step"
+    )
     args = parser.parse_args()
     if 2 * args.rounds * args.per_round + 2 > args.messages:
         sys.exit("not enough messages for that many rounds")
@@ -113,37 +132,46 @@ def main() -> None:
     msg_ids = make_messages(args.messages)
     if args.fallback:
         make_steps(args.messages)
-    print(f"SQLite journal={args.journal}; {args.messages:,} sent messages created in "
-          f"{time.perf_counter() - started:.1f} s; {args.rounds} rounds x {args.per_round} "
-          "operations per side, interleaved; medians")
+    print(
+        f"SQLite journal={args.journal}; {args.messages:,} sent messages created in "
+        f"{time.perf_counter() - started:.1f} s; {args.rounds} rounds x {args.per_round} "
+        "operations per side, interleaved; medians"
+    )
     client = Client()
     app_id, secret = app_settings.APP_ID, app_settings.WEBHOOK_SECRET_KEYS[0]
     delivered = Message.Status.DELIVERED
 
     def receipt(request: tuple[bytes, str]) -> None:
         body, signature = request
-        response = client.post(URL, data=body, content_type="application/json",
-                               HTTP_X_ZEVENT_SIGNATURE=signature)
+        response = client.post(
+            URL, data=body, content_type="application/json", HTTP_X_ZEVENT_SIGNATURE=signature
+        )
         assert response.status_code == 200, response.content
 
     def bare_update(msg_id: str) -> None:
         # exclude(msg_id=""): the msg_id index is partial; SQLite uses it only then.
         Message.objects.filter(msg_id=msg_id).exclude(msg_id="").update(
-            status=delivered, delivered_at=timezone.now())
+            status=delivered, delivered_at=timezone.now()
+        )
 
     with connection.cursor() as cursor:
         # The receiver's lookup (zns_notify.webhook_events._find_message_row).
-        cursor.execute("EXPLAIN QUERY PLAN SELECT m.\"id\", m.\"status\", s.\"status\" "
-                       "FROM zns_notify_message m LEFT OUTER JOIN zns_notify_fallbackstep s "
-                       "ON s.\"message_id\" = m.\"id\" "
-                       "WHERE m.\"msg_id\" = %s AND NOT (m.\"msg_id\" = '') LIMIT 1", ["x"])
+        cursor.execute(
+            'EXPLAIN QUERY PLAN SELECT m."id", m."status", s."status" '
+            "FROM zns_notify_message m LEFT OUTER JOIN zns_notify_fallbackstep s "
+            'ON s."message_id" = m."id" '
+            'WHERE m."msg_id" = %s AND NOT (m."msg_id" = \'\') LIMIT 1',
+            ["x"],
+        )
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     pool = iter(msg_ids)
     with CaptureQueriesContext(connection) as ctx:
         receipt(signed_receipt(next(pool), app_id, secret))
     statements = [q["sql"].split()[0].upper() for q in ctx.captured_queries]
-    print(f"one receipt: {len(statements)} statements ({' '.join(statements)}); "
-          f"msg_id lookup plan: {plan}")
+    print(
+        f"one receipt: {len(statements)} statements ({' '.join(statements)}); "
+        f"msg_id lookup plan: {plan}"
+    )
     next(pool)
 
     samples: dict[str, list[float]] = {"receipt": [], "bare UPDATE": []}
@@ -153,7 +181,7 @@ def main() -> None:
         updates = [next(pool) for _ in range(args.per_round)]
         for i in range(args.per_round):
             order = (("receipt", receipt, requests[i]), ("bare UPDATE", bare_update, updates[i]))
-            for side, run, arg in (order if i % 2 == 0 else order[::-1]):
+            for side, run, arg in order if i % 2 == 0 else order[::-1]:
                 t0 = time.perf_counter()
                 run(arg)
                 elapsed = time.perf_counter() - t0
@@ -165,12 +193,16 @@ def main() -> None:
     stored = WebhookEvent.objects.filter(outcome="applied").count()
     median = {side: statistics.median(values) for side, values in samples.items()}
     for side in samples:
-        print(f"  {side:<12} median {median[side] * 1e3:6.3f} ms = {1 / median[side]:8,.0f}/s"
-              f"   (sustained {count / wall[side]:8,.0f}/s)")
+        print(
+            f"  {side:<12} median {median[side] * 1e3:6.3f} ms = {1 / median[side]:8,.0f}/s"
+            f"   (sustained {count / wall[side]:8,.0f}/s)"
+        )
     ratio = median["receipt"] / median["bare UPDATE"]
     rate = 1 / median["receipt"]
-    print(f"receipt / bare UPDATE: {ratio:.1f}x; receipts {rate:,.0f}/s "
-          f"(target >= 1,000/s: {'met' if rate >= 1000 else 'NOT met'})")
+    print(
+        f"receipt / bare UPDATE: {ratio:.1f}x; receipts {rate:,.0f}/s "
+        f"(target >= 1,000/s: {'met' if rate >= 1000 else 'NOT met'})"
+    )
     expected = 2 * count + 1
     print(f"delivered {receipts}/{expected}, webhook events stored {stored}/{count + 1}")
     if args.fallback:

@@ -160,7 +160,8 @@ ZNS_NOTIFY = {
     # care and promotion (5 a day per phone, docs/policy.md). ZNS_RECIPIENT_DAILY_CAP, when
     # set, caps every tag at that number (0 = off).
     "RECIPIENT_DAILY_CAP": (
-        env.int("ZNS_RECIPIENT_DAILY_CAP") if env.str("ZNS_RECIPIENT_DAILY_CAP", default="")
+        env.int("ZNS_RECIPIENT_DAILY_CAP")
+        if env.str("ZNS_RECIPIENT_DAILY_CAP", default="")
         else {"TRANSACTION": 0, "CUSTOMER_CARE": 5, "PROMOTION": 5}
     ),
 }
@@ -188,18 +189,22 @@ _zns_url = ZNS_NOTIFY["API_BASE_URL"]
 _on_sandbox = _zns_url.startswith(("http://127.0.0.1:", "http://localhost:"))
 _sms_provider = env.str("ZNS_SMS_PROVIDER", default="esms" if _on_sandbox else "")
 if _sms_provider:
-    ZNS_NOTIFY.update({
-        "SMS_PROVIDER": _sms_provider,
-        "SMS_PROVIDER_OPTIONS": {
-            "api_key": env.str("ZNS_ESMS_API_KEY", default=sandbox_defaults.DEMO_ESMS_API_KEY),
-            "secret_key": env.str("ZNS_ESMS_SECRET_KEY",
-                                  default=sandbox_defaults.DEMO_ESMS_SECRET_KEY),
-            "brandname": env.str("ZNS_ESMS_BRANDNAME",
-                                 default=sandbox_defaults.DEMO_BRANDNAMES[0]),
-            "base_url": env.str("ZNS_SMS_BASE_URL", default=_zns_url if _on_sandbox else ""),
-        },
-        # eSMS's customer-care price is about 3 ZNS messages a segment (docs/fallback.md).
-        "SMS_COST_PER_SEGMENT": env.int("ZNS_SMS_COST_PER_SEGMENT", default=850),
-    })
+    ZNS_NOTIFY.update(
+        {
+            "SMS_PROVIDER": _sms_provider,
+            "SMS_PROVIDER_OPTIONS": {
+                "api_key": env.str("ZNS_ESMS_API_KEY", default=sandbox_defaults.DEMO_ESMS_API_KEY),
+                "secret_key": env.str(
+                    "ZNS_ESMS_SECRET_KEY", default=sandbox_defaults.DEMO_ESMS_SECRET_KEY
+                ),
+                "brandname": env.str(
+                    "ZNS_ESMS_BRANDNAME", default=sandbox_defaults.DEMO_BRANDNAMES[0]
+                ),
+                "base_url": env.str("ZNS_SMS_BASE_URL", default=_zns_url if _on_sandbox else ""),
+            },
+            # eSMS's customer-care price is about 3 ZNS messages a segment (docs/fallback.md).
+            "SMS_COST_PER_SEGMENT": env.int("ZNS_SMS_COST_PER_SEGMENT", default=850),
+        }
+    )
 
 LOGIN_URL = "admin:login"

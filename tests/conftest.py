@@ -38,7 +38,9 @@ class ZaloApiMock:
 
     def send_error(self, code: int, message: str = "error"):
         self.rsps.add(
-            responses.POST, f"{API}/message/template", json={"error": code, "message": message, "data": None}
+            responses.POST,
+            f"{API}/message/template",
+            json={"error": code, "message": message, "data": None},
         )
 
     def refresh_ok(self, access: str = "new-access", refresh: str = "new-refresh"):
@@ -72,8 +74,10 @@ def pytest_configure(config):
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    for po in [*ROOT.glob("zns_notify/locale/*/LC_MESSAGES/django.po"),
-               *ROOT.glob("demo_shop/*/locale/*/LC_MESSAGES/django.po")]:
+    for po in [
+        *ROOT.glob("zns_notify/locale/*/LC_MESSAGES/django.po"),
+        *ROOT.glob("demo_shop/*/locale/*/LC_MESSAGES/django.po"),
+    ]:
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with po.open("rb") as source, mo.open("wb") as target:

@@ -11,9 +11,30 @@ from demo_shop.shop.models import Order
 from zns_notify.models import Binding, Message, Template, ZaloAccount
 
 ORDER_CREATED_PARAMS = [
-    {"name": "customer_name", "require": True, "type": "STRING", "max_length": 30, "min_length": 0, "accept_null": False},
-    {"name": "order_code", "require": True, "type": "STRING", "max_length": 30, "min_length": 0, "accept_null": False},
-    {"name": "total_amount", "require": True, "type": "STRING", "max_length": 20, "min_length": 0, "accept_null": False},
+    {
+        "name": "customer_name",
+        "require": True,
+        "type": "STRING",
+        "max_length": 30,
+        "min_length": 0,
+        "accept_null": False,
+    },
+    {
+        "name": "order_code",
+        "require": True,
+        "type": "STRING",
+        "max_length": 30,
+        "min_length": 0,
+        "accept_null": False,
+    },
+    {
+        "name": "total_amount",
+        "require": True,
+        "type": "STRING",
+        "max_length": 20,
+        "min_length": 0,
+        "accept_null": False,
+    },
 ]
 
 
@@ -79,4 +100,6 @@ class MessageFactory(factory.django.DjangoModelFactory):
     order_pk = "1"
     order_ref = "DH000001"
     phone = "84912345678"
-    params = factory.LazyFunction(lambda: {"customer_name": "Lan", "order_code": "DH000001", "total_amount": "1.000"})
+    params = factory.LazyFunction(
+        lambda: {"customer_name": "Lan", "order_code": "DH000001", "total_amount": "1.000"}
+    )

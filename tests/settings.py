@@ -33,7 +33,9 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": str(_SQLITE.with_suffix(".test.sqlite3"))}
     # IMMEDIATE: writers queue for the lock instead of failing on a read-to-write upgrade.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
     }
 
 # django-q2's plain ORM broker on the test database, whatever REDIS_URL the environment
@@ -41,7 +43,9 @@ else:
 # zns_notify's outbox broker, and the demo end-to-end test runs the demo's settings.
 Q_CLUSTER = {
     **{k: v for k, v in Q_CLUSTER.items() if k not in ("redis", "broker_class")},
-    "name": "zns_tests", "orm": "default", "workers": 1,
+    "name": "zns_tests",
+    "orm": "default",
+    "workers": 1,
 }
 
 ZNS_NOTIFY = {

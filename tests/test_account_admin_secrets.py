@@ -14,10 +14,16 @@ pytestmark = pytest.mark.django_db
 LIST = reverse("admin:zns_notify_zaloaccount_changelist")
 
 
-@pytest.mark.parametrize("lookup", [
-    "access_token__startswith", "refresh_token__startswith", "access_token",
-    "access_token__regex", "refresh_token__gt",
-])
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        "access_token__startswith",
+        "refresh_token__startswith",
+        "access_token",
+        "access_token__regex",
+        "refresh_token__gt",
+    ],
+)
 @pytest.mark.parametrize("superuser", [False, True])
 def test_tokens_cannot_be_guessed_through_a_url_filter(client, lookup, superuser):
     # ?access_token__startswith=a, then ab, abc…: whether the account is listed would spell

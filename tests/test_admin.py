@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def objects():
-    account = ZaloAccountFactory(access_token="very-secret-access", refresh_token="very-secret-refresh")
+    account = ZaloAccountFactory(
+        access_token="very-secret-access", refresh_token="very-secret-refresh"
+    )
     binding = BindingFactory()
     message = MessageFactory(template=binding.template, binding=binding, phone="84912345678")
     return account, binding.template, binding, message
@@ -30,8 +32,10 @@ def test_every_admin_url_answers(admin_client, objects):
 
 def test_tokens_are_never_rendered(admin_client, objects):
     account = objects[0]
-    for url in (reverse("admin:zns_notify_zaloaccount_change", args=[account.pk]),
-                reverse("admin:zns_notify_zaloaccount_changelist")):
+    for url in (
+        reverse("admin:zns_notify_zaloaccount_change", args=[account.pk]),
+        reverse("admin:zns_notify_zaloaccount_changelist"),
+    ):
         html = admin_client.get(url).content.decode()
         assert "very-secret" not in html
 
@@ -51,7 +55,9 @@ def test_phone_is_masked_without_the_permission(client, objects):
 
 def test_message_log_is_read_only(admin_client, objects):
     message = objects[3]
-    response = admin_client.post(reverse("admin:zns_notify_message_change", args=[message.pk]), {"status": "delivered"})
+    response = admin_client.post(
+        reverse("admin:zns_notify_message_change", args=[message.pk]), {"status": "delivered"}
+    )
     assert response.status_code == 403
 
 
@@ -64,7 +70,10 @@ def test_changelist_query_count_is_bounded(admin_client, objects, django_assert_
 
 def test_message_log_cannot_be_deleted_from_the_admin(admin_client, objects):
     message = objects[3]
-    assert admin_client.get(reverse("admin:zns_notify_message_delete", args=[message.pk])).status_code == 403
+    assert (
+        admin_client.get(reverse("admin:zns_notify_message_delete", args=[message.pk])).status_code
+        == 403
+    )
     page = admin_client.get(reverse("admin:zns_notify_message_changelist")).content.decode()
     assert "delete_selected" not in page
 
@@ -75,10 +84,19 @@ def test_binding_form_offers_the_declared_events_and_refuses_bad_bindings(admin_
     add = reverse("admin:zns_notify_binding_add")
     page = admin_client.get(add).content.decode()
     assert 'value="order_cancelled"' in page and 'value="order_paid"' in page
-    pending = Template.objects.create(template_id="900001", name="Chờ duyệt", status="PENDING_REVIEW")
-    response = admin_client.post(add, {
-        "name": "x", "event": "order_paid", "template": pending.pk, "params": "{}", "is_active": "on",
-    })
+    pending = Template.objects.create(
+        template_id="900001", name="Chờ duyệt", status="PENDING_REVIEW"
+    )
+    response = admin_client.post(
+        add,
+        {
+            "name": "x",
+            "event": "order_paid",
+            "template": pending.pk,
+            "params": "{}",
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 200
     assert "only ENABLE templates can be bound as active" in response.content.decode()
     assert not Binding.objects.filter(name="x").exists()
@@ -106,5 +124,7 @@ def test_a_phone_inside_the_rendered_params_is_masked_too(client, objects):
     staff = User.objects.create_user("operator3", password="pw", is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_message"))
     client.force_login(staff)
-    html = client.get(reverse("admin:zns_notify_message_change", args=[message.pk])).content.decode()
+    html = client.get(
+        reverse("admin:zns_notify_message_change", args=[message.pk])
+    ).content.decode()
     assert "0912345678" not in html and "*******678" in html

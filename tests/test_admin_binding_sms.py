@@ -25,11 +25,23 @@ def sms_on(settings):
     locmem.reset()
 
 
-def sms_data(binding: Binding, *, text: str, enabled: bool = True, window: int | str = 5,
-             triggers=("not_on_zalo", "refused")) -> dict:
+def sms_data(
+    binding: Binding,
+    *,
+    text: str,
+    enabled: bool = True,
+    window: int | str = 5,
+    triggers=("not_on_zalo", "refused"),
+) -> dict:
     data = editor_data(binding)
-    data.update({"sms_text": text, "sms_window_minutes": window,
-                 "sms_triggers": list(triggers), "sms_triggers__shown": "1"})
+    data.update(
+        {
+            "sms_text": text,
+            "sms_window_minutes": window,
+            "sms_triggers": list(triggers),
+            "sms_triggers__shown": "1",
+        }
+    )
     if enabled:
         data["sms_enabled"] = "on"
     return data
@@ -53,8 +65,10 @@ def test_the_page_has_the_sms_fieldset_with_labelled_trigger_checkboxes(admin_cl
 def test_saving_the_sms_fields(admin_client, sms_on):
     binding = BindingFactory()
     text = "Đơn hàng {{ order_code }} đã giao. Cảm ơn {{ params.customer_name }}!"
-    response = admin_client.post(change_url(binding), sms_data(
-        binding, text=text, window=15, triggers=["refused", "not_on_zalo"]))
+    response = admin_client.post(
+        change_url(binding),
+        sms_data(binding, text=text, window=15, triggers=["refused", "not_on_zalo"]),
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     binding.refresh_from_db()
     assert binding.sms_enabled is True
@@ -79,8 +93,7 @@ def test_a_post_without_the_sms_fields_keeps_the_triggers_and_window(admin_clien
     assert binding.sms_triggers == ["refused"] and binding.sms_window_minutes == 30
 
 
-def test_turning_the_fallback_on_without_a_provider_is_refused_beside_the_checkbox(
-        admin_client):
+def test_turning_the_fallback_on_without_a_provider_is_refused_beside_the_checkbox(admin_client):
     binding = BindingFactory()
     response = admin_client.post(change_url(binding), sms_data(binding, text="Don"))
     assert response.status_code == 200
@@ -105,23 +118,20 @@ def test_a_text_over_the_segment_limit_is_refused_beside_the_text(admin_client, 
 
 def test_an_invalid_template_text_and_an_enabled_empty_text_are_refused(admin_client, sms_on):
     binding = BindingFactory()
-    response = admin_client.post(change_url(binding),
-                                 sms_data(binding, text="Don {% if %}"))
-    assert "not a valid template" in " ".join(
-        response.context["adminform"].form.errors["sms_text"])
+    response = admin_client.post(change_url(binding), sms_data(binding, text="Don {% if %}"))
+    assert "not a valid template" in " ".join(response.context["adminform"].form.errors["sms_text"])
     response = admin_client.post(change_url(binding), sms_data(binding, text="  "))
-    assert "Write the SMS text" in " ".join(
-        response.context["adminform"].form.errors["sms_text"])
+    assert "Write the SMS text" in " ".join(response.context["adminform"].form.errors["sms_text"])
 
 
 def test_a_window_out_of_range_is_refused(admin_client, sms_on):
     binding = BindingFactory()
-    response = admin_client.post(change_url(binding),
-                                 sms_data(binding, text="Don", window=0))
+    response = admin_client.post(change_url(binding), sms_data(binding, text="Don", window=0))
     assert response.context["adminform"].form.errors["sms_window_minutes"]
 
 
 # -- the preview -----------------------------------------------------------------------------
+
 
 def preview(client, binding, **data):
     posted = sms_data(binding, text=data.pop("text"), enabled=data.pop("enabled", True))
@@ -131,8 +141,11 @@ def preview(client, binding, **data):
 
 def test_preview_shows_the_sms_with_sample_data_stripped_and_measured(admin_client, sms_on):
     binding = BindingFactory()
-    response = preview(admin_client, binding,
-                       text="Đơn hàng {{ order_code }} của {{ params.customer_name }} đã giao.")
+    response = preview(
+        admin_client,
+        binding,
+        text="Đơn hàng {{ order_code }} của {{ params.customer_name }} đã giao.",
+    )
     body = response.json()
     sms = body["sms"]
     assert sms["text"] == "Don hang DH000123 cua Nguyen Thi Lan da giao."
@@ -155,13 +168,16 @@ def test_preview_with_diacritics_kept_counts_ucs2(admin_client, sms_on, settings
 def test_preview_renders_the_sms_against_the_chosen_order(admin_client, sms_on):
     order = OrderFactory(customer_name="Trần Văn Bình")
     binding = BindingFactory()
-    sms = preview(admin_client, binding, text="Chao {{ customer_name }}, don {{ order.pk }}",
-                  zns_preview_order=str(order.pk)).json()["sms"]
+    sms = preview(
+        admin_client,
+        binding,
+        text="Chao {{ customer_name }}, don {{ order.pk }}",
+        zns_preview_order=str(order.pk),
+    ).json()["sms"]
     assert sms["text"] == f"Chao Tran Van Binh, don {order.pk}"
 
 
-def test_preview_flags_a_text_over_the_limit_and_one_that_does_not_render(admin_client,
-                                                                          sms_on):
+def test_preview_flags_a_text_over_the_limit_and_one_that_does_not_render(admin_client, sms_on):
     binding = BindingFactory()
     body = preview(admin_client, binding, text="{{ order_code }} " * 60).json()
     assert "segments" in body["sms"]["problem"] and body["sms"]["segments"] == 4
@@ -182,16 +198,23 @@ def test_preview_masks_the_phone_in_the_sms_without_the_permission(client, sms_o
     binding = BindingFactory()
     # Rendering a real order needs change_binding; the full number needs view_full_phone.
     client.force_login(staff("view_binding", "change_binding"))
-    sms = preview(client, binding, text="Goi lai {{ phone }}",
-                  zns_preview_order=str(order.pk)).json()["sms"]
+    sms = preview(
+        client, binding, text="Goi lai {{ phone }}", zns_preview_order=str(order.pk)
+    ).json()["sms"]
     assert "84912345678" not in sms["text"] and "Goi lai" in sms["text"]
 
 
 def test_duplicate_keeps_the_sms_settings(admin_client):
-    binding = BindingFactory(sms_text="Don {{ order_code }}", sms_window_minutes=9,
-                             sms_triggers=["refused"])
-    admin_client.post(reverse("admin:zns_notify_binding_changelist"),
-                      {"action": "duplicate_selected", "_selected_action": [binding.pk]})
+    binding = BindingFactory(
+        sms_text="Don {{ order_code }}", sms_window_minutes=9, sms_triggers=["refused"]
+    )
+    admin_client.post(
+        reverse("admin:zns_notify_binding_changelist"),
+        {"action": "duplicate_selected", "_selected_action": [binding.pk]},
+    )
     copy = Binding.objects.exclude(pk=binding.pk).get()
     assert (copy.sms_text, copy.sms_window_minutes, copy.sms_triggers) == (
-        "Don {{ order_code }}", 9, ["refused"])
+        "Don {{ order_code }}",
+        9,
+        ["refused"],
+    )

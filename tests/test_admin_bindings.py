@@ -26,9 +26,15 @@ staff = staff_user
 
 def editor_data(binding: Binding, **params: str) -> dict:
     """What the change page posts: the model fields, one field per param."""
-    data = {"name": binding.name, "event": binding.event, "template": binding.template.pk,
-            "is_active": "on" if binding.is_active else "", "delay_minutes": binding.delay_minutes,
-            "condition": binding.condition, "binding": binding.pk}
+    data = {
+        "name": binding.name,
+        "event": binding.event,
+        "template": binding.template.pk,
+        "is_active": "on" if binding.is_active else "",
+        "delay_minutes": binding.delay_minutes,
+        "condition": binding.condition,
+        "binding": binding.pk,
+    }
     expressions = {**binding.params, **params}
     data.update({f"param__{name}": value for name, value in expressions.items()})
     return {key: value for key, value in data.items() if value != ""}
@@ -39,6 +45,7 @@ def change_url(binding: Binding) -> str:
 
 
 # -- the form ------------------------------------------------------------------------------
+
 
 def test_one_field_per_param_with_its_limit_and_the_variables(admin_client):
     binding = BindingFactory()
@@ -60,9 +67,11 @@ def test_saving_assembles_the_json_from_the_fields(admin_client):
     response = admin_client.post(change_url(binding), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     binding.refresh_from_db()
-    assert binding.params == {"customer_name": "{{ customer_name }}",
-                              "order_code": "Đơn {{ order_code }}",
-                              "total_amount": "{{ order.total|vnd }} đ"}
+    assert binding.params == {
+        "customer_name": "{{ customer_name }}",
+        "order_code": "Đơn {{ order_code }}",
+        "total_amount": "{{ order.total|vnd }} đ",
+    }
 
 
 def field_errors(response, name: str) -> str:
@@ -88,8 +97,9 @@ def test_a_param_the_template_lacks_is_shown_and_refused_until_cleared(admin_cli
     assert 'name="param__ghost"' in page
     assert "ghost is not a parameter of this template: clear this field to remove it." in page
 
-    response = admin_client.post(change_url(binding), editor_data(
-        Binding.objects.get(pk=binding.pk)))
+    response = admin_client.post(
+        change_url(binding), editor_data(Binding.objects.get(pk=binding.pk))
+    )
     assert response.status_code == 200
     assert field_errors(response, "ghost") == "ghost is not a parameter of this template."
 
@@ -100,8 +110,9 @@ def test_a_param_the_template_lacks_is_shown_and_refused_until_cleared(admin_cli
 
 def test_a_syntax_error_is_told_once_next_to_its_field(admin_client):
     binding = BindingFactory()
-    response = admin_client.post(change_url(binding),
-                                 editor_data(binding, customer_name="{{ customer_name|nope }}"))
+    response = admin_client.post(
+        change_url(binding), editor_data(binding, customer_name="{{ customer_name|nope }}")
+    )
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["param__customer_name"]
     assert len(errors) == 1 and "customer_name" in errors[0] and "nope" in errors[0]
@@ -109,11 +120,14 @@ def test_a_syntax_error_is_told_once_next_to_its_field(admin_client):
 
 def test_a_value_too_long_for_sample_data_is_refused(admin_client):
     binding = BindingFactory()
-    response = admin_client.post(change_url(binding), editor_data(
-        binding, total_amount="{{ order.total|vnd }} đồng, đã gồm thuế"))
+    response = admin_client.post(
+        change_url(binding),
+        editor_data(binding, total_amount="{{ order.total|vnd }} đồng, đã gồm thuế"),
+    )
     assert response.status_code == 200
     assert field_errors(response, "total_amount") == (
-        "With sample data: Parameter total_amount is 27 characters; Zalo allows at most 20.")
+        "With sample data: Parameter total_amount is 27 characters; Zalo allows at most 20."
+    )
     assert "{{ order.total|vnd }} đ" == Binding.objects.get(pk=binding.pk).params["total_amount"]
 
 
@@ -126,7 +140,8 @@ def test_the_order_chosen_in_the_preview_is_checked_too(admin_client):
     assert response.status_code == 200
     assert field_errors(response, "customer_name") == (
         f"With order {order.code}: Parameter customer_name is 37 characters; "
-        "Zalo allows at most 30.")
+        "Zalo allows at most 30."
+    )
 
 
 def test_delay_and_condition_are_edited_on_the_page(admin_client):
@@ -141,12 +156,23 @@ def test_delay_and_condition_are_edited_on_the_page(admin_client):
     data["condition"] = "{% if %}"
     response = admin_client.post(change_url(binding), data)
     assert "without template tags or braces" in " ".join(
-        response.context["adminform"].form.errors["condition"])
+        response.context["adminform"].form.errors["condition"]
+    )
 
 
 def test_the_params_follow_another_template(admin_client):
-    other = TemplateFactory(params=[{"name": "voucher_code", "require": True, "type": "STRING",
-                                     "max_length": 12, "min_length": 4, "accept_null": False}])
+    other = TemplateFactory(
+        params=[
+            {
+                "name": "voucher_code",
+                "require": True,
+                "type": "STRING",
+                "max_length": 12,
+                "min_length": 4,
+                "accept_null": False,
+            }
+        ]
+    )
     answer = admin_client.get(reverse(FIELDS), {"template": other.pk}).json()
     assert 'name="param__voucher_code"' in answer["html"]
     assert "STRING, 4–12 characters" in answer["html"]
@@ -157,20 +183,29 @@ def test_the_params_follow_another_template(admin_client):
 
 def test_the_add_page_follows_a_template_given_in_the_url(admin_client):
     template = TemplateFactory()
-    page = admin_client.get(reverse("admin:zns_notify_binding_add"),
-                            {"template": template.pk}).content.decode()
+    page = admin_client.get(
+        reverse("admin:zns_notify_binding_add"), {"template": template.pk}
+    ).content.decode()
     assert 'name="param__total_amount"' in page
 
 
 # -- the preview ---------------------------------------------------------------------------
 
+
 def test_preview_renders_sample_data_and_flags_an_over_long_param(admin_client):
     binding = BindingFactory()
-    answer = admin_client.post(reverse(PREVIEW), editor_data(
-        binding, customer_name="{{ customer_name }} và gia đình thân yêu")).json()
+    answer = admin_client.post(
+        reverse(PREVIEW),
+        editor_data(binding, customer_name="{{ customer_name }} và gia đình thân yêu"),
+    ).json()
     assert answer["ok"] is False
     assert answer["params"]["order_code"] == {
-        "field": "param__order_code", "value": "DH000123", "problem": "", "length": 8, "max": 30}
+        "field": "param__order_code",
+        "value": "DH000123",
+        "problem": "",
+        "length": 8,
+        "max": 30,
+    }
     flagged = answer["params"]["customer_name"]
     assert flagged["value"] == "Nguyễn Thị Lan và gia đình thân yêu"
     assert flagged["problem"] == "Parameter customer_name is 35 characters; Zalo allows at most 30."
@@ -183,27 +218,33 @@ def test_preview_with_a_real_order_by_reference_or_id(admin_client):
     binding = BindingFactory()
     order = OrderFactory(customer_name="Trần Văn Bình", total=99000)
     for typed in (order.code, str(order.pk)):
-        answer = admin_client.post(reverse(PREVIEW), {**editor_data(binding),
-                                                      "zns_preview_order": typed}).json()
+        answer = admin_client.post(
+            reverse(PREVIEW), {**editor_data(binding), "zns_preview_order": typed}
+        ).json()
         assert answer["ok"] is True
         assert answer["params"]["customer_name"]["value"] == "Trần Văn Bình"
         assert answer["params"]["total_amount"]["value"] == "99.000 đ"
         assert f"Preview with order {order.code}" in answer["html"]
 
 
-@pytest.mark.parametrize("phone,reason", [
-    ("", "The order has no phone number."),
-    ("024 3825 1234", "is a landline"),
-])
-def test_preview_warns_when_the_order_s_messages_cannot_reach_its_customer(admin_client, phone,
-                                                                          reason):
+@pytest.mark.parametrize(
+    "phone,reason",
+    [
+        ("", "The order has no phone number."),
+        ("024 3825 1234", "is a landline"),
+    ],
+)
+def test_preview_warns_when_the_order_s_messages_cannot_reach_its_customer(
+    admin_client, phone, reason
+):
     """The params may all fit, but the order's own number cannot receive ZNS: its messages
     would fail, so "Ready to send" would mislead. Said on the phone, masked; a test send
     (to the phone typed for it) is still allowed."""
     binding = BindingFactory()
     order = OrderFactory(phone=phone)
-    answer = admin_client.post(reverse(PREVIEW), {**editor_data(binding),
-                                                  "zns_preview_order": order.code}).json()
+    answer = admin_client.post(
+        reverse(PREVIEW), {**editor_data(binding), "zns_preview_order": order.code}
+    ).json()
     assert reason in answer["recipient_problem"]
     assert reason in answer["html"] and "Ready to send" not in answer["html"]
     assert "3825 1234" not in answer["html"]
@@ -212,25 +253,29 @@ def test_preview_warns_when_the_order_s_messages_cannot_reach_its_customer(admin
 
 def test_preview_says_when_the_order_is_unknown(admin_client):
     binding = BindingFactory()
-    response = admin_client.post(reverse(PREVIEW), {**editor_data(binding),
-                                                    "zns_preview_order": "DH999999"})
+    response = admin_client.post(
+        reverse(PREVIEW), {**editor_data(binding), "zns_preview_order": "DH999999"}
+    )
     assert response.status_code == 400
     assert response.json()["error"].startswith("No order DH999999")
 
 
-@pytest.mark.parametrize("typed", ["abc", "12abc", "1.5", "-1", "99999999999999999999999",
-                                   "DH%", "' OR 1=1 --"])
+@pytest.mark.parametrize(
+    "typed", ["abc", "12abc", "1.5", "-1", "99999999999999999999999", "DH%", "' OR 1=1 --"]
+)
 def test_preview_and_saving_answer_an_order_that_cannot_exist(admin_client, typed):
     """What is typed is a reference or a primary key: anything else is "no such order",
     never a server error, and the page still works afterwards (PostgreSQL included)."""
     binding = BindingFactory()
     OrderFactory()
-    response = admin_client.post(reverse(PREVIEW), {**editor_data(binding),
-                                                    "zns_preview_order": typed})
+    response = admin_client.post(
+        reverse(PREVIEW), {**editor_data(binding), "zns_preview_order": typed}
+    )
     assert response.status_code == 400
     assert response.json()["error"].startswith(f"No order {typed}")
-    saved = admin_client.post(change_url(binding), {**editor_data(binding),
-                                                    "zns_preview_order": typed})
+    saved = admin_client.post(
+        change_url(binding), {**editor_data(binding), "zns_preview_order": typed}
+    )
     assert saved.status_code in (200, 302)
     assert admin_client.get(change_url(binding)).status_code == 200
 
@@ -245,18 +290,26 @@ def test_preview_offers_recent_orders(admin_client):
 def test_preview_never_calls_the_orders_methods(admin_client):
     binding = BindingFactory()
     order = OrderFactory()
-    admin_client.post(reverse(PREVIEW), {**editor_data(binding,
-                                                       customer_name="{{ order.cancel }}x"),
-                                         "zns_preview_order": order.code})
+    admin_client.post(
+        reverse(PREVIEW),
+        {
+            **editor_data(binding, customer_name="{{ order.cancel }}x"),
+            "zns_preview_order": order.code,
+        },
+    )
     order.refresh_from_db()
     assert order.status == "new"
 
 
 def test_preview_flags_render_failures_and_an_invalid_condition(admin_client):
     binding = BindingFactory()
-    answer = admin_client.post(reverse(PREVIEW), {
-        **editor_data(binding, order_code="{{ order_code|nope }}"), "condition": "order.status ==",
-    }).json()
+    answer = admin_client.post(
+        reverse(PREVIEW),
+        {
+            **editor_data(binding, order_code="{{ order_code|nope }}"),
+            "condition": "order.status ==",
+        },
+    ).json()
     assert "the expression is invalid" in answer["params"]["order_code"]["problem"]
     assert any("not a valid if-expression" in p for p in answer["problems"])
     assert "not a valid if-expression" in answer["condition_problem"]
@@ -265,34 +318,47 @@ def test_preview_flags_render_failures_and_an_invalid_condition(admin_client):
 def test_preview_tells_whether_the_condition_holds_for_the_order(admin_client):
     binding = BindingFactory()
     order = OrderFactory()
-    answer = admin_client.post(reverse(PREVIEW), {
-        **editor_data(binding), "condition": 'order.status == "paid"',
-        "zns_preview_order": order.code}).json()
-    assert answer["condition"] == ("The condition does not hold for this order: the message "
-                                   "would be cancelled.")
+    answer = admin_client.post(
+        reverse(PREVIEW),
+        {
+            **editor_data(binding),
+            "condition": 'order.status == "paid"',
+            "zns_preview_order": order.code,
+        },
+    ).json()
+    assert answer["condition"] == (
+        "The condition does not hold for this order: the message would be cancelled."
+    )
 
 
 def test_preview_masks_a_real_customers_phone_without_the_permission(client):
     binding = BindingFactory()
     order = OrderFactory(phone="0912 345 678")
     client.force_login(staff("view_binding", "change_binding"))
-    answer = client.post(reverse(PREVIEW), {**editor_data(binding, customer_name="{{ phone }}"),
-                                            "zns_preview_order": order.code}).json()
+    answer = client.post(
+        reverse(PREVIEW),
+        {**editor_data(binding, customer_name="{{ phone }}"), "zns_preview_order": order.code},
+    ).json()
     assert answer["params"]["customer_name"]["value"] == "********678"
     assert "84912345678" not in answer["html"]
 
 
-@pytest.mark.parametrize("stored", ["0912 345 678", "+84 912 345 678", "(091) 234-5678",
-                                    "0912.345.678"])
+@pytest.mark.parametrize(
+    "stored", ["0912 345 678", "+84 912 345 678", "(091) 234-5678", "0912.345.678"]
+)
 def test_preview_masks_the_phone_as_the_order_stores_it(client, stored):
     """A param reading the order's own field shows the number as the customer typed it,
     spaces and all: masked too, whatever its separators."""
     binding = BindingFactory()
     order = OrderFactory(phone=stored)
     client.force_login(staff("view_binding", "change_binding"))
-    answer = client.post(reverse(PREVIEW), {
-        **editor_data(binding, customer_name="Gọi {{ order.phone }} nhé"),
-        "zns_preview_order": order.code}).json()
+    answer = client.post(
+        reverse(PREVIEW),
+        {
+            **editor_data(binding, customer_name="Gọi {{ order.phone }} nhé"),
+            "zns_preview_order": order.code,
+        },
+    ).json()
     value = answer["params"]["customer_name"]["value"]
     digits = "".join(c for c in stored if c.isdigit())
     assert value.startswith("Gọi ") and value.endswith(" nhé") and digits[-3:] in value
@@ -317,8 +383,9 @@ def test_only_who_may_edit_bindings_renders_a_real_order(client):
     binding = BindingFactory()
     order = OrderFactory(customer_name="Trần Văn Bình")
     client.force_login(staff("view_binding"))
-    response = client.post(reverse(PREVIEW), {**editor_data(binding),
-                                              "zns_preview_order": order.code})
+    response = client.post(
+        reverse(PREVIEW), {**editor_data(binding), "zns_preview_order": order.code}
+    )
     assert response.status_code == 403
     assert "needs the permission to change bindings" in response.json()["error"]
     assert "Trần Văn Bình" not in response.content.decode()
@@ -327,24 +394,28 @@ def test_only_who_may_edit_bindings_renders_a_real_order(client):
     assert client.post(reverse(PREVIEW), editor_data(binding)).json()["ok"] is True
 
     client.force_login(staff("view_binding", "change_binding"))
-    response = client.post(reverse(PREVIEW), {**editor_data(binding),
-                                              "zns_preview_order": order.code})
+    response = client.post(
+        reverse(PREVIEW), {**editor_data(binding), "zns_preview_order": order.code}
+    )
     assert response.json()["params"]["customer_name"]["value"] == "Trần Văn Bình"
     assert "Trần Văn Bình" in client.get(change_url(binding)).content.decode()
 
 
 # -- send test -----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def connected():
     return ZaloAccountFactory()
 
 
-def test_send_test_queues_a_development_mode_message_with_its_own_key(admin_client, connected,
-                                                                      admin_user):
+def test_send_test_queues_a_development_mode_message_with_its_own_key(
+    admin_client, connected, admin_user
+):
     binding = BindingFactory(condition='order.status == "paid"')  # a test is not held to it
-    answer = admin_client.post(reverse(SEND), {**editor_data(binding),
-                                               "test_phone": "0987 654 321"}).json()
+    answer = admin_client.post(
+        reverse(SEND), {**editor_data(binding), "test_phone": "0987 654 321"}
+    ).json()
     assert answer["ok"] is True
     message = Message.objects.get()
     assert answer["url"] == reverse("admin:zns_notify_message_change", args=[message.pk])
@@ -353,8 +424,11 @@ def test_send_test_queues_a_development_mode_message_with_its_own_key(admin_clie
     assert re.fullmatch(r"zns[0-9a-f]{40}", message.idempotency_key)
     assert message.idempotency_key in answer["message"]
     assert message.binding_id is None and message.template_id == binding.template_id
-    assert message.params == {"customer_name": "Nguyễn Thị Lan", "order_code": "DH000123",
-                              "total_amount": "1.250.000 đ"}
+    assert message.params == {
+        "customer_name": "Nguyễn Thị Lan",
+        "order_code": "DH000123",
+        "total_amount": "1.250.000 đ",
+    }
     assert OrmQ.objects.count() == 1  # queued for the worker, like any message
     note = MessageEvent.objects.get(message=message)
     assert note.kind == "note" and str(binding) in note.detail and "sample data" in note.detail
@@ -366,8 +440,9 @@ def test_send_test_refuses_an_event_the_shop_does_not_declare(admin_client, conn
     """The event is posted by the page: one the shop does not declare would write a
     message no report or binding knows, or overflow the column (PostgreSQL: a 500)."""
     binding = BindingFactory()
-    response = admin_client.post(reverse(SEND), {**editor_data(binding), "event": event,
-                                                 "test_phone": "0987 654 321"})
+    response = admin_client.post(
+        reverse(SEND), {**editor_data(binding), "event": event, "test_phone": "0987 654 321"}
+    )
     assert response.status_code == 400
     assert "Choose one of the shop's events" in response.json()["error"]
     assert not Message.objects.exists()
@@ -378,18 +453,24 @@ def test_send_test_never_collides_with_the_real_message(admin_client, connected)
     order = OrderFactory()  # the real order_created message
     real = Message.objects.get()
     for _ in range(2):
-        assert admin_client.post(reverse(SEND), {**editor_data(binding), "test_phone": "0987654321",
-                                                 "zns_preview_order": order.code}).json()["ok"]
+        assert admin_client.post(
+            reverse(SEND),
+            {**editor_data(binding), "test_phone": "0987654321", "zns_preview_order": order.code},
+        ).json()["ok"]
     tests = Message.objects.exclude(pk=real.pk)
     assert tests.count() == 2 and len({m.idempotency_key for m in tests}) == 2
     assert real.idempotency_key not in {m.idempotency_key for m in tests}
     assert {m.order_ref for m in tests} == {order.code}
 
 
-@pytest.mark.parametrize("phone, reason", [
-    ("12345", "is not a valid number"), ("", "The order has no phone number"),
-    ("+1 415 555 0100", "is not Vietnamese"),
-])
+@pytest.mark.parametrize(
+    "phone, reason",
+    [
+        ("12345", "is not a valid number"),
+        ("", "The order has no phone number"),
+        ("+1 415 555 0100", "is not Vietnamese"),
+    ],
+)
 def test_send_test_refuses_an_invalid_phone(admin_client, connected, phone, reason):
     binding = BindingFactory()
     response = admin_client.post(reverse(SEND), {**editor_data(binding), "test_phone": phone})
@@ -399,9 +480,13 @@ def test_send_test_refuses_an_invalid_phone(admin_client, connected, phone, reas
 
 def test_send_test_refuses_an_unrenderable_binding(admin_client, connected):
     binding = BindingFactory()
-    response = admin_client.post(reverse(SEND), {
-        **editor_data(binding, total_amount="{{ order.total|vnd }} đồng, đã gồm thuế"),
-        "test_phone": "0987654321"})
+    response = admin_client.post(
+        reverse(SEND),
+        {
+            **editor_data(binding, total_amount="{{ order.total|vnd }} đồng, đã gồm thuế"),
+            "test_phone": "0987654321",
+        },
+    )
     assert response.status_code == 400
     assert "Parameter total_amount is 27 characters" in response.json()["error"]
     assert not Message.objects.exists()
@@ -410,8 +495,9 @@ def test_send_test_refuses_an_unrenderable_binding(admin_client, connected):
 def test_send_test_refuses_a_template_zalo_does_not_allow(admin_client, connected):
     binding = BindingFactory()
     Template.objects.filter(pk=binding.template.pk).update(status="DISABLE")
-    response = admin_client.post(reverse(SEND), {**editor_data(binding),
-                                                 "test_phone": "0987654321"})
+    response = admin_client.post(
+        reverse(SEND), {**editor_data(binding), "test_phone": "0987654321"}
+    )
     assert response.status_code == 400
     assert "is DISABLE on Zalo; only ENABLE templates can be sent" in response.json()["error"]
     data = editor_data(binding)
@@ -423,13 +509,15 @@ def test_send_test_refuses_a_template_zalo_does_not_allow(admin_client, connecte
 
 def test_send_test_refuses_without_a_connected_account(admin_client):
     binding = BindingFactory()
-    response = admin_client.post(reverse(SEND), {**editor_data(binding),
-                                                 "test_phone": "0987654321"})
+    response = admin_client.post(
+        reverse(SEND), {**editor_data(binding), "test_phone": "0987654321"}
+    )
     assert response.status_code == 400
     assert "No connected Zalo account" in response.json()["error"]
     ZaloAccountFactory(needs_reconnect=True)
-    response = admin_client.post(reverse(SEND), {**editor_data(binding),
-                                                 "test_phone": "0987654321"})
+    response = admin_client.post(
+        reverse(SEND), {**editor_data(binding), "test_phone": "0987654321"}
+    )
     assert "needs reconnecting" in response.json()["error"]
     assert not Message.objects.exists()
 
@@ -449,16 +537,25 @@ def test_send_test_needs_the_change_permission(client, connected):
 
 # -- duplicate -----------------------------------------------------------------------------
 
+
 def test_duplicate_action_makes_inactive_copies(admin_client):
     first = BindingFactory(name="Xác nhận đơn", delay_minutes=5, condition='order.status == "new"')
     second = BindingFactory(event="order_paid")
-    response = admin_client.post(reverse("admin:zns_notify_binding_changelist"), {
-        "action": "duplicate_selected", "_selected_action": [first.pk, second.pk]}, follow=True)
+    response = admin_client.post(
+        reverse("admin:zns_notify_binding_changelist"),
+        {"action": "duplicate_selected", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
     assert "2 inactive copies created" in response.content.decode()
     copy = Binding.objects.get(name="Copy of Xác nhận đơn")
     assert copy.is_active is False
     assert (copy.event, copy.template, copy.params, copy.delay_minutes, copy.condition) == (
-        first.event, first.template, first.params, 5, 'order.status == "new"')
+        first.event,
+        first.template,
+        first.params,
+        5,
+        'order.status == "new"',
+    )
     assert Binding.objects.filter(name=f"Copy of {second}", is_active=False).exists()
     assert Binding.objects.filter(is_active=True).count() == 2  # the originals, unchanged
 
@@ -468,15 +565,18 @@ def test_duplicate_needs_the_add_permission(client):
     client.force_login(staff("view_binding", "change_binding"))
     page = client.get(reverse("admin:zns_notify_binding_changelist")).content.decode()
     assert "duplicate_selected" not in page
-    client.post(reverse("admin:zns_notify_binding_changelist"), {
-        "action": "duplicate_selected", "_selected_action": [binding.pk]})
+    client.post(
+        reverse("admin:zns_notify_binding_changelist"),
+        {"action": "duplicate_selected", "_selected_action": [binding.pk]},
+    )
     assert Binding.objects.count() == 1
 
 
 def test_save_as_new_makes_an_inactive_copy(admin_client):
     binding = BindingFactory(name="Gốc")
-    response = admin_client.post(change_url(binding), {**editor_data(binding), "_saveasnew": "1"},
-                                 follow=True)
+    response = admin_client.post(
+        change_url(binding), {**editor_data(binding), "_saveasnew": "1"}, follow=True
+    )
     assert "The copy is inactive" in response.content.decode()
     copy = Binding.objects.exclude(pk=binding.pk).get()
     assert (copy.name, copy.is_active, copy.params) == ("Copy of Gốc", False, binding.params)
@@ -499,26 +599,32 @@ def test_without_an_order_model_the_editor_uses_sample_values(admin_client, sett
     page = admin_client.get(change_url(binding)).content.decode()
     assert "<code>customer_name</code>" in page and "<code>order.total</code>" not in page
     assert 'id="zns-preview-order"' in page and " disabled>" in page
-    answer = admin_client.post(reverse(PREVIEW), editor_data(
-        binding, total_amount="{{ order.total|vnd }}")).json()
+    answer = admin_client.post(
+        reverse(PREVIEW), editor_data(binding, total_amount="{{ order.total|vnd }}")
+    ).json()
     assert answer["params"]["customer_name"]["value"] == "Nguyễn Thị Lan"
     assert answer["params"]["total_amount"]["problem"] == (
-        "Parameter total_amount is required but rendered empty.")
+        "Parameter total_amount is required but rendered empty."
+    )
 
 
 def test_the_params_may_still_be_posted_as_one_json_object(admin_client):
     binding = BindingFactory()
-    data = {key: value for key, value in editor_data(binding).items()
-            if not key.startswith("param__")}
-    data["params"] = ('{"customer_name": "{{ customer_name }}", '
-                      '"order_code": "Mã {{ order_code }}", '
-                      '"total_amount": "{{ order.total|vnd }}"}')
+    data = {
+        key: value for key, value in editor_data(binding).items() if not key.startswith("param__")
+    }
+    data["params"] = (
+        '{"customer_name": "{{ customer_name }}", '
+        '"order_code": "Mã {{ order_code }}", '
+        '"total_amount": "{{ order.total|vnd }}"}'
+    )
     assert admin_client.post(change_url(binding), data).status_code == 302
     assert Binding.objects.get(pk=binding.pk).params["order_code"] == "Mã {{ order_code }}"
     response = admin_client.post(change_url(binding), {**data, "params": "[1, 2"})
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["params"] == [
-        "Parameters must be a JSON object."]
+        "Parameters must be a JSON object."
+    ]
     page = response.content.decode()
     assert "Parameters must be a JSON object." in page  # shown above the params' fields
 
@@ -530,10 +636,16 @@ def test_preview_counts_characters_after_nfc(admin_client):
     name = "Nguyễn Thị Hoàng Anh Thư Trần"  # 29 characters once composed
     decomposed = unicodedata.normalize("NFD", name)
     assert len(decomposed) > 30
-    answer = admin_client.post(reverse(PREVIEW),
-                               editor_data(binding, customer_name=decomposed)).json()
+    answer = admin_client.post(
+        reverse(PREVIEW), editor_data(binding, customer_name=decomposed)
+    ).json()
     assert answer["params"]["customer_name"] == {
-        "field": "param__customer_name", "value": name, "problem": "", "length": 29, "max": 30}
+        "field": "param__customer_name",
+        "value": name,
+        "problem": "",
+        "length": 29,
+        "max": 30,
+    }
 
 
 @pytest.mark.parametrize("view", [PREVIEW, SEND])
@@ -552,9 +664,11 @@ def test_preview_and_send_test_need_the_csrf_token(view):
 
 def test_names_from_zalo_are_escaped_in_the_editor_and_the_preview(admin_client):
     evil = '"><img src=x onerror=alert(1)>'
-    template = TemplateFactory(name="<script>alert(1)</script>", params=[
-        {"name": evil, "require": True, "type": "<b>STRING</b>", "max_length": 30}],
-        buttons=[{"type": 1, "title": "<i>Xem</i>", "content": "javascript:alert(1)"}])
+    template = TemplateFactory(
+        name="<script>alert(1)</script>",
+        params=[{"name": evil, "require": True, "type": "<b>STRING</b>", "max_length": 30}],
+        buttons=[{"type": 1, "title": "<i>Xem</i>", "content": "javascript:alert(1)"}],
+    )
     binding = BindingFactory(template=template, params={evil: "{{ order_code }}"})
     page = admin_client.get(change_url(binding)).content.decode()
     answer = admin_client.post(reverse(PREVIEW), {**editor_data(binding)}).json()
@@ -576,7 +690,13 @@ def test_ids_in_superscript_digits_are_no_template_and_no_binding(admin_client, 
     for data in ({"binding": typed}, {"template": typed}):
         response = admin_client.post(reverse(PREVIEW), {"event": "order_created", **data})
         assert response.status_code == 200
-    assert admin_client.get(reverse("admin:zns_notify_binding_add"),
-                            {"template": typed}).status_code == 200
-    assert admin_client.post(change_url(binding), {**editor_data(binding),
-                                                   "template": typed}).status_code == 200
+    assert (
+        admin_client.get(reverse("admin:zns_notify_binding_add"), {"template": typed}).status_code
+        == 200
+    )
+    assert (
+        admin_client.post(
+            change_url(binding), {**editor_data(binding), "template": typed}
+        ).status_code
+        == 200
+    )

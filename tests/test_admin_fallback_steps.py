@@ -14,10 +14,14 @@ pytestmark = pytest.mark.django_db
 def test_the_step_page_masks_the_phone_in_text_error_and_answer(client, staff):  # noqa: F811
     staff("view_fallbackstep")
     message = MessageFactory(status="failed", phone="84912345678")
-    step = sent_step(message, error_message="eSMS: 0912345678 blocked",
-                     result={"CodeResult": "100", "raw": {"Phone": "0912345678"}})
-    html = client.get(reverse("admin:zns_notify_fallbackstep_change", args=[step.pk])
-                      ).content.decode()
+    step = sent_step(
+        message,
+        error_message="eSMS: 0912345678 blocked",
+        result={"CodeResult": "100", "raw": {"Phone": "0912345678"}},
+    )
+    html = client.get(
+        reverse("admin:zns_notify_fallbackstep_change", args=[step.pk])
+    ).content.decode()
     assert "Don hang DH1 da giao." in html  # the text is shown…
     assert "84912345678" not in html and "0912345678" not in html  # …without the number
 
@@ -26,8 +30,9 @@ def test_the_full_phone_permission_shows_it(client, staff):  # noqa: F811
     staff("view_fallbackstep", "view_full_phone")
     message = MessageFactory(status="failed", phone="84912345678")
     step = sent_step(message)
-    html = client.get(reverse("admin:zns_notify_fallbackstep_change", args=[step.pk])
-                      ).content.decode()
+    html = client.get(
+        reverse("admin:zns_notify_fallbackstep_change", args=[step.pk])
+    ).content.decode()
     assert "Goi 84912345678 neu can." in html
 
 
@@ -53,13 +58,22 @@ def test_the_timeline_does_not_guess_why_a_step_was_cancelled(client, staff):  #
     now = timezone.now()
     message = MessageFactory(status="sent", sent_at=now)
     FallbackStep.objects.create(
-        message=message, reference="opted-out-sms", reason="window", trigger="window",
-        due_at=now, status=FallbackStep.Status.CANCELLED,
-        cancelled_at=now + dt.timedelta(minutes=5))
+        message=message,
+        reference="opted-out-sms",
+        reason="window",
+        trigger="window",
+        due_at=now,
+        status=FallbackStep.Status.CANCELLED,
+        cancelled_at=now + dt.timedelta(minutes=5),
+    )
     MessageEvent.objects.create(
-        message=message, kind="note", at=now + dt.timedelta(minutes=5),
-        detail="SMS fallback cancelled: the recipient opted out of CUSTOMER_CARE messages.")
-    html = client.get(reverse("admin:zns_notify_message_change", args=[message.pk])
-                      ).content.decode()
+        message=message,
+        kind="note",
+        at=now + dt.timedelta(minutes=5),
+        detail="SMS fallback cancelled: the recipient opted out of CUSTOMER_CARE messages.",
+    )
+    html = client.get(
+        reverse("admin:zns_notify_message_change", args=[message.pk])
+    ).content.decode()
     assert "opted out of CUSTOMER_CARE" in html
     assert "the message was delivered, or its binding" not in html

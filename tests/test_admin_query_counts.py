@@ -27,10 +27,13 @@ def rows(n: int) -> None:
         OrderFactory()
 
 
-@pytest.mark.parametrize("url", [
-    reverse("admin:zns_notify_binding_changelist"),
-    reverse("admin:zns_notify_template_changelist"),
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("admin:zns_notify_binding_changelist"),
+        reverse("admin:zns_notify_template_changelist"),
+    ],
+)
 def test_changelists_do_not_query_per_row(admin_client, url, django_assert_max_num_queries):
     rows(2)
     few = queries(admin_client, url)
@@ -40,8 +43,9 @@ def test_changelists_do_not_query_per_row(admin_client, url, django_assert_max_n
     assert few <= 12
 
 
-def test_a_binding_and_a_template_page_do_not_query_per_order(admin_client,
-                                                               django_assert_max_num_queries):
+def test_a_binding_and_a_template_page_do_not_query_per_order(
+    admin_client, django_assert_max_num_queries
+):
     rows(1)
     binding = BindingFactory(is_active=True)
     binding_url = reverse("admin:zns_notify_binding_change", args=[binding.pk])

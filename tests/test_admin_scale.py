@@ -28,12 +28,19 @@ def many():
     binding = BindingFactory()
     now = timezone.now()
     Message.objects.bulk_create(
-        Message(idempotency_key=f"k{i:05d}", event="order_paid" if i % 2 else "order_created",
-                binding=binding, template=binding.template,
-                zalo_template_id=binding.template.template_id, order_ref=f"BH{i:05d}",
-                phone=f"8491234{i:04d}", status="delivered" if i % 3 else "failed",
-                error_category="" if i % 3 else "recipient", msg_id=f"m{i:05d}" if i % 3 else "",
-                created_at=now - timedelta(minutes=i))
+        Message(
+            idempotency_key=f"k{i:05d}",
+            event="order_paid" if i % 2 else "order_created",
+            binding=binding,
+            template=binding.template,
+            zalo_template_id=binding.template.template_id,
+            order_ref=f"BH{i:05d}",
+            phone=f"8491234{i:04d}",
+            status="delivered" if i % 3 else "failed",
+            error_category="" if i % 3 else "recipient",
+            msg_id=f"m{i:05d}" if i % 3 else "",
+            created_at=now - timedelta(minutes=i),
+        )
         for i in range(950)
     )
     return binding
@@ -62,12 +69,15 @@ def test_filter_choices_come_from_settings_and_code(admin_client, many):
 
 
 def test_filters_still_filter(admin_client, many):
-    response = admin_client.get(reverse(URL), {"error_category__exact": "recipient",
-                                               "event__exact": "order_paid"})
+    response = admin_client.get(
+        reverse(URL), {"error_category__exact": "recipient", "event__exact": "order_paid"}
+    )
     shown = list(response.context["cl"].result_list)
     assert shown and all(m.error_category == "recipient" and m.event == "order_paid" for m in shown)
-    assert response.context["cl"].result_count == Message.objects.filter(
-        error_category="recipient", event="order_paid").count()  # few rows: an exact count
+    assert (
+        response.context["cl"].result_count
+        == Message.objects.filter(error_category="recipient", event="order_paid").count()
+    )  # few rows: an exact count
 
 
 def test_pages_navigate_forward_and_back(admin_client, many):
@@ -120,16 +130,21 @@ def test_search_asks_indexed_columns_only(admin_client, many):
         return  # SQLite's plan wording; PostgreSQL's planner scans a table this small anyway
     with connection.cursor() as cursor:
         for column in ("order_ref", "phone", "idempotency_key"):
-            cursor.execute(f"EXPLAIN QUERY PLAN SELECT id FROM zns_notify_message WHERE {column} = 'x'")
+            cursor.execute(
+                f"EXPLAIN QUERY PLAN SELECT id FROM zns_notify_message WHERE {column} = 'x'"
+            )
             plan = " ".join(str(row) for row in cursor.fetchall())
             assert "INDEX" in plan.upper(), (column, plan)
-        cursor.execute("EXPLAIN QUERY PLAN SELECT id FROM zns_notify_message"
-                       " WHERE msg_id = 'x' AND NOT (msg_id = '')")
+        cursor.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM zns_notify_message"
+            " WHERE msg_id = 'x' AND NOT (msg_id = '')"
+        )
         assert "zns_message_msg_id" in " ".join(str(row) for row in cursor.fetchall())
 
 
-@pytest.mark.parametrize("params", [{}, {"status__exact": "delivered"},
-                                    {"created_at__gte": "2026-01-01"}])
+@pytest.mark.parametrize(
+    "params", [{}, {"status__exact": "delivered"}, {"created_at__gte": "2026-01-01"}]
+)
 def test_the_ordering_is_read_from_an_index_not_sorted(admin_client, many, params):
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's plan wording")
@@ -162,6 +177,7 @@ def test_the_category_filter_reads_its_partial_index(admin_client, many, categor
 @pytest.mark.parametrize("status", ["failed", "delivered", "queued"])
 def test_the_status_filter_shows_that_status_only(admin_client, many, status):
     Message.objects.filter(pk__in=Message.objects.order_by("pk").values("pk")[:5]).update(
-        status="queued")
+        status="queued"
+    )
     shown = admin_client.get(reverse(URL), {"status__exact": status}).context["cl"].result_list
     assert shown and {m.status for m in shown} == {status}

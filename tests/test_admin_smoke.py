@@ -38,15 +38,29 @@ def seed(n: int) -> None:
     phone = f"849123{n:05d}"
     message = MessageFactory(template=template, binding=binding, phone=phone, msg_id=f"msg{n}")
     MessageEvent.objects.create(message=message, kind="attempt", status="sent", detail="ok")
-    WebhookEvent.objects.create(event_name="user_received_message", dedup_key=f"k{n}",
-                                subject=f"msg{n}", body="{}", outcome="applied")
+    WebhookEvent.objects.create(
+        event_name="user_received_message",
+        dedup_key=f"k{n}",
+        subject=f"msg{n}",
+        body="{}",
+        outcome="applied",
+    )
     MessageFeedback.objects.create(message=message, msg_id=f"msg{n}", rate=5)
     RecipientOptOut.objects.create(phone=phone, reason="asked")
     RecipientDailyCount.objects.create(phone=phone, day=dt.date.today(), count=1)
-    SendingHold.objects.create(account=account, template=template, reason="billing",
-                               until=timezone.now() + dt.timedelta(hours=1))
-    FallbackStep.objects.create(message=message, reference=f"{message.idempotency_key}-sms",
-                                reason="window", trigger="window", due_at=timezone.now())
+    SendingHold.objects.create(
+        account=account,
+        template=template,
+        reason="billing",
+        until=timezone.now() + dt.timedelta(hours=1),
+    )
+    FallbackStep.objects.create(
+        message=message,
+        reference=f"{message.idempotency_key}-sms",
+        reason="window",
+        trigger="window",
+        due_at=timezone.now(),
+    )
 
 
 def walk(client) -> tuple[dict[str, int], set[str]]:
@@ -78,11 +92,16 @@ def test_every_admin_page_answers_and_changelists_do_not_query_per_row(admin_cli
     first, pages = walk(admin_client)
 
     # The walk reached every model's list and one of its rows (it is not vacuous).
-    registered = {m._meta.model_name for m in admin.site._registry if m._meta.app_label == "zns_notify"}
+    registered = {
+        m._meta.model_name for m in admin.site._registry if m._meta.app_label == "zns_notify"
+    }
     assert {url.split("/")[3] for url in first} == registered
     # The reports page is the changelist of its model, which has no change pages.
-    paged = {m._meta.model_name for m, model_admin in admin.site._registry.items()
-             if m._meta.app_label == "zns_notify" and getattr(model_admin, "has_change_pages", True)}
+    paged = {
+        m._meta.model_name
+        for m, model_admin in admin.site._registry.items()
+        if m._meta.app_label == "zns_notify" and getattr(model_admin, "has_change_pages", True)
+    }
     assert {url.split("/")[3] for url in pages if url.endswith("/change/")} == paged
     assert "/admin/zns_notify/binding/add/" in pages
 

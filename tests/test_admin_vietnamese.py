@@ -24,23 +24,90 @@ CATALOGUE = Path(__file__).resolve().parent.parent / "zns_notify/locale/vi/LC_ME
 #: Words of our English strings that Vietnamese operators use as they are (names, protocol
 #: and product terms, units), or that are also Vietnamese words.
 KEPT = {
-    "zalo", "zns", "oa", "id", "sms", "json", "api", "url", "oauth", "csv", "vnd", "ok",
-    "webhook", "webhooks", "token", "tokens", "tag", "e2ee", "rsa", "zca", "uid", "qr",
-    "appsecret_proof", "sending_mode", "msg_id", "tracking_id", "template_id", "enable",
-    "disable", "pending_review", "reject", "development", "promotion", "transaction",
-    "customer_care", "otp", "http", "https", "utc", "jinja", "django", "esms", "brandname",
-    "access", "secret", "key", "app", "the", "a", "an", "of", "and", "or", "to", "in", "is",
-    "it", "on", "at", "by", "for", "as", "no", "not", "be", "with", "its", "this", "that",
-    "string", "number", "date",  # Zalo's parameter types, shown as Zalo names them
-    "admin", "test",  # the seeded data: the superuser's name, "Cửa hàng Test"
+    "zalo",
+    "zns",
+    "oa",
+    "id",
+    "sms",
+    "json",
+    "api",
+    "url",
+    "oauth",
+    "csv",
+    "vnd",
+    "ok",
+    "webhook",
+    "webhooks",
+    "token",
+    "tokens",
+    "tag",
+    "e2ee",
+    "rsa",
+    "zca",
+    "uid",
+    "qr",
+    "appsecret_proof",
+    "sending_mode",
+    "msg_id",
+    "tracking_id",
+    "template_id",
+    "enable",
+    "disable",
+    "pending_review",
+    "reject",
+    "development",
+    "promotion",
+    "transaction",
+    "customer_care",
+    "otp",
+    "http",
+    "https",
+    "utc",
+    "jinja",
+    "django",
+    "esms",
+    "brandname",
+    "access",
+    "secret",
+    "key",
+    "app",
+    "the",
+    "a",
+    "an",
+    "of",
+    "and",
+    "or",
+    "to",
+    "in",
+    "is",
+    "it",
+    "on",
+    "at",
+    "by",
+    "for",
+    "as",
+    "no",
+    "not",
+    "be",
+    "with",
+    "its",
+    "this",
+    "that",
+    "string",
+    "number",
+    "date",  # Zalo's parameter types, shown as Zalo names them
+    "admin",
+    "test",  # the seeded data: the superuser's name, "Cửa hàng Test"
 }
 #: Text on our pages that is not ours: django-q2's app in the admin menu.
 FOREIGN = {"Queued tasks"}
 #: Django's template parser explains a bad condition in English only (its messages are not
 #: translatable); ours around it is Vietnamese.
-DJANGO_PARSER = re.compile(r"(Unexpected end of expression in if tag|Could not parse the "
-                           r"remainder|Invalid filter|Unused '[^']*' at end of if expression)"
-                           r"[^.]*\.?")
+DJANGO_PARSER = re.compile(
+    r"(Unexpected end of expression in if tag|Could not parse the "
+    r"remainder|Invalid filter|Unused '[^']*' at end of if expression)"
+    r"[^.]*\.?"
+)
 #: A data path of the binding editor ("order.customer"), code rather than words.
 DATA_PATH = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
@@ -82,8 +149,11 @@ class VisibleText(HTMLParser):
         self.texts += [attributes[name] for name in ATTRIBUTES if attributes.get(name)]
         # Words a script shows later ("Sending…", an error) travel in data- attributes.
         # (Django's inline formsets put JSON there, its words escaped: not read here.)
-        self.texts += [value for name, value in attrs if name.startswith("data-") and value
-                       and " " in value and value[0] not in "{["]
+        self.texts += [
+            value
+            for name, value in attrs
+            if name.startswith("data-") and value and " " in value and value[0] not in "{["
+        ]
         if tag == "input" and attributes.get("type") in ("submit", "button"):
             self.texts.append(attributes.get("value") or "")  # a button's label
 
@@ -104,33 +174,49 @@ def visible(html: str) -> list[str]:
 
 def english_left(html: str, words: set[str]) -> list[str]:
     texts = (DJANGO_PARSER.sub("", text) for text in visible(html))
-    return sorted({text for text in texts
-                   if text not in FOREIGN and not DATA_PATH.match(text)
-                   and {w.lower() for w in WORD.findall(text)} & words})
+    return sorted(
+        {
+            text
+            for text in texts
+            if text not in FOREIGN
+            and not DATA_PATH.match(text)
+            and {w.lower() for w in WORD.findall(text)} & words
+        }
+    )
 
 
 def pages(client) -> dict[str, str]:
     """Every page of the walk, plus the pages the walk does not link to, in Vietnamese."""
     _counts, urls = walk(client)
     binding = BindingFactory(template=TemplateFactory(template_id="99001"))
-    urls |= {reverse("admin:zns_notify_reportday_changelist"),
-             reverse("admin:zns_notify_binding_change", args=[binding.pk])}
+    urls |= {
+        reverse("admin:zns_notify_reportday_changelist"),
+        reverse("admin:zns_notify_binding_change", args=[binding.pk]),
+    }
     from zns_notify.models import ZaloAccount
 
     account = ZaloAccount.objects.first()
     urls.add(reverse("admin:zns_notify_zaloaccount_quota", args=[account.pk]))
     found = {url: client.get(url).content.decode() for url in sorted(urls)}
-    fragment = client.get(reverse("admin:zns_notify_binding_param_fields"),
-                          {"template": binding.template_id}).json()["html"]
-    preview = client.post(reverse("admin:zns_notify_binding_preview"), {
-        "binding": binding.pk, "template": binding.template_id, "event": binding.event,
-        "params": "{}"}).json()
+    fragment = client.get(
+        reverse("admin:zns_notify_binding_param_fields"), {"template": binding.template_id}
+    ).json()["html"]
+    preview = client.post(
+        reverse("admin:zns_notify_binding_preview"),
+        {
+            "binding": binding.pk,
+            "template": binding.template_id,
+            "event": binding.event,
+            "params": "{}",
+        },
+    ).json()
     found["param-fields fragment"] = fragment
     assert preview.get("html"), preview
     found["preview fragment"] = preview["html"]
     # The rest of the answer (each param's problem) is shown by the editor's script.
     found["preview answer"] = "".join(
-        f"<p>{text}</p>" for text in strings_in({**preview, "html": ""}))
+        f"<p>{text}</p>" for text in strings_in({**preview, "html": ""})
+    )
     return found
 
 
@@ -147,16 +233,26 @@ def seed_outcomes() -> None:
     from zns_notify import rollup
     from zns_notify.log_actions import CANCELLED_BY_OPERATOR
 
-    for category, code in [("recipient", -118), ("config", -131), ("retry", None),
-                           ("ambiguous", None), ("policy", None),
-                           (CANCELLED_BY_OPERATOR, None)]:
-        MessageFactory(status="failed", error_category=category, error_code=code,
-                       error_message=f"Zalo error {code}: {describe(code)}" if code else "")
+    for category, code in [
+        ("recipient", -118),
+        ("config", -131),
+        ("retry", None),
+        ("ambiguous", None),
+        ("policy", None),
+        (CANCELLED_BY_OPERATOR, None),
+    ]:
+        MessageFactory(
+            status="failed",
+            error_category=category,
+            error_code=code,
+            error_message=f"Zalo error {code}: {describe(code)}" if code else "",
+        )
     from zns_notify.models import ZaloAccount, ZaloQuota
     from zns_notify.quota import local_day
 
-    ZaloQuota.objects.create(account=ZaloAccount.objects.first(), day=local_day(),
-                             daily_quota=500, remaining_quota=120)
+    ZaloQuota.objects.create(
+        account=ZaloAccount.objects.first(), day=local_day(), daily_quota=500, remaining_quota=120
+    )
     rollup.refresh_reports()
 
 
@@ -178,8 +274,9 @@ def test_the_check_finds_english_when_there_is_some(admin_client):
     seed_outcomes()
     words = english_words()
     with translation.override("en"):
-        html = admin_client.get(reverse("admin:zns_notify_message_changelist"),
-                                HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        html = admin_client.get(
+            reverse("admin:zns_notify_message_changelist"), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
     found = english_left(html, words)
     assert "Temporary error" in found and "Zalo error -118: Zalo account not existed" in found
 
@@ -196,31 +293,54 @@ def test_answers_to_operators_are_vietnamese_too(admin_client):
     answers = {}
     with translation.override("vi"):
         get, post = admin_client.get, admin_client.post
-        answers["binding with errors"] = post(reverse("admin:zns_notify_binding_add"), {
-            "name": "", "event": "order_teleported", "params": "[1]",
-            "condition": "order.total >"}).content.decode()
-        for query in ({"start": "2026-02-30"}, {"start": "2026-11-10", "end": "2026-11-01"},
-                      {"template": "999999"}, {"event": "order_teleported"}):
+        answers["binding with errors"] = post(
+            reverse("admin:zns_notify_binding_add"),
+            {
+                "name": "",
+                "event": "order_teleported",
+                "params": "[1]",
+                "condition": "order.total >",
+            },
+        ).content.decode()
+        for query in (
+            {"start": "2026-02-30"},
+            {"start": "2026-11-10", "end": "2026-11-01"},
+            {"template": "999999"},
+            {"event": "order_teleported"},
+        ):
             answers[f"report {query}"] = get(
-                reverse("admin:zns_notify_reportday_changelist"), query).content.decode()
-        answers["resend"] = post(reverse("admin:zns_notify_message_resend", args=[failed.pk]),
-                                 follow=True).content.decode()
+                reverse("admin:zns_notify_reportday_changelist"), query
+            ).content.decode()
+        answers["resend"] = post(
+            reverse("admin:zns_notify_message_resend", args=[failed.pk]), follow=True
+        ).content.decode()
         answers["cancel refused"] = post(
-            reverse("admin:zns_notify_message_cancel", args=[failed.pk]),
-            follow=True).content.decode()
-        answers["no action target"] = post(reverse("admin:zns_notify_message_changelist"), {
-            "action": "resend_selected", "_selected_action": []}, follow=True).content.decode()
-        editor = {"binding": binding.pk, "template": binding.template_id,
-                  "event": binding.event, "params": "{}"}
-        for name, url in (("preview", "admin:zns_notify_binding_preview"),
-                          ("send test", "admin:zns_notify_binding_send_test")):
+            reverse("admin:zns_notify_message_cancel", args=[failed.pk]), follow=True
+        ).content.decode()
+        answers["no action target"] = post(
+            reverse("admin:zns_notify_message_changelist"),
+            {"action": "resend_selected", "_selected_action": []},
+            follow=True,
+        ).content.decode()
+        editor = {
+            "binding": binding.pk,
+            "template": binding.template_id,
+            "event": binding.event,
+            "params": "{}",
+        }
+        for name, url in (
+            ("preview", "admin:zns_notify_binding_preview"),
+            ("send test", "admin:zns_notify_binding_send_test"),
+        ):
             for extra in ({"zns_preview_order": "NO-SUCH-ORDER"}, {"test_phone": "12"}, {}):
                 answer = post(reverse(url), {**editor, **extra}).json()
                 answers[f"{name} {extra}"] = "".join(
-                    f"<p>{text}</p>" for text in strings_in({**answer, "html": ""}))
+                    f"<p>{text}</p>" for text in strings_in({**answer, "html": ""})
+                )
     # Each said something, in Vietnamese (not vacuous).
-    assert all(re.search("[àáảãạăâđèéêìíòóôơùúưỳý]", html.lower())
-               for html in answers.values()), answers
+    assert all(re.search("[àáảãạăâđèéêìíòóôơùúưỳý]", html.lower()) for html in answers.values()), (
+        answers
+    )
     left = {name: english_left(html, words) for name, html in answers.items()}
     left = {name: texts for name, texts in left.items() if texts}
     assert not left, "\n".join(f"{name}: {texts}" for name, texts in left.items())

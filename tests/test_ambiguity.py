@@ -11,14 +11,14 @@ import requests
 import responses
 from django.utils import timezone
 
+from tests.conftest import API, OAUTH
+from tests.factories import MessageFactory, ZaloAccountFactory
+from tests.signal_capture import listening
+from tests.test_webhooks import APP_ID, receipt
 from zns_notify import signals, webhook_events
 from zns_notify.models import Message, MessageEvent
 from zns_notify.sending import deliver
 from zns_notify.tasks import sweep
-from tests.conftest import API, OAUTH
-from tests.factories import MessageFactory, ZaloAccountFactory
-from tests.test_webhooks import APP_ID, receipt
-from tests.signal_capture import listening
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,6 +29,7 @@ SEND = f"{API}/message/template"
 def policy(settings):
     def set_policy(name: str, **more) -> None:
         settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "AMBIGUOUS_SENDS": name, **more}
+
     return set_policy
 
 
@@ -51,10 +52,13 @@ def make_due(message: Message) -> None:
     Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
 
 
-@pytest.mark.parametrize("failure", [
-    requests.ReadTimeout("read timed out"),
-    requests.ConnectionError("Connection reset by peer"),
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.ReadTimeout("read timed out"),
+        requests.ConnectionError("Connection reset by peer"),
+    ],
+)
 def test_verify_waits_for_the_receipt_before_sending_again(account, zalo_api, policy, failure):
     policy("verify", AMBIGUOUS_GRACE=600)
     message = MessageFactory()
@@ -131,8 +135,9 @@ def test_a_token_refresh_that_times_out_is_not_an_ambiguous_send(zalo_api, polic
     policy("verify")
     ZaloAccountFactory(access_token_expires_at=timezone.now() + dt.timedelta(seconds=30))
     message = MessageFactory()
-    zalo_api.rsps.add(responses.POST, f"{OAUTH}/v4/oa/access_token",
-                      body=requests.ReadTimeout("read timed out"))
+    zalo_api.rsps.add(
+        responses.POST, f"{OAUTH}/v4/oa/access_token", body=requests.ReadTimeout("read timed out")
+    )
     deliver(message.idempotency_key)
     message.refresh_from_db()
     assert message.status == Message.Status.QUEUED
@@ -174,6 +179,7 @@ def test_verify_gives_up_when_no_attempts_are_left(account, zalo_api, policy, fa
 
 
 # -- a worker that died while sending ------------------------------------------------------
+
 
 def stale(**fields) -> Message:
     old = timezone.now() - dt.timedelta(minutes=10)

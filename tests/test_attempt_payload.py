@@ -34,8 +34,11 @@ def test_a_refused_send_keeps_zalos_error_answer(account, zalo_api):
     message.refresh_from_db()
     assert message.status == Message.Status.FAILED
     event = MessageEvent.objects.get(message=message, kind="attempt")
-    assert event.payload["answer"] == {"error": -118, "message": "Zalo account not existed",
-                                       "data": None}
+    assert event.payload["answer"] == {
+        "error": -118,
+        "message": "Zalo account not existed",
+        "data": None,
+    }
     assert event.payload["request"]["body"]["tracking_id"] == message.idempotency_key
 
 

@@ -55,9 +55,15 @@ class FakeZalo:
 
 
 def ok(tracking_id: str, remaining: int = 400) -> dict:
-    return {"error": 0, "message": "Success",
-            "data": {"msg_id": f"m-{tracking_id[-6:]}", "sent_time": "1626926349402",
-                     "quota": {"dailyQuota": "500", "remainingQuota": str(remaining)}}}
+    return {
+        "error": 0,
+        "message": "Success",
+        "data": {
+            "msg_id": f"m-{tracking_id[-6:]}",
+            "sent_time": "1626926349402",
+            "quota": {"dailyQuota": "500", "remainingQuota": str(remaining)},
+        },
+    }
 
 
 def error(code: int, message: str = "error") -> dict:
@@ -72,8 +78,11 @@ def rsps():
 
 @pytest.fixture
 def announced():
-    with listening(signals.message_sent, signals.message_failed,
-                   record=lambda signal, kwargs: (signal, kwargs["message"].pk)) as seen:
+    with listening(
+        signals.message_sent,
+        signals.message_failed,
+        record=lambda signal, kwargs: (signal, kwargs["message"].pk),
+    ) as seen:
         yield seen
 
 
@@ -82,8 +91,11 @@ def keys_of(messages) -> list[str]:
 
 
 def statuses(messages) -> dict[str, str]:
-    return dict(Message.objects.filter(pk__in=[m.pk for m in messages])
-                .values_list("idempotency_key", "status"))
+    return dict(
+        Message.objects.filter(pk__in=[m.pk for m in messages]).values_list(
+            "idempotency_key", "status"
+        )
+    )
 
 
 def test_a_batch_is_sent_concurrently_each_message_once(account, rsps, settings, announced):
@@ -96,24 +108,28 @@ def test_a_batch_is_sent_concurrently_each_message_once(account, rsps, settings,
     assert set(statuses(messages).values()) == {Message.Status.SENT}
     assert MessageEvent.objects.filter(kind="attempt", status="sent").count() == 20
     assert sorted(pk for signal, pk in announced if signal is signals.message_sent) == sorted(
-        m.pk for m in messages)
+        m.pk for m in messages
+    )
 
 
 def test_the_quota_ledger_keeps_the_batchs_lowest_echo(account, rsps):
     messages = MessageFactory.create_batch(5)
     remaining = {m.idempotency_key: 300 + i for i, m in enumerate(messages)}
-    FakeZalo(rsps,
-             answer=lambda body, token: ok(body["tracking_id"], remaining[body["tracking_id"]]))
+    FakeZalo(
+        rsps, answer=lambda body, token: ok(body["tracking_id"], remaining[body["tracking_id"]])
+    )
     send_messages(keys_of(messages))
     assert ZaloQuota.objects.get().remaining_quota == 300
 
 
 def test_partial_failures_in_a_batch_are_recorded_message_by_message(account, rsps, announced):
     sent, fails, retries, quota_gone = MessageFactory.create_batch(4)
-    answers = {sent.idempotency_key: ok(sent.idempotency_key),
-               fails.idempotency_key: error(-118, "Phone not on Zalo"),
-               retries.idempotency_key: error(-100, "Unknown error"),
-               quota_gone.idempotency_key: error(-144, "Daily quota exceeded")}
+    answers = {
+        sent.idempotency_key: ok(sent.idempotency_key),
+        fails.idempotency_key: error(-118, "Phone not on Zalo"),
+        retries.idempotency_key: error(-100, "Unknown error"),
+        quota_gone.idempotency_key: error(-144, "Daily quota exceeded"),
+    }
     FakeZalo(rsps, answer=lambda body, token: answers[body["tracking_id"]])
     assert send_messages(keys_of([sent, fails, retries, quota_gone])) == 4
     for message in (sent, fails, retries, quota_gone):
@@ -138,8 +154,11 @@ def test_a_token_rejected_mid_batch_is_refreshed_once_and_the_refused_go_again(a
         return ok(body["tracking_id"])
 
     zalo = FakeZalo(rsps, answer=answer)
-    rsps.add(responses.POST, f"{OAUTH}/v4/oa/access_token",
-             json={"access_token": "fresh", "refresh_token": "fresh-r", "expires_in": "90000"})
+    rsps.add(
+        responses.POST,
+        f"{OAUTH}/v4/oa/access_token",
+        json={"access_token": "fresh", "refresh_token": "fresh-r", "expires_in": "90000"},
+    )
     assert send_messages(keys_of(messages)) == 10
     assert len([c for c in rsps.calls if "/v4/oa/access_token" in c.request.url]) == 1
     assert set(statuses(messages).values()) == {Message.Status.SENT}
@@ -150,12 +169,17 @@ def test_a_token_rejected_mid_batch_is_refreshed_once_and_the_refused_go_again(a
 def test_a_fresh_token_refused_too_leaves_the_refused_waiting_for_a_reconnect(account, rsps):
     messages = MessageFactory.create_batch(3)
     FakeZalo(rsps, answer=lambda body, token: error(-124, "Access token invalid"))
-    rsps.add(responses.POST, f"{OAUTH}/v4/oa/access_token",
-             json={"access_token": "fresh", "refresh_token": "fresh-r", "expires_in": "90000"})
+    rsps.add(
+        responses.POST,
+        f"{OAUTH}/v4/oa/access_token",
+        json={"access_token": "fresh", "refresh_token": "fresh-r", "expires_in": "90000"},
+    )
     send_messages(keys_of(messages))
     assert set(statuses(messages).values()) == {Message.Status.QUEUED}
-    assert all("reconnect the OA" in m.error_message
-               for m in Message.objects.filter(pk__in=[m.pk for m in messages]))
+    assert all(
+        "reconnect the OA" in m.error_message
+        for m in Message.objects.filter(pk__in=[m.pk for m in messages])
+    )
     assert ZaloAccount.objects.get().needs_reconnect
 
 
@@ -229,8 +253,10 @@ def test_a_disabled_template_holds_its_messages_and_the_others_go(account, rsps)
     zalo = FakeZalo(rsps)
     send_messages(keys_of([held, other]))
     assert zalo.tracking_ids() == [other.idempotency_key]
-    assert statuses([held, other]) == {held.idempotency_key: "queued",
-                                       other.idempotency_key: "sent"}
+    assert statuses([held, other]) == {
+        held.idempotency_key: "queued",
+        other.idempotency_key: "sent",
+    }
 
 
 def test_without_a_connected_account_the_batch_waits_unclaimed(db, rsps):
@@ -267,7 +293,8 @@ def test_a_late_batch_cannot_overwrite_the_outcome_of_the_worker_that_took_over(
     message = MessageFactory()
     late = batch.claim_keys([message.idempotency_key])
     Message.objects.filter(pk=message.pk).update(
-        claimed_at=timezone.now() - dt.timedelta(minutes=10))
+        claimed_at=timezone.now() - dt.timedelta(minutes=10)
+    )
     sweep()  # recovers the stale row (an ambiguous send: it waits for a receipt)
     Message.objects.filter(pk=message.pk).update(next_attempt_at=None)  # none came
     (current,) = batch.claim_keys([message.idempotency_key])  # another worker claims it
@@ -291,9 +318,11 @@ def test_concurrent_claims_of_the_same_keys_share_them_out(account):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=worker, args=(lambda: batch.claim_keys(keys),)),
-               threading.Thread(target=worker, args=(lambda: batch.claim_keys(keys[::-1]),)),
-               threading.Thread(target=worker, args=(lambda: batch.claim_more(40),))]
+    threads = [
+        threading.Thread(target=worker, args=(lambda: batch.claim_keys(keys),)),
+        threading.Thread(target=worker, args=(lambda: batch.claim_keys(keys[::-1]),)),
+        threading.Thread(target=worker, args=(lambda: batch.claim_more(40),)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -310,12 +339,14 @@ def test_the_top_up_leaves_messages_leased_to_another_task_alone(account, rsps):
     zalo = FakeZalo(rsps)
     send_messages([own.idempotency_key])
     assert sorted(zalo.tracking_ids()) == sorted(
-        [own.idempotency_key, lease_ran_out.idempotency_key])
+        [own.idempotency_key, lease_ran_out.idempotency_key]
+    )
     assert statuses([leased])[leased.idempotency_key] == Message.Status.QUEUED
 
 
-def test_past_the_time_budget_the_unclaimed_keys_are_queued_again(account, rsps, settings,
-                                                                  monkeypatch):
+def test_past_the_time_budget_the_unclaimed_keys_are_queued_again(
+    account, rsps, settings, monkeypatch
+):
     from django_q.models import OrmQ
 
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SEND_CONCURRENCY": 4}
@@ -359,8 +390,9 @@ def test_the_policy_gate_decides_inside_a_batch_and_the_cap_is_exact(account, rs
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "RECIPIENT_DAILY_CAP": 2}
     promo = TemplateFactory(tag="PROMOTION")
     settings.ZNS_NOTIFY["QUIET_HOURS"] = {}  # whatever the hour this runs at
-    capped = MessageFactory.create_batch(3, phone="84901000001", template=promo,
-                                         zalo_template_id=promo.template_id)
+    capped = MessageFactory.create_batch(
+        3, phone="84901000001", template=promo, zalo_template_id=promo.template_id
+    )
     opted = MessageFactory(phone="84901000002", template=promo, zalo_template_id=promo.template_id)
     opt_out("84901000002", reason="test")
     zalo = FakeZalo(rsps)

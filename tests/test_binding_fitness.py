@@ -10,18 +10,36 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import OrmQ
 
+from tests.factories import BindingFactory, OrderFactory
 from zns_notify.binding_validation import fitness_problems
 from zns_notify.checks import check_bindings
 from zns_notify.models import Message, Template
-from tests.factories import BindingFactory, OrderFactory
 
 CHANGED_PARAMS = [
-    {"name": "customer_name", "require": True, "type": "STRING", "max_length": 30,
-     "min_length": 0, "accept_null": False},
-    {"name": "order_code", "require": True, "type": "STRING", "max_length": 30,
-     "min_length": 0, "accept_null": False},
-    {"name": "voucher_code", "require": True, "type": "STRING", "max_length": 30,
-     "min_length": 0, "accept_null": False},
+    {
+        "name": "customer_name",
+        "require": True,
+        "type": "STRING",
+        "max_length": 30,
+        "min_length": 0,
+        "accept_null": False,
+    },
+    {
+        "name": "order_code",
+        "require": True,
+        "type": "STRING",
+        "max_length": 30,
+        "min_length": 0,
+        "accept_null": False,
+    },
+    {
+        "name": "voucher_code",
+        "require": True,
+        "type": "STRING",
+        "max_length": 30,
+        "min_length": 0,
+        "accept_null": False,
+    },
 ]
 
 
@@ -62,7 +80,8 @@ def test_a_template_that_is_not_enabled(status):
 def test_a_template_zalo_no_longer_lists():
     binding = BindingFactory()
     Template.objects.filter(pk=binding.template.pk).update(
-        status="DELETE", missing_since=timezone.now())
+        status="DELETE", missing_since=timezone.now()
+    )
     binding.refresh_from_db()
     assert fitness_problems(binding) == [
         f"Template {binding.template.template_id} is no longer listed by Zalo."
@@ -115,10 +134,13 @@ def test_template_admin_shows_params_and_what_the_sync_noticed(admin_client):
     binding = BindingFactory()
     template = binding.template
     Template.objects.filter(pk=template.pk).update(
-        missing_since=timezone.now(), sync_note="No longer listed by Zalo (last status ENABLE).")
+        missing_since=timezone.now(), sync_note="No longer listed by Zalo (last status ENABLE)."
+    )
     page = admin_client.get(reverse("admin:zns_notify_template_changelist")).content.decode()
-    assert ('<span class="zns-param-spec">customer_name <small>(0–30)</small></span>' in page
-            and "total_amount <small>(0–20)</small>" in page)
+    assert (
+        '<span class="zns-param-spec">customer_name <small>(0–30)</small></span>' in page
+        and "total_amount <small>(0–20)</small>" in page
+    )
     assert "No longer listed by Zalo (last status ENABLE)." in page
     url = reverse("admin:zns_notify_template_change", args=[template.pk])
     page = admin_client.get(url).content.decode()
@@ -142,7 +164,8 @@ def test_a_binding_whose_params_changed_is_not_sent():
 def test_a_binding_whose_template_vanished_is_not_sent():
     binding = BindingFactory()
     Template.objects.filter(pk=binding.template.pk).update(
-        status="DELETE", missing_since=timezone.now())
+        status="DELETE", missing_since=timezone.now()
+    )
     OrderFactory()
     message = Message.objects.get()
     assert message.status == Message.Status.FAILED

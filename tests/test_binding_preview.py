@@ -18,16 +18,23 @@ SPECS = {p["name"]: p for p in ORDER_CREATED_PARAMS}
 
 def test_render_each_reports_every_param_not_only_the_first():
     results = render_each(
-        {"customer_name": "{{ customer_name }} " + "x" * 30, "order_code": "{{ order_code|nope }}",
-         "ghost": "{{ phone }}"},
-        SPECS, {"customer_name": "Lan", "order_code": "DH1"})
+        {
+            "customer_name": "{{ customer_name }} " + "x" * 30,
+            "order_code": "{{ order_code|nope }}",
+            "ghost": "{{ phone }}",
+        },
+        SPECS,
+        {"customer_name": "Lan", "order_code": "DH1"},
+    )
     assert results["customer_name"].value.startswith("Lan x")  # shown, with why it is refused
     assert results["customer_name"].problem == (
-        "Parameter customer_name is 34 characters; Zalo allows at most 30.")
+        "Parameter customer_name is 34 characters; Zalo allows at most 30."
+    )
     assert "the expression is invalid" in results["order_code"].problem
     assert results["ghost"].problem == "Parameter ghost does not exist in the template."
     assert results["total_amount"].problem == (
-        "Parameter total_amount is required by the template but not bound.")
+        "Parameter total_amount is required by the template but not bound."
+    )
 
 
 @pytest.mark.django_db
@@ -54,17 +61,26 @@ def test_find_order_when_the_reference_is_a_number_field(settings, admin_client)
     assert binding_preview.find_order(str(order.pk)) == order
     assert binding_preview.find_order("DH000001") is None
     binding = BindingFactory()
-    response = admin_client.post(reverse("admin:zns_notify_binding_preview"), {
-        "event": "order_created", "template": binding.template.pk, "binding": binding.pk,
-        "zns_preview_order": "DH000001"})
+    response = admin_client.post(
+        reverse("admin:zns_notify_binding_preview"),
+        {
+            "event": "order_created",
+            "template": binding.template.pk,
+            "binding": binding.pk,
+            "zns_preview_order": "DH000001",
+        },
+    )
     assert response.status_code == 400 and "No order DH000001" in response.json()["error"]
 
 
 def test_sample_order_has_plausible_values():
     order = binding_preview.sample_order()
     assert order.pk == 0  # never saved: no row has it
-    assert (order.customer_name, order.phone, order.code) == ("Nguyễn Thị Lan", "0912 345 678",
-                                                              "DH000123")
+    assert (order.customer_name, order.phone, order.code) == (
+        "Nguyễn Thị Lan",
+        "0912 345 678",
+        "DH000123",
+    )
     assert order.total == 1_250_000 and order.status == "new"  # the first choice
     assert order.carrier == "Carrier" and order.eta is not None
 
@@ -90,6 +106,9 @@ def test_a_test_sends_key_looks_like_every_key_and_is_never_repeated():
 def test_the_sample_orders_related_sets_read_as_empty():
     order = binding_preview.sample_order()
     context = binding_preview.context_for(order, "order_created")
-    results = render_each({"customer_name": "{{ order.items.count }} món"},
-                          {"customer_name": SPECS["customer_name"]}, context)
+    results = render_each(
+        {"customer_name": "{{ order.items.count }} món"},
+        {"customer_name": SPECS["customer_name"]},
+        context,
+    )
     assert results["customer_name"].value == "0 món"

@@ -75,16 +75,28 @@ def posted_as_is(client, binding: Binding) -> dict:
     return binding.params
 
 
-@pytest.mark.parametrize("params", [
-    {"customer_name": "{{ customer_name }}", "order_code": "{{ order_code }}"},
-    {"customer_name": "{{ customer_name|zns_truncate:30 }}", "order_code": "Đơn {{ order_code }}",
-     "note": '{{ order.note|default:"Không có" }}', "voucher": "GIAM10 & <b>"},
-    {"customer_name": '{% if order.customer_name %}{{ order.customer_name }}{% else %}'
-                      'Quý khách{% endif %}', "order_code": "{{ order_code }}",
-     "note": '"{{ order.code }}"'},
-    {"customer_name": "{% if order.total > 0 %}\n{{ customer_name }}\n{% endif %}",
-     "order_code": "{{ order_code }}"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"customer_name": "{{ customer_name }}", "order_code": "{{ order_code }}"},
+        {
+            "customer_name": "{{ customer_name|zns_truncate:30 }}",
+            "order_code": "Đơn {{ order_code }}",
+            "note": '{{ order.note|default:"Không có" }}',
+            "voucher": "GIAM10 & <b>",
+        },
+        {
+            "customer_name": "{% if order.customer_name %}{{ order.customer_name }}{% else %}"
+            "Quý khách{% endif %}",
+            "order_code": "{{ order_code }}",
+            "note": '"{{ order.code }}"',
+        },
+        {
+            "customer_name": "{% if order.total > 0 %}\n{{ customer_name }}\n{% endif %}",
+            "order_code": "{{ order_code }}",
+        },
+    ],
+)
 def test_a_binding_saved_untouched_keeps_its_params(admin_client, params):
     template = TemplateFactory(params=[dict(s) for s in SPECS])
     binding = BindingFactory(template=template, params=dict(params), condition="")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from zns_notify.models import Template
 from tests.factories import BindingFactory, TemplateFactory
+from zns_notify.models import Template
 
 pytestmark = pytest.mark.django_db
 

@@ -21,16 +21,26 @@ def test_tokens_set_and_show_never_print_tokens(capsys):
 
 
 def test_tokens_can_come_from_stdin():
-    call_command("zns_tokens", "set", "--access-token", "-", "--refresh-token", "-",
-                 stdin=io.StringIO("AT-in\nRT-in\n"))
+    call_command(
+        "zns_tokens",
+        "set",
+        "--access-token",
+        "-",
+        "--refresh-token",
+        "-",
+        stdin=io.StringIO("AT-in\nRT-in\n"),
+    )
     account = ZaloAccount.objects.get()
     assert (account.access_token, account.refresh_token) == ("AT-in", "RT-in")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--access-token", " ", "--refresh-token", "R"], "Both an access token"),
-    (["--access-token", "A", "--refresh-token", "R", "--expires-in", "0"], "positive"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--access-token", " ", "--refresh-token", "R"], "Both an access token"),
+        (["--access-token", "A", "--refresh-token", "R", "--expires-in", "0"], "positive"),
+    ],
+)
 def test_tokens_set_rejects_bad_input(args, message):
     with pytest.raises(CommandError, match=message):
         call_command("zns_tokens", "set", *args)
@@ -42,13 +52,16 @@ def test_tokens_refresh_without_an_account_is_a_clear_error():
         call_command("zns_tokens", "refresh")
 
 
-@pytest.mark.parametrize("data, phone, message", [
-    ("not json", "0912345678", "not valid JSON"),
-    ("[]", "0912345678", "non-empty JSON object"),
-    ("{}", "0912345678", "non-empty JSON object"),
-    ('{"a": "b"}', "12345", "not a valid number"),
-    ('{"a": "b"}', "0912345678", "No Zalo account"),
-])
+@pytest.mark.parametrize(
+    "data, phone, message",
+    [
+        ("not json", "0912345678", "not valid JSON"),
+        ("[]", "0912345678", "non-empty JSON object"),
+        ("{}", "0912345678", "non-empty JSON object"),
+        ('{"a": "b"}', "12345", "not a valid number"),
+        ('{"a": "b"}', "0912345678", "No Zalo account"),
+    ],
+)
 def test_send_test_rejects_bad_input_before_calling_zalo(data, phone, message):
     with pytest.raises(CommandError, match=message):
         call_command("zns_send_test", "--template", "100001", "--phone", phone, "--data", data)

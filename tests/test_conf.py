@@ -45,7 +45,14 @@ def test_timeout_accepts_a_number_or_a_pair(settings):
 
 @pytest.mark.parametrize(
     "value, expected",
-    [(1250000, "1.250.000"), (Decimal("99999.6"), "100.000"), ("300", "300"), (0, "0"), ("abc", ""), (None, "")],
+    [
+        (1250000, "1.250.000"),
+        (Decimal("99999.6"), "100.000"),
+        ("300", "300"),
+        (0, "0"),
+        ("abc", ""),
+        (None, ""),
+    ],
 )
 def test_vnd(value, expected):
     assert vnd(value) == expected
@@ -63,11 +70,19 @@ def test_date_filters_use_the_configured_time_zone():
 def test_system_checks_name_the_settings(settings):
     from zns_notify.checks import check_settings
 
-    settings.ZNS_NOTIFY = {"ORDER_MODEL": "shop.Nope", "ORDER_STATUS_EVENTS": {"x": "order_exploded"}}
+    settings.ZNS_NOTIFY = {
+        "ORDER_MODEL": "shop.Nope",
+        "ORDER_STATUS_EVENTS": {"x": "order_exploded"},
+    }
     ids = {problem.id for problem in check_settings()}
     assert ids == {"zns_notify.E001", "zns_notify.W001", "zns_notify.E002", "zns_notify.E004"}
-    settings.ZNS_NOTIFY = {"APP_ID": "1", "APP_SECRET": "s", "OA_SECRET_KEY": "k",
-                           "ORDER_MODEL": "shop.Order", "ORDER_STATUS_FIELD": "state"}
+    settings.ZNS_NOTIFY = {
+        "APP_ID": "1",
+        "APP_SECRET": "s",
+        "OA_SECRET_KEY": "k",
+        "ORDER_MODEL": "shop.Order",
+        "ORDER_STATUS_FIELD": "state",
+    }
     assert [p.id for p in check_settings()] == ["zns_notify.E003"]
 
 
@@ -100,11 +115,14 @@ def test_checks_warn_when_django_q_would_run_a_task_twice(settings):
     assert {p.id for p in check_settings()} == {"zns_notify.W002"}
 
 
-@pytest.mark.parametrize(("cluster", "warning"), [
-    ({"retry": 60, "max_attempts": 1}, "zns_notify.W004"),  # no timeout: long tasks run twice
-    ({"timeout": 30, "retry": 60}, "zns_notify.W005"),  # failing tasks re-run without limit
-    ({"timeout": 30, "retry": 60, "max_attempts": 0}, "zns_notify.W005"),
-])
+@pytest.mark.parametrize(
+    ("cluster", "warning"),
+    [
+        ({"retry": 60, "max_attempts": 1}, "zns_notify.W004"),  # no timeout: long tasks run twice
+        ({"timeout": 30, "retry": 60}, "zns_notify.W005"),  # failing tasks re-run without limit
+        ({"timeout": 30, "retry": 60, "max_attempts": 0}, "zns_notify.W005"),
+    ],
+)
 def test_checks_warn_about_other_double_execution_settings(settings, cluster, warning):
     from zns_notify.checks import check_settings
 

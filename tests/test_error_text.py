@@ -24,8 +24,9 @@ STORED = f"Zalo error -118: {ENGLISH}"
 
 def test_every_description_has_a_vietnamese_translation_that_differs():
     with translation.override("vi"):
-        untranslated = [code for code, (_action, text) in ERROR_CODES.items()
-                        if error_description(code) == text]
+        untranslated = [
+            code for code, (_action, text) in ERROR_CODES.items() if error_description(code) == text
+        ]
     assert not untranslated
 
 
@@ -36,16 +37,16 @@ def test_describe_stays_english_whatever_the_language():
         assert error_description(-999999) == "Lỗi Zalo không xác định"
 
 
-@pytest.mark.parametrize("language, expected", [
-    ("vi", f"Zalo error -118: {VIETNAMESE}"), ("en", STORED)])
+@pytest.mark.parametrize(
+    "language, expected", [("vi", f"Zalo error -118: {VIETNAMESE}"), ("en", STORED)]
+)
 def test_the_description_is_replaced_in_place(language, expected):
     with translation.override(language):
         assert localized_reason(-118, STORED) == expected
 
 
 def test_a_reason_wrapped_by_the_worker_keeps_its_sentence():
-    stored = f"Sending is on hold until 2026-11-22 12:00: Zalo error -117: " \
-             f"{describe(-117)}"
+    stored = f"Sending is on hold until 2026-11-22 12:00: Zalo error -117: {describe(-117)}"
     with translation.override("vi"):
         shown = localized_reason(-117, stored)
     assert shown.startswith("Sending is on hold until 2026-11-22 12:00: Zalo error -117: ")
@@ -54,13 +55,19 @@ def test_a_reason_wrapped_by_the_worker_keeps_its_sentence():
 
 def test_zalos_own_wording_is_kept_and_followed_by_the_description():
     with translation.override("vi"):
-        assert localized_reason(-118, "Zalo error -118: user not found") == \
-            f"Zalo error -118: user not found ({VIETNAMESE})"
-        assert localized_reason(-118, f"Zalo error -118: {VIETNAMESE}") == \
-            f"Zalo error -118: {VIETNAMESE}"
+        assert (
+            localized_reason(-118, "Zalo error -118: user not found")
+            == f"Zalo error -118: user not found ({VIETNAMESE})"
+        )
+        assert (
+            localized_reason(-118, f"Zalo error -118: {VIETNAMESE}")
+            == f"Zalo error -118: {VIETNAMESE}"
+        )
     with translation.override("en"):  # written in Vietnamese by Zalo, read in English
-        assert localized_reason(-118, f"Zalo error -118: {VIETNAMESE}") == \
-            f"Zalo error -118: {VIETNAMESE} ({ENGLISH})"
+        assert (
+            localized_reason(-118, f"Zalo error -118: {VIETNAMESE}")
+            == f"Zalo error -118: {VIETNAMESE} ({ENGLISH})"
+        )
 
 
 def test_unknown_codes_and_no_code_leave_the_text_alone():
@@ -70,6 +77,7 @@ def test_unknown_codes_and_no_code_leave_the_text_alone():
 
 
 # -- the pages --------------------------------------------------------------------------------
+
 
 def staff(client, *codenames: str) -> User:
     return staff_user(*codenames, client=client)
@@ -82,18 +90,22 @@ def page(client, url: str, language: str) -> str:
 
 @pytest.fixture
 def failed():
-    message = MessageFactory(status="failed", error_category="recipient", error_code=-118,
-                             error_message=STORED)
-    MessageEvent.objects.create(message=message, kind="attempt", status="failed",
-                                error_code=-118, detail=STORED)
+    message = MessageFactory(
+        status="failed", error_category="recipient", error_code=-118, error_message=STORED
+    )
+    MessageEvent.objects.create(
+        message=message, kind="attempt", status="failed", error_code=-118, detail=STORED
+    )
     return message
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("language, shown, hidden", [
-    ("vi", VIETNAMESE, ENGLISH), ("en", ENGLISH, VIETNAMESE)])
+@pytest.mark.parametrize(
+    "language, shown, hidden", [("vi", VIETNAMESE, ENGLISH), ("en", ENGLISH, VIETNAMESE)]
+)
 def test_the_report_page_names_the_failure_in_the_operators_language(
-        client, failed, language, shown, hidden):
+    client, failed, language, shown, hidden
+):
     rollup.refresh_reports()
     staff(client, "view_reports")
     html = page(client, reverse("admin:zns_notify_reportday_changelist"), language)
@@ -102,10 +114,12 @@ def test_the_report_page_names_the_failure_in_the_operators_language(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("language, shown, hidden", [
-    ("vi", VIETNAMESE, ENGLISH), ("en", ENGLISH, VIETNAMESE)])
+@pytest.mark.parametrize(
+    "language, shown, hidden", [("vi", VIETNAMESE, ENGLISH), ("en", ENGLISH, VIETNAMESE)]
+)
 def test_the_message_pages_show_the_description_in_the_operators_language(
-        client, failed, language, shown, hidden):
+    client, failed, language, shown, hidden
+):
     staff(client, "view_message")
     detail = page(client, reverse("admin:zns_notify_message_change", args=[failed.pk]), language)
     # The outcome field and the attempt on the timeline.
@@ -121,8 +135,11 @@ def test_the_message_pages_show_the_description_in_the_operators_language(
 @pytest.mark.django_db
 def test_the_hold_pages_show_the_description_in_the_operators_language(client):
     hold = SendingHold.objects.create(
-        account=ZaloAccountFactory(), error_code=-118, reason=STORED,
-        until=timezone.now() + dt.timedelta(hours=1))
+        account=ZaloAccountFactory(),
+        error_code=-118,
+        reason=STORED,
+        until=timezone.now() + dt.timedelta(hours=1),
+    )
     staff(client, "view_sendinghold", "view_zaloaccount")
     listing = page(client, reverse("admin:zns_notify_sendinghold_changelist"), "vi")
     assert VIETNAMESE in listing and ENGLISH not in listing
@@ -135,8 +152,9 @@ def test_the_api_keeps_the_stored_english_text(failed):
     from rest_framework.test import APIClient
 
     reader = User.objects.create_user("reader", password="pw", is_staff=True)
-    reader.user_permissions.set(Permission.objects.filter(
-        content_type__app_label="zns_notify", codename="view_message"))
+    reader.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="zns_notify", codename="view_message")
+    )
     api = APIClient()
     api.force_authenticate(reader)
     with translation.override("vi"):

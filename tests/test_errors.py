@@ -23,17 +23,84 @@ R, F, S, C, P, D = ("retry", "refresh", "reschedule", "config", "recipient", "pa
 #: zns-api.md §3, code -> action (where §3 gives two, the first; -115 "CONFIG, then RESCHEDULE"
 #: is a hold, which does both).
 SECTION_3 = {
-    -100: R, -101: C, -102: C, -103: C, -104: C, -105: C, -106: D, -107: D, -108: P,
-    -109: C, -110: P, -111: D, -112: D, -1121: D, -1122: D, -1123: D, -1124: D, -113: D,
-    -1131: D, -114: P, -115: C, -116: D, -117: C, -118: P, -119: P, -120: C, -1201: C,
-    -1202: C, -121: D, -122: D, -123: D, -124: F, -1241: C, -125: C, -126: S, -127: P,
-    -128: C, -129: R, -130: D, -131: C, -132: D, -133: S, -134: P, -135: C, -1351: C,
-    -136: C, -137: C, -138: C, -1381: C, -139: P, -140: P, -141: P, -142: C, -143: C,
-    -144: S, -1441: S, -145: C, -146: C, -147: S, -1471: S, -1472: S, -148: D, -149: D,
-    -1491: D, -150: D, -151: D, -152: D, -153: D, -158: D, -159: D, -160: S, -161: D,
-    -162: D, -249: D,
+    -100: R,
+    -101: C,
+    -102: C,
+    -103: C,
+    -104: C,
+    -105: C,
+    -106: D,
+    -107: D,
+    -108: P,
+    -109: C,
+    -110: P,
+    -111: D,
+    -112: D,
+    -1121: D,
+    -1122: D,
+    -1123: D,
+    -1124: D,
+    -113: D,
+    -1131: D,
+    -114: P,
+    -115: C,
+    -116: D,
+    -117: C,
+    -118: P,
+    -119: P,
+    -120: C,
+    -1201: C,
+    -1202: C,
+    -121: D,
+    -122: D,
+    -123: D,
+    -124: F,
+    -1241: C,
+    -125: C,
+    -126: S,
+    -127: P,
+    -128: C,
+    -129: R,
+    -130: D,
+    -131: C,
+    -132: D,
+    -133: S,
+    -134: P,
+    -135: C,
+    -1351: C,
+    -136: C,
+    -137: C,
+    -138: C,
+    -1381: C,
+    -139: P,
+    -140: P,
+    -141: P,
+    -142: C,
+    -143: C,
+    -144: S,
+    -1441: S,
+    -145: C,
+    -146: C,
+    -147: S,
+    -1471: S,
+    -1472: S,
+    -148: D,
+    -149: D,
+    -1491: D,
+    -150: D,
+    -151: D,
+    -152: D,
+    -153: D,
+    -158: D,
+    -159: D,
+    -160: S,
+    -161: D,
+    -162: D,
+    -249: D,
     # OA-host codes §3 says a robust client treats the same way on the ZNS host.
-    -216: F, -220: F, -32: R,
+    -216: F,
+    -220: F,
+    -32: R,
 }
 CODES = list(SECTION_3)
 
@@ -52,6 +119,7 @@ def test_unknown_codes_and_transport_failures_are_retried():
 
 
 # -- the real client over HTTP, against the sandbox's forced-error knob ---------------------
+
 
 @pytest.fixture(scope="module")
 def sandbox():
@@ -72,18 +140,28 @@ def test_client_over_http_keeps_code_message_and_action(sandbox, sandbox_token, 
     forced = requests.post(f"{sandbox.url}/_sandbox/faults", json={"error_code": code}, timeout=5)
     forced.raise_for_status()
     config = sandbox.state.config
-    client = ZaloClient(api_base_url=sandbox.url, oauth_base_url=sandbox.url,
-                        app_id=config.app_id, app_secret=config.app_secret)
+    client = ZaloClient(
+        api_base_url=sandbox.url,
+        oauth_base_url=sandbox.url,
+        app_id=config.app_id,
+        app_secret=config.app_secret,
+    )
     data = {"customer_name": "An", "order_code": "DH1", "delivered_at": "1/1"}
     with pytest.raises(ZaloAPIError) as caught:
-        client.send_template(access_token=sandbox_token, phone="84912345678",
-                             template_id="100004", data=data, tracking_id="t1")
+        client.send_template(
+            access_token=sandbox_token,
+            phone="84912345678",
+            template_id="100004",
+            data=data,
+            tracking_id="t1",
+        )
     assert caught.value.code == code
     assert caught.value.action == SECTION_3[code]
     assert str(caught.value) == f"Zalo error {code}: {message_for(code)}"
 
 
 # -- the worker's outcome for the message ------------------------------------------------
+
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("code", CODES)

@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django_q.models import OrmQ
 
 from demo_shop.shop.models import Order
+from tests.factories import BindingFactory, OrderFactory
 from zns_notify import notify, signals
 from zns_notify.models import Message
-from tests.factories import BindingFactory, OrderFactory, TemplateFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,7 +73,11 @@ def test_repeated_event_is_idempotent():
 def test_notify_returns_the_messages_and_accepts_extra_context():
     BindingFactory(
         event="order_cancelled",
-        params={"customer_name": "{{ customer_name }}", "order_code": "{{ reason }}", "total_amount": "0"},
+        params={
+            "customer_name": "{{ customer_name }}",
+            "order_code": "{{ reason }}",
+            "total_amount": "0",
+        },
     )
     order = OrderFactory()
     messages = notify("order_cancelled", order, reason="Hết hàng")
@@ -268,7 +272,9 @@ def test_a_database_error_writing_messages_fails_the_save_loudly(monkeypatch):
 
 def test_messages_that_fail_before_sending_are_announced():
     seen = []
-    signals.message_failed.connect(lambda **kw: seen.append(kw), weak=False, dispatch_uid="t-failed")
+    signals.message_failed.connect(
+        lambda **kw: seen.append(kw), weak=False, dispatch_uid="t-failed"
+    )
     try:
         BindingFactory(event="order_created", params={"customer_name": "{% if %}"})
         OrderFactory()

@@ -14,11 +14,11 @@ from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from tests.factories import ZaloAccountFactory
 from zns_notify.models import ZaloAccount
 from zns_notify.oauth import SESSION_KEY, code_challenge, new_code_verifier
 from zns_notify.sandbox import SandboxServer
 from zns_notify.sandbox.defaults import DEMO_OA_ID
-from tests.factories import ZaloAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,12 @@ CHANGELIST = "/admin/zns_notify/zaloaccount/"
 @pytest.fixture
 def sandbox(settings):
     zns = settings.ZNS_NOTIFY
-    server = SandboxServer(app_id=zns["APP_ID"], app_secret=zns["APP_SECRET"],
-                           oa_secret_key=zns["OA_SECRET_KEY"], seed=7).start()
+    server = SandboxServer(
+        app_id=zns["APP_ID"],
+        app_secret=zns["APP_SECRET"],
+        oa_secret_key=zns["OA_SECRET_KEY"],
+        seed=7,
+    ).start()
     settings.ZNS_NOTIFY = {**zns, "API_BASE_URL": server.url, "OAUTH_BASE_URL": server.url}
     yield server
     server.stop()

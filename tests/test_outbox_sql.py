@@ -17,10 +17,18 @@ pytestmark = pytest.mark.django_db
 def test_row_values_match_each_fields_own_conversion():
     aware = timezone.now()
     row = {
-        "idempotency_key": "zns" + "a" * 40, "event": "order_paid", "order_type": "shop.order",
-        "order_pk": "7", "order_ref": "BH0000007", "phone": "84912345678", "status": "queued",
-        "development_mode": True, "params": {"total_amount": "1.250.000 đ"},
-        "created_at": aware, "next_attempt_at": aware + dt.timedelta(minutes=5), "binding_id": 3,
+        "idempotency_key": "zns" + "a" * 40,
+        "event": "order_paid",
+        "order_type": "shop.order",
+        "order_pk": "7",
+        "order_ref": "BH0000007",
+        "phone": "84912345678",
+        "status": "queued",
+        "development_mode": True,
+        "params": {"total_amount": "1.250.000 đ"},
+        "created_at": aware,
+        "next_attempt_at": aware + dt.timedelta(minutes=5),
+        "binding_id": 3,
     }
     _sql, plan = _insert_plan(Message, connection.alias, True)
     expected = [

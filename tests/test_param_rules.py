@@ -15,8 +15,14 @@ from zns_notify.template_filters import zns_truncate
 
 
 def spec(**overrides):
-    return {"require": True, "type": "STRING", "max_length": 30, "min_length": 0,
-            "accept_null": False, **overrides}
+    return {
+        "require": True,
+        "type": "STRING",
+        "max_length": 30,
+        "min_length": 0,
+        "accept_null": False,
+        **overrides,
+    }
 
 
 def render(expression, context=None, **spec_overrides):
@@ -30,6 +36,7 @@ def refusal(expressions, specs, context=None) -> ZnsRenderError:
 
 
 # -- lengths, counted after NFC ------------------------------------------------------
+
 
 def test_value_at_max_length_passes_and_one_more_fails_naming_the_param():
     assert render("{{ v }}", {"v": "x" * 30}) == "x" * 30
@@ -56,6 +63,7 @@ def test_surrounding_whitespace_does_not_count():
 
 
 # -- required / acceptNull -----------------------------------------------------------
+
 
 def test_required_param_rendering_empty_fails():
     err = refusal({"customer_name": "{{ missing }}"}, {"customer_name": spec()})
@@ -87,6 +95,7 @@ def test_empty_value_still_checks_min_length_only_when_present():
 
 # -- zns_truncate ----------------------------------------------------------------------
 
+
 def test_truncate_only_where_the_binding_asks():
     note = "Giao giờ hành chính, gọi trước khi giao, để ở bảo vệ"
     value = render("{{ order.note|zns_truncate:30 }}", {"order": {"note": note}})
@@ -104,32 +113,49 @@ def test_truncate_counts_after_nfc():
     assert unicodedata.is_normalized("NFC", zns_truncate(nfd, 6))
 
 
-@pytest.mark.parametrize(("value", "length", "expected"), [
-    ("ngắn", 30, "ngắn"),
-    ("abcdef", 6, "abcdef"),
-    ("abcdefg", 6, "abcde…"),
-    ("abc   defg", 6, "abc…"),  # no dangling space before the ellipsis
-    ("abc", 1, "…"),
-    ("abc", 0, ""),
-    (12345678, 5, "1234…"),
-    ("abcdef", "x", "abcdef"),  # a bad length leaves the value to the length check
-])
+@pytest.mark.parametrize(
+    ("value", "length", "expected"),
+    [
+        ("ngắn", 30, "ngắn"),
+        ("abcdef", 6, "abcdef"),
+        ("abcdefg", 6, "abcde…"),
+        ("abc   defg", 6, "abc…"),  # no dangling space before the ellipsis
+        ("abc", 1, "…"),
+        ("abc", 0, ""),
+        (12345678, 5, "1234…"),
+        ("abcdef", "x", "abcdef"),  # a bad length leaves the value to the length check
+    ],
+)
 def test_truncate(value, length, expected):
     assert zns_truncate(value, length) == expected
 
 
 # -- Vietnamese formats ------------------------------------------------------------------
 
-@pytest.mark.parametrize(("expression", "context", "expected"), [
-    ("{{ total|vnd }}", {"total": 1250000}, "1.250.000"),
-    ("{{ total|vnd }} đ", {"total": Decimal("459000.00")}, "459.000 đ"),
-    ("{{ total|vnd }}", {"total": "2000"}, "2.000"),
-    ("{{ at|zns_date }}", {"at": dt.datetime(2026, 11, 21, 18, 30, tzinfo=dt.UTC)}, "22/11/2026"),
-    ("{{ at|zns_datetime }}", {"at": dt.datetime(2026, 11, 21, 18, 30, tzinfo=dt.UTC)},
-     "01:30 22/11/2026"),
-    ("{{ at|zns_datetime }}", {"at": dt.datetime(2026, 3, 1, 3, 5, tzinfo=dt.UTC)},
-     "10:05 01/03/2026"),
-    ("{{ day|zns_date }}", {"day": dt.date(2026, 1, 2)}, "02/01/2026"),
-])
+
+@pytest.mark.parametrize(
+    ("expression", "context", "expected"),
+    [
+        ("{{ total|vnd }}", {"total": 1250000}, "1.250.000"),
+        ("{{ total|vnd }} đ", {"total": Decimal("459000.00")}, "459.000 đ"),
+        ("{{ total|vnd }}", {"total": "2000"}, "2.000"),
+        (
+            "{{ at|zns_date }}",
+            {"at": dt.datetime(2026, 11, 21, 18, 30, tzinfo=dt.UTC)},
+            "22/11/2026",
+        ),
+        (
+            "{{ at|zns_datetime }}",
+            {"at": dt.datetime(2026, 11, 21, 18, 30, tzinfo=dt.UTC)},
+            "01:30 22/11/2026",
+        ),
+        (
+            "{{ at|zns_datetime }}",
+            {"at": dt.datetime(2026, 3, 1, 3, 5, tzinfo=dt.UTC)},
+            "10:05 01/03/2026",
+        ),
+        ("{{ day|zns_date }}", {"day": dt.date(2026, 1, 2)}, "02/01/2026"),
+    ],
+)
 def test_vietnamese_formats_in_expressions(expression, context, expected):
     assert render(expression, context) == expected

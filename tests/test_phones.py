@@ -8,7 +8,14 @@ from zns_notify.phones import mask, normalize_phone
 
 @pytest.mark.parametrize(
     "typed",
-    ["0912 345 678", "+84 912345678", "84912345678", "(091) 234-5678", "0912.345.678", " 0912345678 "],
+    [
+        "0912 345 678",
+        "+84 912345678",
+        "84912345678",
+        "(091) 234-5678",
+        "0912.345.678",
+        " 0912345678 ",
+    ],
 )
 def test_what_people_type_becomes_zalos_form(typed):
     assert normalize_phone(typed) == "84912345678"
@@ -46,8 +53,14 @@ def test_mask_keeps_only_the_last_three_digits():
 def test_mask_params_finds_the_number_however_it_is_written():
     from zns_notify.phones import mask_params
 
-    params = {"a": "84912345678", "b": "0912345678", "c": "Gọi 0912 345 678!",
-              "d": "+84 (912) 345-678", "e": "0987 654 321", "f": "Đơn DH000123, 1.250.000 đ"}
+    params = {
+        "a": "84912345678",
+        "b": "0912345678",
+        "c": "Gọi 0912 345 678!",
+        "d": "+84 (912) 345-678",
+        "e": "0987 654 321",
+        "f": "Đơn DH000123, 1.250.000 đ",
+    }
     masked = mask_params(params, "84912345678")
     assert masked["a"] == "********678" and masked["b"] == "*******678"
     assert masked["c"] == "Gọi **** *** 678!" and masked["d"] == "+** (***) ***-678"

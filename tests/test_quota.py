@@ -82,12 +82,23 @@ def test_development_mode_messages_ignore_the_daily_quota(account, zalo_api):
 
 
 def test_refresh_quota_stores_every_field_strings_or_numbers(account, zalo_api):
-    zalo_api.rsps.add(responses.GET, f"{API}/message/quota", json={
-        "error": 0, "message": "success",
-        "data": {"dailyQuota": "500", "remainingQuota": "499", "dailyQuotaPromotion": None,
-                 "remainingQuotaPromotion": "124", "monthlyPromotionQuota": 403,
-                 "remainingMonthlyPromotionQuota": 400,
-                 "estimatedNextMonthPromotionQuota": 425}})
+    zalo_api.rsps.add(
+        responses.GET,
+        f"{API}/message/quota",
+        json={
+            "error": 0,
+            "message": "success",
+            "data": {
+                "dailyQuota": "500",
+                "remainingQuota": "499",
+                "dailyQuotaPromotion": None,
+                "remainingQuotaPromotion": "124",
+                "monthlyPromotionQuota": 403,
+                "remainingMonthlyPromotionQuota": 400,
+                "estimatedNextMonthPromotionQuota": 425,
+            },
+        },
+    )
     assert quota.refresh_quota() == 499
     row = today_row(account)
     assert (row.daily_quota, row.remaining_quota, row.used) == (500, 499, 1)
@@ -117,6 +128,7 @@ def test_ledger_rolls_over_at_vietnamese_midnight():
 
 
 # -- holds ---------------------------------------------------------------------------------
+
 
 def test_billing_error_holds_the_account_and_the_queue_waits(account, zalo_api):
     zalo_api.send_error(-137, "Charge ZCA failed: insufficient balance")

@@ -12,15 +12,15 @@ import responses
 from django.db import transaction
 from django.utils import timezone
 
+from tests.conftest import API
+from tests.factories import MessageFactory, TemplateFactory
+from tests.signal_capture import listening
 from zns_notify import reconcile as reconciler
 from zns_notify import signals
 from zns_notify.delivery import record_delivered
 from zns_notify.models import Message, MessageEvent, ZaloAccount
 from zns_notify.reconcile import reconcile
 from zns_notify.schedules import ensure_schedules
-from tests.conftest import API
-from tests.factories import MessageFactory, TemplateFactory
-from tests.signal_capture import listening
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,8 +66,11 @@ def status_api(zalo_api, answers):
 
 
 def sent(minutes_ago: float = 10, **kwargs) -> Message:
-    return MessageFactory(status=Message.Status.SENT,
-                          sent_at=timezone.now() - dt.timedelta(minutes=minutes_ago), **kwargs)
+    return MessageFactory(
+        status=Message.Status.SENT,
+        sent_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+        **kwargs,
+    )
 
 
 def test_the_schedule_is_created_once(db):
@@ -79,13 +82,27 @@ def test_the_schedule_is_created_once(db):
     assert schedule.func == "zns_notify.reconcile.reconcile" and schedule.minutes == 5
 
 
-@pytest.mark.parametrize("status, delivery_time", [
-    (1, str(DELIVERY_MS)), ("1", str(DELIVERY_MS)), (1, DELIVERY_MS), ("1", DELIVERY_MS),
-])
+@pytest.mark.parametrize(
+    "status, delivery_time",
+    [
+        (1, str(DELIVERY_MS)),
+        ("1", str(DELIVERY_MS)),
+        (1, DELIVERY_MS),
+        ("1", DELIVERY_MS),
+    ],
+)
 def test_status_1_delivers_at_zalos_delivery_time(account, zalo_api, heard, status, delivery_time):
     message = sent(msg_id="m1")
-    asked = status_api(zalo_api, {"m1": {"status": status, "delivery_time": delivery_time,
-                                         "message": "The message was delivered"}})
+    asked = status_api(
+        zalo_api,
+        {
+            "m1": {
+                "status": status,
+                "delivery_time": delivery_time,
+                "message": "The message was delivered",
+            }
+        },
+    )
     report = reconcile(sleep=lambda s: None)
     assert report["delivered"] == 1 and report["checked"] == 1
     assert asked == [("m1", "84912345678")]
@@ -134,19 +151,24 @@ def test_next_check_waits_at_least_reconcile_after_at_most_an_hour_never_past_ti
     assert reconciler.next_check(fresh, now) == now + dt.timedelta(seconds=300)
     old = Message(sent_at=now - dt.timedelta(minutes=100), template=template)
     assert reconciler.next_check(old, now) == now + dt.timedelta(minutes=20)  # the 2 h timeout
-    quick = Message(sent_at=now - dt.timedelta(minutes=6),
-                    template=TemplateFactory(timeout_ms=15_000_000))  # 250 minutes
+    quick = Message(
+        sent_at=now - dt.timedelta(minutes=6), template=TemplateFactory(timeout_ms=15_000_000)
+    )  # 250 minutes
     assert reconciler.next_check(quick, now) == now + dt.timedelta(minutes=6)
-    ancient = Message(sent_at=now - dt.timedelta(minutes=200),
-                      template=TemplateFactory(timeout_ms=15_000_000))
+    ancient = Message(
+        sent_at=now - dt.timedelta(minutes=200), template=TemplateFactory(timeout_ms=15_000_000)
+    )
     assert reconciler.next_check(ancient, now) == now + dt.timedelta(minutes=50)
 
 
 def test_too_recent_messages_and_other_statuses_are_left_alone(account, zalo_api, settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "RECONCILE_AFTER": 300}
     sent(minutes_ago=2, msg_id="fresh")
-    MessageFactory(status=Message.Status.DELIVERED, msg_id="done",
-                   sent_at=timezone.now() - dt.timedelta(hours=1))
+    MessageFactory(
+        status=Message.Status.DELIVERED,
+        msg_id="done",
+        sent_at=timezone.now() - dt.timedelta(hours=1),
+    )
     MessageFactory(status=Message.Status.QUEUED)
     asked = status_api(zalo_api, {})
     assert reconcile(sleep=lambda s: None)["checked"] == 0
@@ -187,7 +209,8 @@ def test_status_minus_1_waits_for_the_timeout_then_is_undelivered(account, zalo_
     message.refresh_from_db()
     assert message.status == Message.Status.SENT and heard == []
     Message.objects.filter(pk=message.pk).update(
-        sent_at=timezone.now() - dt.timedelta(hours=3), next_status_check_at=timezone.now())
+        sent_at=timezone.now() - dt.timedelta(hours=3), next_status_check_at=timezone.now()
+    )
     assert reconcile(sleep=lambda s: None)["undelivered"] == 1
     message.refresh_from_db()
     assert message.status == Message.Status.UNDELIVERED and "-1" in message.error_message
@@ -238,8 +261,13 @@ def test_a_run_stops_at_its_time_budget(account, zalo_api, monkeypatch):
 def test_status_api_errors_never_break_the_run(account, zalo_api, caplog):
     broken = sent(minutes_ago=30, msg_id="broken")
     fine = sent(minutes_ago=20, msg_id="fine")
-    status_api(zalo_api, {"broken": (-100, "Unknown error"),
-                          "fine": {"status": 1, "delivery_time": str(DELIVERY_MS)}})
+    status_api(
+        zalo_api,
+        {
+            "broken": (-100, "Unknown error"),
+            "fine": {"status": 1, "delivery_time": str(DELIVERY_MS)},
+        },
+    )
     with caplog.at_level(logging.WARNING, logger="zns_notify.reconcile"):
         report = reconcile(sleep=lambda s: None)
     assert report["errors"] == 1 and report["delivered"] == 1
@@ -256,7 +284,12 @@ def test_transport_errors_stop_the_run_after_three(account, zalo_api):
     zalo_api.rsps.add(responses.GET, f"{API}/message/status", status=502, body="bad gateway")
     report = reconcile(sleep=lambda s: None)
     assert report["errors"] == 3 and report["checked"] == 3
-    assert Message.objects.filter(status=Message.Status.SENT, next_status_check_at__isnull=True).count() == 2
+    assert (
+        Message.objects.filter(
+            status=Message.Status.SENT, next_status_check_at__isnull=True
+        ).count()
+        == 2
+    )
     assert not Message.objects.exclude(status=Message.Status.SENT).exists()
 
 
@@ -286,7 +319,9 @@ def test_rejected_token_is_refreshed_once_through_the_normal_path(account, zalo_
     zalo_api.refresh_ok(access="fresh-access", refresh="fresh-refresh")
     assert reconcile(sleep=lambda s: None)["delivered"] == 1
     assert ZaloAccount.objects.get().access_token == "fresh-access"
-    assert zalo_api.calls_to("/message/status")[-1].request.headers["access_token"] == "fresh-access"
+    assert (
+        zalo_api.calls_to("/message/status")[-1].request.headers["access_token"] == "fresh-access"
+    )
     message.refresh_from_db()
     assert message.status == Message.Status.DELIVERED
 
@@ -294,8 +329,9 @@ def test_rejected_token_is_refreshed_once_through_the_normal_path(account, zalo_
 def test_no_call_while_the_oa_needs_reconnecting(db, zalo_api):
     from tests.factories import ZaloAccountFactory
 
-    ZaloAccountFactory(needs_reconnect=True,
-                       access_token_expires_at=timezone.now() - dt.timedelta(minutes=1))
+    ZaloAccountFactory(
+        needs_reconnect=True, access_token_expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
     message = sent(msg_id="m1")
     asked = status_api(zalo_api, {})
     assert reconcile()["checked"] == 0 and asked == []
@@ -312,6 +348,7 @@ def test_hashed_phone_sends_no_phone(account, zalo_api, settings):
 
 
 # -- concurrency: claims, and a webhook that comes meanwhile ---------------------------------
+
 
 def test_a_row_is_claimed_by_one_worker_only(account):
     message = sent(msg_id="m1")

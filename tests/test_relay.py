@@ -13,12 +13,12 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
+from tests.factories import BindingFactory, MessageFactory, OrderFactory
 from zns_notify.broker import RELAYED, OutboxORM
 from zns_notify.models import Message, MessageEvent
 from zns_notify.relay import RELAY_BATCH, relay_active
 from zns_notify.sending import claim
 from zns_notify.tasks import sweep
-from tests.factories import BindingFactory, MessageFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

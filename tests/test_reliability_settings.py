@@ -40,11 +40,14 @@ def test_the_recommended_settings_pass(settings):
     assert check_reliability() == []
 
 
-@pytest.mark.parametrize(("lease", "cluster"), [
-    (30, RECOMMENDED),  # equal to the timeout: a live task may still hold the row
-    (10, RECOMMENDED),
-    (300, {"retry": 60}),  # no timeout: a task may run for ever
-])
+@pytest.mark.parametrize(
+    ("lease", "cluster"),
+    [
+        (30, RECOMMENDED),  # equal to the timeout: a live task may still hold the row
+        (10, RECOMMENDED),
+        (300, {"retry": 60}),  # no timeout: a task may run for ever
+    ],
+)
 def test_a_lease_a_live_task_can_outlast_is_warned_about(lease, cluster):
     [warning] = check_send_lease(lease, cluster)
     assert warning.id == "zns_notify.W007" and "twice" in warning.msg
@@ -56,10 +59,13 @@ def test_the_lease_check_reads_the_setting(settings):
     assert [p.id for p in check_reliability()] == ["zns_notify.W007"]
 
 
-@pytest.mark.parametrize("cluster", [
-    {"timeout": 30, "retry": 60},  # unset: django-q2's default is True
-    {**RECOMMENDED, "catch_up": True},
-])
+@pytest.mark.parametrize(
+    "cluster",
+    [
+        {"timeout": 30, "retry": 60},  # unset: django-q2's default is True
+        {**RECOMMENDED, "catch_up": True},
+    ],
+)
 def test_catch_up_is_warned_about(settings, cluster):
     settings.Q_CLUSTER = cluster
     assert [p.id for p in check_reliability()] == ["zns_notify.W008"]

@@ -30,8 +30,11 @@ def test_racing_resends_of_one_message_queue_one_copy():
     outcomes = race(resend, threads=4)
     copies = [outcome for outcome in outcomes if isinstance(outcome, int)]
     assert len(outcomes) == 4 and len(copies) == 1
-    assert all("was already resent as message" in outcome
-               for outcome in outcomes if isinstance(outcome, str))
+    assert all(
+        "was already resent as message" in outcome
+        for outcome in outcomes
+        if isinstance(outcome, str)
+    )
     assert list(Message.objects.filter(resent_from=original).values_list("pk", flat=True)) == copies
 
 
@@ -44,8 +47,11 @@ def test_a_cancel_racing_a_workers_claim_leaves_one_winner():
         stale = Message.objects.get(pk=message.pk)  # the operator's page, read before
 
         def either(stale=stale, key=message.idempotency_key):
-            return ("cancel", log_actions.cancel(stale, user)) if threading.current_thread(
-            ).name.endswith("0") else ("claim", claim(key) is not None)
+            return (
+                ("cancel", log_actions.cancel(stale, user))
+                if threading.current_thread().name.endswith("0")
+                else ("claim", claim(key) is not None)
+            )
 
         outcomes = dict(race_named(either, threads=2))
         final = Message.objects.get(pk=message.pk).status

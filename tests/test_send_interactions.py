@@ -1,4 +1,5 @@
 """How the waits of the worker combine: no account, needs-reconnect, holds, quota, the relay."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,13 +9,12 @@ import responses
 from django.utils import timezone
 from django_q.conf import Conf
 
+from tests.conftest import OAUTH
+from tests.factories import MessageFactory, ZaloAccountFactory
 from zns_notify import tokens
-from zns_notify.broker import OutboxORM
 from zns_notify.models import Message, SendingHold, ZaloAccount
 from zns_notify.relay import claim_due_keys
 from zns_notify.sending import deliver
-from tests.conftest import OAUTH
-from tests.factories import MessageFactory, ZaloAccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +27,7 @@ def test_waiting_for_a_connection_must_not_use_up_the_retries(zalo_api, settings
     for _ in range(3):
         deliver(message.idempotency_key)
         Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
-    ZaloAccountFactory()                      # the admin connects the OA
+    ZaloAccountFactory()  # the admin connects the OA
     zalo_api.send_error(-100, "Unknown error")  # one transient hiccup
     deliver(message.idempotency_key)
     message.refresh_from_db()
@@ -40,8 +40,11 @@ def test_refused_proactive_refresh_must_not_leave_an_account_hold_after_reconnec
     reconnect, with no account-wide hold that would outlive the reconnect."""
     ZaloAccountFactory(access_token_expires_at=timezone.now() - dt.timedelta(minutes=1))
     first = MessageFactory()
-    zalo_api.rsps.add(responses.POST, f"{OAUTH}/v4/oa/access_token",
-                      json={"error": -14014, "error_description": "invalid refresh token"})
+    zalo_api.rsps.add(
+        responses.POST,
+        f"{OAUTH}/v4/oa/access_token",
+        json={"error": -14014, "error_description": "invalid refresh token"},
+    )
     deliver(first.idempotency_key)
     assert ZaloAccount.objects.get().needs_reconnect
     tokens.store_token_pair(access_token="reconnected-access", refresh_token="reconnected-r")
@@ -58,18 +61,21 @@ def test_a_postponed_message_is_relayed_when_due(monkeypatch, zalo_api):
     as it is due again, whatever Q_CLUSTER["retry"] is."""
     monkeypatch.setattr(Conf, "BROKER_CLASS", "zns_notify.broker.OutboxORM")
     monkeypatch.setattr(Conf, "RETRY", 3600)
-    ZaloAccountFactory(needs_reconnect=True,
-                       access_token_expires_at=timezone.now() - dt.timedelta(minutes=1))
+    ZaloAccountFactory(
+        needs_reconnect=True, access_token_expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
     message = MessageFactory()
     assert claim_due_keys() == [message.idempotency_key]
     deliver(message.idempotency_key)  # postponed by 5 minutes
     Message.objects.filter(pk=message.pk).update(
-        next_attempt_at=timezone.now() - dt.timedelta(seconds=1))  # ... and now it is due
+        next_attempt_at=timezone.now() - dt.timedelta(seconds=1)
+    )  # ... and now it is due
     assert claim_due_keys() == [message.idempotency_key]
 
 
 def test_a_fresh_token_refused_again_asks_for_a_reconnect_instead_of_refreshing_forever(
-        account, zalo_api):
+    account, zalo_api
+):
     """-124, refresh, -124 again: the OA's grant is broken. The account shows "needs
     reconnect" and later sends wait unclaimed, without burning more refresh tokens."""
     message = MessageFactory()
@@ -93,8 +99,11 @@ def test_a_busy_database_at_the_cas_commit_loses_the_rotated_pair(zalo_api, monk
     from django.db import OperationalError
     from django.db.models.query import QuerySet
 
-    ZaloAccountFactory(access_token="old-a", refresh_token="old-r",
-                       access_token_expires_at=timezone.now() - dt.timedelta(minutes=1))
+    ZaloAccountFactory(
+        access_token="old-a",
+        refresh_token="old-r",
+        access_token_expires_at=timezone.now() - dt.timedelta(minutes=1),
+    )
     message = MessageFactory()
     zalo_api.refresh_ok(access="new-a", refresh="new-r")
     zalo_api.send_ok()

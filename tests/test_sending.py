@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from tests.factories import MessageFactory, ZaloAccountFactory
+from tests.signal_capture import listening
 from zns_notify import signals
 from zns_notify.models import Message, MessageEvent, Template, ZaloAccount
 from zns_notify.sending import deliver
 from zns_notify.tasks import send_messages, sweep
-from tests.factories import MessageFactory, ZaloAccountFactory
-from tests.signal_capture import listening
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,7 +54,9 @@ def test_rejected_token_is_refreshed_once_then_sent(account, zalo_api):
     assert message.status == Message.Status.SENT
     account.refresh_from_db()
     assert (account.access_token, account.refresh_token) == ("fresh-access", "fresh-refresh")
-    assert zalo_api.calls_to("/message/template")[-1].request.headers["access_token"] == "fresh-access"
+    assert (
+        zalo_api.calls_to("/message/template")[-1].request.headers["access_token"] == "fresh-access"
+    )
 
 
 def test_expired_token_is_refreshed_before_sending(zalo_api):
@@ -63,7 +65,9 @@ def test_expired_token_is_refreshed_before_sending(zalo_api):
     zalo_api.refresh_ok(access="fresh-access")
     zalo_api.send_ok()
     deliver(message.idempotency_key)
-    assert zalo_api.calls_to("/message/template")[0].request.headers["access_token"] == "fresh-access"
+    assert (
+        zalo_api.calls_to("/message/template")[0].request.headers["access_token"] == "fresh-access"
+    )
 
 
 @pytest.mark.parametrize("code, category", [(-118, "recipient"), (-1121, "payload")])
@@ -80,7 +84,9 @@ def test_permanent_errors_fail_with_code_and_reason(account, zalo_api, received,
     assert received[0][1]["error_code"] == code
 
 
-def test_quota_exhaustion_waits_for_the_daily_reset_without_using_up_attempts(account, zalo_api, settings):
+def test_quota_exhaustion_waits_for_the_daily_reset_without_using_up_attempts(
+    account, zalo_api, settings
+):
     from zoneinfo import ZoneInfo
 
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "MAX_ATTEMPTS": 1}
@@ -125,23 +131,29 @@ def test_refused_refresh_makes_messages_wait_for_a_reconnect(account, zalo_api):
 
     message = MessageFactory()
     zalo_api.send_error(-124, "Access token invalid")
-    zalo_api.rsps.add(responses.POST, f"{OAUTH}/v4/oa/access_token",
-                      json={"error": -14014, "error_name": "invalid_grant", "error_description": "expired"})
+    zalo_api.rsps.add(
+        responses.POST,
+        f"{OAUTH}/v4/oa/access_token",
+        json={"error": -14014, "error_name": "invalid_grant", "error_description": "expired"},
+    )
     deliver(message.idempotency_key)
     message.refresh_from_db()
     assert message.status == Message.Status.QUEUED
     assert "reconnect the OA" in message.error_message
 
 
-def test_a_late_worker_cannot_overwrite_the_outcome_of_the_worker_that_took_over(account, zalo_api,
-                                                                                 settings):
+def test_a_late_worker_cannot_overwrite_the_outcome_of_the_worker_that_took_over(
+    account, zalo_api, settings
+):
     from zns_notify.sending import _record_error, claim
 
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "AMBIGUOUS_SENDS": "retry"}
 
     message = MessageFactory()
     first = claim(message.idempotency_key)
-    Message.objects.filter(pk=message.pk).update(claimed_at=timezone.now() - dt.timedelta(minutes=10))
+    Message.objects.filter(pk=message.pk).update(
+        claimed_at=timezone.now() - dt.timedelta(minutes=10)
+    )
     sweep()  # recovers the stale row; a second worker claims it
     second = claim(message.idempotency_key)
     assert second is not None and second.attempts == 2
@@ -180,8 +192,9 @@ def test_stale_sends_are_noted_and_eventually_given_up(account, settings):
         assert message.ambiguous_sends == 1 and message.error_category == "ambiguous"
 
 
-def test_a_task_stops_claiming_when_its_time_budget_is_spent(account, zalo_api, monkeypatch,
-                                                              settings):
+def test_a_task_stops_claiming_when_its_time_budget_is_spent(
+    account, zalo_api, monkeypatch, settings
+):
     from django_q.models import OrmQ
 
     # One message per round, so the budget is looked at between messages.
@@ -189,12 +202,16 @@ def test_a_task_stops_claiming_when_its_time_budget_is_spent(account, zalo_api, 
     monkeypatch.setattr("zns_notify.tasks._time_budget", lambda: 0.0)
     first, second, third = MessageFactory(), MessageFactory(), MessageFactory()
     zalo_api.send_ok()
-    assert send_messages([first.idempotency_key, second.idempotency_key, third.idempotency_key]) == 1
+    assert (
+        send_messages([first.idempotency_key, second.idempotency_key, third.idempotency_key]) == 1
+    )
     pushed = [key for task in OrmQ.objects.all() for key in task.task["args"][0]]
     assert pushed == [second.idempotency_key, third.idempotency_key]
 
 
-def test_transient_error_is_retried_later_then_fails_after_max_attempts(account, zalo_api, settings):
+def test_transient_error_is_retried_later_then_fails_after_max_attempts(
+    account, zalo_api, settings
+):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "MAX_ATTEMPTS": 2}
     message = MessageFactory()
     zalo_api.send_error(-100, "Unknown error")

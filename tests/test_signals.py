@@ -12,16 +12,15 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from zns_notify import notify, signals
+from tests.factories import BindingFactory, MessageFactory, OrderFactory
+from tests.test_reconcile import status_api
+from tests.test_webhooks import post, receipt, sign
+from zns_notify import notify, signals, webhook_events
 from zns_notify.delivery import record_delivered, record_undelivered
 from zns_notify.models import Message
 from zns_notify.reconcile import reconcile
 from zns_notify.sending import deliver
 from zns_notify.tasks import sweep
-from zns_notify import webhook_events
-from tests.factories import BindingFactory, MessageFactory, OrderFactory
-from tests.test_reconcile import status_api
-from tests.test_webhooks import post, receipt, sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,6 +42,7 @@ def heard():
 @pytest.fixture
 def raising():
     """A receiver that raises on every outgoing signal, connected before the recording one."""
+
     def receiver(**kwargs):
         raise ValueError("host bug")
 
@@ -60,8 +60,10 @@ def names(heard) -> list[str]:
 
 # -- announce and announce_on_commit -----------------------------------------------------------
 
+
 def test_a_raising_receiver_is_logged_with_its_traceback_and_the_others_still_run(
-        db, raising, heard, caplog):
+    db, raising, heard, caplog
+):
     message = MessageFactory()
     with caplog.at_level(logging.ERROR, logger="zns_notify.signals"):
         signals.announce(signals.message_sent, message=message)
@@ -84,6 +86,7 @@ def test_announce_on_commit_waits_for_the_commit_and_drops_on_rollback(db, heard
 
 
 # -- the worker --------------------------------------------------------------------------------
+
 
 def test_message_sent_once_after_commit_and_not_on_a_second_run(account, zalo_api, heard):
     message = MessageFactory()
@@ -132,6 +135,7 @@ def test_the_sweeper_announces_a_message_it_gives_up_once(account, heard, settin
 
 # -- event time --------------------------------------------------------------------------------
 
+
 def test_a_message_failing_at_event_time_is_announced_once_not_on_repeated_events(db, heard):
     BindingFactory(event="order_created", params={"customer_name": "{% if %}"})
     order = OrderFactory()
@@ -150,6 +154,7 @@ def test_event_time_failures_are_not_announced_when_the_order_rolls_back(db, hea
 
 
 # -- the webhook (current public behaviour of zns_notify.webhooks) -----------------------------
+
 
 def test_a_duplicate_webhook_announces_delivery_once(db, heard):
     MessageFactory(status=Message.Status.SENT, msg_id="15a0cc0bbb13bd4ce403")
@@ -189,6 +194,7 @@ def test_a_webhook_after_the_reconciler_delivered_announces_nothing(db, heard):
 
 
 # -- the reconciler ----------------------------------------------------------------------------
+
 
 def test_a_raising_receiver_never_breaks_the_reconciler(account, zalo_api, raising, heard, caplog):
     sent_at = timezone.now() - dt.timedelta(hours=3)  # past the 2 h default timeout

@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.factories import ZaloAccountFactory
 from zns_notify.models import Template
 from zns_notify.template_sync import PAGE_SIZE, status_number, sync_templates
 from zns_notify.zalo.client import ZaloAPIError
 from zns_notify.zalo.errors import ErrorAction
 from zns_notify.zalo.templates import normalize_tag, parse_param, parse_template_info
-from tests.factories import ZaloAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,17 +21,31 @@ NUMBERS = {"ENABLE": 1, "PENDING_REVIEW": 2, "REJECT": 3, "DISABLE": 4, "DELETE"
 
 
 def param(name, max_length=30, **extra):
-    return {"name": name, "require": True, "type": "STRING", "maxLength": max_length,
-            "minLength": 0, "acceptNull": False, **extra}
+    return {
+        "name": name,
+        "require": True,
+        "type": "STRING",
+        "maxLength": max_length,
+        "minLength": 0,
+        "acceptNull": False,
+        **extra,
+    }
 
 
 def detail(tid, status="ENABLE", **extra):
-    return {"templateId": str(tid), "templateName": f"Mẫu {tid}", "status": status,
-            "listParams": [param("customer_name"), param("order_code")],
-            "listButtons": [{"type": 1, "title": "Xem đơn", "content": "https://x.vn"}],
-            "timeout": 7200000, "previewUrl": f"https://account.zalo.cloud/znspreview/{tid}",
-            "templateQuality": "HIGH", "templateTag": "TRANSACTION", "price": "300.0",
-            **extra}
+    return {
+        "templateId": str(tid),
+        "templateName": f"Mẫu {tid}",
+        "status": status,
+        "listParams": [param("customer_name"), param("order_code")],
+        "listButtons": [{"type": 1, "title": "Xem đơn", "content": "https://x.vn"}],
+        "timeout": 7200000,
+        "previewUrl": f"https://account.zalo.cloud/znspreview/{tid}",
+        "templateQuality": "HIGH",
+        "templateTag": "TRANSACTION",
+        "price": "300.0",
+        **extra,
+    }
 
 
 class FakeZalo:
@@ -46,18 +60,27 @@ class FakeZalo:
         assert 1 <= limit <= 100
         assert status is None or status in NUMBERS.values()
         self.list_calls.append((offset, limit, status))
-        rows = [d for d in self.details.values()
-                if status is None or NUMBERS[d["status"]] == status]
-        page = [{"templateId": int(d["templateId"]), "templateName": d["templateName"],
-                 "createdTime": 0, "status": d["status"], "templateQuality": "UNDEFINED"}
-                for d in rows[offset:offset + limit]]
+        rows = [
+            d for d in self.details.values() if status is None or NUMBERS[d["status"]] == status
+        ]
+        page = [
+            {
+                "templateId": int(d["templateId"]),
+                "templateName": d["templateName"],
+                "createdTime": 0,
+                "status": d["status"],
+                "templateQuality": "UNDEFINED",
+            }
+            for d in rows[offset : offset + limit]
+        ]
         return page, len(rows)
 
     def template_info(self, *, access_token, template_id):
         self.info_calls.append(template_id)
         if template_id not in self.details:
-            raise ZaloAPIError("Invalid template id", code=-109, action=ErrorAction.CONFIG,
-                               sent=False)
+            raise ZaloAPIError(
+                "Invalid template id", code=-109, action=ErrorAction.CONFIG, sent=False
+            )
         return self.details[template_id]
 
 
@@ -75,12 +98,23 @@ def test_pages_through_the_whole_list_at_100_per_page():
 
 
 def test_stores_params_buttons_tag_quality_price_preview_timeout_status_reason():
-    zalo = FakeZalo([detail(
-        100001, reason="Template đã được duyệt", templateTag="IN_TRANSACTION",
-        price="800.0", price_sdt="750.0", price_uid="500", timeout="7200000",
-        listParams=[param("customer_name", "30", require="true", acceptNull="false"),
-                    param("note", 90, require=False, acceptNull=True, minLength="3")],
-    )])
+    zalo = FakeZalo(
+        [
+            detail(
+                100001,
+                reason="Template đã được duyệt",
+                templateTag="IN_TRANSACTION",
+                price="800.0",
+                price_sdt="750.0",
+                price_uid="500",
+                timeout="7200000",
+                listParams=[
+                    param("customer_name", "30", require="true", acceptNull="false"),
+                    param("note", 90, require=False, acceptNull=True, minLength="3"),
+                ],
+            )
+        ]
+    )
     sync_templates(zalo)
     t = Template.objects.get(template_id="100001")
     assert (t.name, t.status, t.quality) == ("Mẫu 100001", "ENABLE", "HIGH")
@@ -91,42 +125,70 @@ def test_stores_params_buttons_tag_quality_price_preview_timeout_status_reason()
     assert t.preview_url == "https://account.zalo.cloud/znspreview/100001"
     assert t.buttons == [{"type": 1, "title": "Xem đơn", "content": "https://x.vn"}]
     assert t.params == [
-        {"name": "customer_name", "require": True, "type": "STRING", "max_length": 30,
-         "min_length": 0, "accept_null": False},
-        {"name": "note", "require": False, "type": "STRING", "max_length": 90,
-         "min_length": 3, "accept_null": True},
+        {
+            "name": "customer_name",
+            "require": True,
+            "type": "STRING",
+            "max_length": 30,
+            "min_length": 0,
+            "accept_null": False,
+        },
+        {
+            "name": "note",
+            "require": False,
+            "type": "STRING",
+            "max_length": 90,
+            "min_length": 3,
+            "accept_null": True,
+        },
     ]
 
 
-@pytest.mark.parametrize(("raw", "group"), [
-    ("OTP", "TRANSACTION"), ("IN_TRANSACTION", "TRANSACTION"),
-    ("POST_TRANSACTION", "CUSTOMER_CARE"), ("ACCOUNT_UPDATE", "CUSTOMER_CARE"),
-    ("GENERAL_UPDATE", "CUSTOMER_CARE"), ("FOLLOW_UP", "PROMOTION"),
-    ("TRANSACTION", "TRANSACTION"), ("CUSTOMER_CARE", "CUSTOMER_CARE"), ("PROMOTION", "PROMOTION"),
-    ("in_transaction", "TRANSACTION"), (1, "TRANSACTION"), ("3", "PROMOTION"),
-])
+@pytest.mark.parametrize(
+    ("raw", "group"),
+    [
+        ("OTP", "TRANSACTION"),
+        ("IN_TRANSACTION", "TRANSACTION"),
+        ("POST_TRANSACTION", "CUSTOMER_CARE"),
+        ("ACCOUNT_UPDATE", "CUSTOMER_CARE"),
+        ("GENERAL_UPDATE", "CUSTOMER_CARE"),
+        ("FOLLOW_UP", "PROMOTION"),
+        ("TRANSACTION", "TRANSACTION"),
+        ("CUSTOMER_CARE", "CUSTOMER_CARE"),
+        ("PROMOTION", "PROMOTION"),
+        ("in_transaction", "TRANSACTION"),
+        (1, "TRANSACTION"),
+        ("3", "PROMOTION"),
+    ],
+)
 def test_both_tag_vocabularies_map_to_a_group(raw, group):
     assert normalize_tag(raw) == group
     values = parse_template_info(detail(1, templateTag=raw))
     assert values["tag"] == group and values["zalo_tag"] == str(raw)
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    ({"templateId": 217489}, "217489"),
-    ({"templateId": 217489.0}, "217489"),
-    ({"templateId": " 7895417a7d3f9461cd2e "}, "7895417a7d3f9461cd2e"),
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"templateId": 217489}, "217489"),
+        ({"templateId": 217489.0}, "217489"),
+        ({"templateId": " 7895417a7d3f9461cd2e "}, "7895417a7d3f9461cd2e"),
+    ],
+)
 def test_template_id_as_int_float_or_string(data, expected):
     assert parse_template_info(data)["template_id"] == expected
 
 
-@pytest.mark.parametrize(("data", "price", "price_uid"), [
-    ({"price": "800.0"}, Decimal("800"), None),
-    ({"price": 800}, Decimal("800"), None),
-    ({"price_sdt": "300", "price_uid": 200.5}, Decimal("300"), Decimal("200.5")),
-    ({"price": "", "price_sdt": None}, None, None),
-    ({"price": "n/a", "price_sdt": "NaN"}, None, None),
-])
+@pytest.mark.parametrize(
+    ("data", "price", "price_uid"),
+    [
+        ({"price": "800.0"}, Decimal("800"), None),
+        ({"price": 800}, Decimal("800"), None),
+        ({"price_sdt": "300", "price_uid": 200.5}, Decimal("300"), Decimal("200.5")),
+        ({"price": "", "price_sdt": None}, None, None),
+        ({"price": "n/a", "price_sdt": "NaN"}, None, None),
+    ],
+)
 def test_price_variants(data, price, price_uid):
     values = parse_template_info(data)
     assert (values["price"], values["price_uid"]) == (price, price_uid)
@@ -134,25 +196,47 @@ def test_price_variants(data, price, price_uid):
 
 def test_sparse_param_specs_take_zalo_defaults():
     assert parse_param({"name": " code "}) == {
-        "name": "code", "require": True, "type": "STRING", "max_length": None,
-        "min_length": 0, "accept_null": False,
+        "name": "code",
+        "require": True,
+        "type": "STRING",
+        "max_length": None,
+        "min_length": 0,
+        "accept_null": False,
     }
 
 
 def test_a_sparse_detail_is_completed_from_the_list_row():
     zalo = FakeZalo([detail(100001)])
     zalo.details["100001"] = {"listParams": [param("customer_name")], "templateTag": "OTP"}
-    zalo.list_templates = lambda **kw: ([{"templateId": 100001, "templateName": "Từ danh sách",
-                                          "status": "ENABLE", "templateQuality": "LOW"}], 1)
+    zalo.list_templates = lambda **kw: (
+        [
+            {
+                "templateId": 100001,
+                "templateName": "Từ danh sách",
+                "status": "ENABLE",
+                "templateQuality": "LOW",
+            }
+        ],
+        1,
+    )
     sync_templates(zalo)
     t = Template.objects.get()
     assert (t.template_id, t.name) == ("100001", "Từ danh sách")
     assert (t.status, t.quality) == ("ENABLE", "LOW")
 
 
-@pytest.mark.parametrize(("status", "number"), [
-    ("ENABLE", 1), ("pending_review", 2), ("3", 3), (4, 4), ("DELETE", 5), (None, None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("status", "number"),
+    [
+        ("ENABLE", 1),
+        ("pending_review", 2),
+        ("3", 3),
+        (4, 4),
+        ("DELETE", 5),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_status_filter_is_zalos_number(status, number):
     assert status_number(status) == number
 
@@ -199,8 +283,9 @@ def test_changed_params_are_dated_and_described():
     assert report.params_changed == ["1"] and "parameters changed: 1" in str(report)
     t = Template.objects.get()
     assert t.params_changed_at is not None
-    assert t.sync_note == ("Parameters changed on Zalo: added voucher_code; removed order_code; "
-                           "changed customer_name.")
+    assert t.sync_note == (
+        "Parameters changed on Zalo: added voucher_code; removed order_code; changed customer_name."
+    )
     stamp = t.params_changed_at
     assert sync_templates(FakeZalo([changed])).unchanged == ["1"]
     assert Template.objects.get().params_changed_at == stamp

@@ -11,14 +11,14 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.conftest import OAUTH
+from tests.factories import MessageFactory, ZaloAccountFactory
 from zns_notify import tokens
 from zns_notify.exceptions import ZnsReconnectRequired
 from zns_notify.models import Message, MessageEvent, ZaloAccount
 from zns_notify.sending import RECONNECT_WAIT, deliver
 from zns_notify.tasks import refresh_token as refresh_task
 from zns_notify.zalo.client import ZaloAPIError, ZaloGrantRejected
-from tests.conftest import OAUTH
-from tests.factories import MessageFactory, ZaloAccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,15 +27,24 @@ NEW = ("new-access-0123456789abc", "new-refresh-0123456789abc")
 
 
 def expired(**kwargs) -> ZaloAccount:
-    return ZaloAccountFactory(access_token=SECRETS[0], refresh_token=SECRETS[1],
-                              access_token_expires_at=timezone.now() - dt.timedelta(minutes=1),
-                              **kwargs)
+    return ZaloAccountFactory(
+        access_token=SECRETS[0],
+        refresh_token=SECRETS[1],
+        access_token_expires_at=timezone.now() - dt.timedelta(minutes=1),
+        **kwargs,
+    )
 
 
 def refuse_refresh(zalo_api, code=-14014, description="Refresh token has already been used"):
-    zalo_api.rsps.add(responses.POST, f"{OAUTH}/v4/oa/access_token",
-                      json={"error": code, "error_name": "invalid_refresh_token",
-                            "error_description": description})
+    zalo_api.rsps.add(
+        responses.POST,
+        f"{OAUTH}/v4/oa/access_token",
+        json={
+            "error": code,
+            "error_name": "invalid_refresh_token",
+            "error_description": description,
+        },
+    )
 
 
 def test_refresh_rotates_and_releases_the_lease(zalo_api, caplog):
@@ -64,7 +73,8 @@ def test_a_waiter_picks_up_the_token_another_process_commits(zalo_api, monkeypat
     def other_process_commits(seconds):
         naps.append(seconds)
         ZaloAccount.objects.filter(pk=account.pk).update(
-            access_token=NEW[0], refresh_token=NEW[1], refresh_owner="", refresh_started_at=None)
+            access_token=NEW[0], refresh_token=NEW[1], refresh_owner="", refresh_started_at=None
+        )
 
     monkeypatch.setattr(tokens.time, "sleep", other_process_commits)
     assert tokens.get_access_token() == NEW[0]
@@ -213,7 +223,8 @@ def test_proactive_refresh_only_near_expiry(zalo_api):
     account = ZaloAccountFactory(access_token_expires_at=timezone.now() + dt.timedelta(hours=6))
     assert refresh_task() is False
     ZaloAccount.objects.filter(pk=account.pk).update(
-        access_token_expires_at=timezone.now() + dt.timedelta(hours=4))
+        access_token_expires_at=timezone.now() + dt.timedelta(hours=4)
+    )
     zalo_api.refresh_ok(*NEW)
     assert refresh_task() is True
     assert ZaloAccount.objects.get().access_token == NEW[0]
@@ -236,10 +247,18 @@ def test_the_refresh_schedule_exists_after_migrate():
 
 
 def test_banner_on_every_admin_page_for_staff_while_reconnect_is_needed(client, admin_client):
-    ZaloAccountFactory(access_token=SECRETS[0], refresh_token=SECRETS[1], needs_reconnect=True,
-                       reconnect_reason="Zalo refused the token request (-14014)")
-    for url in ("/admin/", "/admin/auth/user/", "/admin/zns_notify/message/",
-                "/admin/zns_notify/zaloaccount/"):
+    ZaloAccountFactory(
+        access_token=SECRETS[0],
+        refresh_token=SECRETS[1],
+        needs_reconnect=True,
+        reconnect_reason="Zalo refused the token request (-14014)",
+    )
+    for url in (
+        "/admin/",
+        "/admin/auth/user/",
+        "/admin/zns_notify/message/",
+        "/admin/zns_notify/zaloaccount/",
+    ):
         html = admin_client.get(url).content.decode()
         assert "connect the OA again" in html and "-14014" in html, url
         assert html.count("connect the OA again") == 1, url
@@ -267,8 +286,11 @@ def test_the_lease_outlasts_a_slow_token_request(settings):
 
 
 def test_zns_tokens_show_tells_that_the_oa_needs_reconnecting(capsys):
-    expired(needs_reconnect=True, reconnect_reason="Zalo refused the token request (-14014)",
-            needs_reconnect_since=timezone.now())
+    expired(
+        needs_reconnect=True,
+        reconnect_reason="Zalo refused the token request (-14014)",
+        needs_reconnect_since=timezone.now(),
+    )
     call_command("zns_tokens", "show")
     out = capsys.readouterr().out
     assert "state=needs-reconnect since" in out and "-14014" in out

@@ -14,10 +14,18 @@ CATALOGUES = {
     ROOT / "zns_notify": ROOT / "zns_notify/locale/vi/LC_MESSAGES/django.po",
     ROOT / "demo_shop/shop": ROOT / "demo_shop/shop/locale/vi/LC_MESSAGES/django.po",
 }
-KEYWORDS = {"_": None, "gettext": None, "gettext_lazy": None, "pgettext": ((1, "c"), 2),
-            "pgettext_lazy": ((1, "c"), 2), "ngettext": (1, 2), "ngettext_lazy": (1, 2),
-            # Marked, translated where shown (Zalo's error descriptions).
-            "gettext_noop": None, "N_": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "gettext_lazy": None,
+    "pgettext": ((1, "c"), 2),
+    "pgettext_lazy": ((1, "c"), 2),
+    "ngettext": (1, 2),
+    "ngettext_lazy": (1, 2),
+    # Marked, translated where shown (Zalo's error descriptions).
+    "gettext_noop": None,
+    "N_": None,
+}
 TEMPLATE_STRING = re.compile(r"""{%\s*(?:translate|trans)\s+(["'])(.+?)\1""")
 
 
@@ -45,5 +53,7 @@ def test_catalogue_is_complete_and_current(app):
 
 @pytest.mark.django_db
 def test_admin_speaks_vietnamese(admin_client):
-    html = admin_client.get("/admin/zns_notify/message/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    html = admin_client.get(
+        "/admin/zns_notify/message/", HTTP_ACCEPT_LANGUAGE="vi"
+    ).content.decode()
     assert "Thông báo Zalo" in html  # the app's verbose_name, translated

@@ -18,9 +18,13 @@ LIST = reverse("admin:zns_notify_webhookevent_changelist")
 @pytest.fixture
 def receipt():
     return WebhookEvent.objects.create(
-        event_name="user_received_message", dedup_key="d1", subject="m1", outcome="applied",
+        event_name="user_received_message",
+        dedup_key="d1",
+        subject="m1",
+        outcome="applied",
         received_at=timezone.now(),
-        body='{"recipient": {"id": "84912345678"}, "message": {"msg_id": "m1"}}')
+        body='{"recipient": {"id": "84912345678"}, "message": {"msg_id": "m1"}}',
+    )
 
 
 def login(client, *codenames):
@@ -33,8 +37,9 @@ def test_the_body_cannot_be_filtered_by_number_without_view_full_phone(client, r
     # ?body__contains=8491… one digit at a time would spell out the number the page masks.
     login(client, "view_webhookevent")
     assert client.get(LIST, {"body__contains": "8491234"}).status_code == 400
-    html = client.get(reverse("admin:zns_notify_webhookevent_change", args=[receipt.pk])
-                      ).content.decode()
+    html = client.get(
+        reverse("admin:zns_notify_webhookevent_change", args=[receipt.pk])
+    ).content.decode()
     assert "84912345678" not in html and "********678" in html
 
 
@@ -51,10 +56,15 @@ def test_a_hashed_recipient_is_masked_like_the_number(client):
 
     digest = hash_phone("84912345678")
     hook = WebhookEvent.objects.create(
-        event_name="user_received_message", dedup_key="d2", subject="m2", outcome="applied",
+        event_name="user_received_message",
+        dedup_key="d2",
+        subject="m2",
+        outcome="applied",
         received_at=timezone.now(),
-        body='{"recipient": {"id": "%s"}, "message": {"msg_id": "m2"}}' % digest)
+        body='{"recipient": {"id": "%s"}, "message": {"msg_id": "m2"}}' % digest,
+    )
     login(client, "view_webhookevent")
-    html = client.get(reverse("admin:zns_notify_webhookevent_change", args=[hook.pk])
-                      ).content.decode()
+    html = client.get(
+        reverse("admin:zns_notify_webhookevent_change", args=[hook.pk])
+    ).content.decode()
     assert digest not in html and digest[:16] not in html and digest[-3:] in html

@@ -9,10 +9,10 @@ import threading
 import pytest
 from django.db import connections
 
-from zns_notify import webhook_events
-from zns_notify.models import Message, MessageEvent, WebhookEvent
 from tests.factories import MessageFactory
 from tests.test_webhooks import APP_ID, receipt
+from zns_notify import webhook_events
+from zns_notify.models import Message, MessageEvent, WebhookEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

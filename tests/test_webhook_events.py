@@ -11,12 +11,18 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from zns_notify import quota
-from zns_notify.models import (
-    Message, MessageEvent, MessageFeedback, SendingHold, Template, WebhookEvent, ZaloQuota,
-)
 from tests.factories import BindingFactory, MessageFactory, TemplateFactory, ZaloAccountFactory
 from tests.test_webhooks import APP_ID, URL, now_ms, receipt, sign
+from zns_notify import quota
+from zns_notify.models import (
+    Message,
+    MessageEvent,
+    MessageFeedback,
+    SendingHold,
+    Template,
+    WebhookEvent,
+    ZaloQuota,
+)
 
 pytestmark = pytest.mark.django_db
 OA_ID = "2718281828459045235"
@@ -30,17 +36,20 @@ def client():
 def deliver_event(client, payload: dict, *, at_ms: int | None = None):
     payload = {"app_id": APP_ID, "timestamp": str(at_ms) if at_ms else now_ms(), **payload}
     body = json.dumps(payload, ensure_ascii=False).encode()
-    return client.post(URL, data=body, content_type="application/json",
-                       HTTP_X_ZEVENT_SIGNATURE=sign(body))
+    return client.post(
+        URL, data=body, content_type="application/json", HTTP_X_ZEVENT_SIGNATURE=sign(body)
+    )
 
 
 def send_receipt(client, **kwargs):
     body = receipt(**kwargs)
-    return client.post(URL, data=body, content_type="application/json",
-                       HTTP_X_ZEVENT_SIGNATURE=sign(body))
+    return client.post(
+        URL, data=body, content_type="application/json", HTTP_X_ZEVENT_SIGNATURE=sign(body)
+    )
 
 
 # -- receipts ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("status", ["queued", "sending", "sent"])
 def test_receipt_moves_forward_to_delivered(client, status):
@@ -130,10 +139,16 @@ def account():
 
 # -- templates ----------------------------------------------------------------------------
 
+
 def template_status(template_id: str, new: str, prev: str = "ENABLE", **extra) -> dict:
-    return {"event_name": "change_template_status", "oa_id": OA_ID, "template_id": template_id,
-            "status": {"prev_status": prev, "new_status": new},
-            "reason": "Mẫu vi phạm chính sách", **extra}
+    return {
+        "event_name": "change_template_status",
+        "oa_id": OA_ID,
+        "template_id": template_id,
+        "status": {"prev_status": prev, "new_status": new},
+        "reason": "Mẫu vi phạm chính sách",
+        **extra,
+    }
 
 
 def test_template_disabled_flags_its_bindings(client):
@@ -153,10 +168,18 @@ def test_template_disabled_flags_its_bindings(client):
 
 def test_template_enabled_again_releases_its_holds(client, account):
     template = TemplateFactory(status="DISABLE")
-    message = MessageFactory(template=template, status="queued", error_category="config",
-                             next_attempt_at=timezone.now() + dt.timedelta(hours=1))
-    SendingHold.objects.create(account=account, template=template, reason="disabled",
-                               until=timezone.now() + dt.timedelta(hours=1))
+    message = MessageFactory(
+        template=template,
+        status="queued",
+        error_category="config",
+        next_attempt_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    SendingHold.objects.create(
+        account=account,
+        template=template,
+        reason="disabled",
+        until=timezone.now() + dt.timedelta(hours=1),
+    )
     deliver_event(client, template_status(template.template_id, "ENABLE", prev="DISABLE"))
     template.refresh_from_db()
     assert template.status == "ENABLE"
@@ -169,8 +192,11 @@ def test_an_older_status_change_arriving_late_is_not_applied(client):
     template = TemplateFactory(status="ENABLE")
     now = int(time.time() * 1000)
     deliver_event(client, template_status(template.template_id, "DISABLE"), at_ms=now)
-    late = deliver_event(client, template_status(template.template_id, "ENABLE", "PENDING_REVIEW"),
-                         at_ms=now - 60_000)
+    late = deliver_event(
+        client,
+        template_status(template.template_id, "ENABLE", "PENDING_REVIEW"),
+        at_ms=now - 60_000,
+    )
     assert late.json()["outcome"] == "stale"
     template.refresh_from_db()
     assert template.status == "DISABLE"
@@ -184,22 +210,34 @@ def test_status_change_of_an_unknown_template_is_stored_and_ignored(client):
 
 def test_template_quality(client):
     template = TemplateFactory(quality="HIGH")
-    deliver_event(client, {"event_name": "change_template_quality", "oa_id": OA_ID,
-                           "template_id": template.template_id, "quality": "LOW"})
+    deliver_event(
+        client,
+        {
+            "event_name": "change_template_quality",
+            "oa_id": OA_ID,
+            "template_id": template.template_id,
+            "quality": "LOW",
+        },
+    )
     template.refresh_from_db()
     assert template.quality == "LOW"
 
 
 # -- quota --------------------------------------------------------------------------------
 
+
 def quota_event(prev, new) -> dict:
-    return {"event_name": "change_oa_daily_quota", "oaId": OA_ID,
-            "quota": {"prev_value": prev, "new_value": new}}
+    return {
+        "event_name": "change_oa_daily_quota",
+        "oaId": OA_ID,
+        "quota": {"prev_value": prev, "new_value": new},
+    }
 
 
 def test_daily_quota_change_updates_the_ledger(client, account):
-    ZaloQuota.objects.create(account=account, day=quota.local_day(), daily_quota=1000,
-                             remaining_quota=400)
+    ZaloQuota.objects.create(
+        account=account, day=quota.local_day(), daily_quota=1000, remaining_quota=400
+    )
     response = deliver_event(client, quota_event(1000, 2000))
     assert response.json()["outcome"] == "applied"
     row = ZaloQuota.objects.get()
@@ -207,10 +245,14 @@ def test_daily_quota_change_updates_the_ledger(client, account):
 
 
 def test_daily_quota_raised_from_used_up_releases_waiting_messages(client, account):
-    ZaloQuota.objects.create(account=account, day=quota.local_day(), daily_quota=1000,
-                             remaining_quota=0)
-    waiting = MessageFactory(status="queued", error_category="reschedule",
-                             next_attempt_at=timezone.now() + dt.timedelta(hours=5))
+    ZaloQuota.objects.create(
+        account=account, day=quota.local_day(), daily_quota=1000, remaining_quota=0
+    )
+    waiting = MessageFactory(
+        status="queued",
+        error_category="reschedule",
+        next_attempt_at=timezone.now() + dt.timedelta(hours=5),
+    )
     deliver_event(client, quota_event("1000", "5000"))
     assert ZaloQuota.objects.get().remaining_quota == 4000
     waiting.refresh_from_db()
@@ -231,11 +273,23 @@ def test_daily_quota_of_another_oa_is_ignored(client, account):
 
 # -- ratings ------------------------------------------------------------------------------
 
+
 def feedback(msg_id="7e4c33cfc20b05575c18", tracking_id="", **message) -> dict:
-    return {"event_name": "user_feedback", "oa_id": OA_ID, "message": {
-        "rating_type": "csat", "option": "five_emotions", "note": "Tôi rất hài lòng.",
-        "rate": 5, "submit_time": "1616673095659", "msg_id": msg_id,
-        "feedbacks": ["Nhân viên vui vẻ"], "tracking_id": tracking_id, **message}}
+    return {
+        "event_name": "user_feedback",
+        "oa_id": OA_ID,
+        "message": {
+            "rating_type": "csat",
+            "option": "five_emotions",
+            "note": "Tôi rất hài lòng.",
+            "rate": 5,
+            "submit_time": "1616673095659",
+            "msg_id": msg_id,
+            "feedbacks": ["Nhân viên vui vẻ"],
+            "tracking_id": tracking_id,
+            **message,
+        },
+    }
 
 
 def test_feedback_is_stored_linked_to_its_message(client):
@@ -266,14 +320,16 @@ def test_feedback_delivered_twice_is_stored_once(client):
 
 
 def test_odd_types_in_a_signed_feedback_do_not_crash(client):
-    response = deliver_event(client, feedback(rate="five", feedbacks="x", note={"a": 1},
-                                              submit_time="later"))
+    response = deliver_event(
+        client, feedback(rate="five", feedbacks="x", note={"a": 1}, submit_time="later")
+    )
     assert response.status_code == 200
     row = MessageFeedback.objects.get()
     assert row.rate is None and row.feedbacks == [] and row.note == "" and row.submitted_at is None
 
 
 # -- admin --------------------------------------------------------------------------------
+
 
 def test_admin_lists_events_and_ratings_read_only(client, admin_client):
     MessageFactory(status="sent", msg_id="m-1")
@@ -295,8 +351,10 @@ def test_receipt_before_a_batch_stored_msg_id_is_applied_when_it_does(client, ac
     early, other = MessageFactory(), MessageFactory()
     claimed = claim_keys([early.idempotency_key, other.idempotency_key])
     send_receipt(client, msg_id="early-2", tracking_id="")
-    results = {early.pk: SendResult("early-2", None, None, None),
-               other.pk: SendResult("other-2", None, None, None)}
+    results = {
+        early.pk: SendResult("early-2", None, None, None),
+        other.pk: SendResult("other-2", None, None, None),
+    }
     assert record_all([Outcome(m, results[m.pk]) for m in claimed], account) == 2
     early.refresh_from_db()
     other.refresh_from_db()

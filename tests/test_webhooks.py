@@ -9,9 +9,9 @@ import time
 import pytest
 from django.test import Client
 
+from tests.factories import MessageFactory
 from zns_notify import signals
 from zns_notify.models import Message, MessageEvent, WebhookEvent
-from tests.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,20 +24,26 @@ def now_ms() -> str:
     return str(int(time.time() * 1000))
 
 
-def sign(body: bytes, app_id: str = APP_ID, timestamp: str | None = None,
-         secret: str = SECRET) -> str:
+def sign(
+    body: bytes, app_id: str = APP_ID, timestamp: str | None = None, secret: str = SECRET
+) -> str:
     if timestamp is None:
         try:
             timestamp = str(json.loads(body).get("timestamp", ""))
         except (ValueError, AttributeError):
             timestamp = ""
-    return "mac=" + hashlib.sha256(app_id.encode() + body + timestamp.encode() + secret.encode()).hexdigest()
+    return (
+        "mac="
+        + hashlib.sha256(app_id.encode() + body + timestamp.encode() + secret.encode()).hexdigest()
+    )
 
 
 def receipt(msg_id: str = "15a0cc0bbb13bd4ce403", tracking_id: str = "", **overrides) -> bytes:
     payload = {
-        "app_id": APP_ID, "event_name": "user_received_message",
-        "sender": {"id": "2718281828459045235"}, "recipient": {"id": "84912345678"},
+        "app_id": APP_ID,
+        "event_name": "user_received_message",
+        "sender": {"id": "2718281828459045235"},
+        "recipient": {"id": "84912345678"},
         "message": {"delivery_time": "1602960467432", "msg_id": msg_id, "tracking_id": tracking_id},
         "timestamp": now_ms(),
     }
@@ -64,7 +70,9 @@ def post(client, body: bytes, signature: str | None):
     return client.post(URL, data=body, content_type="application/json", **headers)
 
 
-def test_signed_receipt_marks_the_message_delivered_and_signals(csrf_client, django_capture_on_commit_callbacks):
+def test_signed_receipt_marks_the_message_delivered_and_signals(
+    csrf_client, django_capture_on_commit_callbacks
+):
     message = MessageFactory(status=Message.Status.SENT, msg_id="15a0cc0bbb13bd4ce403")
     seen = []
     signals.message_delivered.connect(lambda **kw: seen.append(kw), weak=False, dispatch_uid="t")
@@ -192,6 +200,7 @@ def test_only_post_is_allowed(csrf_client):
 
 # -- issue 4: the security matrix, each rejection with no state change ----------------------
 
+
 @pytest.fixture
 def sent():
     return MessageFactory(status=Message.Status.SENT, msg_id="15a0cc0bbb13bd4ce403")
@@ -228,8 +237,11 @@ def test_rejected_signatures_change_nothing(csrf_client, sent, make_signature, s
 
 
 def test_rotated_secret_is_accepted_from_oa_secret_keys(csrf_client, sent, settings):
-    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "OA_SECRET_KEY": "new-key",
-                           "OA_SECRET_KEYS": ["older-key", SECRET]}
+    settings.ZNS_NOTIFY = {
+        **settings.ZNS_NOTIFY,
+        "OA_SECRET_KEY": "new-key",
+        "OA_SECRET_KEYS": ["older-key", SECRET],
+    }
     body = receipt()
     assert post(csrf_client, body, sign(body)).status_code == 200  # the previous key
     other = receipt(msg_id="other")
@@ -245,8 +257,7 @@ def test_only_oa_secret_keys_set_is_enough(csrf_client, sent, settings):
     assert post(csrf_client, body, sign(body)).status_code == 200
 
 
-def test_no_key_configured_answers_503_and_names_the_settings(csrf_client, sent, settings,
-                                                             caplog):
+def test_no_key_configured_answers_503_and_names_the_settings(csrf_client, sent, settings, caplog):
     settings.ZNS_NOTIFY = {k: v for k, v in settings.ZNS_NOTIFY.items() if k != "OA_SECRET_KEY"}
     before = state()
     body = receipt()
@@ -290,13 +301,16 @@ def test_window_is_configurable_and_can_be_switched_off(csrf_client, sent, setti
 def test_missing_or_unreadable_timestamp_is_rejected(csrf_client, sent, timestamp):
     before = state()
     body = receipt(timestamp=timestamp)
-    assert post(csrf_client, body, sign(body, timestamp="" if timestamp is None else None)
-                ).status_code == 400
+    assert (
+        post(csrf_client, body, sign(body, timestamp="" if timestamp is None else None)).status_code
+        == 400
+    )
     assert state() == before
 
 
 def test_oversized_body_is_refused_by_its_content_length_and_names_the_setting(
-        csrf_client, sent, settings, caplog):
+    csrf_client, sent, settings, caplog
+):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "WEBHOOK_MAX_BODY": 300}
     before = state()
     body = receipt(padding="x" * 300)
@@ -340,9 +354,13 @@ def test_event_without_app_id_is_verified_with_ours(csrf_client, sent):
 def test_other_methods_get_405(csrf_client, sent, method):
     before = state()
     body = receipt()
-    response = csrf_client.generic(method.upper(), URL, data=body,
-                                   content_type="application/json",
-                                   HTTP_X_ZEVENT_SIGNATURE=sign(body))
+    response = csrf_client.generic(
+        method.upper(),
+        URL,
+        data=body,
+        content_type="application/json",
+        HTTP_X_ZEVENT_SIGNATURE=sign(body),
+    )
     assert response.status_code == 405
     assert state() == before
 
@@ -354,14 +372,17 @@ def test_csrf_enforcing_client_gets_200_for_a_signed_post(csrf_client, sent):
 
 
 def test_no_login_needed_even_with_login_required_middleware(sent, settings):
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE,
-                           "django.contrib.auth.middleware.LoginRequiredMiddleware"]
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE,
+        "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    ]
     body = receipt()
     assert post(Client(enforce_csrf_checks=True), body, sign(body)).status_code == 200
 
 
 def test_processing_error_answers_500_keeps_the_event_and_the_retry_applies_it(
-        csrf_client, sent, monkeypatch):
+    csrf_client, sent, monkeypatch
+):
     from zns_notify import webhook_events
 
     real = webhook_events.HANDLERS["user_received_message"]
@@ -369,8 +390,11 @@ def test_processing_error_answers_500_keeps_the_event_and_the_retry_applies_it(
     def broken(incoming):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setitem(webhook_events.HANDLERS, "user_received_message",
-                        webhook_events.EventHandler(real.identity, broken))
+    monkeypatch.setitem(
+        webhook_events.HANDLERS,
+        "user_received_message",
+        webhook_events.EventHandler(real.identity, broken),
+    )
     body = receipt()
     assert post(csrf_client, body, sign(body)).status_code == 500
     sent.refresh_from_db()
@@ -401,8 +425,9 @@ def test_lone_surrogates_and_nul_in_fields_are_refused_or_stored_not_crashed(csr
     body = json.dumps(payload).encode()  # ASCII: the JSON escapes them
     from zns_notify.webhook_events import text
 
-    signature = sign(body, app_id=text(payload["app_id"], 200),
-                     timestamp=text(payload["timestamp"], 40))
+    signature = sign(
+        body, app_id=text(payload["app_id"], 200), timestamp=text(payload["timestamp"], 40)
+    )
     assert post(csrf_client, body, signature).status_code in (200, 400)
 
 

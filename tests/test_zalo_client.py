@@ -6,9 +6,9 @@ import pytest
 import requests
 import responses
 
+from tests.conftest import API, OAUTH
 from zns_notify.zalo.client import ZaloAPIError, ZaloClient
 from zns_notify.zalo.errors import ERROR_CODES, ErrorAction, action_for
-from tests.conftest import API, OAUTH
 
 
 @pytest.fixture
@@ -18,8 +18,11 @@ def client():
 
 def send(client, **overrides):
     kwargs = dict(
-        access_token="tok", phone="84912345678", template_id="100001",
-        data={"customer_name": "Lan"}, tracking_id="zns123",
+        access_token="tok",
+        phone="84912345678",
+        template_id="100001",
+        data={"customer_name": "Lan"},
+        tracking_id="zns123",
     )
     kwargs.update(overrides)
     return client.send_template(**kwargs)
@@ -32,8 +35,10 @@ def test_send_request_shape_and_success_parsing(client, zalo_api):
     assert call.request.headers["access_token"] == "tok"
     assert call.request.headers["Content-Type"] == "application/json"
     assert zalo_api.last_json() == {
-        "phone": "84912345678", "template_id": "100001",
-        "template_data": {"customer_name": "Lan"}, "tracking_id": "zns123",
+        "phone": "84912345678",
+        "template_id": "100001",
+        "template_data": {"customer_name": "Lan"},
+        "tracking_id": "zns123",
     }
     assert result.msg_id == "a4d0243feee163bd3af2"
     assert result.sent_time_ms == 1626926349402
@@ -42,7 +47,8 @@ def test_send_request_shape_and_success_parsing(client, zalo_api):
 
 def test_development_mode_adds_the_mode_field(client, zalo_api):
     zalo_api.rsps.add(
-        responses.POST, f"{API}/message/template",
+        responses.POST,
+        f"{API}/message/template",
         json={"error": 0, "message": "Success", "data": {"msg_id": "m1", "sent_time": "1"}},
     )
     result = send(client, development=True)
@@ -52,8 +58,17 @@ def test_development_mode_adds_the_mode_field(client, zalo_api):
 
 @pytest.mark.parametrize(
     "code, action",
-    [(-118, "recipient"), (-124, "refresh"), (-144, "reschedule"), (-131, "config"),
-     (-1121, "payload"), (-100, "retry"), (-99999, "retry"), (-216, "refresh"), (-220, "refresh")],
+    [
+        (-118, "recipient"),
+        (-124, "refresh"),
+        (-144, "reschedule"),
+        (-131, "config"),
+        (-1121, "payload"),
+        (-100, "retry"),
+        (-99999, "retry"),
+        (-216, "refresh"),
+        (-220, "refresh"),
+    ],
 )
 def test_error_envelope_becomes_typed_error(client, zalo_api, code, action):
     zalo_api.send_error(code, "customer_name data breaks max length")
@@ -92,7 +107,9 @@ def test_transport_failures_are_retryable(client, zalo_api, kwargs, sent):
 
 
 def test_connection_refused_is_known_unsent():
-    refused = ZaloClient(api_base_url="http://127.0.0.1:9", oauth_base_url=OAUTH, timeout=(0.5, 0.5))
+    refused = ZaloClient(
+        api_base_url="http://127.0.0.1:9", oauth_base_url=OAUTH, timeout=(0.5, 0.5)
+    )
     with pytest.raises(ZaloAPIError) as err:
         send(refused)
     assert err.value.sent is False and err.value.action == ErrorAction.RETRY
@@ -111,8 +128,13 @@ def test_refresh_token_request(client, zalo_api):
 
 def test_refused_refresh_is_a_config_error(client, zalo_api):
     zalo_api.rsps.add(
-        responses.POST, f"{OAUTH}/v4/oa/access_token",
-        json={"error": -14014, "error_name": "invalid_grant", "error_description": "Refresh token invalid"},
+        responses.POST,
+        f"{OAUTH}/v4/oa/access_token",
+        json={
+            "error": -14014,
+            "error_name": "invalid_grant",
+            "error_description": "Refresh token invalid",
+        },
     )
     with pytest.raises(ZaloAPIError) as err:
         client.refresh_token("R1")
@@ -124,8 +146,14 @@ def test_refused_refresh_is_a_config_error(client, zalo_api):
 
 def test_template_list_sends_numeric_status(client, zalo_api):
     zalo_api.rsps.add(
-        responses.GET, f"{API}/template/all",
-        json={"error": 0, "message": "Success", "data": [{"templateId": 1}], "metadata": {"total": 1}},
+        responses.GET,
+        f"{API}/template/all",
+        json={
+            "error": 0,
+            "message": "Success",
+            "data": [{"templateId": 1}],
+            "metadata": {"total": 1},
+        },
     )
     page, total = client.list_templates(access_token="tok", status=1)
     assert "status=1" in zalo_api.calls_to("/template/all")[0].request.url

@@ -18,13 +18,18 @@ def client():
 
 
 def send(client, **kwargs):
-    return client.send_template(access_token="tok", phone="84912345678", template_id="100001",
-                                data={"a": "b"}, tracking_id="t1", **kwargs)
+    return client.send_template(
+        access_token="tok",
+        phone="84912345678",
+        template_id="100001",
+        data={"a": "b"},
+        tracking_id="t1",
+        **kwargs,
+    )
 
 
 def ok(data):
-    return {"error": 0, "message": "Success",
-            "data": {"msg_id": "m1", "sent_time": "1", **data}}
+    return {"error": 0, "message": "Success", "data": {"msg_id": "m1", "sent_time": "1", **data}}
 
 
 def test_hashed_phone_goes_to_hashphone_with_the_sha256(client, zalo_api):
@@ -42,14 +47,17 @@ def test_every_call_carries_the_appsecret_proof(client, zalo_api):
     assert headers["appsecret_proof"] == hmac.new(b"s3cret", b"tok", hashlib.sha256).hexdigest()
 
 
-@pytest.mark.parametrize("data, expected", [
-    ({"quota": {"dailyQuota": "500", "remainingQuota": "499"}}, (500, 499)),  # §2.2 example
-    ({"quota": {"dailyQuota": 500, "remainingQuota": 499}}, (500, 499)),  # numbers
-    ({"dailyQuota": "500", "remainingQuota": "0"}, (500, 0)),  # flat in data
-    ({"quota": {"daily_quota": 500, "remaining_quota": 3}}, (500, 3)),  # snake_case
-    ({}, (None, None)),  # development mode / RSA answers carry no quota
-    ({"quota": None}, (None, None)),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        ({"quota": {"dailyQuota": "500", "remainingQuota": "499"}}, (500, 499)),  # §2.2 example
+        ({"quota": {"dailyQuota": 500, "remainingQuota": 499}}, (500, 499)),  # numbers
+        ({"dailyQuota": "500", "remainingQuota": "0"}, (500, 0)),  # flat in data
+        ({"quota": {"daily_quota": 500, "remaining_quota": 3}}, (500, 3)),  # snake_case
+        ({}, (None, None)),  # development mode / RSA answers carry no quota
+        ({"quota": None}, (None, None)),
+    ],
+)
 def test_quota_echo_variants(client, zalo_api, data, expected):
     zalo_api.rsps.add(responses.POST, f"{API}/message/template", json=ok(data))
     result = send(client)

@@ -15,15 +15,35 @@ from .models import ZaloAccount
 
 @admin.register(ZaloAccount)
 class ZaloAccountAdmin(AccountQuotaAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "oa_id", "is_connected_display", "needs_reconnect",
-                    "access_token_expires_at", "is_active", *AccountQuotaAdminMixin.quota_columns]
+    list_display = [
+        "__str__",
+        "oa_id",
+        "is_connected_display",
+        "needs_reconnect",
+        "access_token_expires_at",
+        "is_active",
+        *AccountQuotaAdminMixin.quota_columns,
+    ]
     # Tokens are secrets: they are not editable fields and never rendered.
-    fields = ["name", "oa_id", "is_active", "access_token_expires_at", "refresh_token_expires_at",
-              "needs_reconnect", "reconnect_reason", "needs_reconnect_since",
-              *AccountQuotaAdminMixin.quota_columns]
-    readonly_fields = ["access_token_expires_at", "refresh_token_expires_at",
-                       "needs_reconnect", "reconnect_reason", "needs_reconnect_since",
-                       *AccountQuotaAdminMixin.quota_columns]
+    fields = [
+        "name",
+        "oa_id",
+        "is_active",
+        "access_token_expires_at",
+        "refresh_token_expires_at",
+        "needs_reconnect",
+        "reconnect_reason",
+        "needs_reconnect_since",
+        *AccountQuotaAdminMixin.quota_columns,
+    ]
+    readonly_fields = [
+        "access_token_expires_at",
+        "refresh_token_expires_at",
+        "needs_reconnect",
+        "reconnect_reason",
+        "needs_reconnect_since",
+        *AccountQuotaAdminMixin.quota_columns,
+    ]
 
     #: Never filtered on from the URL, by anyone: ``?access_token__startswith=a``, then
     #: ``ab``… would spell a token out by whether the account is listed.
@@ -40,7 +60,8 @@ class ZaloAccountAdmin(AccountQuotaAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         connect = path(
-            "connect/", self.admin_site.admin_view(self.connect_view),
+            "connect/",
+            self.admin_site.admin_view(self.connect_view),
             name="zns_notify_zaloaccount_connect",
         )
         return [connect, *super().get_urls()]
@@ -63,20 +84,27 @@ class ZaloAccountAdmin(AccountQuotaAdminMixin, admin.ModelAdmin):
         try:
             return start(request)
         except ZnsConfigurationError as exc:
-            self.message_user(request, _("Cannot connect: %(error)s") % {"error": exc}, messages.ERROR)
+            self.message_user(
+                request, _("Cannot connect: %(error)s") % {"error": exc}, messages.ERROR
+            )
             return redirect("admin:zns_notify_zaloaccount_changelist")
 
 
 # Templates as Zalo knows them, and the binding editor (form, preview, send test).
 from . import admin_templates  # noqa: E402,F401
 from . import admin_bindings  # noqa: E402,F401
+
 # The delivery log (the message list, its timeline and the operators' actions).
 from . import admin_log  # noqa: E402,F401
+
 # Received webhooks and customers' ratings: read-only pages of their own.
 from . import admin_webhooks  # noqa: E402,F401
+
 # Opted-out recipients and the recipient cap's daily counts.
 from . import admin_policy  # noqa: E402,F401
+
 # The SMS fallback steps (docs/fallback.md).
 from . import admin_fallback  # noqa: E402,F401
+
 # The delivery reports page (its own admin on the aggregates).
 from . import admin_reports  # noqa: E402,F401

@@ -65,13 +65,17 @@ def add_reconnect_banner(request) -> None:
     if account is None:
         return
     if account.needs_reconnect:
-        text = _with_link(reconnect_message(account), "admin:zns_notify_zaloaccount_changelist",
-                          _("Reconnect the Zalo OA"))
+        text = _with_link(
+            reconnect_message(account),
+            "admin:zns_notify_zaloaccount_changelist",
+            _("Reconnect the Zalo OA"),
+        )
         messages.warning(request, text, fail_silently=True)
     held = _active_holds(account)
     if held:
         summary = _("Sending is on hold until an administrator fixes it: %(reasons)s") % {
-            "reasons": "; ".join(held)}
+            "reasons": "; ".join(held)
+        }
         text = _with_link(summary, "admin:zns_notify_sendinghold_changelist", _("See the holds"))
         messages.warning(request, text, fail_silently=True)
 
@@ -82,8 +86,11 @@ def _active_holds(account) -> list[str]:
 
     from .models import SendingHold
 
-    reasons = (SendingHold.objects.filter(account=account, until__gt=timezone.now())
-               .order_by("created_at").values_list("error_code", "reason")[:3])
+    reasons = (
+        SendingHold.objects.filter(account=account, until__gt=timezone.now())
+        .order_by("created_at")
+        .values_list("error_code", "reason")[:3]
+    )
     return list(dict.fromkeys(localized_reason(code, reason) for code, reason in reasons))
 
 

@@ -52,8 +52,10 @@ def param_limits(spec: dict) -> str:
 def variables_help() -> str:
     """The variables an expression can use, folded (HTML, escaped): every param's help
     lists them, and a form of five params would otherwise be mostly this list."""
-    names = [*binding_preview.BASE_VARIABLES,
-             *(f"order.{name}" for name, _label in binding_preview.order_fields())]
+    names = [
+        *binding_preview.BASE_VARIABLES,
+        *(f"order.{name}" for name, _label in binding_preview.order_fields()),
+    ]
     return format_html(
         '<details class="zns-variables"><summary>{}</summary>{} {}</details>',
         gettext("Variables (%(count)d)") % {"count": len(names)},
@@ -72,7 +74,10 @@ def param_help(spec: dict) -> str:
     else:
         need = gettext("optional")
     limits = gettext("%(type)s, %(limits)s characters after Unicode NFC, %(need)s.") % {
-        "type": spec.get("type") or "STRING", "limits": param_limits(spec), "need": need}
+        "type": spec.get("type") or "STRING",
+        "limits": param_limits(spec),
+        "need": need,
+    }
     return format_html("{}{}", limits, variables_help())
 
 
@@ -97,8 +102,11 @@ class TriggerCheckboxes(forms.CheckboxSelectMultiple):
         return f"{name}__shown"
 
     def render(self, name, value, attrs=None, renderer=None):
-        return format_html('{}<input type="hidden" name="{}" value="1">',
-                           super().render(name, value, attrs, renderer), self.marker(name))
+        return format_html(
+            '{}<input type="hidden" name="{}" value="1">',
+            super().render(name, value, attrs, renderer),
+            self.marker(name),
+        )
 
     def value_omitted_from_data(self, data, files, name):
         return self.marker(name) not in data
@@ -113,21 +121,37 @@ class BindingForm(forms.ModelForm):
     params = forms.Field(required=False, widget=forms.HiddenInput)
     # The model keeps a JSON list; the editor offers the known outcomes as checkboxes.
     sms_triggers = forms.MultipleChoiceField(
-        label=_("Send the SMS at once when Zalo answers"), required=False,
-        choices=SMS_TRIGGER_CHOICES, widget=TriggerCheckboxes,
-        help_text=_("Checked outcomes send the SMS as soon as Zalo gives that answer. Any "
-                    "other message Zalo accepted gets the SMS only when no delivery receipt "
-                    "came within the window above; a receipt within the window cancels it."),
+        label=_("Send the SMS at once when Zalo answers"),
+        required=False,
+        choices=SMS_TRIGGER_CHOICES,
+        widget=TriggerCheckboxes,
+        help_text=_(
+            "Checked outcomes send the SMS as soon as Zalo gives that answer. Any "
+            "other message Zalo accepted gets the SMS only when no delivery receipt "
+            "came within the window above; a receipt within the window cancels it."
+        ),
     )
 
     class Meta:
         model = Binding
-        fields = ["name", "event", "template", "is_active", "delay_minutes", "condition",
-                  "sms_enabled", "sms_text", "sms_window_minutes", "sms_triggers"]
-        widgets = {"condition": forms.TextInput(attrs={"size": 80}),
-                   "sms_text": forms.Textarea(attrs={"rows": 3, "cols": 60,
-                                                     "class": "zns-sms-text",
-                                                     "spellcheck": "false"})}
+        fields = [
+            "name",
+            "event",
+            "template",
+            "is_active",
+            "delay_minutes",
+            "condition",
+            "sms_enabled",
+            "sms_text",
+            "sms_window_minutes",
+            "sms_triggers",
+        ]
+        widgets = {
+            "condition": forms.TextInput(attrs={"size": 80}),
+            "sms_text": forms.Textarea(
+                attrs={"rows": 3, "cols": 60, "class": "zns-sms-text", "spellcheck": "false"}
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,7 +208,7 @@ class BindingForm(forms.ModelForm):
         stored = self.instance.params if isinstance(self.instance.params, dict) else {}
         if self.is_bound:  # what the page posted, including params the template lacks
             prefix = self.add_prefix(PARAM_PREFIX)
-            names = [key[len(prefix):] for key in self.data if key.startswith(prefix)]
+            names = [key[len(prefix) :] for key in self.data if key.startswith(prefix)]
         else:
             names = list(stored)
         extra = [name for name in names if name not in self.specs]
@@ -192,21 +216,32 @@ class BindingForm(forms.ModelForm):
             self.fields[param_field_name(name)] = self._param_field(name, spec, stored.get(name))
         for name in extra:
             self.fields[param_field_name(name)] = forms.CharField(
-                label=name, required=False, initial=stored.get(name, ""),
+                label=name,
+                required=False,
+                initial=stored.get(name, ""),
                 widget=self._widget(name, self._shown(name, stored.get(name))),
-                help_text=format_html("{}", gettext(
-                    "%(param)s is not a parameter of this template: clear this field to remove "
-                    "it.") % {"param": name}),
+                help_text=format_html(
+                    "{}",
+                    gettext(
+                        "%(param)s is not a parameter of this template: clear this field to remove "
+                        "it."
+                    )
+                    % {"param": name},
+                ),
             )
         return [*self.specs, *extra]
 
     def _param_field(self, name: str, spec: dict, stored) -> forms.CharField:
         required = bool(spec.get("require", True))
         return forms.CharField(
-            label=name, required=required, initial=stored if stored is not None else "",
-            widget=self._widget(name, self._shown(name, stored)), help_text=param_help(spec),
-            error_messages={"required": gettext("%(param)s is required by the template.")
-                            % {"param": name}},
+            label=name,
+            required=required,
+            initial=stored if stored is not None else "",
+            widget=self._widget(name, self._shown(name, stored)),
+            help_text=param_help(spec),
+            error_messages={
+                "required": gettext("%(param)s is required by the template.") % {"param": name}
+            },
         )
 
     def _shown(self, name: str, stored) -> str:
@@ -219,8 +254,12 @@ class BindingForm(forms.ModelForm):
     def _widget(name: str, value: str = "") -> forms.Widget:
         """A one-line input; a text area for an expression of several lines, which an
         <input> would silently join into one line when the page is saved."""
-        attrs = {"class": "zns-param", "data-param": name, "autocomplete": "off",
-                 "spellcheck": "false"}
+        attrs = {
+            "class": "zns-param",
+            "data-param": name,
+            "autocomplete": "off",
+            "spellcheck": "false",
+        }
         lines = value.count("\n") + 1
         if lines > 1:
             return forms.Textarea(attrs={**attrs, "rows": min(lines, 8)})
@@ -294,8 +333,11 @@ class BindingForm(forms.ModelForm):
             for name, result in render_each(checked, self.specs, context).items():
                 field = param_field_name(name)
                 if result.problem and name in checked and not self.has_error(field):
-                    self.add_error(field, gettext("With %(source)s: %(problem)s")
-                                   % {"source": label, "problem": result.problem})
+                    self.add_error(
+                        field,
+                        gettext("With %(source)s: %(problem)s")
+                        % {"source": label, "problem": result.problem},
+                    )
 
     def _post_clean(self):
         super()._post_clean()

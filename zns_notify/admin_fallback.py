@@ -29,18 +29,49 @@ class TriggerFilter(admin.SimpleListFilter):
 class FallbackStepAdmin(PhoneLookupsMixin, ReadOnlyAdmin):
     #: The SMS text, the provider's error and answer may hold the customer's number.
     phone_fields = ("text", "error_message", "result")
-    list_display = ["created_at", "message", "status", "reason", "trigger_display", "due_at",
-                    "attempts", "segments", "cost", "double_cost"]
+    list_display = [
+        "created_at",
+        "message",
+        "status",
+        "reason",
+        "trigger_display",
+        "due_at",
+        "attempts",
+        "segments",
+        "cost",
+        "double_cost",
+    ]
     list_filter = ["status", "reason", TriggerFilter, "double_cost"]
     search_fields = ["reference", "provider_message_id"]
-    search_help_text = _("Exact reference (the message's tracking id + \"-sms\") or "
-                         "provider's message id.")
+    search_help_text = _(
+        "Exact reference (the message's tracking id + \"-sms\") or provider's message id."
+    )
     list_select_related = ["message"]
     show_full_result_count = False
-    fields = ["message", "channel", "reference", "status", "reason", "trigger_display", "due_at",
-              "attempts", "claimed_at", "sent_at", "cancelled_at", "text", "provider",
-              "provider_message_id", "encoding", "segments", "cost", "double_cost",
-              "error_kind", "error_message", "result", "created_at"]
+    fields = [
+        "message",
+        "channel",
+        "reference",
+        "status",
+        "reason",
+        "trigger_display",
+        "due_at",
+        "attempts",
+        "claimed_at",
+        "sent_at",
+        "cancelled_at",
+        "text",
+        "provider",
+        "provider_message_id",
+        "encoding",
+        "segments",
+        "cost",
+        "double_cost",
+        "error_kind",
+        "error_message",
+        "result",
+        "created_at",
+    ]
 
     def get_object(self, request, object_id, from_field=None):
         """The step with the phone masked in what it shows, like the delivery log, unless

@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from django.apps import apps
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import quote, unquote
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -23,13 +23,20 @@ from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import get_language, gettext_lazy as _, ngettext
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from . import log_actions
 from .admin_base import PhoneLookupsMixin, ReadOnlyAdmin
 from .admin_policy import PolicyDecisionFilter, PolicyMessageAdminMixin
-from .admin_scale import (ErrorCategoryFilter, EventFilter, NoCountPaginator, StatusFilter,
-                          TemplateFilter, search_pks)
+from .admin_scale import (
+    ErrorCategoryFilter,
+    EventFilter,
+    NoCountPaginator,
+    StatusFilter,
+    TemplateFilter,
+    search_pks,
+)
 from .error_categories import label as error_category_label
 from .error_text import localized_reason
 from .log_export import csv_response
@@ -40,8 +47,10 @@ from .phones import can_see_full_phone, mask, mask_params
 from .policy import CATEGORY as POLICY
 
 #: Actions that need more than reading the log, with the permission each needs.
-GATED_ACTIONS = {"resend_selected": log_actions.RESEND_PERMISSION,
-                 "cancel_selected": log_actions.CANCEL_PERMISSION}
+GATED_ACTIONS = {
+    "resend_selected": log_actions.RESEND_PERMISSION,
+    "cancel_selected": log_actions.CANCEL_PERMISSION,
+}
 
 
 def when(value, fmt: str = "SHORT_DATETIME_FORMAT") -> str:
@@ -80,8 +89,9 @@ def _order_url_pattern(site: admin.AdminSite, order_type: str) -> str | None:
         return None
     meta = model._meta
     try:
-        return reverse(f"{site.name}:{meta.app_label}_{meta.model_name}_change",
-                       args=[_PK_PLACEHOLDER])
+        return reverse(
+            f"{site.name}:{meta.app_label}_{meta.model_name}_change", args=[_PK_PLACEHOLDER]
+        )
     except NoReverseMatch:
         return None
 
@@ -91,8 +101,10 @@ def _status_labels(language: str | None) -> dict[str, str]:
     """The statuses' labels in one language (get_status_display hashes every lazy label
     of the choices for each row); a webhook's outcome on the timeline too (no code is
     both)."""
-    return {value: str(label)
-            for value, label in [*Message.Status.choices, *WebhookEvent.Outcome.choices]}
+    return {
+        value: str(label)
+        for value, label in [*Message.Status.choices, *WebhookEvent.Outcome.choices]
+    }
 
 
 def status_label(status: str) -> str:
@@ -108,13 +120,24 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
     phone_fields = ("phone", "params")
 
     list_display = [
-        "created_display", "status_display", "channel_display", "notification_display",
-        "recipient_masked", "error_display",
+        "created_display",
+        "status_display",
+        "channel_display",
+        "notification_display",
+        "recipient_masked",
+        "error_display",
     ]
     # At a million rows (docs/performance.md): filters with known choices, a date range
     # rather than date_hierarchy (whose year/day links are DISTINCT scans), no COUNT(*).
-    list_filter = [StatusFilter, PolicyDecisionFilter, FallbackStatusFilter, EventFilter,
-                   TemplateFilter, ErrorCategoryFilter, ("created_at", admin.DateFieldListFilter)]
+    list_filter = [
+        StatusFilter,
+        PolicyDecisionFilter,
+        FallbackStatusFilter,
+        EventFilter,
+        TemplateFilter,
+        ErrorCategoryFilter,
+        ("created_at", admin.DateFieldListFilter),
+    ]
     # The SMS step through its unique message_id: the channel column costs no query per row.
     list_select_related = ["template", "fallback_step"]
     # Exact matches only, each served by an index (admin_scale.search_pks).
@@ -131,12 +154,14 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
     # Each with view_message too, as the API asks (docs/permissions.md): a user cannot do
     # through the admin what the API refuses, nor act on messages they may not read.
     def has_resend_permission(self, request) -> bool:
-        return (self.has_view_permission(request)
-                and request.user.has_perm(log_actions.RESEND_PERMISSION))
+        return self.has_view_permission(request) and request.user.has_perm(
+            log_actions.RESEND_PERMISSION
+        )
 
     def has_cancel_permission(self, request) -> bool:
-        return (self.has_view_permission(request)
-                and request.user.has_perm(log_actions.CANCEL_PERMISSION))
+        return self.has_view_permission(request) and request.user.has_perm(
+            log_actions.CANCEL_PERMISSION
+        )
 
     # -- the list --------------------------------------------------------------------------
 
@@ -147,8 +172,9 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
             page = int(request.GET.get(PAGE_VAR, 1))
         except ValueError:
             page = 1
-        return NoCountPaginator(queryset, per_page, page, orphans=orphans,
-                                allow_empty_first_page=allow_empty_first_page)
+        return NoCountPaginator(
+            queryset, per_page, page, orphans=orphans, allow_empty_first_page=allow_empty_first_page
+        )
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
@@ -159,8 +185,9 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
 
     def get_list_display(self, request):
         full = can_see_full_phone(request)
-        return ["recipient_full" if full and n == "recipient_masked" else n
-                for n in self.list_display]
+        return [
+            "recipient_full" if full and n == "recipient_masked" else n for n in self.list_display
+        ]
 
     @admin.display(description=_("created"), ordering="created_at")
     def created_display(self, obj: Message) -> str:
@@ -176,20 +203,29 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
         elif obj.sent_at:
             notes.append(_timed(_("sent %(at)s"), obj.sent_at))
         if obj.status == Message.Status.QUEUED and obj.next_attempt_at:
-            text = (_("deferred until %(until)s") if obj.error_category == POLICY
-                    else _("next try %(until)s"))
+            text = (
+                _("deferred until %(until)s")
+                if obj.error_category == POLICY
+                else _("next try %(until)s")
+            )
             notes.append(_timed(text, obj.next_attempt_at, "until"))
         if obj.attempts > 1:
             notes.append(_("%(count)s attempts") % {"count": obj.attempts})
         if obj.resent_from_id:
-            notes.append(format_html(
-                '<a href="{}">{}</a>',
-                reverse("admin:zns_notify_message_change", args=[obj.resent_from_id]),
-                _("↻ copy of #%(pk)s") % {"pk": obj.resent_from_id}))
+            notes.append(
+                format_html(
+                    '<a href="{}">{}</a>',
+                    reverse("admin:zns_notify_message_change", args=[obj.resent_from_id]),
+                    _("↻ copy of #%(pk)s") % {"pk": obj.resent_from_id},
+                )
+            )
         if not notes:
             return badge
-        return format_html('{}{}', badge, format_html_join(
-            "", '<div class="zns-note">{}</div>', ((note,) for note in notes)))
+        return format_html(
+            "{}{}",
+            badge,
+            format_html_join("", '<div class="zns-note">{}</div>', ((note,) for note in notes)),
+        )
 
     @admin.display(description=_("channel"))
     def channel_display(self, obj: Message) -> str:
@@ -199,8 +235,9 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
     def notification_display(self, obj: Message) -> str:
         name = obj.template.name if obj.template_id and obj.template else ""
         template = f"{name} · {obj.zalo_template_id}" if name else obj.zalo_template_id
-        return format_html('{}<div class="zns-note zns-nowrap" title="{}">{}</div>', obj.event,
-                           template, template)
+        return format_html(
+            '{}<div class="zns-note zns-nowrap" title="{}">{}</div>', obj.event, template, template
+        )
 
     @admin.display(description=_("template"))
     def template_display(self, obj: Message) -> str:
@@ -221,28 +258,36 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
 
     @admin.display(description=_("order and phone"))
     def recipient_masked(self, obj: Message) -> str:
-        return format_html('{}<div class="zns-note">{}</div>', self.order_display(obj),
-                           mask(obj.phone))
+        return format_html(
+            '{}<div class="zns-note">{}</div>', self.order_display(obj), mask(obj.phone)
+        )
 
     @admin.display(description=_("order and phone"))
     def recipient_full(self, obj: Message) -> str:
-        return format_html('{}<div class="zns-note">{}</div>', self.order_display(obj),
-                           obj.phone)
+        return format_html('{}<div class="zns-note">{}</div>', self.order_display(obj), obj.phone)
 
     @admin.display(description=_("error"))
     def error_display(self, obj: Message) -> str:
         if not (obj.error_category or obj.error_code is not None):
             return ""
-        code = "" if obj.error_code is None else format_html(
-            ' <span class="zns-code">{}</span>', obj.error_code)
+        code = (
+            ""
+            if obj.error_code is None
+            else format_html(' <span class="zns-code">{}</span>', obj.error_code)
+        )
         # The category's name in the operator's language (its stored code, the filter's and
         # the API's value, stays in a data attribute for scripts and tests); the reason in the operator's language where Zalo's
         # code is known (zns_notify.error_text), whole on hover of the shortened one.
         reason = localized_reason(obj.error_code, obj.error_message)
-        return format_html('<span class="zns-category" data-category="{}">{}</span>{}'
-                           '<div class="zns-note zns-reason" title="{}">{}</div>',
-                           obj.error_category, error_category_label(obj.error_category), code,
-                           reason, _truncate(reason))
+        return format_html(
+            '<span class="zns-category" data-category="{}">{}</span>{}'
+            '<div class="zns-note zns-reason" title="{}">{}</div>',
+            obj.error_category,
+            error_category_label(obj.error_category),
+            code,
+            reason,
+            _truncate(reason),
+        )
 
     # -- the detail page ---------------------------------------------------------------------
 
@@ -252,23 +297,57 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
         full = can_see_full_phone(request)
         policy = ["policy_decision"] if obj is not None and obj.error_category == POLICY else []
         return [
-            (None, {"fields": ["status_display", *policy, "event", "template_display",
-                               "order_display", "phone" if full else "phone_masked",
-                               "idempotency_key", "msg_id", "development_mode"]}),
-            (_("Outcome"), {"fields": ["error_display", "attempts", "ambiguous_sends",
-                                       "next_attempt_at", "created_at", "sent_at",
-                                       "delivered_at"]}),
-            (_("Rendered parameters"),
-             {"fields": ["params_full" if full else "params_masked"]}),
-            *([(_("SMS fallback"), {"fields": ["sms_full" if full else "sms_masked"]})]
-              if obj is not None and step_of(obj) is not None else []),
-            (_("Timeline"), {"fields": ["timeline_full" if full else "timeline_masked"],
-                             "classes": ["zns-timeline-fieldset"]}),
+            (
+                None,
+                {
+                    "fields": [
+                        "status_display",
+                        *policy,
+                        "event",
+                        "template_display",
+                        "order_display",
+                        "phone" if full else "phone_masked",
+                        "idempotency_key",
+                        "msg_id",
+                        "development_mode",
+                    ]
+                },
+            ),
+            (
+                _("Outcome"),
+                {
+                    "fields": [
+                        "error_display",
+                        "attempts",
+                        "ambiguous_sends",
+                        "next_attempt_at",
+                        "created_at",
+                        "sent_at",
+                        "delivered_at",
+                    ]
+                },
+            ),
+            (_("Rendered parameters"), {"fields": ["params_full" if full else "params_masked"]}),
+            *(
+                [(_("SMS fallback"), {"fields": ["sms_full" if full else "sms_masked"]})]
+                if obj is not None and step_of(obj) is not None
+                else []
+            ),
+            (
+                _("Timeline"),
+                {
+                    "fields": ["timeline_full" if full else "timeline_masked"],
+                    "classes": ["zns-timeline-fieldset"],
+                },
+            ),
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [name for _title, options in self.get_fieldsets(request, obj)
-                for name in options["fields"]]
+        return [
+            name
+            for _title, options in self.get_fieldsets(request, obj)
+            for name in options["fields"]
+        ]
 
     @admin.display(description=_("rendered parameters"))
     def params_full(self, obj: Message) -> str:
@@ -305,8 +384,9 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
             return {}
         return {
             "zns_can_resend": self.has_resend_permission(request) and message.is_final,
-            "zns_can_cancel": (self.has_cancel_permission(request)
-                               and message.status == log_actions.WAITING),
+            "zns_can_cancel": (
+                self.has_cancel_permission(request) and message.status == log_actions.WAITING
+            ),
         }
 
     # -- extra views: export, resend and cancel one message --------------------------------
@@ -315,59 +395,75 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
         view = self.admin_site.admin_view
         return [
             path("export/", view(self.export_view), name="zns_notify_message_export"),
-            path("<path:object_id>/resend/", view(self.resend_view),
-                 name="zns_notify_message_resend"),
-            path("<path:object_id>/cancel/", view(self.cancel_view),
-                 name="zns_notify_message_cancel"),
+            path(
+                "<path:object_id>/resend/", view(self.resend_view), name="zns_notify_message_resend"
+            ),
+            path(
+                "<path:object_id>/cancel/", view(self.cancel_view), name="zns_notify_message_cancel"
+            ),
             *super().get_urls(),
         ]
 
     def export_view(self, request):
         """The whole list as filtered and searched now, as CSV (streamed)."""
         if not self.has_view_permission(request):
-            return self._refuse(request, _("You need the permission to view the message log "
-                                           "to export it."), None)
+            return self._refuse(
+                request, _("You need the permission to view the message log to export it."), None
+            )
         try:
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
-            return self._refuse(request, _("These filters are not valid; nothing was exported."),
-                                None)
+            return self._refuse(
+                request, _("These filters are not valid; nothing was exported."), None
+            )
         return csv_response(changelist.queryset, full_phone=can_see_full_phone(request))
 
     def resend_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not self.has_resend_permission(request):
-            return self._refuse(request, _(
-                "You need the permission “Can resend messages” to resend a message."),
-                self._readable(request, object_id))
+            return self._refuse(
+                request,
+                _("You need the permission “Can resend messages” to resend a message."),
+                self._readable(request, object_id),
+            )
         message = self._message(request, object_id)
         try:
             copy = log_actions.resend(message, request.user)
         except log_actions.Refused as exc:
             return self._refuse(request, str(exc), message)
-        self.message_user(request, _("Message #%(pk)s was resent as message #%(copy)s.")
-                          % {"pk": message.pk, "copy": copy.pk}, messages.SUCCESS)
+        self.message_user(
+            request,
+            _("Message #%(pk)s was resent as message #%(copy)s.")
+            % {"pk": message.pk, "copy": copy.pk},
+            messages.SUCCESS,
+        )
         return HttpResponseRedirect(self._change_url(copy.pk))
 
     def cancel_view(self, request, object_id):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not self.has_cancel_permission(request):
-            return self._refuse(request, _(
-                "You need the permission “Can cancel waiting messages” to cancel a message."),
-                self._readable(request, object_id))
+            return self._refuse(
+                request,
+                _("You need the permission “Can cancel waiting messages” to cancel a message."),
+                self._readable(request, object_id),
+            )
         message = self._message(request, object_id)
         try:
             done = log_actions.cancel(message, request.user)
         except log_actions.Refused as exc:
             return self._refuse(request, str(exc), message)
         if not done:
-            return self._refuse(request, _(
-                "Message #%(pk)s was picked up by a worker before it could be cancelled.")
-                % {"pk": message.pk}, message)
-        self.message_user(request, _("Message #%(pk)s was cancelled.") % {"pk": message.pk},
-                          messages.SUCCESS)
+            return self._refuse(
+                request,
+                _("Message #%(pk)s was picked up by a worker before it could be cancelled.")
+                % {"pk": message.pk},
+                message,
+            )
+        self.message_user(
+            request, _("Message #%(pk)s was cancelled.") % {"pk": message.pk}, messages.SUCCESS
+        )
         return HttpResponseRedirect(self._change_url(message.pk))
 
     def _message(self, request, object_id) -> Message:
@@ -402,9 +498,15 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
         needed = GATED_ACTIONS.get(action)
         if needed and not request.user.has_perm(needed):
             # Django would only say "No action selected": say what is missing.
-            self.message_user(request, _("You do not have the permission this action needs "
-                                         "(%(permission)s); nothing was changed.")
-                              % {"permission": needed}, messages.ERROR)
+            self.message_user(
+                request,
+                _(
+                    "You do not have the permission this action needs "
+                    "(%(permission)s); nothing was changed."
+                )
+                % {"permission": needed},
+                messages.ERROR,
+            )
             return HttpResponseRedirect(request.get_full_path())
         return super().changelist_view(request, extra_context)
 
@@ -416,9 +518,12 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
     def resend_selected(self, request, queryset):
         chosen = list(queryset.order_by("pk")[: log_actions.MAX_RESEND + 1])
         if len(chosen) > log_actions.MAX_RESEND:
-            self.message_user(request, _(
-                "Resend at most %(max)s messages at a time; nothing was resent.")
-                % {"max": log_actions.MAX_RESEND}, messages.ERROR)
+            self.message_user(
+                request,
+                _("Resend at most %(max)s messages at a time; nothing was resent.")
+                % {"max": log_actions.MAX_RESEND},
+                messages.ERROR,
+            )
             return None
         copies, refusals = [], []
         for message in chosen:
@@ -427,9 +532,14 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
             except log_actions.Refused as exc:
                 refusals.append(str(exc))
         if copies:
-            self.message_user(request, ngettext(
-                "%(count)s message was resent.", "%(count)s messages were resent.",
-                len(copies)) % {"count": len(copies)}, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s message was resent.", "%(count)s messages were resent.", len(copies)
+                )
+                % {"count": len(copies)},
+                messages.SUCCESS,
+            )
         for refusal in refusals:
             self.message_user(request, refusal, messages.ERROR)
         return None
@@ -438,13 +548,25 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
     def cancel_selected(self, request, queryset):
         report = log_actions.cancel_many(queryset, request.user)
         if report.cancelled:
-            self.message_user(request, ngettext(
-                "%(count)s message was cancelled.", "%(count)s messages were cancelled.",
-                len(report.cancelled)) % {"count": len(report.cancelled)}, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s message was cancelled.",
+                    "%(count)s messages were cancelled.",
+                    len(report.cancelled),
+                )
+                % {"count": len(report.cancelled)},
+                messages.SUCCESS,
+            )
         else:
-            self.message_user(request, _(
-                "Nothing was cancelled: only messages still waiting to be sent (queued or "
-                "deferred) can be cancelled."), messages.ERROR)
+            self.message_user(
+                request,
+                _(
+                    "Nothing was cancelled: only messages still waiting to be sent (queued or "
+                    "deferred) can be cancelled."
+                ),
+                messages.ERROR,
+            )
         for refusal in report.refused.values():
             self.message_user(request, refusal, messages.WARNING)
         return None
@@ -484,28 +606,41 @@ def _sms_html(message: Message, *, full_phone: bool) -> str:
         (_("error"), clean(step.error_message, message.phone, full_phone=full_phone)),
         (_("SMS text"), clean(step.text, message.phone, full_phone=full_phone)),
     ]
-    return format_html('<table class="zns-sms-step">{}</table>', format_html_join(
-        "", "<tr><th>{}</th><td>{}</td></tr>",
-        ((capfirst(label), value) for label, value in rows if value not in ("", None))))
+    return format_html(
+        '<table class="zns-sms-step">{}</table>',
+        format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td></tr>",
+            ((capfirst(label), value) for label, value in rows if value not in ("", None)),
+        ),
+    )
 
 
 def _timeline_html(message: Message, *, full_phone: bool) -> str:
     rows = []
     for entry in timeline(message, full_phone=full_phone):
-        rows.append(format_html(
-            '<li class="zns-entry zns-entry--{}"><div class="zns-entry-head">'
-            '<time datetime="{}" title="{}">{}</time> <strong>{}</strong> {} {}</div>{}{}</li>',
-            # The admin's own date format, and to the second on hover (attempts and their
-            # receipts are often seconds apart).
-            entry.kind, _iso(entry.at), _iso(entry.at),
-            when(entry.at, "DATETIME_FORMAT") if entry.at else "", entry.label,
-            status_badge(entry.status, status_label(entry.status)) if entry.status else "",
-            format_html('<span class="zns-code">{}</span>', entry.error_code)
-            if entry.error_code is not None else "",
-            _entry_detail(entry), _entry_payload(entry),
-        ))
-    return format_html('<ol class="zns-timeline">{}</ol>',
-                       format_html_join("", "{}", ((row,) for row in rows)))
+        rows.append(
+            format_html(
+                '<li class="zns-entry zns-entry--{}"><div class="zns-entry-head">'
+                '<time datetime="{}" title="{}">{}</time> <strong>{}</strong> {} {}</div>{}{}</li>',
+                # The admin's own date format, and to the second on hover (attempts and their
+                # receipts are often seconds apart).
+                entry.kind,
+                _iso(entry.at),
+                _iso(entry.at),
+                when(entry.at, "DATETIME_FORMAT") if entry.at else "",
+                entry.label,
+                status_badge(entry.status, status_label(entry.status)) if entry.status else "",
+                format_html('<span class="zns-code">{}</span>', entry.error_code)
+                if entry.error_code is not None
+                else "",
+                _entry_detail(entry),
+                _entry_payload(entry),
+            )
+        )
+    return format_html(
+        '<ol class="zns-timeline">{}</ol>', format_html_join("", "{}", ((row,) for row in rows))
+    )
 
 
 def _iso(value) -> str:
@@ -515,12 +650,18 @@ def _iso(value) -> str:
 def _entry_detail(entry) -> str:
     link = ""
     if entry.linked_pk:
-        link = format_html(' <a href="{}">#{}</a>', reverse(
-            "admin:zns_notify_message_change", args=[entry.linked_pk]), entry.linked_pk)
+        link = format_html(
+            ' <a href="{}">#{}</a>',
+            reverse("admin:zns_notify_message_change", args=[entry.linked_pk]),
+            entry.linked_pk,
+        )
     if not (entry.detail or link):
         return ""
-    return format_html('<div class="zns-entry-detail">{}{}</div>',
-                       localized_reason(entry.error_code, entry.detail), link)
+    return format_html(
+        '<div class="zns-entry-detail">{}{}</div>',
+        localized_reason(entry.error_code, entry.detail),
+        link,
+    )
 
 
 def _entry_payload(entry) -> str:
@@ -531,8 +672,15 @@ def _entry_payload(entry) -> str:
         return format_html(
             '<div class="zns-payload"><div><div class="zns-payload-title">{}</div><pre>{}</pre>'
             '</div><div><div class="zns-payload-title">{}</div><pre>{}</pre></div></div>',
-            _("Request to Zalo"), payload_text(payload.get("request")),
-            _("Zalo's answer"), payload_text(payload.get("answer"))
-            if payload.get("answer") is not None else _("(no answer)"))
-    return format_html('<details class="zns-payload-details"><summary>{}</summary><pre>{}</pre>'
-                       '</details>', _("Received data"), payload_text(payload))
+            _("Request to Zalo"),
+            payload_text(payload.get("request")),
+            _("Zalo's answer"),
+            payload_text(payload.get("answer"))
+            if payload.get("answer") is not None
+            else _("(no answer)"),
+        )
+    return format_html(
+        '<details class="zns-payload-details"><summary>{}</summary><pre>{}</pre></details>',
+        _("Received data"),
+        payload_text(payload),
+    )

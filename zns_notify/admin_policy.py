@@ -22,12 +22,20 @@ class PolicyDecisionFilter(admin.SimpleListFilter):
     parameter_name = "policy"
 
     def lookups(self, request, model_admin):
-        return [("deferred", _("Deferred by policy")), ("skipped", _("Skipped by policy")),
-                ("cancelled", _("Cancelled by policy")), ("any", _("Any policy decision"))]
+        return [
+            ("deferred", _("Deferred by policy")),
+            ("skipped", _("Skipped by policy")),
+            ("cancelled", _("Cancelled by policy")),
+            ("any", _("Any policy decision")),
+        ]
 
     def queryset(self, request, queryset):
-        statuses = {"deferred": [Message.Status.QUEUED], "skipped": [Message.Status.SKIPPED],
-                    "cancelled": [Message.Status.CANCELLED], "any": None}
+        statuses = {
+            "deferred": [Message.Status.QUEUED],
+            "skipped": [Message.Status.SKIPPED],
+            "cancelled": [Message.Status.CANCELLED],
+            "any": None,
+        }
         if self.value() not in statuses:
             return queryset
         queryset = queryset.filter(error_category=CATEGORY)
@@ -73,8 +81,9 @@ class OptOutForm(forms.ModelForm):
             raise forms.ValidationError(str(exc), code="invalid_phone") from exc
         taken = RecipientOptOut.objects.filter(phone=phone).exclude(pk=self.instance.pk)
         if taken.exists():
-            raise forms.ValidationError(_("This recipient has already opted out."),
-                                        code="duplicate")
+            raise forms.ValidationError(
+                _("This recipient has already opted out."), code="duplicate"
+            )
         return phone
 
 

@@ -10,9 +10,10 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _, ngettext
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import quota
 from .admin_base import ReadOnlyInline
@@ -26,9 +27,17 @@ LEDGER_DAYS = 7
 class ZaloQuotaInline(ReadOnlyInline):
     model = ZaloQuota
     verbose_name_plural = _("daily quota (last 7 days)")
-    fields = ["day", "daily_quota", "used_display", "remaining_quota", "daily_promotion_quota",
-              "remaining_promotion_quota", "monthly_promotion_quota",
-              "remaining_monthly_promotion_quota", "updated_at"]
+    fields = [
+        "day",
+        "daily_quota",
+        "used_display",
+        "remaining_quota",
+        "daily_promotion_quota",
+        "remaining_promotion_quota",
+        "monthly_promotion_quota",
+        "remaining_monthly_promotion_quota",
+        "updated_at",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -42,8 +51,7 @@ class ZaloQuotaInline(ReadOnlyInline):
 
 class SendingHoldInline(ReadOnlyInline):
     model = SendingHold
-    fields = ["active_display", "template", "error_code", "reason_display", "created_at",
-              "until"]
+    fields = ["active_display", "template", "error_code", "reason_display", "created_at", "until"]
     readonly_fields = fields
 
     @admin.display(description=_("active"), boolean=True)
@@ -67,8 +75,11 @@ def release_holds(modeladmin, request, queryset):
     else:
         holds = holds.filter(pk__in=queryset.values("pk"))
     count = quota.release(holds)
-    text = ngettext("%(count)d hold released: its messages are sent again now.",
-                    "%(count)d holds released: their messages are sent again now.", count)
+    text = ngettext(
+        "%(count)d hold released: its messages are sent again now.",
+        "%(count)d holds released: their messages are sent again now.",
+        count,
+    )
     modeladmin.message_user(request, text % {"count": count}, messages.SUCCESS)
 
 
@@ -81,14 +92,22 @@ class AccountQuotaAdminMixin:
 
     inlines = [SendingHoldInline, ZaloQuotaInline]
     actions = [release_holds]
-    quota_columns = ["daily_quota_display", "used_display", "remaining_display", "hold_display",
-                     "quota_page_link"]
+    quota_columns = [
+        "daily_quota_display",
+        "used_display",
+        "remaining_display",
+        "hold_display",
+        "quota_page_link",
+    ]
 
     def get_urls(self):
         from django.urls import path
 
-        page = path("<path:object_id>/quota/", self.admin_site.admin_view(self.quota_view),
-                    name="zns_notify_zaloaccount_quota")
+        page = path(
+            "<path:object_id>/quota/",
+            self.admin_site.admin_view(self.quota_view),
+            name="zns_notify_zaloaccount_quota",
+        )
         return [page, *super().get_urls()]
 
     @admin.display(description=_("quota page"))
@@ -110,18 +129,32 @@ class AccountQuotaAdminMixin:
             raise PermissionDenied
         from .admin_quota_page import quota_context
 
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
-                   "original": account, **quota_context(account)}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": account,
+            **quota_context(account),
+        }
         return TemplateResponse(request, "admin/zns_notify/zaloaccount/quota.html", context)
 
     def get_queryset(self, request):
         # Today's ledger row and the active holds come with the accounts: two queries for
         # the whole list instead of two per account row.
-        return super().get_queryset(request).prefetch_related(
-            Prefetch("quotas", ZaloQuota.objects.filter(day=quota.local_day()),
-                     to_attr="_zns_quotas_today"),
-            Prefetch("holds", SendingHold.objects.filter(until__gt=timezone.now()).order_by("-until"),
-                     to_attr="_zns_active_holds"),
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "quotas",
+                    ZaloQuota.objects.filter(day=quota.local_day()),
+                    to_attr="_zns_quotas_today",
+                ),
+                Prefetch(
+                    "holds",
+                    SendingHold.objects.filter(until__gt=timezone.now()).order_by("-until"),
+                    to_attr="_zns_active_holds",
+                ),
+            )
         )
 
     def _today(self, obj: ZaloAccount) -> ZaloQuota | None:
@@ -151,7 +184,9 @@ class AccountQuotaAdminMixin:
     @admin.display(description=_("sending on hold"))
     def hold_display(self, obj: ZaloAccount) -> str:
         if not hasattr(obj, "_zns_active_holds"):
-            obj._zns_active_holds = list(obj.holds.filter(until__gt=timezone.now()).order_by("-until"))
+            obj._zns_active_holds = list(
+                obj.holds.filter(until__gt=timezone.now()).order_by("-until")
+            )
         active = obj._zns_active_holds
         return (hold_reason(active[0])[:80] or str(active[0])) if active else "—"
 

@@ -11,18 +11,26 @@ from .quota_report import HISTORY_DAYS, Forecast, overview
 
 def forecast_text(found: Forecast) -> str:
     if found.outcome == "unknown":
-        return _("Unknown: no quota reading from Zalo today yet (it is read every 30 "
-                 "minutes, and from every accepted send).")
+        return _(
+            "Unknown: no quota reading from Zalo today yet (it is read every 30 "
+            "minutes, and from every accepted send)."
+        )
     if found.outcome == "used_up":
         return _("Used up: messages wait for the reset at midnight.")
     rate = formats.number(found.per_hour, 1)
-    basis = (_("%(rate)s messages an hour over the last hour") if found.basis == "last_hour"
-             else _("%(rate)s messages an hour on average since midnight")) % {"rate": rate}
+    basis = (
+        _("%(rate)s messages an hour over the last hour")
+        if found.basis == "last_hour"
+        else _("%(rate)s messages an hour on average since midnight")
+    ) % {"rate": rate}
     if found.outcome == "not_today":
         return _("Not today: at %(basis)s, the quota lasts until the reset at midnight.") % {
-            "basis": basis}
+            "basis": basis
+        }
     return _("Around %(time)s today, at %(basis)s.") % {
-        "time": formats.time_of_day(formats.shop_time(found.runs_out_at)), "basis": basis}
+        "time": formats.time_of_day(formats.shop_time(found.runs_out_at)),
+        "basis": basis,
+    }
 
 
 def quota_context(account: ZaloAccount) -> dict:
@@ -43,30 +51,45 @@ def quota_context(account: ZaloAccount) -> dict:
     quotas = [row.daily_quota if row else None for _day, row in found.history]
     used = [row.used if row else None for _day, row in found.history]
     chart = charts.quota_bars(
-        days, quotas, used, used_label=_("used"), quota_label=_("daily quota"),
+        days,
+        quotas,
+        used,
+        used_label=_("used"),
+        quota_label=_("daily quota"),
         title=_("Daily quota and use, last %(days)d days") % {"days": HISTORY_DAYS},
-        desc=_("A pale bar per day for the daily quota, a dark bar inside it for the part "
-               "used; the table below has the same numbers."))
-    history = [{
-        "day": formats.date(day),
-        "daily": formats.number(row.daily_quota if row else None),
-        "used": formats.number(row.used if row else None),
-        "remaining": formats.number(row.remaining_quota if row else None),
-        "promotion": formats.number(row.daily_promotion_quota if row else None),
-        "promotion_remaining": formats.number(row.remaining_promotion_quota if row else None),
-    } for day, row in reversed(found.history)]
+        desc=_(
+            "A pale bar per day for the daily quota, a dark bar inside it for the part "
+            "used; the table below has the same numbers."
+        ),
+    )
+    history = [
+        {
+            "day": formats.date(day),
+            "daily": formats.number(row.daily_quota if row else None),
+            "used": formats.number(row.used if row else None),
+            "remaining": formats.number(row.remaining_quota if row else None),
+            "promotion": formats.number(row.daily_promotion_quota if row else None),
+            "promotion_remaining": formats.number(row.remaining_promotion_quota if row else None),
+        }
+        for day, row in reversed(found.history)
+    ]
     return {
         "title": _("Quota of %(account)s") % {"account": account},
         "cards": cards,
         "forecast": forecast_text(found.forecast),
         "forecast_outcome": found.forecast.outcome,
         "updated": formats.datetime(formats.shop_time(today.updated_at)) if today else None,
-        "monthly": (formats.number(today.remaining_monthly_promotion_quota),
-                    formats.number(today.monthly_promotion_quota))
-        if today and today.monthly_promotion_quota is not None else None,
+        "monthly": (
+            formats.number(today.remaining_monthly_promotion_quota),
+            formats.number(today.monthly_promotion_quota),
+        )
+        if today and today.monthly_promotion_quota is not None
+        else None,
         "chart": chart,
-        "legend": [(charts.swatch(charts.QUOTA_COLOUR), _("daily quota")),
-                   (charts.swatch(charts.USED_COLOUR), _("used"))],
+        "legend": [
+            (charts.swatch(charts.QUOTA_COLOUR), _("daily quota")),
+            (charts.swatch(charts.USED_COLOUR), _("used")),
+        ],
         "history": history,
         "history_days": HISTORY_DAYS,
     }

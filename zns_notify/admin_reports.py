@@ -28,7 +28,7 @@ QUICK_RANGES = (7, 30, 90)
 
 
 def failure_label(row: dict) -> str:
-    """"recipient · -118 Zalo account not existed"; an undelivered message (Zalo accepted
+    """ "recipient · -118 Zalo account not existed"; an undelivered message (Zalo accepted
     it, no receipt came) says so first, as it usually has neither category nor code."""
     parts = []
     if row["status"] == Message.Status.UNDELIVERED:
@@ -57,8 +57,13 @@ class ReportAdmin(ReadOnlyAdmin):
     def get_urls(self):
         from django.urls import path
 
-        return [path("", self.admin_site.admin_view(self.changelist_view),
-                     name="zns_notify_reportday_changelist")]
+        return [
+            path(
+                "",
+                self.admin_site.admin_view(self.changelist_view),
+                name="zns_notify_reportday_changelist",
+            )
+        ]
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):
@@ -79,8 +84,9 @@ class ReportAdmin(ReadOnlyAdmin):
         report = None
         if valid:
             data = form.cleaned_data
-            report = build_report(data["start"], data["end"], data.get("template") or "",
-                                  data.get("event") or "")
+            report = build_report(
+                data["start"], data["end"], data.get("template") or "", data.get("event") or ""
+            )
             if wants_csv:
                 return self.csv_response(report)
         context = {
@@ -92,8 +98,9 @@ class ReportAdmin(ReadOnlyAdmin):
             **(self.presentation(report, request) if report else {}),
             **(extra_context or {}),
         }
-        return TemplateResponse(request, "admin/zns_notify/reportday/report.html", context,
-                                status=200 if valid else 400)
+        return TemplateResponse(
+            request, "admin/zns_notify/reportday/report.html", context, status=200 if valid else 400
+        )
 
     # -- what the template shows -------------------------------------------------------
 
@@ -103,52 +110,95 @@ class ReportAdmin(ReadOnlyAdmin):
         days = [d.day for d in report.days]
         span = {"start": formats.date(report.start), "end": formats.date(report.end)}
         bars = charts.stacked_bars(
-            days, [(labels[s], charts.STATUS_COLOURS[s], [d.counts.get(s, 0) for d in report.days])
-                   for s in shown],
+            days,
+            [
+                (labels[s], charts.STATUS_COLOURS[s], [d.counts.get(s, 0) for d in report.days])
+                for s in shown
+            ],
             title=_("Messages per day by status"),
-            desc=_("Stacked bars, one per day from %(start)s to %(end)s; the daily table "
-                   "below has the same numbers.") % span)
+            desc=_(
+                "Stacked bars, one per day from %(start)s to %(end)s; the daily table "
+                "below has the same numbers."
+            )
+            % span,
+        )
         line = charts.rate_line(
-            days, [d.delivered_rate for d in report.days], label=_("delivery rate"),
+            days,
+            [d.delivered_rate for d in report.days],
+            label=_("delivery rate"),
             title=_("Delivery rate per day"),
-            desc=_("Delivered messages out of those Zalo accepted, per day from %(start)s to "
-                   "%(end)s.") % span)
-        cost_chart = charts.stacked_bars(
-            days, [(_("ZNS cost (VND)"), charts.CHANNEL_COLOURS["zns"],
-                    [float(d.cost) for d in report.days]),
-                   (_("SMS cost (VND)"), charts.CHANNEL_COLOURS["sms"],
-                    [float(d.sms.cost) for d in report.days])],
-            title=_("Cost per channel per day"),
-            desc=_("Stacked bars, one per day from %(start)s to %(end)s: what Zalo bills for "
-                   "delivered messages, and the SMS fallbacks sent on top.") % span,
-        ) if report.totals.sms.sent else None  # without SMS, the daily table says it all
+            desc=_(
+                "Delivered messages out of those Zalo accepted, per day from %(start)s to %(end)s."
+            )
+            % span,
+        )
+        cost_chart = (
+            charts.stacked_bars(
+                days,
+                [
+                    (
+                        _("ZNS cost (VND)"),
+                        charts.CHANNEL_COLOURS["zns"],
+                        [float(d.cost) for d in report.days],
+                    ),
+                    (
+                        _("SMS cost (VND)"),
+                        charts.CHANNEL_COLOURS["sms"],
+                        [float(d.sms.cost) for d in report.days],
+                    ),
+                ],
+                title=_("Cost per channel per day"),
+                desc=_(
+                    "Stacked bars, one per day from %(start)s to %(end)s: what Zalo bills for "
+                    "delivered messages, and the SMS fallbacks sent on top."
+                )
+                % span,
+            )
+            if report.totals.sms.sent
+            else None
+        )  # without SMS, the daily table says it all
         failures = [{**row, "label": failure_label(row)} for row in report.failures]
-        failure_chart = charts.horizontal_bars(
-            [(row["label"], row["n"]) for row in failures[:CHART_FAILURES]],
-            title=_("Failure reasons"),
-            desc=_("Failed and undelivered messages by error category and Zalo code, "
-                   "largest first.")) if failures else None
+        failure_chart = (
+            charts.horizontal_bars(
+                [(row["label"], row["n"]) for row in failures[:CHART_FAILURES]],
+                title=_("Failure reasons"),
+                desc=_(
+                    "Failed and undelivered messages by error category and Zalo code, "
+                    "largest first."
+                ),
+            )
+            if failures
+            else None
+        )
         query = request.GET.copy()
         query["format"] = "csv"
         return {
-            "status_columns": [(s, labels[s], charts.swatch(charts.STATUS_COLOURS[s]))
-                               for s in shown],
+            "status_columns": [
+                (s, labels[s], charts.swatch(charts.STATUS_COLOURS[s])) for s in shown
+            ],
             "days_chart": bars,
             "rate_chart": line,
             "cost_chart": cost_chart,
             "channel_columns": [
                 (_("ZNS cost (VND)"), charts.swatch(charts.CHANNEL_COLOURS["zns"])),
-                (_("SMS cost (VND)"), charts.swatch(charts.CHANNEL_COLOURS["sms"]))],
+                (_("SMS cost (VND)"), charts.swatch(charts.CHANNEL_COLOURS["sms"])),
+            ],
             "failure_chart": failure_chart,
             "failures": failures,
             "rows": [self.day_row(d, shown) for d in report.days],
             "totals_row": self.day_row(report.totals, shown),
-            "templates": [{**t, "cost_display": formats.money(t["cost"]),
-                           "sms_cost_display": formats.money(t["sms"].cost),
-                           "sms_sent_display": formats.number(t["sms"].sent),
-                           "total_cost_display": formats.money(t["total_cost"]),
-                           "rate_display": formats.percent(t["delivered_rate"]),
-                           "total_display": formats.number(t["total"])} for t in report.templates],
+            "templates": [
+                {
+                    **t,
+                    "cost_display": formats.money(t["cost"]),
+                    "sms_cost_display": formats.money(t["sms"].cost),
+                    "sms_sent_display": formats.number(t["sms"].sent),
+                    "total_cost_display": formats.money(t["total_cost"]),
+                    "rate_display": formats.percent(t["delivered_rate"]),
+                    "total_display": formats.number(t["total"]),
+                }
+                for t in report.templates
+            ],
             # (label, figure, note under it). Zalo does not charge development mode
             # (zns-api.md §8): said under the ZNS cost.
             "summary": [
@@ -163,7 +213,8 @@ class ReportAdmin(ReadOnlyAdmin):
                 (_("Double-cost messages"), formats.number(report.totals.sms.double_cost), ""),
             ],
             "refreshed": formats.datetime(formats.shop_time(report.refreshed_at))
-            if report.refreshed_at else None,
+            if report.refreshed_at
+            else None,
             "in_progress": formats.number(report.totals.in_progress),
             "has_in_progress": report.totals.in_progress > 0,
             "period": _("%(start)s to %(end)s") % span,
@@ -182,13 +233,17 @@ class ReportAdmin(ReadOnlyAdmin):
 
     @staticmethod
     def day_row(day, shown: list[str]) -> dict:
-        return {"day": formats.date(day.day), "total": formats.number(day.total),
-                "counts": [formats.number(day.counts.get(s, 0)) for s in shown],
-                "rate": formats.percent(day.delivered_rate), "cost": formats.money(day.cost),
-                "sms_sent": formats.number(day.sms.sent),
-                "sms_cost": formats.money(day.sms.cost),
-                "double_cost": formats.number(day.sms.double_cost),
-                "total_cost": formats.money(day.total_cost)}
+        return {
+            "day": formats.date(day.day),
+            "total": formats.number(day.total),
+            "counts": [formats.number(day.counts.get(s, 0)) for s in shown],
+            "rate": formats.percent(day.delivered_rate),
+            "cost": formats.money(day.cost),
+            "sms_sent": formats.number(day.sms.sent),
+            "sms_cost": formats.money(day.sms.cost),
+            "double_cost": formats.number(day.sms.double_cost),
+            "total_cost": formats.money(day.total_cost),
+        }
 
     # -- CSV ---------------------------------------------------------------------------
 
@@ -197,9 +252,9 @@ class ReportAdmin(ReadOnlyAdmin):
         tests = report.totals.tests
         if not tests:
             return ""
-        return ngettext("%(count)s test message not charged",
-                        "%(count)s test messages not charged", tests) % {
-            "count": formats.number(tests)}
+        return ngettext(
+            "%(count)s test message not charged", "%(count)s test messages not charged", tests
+        ) % {"count": formats.number(tests)}
 
     def csv_response(self, report: Report) -> HttpResponse:
         """The page's three tables, one after the other. Dates stay ISO and amounts plain
@@ -212,31 +267,81 @@ class ReportAdmin(ReadOnlyAdmin):
         out = SafeCsvWriter(response)
         statuses = list(report.statuses)
         # The SMS columns follow the ZNS ones: a sheet reading columns by position still works.
-        out.writerow([_("Day"), _("Messages"), *(labels[s] for s in statuses),
-                      _("Delivery rate"), _("Cost (VND)"), _("SMS sent"), _("SMS segments"),
-                      _("SMS cost (VND)"), _("Double-cost messages"), _("Total cost (VND)")])
+        out.writerow(
+            [
+                _("Day"),
+                _("Messages"),
+                *(labels[s] for s in statuses),
+                _("Delivery rate"),
+                _("Cost (VND)"),
+                _("SMS sent"),
+                _("SMS segments"),
+                _("SMS cost (VND)"),
+                _("Double-cost messages"),
+                _("Total cost (VND)"),
+            ]
+        )
         for day in [*report.days, report.totals]:
-            out.writerow([day.day.isoformat() if day is not report.totals else _("Total"),
-                          day.total, *(day.counts.get(s, 0) for s in statuses),
-                          _ratio(day.delivered_rate), _amount(day.cost), day.sms.sent,
-                          day.sms.segments, _amount(day.sms.cost), day.sms.double_cost,
-                          _amount(day.total_cost)])
+            out.writerow(
+                [
+                    day.day.isoformat() if day is not report.totals else _("Total"),
+                    day.total,
+                    *(day.counts.get(s, 0) for s in statuses),
+                    _ratio(day.delivered_rate),
+                    _amount(day.cost),
+                    day.sms.sent,
+                    day.sms.segments,
+                    _amount(day.sms.cost),
+                    day.sms.double_cost,
+                    _amount(day.total_cost),
+                ]
+            )
         out.writerow([])
         out.writerow([_("Status"), _("Error category"), _("Zalo error code"), _("Messages")])
         for row in report.failures:
-            out.writerow([row["status"], row["category"],
-                          "" if row["error_code"] is None else row["error_code"], row["n"]])
+            out.writerow(
+                [
+                    row["status"],
+                    row["category"],
+                    "" if row["error_code"] is None else row["error_code"],
+                    row["n"],
+                ]
+            )
         out.writerow([])
-        out.writerow([_("Template"), _("Name"), _("Messages"), _("Delivered"),
-                      _("Delivery rate"), _("Cost (VND)"), _("SMS sent"),
-                      _("SMS cost (VND)"), _("Total cost (VND)")])
+        out.writerow(
+            [
+                _("Template"),
+                _("Name"),
+                _("Messages"),
+                _("Delivered"),
+                _("Delivery rate"),
+                _("Cost (VND)"),
+                _("SMS sent"),
+                _("SMS cost (VND)"),
+                _("Total cost (VND)"),
+            ]
+        )
         for row in report.templates:
-            out.writerow([row["template_id"], row["name"], row["total"], row["delivered"],
-                          _ratio(row["delivered_rate"]), _amount(row["cost"]), row["sms"].sent,
-                          _amount(row["sms"].cost), _amount(row["total_cost"])])
+            out.writerow(
+                [
+                    row["template_id"],
+                    row["name"],
+                    row["total"],
+                    row["delivered"],
+                    _ratio(row["delivered_rate"]),
+                    _amount(row["cost"]),
+                    row["sms"].sent,
+                    _amount(row["sms"].cost),
+                    _amount(row["total_cost"]),
+                ]
+            )
         out.writerow([])
-        out.writerow([_("Median time to delivery (s)"),
-                      "" if report.median_latency is None else round(report.median_latency, 1)])
+        out.writerow(
+            [
+                _("Median time to delivery (s)"),
+                "" if report.median_latency is None else round(report.median_latency, 1),
+            ]
+        )
         out.writerow([_("Test messages (development mode, not charged)"), report.totals.tests])
         return response
 
@@ -247,4 +352,3 @@ def _ratio(value: float | None) -> str:
 
 def _amount(value) -> str:
     return f"{value.quantize(1)}" if value is not None else ""
-

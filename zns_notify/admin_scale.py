@@ -144,8 +144,8 @@ def search_pks(term: str, *, phone_allowed: bool) -> list[int]:
     """The messages a search term names: a tracking id, a Zalo msg_id, an order reference,
     or (for staff who may see numbers) a phone number typed any way. Each is an exact match
     on an indexed column, so a search reads a few index entries, not the table."""
-    from .phones import normalize_phone
     from .exceptions import ZnsInvalidPhone
+    from .phones import normalize_phone
 
     term = term.strip()
     if not term:

@@ -29,10 +29,17 @@ BADGE = {
 }
 #: Zalo's SPEC2 button types (zns-api.md): what each does on the customer's phone.
 BUTTON_TYPES = {
-    1: _("opens a web page"), 2: _("calls a phone number"), 3: _("opens the OA's page"),
-    4: _("opens a Mini App"), 5: _("downloads an app"), 6: _("shows a product"),
-    7: _("opens an external site or Mini App"), 8: _("opens an external app"),
-    9: _("opens an OA article"), 10: _("copies a text"), 11: _("pays at once"),
+    1: _("opens a web page"),
+    2: _("calls a phone number"),
+    3: _("opens the OA's page"),
+    4: _("opens a Mini App"),
+    5: _("downloads an app"),
+    6: _("shows a product"),
+    7: _("opens an external site or Mini App"),
+    8: _("opens an external app"),
+    9: _("opens an OA article"),
+    10: _("copies a text"),
+    11: _("pays at once"),
     12: _("shows details"),
 }
 
@@ -59,17 +66,38 @@ class TemplateAdmin(admin.ModelAdmin):
     # Four columns, each holding what belongs together, so the list fits a 1400 px window
     # beside the admin's menu and filters without scrolling sideways (in Vietnamese too).
     # No "last synced" column: one sync updates every row alike, the page shows it.
-    list_display = ["template_display", "state_display", "params_display",
-                    "quality_price_display"]
+    list_display = ["template_display", "state_display", "params_display", "quality_price_display"]
     list_filter = ["status", "tag", ("missing_since", admin.EmptyFieldListFilter)]
     search_fields = ["template_id", "name"]
     fieldsets = [
-        (None, {"fields": ["template_id", "name", "status_display", "reason", "tag", "zalo_tag",
-                           "quality", "price_display", "price_uid_display", "timeout_display",
-                           "preview_link"]}),
-        (_("Parameters"), {"fields": ["params_table"],
-                           "description": _("What each parameter may hold: a message whose value "
-                                            "breaks a limit is not sent.")}),
+        (
+            None,
+            {
+                "fields": [
+                    "template_id",
+                    "name",
+                    "status_display",
+                    "reason",
+                    "tag",
+                    "zalo_tag",
+                    "quality",
+                    "price_display",
+                    "price_uid_display",
+                    "timeout_display",
+                    "preview_link",
+                ]
+            },
+        ),
+        (
+            _("Parameters"),
+            {
+                "fields": ["params_table"],
+                "description": _(
+                    "What each parameter may hold: a message whose value "
+                    "breaks a limit is not sent."
+                ),
+            },
+        ),
         (_("Buttons"), {"fields": ["buttons_table"]}),
         (_("Sync"), {"fields": ["synced_at", "missing_since", "params_changed_at", "sync_note"]}),
     ]
@@ -90,23 +118,29 @@ class TemplateAdmin(admin.ModelAdmin):
     @admin.display(description=_("template"), ordering="template_id")
     def template_display(self, obj: Template) -> str:
         """Zalo's id (the link to the page) over the name."""
-        return format_html('<span class="zns-template-id">{}</span>'
-                           '<span class="zns-sub zns-template-name">{}</span>',
-                           obj.template_id, obj.name)
+        return format_html(
+            '<span class="zns-template-id">{}</span>'
+            '<span class="zns-sub zns-template-name">{}</span>',
+            obj.template_id,
+            obj.name,
+        )
 
     @admin.display(description=_("status and tag"), ordering="status")
     def state_display(self, obj: Template) -> str:
         """The badge, the tag under it, and the sync's note when the sync changed something."""
         note = self.sync_note_display(obj)
-        return format_html('{}<span class="zns-sub">{}</span>{}', status_badge(obj),
-                           obj.tag or "—", format_html(
-                               '<span class="zns-sub zns-sync-note">{}</span>', note)
-                           if note else "")
+        return format_html(
+            '{}<span class="zns-sub">{}</span>{}',
+            status_badge(obj),
+            obj.tag or "—",
+            format_html('<span class="zns-sub zns-sync-note">{}</span>', note) if note else "",
+        )
 
     @admin.display(description=_("quality and price (VND)"), ordering="price")
     def quality_price_display(self, obj: Template) -> str:
-        return format_html('{}<span class="zns-sub">{}</span>', obj.quality or "—",
-                           _price(obj.price))
+        return format_html(
+            '{}<span class="zns-sub">{}</span>', obj.quality or "—", _price(obj.price)
+        )
 
     @admin.display(description=_("price (VND)"), ordering="price")
     def price_display(self, obj: Template) -> str:
@@ -128,16 +162,20 @@ class TemplateAdmin(admin.ModelAdmin):
             # The address comes from Zalo's API: a javascript: or data: link would run in
             # the admin's origin. Shown as text, not followed.
             return obj.preview_url
-        return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>',
-                           obj.preview_url, gettext("Open Zalo's preview (new tab)"))
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>',
+            obj.preview_url,
+            gettext("Open Zalo's preview (new tab)"),
+        )
 
     @admin.display(description=_("parameters"))
     def params_display(self, obj: Template) -> str:
         # One per line, never broken inside: "order_code (0–30)" wrapped mid-word made
         # the list hard to read.
         return format_html_join(
-            "", '<span class="zns-param-spec">{} <small>({})</small></span>',
-            ((p["name"], param_limits(p)) for p in obj.params or [])
+            "",
+            '<span class="zns-param-spec">{} <small>({})</small></span>',
+            ((p["name"], param_limits(p)) for p in obj.params or []),
         )
 
     @admin.display(description=_("parameter specs"))
@@ -145,14 +183,28 @@ class TemplateAdmin(admin.ModelAdmin):
         if not obj.params:
             return gettext("None (or not synced yet).")
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((p["name"], p.get("type", ""), _yes_no(p.get("require", True)), param_limits(p),
-              _yes_no(p.get("accept_null", False))) for p in obj.params or []),
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    p["name"],
+                    p.get("type", ""),
+                    _yes_no(p.get("require", True)),
+                    param_limits(p),
+                    _yes_no(p.get("accept_null", False)),
+                )
+                for p in obj.params or []
+            ),
         )
         return format_html(
             '<table class="zns-specs"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
             "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
-            _("name"), _("type"), _("required"), _("length"), _("accepts empty"), rows,
+            _("name"),
+            _("type"),
+            _("required"),
+            _("length"),
+            _("accepts empty"),
+            rows,
         )
 
     @admin.display(description=_("buttons"))
@@ -161,13 +213,24 @@ class TemplateAdmin(admin.ModelAdmin):
         if not buttons:
             return gettext("None.")
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((b.get("title", ""), BUTTON_TYPES.get(_int(b.get("type")), b.get("type", "")),
-              b.get("content", "")) for b in buttons),
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    b.get("title", ""),
+                    BUTTON_TYPES.get(_int(b.get("type")), b.get("type", "")),
+                    b.get("content", ""),
+                )
+                for b in buttons
+            ),
         )
         return format_html(
             '<table class="zns-specs"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
-            "<tbody>{}</tbody></table>", _("title"), _("action"), _("target"), rows,
+            "<tbody>{}</tbody></table>",
+            _("title"),
+            _("action"),
+            _("target"),
+            rows,
         )
 
     @admin.display(description=_("sync note"))
@@ -178,8 +241,10 @@ class TemplateAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}),
-                         "zns_can_sync": request.user.has_perm("zns_notify.change_template")}
+        extra_context = {
+            **(extra_context or {}),
+            "zns_can_sync": request.user.has_perm("zns_notify.change_template"),
+        }
         return super().changelist_view(request, extra_context)
 
     def render_change_form(self, request, context, *args, **kwargs):
@@ -206,13 +271,17 @@ class TemplateAdmin(admin.ModelAdmin):
         try:
             report = sync_templates()
         except (ZaloAPIError, ZnsConfigurationError) as exc:
-            self.message_user(request, _("Sync failed, nothing changed: %(error)s")
-                              % {"error": exc}, messages.ERROR)
+            self.message_user(
+                request,
+                _("Sync failed, nothing changed: %(error)s") % {"error": exc},
+                messages.ERROR,
+            )
         else:
             self.message_user(request, _("Templates synced: %(report)s") % {"report": report})
         back = request.POST.get("next", "")
-        if back and url_has_allowed_host_and_scheme(back, {request.get_host()},
-                                                    require_https=request.is_secure()):
+        if back and url_has_allowed_host_and_scheme(
+            back, {request.get_host()}, require_https=request.is_secure()
+        ):
             return redirect(back)
         return redirect("admin:zns_notify_template_changelist")
 

@@ -12,7 +12,6 @@ from .admin_base import PhoneLookupsMixin, ReadOnlyAdmin
 from .models import MessageFeedback, WebhookEvent
 from .phones import can_see_full_phone, mask
 
-
 _PHONE_LIKE = re.compile(r"(?<!\d)(84\d{9})(?!\d)")
 #: A SHA-256 in hex: with HASH_PHONE, receipts name the recipient by the number's hash,
 #: which gives the number back in seconds (Vietnamese mobile numbers are few).
@@ -35,8 +34,18 @@ class WebhookEventAdmin(PhoneLookupsMixin, ReadOnlyAdmin):
     list_filter = ["event_name", "outcome"]
     search_fields = ["subject", "dedup_key"]
     date_hierarchy = "received_at"
-    fields = ["event_name", "subject", "outcome", "detail", "app_id", "received_at",
-              "signed_at", "processed_at", "dedup_key", "masked_body"]
+    fields = [
+        "event_name",
+        "subject",
+        "outcome",
+        "detail",
+        "app_id",
+        "received_at",
+        "signed_at",
+        "processed_at",
+        "dedup_key",
+        "masked_body",
+    ]
 
     def get_fields(self, request, obj=None):
         # Receipts carry the customer's phone in recipient.id: the raw body only for staff
@@ -56,5 +65,15 @@ class MessageFeedbackAdmin(ReadOnlyAdmin):
     list_filter = ["rating_type", "rate"]
     search_fields = ["msg_id", "tracking_id", "note"]
     list_select_related = ["message"]
-    fields = ["message", "msg_id", "tracking_id", "rating_type", "option", "rate", "note",
-              "feedbacks", "submitted_at", "received_at"]
+    fields = [
+        "message",
+        "msg_id",
+        "tracking_id",
+        "rating_type",
+        "option",
+        "rate",
+        "note",
+        "feedbacks",
+        "submitted_at",
+        "received_at",
+    ]

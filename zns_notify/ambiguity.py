@@ -55,19 +55,20 @@ def record_attempt(message: Message, exc: ZaloAPIError, *, payload: dict | None 
     """Record the claimed ``message``'s attempt that ended in ``exc`` (ambiguous) per the
     policy; False when the row is no longer this worker's (recovered, or a receipt came).
     ``payload``: the request and answer the timeline keeps."""
-    owned = Message.objects.filter(pk=message.pk, attempts=message.attempts,
-                                   status=Message.Status.SENDING)
+    owned = Message.objects.filter(
+        pk=message.pk, attempts=message.attempts, status=Message.Status.SENDING
+    )
     return _settle(owned, message, str(exc), kind=MessageEvent.Kind.ATTEMPT, payload=payload)
 
 
 def recover(message: Message, now: dt.datetime | None = None) -> bool:
     """A row left "sending" past ``SEND_LEASE``: its worker died, maybe after sending.
     ``message`` needs ``pk`` and ``attempts``; False if the row moved meanwhile."""
-    owned = Message.objects.filter(pk=message.pk, attempts=message.attempts,
-                                   status=Message.Status.SENDING)
+    owned = Message.objects.filter(
+        pk=message.pk, attempts=message.attempts, status=Message.Status.SENDING
+    )
     reason = _("its worker stopped without recording an answer")
-    return _settle(owned, message, reason, kind=MessageEvent.Kind.NOTE, now=now,
-                   recovered=True)
+    return _settle(owned, message, reason, kind=MessageEvent.Kind.NOTE, now=now, recovered=True)
 
 
 def resend_at(attempts: int, now: dt.datetime, *, recovered: bool = False) -> dt.datetime | None:
@@ -83,47 +84,89 @@ def resend_at(attempts: int, now: dt.datetime, *, recovered: bool = False) -> dt
     return now if recovered else now + backoff(attempts)
 
 
-def _settle(owned, message: Message, reason: str, *, kind: str,
-            now: dt.datetime | None = None, recovered: bool = False,
-            payload: dict | None = None) -> bool:
+def _settle(
+    owned,
+    message: Message,
+    reason: str,
+    *,
+    kind: str,
+    now: dt.datetime | None = None,
+    recovered: bool = False,
+    payload: dict | None = None,
+) -> bool:
     now = now or timezone.now()
     retry_at = resend_at(message.attempts, now, recovered=recovered)
     status = Message.Status.QUEUED if retry_at else Message.Status.FAILED
     detail = _explain(reason, retry_at, message.attempts)[:2000]
-    fields = dict(status=status, next_attempt_at=retry_at, error_code=None,
-                  error_category=CATEGORY, error_message=detail)
+    fields = dict(
+        status=status,
+        next_attempt_at=retry_at,
+        error_code=None,
+        error_category=CATEGORY,
+        error_message=detail,
+    )
     with transaction.atomic():
         if not owned.update(ambiguous_sends=F("ambiguous_sends") + 1, **fields):
             return False
         for name, value in fields.items():
             setattr(message, name, value)
-        MessageEvent.objects.create(message_id=message.pk, kind=kind, at=now, status=status,
-                                    detail=detail, payload=payload)
+        MessageEvent.objects.create(
+            message_id=message.pk, kind=kind, at=now, status=status, detail=detail, payload=payload
+        )
         if status == Message.Status.FAILED:
             signals.announce_on_commit(
-                signals.message_failed, message=Message.objects.get(pk=message.pk),
-                error_code=None, category=CATEGORY, reason=detail,
+                signals.message_failed,
+                message=Message.objects.get(pk=message.pk),
+                error_code=None,
+                category=CATEGORY,
+                reason=detail,
             )
             # Zalo may still deliver it: the SMS fallback waits its window for a receipt.
             fallback.schedule_after_ambiguous(message, now)
-    logger.warning("zns message %s attempt %s had an unknown outcome (%s)%s", message.pk,
-                   message.attempts, reason,
-                   f"; sent again at {retry_at:%Y-%m-%d %H:%M:%S}" if retry_at else "; given up")
+    logger.warning(
+        "zns message %s attempt %s had an unknown outcome (%s)%s",
+        message.pk,
+        message.attempts,
+        reason,
+        f"; sent again at {retry_at:%Y-%m-%d %H:%M:%S}" if retry_at else "; given up",
+    )
     return True
 
 
 def _explain(reason: str, retry_at: dt.datetime | None, attempts: int) -> str:
-    values = {"reason": reason, "at": date_format(timezone.localtime(retry_at),
-                                                  "DATETIME_FORMAT") if retry_at else ""}
+    values = {
+        "reason": reason,
+        "at": date_format(timezone.localtime(retry_at), "DATETIME_FORMAT") if retry_at else "",
+    }
     if retry_at is None and app_settings.AMBIGUOUS_SENDS == FAIL:
-        return _("Zalo may have accepted this message (%(reason)s). It is not sent again, "
-                 "so that the customer never gets it twice.") % values
+        return (
+            _(
+                "Zalo may have accepted this message (%(reason)s). It is not sent again, "
+                "so that the customer never gets it twice."
+            )
+            % values
+        )
     if retry_at is None:
-        return _("Zalo may have accepted this message (%(reason)s). No attempts are left; "
-                 "it is not sent again.") % values
+        return (
+            _(
+                "Zalo may have accepted this message (%(reason)s). No attempts are left; "
+                "it is not sent again."
+            )
+            % values
+        )
     if app_settings.AMBIGUOUS_SENDS == VERIFY:
-        return _("Zalo may have accepted this message (%(reason)s). Waiting until %(at)s for "
-                 "its delivery receipt; without one it is sent again, and the customer may "
-                 "get it twice.") % values
-    return _("Zalo may have accepted this message (%(reason)s). It is sent again at "
-             "%(at)s; the customer may get it twice.") % values
+        return (
+            _(
+                "Zalo may have accepted this message (%(reason)s). Waiting until %(at)s for "
+                "its delivery receipt; without one it is sent again, and the customer may "
+                "get it twice."
+            )
+            % values
+        )
+    return (
+        _(
+            "Zalo may have accepted this message (%(reason)s). It is sent again at "
+            "%(at)s; the customer may get it twice."
+        )
+        % values
+    )

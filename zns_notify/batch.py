@@ -37,8 +37,17 @@ from .exceptions import ZnsConfigurationError
 from .models import FallbackStep, Message, MessageEvent, ZaloAccount, ZaloQuota
 from .relay import OLDEST_DUE_FIRST, lease_duration
 from .sending import (
-    _due, _record_error, _record_sent, _record_wait, _record_zalo_error, access_token,
-    gate, postpone, refused_twice, refreshed_token, send_kwargs,
+    _due,
+    _record_error,
+    _record_sent,
+    _record_wait,
+    _record_zalo_error,
+    access_token,
+    gate,
+    postpone,
+    refreshed_token,
+    refused_twice,
+    send_kwargs,
 )
 from .tokens import current_account, must_wait
 from .zalo.client import SendResult, ZaloAPIError, ZaloClient
@@ -50,6 +59,7 @@ QUEUED, SENDING = Message.Status.QUEUED, Message.Status.SENDING
 
 
 # -- claiming ------------------------------------------------------------------------------
+
 
 class Claim:
     """Messages to claim: the given keys that are due, then up to ``more`` other due
@@ -92,17 +102,24 @@ class Claim:
         if self.lock:
             self.candidates = self._select()
         due = Message.objects.using(self.using).filter(_due(self.now), status=QUEUED)
-        claim = dict(status=SENDING, attempts=F("attempts") + 1, claimed_at=self.now,
-                     relayed_at=None)
+        claim = dict(
+            status=SENDING, attempts=F("attempts") + 1, claimed_at=self.now, relayed_at=None
+        )
         pks = [pk for pk, _attempts in self.candidates]
         if self.lock and pks and due.filter(pk__in=pks).update(**claim) == len(pks):
             self.owned = pks  # locked by this transaction: all of them are ours
         elif self.lock and pks:  # cannot happen with the rows locked; be exact anyway
-            self.owned = list(Message.objects.using(self.using).filter(
-                pk__in=pks, status=SENDING, claimed_at=self.now).values_list("pk", flat=True))
+            self.owned = list(
+                Message.objects.using(self.using)
+                .filter(pk__in=pks, status=SENDING, claimed_at=self.now)
+                .values_list("pk", flat=True)
+            )
         else:
-            self.owned = [pk for pk, attempts in self.candidates
-                          if due.filter(pk=pk, attempts=attempts).update(**claim)]
+            self.owned = [
+                pk
+                for pk, attempts in self.candidates
+                if due.filter(pk=pk, attempts=attempts).update(**claim)
+            ]
         keyed = set(self._keyed)
         self.extra = sum(pk not in keyed for pk in self.owned)
 
@@ -110,8 +127,12 @@ class Claim:
         """After the commit: the claimed messages, as this claim left them."""
         if not self.owned:
             return []
-        return list(Message.objects.using(self.using).select_related("template", "binding")
-                    .filter(pk__in=self.owned, status=SENDING).order_by("pk"))
+        return list(
+            Message.objects.using(self.using)
+            .select_related("template", "binding")
+            .filter(pk__in=self.owned, status=SENDING)
+            .order_by("pk")
+        )
 
     def alone(self) -> list[Message]:
         """Claim in a transaction of its own."""
@@ -198,11 +219,13 @@ def unexpected_error(exc: BaseException) -> ZaloAPIError:
     return ZaloAPIError(
         _("Sending failed unexpectedly (%(error)s); it will be tried again.")
         % {"error": type(exc).__name__},
-        action=ErrorAction.RETRY, sent=True,
+        action=ErrorAction.RETRY,
+        sent=True,
     )
 
 
 # -- sending -------------------------------------------------------------------------------
+
 
 @dataclass
 class Outcome:
@@ -301,8 +324,11 @@ class Run:
         billed = [m for m in ready if not m.development_mode]
         if not billed:
             return ready
-        row = ZaloQuota.objects.filter(account=account, day=quota.local_day()).only(
-            "remaining_quota").first()
+        row = (
+            ZaloQuota.objects.filter(account=account, day=quota.local_day())
+            .only("remaining_quota")
+            .first()
+        )
         in_flight = sum(not m.development_mode for m, _token in self.in_flight.values())
         if row is None or row.remaining_quota is None:
             # Nothing known today: one send first, its answer echoes the quota left (once
@@ -330,8 +356,9 @@ class Run:
             left = until - time.monotonic()
             if left <= 0:
                 break
-            more, _pending = wait(set(self.in_flight) - done, timeout=left,
-                                  return_when=FIRST_COMPLETED)
+            more, _pending = wait(
+                set(self.in_flight) - done, timeout=left, return_when=FIRST_COMPLETED
+            )
             if not more:
                 break
             done |= more
@@ -397,8 +424,9 @@ def send_batch(messages: list[Message], client: ZaloClient) -> int:
     return run.settled
 
 
-def send_keys(keys: list[str], *, top_up: int, deadline: float,
-              overtime: Callable[[list[str]], None]) -> int:
+def send_keys(
+    keys: list[str], *, top_up: int, deadline: float, overtime: Callable[[list[str]], None]
+) -> int:
     """Claim and send the due messages among ``keys`` and up to ``top_up`` others,
     keeping the pool busy: each time half of it has answered, the answers are recorded
     and as many messages claimed, in one transaction. Past ``deadline`` (monotonic) no
@@ -431,8 +459,10 @@ def send_keys(keys: list[str], *, top_up: int, deadline: float,
 
 # -- recording -------------------------------------------------------------------------------
 
-def record_all(outcomes: list[Outcome], account: ZaloAccount | None,
-               claim: Claim | None = None) -> int:
+
+def record_all(
+    outcomes: list[Outcome], account: ZaloAccount | None, claim: Claim | None = None
+) -> int:
     """Record outcomes (and take ``claim``) in one transaction; if that fails, each
     outcome in its own, so that one bad write never leaves the others "sending" (they
     were sent: re-sending would duplicate)."""
@@ -447,28 +477,30 @@ def record_all(outcomes: list[Outcome], account: ZaloAccount | None,
         with transaction.atomic(using=using):
             timeline: list[MessageEvent] = []  # the sends' entries, in one INSERT
             steps: list[FallbackStep] = []  # their SMS fallback windows, likewise
-            owned = sum(_record(outcome, account, timeline=timeline, steps=steps)
-                        for outcome in outcomes)
+            owned = sum(
+                _record(outcome, account, timeline=timeline, steps=steps) for outcome in outcomes
+            )
             MessageEvent.objects.using(using).bulk_create(timeline)
             fallback.insert(steps, using)
             # After the sends' entries: a receipt that beat them is applied now.
             webhook_events.apply_early_receipts_many(
-                [o.message for o in outcomes if isinstance(o.result, SendResult)])
+                [o.message for o in outcomes if isinstance(o.result, SendResult)]
+            )
             _update_ledger(outcomes, account, using)
             if claim:
                 claim.inside()
         return owned
     except DatabaseError:
-        logger.exception("zns: recording %s outcomes together failed; recording one by one",
-                         len(outcomes))
+        logger.exception(
+            "zns: recording %s outcomes together failed; recording one by one", len(outcomes)
+        )
     owned = 0
     for outcome in outcomes:
         outcome.message = copy.copy(outcome.claimed)  # undo what the rolled-back try changed
         try:
             owned += _record(outcome, account, early_receipts=True)
         except DatabaseError:
-            logger.exception("zns: recording the outcome of message %s failed",
-                             outcome.message.pk)
+            logger.exception("zns: recording the outcome of message %s failed", outcome.message.pk)
     _update_ledger(outcomes, account, using)
     if claim:
         _take_alone(claim)
@@ -482,13 +514,19 @@ def _take_alone(claim: Claim) -> None:
             claim.inside()
 
 
-def _record(outcome: Outcome, account: ZaloAccount | None, *,
-            early_receipts: bool = False, timeline: list[MessageEvent] | None = None,
-            steps: list[FallbackStep] | None = None) -> bool:
+def _record(
+    outcome: Outcome,
+    account: ZaloAccount | None,
+    *,
+    early_receipts: bool = False,
+    timeline: list[MessageEvent] | None = None,
+    steps: list[FallbackStep] | None = None,
+) -> bool:
     message, result = outcome.message, outcome.result
     if isinstance(result, SendResult):
-        return _record_sent(message, result, early_receipts=early_receipts, timeline=timeline,
-                            steps=steps)
+        return _record_sent(
+            message, result, early_receipts=early_receipts, timeline=timeline, steps=steps
+        )
     if isinstance(result, quota.Deferred):
         return _record_wait(message, result, kind=MessageEvent.Kind.NOTE)
     if isinstance(result, policy.Decision):
@@ -503,8 +541,11 @@ def _update_ledger(outcomes: list[Outcome], account: ZaloAccount | None, using: 
     """The quota ledger keeps the lowest remaining quota a send echoed today, so the
     group's lowest echo is all it needs: one ledger write per group, not per message.
     Bookkeeping never stops outcomes from being recorded."""
-    echoes = [o.result for o in outcomes
-              if isinstance(o.result, SendResult) and o.result.remaining_quota is not None]
+    echoes = [
+        o.result
+        for o in outcomes
+        if isinstance(o.result, SendResult) and o.result.remaining_quota is not None
+    ]
     if account is None or not echoes:
         return
     try:
@@ -515,6 +556,7 @@ def _update_ledger(outcomes: list[Outcome], account: ZaloAccount | None, using: 
 
 
 # -- a task's keys ---------------------------------------------------------------------------
+
 
 def postpone_all(keys: Iterable[str]) -> bool:
     """When the OA must be reconnected, due messages wait without an attempt; True if so."""

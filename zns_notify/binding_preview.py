@@ -142,8 +142,11 @@ def sample_order(now: dt.datetime | None = None) -> Any | None:
         # A primary key no row has: the order's related sets (order.items…) read as empty
         # instead of refusing to be used on an unsaved instance.
         order.pk = 0
-    special = {app_settings.ORDER_PHONE: SAMPLE_PHONE,
-               app_settings.ORDER_CUSTOMER_NAME: SAMPLE_NAME, app_settings.ORDER_CODE: SAMPLE_CODE}
+    special = {
+        app_settings.ORDER_PHONE: SAMPLE_PHONE,
+        app_settings.ORDER_CUSTOMER_NAME: SAMPLE_NAME,
+        app_settings.ORDER_CODE: SAMPLE_CODE,
+    }
     for f in model._meta.concrete_fields:
         if f.primary_key or f.is_relation:
             continue
@@ -157,8 +160,14 @@ def context_for(order: Any | None, event: str, now: dt.datetime | None = None) -
     """The variables of a binding's expressions, as the event path gives them (docstring)."""
     now = now or timezone.now()
     if order is None:  # no (buildable) ORDER_MODEL: the other variables keep sample values
-        return {"order": None, "customer_name": SAMPLE_NAME, "order_code": SAMPLE_CODE,
-                "phone": _normalized(SAMPLE_PHONE), "event": event, "now": now}
+        return {
+            "order": None,
+            "customer_name": SAMPLE_NAME,
+            "order_code": SAMPLE_CODE,
+            "phone": _normalized(SAMPLE_PHONE),
+            "event": event,
+            "now": now,
+        }
     facts = read_order(order)
     return {
         "order": read_only(order),
@@ -198,8 +207,14 @@ class Preview:
         return {p.name: p.value for p in self.params if not p.problem}
 
 
-def preview(template, expressions: dict[str, str], context: dict[str, Any], *,
-            condition: str = "", real_order: bool = False) -> Preview:
+def preview(
+    template,
+    expressions: dict[str, str],
+    context: dict[str, Any],
+    *,
+    condition: str = "",
+    real_order: bool = False,
+) -> Preview:
     """Render ``expressions`` for ``template`` in ``context``; ordered as the template's
     params, then any the template does not have."""
     specs = template.param_specs() if template is not None else {}
@@ -207,8 +222,10 @@ def preview(template, expressions: dict[str, str], context: dict[str, Any], *,
     order = [*specs, *(name for name in expressions if name not in specs)]
     shown = Preview([results[name] for name in order if name in results])
     if template is not None and not template.is_sendable:
-        shown.problems.append(_("Template %(id)s is %(status)s on Zalo, not ENABLE.")
-                              % {"id": template.template_id, "status": template.status})
+        shown.problems.append(
+            _("Template %(id)s is %(status)s on Zalo, not ENABLE.")
+            % {"id": template.template_id, "status": template.status}
+        )
     condition = (condition or "").strip()
     problem = condition_problem(condition)
     if problem:

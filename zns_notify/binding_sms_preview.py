@@ -54,19 +54,23 @@ def render_sms(source: str, context: dict[str, Any], params: dict[str, str]) -> 
     """``source`` rendered over ``context`` plus ``params``, then measured for sending."""
     try:
         template = compile_expression(source)
-        rendered = _render(template, Context({**context, "params": dict(params)},
-                                             autoescape=False))
+        rendered = _render(template, Context({**context, "params": dict(params)}, autoescape=False))
     except Exception as exc:  # noqa: BLE001 a syntax error, or the host's model code
-        return sms.SmsPreview(text="", count=None, stripped=False, cost=None,
-                              error=_("The SMS text does not render: %(error)s")
-                              % {"error": f"{type(exc).__name__}: {exc}"})
+        return sms.SmsPreview(
+            text="",
+            count=None,
+            stripped=False,
+            cost=None,
+            error=_("The SMS text does not render: %(error)s")
+            % {"error": f"{type(exc).__name__}: {exc}"},
+        )
     return sms.preview_sms(rendered)
 
 
-def sms_preview(*, enabled: bool, source: str, context: dict[str, Any],
-                params: dict[str, str]) -> SmsShown:
+def sms_preview(
+    *, enabled: bool, source: str, context: dict[str, Any], params: dict[str, str]
+) -> SmsShown:
     source = source or ""
     if not source.strip():
         return SmsShown(enabled=enabled, source=source, measured=None)
-    return SmsShown(enabled=enabled, source=source,
-                    measured=render_sms(source, context, params))
+    return SmsShown(enabled=enabled, source=source, measured=render_sms(source, context, params))

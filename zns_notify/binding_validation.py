@@ -24,7 +24,9 @@ def validate_binding(binding) -> None:
     template = getattr(binding, "template", None) if binding.template_id else None
     if template is not None and binding.is_active and not template.is_sendable:
         errors.setdefault("is_active", []).append(
-            _("Template %(id)s is %(status)s on Zalo; only ENABLE templates can be bound as active.")
+            _(
+                "Template %(id)s is %(status)s on Zalo; only ENABLE templates can be bound as active."
+            )
             % {"id": template.template_id, "status": template.status}
         )
     params = binding.params if isinstance(binding.params, dict) else None
@@ -63,20 +65,31 @@ def _param_problems(params: dict, specs: dict) -> list[ValidationError]:
     problems = []
     for name, source in params.items():
         if specs and name not in specs:
-            problems.append(ValidationError(
-                _("%(param)s is not a parameter of this template."),
-                code="unknown_param", params={"param": name}))
+            problems.append(
+                ValidationError(
+                    _("%(param)s is not a parameter of this template."),
+                    code="unknown_param",
+                    params={"param": name},
+                )
+            )
             continue
         try:
             compile_expression(str(source))
         except TemplateSyntaxError as exc:
-            problems.append(ValidationError(
-                _("%(param)s: %(error)s"), code="syntax", params={"param": name, "error": exc}))
+            problems.append(
+                ValidationError(
+                    _("%(param)s: %(error)s"), code="syntax", params={"param": name, "error": exc}
+                )
+            )
     for name, spec in specs.items():
         if spec.get("require", True) and not str(params.get(name, "")).strip():
-            problems.append(ValidationError(
-                _("%(param)s is required by the template."),
-                code="required", params={"param": name}))
+            problems.append(
+                ValidationError(
+                    _("%(param)s is required by the template."),
+                    code="required",
+                    params={"param": name},
+                )
+            )
     return problems
 
 
@@ -98,8 +111,10 @@ def render_each(expressions: dict, specs: dict, context: dict) -> dict[str, Rend
     results = {}
     for name, source in expressions.items():
         if specs and name not in specs:
-            results[name] = RenderedParam(name, problem=_(
-                "Parameter %(param)s does not exist in the template.") % {"param": name})
+            results[name] = RenderedParam(
+                name,
+                problem=_("Parameter %(param)s does not exist in the template.") % {"param": name},
+            )
             continue
         try:
             value = render_value(name, str(source), ctx)
@@ -114,9 +129,11 @@ def render_each(expressions: dict, specs: dict, context: dict) -> dict[str, Rend
             results[name] = RenderedParam(name, value=value)
     for name, spec in specs.items():
         if name not in results and spec.get("require", True):
-            results[name] = RenderedParam(name, problem=_(
-                "Parameter %(param)s is required by the template but not bound.")
-                % {"param": name})
+            results[name] = RenderedParam(
+                name,
+                problem=_("Parameter %(param)s is required by the template but not bound.")
+                % {"param": name},
+            )
     return results
 
 

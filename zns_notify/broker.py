@@ -59,8 +59,14 @@ class OutboxORM(ORM):
         from django.utils import timezone
 
         taken = []
-        for row in self.get_connection().filter(key=self.list_key, lock__lt=timezone.now())[: Conf.BULK]:
-            if self.get_connection().filter(id=row.id, lock=row.lock).update(lock=self.timeout(row)):
+        for row in self.get_connection().filter(key=self.list_key, lock__lt=timezone.now())[
+            : Conf.BULK
+        ]:
+            if (
+                self.get_connection()
+                .filter(id=row.id, lock=row.lock)
+                .update(lock=self.timeout(row))
+            ):
                 taken.append((row.pk, row.payload))
         return taken
 

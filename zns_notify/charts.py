@@ -22,8 +22,13 @@ from . import formats
 WIDTH = 920
 #: Colours with at least 3:1 contrast against white, told apart by hue and lightness.
 STATUS_COLOURS = {
-    "delivered": "#2e7d32", "undelivered": "#ef6c00", "failed": "#c62828",
-    "skipped": "#757575", "cancelled": "#b0a48a", "sent": "#1565c0", "sending": "#6a1b9a",
+    "delivered": "#2e7d32",
+    "undelivered": "#ef6c00",
+    "failed": "#c62828",
+    "skipped": "#757575",
+    "cancelled": "#b0a48a",
+    "sent": "#1565c0",
+    "sending": "#6a1b9a",
     "queued": "#ab47bc",
 }
 #: The cost chart's channels: Zalo's blue, and a purple for the SMS.
@@ -82,7 +87,12 @@ def _open(kind: str, height: int, title: str, desc: str) -> tuple[str, str]:
         'width="100%" preserveAspectRatio="xMinYMin meet" role="img" '
         'aria-labelledby="{i}-t {i}-d" font-family="sans-serif" font-size="12">'
         '<title id="{i}-t">{title}</title><desc id="{i}-d">{desc}</desc>',
-        w=WIDTH, h=height, i=ident, title=title, desc=desc)
+        w=WIDTH,
+        h=height,
+        i=ident,
+        title=title,
+        desc=desc,
+    )
     return head, "</svg>"
 
 
@@ -90,37 +100,77 @@ def _label_step(n: int) -> int:
     return max(math.ceil(n / MAX_LABELS), 1)
 
 
-def _y_axis(left: int, top: int, plot_h: int, right: int, maximum: float, ticks: int | None,
-            label) -> list[str]:
+def _y_axis(
+    left: int, top: int, plot_h: int, right: int, maximum: float, ticks: int | None, label
+) -> list[str]:
     ticks = ticks or tick_count(maximum)
     parts = []
     for i in range(ticks + 1):
         value = maximum * i / ticks
         y = top + plot_h - plot_h * i / ticks
-        parts.append(_svg(
-            '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="currentColor" '
-            'stroke-opacity="{}"/>', left, right, y, y, "0.5" if i == 0 else "0.12"))
-        parts.append(_svg(
-            '<text x="{}" y="{}" text-anchor="end" dominant-baseline="middle" '
-            'fill="currentColor">{}</text>', left - 6, y, label(value)))
+        parts.append(
+            _svg(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="currentColor" stroke-opacity="{}"/>',
+                left,
+                right,
+                y,
+                y,
+                "0.5" if i == 0 else "0.12",
+            )
+        )
+        parts.append(
+            _svg(
+                '<text x="{}" y="{}" text-anchor="end" dominant-baseline="middle" '
+                'fill="currentColor">{}</text>',
+                left - 6,
+                y,
+                label(value),
+            )
+        )
     return parts
 
 
-def _day_bar(x: float, y: float, width: float, height: float, colour: str, day: dt.date,
-             label: str, value: int) -> SafeString:
+def _day_bar(
+    x: float,
+    y: float,
+    width: float,
+    height: float,
+    colour: str,
+    day: dt.date,
+    label: str,
+    value: int,
+) -> SafeString:
     """One day's bar, its figure in the tooltip."""
-    return _svg('<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
-                '<title>{}: {} {}</title></rect>',
-                x, y, width, height, colour, formats.date(day), label, formats.number(value))
+    return _svg(
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {} {}</title></rect>',
+        x,
+        y,
+        width,
+        height,
+        colour,
+        formats.date(day),
+        label,
+        formats.number(value),
+    )
 
 
 def _day_label(x: float, y: float, day: dt.date) -> SafeString:
-    return _svg('<text x="{}" y="{}" text-anchor="middle" fill="currentColor">{}</text>',
-                x, y, formats.short_date(day))
+    return _svg(
+        '<text x="{}" y="{}" text-anchor="middle" fill="currentColor">{}</text>',
+        x,
+        y,
+        formats.short_date(day),
+    )
 
 
-def stacked_bars(days: Sequence[dt.date], series: Sequence[tuple[str, str, Sequence[int]]],
-                 *, title: str, desc: str, height: int = 260) -> SafeString:
+def stacked_bars(
+    days: Sequence[dt.date],
+    series: Sequence[tuple[str, str, Sequence[int]]],
+    *,
+    title: str,
+    desc: str,
+    height: int = 260,
+) -> SafeString:
     """Daily stacked bars; ``series`` is [(label, colour, one value per day)], bottom first."""
     left, right, top, bottom = 72, WIDTH - 10, 12, 28
     plot_h = height - top - bottom
@@ -147,8 +197,15 @@ def stacked_bars(days: Sequence[dt.date], series: Sequence[tuple[str, str, Seque
     return mark_safe("".join(parts))
 
 
-def rate_line(days: Sequence[dt.date], rates: Sequence[float | None], *, title: str,
-              desc: str, label: str, height: int = 200) -> SafeString:
+def rate_line(
+    days: Sequence[dt.date],
+    rates: Sequence[float | None],
+    *,
+    title: str,
+    desc: str,
+    label: str,
+    height: int = 200,
+) -> SafeString:
     """A 0–100 % line, broken where a day has no rate (nothing accepted that day)."""
     left, right, top, bottom = 72, WIDTH - 10, 12, 28
     plot_h = height - top - bottom
@@ -164,23 +221,41 @@ def rate_line(days: Sequence[dt.date], rates: Sequence[float | None], *, title: 
         else:
             y = top + plot_h - plot_h * rate
             segments[-1].append((x, y))
-            parts.append(_svg(
-                '<circle cx="{}" cy="{}" r="3.5" fill="{}"><title>{}: {} {}</title>'
-                '</circle>', x, y, LINE_COLOUR, formats.date(day), label, formats.percent(rate)))
+            parts.append(
+                _svg(
+                    '<circle cx="{}" cy="{}" r="3.5" fill="{}"><title>{}: {} {}</title></circle>',
+                    x,
+                    y,
+                    LINE_COLOUR,
+                    formats.date(day),
+                    label,
+                    formats.percent(rate),
+                )
+            )
         if i % step == 0:
             parts.append(_day_label(x, height - 8, day))
     for segment in segments:
         if len(segment) > 1:
             points = " ".join(f"{x:.1f},{y:.1f}" for x, y in segment)
-            parts.insert(1, _svg(
-                '<polyline points="{}" fill="none" stroke="{}" stroke-width="2"/>',
-                points, LINE_COLOUR))
+            parts.insert(
+                1,
+                _svg(
+                    '<polyline points="{}" fill="none" stroke="{}" stroke-width="2"/>',
+                    points,
+                    LINE_COLOUR,
+                ),
+            )
     parts.append(tail)
     return mark_safe("".join(parts))
 
 
-def horizontal_bars(rows: Sequence[tuple[str, int]], *, title: str, desc: str,
-                    colour: str = STATUS_COLOURS["failed"]) -> SafeString:
+def horizontal_bars(
+    rows: Sequence[tuple[str, int]],
+    *,
+    title: str,
+    desc: str,
+    colour: str = STATUS_COLOURS["failed"],
+) -> SafeString:
     """One labelled bar per row (largest first, as given), the figure at its end."""
     label_w, row_h, top = 360, 26, 6
     height = top * 2 + row_h * max(len(rows), 1)
@@ -191,22 +266,50 @@ def horizontal_bars(rows: Sequence[tuple[str, int]], *, title: str, desc: str,
     for i, (label, n) in enumerate(rows):
         y = top + row_h * i
         w = max((right - label_w) * n / maximum, 1)
-        parts.append(_svg(
-            '<text x="{}" y="{}" text-anchor="end" dominant-baseline="middle" '
-            'fill="currentColor">{}</text>', label_w - 8, y + row_h / 2, _shorten(label, 52)))
-        parts.append(_svg(
-            '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>',
-            label_w, y + 4, w, row_h - 8, colour, label, formats.number(n)))
-        parts.append(_svg(
-            '<text x="{}" y="{}" dominant-baseline="middle" fill="currentColor">{}</text>',
-            label_w + w + 6, y + row_h / 2, formats.number(n)))
+        parts.append(
+            _svg(
+                '<text x="{}" y="{}" text-anchor="end" dominant-baseline="middle" '
+                'fill="currentColor">{}</text>',
+                label_w - 8,
+                y + row_h / 2,
+                _shorten(label, 52),
+            )
+        )
+        parts.append(
+            _svg(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>',
+                label_w,
+                y + 4,
+                w,
+                row_h - 8,
+                colour,
+                label,
+                formats.number(n),
+            )
+        )
+        parts.append(
+            _svg(
+                '<text x="{}" y="{}" dominant-baseline="middle" fill="currentColor">{}</text>',
+                label_w + w + 6,
+                y + row_h / 2,
+                formats.number(n),
+            )
+        )
     parts.append(tail)
     return mark_safe("".join(parts))
 
 
-def quota_bars(days: Sequence[dt.date], quotas: Sequence[int | None],
-               used: Sequence[int | None], *, title: str, desc: str, used_label: str,
-               quota_label: str, height: int = 220) -> SafeString:
+def quota_bars(
+    days: Sequence[dt.date],
+    quotas: Sequence[int | None],
+    used: Sequence[int | None],
+    *,
+    title: str,
+    desc: str,
+    used_label: str,
+    quota_label: str,
+    height: int = 220,
+) -> SafeString:
     """Per day, the daily quota as a pale bar and the part used as a dark one inside it."""
     left, right, top, bottom = 72, WIDTH - 10, 12, 28
     plot_h = height - top - bottom
@@ -219,8 +322,10 @@ def quota_bars(days: Sequence[dt.date], quotas: Sequence[int | None],
     base = top + plot_h
     for i, day in enumerate(days):
         x = left + slot * i + (slot - bar) / 2
-        for value, colour, label in ((quotas[i], QUOTA_COLOUR, quota_label),
-                                     (used[i], USED_COLOUR, used_label)):
+        for value, colour, label in (
+            (quotas[i], QUOTA_COLOUR, quota_label),
+            (used[i], USED_COLOUR, used_label),
+        ):
             if value:
                 h = plot_h * value / maximum
                 parts.append(_day_bar(x, base - h, bar, h, colour, day, label, value))
@@ -236,5 +341,6 @@ def _shorten(text: str, limit: int) -> str:
 
 def swatch(colour: str) -> SafeString:
     """A legend's colour square (inline: the page has no stylesheet of its own to load)."""
-    return format_html('<span class="zns-swatch" style="background:{}" aria-hidden="true">'
-                       '</span>', escape(colour))
+    return format_html(
+        '<span class="zns-swatch" style="background:{}" aria-hidden="true"></span>', escape(colour)
+    )

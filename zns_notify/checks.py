@@ -86,27 +86,33 @@ def _check_queue() -> list:
     timeout, retry = cluster.get("timeout"), cluster.get("retry", 60)
     problems = []
     if timeout is not None and retry is not None and retry <= timeout:
-        problems.append(Warning(
-            f'Q_CLUSTER["retry"] ({retry}) is not larger than Q_CLUSTER["timeout"] ({timeout}): '
-            "django-q2 hands a running task to a second worker.",
-            hint='Set Q_CLUSTER["retry"] above Q_CLUSTER["timeout"].',
-            id="zns_notify.W002",
-        ))
+        problems.append(
+            Warning(
+                f'Q_CLUSTER["retry"] ({retry}) is not larger than Q_CLUSTER["timeout"] ({timeout}): '
+                "django-q2 hands a running task to a second worker.",
+                hint='Set Q_CLUSTER["retry"] above Q_CLUSTER["timeout"].',
+                id="zns_notify.W002",
+            )
+        )
     if timeout is None and retry is not None:
-        problems.append(Warning(
-            f'Q_CLUSTER has no "timeout": a task running longer than Q_CLUSTER["retry"] '
-            f"({retry} s) is handed to a second worker while the first still runs it.",
-            hint='Set Q_CLUSTER["timeout"] below Q_CLUSTER["retry"] (for example 30 and 60).',
-            id="zns_notify.W004",
-        ))
+        problems.append(
+            Warning(
+                f'Q_CLUSTER has no "timeout": a task running longer than Q_CLUSTER["retry"] '
+                f"({retry} s) is handed to a second worker while the first still runs it.",
+                hint='Set Q_CLUSTER["timeout"] below Q_CLUSTER["retry"] (for example 30 and 60).',
+                id="zns_notify.W004",
+            )
+        )
     if not cluster.get("max_attempts"):
-        problems.append(Warning(
-            'Q_CLUSTER["max_attempts"] is unset or 0: on the ORM broker django-q2 runs a task '
-            "that fails again and again, without limit.",
-            hint='Set Q_CLUSTER["max_attempts"] = 1: zns_notify retries sends in its own '
-                 "table, with backoff and a reason for each attempt.",
-            id="zns_notify.W005",
-        ))
+        problems.append(
+            Warning(
+                'Q_CLUSTER["max_attempts"] is unset or 0: on the ORM broker django-q2 runs a task '
+                "that fails again and again, without limit.",
+                hint='Set Q_CLUSTER["max_attempts"] = 1: zns_notify retries sends in its own '
+                "table, with backoff and a reason for each attempt.",
+                id="zns_notify.W005",
+            )
+        )
     problems += check_sqlite_locking(cluster, settings.DATABASES)
     return problems
 
@@ -122,13 +128,15 @@ def check_sqlite_locking(cluster: dict, databases: dict) -> list:
     options = database.get("OPTIONS") or {}
     if str(database.get("NAME")) == ":memory:" or options.get("transaction_mode") == "IMMEDIATE":
         return []
-    return [Warning(
-        f'The ORM broker uses the SQLite database "{alias}" without IMMEDIATE transactions: '
-        'the web server and the workers will fail with "database is locked".',
-        hint=f'Set DATABASES["{alias}"]["OPTIONS"] = {{"transaction_mode": "IMMEDIATE", '
-             '"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}.',
-        id="zns_notify.W006",
-    )]
+    return [
+        Warning(
+            f'The ORM broker uses the SQLite database "{alias}" without IMMEDIATE transactions: '
+            'the web server and the workers will fail with "database is locked".',
+            hint=f'Set DATABASES["{alias}"]["OPTIONS"] = {{"transaction_mode": "IMMEDIATE", '
+            '"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}.',
+            id="zns_notify.W006",
+        )
+    ]
 
 
 @register(Tags.database)

@@ -20,16 +20,20 @@ def check_fallback_provider(app_configs=None, databases=None, **kwargs):
     if not databases or using not in databases or app_settings.SMS_PROVIDER:
         return []
     try:
-        names = [str(b) for b in Binding.objects.using(using).filter(
-            is_active=True, sms_enabled=True)[:20]]
+        names = [
+            str(b)
+            for b in Binding.objects.using(using).filter(is_active=True, sms_enabled=True)[:20]
+        ]
     except DatabaseError:  # not migrated yet: nothing to check
         return []
     if not names:
         return []
-    return [Warning(
-        f"{len(names)} active binding(s) have the SMS fallback on but no SMS provider is "
-        f"configured: {', '.join(names)}. Their SMS will fail.",
-        hint='Set ZNS_NOTIFY["SMS_PROVIDER"] (docs/sms.md) or turn the bindings\' SMS '
-             "fallback off.",
-        id="zns_notify.W030",
-    )]
+    return [
+        Warning(
+            f"{len(names)} active binding(s) have the SMS fallback on but no SMS provider is "
+            f"configured: {', '.join(names)}. Their SMS will fail.",
+            hint='Set ZNS_NOTIFY["SMS_PROVIDER"] (docs/sms.md) or turn the bindings\' SMS '
+            "fallback off.",
+            id="zns_notify.W030",
+        )
+    ]

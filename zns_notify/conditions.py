@@ -32,8 +32,8 @@ def compile_condition(source: str) -> CompiledTemplate:
         raise TemplateSyntaxError(_("The condition is empty."))
     if any(mark in source for mark in _DELIMITERS) or "\n" in source or "\r" in source:
         raise TemplateSyntaxError(
-            _("Write the condition without template tags or braces, e.g. "
-              'order.status == "new".'))
+            _('Write the condition without template tags or braces, e.g. order.status == "new".')
+        )
     return _engine().from_string("{% if " + source + " %}1{% endif %}")
 
 
@@ -81,10 +81,14 @@ class ReadOnly:
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._zns_target, name)
-        if (callable(value) and not isinstance(value, _PLAIN)
-                and not getattr(value, "do_not_call_in_templates", False)):  # related sets
-            if not (name in _READ_METHODS
-                    or (name.startswith("get_") and name.endswith("_display"))):
+        if (
+            callable(value)
+            and not isinstance(value, _PLAIN)
+            and not getattr(value, "do_not_call_in_templates", False)
+        ):  # related sets
+            if not (
+                name in _READ_METHODS or (name.startswith("get_") and name.endswith("_display"))
+            ):
                 raise AttributeError(name)
             return lambda: read_only(value())
         return read_only(value)

@@ -214,7 +214,8 @@ class AppSettings:
         value = str(self._get("RECIPIENT_CAP_ACTION", "skip"))
         if value not in ("skip", "defer"):
             raise ZnsConfigurationError(
-                'ZNS_NOTIFY["RECIPIENT_CAP_ACTION"] must be "skip" or "defer".')
+                'ZNS_NOTIFY["RECIPIENT_CAP_ACTION"] must be "skip" or "defer".'
+            )
         return value
 
     @property
@@ -223,8 +224,9 @@ class AppSettings:
         wait until it ends (a window may cross midnight). Default: PROMOTION 22:00-06:00,
         Zalo's own night rule; add TRANSACTION or CUSTOMER_CARE to quiet them too."""
         value = self._get("QUIET_HOURS", {"PROMOTION": ("22:00", "06:00")})
-        return {str(tag): (str(window[0]), str(window[1])) for tag, window in value.items()
-                if window}
+        return {
+            str(tag): (str(window[0]), str(window[1])) for tag, window in value.items() if window
+        }
 
     @property
     def QUOTA_RESERVES(self) -> dict[str, int]:
@@ -278,7 +280,8 @@ class AppSettings:
         if value not in AMBIGUOUS_POLICIES:
             raise ZnsConfigurationError(
                 f'ZNS_NOTIFY["AMBIGUOUS_SENDS"] is {value!r}; use one of '
-                f'{", ".join(AMBIGUOUS_POLICIES)}.')
+                f"{', '.join(AMBIGUOUS_POLICIES)}."
+            )
         return value
 
     @property
@@ -343,7 +346,6 @@ class AppSettings:
         """django-q2 cluster (queue) name for zns_notify tasks; None = the default cluster."""
         return self._get("QUEUE_CLUSTER", None)
 
-
     # -- SMS (zns_notify.sms, docs/sms.md) ---------------------------------------------
 
     @property
@@ -370,7 +372,8 @@ class AppSettings:
         value = self._get("SMS_MAX_SEGMENTS", 3)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 255:
             raise ZnsConfigurationError(
-                'ZNS_NOTIFY["SMS_MAX_SEGMENTS"] must be a whole number from 1 to 255.')
+                'ZNS_NOTIFY["SMS_MAX_SEGMENTS"] must be a whole number from 1 to 255.'
+            )
         return value
 
     @property
@@ -393,8 +396,10 @@ class AppSettings:
             cost = Decimal(-1)
         if isinstance(value, bool) or not cost.is_finite() or cost < 0:
             raise ZnsConfigurationError(
-                'ZNS_NOTIFY["SMS_COST_PER_SEGMENT"] must be a price in VND (0 or more).')
+                'ZNS_NOTIFY["SMS_COST_PER_SEGMENT"] must be a price in VND (0 or more).'
+            )
         return cost
+
     # -- Reports (zns_notify.rollup, docs/operators/reports.md) -------------------------
 
     @property
@@ -427,10 +432,16 @@ class AppSettings:
         """Dotted paths of the DRF permission classes of the API. The default asks for a
         staff user holding the model permission the admin would ask for (view a message,
         a template, a binding; add a message to report an event)."""
-        return [str(path) for path in self._get("API_PERMISSION_CLASSES", [
-            "rest_framework.permissions.IsAdminUser",
-            "zns_notify.api.permissions.HasModelPermissions",
-        ])]
+        return [
+            str(path)
+            for path in self._get(
+                "API_PERMISSION_CLASSES",
+                [
+                    "rest_framework.permissions.IsAdminUser",
+                    "zns_notify.api.permissions.HasModelPermissions",
+                ],
+            )
+        ]
 
     @property
     def API_PAGE_SIZE(self) -> int:

@@ -32,20 +32,24 @@ def record_delivered(message: Message, delivered_at: dt.datetime, *, detail: str
     the race does nothing). Call it inside or outside a transaction.
     """
     with transaction.atomic(using=router.db_for_write(Message)):
-        moved = Message.objects.filter(
-            pk=message.pk, status__in=ADVANCEABLE_TO_DELIVERED
-        ).update(status=Message.Status.DELIVERED, delivered_at=delivered_at,
-                 next_status_check_at=None)
+        moved = Message.objects.filter(pk=message.pk, status__in=ADVANCEABLE_TO_DELIVERED).update(
+            status=Message.Status.DELIVERED, delivered_at=delivered_at, next_status_check_at=None
+        )
         if not moved:
             return False
         message.status, message.delivered_at = Message.Status.DELIVERED, delivered_at
         message.next_status_check_at = None
         MessageEvent.objects.create(
-            message=message, kind=MessageEvent.Kind.RECEIPT, at=timezone.now(),
-            status=Message.Status.DELIVERED, detail=detail[:2000],
+            message=message,
+            kind=MessageEvent.Kind.RECEIPT,
+            at=timezone.now(),
+            status=Message.Status.DELIVERED,
+            detail=detail[:2000],
         )
         signals.announce_on_commit(
-            signals.message_delivered, using=router.db_for_write(Message), message=message,
+            signals.message_delivered,
+            using=router.db_for_write(Message),
+            message=message,
             delivered_at=delivered_at,
         )
         fallback_receipts.on_receipt(message.pk)  # a pending SMS is cancelled
@@ -59,7 +63,8 @@ def record_undelivered(message: Message, reason: str) -> bool:
     now = timezone.now()
     with transaction.atomic(using=router.db_for_write(Message)):
         moved = Message.objects.filter(pk=message.pk, status=Message.Status.SENT).update(
-            status=Message.Status.UNDELIVERED, error_message=reason[:2000],
+            status=Message.Status.UNDELIVERED,
+            error_message=reason[:2000],
             next_status_check_at=None,
         )
         if not moved:
@@ -67,11 +72,16 @@ def record_undelivered(message: Message, reason: str) -> bool:
         message.status, message.error_message = Message.Status.UNDELIVERED, reason[:2000]
         message.next_status_check_at = None
         MessageEvent.objects.create(
-            message=message, kind=MessageEvent.Kind.NOTE, at=now,
-            status=Message.Status.UNDELIVERED, detail=reason[:2000],
+            message=message,
+            kind=MessageEvent.Kind.NOTE,
+            at=now,
+            status=Message.Status.UNDELIVERED,
+            detail=reason[:2000],
         )
         signals.announce_on_commit(
-            signals.message_undelivered, using=router.db_for_write(Message), message=message,
+            signals.message_undelivered,
+            using=router.db_for_write(Message),
+            message=message,
             reason=reason,
         )
         fallback.on_undelivered(message, now)

@@ -58,16 +58,18 @@ def check(request: SendTestRequest) -> str:
     from .conf import app_settings
 
     if request.event not in app_settings.EVENTS:  # posted by the page: anything may come
-        raise SendTestRefused(_("Unknown event %(event)s. Choose one of the shop's events: "
-                                "%(known)s.") % {"event": request.event[:64],
-                                                 "known": ", ".join(app_settings.EVENTS)})
+        raise SendTestRefused(
+            _("Unknown event %(event)s. Choose one of the shop's events: %(known)s.")
+            % {"event": request.event[:64], "known": ", ".join(app_settings.EVENTS)}
+        )
     template = request.template
     if template is None:
         raise SendTestRefused(_("Choose a template first."))
     if not template.is_sendable:
         raise SendTestRefused(
             _("Template %(id)s is %(status)s on Zalo; only ENABLE templates can be sent.")
-            % {"id": template.template_id, "status": template.status})
+            % {"id": template.template_id, "status": template.status}
+        )
     account = ZaloAccount.objects.current()
     if account is None or not account.is_connected:
         raise SendTestRefused(_("No connected Zalo account: connect the OA before sending a test."))
@@ -75,8 +77,10 @@ def check(request: SendTestRequest) -> str:
         raise SendTestRefused(_("The Zalo account needs reconnecting before anything can be sent."))
     problems = [p.problem for p in request.preview.params if p.problem] + request.preview.problems
     if problems:
-        raise SendTestRefused(_("The binding cannot be sent as it is: %(problems)s")
-                              % {"problems": " ".join(problems)})
+        raise SendTestRefused(
+            _("The binding cannot be sent as it is: %(problems)s")
+            % {"problems": " ".join(problems)}
+        )
     return phone
 
 
@@ -101,11 +105,19 @@ def send(request: SendTestRequest) -> Message:
         )
         source = (_("order %(order)s") % {"order": facts.order_ref}) if facts else _("sample data")
         MessageEvent.objects.using(using).create(
-            message=message, kind=MessageEvent.Kind.NOTE, status=message.status,
-            detail=_("Test send in development mode from binding %(binding)s, rendered with "
-                     "%(source)s, to %(phone)s, by %(user)s.")
-            % {"binding": request.binding_label, "source": source, "phone": mask(phone),
-               "user": request.user},
+            message=message,
+            kind=MessageEvent.Kind.NOTE,
+            status=message.status,
+            detail=_(
+                "Test send in development mode from binding %(binding)s, rendered with "
+                "%(source)s, to %(phone)s, by %(user)s."
+            )
+            % {
+                "binding": request.binding_label,
+                "source": source,
+                "phone": mask(phone),
+                "user": request.user,
+            },
         )
         with transaction.get_connection(using).cursor() as cursor:
             enqueue([message.idempotency_key], cursor=cursor)

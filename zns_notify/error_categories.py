@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from django.utils.translation import get_language, gettext_lazy as _
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 
 def labels() -> dict[str, str]:

@@ -57,7 +57,8 @@ def notify_safely(event: str, obj: Any, **extra: Any) -> None:
     except Exception:
         logger.exception(
             "zns_notify could not record event %s for %s; no message was queued.",
-            event, getattr(obj, "pk", obj),
+            event,
+            getattr(obj, "pk", obj),
         )
 
 

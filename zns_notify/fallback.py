@@ -61,8 +61,15 @@ def sms_went_out_for_original(message: Message) -> bool:
     the customer has the notice by SMS, and a copy must not text them a second time."""
     pk = message.resent_from_id
     for _hop in range(RESEND_CHAIN_LIMIT):
-        row = (Message.objects.filter(pk=pk)
-               .values_list("resent_from_id", "fallback_step__status").first()) if pk else None
+        row = (
+            (
+                Message.objects.filter(pk=pk)
+                .values_list("resent_from_id", "fallback_step__status")
+                .first()
+            )
+            if pk
+            else None
+        )
         if row is None:
             return False
         if row[1] in (FallbackStep.Status.SENT, FallbackStep.Status.SENDING):
@@ -75,8 +82,9 @@ def window(binding: Binding) -> dt.timedelta:
     return dt.timedelta(minutes=binding.sms_window_minutes)
 
 
-def immediate_trigger(message: Message, action: str, code: int | None, *,
-                      final: bool) -> str | None:
+def immediate_trigger(
+    message: Message, action: str, code: int | None, *, final: bool
+) -> str | None:
     """The trigger category when this ZNS outcome sends the SMS at once for the message's
     binding, else None. ``final``: the message fails for good; otherwise it would wait
     (a hold, the quota), which only the ``template`` and ``quota`` triggers give up."""
@@ -94,8 +102,9 @@ def immediate_trigger(message: Message, action: str, code: int | None, *,
     return None
 
 
-def schedule_window(message: Message, sent_at: dt.datetime,
-                    steps: list[FallbackStep] | None = None) -> None:
+def schedule_window(
+    message: Message, sent_at: dt.datetime, steps: list[FallbackStep] | None = None
+) -> None:
     """Zalo accepted ``message``: the SMS is due at ``sent_at`` + the window unless a
     receipt cancels it first (:mod:`zns_notify.fallback_receipts`). One INSERT, only for
     bindings with the fallback on; ``steps``: a list the caller inserts in one statement
@@ -103,8 +112,13 @@ def schedule_window(message: Message, sent_at: dt.datetime,
     binding = binding_with_sms(message)
     if binding is None:
         return
-    step = _step(message, FallbackStep.Reason.WINDOW, triggers.WINDOW,
-                 sent_at + window(binding), created_at=sent_at)
+    step = _step(
+        message,
+        FallbackStep.Reason.WINDOW,
+        triggers.WINDOW,
+        sent_at + window(binding),
+        created_at=sent_at,
+    )
     if steps is None:
         insert([step])
     else:
@@ -131,8 +145,9 @@ def schedule_now(message: Message, trigger: str, now: dt.datetime | None = None)
             step.save(force_insert=True)
     except IntegrityError:
         return
-    _note(message.pk, now, _("SMS fallback: %(why)s; the SMS is sent now.")
-          % {"why": label(trigger)})
+    _note(
+        message.pk, now, _("SMS fallback: %(why)s; the SMS is sent now.") % {"why": label(trigger)}
+    )
     triggered(message, step, now)
 
 
@@ -144,8 +159,17 @@ def schedule_after_ambiguous(message: Message, now: dt.datetime) -> None:
     binding = binding_with_sms(message)
     if binding is None:
         return
-    insert([_step(message, FallbackStep.Reason.WINDOW, triggers.FAILED, now + window(binding),
-                  created_at=now)])
+    insert(
+        [
+            _step(
+                message,
+                FallbackStep.Reason.WINDOW,
+                triggers.FAILED,
+                now + window(binding),
+                created_at=now,
+            )
+        ]
+    )
 
 
 def on_undelivered(message: Message, now: dt.datetime | None = None) -> None:
@@ -157,8 +181,10 @@ def on_undelivered(message: Message, now: dt.datetime | None = None) -> None:
         return
     # attempts=0: a window step tried already has announced fallback_triggered.
     moved = FallbackStep.objects.filter(
-        message_id=message.pk, status=FallbackStep.Status.SCHEDULED,
-        reason=FallbackStep.Reason.WINDOW, attempts=0,
+        message_id=message.pk,
+        status=FallbackStep.Status.SCHEDULED,
+        reason=FallbackStep.Reason.WINDOW,
+        attempts=0,
     ).update(reason=FallbackStep.Reason.IMMEDIATE, trigger=triggers.UNDELIVERED, due_at=now)
     if not moved:
         steps = FallbackStep.objects.filter(message_id=message.pk)
@@ -168,25 +194,37 @@ def on_undelivered(message: Message, now: dt.datetime | None = None) -> None:
             steps.filter(status=FallbackStep.Status.SCHEDULED).update(due_at=now)
         return
     step = FallbackStep.objects.get(message_id=message.pk)
-    _note(message.pk, now, _("SMS fallback: %(why)s; the SMS is sent now.")
-          % {"why": label(triggers.UNDELIVERED)})
+    _note(
+        message.pk,
+        now,
+        _("SMS fallback: %(why)s; the SMS is sent now.") % {"why": label(triggers.UNDELIVERED)},
+    )
     triggered(message, step, now)
 
 
-def cancel_for_resend(original: Message, copy: Message, now: dt.datetime,
-                      using: str | None = None) -> bool:
+def cancel_for_resend(
+    original: Message, copy: Message, now: dt.datetime, using: str | None = None
+) -> bool:
     """An operator resent ``original`` as ``copy``: the copy is the notice now, with its
     own step if Zalo fails it again, so the original's SMS not yet claimed is cancelled
     (the caller holds the original's row lock: see the lock order in
     :mod:`zns_notify.fallback_sending`). A step being sent or sent is left as it is."""
-    cancelled = FallbackStep.objects.using(using).filter(
-        message_id=original.pk, status=FallbackStep.Status.SCHEDULED,
-    ).update(status=FallbackStep.Status.CANCELLED, cancelled_at=now)
+    cancelled = (
+        FallbackStep.objects.using(using)
+        .filter(
+            message_id=original.pk,
+            status=FallbackStep.Status.SCHEDULED,
+        )
+        .update(status=FallbackStep.Status.CANCELLED, cancelled_at=now)
+    )
     if cancelled:
         MessageEvent.objects.using(using).create(
-            message_id=original.pk, kind=MessageEvent.Kind.NOTE, at=now,
+            message_id=original.pk,
+            kind=MessageEvent.Kind.NOTE,
+            at=now,
             detail=_("SMS fallback cancelled: the message was resent as message #%(pk)s.")
-            % {"pk": copy.pk})
+            % {"pk": copy.pk},
+        )
     return bool(cancelled)
 
 
@@ -198,12 +236,11 @@ def triggered(message: Message, step: FallbackStep, now: dt.datetime) -> None:
     """After the commit: ``fallback_triggered`` and the SMS task (the sweeper sends the
     step anyway if the task is lost)."""
     using = router.db_for_write(FallbackStep)
-    signals.announce_on_commit(signals.fallback_triggered, using=using, message=message,
-                               step=step, reason=step.reason)
-    transaction.on_commit(partial(push_fallback_task, [step.reference]), using=using,
-                          robust=True)
-    logger.info("zns message %s falls back to SMS (%s, %s)", message.pk, step.reason,
-                step.trigger)
+    signals.announce_on_commit(
+        signals.fallback_triggered, using=using, message=message, step=step, reason=step.reason
+    )
+    transaction.on_commit(partial(push_fallback_task, [step.reference]), using=using, robust=True)
+    logger.info("zns message %s falls back to SMS (%s, %s)", message.pk, step.reason, step.trigger)
 
 
 def push_fallback_task(references: list[str]) -> None:
@@ -211,8 +248,12 @@ def push_fallback_task(references: list[str]) -> None:
 
     from .conf import app_settings
 
-    async_task(TASK_SEND, references, cluster=app_settings.QUEUE_CLUSTER,
-               task_name=f"zns-sms:{references[0]}")
+    async_task(
+        TASK_SEND,
+        references,
+        cluster=app_settings.QUEUE_CLUSTER,
+        task_name=f"zns-sms:{references[0]}",
+    )
 
 
 def label(trigger: str) -> str:
@@ -229,12 +270,20 @@ def label(trigger: str) -> str:
     return str(words.get(trigger, trigger))
 
 
-def _step(message: Message, reason: str, trigger: str, due_at: dt.datetime, *,
-          created_at: dt.datetime) -> FallbackStep:
-    return FallbackStep(message_id=message.pk, reference=reference_for(message), reason=reason,
-                        trigger=trigger, due_at=due_at, created_at=created_at)
+def _step(
+    message: Message, reason: str, trigger: str, due_at: dt.datetime, *, created_at: dt.datetime
+) -> FallbackStep:
+    return FallbackStep(
+        message_id=message.pk,
+        reference=reference_for(message),
+        reason=reason,
+        trigger=trigger,
+        due_at=due_at,
+        created_at=created_at,
+    )
 
 
 def _note(message_pk: int, at: dt.datetime, detail: str) -> None:
-    MessageEvent.objects.create(message_id=message_pk, kind=MessageEvent.Kind.NOTE, at=at,
-                                detail=detail[:2000])
+    MessageEvent.objects.create(
+        message_id=message_pk, kind=MessageEvent.Kind.NOTE, at=at, detail=detail[:2000]
+    )

@@ -39,14 +39,20 @@ def _statements(alias: str) -> tuple[str, str, str]:
         return qn(meta.get_field(name).column)
 
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    select = (f"SELECT {col(step, 'status')} FROM {qn(step.db_table)} "
-              f"WHERE {col(step, 'message')} = %s{lock}")
-    cancel = (f"UPDATE {qn(step.db_table)} SET {col(step, 'status')} = %s, "
-              f"{col(step, 'cancelled_at')} = %s "
-              f"WHERE {col(step, 'message')} = %s AND {col(step, 'status')} = %s")
-    note = (f"INSERT INTO {qn(event.db_table)} ({col(event, 'message')}, {col(event, 'kind')}, "
-            f"{col(event, 'at')}, {col(event, 'status')}, {col(event, 'error_code')}, "
-            f"{col(event, 'detail')}) VALUES (%s, %s, %s, '', NULL, %s)")
+    select = (
+        f"SELECT {col(step, 'status')} FROM {qn(step.db_table)} "
+        f"WHERE {col(step, 'message')} = %s{lock}"
+    )
+    cancel = (
+        f"UPDATE {qn(step.db_table)} SET {col(step, 'status')} = %s, "
+        f"{col(step, 'cancelled_at')} = %s "
+        f"WHERE {col(step, 'message')} = %s AND {col(step, 'status')} = %s"
+    )
+    note = (
+        f"INSERT INTO {qn(event.db_table)} ({col(event, 'message')}, {col(event, 'kind')}, "
+        f"{col(event, 'at')}, {col(event, 'status')}, {col(event, 'error_code')}, "
+        f"{col(event, 'detail')}) VALUES (%s, %s, %s, '', NULL, %s)"
+    )
     return select, cancel, note
 
 
@@ -83,18 +89,33 @@ def on_receipt(message_pk: int, known_status: str | None = LOOK_UP) -> str:
         if status == SCHEDULED:
             cursor.execute(cancel, [CANCELLED, now, message_pk, SCHEDULED])
             if cursor.rowcount == 1:
-                cursor.execute(note, [message_pk, NOTE, now, _(
-                    "SMS fallback cancelled: Zalo delivered the message.")])
+                cursor.execute(
+                    note,
+                    [
+                        message_pk,
+                        NOTE,
+                        now,
+                        _("SMS fallback cancelled: Zalo delivered the message."),
+                    ],
+                )
                 return "cancelled"
             status = read()  # claimed meanwhile (before our lock): maybe sent already
     if status == SENT and FallbackStep.objects.using(alias).filter(
-            message_id=message_pk, status=SENT, double_cost=False).update(double_cost=True):
-        step = FallbackStep.objects.using(alias).select_related("message").only(
-            "provider_message_id", "reference", "message__created_at").get(message_id=message_pk)
+        message_id=message_pk, status=SENT, double_cost=False
+    ).update(double_cost=True):
+        step = (
+            FallbackStep.objects.using(alias)
+            .select_related("message")
+            .only("provider_message_id", "reference", "message__created_at")
+            .get(message_id=message_pk)
+        )
         from .fallback_sending import double_cost_note
 
-        _note(alias, message_pk, _("Late delivery after the SMS fallback. %(note)s")
-              % {"note": double_cost_note(step)})
+        _note(
+            alias,
+            message_pk,
+            _("Late delivery after the SMS fallback. %(note)s") % {"note": double_cost_note(step)},
+        )
         reopen_report_day(alias, step.message.created_at)
         return "double_cost"
     return ""
@@ -108,9 +129,11 @@ def reopen_report_day(alias: str, created_at) -> None:
     from .quota import local_day
 
     ReportDay.objects.using(alias).filter(day=local_day(created_at), open_messages=0).update(
-        open_messages=1)
+        open_messages=1
+    )
 
 
 def _note(alias: str, message_pk: int, detail: str) -> None:
     MessageEvent.objects.using(alias).create(
-        message_id=message_pk, kind=MessageEvent.Kind.NOTE, at=timezone.now(), detail=detail)
+        message_id=message_pk, kind=MessageEvent.Kind.NOTE, at=timezone.now(), detail=detail
+    )

@@ -31,12 +31,24 @@ QUOTA_CODES = frozenset({-144, -1441, -147, -1471, -1472})
 CHOICES = (
     (NOT_ON_ZALO, _("Not on Zalo or cannot receive ZNS (-118, -119, -114, -110)")),
     (REFUSED, _("Refused or blocked by the user (-139, -140, -141, -134)")),
-    (TEMPLATE, _("Template not approved, disabled or not permitted (-109, -117, -131, "
-                 "-145, -146); the ZNS message is given up instead of waiting")),
-    (QUOTA, _("Daily or monthly quota used up (-144, -1441, -147, -1471, -1472); the ZNS "
-              "message is given up instead of waiting")),
-    (FAILED, _("Any other final failure (invalid data, retries used up, an unknown "
-               "outcome given up)")),
+    (
+        TEMPLATE,
+        _(
+            "Template not approved, disabled or not permitted (-109, -117, -131, "
+            "-145, -146); the ZNS message is given up instead of waiting"
+        ),
+    ),
+    (
+        QUOTA,
+        _(
+            "Daily or monthly quota used up (-144, -1441, -147, -1471, -1472); the ZNS "
+            "message is given up instead of waiting"
+        ),
+    ),
+    (
+        FAILED,
+        _("Any other final failure (invalid data, retries used up, an unknown outcome given up)"),
+    ),
     (UNDELIVERED, _("Zalo accepted it but reports it undelivered")),
 )
 KNOWN = frozenset(value for value, _label in CHOICES)

@@ -21,8 +21,9 @@ SAMPLE_VALUE = "0123456789"
 def _sample_engine() -> Engine:
     # Every variable is unknown here, so each renders as SAMPLE_VALUE (Django then skips
     # the filters) and if-tags are false: the text with its literal words, sized.
-    return Engine(builtins=["zns_notify.template_filters"], autoescape=False,
-                  string_if_invalid=SAMPLE_VALUE)
+    return Engine(
+        builtins=["zns_notify.template_filters"], autoescape=False, string_if_invalid=SAMPLE_VALUE
+    )
 
 
 def sample_text(source: str) -> str:
@@ -38,9 +39,13 @@ def preview(binding) -> sms.SmsPreview:
     try:
         return sms.preview_sms(sample_text(binding.sms_text or ""))
     except TemplateSyntaxError as exc:
-        return sms.SmsPreview(text="", count=None, stripped=False, cost=None,
-                              error=_("The SMS text is not a valid template: %(error)s")
-                              % {"error": exc})
+        return sms.SmsPreview(
+            text="",
+            count=None,
+            stripped=False,
+            cost=None,
+            error=_("The SMS text is not a valid template: %(error)s") % {"error": exc},
+        )
 
 
 def problems(binding) -> dict[str, list[str]]:
@@ -48,27 +53,35 @@ def problems(binding) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     chosen = binding.sms_triggers
     if not isinstance(chosen, list) or not all(isinstance(item, str) for item in chosen):
-        errors["sms_triggers"] = [_("Give a list of trigger names, e.g. %(example)s.")
-                                  % {"example": '["not_on_zalo", "refused"]'}]
+        errors["sms_triggers"] = [
+            _("Give a list of trigger names, e.g. %(example)s.")
+            % {"example": '["not_on_zalo", "refused"]'}
+        ]
     else:
         unknown = [item for item in chosen if item not in KNOWN]
         if unknown:
             errors["sms_triggers"] = [
                 _("Unknown trigger(s): %(unknown)s. Known triggers: %(known)s.")
-                % {"unknown": ", ".join(unknown), "known": ", ".join(sorted(KNOWN))}]
+                % {"unknown": ", ".join(unknown), "known": ", ".join(sorted(KNOWN))}
+            ]
     text = binding.sms_text or ""
     if not binding.sms_enabled and not text.strip():
         return errors
     if binding.sms_enabled and not sms.is_enabled():
-        errors["sms_enabled"] = [_('No SMS provider is configured (ZNS_NOTIFY["SMS_PROVIDER"], '
-                                   "see docs/sms.md); the SMS fallback cannot be turned on.")]
+        errors["sms_enabled"] = [
+            _(
+                'No SMS provider is configured (ZNS_NOTIFY["SMS_PROVIDER"], '
+                "see docs/sms.md); the SMS fallback cannot be turned on."
+            )
+        ]
     if binding.sms_enabled and not text.strip():
         errors["sms_text"] = [_("Write the SMS text to turn the SMS fallback on.")]
         return errors
     measured = preview(binding)
     if not measured.ok:
         errors.setdefault("sms_text", []).append(
-            _("%(error)s (%(summary)s)") % {"error": measured.error,
-                                            "summary": measured.summary()}
-            if measured.count is not None else measured.error)
+            _("%(error)s (%(summary)s)") % {"error": measured.error, "summary": measured.summary()}
+            if measured.count is not None
+            else measured.error
+        )
     return errors

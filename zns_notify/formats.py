@@ -85,8 +85,14 @@ def duration(seconds: float | None) -> str:
         return _("%(s)d s") % {"s": seconds}
     minutes, secs = divmod(seconds, 60)
     if minutes < 60:
-        return (_("%(m)d min %(s)d s") % {"m": minutes, "s": secs} if secs
-                else _("%(m)d min") % {"m": minutes})
+        return (
+            _("%(m)d min %(s)d s") % {"m": minutes, "s": secs}
+            if secs
+            else _("%(m)d min") % {"m": minutes}
+        )
     hours, minutes = divmod(minutes, 60)
-    return (_("%(h)d h %(m)d min") % {"h": hours, "m": minutes} if minutes
-            else _("%(h)d h") % {"h": hours})
+    return (
+        _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+        if minutes
+        else _("%(h)d h") % {"h": hours}
+    )

@@ -20,5 +20,7 @@ def event_choices() -> list[tuple[str, str]]:
     too, so a host that translates them in its own catalogue sees them translated."""
     from .conf import app_settings
 
-    return [(name, f"{name} — {gettext(str(label))}" if label else name)
-            for name, label in app_settings.EVENTS.items()]
+    return [
+        (name, f"{name} — {gettext(str(label))}" if label else name)
+        for name, label in app_settings.EVENTS.items()
+    ]

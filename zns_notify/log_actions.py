@@ -55,10 +55,13 @@ def resend_key(original: Message) -> str:
 def check_resend(original: Message) -> None:
     """Raise :class:`Refused` when ``original`` cannot be resent."""
     if not original.is_final:
-        raise Refused(_(
-            "Message #%(pk)s is %(status)s: only a message whose outcome is final (delivered, "
-            "undelivered, failed, skipped or cancelled) can be resent.")
-            % {"pk": original.pk, "status": original.get_status_display()})
+        raise Refused(
+            _(
+                "Message #%(pk)s is %(status)s: only a message whose outcome is final (delivered, "
+                "undelivered, failed, skipped or cancelled) can be resent."
+            )
+            % {"pk": original.pk, "status": original.get_status_display()}
+        )
     if not original.phone:
         raise Refused(_("Message #%(pk)s has no phone number to send to.") % {"pk": original.pk})
 
@@ -68,17 +71,31 @@ def check_no_copy_in_flight(original: Message, using: str) -> None:
     double click, or two operators on the same message, must not text the customer twice.
     The copies are found through the original's own notes (its indexed timeline), not
     ``resent_from`` (unindexed, so that the shop's insert pays nothing for it)."""
-    notes = MessageEvent.objects.using(using).filter(
-        message_id=original.pk, kind=MessageEvent.Kind.NOTE).values_list("payload", flat=True)
-    copies = [note["resent_as"] for note in notes
-              if isinstance(note, dict) and isinstance(note.get("resent_as"), int)]
-    waiting = (Message.objects.using(using).filter(pk__in=copies)
-               .exclude(status__in=Message.FINAL_STATUSES).order_by("-pk").first())
+    notes = (
+        MessageEvent.objects.using(using)
+        .filter(message_id=original.pk, kind=MessageEvent.Kind.NOTE)
+        .values_list("payload", flat=True)
+    )
+    copies = [
+        note["resent_as"]
+        for note in notes
+        if isinstance(note, dict) and isinstance(note.get("resent_as"), int)
+    ]
+    waiting = (
+        Message.objects.using(using)
+        .filter(pk__in=copies)
+        .exclude(status__in=Message.FINAL_STATUSES)
+        .order_by("-pk")
+        .first()
+    )
     if waiting is not None:
-        raise Refused(_(
-            "Message #%(pk)s was already resent as message #%(copy)s, which is still "
-            "%(status)s: wait for its outcome before resending it again.")
-            % {"pk": original.pk, "copy": waiting.pk, "status": waiting.get_status_display()})
+        raise Refused(
+            _(
+                "Message #%(pk)s was already resent as message #%(copy)s, which is still "
+                "%(status)s: wait for its outcome before resending it again."
+            )
+            % {"pk": original.pk, "copy": waiting.pk, "status": waiting.get_status_display()}
+        )
 
 
 def resend(original: Message, user) -> Message:
@@ -94,12 +111,20 @@ def resend(original: Message, user) -> Message:
 
     now = timezone.now()
     copy = Message(
-        idempotency_key=resend_key(original), event=original.event,
-        binding_id=original.binding_id, template_id=original.template_id,
-        zalo_template_id=original.zalo_template_id, order_type=original.order_type,
-        order_pk=original.order_pk, order_ref=original.order_ref, phone=original.phone,
-        params=original.params, development_mode=original.development_mode,
-        status=Message.Status.QUEUED, created_at=now, resent_from_id=original.pk,
+        idempotency_key=resend_key(original),
+        event=original.event,
+        binding_id=original.binding_id,
+        template_id=original.template_id,
+        zalo_template_id=original.zalo_template_id,
+        order_type=original.order_type,
+        order_pk=original.order_pk,
+        order_ref=original.order_ref,
+        phone=original.phone,
+        params=original.params,
+        development_mode=original.development_mode,
+        status=Message.Status.QUEUED,
+        created_at=now,
+        resent_from_id=original.pk,
     )
     using = router.db_for_write(Message)
     name = who(user)
@@ -107,23 +132,39 @@ def resend(original: Message, user) -> Message:
         # The row lock (PostgreSQL, MySQL) serialises concurrent resends of one message;
         # SQLite serialises its write transactions anyway. The status read under it is
         # the one that counts: the caller's may be a page old.
-        original.status = (Message.objects.using(using).select_for_update()
-                           .values_list("status", flat=True).get(pk=original.pk))
+        original.status = (
+            Message.objects.using(using)
+            .select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=original.pk)
+        )
         check_resend(original)
         check_no_copy_in_flight(original, using)
         copy.save(using=using)
         # The copy takes over: the original's SMS still waiting must not go out as well.
         fallback.cancel_for_resend(original, copy, now, using)
-        MessageEvent.objects.using(using).bulk_create([
-            MessageEvent(message=copy, kind=MessageEvent.Kind.NOTE, at=now,
-                         status=copy.status, payload={"user": name, "resent_from": original.pk},
-                         detail=_("Resent by %(user)s from message #%(pk)s.")
-                         % {"user": name, "pk": original.pk}),
-            MessageEvent(message=original, kind=MessageEvent.Kind.NOTE, at=now,
-                         status=original.status, payload={"user": name, "resent_as": copy.pk},
-                         detail=_("Resent by %(user)s as message #%(pk)s.")
-                         % {"user": name, "pk": copy.pk}),
-        ])
+        MessageEvent.objects.using(using).bulk_create(
+            [
+                MessageEvent(
+                    message=copy,
+                    kind=MessageEvent.Kind.NOTE,
+                    at=now,
+                    status=copy.status,
+                    payload={"user": name, "resent_from": original.pk},
+                    detail=_("Resent by %(user)s from message #%(pk)s.")
+                    % {"user": name, "pk": original.pk},
+                ),
+                MessageEvent(
+                    message=original,
+                    kind=MessageEvent.Kind.NOTE,
+                    at=now,
+                    status=original.status,
+                    payload={"user": name, "resent_as": copy.pk},
+                    detail=_("Resent by %(user)s as message #%(pk)s.")
+                    % {"user": name, "pk": copy.pk},
+                ),
+            ]
+        )
         _audit(user, copy, ADDITION, _("Resent from message #%(pk)s.") % {"pk": original.pk})
         _audit(user, original, CHANGE, _("Resent as message #%(pk)s.") % {"pk": copy.pk})
         with connections[using].cursor() as cursor:
@@ -142,10 +183,13 @@ class Cancelled:
 
 def check_cancel(message: Message) -> None:
     if message.status != WAITING:
-        raise Refused(_(
-            "Message #%(pk)s is %(status)s: only a message still waiting to be sent (queued or "
-            "deferred) can be cancelled.") % {"pk": message.pk,
-                                             "status": message.get_status_display()})
+        raise Refused(
+            _(
+                "Message #%(pk)s is %(status)s: only a message still waiting to be sent (queued or "
+                "deferred) can be cancelled."
+            )
+            % {"pk": message.pk, "status": message.get_status_display()}
+        )
 
 
 def cancel(message: Message, user) -> bool:
@@ -156,8 +200,14 @@ def cancel(message: Message, user) -> bool:
     check_cancel(message)
     name = who(user)
     reason = _("Cancelled by %(user)s.") % {"user": name}
-    fields = dict(status=Message.Status.CANCELLED, next_attempt_at=None, relayed_at=None,
-                  error_code=None, error_category=CANCELLED_BY_OPERATOR, error_message=reason)
+    fields = dict(
+        status=Message.Status.CANCELLED,
+        next_attempt_at=None,
+        relayed_at=None,
+        error_code=None,
+        error_category=CANCELLED_BY_OPERATOR,
+        error_message=reason,
+    )
     using = router.db_for_write(Message)
     with transaction.atomic(using=using):
         waiting = Message.objects.using(using).filter(pk=message.pk, status=WAITING)
@@ -166,11 +216,20 @@ def cancel(message: Message, user) -> bool:
         for attribute, value in fields.items():
             setattr(message, attribute, value)
         MessageEvent.objects.using(using).create(
-            message=message, kind=MessageEvent.Kind.NOTE, status=message.status, detail=reason,
-            payload={"user": name, "action": "cancel"})
+            message=message,
+            kind=MessageEvent.Kind.NOTE,
+            status=message.status,
+            detail=reason,
+            payload={"user": name, "action": "cancel"},
+        )
         _audit(user, message, CHANGE, reason)
-        signals.announce_on_commit(signals.message_skipped, using=using, message=message,
-                                   rule=CANCELLED_BY_OPERATOR, reason=reason)
+        signals.announce_on_commit(
+            signals.message_skipped,
+            using=using,
+            message=message,
+            rule=CANCELLED_BY_OPERATOR,
+            reason=reason,
+        )
     logger.info("zns message %s cancelled by %s", message.pk, name)
     return True
 
@@ -192,6 +251,4 @@ def cancel_many(queryset, user) -> Cancelled:
 def _audit(user, message: Message, flag: int, text: str) -> None:
     if user is None or not getattr(user, "pk", None):
         return  # no account to name (a script): the timeline note still says what happened
-    LogEntry.objects.log_actions(user.pk, [message], flag, change_message=text,
-                                 single_object=True)
-
+    LogEntry.objects.log_actions(user.pk, [message], flag, change_message=text, single_object=True)

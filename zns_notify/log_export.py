@@ -25,13 +25,25 @@ PAGE = 2000
 BOM = "\ufeff"
 
 COLUMNS = [
-    ("id", "pk"), ("created_at", "created_at"), ("status", "status"), ("event", "event"),
-    ("template_id", "zalo_template_id"), ("template_name", "template__name"),
-    ("order_ref", "order_ref"), ("order_type", "order_type"), ("order_pk", "order_pk"),
-    ("phone", "phone"), ("msg_id", "msg_id"), ("tracking_id", "idempotency_key"),
-    ("error_category", "error_category"), ("error_code", "error_code"),
-    ("reason", "error_message"), ("attempts", "attempts"), ("sent_at", "sent_at"),
-    ("delivered_at", "delivered_at"), ("resend_of", "resent_from_id"),
+    ("id", "pk"),
+    ("created_at", "created_at"),
+    ("status", "status"),
+    ("event", "event"),
+    ("template_id", "zalo_template_id"),
+    ("template_name", "template__name"),
+    ("order_ref", "order_ref"),
+    ("order_type", "order_type"),
+    ("order_pk", "order_pk"),
+    ("phone", "phone"),
+    ("msg_id", "msg_id"),
+    ("tracking_id", "idempotency_key"),
+    ("error_category", "error_category"),
+    ("error_code", "error_code"),
+    ("reason", "error_message"),
+    ("attempts", "attempts"),
+    ("sent_at", "sent_at"),
+    ("delivered_at", "delivered_at"),
+    ("resend_of", "resent_from_id"),
     *FALLBACK_COLUMNS,
 ]
 #: The channel column, computed from the SMS step's status (written before the SMS columns,
@@ -58,8 +70,10 @@ def keyset_rows(queryset: QuerySet, page: int = PAGE) -> Iterator[tuple]:
         if last is not None:
             created, pk = last
             # created_at <= last is the index's range; the OR only breaks ties.
-            query = base.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk),
-                                created_at__lte=created)
+            query = base.filter(
+                Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk),
+                created_at__lte=created,
+            )
         rows = list(query[:page])
         yield from rows
         if len(rows) < page:
@@ -93,8 +107,8 @@ def _cell(value) -> str:
 
 def csv_response(queryset: QuerySet, *, full_phone: bool) -> StreamingHttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(csv_lines(queryset, full_phone=full_phone),
-                                     content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_lines(queryset, full_phone=full_phone), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="zns-messages-{stamp}.csv"'
     return response
-

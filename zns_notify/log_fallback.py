@@ -42,7 +42,7 @@ def step_of(message: Message) -> FallbackStep | None:
 
 
 def channel_label(step: FallbackStep | None) -> str:
-    """"ZNS", or "ZNS → SMS" once the SMS went out (the CSV's and the badge's text)."""
+    """ "ZNS", or "ZNS → SMS" once the SMS went out (the CSV's and the badge's text)."""
     return "ZNS → SMS" if step is not None and step.status == Status.SENT else "ZNS"
 
 
@@ -50,20 +50,27 @@ def step_note(step: FallbackStep | None) -> str:
     """What the SMS fallback of a message still waiting or given up is, in a few words."""
     if step is None or step.status == Status.SENT:
         return ""
-    return {Status.SCHEDULED: _("SMS scheduled"), Status.SENDING: _("SMS sending"),
-            Status.FAILED: _("SMS failed"),
-            Status.CANCELLED: _("SMS cancelled")}.get(step.status, step.status)
+    return {
+        Status.SCHEDULED: _("SMS scheduled"),
+        Status.SENDING: _("SMS sending"),
+        Status.FAILED: _("SMS failed"),
+        Status.CANCELLED: _("SMS cancelled"),
+    }.get(step.status, step.status)
 
 
 def channel_html(message: Message) -> str:
     step = step_of(message)
     kind = "sms" if step is not None and step.status == Status.SENT else "zns"
-    badge = format_html('<span class="zns-channel zns-channel--{}">{}</span>', kind,
-                        channel_label(step))
+    badge = format_html(
+        '<span class="zns-channel zns-channel--{}">{}</span>', kind, channel_label(step)
+    )
     if step is not None and step.double_cost:
-        badge = format_html('{} <span class="zns-double-cost" title="{}">{}</span>', badge,
-                            _("Zalo delivered the message after the SMS went out: both were "
-                              "paid."), _("double cost"))
+        badge = format_html(
+            '{} <span class="zns-double-cost" title="{}">{}</span>',
+            badge,
+            _("Zalo delivered the message after the SMS went out: both were paid."),
+            _("double cost"),
+        )
     note = step_note(step)
     return format_html('{}<div class="zns-note">{}</div>', badge, note) if note else badge
 
@@ -73,8 +80,11 @@ class FallbackStatusFilter(admin.SimpleListFilter):
     parameter_name = "fallback"
 
     def lookups(self, request, model_admin):
-        return [(NONE, _("No SMS fallback")), *Status.choices,
-                (DOUBLE_COST, _("Double cost (late receipt)"))]
+        return [
+            (NONE, _("No SMS fallback")),
+            *Status.choices,
+            (DOUBLE_COST, _("Double cost (late receipt)")),
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -95,12 +105,13 @@ class FallbackStatusFilter(admin.SimpleListFilter):
         # message's step by its unique message_id, which fills a page after a few hundred
         # rows; the other plan would sort every matching message for each page (about 100
         # ms per query with 58,000 sent steps at 1,000,000 messages, docs/performance.md).
-        if steps[:FEW_STEPS + 1].count() <= FEW_STEPS:
+        if steps[: FEW_STEPS + 1].count() <= FEW_STEPS:
             return queryset.filter(pk__in=steps.values("message_id"))
         return queryset.filter(Exists(steps.filter(message_id=OuterRef("pk"))))
 
 
 # -- the timeline ------------------------------------------------------------------------
+
 
 def _when_text(value) -> str:
     return date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else ""
@@ -124,39 +135,82 @@ def timeline_entries(message: Message, step: FallbackStep | None, tidy, entry) -
     why = step.get_reason_display()
     if step.trigger:
         why = _("%(reason)s (%(trigger)s)") % {"reason": why, "trigger": step.trigger}
-    entries = [entry(at=step.created_at, kind="sms", label=_("SMS fallback scheduled"),
-                     status="", detail=_("%(why)s; due at %(due)s")
-                     % {"why": why, "due": _when_text(step.due_at)})]
+    entries = [
+        entry(
+            at=step.created_at,
+            kind="sms",
+            label=_("SMS fallback scheduled"),
+            status="",
+            detail=_("%(why)s; due at %(due)s") % {"why": why, "due": _when_text(step.due_at)},
+        )
+    ]
     if step.claimed_at:
-        entries.append(entry(at=step.claimed_at, kind="sms", label=_("SMS claimed by a worker"),
-                             detail=_("Try %(attempt)s.") % {"attempt": step.attempts}))
+        entries.append(
+            entry(
+                at=step.claimed_at,
+                kind="sms",
+                label=_("SMS claimed by a worker"),
+                detail=_("Try %(attempt)s.") % {"attempt": step.attempts},
+            )
+        )
     if step.status == Status.SENT:
-        entries.append(entry(
-            at=step.sent_at, kind="sms", label=_("SMS sent"),
-            detail=tidy(_("%(provider)s, id %(id)s · %(summary)s. Text: %(text)s") % {
-                "provider": step.provider or "?", "id": step.provider_message_id or "?",
-                "summary": step_summary(step), "text": step.text}),
-            payload=tidy(step.result) or None))
+        entries.append(
+            entry(
+                at=step.sent_at,
+                kind="sms",
+                label=_("SMS sent"),
+                detail=tidy(
+                    _("%(provider)s, id %(id)s · %(summary)s. Text: %(text)s")
+                    % {
+                        "provider": step.provider or "?",
+                        "id": step.provider_message_id or "?",
+                        "summary": step_summary(step),
+                        "text": step.text,
+                    }
+                ),
+                payload=tidy(step.result) or None,
+            )
+        )
     elif step.status == Status.FAILED:
-        entries.append(entry(at=step.claimed_at or step.due_at, kind="sms",
-                             label=_("SMS failed"), detail=tidy(step.error_message),
-                             payload=tidy(step.result) or None))
+        entries.append(
+            entry(
+                at=step.claimed_at or step.due_at,
+                kind="sms",
+                label=_("SMS failed"),
+                detail=tidy(step.error_message),
+                payload=tidy(step.result) or None,
+            )
+        )
     elif step.status == Status.CANCELLED:
-        detail = (_("Zalo delivered the message before the SMS was due.")
-                  if message.delivered_at and message.delivered_at <= step.cancelled_at
-                  else _("The SMS was not needed any more; the note of the same time says "
-                         "why."))
-        entries.append(entry(at=step.cancelled_at, kind="sms", label=_("SMS cancelled"),
-                             detail=detail))
+        detail = (
+            _("Zalo delivered the message before the SMS was due.")
+            if message.delivered_at and message.delivered_at <= step.cancelled_at
+            else _("The SMS was not needed any more; the note of the same time says why.")
+        )
+        entries.append(
+            entry(at=step.cancelled_at, kind="sms", label=_("SMS cancelled"), detail=detail)
+        )
     elif step.error_message:  # scheduled again after a failed try
-        entries.append(entry(at=step.claimed_at or step.created_at, kind="sms",
-                             label=_("SMS try failed, tried again"),
-                             detail=tidy(step.error_message)))
+        entries.append(
+            entry(
+                at=step.claimed_at or step.created_at,
+                kind="sms",
+                label=_("SMS try failed, tried again"),
+                detail=tidy(step.error_message),
+            )
+        )
     if step.double_cost:
-        entries.append(entry(at=message.delivered_at or step.sent_at, kind="sms",
-                             label=_("Late receipt: double cost"),
-                             detail=_("Zalo delivered the message after the SMS went out: both "
-                                      "the ZNS message and the SMS are billed.")))
+        entries.append(
+            entry(
+                at=message.delivered_at or step.sent_at,
+                kind="sms",
+                label=_("Late receipt: double cost"),
+                detail=_(
+                    "Zalo delivered the message after the SMS went out: both "
+                    "the ZNS message and the SMS are billed."
+                ),
+            )
+        )
     return entries
 
 
@@ -164,10 +218,12 @@ def timeline_entries(message: Message, step: FallbackStep | None, tidy, entry) -
 
 #: (column, source) appended to the log's CSV: read through the same LEFT JOIN.
 CSV_COLUMNS = [
-    ("sms_status", "fallback_step__status"), ("sms_reason", "fallback_step__reason"),
+    ("sms_status", "fallback_step__status"),
+    ("sms_reason", "fallback_step__reason"),
     ("sms_sent_at", "fallback_step__sent_at"),
     ("sms_provider_id", "fallback_step__provider_message_id"),
-    ("sms_segments", "fallback_step__segments"), ("sms_cost", "fallback_step__cost"),
+    ("sms_segments", "fallback_step__segments"),
+    ("sms_cost", "fallback_step__cost"),
     ("double_cost", "fallback_step__double_cost"),
 ]
 

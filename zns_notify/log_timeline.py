@@ -22,12 +22,22 @@ from .models import Message, MessageEvent, MessageFeedback, WebhookEvent
 from .phones import mask
 
 #: Keys whose values are secrets, wherever they are nested.
-SECRET_KEYS = frozenset({
-    "access_token", "refresh_token", "appsecret_proof", "secret_key", "app_secret",
-    "code_verifier", "oa_secret_key", "authorization",
-    # The SMS providers' credentials (eSMS's ApiKey/SecretKey), should an answer echo them.
-    "apikey", "secretkey", "api_key",
-})
+SECRET_KEYS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "appsecret_proof",
+        "secret_key",
+        "app_secret",
+        "code_verifier",
+        "oa_secret_key",
+        "authorization",
+        # The SMS providers' credentials (eSMS's ApiKey/SecretKey), should an answer echo them.
+        "apikey",
+        "secretkey",
+        "api_key",
+    }
+)
 REMOVED = "[removed]"
 #: Webhooks about one message, found by its msg_id or tracking id (the webhook table's
 #: (event_name, subject) index).
@@ -53,8 +63,11 @@ def clean(value: Any, phone: str, *, full_phone: bool) -> Any:
     every string: as ``84…``, its local ``0…`` form and its SHA-256 (a ``HASH_PHONE`` send's
     ``hash_phone``: Vietnamese mobile numbers are few enough to recover one from its hash in
     seconds, so the hash is the number)."""
-    hidden = [] if full_phone or not phone else [
-        (shown, mask(shown)) for shown in (_sha256(phone), phone, "0" + phone[2:])]
+    hidden = (
+        []
+        if full_phone or not phone
+        else [(shown, mask(shown)) for shown in (_sha256(phone), phone, "0" + phone[2:])]
+    )
     return _clean(value, hidden)
 
 
@@ -66,8 +79,10 @@ def _sha256(phone: str) -> str:
 
 def _clean(value: Any, hidden: list[tuple[str, str]]) -> Any:
     if isinstance(value, dict):
-        return {key: REMOVED if str(key).lower() in SECRET_KEYS else _clean(item, hidden)
-                for key, item in value.items()}
+        return {
+            key: REMOVED if str(key).lower() in SECRET_KEYS else _clean(item, hidden)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [_clean(item, hidden) for item in value]
     if isinstance(value, str):
@@ -89,40 +104,62 @@ def timeline(message: Message, *, full_phone: bool) -> list[Entry]:
     for event in MessageEvent.objects.filter(message_id=message.pk).order_by("at", "pk"):
         payload = event.payload if isinstance(event.payload, dict) else None
         linked = payload and (payload.get("resent_as") or payload.get("resent_from"))
-        entries.append(Entry(
-            at=event.at, kind=event.kind, label=str(kinds.get(event.kind, event.kind)),
-            status=event.status, error_code=event.error_code, detail=tidy(event.detail),
-            payload=tidy(payload) if event.kind == MessageEvent.Kind.ATTEMPT else None,
-            linked_pk=linked if isinstance(linked, int) else None,
-        ))
+        entries.append(
+            Entry(
+                at=event.at,
+                kind=event.kind,
+                label=str(kinds.get(event.kind, event.kind)),
+                status=event.status,
+                error_code=event.error_code,
+                detail=tidy(event.detail),
+                payload=tidy(payload) if event.kind == MessageEvent.Kind.ATTEMPT else None,
+                linked_pk=linked if isinstance(linked, int) else None,
+            )
+        )
     # A webhook names its message by msg_id, or by tracking id when Zalo sent no msg_id.
     subjects = [subject for subject in (message.msg_id, message.idempotency_key) if subject]
     if subjects:
-        webhooks = WebhookEvent.objects.filter(event_name__in=MESSAGE_WEBHOOKS,
-                                               subject__in=subjects)
+        webhooks = WebhookEvent.objects.filter(
+            event_name__in=MESSAGE_WEBHOOKS, subject__in=subjects
+        )
         for hook in webhooks.order_by("received_at", "pk"):
-            entries.append(Entry(
-                at=hook.received_at, kind="webhook",
-                label=_("Webhook %(event)s") % {"event": hook.event_name},
-                status=hook.outcome, detail=tidy(hook.detail),
-                payload=tidy(_json(hook.body)),
-            ))
+            entries.append(
+                Entry(
+                    at=hook.received_at,
+                    kind="webhook",
+                    label=_("Webhook %(event)s") % {"event": hook.event_name},
+                    status=hook.outcome,
+                    detail=tidy(hook.detail),
+                    payload=tidy(_json(hook.body)),
+                )
+            )
     for rating in MessageFeedback.objects.filter(message_id=message.pk).order_by("pk"):
-        entries.append(Entry(
-            at=rating.submitted_at or rating.received_at, kind="feedback",
-            label=_("Customer rating"),
-            detail=tidy(_("Rating %(rate)s. %(note)s") % {
-                "rate": "" if rating.rate is None else rating.rate, "note": rating.note}).strip(),
-            payload=tidy(rating.feedbacks) or None,
-        ))
+        entries.append(
+            Entry(
+                at=rating.submitted_at or rating.received_at,
+                kind="feedback",
+                label=_("Customer rating"),
+                detail=tidy(
+                    _("Rating %(rate)s. %(note)s")
+                    % {"rate": "" if rating.rate is None else rating.rate, "note": rating.note}
+                ).strip(),
+                payload=tidy(rating.feedbacks) or None,
+            )
+        )
     from .log_fallback import step_of, timeline_entries
 
     entries.extend(timeline_entries(message, step_of(message), tidy, Entry))
     if message.delivered_at:
-        entries.append(Entry(at=message.delivered_at, kind="delivered",
-                             label=_("Delivered to the phone"), status=Message.Status.DELIVERED,
-                             detail=_("The time Zalo reported.")))
-    oldest = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+        entries.append(
+            Entry(
+                at=message.delivered_at,
+                kind="delivered",
+                label=_("Delivered to the phone"),
+                status=Message.Status.DELIVERED,
+                detail=_("The time Zalo reported."),
+            )
+        )
+    oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
     # Stable: entries at the same instant keep the order above (an attempt before its receipt).
     return sorted(entries, key=lambda entry: entry.at or oldest)
 
@@ -130,13 +167,21 @@ def timeline(message: Message, *, full_phone: bool) -> list[Entry]:
 def _enqueued(message: Message) -> Entry:
     if message.resent_from_id:
         detail = _("A copy of message #%(pk)s, queued by an operator.") % {
-            "pk": message.resent_from_id}
+            "pk": message.resent_from_id
+        }
     else:
         detail = _("Queued for the event %(event)s of order %(order)s.") % {
-            "event": message.event, "order": message.order_ref or message.order_pk}
-    return Entry(at=message.created_at, kind="enqueued", label=_("Enqueued"),
-                 status=Message.Status.QUEUED, detail=detail,
-                 linked_pk=message.resent_from_id)
+            "event": message.event,
+            "order": message.order_ref or message.order_pk,
+        }
+    return Entry(
+        at=message.created_at,
+        kind="enqueued",
+        label=_("Enqueued"),
+        status=Message.Status.QUEUED,
+        detail=detail,
+        linked_pk=message.resent_from_id,
+    )
 
 
 def _json(body: str) -> Any:

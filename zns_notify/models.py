@@ -79,7 +79,9 @@ class Template(models.Model):
         _("tag"), max_length=32, blank=True, help_text=_("TRANSACTION, CUSTOMER_CARE or PROMOTION.")
     )
     zalo_tag = models.CharField(
-        _("tag as Zalo sent it"), max_length=32, blank=True,
+        _("tag as Zalo sent it"),
+        max_length=32,
+        blank=True,
         help_text=_("Old (IN_TRANSACTION, POST_TRANSACTION…) or new vocabulary; tag is its group."),
     )
     params = models.JSONField(
@@ -101,7 +103,9 @@ class Template(models.Model):
     reason = models.TextField(_("Zalo's review note"), blank=True)
     synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
     missing_since = models.DateTimeField(
-        _("missing from Zalo since"), null=True, blank=True,
+        _("missing from Zalo since"),
+        null=True,
+        blank=True,
         help_text=_("Set when a full sync no longer finds the template in Zalo's list."),
     )
     params_changed_at = models.DateTimeField(_("parameters changed at"), null=True, blank=True)
@@ -148,11 +152,13 @@ class Binding(models.Model):
     # Policy (docs/policy.md): the message waits this long after its event, and is
     # cancelled at send time when the condition no longer holds.
     delay_minutes = models.PositiveIntegerField(
-        _("delay (minutes)"), default=0,
+        _("delay (minutes)"),
+        default=0,
         help_text=_("Send this many minutes after the event (0: at once)."),
     )
     condition = models.TextField(
-        _("condition"), blank=True,
+        _("condition"),
+        blank=True,
         help_text=_(
             "Optional. A condition in Django's template if-tag syntax over the same variables "
             'as the parameters, checked when the message is due, e.g. order.status == "new". '
@@ -162,28 +168,36 @@ class Binding(models.Model):
     # The SMS fallback (docs/fallback.md): when Zalo cannot deliver, this text goes out
     # as an SMS, at once for the outcomes in sms_triggers, else after the window.
     sms_enabled = models.BooleanField(
-        _("SMS fallback"), default=False,
+        _("SMS fallback"),
+        default=False,
         help_text=_("Send the SMS text when Zalo cannot deliver the message."),
     )
     sms_text = models.TextField(
-        _("SMS text"), blank=True,
+        _("SMS text"),
+        blank=True,
         help_text=_(
             "A Django template over the same variables as the parameters, plus params (the "
-            "rendered ZNS parameters), e.g. \"Don hang {{ order_code }} da duoc giao.\" "
+            'rendered ZNS parameters), e.g. "Don hang {{ order_code }} da duoc giao." '
             "Rendered when the SMS is sent."
         ),
     )
     sms_window_minutes = models.PositiveIntegerField(
-        _("SMS window (minutes)"), default=5,
+        _("SMS window (minutes)"),
+        default=5,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_SMS_WINDOW_MINUTES)],
-        help_text=_("Without a delivery receipt this long after Zalo accepted the message, "
-                    "the SMS is sent."),
+        help_text=_(
+            "Without a delivery receipt this long after Zalo accepted the message, the SMS is sent."
+        ),
     )
     sms_triggers = models.JSONField(
-        _("SMS at once when"), default=default_triggers, blank=True,
-        help_text=_("A list of the ZNS outcomes that send the SMS without waiting for the "
-                    "window: not_on_zalo, refused, template, quota, failed, undelivered "
-                    "(docs/fallback.md)."),
+        _("SMS at once when"),
+        default=default_triggers,
+        blank=True,
+        help_text=_(
+            "A list of the ZNS outcomes that send the SMS without waiting for the "
+            "window: not_on_zalo, refused, template, quota, failed, undelivered "
+            "(docs/fallback.md)."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -235,12 +249,22 @@ class Message(models.Model):
     # No FK indexes: the hot path inserts these rows inside the shop's order transaction,
     # and every index is paid there. Lookups go through the indexes declared in Meta.
     binding = models.ForeignKey(
-        Binding, on_delete=models.SET_NULL, null=True, blank=True, db_index=False,
-        related_name="messages", verbose_name=_("binding"),
+        Binding,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="messages",
+        verbose_name=_("binding"),
     )
     template = models.ForeignKey(
-        Template, on_delete=models.SET_NULL, null=True, blank=True, db_index=False,
-        related_name="messages", verbose_name=_("template"),
+        Template,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="messages",
+        verbose_name=_("template"),
     )
     zalo_template_id = models.CharField(_("Zalo template id"), max_length=32, blank=True)
     order_type = models.CharField(_("order model"), max_length=100, blank=True)
@@ -261,9 +285,13 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # Counted so that possible duplicates are visible and measurable (zns_notify.ambiguity).
     ambiguous_sends = models.PositiveSmallIntegerField(
-        _("ambiguous sends"), default=0, editable=False,
-        help_text=_("Attempts whose outcome is unknown: Zalo may have accepted them without "
-                    "answering (a timeout, HTTP 5xx, a worker that died while sending)."),
+        _("ambiguous sends"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Attempts whose outcome is unknown: Zalo may have accepted them without "
+            "answering (a timeout, HTTP 5xx, a worker that died while sending)."
+        ),
     )
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -277,18 +305,26 @@ class Message(models.Model):
     # sent message without a receipt, and when it asks next (None: RECONCILE_AFTER after
     # sent_at). NULL when the row is inserted; no index (the hot path pays for none).
     status_checked_at = models.DateTimeField(
-        _("status checked at"), null=True, blank=True, editable=False)
+        _("status checked at"), null=True, blank=True, editable=False
+    )
     next_status_check_at = models.DateTimeField(
-        _("next status check at"), null=True, blank=True, editable=False)
+        _("next status check at"), null=True, blank=True, editable=False
+    )
     # An operator's resend (zns_notify.log_actions): the message this one copies. No index
     # (db_index=False): the shop's insert pays nothing for it; the original finds its copies
     # through its own timeline note instead. No constraint and DO_NOTHING: deleting old
     # messages (a host's retention job) must not scan the table for copies to update; a
     # copy may then name a message that is gone (only resent_from_id is ever read).
     resent_from = models.ForeignKey(
-        "self", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        "self",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
         db_index=False,
-        related_name="resends", editable=False, verbose_name=_("resend of"),
+        related_name="resends",
+        editable=False,
+        verbose_name=_("resend of"),
     )
 
     class Meta:
@@ -296,13 +332,17 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
         ordering = ["-created_at", "-pk"]
         # docs/permissions.md: what each one allows in the admin and the API.
-        permissions = [("view_full_phone", _("Can see full phone numbers")),
-                       ("resend_message", _("Can resend messages")),
-                       ("cancel_message", _("Can cancel waiting messages"))]
+        permissions = [
+            ("view_full_phone", _("Can see full phone numbers")),
+            ("resend_message", _("Can resend messages")),
+            ("cancel_message", _("Can cancel waiting messages")),
+        ]
         indexes = [
             # Partial: rows are inserted without a msg_id, so the insert in the shop's
             # transaction does not touch this index; Zalo's msg_id arrives later.
-            models.Index(fields=["msg_id"], name="zns_message_msg_id", condition=~models.Q(msg_id="")),
+            models.Index(
+                fields=["msg_id"], name="zns_message_msg_id", condition=~models.Q(msg_id="")
+            ),
             # The relay, the sweeper and a task's top-up ask for the oldest due rows,
             # ORDER BY next_attempt_at, id: with the id in the index the scan stops after
             # the batch instead of sorting the whole backlog, and PostgreSQL no longer walks
@@ -318,13 +358,18 @@ class Message(models.Model):
             # queued and sending rows are the due index's); and the exact searches by order
             # reference and phone. Three indexes the hot path pays for (bench/hot_path.py).
             models.Index(fields=["created_at", "id"], name="zns_message_created"),
-            models.Index(fields=["status", "created_at", "id"], name="zns_message_status_created",
-                         condition=~models.Q(status__in=UNSENT_STATUSES)),
+            models.Index(
+                fields=["status", "created_at", "id"],
+                name="zns_message_status_created",
+                condition=~models.Q(status__in=UNSENT_STATUSES),
+            ),
             # The error-category filter, newest first; partial, so that neither the insert
             # (no category) nor a clean send touches it: only a failure or a policy decision.
-            models.Index(fields=["error_category", "created_at", "id"],
-                         name="zns_message_category_created",
-                         condition=~models.Q(error_category="")),
+            models.Index(
+                fields=["error_category", "created_at", "id"],
+                name="zns_message_category_created",
+                condition=~models.Q(error_category=""),
+            ),
             models.Index(fields=["order_ref"], name="zns_message_order_ref"),
             models.Index(fields=["phone"], name="zns_message_phone"),
         ]
@@ -370,14 +415,24 @@ class MessageEvent(models.Model):
 
 # The quota ledger and sending holds live in their own module.
 from .models_quota import SendingHold, ZaloQuota  # noqa: E402,F401
+
 # Received webhooks and customers' ratings, likewise.
 from .models_webhooks import MessageFeedback, WebhookEvent  # noqa: E402,F401
+
 # The idempotency keys of events reported through the REST API.
 from .models_api import EventReport  # noqa: E402,F401
+
 # The policy engine's opt-outs and per-recipient daily counts.
 from .models_policy import RecipientDailyCount, RecipientOptOut  # noqa: E402,F401
+
 # The reports' daily aggregates (zns_notify.rollup keeps them current).
-from .models_reports import (DailyCount, DailyFailure, DailyLatency, ReportDay,  # noqa: E402,F401
-                             ReportRefresh)
+from .models_reports import (  # noqa: E402,F401
+    DailyCount,
+    DailyFailure,
+    DailyLatency,
+    ReportDay,
+    ReportRefresh,
+)
+
 # The SMS fallback step of a message (docs/fallback.md).
 from .models_fallback import FallbackStep  # noqa: E402,F401

@@ -16,12 +16,15 @@ class EventReport(models.Model):
     """
 
     client = models.CharField(
-        _("client"), max_length=150, blank=True,
+        _("client"),
+        max_length=150,
+        blank=True,
         help_text=_("Primary key of the user who reported the event; keys are per user."),
     )
     key = models.CharField(_("idempotency key"), max_length=255)
     request_hash = models.CharField(
-        _("request hash"), max_length=64,
+        _("request hash"),
+        max_length=64,
         help_text=_("SHA-256 of the request body, canonical JSON."),
     )
     event = models.CharField(_("event"), max_length=64)

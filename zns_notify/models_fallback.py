@@ -31,20 +31,30 @@ class FallbackStep(models.Model):
     FINAL_STATUSES = frozenset({Status.SENT, Status.FAILED, Status.CANCELLED})
 
     message = models.OneToOneField(
-        "zns_notify.Message", on_delete=models.CASCADE, related_name="fallback_step",
+        "zns_notify.Message",
+        on_delete=models.CASCADE,
+        related_name="fallback_step",
         verbose_name=_("message"),
     )
     channel = models.CharField(_("channel"), max_length=16, default="sms", editable=False)
     reference = models.CharField(
-        _("reference"), max_length=64, unique=True, editable=False,
-        help_text=_("Sent to the SMS provider on every try (eSMS's RequestId), so that a "
-                    "retry never sends a second SMS."),
+        _("reference"),
+        max_length=64,
+        unique=True,
+        editable=False,
+        help_text=_(
+            "Sent to the SMS provider on every try (eSMS's RequestId), so that a "
+            "retry never sends a second SMS."
+        ),
     )
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
-                              default=Status.SCHEDULED)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.SCHEDULED
+    )
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     trigger = models.CharField(
-        _("trigger"), max_length=32, blank=True,
+        _("trigger"),
+        max_length=32,
+        blank=True,
         help_text=_("The ZNS outcome that called for the SMS (docs/fallback.md)."),
     )
     due_at = models.DateTimeField(_("due at"))
@@ -54,17 +64,18 @@ class FallbackStep(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     text = models.TextField(_("SMS text"), blank=True)
     provider = models.CharField(_("provider"), max_length=64, blank=True)
-    provider_message_id = models.CharField(_("provider's message id"), max_length=64,
-                                           blank=True)
+    provider_message_id = models.CharField(_("provider's message id"), max_length=64, blank=True)
     encoding = models.CharField(_("encoding"), max_length=8, blank=True)
     segments = models.PositiveSmallIntegerField(_("segments"), default=0)
-    cost = models.DecimalField(_("cost (VND)"), max_digits=10, decimal_places=2, null=True,
-                               blank=True)
+    cost = models.DecimalField(
+        _("cost (VND)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     error_kind = models.CharField(_("error kind"), max_length=16, blank=True)
     error_message = models.TextField(_("reason"), blank=True)
     result = models.JSONField(_("last provider answer"), default=dict, blank=True)
     double_cost = models.BooleanField(
-        _("double cost"), default=False,
+        _("double cost"),
+        default=False,
         help_text=_("Zalo delivered the message after the SMS went out: both were paid."),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

@@ -16,20 +16,26 @@ class ZaloQuota(models.Model):
     quota each accepted send echoes."""
 
     account = models.ForeignKey(
-        "zns_notify.ZaloAccount", on_delete=models.CASCADE, related_name="quotas",
+        "zns_notify.ZaloAccount",
+        on_delete=models.CASCADE,
+        related_name="quotas",
         verbose_name=_("Zalo account"),
     )
     day = models.DateField(_("day"))
     daily_quota = models.PositiveIntegerField(_("daily quota"), null=True, blank=True)
     remaining_quota = models.PositiveIntegerField(_("remaining"), null=True, blank=True)
     daily_promotion_quota = models.PositiveIntegerField(
-        _("daily promotion quota"), null=True, blank=True)
+        _("daily promotion quota"), null=True, blank=True
+    )
     remaining_promotion_quota = models.PositiveIntegerField(
-        _("remaining promotion quota"), null=True, blank=True)
+        _("remaining promotion quota"), null=True, blank=True
+    )
     monthly_promotion_quota = models.PositiveIntegerField(
-        _("monthly promotion quota"), null=True, blank=True)
+        _("monthly promotion quota"), null=True, blank=True
+    )
     remaining_monthly_promotion_quota = models.PositiveIntegerField(
-        _("remaining monthly promotion quota"), null=True, blank=True)
+        _("remaining monthly promotion quota"), null=True, blank=True
+    )
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
@@ -56,12 +62,18 @@ class SendingHold(models.Model):
     pauses until ``until``; messages wait instead of failing one by one."""
 
     account = models.ForeignKey(
-        "zns_notify.ZaloAccount", on_delete=models.CASCADE, related_name="holds",
+        "zns_notify.ZaloAccount",
+        on_delete=models.CASCADE,
+        related_name="holds",
         verbose_name=_("Zalo account"),
     )
     template = models.ForeignKey(
-        "zns_notify.Template", on_delete=models.CASCADE, null=True, blank=True,
-        related_name="holds", verbose_name=_("template"),
+        "zns_notify.Template",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="holds",
+        verbose_name=_("template"),
         help_text=_("Empty: the hold applies to every message of the account."),
     )
     error_code = models.IntegerField(_("Zalo error code"), null=True, blank=True)
@@ -77,10 +89,14 @@ class SendingHold(models.Model):
         verbose_name_plural = _("sending holds")
         ordering = ["-until"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "template"],
-                                    name="zns_hold_account_template"),
-            models.UniqueConstraint(fields=["account"], name="zns_hold_account_wide",
-                                    condition=models.Q(template__isnull=True)),
+            models.UniqueConstraint(
+                fields=["account", "template"], name="zns_hold_account_template"
+            ),
+            models.UniqueConstraint(
+                fields=["account"],
+                name="zns_hold_account_wide",
+                condition=models.Q(template__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,8 +27,10 @@ class ReportDay(models.Model):
     day = models.DateField(_("day"), unique=True)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
     open_messages = models.PositiveIntegerField(
-        _("messages in progress"), default=0,
-        help_text=_("Queued, sending or sent (no receipt yet) when the day was computed."))
+        _("messages in progress"),
+        default=0,
+        help_text=_("Queued, sending or sent (no receipt yet) when the day was computed."),
+    )
 
     class Meta:
         verbose_name = _("delivery report")
@@ -61,8 +63,14 @@ class DailyFigures(models.Model):
     day = models.DateField(_("day"))
     channel = models.CharField(_("channel"), max_length=8, default=CHANNEL_ZNS)
     account = models.ForeignKey(
-        "zns_notify.ZaloAccount", on_delete=models.SET_NULL, null=True, blank=True,
-        db_constraint=False, related_name="+", verbose_name=_("Zalo account"))
+        "zns_notify.ZaloAccount",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("Zalo account"),
+    )
     template_id = models.CharField(_("Zalo template id"), max_length=32, blank=True)
     event = models.CharField(_("event"), max_length=64)
     messages = models.PositiveIntegerField(_("messages"), default=0)
@@ -78,14 +86,17 @@ class DailyCount(DailyFigures):
     status = models.CharField(_("status"), max_length=16)
     # The template's price when the day was first computed, kept by later recomputes: a
     # price Zalo changes later does not rewrite the past.
-    unit_price = models.DecimalField(_("price (VND)"), max_digits=10, decimal_places=2,
-                                     null=True, blank=True)
+    unit_price = models.DecimalField(
+        _("price (VND)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     cost = models.DecimalField(_("cost (VND)"), max_digits=16, decimal_places=2, default=0)
     # Test messages ("Send test" in the binding editor) go in Zalo's development mode, which
     # Zalo reportedly does not charge (zns-api.md §8): counted in ``messages``, not billed.
     test_messages = models.PositiveIntegerField(
-        _("test messages"), default=0,
-        help_text=_("Of these messages, those sent in development mode (not charged)."))
+        _("test messages"),
+        default=0,
+        help_text=_("Of these messages, those sent in development mode (not charged)."),
+    )
     # SMS rows only (channel "sms"): the segments billed, and how many of the SMS were
     # followed by Zalo's late receipt (both channels paid).
     segments = models.PositiveIntegerField(_("SMS segments"), default=0)

@@ -24,12 +24,16 @@ class WebhookEvent(models.Model):
 
     event_name = models.CharField(_("event"), max_length=64)
     dedup_key = models.CharField(
-        _("deduplication key"), max_length=64, unique=True,
+        _("deduplication key"),
+        max_length=64,
+        unique=True,
         help_text=_("SHA-256 of the event's identity: a redelivery has the same key."),
     )
     app_id = models.CharField(_("app id"), max_length=64, blank=True)
     subject = models.CharField(
-        _("subject"), max_length=64, blank=True,
+        _("subject"),
+        max_length=64,
+        blank=True,
         help_text=_("Zalo message id, template id or OA id the event is about."),
     )
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
@@ -57,8 +61,12 @@ class MessageFeedback(models.Model):
     """A customer's answer to a service-rating template (Zalo's ``user_feedback``)."""
 
     message = models.ForeignKey(
-        "zns_notify.Message", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="feedback", verbose_name=_("message"),
+        "zns_notify.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback",
+        verbose_name=_("message"),
     )
     msg_id = models.CharField(_("Zalo message id"), max_length=64, blank=True)
     tracking_id = models.CharField(_("tracking id"), max_length=64, blank=True)

@@ -61,11 +61,14 @@ def start(request: HttpRequest, client: ZaloClient | None = None) -> HttpRespons
     client = client or ZaloClient.from_settings()
     verifier, state = new_code_verifier(), secrets.token_urlsafe(24)
     request.session[SESSION_KEY] = {
-        "state": state, "verifier": verifier, "user": request.user.pk,
+        "state": state,
+        "verifier": verifier,
+        "user": request.user.pk,
         "expires": time.time() + STATE_LIFETIME,
     }
-    url = client.permission_url(redirect_uri=callback_url(request),
-                                code_challenge=code_challenge(verifier), state=state)
+    url = client.permission_url(
+        redirect_uri=callback_url(request), code_challenge=code_challenge(verifier), state=state
+    )
     logger.info("Zalo OA connect started by user %s", request.user.pk)
     return HttpResponseRedirect(url)
 
@@ -79,16 +82,19 @@ class OAuthCallbackView(View):
         if not can_connect(getattr(request, "user", None)):
             request.session.pop(SESSION_KEY, None)
             return HttpResponseForbidden(
-                _("Only staff allowed to connect the Zalo OA can connect an OA: sign in to "
-                  "the admin with such an account and start again from the Zalo accounts page."),
+                _(
+                    "Only staff allowed to connect the Zalo OA can connect an OA: sign in to "
+                    "the admin with such an account and start again from the Zalo accounts page."
+                ),
                 content_type="text/plain; charset=utf-8",
             )
         # Single use: whatever happens next, this state cannot be presented again.
         flow = request.session.pop(SESSION_KEY, None)
         error = self._check_state(request, flow)
         if error is None and not request.GET.get("code"):
-            error = _("Zalo sent no authorization code (%(reason)s). Nothing was changed; "
-                      "start again.") % {"reason": _zalo_reason(request)}
+            error = _(
+                "Zalo sent no authorization code (%(reason)s). Nothing was changed; start again."
+            ) % {"reason": _zalo_reason(request)}
         if error is None:
             error = self._connect(request, flow["verifier"])
         if error is not None:
@@ -99,31 +105,42 @@ class OAuthCallbackView(View):
     def _check_state(self, request: HttpRequest, flow) -> str | None:
         state = request.GET.get("state", "")
         if not isinstance(flow, dict) or not flow.get("state"):
-            return _("This connect link was not started here, or was already used. Nothing was "
-                     "changed; start again with “Connect Zalo OA”.")
+            return _(
+                "This connect link was not started here, or was already used. Nothing was "
+                "changed; start again with “Connect Zalo OA”."
+            )
         if not state or not constant_time_compare(state, flow["state"]):
-            return _("The connect request does not match the one started from this browser "
-                     "(state mismatch). Nothing was changed; start again.")
+            return _(
+                "The connect request does not match the one started from this browser "
+                "(state mismatch). Nothing was changed; start again."
+            )
         if flow.get("user") != request.user.pk:
-            return _("The connect request was started by another user. Nothing was changed; "
-                     "start again.")
+            return _(
+                "The connect request was started by another user. Nothing was changed; start again."
+            )
         if float(flow.get("expires", 0)) < time.time():
-            return _("The connect request expired (after 10 minutes). Nothing was changed; "
-                     "start again.")
+            return _(
+                "The connect request expired (after 10 minutes). Nothing was changed; start again."
+            )
         return None
 
     def _connect(self, request: HttpRequest, verifier: str) -> str | None:
         try:
             pair = ZaloClient.from_settings().exchange_code(request.GET["code"], verifier)
         except (ZaloAPIError, ZnsConfigurationError) as exc:
-            return _("Zalo refused to connect the OA: %(error)s. Nothing was changed; start "
-                     "again.") % {"error": exc}
+            return _(
+                "Zalo refused to connect the OA: %(error)s. Nothing was changed; start again."
+            ) % {"error": exc}
         account = store_token_pair(
-            access_token=pair.access_token, refresh_token=pair.refresh_token,
-            expires_in=pair.expires_in, oa_id=request.GET.get("oa_id", "")[:64],
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            expires_in=pair.expires_in,
+            oa_id=request.GET.get("oa_id", "")[:64],
         )
         logger.info("Zalo OA %s connected by user %s", account.oa_id or "-", request.user.pk)
-        messages.success(request, _("Zalo OA %(oa)s connected.") % {"oa": account.oa_id or account.pk})
+        messages.success(
+            request, _("Zalo OA %(oa)s connected.") % {"oa": account.oa_id or account.pk}
+        )
         return None
 
 

@@ -12,8 +12,9 @@ from .models import RecipientOptOut
 from .phones import normalize_phone
 
 
-def opt_out(phone: str, *, reason: str = "", source: str = RecipientOptOut.Source.API
-            ) -> RecipientOptOut:
+def opt_out(
+    phone: str, *, reason: str = "", source: str = RecipientOptOut.Source.API
+) -> RecipientOptOut:
     """Mark ``phone`` (any way people type it) as opted out; raises
     :class:`~zns_notify.exceptions.ZnsInvalidPhone` (a ValueError) for a number ZNS cannot
     reach. Opting out again updates the reason and time."""

@@ -38,10 +38,14 @@ QUEUED = Message.Status.QUEUED
 #: Template statuses whose messages are queued: ENABLE, and those Zalo may return to ENABLE
 #: (an admin re-enables it, a review passes), whose messages the worker holds without an
 #: API call instead of failing them (issue: do not burn the queue). DELETE is final.
-_SENDABLE_OR_HELD = frozenset({
-    Template.Status.ENABLE, Template.Status.DISABLE, Template.Status.PENDING_REVIEW,
-    Template.Status.REJECT,
-})
+_SENDABLE_OR_HELD = frozenset(
+    {
+        Template.Status.ENABLE,
+        Template.Status.DISABLE,
+        Template.Status.PENDING_REVIEW,
+        Template.Status.REJECT,
+    }
+)
 FAILED = Message.Status.FAILED
 
 
@@ -51,8 +55,9 @@ def idempotency_key(binding_pk: int, order_type: str, order_pk: str, event: str)
     return "zns" + hashlib.blake2b(raw, digest_size=20).hexdigest()
 
 
-def write_messages(event: str, obj: Any, extra: dict[str, Any], *,
-                   development_mode: bool | None = None) -> list[str]:
+def write_messages(
+    event: str, obj: Any, extra: dict[str, Any], *, development_mode: bool | None = None
+) -> list[str]:
     """Create the messages ``event`` on ``obj`` calls for; return their idempotency keys.
 
     Rows that cannot be sent (bad phone, a param that does not render or fit, a template
@@ -67,8 +72,9 @@ def write_messages(event: str, obj: Any, extra: dict[str, Any], *,
         return _write(cursor, event, obj, extra, development_mode)
 
 
-def _write(cursor, event: str, obj: Any, extra: dict[str, Any],
-           development_mode: bool | None = None) -> list[str]:
+def _write(
+    cursor, event: str, obj: Any, extra: dict[str, Any], development_mode: bool | None = None
+) -> list[str]:
     bindings = active_bindings(cursor, event)
     if not bindings:
         return []
@@ -90,16 +96,20 @@ def _write(cursor, event: str, obj: Any, extra: dict[str, Any],
         "order_pk": facts.order_pk,
         "order_ref": facts.order_ref[:64],
         "phone": phone,
-        "development_mode": (app_settings.DEVELOPMENT_MODE if development_mode is None
-                             else bool(development_mode)),
+        "development_mode": (
+            app_settings.DEVELOPMENT_MODE if development_mode is None else bool(development_mode)
+        ),
         "status": QUEUED,
         "created_at": now,
     }
     rows = [_build_row(b, common, facts, phone_problem, context) for b in bindings]
     # A delayed row is not enqueued: the sweeper (or the outbox broker's poll) hands it
     # to a worker once its next_attempt_at comes.
-    queued = [row["idempotency_key"] for row in rows
-              if row["status"] == QUEUED and "next_attempt_at" not in row]
+    queued = [
+        row["idempotency_key"]
+        for row in rows
+        if row["status"] == QUEUED and "next_attempt_at" not in row
+    ]
     using = cursor.db.alias
     with transaction.atomic(using=using, savepoint=False):
         insert_rows(cursor, Message, rows, ignore_conflicts=True)
@@ -108,8 +118,9 @@ def _write(cursor, event: str, obj: Any, extra: dict[str, Any],
         if len(queued) < len(rows):  # the rare path: some rows failed, skipped or delayed
             failed = [row["idempotency_key"] for row in rows if row["status"] == FAILED]
             if failed:
-                transaction.on_commit(partial(announce_failed, failed, common["created_at"]),
-                                      using=using, robust=True)
+                transaction.on_commit(
+                    partial(announce_failed, failed, common["created_at"]), using=using, robust=True
+                )
     return [row["idempotency_key"] for row in rows]
 
 
@@ -125,8 +136,11 @@ def announce_failed(keys: list[str], created_at=None) -> None:
         rows = rows.filter(created_at=created_at)
     for message in rows:
         signals.announce(
-            signals.message_failed, message=message, error_code=None,
-            category=message.error_category, reason=message.error_message,
+            signals.message_failed,
+            message=message,
+            error_code=None,
+            category=message.error_category,
+            reason=message.error_message,
         )
 
 
@@ -138,11 +152,17 @@ def _phone(raw: str) -> tuple[str, str]:
 
 
 def _build_row(
-    binding: ActiveBinding, common: dict[str, Any], facts: OrderFacts, phone_problem: str, context: dict
+    binding: ActiveBinding,
+    common: dict[str, Any],
+    facts: OrderFacts,
+    phone_problem: str,
+    context: dict,
 ) -> dict[str, Any]:
     row: dict[str, Any] = {
         **common,
-        "idempotency_key": idempotency_key(binding.pk, facts.order_type, facts.order_pk, common["event"]),
+        "idempotency_key": idempotency_key(
+            binding.pk, facts.order_type, facts.order_pk, common["event"]
+        ),
         "binding_id": binding.pk,
         "template_id": binding.template_pk,
         "zalo_template_id": binding.template_id,
@@ -152,7 +172,8 @@ def _build_row(
         return _mark(row, Message.Status.FAILED, ErrorAction.CONFIG, facts.problem)
     if binding.template_status not in _SENDABLE_OR_HELD:
         reason = _("Template %(id)s is %(status)s on Zalo, not ENABLE.") % {
-            "id": binding.template_id, "status": binding.template_status,
+            "id": binding.template_id,
+            "status": binding.template_status,
         }
         return _mark(row, Message.Status.FAILED, ErrorAction.CONFIG, reason)
     if phone_problem:
@@ -178,7 +199,9 @@ def enqueue(keys: list[str], *, cursor) -> None:
     if relay_active(using):
         return  # the committed row is the queue entry: zns_notify's broker relays it
     if _broker_shares_transaction(using):
-        enqueue_on_orm_broker(cursor, TASK_SEND, (keys,), list_key=_list_key(), name=f"zns:{keys[0]}")
+        enqueue_on_orm_broker(
+            cursor, TASK_SEND, (keys,), list_key=_list_key(), name=f"zns:{keys[0]}"
+        )
     else:
         transaction.on_commit(partial(push_send_task, keys), using=using, robust=True)
 

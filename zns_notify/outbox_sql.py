@@ -92,8 +92,17 @@ def _parse_specs(value: Any) -> dict:
 #: Field types whose database value is the Python value itself for None, str, int and bool
 #: (what get_db_prep_save returns for them); skipping the call halves the cost of a row.
 _PASSTHROUGH = frozenset(
-    {"CharField", "TextField", "IntegerField", "BigIntegerField", "PositiveIntegerField",
-     "PositiveSmallIntegerField", "SmallIntegerField", "BooleanField", "ForeignKey"}
+    {
+        "CharField",
+        "TextField",
+        "IntegerField",
+        "BigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "BooleanField",
+        "ForeignKey",
+    }
 )
 _PLAIN = (str, int, bool)
 #: How a column's value is converted: unchanged, as an aware datetime, or by the field.
@@ -186,7 +195,13 @@ def task_package(func: str, args: tuple, *, name: str) -> str:
     task dict, with the cluster-wide overrides async_task applies to every task."""
     from django_q.conf import Conf
 
-    task: dict[str, Any] = {"id": uuid.uuid4().hex, "name": name, "func": func, "args": args, "kwargs": {}}
+    task: dict[str, Any] = {
+        "id": uuid.uuid4().hex,
+        "name": name,
+        "func": func,
+        "args": args,
+        "kwargs": {},
+    }
     if Conf.CACHED:
         task["cached"] = Conf.CACHED
     if Conf.ACK_FAILURES:

@@ -39,8 +39,15 @@ def mark_sent(message: Message, msg_id: str, sent_at: dt.datetime) -> bool:
     alias = router.db_for_write(Message)
     connection = connections[alias]
     with connection.cursor() as cursor:
-        cursor.execute(_mark_sent_sql(alias), [
-            Message.Status.SENT, msg_id, connection.ops.adapt_datetimefield_value(sent_at),
-            message.pk, message.attempts, Message.Status.SENDING,
-        ])
+        cursor.execute(
+            _mark_sent_sql(alias),
+            [
+                Message.Status.SENT,
+                msg_id,
+                connection.ops.adapt_datetimefield_value(sent_at),
+                message.pk,
+                message.attempts,
+                Message.Status.SENDING,
+            ],
+        )
         return cursor.rowcount == 1

@@ -10,7 +10,10 @@ from django.utils.translation import gettext as _
 
 from .exceptions import ZnsInvalidPhone
 
-_MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+_MOBILE_TYPES = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
 
 
 @lru_cache(maxsize=4096)
@@ -102,8 +105,9 @@ def mask_params(params: dict, phone: str) -> dict:
 
     def hide(match: re.Match) -> str:
         digits = _digits(match.group())
-        same = digits in (phone, "0" + national) or (digits.startswith("840") and
-                                                     digits[3:] == national)
+        same = digits in (phone, "0" + national) or (
+            digits.startswith("840") and digits[3:] == national
+        )
         return _mask_digits(match.group()) if same else match.group()
 
     return {key: _WRITTEN_NUMBER.sub(hide, str(value)) for key, value in params.items()}

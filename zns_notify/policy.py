@@ -39,7 +39,12 @@ from . import signals
 from .conf import app_settings
 from .exceptions import ZnsConfigurationError
 from .models import (
-    Message, MessageEvent, RecipientDailyCount, RecipientOptOut, ZaloAccount, ZaloQuota,
+    Message,
+    MessageEvent,
+    RecipientDailyCount,
+    RecipientOptOut,
+    ZaloAccount,
+    ZaloQuota,
 )
 from .phones import mask
 from .retry_policy import WINDOW_SPREAD_SECONDS
@@ -57,8 +62,7 @@ class Decision(Exception):
     """The policy says: do not call Zalo for this message now (``DEFER`` until ``until``)
     or ever (``SKIP``, ``CANCEL``)."""
 
-    def __init__(self, outcome: str, rule: str, reason: str, *,
-                 until: dt.datetime | None = None):
+    def __init__(self, outcome: str, rule: str, reason: str, *, until: dt.datetime | None = None):
         super().__init__(reason)
         self.outcome = outcome
         self.rule = rule
@@ -67,13 +71,15 @@ class Decision(Exception):
 
 # -- pure decisions ------------------------------------------------------------------------
 
+
 def parse_clock(text: str) -> dt.time:
     try:
         hours, minutes = str(text).split(":")
         return dt.time(int(hours), int(minutes))
     except ValueError as exc:
         raise ZnsConfigurationError(
-            f'ZNS_NOTIFY["QUIET_HOURS"]: {text!r} is not a time of day as "HH:MM".') from exc
+            f'ZNS_NOTIFY["QUIET_HOURS"]: {text!r} is not a time of day as "HH:MM".'
+        ) from exc
 
 
 def quiet_until(window: tuple[str, str], local: dt.datetime) -> dt.datetime | None:
@@ -111,8 +117,9 @@ def local_now(now: dt.datetime) -> dt.datetime:
 def next_local_day(now: dt.datetime) -> dt.datetime:
     """The next local midnight, spread a little so a day's backlog does not start at once."""
     local = local_now(now)
-    midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(),
-                                   tzinfo=local.tzinfo)
+    midnight = dt.datetime.combine(
+        local.date() + dt.timedelta(days=1), dt.time(), tzinfo=local.tzinfo
+    )
     return _spread(midnight)
 
 
@@ -122,8 +129,10 @@ def _spread(at: dt.datetime) -> dt.datetime:
 
 # -- the gate ------------------------------------------------------------------------------
 
-def check(message: Message, account: ZaloAccount | None, now: dt.datetime | None = None, *,
-          known=None) -> None:
+
+def check(
+    message: Message, account: ZaloAccount | None, now: dt.datetime | None = None, *, known=None
+) -> None:
     """Raise :class:`Decision` when ``message`` must not be sent now; otherwise reserve its
     slot under the recipient cap (given back by :func:`release`) and return. ``known``:
     the account's :class:`~zns_notify.quota.Standing` read earlier in this batch."""
@@ -153,24 +162,38 @@ def _check_condition(message: Message, now: dt.datetime) -> None:
         return
     order = reread_order(message.order_type, message.order_pk)
     if order is None:
-        raise Decision(CANCEL, "condition", _(
-            "Cancelled: order %(order)s no longer exists, so the binding's condition "
-            "(%(condition)s) cannot hold.") % {"order": message.order_ref or message.order_pk,
-                                              "condition": condition})
+        raise Decision(
+            CANCEL,
+            "condition",
+            _(
+                "Cancelled: order %(order)s no longer exists, so the binding's condition "
+                "(%(condition)s) cannot hold."
+            )
+            % {"order": message.order_ref or message.order_pk, "condition": condition},
+        )
     try:
         holding = holds(condition, send_time_context(message, order, now))
     except TemplateSyntaxError as exc:
-        raise Decision(CANCEL, "condition", _(
-            "Cancelled: the binding's condition (%(condition)s) is invalid: %(error)s")
-            % {"condition": condition, "error": exc}) from exc
+        raise Decision(
+            CANCEL,
+            "condition",
+            _("Cancelled: the binding's condition (%(condition)s) is invalid: %(error)s")
+            % {"condition": condition, "error": exc},
+        ) from exc
     except Exception as exc:  # the host's model code runs inside the expression
-        raise Decision(CANCEL, "condition", _(
-            "Cancelled: the binding's condition (%(condition)s) failed: %(error)s")
-            % {"condition": condition, "error": f"{type(exc).__name__}: {exc}"}) from exc
+        raise Decision(
+            CANCEL,
+            "condition",
+            _("Cancelled: the binding's condition (%(condition)s) failed: %(error)s")
+            % {"condition": condition, "error": f"{type(exc).__name__}: {exc}"},
+        ) from exc
     if not holding:
-        raise Decision(CANCEL, "condition", _(
-            "Cancelled: the binding's condition (%(condition)s) no longer holds.")
-            % {"condition": condition})
+        raise Decision(
+            CANCEL,
+            "condition",
+            _("Cancelled: the binding's condition (%(condition)s) no longer holds.")
+            % {"condition": condition},
+        )
 
 
 def opted_out(phone: str, tag: str) -> bool:
@@ -183,8 +206,11 @@ def opted_out(phone: str, tag: str) -> bool:
 
 def _check_opt_out(message: Message, tag: str) -> None:
     if opted_out(message.phone, tag):
-        raise Decision(SKIP, "opt_out", _(
-            "Skipped: the recipient opted out of %(tag)s messages.") % {"tag": tag})
+        raise Decision(
+            SKIP,
+            "opt_out",
+            _("Skipped: the recipient opted out of %(tag)s messages.") % {"tag": tag},
+        )
 
 
 def condition_decision(message: Message, now: dt.datetime) -> Decision | None:
@@ -215,33 +241,50 @@ def _check_quiet_hours(tag: str, now: dt.datetime) -> None:
     end = quiet_until(window, local_now(now))
     if end is not None:
         until = _spread(end)
-        raise Decision(DEFER, "quiet_hours", _(
-            "Deferred: %(tag)s messages are not sent between %(start)s and %(end)s; "
-            "waiting until %(until)s.") % {"tag": tag, "start": window[0], "end": window[1],
-                                           "until": f"{local_now(until):%Y-%m-%d %H:%M}"},
-            until=until)
+        raise Decision(
+            DEFER,
+            "quiet_hours",
+            _(
+                "Deferred: %(tag)s messages are not sent between %(start)s and %(end)s; "
+                "waiting until %(until)s."
+            )
+            % {
+                "tag": tag,
+                "start": window[0],
+                "end": window[1],
+                "until": f"{local_now(until):%Y-%m-%d %H:%M}",
+            },
+            until=until,
+        )
 
 
-def _check_quota_priority(account: ZaloAccount | None, tag: str, now: dt.datetime,
-                          known=None) -> None:
+def _check_quota_priority(
+    account: ZaloAccount | None, tag: str, now: dt.datetime, known=None
+) -> None:
     reserves = app_settings.QUOTA_RESERVES
     if account is None or (tag not in reserves and tag != "PROMOTION"):
         return
     if known is not None:  # today's ledger row, as the quota gate just read it
         day = known.day
     else:
-        day = ZaloQuota.objects.filter(account=account, day=local_now(now).date()).only(
-            "remaining_quota", "remaining_promotion_quota").first()
+        day = (
+            ZaloQuota.objects.filter(account=account, day=local_now(now).date())
+            .only("remaining_quota", "remaining_promotion_quota")
+            .first()
+        )
     if day is None:
         return
     if quota_reserved(tag, day.remaining_quota, reserves):
-        reason = _("Deferred: the OA has %(remaining)s messages of today's quota left, kept "
-                   "for more important tags (%(tag)s waits at %(reserve)s or fewer); waiting "
-                   "for the reset at midnight.") % {
-            "remaining": day.remaining_quota, "tag": tag, "reserve": reserves[tag]}
+        reason = _(
+            "Deferred: the OA has %(remaining)s messages of today's quota left, kept "
+            "for more important tags (%(tag)s waits at %(reserve)s or fewer); waiting "
+            "for the reset at midnight."
+        ) % {"remaining": day.remaining_quota, "tag": tag, "reserve": reserves[tag]}
     elif tag == "PROMOTION" and day.remaining_promotion_quota == 0:
-        reason = _("Deferred: the OA's promotion quota for today is used up; waiting for "
-                   "the reset at midnight.")
+        reason = _(
+            "Deferred: the OA's promotion quota for today is used up; waiting for "
+            "the reset at midnight."
+        )
     else:
         return
     raise Decision(DEFER, "quota_priority", reason, until=next_local_day(now))
@@ -257,16 +300,20 @@ def release_quota_deferrals(remaining: int | None, now: dt.datetime | None = Non
         return 0
     now = now or timezone.now()
     local = local_now(now)
-    midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(),
-                                   tzinfo=local.tzinfo)
+    midnight = dt.datetime.combine(
+        local.date() + dt.timedelta(days=1), dt.time(), tzinfo=local.tzinfo
+    )
     return Message.objects.filter(
-        status=Message.Status.QUEUED, error_category=CATEGORY, template__tag__in=tags,
+        status=Message.Status.QUEUED,
+        error_category=CATEGORY,
+        template__tag__in=tags,
         next_attempt_at__gte=midnight,
         next_attempt_at__lte=midnight + dt.timedelta(seconds=WINDOW_SPREAD_SECONDS),
     ).update(next_attempt_at=now)
 
 
 # -- the per-recipient cap -----------------------------------------------------------------
+
 
 def _reserve(message: Message, tag: str, now: dt.datetime) -> None:
     cap = cap_for(tag, app_settings.RECIPIENT_DAILY_CAP)
@@ -282,10 +329,16 @@ def _reserve(message: Message, tag: str, now: dt.datetime) -> None:
         message._zns_cap_slot = (message.phone, day, tag)
         return
     reason = _("%(tag)s messages to this recipient reached today's cap of %(cap)s.") % {
-        "tag": tag or "?", "cap": cap}
+        "tag": tag or "?",
+        "cap": cap,
+    }
     if app_settings.RECIPIENT_CAP_ACTION == "defer":
-        raise Decision(DEFER, "recipient_cap", _("Deferred to the next day: %(reason)s")
-                       % {"reason": reason}, until=next_local_day(now))
+        raise Decision(
+            DEFER,
+            "recipient_cap",
+            _("Deferred to the next day: %(reason)s") % {"reason": reason},
+            until=next_local_day(now),
+        )
     raise Decision(SKIP, "recipient_cap", _("Skipped: %(reason)s") % {"reason": reason})
 
 
@@ -320,7 +373,8 @@ def release(message: Message) -> None:
     phone, day, tag = slot
     try:
         RecipientDailyCount.objects.filter(phone=phone, day=day, tag=tag, count__gt=0).update(
-            count=F("count") - 1)
+            count=F("count") - 1
+        )
     except Exception:  # bookkeeping must never stop the message's outcome being recorded
         logger.exception("zns recipient cap release failed")
 
@@ -333,11 +387,13 @@ def prune_counts(now: dt.datetime | None = None) -> int:
     """django-q2 task (daily): delete the recipient cap's counts older than a week."""
     today = local_now(now or timezone.now()).date()
     deleted, _rows = RecipientDailyCount.objects.filter(
-        day__lt=today - dt.timedelta(days=COUNTS_KEPT_DAYS)).delete()
+        day__lt=today - dt.timedelta(days=COUNTS_KEPT_DAYS)
+    ).delete()
     return deleted
 
 
 # -- recording a decision ------------------------------------------------------------------
+
 
 def record(message: Message, decision: Decision) -> bool:
     """Write the decision on the message this worker claimed; False if it is no longer ours.
@@ -347,26 +403,43 @@ def record(message: Message, decision: Decision) -> bool:
     """
     release(message)
     now = timezone.now()
-    status = {DEFER: Message.Status.QUEUED, SKIP: Message.Status.SKIPPED,
-              CANCEL: Message.Status.CANCELLED}[decision.outcome]
+    status = {
+        DEFER: Message.Status.QUEUED,
+        SKIP: Message.Status.SKIPPED,
+        CANCEL: Message.Status.CANCELLED,
+    }[decision.outcome]
     reason = str(decision)[:2000]
-    fields = dict(status=status, next_attempt_at=decision.until if status == Message.Status.QUEUED
-                  else None, error_code=None, error_category=CATEGORY, error_message=reason)
+    fields = dict(
+        status=status,
+        next_attempt_at=decision.until if status == Message.Status.QUEUED else None,
+        error_code=None,
+        error_category=CATEGORY,
+        error_message=reason,
+    )
     refund = {"attempts": F("attempts") - 1} if message.attempts else {}
     with transaction.atomic():
-        owned = Message.objects.filter(pk=message.pk, attempts=message.attempts,
-                                       status=Message.Status.SENDING)
+        owned = Message.objects.filter(
+            pk=message.pk, attempts=message.attempts, status=Message.Status.SENDING
+        )
         if not owned.update(**fields, **refund):
             return False
         for name, value in fields.items():
             setattr(message, name, value)
         if refund:
             message.attempts -= 1
-        MessageEvent.objects.create(message=message, kind=MessageEvent.Kind.POLICY, at=now,
-                                    status=status, detail=reason)
+        MessageEvent.objects.create(
+            message=message, kind=MessageEvent.Kind.POLICY, at=now, status=status, detail=reason
+        )
         if status != Message.Status.QUEUED:
-            signals.announce_on_commit(signals.message_skipped, message=message,
-                                       rule=decision.rule, reason=reason)
-    logger.info("zns message %s to %s: policy %s (%s): %s", message.pk, mask(message.phone),
-                decision.outcome, decision.rule, reason)
+            signals.announce_on_commit(
+                signals.message_skipped, message=message, rule=decision.rule, reason=reason
+            )
+    logger.info(
+        "zns message %s to %s: policy %s (%s): %s",
+        message.pk,
+        mask(message.phone),
+        decision.outcome,
+        decision.rule,
+        reason,
+    )
     return True

@@ -42,8 +42,7 @@ MAX_HOLD = dt.timedelta(days=3)
 class Deferred(Exception):
     """The gate says: do not call Zalo now, try again at ``until``."""
 
-    def __init__(self, reason: str, *, until: dt.datetime, category: str,
-                 code: int | None = None):
+    def __init__(self, reason: str, *, until: dt.datetime, category: str, code: int | None = None):
         super().__init__(reason)
         self.until = until
         self.category = category
@@ -58,6 +57,7 @@ def local_day(now: dt.datetime | None = None) -> dt.date:
 
 # -- the gate ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Standing:
     """What :func:`check` reads about an account: its active holds and today's ledger row.
@@ -68,21 +68,34 @@ class Standing:
 
     def hold_for(self, message: Message) -> SendingHold | None:
         """The longest active hold on the whole account or on the message's template."""
-        return next((hold for hold in self.holds
-                     if hold.template_id is None or hold.template_id == message.template_id),
-                    None)
+        return next(
+            (
+                hold
+                for hold in self.holds
+                if hold.template_id is None or hold.template_id == message.template_id
+            ),
+            None,
+        )
 
 
 def standing(account: ZaloAccount, now: dt.datetime | None = None) -> Standing:
     now = now or timezone.now()
     holds = SendingHold.objects.filter(account=account, until__gt=now).order_by("-until")
-    day = ZaloQuota.objects.filter(account=account, day=local_day(now)).only(
-        "remaining_quota", "daily_quota", "remaining_promotion_quota").first()
+    day = (
+        ZaloQuota.objects.filter(account=account, day=local_day(now))
+        .only("remaining_quota", "daily_quota", "remaining_promotion_quota")
+        .first()
+    )
     return Standing(holds=tuple(holds), day=day)
 
 
-def check(account: ZaloAccount, message: Message, now: dt.datetime | None = None, *,
-          known: Standing | None = None) -> None:
+def check(
+    account: ZaloAccount,
+    message: Message,
+    now: dt.datetime | None = None,
+    *,
+    known: Standing | None = None,
+) -> None:
     """Raise :class:`Deferred` if ``message`` must wait (an active hold, or no quota left).
     ``known``: the account's standing read earlier in this batch (else read now)."""
     from .retry_policy import window_end
@@ -96,7 +109,9 @@ def check(account: ZaloAccount, message: Message, now: dt.datetime | None = None
         raise Deferred(
             _("Sending is on hold until %(until)s: %(reason)s")
             % {"until": until, "reason": hold.reason},
-            until=hold.until, category="config", code=hold.error_code,
+            until=hold.until,
+            category="config",
+            code=hold.error_code,
         )
     if message.development_mode:
         return  # development-mode sends do not use the daily quota
@@ -106,12 +121,18 @@ def check(account: ZaloAccount, message: Message, now: dt.datetime | None = None
         raise Deferred(
             _("The OA's daily quota (%(quota)s) is used up; waiting for the reset at midnight.")
             % {"quota": daily},
-            until=window_end(Window.NEXT_DAY, now), category="reschedule",
+            until=window_end(Window.NEXT_DAY, now),
+            category="reschedule",
         )
 
 
-def hold(account: ZaloAccount, message: Message, code: int | None, reason: str,
-         now: dt.datetime | None = None) -> dt.datetime:
+def hold(
+    account: ZaloAccount,
+    message: Message,
+    code: int | None,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> dt.datetime:
     """Pause the account (or the message's template, for template codes); return the end."""
     now = now or timezone.now()
     template = message.template if (code is None or code in TEMPLATE_SCOPED) else None
@@ -122,8 +143,9 @@ def hold(account: ZaloAccount, message: Message, code: int | None, reason: str,
             holds = SendingHold.objects.select_for_update()
             found = holds.filter(account=account, template=template).first()
             if found is None:
-                SendingHold.objects.create(account=account, template=template, created_at=now,
-                                           **values)
+                SendingHold.objects.create(
+                    account=account, template=template, created_at=now, **values
+                )
             else:
                 SendingHold.objects.filter(pk=found.pk).update(**values)
     except IntegrityError:  # another worker created it meanwhile: theirs is as good
@@ -138,8 +160,9 @@ def release(holds) -> int:
     now = timezone.now()
     count = 0
     for found in holds:
-        held = Message.objects.filter(status=Message.Status.QUEUED, error_category="config",
-                                      next_attempt_at__gt=now)
+        held = Message.objects.filter(
+            status=Message.Status.QUEUED, error_category="config", next_attempt_at__gt=now
+        )
         if found.template_id:
             held = held.filter(template_id=found.template_id)
         held.update(next_attempt_at=now)
@@ -158,12 +181,23 @@ def held_too_long(message: Message, now: dt.datetime | None = None) -> bool:
     from .models import Binding, MessageEvent
 
     since = message.created_at
-    delay = (Binding.objects.filter(pk=message.binding_id)
-             .values_list("delay_minutes", flat=True).first()) if message.binding_id else None
+    delay = (
+        (
+            Binding.objects.filter(pk=message.binding_id)
+            .values_list("delay_minutes", flat=True)
+            .first()
+        )
+        if message.binding_id
+        else None
+    )
     if delay:
         since = max(since, message.created_at + dt.timedelta(minutes=delay))
-    deferred = (MessageEvent.objects.filter(message_id=message.pk, kind=MessageEvent.Kind.POLICY)
-                .order_by("-at").values_list("at", flat=True).first())
+    deferred = (
+        MessageEvent.objects.filter(message_id=message.pk, kind=MessageEvent.Kind.POLICY)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
     if deferred is not None:
         since = max(since, deferred)
     return now - since > MAX_HOLD
@@ -191,8 +225,9 @@ def _day_row(account: ZaloAccount, day: dt.date) -> ZaloQuota:
     return row
 
 
-def record_quota(account: ZaloAccount, data: dict[str, Any],
-                 now: dt.datetime | None = None) -> ZaloQuota:
+def record_quota(
+    account: ZaloAccount, data: dict[str, Any], now: dt.datetime | None = None
+) -> ZaloQuota:
     """Store a /message/quota answer as today's ledger row (it is authoritative)."""
     now = now or timezone.now()
     row = _day_row(account, local_day(now))
@@ -222,13 +257,18 @@ def _release_quota_waits(now: dt.datetime) -> None:
     """Zalo raised the quota during the day (a new tier): the messages the ledger sent to
     wait for midnight may go now, both those it held back and those Zalo refused with -144."""
     waiting = Q(error_code__isnull=True) | Q(error_code=DAILY_QUOTA_EXCEEDED)
-    Message.objects.filter(waiting, status=Message.Status.QUEUED, error_category="reschedule",
-                           next_attempt_at__gt=now,
-                           development_mode=False).update(next_attempt_at=now)
+    Message.objects.filter(
+        waiting,
+        status=Message.Status.QUEUED,
+        error_category="reschedule",
+        next_attempt_at__gt=now,
+        development_mode=False,
+    ).update(next_attempt_at=now)
 
 
-def record_daily_quota(account: ZaloAccount, daily: int, previous: int | None = None,
-                       now: dt.datetime | None = None) -> ZaloQuota:
+def record_daily_quota(
+    account: ZaloAccount, daily: int, previous: int | None = None, now: dt.datetime | None = None
+) -> ZaloQuota:
     """Zalo changed the OA's daily quota (webhook ``change_oa_daily_quota``): today's ledger
     takes the new value, and a known remaining quota moves by the same step."""
     now = now or timezone.now()
@@ -245,8 +285,7 @@ def record_daily_quota(account: ZaloAccount, daily: int, previous: int | None = 
     return row
 
 
-def record_send(account: ZaloAccount, result: SendResult,
-                now: dt.datetime | None = None) -> None:
+def record_send(account: ZaloAccount, result: SendResult, now: dt.datetime | None = None) -> None:
     """Today's remaining quota as an accepted send echoed it.
 
     Answers of concurrent sends arrive in any order, so within a day the remaining quota
@@ -264,7 +303,8 @@ def record_send(account: ZaloAccount, result: SendResult,
         if changed.update(daily_quota=daily, remaining_quota=remaining, updated_at=now):
             return
     update.filter(Q(remaining_quota__isnull=True) | Q(remaining_quota__gt=remaining)).update(
-        remaining_quota=remaining, updated_at=now)
+        remaining_quota=remaining, updated_at=now
+    )
 
 
 def record_exhausted(account: ZaloAccount, now: dt.datetime | None = None) -> None:
@@ -292,4 +332,3 @@ def refresh_quota() -> int | None:
         logger.warning("zns quota refresh failed: %s", exc)
         return None
     return record_quota(account, data).remaining_quota
-

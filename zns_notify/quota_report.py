@@ -43,9 +43,16 @@ class Overview:
 
 
 def last_hour_sends(now: dt.datetime) -> int:
-    return (Message.objects.filter(created_at__gte=now - RATE_WINDOW, created_at__lte=now,
-                                   development_mode=False, status__in=USES_QUOTA)
-            .order_by().count())
+    return (
+        Message.objects.filter(
+            created_at__gte=now - RATE_WINDOW,
+            created_at__lte=now,
+            development_mode=False,
+            status__in=USES_QUOTA,
+        )
+        .order_by()
+        .count()
+    )
 
 
 def forecast(row: ZaloQuota | None, now: dt.datetime) -> Forecast:
@@ -73,8 +80,11 @@ def overview(account: ZaloAccount, now: dt.datetime | None = None) -> Overview:
     now = now or timezone.now()
     today = local_day(now)
     first = today - dt.timedelta(days=HISTORY_DAYS - 1)
-    rows = {row.day: row for row in ZaloQuota.objects.filter(account=account, day__gte=first,
-                                                              day__lte=today)}
-    history = [(day, rows.get(day)) for day in
-               (first + dt.timedelta(days=n) for n in range(HISTORY_DAYS))]
+    rows = {
+        row.day: row
+        for row in ZaloQuota.objects.filter(account=account, day__gte=first, day__lte=today)
+    }
+    history = [
+        (day, rows.get(day)) for day in (first + dt.timedelta(days=n) for n in range(HISTORY_DAYS))
+    ]
     return Overview(account, rows.get(today), forecast(rows.get(today), now), history)

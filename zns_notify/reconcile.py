@@ -56,8 +56,9 @@ TIME_BUDGET_SHARE = 0.5
 DELIVERED, PENDING, UNKNOWN = 1, 0, -1
 
 
-def reconcile(client: ZaloClient | None = None, *, sleep=time.sleep,
-              clock=time.monotonic) -> dict[str, int]:
+def reconcile(
+    client: ZaloClient | None = None, *, sleep=time.sleep, clock=time.monotonic
+) -> dict[str, int]:
     """One reconciliation run; returns counts (checked, delivered, undelivered, pending,
     errors, lost: rows another worker or a webhook took first). Never raises for Zalo."""
     report = dict(checked=0, delivered=0, undelivered=0, pending=0, errors=0, lost=0)
@@ -126,21 +127,25 @@ def reconcile(client: ZaloClient | None = None, *, sleep=time.sleep,
 
 def _due(now: dt.datetime, limit: int) -> list[tuple[int, dt.datetime | None]]:
     """Sent messages due for a check, oldest send first, with the value each claim expects."""
-    first = Q(next_status_check_at__isnull=True,
-              sent_at__lte=now - dt.timedelta(seconds=app_settings.RECONCILE_AFTER))
+    first = Q(
+        next_status_check_at__isnull=True,
+        sent_at__lte=now - dt.timedelta(seconds=app_settings.RECONCILE_AFTER),
+    )
     again = Q(next_status_check_at__lte=now)
     return list(
-        Message.objects.filter(first | again, status=Message.Status.SENT).exclude(msg_id="")
-        .order_by("sent_at", "pk").values_list("pk", "next_status_check_at")[:limit]
+        Message.objects.filter(first | again, status=Message.Status.SENT)
+        .exclude(msg_id="")
+        .order_by("sent_at", "pk")
+        .values_list("pk", "next_status_check_at")[:limit]
     )
 
 
 def _claim(pk: int, seen: dt.datetime | None) -> Message | None:
     """Take the row for this round: only the worker whose UPDATE still sees ``seen`` does."""
     now = timezone.now()
-    claimed = Message.objects.filter(pk=pk, status=Message.Status.SENT,
-                                     next_status_check_at=seen).update(
-        next_status_check_at=now + LEASE, status_checked_at=now)
+    claimed = Message.objects.filter(
+        pk=pk, status=Message.Status.SENT, next_status_check_at=seen
+    ).update(next_status_check_at=now + LEASE, status_checked_at=now)
     if not claimed:
         return None
     return Message.objects.select_related("template").get(pk=pk)
@@ -176,15 +181,19 @@ def _settle(message: Message, data: dict[str, Any]) -> str:
     # -1 ("no such message") may only mean Zalo's lookup lags behind the send, and
     # undelivered is final (an SMS fallback may act on it): wait for the timeout as for 0.
     if status not in (PENDING, UNKNOWN):
-        logger.warning("zns reconcile: unexpected status %r for message %s", data.get("status"),
-                       message.pk)
+        logger.warning(
+            "zns reconcile: unexpected status %r for message %s", data.get("status"), message.pk
+        )
     timeout = delivery_timeout(message)
     if message.sent_at is not None and now >= message.sent_at + timeout:
-        reason = _("Not delivered within the template's timeout (%(minutes)s min); Zalo does "
-                   "not bill it.") % {"minutes": int(timeout.total_seconds() // 60)}
+        reason = _(
+            "Not delivered within the template's timeout (%(minutes)s min); Zalo does not bill it."
+        ) % {"minutes": int(timeout.total_seconds() // 60)}
         if status == UNKNOWN:
-            reason = _("Zalo's status API does not know this message (status -1), and the "
-                       "template's timeout has passed.")
+            reason = _(
+                "Zalo's status API does not know this message (status -1), and the "
+                "template's timeout has passed."
+            )
         return "undelivered" if record_undelivered(message, reason) else "lost"
     _later(message, now)
     return "pending"
@@ -196,8 +205,10 @@ def _give_up_if_long_past_timeout(message: Message, now: dt.datetime) -> bool:
     behind us it is settled as undelivered."""
     if message.sent_at is None or now < message.sent_at + delivery_timeout(message) + ERROR_GRACE:
         return False
-    reason = _("No receipt within the template's timeout, and Zalo's status API could not be "
-               "read; Zalo does not bill an undelivered message.")
+    reason = _(
+        "No receipt within the template's timeout, and Zalo's status API could not be "
+        "read; Zalo does not bill an undelivered message."
+    )
     return record_undelivered(message, reason)
 
 
@@ -224,7 +235,8 @@ def next_check(message: Message, now: dt.datetime) -> dt.datetime:
 
 def _later(message: Message, now: dt.datetime) -> None:
     Message.objects.filter(pk=message.pk, status=Message.Status.SENT).update(
-        next_status_check_at=next_check(message, now))
+        next_status_check_at=next_check(message, now)
+    )
 
 
 def _from_ms(value: Any) -> dt.datetime | None:

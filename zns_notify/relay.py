@@ -76,11 +76,13 @@ def claim_due_keys(limit: int | None = None, *, using: str = "default") -> list[
     # next_attempt_at, id) index and stopping after ``limit``, merged oldest first, so
     # that a steady stream of fresh rows cannot starve due ones.
     fresh = list(
-        queued.filter(free, next_attempt_at__isnull=True).order_by(*OLDEST_DUE_FIRST)
+        queued.filter(free, next_attempt_at__isnull=True)
+        .order_by(*OLDEST_DUE_FIRST)
         .values_list("pk", "idempotency_key", "relayed_at")[:limit]
     )
     due = list(
-        queued.filter(free, next_attempt_at__lte=now).order_by(*OLDEST_DUE_FIRST)
+        queued.filter(free, next_attempt_at__lte=now)
+        .order_by(*OLDEST_DUE_FIRST)
         .values_list("pk", "idempotency_key", "relayed_at")[:limit]
     )
     candidates = sorted(fresh + due, key=lambda row: row[0])[:limit]

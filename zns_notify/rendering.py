@@ -95,7 +95,9 @@ def check_value(name: str, value: str, spec: Mapping[str, Any]) -> None:
 
 
 def render_params(
-    expressions: Mapping[str, str], specs: Mapping[str, Mapping[str, Any]], context: Mapping[str, Any]
+    expressions: Mapping[str, str],
+    specs: Mapping[str, Mapping[str, Any]],
+    context: Mapping[str, Any],
 ) -> dict[str, str]:
     """Render every expression and validate it against the template's param specs.
 
@@ -115,7 +117,8 @@ def render_params(
     for name, spec in specs.items():
         if name not in values and spec.get("require", True):
             raise ZnsRenderError(
-                _("Parameter %(param)s is required by the template but not bound.") % {"param": name},
+                _("Parameter %(param)s is required by the template but not bound.")
+                % {"param": name},
                 param=name,
             )
     return values

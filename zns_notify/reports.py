@@ -25,8 +25,16 @@ DEFAULT_DAYS = 7
 #: Templates listed under "top templates".
 TOP_TEMPLATES = 10
 #: Status order of the stacked bars and the table: outcomes first, then what is in progress.
-STATUS_ORDER = ("delivered", "undelivered", "failed", "skipped", "cancelled", "sent",
-                "sending", "queued")
+STATUS_ORDER = (
+    "delivered",
+    "undelivered",
+    "failed",
+    "skipped",
+    "cancelled",
+    "sent",
+    "sending",
+    "queued",
+)
 #: Messages Zalo accepted: the denominator of the delivery rate.
 ACCEPTED = ("sent", "delivered", "undelivered")
 #: Accepted input formats of the dates (the ISO one the date inputs send, and dd/mm/yyyy).
@@ -36,10 +44,18 @@ EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
 
 
 class ReportFilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, input_formats=DATE_INPUTS,
-                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label=_("To"), required=False, input_formats=DATE_INPUTS,
-                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        input_formats=DATE_INPUTS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label=_("To"),
+        required=False,
+        input_formats=DATE_INPUTS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     template = forms.ChoiceField(label=_("Template"), required=False)
     event = forms.ChoiceField(label=_("Event"), required=False)
 
@@ -53,16 +69,22 @@ class ReportFilterForm(forms.Form):
         self.today = today
         super().__init__(data)
         self.fields["start"].error_messages["invalid"] = _(
-            "Enter the start date as dd/mm/yyyy or yyyy-mm-dd.")
+            "Enter the start date as dd/mm/yyyy or yyyy-mm-dd."
+        )
         self.fields["end"].error_messages["invalid"] = _(
-            "Enter the end date as dd/mm/yyyy or yyyy-mm-dd.")
+            "Enter the end date as dd/mm/yyyy or yyyy-mm-dd."
+        )
         self.fields["template"].error_messages["invalid_choice"] = _(
-            "Unknown template: %(value)s. Choose one from the list.")
+            "Unknown template: %(value)s. Choose one from the list."
+        )
         self.fields["event"].error_messages["invalid_choice"] = _(
-            "Unknown event: %(value)s. Choose one from the list.")
+            "Unknown event: %(value)s. Choose one from the list."
+        )
         # A few dozen templates at most: the template table, not the message log.
-        self.fields["template"].choices = [("", _("All templates")), *(
-            (t.template_id, str(t)) for t in Template.objects.only("template_id", "name"))]
+        self.fields["template"].choices = [
+            ("", _("All templates")),
+            *((t.template_id, str(t)) for t in Template.objects.only("template_id", "name")),
+        ]
         self.fields["event"].choices = [("", _("All events")), *event_choices()]
 
     def clean(self):
@@ -71,18 +93,26 @@ class ReportFilterForm(forms.Form):
             return data
         typed = [day for day in (data.get("start"), data.get("end")) if day]
         if any(not EARLIEST <= day <= LATEST for day in typed):
-            raise forms.ValidationError(self.error_messages["bounds"], code="bounds", params={
-                "earliest": formats.date(EARLIEST), "latest": formats.date(LATEST)})
+            raise forms.ValidationError(
+                self.error_messages["bounds"],
+                code="bounds",
+                params={"earliest": formats.date(EARLIEST), "latest": formats.date(LATEST)},
+            )
         end = data.get("end") or self.today
         start = data.get("start") or end - dt.timedelta(days=DEFAULT_DAYS - 1)
         if end < start:
-            raise forms.ValidationError(self.error_messages["order"], code="order",
-                                        params={"start": formats.date(start),
-                                                "end": formats.date(end)})
+            raise forms.ValidationError(
+                self.error_messages["order"],
+                code="order",
+                params={"start": formats.date(start), "end": formats.date(end)},
+            )
         days = (end - start).days + 1
         if days > app_settings.REPORTS_MAX_DAYS:
-            raise forms.ValidationError(self.error_messages["too_long"], code="too_long",
-                                        params={"days": days, "max": app_settings.REPORTS_MAX_DAYS})
+            raise forms.ValidationError(
+                self.error_messages["too_long"],
+                code="too_long",
+                params={"days": days, "max": app_settings.REPORTS_MAX_DAYS},
+            )
         data["start"], data["end"] = start, end
         return data
 
@@ -157,8 +187,13 @@ class Report:
         sms = Sms()
         for day in self.days:
             sms.add(day.sms)
-        self.totals = Day(self.end, dict(counts), sum((d.cost for d in self.days), Decimal(0)),
-                          tests=sum(d.tests for d in self.days), sms=sms)
+        self.totals = Day(
+            self.end,
+            dict(counts),
+            sum((d.cost for d in self.days), Decimal(0)),
+            tests=sum(d.tests for d in self.days),
+            sms=sms,
+        )
 
     @property
     def median_latency(self) -> float | None:
@@ -200,38 +235,68 @@ def build_report(start: dt.date, end: dt.date, template: str = "", event: str = 
     by_day: dict[dt.date, dict[str, int]] = defaultdict(dict)
     cost: dict[dt.date, Decimal] = defaultdict(Decimal)
     tests: dict[dt.date, int] = defaultdict(int)
-    for row in scoped(DailyCount).values("day", "status").annotate(
-            n=Sum("messages"), cost=Sum("cost"), tests=Sum("test_messages")):
+    for row in (
+        scoped(DailyCount)
+        .values("day", "status")
+        .annotate(n=Sum("messages"), cost=Sum("cost"), tests=Sum("test_messages"))
+    ):
         by_day[row["day"]][row["status"]] = row["n"]
         cost[row["day"]] += row["cost"] or Decimal(0)
         tests[row["day"]] += row["tests"] or 0
     sms = _sms_by_day(scoped(DailyCount, CHANNEL_SMS))
-    days = [Day(day, by_day.get(day, {}), cost.get(day, Decimal(0)), tests=tests.get(day, 0),
-                sms=sms.get(day, Sms()))
-            for day in (start + dt.timedelta(days=n) for n in range((end - start).days + 1))]
+    days = [
+        Day(
+            day,
+            by_day.get(day, {}),
+            cost.get(day, Decimal(0)),
+            tests=tests.get(day, 0),
+            sms=sms.get(day, Sms()),
+        )
+        for day in (start + dt.timedelta(days=n) for n in range((end - start).days + 1))
+    ]
 
-    failures = list(scoped(DailyFailure).values("status", "category", "error_code")
-                    .annotate(n=Sum("messages")).order_by("-n", "status", "category", "error_code"))
+    failures = list(
+        scoped(DailyFailure)
+        .values("status", "category", "error_code")
+        .annotate(n=Sum("messages"))
+        .order_by("-n", "status", "category", "error_code")
+    )
     latency = [0] * (len(LATENCY_BUCKETS) + 1)
     for row in scoped(DailyLatency).values("bucket").annotate(n=Sum("messages")):
         latency[row["bucket"]] += row["n"]
-    return Report(start=start, end=end, template=template, event=event, days=days,
-                  failures=failures,
-                  templates=_top_templates(scoped(DailyCount),
-                                           scoped(DailyCount, CHANNEL_SMS)),
-                  latency=latency, refreshed_at=last_refreshed(),
-                  computed_days=ReportDay.objects.filter(day__gte=start, day__lte=end).count())
+    return Report(
+        start=start,
+        end=end,
+        template=template,
+        event=event,
+        days=days,
+        failures=failures,
+        templates=_top_templates(scoped(DailyCount), scoped(DailyCount, CHANNEL_SMS)),
+        latency=latency,
+        refreshed_at=last_refreshed(),
+        computed_days=ReportDay.objects.filter(day__gte=start, day__lte=end).count(),
+    )
 
 
 def _sms_figures(rows, key: str) -> dict:
     """SMS figures by ``key`` ("day" or "template_id") from the SMS rows: only the SMS
     that went out (status "sent") count as sent and carry a cost."""
     found: dict = defaultdict(Sms)
-    for row in (rows.filter(status="sent").values(key)
-                .annotate(n=Sum("messages"), segments=Sum("segments"), cost=Sum("cost"),
-                          double=Sum("double_cost"))):
-        found[row[key]].add(Sms(sent=row["n"] or 0, segments=row["segments"] or 0,
-                                cost=row["cost"] or Decimal(0), double_cost=row["double"] or 0))
+    for row in (
+        rows.filter(status="sent")
+        .values(key)
+        .annotate(
+            n=Sum("messages"), segments=Sum("segments"), cost=Sum("cost"), double=Sum("double_cost")
+        )
+    ):
+        found[row[key]].add(
+            Sms(
+                sent=row["n"] or 0,
+                segments=row["segments"] or 0,
+                cost=row["cost"] or Decimal(0),
+                double_cost=row["double"] or 0,
+            )
+        )
     return found
 
 
@@ -240,8 +305,9 @@ def _sms_by_day(rows) -> dict[dt.date, Sms]:
 
 
 def _top_templates(rows, sms_rows=None) -> list[dict]:
-    figures: dict[str, dict] = defaultdict(lambda: {"total": 0, "delivered": 0, "accepted": 0,
-                                                    "cost": Decimal(0)})
+    figures: dict[str, dict] = defaultdict(
+        lambda: {"total": 0, "delivered": 0, "accepted": 0, "cost": Decimal(0)}
+    )
     for row in rows.values("template_id", "status").annotate(n=Sum("messages"), cost=Sum("cost")):
         entry = figures[row["template_id"]]
         entry["total"] += row["n"]
@@ -251,15 +317,25 @@ def _top_templates(rows, sms_rows=None) -> list[dict]:
         if row["status"] in ACCEPTED:
             entry["accepted"] += row["n"]
     top = sorted(figures.items(), key=lambda item: (-item[1]["total"], item[0]))[:TOP_TEMPLATES]
-    names = dict(Template.objects.filter(template_id__in=[t for t, _ in top])
-                 .values_list("template_id", "name"))
+    names = dict(
+        Template.objects.filter(template_id__in=[t for t, _ in top]).values_list(
+            "template_id", "name"
+        )
+    )
     sms = _sms_figures(sms_rows, "template_id") if sms_rows is not None else {}
-    return [{"template_id": template_id, "name": names.get(template_id, ""), **entry,
-             "sms": sms.get(template_id, Sms()),
-             "total_cost": entry["cost"] + sms.get(template_id, Sms()).cost,
-             "delivered_rate": (entry["delivered"] / entry["accepted"]
-                                if entry["accepted"] else None)}
-            for template_id, entry in top]
+    return [
+        {
+            "template_id": template_id,
+            "name": names.get(template_id, ""),
+            **entry,
+            "sms": sms.get(template_id, Sms()),
+            "total_cost": entry["cost"] + sms.get(template_id, Sms()).cost,
+            "delivered_rate": (
+                entry["delivered"] / entry["accepted"] if entry["accepted"] else None
+            ),
+        }
+        for template_id, entry in top
+    ]
 
 
 def today() -> dt.date:

@@ -37,7 +37,9 @@ def window_end(window: Window, now: dt.datetime) -> dt.datetime:
     return start + dt.timedelta(seconds=random.uniform(0, WINDOW_SPREAD_SECONDS))
 
 
-def next_attempt(action: ErrorAction, code: int | None, attempts: int, now: dt.datetime) -> dt.datetime | None:
+def next_attempt(
+    action: ErrorAction, code: int | None, attempts: int, now: dt.datetime
+) -> dt.datetime | None:
     """The next try, or None when the message should fail now.
 
     Transient errors (retry, refresh) are bounded by MAX_ATTEMPTS. Reschedules (quota,

@@ -35,8 +35,18 @@ from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from .conf import app_settings
-from .models import (UNSENT_STATUSES, DailyCount, DailyFailure, DailyLatency, FallbackStep,
-                     Message, ReportDay, ReportRefresh, Template, ZaloAccount)
+from .models import (
+    UNSENT_STATUSES,
+    DailyCount,
+    DailyFailure,
+    DailyLatency,
+    FallbackStep,
+    Message,
+    ReportDay,
+    ReportRefresh,
+    Template,
+    ZaloAccount,
+)
 from .models_reports import CHANNEL_SMS, CHANNEL_ZNS
 from .quota import local_day
 
@@ -81,12 +91,22 @@ class LatencySeconds(Func):
     arg_joiner = ", "
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, arg_joiner=") - julianday(",
-                           template="((julianday(%(expressions)s)) * 86400.0)", **extra)
+        return self.as_sql(
+            compiler,
+            connection,
+            arg_joiner=") - julianday(",
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            **extra,
+        )
 
     def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, arg_joiner=" - ",
-                           template="EXTRACT(EPOCH FROM (%(expressions)s))", **extra)
+        return self.as_sql(
+            compiler,
+            connection,
+            arg_joiner=" - ",
+            template="EXTRACT(EPOCH FROM (%(expressions)s))",
+            **extra,
+        )
 
     def as_sql(self, compiler, connection, **extra):
         if "template" not in extra:  # neither of the two databases zns_notify supports
@@ -100,22 +120,35 @@ def latency_bucket() -> Case:
     latency = LatencySeconds("delivered_at", Coalesce("sent_at", "created_at"))
     delivered = Q(status=Message.Status.DELIVERED, delivered_at__isnull=False)
     whens = [When(~delivered, then=Value(None))]
-    whens += [When(GreaterThan(Value(float(bound)), latency), then=Value(index))
-              for index, bound in enumerate(LATENCY_BUCKETS)]
+    whens += [
+        When(GreaterThan(Value(float(bound)), latency), then=Value(index))
+        for index, bound in enumerate(LATENCY_BUCKETS)
+    ]
     return Case(*whens, default=Value(len(LATENCY_BUCKETS)), output_field=IntegerField())
 
 
 # -- one day -----------------------------------------------------------------------------
 
+
 def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
     """Recompute one local day's aggregates from its messages and replace the old ones."""
     now = now or timezone.now()
     start, end = day_bounds(day)
-    rows = (Message.objects.filter(created_at__gte=start, created_at__lt=end)
-            .annotate(bucket=latency_bucket())
-            .values("zalo_template_id", "event", "status", "error_category", "error_code",
-                    "bucket", "development_mode")
-            .annotate(n=Count("pk")).order_by())
+    rows = (
+        Message.objects.filter(created_at__gte=start, created_at__lt=end)
+        .annotate(bucket=latency_bucket())
+        .values(
+            "zalo_template_id",
+            "event",
+            "status",
+            "error_category",
+            "error_code",
+            "bucket",
+            "development_mode",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     counts: dict[tuple, int] = defaultdict(int)
     tests: dict[tuple, int] = defaultdict(int)
     failures: dict[tuple, int] = defaultdict(int)
@@ -145,21 +178,26 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
         common = dict(day=day, channel=CHANNEL_ZNS, account_id=account_id)
         for model in (DailyCount, DailyFailure, DailyLatency):
             model.objects.filter(day=day, channel=CHANNEL_ZNS).delete()
-        DailyCount.objects.bulk_create(_count_row(common, key, n, tests[key], prices.get(key[0]))
-                                       for key, n in counts.items())
+        DailyCount.objects.bulk_create(
+            _count_row(common, key, n, tests[key], prices.get(key[0])) for key, n in counts.items()
+        )
         DailyFailure.objects.bulk_create(
-            DailyFailure(**common, template_id=t, event=e, status=s, category=c, error_code=code,
-                         messages=n)
-            for (t, e, s, c, code), n in failures.items())
+            DailyFailure(
+                **common, template_id=t, event=e, status=s, category=c, error_code=code, messages=n
+            )
+            for (t, e, s, c, code), n in failures.items()
+        )
         DailyLatency.objects.bulk_create(
             DailyLatency(**common, template_id=t, event=e, bucket=b, messages=n)
-            for (t, e, b), n in latencies.items())
+            for (t, e, b), n in latencies.items()
+        )
         DailyCount.objects.filter(day=day, channel=CHANNEL_SMS).delete()
         DailyCount.objects.bulk_create(
-            DailyCount(**{**common, "channel": CHANNEL_SMS}, **row) for row in sms_rows)
+            DailyCount(**{**common, "channel": CHANNEL_SMS}, **row) for row in sms_rows
+        )
         report, _created = ReportDay.objects.update_or_create(
-            day=day, defaults={"computed_at": now,
-                               "open_messages": open_messages + open_steps})
+            day=day, defaults={"computed_at": now, "open_messages": open_messages + open_steps}
+        )
     return report
 
 
@@ -170,32 +208,49 @@ def _sms_figures(start: dt.datetime, end: dt.datetime) -> tuple[list[dict], int]
     A step belongs to its message's day, like every figure of that message; the query
     walks the day's messages along the created_at index and finds each one's step through
     the step's unique message_id."""
-    rows = (FallbackStep.objects
-            .filter(message__created_at__gte=start, message__created_at__lt=end)
-            .values("message__zalo_template_id", "message__event", "status")
-            .annotate(n=Count("pk"), segments=Sum("segments"), cost=Sum("cost"),
-                      double=Count("pk", filter=Q(double_cost=True)))
-            .order_by())
+    rows = (
+        FallbackStep.objects.filter(message__created_at__gte=start, message__created_at__lt=end)
+        .values("message__zalo_template_id", "message__event", "status")
+        .annotate(
+            n=Count("pk"),
+            segments=Sum("segments"),
+            cost=Sum("cost"),
+            double=Count("pk", filter=Q(double_cost=True)),
+        )
+        .order_by()
+    )
     figures, still_open = [], 0
     for row in rows:
-        figures.append(dict(template_id=row["message__zalo_template_id"] or "",
-                            event=row["message__event"], status=row["status"],
-                            messages=row["n"], segments=row["segments"] or 0,
-                            cost=row["cost"] or Decimal(0), double_cost=row["double"]))
+        figures.append(
+            dict(
+                template_id=row["message__zalo_template_id"] or "",
+                event=row["message__event"],
+                status=row["status"],
+                messages=row["n"],
+                segments=row["segments"] or 0,
+                cost=row["cost"] or Decimal(0),
+                double_cost=row["double"],
+            )
+        )
         if row["status"] in OPEN_STEP_STATUSES:
             still_open += row["n"]
     return figures, still_open
 
 
-def _count_row(common: dict, key: tuple, n: int, tests: int,
-               price: Decimal | None) -> DailyCount:
+def _count_row(common: dict, key: tuple, n: int, tests: int, price: Decimal | None) -> DailyCount:
     """Zalo bills a delivered message, except one sent in development mode (a test)."""
     template_id, event, status = key
     billed = status == Message.Status.DELIVERED and price is not None
-    return DailyCount(**common, template_id=template_id, event=event, status=status, messages=n,
-                      test_messages=tests,
-                      unit_price=price if status == Message.Status.DELIVERED else None,
-                      cost=price * (n - tests) if billed else Decimal(0))
+    return DailyCount(
+        **common,
+        template_id=template_id,
+        event=event,
+        status=status,
+        messages=n,
+        test_messages=tests,
+        unit_price=price if status == Message.Status.DELIVERED else None,
+        cost=price * (n - tests) if billed else Decimal(0),
+    )
 
 
 def _kept_keys(day: dt.date, template_ids: set[str]) -> tuple[int | None, dict[str, Decimal]]:
@@ -206,14 +261,21 @@ def _kept_keys(day: dt.date, template_ids: set[str]) -> tuple[int | None, dict[s
     if account_id is None:
         account = ZaloAccount.objects.current()
         account_id = account.pk if account else None
-    prices = dict(Template.objects.filter(template_id__in=template_ids, price__isnull=False)
-                  .values_list("template_id", "price"))
-    prices.update(before.filter(status=Message.Status.DELIVERED, unit_price__isnull=False)
-                  .values_list("template_id", "unit_price"))
+    prices = dict(
+        Template.objects.filter(template_id__in=template_ids, price__isnull=False).values_list(
+            "template_id", "price"
+        )
+    )
+    prices.update(
+        before.filter(status=Message.Status.DELIVERED, unit_price__isnull=False).values_list(
+            "template_id", "unit_price"
+        )
+    )
     return account_id, prices
 
 
 # -- which days --------------------------------------------------------------------------
+
 
 def open_days_in_log(since: dt.date) -> set[dt.date]:
     """Local days from ``since`` with messages in progress now, read from the indexes: the
@@ -224,9 +286,16 @@ def open_days_in_log(since: dt.date) -> set[dt.date]:
     days: set[dt.date] = set()
     day = since
     while True:
-        first = (Message.objects.filter(sent_status_condition(), status=Message.Status.SENT,
-                                        created_at__gte=day_bounds(day)[0])
-                 .order_by("created_at").values_list("created_at", flat=True).first())
+        first = (
+            Message.objects.filter(
+                sent_status_condition(),
+                status=Message.Status.SENT,
+                created_at__gte=day_bounds(day)[0],
+            )
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
         if first is None:
             break
         found = local_day(first)
@@ -235,12 +304,16 @@ def open_days_in_log(since: dt.date) -> set[dt.date]:
     start = day_bounds(since)[0]
     # SMS fallback steps still to be sent (the step table's status index): their message's
     # day changes when they are sent.
-    pending = (FallbackStep.objects.filter(status__in=OPEN_STEP_STATUSES).order_by()
-               .values_list("message__created_at", flat=True))
+    pending = (
+        FallbackStep.objects.filter(status__in=OPEN_STEP_STATUSES)
+        .order_by()
+        .values_list("message__created_at", flat=True)
+    )
     days.update(local_day(created) for created in pending.iterator() if created >= start)
     for status in UNSENT_STATUSES:
-        backlog = Message.objects.filter(status=status).order_by().values_list("created_at",
-                                                                                 flat=True)
+        backlog = (
+            Message.objects.filter(status=status).order_by().values_list("created_at", flat=True)
+        )
         days.update(local_day(created) for created in backlog.iterator() if created >= start)
     return days
 
@@ -253,13 +326,17 @@ def days_to_refresh(now: dt.datetime, last: dt.datetime | None) -> list[dt.date]
     oldest = today - dt.timedelta(days=app_settings.REPORTS_REFRESH_DAYS)
     since = min(local_day(last), today) if last else oldest
     days = {since + dt.timedelta(days=n) for n in range((today - since).days + 1)}
-    days.update(ReportDay.objects.filter(day__gte=oldest, day__lt=since, open_messages__gt=0)
-                .values_list("day", flat=True))
+    days.update(
+        ReportDay.objects.filter(day__gte=oldest, day__lt=since, open_messages__gt=0).values_list(
+            "day", flat=True
+        )
+    )
     days.update(day for day in open_days_in_log(oldest) if day <= today)
     return sorted(days)
 
 
 # -- runs --------------------------------------------------------------------------------
+
 
 def _take_lease(now: dt.datetime) -> str:
     owner = uuid.uuid4().hex
@@ -320,8 +397,9 @@ def rebuild_reports(since: dt.date | None = None, now: dt.datetime | None = None
         today = local_day(at)
         first = since
         if first is None:
-            oldest = Message.objects.order_by("created_at").values_list("created_at",
-                                                                      flat=True).first()
+            oldest = (
+                Message.objects.order_by("created_at").values_list("created_at", flat=True).first()
+            )
             first = local_day(oldest) if oldest else today
         return [first + dt.timedelta(days=n) for n in range((today - first).days + 1)]
 

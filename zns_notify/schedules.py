@@ -29,6 +29,10 @@ def ensure_schedules(**kwargs: Any) -> None:
     for name, func, minutes in SCHEDULES:
         Schedule.objects.get_or_create(
             name=name,
-            defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes,
-                      "repeats": -1},
+            defaults={
+                "func": func,
+                "schedule_type": Schedule.MINUTES,
+                "minutes": minutes,
+                "repeats": -1,
+            },
         )

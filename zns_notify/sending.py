@@ -22,7 +22,11 @@ from .outcome_sql import mark_sent
 from .phones import mask
 from .retry_policy import next_attempt
 from .tokens import (
-    current_account, expire_access_token, get_access_token, must_wait, refresh_access_token,
+    current_account,
+    expire_access_token,
+    get_access_token,
+    must_wait,
+    refresh_access_token,
     require_reconnect,
 )
 from .zalo.client import SendResult, ZaloAPIError, ZaloClient, ZaloGrantRejected
@@ -39,10 +43,10 @@ def claim(key: str) -> Message | None:
     worker can never overwrite that worker's outcome.
     """
     now = timezone.now()
-    claimed = (
-        Message.objects.filter(_due(now), idempotency_key=key, status=Message.Status.QUEUED)
-        .update(status=Message.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now,
-                relayed_at=None)
+    claimed = Message.objects.filter(
+        _due(now), idempotency_key=key, status=Message.Status.QUEUED
+    ).update(
+        status=Message.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now, relayed_at=None
     )
     if not claimed:
         return None
@@ -61,9 +65,13 @@ def postpone(key: str, reason: str) -> bool:
     """Push a due queued message back without claiming it: no attempt is used up."""
     now = timezone.now()
     return bool(
-        Message.objects.filter(_due(now), idempotency_key=key, status=Message.Status.QUEUED)
-        .update(next_attempt_at=now + RECONNECT_WAIT, error_code=None, relayed_at=None,
-                error_category=str(ErrorAction.RESCHEDULE), error_message=reason[:2000])
+        Message.objects.filter(_due(now), idempotency_key=key, status=Message.Status.QUEUED).update(
+            next_attempt_at=now + RECONNECT_WAIT,
+            error_code=None,
+            relayed_at=None,
+            error_category=str(ErrorAction.RESCHEDULE),
+            error_message=reason[:2000],
+        )
     )
 
 
@@ -122,8 +130,7 @@ def gate(account: ZaloAccount, message: Message, known: quota.Standing | None = 
         )
     if not template.is_sendable:
         # Its messages wait (the template may be approved or re-enabled) instead of failing.
-        reason = _("Template %(id)s is not enabled on Zalo.") % {
-            "id": message.zalo_template_id}
+        reason = _("Template %(id)s is not enabled on Zalo.") % {"id": message.zalo_template_id}
         until = quota.hold(account, message, None, reason)
         raise quota.Deferred(reason, until=until, category=str(ErrorAction.CONFIG))
     # Last: the shop's rules (policy.md) may reserve the recipient's cap slot, which every
@@ -161,7 +168,10 @@ def refused_twice(token: str, exc: ZaloAPIError) -> ZaloAPIError:
     error = ZaloAPIError(
         _("Zalo refuses even a freshly refreshed access token (%(error)s); reconnect the OA.")
         % {"error": exc},
-        code=exc.code, action=ErrorAction.RESCHEDULE, sent=False, answer=exc.answer,
+        code=exc.code,
+        action=ErrorAction.RESCHEDULE,
+        sent=False,
+        answer=exc.answer,
     )
     error.request = exc.request  # the send it answered, for the timeline
     return error
@@ -205,8 +215,7 @@ def _ledger(update, *args) -> None:
         logger.exception("zns quota ledger update failed")
 
 
-def _record_zalo_error(message: Message, account: ZaloAccount | None,
-                       exc: ZaloAPIError) -> bool:
+def _record_zalo_error(message: Message, account: ZaloAccount | None, exc: ZaloAPIError) -> bool:
     """Quota and holds first, then the message's own outcome."""
     if account is not None and exc.code == DAILY_QUOTA_EXCEEDED:
         _ledger(quota.record_exhausted, account)
@@ -245,7 +254,9 @@ def _refresh_failure(exc: ZaloAPIError) -> ZaloAPIError:
     return ZaloAPIError(
         _("Zalo refused to refresh the access token (%(error)s); reconnect the OA.")
         % {"error": exc},
-        code=exc.code, action=ErrorAction.RESCHEDULE, sent=False,
+        code=exc.code,
+        action=ErrorAction.RESCHEDULE,
+        sent=False,
     )
 
 
@@ -253,16 +264,27 @@ def _owned(message: Message, *statuses: str):
     return Message.objects.filter(pk=message.pk, attempts=message.attempts, status__in=statuses)
 
 
-def _record_sent(message: Message, result: SendResult, *, early_receipts: bool = True,
-                 timeline: list[MessageEvent] | None = None,
-                 steps: list | None = None) -> bool:
+def _record_sent(
+    message: Message,
+    result: SendResult,
+    *,
+    early_receipts: bool = True,
+    timeline: list[MessageEvent] | None = None,
+    steps: list | None = None,
+) -> bool:
     """``early_receipts=False``: the caller applies them for its whole batch
     (:func:`~zns_notify.webhook_events.apply_early_receipts_many`). ``timeline``: a list
     the caller inserts in one statement, in the same transaction, instead of one INSERT
     per message."""
     now = timezone.now()
-    sent = dict(msg_id=result.msg_id, sent_at=now, error_code=None, error_category="",
-                error_message="", next_attempt_at=None)
+    sent = dict(
+        msg_id=result.msg_id,
+        sent_at=now,
+        error_code=None,
+        error_category="",
+        error_message="",
+        next_attempt_at=None,
+    )
     with transaction.atomic(savepoint=False):  # no savepoint inside a batch's transaction
         if mark_sent(message, result.msg_id, now):  # the ORM's update, compiled once
             message.status = Message.Status.SENT
@@ -275,7 +297,10 @@ def _record_sent(message: Message, result: SendResult, *, early_receipts: bool =
         for name, value in sent.items():
             setattr(message, name, value)
         event = MessageEvent(
-            message=message, kind=MessageEvent.Kind.ATTEMPT, at=now, status=Message.Status.SENT,
+            message=message,
+            kind=MessageEvent.Kind.ATTEMPT,
+            at=now,
+            status=Message.Status.SENT,
             detail=_("Accepted by Zalo as %(msg_id)s.") % {"msg_id": result.msg_id},
             payload=attempt_payload(result),
         )
@@ -292,38 +317,67 @@ def _record_sent(message: Message, result: SendResult, *, early_receipts: bool =
     return True
 
 
-def _record_wait(message: Message, wait: quota.Deferred, *,
-                 kind: str = MessageEvent.Kind.ATTEMPT, payload: dict | None = None) -> bool:
+def _record_wait(
+    message: Message,
+    wait: quota.Deferred,
+    *,
+    kind: str = MessageEvent.Kind.ATTEMPT,
+    payload: dict | None = None,
+) -> bool:
     """A message that must wait (quota, hold): queued until ``wait.until``, attempts refunded;
     one held past :data:`~zns_notify.quota.MAX_HOLD` fails."""
     if wait.category == ErrorAction.CONFIG and quota.held_too_long(message):
         reason = _("Held for more than %(days)s days, given up: %(reason)s") % {
-            "days": quota.MAX_HOLD.days, "reason": wait}
-        return _record_error(message, ErrorAction.CONFIG, wait.code, reason, kind=kind,
-                             payload=payload)
-    return _record_error(message, ErrorAction(wait.category), wait.code, str(wait),
-                         retry_at=wait.until, kind=kind, payload=payload)
+            "days": quota.MAX_HOLD.days,
+            "reason": wait,
+        }
+        return _record_error(
+            message, ErrorAction.CONFIG, wait.code, reason, kind=kind, payload=payload
+        )
+    return _record_error(
+        message,
+        ErrorAction(wait.category),
+        wait.code,
+        str(wait),
+        retry_at=wait.until,
+        kind=kind,
+        payload=payload,
+    )
 
 
-def _record_error(message: Message, action: ErrorAction, code: int | None, reason: str, *,
-                  retry_at=None, kind: str = MessageEvent.Kind.ATTEMPT,
-                  payload: dict | None = None) -> bool:
+def _record_error(
+    message: Message,
+    action: ErrorAction,
+    code: int | None,
+    reason: str,
+    *,
+    retry_at=None,
+    kind: str = MessageEvent.Kind.ATTEMPT,
+    payload: dict | None = None,
+) -> bool:
     policy.release(message)  # not accepted by Zalo: its recipient-cap slot is free again
     now = timezone.now()
     # Waits with a known end (a hold, the quota ledger, Zalo's windows) are not tries; the
     # others (waiting for a reconnect) keep counting, so their backoff keeps growing.
     waiting = retry_at is not None or (
-        action == ErrorAction.RESCHEDULE and code in RESCHEDULE_WINDOWS)
+        action == ErrorAction.RESCHEDULE and code in RESCHEDULE_WINDOWS
+    )
     retry_at = retry_at or next_attempt(action, code, message.attempts, now)
     # A binding with the SMS fallback may give up a wait (template, quota) for the SMS.
     sms_trigger = fallback.immediate_trigger(message, action, code, final=retry_at is None)
     if sms_trigger and retry_at:
         retry_at, waiting = None, False
         reason = _("%(reason)s Given up for the SMS fallback instead of waiting.") % {
-            "reason": reason}
+            "reason": reason
+        }
     status = Message.Status.QUEUED if retry_at else Message.Status.FAILED
-    fields = dict(status=status, next_attempt_at=retry_at, error_code=code,
-                  error_category=str(action), error_message=reason[:2000])
+    fields = dict(
+        status=status,
+        next_attempt_at=retry_at,
+        error_code=code,
+        error_category=str(action),
+        error_message=reason[:2000],
+    )
     with transaction.atomic(savepoint=False):
         # Give the claim's attempt back, so a message that waited for quota, a window or an
         # admin still has all its retries for transient errors.
@@ -337,18 +391,30 @@ def _record_error(message: Message, action: ErrorAction, code: int | None, reaso
         if refund:
             message.attempts -= 1
         MessageEvent.objects.create(
-            message=message, kind=kind, at=now, status=status,
-            error_code=code, detail=reason[:2000], payload=payload,
+            message=message,
+            kind=kind,
+            at=now,
+            status=status,
+            error_code=code,
+            detail=reason[:2000],
+            payload=payload,
         )
         if status == Message.Status.FAILED:
             signals.announce_on_commit(
-                signals.message_failed, message=message, error_code=code,
-                category=str(action), reason=reason,
+                signals.message_failed,
+                message=message,
+                error_code=code,
+                category=str(action),
+                reason=reason,
             )
             if sms_trigger:  # in this transaction: a worker killed now still sends it
                 fallback.schedule_now(message, sms_trigger, now)
     logger.warning(
-        "zns message %s attempt %s: %s (%s)%s", message.pk, message.attempts, reason, action,
+        "zns message %s attempt %s: %s (%s)%s",
+        message.pk,
+        message.attempts,
+        reason,
+        action,
         f" — next try at {retry_at:%Y-%m-%d %H:%M:%S}" if retry_at else "",
     )
     return True

@@ -76,7 +76,9 @@ def announce(signal: Signal, **kwargs) -> None:
     for receiver, response in signal.send_robust(sender=Message, **kwargs):
         if isinstance(response, Exception):
             logging.getLogger(__name__).error(
-                "zns_notify signal receiver %r raised %r", receiver, response,
+                "zns_notify signal receiver %r raised %r",
+                receiver,
+                response,
                 exc_info=(type(response), response, response.__traceback__),
             )
 

@@ -46,8 +46,9 @@ def send_messages(keys: list[str]) -> int:
     if batch.postpone_all(keys):
         return 0
     top_up = max(app_settings.SEND_BATCH - len(keys), 0) if app_settings.SEND_TOP_UP else 0
-    return batch.send_keys(keys, top_up=top_up, deadline=time.monotonic() + _time_budget(),
-                           overtime=push_send_task)
+    return batch.send_keys(
+        keys, top_up=top_up, deadline=time.monotonic() + _time_budget(), overtime=push_send_task
+    )
 
 
 def sweep() -> int:
@@ -75,15 +76,23 @@ def sweep() -> int:
     queued = Message.objects.filter(status=Message.Status.QUEUED)
     # Two queries rather than one OR, each read in the order of the (status,
     # next_attempt_at, id) index (databases disagree on where NULLs sort).
-    keys = list(queued.filter(next_attempt_at__lte=now).order_by(*OLDEST_DUE_FIRST)
-                .values_list("idempotency_key", flat=True)[:SWEEP_BATCH])
-    keys += list(queued.filter(**lost).order_by(*OLDEST_DUE_FIRST)
-                 .values_list("idempotency_key", flat=True)[: SWEEP_BATCH - len(keys)])
+    keys = list(
+        queued.filter(next_attempt_at__lte=now)
+        .order_by(*OLDEST_DUE_FIRST)
+        .values_list("idempotency_key", flat=True)[:SWEEP_BATCH]
+    )
+    keys += list(
+        queued.filter(**lost)
+        .order_by(*OLDEST_DUE_FIRST)
+        .values_list("idempotency_key", flat=True)[: SWEEP_BATCH - len(keys)]
+    )
     per_task = app_settings.SEND_BATCH  # each task sends its keys concurrently
     for start in range(0, len(keys), per_task):
         push_send_task(keys[start : start + per_task])
     if keys or recovered:
-        logger.info("zns sweep: %s re-enqueued, %s recovered from dead workers", len(keys), recovered)
+        logger.info(
+            "zns sweep: %s re-enqueued, %s recovered from dead workers", len(keys), recovered
+        )
     return len(keys)
 
 
@@ -107,6 +116,6 @@ def _recover_stale_sends(now: dt.datetime) -> int:
     may not have reached Zalo: ``AMBIGUOUS_SENDS`` decides (zns_notify.ambiguity)."""
     lease = dt.timedelta(seconds=app_settings.SEND_LEASE)
     stale = Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - lease)
-    return sum(ambiguity.recover(message, now)
-               for message in stale.only("pk", "attempts")[:SWEEP_BATCH])
-
+    return sum(
+        ambiguity.recover(message, now) for message in stale.only("pk", "attempts")[:SWEEP_BATCH]
+    )

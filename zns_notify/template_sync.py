@@ -137,7 +137,9 @@ def _release_enabled_template_holds(now) -> None:
     from . import quota
     from .models import SendingHold
 
-    quota.release(SendingHold.objects.filter(template__status=Template.Status.ENABLE, until__gt=now))
+    quota.release(
+        SendingHold.objects.filter(template__status=Template.Status.ENABLE, until__gt=now)
+    )
 
 
 def _update(template: Template, values: dict[str, Any], now, report: SyncReport) -> None:

@@ -59,7 +59,12 @@ def refresh_lease() -> dt.timedelta:
 
 
 def store_token_pair(
-    *, access_token: str, refresh_token: str, expires_in: int = 90000, oa_id: str = "", name: str = ""
+    *,
+    access_token: str,
+    refresh_token: str,
+    expires_in: int = 90000,
+    oa_id: str = "",
+    name: str = "",
 ) -> ZaloAccount:
     """Save a token pair (from the API Explorer, OAuth, or the sandbox) on the current
     account, and clear any "needs reconnect" state: this *is* the reconnect."""
@@ -67,7 +72,9 @@ def store_token_pair(
         raise ValueError(_("Both an access token and a refresh token are required."))
     now = timezone.now()
     with transaction.atomic():
-        account = ZaloAccount.objects.select_for_update().filter(is_active=True).order_by("pk").first()
+        account = (
+            ZaloAccount.objects.select_for_update().filter(is_active=True).order_by("pk").first()
+        )
         account = account or ZaloAccount(is_active=True)
         account.access_token = access_token
         account.refresh_token = refresh_token
@@ -92,15 +99,18 @@ def _release_account_holds(account: ZaloAccount) -> None:
     from . import quota
     from .models import SendingHold
 
-    quota.release(SendingHold.objects.filter(account=account, template__isnull=True,
-                                             until__gt=timezone.now()))
+    quota.release(
+        SendingHold.objects.filter(account=account, template__isnull=True, until__gt=timezone.now())
+    )
 
 
 def current_account() -> ZaloAccount:
     account = ZaloAccount.objects.current()
     if account is None or not account.is_connected:
         raise ZnsConfigurationError(
-            _("No Zalo account is connected: run `manage.py zns_tokens set` or connect it in the admin.")
+            _(
+                "No Zalo account is connected: run `manage.py zns_tokens set` or connect it in the admin."
+            )
         )
     return account
 
@@ -114,7 +124,9 @@ def reconnect_message(account: ZaloAccount) -> str:
 
 def token_is_fresh(account: ZaloAccount, margin: dt.timedelta = EXPIRY_MARGIN) -> bool:
     expires_at = account.access_token_expires_at
-    return bool(account.access_token) and (expires_at is None or expires_at - margin > timezone.now())
+    return bool(account.access_token) and (
+        expires_at is None or expires_at - margin > timezone.now()
+    )
 
 
 def must_wait(account: ZaloAccount | None) -> str | None:
@@ -126,7 +138,9 @@ def must_wait(account: ZaloAccount | None) -> str | None:
     token: it is valid until its expiry, and a -124 then sends the message back to wait.
     """
     if account is None or not account.is_connected:
-        return _("No Zalo account is connected: run `manage.py zns_tokens set` or connect it in the admin.")
+        return _(
+            "No Zalo account is connected: run `manage.py zns_tokens set` or connect it in the admin."
+        )
     if account.needs_reconnect and not token_is_fresh(account):
         return reconnect_message(account)
     return None
@@ -137,7 +151,9 @@ def require_reconnect(token: str, reason: str) -> None:
     can help, so say so where staff look, and let later sends wait unclaimed."""
     now = timezone.now()
     ZaloAccount.objects.filter(access_token=token, needs_reconnect=False).update(
-        needs_reconnect=True, reconnect_reason=reason[:500], needs_reconnect_since=now,
+        needs_reconnect=True,
+        reconnect_reason=reason[:500],
+        needs_reconnect_since=now,
         access_token_expires_at=now,
     )
 
@@ -152,7 +168,9 @@ def get_access_token(client: ZaloClient | None = None) -> str:
     return refresh_access_token(client, stale_token=account.access_token)
 
 
-def refresh_access_token(client: ZaloClient | None = None, *, stale_token: str | None = None) -> str:
+def refresh_access_token(
+    client: ZaloClient | None = None, *, stale_token: str | None = None
+) -> str:
     """Rotate the pair once across all processes and return the new access token.
 
     ``stale_token`` is the token the caller found wanting; if the stored one differs,
@@ -177,7 +195,8 @@ def refresh_access_token(client: ZaloClient | None = None, *, stale_token: str |
         if time.monotonic() > deadline:
             raise ZaloAPIError(
                 "Another process is refreshing the Zalo access token and has not finished",
-                action=ErrorAction.RETRY, sent=False,
+                action=ErrorAction.RETRY,
+                sent=False,
             )
         time.sleep(POLL_INTERVAL)
     return _rotate(client, account, owner)
@@ -186,13 +205,15 @@ def refresh_access_token(client: ZaloClient | None = None, *, stale_token: str |
 def _claim(account: ZaloAccount, owner: str) -> bool:
     """Take the refresh lease: one short conditional UPDATE, committed at once."""
     now = timezone.now()
-    free = Q(refresh_owner="") | Q(refresh_started_at__isnull=True) | Q(
-        refresh_started_at__lt=now - refresh_lease()
+    free = (
+        Q(refresh_owner="")
+        | Q(refresh_started_at__isnull=True)
+        | Q(refresh_started_at__lt=now - refresh_lease())
     )
     return bool(
-        ZaloAccount.objects.filter(free, pk=account.pk, refresh_token=account.refresh_token,
-                                   needs_reconnect=False)
-        .update(refresh_owner=owner, refresh_started_at=now)
+        ZaloAccount.objects.filter(
+            free, pk=account.pk, refresh_token=account.refresh_token, needs_reconnect=False
+        ).update(refresh_owner=owner, refresh_started_at=now)
     )
 
 
@@ -202,8 +223,10 @@ def _rotate(client: ZaloClient, account: ZaloAccount, owner: str) -> str:
     if not transaction.get_autocommit(using=router.db_for_write(ZaloAccount)):
         # E.g. ATOMIC_REQUESTS: the lease and the new pair become visible to other processes
         # only when the caller's transaction commits, and are lost if it rolls back.
-        logger.warning("Zalo access token refreshed inside a transaction: the new pair is "
-                       "committed only when that transaction commits")
+        logger.warning(
+            "Zalo access token refreshed inside a transaction: the new pair is "
+            "committed only when that transaction commits"
+        )
     try:
         pair: TokenPair = client.refresh_token(old_refresh)
     except ZaloGrantRejected as exc:
@@ -211,15 +234,21 @@ def _rotate(client: ZaloClient, account: ZaloAccount, owner: str) -> str:
         # the burned token it left behind), the grant is gone: say so where staff look.
         now = timezone.now()
         marked = mine.update(
-            needs_reconnect=True, reconnect_reason=str(exc)[:500], needs_reconnect_since=now,
-            refresh_owner="", refresh_started_at=None,
+            needs_reconnect=True,
+            reconnect_reason=str(exc)[:500],
+            needs_reconnect_since=now,
+            refresh_owner="",
+            refresh_started_at=None,
         )
         if not marked:
             fresh = ZaloAccount.objects.filter(pk=account.pk).first()
             if fresh is not None and fresh.access_token != account.access_token:
                 return fresh.access_token
-        logger.error("Zalo refused the refresh token of account %s: the OA must be reconnected (%s)",
-                     account.pk, exc)
+        logger.error(
+            "Zalo refused the refresh token of account %s: the OA must be reconnected (%s)",
+            account.pk,
+            exc,
+        )
         raise
     except BaseException:
         mine.filter(refresh_owner=owner).update(refresh_owner="", refresh_started_at=None)
@@ -227,7 +256,9 @@ def _rotate(client: ZaloClient, account: ZaloAccount, owner: str) -> str:
     committed = _commit_pair(mine, pair)
     if not committed:
         # Someone stored another pair (a reconnect) while we were refreshing: theirs wins.
-        logger.warning("Zalo account %s changed during a refresh; the stored pair is kept", account.pk)
+        logger.warning(
+            "Zalo account %s changed during a refresh; the stored pair is kept", account.pk
+        )
         return current_account().access_token
     logger.info("Zalo access token refreshed for account %s", account.pk)
     return pair.access_token
@@ -248,16 +279,23 @@ def _commit_pair(mine, pair: TokenPair) -> int:
                 refresh_token=pair.refresh_token,
                 access_token_expires_at=now + dt.timedelta(seconds=pair.expires_in),
                 refresh_token_expires_at=now + REFRESH_TOKEN_LIFETIME,
-                refresh_owner="", refresh_started_at=None,
-                needs_reconnect=False, reconnect_reason="", needs_reconnect_since=None,
+                refresh_owner="",
+                refresh_started_at=None,
+                needs_reconnect=False,
+                reconnect_reason="",
+                needs_reconnect_since=None,
                 updated_at=now,
             )
         except DatabaseError:
             if attempt == COMMIT_TRIES or not transaction.get_autocommit(using=alias):
-                logger.critical("Zalo rotated the token pair but it could not be stored; the OA "
-                                "will need reconnecting if this process cannot retry")
+                logger.critical(
+                    "Zalo rotated the token pair but it could not be stored; the OA "
+                    "will need reconnecting if this process cannot retry"
+                )
                 raise
-            logger.warning("Storing the refreshed Zalo token pair failed (try %s); retrying", attempt)
+            logger.warning(
+                "Storing the refreshed Zalo token pair failed (try %s); retrying", attempt
+            )
             connections[alias].close_if_unusable_or_obsolete()
             time.sleep(0.2 * attempt)
     return 0
@@ -268,7 +306,9 @@ def expire_access_token(token: str) -> None:
     ZaloAccount.objects.filter(access_token=token).update(access_token_expires_at=timezone.now())
 
 
-def refresh_if_expiring(client: ZaloClient | None = None, margin: dt.timedelta = PROACTIVE_MARGIN) -> bool:
+def refresh_if_expiring(
+    client: ZaloClient | None = None, margin: dt.timedelta = PROACTIVE_MARGIN
+) -> bool:
     """Refresh when the access token expires within ``margin``; True if it was refreshed."""
     account = ZaloAccount.objects.current()
     if account is None or not account.is_connected or account.needs_reconnect:

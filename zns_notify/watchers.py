@@ -10,8 +10,8 @@ together (the same approach django-model-utils' FieldTracker takes to hook ``sav
 from __future__ import annotations
 
 import functools
-from functools import partial
 import logging
+from functools import partial
 from typing import Any
 
 from django.apps import apps
@@ -45,7 +45,9 @@ def remember_status(sender: type, instance: Any, **kwargs: Any) -> None:
     setattr(instance, _LOADED_STATUS, value)
 
 
-def status_saved(sender: type, instance: Any, created: bool, update_fields=None, **kwargs: Any) -> None:
+def status_saved(
+    sender: type, instance: Any, created: bool, update_fields=None, **kwargs: Any
+) -> None:
     field = app_settings.ORDER_STATUS_FIELD
     if update_fields is not None and field not in update_fields:
         return

@@ -28,8 +28,15 @@ from django.utils.translation import gettext as _
 
 from . import fallback_receipts, signals
 from .models import (
-    Binding, FallbackStep, Message, MessageEvent, MessageFeedback, SendingHold, Template,
-    WebhookEvent, ZaloAccount,
+    Binding,
+    FallbackStep,
+    Message,
+    MessageEvent,
+    MessageFeedback,
+    SendingHold,
+    Template,
+    WebhookEvent,
+    ZaloAccount,
 )
 
 logger = logging.getLogger(__name__)
@@ -64,16 +71,24 @@ class _AlreadyProcessed(Exception):
 
 # -- entry point ---------------------------------------------------------------------------
 
-def receive(body: bytes, payload: dict[str, Any], app_id: str,
-            signed_at: dt.datetime | None) -> str:
+
+def receive(
+    body: bytes, payload: dict[str, Any], app_id: str, signed_at: dt.datetime | None
+) -> str:
     """Apply and store one verified event; return its outcome (``duplicate`` for a
     redelivery). Raises when processing fails: the view answers 500 so Zalo retries."""
-    incoming = Incoming(name=text(payload.get("event_name"), 64), payload=payload,
-                        body=body.decode("utf-8"), app_id=app_id, signed_at=signed_at)
+    incoming = Incoming(
+        name=text(payload.get("event_name"), 64),
+        payload=payload,
+        body=body.decode("utf-8"),
+        app_id=app_id,
+        signed_at=signed_at,
+    )
     handler = HANDLERS.get(incoming.name)
     identity = handler.identity(incoming) if handler else None
     incoming.dedup_key = hashlib.sha256(
-        f"{incoming.name}|{identity}".encode() if identity else body).hexdigest()
+        f"{incoming.name}|{identity}".encode() if identity else body
+    ).hexdigest()
     try:
         try:
             outcome = _process(incoming, handler)
@@ -105,58 +120,73 @@ def _match_after_commit(incoming: Incoming) -> str:
     if found is None:
         return Outcome.UNMATCHED
     with transaction.atomic(using=_db().alias):
-        event = (WebhookEvent.objects.select_for_update()
-                 .filter(dedup_key=incoming.dedup_key, outcome=Outcome.UNMATCHED).first())
+        event = (
+            WebhookEvent.objects.select_for_update()
+            .filter(dedup_key=incoming.dedup_key, outcome=Outcome.UNMATCHED)
+            .first()
+        )
         if event is None:
             return Outcome.APPLIED  # the worker applied it meanwhile
         outcome, detail = _deliver_stored(event, found[0], msg_id or tracking_id)
     return str(outcome)
 
 
-def _deliver_stored(event: WebhookEvent, pk: int, msg_id: str,
-                    message: Message | None = None) -> tuple[str, str]:
+def _deliver_stored(
+    event: WebhookEvent, pk: int, msg_id: str, message: Message | None = None
+) -> tuple[str, str]:
     data = _object(_loads(event.body).get("message"))
     delivered_at = from_ms(data.get("delivery_time")) or event.signed_at or timezone.now()
     outcome, detail = deliver(pk, delivered_at, msg_id, message)
     WebhookEvent.objects.filter(pk=event.pk).update(
-        outcome=outcome, detail=detail, processed_at=timezone.now())
+        outcome=outcome, detail=detail, processed_at=timezone.now()
+    )
     return outcome, detail
 
 
-def _process(incoming: Incoming, handler: EventHandler | None,
-             existing: WebhookEvent | None = None) -> str:
+def _process(
+    incoming: Incoming, handler: EventHandler | None, existing: WebhookEvent | None = None
+) -> str:
     with transaction.atomic(using=_db().alias):
         if handler is None:
             outcome, detail = Outcome.IGNORED, "no handler for this event"
         else:
             outcome, detail = handler.apply(incoming)
-        values = _row_values(incoming, outcome=outcome, detail=detail,
-                             processed_at=timezone.now())
+        values = _row_values(incoming, outcome=outcome, detail=detail, processed_at=timezone.now())
         if existing is None:
             # Last, so that a redelivery's IntegrityError undoes everything it did.
             _insert_event(incoming.dedup_key, values)
-        elif not WebhookEvent.objects.filter(
-                pk=existing.pk, processed_at__isnull=True).update(**values):
+        elif not WebhookEvent.objects.filter(pk=existing.pk, processed_at__isnull=True).update(
+            **values
+        ):
             raise _AlreadyProcessed
     return str(outcome)
 
 
 def _row_values(incoming: Incoming, **values: Any) -> dict[str, Any]:
-    return dict(event_name=incoming.name, app_id=incoming.app_id[:64],
-                subject=incoming.subject[:64], received_at=incoming.received_at,
-                signed_at=incoming.signed_at, body=incoming.body, **values)
+    return dict(
+        event_name=incoming.name,
+        app_id=incoming.app_id[:64],
+        subject=incoming.subject[:64],
+        received_at=incoming.received_at,
+        signed_at=incoming.signed_at,
+        body=incoming.body,
+        **values,
+    )
 
 
 def _store_error(incoming: Incoming, exc: Exception) -> None:
     """Keep the event for audit, unprocessed, so Zalo's retry processes it again."""
-    logger.exception("Zalo webhook %s failed; answered 500 so that Zalo retries it",
-                     incoming.name)
+    logger.exception("Zalo webhook %s failed; answered 500 so that Zalo retries it", incoming.name)
     try:
-        values = _row_values(incoming, outcome=Outcome.ERROR, processed_at=None,
-                             detail=f"{type(exc).__name__}: {exc}"[:2000])
-        WebhookEvent.objects.filter(dedup_key=incoming.dedup_key, processed_at__isnull=True
-                                    ).update(**values) or WebhookEvent.objects.create(
-            dedup_key=incoming.dedup_key, **values)
+        values = _row_values(
+            incoming,
+            outcome=Outcome.ERROR,
+            processed_at=None,
+            detail=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        WebhookEvent.objects.filter(dedup_key=incoming.dedup_key, processed_at__isnull=True).update(
+            **values
+        ) or WebhookEvent.objects.create(dedup_key=incoming.dedup_key, **values)
     except Exception:  # the database itself may be what failed
         logger.exception("Could not store the failed Zalo webhook %s", incoming.name)
 
@@ -164,6 +194,7 @@ def _store_error(incoming: Incoming, exc: Exception) -> None:
 # -- plain SQL for the hot path (a receipt per message sent) ------------------------------
 # The ORM costs more than the statements themselves here; these are the same statements,
 # written once. Tables and columns come from the models' _meta.
+
 
 def _db():
     return connections[router.db_for_write(Message)]
@@ -177,15 +208,17 @@ def _insert_event(dedup_key: str, values: dict[str, Any]) -> None:
     connection = _db()
     columns = ["dedup_key", *values]
     params = [dedup_key] + [
-        _dt(connection, v) if isinstance(v, dt.datetime) else v for v in values.values()]
+        _dt(connection, v) if isinstance(v, dt.datetime) else v for v in values.values()
+    ]
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         connection.ops.quote_name(WebhookEvent._meta.db_table),
-        ", ".join(connection.ops.quote_name(WebhookEvent._meta.get_field(c).column)
-                  for c in columns),
-        ", ".join(["%s"] * len(columns)))
+        ", ".join(
+            connection.ops.quote_name(WebhookEvent._meta.get_field(c).column) for c in columns
+        ),
+        ", ".join(["%s"] * len(columns)),
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [str(p) if isinstance(p, WebhookEvent.Outcome) else p
-                             for p in params])
+        cursor.execute(sql, [str(p) if isinstance(p, WebhookEvent.Outcome) else p for p in params])
 
 
 def _find_message_row(msg_id: str, tracking_id: str) -> tuple[int, str, str | None] | None:
@@ -201,11 +234,13 @@ def _find_message_row(msg_id: str, tracking_id: str) -> tuple[int, str, str | No
         lock = " FOR UPDATE OF m"  # the step's side of the outer join cannot be locked
     else:
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    select = (f'SELECT m."id", m."status", s."status" FROM {table} m '
-              f'LEFT OUTER JOIN {steps} s ON s.{step_message} = m."id" WHERE ')
+    select = (
+        f'SELECT m."id", m."status", s."status" FROM {table} m '
+        f'LEFT OUTER JOIN {steps} s ON s.{step_message} = m."id" WHERE '
+    )
     lookups = (
         # NOT (msg_id = ''): the msg_id index is partial; SQLite uses it only then.
-        (msg_id, f"{select}m.\"msg_id\" = %s AND NOT (m.\"msg_id\" = '') LIMIT 1{lock}"),
+        (msg_id, f'{select}m."msg_id" = %s AND NOT (m."msg_id" = \'\') LIMIT 1{lock}'),
         (tracking_id, f'{select}m."idempotency_key" = %s{lock}'),
     )
     with connection.cursor() as cursor:
@@ -227,20 +262,32 @@ def _mark_delivered(pk: int, delivered_at: dt.datetime, detail: str) -> bool:
             # The reconciler's next check is moot once Zalo has told us.
             f'UPDATE {quote(Message._meta.db_table)} SET "status" = %s, "delivered_at" = %s, '
             '"next_status_check_at" = NULL WHERE "id" = %s AND "status" IN (%s, %s, %s)',
-            [Message.Status.DELIVERED.value, _dt(connection, delivered_at), pk,
-             *(str(s) for s in ADVANCEABLE_TO_DELIVERED)])
+            [
+                Message.Status.DELIVERED.value,
+                _dt(connection, delivered_at),
+                pk,
+                *(str(s) for s in ADVANCEABLE_TO_DELIVERED),
+            ],
+        )
         if cursor.rowcount != 1:
             return False
         cursor.execute(
-            f'INSERT INTO {quote(MessageEvent._meta.db_table)} '
+            f"INSERT INTO {quote(MessageEvent._meta.db_table)} "
             '("message_id", "kind", "at", "status", "error_code", "detail") '
             "VALUES (%s, %s, %s, %s, NULL, %s)",
-            [pk, MessageEvent.Kind.RECEIPT.value, _dt(connection, timezone.now()),
-             Message.Status.DELIVERED.value, detail])
+            [
+                pk,
+                MessageEvent.Kind.RECEIPT.value,
+                _dt(connection, timezone.now()),
+                Message.Status.DELIVERED.value,
+                detail,
+            ],
+        )
     return True
 
 
 # -- helpers ----------------------------------------------------------------------------
+
 
 def text(value: Any, limit: int) -> str:
     """A string field of Zalo's JSON as text ("" for objects, lists, null), without NUL
@@ -302,12 +349,15 @@ def _superseded(incoming: Incoming) -> bool:
     if incoming.signed_at is None:
         return False
     return WebhookEvent.objects.filter(
-        event_name=incoming.name, subject=incoming.subject, outcome=Outcome.APPLIED,
+        event_name=incoming.name,
+        subject=incoming.subject,
+        outcome=Outcome.APPLIED,
         signed_at__gt=incoming.signed_at,
     ).exists()
 
 
 # -- handlers ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class EventHandler:
@@ -347,9 +397,14 @@ def _apply_receipt(incoming: Incoming) -> tuple[str, str]:
     return deliver(found[0], delivered_at, msg_id or tracking_id, step_status=found[2])
 
 
-def deliver(pk: int, delivered_at: dt.datetime, msg_id: str,
-            message: Message | None = None, *,
-            step_status: str | None = fallback_receipts.LOOK_UP) -> tuple[str, str]:
+def deliver(
+    pk: int,
+    delivered_at: dt.datetime,
+    msg_id: str,
+    message: Message | None = None,
+    *,
+    step_status: str | None = fallback_receipts.LOOK_UP,
+) -> tuple[str, str]:
     """Mark message ``pk`` delivered, forward only; a final message gets a late delivery.
     ``step_status``: its SMS fallback step's, when the caller read it with the message
     (None: it has none); by default it is looked up."""
@@ -358,8 +413,9 @@ def deliver(pk: int, delivered_at: dt.datetime, msg_id: str,
             message.status, message.delivered_at = Message.Status.DELIVERED, delivered_at
         # After the message's UPDATE (its row lock): cancel its SMS, or record the double cost.
         fallback_receipts.on_receipt(pk, step_status)
-        transaction.on_commit(lambda: _announce_delivered(pk, message, delivered_at),
-                              using=_db().alias, robust=True)
+        transaction.on_commit(
+            lambda: _announce_delivered(pk, message, delivered_at), using=_db().alias, robust=True
+        )
         return Outcome.APPLIED, ""
     current = Message.objects.filter(pk=pk).values_list("status", flat=True).first()
     if current == Message.Status.DELIVERED:
@@ -367,16 +423,23 @@ def deliver(pk: int, delivered_at: dt.datetime, msg_id: str,
     # Failed, undelivered (or fallen back to SMS, skipped, cancelled) already: the status
     # stays; delivered_at and the timeline record that Zalo delivered it after all.
     if not Message.objects.filter(pk=pk, delivered_at__isnull=True).update(
-            delivered_at=delivered_at):
+        delivered_at=delivered_at
+    ):
         return Outcome.IGNORED, "late delivery already recorded"
     MessageEvent.objects.create(
-        message_id=pk, kind=MessageEvent.Kind.RECEIPT, at=timezone.now(), status=current or "",
-        detail=_("Late delivery: Zalo reports that %(msg_id)s reached the phone at %(at)s, "
-                 "after the message was marked %(status)s. Zalo may bill it.")
+        message_id=pk,
+        kind=MessageEvent.Kind.RECEIPT,
+        at=timezone.now(),
+        status=current or "",
+        detail=_(
+            "Late delivery: Zalo reports that %(msg_id)s reached the phone at %(at)s, "
+            "after the message was marked %(status)s. Zalo may bill it."
+        )
         % {"msg_id": msg_id, "at": delivered_at.isoformat(), "status": current},
     )
-    logger.warning("zns message %s (%s) delivered late, after it was marked %s",
-                   pk, msg_id, current)
+    logger.warning(
+        "zns message %s (%s) delivered late, after it was marked %s", pk, msg_id, current
+    )
     fallback_receipts.on_receipt(pk, step_status)  # an SMS sent for it: a double cost
     return Outcome.LATE, f"delivered after the message was marked {current}"
 
@@ -396,15 +459,17 @@ def apply_early_receipts(message: Message) -> None:
     Called inside the worker's transaction (zns_notify.sending)."""
     if not message.msg_id:
         return
-    early = WebhookEvent.objects.filter(event_name=RECEIVED, subject=message.msg_id,
-                                        outcome=Outcome.UNMATCHED)
+    early = WebhookEvent.objects.filter(
+        event_name=RECEIVED, subject=message.msg_id, outcome=Outcome.UNMATCHED
+    )
     for event in early:
         _deliver_stored(event, message.pk, message.msg_id, message)
     if _db().in_atomic_block:
         # A receipt committed while this transaction was open is invisible to it: look
         # again once this commits (see _match_after_commit for the other side).
-        transaction.on_commit(lambda: _apply_early_receipts_committed(message.pk),
-                              using=_db().alias, robust=True)
+        transaction.on_commit(
+            lambda: _apply_early_receipts_committed(message.pk), using=_db().alias, robust=True
+        )
 
 
 def apply_early_receipts_many(messages: list[Message]) -> None:
@@ -414,21 +479,23 @@ def apply_early_receipts_many(messages: list[Message]) -> None:
     sent = {message.msg_id: message for message in messages if message.msg_id}
     if not sent:
         return
-    early = WebhookEvent.objects.filter(event_name=RECEIVED, subject__in=list(sent),
-                                        outcome=Outcome.UNMATCHED)
+    early = WebhookEvent.objects.filter(
+        event_name=RECEIVED, subject__in=list(sent), outcome=Outcome.UNMATCHED
+    )
     for event in early:
         message = sent[event.subject]
         _deliver_stored(event, message.pk, message.msg_id, message)
     if _db().in_atomic_block:
         pks = {msg_id: message.pk for msg_id, message in sent.items()}
-        transaction.on_commit(lambda: _apply_early_receipts_committed_many(pks),
-                              using=_db().alias, robust=True)
+        transaction.on_commit(
+            lambda: _apply_early_receipts_committed_many(pks), using=_db().alias, robust=True
+        )
 
 
 def _apply_early_receipts_committed_many(pks: dict[str, int]) -> None:
-    found = (WebhookEvent.objects.filter(event_name=RECEIVED, subject__in=list(pks),
-                                         outcome=Outcome.UNMATCHED)
-             .values_list("subject", flat=True))
+    found = WebhookEvent.objects.filter(
+        event_name=RECEIVED, subject__in=list(pks), outcome=Outcome.UNMATCHED
+    ).values_list("subject", flat=True)
     for msg_id in set(found):
         _apply_early_receipts_committed(pks[msg_id])
 
@@ -438,8 +505,9 @@ def _apply_early_receipts_committed(pk: int) -> None:
         message = Message.objects.filter(pk=pk).first()
         if message is None or not message.msg_id:
             return
-        early = (WebhookEvent.objects.select_for_update()
-                 .filter(event_name=RECEIVED, subject=message.msg_id, outcome=Outcome.UNMATCHED))
+        early = WebhookEvent.objects.select_for_update().filter(
+            event_name=RECEIVED, subject=message.msg_id, outcome=Outcome.UNMATCHED
+        )
         for event in early:
             _deliver_stored(event, pk, message.msg_id)
 
@@ -475,7 +543,9 @@ def _apply_template_status(incoming: Incoming) -> tuple[str, str]:
         return Outcome.STALE, "the last template sync is newer than this change"
     reason = text(incoming.payload.get("reason"), 2000)
     note = _("Zalo changed the status from %(old)s to %(new)s.") % {
-        "old": previous or template.status, "new": new}
+        "old": previous or template.status,
+        "new": new,
+    }
     Template.objects.filter(pk=template.pk).update(status=new, reason=reason, sync_note=note)
     if new == Template.Status.ENABLE:
         # Its held messages go now; if Zalo still refuses them, the next send holds again.
@@ -487,8 +557,12 @@ def _apply_template_status(incoming: Incoming) -> tuple[str, str]:
     if bound:
         # binding_validation.fitness_problems flags them (admin, check W003); the worker
         # holds their messages until the template is ENABLE again.
-        logger.warning("zns template %s is now %s on Zalo: %d active binding(s) wait for it",
-                       template.template_id, new, bound)
+        logger.warning(
+            "zns template %s is now %s on Zalo: %d active binding(s) wait for it",
+            template.template_id,
+            new,
+            bound,
+        )
     return Outcome.APPLIED, f"{bound} active binding(s) no longer sendable"
 
 
@@ -550,12 +624,16 @@ def _apply_feedback(incoming: Incoming) -> tuple[str, str]:
     rate = number(data.get("rate"))
     answers = data.get("feedbacks")
     MessageFeedback.objects.create(
-        message=message, msg_id=msg_id, tracking_id=tracking_id,
-        rating_type=text(data.get("rating_type"), 32), option=text(data.get("option"), 32),
+        message=message,
+        msg_id=msg_id,
+        tracking_id=tracking_id,
+        rating_type=text(data.get("rating_type"), 32),
+        option=text(data.get("option"), 32),
         rate=rate if rate is not None and -32768 <= rate <= 32767 else None,
         note=text(data.get("note"), 2000),
         feedbacks=[text(a, 500) for a in answers[:50]] if isinstance(answers, list) else [],
-        submitted_at=from_ms(data.get("submit_time")), received_at=incoming.received_at,
+        submitted_at=from_ms(data.get("submit_time")),
+        received_at=incoming.received_at,
     )
     if message is None:
         return Outcome.UNMATCHED, "rating stored without its message"

@@ -40,8 +40,10 @@ from .exceptions import ZnsConfigurationError, ZnsWebhookValidationFailure
 try:
     from django.contrib.auth.decorators import login_not_required
 except ImportError:  # Django < 5.1
+
     def login_not_required(view):  # type: ignore[no-redef]
         return view
+
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +58,7 @@ def expected_signature(app_id: str, body: bytes, timestamp: str, secret: str) ->
     return digest.hexdigest()
 
 
-def verify(body: bytes, payload: dict[str, Any], header: str,
-           keys: list[str] | None = None) -> str:
+def verify(body: bytes, payload: dict[str, Any], header: str, keys: list[str] | None = None) -> str:
     """Return the event's app id, or raise ZnsWebhookValidationFailure.
 
     Every key of ``keys`` (default: the configured OA secret keys) is tried, each in
@@ -82,7 +83,8 @@ def verify(body: bytes, payload: dict[str, Any], header: str,
     matched = False
     for key in keys:  # no early exit: the time taken does not tell which key matched
         matched |= hmac.compare_digest(
-            given, expected_signature(app_id, body, timestamp, key).encode())
+            given, expected_signature(app_id, body, timestamp, key).encode()
+        )
     if not matched:
         raise ZnsWebhookValidationFailure(
             f"Webhook signature mismatch: check {SECRET_SETTINGS} (the OA Secret Key of the "
@@ -100,13 +102,15 @@ def signed_time(payload: dict[str, Any], now: dt.datetime | None = None) -> dt.d
     if signed_at is None:
         raise ZnsWebhookValidationFailure(
             'Webhook has no valid signed timestamp; ZNS_NOTIFY["WEBHOOK_MAX_AGE"] = 0 would '
-            "accept it.")
+            "accept it."
+        )
     now = now or timezone.now()
     if signed_at < now - dt.timedelta(seconds=max_age) or signed_at > now + CLOCK_SKEW:
         raise ZnsWebhookValidationFailure(
             f"Webhook timestamp {signed_at.isoformat()} is outside the window of "
             f'ZNS_NOTIFY["WEBHOOK_MAX_AGE"] = {max_age} s (or over {CLOCK_SKEW} ahead); '
-            "check this server's clock, or raise the setting.")
+            "check this server's clock, or raise the setting."
+        )
     return signed_at
 
 
@@ -139,18 +143,27 @@ class ZaloWebhookView(View):
         except ValueError:
             return _reject(400, "Bad Content-Length.", "Content-Length is not a number.")
         if length > limit:  # refused before reading it
-            return _reject(413, "Body too large.", f"body of {length} bytes is over "
-                           f'ZNS_NOTIFY["WEBHOOK_MAX_BODY"] = {limit}.')
+            return _reject(
+                413,
+                "Body too large.",
+                f'body of {length} bytes is over ZNS_NOTIFY["WEBHOOK_MAX_BODY"] = {limit}.',
+            )
         # Never more than the limit (+1 to tell "too large"), even for a chunked body without
         # a Content-Length: request.body would read all of it first.
         body = request.read(limit + 1)
         if len(body) > limit:
-            return _reject(413, "Body too large.", f"body of {len(body)} bytes is over "
-                           f'ZNS_NOTIFY["WEBHOOK_MAX_BODY"] = {limit}.')
+            return _reject(
+                413,
+                "Body too large.",
+                f'body of {len(body)} bytes is over ZNS_NOTIFY["WEBHOOK_MAX_BODY"] = {limit}.',
+            )
         payload = _parse(body)
         if payload is None:
-            return _reject(400, "Body must be a JSON object.",
-                           "body is not a UTF-8 JSON object (a proxy must pass it unmodified).")
+            return _reject(
+                400,
+                "Body must be a JSON object.",
+                "body is not a UTF-8 JSON object (a proxy must pass it unmodified).",
+            )
         try:
             keys = app_settings.WEBHOOK_SECRET_KEYS
             if not keys:

@@ -91,8 +91,19 @@ class OrderAdmin(admin.ModelAdmin):
     # and are what zns_notify's status watcher turns into messages.
     readonly_fields = ["code", "status", "total", "paid_at", "delivered_at", "created_at"]
     fields = [
-        "code", "status", "customer", "customer_name", "phone", "payment_method", "total",
-        "paid_at", "carrier", "tracking_code", "eta", "delivered_at", "created_at",
+        "code",
+        "status",
+        "customer",
+        "customer_name",
+        "phone",
+        "payment_method",
+        "total",
+        "paid_at",
+        "carrier",
+        "tracking_code",
+        "eta",
+        "delivered_at",
+        "created_at",
     ]
     actions = ["mark_paid", "mark_shipped", "mark_delivered", "cancel"]
 

@@ -104,8 +104,13 @@ def place_fallback_showcase(rng: random.Random | None = None) -> Order | None:
     product = Product.objects.filter(is_available=True).order_by("pk").first()
     if customer is None or product is None or Order.objects.filter(phone=phone).exists():
         return None
-    order = place_order([CartLine(product, 1)], customer=customer, customer_name=name,
-                        phone=phone, payment_method=Order.PaymentMethod.values[0])
+    order = place_order(
+        [CartLine(product, 1)],
+        customer=customer,
+        customer_name=name,
+        phone=phone,
+        payment_method=Order.PaymentMethod.values[0],
+    )
     deliver_order(order, rng or random.Random(0))
     return order
 
@@ -156,8 +161,9 @@ def summarize(orders: Sequence[Order], sandbox: SandboxAPI | None) -> DemoSummar
         delivered=Count("pk", filter=Q(status=Message.Status.DELIVERED)),
         failed=Count("pk", filter=Q(status=Message.Status.FAILED)),
         # Not sent by decision: skipped (opt-out, cap, bad phone) or cancelled (a condition).
-        skipped=Count("pk", filter=Q(status__in=[Message.Status.SKIPPED,
-                                                 Message.Status.CANCELLED])),
+        skipped=Count(
+            "pk", filter=Q(status__in=[Message.Status.SKIPPED, Message.Status.CANCELLED])
+        ),
         pending=Count("pk", filter=~Q(status__in=Message.FINAL_STATUSES)),
     )
     return DemoSummary(orders=len(orders), duplicates=count_duplicates(messages, sandbox), **counts)

@@ -22,8 +22,13 @@ from zns_notify.tokens import store_token_pair
 from zns_notify.zalo.client import ZaloAPIError, ZaloClient
 from zns_notify.zalo.errors import ErrorAction
 
-from .demo_catalogue import (ADMIN_PASSWORD, ADMIN_USERNAME, CUSTOMERS, NOT_ON_ZALO_CUSTOMERS,
-                             PRODUCTS)
+from .demo_catalogue import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    CUSTOMERS,
+    NOT_ON_ZALO_CUSTOMERS,
+    PRODUCTS,
+)
 from .models import Customer, Product
 from .sandbox_api import SandboxAPI, SandboxUnreachable
 

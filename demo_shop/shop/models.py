@@ -184,7 +184,9 @@ class Order(models.Model):
         """
         with transaction.atomic():
             current = (
-                type(self).objects.select_for_update().values_list("status", flat=True)
+                type(self)
+                .objects.select_for_update()
+                .values_list("status", flat=True)
                 .get(pk=self.pk)
             )
             if current not in self.ALLOWED_FROM[status]:

@@ -110,4 +110,3 @@ def process_env(overrides: Mapping[str, str], base: Mapping[str, str] | None = N
     # Children's output interleaves with ours in the terminal; unbuffered keeps it in order.
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
-

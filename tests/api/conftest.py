@@ -22,12 +22,14 @@ def _fresh_throttle_counts():
 def make_user(db):
     def make(*codenames: str, staff: bool = True, superuser: bool = False, name: str = "") -> User:
         username = name or f"user{User.objects.count() + 1}"
-        user = User.objects.create_user(username, password="pw", is_staff=staff,
-                                        is_superuser=superuser)
+        user = User.objects.create_user(
+            username, password="pw", is_staff=staff, is_superuser=superuser
+        )
         if codenames:
             user.user_permissions.set(
-                Permission.objects.filter(content_type__app_label="zns_notify",
-                                          codename__in=codenames)
+                Permission.objects.filter(
+                    content_type__app_label="zns_notify", codename__in=codenames
+                )
             )
         return User.objects.get(pk=user.pk)  # a fresh instance: no stale permission cache
 

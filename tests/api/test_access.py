@@ -35,8 +35,10 @@ def test_events_are_throttled_per_user(as_user, reporter, make_user, settings):
     with_api(settings, API_EVENTS_THROTTLE_RATE="2/minute")
     BindingFactory(event="order_created")
     client = as_user(reporter)
-    codes = [client.post(EVENTS, {**BODY, "order_ref": f"R{i}"}, format="json").status_code
-             for i in range(3)]
+    codes = [
+        client.post(EVENTS, {**BODY, "order_ref": f"R{i}"}, format="json").status_code
+        for i in range(3)
+    ]
     assert codes == [202, 202, 429]
     refused = client.post(EVENTS, BODY, format="json")
     assert int(refused["Retry-After"]) > 0
@@ -66,14 +68,16 @@ def test_the_default_rate_lets_a_burst_through(as_user, reporter):
 # -- the host's DRF defaults do not leak in ------------------------------------------------
 
 
-@override_settings(REST_FRAMEWORK={
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 1,
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.TemplateHTMLRenderer"],
-    "DEFAULT_THROTTLE_RATES": {"zns_notify_events": "1/day"},
-})
+@override_settings(
+    REST_FRAMEWORK={
+        "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+        "DEFAULT_AUTHENTICATION_CLASSES": [],
+        "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+        "PAGE_SIZE": 1,
+        "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.TemplateHTMLRenderer"],
+        "DEFAULT_THROTTLE_RATES": {"zns_notify_events": "1/day"},
+    }
+)
 def test_host_rest_framework_defaults_do_not_change_the_api(api, as_user, reader):
     assert api.get(MESSAGES).status_code == 401
     body = as_user(reader).get(MESSAGES).json()
@@ -81,8 +85,9 @@ def test_host_rest_framework_defaults_do_not_change_the_api(api, as_user, reader
 
 
 def test_authentication_classes_are_configurable(api, reader, settings):
-    with_api(settings, API_AUTHENTICATION_CLASSES=[
-        "rest_framework.authentication.BasicAuthentication"])
+    with_api(
+        settings, API_AUTHENTICATION_CLASSES=["rest_framework.authentication.BasicAuthentication"]
+    )
     assert api.get(MESSAGES)["WWW-Authenticate"].startswith("Basic")
     api.credentials(HTTP_AUTHORIZATION="Basic cmVhZGVyOnB3")  # reader:pw
     assert api.get(MESSAGES).status_code == 200
@@ -129,8 +134,9 @@ def test_a_class_that_does_not_import_is_an_error(settings):
 
 
 def test_token_authentication_without_authtoken_is_an_error(settings):
-    with_api(settings, API_AUTHENTICATION_CLASSES=[
-        "rest_framework.authentication.TokenAuthentication"])
+    with_api(
+        settings, API_AUTHENTICATION_CLASSES=["rest_framework.authentication.TokenAuthentication"]
+    )
     with override_settings(INSTALLED_APPS=without("rest_framework.authtoken")):
         assert [c.id for c in check_api()] == ["zns_notify.E011"]
 

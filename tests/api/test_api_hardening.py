@@ -25,6 +25,7 @@ def forged_cursor(position: str) -> str:
 
 # -- 500s on bad query parameters ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("url", [MESSAGES, BINDINGS])
 def test_a_forged_cursor_position_is_not_a_500(as_user, reader, url):
     MessageFactory()
@@ -33,20 +34,26 @@ def test_a_forged_cursor_position_is_not_a_500(as_user, reader, url):
     assert response.status_code in (400, 404)
 
 
-@pytest.mark.parametrize("params", [
-    {"created_to": "9999-12-31"},
-    {"created_from": "0001-01-01"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"created_to": "9999-12-31"},
+        {"created_from": "0001-01-01"},
+    ],
+)
 def test_extreme_dates_in_message_filters_are_not_a_500(as_user, reader, params):
     MessageFactory()
     response = as_user(reader).get(MESSAGES, params)
     assert response.status_code in (200, 400)
 
 
-@pytest.mark.parametrize("params", [
-    {"to": "9999-12-31"},
-    {"from": "0001-01-01", "to": "0001-01-02"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"to": "9999-12-31"},
+        {"from": "0001-01-01", "to": "0001-01-02"},
+    ],
+)
 def test_extreme_dates_in_stats_are_not_a_500(as_user, reader, params):
     response = as_user(reader).get(STATS, params)
     assert response.status_code in (200, 400)
@@ -54,9 +61,15 @@ def test_extreme_dates_in_stats_are_not_a_500(as_user, reader, params):
 
 # -- 500s on hostile JSON ------------------------------------------------------------------
 
+
 def test_deeply_nested_json_is_a_400(as_user, reporter):
     BindingFactory(event="order_created")
-    body = '{"event": "order_created", "order_ref": "X1", "data": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    body = (
+        '{"event": "order_created", "order_ref": "X1", "data": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}"
+    )
     response = as_user(reporter).post(EVENTS, body, content_type="application/json")
     assert response.status_code == 400
 
@@ -65,15 +78,21 @@ def test_a_lone_surrogate_in_data_is_a_400_not_a_500(as_user, reporter):
     """DRF's CharField refuses surrogates in the top-level fields; data values are not
     checked, and body_hash() then fails to encode them (reporting.py:86)."""
     BindingFactory(event="order_created")
-    body = {"event": "order_created", "order_ref": "X1", "phone": "0912345678",
-            "data": {"carrier": "\ud800"}}
+    body = {
+        "event": "order_created",
+        "order_ref": "X1",
+        "phone": "0912345678",
+        "data": {"carrier": "\ud800"},
+    }
     raw = json.dumps(body)  # ensure_ascii: the surrogate travels as \\ud800
-    response = as_user(reporter).post(EVENTS, raw, content_type="application/json",
-                                      headers={"Idempotency-Key": "k-1"})
+    response = as_user(reporter).post(
+        EVENTS, raw, content_type="application/json", headers={"Idempotency-Key": "k-1"}
+    )
     assert response.status_code == 400
 
 
 # -- Authorization -------------------------------------------------------------------------
+
 
 def test_a_reporter_cannot_read_another_clients_message_through_events(as_user, make_user):
     """add_message without view_message: posting someone else's order_ref/event answers
@@ -81,14 +100,27 @@ def test_a_reporter_cannot_read_another_clients_message_through_events(as_user, 
     BindingFactory(event="order_created")
     alice = make_user("add_message", name="alice")
     mallory = make_user("add_message", name="mallory")
-    first = as_user(alice).post(EVENTS, {
-        "event": "order_created", "order_ref": "WEB-7", "phone": "0912345678",
-        "customer_name": "Nguyễn Thị Lan", "total": 990000,
-    }, format="json")
+    first = as_user(alice).post(
+        EVENTS,
+        {
+            "event": "order_created",
+            "order_ref": "WEB-7",
+            "phone": "0912345678",
+            "customer_name": "Nguyễn Thị Lan",
+            "total": 990000,
+        },
+        format="json",
+    )
     assert first.status_code == 202
-    probe = as_user(mallory).post(EVENTS, {
-        "event": "order_created", "order_ref": "WEB-7", "phone": "0987654321",
-    }, format="json")
+    probe = as_user(mallory).post(
+        EVENTS,
+        {
+            "event": "order_created",
+            "order_ref": "WEB-7",
+            "phone": "0987654321",
+        },
+        format="json",
+    )
     assert probe.status_code in (202, 403, 409)
     shown = json.dumps(probe.json(), ensure_ascii=False) if probe.status_code == 202 else ""
     assert "Nguyễn Thị Lan" not in shown

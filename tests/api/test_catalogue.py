@@ -36,8 +36,10 @@ def test_templates_filter_by_status(as_user, reader):
 
 
 def test_unknown_template_is_404(as_user, reader):
-    assert as_user(reader).get(
-        reverse("zns_notify:api_template_detail", args=["nope"])).status_code == 404
+    assert (
+        as_user(reader).get(reverse("zns_notify:api_template_detail", args=["nope"])).status_code
+        == 404
+    )
 
 
 def test_templates_need_their_view_permission(as_user, make_user):
@@ -46,8 +48,11 @@ def test_templates_need_their_view_permission(as_user, make_user):
 
 def test_bindings_list_detail_and_problems(as_user, reader):
     fine = BindingFactory(event="order_created", template__template_id="100001")
-    unfit = BindingFactory(event="order_paid", template__template_id="100009",
-                           params={"customer_name": "{{ customer_name }}"})
+    unfit = BindingFactory(
+        event="order_paid",
+        template__template_id="100009",
+        params={"customer_name": "{{ customer_name }}"},
+    )
     client = as_user(reader)
     body = client.get(BINDINGS).json()["results"]
     assert [(b["id"], b["template"]) for b in body] == [(fine.pk, "100001"), (unfit.pk, "100009")]
@@ -82,7 +87,8 @@ def test_the_api_is_read_only(as_user, make_user, url):
 
 
 def test_bindings_show_their_delay_and_condition(as_user, reader):
-    binding = BindingFactory(event="order_created", delay_minutes=120,
-                             condition='order.status == "new"')
+    binding = BindingFactory(
+        event="order_created", delay_minutes=120, condition='order.status == "new"'
+    )
     detail = as_user(reader).get(reverse("zns_notify:api_binding_detail", args=[binding.pk])).json()
     assert (detail["delay_minutes"], detail["condition"]) == (120, 'order.status == "new"')

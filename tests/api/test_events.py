@@ -37,8 +37,9 @@ def poster(as_user, reporter):
 
     def post(body=None, key: str | None = None, **extra):
         headers = {"Idempotency-Key": key} if key is not None else {}
-        return client.post(URL, body if body is not None else ORDER, format="json",
-                           headers=headers, **extra)
+        return client.post(
+            URL, body if body is not None else ORDER, format="json", headers=headers, **extra
+        )
 
     return post
 
@@ -54,13 +55,20 @@ def test_an_event_goes_through_the_notify_pipeline(poster, binding):
     assert message.status == Message.Status.QUEUED
     assert message.binding == binding
     assert (message.order_type, message.order_pk, message.order_ref) == (
-        "api.order", "WEB-1001", "WEB-1001")
+        "api.order",
+        "WEB-1001",
+        "WEB-1001",
+    )
     assert message.phone == "84912345678"
-    assert message.params == {"customer_name": "Nguyễn Thị Lan", "order_code": "WEB-1001",
-                              "total_amount": "1.250.000 đ"}
+    assert message.params == {
+        "customer_name": "Nguyễn Thị Lan",
+        "order_code": "WEB-1001",
+        "total_amount": "1.250.000 đ",
+    }
     # Queued in the same transaction, exactly as notify() queues a Django order's messages.
     assert [key for task in OrmQ.objects.all() for key in task.task["args"][0]] == [
-        message.idempotency_key]
+        message.idempotency_key
+    ]
     body = response.json()
     assert body["event"] == "order_created" and body["order_ref"] == "WEB-1001"
     assert body["idempotency_key"] is None
@@ -71,26 +79,47 @@ def test_an_event_goes_through_the_notify_pipeline(poster, binding):
 
 
 def test_data_fields_are_order_attributes_and_variables(poster):
-    BindingFactory(event="order_paid", template__params=[
-        {"name": n, "require": True, "type": "STRING", "max_length": 30}
-        for n in ("customer_name", "order_code", "amount", "paid_at", "payment_method")
-    ], params={
-        "customer_name": "{{ order.customer_name }}", "order_code": "{{ order.code }}",
-        "amount": "{{ order.total|vnd }}", "paid_at": "{{ order.paid_at|zns_datetime }}",
-        "payment_method": "{{ payment_method }}",
-    })
-    response = poster({**ORDER, "event": "order_paid", "total": "99000.50", "data": {
-        "paid_at": "2026-11-22T02:30:00Z", "payment_method": "Ví MoMo"}})
+    BindingFactory(
+        event="order_paid",
+        template__params=[
+            {"name": n, "require": True, "type": "STRING", "max_length": 30}
+            for n in ("customer_name", "order_code", "amount", "paid_at", "payment_method")
+        ],
+        params={
+            "customer_name": "{{ order.customer_name }}",
+            "order_code": "{{ order.code }}",
+            "amount": "{{ order.total|vnd }}",
+            "paid_at": "{{ order.paid_at|zns_datetime }}",
+            "payment_method": "{{ payment_method }}",
+        },
+    )
+    response = poster(
+        {
+            **ORDER,
+            "event": "order_paid",
+            "total": "99000.50",
+            "data": {"paid_at": "2026-11-22T02:30:00Z", "payment_method": "Ví MoMo"},
+        }
+    )
     assert response.status_code == 202, response.content
     assert Message.objects.get().params == {
-        "customer_name": "Nguyễn Thị Lan", "order_code": "WEB-1001", "amount": "99.000",
-        "paid_at": "09:30 22/11/2026", "payment_method": "Ví MoMo"}
+        "customer_name": "Nguyễn Thị Lan",
+        "order_code": "WEB-1001",
+        "amount": "99.000",
+        "paid_at": "09:30 22/11/2026",
+        "payment_method": "Ví MoMo",
+    }
 
 
 def test_a_missing_data_field_fails_the_message_naming_the_parameter(poster):
-    BindingFactory(event="order_shipped", params={
-        "customer_name": "{{ customer_name }}", "order_code": "{{ order_code }}",
-        "total_amount": "{{ order.carrier }}"})
+    BindingFactory(
+        event="order_shipped",
+        params={
+            "customer_name": "{{ customer_name }}",
+            "order_code": "{{ order_code }}",
+            "total_amount": "{{ order.carrier }}",
+        },
+    )
     response = poster({**ORDER, "event": "order_shipped"})
     assert response.status_code == 202
     [item] = response.json()["messages"]
@@ -127,9 +156,14 @@ def test_an_unusable_phone_skips_the_messages_with_the_reason(poster, binding, p
 
 
 def test_a_null_customer_name_is_an_empty_one(poster):
-    BindingFactory(event="order_created", params={
-        "customer_name": "{{ customer_name|default:'Quý khách' }}",
-        "order_code": "{{ order_code }}", "total_amount": "{{ order.total|vnd }}"})
+    BindingFactory(
+        event="order_created",
+        params={
+            "customer_name": "{{ customer_name|default:'Quý khách' }}",
+            "order_code": "{{ order_code }}",
+            "total_amount": "{{ order.total|vnd }}",
+        },
+    )
     response = poster({**ORDER, "customer_name": None})
     assert response.status_code == 202
     assert {m["params"]["customer_name"] for m in response.json()["messages"]} == {"Quý khách"}
@@ -166,7 +200,8 @@ def test_same_key_same_body_answers_the_same_and_writes_nothing(poster, binding)
     assert again.status_code == first.status_code == 202
     assert again["Idempotent-Replayed"] == "true"
     assert [m["id"] for m in again.json()["messages"]] == [
-        m["id"] for m in first.json()["messages"]]
+        m["id"] for m in first.json()["messages"]
+    ]
     assert again.json()["messages"][0]["status"] == "sent"  # the messages as they are now
     assert again.json()["idempotency_key"] == "order-1001-created"
     assert Message.objects.count() == 1 and EventReport.objects.count() == 1
@@ -191,7 +226,8 @@ def test_same_key_other_body_is_a_422(poster, binding):
     response = poster({**ORDER, "total": 1}, key="k-9")
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "This idempotency key was used before with a different request body."}
+        "detail": "This idempotency key was used before with a different request body."
+    }
     assert Message.objects.count() == 1 and EventReport.objects.count() == 1
 
 
@@ -205,8 +241,9 @@ def test_header_and_body_keys_must_agree(poster, binding):
 def test_keys_belong_to_their_user(poster, binding, as_user, make_user):
     poster(key="shared")
     other = as_user(make_user("add_message"))
-    response = other.post(URL, {**ORDER, "total": 5}, format="json",
-                          headers={"Idempotency-Key": "shared"})
+    response = other.post(
+        URL, {**ORDER, "total": 5}, format="json", headers={"Idempotency-Key": "shared"}
+    )
     assert response.status_code == 202 and "Idempotent-Replayed" not in response
     assert EventReport.objects.count() == 2
 
@@ -256,15 +293,19 @@ REFUSALS = {
     "data reserved name": ({**ORDER, "data": {"order": "x"}}, "data", "reserved"),
     "data text too long": ({**ORDER, "data": {"note": "n" * 501}}, "data", "500"),
     "data too many fields": ({**ORDER, "data": {f"f{i}": i for i in range(51)}}, "data", "50"),
-    "development_mode not a boolean": ({**ORDER, "development_mode": "maybe"},
-                                       "development_mode", "boolean"),
+    "development_mode not a boolean": (
+        {**ORDER, "development_mode": "maybe"},
+        "development_mode",
+        "boolean",
+    ),
     "unknown field": ({**ORDER, "carrier": "GHN"}, "carrier", "Unknown field"),
 }
 
 
 @pytest.mark.parametrize("body,field,words", REFUSALS.values(), ids=REFUSALS.keys())
-def test_every_bad_field_is_a_400_naming_it_and_nothing_is_written(poster, binding, body,
-                                                                   field, words):
+def test_every_bad_field_is_a_400_naming_it_and_nothing_is_written(
+    poster, binding, body, field, words
+):
     response = poster(body, key="k-400")
     assert response.status_code == 400, response.content
     errors = response.json()
@@ -279,8 +320,9 @@ def test_all_problems_are_reported_at_once(poster, binding):
 
 
 def test_malformed_json_is_a_400(as_user, reporter, binding):
-    response = as_user(reporter).post(URL, '{"event": "order_created",',
-                                      content_type="application/json")
+    response = as_user(reporter).post(
+        URL, '{"event": "order_created",', content_type="application/json"
+    )
     assert response.status_code == 400
     assert "JSON parse error" in response.json()["detail"]
     assert nothing_written()

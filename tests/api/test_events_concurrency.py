@@ -20,8 +20,13 @@ from zns_notify.models import EventReport, Message
 pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = reverse("zns_notify:api_events")
-BODY = {"event": "order_created", "order_ref": "WEB-77", "phone": "0912345678",
-        "customer_name": "Lan", "total": 100000}
+BODY = {
+    "event": "order_created",
+    "order_ref": "WEB-77",
+    "phone": "0912345678",
+    "customer_name": "Lan",
+    "total": 100000,
+}
 THREADS = 4
 
 
@@ -34,8 +39,9 @@ def post_together(user, bodies: list[dict]) -> list:
         client.force_authenticate(user)
         try:
             barrier.wait(timeout=10)
-            responses[i] = client.post(URL, bodies[i], format="json",
-                                       headers={"Idempotency-Key": "same-key"})
+            responses[i] = client.post(
+                URL, bodies[i], format="json", headers={"Idempotency-Key": "same-key"}
+            )
         finally:
             connection.close()
 

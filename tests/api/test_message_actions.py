@@ -58,11 +58,15 @@ def test_resend_of_an_unknown_message_is_404(as_user, make_user):
     assert as_user(user).post(resend(999999)).status_code == 404
 
 
-def test_cancel_answers_200_and_announces_it(as_user, make_user, django_capture_on_commit_callbacks):
+def test_cancel_answers_200_and_announces_it(
+    as_user, make_user, django_capture_on_commit_callbacks
+):
     user = make_user("view_message", "cancel_message")
     message = MessageFactory(status="queued")
-    with listening(signals.message_skipped) as seen, \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        listening(signals.message_skipped) as seen,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = as_user(user).post(cancel(message.pk))
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     assert [kwargs["rule"] for _signal, kwargs in seen] == ["operator"]
@@ -80,12 +84,23 @@ def test_cancel_refusals(as_user, make_user, reader):
 
 def test_the_detail_timeline_has_the_attempt_payload_without_secrets(as_user, reader):
     message = MessageFactory(status="sent")
-    MessageEvent.objects.create(message=message, kind="attempt", status="sent", payload={
-        "request": {"path": "/message/template",
-                    "body": {"phone": "84912345678", "access_token": "secret"}},
-        "answer": {"error": 0}})
-    entries = as_user(reader).get(
-        reverse("zns_notify:api_message_detail", args=[message.pk])).json()["timeline"]
+    MessageEvent.objects.create(
+        message=message,
+        kind="attempt",
+        status="sent",
+        payload={
+            "request": {
+                "path": "/message/template",
+                "body": {"phone": "84912345678", "access_token": "secret"},
+            },
+            "answer": {"error": 0},
+        },
+    )
+    entries = (
+        as_user(reader)
+        .get(reverse("zns_notify:api_message_detail", args=[message.pk]))
+        .json()["timeline"]
+    )
     payload = entries[-1]["payload"]
     assert payload["request"]["body"] == {"phone": "********678", "access_token": "[removed]"}
     assert payload["answer"] == {"error": 0}
@@ -96,9 +111,15 @@ def test_the_detail_timeline_hides_the_phones_hash_without_view_full_phone(as_us
 
     message = MessageFactory(status="sent")
     digest = hash_phone(message.phone)
-    MessageEvent.objects.create(message=message, kind="attempt", status="sent", payload={
-        "request": {"path": "/message/template/hashphone", "body": {"hash_phone": digest}},
-        "answer": {"error": 0}})
+    MessageEvent.objects.create(
+        message=message,
+        kind="attempt",
+        status="sent",
+        payload={
+            "request": {"path": "/message/template/hashphone", "body": {"hash_phone": digest}},
+            "answer": {"error": 0},
+        },
+    )
     response = as_user(reader).get(reverse("zns_notify:api_message_detail", args=[message.pk]))
     assert response.status_code == 200 and digest not in response.content.decode()
 
@@ -121,14 +142,20 @@ def test_a_webhook_entrys_status_is_its_outcome_code_in_any_language(as_user, re
     from zns_notify.models import WebhookEvent
 
     message = MessageFactory(status="delivered", msg_id="m1")
-    WebhookEvent.objects.create(event_name="user_received_message", dedup_key="d1",
-                                subject="m1", outcome="unmatched", received_at=timezone.now(),
-                                body="{}")
+    WebhookEvent.objects.create(
+        event_name="user_received_message",
+        dedup_key="d1",
+        subject="m1",
+        outcome="unmatched",
+        received_at=timezone.now(),
+        body="{}",
+    )
     url = reverse("zns_notify:api_message_detail", args=[message.pk])
     entries = as_user(reader).get(url, HTTP_ACCEPT_LANGUAGE="vi").json()["timeline"]
     [hook] = [entry for entry in entries if entry["kind"] == "webhook"]
     assert hook["status"] == "unmatched"
     client.force_login(reader)
-    html = client.get(reverse("admin:zns_notify_message_change", args=[message.pk]),
-                      HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    html = client.get(
+        reverse("admin:zns_notify_message_change", args=[message.pk]), HTTP_ACCEPT_LANGUAGE="vi"
+    ).content.decode()
     assert '<span class="zns-badge zns-badge--unmatched">Đang chờ tin nhắn tương ứng</span>' in html

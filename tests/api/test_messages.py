@@ -52,8 +52,10 @@ def test_staff_with_the_permission_and_superusers_get_200(as_user, reader, make_
 
 
 def test_plain_staff_is_enough_when_the_setting_says_so(as_user, make_user, settings):
-    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY,
-                           "API_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"]}
+    settings.ZNS_NOTIFY = {
+        **settings.ZNS_NOTIFY,
+        "API_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    }
     assert as_user(make_user()).get(LIST).status_code == 200
 
 
@@ -74,8 +76,9 @@ def test_session_authentication(client, reader):
 
 
 def test_a_list_item_is_the_log_line_with_the_phone_masked(as_user, reader):
-    message = MessageFactory(phone="84912345678", params={"customer_name": "Lan",
-                                                          "order_code": "0912345678"})
+    message = MessageFactory(
+        phone="84912345678", params={"customer_name": "Lan", "order_code": "0912345678"}
+    )
     [item] = as_user(reader).get(LIST).json()["results"]
     assert item["id"] == message.pk
     assert item["phone"] == "********678"
@@ -87,11 +90,18 @@ def test_a_list_item_is_the_log_line_with_the_phone_masked(as_user, reader):
 
 
 def test_a_policy_decision_and_ambiguous_sends_show_in_the_log_line(as_user, reader):
-    MessageFactory(status="skipped", error_category="policy", ambiguous_sends=1,
-                   error_message="Skipped: the recipient opted out of PROMOTION messages.")
+    MessageFactory(
+        status="skipped",
+        error_category="policy",
+        ambiguous_sends=1,
+        error_message="Skipped: the recipient opted out of PROMOTION messages.",
+    )
     [item] = as_user(reader).get(LIST).json()["results"]
     assert (item["status"], item["error_category"], item["ambiguous_sends"]) == (
-        "skipped", "policy", 1)
+        "skipped",
+        "policy",
+        1,
+    )
     assert "opted out" in item["error_message"]
 
 
@@ -104,14 +114,23 @@ def test_the_full_phone_needs_the_permission(as_user, full_reader):
 
 def test_detail_has_the_timeline_in_order(as_user, reader):
     now = timezone.now()
-    message = MessageFactory(status=Message.Status.DELIVERED,
-                             created_at=now - dt.timedelta(minutes=2))
+    message = MessageFactory(
+        status=Message.Status.DELIVERED, created_at=now - dt.timedelta(minutes=2)
+    )
     MessageEvent.objects.create(message=message, kind="receipt", at=now, status="delivered")
-    MessageEvent.objects.create(message=message, kind="attempt", at=now - dt.timedelta(minutes=1),
-                                status="sent", detail="Zalo accepted it")
+    MessageEvent.objects.create(
+        message=message,
+        kind="attempt",
+        at=now - dt.timedelta(minutes=1),
+        status="sent",
+        detail="Zalo accepted it",
+    )
     body = as_user(reader).get(detail(message.pk)).json()
     assert [(e["kind"], e["status"]) for e in body["timeline"]] == [
-        ("enqueued", "queued"), ("attempt", "sent"), ("receipt", "delivered")]
+        ("enqueued", "queued"),
+        ("attempt", "sent"),
+        ("receipt", "delivered"),
+    ]
     assert body["phone"] == "********678"
 
 
@@ -185,8 +204,9 @@ def test_filter_by_event_template_and_order_reference(as_user, reader):
     assert ids(client.get(LIST, {"order_ref": "DH3"})) == set()
 
 
-@pytest.mark.parametrize("typed", ["0912 345 678", "+84 912 345 678", "84912345678",
-                                   "(091) 234-5678"])
+@pytest.mark.parametrize(
+    "typed", ["0912 345 678", "+84 912 345 678", "84912345678", "(091) 234-5678"]
+)
 def test_filter_by_phone_accepts_any_form(as_user, full_reader, typed):
     mine = MessageFactory(phone="84912345678")
     MessageFactory(phone="84987654321")
@@ -214,8 +234,9 @@ def test_filter_by_created_at_days_are_vietnam_days(as_user, reader):
     client = as_user(reader)
     assert ids(client.get(LIST, {"created_from": "2026-11-22"})) == {early.pk}
     assert ids(client.get(LIST, {"created_to": "2026-11-21"})) == {late.pk}
-    assert ids(client.get(LIST, {"created_from": "2026-11-21",
-                                 "created_to": "2026-11-21"})) == {late.pk}
+    assert ids(client.get(LIST, {"created_from": "2026-11-21", "created_to": "2026-11-21"})) == {
+        late.pk
+    }
 
 
 def test_filter_by_created_at_moments(as_user, reader):

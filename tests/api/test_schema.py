@@ -20,10 +20,16 @@ pytestmark = pytest.mark.django_db
 
 URL = reverse("zns_notify:api_schema")
 PATHS = {
-    "/zns/api/messages/", "/zns/api/messages/{id}/", "/zns/api/messages/{id}/resend/",
-    "/zns/api/messages/{id}/cancel/", "/zns/api/templates/",
-    "/zns/api/templates/{template_id}/", "/zns/api/bindings/", "/zns/api/bindings/{id}/",
-    "/zns/api/events/", "/zns/api/stats/",
+    "/zns/api/messages/",
+    "/zns/api/messages/{id}/",
+    "/zns/api/messages/{id}/resend/",
+    "/zns/api/messages/{id}/cancel/",
+    "/zns/api/templates/",
+    "/zns/api/templates/{template_id}/",
+    "/zns/api/bindings/",
+    "/zns/api/bindings/{id}/",
+    "/zns/api/events/",
+    "/zns/api/stats/",
 }
 
 
@@ -45,17 +51,34 @@ def test_the_schema_generates_without_warnings_and_validates():
     assert set(events["responses"]) == {"202", "400", "422", "429"}
     assert {"cookieAuth", "tokenAuth"} <= set(schema["components"]["securitySchemes"])
     message_filters = {
-        p["name"] for p in schema["paths"]["/zns/api/messages/"]["get"]["parameters"]}
-    assert {"status", "event", "template", "order_ref", "phone", "created_from", "created_to",
-            "cursor", "page_size"} <= message_filters
+        p["name"] for p in schema["paths"]["/zns/api/messages/"]["get"]["parameters"]
+    }
+    assert {
+        "status",
+        "event",
+        "template",
+        "order_ref",
+        "phone",
+        "created_from",
+        "created_to",
+        "cursor",
+        "page_size",
+    } <= message_filters
     stats = {p["name"] for p in schema["paths"]["/zns/api/stats/"]["get"]["parameters"]}
     assert stats == {"from", "to", "group"}
 
 
 def test_the_spectacular_command_validates_it_and_fails_on_no_warning():
     out = StringIO()
-    call_command(SpectacularCommand(), "--validate", "--fail-on-warn", "--custom-settings",
-                 "zns_notify.api.schema.SCHEMA_SETTINGS", stdout=out, stderr=StringIO())
+    call_command(
+        SpectacularCommand(),
+        "--validate",
+        "--fail-on-warn",
+        "--custom-settings",
+        "zns_notify.api.schema.SCHEMA_SETTINGS",
+        stdout=out,
+        stderr=StringIO(),
+    )
     assert set(yaml.safe_load(out.getvalue())["paths"]) == PATHS
 
 

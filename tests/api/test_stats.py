@@ -37,7 +37,11 @@ def test_per_day_counts_and_rates(as_user, reader, messages):
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["from"], body["to"], body["group"], body["timezone"]) == (
-        "2026-11-20", "2026-11-22", "day", "Asia/Ho_Chi_Minh")
+        "2026-11-20",
+        "2026-11-22",
+        "day",
+        "Asia/Ho_Chi_Minh",
+    )
     days = {g["day"]: g for g in body["groups"]}
     assert list(days) == ["2026-11-20", "2026-11-21", "2026-11-22"]  # empty days too
     day20 = days["2026-11-20"]
@@ -60,8 +64,11 @@ def test_vietnam_days_not_utc_days(as_user, reader):
 
 
 def test_per_template(as_user, reader, messages):
-    body = as_user(reader).get(
-        URL, {"from": "2026-11-20", "to": "2026-11-22", "group": "template"}).json()
+    body = (
+        as_user(reader)
+        .get(URL, {"from": "2026-11-20", "to": "2026-11-22", "group": "template"})
+        .json()
+    )
     groups = {g["template"]: g for g in body["groups"]}
     assert list(groups) == ["100001", "100002"]
     assert groups["100001"]["name"] == "Xác nhận đơn hàng"
@@ -74,13 +81,16 @@ def test_default_range_is_the_last_seven_days(as_user, reader):
     assert len(body["groups"]) == 7 and body["groups"][-1]["day"] == body["to"]
 
 
-@pytest.mark.parametrize("query,field", [
-    ({"from": "2026-11-22", "to": "2026-11-20"}, "from"),
-    ({"from": "2024-01-01", "to": "2026-01-01"}, "from"),
-    ({"from": "22/11/2026"}, "from"),
-    ({"group": "week"}, "group"),
-    ({"since": "2026-11-01"}, "since"),
-])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ({"from": "2026-11-22", "to": "2026-11-20"}, "from"),
+        ({"from": "2024-01-01", "to": "2026-01-01"}, "from"),
+        ({"from": "22/11/2026"}, "from"),
+        ({"group": "week"}, "group"),
+        ({"since": "2026-11-01"}, "since"),
+    ],
+)
 def test_bad_queries_are_400s(as_user, reader, query, field):
     response = as_user(reader).get(URL, query)
     assert response.status_code == 400

@@ -19,8 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "operator-pw"
 # Operators read the log and edit bindings; they are not superusers. view_full_phone is what
 # lets them search by phone (the admin hides that search from staff who see masked numbers).
-OPERATOR_PERMISSIONS = ["view_message", "view_full_phone", "view_template", "view_binding",
-                        "change_binding"]
+OPERATOR_PERMISSIONS = [
+    "view_message",
+    "view_full_phone",
+    "view_template",
+    "view_binding",
+    "change_binding",
+]
 
 
 def _missing_browser() -> str | None:
@@ -62,7 +67,8 @@ def browser(django_db_setup):
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=args)
+                executable_path=str(CHROMIUM), headless=True, args=args
+            )
             yield browser
             browser.close()
     finally:
@@ -93,15 +99,19 @@ def operator(transactional_db):
     from django.contrib.auth.models import Permission, User
 
     user = User.objects.create_user("operator", password=PASSWORD, is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="zns_notify", codename__in=OPERATOR_PERMISSIONS))
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="zns_notify", codename__in=OPERATOR_PERMISSIONS
+        )
+    )
     return user
 
 
 def _context(browser, live_server, locale: str):
     # The locale sets Accept-Language, which Django's LocaleMiddleware reads.
-    context = browser.new_context(base_url=live_server.url, locale=locale,
-                                  viewport={"width": 1400, "height": 900})
+    context = browser.new_context(
+        base_url=live_server.url, locale=locale, viewport={"width": 1400, "height": 900}
+    )
     context.set_default_timeout(10_000)
     return context
 

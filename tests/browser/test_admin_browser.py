@@ -18,14 +18,28 @@ def messages(operator):
     from zns_notify.models import MessageEvent
 
     binding = BindingFactory()
-    told = MessageFactory(template=binding.template, binding=binding, phone="84912345678",
-                          order_ref="DH000042", status="delivered")
-    MessageEvent.objects.create(message=told, kind="attempt", status="sent",
-                                detail="Zalo: error 0 Success")
-    MessageEvent.objects.create(message=told, kind="receipt", status="delivered",
-                                detail="user_received_message")
-    others = [MessageFactory(template=binding.template, binding=binding,
-                             phone=f"8490000{n:04d}", order_ref=f"DH1{n:05d}") for n in range(5)]
+    told = MessageFactory(
+        template=binding.template,
+        binding=binding,
+        phone="84912345678",
+        order_ref="DH000042",
+        status="delivered",
+    )
+    MessageEvent.objects.create(
+        message=told, kind="attempt", status="sent", detail="Zalo: error 0 Success"
+    )
+    MessageEvent.objects.create(
+        message=told, kind="receipt", status="delivered", detail="user_received_message"
+    )
+    others = [
+        MessageFactory(
+            template=binding.template,
+            binding=binding,
+            phone=f"8490000{n:04d}",
+            order_ref=f"DH1{n:05d}",
+        )
+        for n in range(5)
+    ]
     return told, others
 
 

@@ -27,12 +27,20 @@ def sandbox(live_server, settings):
     from zns_notify.tokens import store_token_pair
 
     zns = settings.ZNS_NOTIFY
-    server = SandboxServer(app_id=zns["APP_ID"], app_secret=zns["APP_SECRET"],
-                           oa_secret_key=zns["OA_SECRET_KEY"], receipt_delay=0.2, seed=7).start()
+    server = SandboxServer(
+        app_id=zns["APP_ID"],
+        app_secret=zns["APP_SECRET"],
+        oa_secret_key=zns["OA_SECRET_KEY"],
+        receipt_delay=0.2,
+        seed=7,
+    ).start()
     settings.ZNS_NOTIFY = {**zns, "API_BASE_URL": server.url, "OAUTH_BASE_URL": server.url}
     pair = server.mint_tokens()
-    store_token_pair(access_token=pair["access_token"], refresh_token=pair["refresh_token"],
-                     expires_in=int(pair["expires_in"]))
+    store_token_pair(
+        access_token=pair["access_token"],
+        refresh_token=pair["refresh_token"],
+        expires_in=int(pair["expires_in"]),
+    )
     sync_templates()
     yield server
     server.stop()
@@ -43,11 +51,15 @@ def binding(sandbox):
     from zns_notify.models import Binding, Template
 
     return Binding.objects.create(
-        name="Xác nhận đơn hàng", event="order_created",
+        name="Xác nhận đơn hàng",
+        event="order_created",
         template=Template.objects.get(template_id="100001"),
-        params={"customer_name": "{{ customer_name }}", "order_code": "{{ order_code }}",
-                "order_date": "{{ order.created_at|zns_date }}",
-                "total_amount": "{{ order.total|vnd }}"},
+        params={
+            "customer_name": "{{ customer_name }}",
+            "order_code": "{{ order_code }}",
+            "order_date": "{{ order.created_at|zns_date }}",
+            "total_amount": "{{ order.total|vnd }}",
+        },
     )
 
 
@@ -62,8 +74,9 @@ def row(page, param: str):
     return page.locator(f'#zns-preview .row[data-param="{param}"] span').last
 
 
-def test_operator_edits_a_binding_previews_it_and_sends_a_test(open_admin, binding, sandbox,
-                                                                shoot, live_server):
+def test_operator_edits_a_binding_previews_it_and_sends_a_test(
+    open_admin, binding, sandbox, shoot, live_server
+):
     from zns_notify.models import Message
     from zns_notify.sending import deliver
 
@@ -79,14 +92,16 @@ def test_operator_edits_a_binding_previews_it_and_sends_a_test(open_admin, bindi
     page.fill("#id_param__order_code", "Đơn {{ order_code }}")
     page.wait_for_function(
         "document.querySelector('#zns-preview .row[data-param=order_code] span:last-child')"
-        ".textContent === 'Đơn DH000123'")
+        ".textContent === 'Đơn DH000123'"
+    )
     assert page.locator('.zns-flag[data-flag-for="order_code"]').inner_text() == "✓ 12 / 30"
 
     # Against a real order, chosen by its reference.
     page.fill("#zns-preview-order", order.code)
     page.wait_for_function(
         "document.querySelector('#zns-preview .row[data-param=customer_name] span:last-child')"
-        ".textContent === 'Trần Thị Mai'")
+        ".textContent === 'Trần Thị Mai'"
+    )
     assert row(page, "total_amount").inner_text() == "2.450.000"
     shoot(top(page), "bindings-editor")
 
@@ -94,8 +109,9 @@ def test_operator_edits_a_binding_previews_it_and_sends_a_test(open_admin, bindi
     page.fill("#id_param__customer_name", "{{ customer_name }} cùng toàn thể gia đình")
     flag = page.locator('.zns-flag[data-flag-for="customer_name"]')
     flag.locator("text=Zalo allows at most 30").wait_for()
-    assert flag.inner_text() == ("⚠ Parameter customer_name is 35 characters; "
-                                 "Zalo allows at most 30.")
+    assert flag.inner_text() == (
+        "⚠ Parameter customer_name is 35 characters; Zalo allows at most 30."
+    )
     assert page.locator("#zns-preview .row.flagged").count() == 1
     assert "1 problem" in page.locator("#zns-preview .meta").inner_text()
     shoot(top(page), "bindings-overlong")
@@ -105,7 +121,8 @@ def test_operator_edits_a_binding_previews_it_and_sends_a_test(open_admin, bindi
     page.wait_for_load_state()
     # (Saving checks sample data first: "Nguyễn Thị Lan cùng toàn thể gia đình" is 37.)
     assert page.locator(".field-param__customer_name .errorlist").inner_text() == (
-        "With sample data: Parameter customer_name is 37 characters; Zalo allows at most 30.")
+        "With sample data: Parameter customer_name is 37 characters; Zalo allows at most 30."
+    )
     assert page.locator("#zns-preview-order").input_value() == order.code  # still chosen
     binding.refresh_from_db()
     assert binding.params["customer_name"] == "{{ customer_name }}"
@@ -206,14 +223,18 @@ def test_the_params_follow_the_chosen_template(open_admin, operator, binding, sh
 
 
 def test_operator_writes_the_sms_fallback_and_sees_its_segments_and_cost(
-        open_admin, binding, shoot, settings):
+    open_admin, binding, shoot, settings
+):
     """The SMS fieldset: typing the text redraws the SMS as the customer receives it
     (diacritics stripped), with its segments, encoding, characters left and cost; a text
     over SMS_MAX_SEGMENTS is flagged, and saving it is refused beside the text."""
     from zns_notify.sms.providers import locmem
 
-    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SMS_PROVIDER": "locmem",
-                           "SMS_COST_PER_SEGMENT": 850}
+    settings.ZNS_NOTIFY = {
+        **settings.ZNS_NOTIFY,
+        "SMS_PROVIDER": "locmem",
+        "SMS_COST_PER_SEGMENT": 850,
+    }
     locmem.reset()
     page = open_admin()
     page.goto(f"/admin/zns_notify/binding/{binding.pk}/change/")

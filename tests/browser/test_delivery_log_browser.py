@@ -15,9 +15,15 @@ from tests.factories import BindingFactory, MessageFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ANSWER = {"error": 0, "message": "Success",
-          "data": {"msg_id": "a4d0243feee163bd3af2", "sent_time": "1626926349402",
-                   "quota": {"dailyQuota": "500", "remainingQuota": "499"}}}
+ANSWER = {
+    "error": 0,
+    "message": "Success",
+    "data": {
+        "msg_id": "a4d0243feee163bd3af2",
+        "sent_time": "1626926349402",
+        "quota": {"dailyQuota": "500", "remainingQuota": "499"},
+    },
+}
 
 
 @pytest.fixture
@@ -26,34 +32,71 @@ def log(operator):
 
     from zns_notify.models import MessageEvent
 
-    operator.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="zns_notify", codename__in=["resend_message", "cancel_message"]))
+    operator.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="zns_notify", codename__in=["resend_message", "cancel_message"]
+        )
+    )
     order = OrderFactory()
     binding = BindingFactory()
     template = binding.template
-    common = dict(template=template, binding=binding, order_type="shop.order",
-                  order_pk=str(order.pk), order_ref=order.code)
+    common = dict(
+        template=template,
+        binding=binding,
+        order_type="shop.order",
+        order_pk=str(order.pk),
+        order_ref=order.code,
+    )
     now = timezone.now()
-    delivered = MessageFactory(**common, phone="84912345678", status="delivered",
-                               msg_id="a4d0243feee163bd3af2", attempts=1,
-                               sent_at=now, delivered_at=now + dt.timedelta(seconds=20))
-    body = {"phone": "84912345678", "template_id": template.template_id,
-            "template_data": {"customer_name": "Nguyễn Thị Lan", "order_code": order.code,
-                              "total_amount": "1.250.000 đ"},
-            "tracking_id": delivered.idempotency_key}
+    delivered = MessageFactory(
+        **common,
+        phone="84912345678",
+        status="delivered",
+        msg_id="a4d0243feee163bd3af2",
+        attempts=1,
+        sent_at=now,
+        delivered_at=now + dt.timedelta(seconds=20),
+    )
+    body = {
+        "phone": "84912345678",
+        "template_id": template.template_id,
+        "template_data": {
+            "customer_name": "Nguyễn Thị Lan",
+            "order_code": order.code,
+            "total_amount": "1.250.000 đ",
+        },
+        "tracking_id": delivered.idempotency_key,
+    }
     MessageEvent.objects.create(
-        message=delivered, kind="attempt", status="sent", at=now + dt.timedelta(seconds=1),
+        message=delivered,
+        kind="attempt",
+        status="sent",
+        at=now + dt.timedelta(seconds=1),
         detail="Accepted by Zalo as a4d0243feee163bd3af2.",
-        payload={"request": {"path": "/message/template", "body": body}, "answer": ANSWER})
-    MessageEvent.objects.create(message=delivered, kind="receipt", status="delivered",
-                                at=now + dt.timedelta(seconds=21),
-                                detail="user_received_message a4d0243feee163bd3af2")
-    failed = MessageFactory(**common, phone="84987654321", status="failed", attempts=1,
-                            error_code=-118, error_category="recipient",
-                            error_message="Zalo error -118: Zalo account not existed")
+        payload={"request": {"path": "/message/template", "body": body}, "answer": ANSWER},
+    )
+    MessageEvent.objects.create(
+        message=delivered,
+        kind="receipt",
+        status="delivered",
+        at=now + dt.timedelta(seconds=21),
+        detail="user_received_message a4d0243feee163bd3af2",
+    )
+    failed = MessageFactory(
+        **common,
+        phone="84987654321",
+        status="failed",
+        attempts=1,
+        error_code=-118,
+        error_category="recipient",
+        error_message="Zalo error -118: Zalo account not existed",
+    )
     MessageFactory(**common, phone="84900000001", status="queued", event="order_paid")
-    MessageFactory(**{**common, "order_type": "api.order", "order_pk": "ext-1",
-                      "order_ref": "EXT-0001"}, phone="84900000002", status="sent")
+    MessageFactory(
+        **{**common, "order_type": "api.order", "order_pk": "ext-1", "order_ref": "EXT-0001"},
+        phone="84900000002",
+        status="sent",
+    )
     return order, delivered, failed
 
 
@@ -148,16 +191,41 @@ def test_operator_sees_the_sms_fallback_in_the_list_and_the_timeline(open_admin,
     _order, delivered, failed = log
     now = timezone.now()
     FallbackStep.objects.create(
-        message=failed, reference=f"{failed.idempotency_key}-sms", status="sent",
-        reason="immediate", trigger="not_on_zalo", due_at=now, created_at=now, attempts=1,
-        claimed_at=now, sent_at=now + dt.timedelta(seconds=1), provider="esms",
-        provider_message_id="3981d7b751c7", encoding="GSM-7", segments=1, cost=Decimal(850),
-        text="DemoShop: Don DH000001 da giao thanh cong.")
+        message=failed,
+        reference=f"{failed.idempotency_key}-sms",
+        status="sent",
+        reason="immediate",
+        trigger="not_on_zalo",
+        due_at=now,
+        created_at=now,
+        attempts=1,
+        claimed_at=now,
+        sent_at=now + dt.timedelta(seconds=1),
+        provider="esms",
+        provider_message_id="3981d7b751c7",
+        encoding="GSM-7",
+        segments=1,
+        cost=Decimal(850),
+        text="DemoShop: Don DH000001 da giao thanh cong.",
+    )
     FallbackStep.objects.create(
-        message=delivered, reference=f"{delivered.idempotency_key}-sms", status="sent",
-        reason="window", trigger="window", due_at=now, created_at=now, attempts=1,
-        claimed_at=now, sent_at=now, provider="esms", provider_message_id="445d16a51e51",
-        encoding="GSM-7", segments=1, cost=Decimal(850), double_cost=True)
+        message=delivered,
+        reference=f"{delivered.idempotency_key}-sms",
+        status="sent",
+        reason="window",
+        trigger="window",
+        due_at=now,
+        created_at=now,
+        attempts=1,
+        claimed_at=now,
+        sent_at=now,
+        provider="esms",
+        provider_message_id="445d16a51e51",
+        encoding="GSM-7",
+        segments=1,
+        cost=Decimal(850),
+        double_cost=True,
+    )
     page = open_admin()
     page.goto("/admin/zns_notify/message/")
     assert page.locator(".zns-channel--sms").count() == 2

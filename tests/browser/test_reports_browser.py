@@ -20,8 +20,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def reports_operator(operator):
     from django.contrib.auth.models import Permission
 
-    operator.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="zns_notify", codename__in=["view_reports", "view_zaloaccount"]))
+    operator.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="zns_notify", codename__in=["view_reports", "view_zaloaccount"]
+        )
+    )
     return operator
 
 
@@ -37,14 +40,21 @@ def history(reports_operator):
 
     rng = random.Random(6)
     account = ZaloAccountFactory(name="Cửa hàng Hoa Mai")
-    templates = [TemplateFactory(template_id=str(250001 + i), name=name, price=Decimal(price))
-                 for i, (name, price) in enumerate([("Xác nhận đơn hàng", 300),
-                                                    ("Đơn hàng đã giao", 250),
-                                                    ("Khảo sát sau mua", 200)])]
+    templates = [
+        TemplateFactory(template_id=str(250001 + i), name=name, price=Decimal(price))
+        for i, (name, price) in enumerate(
+            [("Xác nhận đơn hàng", 300), ("Đơn hàng đã giao", 250), ("Khảo sát sau mua", 200)]
+        )
+    ]
     now = timezone.now()
     # (status, weight); failures with a real (category, Zalo code) pair.
-    statuses = [("delivered", 30), ("undelivered", 3), ("failed", 3), ("skipped", 2),
-                ("cancelled", 1)]
+    statuses = [
+        ("delivered", 30),
+        ("undelivered", 3),
+        ("failed", 3),
+        ("skipped", 2),
+        ("cancelled", 1),
+    ]
     failures = [("recipient", -118), ("recipient", -139), ("payload", -1121), ("retry", -100)]
     for back in range(35):
         created = now - dt.timedelta(days=back, hours=1)
@@ -53,27 +63,43 @@ def history(reports_operator):
             status = rng.choices(*zip(*weights))[0]
             category, code = rng.choice(failures) if status == "failed" else ("", None)
             MessageFactory(
-                template=rng.choice(templates), created_at=created, status=status,
+                template=rng.choice(templates),
+                created_at=created,
+                status=status,
                 event=rng.choice(["order_created", "order_paid", "order_shipped"]),
                 sent_at=created if status in ("delivered", "sent", "undelivered") else None,
                 delivered_at=created + dt.timedelta(seconds=rng.randrange(2, 90))
-                if status == "delivered" else None,
-                error_category=category, error_code=code)
+                if status == "delivered"
+                else None,
+                error_category=category,
+                error_code=code,
+            )
     for _ in range(3):  # "Send test" from the binding editor: counted, not billed
-        MessageFactory(template=templates[0], created_at=now, status="delivered",
-                       development_mode=True, sent_at=now,
-                       delivered_at=now + dt.timedelta(seconds=5))
+        MessageFactory(
+            template=templates[0],
+            created_at=now,
+            status="delivered",
+            development_mode=True,
+            sent_at=now,
+            delivered_at=now + dt.timedelta(seconds=5),
+        )
     today = local_day()
     for back in range(30):
-        ZaloQuota.objects.create(account=account, day=today - dt.timedelta(days=back),
-                                 daily_quota=2000, remaining_quota=2000 - rng.randrange(200, 1800),
-                                 daily_promotion_quota=500, remaining_promotion_quota=420)
+        ZaloQuota.objects.create(
+            account=account,
+            day=today - dt.timedelta(days=back),
+            daily_quota=2000,
+            remaining_quota=2000 - rng.randrange(200, 1800),
+            daily_promotion_quota=500,
+            remaining_promotion_quota=420,
+        )
     rebuild_reports()
     return account
 
 
 def test_operator_reads_the_report_switches_the_range_and_downloads_the_csv(
-        open_admin, history, shoot):
+    open_admin, history, shoot
+):
     page = open_admin()
     page.get_by_role("link", name="Delivery reports").click()
     page.wait_for_url("**/admin/zns_notify/reportday/")
@@ -115,8 +141,7 @@ def test_operator_reads_the_report_in_vietnamese(open_admin, history, shoot):
     page.goto("/admin/zns_notify/reportday/")
     assert page.get_by_role("img", name="Số tin mỗi ngày theo trạng thái").is_visible()
     assert "₫" in page.locator(".zns-summary").inner_text()
-    assert "3 tin thử không tính phí" in page.locator(
-        ".zns-summary").inner_text()
+    assert "3 tin thử không tính phí" in page.locator(".zns-summary").inner_text()
     shoot(page, "report_vi")
 
 
@@ -141,17 +166,30 @@ def test_operator_reads_the_cost_per_channel(open_admin, history, shoot):
     # ones reached the phone after all (a late receipt): paid twice.
     for n, message in enumerate(Message.objects.filter(status__in=["failed", "undelivered"])):
         FallbackStep.objects.create(
-            message=message, reference=f"{message.idempotency_key}-sms", status="sent",
+            message=message,
+            reference=f"{message.idempotency_key}-sms",
+            status="sent",
             reason="immediate" if message.status == "failed" else "window",
-            due_at=message.created_at, created_at=message.created_at,
-            sent_at=message.created_at, segments=1 + n % 2, cost=Decimal(850 * (1 + n % 2)),
-            double_cost=message.status == "undelivered" and n % 4 == 0)
+            due_at=message.created_at,
+            created_at=message.created_at,
+            sent_at=message.created_at,
+            segments=1 + n % 2,
+            cost=Decimal(850 * (1 + n % 2)),
+            double_cost=message.status == "undelivered" and n % 4 == 0,
+        )
     rebuild_reports()
     page = open_admin()
-    page.goto("/admin/zns_notify/reportday/?start="
-              + (dt.date.today() - dt.timedelta(days=13)).isoformat())
-    summary = dict(zip(page.locator(".zns-summary dt").all_inner_texts(),
-                       page.locator(".zns-summary dd").all_inner_texts(), strict=True))
+    page.goto(
+        "/admin/zns_notify/reportday/?start="
+        + (dt.date.today() - dt.timedelta(days=13)).isoformat()
+    )
+    summary = dict(
+        zip(
+            page.locator(".zns-summary dt").all_inner_texts(),
+            page.locator(".zns-summary dd").all_inner_texts(),
+            strict=True,
+        )
+    )
     assert summary["SMS cost"] != "0 VND" and summary["SMS fallbacks sent"] != "0"
     assert page.get_by_role("img", name="Cost per channel per day").is_visible()
     header = page.locator("#zns-daily-table thead").text_content()  # CSS upper-cases it

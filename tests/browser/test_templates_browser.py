@@ -13,16 +13,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.parametrize("locale", ["en-US", "vi-VN"])
-def test_the_template_list_fits_beside_the_menu_and_filters(
-        open_admin, sandbox, shoot, locale):  # noqa: F811
+def test_the_template_list_fits_beside_the_menu_and_filters(open_admin, sandbox, shoot, locale):  # noqa: F811
     from django.utils import timezone
 
     from zns_notify.models import Template
 
     # The longest cell there is: a template the last sync no longer found, with its note.
     Template.objects.filter(template_id="100005").update(
-        missing_since=timezone.now(), sync_note="Missing from Zalo's template list since the "
-        "last sync: deleted or moved to another OA; its bindings cannot send.")
+        missing_since=timezone.now(),
+        sync_note="Missing from Zalo's template list since the "
+        "last sync: deleted or moved to another OA; its bindings cannot send.",
+    )
     page = open_admin(locale=locale)
     page.goto("/admin/zns_notify/template/")
     assert page.locator("#result_list tbody tr").count() == Template.objects.count()

@@ -50,15 +50,21 @@ def demo(request, tmp_path):
     sandbox_url, web_url = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{web_port}"
     stack = ExitStack()
     env = demo_process_env(
-        tmp_path, ZNS_API_BASE_URL=sandbox_url, ZNS_OAUTH_BASE_URL=sandbox_url,
+        tmp_path,
+        ZNS_API_BASE_URL=sandbox_url,
+        ZNS_OAUTH_BASE_URL=sandbox_url,
         **profile_env(request.param, stack),
     )
     manage = ManagePy(MANAGE_PY, env)
     try:
         assert manage.run("migrate", "--verbosity", "0") == 0
         sandbox = manage.start(
-            "zns_sandbox", "zns_sandbox", "--port", str(sandbox_port),
-            "--webhook-url", f"{web_url}/zns/webhook/",
+            "zns_sandbox",
+            "zns_sandbox",
+            "--port",
+            str(sandbox_port),
+            "--webhook-url",
+            f"{web_url}/zns/webhook/",
         )
         web = manage.start("runserver", "runserver", f"127.0.0.1:{web_port}", "--noreload")
         manage.start("qcluster", "qcluster")

@@ -30,27 +30,34 @@ def test_the_demo_settings_use_the_sandboxs_esms_mode():
         pytest.skip("ZNS_API_BASE_URL points at another Zalo in this environment")
     assert zns["SMS_PROVIDER"] == "esms"
     assert zns["SMS_PROVIDER_OPTIONS"] == {
-        "api_key": defaults.DEMO_ESMS_API_KEY, "secret_key": defaults.DEMO_ESMS_SECRET_KEY,
-        "brandname": defaults.DEMO_BRANDNAMES[0], "base_url": zns["API_BASE_URL"]}
+        "api_key": defaults.DEMO_ESMS_API_KEY,
+        "secret_key": defaults.DEMO_ESMS_SECRET_KEY,
+        "brandname": defaults.DEMO_BRANDNAMES[0],
+        "base_url": zns["API_BASE_URL"],
+    }
 
 
 @pytest.fixture
 def demo_sms(sandbox, settings):
     """The demo's SMS settings against this test's sandbox."""
     settings.ZNS_NOTIFY = {
-        **settings.ZNS_NOTIFY, "SMS_PROVIDER": "esms", "SMS_COST_PER_SEGMENT": 850,
-        "SMS_PROVIDER_OPTIONS": {"api_key": defaults.DEMO_ESMS_API_KEY,
-                                 "secret_key": defaults.DEMO_ESMS_SECRET_KEY,
-                                 "brandname": defaults.DEMO_BRANDNAMES[0],
-                                 "base_url": sandbox.url}}
+        **settings.ZNS_NOTIFY,
+        "SMS_PROVIDER": "esms",
+        "SMS_COST_PER_SEGMENT": 850,
+        "SMS_PROVIDER_OPTIONS": {
+            "api_key": defaults.DEMO_ESMS_API_KEY,
+            "secret_key": defaults.DEMO_ESMS_SECRET_KEY,
+            "brandname": defaults.DEMO_BRANDNAMES[0],
+            "base_url": sandbox.url,
+        },
+    }
     return sandbox
 
 
 def test_shipped_and_delivered_bindings_have_the_sms_fallback_on(demo_sms):
     seed_demo()
     with_sms = Binding.objects.filter(sms_enabled=True)
-    assert sorted(with_sms.values_list("event", flat=True)) == ["order_delivered",
-                                                                "order_shipped"]
+    assert sorted(with_sms.values_list("event", flat=True)) == ["order_delivered", "order_shipped"]
     assert {b.event: b.sms_text for b in with_sms} == DEMO_SMS
     assert all("not_on_zalo" in b.sms_triggers for b in with_sms)
 
@@ -77,8 +84,10 @@ def test_the_showcase_order_gets_its_notices_by_sms(demo_sms):
     send_messages(list(messages.values_list("idempotency_key", flat=True)))
     assert set(messages.values_list("status", flat=True)) == {"failed"}  # -118
     steps = FallbackStep.objects.filter(message__in=messages)
-    assert sorted(steps.values_list("message__event", flat=True)) == ["order_delivered",
-                                                                      "order_shipped"]
+    assert sorted(steps.values_list("message__event", flat=True)) == [
+        "order_delivered",
+        "order_shipped",
+    ]
     for step in steps:
         fallback_sending.send(step.reference)
     assert set(steps.values_list("status", flat=True)) == {"sent"}

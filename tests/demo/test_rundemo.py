@@ -46,7 +46,6 @@ def test_a_started_child_answers_and_stops_on_request(manage):
     assert manage.first_exited() is sandbox
 
 
-
 def test_the_supervisor_wakes_up_when_a_child_dies(manage):
     child = manage.start("bogus", "no_such_command")
     assert wait_for_any_exit(manage, interval=0.05) is child

@@ -24,15 +24,27 @@ def test_the_line_has_the_fields_of_the_public_contract_in_order():
         "orders=20 messages=80 sent=80 delivered=79 failed=0 skipped=0 pending=1 duplicates=0"
     )
     assert list(summary.as_dict()) == [
-        "orders", "messages", "sent", "delivered", "failed", "skipped", "pending", "duplicates"
+        "orders",
+        "messages",
+        "sent",
+        "delivered",
+        "failed",
+        "skipped",
+        "pending",
+        "duplicates",
     ]
 
 
 def _message_of(order: Order, status: str, **fields) -> Message:
     key = f"zns-test-{Message.objects.count()}"
     return Message.objects.create(
-        idempotency_key=key, event="order_created", order_type="shop.order",
-        order_pk=str(order.pk), order_ref=order.code, status=status, **fields,
+        idempotency_key=key,
+        event="order_created",
+        order_type="shop.order",
+        order_pk=str(order.pk),
+        order_ref=order.code,
+        status=status,
+        **fields,
     )
 
 
@@ -88,7 +100,10 @@ def test_demo_orders_walk_all_the_way_to_delivered(db):
         assert order.customer is not None
         assert order.total == sum(item.line_total for item in order.items.all()) > 0
         assert (order.paid_at, order.carrier, order.tracking_code, order.delivered_at) != (
-            None, "", "", None
+            None,
+            "",
+            "",
+            None,
         )
 
 
@@ -117,8 +132,14 @@ def test_inline_run_is_delivered_through_the_webhook(sandbox, live_server, capsy
     sandbox.state.update_config({"webhook_url": webhook_url, "receipt_delay": 0})
     call_command("zns_demo", orders=2, inline=True, timeout=30, as_json=True)
     assert json.loads(capsys.readouterr().out) == {
-        "orders": 2, "messages": 8, "sent": 8, "delivered": 8,
-        "failed": 0, "skipped": 0, "pending": 0, "duplicates": 0,
+        "orders": 2,
+        "messages": 8,
+        "sent": 8,
+        "delivered": 8,
+        "failed": 0,
+        "skipped": 0,
+        "pending": 0,
+        "duplicates": 0,
     }
 
 

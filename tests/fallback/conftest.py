@@ -28,4 +28,5 @@ def make_message(sms_binding):
         values.setdefault("binding", sms_binding)
         values.setdefault("template", sms_binding.template)
         return MessageFactory(**values)
+
     return make

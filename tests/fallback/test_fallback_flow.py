@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from tests.factories import BindingFactory, MessageFactory
+from tests.signal_capture import listening
 from zns_notify import fallback_sending, signals
 from zns_notify.delivery import record_undelivered
 from zns_notify.fallback_tasks import send_fallbacks
@@ -15,8 +17,6 @@ from zns_notify.models import FallbackStep, Message, MessageEvent, Template
 from zns_notify.sms.providers import locmem
 from zns_notify.tasks import send_messages
 from zns_notify.webhook_events import deliver as receipt
-from tests.factories import BindingFactory, MessageFactory
-from tests.signal_capture import listening
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,14 +36,17 @@ def _due_now(step: FallbackStep) -> None:
 
 
 def _notes(message) -> list[str]:
-    return list(MessageEvent.objects.filter(message=message, kind="note")
-                .values_list("detail", flat=True))
+    return list(
+        MessageEvent.objects.filter(message=message, kind="note").values_list("detail", flat=True)
+    )
 
 
 # -- immediate triggers ----------------------------------------------------------------
 
-def test_phone_not_on_zalo_sends_the_sms_at_once(account, zalo_api, make_message, sms_outbox,
-                                                 heard):
+
+def test_phone_not_on_zalo_sends_the_sms_at_once(
+    account, zalo_api, make_message, sms_outbox, heard
+):
     message = make_message()
     zalo_api.send_error(-118, "Zalo account not existed")
     send_messages([message.idempotency_key])
@@ -75,8 +78,9 @@ def test_binding_without_the_fallback_gets_no_step(account, zalo_api, sms_outbox
     assert not FallbackStep.objects.exists()
 
 
-def test_an_outcome_not_chosen_as_trigger_waits_for_the_window(account, zalo_api, sms_binding,
-                                                               make_message):
+def test_an_outcome_not_chosen_as_trigger_waits_for_the_window(
+    account, zalo_api, sms_binding, make_message
+):
     sms_binding.sms_triggers = ["refused"]
     sms_binding.save()
     message = make_message()
@@ -117,8 +121,8 @@ def test_retryable_zalo_error_is_no_trigger_until_it_is_final(account, zalo_api,
 
 # -- the window ------------------------------------------------------------------------
 
-def test_sent_message_schedules_the_sms_at_the_window_end(account, zalo_api, make_message,
-                                                          heard):
+
+def test_sent_message_schedules_the_sms_at_the_window_end(account, zalo_api, make_message, heard):
     message = make_message()
     zalo_api.send_ok(msg_id="m1")
     send_messages([message.idempotency_key])
@@ -130,8 +134,9 @@ def test_sent_message_schedules_the_sms_at_the_window_end(account, zalo_api, mak
     assert heard == []
 
 
-def test_receipt_within_the_window_cancels_the_sms(account, zalo_api, make_message, sms_outbox,
-                                                   heard):
+def test_receipt_within_the_window_cancels_the_sms(
+    account, zalo_api, make_message, sms_outbox, heard
+):
     message = make_message()
     zalo_api.send_ok(msg_id="m1")
     send_messages([message.idempotency_key])
@@ -145,8 +150,9 @@ def test_receipt_within_the_window_cancels_the_sms(account, zalo_api, make_messa
     assert "SMS fallback cancelled: Zalo delivered the message." in _notes(message)
 
 
-def test_no_receipt_sends_exactly_one_sms_after_the_window(account, zalo_api, make_message,
-                                                           sms_outbox, heard):
+def test_no_receipt_sends_exactly_one_sms_after_the_window(
+    account, zalo_api, make_message, sms_outbox, heard
+):
     message = make_message()
     zalo_api.send_ok(msg_id="m1")
     send_messages([message.idempotency_key])
@@ -156,12 +162,12 @@ def test_no_receipt_sends_exactly_one_sms_after_the_window(account, zalo_api, ma
     assert send_fallbacks([step.reference, step.reference]) == 1
     assert len(sms_outbox) == 1
     assert [(s, kw["reason"]) for s, kw in heard if s is signals.fallback_triggered] == [
-        (signals.fallback_triggered, "window")]
+        (signals.fallback_triggered, "window")
+    ]
     assert fallback_sending.sweep() == 0
 
 
-def test_late_receipt_after_the_sms_is_a_double_cost(account, zalo_api, make_message,
-                                                     sms_outbox):
+def test_late_receipt_after_the_sms_is_a_double_cost(account, zalo_api, make_message, sms_outbox):
     message = make_message()
     zalo_api.send_ok(msg_id="m1")
     send_messages([message.idempotency_key])
@@ -178,8 +184,9 @@ def test_late_receipt_after_the_sms_is_a_double_cost(account, zalo_api, make_mes
     assert sum("Double cost" in note for note in _notes(message)) == 1
 
 
-def test_late_receipt_on_a_failed_message_after_its_sms(account, zalo_api, make_message,
-                                                        sms_outbox):
+def test_late_receipt_on_a_failed_message_after_its_sms(
+    account, zalo_api, make_message, sms_outbox
+):
     message = make_message()
     zalo_api.send_error(-119, "Account can not receive message")
     send_messages([message.idempotency_key])
@@ -189,7 +196,8 @@ def test_late_receipt_on_a_failed_message_after_its_sms(account, zalo_api, make_
 
 
 def test_receipt_while_the_sms_is_being_sent_is_recorded_by_its_outcome(
-        account, zalo_api, make_message, sms_outbox):
+    account, zalo_api, make_message, sms_outbox
+):
     message = make_message()
     zalo_api.send_ok(msg_id="m1")
     send_messages([message.idempotency_key])
@@ -220,8 +228,12 @@ def test_undelivered_sends_the_window_sms_now(account, zalo_api, make_message, h
 def test_sms_waits_while_the_zns_message_is_in_flight(make_message, sms_outbox):
     message = make_message(status=Message.Status.SENDING)
     step = FallbackStep.objects.create(
-        message=message, reference=f"{message.idempotency_key}-sms", reason="window",
-        trigger="window", due_at=timezone.now() - dt.timedelta(seconds=1))
+        message=message,
+        reference=f"{message.idempotency_key}-sms",
+        reason="window",
+        trigger="window",
+        due_at=timezone.now() - dt.timedelta(seconds=1),
+    )
     assert send_fallbacks([step.reference]) == 0
     step.refresh_from_db()
     assert step.status == "scheduled" and step.due_at > timezone.now()
@@ -231,19 +243,28 @@ def test_sms_waits_while_the_zns_message_is_in_flight(make_message, sms_outbox):
 def test_step_of_a_cancelled_message_is_cancelled(make_message, sms_outbox):
     message = make_message(status=Message.Status.CANCELLED)
     step = FallbackStep.objects.create(
-        message=message, reference="r-sms", reason="immediate", trigger="failed",
-        due_at=timezone.now())
+        message=message,
+        reference="r-sms",
+        reason="immediate",
+        trigger="failed",
+        due_at=timezone.now(),
+    )
     assert send_fallbacks([step.reference]) == 0
     assert FallbackStep.objects.get(pk=step.pk).status == "cancelled"
 
 
 # -- retries, failures, recovery -------------------------------------------------------
 
+
 def _failed_step(make_message) -> FallbackStep:
     message = make_message(status=Message.Status.FAILED)
     return FallbackStep.objects.create(
-        message=message, reference=f"{message.idempotency_key}-sms", reason="immediate",
-        trigger="not_on_zalo", due_at=timezone.now())
+        message=message,
+        reference=f"{message.idempotency_key}-sms",
+        reason="immediate",
+        trigger="not_on_zalo",
+        due_at=timezone.now(),
+    )
 
 
 def test_provider_down_is_retried_with_backoff_then_sent(make_message, sms_outbox):
@@ -296,8 +317,7 @@ def test_ambiguous_timeout_is_retried_with_the_same_reference(make_message, sms_
     assert len(sms_outbox) == 1
 
 
-def test_step_left_sending_by_a_dead_worker_is_sent_again_once(make_message, sms_outbox,
-                                                               settings):
+def test_step_left_sending_by_a_dead_worker_is_sent_again_once(make_message, sms_outbox, settings):
     step = _failed_step(make_message)
     claimed = fallback_sending.claim(step.reference)
     # The worker sent the SMS, then died before recording it.
@@ -315,8 +335,9 @@ def test_step_left_sending_by_a_dead_worker_is_sent_again_once(make_message, sms
 
 
 @pytest.mark.parametrize("change", ["deleted", "turned off"])
-def test_binding_deleted_or_turned_off_cancels_the_pending_sms(make_message, sms_binding,
-                                                               sms_outbox, change):
+def test_binding_deleted_or_turned_off_cancels_the_pending_sms(
+    make_message, sms_binding, sms_outbox, change
+):
     step = _failed_step(make_message)
     if change == "deleted":
         Message.objects.filter(pk=step.message_id).update(binding=None)
@@ -360,7 +381,8 @@ def test_ambiguous_zns_given_up_waits_a_window_for_its_receipt(make_message, set
 def test_text_over_the_segment_limit_fails_the_step(make_message, sms_binding, sms_outbox):
     step = _failed_step(make_message)
     type(sms_binding).objects.filter(pk=sms_binding.pk).update(
-        sms_text="{{ params.order_code }}" * 100)
+        sms_text="{{ params.order_code }}" * 100
+    )
     send_fallbacks([step.reference])
     step.refresh_from_db()
     assert step.status == "failed" and "segments" in step.error_message
@@ -376,13 +398,13 @@ def test_no_provider_configured_is_retried_as_configuration(make_message, sms_ou
     assert "SMS_PROVIDER" in step.error_message
 
 
-def test_sweep_queues_an_immediate_step_only_once_its_task_counts_as_lost(make_message,
-                                                                         settings):
+def test_sweep_queues_an_immediate_step_only_once_its_task_counts_as_lost(make_message, settings):
     step = _failed_step(make_message)  # its task was queued when it was scheduled
     assert fallback_sending.sweep() == 0
     lost = settings.ZNS_NOTIFY.get("LOST_TASK_AFTER", 120) + 1
     FallbackStep.objects.filter(pk=step.pk).update(
-        due_at=timezone.now() - dt.timedelta(seconds=lost))
+        due_at=timezone.now() - dt.timedelta(seconds=lost)
+    )
     assert fallback_sending.sweep() == 1
 
 
@@ -408,11 +430,13 @@ def test_a_batch_schedules_every_sent_message_s_window(account, zalo_api, make_m
         assert step.due_at == step.message.sent_at + dt.timedelta(minutes=5)
 
 
-def test_a_receipt_that_beat_the_send_cancels_the_window_at_once(account, zalo_api,
-                                                                 make_message, sms_outbox):
+def test_a_receipt_that_beat_the_send_cancels_the_window_at_once(
+    account, zalo_api, make_message, sms_outbox
+):
     import json
 
-    from tests.test_webhooks import APP_ID, receipt as receipt_body
+    from tests.test_webhooks import APP_ID
+    from tests.test_webhooks import receipt as receipt_body
     from zns_notify import webhook_events
 
     message = make_message()

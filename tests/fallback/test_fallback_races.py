@@ -11,10 +11,10 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
+from tests.test_webhooks import APP_ID, receipt
 from zns_notify import fallback_sending, webhook_events
 from zns_notify.models import FallbackStep, Message
 from zns_notify.sms.providers import locmem
-from tests.test_webhooks import APP_ID, receipt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROUNDS = 12
@@ -45,20 +45,24 @@ def _sent_message(make_message, n: int) -> Message:
     return make_message(status=Message.Status.SENT, msg_id=f"race-{n}", sent_at=timezone.now())
 
 
-def test_receipt_racing_the_sms_outcome_is_always_a_recorded_double_cost(make_message,
-                                                                         sms_outbox):
+def test_receipt_racing_the_sms_outcome_is_always_a_recorded_double_cost(make_message, sms_outbox):
     for n in range(ROUNDS):
         message = _sent_message(make_message, n)
         step = FallbackStep.objects.create(
-            message=message, reference=f"{message.idempotency_key}-sms", reason="window",
-            trigger="window", due_at=timezone.now())
+            message=message,
+            reference=f"{message.idempotency_key}-sms",
+            reason="window",
+            trigger="window",
+            due_at=timezone.now(),
+        )
         claimed = fallback_sending.claim(step.reference)
         claimed.text = "Don hang"
-        result = locmem.LocmemProvider({}).send(message.phone, "Don hang",
-                                                reference=step.reference)
+        result = locmem.LocmemProvider({}).send(message.phone, "Don hang", reference=step.reference)
         body = receipt(msg_id=f"race-{n}")
-        _race(lambda c=claimed, r=result: fallback_sending.record_result(c, r),
-              lambda b=body: webhook_events.receive(b, json.loads(b), APP_ID, None))
+        _race(
+            lambda c=claimed, r=result: fallback_sending.record_result(c, r),
+            lambda b=body: webhook_events.receive(b, json.loads(b), APP_ID, None),
+        )
         step.refresh_from_db()
         message.refresh_from_db()
         assert (step.status, message.status) == ("sent", Message.Status.DELIVERED)
@@ -70,11 +74,17 @@ def test_receipt_racing_the_claim_never_lets_both_go_unrecorded(make_message, sm
     for n in range(ROUNDS):
         message = _sent_message(make_message, n)
         step = FallbackStep.objects.create(
-            message=message, reference=f"{message.idempotency_key}-sms", reason="window",
-            trigger="window", due_at=timezone.now())
+            message=message,
+            reference=f"{message.idempotency_key}-sms",
+            reason="window",
+            trigger="window",
+            due_at=timezone.now(),
+        )
         body = receipt(msg_id=f"race-{n}")
-        _race(lambda ref=step.reference: fallback_sending.send(ref),
-              lambda b=body: webhook_events.receive(b, json.loads(b), APP_ID, None))
+        _race(
+            lambda ref=step.reference: fallback_sending.send(ref),
+            lambda b=body: webhook_events.receive(b, json.loads(b), APP_ID, None),
+        )
         step.refresh_from_db()
         sent = [sms for sms in sms_outbox if sms.reference == step.reference]
         if step.status == "cancelled":

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # -- development mode --------------------------------------------------------------------
 
-def test_a_development_mode_message_never_falls_back(account, zalo_api, make_message,
-                                                     sms_outbox):
+
+def test_a_development_mode_message_never_falls_back(account, zalo_api, make_message, sms_outbox):
     """Zalo delivers a development-mode message only to the OA's admins (zns-api.md §8): a
     test refused for a customer's phone (-127), or one sent without a receipt, must not
     text that customer a paid SMS."""
@@ -35,8 +35,10 @@ def test_a_development_mode_message_never_falls_back(account, zalo_api, make_mes
 
 # -- resend ------------------------------------------------------------------------------
 
-def test_a_resend_takes_over_the_originals_pending_sms(account, zalo_api, make_message,
-                                                       sms_outbox, django_user_model):
+
+def test_a_resend_takes_over_the_originals_pending_sms(
+    account, zalo_api, make_message, sms_outbox, django_user_model
+):
     """The original failed (not on Zalo) and its SMS waits for a retry (the provider was
     down). An operator resends it, and Zalo delivers the copy: the original's SMS must not
     go out as well. The copy has its own step, so the customer still gets one SMS if the
@@ -54,7 +56,8 @@ def test_a_resend_takes_over_the_originals_pending_sms(account, zalo_api, make_m
     step = FallbackStep.objects.get(message=original)
     # The provider was down: the step waits for its retry.
     FallbackStep.objects.filter(pk=step.pk).update(
-        attempts=1, due_at=timezone.now() + dt.timedelta(minutes=2), error_kind="retryable")
+        attempts=1, due_at=timezone.now() + dt.timedelta(minutes=2), error_kind="retryable"
+    )
 
     operator = django_user_model.objects.create_user("op", is_staff=True)
     copy = log_actions.resend(Message.objects.get(pk=original.pk), operator)
@@ -73,8 +76,10 @@ def test_a_resend_takes_over_the_originals_pending_sms(account, zalo_api, make_m
 
 # -- opt-out -----------------------------------------------------------------------------
 
-def test_a_customer_who_opts_out_during_the_window_gets_no_sms(account, zalo_api,
-                                                              make_message, sms_outbox):
+
+def test_a_customer_who_opts_out_during_the_window_gets_no_sms(
+    account, zalo_api, make_message, sms_outbox
+):
     """The policy's opt-out keeps CUSTOMER_CARE notices from the customer: checked when the
     ZNS message is sent, and again when its SMS would go out, since the customer may opt
     out while the SMS waits for its window. Nothing is sent, and the timeline says why."""
@@ -94,8 +99,7 @@ def test_a_customer_who_opts_out_during_the_window_gets_no_sms(account, zalo_api
     assert step.status == FallbackStep.Status.SCHEDULED
 
     opt_out("0912345678", reason="STOP")
-    FallbackStep.objects.filter(pk=step.pk).update(
-        due_at=timezone.now() - dt.timedelta(seconds=1))
+    FallbackStep.objects.filter(pk=step.pk).update(due_at=timezone.now() - dt.timedelta(seconds=1))
     assert fallback_sending.send(step.reference) is None
     assert sms_outbox == []
     step.refresh_from_db()
@@ -105,8 +109,10 @@ def test_a_customer_who_opts_out_during_the_window_gets_no_sms(account, zalo_api
 
 # -- cost ------------------------------------------------------------------------------
 
-def test_an_sms_confirmed_by_the_duplicate_answer_keeps_its_cost(account, zalo_api,
-                                                                make_message, sms_outbox):
+
+def test_an_sms_confirmed_by_the_duplicate_answer_keeps_its_cost(
+    account, zalo_api, make_message, sms_outbox
+):
     """A timeout after the provider took the SMS, then the retry answered "duplicate
     reference" (eSMS's 124): one SMS went out and was billed, and the step records it
     once. Its cost must be there for the reports, not None."""
@@ -126,8 +132,7 @@ def test_an_sms_confirmed_by_the_duplicate_answer_keeps_its_cost(account, zalo_a
     step.refresh_from_db()
     assert step.status == FallbackStep.Status.SCHEDULED and len(sms_outbox) == 1
 
-    FallbackStep.objects.filter(pk=step.pk).update(
-        due_at=timezone.now() - dt.timedelta(seconds=1))
+    FallbackStep.objects.filter(pk=step.pk).update(due_at=timezone.now() - dt.timedelta(seconds=1))
     fallback_sending.send(step.reference)
     step.refresh_from_db()
     assert step.status == FallbackStep.Status.SENT and step.result["duplicate"]
@@ -136,6 +141,7 @@ def test_an_sms_confirmed_by_the_duplicate_answer_keeps_its_cost(account, zalo_a
 
 
 # -- reports ---------------------------------------------------------------------------
+
 
 def test_a_double_cost_found_after_the_messages_day_closed_reaches_the_reports():
     """A message given up at 23:58 (ambiguous sends), its SMS out after the window, both
@@ -156,9 +162,17 @@ def test_a_double_cost_found_after_the_messages_day_closed_reaches_the_reports()
     created = dt.datetime(2026, 11, 21, 23, 58, tzinfo=vn)
     message = MessageFactory(created_at=created, status=Message.Status.FAILED)
     FallbackStep.objects.create(
-        message=message, reference=f"{message.idempotency_key}-sms",
-        status=FallbackStep.Status.SENT, reason=FallbackStep.Reason.WINDOW, trigger="failed",
-        due_at=created, created_at=created, sent_at=created, segments=1, cost=Decimal(850))
+        message=message,
+        reference=f"{message.idempotency_key}-sms",
+        status=FallbackStep.Status.SENT,
+        reason=FallbackStep.Reason.WINDOW,
+        trigger="failed",
+        due_at=created,
+        created_at=created,
+        sent_at=created,
+        segments=1,
+        cost=Decimal(850),
+    )
     rollup.refresh_reports(dt.datetime(2026, 11, 22, 0, 5, tzinfo=vn))
     assert rollup.compute_day(day).open_messages == 0  # both final: the day is closed
 
@@ -172,9 +186,10 @@ def test_a_double_cost_found_after_the_messages_day_closed_reaches_the_reports()
 
 # -- quiet hours -----------------------------------------------------------------------
 
-def test_the_sms_waits_out_the_shops_quiet_hours_like_its_message(account, zalo_api,
-                                                                 make_message, sms_outbox,
-                                                                 settings):
+
+def test_the_sms_waits_out_the_shops_quiet_hours_like_its_message(
+    account, zalo_api, make_message, sms_outbox, settings
+):
     """A CUSTOMER_CARE notice sent by Zalo just before the shop's quiet hours: its
     window ends inside them. The shop said "no such message at night", so the SMS waits
     for their end like the ZNS message would, instead of waking the customer."""
@@ -194,10 +209,11 @@ def test_the_sms_waits_out_the_shops_quiet_hours_like_its_message(account, zalo_
 
     here = local_now(timezone.now())
     start, end = here - dt.timedelta(hours=1), here + dt.timedelta(hours=1)
-    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "QUIET_HOURS": {
-        "CUSTOMER_CARE": (f"{start:%H:%M}", f"{end:%H:%M}")}}
-    FallbackStep.objects.filter(pk=step.pk).update(
-        due_at=timezone.now() - dt.timedelta(seconds=1))
+    settings.ZNS_NOTIFY = {
+        **settings.ZNS_NOTIFY,
+        "QUIET_HOURS": {"CUSTOMER_CARE": (f"{start:%H:%M}", f"{end:%H:%M}")},
+    }
+    FallbackStep.objects.filter(pk=step.pk).update(due_at=timezone.now() - dt.timedelta(seconds=1))
     assert fallback_sending.send(step.reference) is None
     assert sms_outbox == []
     step.refresh_from_db()
@@ -207,8 +223,10 @@ def test_the_sms_waits_out_the_shops_quiet_hours_like_its_message(account, zalo_
 
 # -- triggers ----------------------------------------------------------------------------
 
+
 def test_a_template_hold_given_up_after_days_falls_back_with_the_default_triggers(
-        account, zalo_api, make_message, sms_outbox):
+    account, zalo_api, make_message, sms_outbox
+):
     """Without the opt-in "template" trigger the message waits for the template (-131:
     not approved) instead of falling back. When the wait ends in failure (held more than
     MAX_HOLD), Zalo will never deliver it: that is a final failure, and the default
@@ -231,6 +249,7 @@ def test_a_template_hold_given_up_after_days_falls_back_with_the_default_trigger
 
 # -- the sweeper -----------------------------------------------------------------------
 
+
 def test_a_broken_sms_setting_never_stops_the_zns_sweep(account, make_message, settings):
     """SMS_PROVIDER_OPTIONS edited into something that is not a dict (zns_notify.E022)
     while an SMS worker had died: the SMS side must not stop the sweeper, which also
@@ -246,9 +265,15 @@ def test_a_broken_sms_setting_never_stops_the_zns_sweep(account, make_message, s
     old = timezone.now() - dt.timedelta(minutes=10)
     dead = make_message(status=Message.Status.FAILED)
     step = FallbackStep.objects.create(
-        message=dead, reference=f"{dead.idempotency_key}-sms", reason="immediate",
-        trigger="not_on_zalo", due_at=old, status=FallbackStep.Status.SENDING, attempts=1,
-        claimed_at=old)
+        message=dead,
+        reference=f"{dead.idempotency_key}-sms",
+        reason="immediate",
+        trigger="not_on_zalo",
+        due_at=old,
+        status=FallbackStep.Status.SENDING,
+        attempts=1,
+        claimed_at=old,
+    )
     lost = make_message(created_at=old, idempotency_key="zns" + "1" * 40)
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SMS_PROVIDER_OPTIONS": "api_key=oops"}
 
@@ -259,8 +284,9 @@ def test_a_broken_sms_setting_never_stops_the_zns_sweep(account, make_message, s
     assert (step.status, step.error_kind) == ("failed", "permanent")
 
 
-def test_a_broken_sms_setting_is_a_configuration_error_tried_again(make_message, settings,
-                                                                   sms_outbox):
+def test_a_broken_sms_setting_is_a_configuration_error_tried_again(
+    make_message, settings, sms_outbox
+):
     """The same broken setting met by the SMS worker: an admin fixes it, and the SMS goes
     out on a later try, as with a missing provider (SmsConfigurationError). It was taken
     for a text that cannot be prepared and failed for good."""
@@ -272,8 +298,12 @@ def test_a_broken_sms_setting_is_a_configuration_error_tried_again(make_message,
 
     message = make_message(status=Message.Status.FAILED)
     step = FallbackStep.objects.create(
-        message=message, reference=f"{message.idempotency_key}-sms", reason="immediate",
-        trigger="not_on_zalo", due_at=timezone.now())
+        message=message,
+        reference=f"{message.idempotency_key}-sms",
+        reason="immediate",
+        trigger="not_on_zalo",
+        due_at=timezone.now(),
+    )
     good = dict(settings.ZNS_NOTIFY)
     settings.ZNS_NOTIFY = {**good, "SMS_PROVIDER_OPTIONS": "api_key=oops"}
     fallback_sending.send(step.reference)
@@ -282,15 +312,15 @@ def test_a_broken_sms_setting_is_a_configuration_error_tried_again(make_message,
     assert "SMS_PROVIDER_OPTIONS" in step.error_message
 
     settings.ZNS_NOTIFY = good  # fixed
-    FallbackStep.objects.filter(pk=step.pk).update(
-        due_at=timezone.now() - dt.timedelta(seconds=1))
+    FallbackStep.objects.filter(pk=step.pk).update(due_at=timezone.now() - dt.timedelta(seconds=1))
     fallback_sending.send(step.reference)
     step.refresh_from_db()
     assert step.status == "sent" and len(sms_outbox) == 1
 
 
 def test_a_resent_copy_does_not_text_the_customer_a_second_time(
-        account, zalo_api, make_message, sms_outbox, django_user_model):
+    account, zalo_api, make_message, sms_outbox, django_user_model
+):
     """Not on Zalo: the original failed and its SMS went out. An operator resends the
     failed messages (the log's bulk action after an outage), and Zalo refuses the copy
     for the same reason: the customer has the notice by SMS already and must not get it
@@ -315,8 +345,8 @@ def test_a_resent_copy_does_not_text_the_customer_a_second_time(
 
 # -- the binding's condition -------------------------------------------------------------
 
-def test_a_reminder_whose_condition_no_longer_holds_sends_no_sms(account, zalo_api,
-                                                                sms_outbox):
+
+def test_a_reminder_whose_condition_no_longer_holds_sends_no_sms(account, zalo_api, sms_outbox):
     """A payment reminder guarded by 'order.status == "new"': Zalo accepted it, no receipt
     came, and the customer paid during the window. The condition is asked again when the
     ZNS message would be sent (policy.md); the SMS standing in for it after the window
@@ -325,13 +355,17 @@ def test_a_reminder_whose_condition_no_longer_holds_sends_no_sms(account, zalo_a
 
     from django.utils import timezone
 
+    from demo_shop.shop.models import Order
     from tests.factories import BindingFactory, OrderFactory
     from zns_notify import fallback_sending
     from zns_notify.models import MessageEvent
-    from demo_shop.shop.models import Order
 
-    BindingFactory(event="order_created", condition='order.status == "new"', sms_enabled=True,
-                   sms_text="Don hang {{ order_code }} chua thanh toan.")
+    BindingFactory(
+        event="order_created",
+        condition='order.status == "new"',
+        sms_enabled=True,
+        sms_text="Don hang {{ order_code }} chua thanh toan.",
+    )
     order = OrderFactory()
     message = Message.objects.get()
     zalo_api.send_ok(msg_id="reminder-msg")
@@ -339,11 +373,9 @@ def test_a_reminder_whose_condition_no_longer_holds_sends_no_sms(account, zalo_a
     step = FallbackStep.objects.get(message=message)
 
     Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
-    FallbackStep.objects.filter(pk=step.pk).update(
-        due_at=timezone.now() - dt.timedelta(seconds=1))
+    FallbackStep.objects.filter(pk=step.pk).update(due_at=timezone.now() - dt.timedelta(seconds=1))
     assert fallback_sending.send(step.reference) is None
     assert sms_outbox == []
     step.refresh_from_db()
     assert step.status == FallbackStep.Status.CANCELLED
-    assert MessageEvent.objects.filter(message=message,
-                                       detail__contains="no longer holds").exists()
+    assert MessageEvent.objects.filter(message=message, detail__contains="no longer holds").exists()

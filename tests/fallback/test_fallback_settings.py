@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.factories import BindingFactory, MessageFactory
 from zns_notify.fallback_triggers import DEFAULT, category
 from zns_notify.fallback_validation import SAMPLE_VALUE, preview, sample_text
 from zns_notify.models import Binding, FallbackStep
-from tests.factories import BindingFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +41,9 @@ def test_enabled_without_text_is_refused(sms_binding):
 
 def test_enabled_without_a_provider_is_refused(settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SMS_PROVIDER": None}
-    binding = BindingFactory.build(template=BindingFactory().template, sms_enabled=True,
-                                   sms_text="Don hang {{ order_code }}")
+    binding = BindingFactory.build(
+        template=BindingFactory().template, sms_enabled=True, sms_text="Don hang {{ order_code }}"
+    )
     assert "No SMS provider is configured" in refusal(binding)["sms_enabled"][0]
 
 
@@ -59,19 +60,26 @@ def test_text_too_long_is_refused_with_its_count(sms_binding):
 
 def test_text_is_measured_after_the_strip_option(sms_binding, settings):
     # 3 segments of UCS-2 with diacritics, 1 of GSM-7 without.
-    sms_binding.sms_text = ("Cửa hàng Demo: đơn hàng {{ order_code }} của chị Hằng đã được "
-                            "giao thành công.")
+    sms_binding.sms_text = (
+        "Cửa hàng Demo: đơn hàng {{ order_code }} của chị Hằng đã được giao thành công."
+    )
     sms_binding.full_clean()
-    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SMS_STRIP_DIACRITICS": False,
-                           "SMS_MAX_SEGMENTS": 1}
+    settings.ZNS_NOTIFY = {
+        **settings.ZNS_NOTIFY,
+        "SMS_STRIP_DIACRITICS": False,
+        "SMS_MAX_SEGMENTS": 1,
+    }
     assert "segments" in refusal(sms_binding)["sms_text"][0]
 
 
-@pytest.mark.parametrize("triggers, expected", [
-    ("not_on_zalo", "Give a list of trigger names"),
-    ([1, 2], "Give a list of trigger names"),
-    (["not_on_zalo", "sms_always"], "Unknown trigger(s): sms_always."),
-])
+@pytest.mark.parametrize(
+    "triggers, expected",
+    [
+        ("not_on_zalo", "Give a list of trigger names"),
+        ([1, 2], "Give a list of trigger names"),
+        (["not_on_zalo", "sms_always"], "Unknown trigger(s): sms_always."),
+    ],
+)
 def test_bad_triggers_are_refused(sms_binding, triggers, expected):
     sms_binding.sms_triggers = triggers
     assert expected in refusal(sms_binding)["sms_triggers"][0]
@@ -90,26 +98,31 @@ def test_text_of_a_disabled_fallback_is_still_checked(sms_binding):
 
 
 def test_preview_measures_variables_as_sample_values(sms_binding):
-    assert sample_text("DH {{ order_code|upper }}{% if order.paid %} paid{% endif %}") == \
-        f"DH {SAMPLE_VALUE}"
+    assert (
+        sample_text("DH {{ order_code|upper }}{% if order.paid %} paid{% endif %}")
+        == f"DH {SAMPLE_VALUE}"
+    )
     shown = preview(sms_binding)
     assert shown.ok and shown.count.segments == 1 and shown.cost == 850
 
 
-@pytest.mark.parametrize("action, code, final, expected", [
-    ("recipient", -118, True, "not_on_zalo"),
-    ("recipient", -119, True, "not_on_zalo"),
-    ("recipient", -114, True, "not_on_zalo"),
-    ("recipient", -141, True, "refused"),
-    ("config", -131, False, "template"),
-    ("config", None, False, "template"),  # the gate's own hold: template not ENABLE
-    ("reschedule", -144, False, "quota"),
-    ("payload", -1121, True, "failed"),
-    ("retry", -100, True, "failed"),
-    ("retry", -100, False, None),  # a retry is no reason for an SMS
-    ("reschedule", -133, False, None),  # the night ban lifts at 06:00
-    ("config", -115, False, None),  # an account hold: the admin tops up
-])
+@pytest.mark.parametrize(
+    "action, code, final, expected",
+    [
+        ("recipient", -118, True, "not_on_zalo"),
+        ("recipient", -119, True, "not_on_zalo"),
+        ("recipient", -114, True, "not_on_zalo"),
+        ("recipient", -141, True, "refused"),
+        ("config", -131, False, "template"),
+        ("config", None, False, "template"),  # the gate's own hold: template not ENABLE
+        ("reschedule", -144, False, "quota"),
+        ("payload", -1121, True, "failed"),
+        ("retry", -100, True, "failed"),
+        ("retry", -100, False, None),  # a retry is no reason for an SMS
+        ("reschedule", -133, False, None),  # the night ban lifts at 06:00
+        ("config", -115, False, None),  # an account hold: the admin tops up
+    ],
+)
 def test_trigger_categories(action, code, final, expected):
     assert category(action, code, final=final) == expected
 
@@ -120,14 +133,27 @@ def test_api_shows_the_fallback_of_each_message(sms_binding):
     plain = MessageFactory()
     fell_back = MessageFactory(binding=sms_binding, status="delivered")
     FallbackStep.objects.create(
-        message=fell_back, reference=f"{fell_back.idempotency_key}-sms", reason="window",
-        trigger="window", due_at=timezone.now(), status="sent", segments=1, cost=850,
-        double_cost=True, provider="esms", provider_message_id="abc")
+        message=fell_back,
+        reference=f"{fell_back.idempotency_key}-sms",
+        reason="window",
+        trigger="window",
+        due_at=timezone.now(),
+        status="sent",
+        segments=1,
+        cost=850,
+        double_cost=True,
+        provider="esms",
+        provider_message_id="abc",
+    )
     client = APIClient()
     client.force_authenticate(user)
     rows = {row["id"]: row for row in client.get("/zns/api/messages/").json()["results"]}
-    assert (rows[plain.pk]["channel"], rows[plain.pk]["fallback_status"],
-            rows[plain.pk]["double_cost"], rows[plain.pk]["fallback"]) == ("zns", None, False, None)
+    assert (
+        rows[plain.pk]["channel"],
+        rows[plain.pk]["fallback_status"],
+        rows[plain.pk]["double_cost"],
+        rows[plain.pk]["fallback"],
+    ) == ("zns", None, False, None)
     row = rows[fell_back.pk]
     assert (row["channel"], row["fallback_status"], row["double_cost"]) == ("sms", "sent", True)
     assert row["fallback"]["segments"] == 1 and row["fallback"]["cost"] == "850.00"

@@ -16,11 +16,15 @@ pytestmark = pytest.mark.django_db
 
 def test_the_step_keeps_the_text_as_sent(sms_outbox):
     binding = BindingFactory(sms_enabled=True, sms_text="Đơn {{ order_code }} đã giao.")
-    message = MessageFactory(binding=binding, template=binding.template, status="failed",
-                             order_ref="DH000777")
-    step = FallbackStep.objects.create(message=message, reference="ref-1-sms",
-                                       reason=FallbackStep.Reason.IMMEDIATE,
-                                       due_at=timezone.now())
+    message = MessageFactory(
+        binding=binding, template=binding.template, status="failed", order_ref="DH000777"
+    )
+    step = FallbackStep.objects.create(
+        message=message,
+        reference="ref-1-sms",
+        reason=FallbackStep.Reason.IMMEDIATE,
+        due_at=timezone.now(),
+    )
     fallback_sending.send(step.reference)
     [sms] = sms_outbox
     step.refresh_from_db()

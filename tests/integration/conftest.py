@@ -37,8 +37,12 @@ def queue_broker(monkeypatch, transactional_db):
 def sandbox(live_server, settings, queue_broker):
     zns = settings.ZNS_NOTIFY
     server = SandboxServer(
-        app_id=zns["APP_ID"], app_secret=zns["APP_SECRET"], oa_secret_key=zns["OA_SECRET_KEY"],
-        webhook_url=f"{live_server.url}/zns/webhook/", receipt_delay=0.2, seed=7,
+        app_id=zns["APP_ID"],
+        app_secret=zns["APP_SECRET"],
+        oa_secret_key=zns["OA_SECRET_KEY"],
+        webhook_url=f"{live_server.url}/zns/webhook/",
+        receipt_delay=0.2,
+        seed=7,
     ).start()
     settings.ZNS_NOTIFY = {**zns, "API_BASE_URL": server.url, "OAUTH_BASE_URL": server.url}
     yield server
@@ -48,8 +52,11 @@ def sandbox(live_server, settings, queue_broker):
 @pytest.fixture
 def connected(sandbox):
     pair = sandbox.mint_tokens()
-    store_token_pair(access_token=pair["access_token"], refresh_token=pair["refresh_token"],
-                     expires_in=int(pair["expires_in"]))
+    store_token_pair(
+        access_token=pair["access_token"],
+        refresh_token=pair["refresh_token"],
+        expires_in=int(pair["expires_in"]),
+    )
     return sandbox
 
 

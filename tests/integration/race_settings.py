@@ -11,7 +11,9 @@ from tests.settings import ZNS_NOTIFY
 DATABASES = {"default": environ.Env.db_url_config(os.environ["ZNS_RACE_DATABASE_URL"])}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
     }
 ZNS_NOTIFY = {
     **ZNS_NOTIFY,

@@ -9,10 +9,10 @@ import requests
 
 from demo_shop.shop.demo_seed import ensure_bindings
 from demo_shop.shop.models import Order
+from tests.integration.conftest import run_queued_tasks, tracking_counts, wait_until
 from zns_notify.models import Message
 from zns_notify.sending import deliver
 from zns_notify.template_sync import sync_templates
-from tests.integration.conftest import run_queued_tasks, tracking_counts, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +42,8 @@ def again(message: Message, server) -> Message:
     """The grace (or backoff) is over; Zalo answers in time now."""
     knob(server, "faults", timeout_rate=0.0)
     Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
-        next_attempt_at=message.created_at)
+        next_attempt_at=message.created_at
+    )
     deliver(message.idempotency_key)
     message.refresh_from_db()
     return message

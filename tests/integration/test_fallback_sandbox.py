@@ -53,10 +53,16 @@ SMS_TEXT = "Cua hang Demo: don hang {{ order_code }} da duoc tiep nhan."
 def fallback(connected, settings):
     """The sandbox, the demo bindings, order_created with the SMS fallback, eSMS → sandbox."""
     settings.ZNS_NOTIFY = {
-        **settings.ZNS_NOTIFY, "SMS_PROVIDER": "esms", "SMS_COST_PER_SEGMENT": 850,
+        **settings.ZNS_NOTIFY,
+        "SMS_PROVIDER": "esms",
+        "SMS_COST_PER_SEGMENT": 850,
         "SMS_PROVIDER_OPTIONS": {
-            "api_key": defaults.DEMO_ESMS_API_KEY, "secret_key": defaults.DEMO_ESMS_SECRET_KEY,
-            "brandname": "DemoShop", "base_url": connected.url, "timeout": (2.0, 2.0)},
+            "api_key": defaults.DEMO_ESMS_API_KEY,
+            "secret_key": defaults.DEMO_ESMS_SECRET_KEY,
+            "brandname": "DemoShop",
+            "base_url": connected.url,
+            "timeout": (2.0, 2.0),
+        },
     }
     sync_templates()
     ensure_bindings()
@@ -96,7 +102,8 @@ def run_zns_task_then_lose_the_queue() -> None:
 def lost_task_after() -> None:
     """Time control: LOST_TASK_AFTER has passed since the steps came due."""
     FallbackStep.objects.filter(status="scheduled").update(
-        due_at=timezone.now() - dt.timedelta(seconds=app_settings.LOST_TASK_AFTER + 1))
+        due_at=timezone.now() - dt.timedelta(seconds=app_settings.LOST_TASK_AFTER + 1)
+    )
 
 
 def window_over(message: Message) -> FallbackStep:
@@ -126,8 +133,9 @@ def test_phone_not_on_zalo_gets_the_sms_at_once(fallback):
 def test_receipt_within_the_window_means_no_sms(fallback):
     _placed, message = order(ON_ZALO)
     assert run_queued_tasks() == 1
-    assert wait_until(lambda: FallbackStep.objects.filter(
-        message=message, status="cancelled").exists()), FallbackStep.objects.values()
+    assert wait_until(
+        lambda: FallbackStep.objects.filter(message=message, status="cancelled").exists()
+    ), FallbackStep.objects.values()
     message.refresh_from_db()
     assert message.status == Message.Status.DELIVERED
     FallbackStep.objects.filter(message=message).update(due_at=timezone.now())
@@ -159,8 +167,9 @@ def test_late_receipt_is_recorded_as_double_cost(fallback):
     sweep()
     run_queued_tasks()
     assert FallbackStep.objects.get(pk=step.pk).status == "sent"
-    assert wait_until(lambda: FallbackStep.objects.filter(pk=step.pk, double_cost=True).exists(),
-                      timeout=15)
+    assert wait_until(
+        lambda: FallbackStep.objects.filter(pk=step.pk, double_cost=True).exists(), timeout=15
+    )
     message.refresh_from_db()
     assert message.status == Message.Status.DELIVERED
     assert message.timeline.filter(detail__contains="Double cost").count() == 1
@@ -215,11 +224,15 @@ def test_worker_killed_right_after_the_zns_outcome_still_sends_one_sms(fallback)
     after the commit that recorded -118 and scheduled the step."""
     _placed, message = order(NOT_ON_ZALO)
     get_broker().purge_queue()  # the worker process is the one sending
-    env = {**os.environ, "ZNS_RACE_DATABASE_URL": database_url(),
-           "ZNS_RACE_ZALO_URL": fallback.url}
+    env = {**os.environ, "ZNS_RACE_DATABASE_URL": database_url(), "ZNS_RACE_ZALO_URL": fallback.url}
     worker = subprocess.run(
         [sys.executable, "-m", "tests.integration.fallback_worker", message.idempotency_key],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert worker.returncode == -signal.SIGKILL, (worker.stdout, worker.stderr[-3000:])
     assert "killed before queueing" in worker.stdout
     message.refresh_from_db()
@@ -231,8 +244,7 @@ def test_worker_killed_right_after_the_zns_outcome_still_sends_one_sms(fallback)
     run_queued_tasks()
     sweep()
     run_queued_tasks()
-    assert [sms["request_id"] for sms in sms_sent(fallback)] == [
-        f"{message.idempotency_key}-sms"]
+    assert [sms["request_id"] for sms in sms_sent(fallback)] == [f"{message.idempotency_key}-sms"]
 
 
 def test_sms_worker_killed_mid_send_still_sends_one_sms(fallback):

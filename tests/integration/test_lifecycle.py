@@ -10,9 +10,9 @@ from django.core.management import call_command
 
 from demo_shop.shop.demo_seed import ensure_bindings
 from demo_shop.shop.models import Order
+from tests.integration.conftest import run_queued_tasks, tracking_counts, wait_until
 from zns_notify.models import Message, Template
 from zns_notify.template_sync import sync_templates
-from tests.integration.conftest import run_queued_tasks, tracking_counts, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +23,11 @@ def test_sync_brings_the_demo_templates_with_their_params(connected):
     templates = {t.template_id: t for t in Template.objects.all()}
     assert templates["100008"].status == Template.Status.PENDING_REVIEW
     assert templates["100007"].tag == "PROMOTION"
-    assert [p["name"] for p in templates["100004"].params] == ["customer_name", "order_code", "delivered_at"]
+    assert [p["name"] for p in templates["100004"].params] == [
+        "customer_name",
+        "order_code",
+        "delivered_at",
+    ]
     assert templates["100002"].param_specs()["payment_method"]["max_length"] == 30
     assert sync_templates().unchanged and not sync_templates().updated
 
@@ -33,7 +37,9 @@ def test_order_lifecycle_delivers_four_messages_exactly_once(connected):
     ensure_bindings()
     order = Order.objects.create(customer_name="Lê Hoàng Nam", phone="0912 345 678", total=459000)
     order.mark_paid()
-    order.mark_shipped(carrier="Giao Hàng Nhanh", tracking_code="GHN123456", eta=dt.date(2026, 11, 25))
+    order.mark_shipped(
+        carrier="Giao Hàng Nhanh", tracking_code="GHN123456", eta=dt.date(2026, 11, 25)
+    )
     order.mark_delivered()
     assert run_queued_tasks() == 4
     assert run_queued_tasks() == 0
@@ -41,7 +47,9 @@ def test_order_lifecycle_delivers_four_messages_exactly_once(connected):
     def all_delivered():
         return Message.objects.filter(status=Message.Status.DELIVERED).count() == 4
 
-    assert wait_until(all_delivered), list(Message.objects.values_list("event", "status", "error_message"))
+    assert wait_until(all_delivered), list(
+        Message.objects.values_list("event", "status", "error_message")
+    )
     messages = {m.event: m for m in Message.objects.all()}
     assert set(messages) == {"order_created", "order_paid", "order_shipped", "order_delivered"}
     assert messages["order_shipped"].params["tracking_code"] == "GHN123456"
@@ -72,8 +80,9 @@ def test_host_code_hears_each_message_sent_then_delivered(connected):
     try:
         sync_templates()
         ensure_bindings()
-        order = Order.objects.create(customer_name="Lê Hoàng Nam", phone="0912 345 678",
-                                     total=459000)
+        order = Order.objects.create(
+            customer_name="Lê Hoàng Nam", phone="0912 345 678", total=459000
+        )
         order.mark_paid()
         assert run_queued_tasks() == 2
         keys = set(Message.objects.values_list("idempotency_key", flat=True))
@@ -100,7 +109,9 @@ def test_unreachable_phone_fails_permanently_with_zalos_code(connected):
 def test_expired_access_token_is_rotated_and_the_send_goes_through(connected):
     sync_templates()
     ensure_bindings()
-    requests.post(f"{connected.url}/_sandbox/faults", json={"expire_access_tokens": True}, timeout=5)
+    requests.post(
+        f"{connected.url}/_sandbox/faults", json={"expire_access_tokens": True}, timeout=5
+    )
     Order.objects.create(customer_name="Võ Minh", phone="0912345678", total=100000)
     run_queued_tasks()
     assert Message.objects.get().status in (Message.Status.SENT, Message.Status.DELIVERED)
@@ -118,8 +129,13 @@ def test_management_commands_against_the_sandbox(connected, capsys):
     out = capsys.readouterr().out
     assert "state=connected" in out and "access-" not in out
     call_command(
-        "zns_send_test", "--template", "100006", "--phone", "0987 654 321",
-        "--data", '{"customer_name": "Lan", "order_code": "DH1"}',
+        "zns_send_test",
+        "--template",
+        "100006",
+        "--phone",
+        "0987 654 321",
+        "--data",
+        '{"customer_name": "Lan", "order_code": "DH1"}',
     )
     assert "msg_id=" in capsys.readouterr().out
 

@@ -39,8 +39,9 @@ def bound(connected):
 def make_order(phone, **extra):
     from django.utils import timezone
 
-    order = Order.objects.create(customer_name="Lê Nam", phone=phone, total=100000,
-                                 paid_at=timezone.now())
+    order = Order.objects.create(
+        customer_name="Lê Nam", phone=phone, total=100000, paid_at=timezone.now()
+    )
     with transaction.atomic():
         notify("order_paid", order, **extra)  # created already fired through the watcher
     return order
@@ -120,8 +121,15 @@ def test_send_test_command_honours_hash_phone(connected, settings, capsys):
     from django.core.management import call_command
 
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "HASH_PHONE": True}
-    call_command("zns_send_test", "--template", "100006", "--phone", ADMIN,
-                 "--data", '{"customer_name": "An", "order_code": "DH1"}')
+    call_command(
+        "zns_send_test",
+        "--template",
+        "100006",
+        "--phone",
+        ADMIN,
+        "--data",
+        '{"customer_name": "An", "order_code": "DH1"}',
+    )
     assert "msg_id=" in capsys.readouterr().out
     [row] = sandbox_rows(connected)
     assert row["hash_phone"] is True and row["mode"] == "development"

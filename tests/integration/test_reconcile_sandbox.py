@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from demo_shop.shop.demo_seed import ensure_bindings
 from demo_shop.shop.models import Order
+from tests.integration.conftest import run_queued_tasks, wait_until
 from zns_notify.models import Message, Template
 from zns_notify.reconcile import reconcile
 from zns_notify.template_sync import sync_templates
 from zns_notify.zalo.client import ZaloClient
-from tests.integration.conftest import run_queued_tasks, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,8 +46,12 @@ class CountingClient(ZaloClient):
 
 def counting_client() -> CountingClient:
     base = ZaloClient.from_settings()
-    return CountingClient(api_base_url=base.api_base_url, oauth_base_url=base.oauth_base_url,
-                          app_id=base.app_id, app_secret=base.app_secret)
+    return CountingClient(
+        api_base_url=base.api_base_url,
+        oauth_base_url=base.oauth_base_url,
+        app_id=base.app_id,
+        app_secret=base.app_secret,
+    )
 
 
 def send_orders(count: int) -> list[Message]:
@@ -58,18 +62,22 @@ def send_orders(count: int) -> list[Message]:
     run_queued_tasks()
     messages = list(Message.objects.order_by("pk"))
     assert len(messages) == count
-    assert all(m.msg_id and m.status in (Message.Status.SENT, Message.Status.DELIVERED)
-               for m in messages), [(m.status, m.error_message) for m in messages]
+    assert all(
+        m.msg_id and m.status in (Message.Status.SENT, Message.Status.DELIVERED) for m in messages
+    ), [(m.status, m.error_message) for m in messages]
     return messages
 
 
-def test_messages_whose_webhook_never_comes_end_delivered_through_the_reconciler(connected, settings):
+def test_messages_whose_webhook_never_comes_end_delivered_through_the_reconciler(
+    connected, settings
+):
     knobs(connected, webhook_ratio=0.5)
     messages = send_orders(8)
     hooked = {msg_id for msg_id, row in sandbox_messages(connected).items() if row["webhook"]}
     assert 0 < len(hooked) < 8
-    assert wait_until(lambda: Message.objects.filter(
-        status=Message.Status.DELIVERED).count() == len(hooked))
+    assert wait_until(
+        lambda: Message.objects.filter(status=Message.Status.DELIVERED).count() == len(hooked)
+    )
     time.sleep(0.3)  # no other webhook comes
     withheld = Message.objects.filter(status=Message.Status.SENT)
     assert {m.msg_id for m in withheld} == {m.msg_id for m in messages} - hooked
@@ -80,11 +88,15 @@ def test_messages_whose_webhook_never_comes_end_delivered_through_the_reconciler
     rows = sandbox_messages(connected)
     for message in Message.objects.all():
         assert message.status == Message.Status.DELIVERED
-        assert int(message.delivered_at.timestamp() * 1000) == int(rows[message.msg_id]["delivered_time"])
+        assert int(message.delivered_at.timestamp() * 1000) == int(
+            rows[message.msg_id]["delivered_time"]
+        )
     assert reconcile()["checked"] == 0  # nothing left to ask about
 
 
-def test_a_message_still_on_its_way_waits_and_one_past_its_timeout_is_undelivered(connected, settings):
+def test_a_message_still_on_its_way_waits_and_one_past_its_timeout_is_undelivered(
+    connected, settings
+):
     knobs(connected, receipt_ratio=0.0)  # the phones never receive them
     first, second = send_orders(2)
     reconcile_now(settings)
@@ -100,8 +112,9 @@ def test_a_message_still_on_its_way_waits_and_one_past_its_timeout_is_undelivere
 
 def test_a_message_zalo_does_not_know_is_undelivered_after_its_timeout(connected, settings):
     (message,) = send_orders(1)
-    Message.objects.filter(pk=message.pk).update(status=Message.Status.SENT, msg_id="0" * 20,
-                                                 delivered_at=None)
+    Message.objects.filter(pk=message.pk).update(
+        status=Message.Status.SENT, msg_id="0" * 20, delivered_at=None
+    )
     reconcile_now(settings)
     assert reconcile()["pending"] == 1  # -1 within the timeout: maybe Zalo lags behind
     Template.objects.filter(template_id=message.zalo_template_id).update(timeout_ms=1)
@@ -114,7 +127,9 @@ def test_a_message_zalo_does_not_know_is_undelivered_after_its_timeout(connected
 def test_the_rate_bound_holds_over_http(connected, settings):
     knobs(connected, webhook_ratio=0.0)
     send_orders(5)
-    assert wait_until(lambda: all(r["delivered_time"] for r in sandbox_messages(connected).values()))
+    assert wait_until(
+        lambda: all(r["delivered_time"] for r in sandbox_messages(connected).values())
+    )
     reconcile_now(settings, RECONCILE_BATCH=4, RECONCILE_RATE=10)
     client = counting_client()
     report = reconcile(client)
@@ -133,7 +148,9 @@ def test_two_reconcilers_at_once_ask_about_each_message_once(connected, settings
 
     knobs(connected, webhook_ratio=0.0)
     send_orders(10)
-    assert wait_until(lambda: all(r["delivered_time"] for r in sandbox_messages(connected).values()))
+    assert wait_until(
+        lambda: all(r["delivered_time"] for r in sandbox_messages(connected).values())
+    )
     reconcile_now(settings, RECONCILE_RATE=1000)
     clients = [counting_client(), counting_client()]
     asked: list[list[str]] = [[], []]

@@ -42,13 +42,19 @@ def test_synced_templates_and_params_are_shown_in_the_admin(connected, admin_cli
 def test_the_pending_review_template_cannot_be_bound_as_active(connected, admin_client):
     call_command("zns_sync_templates")
     pending = Template.objects.get(template_id="100008")
-    form = {"name": "Cập nhật", "event": "order_paid", "template": pending.pk,
-            "params": '{"customer_name": "{{ customer_name }}", "order_code": "{{ order_code }}"}'}
+    form = {
+        "name": "Cập nhật",
+        "event": "order_paid",
+        "template": pending.pk,
+        "params": '{"customer_name": "{{ customer_name }}", "order_code": "{{ order_code }}"}',
+    }
     add = reverse("admin:zns_notify_binding_add")
     response = admin_client.post(add, {**form, "is_active": "on"})
     assert response.status_code == 200
-    assert ("Template 100008 is PENDING_REVIEW on Zalo; only ENABLE templates can be bound "
-            "as active." in response.content.decode())
+    assert (
+        "Template 100008 is PENDING_REVIEW on Zalo; only ENABLE templates can be bound "
+        "as active." in response.content.decode()
+    )
     assert not Binding.objects.exists()
     assert admin_client.post(add, form).status_code == 302  # inactive is fine: wait for approval
     assert Binding.objects.get().is_active is False
@@ -58,11 +64,15 @@ def test_a_template_disabled_on_zalo_flags_its_binding_after_the_next_sync(conne
     call_command("zns_sync_templates")
     template = Template.objects.get(template_id="100006")
     binding = Binding.objects.create(
-        event="order_delivered", template=template,
+        event="order_delivered",
+        template=template,
         params={"customer_name": "{{ customer_name }}", "order_code": "{{ order_code }}"},
     )
-    requests.post(f"{connected.url}/_sandbox/templates",
-                  json={"template_id": "100006", "status": "DISABLE"}, timeout=5)
+    requests.post(
+        f"{connected.url}/_sandbox/templates",
+        json={"template_id": "100006", "status": "DISABLE"},
+        timeout=5,
+    )
     call_command("zns_sync_templates")
     page = admin_client.get(reverse("admin:zns_notify_binding_changelist")).content.decode()
     assert "⚠ Template 100006 is DISABLE on Zalo, not ENABLE." in page

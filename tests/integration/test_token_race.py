@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from zns_notify.sandbox import SandboxServer
 from tests.services import fresh_postgres_database, service_url
+from zns_notify.sandbox import SandboxServer
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 6
@@ -27,8 +27,15 @@ def sqlite_database(tmp_path: Path):
 
 
 def run(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tests.integration.token_race", *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "tests.integration.token_race", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
@@ -38,28 +45,51 @@ def test_concurrent_processes_refresh_once_and_share_the_new_token(database, tmp
     else:
         databases = sqlite_database(tmp_path)
     zns = settings.ZNS_NOTIFY
-    server = SandboxServer(app_id=zns["APP_ID"], app_secret=zns["APP_SECRET"],
-                           oa_secret_key=zns["OA_SECRET_KEY"], receipt_ratio=0.0, seed=7).start()
+    server = SandboxServer(
+        app_id=zns["APP_ID"],
+        app_secret=zns["APP_SECRET"],
+        oa_secret_key=zns["OA_SECRET_KEY"],
+        receipt_ratio=0.0,
+        seed=7,
+    ).start()
     try:
         with databases as url:
             pair = server.mint_tokens()
-            env = {**os.environ, "ZNS_RACE_DATABASE_URL": url, "ZNS_RACE_ZALO_URL": server.url,
-                   "ZNS_RACE_ACCESS": pair["access_token"], "ZNS_RACE_REFRESH": pair["refresh_token"]}
+            env = {
+                **os.environ,
+                "ZNS_RACE_DATABASE_URL": url,
+                "ZNS_RACE_ZALO_URL": server.url,
+                "ZNS_RACE_ACCESS": pair["access_token"],
+                "ZNS_RACE_REFRESH": pair["refresh_token"],
+            }
             setup = run(["setup", str(WORKERS)], env)
             assert setup.returncode == 0, setup.stderr[-3000:]
             with requests.Session() as http:
                 http.trust_env = False
-                expire = http.post(f"{server.url}/_sandbox/faults",
-                                   json={"expire_access_tokens": True}, timeout=5)
+                expire = http.post(
+                    f"{server.url}/_sandbox/faults", json={"expire_access_tokens": True}, timeout=5
+                )
                 assert expire.status_code == 200  # the stored access token is dead at Zalo too
 
                 rendezvous = tmp_path / "ready"
                 rendezvous.mkdir()
                 workers = [
                     subprocess.Popen(
-                        [sys.executable, "-m", "tests.integration.token_race", "worker", str(i),
-                         str(WORKERS), str(rendezvous)],
-                        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                        [
+                            sys.executable,
+                            "-m",
+                            "tests.integration.token_race",
+                            "worker",
+                            str(i),
+                            str(WORKERS),
+                            str(rendezvous),
+                        ],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                    )
                     for i in range(WORKERS)
                 ]
                 results = []

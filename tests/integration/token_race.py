@@ -28,8 +28,12 @@ from zns_notify.sandbox.tokens import mask_token  # noqa: E402
 from zns_notify.sending import deliver  # noqa: E402
 from zns_notify.tokens import get_access_token, store_token_pair  # noqa: E402
 
-PARAMS = {"customer_name": "Lan", "order_code": "DH000001", "order_date": "01/01/2026",
-          "total_amount": "1.000.000 đ"}
+PARAMS = {
+    "customer_name": "Lan",
+    "order_code": "DH000001",
+    "order_date": "01/01/2026",
+    "total_amount": "1.000.000 đ",
+}
 
 
 def key(index: int) -> str:
@@ -38,15 +42,25 @@ def key(index: int) -> str:
 
 def setup(count: int) -> None:
     call_command("migrate", verbosity=0)
-    store_token_pair(access_token=os.environ["ZNS_RACE_ACCESS"],
-                     refresh_token=os.environ["ZNS_RACE_REFRESH"], expires_in=1)
+    store_token_pair(
+        access_token=os.environ["ZNS_RACE_ACCESS"],
+        refresh_token=os.environ["ZNS_RACE_REFRESH"],
+        expires_in=1,
+    )
     ZaloAccount.objects.update(access_token_expires_at="2000-01-01T00:00:00Z")
     template, _ = Template.objects.get_or_create(
-        template_id="100001", defaults={"name": "Xác nhận đơn hàng", "status": "ENABLE"})
+        template_id="100001", defaults={"name": "Xác nhận đơn hàng", "status": "ENABLE"}
+    )
     for index in range(count):
-        Message.objects.create(idempotency_key=key(index), event="order_created", template=template,
-                               zalo_template_id="100001", phone="84912345678", params=PARAMS,
-                               order_ref=f"DH{index:06d}")
+        Message.objects.create(
+            idempotency_key=key(index),
+            event="order_created",
+            template=template,
+            zalo_template_id="100001",
+            phone="84912345678",
+            params=PARAMS,
+            order_ref=f"DH{index:06d}",
+        )
 
 
 def worker(index: int, count: int, rendezvous: Path) -> None:
@@ -59,11 +73,18 @@ def worker(index: int, count: int, rendezvous: Path) -> None:
     waited = time.monotonic() - started
     message = deliver(key(index))
     stored = ZaloAccount.objects.get().access_token
-    print(json.dumps({
-        "index": index, "token": mask_token(token), "stored": mask_token(stored),
-        "same_as_stored": token == stored, "seconds": round(waited, 3),
-        "status": message.status if message else None,
-    }))
+    print(
+        json.dumps(
+            {
+                "index": index,
+                "token": mask_token(token),
+                "stored": mask_token(stored),
+                "same_as_stored": token == stored,
+                "seconds": round(waited, 3),
+                "status": message.status if message else None,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

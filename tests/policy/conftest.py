@@ -5,8 +5,8 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.signal_capture import listening
 
+from tests.signal_capture import listening
 from zns_notify import policy, signals
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -23,10 +23,12 @@ UNPAID = 'order.status == "new"'
 
 def make_due(message: Message) -> None:
     Message.objects.filter(pk=message.pk).update(
-        next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
+        next_attempt_at=timezone.now() - dt.timedelta(seconds=1)
+    )
 
 
 # -- delayed: the hot path sets next_attempt_at and queues nothing -------------------------
+
 
 def test_a_delayed_binding_writes_its_message_due_later_and_enqueues_nothing():
     BindingFactory(event="order_created", delay_minutes=120)
@@ -49,7 +51,8 @@ def test_an_event_with_delayed_and_immediate_bindings_enqueues_only_the_immediat
 
 
 def test_a_delayed_message_is_not_sent_early_and_the_sweeper_queues_it_when_due(
-        account, zalo_api, monkeypatch):
+    account, zalo_api, monkeypatch
+):
     BindingFactory(event="order_created", delay_minutes=60)
     OrderFactory()
     message = Message.objects.get()
@@ -89,6 +92,7 @@ def test_an_out_of_database_broker_is_not_pushed_delayed_messages(monkeypatch):
 
 # -- guarded: the condition is checked again when the message is due ----------------------
 
+
 def reminder_for(order_status_later: str | None, *, condition: str = UNPAID):
     binding = BindingFactory(event="order_created", delay_minutes=120, condition=condition)
     order = OrderFactory()
@@ -109,7 +113,8 @@ def test_a_reminder_for_an_order_still_unpaid_is_sent(account, zalo_api):
 
 
 def test_a_reminder_for_an_order_paid_meanwhile_is_cancelled_with_the_reason(
-        account, zalo_api, skipped):
+    account, zalo_api, skipped
+):
     message = reminder_for("paid")
     deliver(message.idempotency_key)
     message.refresh_from_db()
@@ -131,14 +136,17 @@ def test_a_message_for_an_order_that_is_gone_is_cancelled(account, zalo_api):
 
 
 def test_the_condition_sees_the_same_variables_as_the_parameters(account, zalo_api):
-    message = reminder_for(None, condition='customer_name == "Nguyễn Thị Lan" and event == "order_created"')
+    message = reminder_for(
+        None, condition='customer_name == "Nguyễn Thị Lan" and event == "order_created"'
+    )
     zalo_api.send_ok()
     deliver(message.idempotency_key)
     assert Message.objects.get(pk=message.pk).status == Message.Status.SENT
 
 
 def test_an_order_reported_through_the_api_cannot_be_reread_so_a_guarded_message_is_cancelled(
-        account, zalo_api):
+    account, zalo_api
+):
     binding = BindingFactory(condition=UNPAID)
     message = MessageFactory(binding=binding, order_type="api.order", order_pk="DH1")
     deliver(message.idempotency_key)
@@ -154,13 +162,17 @@ def test_a_message_of_a_binding_without_condition_needs_no_order(account, zalo_a
 
 # -- validation when the binding is saved -------------------------------------------------
 
-@pytest.mark.parametrize("condition", [
-    'order.status ==',                       # incomplete
-    'order.status = "new"',                  # not a comparison
-    'order.status == "new" %}{% load x',     # tries to close the if-tag
-    '{{ order.status }}',
-    'order.status == "new"\n%}{% load x',    # over two lines
-])
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "order.status ==",  # incomplete
+        'order.status = "new"',  # not a comparison
+        'order.status == "new" %}{% load x',  # tries to close the if-tag
+        "{{ order.status }}",
+        'order.status == "new"\n%}{% load x',  # over two lines
+    ],
+)
 def test_a_bad_condition_is_refused_with_a_clear_error(condition):
     binding = BindingFactory.build(template=BindingFactory().template, condition=condition)
     with pytest.raises(ValidationError) as error:
@@ -170,15 +182,18 @@ def test_a_bad_condition_is_refused_with_a_clear_error(condition):
 
 
 def test_a_good_condition_and_a_delay_are_accepted():
-    binding = BindingFactory.build(template=BindingFactory().template,
-                                   condition='order.status == "new" and order.total > 100000',
-                                   delay_minutes=2880)
+    binding = BindingFactory.build(
+        template=BindingFactory().template,
+        condition='order.status == "new" and order.total > 100000',
+        delay_minutes=2880,
+    )
     binding.full_clean()
     assert Binding._meta.get_field("delay_minutes").default == 0
 
 
-@pytest.mark.parametrize("condition", ["order.cancel", "not order.mark_paid",
-                                       'order.mark_delivered == "x"'])
+@pytest.mark.parametrize(
+    "condition", ["order.cancel", "not order.mark_paid", 'order.mark_delivered == "x"']
+)
 def test_a_condition_never_calls_a_method_that_changes_the_order(account, zalo_api, condition):
     # Django's template engine calls any callable it meets unless it is marked alters_data;
     # a shop's own methods (Order.cancel(), mark_paid()) are not marked.
@@ -189,9 +204,13 @@ def test_a_condition_never_calls_a_method_that_changes_the_order(account, zalo_a
 
 
 def test_a_condition_still_reads_fields_displays_and_related_counts(account, zalo_api):
-    message = reminder_for(None, condition=(
-        'order.status == "new" and order.get_status_display and order.items.count == 0 '
-        'and not order.items.exists and now.year > 2000'))
+    message = reminder_for(
+        None,
+        condition=(
+            'order.status == "new" and order.get_status_display and order.items.count == 0 '
+            "and not order.items.exists and now.year > 2000"
+        ),
+    )
     zalo_api.send_ok()
     deliver(message.idempotency_key)
     message.refresh_from_db()
@@ -199,7 +218,8 @@ def test_a_condition_still_reads_fields_displays_and_related_counts(account, zal
 
 
 def test_an_api_order_is_never_reread_from_a_host_model_that_happens_to_be_api_order(
-        account, zalo_api, monkeypatch):
+    account, zalo_api, monkeypatch
+):
     # A host with an app labelled "api" and an Order model: the API's order reference
     # must not be looked up as that model's primary key (an unrelated row).
     from django.apps import apps
@@ -210,7 +230,12 @@ def test_an_api_order_is_never_reread_from_a_host_model_that_happens_to_be_api_o
     binding = BindingFactory(condition=UNPAID)
     message = MessageFactory(binding=binding, order_type="api.order", order_pk=str(unrelated.pk))
     real_get_model = apps.get_model
-    monkeypatch.setattr(conditions.apps, "get_model", lambda label, *a, **k: (
-        type(unrelated) if label == "api.order" else real_get_model(label, *a, **k)))
+    monkeypatch.setattr(
+        conditions.apps,
+        "get_model",
+        lambda label, *a, **k: (
+            type(unrelated) if label == "api.order" else real_get_model(label, *a, **k)
+        ),
+    )
     deliver(message.idempotency_key)
     assert Message.objects.get(pk=message.pk).status == Message.Status.CANCELLED

@@ -28,8 +28,10 @@ def policy_events(message) -> list[MessageEvent]:
 
 # -- quiet hours ---------------------------------------------------------------------------
 
+
 def test_promotion_at_night_waits_for_the_morning_without_using_an_attempt(
-        account, zalo_api, clock):
+    account, zalo_api, clock
+):
     clock(NIGHT)
     message = tagged("PROMOTION")
     assert deliver(message.idempotency_key) is not None
@@ -46,7 +48,8 @@ def test_promotion_at_night_waits_for_the_morning_without_using_an_attempt(
 
 
 def test_transaction_goes_out_at_night_unless_the_shop_quiets_it(
-        account, zalo_api, clock, policy_settings):
+    account, zalo_api, clock, policy_settings
+):
     clock(NIGHT)
     zalo_api.send_ok()
     message = tagged("TRANSACTION")
@@ -70,8 +73,10 @@ def test_promotion_in_the_day_is_sent(account, zalo_api, clock):
 
 # -- the recipient cap ---------------------------------------------------------------------
 
+
 def test_the_cap_skips_the_sixth_message_of_a_tag_with_the_reason(
-        account, zalo_api, clock, policy_settings, skipped):
+    account, zalo_api, clock, policy_settings, skipped
+):
     clock(NOON)
     policy_settings(RECIPIENT_DAILY_CAP=5)
     template = TemplateFactory(tag="TRANSACTION")
@@ -95,8 +100,7 @@ def test_the_cap_skips_the_sixth_message_of_a_tag_with_the_reason(
     assert Message.objects.filter(status=Message.Status.SENT).count() == 7
 
 
-def test_over_the_cap_can_wait_for_the_next_vietnam_day(
-        account, zalo_api, clock, policy_settings):
+def test_over_the_cap_can_wait_for_the_next_vietnam_day(account, zalo_api, clock, policy_settings):
     # 23:59 local is 16:59 UTC: "tomorrow" starts one minute later, not at UTC midnight.
     clock(dt.datetime(2026, 11, 22, 23, 59, tzinfo=VN))
     policy_settings(RECIPIENT_DAILY_CAP=1, RECIPIENT_CAP_ACTION="defer")
@@ -120,7 +124,8 @@ def test_over_the_cap_can_wait_for_the_next_vietnam_day(
 
 @pytest.mark.parametrize("code", [-118, -32])  # a permanent failure, a transient one
 def test_a_send_zalo_did_not_accept_gives_its_slot_back(
-        account, zalo_api, clock, policy_settings, code):
+    account, zalo_api, clock, policy_settings, code
+):
     clock(NOON)
     policy_settings(RECIPIENT_DAILY_CAP=1)
     zalo_api.send_error(code, "no")
@@ -151,9 +156,15 @@ def test_development_mode_sends_are_not_capped(account, zalo_api, clock, policy_
 
 # -- OA quota priority ---------------------------------------------------------------------
 
+
 def remaining(account, left: int, promotion_left: int | None = None) -> None:
-    ZaloQuota.objects.create(account=account, day=quota.local_day(), daily_quota=500,
-                             remaining_quota=left, remaining_promotion_quota=promotion_left)
+    ZaloQuota.objects.create(
+        account=account,
+        day=quota.local_day(),
+        daily_quota=500,
+        remaining_quota=left,
+        remaining_promotion_quota=promotion_left,
+    )
 
 
 def test_scarce_quota_is_kept_for_transactions(account, zalo_api, policy_settings):
@@ -164,8 +175,10 @@ def test_scarce_quota_is_kept_for_transactions(account, zalo_api, policy_setting
     transaction_ = tagged("TRANSACTION")
     for message in (care, promotion, transaction_):
         deliver(message.idempotency_key)
-    statuses = {m.template.tag: (m.status, m.attempts, m.error_category)
-                for m in Message.objects.select_related("template")}
+    statuses = {
+        m.template.tag: (m.status, m.attempts, m.error_category)
+        for m in Message.objects.select_related("template")
+    }
     assert statuses["TRANSACTION"][0] == Message.Status.SENT
     assert statuses["CUSTOMER_CARE"] == (Message.Status.QUEUED, 0, "policy")
     assert statuses["PROMOTION"] == (Message.Status.QUEUED, 0, "policy")
@@ -201,10 +214,13 @@ def test_past_days_of_the_cap_are_pruned_daily(db):
 
     today = dt.date(2026, 11, 22)
     for back in (0, 7, 8, 30):
-        RecipientDailyCount.objects.create(phone="84912345678", tag="TRANSACTION", count=1,
-                                           day=today - dt.timedelta(days=back))
+        RecipientDailyCount.objects.create(
+            phone="84912345678", tag="TRANSACTION", count=1, day=today - dt.timedelta(days=back)
+        )
     assert policy.prune_counts(NOON) == 2
     assert sorted(RecipientDailyCount.objects.values_list("day", flat=True)) == [
-        today - dt.timedelta(days=7), today]
+        today - dt.timedelta(days=7),
+        today,
+    ]
     ensure_schedules()
     assert Schedule.objects.get(name="zns_notify.prune_recipient_counts").minutes == 1440

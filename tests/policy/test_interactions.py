@@ -33,7 +33,8 @@ def make_due(message: Message) -> None:
 
 @pytest.mark.parametrize("ambiguous", ["verify", "retry"])
 def test_an_ambiguous_send_resent_takes_no_second_cap_slot(
-        account, zalo_api, clock, policy_settings, ambiguous):
+    account, zalo_api, clock, policy_settings, ambiguous
+):
     # Its first slot stays taken (Zalo may have accepted it); the resend must neither take
     # a second one nor be refused by the cap because of its own first attempt.
     clock(NOON)
@@ -53,18 +54,21 @@ def test_an_ambiguous_send_resent_takes_no_second_cap_slot(
 
 
 def test_a_dead_workers_row_resent_takes_no_second_cap_slot(
-        account, zalo_api, clock, policy_settings, settings):
+    account, zalo_api, clock, policy_settings, settings
+):
     clock(NOON)
     policy_settings(RECIPIENT_DAILY_CAP=1, AMBIGUOUS_SENDS="retry", SEND_LEASE=60)
     message = tagged("TRANSACTION")
     # A worker claimed it, took its slot and died before recording anything.
     from zns_notify import policy
     from zns_notify.sending import claim
+
     claimed = claim(message.idempotency_key)
     policy.check(claimed, account, NOON)
     assert RecipientDailyCount.objects.get().count == 1
     Message.objects.filter(pk=message.pk).update(
-        claimed_at=timezone.now() - dt.timedelta(seconds=120))
+        claimed_at=timezone.now() - dt.timedelta(seconds=120)
+    )
     sweep()
     message.refresh_from_db()
     assert message.status == Message.Status.QUEUED and message.ambiguous_sends == 1
@@ -84,8 +88,12 @@ def test_a_delayed_message_meeting_a_hold_is_not_given_up_for_its_delay(account,
 
     binding = BindingFactory(delay_minutes=4 * 24 * 60)
     created = timezone.now() - dt.timedelta(days=4, minutes=1)
-    message = MessageFactory(binding=binding, template=binding.template, created_at=created,
-                             next_attempt_at=created + dt.timedelta(days=4))
+    message = MessageFactory(
+        binding=binding,
+        template=binding.template,
+        created_at=created,
+        next_attempt_at=created + dt.timedelta(days=4),
+    )
     assert quota.MAX_HOLD < dt.timedelta(days=4)
     zalo_api.send_error(-136, "Must connect a Zalo Cloud Account")
     deliver(message.idempotency_key)
@@ -94,16 +102,19 @@ def test_a_delayed_message_meeting_a_hold_is_not_given_up_for_its_delay(account,
     assert message.error_category == "config"
 
 
-def test_a_message_deferred_by_policy_for_days_then_held_is_not_given_up_at_once(
-        account, zalo_api):
+def test_a_message_deferred_by_policy_for_days_then_held_is_not_given_up_at_once(account, zalo_api):
     from zns_notify.models import MessageEvent
 
     created = timezone.now() - dt.timedelta(days=4)
     message = MessageFactory(created_at=created)
     # The recipient cap deferred it day after day; yesterday's deferral was the last.
-    MessageEvent.objects.create(message=message, kind=MessageEvent.Kind.POLICY,
-                                at=timezone.now() - dt.timedelta(days=1),
-                                status=Message.Status.QUEUED, detail="Deferred to the next day")
+    MessageEvent.objects.create(
+        message=message,
+        kind=MessageEvent.Kind.POLICY,
+        at=timezone.now() - dt.timedelta(days=1),
+        status=Message.Status.QUEUED,
+        detail="Deferred to the next day",
+    )
     zalo_api.send_error(-136, "Must connect a Zalo Cloud Account")
     deliver(message.idempotency_key)
     message.refresh_from_db()
@@ -111,15 +122,17 @@ def test_a_message_deferred_by_policy_for_days_then_held_is_not_given_up_at_once
 
 
 def test_quota_raised_during_the_day_lets_messages_kept_back_for_transactions_go(
-        account, zalo_api, policy_settings):
+    account, zalo_api, policy_settings
+):
     # The ledger's own waits are released when Zalo raises the quota (quota.py); so must
     # the policy's: the quota is no longer scarce, CUSTOMER_CARE need not wait for midnight.
     from zns_notify import quota
     from zns_notify.models import ZaloQuota
 
     policy_settings(QUOTA_RESERVES={"CUSTOMER_CARE": 20, "PROMOTION": 50})
-    ZaloQuota.objects.create(account=account, day=quota.local_day(), daily_quota=500,
-                             remaining_quota=20)
+    ZaloQuota.objects.create(
+        account=account, day=quota.local_day(), daily_quota=500, remaining_quota=20
+    )
     care = tagged("CUSTOMER_CARE")
     deliver(care.idempotency_key)
     care.refresh_from_db()

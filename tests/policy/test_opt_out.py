@@ -35,7 +35,8 @@ def test_a_number_zns_cannot_reach_is_refused_and_nothing_is_stored(phone):
 
 
 def test_an_opted_out_recipient_gets_transactions_but_not_care_or_promotion(
-        account, zalo_api, skipped):
+    account, zalo_api, skipped
+):
     zns_notify.opt_out("0912345678")
     care = MessageFactory(template=TemplateFactory(tag="CUSTOMER_CARE"))
     promotion = MessageFactory(template=TemplateFactory(tag="PROMOTION"))
@@ -63,23 +64,39 @@ def test_the_tags_opt_out_covers_are_a_setting(account, zalo_api, settings):
 
 # -- admin ---------------------------------------------------------------------------------
 
+
 def add_url():
     return reverse("admin:zns_notify_recipientoptout_add")
 
 
 def test_admin_refuses_an_invalid_phone_with_a_clear_error(admin_client):
-    response = admin_client.post(add_url(), {"phone": "0123", "reason": "x", "source": "admin",
-                                             "opted_out_at_0": "2026-11-22",
-                                             "opted_out_at_1": "10:00:00"})
+    response = admin_client.post(
+        add_url(),
+        {
+            "phone": "0123",
+            "reason": "x",
+            "source": "admin",
+            "opted_out_at_0": "2026-11-22",
+            "opted_out_at_1": "10:00:00",
+        },
+    )
     assert response.status_code == 200
     assert "phone" in response.context["adminform"].form.errors
-    assert "not a valid number" in response.content.decode() or "malformed" in response.content.decode()
+    assert (
+        "not a valid number" in response.content.decode()
+        or "malformed" in response.content.decode()
+    )
     assert not RecipientOptOut.objects.exists()
 
 
 def test_admin_stores_a_typed_number_normalized_and_refuses_a_duplicate(admin_client):
-    data = {"phone": "0912 345 678", "reason": "hotline", "source": "customer",
-            "opted_out_at_0": "2026-11-22", "opted_out_at_1": "10:00:00"}
+    data = {
+        "phone": "0912 345 678",
+        "reason": "hotline",
+        "source": "customer",
+        "opted_out_at_0": "2026-11-22",
+        "opted_out_at_1": "10:00:00",
+    }
     assert admin_client.post(add_url(), data).status_code == 302
     assert RecipientOptOut.objects.get().phone == "84912345678"
     response = admin_client.post(add_url(), {**data, "phone": "+84912345678"})
@@ -89,11 +106,14 @@ def test_admin_stores_a_typed_number_normalized_and_refuses_a_duplicate(admin_cl
 def test_staff_without_the_phone_permission_see_opt_outs_masked(client, admin_client):
     record = zns_notify.opt_out("0912345678", reason="hotline")
     staff = User.objects.create_user("operator", password="pw", is_staff=True)
-    staff.user_permissions.add(*Permission.objects.filter(
-        codename__in=["view_recipientoptout", "change_recipientoptout"]))
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_recipientoptout", "change_recipientoptout"])
+    )
     client.force_login(staff)
-    for url in (reverse("admin:zns_notify_recipientoptout_changelist"),
-                reverse("admin:zns_notify_recipientoptout_change", args=[record.pk])):
+    for url in (
+        reverse("admin:zns_notify_recipientoptout_changelist"),
+        reverse("admin:zns_notify_recipientoptout_change", args=[record.pk]),
+    ):
         html = client.get(url).content.decode()
         assert "********678" in html and "84912345678" not in html, url
     html = admin_client.get(reverse("admin:zns_notify_recipientoptout_changelist")).content.decode()
@@ -117,8 +137,9 @@ def test_the_daily_counts_hide_the_number_from_staff_without_the_phone_permissio
 
     from zns_notify.models import RecipientDailyCount
 
-    row = RecipientDailyCount.objects.create(phone="84912345678", day=dt.date(2026, 11, 22),
-                                             tag="PROMOTION", count=2)
+    row = RecipientDailyCount.objects.create(
+        phone="84912345678", day=dt.date(2026, 11, 22), tag="PROMOTION", count=2
+    )
     staff = User.objects.create_user("operator", password="pw", is_staff=True)
     staff.user_permissions.add(*Permission.objects.filter(codename="view_recipientdailycount"))
     client.force_login(staff)
@@ -130,7 +151,8 @@ def test_the_daily_counts_hide_the_number_from_staff_without_the_phone_permissio
 
 
 def test_an_operators_resend_to_an_opted_out_recipient_is_skipped_like_any_message(
-        account, zalo_api, skipped):
+    account, zalo_api, skipped
+):
     from zns_notify import log_actions
 
     original = MessageFactory(template=TemplateFactory(tag="CUSTOMER_CARE"), status="failed")

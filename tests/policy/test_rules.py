@@ -18,25 +18,31 @@ def at(day: int, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
     return dt.datetime(2026, 11, day, hour, minute, second, tzinfo=VN)
 
 
-@pytest.mark.parametrize("local, end", [
-    (at(22, 21, 59, 59), None),
-    (at(22, 22, 0), at(23, 6, 0)),
-    (at(22, 23, 59, 59), at(23, 6, 0)),
-    (at(23, 0, 0), at(23, 6, 0)),
-    (at(23, 5, 59, 59), at(23, 6, 0)),
-    (at(23, 6, 0), None),
-    (at(23, 12, 0), None),
-])
+@pytest.mark.parametrize(
+    "local, end",
+    [
+        (at(22, 21, 59, 59), None),
+        (at(22, 22, 0), at(23, 6, 0)),
+        (at(22, 23, 59, 59), at(23, 6, 0)),
+        (at(23, 0, 0), at(23, 6, 0)),
+        (at(23, 5, 59, 59), at(23, 6, 0)),
+        (at(23, 6, 0), None),
+        (at(23, 12, 0), None),
+    ],
+)
 def test_a_window_across_midnight_ends_at_its_end_on_the_right_day(local, end):
     assert policy.quiet_until(NIGHT, local) == end
 
 
-@pytest.mark.parametrize("local, end", [
-    (at(22, 11, 59), None),
-    (at(22, 12, 0), at(22, 14, 0)),
-    (at(22, 13, 59), at(22, 14, 0)),
-    (at(22, 14, 0), None),
-])
+@pytest.mark.parametrize(
+    "local, end",
+    [
+        (at(22, 11, 59), None),
+        (at(22, 12, 0), at(22, 14, 0)),
+        (at(22, 13, 59), at(22, 14, 0)),
+        (at(22, 14, 0), None),
+    ],
+)
 def test_a_window_within_one_day(local, end):
     assert policy.quiet_until(("12:00", "14:00"), local) == end
 
@@ -70,7 +76,7 @@ def test_reserves_keep_the_rest_of_the_quota_for_higher_tags():
 
 
 def test_the_next_day_starts_at_local_midnight_not_utc():
-    utc = dt.timezone.utc
+    utc = dt.UTC
     # 23:59 in Vietnam is 16:59 UTC: the next day starts one minute later.
     start = policy.next_local_day(dt.datetime(2026, 11, 22, 16, 59, tzinfo=utc))
     assert at(23, 0, 0) <= start <= at(23, 0, 5)
@@ -89,8 +95,11 @@ def test_settings_are_read_live(settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "RECIPIENT_CAP_ACTION": "later"}
     with pytest.raises(ZnsConfigurationError, match="RECIPIENT_CAP_ACTION"):
         app_settings.RECIPIENT_CAP_ACTION
-    settings.ZNS_NOTIFY = {k: v for k, v in settings.ZNS_NOTIFY.items()
-                           if k not in ("RECIPIENT_DAILY_CAP", "RECIPIENT_CAP_ACTION")}
+    settings.ZNS_NOTIFY = {
+        k: v
+        for k, v in settings.ZNS_NOTIFY.items()
+        if k not in ("RECIPIENT_DAILY_CAP", "RECIPIENT_CAP_ACTION")
+    }
     assert app_settings.RECIPIENT_DAILY_CAP == {"*": 5}
     assert app_settings.RECIPIENT_CAP_ACTION == "skip"
     assert app_settings.QUIET_HOURS == {"PROMOTION": ("22:00", "06:00")}

@@ -49,8 +49,14 @@ TIMINGS = {
 #: answered with Zalo's -100. Only the message paths: token refresh under faults is not
 #: what this run measures.
 FAULTS = {
-    "reset_rate": 0.06, "http_500_rate": 0.06, "timeout_rate": 0.06, "timeout_seconds": 3,
-    "error_code": -100, "error_rate": 0.15, "paths": ["/message/"], "seed": 5,
+    "reset_rate": 0.06,
+    "http_500_rate": 0.06,
+    "timeout_rate": 0.06,
+    "timeout_seconds": 3,
+    "error_code": -100,
+    "error_rate": 0.15,
+    "paths": ["/message/"],
+    "seed": 5,
 }
 
 
@@ -73,8 +79,9 @@ class Database:
         return dict(self.query("SELECT status, COUNT(*) FROM zns_notify_message GROUP BY status"))
 
     def messages(self) -> dict[str, tuple[str, int, int]]:
-        rows = self.query("SELECT idempotency_key, status, attempts, ambiguous_sends "
-                          "FROM zns_notify_message")
+        rows = self.query(
+            "SELECT idempotency_key, status, attempts, ambiguous_sends FROM zns_notify_message"
+        )
         return {key: (status, attempts, ambiguous) for key, status, attempts, ambiguous in rows}
 
 
@@ -96,8 +103,11 @@ class Run:
 
     def sandbox(self, path: str, body: dict | None = None) -> dict:
         url = f"{self.sandbox_url}/_sandbox/{path}"
-        reply = requests.post(url, json=body, timeout=10) if body is not None else \
-            requests.get(url, timeout=10)
+        reply = (
+            requests.post(url, json=body, timeout=10)
+            if body is not None
+            else requests.get(url, timeout=10)
+        )
         reply.raise_for_status()
         return reply.json()
 
@@ -107,8 +117,10 @@ class Run:
         child = self.clusters[index]
         os.killpg(child.process.pid, signal.SIGKILL)
         child.process.wait()
-        self.note(f"SIGKILLed qcluster {index} (process group {child.process.pid}) "
-                  f"with {self.database.statuses().get('sending', 0)} rows sending")
+        self.note(
+            f"SIGKILLed qcluster {index} (process group {child.process.pid}) "
+            f"with {self.database.statuses().get('sending', 0)} rows sending"
+        )
         time.sleep(1)
         self.clusters[index] = self.manage.start(f"qcluster-{index}-restarted", "qcluster")
         self.note(f"restarted qcluster {index}")
@@ -127,17 +139,37 @@ def free_ports(count: int) -> list[int]:
             probe.close()
 
 
-def start_run(profile: str, tmp_path: Path, *, database_url: str, clusters: int,
-              extra_env: dict[str, str], lose_queue: Callable[[Run], None]) -> Run:
+def start_run(
+    profile: str,
+    tmp_path: Path,
+    *,
+    database_url: str,
+    clusters: int,
+    extra_env: dict[str, str],
+    lose_queue: Callable[[Run], None],
+) -> Run:
     web_port, sandbox_port = free_ports(2)
     sandbox_url, web_url = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{web_port}"
-    env = demo_process_env(tmp_path, ZNS_API_BASE_URL=sandbox_url,
-                           ZNS_OAUTH_BASE_URL=sandbox_url, DATABASE_URL=database_url,
-                           **TIMINGS, **extra_env)
+    env = demo_process_env(
+        tmp_path,
+        ZNS_API_BASE_URL=sandbox_url,
+        ZNS_OAUTH_BASE_URL=sandbox_url,
+        DATABASE_URL=database_url,
+        **TIMINGS,
+        **extra_env,
+    )
     manage = ManagePy(MANAGE_PY, env)
     assert manage.run("migrate", "--verbosity", "0") == 0
-    sandbox = manage.start("zns_sandbox", "zns_sandbox", "--port", str(sandbox_port),
-                           "--webhook-url", f"{web_url}/zns/webhook/", "--seed", "5")
+    sandbox = manage.start(
+        "zns_sandbox",
+        "zns_sandbox",
+        "--port",
+        str(sandbox_port),
+        "--webhook-url",
+        f"{web_url}/zns/webhook/",
+        "--seed",
+        "5",
+    )
     web = manage.start("runserver", "runserver", f"127.0.0.1:{web_port}", "--noreload")
     wait_for_http(f"{sandbox_url}/_sandbox/tracking", sandbox, timeout=STARTUP_TIMEOUT)
     wait_for_http(f"{web_url}/", web, timeout=STARTUP_TIMEOUT)
@@ -157,13 +189,25 @@ def drive(run: Run, orders: int, *, timeout: float) -> dict:
     # block zns_demo's logging (and the whole run) mid-order.
     out_file, err_file = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
     demo = subprocess.Popen(
-        run.manage.command("zns_demo", "--orders", str(orders), "--json", "--seed", "11",
-                           "--timeout", str(timeout)),
-        env=run.manage.env, stdout=out_file, stderr=err_file, text=True)
+        run.manage.command(
+            "zns_demo", "--orders", str(orders), "--json", "--seed", "11", "--timeout", str(timeout)
+        ),
+        env=run.manage.env,
+        stdout=out_file,
+        stderr=err_file,
+        text=True,
+    )
     steps = [
         (0.15, "kill", lambda: run.kill_cluster(0)),
-        (0.35, "token", lambda: run.note("expired {} access tokens".format(
-            run.sandbox("faults", {"expire_access_tokens": True})["expired_access_tokens"]))),
+        (
+            0.35,
+            "token",
+            lambda: run.note(
+                "expired {} access tokens".format(
+                    run.sandbox("faults", {"expire_access_tokens": True})["expired_access_tokens"]
+                )
+            ),
+        ),
         (0.55, "queue", lambda: run.lose_queue(run)),
     ]
     faults_on = True
@@ -172,14 +216,19 @@ def drive(run: Run, orders: int, *, timeout: float) -> dict:
         created = sum(statuses.values())
         settled = created - statuses.get("queued", 0) - statuses.get("sending", 0)
         # The worker is killed mid-batch: while rows are being sent.
-        if steps and settled >= steps[0][0] * expected and (
-                steps[0][1] != "kill" or statuses.get("sending", 0)):
+        if (
+            steps
+            and settled >= steps[0][0] * expected
+            and (steps[0][1] != "kill" or statuses.get("sending", 0))
+        ):
             steps.pop(0)[2]()
         if faults_on and not steps and created >= expected and settled >= HEAL_AT * expected:
             # Every order is in, every fault happened and most messages went through the
             # faults: let the run heal and converge.
-            run.sandbox("faults", {"reset_rate": 0, "http_500_rate": 0, "timeout_rate": 0,
-                                   "error_code": None})
+            run.sandbox(
+                "faults",
+                {"reset_rate": 0, "http_500_rate": 0, "timeout_rate": 0, "error_code": None},
+            )
             run.note(f"faults off ({statuses})")
             faults_on = False
         time.sleep(0.5)

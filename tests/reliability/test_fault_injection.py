@@ -70,8 +70,14 @@ def run_factory(tmp_path):
 
     def make(profile: str) -> Run:
         database_url, clusters, extra_env, lose_queue = PROFILES[profile](stack, tmp_path)
-        run = start_run(profile, tmp_path, database_url=database_url, clusters=clusters,
-                        extra_env=extra_env, lose_queue=lose_queue)
+        run = start_run(
+            profile,
+            tmp_path,
+            database_url=database_url,
+            clusters=clusters,
+            extra_env=extra_env,
+            lose_queue=lose_queue,
+        )
         runs.append(run)
         return run
 
@@ -98,7 +104,8 @@ def test_500_orders_survive_the_faults_exactly_once(run_factory, profile, capsys
     statuses = run.database.statuses()
     recovered = run.database.query(
         "SELECT COUNT(*) FROM zns_notify_messageevent WHERE kind = 'note' "
-        "AND detail LIKE '%worker stopped without recording an answer%'")[0][0]
+        "AND detail LIKE '%worker stopped without recording an answer%'"
+    )[0][0]
     report = [
         f"== fault injection, {profile}: {ORDERS} orders in {duration:.0f} s",
         *run.log,

@@ -18,21 +18,31 @@ def language(request):
 
 
 CASES = {
-    "money": [(1234567, "1.234.567 ₫", "1,234,567 VND"), (Decimal("300.50"), "301 ₫", "301 VND"),
-              (0, "0 ₫", "0 VND"), (None, "—", "—")],
+    "money": [
+        (1234567, "1.234.567 ₫", "1,234,567 VND"),
+        (Decimal("300.50"), "301 ₫", "301 VND"),
+        (0, "0 ₫", "0 VND"),
+        (None, "—", "—"),
+    ],
     "number": [(1234567, "1.234.567", "1,234,567"), (999, "999", "999")],
     "percent": [(0.9534, "95,3 %", "95.3%"), (1, "100,0 %", "100.0%"), (None, "—", "—")],
     "date": [(dt.date(2026, 11, 2), "02/11/2026", "2026-11-02"), (None, "—", "—")],
     "short_date": [(dt.date(2026, 11, 2), "02/11", "11-02")],
     "datetime": [(dt.datetime(2026, 1, 5, 7, 3), "05/01/2026 07:03", "2026-01-05 07:03")],
-    "duration": [(12.4, "12 giây", "12 s"), (200, "3 phút 20 giây", "3 min 20 s"),
-                 (180, "3 phút", "3 min"), (7500, "2 giờ 5 phút", "2 h 5 min"),
-                 (7200, "2 giờ", "2 h"), (None, "—", "—")],
+    "duration": [
+        (12.4, "12 giây", "12 s"),
+        (200, "3 phút 20 giây", "3 min 20 s"),
+        (180, "3 phút", "3 min"),
+        (7500, "2 giờ 5 phút", "2 h 5 min"),
+        (7200, "2 giờ", "2 h"),
+        (None, "—", "—"),
+    ],
 }
 
 
-@pytest.mark.parametrize("name,value,vi,en",
-                         [(name, *case) for name, cases in CASES.items() for case in cases])
+@pytest.mark.parametrize(
+    "name,value,vi,en", [(name, *case) for name, cases in CASES.items() for case in cases]
+)
 def test_formats_follow_the_active_language(language, name, value, vi, en):
     assert getattr(formats, name)(value) == (vi if language == "vi" else en)
 
@@ -47,10 +57,20 @@ def test_a_regional_variant_counts_as_its_language():
         assert formats.money(1000) == "1.000 ₫"
 
 
-@pytest.mark.parametrize("largest,maximum,ticks", [
-    (0, 1, 1), (3, 3, 3), (7, 8, 4), (28, 30, 6), (37, 40, 4), (45, 50, 5), (95, 100, 5),
-    (14_000, 15_000, 6), (33_000, 40_000, 4),
-])
+@pytest.mark.parametrize(
+    "largest,maximum,ticks",
+    [
+        (0, 1, 1),
+        (3, 3, 3),
+        (7, 8, 4),
+        (28, 30, 6),
+        (37, 40, 4),
+        (45, 50, 5),
+        (95, 100, 5),
+        (14_000, 15_000, 6),
+        (33_000, 40_000, 4),
+    ],
+)
 def test_chart_axes_end_on_round_values(largest, maximum, ticks):
     from zns_notify.charts import nice_ceiling, tick_count
 

@@ -25,8 +25,9 @@ def url(account) -> str:
 
 
 def quota_row(account, day, daily=1000, remaining=400, **extra) -> ZaloQuota:
-    return ZaloQuota.objects.create(account=account, day=day, daily_quota=daily,
-                                    remaining_quota=remaining, **extra)
+    return ZaloQuota.objects.create(
+        account=account, day=day, daily_quota=daily, remaining_quota=remaining, **extra
+    )
 
 
 @pytest.fixture
@@ -43,16 +44,27 @@ def test_the_account_page_links_to_its_quota_page(admin_client, account):
 
 def test_today_history_and_forecast(admin_client, account):
     today = local_day()
-    quota_row(account, today, daily=1000, remaining=400, daily_promotion_quota=200,
-              remaining_promotion_quota=150)
+    quota_row(
+        account,
+        today,
+        daily=1000,
+        remaining=400,
+        daily_promotion_quota=200,
+        remaining_promotion_quota=150,
+    )
     for back in range(1, 40):
         quota_row(account, today - dt.timedelta(days=back), daily=1000, remaining=1000 - back * 10)
     response = admin_client.get(url(account))
     html = response.content.decode()
     assert response.status_code == 200
     cards = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html))
-    assert cards == {"Daily quota": "1,000", "Used today": "600", "Remaining today": "400",
-                     "Promotion quota today": "200", "Promotion remaining": "150"}
+    assert cards == {
+        "Daily quota": "1,000",
+        "Used today": "600",
+        "Remaining today": "400",
+        "Promotion quota today": "200",
+        "Promotion remaining": "150",
+    }
     rows = re.findall(r'<tr><th scope="row">([^<]+)</th>', html)
     assert len(rows) == 30 and rows[0] == today.isoformat()  # newest first, 30 days
     assert html.count('<svg class="zns-chart"') == 1 and "<title id=" in html
@@ -99,8 +111,10 @@ def test_forecast_without_a_reading_or_quota(account, remaining, outcome):
 
 def test_forecast_text_on_the_page(admin_client, account):
     quota_row(account, local_day(), remaining=0)
-    assert "Used up: messages wait for the reset at midnight." in admin_client.get(
-        url(account)).content.decode()
+    assert (
+        "Used up: messages wait for the reset at midnight."
+        in admin_client.get(url(account)).content.decode()
+    )
 
 
 def test_an_account_without_ledger_rows(admin_client, account):
@@ -132,4 +146,5 @@ def test_times_are_told_in_the_shop_s_time_zone_whatever_django_s(settings):
     settings.TIME_ZONE = "UTC"
     runs_out = dt.datetime(2026, 11, 22, 15, 0, tzinfo=VN)
     assert forecast_text(Forecast("today", 20.0, "last_hour", runs_out)).startswith(
-        "Around 15:00 today")
+        "Around 15:00 today"
+    )

@@ -43,12 +43,29 @@ def week():
     for back in range(7):
         created = now - dt.timedelta(days=back)
         for _ in range(back + 1):
-            MessageFactory(template=card, created_at=created, status="delivered",
-                           sent_at=created, delivered_at=created + dt.timedelta(seconds=20))
-        MessageFactory(template=other, event="order_paid", created_at=created, status="failed",
-                       error_category="recipient", error_code=-118)
-    MessageFactory(template=other, event="order_paid", created_at=now, status="delivered",
-                   sent_at=now, delivered_at=now + dt.timedelta(seconds=20))
+            MessageFactory(
+                template=card,
+                created_at=created,
+                status="delivered",
+                sent_at=created,
+                delivered_at=created + dt.timedelta(seconds=20),
+            )
+        MessageFactory(
+            template=other,
+            event="order_paid",
+            created_at=created,
+            status="failed",
+            error_category="recipient",
+            error_code=-118,
+        )
+    MessageFactory(
+        template=other,
+        event="order_paid",
+        created_at=now,
+        status="delivered",
+        sent_at=now,
+        delivered_at=now + dt.timedelta(seconds=20),
+    )
     rollup.refresh_reports()
     return card, other
 
@@ -127,17 +144,22 @@ def test_a_range_in_vietnamese_formats(reader, week):
     assert local_day().strftime("%d/%m/%Y") in html
 
 
-@pytest.mark.parametrize("query,message", [
-    ({"start": "2026-02-30"}, "Enter the start date as dd/mm/yyyy or yyyy-mm-dd."),
-    ({"end": "yesterday"}, "Enter the end date as dd/mm/yyyy or yyyy-mm-dd."),
-    ({"start": "2026-11-10", "end": "2026-11-01"},
-     "The end date (2026-11-01) is before the start date (2026-11-10)."),
-    ({"start": "2020-01-01", "end": "2026-01-01"}, "The range is 2193 days long; at most 366"),
-    ({"end": "0001-01-02"}, "Enter dates between 2000-01-01 and 2999-12-31."),
-    ({"start": "9999-12-30", "end": "9999-12-31"}, "Enter dates between"),
-    ({"template": "999999"}, "Unknown template: 999999."),
-    ({"event": "order_teleported"}, "Unknown event: order_teleported."),
-])
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ({"start": "2026-02-30"}, "Enter the start date as dd/mm/yyyy or yyyy-mm-dd."),
+        ({"end": "yesterday"}, "Enter the end date as dd/mm/yyyy or yyyy-mm-dd."),
+        (
+            {"start": "2026-11-10", "end": "2026-11-01"},
+            "The end date (2026-11-01) is before the start date (2026-11-10).",
+        ),
+        ({"start": "2020-01-01", "end": "2026-01-01"}, "The range is 2193 days long; at most 366"),
+        ({"end": "0001-01-02"}, "Enter dates between 2000-01-01 and 2999-12-31."),
+        ({"start": "9999-12-30", "end": "9999-12-31"}, "Enter dates between"),
+        ({"template": "999999"}, "Unknown template: 999999."),
+        ({"event": "order_teleported"}, "Unknown event: order_teleported."),
+    ],
+)
 def test_bad_filters_get_a_clear_message(reader, week, query, message):
     response = reader.get(URL, query)
     assert response.status_code == 400
@@ -150,8 +172,9 @@ def test_bad_filters_get_a_clear_message(reader, week, query, message):
 def test_dates_may_be_typed_the_vietnamese_way(reader, week):
     today = local_day()
     start = today - dt.timedelta(days=1)
-    html = reader.get(URL, {"start": start.strftime("%d/%m/%Y"),
-                            "end": today.strftime("%d/%m/%Y")}).content.decode()
+    html = reader.get(
+        URL, {"start": start.strftime("%d/%m/%Y"), "end": today.strftime("%d/%m/%Y")}
+    ).content.decode()
     assert len(re.findall(r'<tr><th scope="row">', html)) == 2
 
 
@@ -191,20 +214,25 @@ def test_the_page_runs_the_same_few_queries_whatever_the_range(reader, week):
     assert len(week_queries) == len(year_queries) <= 15
 
 
-@pytest.mark.parametrize("buckets,median", [
-    ([], None), ([0] * 13, None),
-    ([2, 0, 0] + [0] * 10, 2.5),               # both in [0, 5): the middle of the bucket
-    ([1, 1, 1] + [0] * 10, 7.5),               # the middle one in [5, 10)
-    ([0] * 12 + [4], 86400.0),                 # the open last bucket: its lower bound
-])
+@pytest.mark.parametrize(
+    "buckets,median",
+    [
+        ([], None),
+        ([0] * 13, None),
+        ([2, 0, 0] + [0] * 10, 2.5),  # both in [0, 5): the middle of the bucket
+        ([1, 1, 1] + [0] * 10, 7.5),  # the middle one in [5, 10)
+        ([0] * 12 + [4], 86400.0),  # the open last bucket: its lower bound
+    ],
+)
 def test_the_median_is_read_from_the_buckets(buckets, median):
     assert median_from_buckets(buckets) == median
 
 
 def test_days_to_come_are_not_called_missing(reader, week):
     end = local_day() + dt.timedelta(days=5)
-    html = reader.get(URL, {"start": str(local_day() - dt.timedelta(days=1)),
-                            "end": str(end)}).content.decode()
+    html = reader.get(
+        URL, {"start": str(local_day() - dt.timedelta(days=1)), "end": str(end)}
+    ).content.decode()
     assert "have no figures yet" not in html and "has no figures yet" not in html
     assert len(re.findall(r'<tr><th scope="row">', html)) == 7
 
@@ -216,11 +244,16 @@ def test_the_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(reader):
     from django.utils import timezone
 
     now = timezone.now()
-    names = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab"]
+    names = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tTab"]
     for index, name in enumerate(names):
         template = TemplateFactory(template_id=f"32000{index}", name=name)
-        MessageFactory(template=template, created_at=now, status="failed",
-                       error_category="recipient", error_code=-118)
+        MessageFactory(
+            template=template,
+            created_at=now,
+            status="failed",
+            error_category="recipient",
+            error_code=-118,
+        )
     rollup.refresh_reports()
 
     response = reader.get(URL, {"format": "csv"})
@@ -237,14 +270,21 @@ def test_test_messages_are_counted_apart_and_cost_nothing(reader, week):
     card, _other = week
     now = timezone.now()
     for _ in range(2):
-        MessageFactory(template=card, created_at=now, status="delivered", sent_at=now,
-                       delivered_at=now + dt.timedelta(seconds=20), development_mode=True)
+        MessageFactory(
+            template=card,
+            created_at=now,
+            status="delivered",
+            sent_at=now,
+            delivered_at=now + dt.timedelta(seconds=20),
+            development_mode=True,
+        )
     rollup.refresh_reports()
 
     html = reader.get(URL).content.decode()
     assert "2 test messages not charged" in html
-    rows = list(csv.reader(io.StringIO(
-        reader.get(URL, {"format": "csv"}).content.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(reader.get(URL, {"format": "csv"}).content.decode("utf-8-sig")))
+    )
     header, total = rows[0], rows[8]
     assert total[header.index("Messages")] == "38" and total[header.index("Delivered")] == "31"
     assert total[header.index("Cost (VND)")] == "8600"  # as before the two tests
@@ -265,8 +305,13 @@ def test_the_last_refresh_is_told_in_the_shop_s_time_zone(reader, settings):
 def test_names_from_zalo_and_labels_from_settings_are_escaped(reader, settings):
     from django.utils import timezone
 
-    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "EVENTS": {
-        **settings.ZNS_NOTIFY.get("EVENTS", {}), "order_created": '<img src=x onerror="alert(2)">'}}
+    settings.ZNS_NOTIFY = {
+        **settings.ZNS_NOTIFY,
+        "EVENTS": {
+            **settings.ZNS_NOTIFY.get("EVENTS", {}),
+            "order_created": '<img src=x onerror="alert(2)">',
+        },
+    }
     hostile = TemplateFactory(template_id="330001", name="<script>alert(1)</script>")
     now = timezone.now()
     MessageFactory(template=hostile, created_at=now, status="failed", error_category="<b>x</b>")

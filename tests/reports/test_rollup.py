@@ -13,8 +13,14 @@ from django.utils import timezone
 
 from tests.factories import MessageFactory, TemplateFactory, ZaloAccountFactory
 from zns_notify import rollup
-from zns_notify.models import (DailyCount, DailyFailure, DailyLatency, Message, ReportDay,
-                               ReportRefresh)
+from zns_notify.models import (
+    DailyCount,
+    DailyFailure,
+    DailyLatency,
+    Message,
+    ReportDay,
+    ReportRefresh,
+)
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -26,21 +32,30 @@ def at(day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=VN)
 
 
-def message(created: dt.datetime, status: str = "delivered", *, template=None,
-            event="order_created", latency: float = 12, **extra) -> Message:
+def message(
+    created: dt.datetime,
+    status: str = "delivered",
+    *,
+    template=None,
+    event="order_created",
+    latency: float = 12,
+    **extra,
+) -> Message:
     accepted = status in ("sent", "delivered", "undelivered")
     sent = created + dt.timedelta(seconds=2) if accepted else None
     delivered = sent + dt.timedelta(seconds=latency) if status == "delivered" else None
-    kwargs = dict(created_at=created, status=status, event=event, sent_at=sent,
-                  delivered_at=delivered)
+    kwargs = dict(
+        created_at=created, status=status, event=event, sent_at=sent, delivered_at=delivered
+    )
     if template is not None:
         kwargs["template"] = template
     return MessageFactory(**kwargs, **extra)
 
 
 def counts(day: dt.date) -> dict[tuple[str, str, str], int]:
-    return {(r.template_id, r.event, r.status): r.messages
-            for r in DailyCount.objects.filter(day=day)}
+    return {
+        (r.template_id, r.event, r.status): r.messages for r in DailyCount.objects.filter(day=day)
+    }
 
 
 def test_a_day_is_counted_by_template_event_and_status_with_its_cost():
@@ -60,18 +75,21 @@ def test_a_day_is_counted_by_template_event_and_status_with_its_cost():
 
     report = rollup.compute_day(day, NOW)
 
-    assert counts(day) == {("300001", "order_created", "delivered"): 4,
-                           ("300001", "order_created", "failed"): 1,
-                           ("300002", "order_paid", "undelivered"): 1,
-                           ("300002", "order_paid", "sent"): 1}
+    assert counts(day) == {
+        ("300001", "order_created", "delivered"): 4,
+        ("300001", "order_created", "failed"): 1,
+        ("300002", "order_paid", "undelivered"): 1,
+        ("300002", "order_paid", "sent"): 1,
+    }
     delivered = DailyCount.objects.get(day=day, status="delivered")
     assert (delivered.unit_price, delivered.cost) == (Decimal("300"), Decimal("1200"))
     assert delivered.account_id == account.pk and delivered.channel == "zns"
     # Zalo bills delivered messages only: nothing else carries a cost.
     assert sum(r.cost for r in DailyCount.objects.filter(day=day)) == Decimal("1200")
-    assert {(f.template_id, f.status, f.category, f.error_code, f.messages)
-            for f in DailyFailure.objects.filter(day=day)} == {
-        ("300001", "failed", "recipient", -118, 1), ("300002", "undelivered", "", None, 1)}
+    assert {
+        (f.template_id, f.status, f.category, f.error_code, f.messages)
+        for f in DailyFailure.objects.filter(day=day)
+    } == {("300001", "failed", "recipient", -118, 1), ("300002", "undelivered", "", None, 1)}
     assert (report.open_messages, report.computed_at) == (1, NOW)
 
 
@@ -98,8 +116,12 @@ def test_latency_lands_in_fixed_buckets():
     for seconds in (1, 4.9, 5, 20, 90, 4000, 100_000):
         message(at(day), latency=seconds)
     # Delivered by a receipt without a recorded send: measured from its creation.
-    MessageFactory(created_at=at(day), status="delivered", sent_at=None,
-                   delivered_at=at(day) + dt.timedelta(seconds=7))
+    MessageFactory(
+        created_at=at(day),
+        status="delivered",
+        sent_at=None,
+        delivered_at=at(day) + dt.timedelta(seconds=7),
+    )
     rollup.compute_day(day, NOW)
     buckets: dict[int, int] = {}
     for row in DailyLatency.objects.filter(day=day):  # each factory message has its template
@@ -169,7 +191,8 @@ def test_open_days_come_from_the_log_even_without_a_previous_computation():
     message(at(TODAY - dt.timedelta(days=2)), "sending")
     message(at(TODAY - dt.timedelta(days=1)), "delivered")
     assert rollup.open_days_in_log(TODAY - dt.timedelta(days=7)) == {
-        TODAY - dt.timedelta(days=n) for n in (5, 4, 2)}
+        TODAY - dt.timedelta(days=n) for n in (5, 4, 2)
+    }
 
 
 def test_only_one_run_works_at_a_time():
@@ -183,8 +206,9 @@ def test_only_one_run_works_at_a_time():
 
 
 def test_a_dead_run_s_lease_expires():
-    ReportRefresh.objects.create(pk=1, running_since=timezone.now() - rollup.LEASE * 2,
-                                 run_owner="dead")
+    ReportRefresh.objects.create(
+        pk=1, running_since=timezone.now() - rollup.LEASE * 2, run_owner="dead"
+    )
     assert rollup.refresh_reports() > 0
     assert ReportRefresh.objects.get().running_since is None
 

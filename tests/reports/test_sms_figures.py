@@ -24,29 +24,54 @@ pytestmark = pytest.mark.django_db
 URL = reverse("admin:zns_notify_reportday_changelist")
 
 
-def fell_back(created: dt.datetime, status: str = "sent", *, template, event="order_created",
-              segments=1, cost="850", double_cost=False, message_status="failed"):
-    message = MessageFactory(template=template, event=event, created_at=created,
-                             status=message_status)
+def fell_back(
+    created: dt.datetime,
+    status: str = "sent",
+    *,
+    template,
+    event="order_created",
+    segments=1,
+    cost="850",
+    double_cost=False,
+    message_status="failed",
+):
+    message = MessageFactory(
+        template=template, event=event, created_at=created, status=message_status
+    )
     sent = status == "sent"
     return FallbackStep.objects.create(
-        message=message, reference=f"{message.idempotency_key}-sms", status=status,
-        reason=FallbackStep.Reason.IMMEDIATE, due_at=created, created_at=created,
-        sent_at=created if sent else None, segments=segments if sent else 0,
-        cost=Decimal(cost) if sent else None, double_cost=double_cost)
+        message=message,
+        reference=f"{message.idempotency_key}-sms",
+        status=status,
+        reason=FallbackStep.Reason.IMMEDIATE,
+        due_at=created,
+        created_at=created,
+        sent_at=created if sent else None,
+        segments=segments if sent else 0,
+        cost=Decimal(cost) if sent else None,
+        double_cost=double_cost,
+    )
 
 
 def sms_rows(day):
-    return {(r.template_id, r.event, r.status): (r.messages, r.segments, r.cost, r.double_cost)
-            for r in DailyCount.objects.filter(day=day, channel="sms")}
+    return {
+        (r.template_id, r.event, r.status): (r.messages, r.segments, r.cost, r.double_cost)
+        for r in DailyCount.objects.filter(day=day, channel="sms")
+    }
 
 
 def test_the_rollup_counts_sms_by_template_event_and_status_on_the_messages_day():
     card = TemplateFactory(template_id="300001", price=Decimal("300"))
     day = TODAY - dt.timedelta(days=1)
     fell_back(at(day), template=card, segments=2, cost="1700")
-    fell_back(at(day, 10), template=card, segments=1, cost="850", double_cost=True,
-              message_status="delivered")
+    fell_back(
+        at(day, 10),
+        template=card,
+        segments=1,
+        cost="850",
+        double_cost=True,
+        message_status="delivered",
+    )
     fell_back(at(day, 11), "cancelled", template=card, message_status="delivered")
     fell_back(at(day, 12), "failed", template=card, event="order_paid")
     # Sent after midnight, but its message is yesterday's: it counts for yesterday.
@@ -87,13 +112,15 @@ def test_a_day_stays_open_while_its_steps_are_scheduled_or_sending():
     assert day in rollup.open_days_in_log(TODAY - dt.timedelta(days=7))
     assert day in rollup.days_to_refresh(NOW, NOW - dt.timedelta(minutes=5))
     FallbackStep.objects.filter(pk__in=[step.pk, other.pk]).update(
-        status="sent", segments=1, cost=Decimal("850"))
+        status="sent", segments=1, cost=Decimal("850")
+    )
     assert rollup.compute_day(day, NOW).open_messages == 0
     assert day not in rollup.open_days_in_log(TODAY - dt.timedelta(days=7))
     assert sms_rows(day)[("300001", "order_created", "sent")][:2] == (2, 2)
 
 
 # -- the page --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def reader(client):
@@ -107,8 +134,13 @@ def channels():
     now = timezone.now()
     for back in range(3):
         created = now - dt.timedelta(days=back)
-        MessageFactory(template=card, created_at=created, status="delivered", sent_at=created,
-                       delivered_at=created)
+        MessageFactory(
+            template=card,
+            created_at=created,
+            status="delivered",
+            sent_at=created,
+            delivered_at=created,
+        )
         fell_back(created, template=card, segments=2, cost="1700")
     fell_back(now, template=card, cost="850", double_cost=True, message_status="delivered")
     rollup.refresh_reports()
@@ -146,8 +178,13 @@ def test_the_csv_has_the_sms_columns(reader, channels):
     response = reader.get(URL, {"format": "csv"})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, total = rows[0], rows[8]
-    assert header[-5:] == ["SMS sent", "SMS segments", "SMS cost (VND)",
-                           "Double-cost messages", "Total cost (VND)"]
+    assert header[-5:] == [
+        "SMS sent",
+        "SMS segments",
+        "SMS cost (VND)",
+        "Double-cost messages",
+        "Total cost (VND)",
+    ]
     assert total[0] == "Total" and total[-5:] == ["4", "7", "5950", "1", "7150"]
     assert ["320001", "Đã giao", "7", "4", "1.0000", "1200", "4", "5950", "7150"] in rows
 

@@ -36,8 +36,9 @@ class Zalo:
     def url(self) -> str:
         return self.server.url
 
-    def send(self, path: str = "/message/template", *, token: str | None = None,
-             **body: Any) -> dict[str, Any]:
+    def send(
+        self, path: str = "/message/template", *, token: str | None = None, **body: Any
+    ) -> dict[str, Any]:
         payload = {"phone": PHONE, "template_id": "100001", "template_data": sample(), **body}
         payload = {k: v for k, v in payload.items() if v is not ...}
         return self.post(path, json=payload, token=token)
@@ -145,8 +146,9 @@ def receiver() -> Iterator[Receiver]:
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     recv.url = f"http://127.0.0.1:{httpd.server_address[1]}/zns/webhook/"
     yield recv

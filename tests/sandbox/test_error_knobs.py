@@ -15,8 +15,10 @@ from zns_notify.sandbox.state import VN_TZ
 
 from .conftest import ADMIN_PHONE, PHONE, sample
 
-PROMO = {"template_id": "100007", "template_data": {
-    "customer_name": "An", "voucher_code": "CAMON10", "expiry_date": "31/03"}}
+PROMO = {
+    "template_id": "100007",
+    "template_data": {"customer_name": "An", "voucher_code": "CAMON10", "expiry_date": "31/03"},
+}
 
 
 def config(zalo, **knobs):
@@ -29,8 +31,7 @@ def test_exhausted_quota_is_144_and_the_quota_endpoint_agrees(zalo):
     config(zalo, remaining_quota=1)
     assert zalo.send()["data"]["quota"] == {"dailyQuota": "20000", "remainingQuota": "0"}
     reply = zalo.send()
-    assert reply == {"error": -144, "message": "OA exceeded daily ZNS sending limit",
-                     "data": None}
+    assert reply == {"error": -144, "message": "OA exceeded daily ZNS sending limit", "data": None}
     assert zalo.get("/message/quota")["data"]["remainingQuota"] == "0"
     assert zalo.inspect("messages")["count"] == 1
 
@@ -66,8 +67,9 @@ def test_night_window_knob_is_validated(zalo, bad):
     assert zalo.knob("config", {"night_window": bad}).status_code == 400
 
 
-@pytest.mark.parametrize(("hour", "banned"),
-                         [(21, False), (22, True), (3, True), (5, True), (6, False)])
+@pytest.mark.parametrize(
+    ("hour", "banned"), [(21, False), (22, True), (3, True), (5, True), (6, False)]
+)
 def test_night_window_wraps_midnight_in_vietnam_time(hour, banned):
     when = datetime(2026, 3, 2, hour, 30, tzinfo=VN_TZ)
     state = SandboxState(SandboxConfig(night_window=(22, 6)), clock=when.timestamp)
@@ -80,9 +82,12 @@ def test_appsecret_proof_when_the_app_requires_it(zalo):
     assert zalo.send()["error"] == -1241
     assert zalo.get("/message/quota")["error"] == -1241
     proof = hmac.new(DEMO_APP_SECRET.encode(), zalo.token.encode(), hashlib.sha256).hexdigest()
-    response = zalo.http.post(zalo.url + "/message/template", timeout=5, json={
-        "phone": PHONE, "template_id": "100001", "template_data": sample()},
-        headers={"access_token": zalo.token, "appsecret_proof": proof})
+    response = zalo.http.post(
+        zalo.url + "/message/template",
+        timeout=5,
+        json={"phone": PHONE, "template_id": "100001", "template_data": sample()},
+        headers={"access_token": zalo.token, "appsecret_proof": proof},
+    )
     assert response.json()["error"] == 0
     assert zalo.knob("config", {"require_appsecret_proof": "yes"}).status_code == 400
 
@@ -92,12 +97,15 @@ def test_token_is_still_checked_before_the_proof(zalo):
     assert zalo.send(token="nope")["error"] == -124
 
 
-@pytest.mark.parametrize(("phone", "code", "message"), [
-    ("84999000118", -118, "Zalo account not existed"),
-    ("0999000119", -119, "Account can not receive message"),
-    ("84999000108", -108, "Phone number invalid"),
-    ("84999000114", -114, None),
-])
+@pytest.mark.parametrize(
+    ("phone", "code", "message"),
+    [
+        ("84999000118", -118, "Zalo account not existed"),
+        ("0999000119", -119, "Account can not receive message"),
+        ("84999000108", -108, "Phone number invalid"),
+        ("84999000114", -114, None),
+    ],
+)
 def test_default_refusing_phones(zalo, phone, code, message):
     reply = zalo.send(phone=phone)
     assert reply["error"] == code
@@ -106,8 +114,9 @@ def test_default_refusing_phones(zalo, phone, code, message):
 
 
 def test_not_enable_templates_are_131(zalo):
-    pending = zalo.send(template_id="100008",
-                        template_data={"customer_name": "A", "order_code": "B"})
+    pending = zalo.send(
+        template_id="100008", template_data={"customer_name": "A", "order_code": "B"}
+    )
     assert pending["error"] == -131
     disable = {"template_id": "100001", "status": "DISABLE"}
     assert zalo.knob("templates", disable).status_code == 200
@@ -135,8 +144,12 @@ def test_development_mode_reaches_only_admin_phones(zalo):
 def test_dev_quota_rolls_over_at_midnight():
     now = [datetime(2026, 3, 2, 23, 59, tzinfo=VN_TZ).timestamp()]
     state = SandboxState(SandboxConfig(dev_daily_quota=1), clock=lambda: now[0])
-    dev = {"phone": "84987654321", "template_id": "100001", "template_data": sample(),
-           "mode": "development"}
+    dev = {
+        "phone": "84987654321",
+        "template_id": "100001",
+        "template_data": sample(),
+        "mode": "development",
+    }
     assert state.send(dev).error == 0 and state.send(dev).error == -126
     now[0] += timedelta(minutes=2).total_seconds()
     assert state.send(dev).error == 0

@@ -50,25 +50,31 @@ def test_garbage_request_line_gets_json(zalo):
 
 
 def test_oversized_body_is_refused(zalo):
-    reply = raw_request(zalo, b"POST /message/template HTTP/1.1\r\nHost: x\r\n"
-                              b"Content-Length: 99999999\r\n\r\n")
+    reply = raw_request(
+        zalo, b"POST /message/template HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n"
+    )
     assert reply.startswith(b"HTTP/1.1 413")
 
 
 def test_bad_content_length(zalo):
-    reply = raw_request(zalo, b"POST /message/template HTTP/1.1\r\nHost: x\r\n"
-                              b"Content-Length: abc\r\n\r\n")
+    reply = raw_request(
+        zalo, b"POST /message/template HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"
+    )
     assert reply.startswith(b"HTTP/1.1 400")
 
 
 def test_chunked_body_is_read(zalo):
-    body = (b'{"phone":"84912345678","template_id":"100001","template_data":'
-            b'{"customer_name":"A","order_code":"B","order_date":"C","total_amount":"D"}}')
+    body = (
+        b'{"phone":"84912345678","template_id":"100001","template_data":'
+        b'{"customer_name":"A","order_code":"B","order_date":"C","total_amount":"D"}}'
+    )
     chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:10], body[10:]))
-    reply = raw_request(zalo, b"POST /message/template HTTP/1.1\r\nHost: x\r\n"
-                              b"access_token: " + zalo.token.encode() + b"\r\n"
-                              b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                              + chunked + b"0\r\n\r\n")
+    reply = raw_request(
+        zalo,
+        b"POST /message/template HTTP/1.1\r\nHost: x\r\n"
+        b"access_token: " + zalo.token.encode() + b"\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunked + b"0\r\n\r\n",
+    )
     assert b'"error":0' in reply
 
 
@@ -90,8 +96,11 @@ def test_handler_bug_becomes_a_100_envelope(zalo, monkeypatch):
         raise RuntimeError("bug")
 
     monkeypatch.setattr(zalo.server.state, "quota", boom)
-    assert zalo.get("/message/quota") == {"error": -100, "message": "Unknown error, retry later",
-                                          "data": None}
+    assert zalo.get("/message/quota") == {
+        "error": -100,
+        "message": "Unknown error, retry later",
+        "data": None,
+    }
 
 
 def test_sandbox_index_and_config_hide_secrets(zalo):
@@ -104,11 +113,18 @@ def test_sandbox_index_and_config_hide_secrets(zalo):
     assert config["unreachable_phones"]["84999000118"] == -118
 
 
-@pytest.mark.parametrize("knobs", [
-    {"receipt_ratio": 2}, {"webhook_url": "ftp://x"}, {"admin_phones": "84987654321"},
-    {"unreachable_phones": {"84912345678": 5}}, {"remaining_quota": -1},
-    {"access_token_ttl": "x"}, {"app_id": "1"},
-])
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        {"receipt_ratio": 2},
+        {"webhook_url": "ftp://x"},
+        {"admin_phones": "84987654321"},
+        {"unreachable_phones": {"84912345678": 5}},
+        {"remaining_quota": -1},
+        {"access_token_ttl": "x"},
+        {"app_id": "1"},
+    ],
+)
 def test_bad_config_is_refused(zalo, knobs):
     assert zalo.knob("config", knobs).status_code == 400
     assert zalo.inspect("config")["receipt_ratio"] == 1.0
@@ -135,10 +151,10 @@ def test_phone_page_lists_phones(zalo):
 
 
 def test_phone_page_renders_bubbles_and_escapes(zalo):
-    zalo.send(template_data=sample(customer_name="<script>alert(1)</script>",
-                                   order_code="DH&42"))
-    page = zalo.http.get(zalo.url + "/_sandbox/phone", params={"phone": "0912345678"},
-                         timeout=5).text
+    zalo.send(template_data=sample(customer_name="<script>alert(1)</script>", order_code="DH&42"))
+    page = zalo.http.get(
+        zalo.url + "/_sandbox/phone", params={"phone": "0912345678"}, timeout=5
+    ).text
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Đơn hàng DH&amp;42 đã được tiếp nhận" in page  # title with the param filled
@@ -155,8 +171,7 @@ def test_phone_page_for_unknown_and_invalid_phones(zalo):
 
 
 def test_preview_for_unknown_template(zalo):
-    response = zalo.http.get(zalo.url + "/_sandbox/preview", params={"template_id": "1"},
-                             timeout=5)
+    response = zalo.http.get(zalo.url + "/_sandbox/preview", params={"template_id": "1"}, timeout=5)
     assert response.status_code == 404
 
 

@@ -83,11 +83,14 @@ def test_unknown_refresh_token_is_not_a_reuse(zalo):
     assert counts["reuse_attempts"] == 0 and counts["invalid_refresh_tokens"] == 1
 
 
-@pytest.mark.parametrize(("kwargs", "code", "name"), [
-    ({"secret": "wrong"}, -14004, "invalid_secret_key"),
-    ({"secret": None}, -14004, "invalid_secret_key"),
-    ({"app_id": "42"}, -14002, "invalid_app_id"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "code", "name"),
+    [
+        ({"secret": "wrong"}, -14004, "invalid_secret_key"),
+        ({"secret": None}, -14004, "invalid_secret_key"),
+        ({"app_id": "42"}, -14002, "invalid_app_id"),
+    ],
+)
 def test_refresh_needs_app_id_and_secret_key(zalo, kwargs, code, name):
     pair = zalo.server.mint_tokens()
     error = refresh(zalo, pair["refresh_token"], **kwargs)
@@ -130,6 +133,7 @@ def test_old_access_token_stays_valid_after_a_refresh(zalo):
 
 # -- authorization code + PKCE --------------------------------------------------------------
 
+
 def pkce_pair():
     verifier = secrets.token_urlsafe(32)  # 43 characters
     digest = hashlib.sha256(verifier.encode()).digest()
@@ -138,8 +142,9 @@ def pkce_pair():
 
 def authorize(zalo, **params):
     params.setdefault("app_id", DEMO_APP_ID)
-    response = zalo.http.get(zalo.url + "/v4/oa/permission", params=params,
-                             allow_redirects=False, timeout=5)
+    response = zalo.http.get(
+        zalo.url + "/v4/oa/permission", params=params, allow_redirects=False, timeout=5
+    )
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"])
     return location, {k: v[0] for k, v in parse_qs(location.query).items()}
@@ -147,8 +152,12 @@ def authorize(zalo, **params):
 
 def test_permission_redirects_back_with_code_oa_id_and_state(zalo):
     _, challenge = pkce_pair()
-    location, query = authorize(zalo, redirect_uri="https://shop.example/zns/oauth/callback/?x=1",
-                                code_challenge=challenge, state="s-123")
+    location, query = authorize(
+        zalo,
+        redirect_uri="https://shop.example/zns/oauth/callback/?x=1",
+        code_challenge=challenge,
+        state="s-123",
+    )
     assert (location.netloc, location.path) == ("shop.example", "/zns/oauth/callback/")
     assert query["x"] == "1" and query["state"] == "s-123" and query["oa_id"] == DEMO_OA_ID
     assert query["code"]
@@ -158,8 +167,9 @@ def test_code_exchange_with_pkce(zalo):
     verifier, challenge = pkce_pair()
     _, query = authorize(zalo, redirect_uri="http://127.0.0.1:8000/cb", code_challenge=challenge)
 
-    pair = token_request(zalo, grant_type="authorization_code", code=query["code"],
-                         code_verifier=verifier)
+    pair = token_request(
+        zalo, grant_type="authorization_code", code=query["code"], code_verifier=verifier
+    )
 
     assert pair["expires_in"] == "90000"
     assert zalo.send(token=pair["access_token"])["error"] == 0
@@ -188,21 +198,29 @@ def test_code_needs_the_matching_verifier(zalo, verifier):
 
 
 def test_unknown_code(zalo):
-    assert token_request(zalo, grant_type="authorization_code", code="nope",
-                         code_verifier="x")["error"] == -14005
+    assert (
+        token_request(zalo, grant_type="authorization_code", code="nope", code_verifier="x")[
+            "error"
+        ]
+        == -14005
+    )
 
 
 def test_code_without_challenge_needs_no_verifier(zalo):
     _, query = authorize(zalo, redirect_uri="http://127.0.0.1/cb")
-    assert "access_token" in token_request(zalo, grant_type="authorization_code",
-                                           code=query["code"])
+    assert "access_token" in token_request(
+        zalo, grant_type="authorization_code", code=query["code"]
+    )
 
 
-@pytest.mark.parametrize(("params", "code"), [
-    ({"app_id": "42", "redirect_uri": "http://127.0.0.1/cb"}, -14002),
-    ({"redirect_uri": "javascript:alert(1)"}, -14003),
-    ({}, -14003),
-])
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"app_id": "42", "redirect_uri": "http://127.0.0.1/cb"}, -14002),
+        ({"redirect_uri": "javascript:alert(1)"}, -14003),
+        ({}, -14003),
+    ],
+)
 def test_permission_errors_go_to_an_error_page(zalo, params, code):
     location, query = authorize(zalo, **params)
     assert location.path == "/v4/permission/error" and query["error_code"] == str(code)

@@ -24,8 +24,15 @@ def store():
 
 
 def grant(store: TokenStore, code: str, verifier: str) -> dict:
-    return store.grant({"app_id": "app", "grant_type": "authorization_code", "code": code,
-                        "code_verifier": verifier}, "secret")
+    return store.grant(
+        {
+            "app_id": "app",
+            "grant_type": "authorization_code",
+            "code": code,
+            "code_verifier": verifier,
+        },
+        "secret",
+    )
 
 
 def test_code_lives_ten_minutes(store):

@@ -41,11 +41,26 @@ def test_accepted_phone_forms_normalize_to_84(zalo, phone):
     assert zalo.inspect("messages")["messages"][0]["phone"] == PHONE
 
 
-@pytest.mark.parametrize("phone", ["", "12345", "0212345678", "84 912 345 678", "0912-345-678",
-                                   "849123456789", "+1912345678", 84912345678, None])
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "",
+        "12345",
+        "0212345678",
+        "84 912 345 678",
+        "0912-345-678",
+        "849123456789",
+        "+1912345678",
+        84912345678,
+        None,
+    ],
+)
 def test_invalid_phone_is_108(zalo, phone):
-    assert zalo.send(phone=phone) == {"error": -108, "message": "Phone number invalid",
-                                      "data": None}
+    assert zalo.send(phone=phone) == {
+        "error": -108,
+        "message": "Phone number invalid",
+        "data": None,
+    }
 
 
 def test_missing_phone_is_108(zalo):
@@ -54,8 +69,11 @@ def test_missing_phone_is_108(zalo):
 
 @pytest.mark.parametrize("token", ["", "not-a-token"])
 def test_bad_access_token_is_124(zalo, token):
-    assert zalo.send(token=token) == {"error": -124, "message": "Access token invalid",
-                                      "data": None}
+    assert zalo.send(token=token) == {
+        "error": -124,
+        "message": "Access token invalid",
+        "data": None,
+    }
 
 
 def test_missing_access_token_header_is_124(zalo):
@@ -65,15 +83,27 @@ def test_missing_access_token_header_is_124(zalo):
 
 
 def test_token_is_checked_before_the_body(zalo):
-    response = zalo.http.post(zalo.url + "/message/template", data=b"{not json",
-                              headers={"access_token": "nope"}, timeout=5)
+    response = zalo.http.post(
+        zalo.url + "/message/template",
+        data=b"{not json",
+        headers={"access_token": "nope"},
+        timeout=5,
+    )
     assert response.json()["error"] == -124
 
 
-@pytest.mark.parametrize(("body", "code"), [
-    (b"", -121), (b"   ", -121), (b"{}", -121),
-    (b"{not json", -122), (b"[1, 2]", -122), (b'"text"', -122), (b"\xff\xfe", -122),
-])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"", -121),
+        (b"   ", -121),
+        (b"{}", -121),
+        (b"{not json", -122),
+        (b"[1, 2]", -122),
+        (b'"text"', -122),
+        (b"\xff\xfe", -122),
+    ],
+)
 def test_body_errors(zalo, body, code):
     reply = zalo.post("/message/template", data=body)
     assert reply["error"] == code
@@ -86,8 +116,11 @@ def test_phone_is_checked_before_template(zalo):
 
 @pytest.mark.parametrize("template_id", ["999999", "", None])
 def test_unknown_template_is_109(zalo, template_id):
-    assert zalo.send(template_id=template_id) == {"error": -109, "message": "Invalid template id",
-                                                  "data": None}
+    assert zalo.send(template_id=template_id) == {
+        "error": -109,
+        "message": "Invalid template id",
+        "data": None,
+    }
 
 
 def test_numeric_template_id_is_accepted(zalo):
@@ -119,8 +152,11 @@ def test_missing_param_is_1122_and_named(zalo, value):
 
 def test_too_long_param_is_1121_with_zalo_message(zalo):
     reply = zalo.send(template_data=sample(customer_name="x" * 31))
-    assert reply == {"error": -1121, "message": "customer_name data breaks max length",
-                     "data": None}
+    assert reply == {
+        "error": -1121,
+        "message": "customer_name data breaks max length",
+        "data": None,
+    }
 
 
 def test_max_length_itself_is_fine(zalo):
@@ -166,8 +202,11 @@ def test_quota_runs_out_with_144(make_zalo):
     zalo = make_zalo(daily_quota=2)
     assert zalo.send()["data"]["quota"]["remainingQuota"] == "1"
     assert zalo.send()["data"]["quota"]["remainingQuota"] == "0"
-    assert zalo.send() == {"error": -144, "message": "OA exceeded daily ZNS sending limit",
-                           "data": None}
+    assert zalo.send() == {
+        "error": -144,
+        "message": "OA exceeded daily ZNS sending limit",
+        "data": None,
+    }
     assert zalo.inspect("messages")["count"] == 2
 
 
@@ -177,11 +216,14 @@ def test_quota_is_checked_after_payload_validation(make_zalo):
     assert zalo.send()["error"] == -144
 
 
-@pytest.mark.parametrize(("phone", "code", "message"), [
-    ("84999000118", -118, "Zalo account not existed"),
-    ("0999000119", -119, "Account can not receive message"),
-    ("+84999000114", -114, None),
-])
+@pytest.mark.parametrize(
+    ("phone", "code", "message"),
+    [
+        ("84999000118", -118, "Zalo account not existed"),
+        ("0999000119", -119, "Account can not receive message"),
+        ("+84999000114", -114, None),
+    ],
+)
 def test_unreachable_phones(zalo, phone, code, message):
     reply = zalo.send(phone=phone)
     assert reply["error"] == code
@@ -207,8 +249,11 @@ def test_development_mode_to_admin(zalo):
 
 def test_development_mode_to_non_admin_is_127(zalo):
     reply = zalo.send(mode="development")
-    assert reply == {"error": -127, "message": "Test template can only be sent to administrators",
-                     "data": None}
+    assert reply == {
+        "error": -127,
+        "message": "Test template can only be sent to administrators",
+        "data": None,
+    }
 
 
 def test_development_mode_ignores_exhausted_quota(make_zalo):
@@ -236,15 +281,20 @@ def test_hashphone_send_records_the_hash(zalo):
 
 @pytest.mark.parametrize("hash_phone", [PHONE, "abc", "g" * 64, None])
 def test_hashphone_invalid_hash_is_108(zalo, hash_phone):
-    assert zalo.send("/message/template/hashphone", phone=..., hash_phone=hash_phone)[
-        "error"] == -108
+    assert (
+        zalo.send("/message/template/hashphone", phone=..., hash_phone=hash_phone)["error"] == -108
+    )
 
 
 def test_hashphone_knows_unreachable_and_admin_hashes(zalo):
     path = "/message/template/hashphone"
     assert zalo.send(path, phone=..., hash_phone=_hash("84999000118"))["error"] == -118
-    assert zalo.send(path, phone=..., hash_phone=_hash(ADMIN_PHONE).upper(),
-                     mode="development")["error"] == 0
+    assert (
+        zalo.send(path, phone=..., hash_phone=_hash(ADMIN_PHONE).upper(), mode="development")[
+            "error"
+        ]
+        == 0
+    )
 
 
 def test_tracking_counts_and_duplicates(zalo):

@@ -11,9 +11,17 @@ PHONE = "0912345678"
 
 
 def body(**overrides):
-    payload = {"ApiKey": defaults.DEMO_ESMS_API_KEY, "SecretKey": defaults.DEMO_ESMS_SECRET_KEY,
-               "Phone": PHONE, "Content": "Don hang DH1 da giao", "SmsType": "2",
-               "Brandname": "DemoShop", "IsUnicode": "0", "Sandbox": "0", "RequestId": "r-1"}
+    payload = {
+        "ApiKey": defaults.DEMO_ESMS_API_KEY,
+        "SecretKey": defaults.DEMO_ESMS_SECRET_KEY,
+        "Phone": PHONE,
+        "Content": "Don hang DH1 da giao",
+        "SmsType": "2",
+        "Brandname": "DemoShop",
+        "IsUnicode": "0",
+        "Sandbox": "0",
+        "RequestId": "r-1",
+    }
     payload.update(overrides)
     return {k: v for k, v in payload.items() if v is not ...}
 
@@ -34,18 +42,34 @@ def test_accepted_send_is_recorded(esms, zalo):
     listing = zalo.inspect("sms", phone="84912345678")
     assert listing["count"] == 1
     assert listing["sms"][0] | {"received_time": 0} == {
-        "sms_id": answer["SMSID"], "phone": "84912345678", "content": "Don hang DH1 da giao",
-        "sms_type": "2", "brandname": "DemoShop", "is_unicode": False, "sandbox": False,
-        "request_id": "r-1", "campaign": "", "callback_url": "", "received_time": 0}
+        "sms_id": answer["SMSID"],
+        "phone": "84912345678",
+        "content": "Don hang DH1 da giao",
+        "sms_type": "2",
+        "brandname": "DemoShop",
+        "is_unicode": False,
+        "sandbox": False,
+        "request_id": "r-1",
+        "campaign": "",
+        "callback_url": "",
+        "received_time": 0,
+    }
 
 
-@pytest.mark.parametrize(("overrides", "code"), [
-    ({"ApiKey": "wrong"}, "101"), ({"SecretKey": ...}, "101"),
-    ({"SmsType": ...}, "300"), ({"SmsType": "1"}, "118"),
-    ({"Brandname": "Unknown"}, "104"), ({"Brandname": ...}, "104"),
-    ({"Phone": "12345"}, "108"), ({"Phone": "0999000099"}, "99"),
-    ({"Content": "  "}, "110"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"ApiKey": "wrong"}, "101"),
+        ({"SecretKey": ...}, "101"),
+        ({"SmsType": ...}, "300"),
+        ({"SmsType": "1"}, "118"),
+        ({"Brandname": "Unknown"}, "104"),
+        ({"Brandname": ...}, "104"),
+        ({"Phone": "12345"}, "108"),
+        ({"Phone": "0999000099"}, "99"),
+        ({"Content": "  "}, "110"),
+    ],
+)
 def test_refusals_follow_esms_codes(esms, zalo, overrides, code):
     response = esms(body(**overrides))
     assert response.status_code == 200
@@ -80,8 +104,11 @@ def test_provider_down_knob(esms, zalo):
 
 def test_forced_error_code_knob(esms, zalo):
     zalo.knob("faults", {"sms_error_code": "103"})
-    assert esms().json() == {"CodeResult": "103", "CountRegenerate": 0,
-                             "ErrorMessage": "Not enough balance to send message"}
+    assert esms().json() == {
+        "CodeResult": "103",
+        "CountRegenerate": 0,
+        "ErrorMessage": "Not enough balance to send message",
+    }
     assert zalo.inspect("sms")["count"] == 0
 
 
@@ -91,23 +118,33 @@ def test_forced_error_rate_is_seeded(esms, zalo):
     assert 5 < codes.count("103") < 35 and set(codes) == {"100", "103"}
 
 
-@pytest.mark.parametrize(("knob", "message"), [
-    ({"sms_down": "yes"}, "sms_down must be true or false"),
-    ({"sms_error_code": "100"}, "sms_error_code must be an eSMS error code"),
-    ({"sms_error_code": "42"}, "sms_error_code must be an eSMS error code"),
-    ({"sms_error_rate": 2}, "sms_error_rate must be a number between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    ("knob", "message"),
+    [
+        ({"sms_down": "yes"}, "sms_down must be true or false"),
+        ({"sms_error_code": "100"}, "sms_error_code must be an eSMS error code"),
+        ({"sms_error_code": "42"}, "sms_error_code must be an eSMS error code"),
+        ({"sms_error_rate": 2}, "sms_error_rate must be a number between 0 and 1"),
+    ],
+)
 def test_bad_knobs_change_nothing(zalo, knob, message):
     response = zalo.knob("faults", knob)
     assert response.status_code == 400 and message in response.json()["message"]
     faults = zalo.inspect("faults")
     assert (faults["sms_down"], faults["sms_error_code"], faults["sms_error_rate"]) == (
-        False, None, 1.0)
+        False,
+        None,
+        1.0,
+    )
 
 
 def test_config_knobs(esms, zalo):
-    assert zalo.knob("config", {"esms_brandnames": ["OtherShop"],
-                                "sms_blocked_phones": [PHONE]}).status_code == 200
+    assert (
+        zalo.knob(
+            "config", {"esms_brandnames": ["OtherShop"], "sms_blocked_phones": [PHONE]}
+        ).status_code
+        == 200
+    )
     assert esms(body(Phone="0912345679")).json()["CodeResult"] == "104"
     assert esms(body(Brandname="OtherShop")).json()["CodeResult"] == "99"
     config = zalo.inspect("config")

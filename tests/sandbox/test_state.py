@@ -29,16 +29,26 @@ def clock() -> Clock:
 
 
 def body(**overrides):
-    return {"phone": "84912345678", "template_id": "100001", "template_data": sample(),
-            **overrides}
+    return {"phone": "84912345678", "template_id": "100001", "template_data": sample(), **overrides}
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("84912345678", "84912345678"), ("+84912345678", "84912345678"),
-    ("0912345678", "84912345678"), ("912345678", "84912345678"),
-    ("0312345678", "84312345678"), ("0212345678", None), ("091234567", None),
-    ("+0912345678", None), ("84 912345678", None), ("", None), (None, None), (912345678, None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("84912345678", "84912345678"),
+        ("+84912345678", "84912345678"),
+        ("0912345678", "84912345678"),
+        ("912345678", "84912345678"),
+        ("0312345678", "84312345678"),
+        ("0212345678", None),
+        ("091234567", None),
+        ("+0912345678", None),
+        ("84 912345678", None),
+        ("", None),
+        (None, None),
+        (912345678, None),
+    ],
+)
 def test_normalize_phone(raw, expected):
     assert normalize_phone(raw) == expected
 

@@ -43,8 +43,9 @@ def test_unknown_message_has_status_minus_1(zalo):
 
 def test_status_for_another_phone_is_minus_1(zalo):
     msg_id = zalo.send()["data"]["msg_id"]
-    assert zalo.get("/message/status", message_id=msg_id, phone="84987654321")["data"][
-        "status"] == -1
+    assert (
+        zalo.get("/message/status", message_id=msg_id, phone="84987654321")["data"]["status"] == -1
+    )
 
 
 def test_status_errors(zalo):
@@ -64,15 +65,24 @@ def test_no_receipt_means_status_stays_0(make_zalo):
 
 def test_quota_shape(zalo):
     zalo.send()
-    zalo.send(template_id="100007", template_data={
-        "customer_name": "An", "voucher_code": "CAMON10", "expiry_date": "31/03/2025"})
+    zalo.send(
+        template_id="100007",
+        template_data={
+            "customer_name": "An",
+            "voucher_code": "CAMON10",
+            "expiry_date": "31/03/2025",
+        },
+    )
     reply = zalo.get("/message/quota")
     assert reply["error"] == 0 and reply["message"] == "success"
     data = reply["data"]
     assert data["dailyQuota"] == "20000" and data["remainingQuota"] == "19998"
     assert data["dailyQuotaPromotion"] == "5000" and data["remainingQuotaPromotion"] == "4999"
-    for key in ("monthlyPromotionQuota", "remainingMonthlyPromotionQuota",
-                "estimatedNextMonthPromotionQuota"):
+    for key in (
+        "monthlyPromotionQuota",
+        "remainingMonthlyPromotionQuota",
+        "estimatedNextMonthPromotionQuota",
+    ):
         assert isinstance(data[key], int)
     assert data["remainingMonthlyPromotionQuota"] == data["monthlyPromotionQuota"] - 1
 

@@ -5,25 +5,61 @@ from __future__ import annotations
 import pytest
 
 EXPECTED = {
-    "100001": ("Xác nhận đơn hàng", "TRANSACTION", "300.0",
-               ["customer_name", "order_code", "order_date", "total_amount"]),
-    "100002": ("Thanh toán thành công", "IN_TRANSACTION", "300.0",
-               ["customer_name", "order_code", "amount", "paid_at", "payment_method"]),
-    "100003": ("Đơn hàng đang được giao", "TRANSACTION", "300.0",
-               ["customer_name", "order_code", "carrier", "tracking_code", "eta"]),
-    "100004": ("Giao hàng thành công", "TRANSACTION", "300.0",
-               ["customer_name", "order_code", "delivered_at"]),
-    "100005": ("Nhắc thanh toán", "TRANSACTION", "300.0",
-               ["customer_name", "order_code", "amount", "due_time"]),
+    "100001": (
+        "Xác nhận đơn hàng",
+        "TRANSACTION",
+        "300.0",
+        ["customer_name", "order_code", "order_date", "total_amount"],
+    ),
+    "100002": (
+        "Thanh toán thành công",
+        "IN_TRANSACTION",
+        "300.0",
+        ["customer_name", "order_code", "amount", "paid_at", "payment_method"],
+    ),
+    "100003": (
+        "Đơn hàng đang được giao",
+        "TRANSACTION",
+        "300.0",
+        ["customer_name", "order_code", "carrier", "tracking_code", "eta"],
+    ),
+    "100004": (
+        "Giao hàng thành công",
+        "TRANSACTION",
+        "300.0",
+        ["customer_name", "order_code", "delivered_at"],
+    ),
+    "100005": (
+        "Nhắc thanh toán",
+        "TRANSACTION",
+        "300.0",
+        ["customer_name", "order_code", "amount", "due_time"],
+    ),
     "100006": ("Đánh giá đơn hàng", "POST_TRANSACTION", "250.0", ["customer_name", "order_code"]),
-    "100007": ("Voucher cảm ơn", "PROMOTION", "350.0",
-               ["customer_name", "voucher_code", "expiry_date"]),
+    "100007": (
+        "Voucher cảm ơn",
+        "PROMOTION",
+        "350.0",
+        ["customer_name", "voucher_code", "expiry_date"],
+    ),
     "100008": ("Mẫu đang chờ duyệt", "TRANSACTION", "300.0", ["customer_name", "order_code"]),
 }
-MAX_LENGTHS = {"customer_name": 30, "order_code": 30, "order_date": 20, "total_amount": 20,
-               "amount": 20, "paid_at": 20, "payment_method": 30, "carrier": 30,
-               "tracking_code": 30, "eta": 20, "delivered_at": 20, "due_time": 20,
-               "voucher_code": 30, "expiry_date": 20}
+MAX_LENGTHS = {
+    "customer_name": 30,
+    "order_code": 30,
+    "order_date": 20,
+    "total_amount": 20,
+    "amount": 20,
+    "paid_at": 20,
+    "payment_method": 30,
+    "carrier": 30,
+    "tracking_code": 30,
+    "eta": 20,
+    "delivered_at": 20,
+    "due_time": 20,
+    "voucher_code": 30,
+    "expiry_date": 20,
+}
 
 
 def test_list_all(zalo):
@@ -39,8 +75,9 @@ def test_list_all(zalo):
     assert all(r["status"] == "ENABLE" for tid, r in rows.items() if tid != 100008)
 
 
-@pytest.mark.parametrize(("status", "ids"), [("1", list(range(100001, 100008))), ("2", [100008]),
-                                             ("3", []), ("5", [])])
+@pytest.mark.parametrize(
+    ("status", "ids"), [("1", list(range(100001, 100008))), ("2", [100008]), ("3", []), ("5", [])]
+)
 def test_list_filters_by_numeric_status(zalo, status, ids):
     reply = zalo.get("/template/all", offset=0, limit=10, status=status)
     assert [row["templateId"] for row in reply["data"]] == ids
@@ -53,10 +90,15 @@ def test_list_rejects_non_numeric_status(zalo, status):
     assert reply == {"error": -132, "message": "Invalid status", "data": None}
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"limit": "101"}, "Invalid limit"), ({"limit": "0"}, "Invalid limit"),
-    ({"offset": "-1"}, "Invalid offset"), ({"offset": "x"}, "Invalid offset"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"limit": "101"}, "Invalid limit"),
+        ({"limit": "0"}, "Invalid limit"),
+        ({"offset": "-1"}, "Invalid offset"),
+        ({"offset": "x"}, "Invalid offset"),
+    ],
+)
 def test_list_rejects_bad_paging(zalo, params, message):
     reply = zalo.get("/template/all", **params)
     assert (reply["error"], reply["message"]) == (-132, message)
@@ -85,9 +127,14 @@ def test_detail(zalo, path, template_id):
     assert isinstance(data["reason"], str)
     assert [p["name"] for p in data["listParams"]] == params
     for param in data["listParams"]:
-        assert param == {"name": param["name"], "require": True, "type": "STRING",
-                         "maxLength": MAX_LENGTHS[param["name"]], "minLength": 0,
-                         "acceptNull": False}
+        assert param == {
+            "name": param["name"],
+            "require": True,
+            "type": "STRING",
+            "maxLength": MAX_LENGTHS[param["name"]],
+            "minLength": 0,
+            "acceptNull": False,
+        }
     assert 1 <= len(data["listButtons"]) <= 2
     assert all(set(b) == {"type", "title", "content"} for b in data["listButtons"])
     assert data["previewUrl"] == f"{zalo.url}/_sandbox/preview?template_id={template_id}"
@@ -96,8 +143,9 @@ def test_detail(zalo, path, template_id):
 def test_both_tag_vocabularies_are_served(zalo):
     """zns-api.md §5: the pre-2024 tags (IN_TRANSACTION, POST_TRANSACTION…) and the new
     groups (TRANSACTION, CUSTOMER_CARE, PROMOTION) are both in use."""
-    tags = {zalo.get("/template/info/v2", template_id=tid)["data"]["templateTag"]
-            for tid in EXPECTED}
+    tags = {
+        zalo.get("/template/info/v2", template_id=tid)["data"]["templateTag"] for tid in EXPECTED
+    }
     assert {"IN_TRANSACTION", "POST_TRANSACTION"} <= tags
     assert {"TRANSACTION", "CUSTOMER_CARE", "PROMOTION"} & tags == {"TRANSACTION", "PROMOTION"}
 
@@ -128,8 +176,11 @@ def test_preview_url_shows_the_template(zalo):
 @pytest.mark.parametrize("path", ["/template/info/v2", "/template/info", "/template/sample-data"])
 @pytest.mark.parametrize("params", [{"template_id": "42"}, {}])
 def test_unknown_template_is_109(zalo, path, params):
-    assert zalo.get(path, **params) == {"error": -109, "message": "Invalid template id",
-                                        "data": None}
+    assert zalo.get(path, **params) == {
+        "error": -109,
+        "message": "Invalid template id",
+        "data": None,
+    }
 
 
 def test_sample_data(zalo):
@@ -140,8 +191,16 @@ def test_sample_data(zalo):
     assert zalo.send(template_id="100002", template_data=data)["error"] == 0
 
 
-@pytest.mark.parametrize("path", ["/template/all", "/template/info/v2", "/template/sample-data",
-                                  "/message/quota", "/message/status"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/template/all",
+        "/template/info/v2",
+        "/template/sample-data",
+        "/message/quota",
+        "/message/status",
+    ],
+)
 def test_template_and_message_reads_need_a_token(zalo, path):
     assert zalo.get(path, token="bad", template_id="100001")["error"] == -124
 

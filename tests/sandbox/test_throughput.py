@@ -13,9 +13,12 @@ def test_500_sends_on_one_session(zalo):
     payload = {"phone": "84912345678", "template_id": "100001", "template_data": sample()}
     started = time.perf_counter()
     errors = [
-        zalo.http.post(zalo.url + "/message/template", timeout=5,
-                       headers={"access_token": zalo.token},
-                       json={**payload, "tracking_id": f"order-{i}"}).json()["error"]
+        zalo.http.post(
+            zalo.url + "/message/template",
+            timeout=5,
+            headers={"access_token": zalo.token},
+            json={**payload, "tracking_id": f"order-{i}"},
+        ).json()["error"]
         for i in range(SENDS)
     ]
     elapsed = time.perf_counter() - started

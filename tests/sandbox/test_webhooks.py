@@ -15,7 +15,8 @@ from .test_status_quota import wait_until
 def expected_signature(raw: bytes, app_id=DEMO_APP_ID, secret=DEMO_OA_SECRET_KEY) -> str:
     body = json.loads(raw)
     digest = hashlib.sha256(
-        app_id.encode() + raw + body["timestamp"].encode() + secret.encode()).hexdigest()
+        app_id.encode() + raw + body["timestamp"].encode() + secret.encode()
+    ).hexdigest()
     return f"mac={digest}"
 
 
@@ -90,8 +91,12 @@ def test_receipt_marks_delivery_even_when_every_post_fails(make_zalo, receiver):
 def test_unreachable_webhook_records_the_error(make_zalo):
     zalo = make_zalo(webhook_url="http://127.0.0.1:9/nothing-listens")
     zalo.send()
-    assert wait_until(lambda: zalo.inspect("webhooks")["count"] == 1
-                      and zalo.inspect("webhooks")["webhooks"][0]["status"] == "failed")
+    assert wait_until(
+        lambda: (
+            zalo.inspect("webhooks")["count"] == 1
+            and zalo.inspect("webhooks")["webhooks"][0]["status"] == "failed"
+        )
+    )
     attempts = zalo.inspect("webhooks")["webhooks"][0]["attempts"]
     assert len(attempts) == 4 and all(a["error"] == "ConnectionError" for a in attempts)
 
@@ -115,9 +120,13 @@ def test_receipt_ratio_is_deterministic_with_a_seed(make_zalo):
         zalo = make_zalo(seed=seed, receipt_ratio=0.5, receipt_delay=0.0)
         for _ in range(40):
             zalo.send()
-        return [m["receipt"] for m in
-                ({"receipt": m["delivered_time"] is not None}
-                 for m in zalo.inspect("messages")["messages"])]
+        return [
+            m["receipt"]
+            for m in (
+                {"receipt": m["delivered_time"] is not None}
+                for m in zalo.inspect("messages")["messages"]
+            )
+        ]
 
     time.sleep(0.01)
     first, second, other = delivered_pattern(1), delivered_pattern(1), delivered_pattern(2)
@@ -159,11 +168,18 @@ def test_webhook_ratio_is_a_runtime_knob(zalo):
 
 # -- the other events, on demand (POST /_sandbox/events) -----------------------------------
 
+
 def test_template_status_event_is_signed_and_changes_the_sandbox_template(make_zalo, receiver):
     zalo = make_zalo(webhook_url=receiver.url)
-    response = zalo.knob("events", {"event_name": "change_template_status",
-                                    "template_id": "100001", "status": "DISABLE",
-                                    "reason": "Vi phạm chính sách"})
+    response = zalo.knob(
+        "events",
+        {
+            "event_name": "change_template_status",
+            "template_id": "100001",
+            "status": "DISABLE",
+            "reason": "Vi phạm chính sách",
+        },
+    )
     assert response.status_code == 200
     [post] = receiver.wait_for(1)
     assert post["headers"]["X-ZEvent-Signature"] == expected_signature(post["raw"])
@@ -178,12 +194,25 @@ def test_template_status_event_is_signed_and_changes_the_sandbox_template(make_z
 def test_quality_quota_and_feedback_events(make_zalo, receiver):
     zalo = make_zalo(webhook_url=receiver.url, receipt_ratio=0.0)
     msg_id = zalo.send(tracking_id="order-1")["data"]["msg_id"]
-    assert zalo.knob("events", {"event_name": "change_template_quality", "template_id": "100001",
-                                "quality": "LOW"}).status_code == 200
-    assert zalo.knob("events", {"event_name": "change_oa_daily_quota",
-                                "daily_quota": 50_000}).status_code == 200
-    assert zalo.knob("events", {"event_name": "user_feedback", "msg_id": msg_id, "rate": 4,
-                                "note": "Tốt"}).status_code == 200
+    assert (
+        zalo.knob(
+            "events",
+            {"event_name": "change_template_quality", "template_id": "100001", "quality": "LOW"},
+        ).status_code
+        == 200
+    )
+    assert (
+        zalo.knob(
+            "events", {"event_name": "change_oa_daily_quota", "daily_quota": 50_000}
+        ).status_code
+        == 200
+    )
+    assert (
+        zalo.knob(
+            "events", {"event_name": "user_feedback", "msg_id": msg_id, "rate": 4, "note": "Tốt"}
+        ).status_code
+        == 200
+    )
     posts = [json.loads(p["raw"]) for p in receiver.wait_for(3)]
     by_name = {p["event_name"]: p for p in posts}
     assert by_name["change_template_quality"]["quality"] == "LOW"
@@ -206,8 +235,13 @@ def test_raw_payload_events_are_signed_as_given(make_zalo, receiver):
 def test_bad_event_requests_are_refused(make_zalo, receiver):
     zalo = make_zalo(webhook_url=receiver.url)
     assert zalo.knob("events", {"event_name": "nope"}).status_code == 400
-    assert zalo.knob("events", {"event_name": "change_template_status", "template_id": "9",
-                                "status": "DISABLE"}).status_code == 400
+    assert (
+        zalo.knob(
+            "events",
+            {"event_name": "change_template_status", "template_id": "9", "status": "DISABLE"},
+        ).status_code
+        == 400
+    )
     assert zalo.knob("events", {"event_name": "user_feedback", "msg_id": "x"}).status_code == 400
     no_url = make_zalo(webhook_url=None)
     assert no_url.knob("events", {"payload": {"event_name": "x"}}).status_code == 400

@@ -14,15 +14,18 @@ from zns_notify.sms.checks import check_sms_settings
 ESMS = {"api_key": "k", "secret_key": "s", "brandname": "DemoShop"}
 
 
-
 def test_no_provider_no_problem(sms_settings):
     sms_settings()
     assert check_sms_settings() == []
 
 
 def test_complete_esms_configuration_passes(sms_settings):
-    sms_settings(SMS_PROVIDER="esms", SMS_PROVIDER_OPTIONS=ESMS, SMS_MAX_SEGMENTS=2,
-                 SMS_COST_PER_SEGMENT="850.5")
+    sms_settings(
+        SMS_PROVIDER="esms",
+        SMS_PROVIDER_OPTIONS=ESMS,
+        SMS_MAX_SEGMENTS=2,
+        SMS_COST_PER_SEGMENT="850.5",
+    )
     assert check_sms_settings() == []
 
 
@@ -39,21 +42,31 @@ def test_missing_options_one_error_each(sms_settings):
     assert [p.id for p in problems] == ["zns_notify.E021"] * 3
     assert [p.msg.split(" is required")[0] for p in problems] == [
         f'ZNS_NOTIFY["SMS_PROVIDER_OPTIONS"]["{key}"]'
-        for key in ("api_key", "secret_key", "brandname")]
+        for key in ("api_key", "secret_key", "brandname")
+    ]
 
 
 def test_generic_http_template_problem(sms_settings):
-    sms_settings(SMS_PROVIDER="http", SMS_PROVIDER_OPTIONS={
-        "url": "https://sms.example.vn", "body": {"to": "{to}"}})
+    sms_settings(
+        SMS_PROVIDER="http",
+        SMS_PROVIDER_OPTIONS={"url": "https://sms.example.vn", "body": {"to": "{to}"}},
+    )
     [problem] = check_sms_settings()
     assert problem.id == "zns_notify.E021" and "unknown placeholders {to}" in problem.msg
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("SMS_MAX_SEGMENTS", 0), ("SMS_MAX_SEGMENTS", "3"), ("SMS_MAX_SEGMENTS", 256),
-    ("SMS_COST_PER_SEGMENT", -1), ("SMS_COST_PER_SEGMENT", "cheap"),
-    ("SMS_COST_PER_SEGMENT", True), ("SMS_PROVIDER_OPTIONS", ["api_key"]),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("SMS_MAX_SEGMENTS", 0),
+        ("SMS_MAX_SEGMENTS", "3"),
+        ("SMS_MAX_SEGMENTS", 256),
+        ("SMS_COST_PER_SEGMENT", -1),
+        ("SMS_COST_PER_SEGMENT", "cheap"),
+        ("SMS_COST_PER_SEGMENT", True),
+        ("SMS_PROVIDER_OPTIONS", ["api_key"]),
+    ],
+)
 def test_bad_values(sms_settings, key, value):
     sms_settings(**{key: value})
     [problem] = check_sms_settings()

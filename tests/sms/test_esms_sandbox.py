@@ -22,9 +22,13 @@ def sandbox() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def esms(sandbox, sms_settings):
-    options = {"api_key": defaults.DEMO_ESMS_API_KEY,
-               "secret_key": defaults.DEMO_ESMS_SECRET_KEY, "brandname": "DemoShop",
-               "base_url": sandbox.url, "timeout": (1.0, 0.5)}
+    options = {
+        "api_key": defaults.DEMO_ESMS_API_KEY,
+        "secret_key": defaults.DEMO_ESMS_SECRET_KEY,
+        "brandname": "DemoShop",
+        "base_url": sandbox.url,
+        "timeout": (1.0, 0.5),
+    }
     sms_settings(SMS_PROVIDER="esms", SMS_PROVIDER_OPTIONS=options, SMS_COST_PER_SEGMENT=850)
     return options
 
@@ -43,9 +47,15 @@ def test_vietnamese_order_text_goes_out_stripped(sandbox, esms):
     assert result.accepted and len(result.message_id) == 31
     assert (result.segments, str(result.cost)) == (1, "850")
     [sms] = recorded(sandbox)
-    expected = {"sms_id": result.message_id, "phone": "84912345678",
-                "content": "Don hang DH240512 cua chi Hang da duoc giao.", "is_unicode": False,
-                "brandname": "DemoShop", "request_id": "m-1", "sms_type": "2"}
+    expected = {
+        "sms_id": result.message_id,
+        "phone": "84912345678",
+        "content": "Don hang DH240512 cua chi Hang da duoc giao.",
+        "is_unicode": False,
+        "brandname": "DemoShop",
+        "request_id": "m-1",
+        "sms_type": "2",
+    }
     assert {key: sms[key] for key in expected} == expected
 
 
@@ -62,11 +72,17 @@ def test_retry_with_the_same_reference_sends_once(sandbox, esms):
 
 
 def test_timeout_after_accepting_is_ambiguous_and_a_retry_resolves_it(sandbox, esms):
-    knob(sandbox, "faults", {"timeout_rate": 1.0, "timeout_seconds": 2.0,
-                             "paths": ["/MainService.svc"]})
+    knob(
+        sandbox,
+        "faults",
+        {"timeout_rate": 1.0, "timeout_seconds": 2.0, "paths": ["/MainService.svc"]},
+    )
     first = send_sms(PHONE, "Xin chao", reference="m-1")
     assert (first.accepted, first.error_kind, first.ambiguous) == (
-        False, SmsErrorKind.RETRYABLE, True)
+        False,
+        SmsErrorKind.RETRYABLE,
+        True,
+    )
     assert len(recorded(sandbox)) == 1  # eSMS took it; the answer came too late
     knob(sandbox, "faults", {"timeout_rate": 0.0})
     again = send_sms(PHONE, "Xin chao", reference="m-1")
@@ -78,7 +94,10 @@ def test_provider_down_is_retryable(sandbox, esms):
     knob(sandbox, "faults", {"sms_down": True})
     result = send_sms(PHONE, "Xin chao", reference="m-1")
     assert (result.accepted, result.error_kind, result.error_code) == (
-        False, SmsErrorKind.RETRYABLE, "HTTP 503")
+        False,
+        SmsErrorKind.RETRYABLE,
+        "HTTP 503",
+    )
     assert recorded(sandbox) == []
     knob(sandbox, "faults", {"sms_down": False})
     assert send_sms(PHONE, "Xin chao", reference="m-1").accepted
@@ -88,19 +107,30 @@ def test_sandbox_stopped_is_a_connection_failure(sandbox, esms):
     sandbox.stop()
     result = send_sms(PHONE, "Xin chao", reference="m-1")
     assert (result.accepted, result.error_kind, result.ambiguous) == (
-        False, SmsErrorKind.RETRYABLE, False)
+        False,
+        SmsErrorKind.RETRYABLE,
+        False,
+    )
 
 
 def test_http_500_fault_is_ambiguous(sandbox, esms):
     knob(sandbox, "faults", {"http_500_rate": 1.0, "paths": ["/MainService.svc"]})
     result = send_sms(PHONE, "Xin chao", reference="m-1")
     assert (result.error_kind, result.ambiguous, result.error_code) == (
-        SmsErrorKind.RETRYABLE, True, "HTTP 500")
+        SmsErrorKind.RETRYABLE,
+        True,
+        "HTTP 500",
+    )
 
 
-@pytest.mark.parametrize(("code", "kind"), [
-    ("103", SmsErrorKind.CONFIGURATION), ("99", SmsErrorKind.PERMANENT),
-    ("177", SmsErrorKind.PERMANENT)])
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ("103", SmsErrorKind.CONFIGURATION),
+        ("99", SmsErrorKind.PERMANENT),
+        ("177", SmsErrorKind.PERMANENT),
+    ],
+)
 def test_forced_error_codes_reach_the_taxonomy(sandbox, esms, code, kind):
     knob(sandbox, "faults", {"sms_error_code": code})
     result = send_sms(PHONE, "Xin chao", reference="m-1")
@@ -120,22 +150,43 @@ def test_wrong_keys_blocked_phone_unknown_brandname(sandbox, esms, sms_settings)
 
 def test_generic_http_provider_can_describe_esms(sandbox, sms_settings):
     """The generic provider, configured as docs/sms.md shows for eSMS, over loopback."""
-    sms_settings(SMS_PROVIDER="http", SMS_PROVIDER_OPTIONS={
-        "url": sandbox.url + "/MainService.svc/json/SendMultipleMessage_V4_post_json/",
-        "body": {"ApiKey": defaults.DEMO_ESMS_API_KEY,
-                 "SecretKey": defaults.DEMO_ESMS_SECRET_KEY, "Phone": "{phone_local}",
-                 "Content": "{text}", "SmsType": "2", "Brandname": "DemoShop",
-                 "IsUnicode": "{unicode}", "RequestId": "{reference}"},
-        "success_field": "CodeResult", "success_values": ["100"],
-        "message_id_field": "SMSID", "error_message_field": "ErrorMessage",
-        "duplicate_values": ["124"], "configuration_codes": ["101", "103", "104"],
-        "idempotent": True, "timeout": 2})
+    sms_settings(
+        SMS_PROVIDER="http",
+        SMS_PROVIDER_OPTIONS={
+            "url": sandbox.url + "/MainService.svc/json/SendMultipleMessage_V4_post_json/",
+            "body": {
+                "ApiKey": defaults.DEMO_ESMS_API_KEY,
+                "SecretKey": defaults.DEMO_ESMS_SECRET_KEY,
+                "Phone": "{phone_local}",
+                "Content": "{text}",
+                "SmsType": "2",
+                "Brandname": "DemoShop",
+                "IsUnicode": "{unicode}",
+                "RequestId": "{reference}",
+            },
+            "success_field": "CodeResult",
+            "success_values": ["100"],
+            "message_id_field": "SMSID",
+            "error_message_field": "ErrorMessage",
+            "duplicate_values": ["124"],
+            "configuration_codes": ["101", "103", "104"],
+            "idempotent": True,
+            "timeout": 2,
+        },
+    )
     first = send_sms(PHONE, "Đơn hàng đã giao", reference="g-1", strip=False)
     again = send_sms(PHONE, "Đơn hàng đã giao", reference="g-1", strip=False)
     assert first.accepted and (again.accepted, again.duplicate) == (True, True)
     [sms] = recorded(sandbox)
     assert (sms["sms_id"], sms["content"], sms["is_unicode"], sms["phone"]) == (
-        first.message_id, "Đơn hàng đã giao", True, "84912345678")
+        first.message_id,
+        "Đơn hàng đã giao",
+        True,
+        "84912345678",
+    )
     blocked = send_sms("0999000099", "Xin chao", reference="g-2")
     assert (blocked.error_kind, blocked.error_code, blocked.error_message) == (
-        SmsErrorKind.PERMANENT, "99", "The phone number is blocked in the system")
+        SmsErrorKind.PERMANENT,
+        "99",
+        "The phone number is blocked in the system",
+    )

@@ -16,15 +16,17 @@ def test_preview_of_a_stripped_order_text(sms_settings):
     preview = preview_sms(ORDER_CONFIRMED)
     assert preview.ok and preview.text.startswith("Cua hang Demo xin chao anh Tran Van Duc.")
     assert (preview.count.segments, str(preview.cost)) == (2, "1700")
-    assert preview.summary() == ("2 segments · GSM-7 · 137 characters left · "
-                                 "about 1.700 VND · diacritics removed")
+    assert preview.summary() == (
+        "2 segments · GSM-7 · 137 characters left · about 1.700 VND · diacritics removed"
+    )
 
 
 def test_preview_keeping_diacritics_without_a_price(sms_settings):
     sms_settings(SMS_STRIP_DIACRITICS=False)
     preview = preview_sms(ORDER_DELIVERED)
-    assert preview.summary() == ("2 segments · UCS-2 · 4 characters left · "
-                                 "cost unknown (set SMS_COST_PER_SEGMENT)")
+    assert preview.summary() == (
+        "2 segments · UCS-2 · 4 characters left · cost unknown (set SMS_COST_PER_SEGMENT)"
+    )
 
 
 def test_too_long_text_is_previewed_with_its_count(sms_settings):
@@ -38,15 +40,15 @@ def test_too_long_text_is_previewed_with_its_count(sms_settings):
 def test_empty_text_preview(sms_settings):
     sms_settings()
     preview = preview_sms("  ")
-    assert (preview.ok, preview.count, preview.summary()) == (
-        False, None, "The SMS text is empty.")
+    assert (preview.ok, preview.count, preview.summary()) == (False, None, "The SMS text is empty.")
 
 
 def test_summary_in_vietnamese(sms_settings):
     sms_settings(SMS_COST_PER_SEGMENT=850)
     with translation.override("vi"):
         assert preview_sms("Xin chào").summary() == (
-            "1 phân đoạn · GSM-7 · còn 152 ký tự · khoảng 850 VND · đã bỏ dấu")
+            "1 phân đoạn · GSM-7 · còn 152 ký tự · khoảng 850 VND · đã bỏ dấu"
+        )
 
 
 def test_result_record_is_json_safe(outbox, sms_settings):
@@ -54,7 +56,18 @@ def test_result_record_is_json_safe(outbox, sms_settings):
     record = send_sms("0912345678", "Xin chao", reference="ref-1").as_record()
     assert json.loads(json.dumps(record)) == record
     assert record | {"message_id": "x"} == {
-        "accepted": True, "provider": "locmem", "reference": "ref-1", "message_id": "x",
-        "error_kind": None, "error_code": "", "error_message": "", "ambiguous": False,
-        "duplicate": False, "encoding": "GSM-7", "segments": 1, "cost": "850.5",
-        "cost_is_estimate": True, "raw": None}
+        "accepted": True,
+        "provider": "locmem",
+        "reference": "ref-1",
+        "message_id": "x",
+        "error_kind": None,
+        "error_code": "",
+        "error_message": "",
+        "ambiguous": False,
+        "duplicate": False,
+        "encoding": "GSM-7",
+        "segments": 1,
+        "cost": "850.5",
+        "cost_is_estimate": True,
+        "raw": None,
+    }

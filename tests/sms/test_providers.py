@@ -33,10 +33,15 @@ def test_locmem_records_the_sms_and_its_segments(outbox, sms_settings):
     result = send_sms(PHONE, "Đơn hàng DH1 đã giao", reference="ref-1")
     assert result.accepted and not result.ambiguous and result.error_kind is None
     assert (result.provider, result.reference, result.encoding, result.segments) == (
-        "locmem", "ref-1", "GSM-7", 1)
+        "locmem",
+        "ref-1",
+        "GSM-7",
+        1,
+    )
     assert (result.cost, result.cost_is_estimate) == (Decimal(850), True)
     assert [(s.phone, s.text, s.reference, s.message_id) for s in outbox] == [
-        ("84912345678", "Don hang DH1 da giao", "ref-1", result.message_id)]
+        ("84912345678", "Don hang DH1 da giao", "ref-1", result.message_id)
+    ]
 
 
 def test_same_reference_is_sent_once(outbox, sms_settings):
@@ -53,7 +58,11 @@ def test_queued_failures_are_returned_not_raised(outbox, sms_settings):
     locmem.queue_failure("permanent", code="99", message="blocked")
     result = send_sms(PHONE, "Xin chao", reference="ref-1")
     assert (result.accepted, result.error_kind, result.error_code, result.error_message) == (
-        False, SmsErrorKind.PERMANENT, "99", "blocked")
+        False,
+        SmsErrorKind.PERMANENT,
+        "99",
+        "blocked",
+    )
     assert result.cost is None and outbox == []
     with pytest.raises(SmsPermanentError) as caught:
         result.raise_for_error()
@@ -77,9 +86,14 @@ def test_delivered_needs_ambiguous():
         locmem.queue_failure("retryable", delivered=True)
 
 
-@pytest.mark.parametrize(("kind", "error"), [
-    ("retryable", SmsRetryableError), ("permanent", SmsPermanentError),
-    ("configuration", SmsAccountError)])
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [
+        ("retryable", SmsRetryableError),
+        ("permanent", SmsPermanentError),
+        ("configuration", SmsAccountError),
+    ],
+)
 def test_raise_for_error_maps_each_kind(outbox, kind, error):
     locmem.queue_failure(kind)
     with pytest.raises(error):
@@ -121,8 +135,9 @@ def test_no_provider_configured(sms_settings):
         get_provider()
 
 
-@pytest.mark.parametrize("name", ["nope", "zns_notify.sms.providers.nope.Provider",
-                                  "zns_notify.sms.results.SmsResult"])
+@pytest.mark.parametrize(
+    "name", ["nope", "zns_notify.sms.providers.nope.Provider", "zns_notify.sms.results.SmsResult"]
+)
 def test_unknown_provider_is_a_configuration_error(sms_settings, name):
     sms_settings(SMS_PROVIDER=name)
     with pytest.raises(SmsConfigurationError, match="SMS_PROVIDER"):
@@ -130,8 +145,10 @@ def test_unknown_provider_is_a_configuration_error(sms_settings, name):
 
 
 def test_dotted_path_and_live_options(sms_settings):
-    sms_settings(SMS_PROVIDER="zns_notify.sms.providers.esms.EsmsProvider",
-                 SMS_PROVIDER_OPTIONS={"api_key": "k", "secret_key": "s", "brandname": "B"})
+    sms_settings(
+        SMS_PROVIDER="zns_notify.sms.providers.esms.EsmsProvider",
+        SMS_PROVIDER_OPTIONS={"api_key": "k", "secret_key": "s", "brandname": "B"},
+    )
     assert get_provider().name == "esms"
     sms_settings(SMS_PROVIDER="esms", SMS_PROVIDER_OPTIONS={"api_key": "k"})
     with pytest.raises(SmsConfigurationError, match=r'\["secret_key"\] is required'):

@@ -12,8 +12,11 @@ from zns_notify.sms.segments import GSM7_BASIC, GSM7_EXTENSION, LIMITS
 
 basic = st.text(alphabet=sorted(GSM7_BASIC), max_size=700)
 gsm = st.text(alphabet=sorted(GSM7_BASIC | GSM7_EXTENSION), max_size=700)
-vietnamese = st.text(alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíị"
-                              "òỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ ĐƯƠ.,:0123456789", max_size=400)
+vietnamese = st.text(
+    alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíị"
+    "òỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ ĐƯƠ.,:0123456789",
+    max_size=400,
+)
 
 
 @given(basic)

@@ -7,11 +7,15 @@ import pytest
 from zns_notify.sms import GSM7, UCS2, SmsTooLong, count_segments, is_gsm7
 
 # Real order notices a shop sends, with their diacritics.
-ORDER_DELIVERED = ("Cửa hàng Demo: đơn hàng DH240512 của chị Nguyễn Thị Hằng đã được giao "
-                   "thành công lúc 14:30 ngày 12/05/2024. Cảm ơn chị đã mua sắm!")
-ORDER_CONFIRMED = ("Cửa hàng Demo xin chào anh Trần Văn Đức. Đơn hàng DH240513 (2 sản phẩm, "
-                   "tổng 1.250.000₫) đã được xác nhận và sẽ giao trước 18:00 ngày 14/05. "
-                   "Tra cứu: shop.vn/dh/DH240513")
+ORDER_DELIVERED = (
+    "Cửa hàng Demo: đơn hàng DH240512 của chị Nguyễn Thị Hằng đã được giao "
+    "thành công lúc 14:30 ngày 12/05/2024. Cảm ơn chị đã mua sắm!"
+)
+ORDER_CONFIRMED = (
+    "Cửa hàng Demo xin chào anh Trần Văn Đức. Đơn hàng DH240513 (2 sản phẩm, "
+    "tổng 1.250.000₫) đã được xác nhận và sẽ giao trước 18:00 ngày 14/05. "
+    "Tra cứu: shop.vn/dh/DH240513"
+)
 
 
 def test_empty_text_takes_no_segment():
@@ -19,18 +23,32 @@ def test_empty_text_takes_no_segment():
     assert (count.encoding, count.units, count.segments, count.remaining) == (GSM7, 0, 0, 160)
 
 
-@pytest.mark.parametrize(("length", "segments", "remaining"), [
-    (1, 1, 159), (160, 1, 0), (161, 2, 145), (306, 2, 0), (307, 3, 152), (459, 3, 0),
-])
+@pytest.mark.parametrize(
+    ("length", "segments", "remaining"),
+    [
+        (1, 1, 159),
+        (160, 1, 0),
+        (161, 2, 145),
+        (306, 2, 0),
+        (307, 3, 152),
+        (459, 3, 0),
+    ],
+)
 def test_gsm7_single_and_concatenated_budgets(length, segments, remaining):
     count = count_segments("a" * length)
     assert count.encoding == GSM7
     assert (count.units, count.segments, count.remaining) == (length, segments, remaining)
 
 
-@pytest.mark.parametrize(("length", "segments", "remaining"), [
-    (70, 1, 0), (71, 2, 63), (134, 2, 0), (135, 3, 66),
-])
+@pytest.mark.parametrize(
+    ("length", "segments", "remaining"),
+    [
+        (70, 1, 0),
+        (71, 2, 63),
+        (134, 2, 0),
+        (135, 3, 66),
+    ],
+)
 def test_ucs2_single_and_concatenated_budgets(length, segments, remaining):
     count = count_segments("ệ" * length)
     assert count.encoding == UCS2
@@ -80,10 +98,18 @@ def test_surrogate_pairs_count_two_units_and_are_never_split():
 def test_vietnamese_order_texts_with_diacritics_are_ucs2():
     delivered = count_segments(ORDER_DELIVERED)
     assert (delivered.encoding, delivered.units, delivered.segments, delivered.remaining) == (
-        UCS2, 130, 2, 4)
+        UCS2,
+        130,
+        2,
+        4,
+    )
     confirmed = count_segments(ORDER_CONFIRMED)
     assert (confirmed.encoding, confirmed.units, confirmed.segments, confirmed.remaining) == (
-        UCS2, 169, 3, 32)
+        UCS2,
+        169,
+        3,
+        32,
+    )
 
 
 def test_too_many_segments_is_refused_with_the_count():
@@ -91,8 +117,9 @@ def test_too_many_segments_is_refused_with_the_count():
         count_segments(ORDER_CONFIRMED, max_segments=2)
     assert caught.value.count.segments == 3
     assert caught.value.max_segments == 2
-    assert str(caught.value) == ("The SMS text needs 3 segments (169 UCS-2 units); "
-                                 "at most 2 are allowed.")
+    assert str(caught.value) == (
+        "The SMS text needs 3 segments (169 UCS-2 units); at most 2 are allowed."
+    )
     assert isinstance(caught.value, ValueError)
 
 

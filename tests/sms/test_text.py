@@ -11,7 +11,7 @@ from zns_notify.sms import GSM7, UCS2, SmsInvalidText, SmsTooLong, prepare_text,
 
 from .test_segments import ORDER_CONFIRMED, ORDER_DELIVERED
 
-VOWELS = ("àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ")
+VOWELS = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
 
 
 def test_every_vietnamese_letter_loses_its_marks():
@@ -34,7 +34,7 @@ def test_the_eth_lookalike_of_d_with_stroke_is_stripped_too():
 
 def test_typography_is_mapped_to_gsm7():
     text = "“Đơn hàng” – giao lúc 9\u00a0giờ… giá 150.000₫ ‘ok’ — 2×"
-    assert strip_diacritics(text) == '"Don hang" - giao luc 9 gio... gia 150.000d \'ok\' - 2x'
+    assert strip_diacritics(text) == "\"Don hang\" - giao luc 9 gio... gia 150.000d 'ok' - 2x"
 
 
 def test_other_characters_outside_gsm7_are_kept():
@@ -45,28 +45,36 @@ def test_stripped_order_texts_fit_gsm7_budgets():
     delivered = prepare_text(ORDER_DELIVERED, strip=True)
     assert delivered.text.startswith("Cua hang Demo: don hang DH240512 cua chi Nguyen Thi Hang")
     assert (delivered.count.encoding, delivered.count.segments, delivered.count.remaining) == (
-        GSM7, 1, 30)
+        GSM7,
+        1,
+        30,
+    )
     assert delivered.stripped is True
     confirmed = prepare_text(ORDER_CONFIRMED, strip=True)
     assert "tong 1.250.000d" in confirmed.text
     assert (confirmed.count.encoding, confirmed.count.segments, confirmed.count.remaining) == (
-        GSM7, 2, 137)
+        GSM7,
+        2,
+        137,
+    )
 
 
 def test_settings_are_read_live(settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SMS_STRIP_DIACRITICS": False}
     kept = prepare_text(ORDER_DELIVERED)
     assert (kept.text, kept.count.encoding, kept.stripped) == (ORDER_DELIVERED, UCS2, False)
-    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SMS_STRIP_DIACRITICS": True,
-                           "SMS_MAX_SEGMENTS": 1}
+    settings.ZNS_NOTIFY = {
+        **settings.ZNS_NOTIFY,
+        "SMS_STRIP_DIACRITICS": True,
+        "SMS_MAX_SEGMENTS": 1,
+    }
     assert prepare_text(ORDER_DELIVERED).count.segments == 1
     with pytest.raises(SmsTooLong):
         prepare_text(ORDER_CONFIRMED)
 
 
 def test_strip_is_on_and_three_segments_allowed_by_default(settings):
-    settings.ZNS_NOTIFY = {k: v for k, v in settings.ZNS_NOTIFY.items()
-                           if not k.startswith("SMS_")}
+    settings.ZNS_NOTIFY = {k: v for k, v in settings.ZNS_NOTIFY.items() if not k.startswith("SMS_")}
     assert prepare_text(ORDER_CONFIRMED).count.encoding == GSM7
     assert prepare_text("a" * 459).count.segments == 3
     with pytest.raises(SmsTooLong):

@@ -20,21 +20,25 @@ def check_api(app_configs=None, **kwargs) -> list:
     if TOKEN_AUTHENTICATION in authentication_paths() and not apps.is_installed(
         "rest_framework.authtoken"
     ):
-        problems.append(Error(
-            f'ZNS_NOTIFY["API_AUTHENTICATION_CLASSES"] names {TOKEN_AUTHENTICATION}, but '
-            '"rest_framework.authtoken" is not in INSTALLED_APPS: every request with a '
-            "token would fail.",
-            hint='Add "rest_framework.authtoken" to INSTALLED_APPS and migrate, or drop the class.',
-            id="zns_notify.E011",
-        ))
+        problems.append(
+            Error(
+                f'ZNS_NOTIFY["API_AUTHENTICATION_CLASSES"] names {TOKEN_AUTHENTICATION}, but '
+                '"rest_framework.authtoken" is not in INSTALLED_APPS: every request with a '
+                "token would fail.",
+                hint='Add "rest_framework.authtoken" to INSTALLED_APPS and migrate, or drop the class.',
+                id="zns_notify.E011",
+            )
+        )
     problems += _check_throttle(app_settings.API_EVENTS_THROTTLE_RATE)
     if not apps.is_installed("rest_framework"):
-        problems.append(Info(
-            '"rest_framework" is not in INSTALLED_APPS: the API under /zns/api/ answers in '
-            "JSON only, without DRF's browsable pages.",
-            hint='Add "rest_framework" to INSTALLED_APPS for the browsable API.',
-            id="zns_notify.I010",
-        ))
+        problems.append(
+            Info(
+                '"rest_framework" is not in INSTALLED_APPS: the API under /zns/api/ answers in '
+                "JSON only, without DRF's browsable pages.",
+                hint='Add "rest_framework" to INSTALLED_APPS for the browsable API.',
+                id="zns_notify.I010",
+            )
+        )
     return problems
 
 
@@ -44,10 +48,12 @@ def _check_paths(key: str, paths: list[str]) -> list:
         try:
             import_string(path)
         except ImportError as exc:
-            problems.append(Error(
-                f'ZNS_NOTIFY["{key}"] names {path!r}, which does not import: {exc}',
-                id="zns_notify.E010",
-            ))
+            problems.append(
+                Error(
+                    f'ZNS_NOTIFY["{key}"] names {path!r}, which does not import: {exc}',
+                    id="zns_notify.E010",
+                )
+            )
     return problems
 
 
@@ -59,17 +65,21 @@ def _check_throttle(rate: str | None) -> list:
     try:
         EventsRateThrottle.parse_rate(None, rate)
     except (ValueError, KeyError, IndexError):
-        return [Error(
-            f'ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"] = {rate!r} is not a rate.',
-            hint='Write it as DRF does, e.g. "120/minute" or "10/second"; None turns it off.',
-            id="zns_notify.E012",
-        )]
+        return [
+            Error(
+                f'ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"] = {rate!r} is not a rate.',
+                hint='Write it as DRF does, e.g. "120/minute" or "10/second"; None turns it off.',
+                id="zns_notify.E012",
+            )
+        ]
     backend = (getattr(settings, "CACHES", {}).get("default") or {}).get("BACKEND", "")
     if backend == DUMMY_CACHE:
-        return [Warning(
-            'ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"] is set, but the default cache is '
-            "DummyCache, which forgets every count: the events endpoint is not throttled.",
-            hint="Configure a shared cache (Redis, Memcached, the database) as CACHES['default'].",
-            id="zns_notify.W010",
-        )]
+        return [
+            Warning(
+                'ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"] is set, but the default cache is '
+                "DummyCache, which forgets every count: the events endpoint is not throttled.",
+                hint="Configure a shared cache (Redis, Memcached, the database) as CACHES['default'].",
+                id="zns_notify.W010",
+            )
+        ]
     return []

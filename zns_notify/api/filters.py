@@ -79,8 +79,13 @@ class BoundedDateField(serializers.DateField):
         return date
 
 
-@extend_schema_field({"type": "string", "example": "2026-11-22",
-                      "description": "A date (YYYY-MM-DD) or a date and time (ISO 8601)."})
+@extend_schema_field(
+    {
+        "type": "string",
+        "example": "2026-11-22",
+        "description": "A date (YYYY-MM-DD) or a date and time (ISO 8601).",
+    }
+)
 class MomentField(serializers.Field):
     """A date or an ISO 8601 date and time. A date stands for the whole day in the shop's
     ZNS time zone; a date and time without offset is read in that zone too."""
@@ -118,17 +123,22 @@ class MessageFilters(QuerySerializer):
     extra_params = PAGING_PARAMS
 
     status = CommaSeparatedChoices(
-        choices=Message.Status.choices, required=False,
+        choices=Message.Status.choices,
+        required=False,
         help_text=_("One status or several, comma-separated."),
     )
     event = serializers.CharField(required=False, max_length=64)
-    template = serializers.CharField(required=False, max_length=32,
-                                     help_text=_("Zalo template id."))
+    template = serializers.CharField(
+        required=False, max_length=32, help_text=_("Zalo template id.")
+    )
     order_ref = serializers.CharField(required=False, max_length=64)
     phone = serializers.CharField(
-        required=False, max_length=32,
-        help_text=_("Any form (0912 345 678, +84912345678…); needs the permission to see "
-                    "full phone numbers."),
+        required=False,
+        max_length=32,
+        help_text=_(
+            "Any form (0912 345 678, +84912345678…); needs the permission to see "
+            "full phone numbers."
+        ),
     )
     created_from = MomentField(required=False, help_text=_("From this moment or day on."))
     created_to = MomentField(
@@ -145,8 +155,12 @@ class MessageFilters(QuerySerializer):
         values = self.validated_data
         if values.get("status"):
             queryset = queryset.filter(status__in=sorted(values["status"]))
-        for name, lookup in (("event", "event"), ("template", "zalo_template_id"),
-                             ("order_ref", "order_ref"), ("phone", "phone")):
+        for name, lookup in (
+            ("event", "event"),
+            ("template", "zalo_template_id"),
+            ("order_ref", "order_ref"),
+            ("phone", "phone"),
+        ):
             if values.get(name):
                 queryset = queryset.filter(**{lookup: values[name]})
         if "created_from" in values:
@@ -165,8 +179,11 @@ class MessageFilters(QuerySerializer):
 class TemplateFilters(QuerySerializer):
     extra_params = PAGING_PARAMS
 
-    status = CommaSeparatedChoices(choices=Template.Status.choices, required=False,
-                                   help_text=_("One status or several, comma-separated."))
+    status = CommaSeparatedChoices(
+        choices=Template.Status.choices,
+        required=False,
+        help_text=_("One status or several, comma-separated."),
+    )
 
     def filter(self, queryset: QuerySet) -> QuerySet:
         statuses = self.validated_data.get("status")
@@ -195,8 +212,9 @@ class StatsQuery(QuerySerializer):
         "span": _("At most %(max)d days at a time."),
     }
 
-    group = serializers.ChoiceField(choices=[("day", _("day")), ("template", _("template"))],
-                                    required=False, default="day")
+    group = serializers.ChoiceField(
+        choices=[("day", _("day")), ("template", _("template"))], required=False, default="day"
+    )
 
     def get_fields(self):
         # "from" is a Python keyword, so the two dates are declared here.

@@ -46,5 +46,3 @@ class HasModelPermissions(BasePermission):
             return True
         self.message = self.message % {"permissions": ", ".join(required)}
         return False
-
-

@@ -33,12 +33,31 @@ class ReportedOrder:
 
     __slots__ = ("_fields", "_zns_order_facts")
 
-    def __init__(self, *, order_ref: str, phone: str = "", customer_name: str = "",
-                 total: Decimal | None = None, data: dict[str, Any] | None = None):
-        fields = {**(data or {}), "pk": order_ref, "code": order_ref, "order_ref": order_ref,
-                  "phone": phone, "customer_name": customer_name, "total": total}
-        facts = OrderFacts(order_type=ORDER_TYPE, order_pk=order_ref, order_ref=order_ref,
-                           raw_phone=phone, customer_name=customer_name)
+    def __init__(
+        self,
+        *,
+        order_ref: str,
+        phone: str = "",
+        customer_name: str = "",
+        total: Decimal | None = None,
+        data: dict[str, Any] | None = None,
+    ):
+        fields = {
+            **(data or {}),
+            "pk": order_ref,
+            "code": order_ref,
+            "order_ref": order_ref,
+            "phone": phone,
+            "customer_name": customer_name,
+            "total": total,
+        }
+        facts = OrderFacts(
+            order_type=ORDER_TYPE,
+            order_pk=order_ref,
+            order_ref=order_ref,
+            raw_phone=phone,
+            customer_name=customer_name,
+        )
         object.__setattr__(self, "_fields", fields)
         object.__setattr__(self, "_zns_order_facts", facts)
 
@@ -81,13 +100,13 @@ def body_hash(body: dict[str, Any]) -> str:
     """SHA-256 of the body as canonical JSON, without the idempotency key (which may come
     in the body or in the header): the same request reads the same either way."""
     rest = {k: v for k, v in body.items() if k != "idempotency_key"}
-    text = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
+    text = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def report_event(values: dict[str, Any], *, client: str, key: str | None,
-                 request_hash: str) -> Outcome:
+def report_event(
+    values: dict[str, Any], *, client: str, key: str | None, request_hash: str
+) -> Outcome:
     """Write the event's messages and queue them, in one transaction; with a key, record
     it in that transaction too. A concurrent request with the same key waits on the key's
     unique index until this one commits, then answers as a replay.
@@ -104,8 +123,11 @@ def report_event(values: dict[str, Any], *, client: str, key: str | None,
             report = None
             if key:
                 report = EventReport.objects.using(using).create(
-                    client=client, key=key, request_hash=request_hash,
-                    event=values["event"], order_ref=values["order_ref"],
+                    client=client,
+                    key=key,
+                    request_hash=request_hash,
+                    event=values["event"],
+                    order_ref=values["order_ref"],
                 )
             keys = _notify(values)
             if report is not None:
@@ -125,16 +147,21 @@ def _earlier(client: str, key: str) -> EventReport | None:
 
 def _notify(values: dict[str, Any]) -> list[str]:
     order = ReportedOrder(
-        order_ref=values["order_ref"], phone=values["phone"],
-        customer_name=values["customer_name"], total=values["total"], data=values["data"],
+        order_ref=values["order_ref"],
+        phone=values["phone"],
+        customer_name=values["customer_name"],
+        total=values["total"],
+        data=values["data"],
     )
-    messages = notify(values["event"], order, development_mode=values["development_mode"],
-                      **values["data"])
+    messages = notify(
+        values["event"], order, development_mode=values["development_mode"], **values["data"]
+    )
     return list(messages.order_by("pk").values_list("idempotency_key", flat=True))
 
 
 def _replay(earlier: EventReport, request_hash: str) -> Outcome:
     if earlier.request_hash != request_hash:
         raise IdempotencyConflict
-    return Outcome(earlier.event, earlier.order_ref, earlier.key, list(earlier.message_keys),
-                   replayed=True)
+    return Outcome(
+        earlier.event, earlier.order_ref, earlier.key, list(earlier.message_keys), replayed=True
+    )

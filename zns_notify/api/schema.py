@@ -16,7 +16,7 @@ from .. import __version__
 SCHEMA_SETTINGS = {
     "TITLE": "zns_notify API",
     "DESCRIPTION": "Zalo ZNS messages of the shop: the message log, templates, bindings, "
-                   "order events reported by other parts of the shop, statistics.",
+    "order events reported by other parts of the shop, statistics.",
     "VERSION": __version__,
     "PREPROCESSING_HOOKS": ["zns_notify.api.schema.only_zns_notify"],
     "COMPONENT_SPLIT_REQUEST": True,
@@ -31,7 +31,8 @@ SCHEMA_SETTINGS = {
 def only_zns_notify(endpoints: list) -> list:
     """drf-spectacular preprocessing hook: zns_notify's API views, not the schema view."""
     return [
-        (path, regex, method, callback) for path, regex, method, callback in endpoints
+        (path, regex, method, callback)
+        for path, regex, method, callback in endpoints
         if getattr(callback, "cls", None) is not None
         and callback.cls.__module__ == "zns_notify.api.views"
     ]

@@ -24,17 +24,25 @@ class TimelineSerializer(serializers.Serializer):
     webhooks about it and its delivery, secrets removed, the phone masked as the message's."""
 
     at = serializers.DateTimeField(allow_null=True)
-    kind = serializers.CharField(help_text=_(
-        "enqueued, attempt, note, policy, receipt, webhook, feedback or delivered."))
+    kind = serializers.CharField(
+        help_text=_("enqueued, attempt, note, policy, receipt, webhook, feedback or delivered.")
+    )
     label = serializers.CharField()
     status = serializers.CharField()
     error_code = serializers.IntegerField(allow_null=True)
     detail = serializers.CharField()
-    payload = serializers.JSONField(allow_null=True, help_text=_(
-        "For an attempt: the request sent to Zalo (never the access token) and its answer; "
-        "for a webhook: what Zalo posted."))
-    linked_message = serializers.IntegerField(source="linked_pk", allow_null=True, help_text=_(
-        "For a resend: the other message of the pair."))
+    payload = serializers.JSONField(
+        allow_null=True,
+        help_text=_(
+            "For an attempt: the request sent to Zalo (never the access token) and its answer; "
+            "for a webhook: what Zalo posted."
+        ),
+    )
+    linked_message = serializers.IntegerField(
+        source="linked_pk",
+        allow_null=True,
+        help_text=_("For a resend: the other message of the pair."),
+    )
 
 
 class FallbackStepSerializer(serializers.ModelSerializer):
@@ -43,9 +51,21 @@ class FallbackStepSerializer(serializers.ModelSerializer):
     class Meta:
         model = FallbackStep
         fields = [
-            "status", "reason", "trigger", "due_at", "attempts", "sent_at", "cancelled_at",
-            "provider", "provider_message_id", "encoding", "segments", "cost", "error_kind",
-            "error_message", "double_cost",
+            "status",
+            "reason",
+            "trigger",
+            "due_at",
+            "attempts",
+            "sent_at",
+            "cancelled_at",
+            "provider",
+            "provider_message_id",
+            "encoding",
+            "segments",
+            "cost",
+            "error_kind",
+            "error_message",
+            "double_cost",
         ]
         read_only_fields = fields
 
@@ -69,26 +89,55 @@ class MessageSerializer(serializers.ModelSerializer):
     )
     binding = serializers.IntegerField(source="binding_id", read_only=True, allow_null=True)
     resent_from = serializers.IntegerField(
-        source="resent_from_id", read_only=True, allow_null=True,
-        help_text=_("The message this one is a resend of."))
+        source="resent_from_id",
+        read_only=True,
+        allow_null=True,
+        help_text=_("The message this one is a resend of."),
+    )
     channel = serializers.SerializerMethodField(
-        help_text=_('"sms" once the SMS fallback went out, else "zns".'))
+        help_text=_('"sms" once the SMS fallback went out, else "zns".')
+    )
     fallback_status = serializers.SerializerMethodField(
-        help_text=_("The SMS fallback step's status (scheduled, sending, sent, failed, "
-                    "cancelled), or null when there is none."))
+        help_text=_(
+            "The SMS fallback step's status (scheduled, sending, sent, failed, "
+            "cancelled), or null when there is none."
+        )
+    )
     double_cost = serializers.SerializerMethodField(
-        help_text=_("Zalo delivered the message after the SMS went out: both were paid."))
-    fallback = serializers.SerializerMethodField(
-        help_text=_("The SMS fallback step, or null."))
+        help_text=_("Zalo delivered the message after the SMS went out: both were paid.")
+    )
+    fallback = serializers.SerializerMethodField(help_text=_("The SMS fallback step, or null."))
 
     class Meta:
         model = Message
         fields = [
-            "id", "idempotency_key", "event", "status", "order_type", "order_pk", "order_ref",
-            "phone", "template", "binding", "params", "development_mode", "msg_id",
-            "error_code", "error_category", "error_message", "attempts", "next_attempt_at",
-            "ambiguous_sends", "created_at", "sent_at", "delivered_at", "resent_from",
-            "channel", "fallback_status", "double_cost", "fallback",
+            "id",
+            "idempotency_key",
+            "event",
+            "status",
+            "order_type",
+            "order_pk",
+            "order_ref",
+            "phone",
+            "template",
+            "binding",
+            "params",
+            "development_mode",
+            "msg_id",
+            "error_code",
+            "error_category",
+            "error_message",
+            "attempts",
+            "next_attempt_at",
+            "ambiguous_sends",
+            "created_at",
+            "sent_at",
+            "delivered_at",
+            "resent_from",
+            "channel",
+            "fallback_status",
+            "double_cost",
+            "fallback",
         ]
         read_only_fields = fields
 
@@ -146,9 +195,24 @@ class TemplateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Template
         fields = [
-            "id", "template_id", "name", "status", "tag", "zalo_tag", "params", "buttons",
-            "quality", "price", "price_uid", "preview_url", "timeout_ms", "reason",
-            "synced_at", "missing_since", "params_changed_at", "sync_note",
+            "id",
+            "template_id",
+            "name",
+            "status",
+            "tag",
+            "zalo_tag",
+            "params",
+            "buttons",
+            "quality",
+            "price",
+            "price_uid",
+            "preview_url",
+            "timeout_ms",
+            "reason",
+            "synced_at",
+            "missing_since",
+            "params_changed_at",
+            "sync_note",
         ]
         read_only_fields = fields
 
@@ -163,9 +227,23 @@ class BindingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Binding
-        fields = ["id", "name", "event", "template", "params", "is_active", "delay_minutes",
-                  "condition", "sms_enabled", "sms_text", "sms_window_minutes", "sms_triggers",
-                  "problems", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "event",
+            "template",
+            "params",
+            "is_active",
+            "delay_minutes",
+            "condition",
+            "sms_enabled",
+            "sms_text",
+            "sms_window_minutes",
+            "sms_triggers",
+            "problems",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def get_problems(self, obj: Binding) -> list[str]:
@@ -178,10 +256,21 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")  # and lone surrogates (n
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 DATA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 #: Names a binding expression already has (notify()'s context and the order's own facts).
-RESERVED_NAMES = frozenset({
-    "pk", "code", "order_ref", "order_code", "phone", "customer_name", "total", "order",
-    "event", "now", "development_mode",
-})
+RESERVED_NAMES = frozenset(
+    {
+        "pk",
+        "code",
+        "order_ref",
+        "order_code",
+        "phone",
+        "customer_name",
+        "total",
+        "order",
+        "event",
+        "now",
+        "development_mode",
+    }
+)
 MAX_DATA_FIELDS = 50
 MAX_DATA_TEXT = 500
 
@@ -203,13 +292,19 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-@extend_schema_field({
-    "type": "object",
-    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "number"},
-                                       {"type": "boolean"}], "nullable": True},
-    "example": {"payment_method_label": "Thanh toán khi nhận hàng",
-                "paid_at": "2026-11-22T09:30:00+07:00"},
-})
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}],
+            "nullable": True,
+        },
+        "example": {
+            "payment_method_label": "Thanh toán khi nhận hàng",
+            "paid_at": "2026-11-22T09:30:00+07:00",
+        },
+    }
+)
 class OrderDataField(serializers.Field):
     """Further facts of the order, ``{name: text | number | boolean | null}``. Binding
     expressions see each one as ``order.<name>`` and as ``<name>``."""
@@ -265,26 +360,42 @@ class EventSerializer(serializers.Serializer):
 
     event = TextField(max_length=64, help_text=_("One of the shop's events, e.g. order_paid."))
     order_ref = TextField(
-        max_length=64, help_text=_("The order code customers know; one message per binding, "
-                                   "order reference and event.")
+        max_length=64,
+        help_text=_(
+            "The order code customers know; one message per binding, order reference and event."
+        ),
     )
     phone = TextField(
-        max_length=32, required=False, allow_blank=True, allow_null=True, default="",
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default="",
         help_text=_("As typed; an unusable number skips the messages, with the reason."),
     )
-    customer_name = TextField(max_length=200, required=False, allow_blank=True,
-                              allow_null=True, default="")
+    customer_name = TextField(
+        max_length=200, required=False, allow_blank=True, allow_null=True, default=""
+    )
     total = serializers.DecimalField(
-        max_digits=15, decimal_places=2, min_value=0, required=False, allow_null=True,
-        default=None, coerce_to_string=False, help_text=_("Order total in VND."),
+        max_digits=15,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+        coerce_to_string=False,
+        help_text=_("Order total in VND."),
     )
     data = OrderDataField(required=False, default=dict)
     development_mode = serializers.BooleanField(
-        required=False, allow_null=True, default=None,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text=_("Overrides ZNS_NOTIFY['DEVELOPMENT_MODE'] for this event's messages."),
     )
     idempotency_key = TextField(
-        max_length=255, required=False,
+        max_length=255,
+        required=False,
         help_text=_("Instead of the Idempotency-Key header: 1 to 255 visible ASCII characters."),
     )
 

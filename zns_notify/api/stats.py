@@ -35,16 +35,29 @@ def message_stats(start: dt.date, end: dt.date, group: str) -> dict[str, Any]:
         days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
         groups = [{"day": day, **_figures(counts.get(day, {}))} for day in days]
     else:
-        names = dict(Template.objects.filter(template_id__in=list(counts))
-                     .values_list("template_id", "name"))
-        groups = [{"template": template_id, "name": names.get(template_id, ""),
-                   **_figures(counts[template_id])} for template_id in sorted(counts)]
+        names = dict(
+            Template.objects.filter(template_id__in=list(counts)).values_list("template_id", "name")
+        )
+        groups = [
+            {
+                "template": template_id,
+                "name": names.get(template_id, ""),
+                **_figures(counts[template_id]),
+            }
+            for template_id in sorted(counts)
+        ]
     totals: dict[str, int] = defaultdict(int)
     for by_status in counts.values():
         for status, n in by_status.items():
             totals[status] += n
-    return {"from": start, "to": end, "group": group, "timezone": zone().key,
-            "groups": groups, "totals": _figures(totals)}
+    return {
+        "from": start,
+        "to": end,
+        "group": group,
+        "timezone": zone().key,
+        "groups": groups,
+        "totals": _figures(totals),
+    }
 
 
 def _figures(by_status: dict[str, int]) -> dict[str, Any]:

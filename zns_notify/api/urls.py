@@ -12,8 +12,9 @@ urlpatterns = [
     path("messages/<int:pk>/resend/", views.MessageResend.as_view(), name="api_message_resend"),
     path("messages/<int:pk>/cancel/", views.MessageCancel.as_view(), name="api_message_cancel"),
     path("templates/", views.TemplateList.as_view(), name="api_template_list"),
-    path("templates/<str:template_id>/", views.TemplateDetail.as_view(),
-         name="api_template_detail"),
+    path(
+        "templates/<str:template_id>/", views.TemplateDetail.as_view(), name="api_template_detail"
+    ),
     path("bindings/", views.BindingList.as_view(), name="api_binding_list"),
     path("bindings/<int:pk>/", views.BindingDetail.as_view(), name="api_binding_detail"),
     path("events/", views.Events.as_view(), name="api_events"),

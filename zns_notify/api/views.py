@@ -14,9 +14,9 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
-from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,15 +24,14 @@ from rest_framework.views import APIView
 from .. import log_actions
 from ..conf import app_settings
 from ..models import Binding, Message, Template
-from . import filters, reporting, serializers
 from ..phones import can_see_full_phone
+from . import filters, reporting, serializers
 from .permissions import authentication_classes, permission_classes
 from .throttling import EventsRateThrottle
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_PAGE_SIZE = 500
-
 
 
 class BoundedJSONParser(JSONParser):
@@ -44,6 +43,7 @@ class BoundedJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(_("JSON parse error - nested too deeply.")) from None
+
 
 class ZnsAPIMixin:
     """What every zns_notify API view shares; settings are read on each request."""
@@ -125,8 +125,9 @@ class MessageList(ZnsAPIMixin, generics.ListAPIView):
             raise exceptions.PermissionDenied(
                 _("Filtering by phone needs the permission to see full phone numbers.")
             )
-        return _filtered(self, filters.MessageFilters,
-                         Message.objects.select_related("fallback_step"))
+        return _filtered(
+            self, filters.MessageFilters, Message.objects.select_related("fallback_step")
+        )
 
 
 @extend_schema(tags=["messages"])
@@ -146,13 +147,15 @@ class Conflict(exceptions.APIException):
 
 
 @extend_schema(
-    tags=["messages"], request=None,
+    tags=["messages"],
+    request=None,
     responses={
         201: serializers.MessageSerializer,
         403: OpenApiResponse(description="Missing zns_notify.resend_message."),
         404: OpenApiResponse(description="No such message."),
-        409: OpenApiResponse(description="The message's outcome is not final, or it has no "
-                                         "phone number."),
+        409: OpenApiResponse(
+            description="The message's outcome is not final, or it has no phone number."
+        ),
     },
 )
 class MessageResend(ZnsAPIMixin, generics.GenericAPIView):
@@ -172,13 +175,16 @@ class MessageResend(ZnsAPIMixin, generics.GenericAPIView):
 
 
 @extend_schema(
-    tags=["messages"], request=None,
+    tags=["messages"],
+    request=None,
     responses={
         200: serializers.MessageSerializer,
         403: OpenApiResponse(description="Missing zns_notify.cancel_message."),
         404: OpenApiResponse(description="No such message."),
-        409: OpenApiResponse(description="The message is not waiting (queued or deferred), or "
-                                         "a worker picked it up first."),
+        409: OpenApiResponse(
+            description="The message is not waiting (queued or deferred), or "
+            "a worker picked it up first."
+        ),
     },
 )
 class MessageCancel(ZnsAPIMixin, generics.GenericAPIView):
@@ -196,8 +202,10 @@ class MessageCancel(ZnsAPIMixin, generics.GenericAPIView):
         except log_actions.Refused as exc:
             raise Conflict(str(exc)) from None
         if not done:
-            raise Conflict(_("Message #%(pk)s was picked up by a worker before it could be "
-                             "cancelled.") % {"pk": message.pk})
+            raise Conflict(
+                _("Message #%(pk)s was picked up by a worker before it could be cancelled.")
+                % {"pk": message.pk}
+            )
         return Response(self.get_serializer(message).data)
 
 
@@ -249,12 +257,16 @@ class IdempotencyKeyReused(exceptions.APIException):
 @extend_schema(
     tags=["events"],
     request=serializers.EventSerializer,
-    parameters=[OpenApiParameter(
-        IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER,
-        description="Makes retries safe: the same key with the same body answers with the "
-                    "first request's messages and writes nothing (also as the "
-                    "idempotency_key field).",
-    )],
+    parameters=[
+        OpenApiParameter(
+            IDEMPOTENCY_HEADER,
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            description="Makes retries safe: the same key with the same body answers with the "
+            "first request's messages and writes nothing (also as the "
+            "idempotency_key field).",
+        )
+    ],
     responses={
         202: serializers.EventResultSerializer,
         400: OpenApiResponse(description="Invalid body or key: each bad field is named."),
@@ -284,12 +296,18 @@ class Events(ZnsAPIMixin, generics.GenericAPIView):
             raise IdempotencyKeyReused from None
         # The messages may predate this request (the same event for the same order, from
         # any client): their content only for callers who may read the message log.
-        result_class = (serializers.EventResultSerializer
-                        if request.user.has_perm("zns_notify.view_message")
-                        else serializers.EventResultRefSerializer)
+        result_class = (
+            serializers.EventResultSerializer
+            if request.user.has_perm("zns_notify.view_message")
+            else serializers.EventResultRefSerializer
+        )
         result = result_class(
-            {"event": outcome.event, "order_ref": outcome.order_ref,
-             "idempotency_key": outcome.idempotency_key, "messages": outcome.messages()},
+            {
+                "event": outcome.event,
+                "order_ref": outcome.order_ref,
+                "idempotency_key": outcome.idempotency_key,
+                "messages": outcome.messages(),
+            },
             context=self.get_serializer_context(),
         )
         headers = {REPLAYED_HEADER: "true"} if outcome.replayed else {}
@@ -302,14 +320,19 @@ def _idempotency_key(request, values) -> str | None:
     if header is not None and not serializers.IDEMPOTENCY_KEY.match(header):
         raise exceptions.ValidationError({IDEMPOTENCY_HEADER: [serializers.IDEMPOTENCY_KEY_RULE]})
     if header is not None and field is not None and header != field:
-        raise exceptions.ValidationError({IDEMPOTENCY_HEADER: [
-            _("The Idempotency-Key header and the idempotency_key field differ.")
-        ]})
+        raise exceptions.ValidationError(
+            {
+                IDEMPOTENCY_HEADER: [
+                    _("The Idempotency-Key header and the idempotency_key field differ.")
+                ]
+            }
+        )
     return header or field
 
 
-@extend_schema(tags=["stats"], parameters=[filters.StatsQuery],
-               responses=serializers.StatsSerializer)
+@extend_schema(
+    tags=["stats"], parameters=[filters.StatsQuery], responses=serializers.StatsSerializer
+)
 class Stats(ZnsAPIMixin, APIView):
     """Counts per status and rates, per day or per template."""
 

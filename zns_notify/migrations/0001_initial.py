@@ -6,142 +6,359 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Binding',
+            name="Binding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
-                ('event', models.CharField(max_length=64, verbose_name='event')),
-                ('params', models.JSONField(blank=True, default=dict, help_text='One Django template snippet per template parameter, e.g. {"order_code": "{{ order_code }}", "total_amount": "{{ order.total|vnd }}"}.', verbose_name='parameter expressions')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
+                ("event", models.CharField(max_length=64, verbose_name="event")),
+                (
+                    "params",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='One Django template snippet per template parameter, e.g. {"order_code": "{{ order_code }}", "total_amount": "{{ order.total|vnd }}"}.',
+                        verbose_name="parameter expressions",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'binding',
-                'verbose_name_plural': 'bindings',
-                'ordering': ['event', 'pk'],
+                "verbose_name": "binding",
+                "verbose_name_plural": "bindings",
+                "ordering": ["event", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Template',
+            name="Template",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('template_id', models.CharField(max_length=32, unique=True, verbose_name='Zalo template id')),
-                ('name', models.CharField(max_length=255, verbose_name='name')),
-                ('status', models.CharField(default='PENDING_REVIEW', max_length=32, verbose_name='status')),
-                ('tag', models.CharField(blank=True, help_text='TRANSACTION, CUSTOMER_CARE or PROMOTION.', max_length=32, verbose_name='tag')),
-                ('params', models.JSONField(blank=True, default=list, help_text='Parameter specs from Zalo: name, require, type, min/max length, accept null.', verbose_name='parameters')),
-                ('buttons', models.JSONField(blank=True, default=list, verbose_name='buttons')),
-                ('quality', models.CharField(blank=True, max_length=16, verbose_name='quality')),
-                ('price', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, verbose_name='price (VND)')),
-                ('preview_url', models.URLField(blank=True, max_length=500, verbose_name='preview URL')),
-                ('timeout_ms', models.PositiveIntegerField(blank=True, null=True, verbose_name='delivery timeout (ms)')),
-                ('reason', models.TextField(blank=True, verbose_name="Zalo's review note")),
-                ('synced_at', models.DateTimeField(blank=True, null=True, verbose_name='last synced')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "template_id",
+                    models.CharField(max_length=32, unique=True, verbose_name="Zalo template id"),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="name")),
+                (
+                    "status",
+                    models.CharField(
+                        default="PENDING_REVIEW", max_length=32, verbose_name="status"
+                    ),
+                ),
+                (
+                    "tag",
+                    models.CharField(
+                        blank=True,
+                        help_text="TRANSACTION, CUSTOMER_CARE or PROMOTION.",
+                        max_length=32,
+                        verbose_name="tag",
+                    ),
+                ),
+                (
+                    "params",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Parameter specs from Zalo: name, require, type, min/max length, accept null.",
+                        verbose_name="parameters",
+                    ),
+                ),
+                ("buttons", models.JSONField(blank=True, default=list, verbose_name="buttons")),
+                ("quality", models.CharField(blank=True, max_length=16, verbose_name="quality")),
+                (
+                    "price",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=10,
+                        null=True,
+                        verbose_name="price (VND)",
+                    ),
+                ),
+                (
+                    "preview_url",
+                    models.URLField(blank=True, max_length=500, verbose_name="preview URL"),
+                ),
+                (
+                    "timeout_ms",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="delivery timeout (ms)"
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="Zalo's review note")),
+                (
+                    "synced_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last synced"),
+                ),
             ],
             options={
-                'verbose_name': 'template',
-                'verbose_name_plural': 'templates',
-                'ordering': ['template_id'],
+                "verbose_name": "template",
+                "verbose_name_plural": "templates",
+                "ordering": ["template_id"],
             },
         ),
         migrations.CreateModel(
-            name='ZaloAccount',
+            name="ZaloAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('oa_id', models.CharField(blank=True, max_length=64, verbose_name='OA id')),
-                ('name', models.CharField(blank=True, max_length=200, verbose_name='name')),
-                ('access_token', models.TextField(blank=True, editable=False, verbose_name='access token')),
-                ('refresh_token', models.TextField(blank=True, editable=False, verbose_name='refresh token')),
-                ('access_token_expires_at', models.DateTimeField(null=True, verbose_name='access token expires at')),
-                ('refresh_token_expires_at', models.DateTimeField(null=True, verbose_name='refresh token expires at')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("oa_id", models.CharField(blank=True, max_length=64, verbose_name="OA id")),
+                ("name", models.CharField(blank=True, max_length=200, verbose_name="name")),
+                (
+                    "access_token",
+                    models.TextField(blank=True, editable=False, verbose_name="access token"),
+                ),
+                (
+                    "refresh_token",
+                    models.TextField(blank=True, editable=False, verbose_name="refresh token"),
+                ),
+                (
+                    "access_token_expires_at",
+                    models.DateTimeField(null=True, verbose_name="access token expires at"),
+                ),
+                (
+                    "refresh_token_expires_at",
+                    models.DateTimeField(null=True, verbose_name="refresh token expires at"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'Zalo account',
-                'verbose_name_plural': 'Zalo accounts',
+                "verbose_name": "Zalo account",
+                "verbose_name_plural": "Zalo accounts",
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('idempotency_key', models.CharField(help_text='One per (binding, order, event); also sent to Zalo as tracking_id.', max_length=48, unique=True, verbose_name='idempotency key')),
-                ('event', models.CharField(max_length=64, verbose_name='event')),
-                ('zalo_template_id', models.CharField(blank=True, max_length=32, verbose_name='Zalo template id')),
-                ('order_type', models.CharField(blank=True, max_length=100, verbose_name='order model')),
-                ('order_pk', models.CharField(blank=True, max_length=64, verbose_name='order primary key')),
-                ('order_ref', models.CharField(blank=True, max_length=64, verbose_name='order reference')),
-                ('phone', models.CharField(blank=True, help_text='Normalized as 84xxxxxxxxx.', max_length=20, verbose_name='phone')),
-                ('params', models.JSONField(blank=True, default=dict, verbose_name='rendered parameters')),
-                ('development_mode', models.BooleanField(default=False, verbose_name='development mode')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('failed', 'Failed'), ('skipped', 'Skipped'), ('cancelled', 'Cancelled'), ('undelivered', 'Undelivered')], default='queued', max_length=16, verbose_name='status')),
-                ('msg_id', models.CharField(blank=True, max_length=64, verbose_name='Zalo message id')),
-                ('error_code', models.IntegerField(blank=True, null=True, verbose_name='Zalo error code')),
-                ('error_category', models.CharField(blank=True, max_length=32, verbose_name='error category')),
-                ('error_message', models.TextField(blank=True, verbose_name='reason')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='next attempt at')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='claimed at')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='delivered at')),
-                ('binding', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='zns_notify.binding', verbose_name='binding')),
-                ('template', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='zns_notify.template', verbose_name='template')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "idempotency_key",
+                    models.CharField(
+                        help_text="One per (binding, order, event); also sent to Zalo as tracking_id.",
+                        max_length=48,
+                        unique=True,
+                        verbose_name="idempotency key",
+                    ),
+                ),
+                ("event", models.CharField(max_length=64, verbose_name="event")),
+                (
+                    "zalo_template_id",
+                    models.CharField(blank=True, max_length=32, verbose_name="Zalo template id"),
+                ),
+                (
+                    "order_type",
+                    models.CharField(blank=True, max_length=100, verbose_name="order model"),
+                ),
+                (
+                    "order_pk",
+                    models.CharField(blank=True, max_length=64, verbose_name="order primary key"),
+                ),
+                (
+                    "order_ref",
+                    models.CharField(blank=True, max_length=64, verbose_name="order reference"),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        help_text="Normalized as 84xxxxxxxxx.",
+                        max_length=20,
+                        verbose_name="phone",
+                    ),
+                ),
+                (
+                    "params",
+                    models.JSONField(blank=True, default=dict, verbose_name="rendered parameters"),
+                ),
+                (
+                    "development_mode",
+                    models.BooleanField(default=False, verbose_name="development mode"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("delivered", "Delivered"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped"),
+                            ("cancelled", "Cancelled"),
+                            ("undelivered", "Undelivered"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "msg_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="Zalo message id"),
+                ),
+                (
+                    "error_code",
+                    models.IntegerField(blank=True, null=True, verbose_name="Zalo error code"),
+                ),
+                (
+                    "error_category",
+                    models.CharField(blank=True, max_length=32, verbose_name="error category"),
+                ),
+                ("error_message", models.TextField(blank=True, verbose_name="reason")),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="next attempt at"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "claimed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="claimed at"),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                (
+                    "delivered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="delivered at"),
+                ),
+                (
+                    "binding",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="zns_notify.binding",
+                        verbose_name="binding",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="zns_notify.template",
+                        verbose_name="template",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message',
-                'verbose_name_plural': 'messages',
-                'ordering': ['-created_at', '-pk'],
-                'permissions': [('view_full_phone', 'Can see full phone numbers')],
+                "verbose_name": "message",
+                "verbose_name_plural": "messages",
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [("view_full_phone", "Can see full phone numbers")],
             },
         ),
         migrations.CreateModel(
-            name='MessageEvent',
+            name="MessageEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('attempt', 'Send attempt'), ('receipt', 'Delivery receipt'), ('note', 'Note')], max_length=16, verbose_name='kind')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
-                ('status', models.CharField(blank=True, max_length=16, verbose_name='resulting status')),
-                ('error_code', models.IntegerField(blank=True, null=True, verbose_name='Zalo error code')),
-                ('detail', models.TextField(blank=True, verbose_name='detail')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='timeline', to='zns_notify.message', verbose_name='message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("attempt", "Send attempt"),
+                            ("receipt", "Delivery receipt"),
+                            ("note", "Note"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="at")),
+                (
+                    "status",
+                    models.CharField(blank=True, max_length=16, verbose_name="resulting status"),
+                ),
+                (
+                    "error_code",
+                    models.IntegerField(blank=True, null=True, verbose_name="Zalo error code"),
+                ),
+                ("detail", models.TextField(blank=True, verbose_name="detail")),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="timeline",
+                        to="zns_notify.message",
+                        verbose_name="message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message event',
-                'verbose_name_plural': 'message events',
-                'ordering': ['at', 'pk'],
+                "verbose_name": "message event",
+                "verbose_name_plural": "message events",
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='binding',
-            name='template',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bindings', to='zns_notify.template', verbose_name='template'),
+            model_name="binding",
+            name="template",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="bindings",
+                to="zns_notify.template",
+                verbose_name="template",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('msg_id', ''), _negated=True), fields=['msg_id'], name='zns_message_msg_id'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("msg_id", ""), _negated=True),
+                fields=["msg_id"],
+                name="zns_message_msg_id",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='zns_message_due'),
+            model_name="message",
+            index=models.Index(fields=["status", "next_attempt_at"], name="zns_message_due"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['order_type', 'order_pk'], name='zns_message_order'),
+            model_name="message",
+            index=models.Index(fields=["order_type", "order_pk"], name="zns_message_order"),
         ),
         migrations.AddIndex(
-            model_name='binding',
-            index=models.Index(fields=['event', 'is_active'], name='zns_binding_event_active'),
+            model_name="binding",
+            index=models.Index(fields=["event", "is_active"], name="zns_binding_event_active"),
         ),
     ]

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0001_initial'),
+        ("zns_notify", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='template',
-            name='status',
-            field=models.CharField(choices=[('ENABLE', 'Enabled'), ('PENDING_REVIEW', 'Pending review'), ('REJECT', 'Rejected'), ('DISABLE', 'Disabled'), ('DELETE', 'Deleted')], default='PENDING_REVIEW', max_length=32, verbose_name='status'),
+            model_name="template",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("ENABLE", "Enabled"),
+                    ("PENDING_REVIEW", "Pending review"),
+                    ("REJECT", "Rejected"),
+                    ("DISABLE", "Disabled"),
+                    ("DELETE", "Deleted"),
+                ],
+                default="PENDING_REVIEW",
+                max_length=32,
+                verbose_name="status",
+            ),
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0002_template_status_labels'),
+        ("zns_notify", "0002_template_status_labels"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='relayed_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='relayed at'),
+            model_name="message",
+            name="relayed_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="relayed at"
+            ),
         ),
     ]

@@ -4,35 +4,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0003_message_relayed_at'),
+        ("zns_notify", "0003_message_relayed_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='template',
-            name='missing_since',
-            field=models.DateTimeField(blank=True, help_text="Set when a full sync no longer finds the template in Zalo's list.", null=True, verbose_name='missing from Zalo since'),
+            model_name="template",
+            name="missing_since",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Set when a full sync no longer finds the template in Zalo's list.",
+                null=True,
+                verbose_name="missing from Zalo since",
+            ),
         ),
         migrations.AddField(
-            model_name='template',
-            name='params_changed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='parameters changed at'),
+            model_name="template",
+            name="params_changed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="parameters changed at"),
         ),
         migrations.AddField(
-            model_name='template',
-            name='price_uid',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, verbose_name='price by Zalo user id (VND)'),
+            model_name="template",
+            name="price_uid",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                max_digits=10,
+                null=True,
+                verbose_name="price by Zalo user id (VND)",
+            ),
         ),
         migrations.AddField(
-            model_name='template',
-            name='sync_note',
-            field=models.TextField(blank=True, help_text='What the last sync noticed: a change or a disappearance.', verbose_name='sync note'),
+            model_name="template",
+            name="sync_note",
+            field=models.TextField(
+                blank=True,
+                help_text="What the last sync noticed: a change or a disappearance.",
+                verbose_name="sync note",
+            ),
         ),
         migrations.AddField(
-            model_name='template',
-            name='zalo_tag',
-            field=models.CharField(blank=True, help_text='Old (IN_TRANSACTION, POST_TRANSACTION…) or new vocabulary; tag is its group.', max_length=32, verbose_name='tag as Zalo sent it'),
+            model_name="template",
+            name="zalo_tag",
+            field=models.CharField(
+                blank=True,
+                help_text="Old (IN_TRANSACTION, POST_TRANSACTION…) or new vocabulary; tag is its group.",
+                max_length=32,
+                verbose_name="tag as Zalo sent it",
+            ),
         ),
     ]

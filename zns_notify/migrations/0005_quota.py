@@ -6,49 +6,139 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0004_template_details'),
+        ("zns_notify", "0004_template_details"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SendingHold',
+            name="SendingHold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('error_code', models.IntegerField(blank=True, null=True, verbose_name='Zalo error code')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='since')),
-                ('until', models.DateTimeField(help_text='Sending is tried again at this time; release the hold to try now.', verbose_name='until')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='holds', to='zns_notify.zaloaccount', verbose_name='Zalo account')),
-                ('template', models.ForeignKey(blank=True, help_text='Empty: the hold applies to every message of the account.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='holds', to='zns_notify.template', verbose_name='template')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "error_code",
+                    models.IntegerField(blank=True, null=True, verbose_name="Zalo error code"),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="since"),
+                ),
+                (
+                    "until",
+                    models.DateTimeField(
+                        help_text="Sending is tried again at this time; release the hold to try now.",
+                        verbose_name="until",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="holds",
+                        to="zns_notify.zaloaccount",
+                        verbose_name="Zalo account",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: the hold applies to every message of the account.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="holds",
+                        to="zns_notify.template",
+                        verbose_name="template",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sending hold',
-                'verbose_name_plural': 'sending holds',
-                'ordering': ['-until'],
-                'constraints': [models.UniqueConstraint(fields=('account', 'template'), name='zns_hold_account_template'), models.UniqueConstraint(condition=models.Q(('template__isnull', True)), fields=('account',), name='zns_hold_account_wide')],
+                "verbose_name": "sending hold",
+                "verbose_name_plural": "sending holds",
+                "ordering": ["-until"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("account", "template"), name="zns_hold_account_template"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("template__isnull", True)),
+                        fields=("account",),
+                        name="zns_hold_account_wide",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ZaloQuota',
+            name="ZaloQuota",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('daily_quota', models.PositiveIntegerField(blank=True, null=True, verbose_name='daily quota')),
-                ('remaining_quota', models.PositiveIntegerField(blank=True, null=True, verbose_name='remaining')),
-                ('daily_promotion_quota', models.PositiveIntegerField(blank=True, null=True, verbose_name='daily promotion quota')),
-                ('remaining_promotion_quota', models.PositiveIntegerField(blank=True, null=True, verbose_name='remaining promotion quota')),
-                ('monthly_promotion_quota', models.PositiveIntegerField(blank=True, null=True, verbose_name='monthly promotion quota')),
-                ('remaining_monthly_promotion_quota', models.PositiveIntegerField(blank=True, null=True, verbose_name='remaining monthly promotion quota')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='updated at')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quotas', to='zns_notify.zaloaccount', verbose_name='Zalo account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="day")),
+                (
+                    "daily_quota",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="daily quota"),
+                ),
+                (
+                    "remaining_quota",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="remaining"),
+                ),
+                (
+                    "daily_promotion_quota",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="daily promotion quota"
+                    ),
+                ),
+                (
+                    "remaining_promotion_quota",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="remaining promotion quota"
+                    ),
+                ),
+                (
+                    "monthly_promotion_quota",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="monthly promotion quota"
+                    ),
+                ),
+                (
+                    "remaining_monthly_promotion_quota",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="remaining monthly promotion quota"
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="updated at"
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quotas",
+                        to="zns_notify.zaloaccount",
+                        verbose_name="Zalo account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'daily quota',
-                'verbose_name_plural': 'daily quotas',
-                'ordering': ['-day'],
-                'constraints': [models.UniqueConstraint(fields=('account', 'day'), name='zns_quota_account_day')],
+                "verbose_name": "daily quota",
+                "verbose_name_plural": "daily quotas",
+                "ordering": ["-day"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("account", "day"), name="zns_quota_account_day")
+                ],
             },
         ),
     ]

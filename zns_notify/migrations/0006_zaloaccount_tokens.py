@@ -4,35 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0005_quota'),
+        ("zns_notify", "0005_quota"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='zaloaccount',
-            name='needs_reconnect',
-            field=models.BooleanField(default=False, editable=False, verbose_name='needs reconnect'),
+            model_name="zaloaccount",
+            name="needs_reconnect",
+            field=models.BooleanField(
+                default=False, editable=False, verbose_name="needs reconnect"
+            ),
         ),
         migrations.AddField(
-            model_name='zaloaccount',
-            name='needs_reconnect_since',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='needs reconnect since'),
+            model_name="zaloaccount",
+            name="needs_reconnect_since",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="needs reconnect since"
+            ),
         ),
         migrations.AddField(
-            model_name='zaloaccount',
-            name='reconnect_reason',
-            field=models.TextField(blank=True, editable=False, verbose_name='reconnect reason'),
+            model_name="zaloaccount",
+            name="reconnect_reason",
+            field=models.TextField(blank=True, editable=False, verbose_name="reconnect reason"),
         ),
         migrations.AddField(
-            model_name='zaloaccount',
-            name='refresh_owner',
+            model_name="zaloaccount",
+            name="refresh_owner",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='zaloaccount',
-            name='refresh_started_at',
+            model_name="zaloaccount",
+            name="refresh_started_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
     ]

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0006_zaloaccount_tokens'),
+        ("zns_notify", "0006_zaloaccount_tokens"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='next_status_check_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='next status check at'),
+            model_name="message",
+            name="next_status_check_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="next status check at"
+            ),
         ),
         migrations.AddField(
-            model_name='message',
-            name='status_checked_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='status checked at'),
+            model_name="message",
+            name="status_checked_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="status checked at"
+            ),
         ),
     ]

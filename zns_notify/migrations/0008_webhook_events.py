@@ -6,53 +6,140 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0007_reconcile'),
+        ("zns_notify", "0007_reconcile"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MessageFeedback',
+            name="MessageFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('msg_id', models.CharField(blank=True, max_length=64, verbose_name='Zalo message id')),
-                ('tracking_id', models.CharField(blank=True, max_length=64, verbose_name='tracking id')),
-                ('rating_type', models.CharField(blank=True, max_length=32, verbose_name='rating type')),
-                ('option', models.CharField(blank=True, max_length=32, verbose_name='option')),
-                ('rate', models.SmallIntegerField(blank=True, null=True, verbose_name='rating')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('feedbacks', models.JSONField(blank=True, default=list, verbose_name='chosen answers')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted at')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='received at')),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='feedback', to='zns_notify.message', verbose_name='message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "msg_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="Zalo message id"),
+                ),
+                (
+                    "tracking_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="tracking id"),
+                ),
+                (
+                    "rating_type",
+                    models.CharField(blank=True, max_length=32, verbose_name="rating type"),
+                ),
+                ("option", models.CharField(blank=True, max_length=32, verbose_name="option")),
+                ("rate", models.SmallIntegerField(blank=True, null=True, verbose_name="rating")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "feedbacks",
+                    models.JSONField(blank=True, default=list, verbose_name="chosen answers"),
+                ),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="submitted at"),
+                ),
+                (
+                    "received_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="received at"
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="feedback",
+                        to="zns_notify.message",
+                        verbose_name="message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'customer rating',
-                'verbose_name_plural': 'customer ratings',
-                'ordering': ['-received_at', '-pk'],
+                "verbose_name": "customer rating",
+                "verbose_name_plural": "customer ratings",
+                "ordering": ["-received_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookEvent',
+            name="WebhookEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_name', models.CharField(max_length=64, verbose_name='event')),
-                ('dedup_key', models.CharField(help_text="SHA-256 of the event's identity: a redelivery has the same key.", max_length=64, unique=True, verbose_name='deduplication key')),
-                ('app_id', models.CharField(blank=True, max_length=64, verbose_name='app id')),
-                ('subject', models.CharField(blank=True, help_text='Zalo message id, template id or OA id the event is about.', max_length=64, verbose_name='subject')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='received at')),
-                ('signed_at', models.DateTimeField(blank=True, help_text='The timestamp Zalo signed.', null=True, verbose_name='signed at')),
-                ('body', models.TextField(verbose_name='raw body')),
-                ('processed_at', models.DateTimeField(blank=True, null=True, verbose_name='processed at')),
-                ('outcome', models.CharField(choices=[('applied', 'Applied'), ('ignored', 'Ignored'), ('unmatched', 'Waiting for its message'), ('late', 'Late delivery'), ('stale', 'Older than the state'), ('error', 'Error')], max_length=16, verbose_name='outcome')),
-                ('detail', models.TextField(blank=True, verbose_name='detail')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_name", models.CharField(max_length=64, verbose_name="event")),
+                (
+                    "dedup_key",
+                    models.CharField(
+                        help_text="SHA-256 of the event's identity: a redelivery has the same key.",
+                        max_length=64,
+                        unique=True,
+                        verbose_name="deduplication key",
+                    ),
+                ),
+                ("app_id", models.CharField(blank=True, max_length=64, verbose_name="app id")),
+                (
+                    "subject",
+                    models.CharField(
+                        blank=True,
+                        help_text="Zalo message id, template id or OA id the event is about.",
+                        max_length=64,
+                        verbose_name="subject",
+                    ),
+                ),
+                (
+                    "received_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="received at"
+                    ),
+                ),
+                (
+                    "signed_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="The timestamp Zalo signed.",
+                        null=True,
+                        verbose_name="signed at",
+                    ),
+                ),
+                ("body", models.TextField(verbose_name="raw body")),
+                (
+                    "processed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="processed at"),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("applied", "Applied"),
+                            ("ignored", "Ignored"),
+                            ("unmatched", "Waiting for its message"),
+                            ("late", "Late delivery"),
+                            ("stale", "Older than the state"),
+                            ("error", "Error"),
+                        ],
+                        max_length=16,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("detail", models.TextField(blank=True, verbose_name="detail")),
             ],
             options={
-                'verbose_name': 'webhook event',
-                'verbose_name_plural': 'webhook events',
-                'ordering': ['-received_at', '-pk'],
-                'indexes': [models.Index(fields=['event_name', 'subject'], name='zns_webhook_subject')],
+                "verbose_name": "webhook event",
+                "verbose_name_plural": "webhook events",
+                "ordering": ["-received_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["event_name", "subject"], name="zns_webhook_subject")
+                ],
             },
         ),
     ]

@@ -5,28 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0008_webhook_events'),
+        ("zns_notify", "0008_webhook_events"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EventReport',
+            name="EventReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client', models.CharField(blank=True, help_text='Primary key of the user who reported the event; keys are per user.', max_length=150, verbose_name='client')),
-                ('key', models.CharField(max_length=255, verbose_name='idempotency key')),
-                ('request_hash', models.CharField(help_text='SHA-256 of the request body, canonical JSON.', max_length=64, verbose_name='request hash')),
-                ('event', models.CharField(max_length=64, verbose_name='event')),
-                ('order_ref', models.CharField(max_length=64, verbose_name='order reference')),
-                ('message_keys', models.JSONField(blank=True, default=list, verbose_name='message keys')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "client",
+                    models.CharField(
+                        blank=True,
+                        help_text="Primary key of the user who reported the event; keys are per user.",
+                        max_length=150,
+                        verbose_name="client",
+                    ),
+                ),
+                ("key", models.CharField(max_length=255, verbose_name="idempotency key")),
+                (
+                    "request_hash",
+                    models.CharField(
+                        help_text="SHA-256 of the request body, canonical JSON.",
+                        max_length=64,
+                        verbose_name="request hash",
+                    ),
+                ),
+                ("event", models.CharField(max_length=64, verbose_name="event")),
+                ("order_ref", models.CharField(max_length=64, verbose_name="order reference")),
+                (
+                    "message_keys",
+                    models.JSONField(blank=True, default=list, verbose_name="message keys"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reported event',
-                'verbose_name_plural': 'reported events',
-                'constraints': [models.UniqueConstraint(fields=('client', 'key'), name='zns_eventreport_client_key')],
+                "verbose_name": "reported event",
+                "verbose_name_plural": "reported events",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("client", "key"), name="zns_eventreport_client_key"
+                    )
+                ],
             },
         ),
     ]

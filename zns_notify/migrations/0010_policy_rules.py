@@ -5,56 +5,112 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0009_api'),
+        ("zns_notify", "0009_api"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RecipientOptOut',
+            name="RecipientOptOut",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(help_text='Normalized as 84xxxxxxxxx.', max_length=20, unique=True, verbose_name='phone')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('source', models.CharField(choices=[('admin', 'Admin'), ('api', 'Python API'), ('customer', 'Customer request'), ('import', 'Import')], default='admin', max_length=16, verbose_name='source')),
-                ('opted_out_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='opted out at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        help_text="Normalized as 84xxxxxxxxx.",
+                        max_length=20,
+                        unique=True,
+                        verbose_name="phone",
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("admin", "Admin"),
+                            ("api", "Python API"),
+                            ("customer", "Customer request"),
+                            ("import", "Import"),
+                        ],
+                        default="admin",
+                        max_length=16,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "opted_out_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="opted out at"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'opted-out recipient',
-                'verbose_name_plural': 'opted-out recipients',
-                'ordering': ['-opted_out_at'],
+                "verbose_name": "opted-out recipient",
+                "verbose_name_plural": "opted-out recipients",
+                "ordering": ["-opted_out_at"],
             },
         ),
         migrations.AddField(
-            model_name='binding',
-            name='condition',
-            field=models.TextField(blank=True, help_text='Optional. A condition in Django\'s template if-tag syntax over the same variables as the parameters, checked when the message is due, e.g. order.status == "new". When it no longer holds, the message is cancelled.', verbose_name='condition'),
+            model_name="binding",
+            name="condition",
+            field=models.TextField(
+                blank=True,
+                help_text='Optional. A condition in Django\'s template if-tag syntax over the same variables as the parameters, checked when the message is due, e.g. order.status == "new". When it no longer holds, the message is cancelled.',
+                verbose_name="condition",
+            ),
         ),
         migrations.AddField(
-            model_name='binding',
-            name='delay_minutes',
-            field=models.PositiveIntegerField(default=0, help_text='Send this many minutes after the event (0: at once).', verbose_name='delay (minutes)'),
+            model_name="binding",
+            name="delay_minutes",
+            field=models.PositiveIntegerField(
+                default=0,
+                help_text="Send this many minutes after the event (0: at once).",
+                verbose_name="delay (minutes)",
+            ),
         ),
         migrations.AlterField(
-            model_name='messageevent',
-            name='kind',
-            field=models.CharField(choices=[('attempt', 'Send attempt'), ('receipt', 'Delivery receipt'), ('note', 'Note'), ('policy', 'Policy decision')], max_length=16, verbose_name='kind'),
+            model_name="messageevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("attempt", "Send attempt"),
+                    ("receipt", "Delivery receipt"),
+                    ("note", "Note"),
+                    ("policy", "Policy decision"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
         migrations.CreateModel(
-            name='RecipientDailyCount',
+            name="RecipientDailyCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(max_length=20, verbose_name='phone')),
-                ('day', models.DateField(verbose_name='day')),
-                ('tag', models.CharField(blank=True, max_length=32, verbose_name='tag')),
-                ('count', models.PositiveIntegerField(default=0, verbose_name='messages')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("phone", models.CharField(max_length=20, verbose_name="phone")),
+                ("day", models.DateField(verbose_name="day")),
+                ("tag", models.CharField(blank=True, max_length=32, verbose_name="tag")),
+                ("count", models.PositiveIntegerField(default=0, verbose_name="messages")),
             ],
             options={
-                'verbose_name': 'recipient daily count',
-                'verbose_name_plural': 'recipient daily counts',
-                'ordering': ['-day', 'phone', 'tag'],
-                'constraints': [models.UniqueConstraint(fields=('phone', 'day', 'tag'), name='zns_cap_phone_day_tag')],
+                "verbose_name": "recipient daily count",
+                "verbose_name_plural": "recipient daily counts",
+                "ordering": ["-day", "phone", "tag"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("phone", "day", "tag"), name="zns_cap_phone_day_tag"
+                    )
+                ],
             },
         ),
     ]

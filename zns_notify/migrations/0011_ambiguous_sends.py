@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0010_policy_rules'),
+        ("zns_notify", "0010_policy_rules"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='ambiguous_sends',
-            field=models.PositiveSmallIntegerField(default=0, editable=False, help_text='Attempts whose outcome is unknown: Zalo may have accepted them without answering (a timeout, HTTP 5xx, a worker that died while sending).', verbose_name='ambiguous sends'),
+            model_name="message",
+            name="ambiguous_sends",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                editable=False,
+                help_text="Attempts whose outcome is unknown: Zalo may have accepted them without answering (a timeout, HTTP 5xx, a worker that died while sending).",
+                verbose_name="ambiguous sends",
+            ),
         ),
     ]

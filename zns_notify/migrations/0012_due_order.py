@@ -13,7 +13,8 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(model_name="message", name="zns_message_due"),
         migrations.AddIndex(
             model_name="message",
-            index=models.Index(fields=["status", "next_attempt_at", "id"],
-                               name="zns_message_due_order"),
+            index=models.Index(
+                fields=["status", "next_attempt_at", "id"], name="zns_message_due_order"
+            ),
         ),
     ]

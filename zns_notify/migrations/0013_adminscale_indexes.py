@@ -6,28 +6,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0012_due_order'),
+        ("zns_notify", "0012_due_order"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['created_at', 'id'], name='zns_message_created'),
+            model_name="message",
+            index=models.Index(fields=["created_at", "id"], name="zns_message_created"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['status', 'created_at', 'id'],
-                               name='zns_message_status_created',
-                               condition=~models.Q(status__in=("queued", "sending"))),
+            model_name="message",
+            index=models.Index(
+                fields=["status", "created_at", "id"],
+                name="zns_message_status_created",
+                condition=~models.Q(status__in=("queued", "sending")),
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['order_ref'], name='zns_message_order_ref'),
+            model_name="message",
+            index=models.Index(fields=["order_ref"], name="zns_message_order_ref"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['phone'], name='zns_message_phone'),
+            model_name="message",
+            index=models.Index(fields=["phone"], name="zns_message_phone"),
         ),
     ]

@@ -13,14 +13,20 @@ def grant_connect_to_account_editors(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     db = schema_editor.connection.alias
     account_type, _created = ContentType.objects.using(db).get_or_create(
-        app_label="zns_notify", model="zaloaccount")
-    change = Permission.objects.using(db).filter(
-        content_type=account_type, codename="change_zaloaccount").first()
+        app_label="zns_notify", model="zaloaccount"
+    )
+    change = (
+        Permission.objects.using(db)
+        .filter(content_type=account_type, codename="change_zaloaccount")
+        .first()
+    )
     if change is None:  # a fresh database: nobody holds it yet
         return
     connect, _created = Permission.objects.using(db).get_or_create(
-        content_type=account_type, codename="connect_zaloaccount",
-        defaults={"name": "Can connect the Zalo OA"})
+        content_type=account_type,
+        codename="connect_zaloaccount",
+        defaults={"name": "Can connect the Zalo OA"},
+    )
     for group in change.group_set.all():
         group.permissions.add(connect)
     for user in change.user_set.all():
@@ -28,33 +34,56 @@ def grant_connect_to_account_editors(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0014_reports_aggregates'),
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("zns_notify", "0014_reports_aggregates"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='message',
-            options={'ordering': ['-created_at', '-pk'], 'permissions': [('view_full_phone', 'Can see full phone numbers'), ('resend_message', 'Can resend messages'), ('cancel_message', 'Can cancel waiting messages')], 'verbose_name': 'message', 'verbose_name_plural': 'messages'},
+            name="message",
+            options={
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [
+                    ("view_full_phone", "Can see full phone numbers"),
+                    ("resend_message", "Can resend messages"),
+                    ("cancel_message", "Can cancel waiting messages"),
+                ],
+                "verbose_name": "message",
+                "verbose_name_plural": "messages",
+            },
         ),
         migrations.AlterModelOptions(
-            name='zaloaccount',
-            options={'permissions': [('connect_zaloaccount', 'Can connect the Zalo OA')], 'verbose_name': 'Zalo account', 'verbose_name_plural': 'Zalo accounts'},
+            name="zaloaccount",
+            options={
+                "permissions": [("connect_zaloaccount", "Can connect the Zalo OA")],
+                "verbose_name": "Zalo account",
+                "verbose_name_plural": "Zalo accounts",
+            },
         ),
         migrations.AddField(
-            model_name='message',
-            name='resent_from',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='resends', to='zns_notify.message', verbose_name='resend of'),
+            model_name="message",
+            name="resent_from",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="resends",
+                to="zns_notify.message",
+                verbose_name="resend of",
+            ),
         ),
         migrations.AddField(
-            model_name='messageevent',
-            name='payload',
-            field=models.JSONField(blank=True, null=True, verbose_name='payload'),
+            model_name="messageevent",
+            name="payload",
+            field=models.JSONField(blank=True, null=True, verbose_name="payload"),
         ),
-        migrations.RunPython(grant_connect_to_account_editors, migrations.RunPython.noop,
-                             elidable=True),
+        migrations.RunPython(
+            grant_connect_to_account_editors, migrations.RunPython.noop, elidable=True
+        ),
     ]

@@ -6,69 +6,189 @@ with the same indexes as before (bench/hot_path.py)."""
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import zns_notify.fallback_triggers
 from django.db import migrations, models
+
+import zns_notify.fallback_triggers
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0015_delivery_log'),
+        ("zns_notify", "0015_delivery_log"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='binding',
-            name='sms_enabled',
-            field=models.BooleanField(default=False, help_text='Send the SMS text when Zalo cannot deliver the message.', verbose_name='SMS fallback'),
+            model_name="binding",
+            name="sms_enabled",
+            field=models.BooleanField(
+                default=False,
+                help_text="Send the SMS text when Zalo cannot deliver the message.",
+                verbose_name="SMS fallback",
+            ),
         ),
         migrations.AddField(
-            model_name='binding',
-            name='sms_text',
-            field=models.TextField(blank=True, help_text='A Django template over the same variables as the parameters, plus params (the rendered ZNS parameters), e.g. "Don hang {{ order_code }} da duoc giao." Rendered when the SMS is sent.', verbose_name='SMS text'),
+            model_name="binding",
+            name="sms_text",
+            field=models.TextField(
+                blank=True,
+                help_text='A Django template over the same variables as the parameters, plus params (the rendered ZNS parameters), e.g. "Don hang {{ order_code }} da duoc giao." Rendered when the SMS is sent.',
+                verbose_name="SMS text",
+            ),
         ),
         migrations.AddField(
-            model_name='binding',
-            name='sms_triggers',
-            field=models.JSONField(blank=True, default=zns_notify.fallback_triggers.default_triggers, help_text='A list of the ZNS outcomes that send the SMS without waiting for the window: not_on_zalo, refused, template, quota, failed, undelivered (docs/fallback.md).', verbose_name='SMS at once when'),
+            model_name="binding",
+            name="sms_triggers",
+            field=models.JSONField(
+                blank=True,
+                default=zns_notify.fallback_triggers.default_triggers,
+                help_text="A list of the ZNS outcomes that send the SMS without waiting for the window: not_on_zalo, refused, template, quota, failed, undelivered (docs/fallback.md).",
+                verbose_name="SMS at once when",
+            ),
         ),
         migrations.AddField(
-            model_name='binding',
-            name='sms_window_minutes',
-            field=models.PositiveIntegerField(default=5, help_text='Without a delivery receipt this long after Zalo accepted the message, the SMS is sent.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1440)], verbose_name='SMS window (minutes)'),
+            model_name="binding",
+            name="sms_window_minutes",
+            field=models.PositiveIntegerField(
+                default=5,
+                help_text="Without a delivery receipt this long after Zalo accepted the message, the SMS is sent.",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(1440),
+                ],
+                verbose_name="SMS window (minutes)",
+            ),
         ),
         migrations.CreateModel(
-            name='FallbackStep',
+            name="FallbackStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(default='sms', editable=False, max_length=16, verbose_name='channel')),
-                ('reference', models.CharField(editable=False, help_text="Sent to the SMS provider on every try (eSMS's RequestId), so that a retry never sends a second SMS.", max_length=64, unique=True, verbose_name='reference')),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='scheduled', max_length=16, verbose_name='status')),
-                ('reason', models.CharField(choices=[('immediate', 'Zalo cannot deliver'), ('window', 'No receipt within the window')], max_length=16, verbose_name='reason')),
-                ('trigger', models.CharField(blank=True, help_text='The ZNS outcome that called for the SMS (docs/fallback.md).', max_length=32, verbose_name='trigger')),
-                ('due_at', models.DateTimeField(verbose_name='due at')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='claimed at')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='cancelled at')),
-                ('text', models.TextField(blank=True, verbose_name='SMS text')),
-                ('provider', models.CharField(blank=True, max_length=64, verbose_name='provider')),
-                ('provider_message_id', models.CharField(blank=True, max_length=64, verbose_name="provider's message id")),
-                ('encoding', models.CharField(blank=True, max_length=8, verbose_name='encoding')),
-                ('segments', models.PositiveSmallIntegerField(default=0, verbose_name='segments')),
-                ('cost', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, verbose_name='cost (VND)')),
-                ('error_kind', models.CharField(blank=True, max_length=16, verbose_name='error kind')),
-                ('error_message', models.TextField(blank=True, verbose_name='reason')),
-                ('result', models.JSONField(blank=True, default=dict, verbose_name='last provider answer')),
-                ('double_cost', models.BooleanField(default=False, help_text='Zalo delivered the message after the SMS went out: both were paid.', verbose_name='double cost')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('message', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='fallback_step', to='zns_notify.message', verbose_name='message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        default="sms", editable=False, max_length=16, verbose_name="channel"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        editable=False,
+                        help_text="Sent to the SMS provider on every try (eSMS's RequestId), so that a retry never sends a second SMS.",
+                        max_length=64,
+                        unique=True,
+                        verbose_name="reference",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="scheduled",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("immediate", "Zalo cannot deliver"),
+                            ("window", "No receipt within the window"),
+                        ],
+                        max_length=16,
+                        verbose_name="reason",
+                    ),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        blank=True,
+                        help_text="The ZNS outcome that called for the SMS (docs/fallback.md).",
+                        max_length=32,
+                        verbose_name="trigger",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(verbose_name="due at")),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                (
+                    "claimed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="claimed at"),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                (
+                    "cancelled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="cancelled at"),
+                ),
+                ("text", models.TextField(blank=True, verbose_name="SMS text")),
+                ("provider", models.CharField(blank=True, max_length=64, verbose_name="provider")),
+                (
+                    "provider_message_id",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="provider's message id"
+                    ),
+                ),
+                ("encoding", models.CharField(blank=True, max_length=8, verbose_name="encoding")),
+                ("segments", models.PositiveSmallIntegerField(default=0, verbose_name="segments")),
+                (
+                    "cost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=10,
+                        null=True,
+                        verbose_name="cost (VND)",
+                    ),
+                ),
+                (
+                    "error_kind",
+                    models.CharField(blank=True, max_length=16, verbose_name="error kind"),
+                ),
+                ("error_message", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "result",
+                    models.JSONField(blank=True, default=dict, verbose_name="last provider answer"),
+                ),
+                (
+                    "double_cost",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Zalo delivered the message after the SMS went out: both were paid.",
+                        verbose_name="double cost",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "message",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fallback_step",
+                        to="zns_notify.message",
+                        verbose_name="message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SMS fallback',
-                'verbose_name_plural': 'SMS fallbacks',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['status', 'due_at', 'id'], name='zns_fallback_due')],
+                "verbose_name": "SMS fallback",
+                "verbose_name_plural": "SMS fallbacks",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["status", "due_at", "id"], name="zns_fallback_due")
+                ],
             },
         ),
     ]

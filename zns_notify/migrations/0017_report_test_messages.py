@@ -6,15 +6,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0016_fallback_sms'),
+        ("zns_notify", "0016_fallback_sms"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dailycount',
-            name='test_messages',
-            field=models.PositiveIntegerField(default=0, help_text='Of these messages, those sent in development mode (not charged).', verbose_name='test messages'),
+            model_name="dailycount",
+            name="test_messages",
+            field=models.PositiveIntegerField(
+                default=0,
+                help_text="Of these messages, those sent in development mode (not charged).",
+                verbose_name="test messages",
+            ),
         ),
     ]

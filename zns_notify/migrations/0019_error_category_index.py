@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('zns_notify', '0018_sms_report_figures'),
+        ("zns_notify", "0018_sms_report_figures"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('error_category', ''), _negated=True), fields=['error_category', 'created_at', 'id'], name='zns_message_category_created'),
+            model_name="message",
+            index=models.Index(
+                condition=models.Q(("error_category", ""), _negated=True),
+                fields=["error_category", "created_at", "id"],
+                name="zns_message_category_created",
+            ),
         ),
     ]

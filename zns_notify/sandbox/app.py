@@ -49,8 +49,9 @@ def json_response(obj: Any, status: int = 200) -> Response:
 
 
 def envelope(reply: Reply, **extra: Any) -> Response:
-    return json_response({"error": reply.error, "message": reply.message, "data": reply.data,
-                          **extra})
+    return json_response(
+        {"error": reply.error, "message": reply.message, "data": reply.data, **extra}
+    )
 
 
 def bad_knob(message: str) -> Response:
@@ -58,8 +59,9 @@ def bad_knob(message: str) -> Response:
 
 
 def html_response(html: str, status: int = 200) -> Response:
-    return Response(status=status, body=html.encode("utf-8"),
-                    content_type="text/html; charset=utf-8")
+    return Response(
+        status=status, body=html.encode("utf-8"), content_type="text/html; charset=utf-8"
+    )
 
 
 def parse_json_object(body: bytes) -> tuple[dict[str, Any] | None, Reply | None]:
@@ -87,8 +89,9 @@ def requires_token(handler: Handler) -> Handler:
         if state.config.require_appsecret_proof:
             # The app's "appsecret_proof" toggle (zns-api.md §1):
             # HMAC-SHA256(app secret, token).
-            expected = hmac.new(state.config.app_secret.encode(), str(token).encode(),
-                                hashlib.sha256).hexdigest()
+            expected = hmac.new(
+                state.config.app_secret.encode(), str(token).encode(), hashlib.sha256
+            ).hexdigest()
             if not hmac.compare_digest(request.headers.get("appsecret_proof") or "", expected):
                 return envelope(fail(codes.APPSECRET_PROOF_INVALID))
         return handler(state, request)
@@ -112,8 +115,10 @@ class SandboxApp:
     def handle(self, request: Request) -> Response:
         methods = self.routes.get(request.path.rstrip("/") or "/")
         if methods is None:
-            return json_response({"error": -404, "message": f"Unknown endpoint {request.path}",
-                                  "data": None}, status=404)
+            return json_response(
+                {"error": -404, "message": f"Unknown endpoint {request.path}", "data": None},
+                status=404,
+            )
         handler = methods.get(request.method)
         if handler is None:
             return envelope(fail(codes.METHOD_UNSUPPORTED))

@@ -151,56 +151,113 @@ OLD_VOCABULARY = {"100002": "IN_TRANSACTION", "100006": "POST_TRANSACTION"}
 
 def _build() -> dict[str, Template]:
     rows = [
-        ("100001", "Xác nhận đơn hàng", "TRANSACTION", "Đơn hàng <order_code> đã được tiếp nhận",
-         "Xin chào <customer_name>, cảm ơn bạn đã đặt hàng ngày <order_date>.\n"
-         "Mã đơn hàng: <order_code>\nTổng tiền: <total_amount> VNĐ\n"
-         "Chúng tôi sẽ thông báo khi đơn hàng được giao cho đơn vị vận chuyển.",
-         (NAME, CODE, _p("order_date", 20, "01/03/2025"), _p("total_amount", 20, "1.250.000")),
-         (TRACK, CALL)),
-        ("100002", "Thanh toán thành công", "TRANSACTION", "Thanh toán thành công",
-         "Xin chào <customer_name>, chúng tôi đã nhận thanh toán cho đơn hàng <order_code>.\n"
-         "Số tiền: <amount> VNĐ\nThời gian: <paid_at>\nPhương thức: <payment_method>",
-         (NAME, CODE, _p("amount", 20, "1.250.000"), _p("paid_at", 20, "10:30 01/03/2025"),
-          _p("payment_method", 30, "Chuyển khoản ngân hàng")),
-         (TRACK,)),
-        ("100003", "Đơn hàng đang được giao", "TRANSACTION", "Đơn hàng <order_code> đang được giao",
-         "Xin chào <customer_name>, đơn hàng <order_code> đã được giao cho <carrier>.\n"
-         "Mã vận đơn: <tracking_code>\nDự kiến nhận hàng: <eta>",
-         (NAME, CODE, _p("carrier", 30, "Giao Hàng Nhanh"), _p("tracking_code", 30, "GHN123456789"),
-          _p("eta", 20, "03/03/2025")),
-         (Button(1, "Theo dõi đơn hàng", f"{SHOP_URL}/van-don"), CALL)),
-        ("100004", "Giao hàng thành công", "TRANSACTION", "Giao hàng thành công",
-         "Xin chào <customer_name>, đơn hàng <order_code> đã được giao lúc <delivered_at>.\n"
-         "Cảm ơn bạn đã mua sắm cùng chúng tôi!",
-         (NAME, CODE, _p("delivered_at", 20, "15:45 03/03/2025")),
-         (TRACK,)),
-        ("100005", "Nhắc thanh toán", "TRANSACTION", "Nhắc thanh toán đơn hàng <order_code>",
-         "Xin chào <customer_name>, đơn hàng <order_code> đang chờ thanh toán.\n"
-         "Số tiền: <amount> VNĐ\nVui lòng thanh toán trước <due_time> để giữ đơn hàng.",
-         (NAME, CODE, _p("amount", 20, "1.250.000"), _p("due_time", 20, "23:59 02/03/2025")),
-         (Button(1, "Thanh toán ngay", f"{SHOP_URL}/thanh-toan"), CALL)),
-        ("100006", "Đánh giá đơn hàng", "CUSTOMER_CARE", "Bạn hài lòng với đơn hàng chứ?",
-         "Xin chào <customer_name>, cảm ơn bạn đã nhận đơn hàng <order_code>.\n"
-         "Hãy dành một phút đánh giá để chúng tôi phục vụ bạn tốt hơn.",
-         (NAME, CODE),
-         (Button(1, "Đánh giá ngay", f"{SHOP_URL}/danh-gia"),)),
-        ("100007", "Voucher cảm ơn", "PROMOTION", "Quà cảm ơn dành cho <customer_name>",
-         "Cảm ơn <customer_name> đã tin tưởng mua sắm!\n"
-         "Mã giảm giá: <voucher_code>\nHạn sử dụng: <expiry_date>",
-         (NAME, _p("voucher_code", 30, "CAMON10"), _p("expiry_date", 20, "31/03/2025")),
-         (Button(1, "Mua sắm ngay", SHOP_URL),)),
+        (
+            "100001",
+            "Xác nhận đơn hàng",
+            "TRANSACTION",
+            "Đơn hàng <order_code> đã được tiếp nhận",
+            "Xin chào <customer_name>, cảm ơn bạn đã đặt hàng ngày <order_date>.\n"
+            "Mã đơn hàng: <order_code>\nTổng tiền: <total_amount> VNĐ\n"
+            "Chúng tôi sẽ thông báo khi đơn hàng được giao cho đơn vị vận chuyển.",
+            (NAME, CODE, _p("order_date", 20, "01/03/2025"), _p("total_amount", 20, "1.250.000")),
+            (TRACK, CALL),
+        ),
+        (
+            "100002",
+            "Thanh toán thành công",
+            "TRANSACTION",
+            "Thanh toán thành công",
+            "Xin chào <customer_name>, chúng tôi đã nhận thanh toán cho đơn hàng <order_code>.\n"
+            "Số tiền: <amount> VNĐ\nThời gian: <paid_at>\nPhương thức: <payment_method>",
+            (
+                NAME,
+                CODE,
+                _p("amount", 20, "1.250.000"),
+                _p("paid_at", 20, "10:30 01/03/2025"),
+                _p("payment_method", 30, "Chuyển khoản ngân hàng"),
+            ),
+            (TRACK,),
+        ),
+        (
+            "100003",
+            "Đơn hàng đang được giao",
+            "TRANSACTION",
+            "Đơn hàng <order_code> đang được giao",
+            "Xin chào <customer_name>, đơn hàng <order_code> đã được giao cho <carrier>.\n"
+            "Mã vận đơn: <tracking_code>\nDự kiến nhận hàng: <eta>",
+            (
+                NAME,
+                CODE,
+                _p("carrier", 30, "Giao Hàng Nhanh"),
+                _p("tracking_code", 30, "GHN123456789"),
+                _p("eta", 20, "03/03/2025"),
+            ),
+            (Button(1, "Theo dõi đơn hàng", f"{SHOP_URL}/van-don"), CALL),
+        ),
+        (
+            "100004",
+            "Giao hàng thành công",
+            "TRANSACTION",
+            "Giao hàng thành công",
+            "Xin chào <customer_name>, đơn hàng <order_code> đã được giao lúc <delivered_at>.\n"
+            "Cảm ơn bạn đã mua sắm cùng chúng tôi!",
+            (NAME, CODE, _p("delivered_at", 20, "15:45 03/03/2025")),
+            (TRACK,),
+        ),
+        (
+            "100005",
+            "Nhắc thanh toán",
+            "TRANSACTION",
+            "Nhắc thanh toán đơn hàng <order_code>",
+            "Xin chào <customer_name>, đơn hàng <order_code> đang chờ thanh toán.\n"
+            "Số tiền: <amount> VNĐ\nVui lòng thanh toán trước <due_time> để giữ đơn hàng.",
+            (NAME, CODE, _p("amount", 20, "1.250.000"), _p("due_time", 20, "23:59 02/03/2025")),
+            (Button(1, "Thanh toán ngay", f"{SHOP_URL}/thanh-toan"), CALL),
+        ),
+        (
+            "100006",
+            "Đánh giá đơn hàng",
+            "CUSTOMER_CARE",
+            "Bạn hài lòng với đơn hàng chứ?",
+            "Xin chào <customer_name>, cảm ơn bạn đã nhận đơn hàng <order_code>.\n"
+            "Hãy dành một phút đánh giá để chúng tôi phục vụ bạn tốt hơn.",
+            (NAME, CODE),
+            (Button(1, "Đánh giá ngay", f"{SHOP_URL}/danh-gia"),),
+        ),
+        (
+            "100007",
+            "Voucher cảm ơn",
+            "PROMOTION",
+            "Quà cảm ơn dành cho <customer_name>",
+            "Cảm ơn <customer_name> đã tin tưởng mua sắm!\n"
+            "Mã giảm giá: <voucher_code>\nHạn sử dụng: <expiry_date>",
+            (NAME, _p("voucher_code", 30, "CAMON10"), _p("expiry_date", 20, "31/03/2025")),
+            (Button(1, "Mua sắm ngay", SHOP_URL),),
+        ),
     ]
     templates = {
-        tid: Template(template_id=tid, name=name, tag=tag, title=title, body=body, params=params,
-                      buttons=buttons, created_time=_BASE_MS + i * _DAY_MS,
-                      zalo_tag=OLD_VOCABULARY.get(tid, ""))
+        tid: Template(
+            template_id=tid,
+            name=name,
+            tag=tag,
+            title=title,
+            body=body,
+            params=params,
+            buttons=buttons,
+            created_time=_BASE_MS + i * _DAY_MS,
+            zalo_tag=OLD_VOCABULARY.get(tid, ""),
+        )
         for i, (tid, name, tag, title, body, params, buttons) in enumerate(rows)
     }
     templates["100008"] = Template(
-        template_id="100008", name="Mẫu đang chờ duyệt", tag="TRANSACTION",
+        template_id="100008",
+        name="Mẫu đang chờ duyệt",
+        tag="TRANSACTION",
         title="Cập nhật đơn hàng <order_code>",
         body="Xin chào <customer_name>, đơn hàng <order_code> có cập nhật mới.",
-        params=(NAME, CODE), buttons=(TRACK,), status="PENDING_REVIEW",
+        params=(NAME, CODE),
+        buttons=(TRACK,),
+        status="PENDING_REVIEW",
         created_time=_BASE_MS + 7 * _DAY_MS,
         reason="Mẫu đang chờ Zalo duyệt (thường trong 2 ngày làm việc)",
     )

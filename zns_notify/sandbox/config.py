@@ -9,11 +9,23 @@ from . import defaults
 from .validation import normalize_phone
 
 # Knobs POST /_sandbox/config may change while the server runs (identity is fixed).
-MUTABLE = frozenset({"webhook_url", "receipt_delay", "receipt_ratio", "webhook_ratio",
-                     "daily_quota",
-                     "admin_phones", "unreachable_phones", "dev_daily_quota",
-                     "monthly_promotion_quota", "night_window", "require_appsecret_proof",
-                     "esms_brandnames", "sms_blocked_phones"})
+MUTABLE = frozenset(
+    {
+        "webhook_url",
+        "receipt_delay",
+        "receipt_ratio",
+        "webhook_ratio",
+        "daily_quota",
+        "admin_phones",
+        "unreachable_phones",
+        "dev_daily_quota",
+        "monthly_promotion_quota",
+        "night_window",
+        "require_appsecret_proof",
+        "esms_brandnames",
+        "sms_blocked_phones",
+    }
+)
 MAX_RECEIPT_DELAY = 3600.0
 
 
@@ -33,7 +45,8 @@ class SandboxConfig:
     daily_quota: int = defaults.DAILY_QUOTA
     admin_phones: tuple[str, ...] = defaults.ADMIN_PHONES
     unreachable_phones: dict[str, int] = field(
-        default_factory=lambda: dict(defaults.UNREACHABLE_PHONES))
+        default_factory=lambda: dict(defaults.UNREACHABLE_PHONES)
+    )
     dev_daily_quota: int = defaults.DEV_DAILY_QUOTA
     monthly_promotion_quota: int = defaults.MONTHLY_PROMOTION_QUOTA
     # [start_hour, end_hour) in Vietnam time during which PROMOTION templates get -133
@@ -76,8 +89,9 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in values.items():
         if name == "webhook_url":
-            if value is not None and not (isinstance(value, str) and
-                                          value.startswith(("http://", "https://"))):
+            if value is not None and not (
+                isinstance(value, str) and value.startswith(("http://", "https://"))
+            ):
                 raise ValueError("webhook_url must be an http(s) URL or null")
             out[name] = value or None
         elif name == "receipt_delay":
@@ -105,7 +119,8 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
         elif name == "esms_brandnames":
             # eSMS brandnames are sender names of at most 11 characters (carrier rule).
             if not isinstance(value, (list, tuple)) or not all(
-                    isinstance(b, str) and 0 < len(b) <= 11 for b in value):
+                isinstance(b, str) and 0 < len(b) <= 11 for b in value
+            ):
                 raise ValueError("esms_brandnames must be a list of names of 1-11 characters")
             out[name] = tuple(value)
     return out
@@ -132,11 +147,17 @@ def _unreachable(value: Any) -> dict[str, int]:
 def _night_window(value: Any) -> tuple[int, int] | None:
     if value is None:
         return None
+
     def hour(h: Any) -> bool:
         return isinstance(h, int) and not isinstance(h, bool) and 0 <= h <= 24
 
-    if (not isinstance(value, (list, tuple)) or len(value) != 2
-            or not all(hour(h) for h in value) or value[0] == value[1]):
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) != 2
+        or not all(hour(h) for h in value)
+        or value[0] == value[1]
+    ):
         raise ValueError(
-            "night_window must be null or [start_hour, end_hour], hours 0-24, not equal")
+            "night_window must be null or [start_hour, end_hour], hours 0-24, not equal"
+        )
     return (value[0], value[1])

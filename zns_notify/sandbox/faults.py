@@ -102,8 +102,11 @@ class FaultInjector:
                 action = HTTP_500
             elif draw < f.reset_rate + f.http_500_rate + f.timeout_rate:
                 action = TIMEOUT
-        return Decision(latency=f.latency_ms / 1000, action=action,
-                        hold=f.timeout_seconds if action == TIMEOUT else 0.0)
+        return Decision(
+            latency=f.latency_ms / 1000,
+            action=action,
+            hold=f.timeout_seconds if action == TIMEOUT else 0.0,
+        )
 
     def forced_error(self, recipient: str, template_id: str) -> int | None:
         """The error code forced for this send, if any: per phone, per template, then global."""
@@ -117,7 +120,6 @@ class FaultInjector:
             return f.error_code
         with self._lock:
             return f.error_code if self._rng.random() < f.error_rate else None
-
 
     def forced_sms_error(self) -> str | None:
         """The eSMS CodeResult forced for this SMS send, if any."""

@@ -63,8 +63,10 @@ def _page(title: str, bar: str, content: str, *, refresh: bool = True) -> str:
 
 def _bar(who: str, sub: str, back: bool = False) -> str:
     link = '<a href="/_sandbox/phone" title="Danh sách">&#8249;</a>' if back else ""
-    return (f'<div class="bar">{link}<div><div class="who">{escape(who)}</div>'
-            f'<div class="sub">{escape(sub)}</div></div></div>')
+    return (
+        f'<div class="bar">{link}<div><div class="who">{escape(who)}</div>'
+        f'<div class="sub">{escape(sub)}</div></div></div>'
+    )
 
 
 def _buttons(template: Template) -> str:
@@ -84,12 +86,15 @@ def render_card(template: Template, data: dict[str, str], meta: str = "") -> str
         row = _ROW.match(line)
         if row:
             label, value = fill(row.group(1), data), fill(row.group(2), data)
-            lines.append(f'<div class="row"><span>{escape(label)}</span>'
-                         f"<span>{escape(value)}</span></div>")
+            lines.append(
+                f'<div class="row"><span>{escape(label)}</span><span>{escape(value)}</span></div>'
+            )
         else:
             lines.append(f"<p>{escape(fill(line, data))}</p>")
-    return (f'<div class="card"><h3>{escape(fill(template.title, data))}</h3>{"".join(lines)}'
-            f"{_buttons(template)}{meta}</div>")
+    return (
+        f'<div class="card"><h3>{escape(fill(template.title, data))}</h3>{"".join(lines)}'
+        f"{_buttons(template)}{meta}</div>"
+    )
 
 
 def _message_card(state: SandboxState, message: SentMessage, now_ms: int) -> str:
@@ -99,8 +104,10 @@ def _message_card(state: SandboxState, message: SentMessage, now_ms: int) -> str
     delivered = message.delivered_time(now_ms)
     status = f"Đã nhận {_time(delivered)}" if delivered else "Đã gửi"
     mode = ' · <span class="dev">chế độ phát triển</span>' if message.mode == "development" else ""
-    meta = (f'<div class="meta"><span class="tag">{escape(template.name)}{mode}</span>'
-            f"<span>{escape(status)}</span></div>")
+    meta = (
+        f'<div class="meta"><span class="tag">{escape(template.name)}{mode}</span>'
+        f"<span>{escape(status)}</span></div>"
+    )
     card = render_card(template, message.data, meta)
     return f'<div class="time">{_time(message.sent_time)}</div>{card}'
 
@@ -110,9 +117,11 @@ def _sms_bubble(record: SmsRecord) -> str:
     notes = escape("SMS · " + ("có dấu (Unicode)" if record.is_unicode else "không dấu"))
     if record.sandbox:
         notes += ' · <span class="dev">eSMS Sandbox: không gửi thật</span>'
-    return (f'<div class="time">{_time(record.received_time)}</div>'
-            f'<div class="sms"><div class="from">{escape(record.brandname or "SMS")}</div>'
-            f'{escape(record.content)}<span class="meta">{notes}</span></div>')
+    return (
+        f'<div class="time">{_time(record.received_time)}</div>'
+        f'<div class="sms"><div class="from">{escape(record.brandname or "SMS")}</div>'
+        f'{escape(record.content)}<span class="meta">{notes}</span></div>'
+    )
 
 
 def render_phone(state: SandboxState, recipient: str) -> str:
@@ -136,19 +145,26 @@ def render_index(state: SandboxState, error: str = "") -> str:
         per_phone.setdefault(record.phone, []).append(record.received_time)
     items = []
     for phone, times in sorted(per_phone.items(), key=lambda kv: -max(kv[1])):
-        items.append(f'<li><a href="/_sandbox/phone?phone={quote(phone)}">{escape(phone)}</a>'
-                     f"<div>{len(times)} tin · gần nhất {_time(max(times))}</div></li>")
+        items.append(
+            f'<li><a href="/_sandbox/phone?phone={quote(phone)}">{escape(phone)}</a>'
+            f"<div>{len(times)} tin · gần nhất {_time(max(times))}</div></li>"
+        )
     body = f'<div class="error">{escape(error)}</div>' if error else ""
-    body += f'<ul class="phones">{"".join(items)}</ul>' if items else (
-        '<div class="empty">Chưa có tin nhắn nào được gửi.</div>')
+    body += (
+        f'<ul class="phones">{"".join(items)}</ul>'
+        if items
+        else ('<div class="empty">Chưa có tin nhắn nào được gửi.</div>')
+    )
     bar = _bar("Hộp thư ZNS (sandbox)", f"{len(per_phone)} số điện thoại · {_time(now)}")
     return _page("ZNS sandbox", bar, body)
 
 
 def render_preview(state: SandboxState, template: Template) -> str:
-    meta = (f'<div class="meta"><span class="tag">{escape(template.name)} · '
-            f"{escape(template.tag)}</span>"
-            f"<span>{escape(template.status)}</span></div>")
+    meta = (
+        f'<div class="meta"><span class="tag">{escape(template.name)} · '
+        f"{escape(template.tag)}</span>"
+        f"<span>{escape(template.status)}</span></div>"
+    )
     card = render_card(template, template.sample_data(), meta)
     bar = _bar(state.config.oa_name, f"Xem trước mẫu {template.template_id}")
     return _page(f"Mẫu {template.template_id}", bar, card, refresh=False)

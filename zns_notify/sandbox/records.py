@@ -42,9 +42,13 @@ class SentMessage:
     def as_dict(self, now_ms: int) -> dict[str, Any]:
         delivered = self.delivered_time(now_ms)
         return {
-            "msg_id": self.msg_id, "phone": self.recipient, "hash_phone": self.hashed,
-            "template_id": self.template_id, "template_data": dict(self.data),
-            "tracking_id": self.tracking_id, "mode": self.mode,
+            "msg_id": self.msg_id,
+            "phone": self.recipient,
+            "hash_phone": self.hashed,
+            "template_id": self.template_id,
+            "template_data": dict(self.data),
+            "tracking_id": self.tracking_id,
+            "mode": self.mode,
             "sent_time": str(self.sent_time),
             "delivered_time": str(delivered) if delivered else None,
             "status": "delivered" if delivered else "sent",

@@ -81,9 +81,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         url = urlsplit(self.path)
         host = self.headers.get("Host") or f"{sandbox.host}:{sandbox.port}"
-        request = Request(method=self.command, path=url.path,
-                          query=dict(parse_qsl(url.query, keep_blank_values=True)),
-                          headers=self.headers, body=body, base_url=f"http://{host}")
+        request = Request(
+            method=self.command,
+            path=url.path,
+            query=dict(parse_qsl(url.query, keep_blank_values=True)),
+            headers=self.headers,
+            body=body,
+            base_url=f"http://{host}",
+        )
         decision = None
         if not url.path.startswith("/_sandbox"):
             decision = sandbox.state.faults.transport(url.path)
@@ -92,8 +97,9 @@ class _Handler(BaseHTTPRequestHandler):
             if decision.action == RESET:
                 return self._reset()
             if decision.action == HTTP_500:
-                return self._send(Response(status=500, body=_HTML_500,
-                                           content_type="text/html; charset=utf-8"))
+                return self._send(
+                    Response(status=500, body=_HTML_500, content_type="text/html; charset=utf-8")
+                )
         response = sandbox.app.handle(request)
         if decision is not None and decision.action == TIMEOUT:
             # The request was processed (a send is accepted!) but the answer comes too late:
@@ -141,8 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
         # SO_LINGER 0 makes close() send RST: the client sees "connection reset by peer".
         self.close_connection = True
         try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
         except OSError:
             pass
@@ -165,8 +170,9 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # Malformed request lines and unsupported methods get JSON, not http.server's HTML.
         self.close_connection = True
-        self._send(json_response({"error": -code, "message": message or "Bad request",
-                                  "data": None}, code))
+        self._send(
+            json_response({"error": -code, "message": message or "Bad request", "data": None}, code)
+        )
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # The path only: a query string could carry something a client shouldn't have put there.
@@ -181,36 +187,52 @@ class _Handler(BaseHTTPRequestHandler):
 class SandboxServer:
     """A fake Zalo ZNS + OAuth server. ``start()`` it, use ``url``, ``stop()`` it."""
 
-    def __init__(self, host: str = defaults.DEFAULT_HOST, port: int = 0, *,
-                 app_id: str = defaults.DEMO_APP_ID,
-                 app_secret: str = defaults.DEMO_APP_SECRET,
-                 oa_secret_key: str = defaults.DEMO_OA_SECRET_KEY,
-                 oa_id: str = defaults.DEMO_OA_ID,
-                 webhook_url: str | None = None,
-                 receipt_delay: float = defaults.RECEIPT_DELAY,
-                 receipt_ratio: float = defaults.RECEIPT_RATIO,
-                 webhook_ratio: float = defaults.WEBHOOK_RATIO,
-                 daily_quota: int = defaults.DAILY_QUOTA,
-                 access_token_ttl: int = defaults.ACCESS_TOKEN_TTL,
-                 admin_phones: tuple[str, ...] | list[str] = defaults.ADMIN_PHONES,
-                 unreachable_phones: dict[str, int] | None = None,
-                 seed: int | None = None,
-                 faults: dict[str, Any] | None = None,
-                 webhook_retry_delays: tuple[float, ...] = defaults.WEBHOOK_RETRY_DELAYS,
-                 webhook_timeout: float = defaults.WEBHOOK_POST_TIMEOUT) -> None:
+    def __init__(
+        self,
+        host: str = defaults.DEFAULT_HOST,
+        port: int = 0,
+        *,
+        app_id: str = defaults.DEMO_APP_ID,
+        app_secret: str = defaults.DEMO_APP_SECRET,
+        oa_secret_key: str = defaults.DEMO_OA_SECRET_KEY,
+        oa_id: str = defaults.DEMO_OA_ID,
+        webhook_url: str | None = None,
+        receipt_delay: float = defaults.RECEIPT_DELAY,
+        receipt_ratio: float = defaults.RECEIPT_RATIO,
+        webhook_ratio: float = defaults.WEBHOOK_RATIO,
+        daily_quota: int = defaults.DAILY_QUOTA,
+        access_token_ttl: int = defaults.ACCESS_TOKEN_TTL,
+        admin_phones: tuple[str, ...] | list[str] = defaults.ADMIN_PHONES,
+        unreachable_phones: dict[str, int] | None = None,
+        seed: int | None = None,
+        faults: dict[str, Any] | None = None,
+        webhook_retry_delays: tuple[float, ...] = defaults.WEBHOOK_RETRY_DELAYS,
+        webhook_timeout: float = defaults.WEBHOOK_POST_TIMEOUT,
+    ) -> None:
         self.host, self._port = host, port
         config = SandboxConfig(
-            app_id=app_id, app_secret=app_secret, oa_secret_key=oa_secret_key, oa_id=oa_id,
-            webhook_url=webhook_url, receipt_delay=receipt_delay, receipt_ratio=receipt_ratio,
-            webhook_ratio=webhook_ratio, daily_quota=daily_quota, admin_phones=tuple(admin_phones), seed=seed,
-            unreachable_phones=dict(defaults.UNREACHABLE_PHONES if unreachable_phones is None
-                                    else unreachable_phones))
+            app_id=app_id,
+            app_secret=app_secret,
+            oa_secret_key=oa_secret_key,
+            oa_id=oa_id,
+            webhook_url=webhook_url,
+            receipt_delay=receipt_delay,
+            receipt_ratio=receipt_ratio,
+            webhook_ratio=webhook_ratio,
+            daily_quota=daily_quota,
+            admin_phones=tuple(admin_phones),
+            seed=seed,
+            unreachable_phones=dict(
+                defaults.UNREACHABLE_PHONES if unreachable_phones is None else unreachable_phones
+            ),
+        )
         self.state = SandboxState(config, access_token_ttl=access_token_ttl)
         if faults:
             self.state.faults.update(faults)
         self.app = SandboxApp(self.state)
-        self.dispatcher = ReceiptDispatcher(self.state, retry_delays=webhook_retry_delays,
-                                            post_timeout=webhook_timeout)
+        self.dispatcher = ReceiptDispatcher(
+            self.state, retry_delays=webhook_retry_delays, post_timeout=webhook_timeout
+        )
         self.stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -232,8 +254,12 @@ class SandboxServer:
         self.stopping.clear()
         self._httpd = _HTTPServer((self.host, self._port), self)
         self.dispatcher.start()
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={
-            "poll_interval": 0.05}, name="zns-sandbox-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="zns-sandbox-http",
+            daemon=True,
+        )
         self._thread.start()
         logger.info("sandbox: serving on %s", self.url)
         return self

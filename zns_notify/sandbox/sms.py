@@ -88,8 +88,9 @@ class SmsInbox:
             found = list(self._records)
         return [r for r in found if phone is None or r.phone == phone]
 
-    def send(self, body: dict[str, Any], *, config: Any,
-             forced_error: Callable[[], str | None]) -> dict[str, Any]:
+    def send(
+        self, body: dict[str, Any], *, config: Any, forced_error: Callable[[], str | None]
+    ) -> dict[str, Any]:
         """eSMS's answer to one send request body (a JSON object)."""
         fields = {key: "" if value is None else str(value) for key, value in body.items()}
         problem = self._problem(fields, config)
@@ -109,9 +110,12 @@ class SmsInbox:
     def _problem(fields: dict[str, str], config: Any) -> str | None:
         # ApiKey is documented as "ApiKey" in JSON and "Apikey" in the form variant.
         api_key = fields.get("ApiKey") or fields.get("Apikey") or ""
-        if not (secrets.compare_digest(api_key.encode(), config.esms_api_key.encode())
-                and secrets.compare_digest(fields.get("SecretKey", "").encode(),
-                                           config.esms_secret_key.encode())):
+        if not (
+            secrets.compare_digest(api_key.encode(), config.esms_api_key.encode())
+            and secrets.compare_digest(
+                fields.get("SecretKey", "").encode(), config.esms_secret_key.encode()
+            )
+        ):
             return "101"
         sms_type = fields.get("SmsType", "")
         if not sms_type:
@@ -132,12 +136,17 @@ class SmsInbox:
     def _accept(self, fields: dict[str, str]) -> dict[str, Any]:
         record = SmsRecord(
             sms_id=secrets.token_hex(16)[:31],  # eSMS's documented SMSID has 31 hex digits
-            phone=normalize_phone(fields["Phone"]) or "", content=fields["Content"],
-            sms_type=fields["SmsType"], brandname=fields.get("Brandname", ""),
-            is_unicode=fields.get("IsUnicode") == "1", sandbox=fields.get("Sandbox") == "1",
-            request_id=fields.get("RequestId", ""), campaign=fields.get("campaignid", ""),
+            phone=normalize_phone(fields["Phone"]) or "",
+            content=fields["Content"],
+            sms_type=fields["SmsType"],
+            brandname=fields.get("Brandname", ""),
+            is_unicode=fields.get("IsUnicode") == "1",
+            sandbox=fields.get("Sandbox") == "1",
+            request_id=fields.get("RequestId", ""),
+            campaign=fields.get("campaignid", ""),
             callback_url=fields.get("CallbackUrl", ""),
-            received_time=int(self.clock() * 1000))
+            received_time=int(self.clock() * 1000),
+        )
         with self._lock:
             if record.request_id and record.request_id in self._by_request:
                 # Two concurrent requests with one RequestId: the second is the duplicate.

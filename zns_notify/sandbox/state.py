@@ -44,12 +44,21 @@ class _Quota:
 
 
 class SandboxState:
-    def __init__(self, config: SandboxConfig | None = None, *, access_token_ttl: int | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        config: SandboxConfig | None = None,
+        *,
+        access_token_ttl: int | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.config = config or SandboxConfig()
         self.clock = clock
-        self.tokens = TokenStore(app_id=self.config.app_id, app_secret=self.config.app_secret,
-                                 oa_id=self.config.oa_id, clock=clock)
+        self.tokens = TokenStore(
+            app_id=self.config.app_id,
+            app_secret=self.config.app_secret,
+            oa_id=self.config.oa_id,
+            clock=clock,
+        )
         if access_token_ttl is not None:
             self.tokens.access_token_ttl = access_token_ttl
         self.faults = FaultInjector(seed=self.config.seed)
@@ -110,8 +119,11 @@ class SandboxState:
             listener(message)
         return reply
 
-    def _check_payload(self, body: dict[str, Any], hashed: bool,
-                       ) -> Reply | tuple[str, Template, dict[str, str], str | None]:
+    def _check_payload(
+        self,
+        body: dict[str, Any],
+        hashed: bool,
+    ) -> Reply | tuple[str, Template, dict[str, str], str | None]:
         """Checks that depend only on the request: phone, template, params, options."""
         if hashed:
             recipient = normalize_hash(body.get("hash_phone"))
@@ -131,8 +143,10 @@ class SandboxState:
         if tracking_id is not None:
             tracking_id = str(tracking_id)
             if len(tracking_id) > TRACKING_ID_MAX:
-                return fail(codes.PARAMETER_INVALID,
-                            f"tracking_id is longer than {TRACKING_ID_MAX} characters")
+                return fail(
+                    codes.PARAMETER_INVALID,
+                    f"tracking_id is longer than {TRACKING_ID_MAX} characters",
+                )
         if body.get("sending_mode") not in (None, "1", 1):
             return fail(codes.SENDING_MODE_INVALID)
         return recipient, template, data, tracking_id
@@ -151,7 +165,8 @@ class SandboxState:
                 return fail(codes.MONTHLY_PROMOTION_QUOTA_EXCEEDED)
         unreachable = self.config.unreachable_phones
         code = unreachable.get(recipient) or next(
-            (c for p, c in unreachable.items() if hash_phone(p) == recipient), None)
+            (c for p, c in unreachable.items() if hash_phone(p) == recipient), None
+        )
         if code:
             return fail(code)
         admins = self.config.admin_phones
@@ -170,18 +185,32 @@ class SandboxState:
         start, end = window
         return start <= hour < end if start < end else (hour >= start or hour < end)
 
-    def _accept(self, recipient: str, hashed: bool, template: Template, data: dict[str, str],
-                tracking_id: str | None, dev: bool) -> SentMessage:
+    def _accept(
+        self,
+        recipient: str,
+        hashed: bool,
+        template: Template,
+        data: dict[str, str],
+        tracking_id: str | None,
+        dev: bool,
+    ) -> SentMessage:
         now = self.now_ms()
         receipt = None
         if self._receipt_rng.random() < self.config.receipt_ratio:
             receipt = now + int(self.config.receipt_delay * 1000)
         webhook = self._webhook_rng.random() < self.config.webhook_ratio
         message = SentMessage(
-            msg_id=secrets.token_hex(10), recipient=recipient, hashed=hashed,
-            template_id=template.template_id, data=data, tracking_id=tracking_id,
-            mode="development" if dev else "production", sent_time=now, receipt_time=receipt,
-            webhook=webhook)
+            msg_id=secrets.token_hex(10),
+            recipient=recipient,
+            hashed=hashed,
+            template_id=template.template_id,
+            data=data,
+            tracking_id=tracking_id,
+            mode="development" if dev else "production",
+            sent_time=now,
+            receipt_time=receipt,
+            webhook=webhook,
+        )
         self._messages[message.msg_id] = message
         if tracking_id is not None:
             self._tracking[tracking_id] += 1
@@ -192,16 +221,22 @@ class SandboxState:
             if template.tag == "PROMOTION":
                 self._quota.promotion_today += 1
                 self._quota.promotion_month += 1
-        logger.debug("sandbox: accepted %s to …%s (template %s)", message.msg_id,
-                     recipient[-3:], template.template_id)
+        logger.debug(
+            "sandbox: accepted %s to …%s (template %s)",
+            message.msg_id,
+            recipient[-3:],
+            template.template_id,
+        )
         return message
 
     def _success(self, message: SentMessage, dev: bool) -> Reply:
         data: dict[str, Any] = {"msg_id": message.msg_id, "sent_time": str(message.sent_time)}
         if not dev:  # dev-mode answers carry only msg_id + sent_time (apis/zns/2.yml)
             data["sending_mode"] = "1"
-            data["quota"] = {"dailyQuota": str(self.config.daily_quota),
-                             "remainingQuota": str(self._quota.remaining)}
+            data["quota"] = {
+                "dailyQuota": str(self.config.daily_quota),
+                "remainingQuota": str(self._quota.remaining),
+            }
         return Reply(codes.SUCCESS, "Success", data)
 
     # -- GET /message/status, GET /message/quota -----------------------------------------
@@ -220,11 +255,23 @@ class SandboxState:
             return Reply(0, "Success", {"status": -1, "message": "The message does not exist"})
         delivered = message.delivered_time(self.now_ms())
         if delivered is None:
-            return Reply(0, "Success", {
-                "status": 0,
-                "message": "The message was sent but has not been delivered to the user's phone"})
-        return Reply(0, "Success", {"delivery_time": str(delivered), "status": 1,
-                                    "message": "The message was delivered to the user's phone"})
+            return Reply(
+                0,
+                "Success",
+                {
+                    "status": 0,
+                    "message": "The message was sent but has not been delivered to the user's phone",
+                },
+            )
+        return Reply(
+            0,
+            "Success",
+            {
+                "delivery_time": str(delivered),
+                "status": 1,
+                "message": "The message was delivered to the user's phone",
+            },
+        )
 
     def quota(self) -> dict[str, Any]:
         """GET /message/quota data (example 8, with its mix of strings and numbers)."""
@@ -250,13 +297,19 @@ class SandboxState:
             found = list(self._messages.values())
         return [m for m in found if recipient is None or m.recipient == recipient]
 
-    def messages(self, phone: str | None = None, tracking_id: str | None = None,
-                 ) -> list[dict[str, Any]]:
+    def messages(
+        self,
+        phone: str | None = None,
+        tracking_id: str | None = None,
+    ) -> list[dict[str, Any]]:
         """GET /_sandbox/messages rows; ``phone`` may be in any accepted form or a hash."""
         wanted = (normalize_phone(phone) or normalize_hash(phone) or phone) if phone else None
         now = self.now_ms()
-        return [m.as_dict(now) for m in self.sent_messages(wanted)
-                if tracking_id is None or m.tracking_id == tracking_id]
+        return [
+            m.as_dict(now)
+            for m in self.sent_messages(wanted)
+            if tracking_id is None or m.tracking_id == tracking_id
+        ]
 
     def send_sms(self, body: dict[str, Any]) -> dict[str, Any]:
         """eSMS's answer to a send request (sandbox/sms.py)."""
@@ -277,15 +330,17 @@ class SandboxState:
         remaining = changes.pop("remaining_quota", None)
         ttl = changes.pop("access_token_ttl", None)
         for name, value in (("remaining_quota", remaining), ("access_token_ttl", ttl)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or value < 0):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
                 raise ValueError(f"{name} must be a non-negative integer")
         with self._lock:
             old = self.config
             self.config = old.updated(changes)
             self._roll_quota()
-            self._quota.remaining = max(0, self._quota.remaining
-                                        + self.config.daily_quota - old.daily_quota)
+            self._quota.remaining = max(
+                0, self._quota.remaining + self.config.daily_quota - old.daily_quota
+            )
             if remaining is not None:
                 self._quota.remaining = remaining
         if ttl is not None:

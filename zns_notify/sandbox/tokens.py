@@ -45,8 +45,12 @@ class OAuthError(Exception):
         self.code, self.name, self.description = code, name, description
 
     def as_body(self) -> dict[str, object]:
-        return {"error": self.code, "error_name": self.name,
-                "error_description": self.description, "error_reason": ""}
+        return {
+            "error": self.code,
+            "error_name": self.name,
+            "error_description": self.description,
+            "error_reason": "",
+        }
 
 
 @dataclass
@@ -65,10 +69,16 @@ class _Code:
 class TokenStore:
     """Thread-safe registry of issued tokens and what happened to them."""
 
-    def __init__(self, *, app_id: str, app_secret: str, oa_id: str,
-                 access_token_ttl: int = ACCESS_TOKEN_TTL,
-                 refresh_token_ttl: int = REFRESH_TOKEN_TTL,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        app_id: str,
+        app_secret: str,
+        oa_id: str,
+        access_token_ttl: int = ACCESS_TOKEN_TTL,
+        refresh_token_ttl: int = REFRESH_TOKEN_TTL,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.app_id, self.app_secret, self.oa_id = app_id, app_secret, oa_id
         self.access_token_ttl = access_token_ttl
         self.refresh_token_ttl = refresh_token_ttl
@@ -113,8 +123,11 @@ class TokenStore:
         self._refresh[refresh] = _Refresh(expires_at=now + self.refresh_token_ttl)
         self._record(kind, access=access, refresh=refresh)
         logger.info("sandbox: %s token pair %s", kind, mask_token(access))
-        return {"access_token": access, "refresh_token": refresh,
-                "expires_in": str(self.access_token_ttl)}
+        return {
+            "access_token": access,
+            "refresh_token": refresh,
+            "expires_in": str(self.access_token_ttl),
+        }
 
     def _record(self, kind: str, *, access: str = "", refresh: str = "", detail: str = "") -> None:
         self._counts[kind] += 1
@@ -133,15 +146,21 @@ class TokenStore:
         if form.get("app_id") != self.app_id:
             raise OAuthError(codes.OAUTH_INVALID_APP_ID, "invalid_app_id", "Invalid appId")
         if not secret_key or not hmac.compare_digest(secret_key, self.app_secret):
-            raise OAuthError(codes.OAUTH_INVALID_SECRET_KEY, "invalid_secret_key",
-                             "Header secret_key does not match the app secret")
+            raise OAuthError(
+                codes.OAUTH_INVALID_SECRET_KEY,
+                "invalid_secret_key",
+                "Header secret_key does not match the app secret",
+            )
         grant_type = form.get("grant_type")
         if grant_type == "refresh_token":
             return self._refresh_grant(form.get("refresh_token", ""))
         if grant_type == "authorization_code":
             return self._code_grant(form.get("code", ""), form.get("code_verifier"))
-        raise OAuthError(codes.OAUTH_INVALID_PARAMETER, "invalid_parameter",
-                         "grant_type must be refresh_token or authorization_code")
+        raise OAuthError(
+            codes.OAUTH_INVALID_PARAMETER,
+            "invalid_parameter",
+            "grant_type must be refresh_token or authorization_code",
+        )
 
     def _refresh_grant(self, refresh_token: str) -> dict[str, str]:
         with self._lock:
@@ -164,8 +183,9 @@ class TokenStore:
     def issue_code(self, code_challenge: str | None) -> str:
         code = secrets.token_urlsafe(48)
         with self._lock:
-            self._codes[code] = _Code(challenge=code_challenge or None,
-                                      expires_at=self._clock() + AUTH_CODE_TTL)
+            self._codes[code] = _Code(
+                challenge=code_challenge or None, expires_at=self._clock() + AUTH_CODE_TTL
+            )
             self._record("code_issued")
         return code
 
@@ -174,13 +194,19 @@ class TokenStore:
             entry = self._codes.get(code)
             if entry is None or entry.used or self._clock() >= entry.expires_at:
                 why = "unknown" if entry is None else "used" if entry.used else "expired"
-                raise OAuthError(codes.OAUTH_INVALID_CODE, "invalid_code",
-                                 f"Authorization code is invalid ({why})")
+                raise OAuthError(
+                    codes.OAUTH_INVALID_CODE,
+                    "invalid_code",
+                    f"Authorization code is invalid ({why})",
+                )
             if entry.challenge is not None and not (
                 verifier and hmac.compare_digest(pkce_challenge(verifier), entry.challenge)
             ):
-                raise OAuthError(codes.OAUTH_INVALID_CODE, "invalid_code_verifier",
-                                 "code_verifier does not match the code_challenge")
+                raise OAuthError(
+                    codes.OAUTH_INVALID_CODE,
+                    "invalid_code_verifier",
+                    "code_verifier does not match the code_challenge",
+                )
             entry.used = True
             return self._issue("authorized")
 
@@ -193,8 +219,9 @@ class TokenStore:
             return {
                 "counts": counts,
                 "live_access_tokens": sum(1 for exp in self._access.values() if exp > now),
-                "live_refresh_tokens": sum(1 for r in self._refresh.values()
-                                           if r.alive and r.expires_at > now),
+                "live_refresh_tokens": sum(
+                    1 for r in self._refresh.values() if r.alive and r.expires_at > now
+                ),
                 "access_token_ttl": self.access_token_ttl,
                 "events": list(self._events),
             }

@@ -27,8 +27,8 @@ def normalize_phone(raw: object) -> str | None:
         return None
     text = raw[1:] if raw.startswith("+84") else raw
     for prefix in ("84", "0", ""):
-        if text.startswith(prefix) and _SUBSCRIBER.fullmatch(text[len(prefix):]):
-            return "84" + text[len(prefix):]
+        if text.startswith(prefix) and _SUBSCRIBER.fullmatch(text[len(prefix) :]):
+            return "84" + text[len(prefix) :]
     return None
 
 

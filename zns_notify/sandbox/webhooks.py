@@ -45,8 +45,11 @@ def receipt_body(app_id: str, oa_id: str, message: SentMessage, timestamp: str) 
         "event_name": "user_received_message",
         "sender": {"id": oa_id},
         "recipient": {"id": message.recipient},
-        "message": {"delivery_time": str(message.receipt_time), "msg_id": message.msg_id,
-                    "tracking_id": message.tracking_id or ""},
+        "message": {
+            "delivery_time": str(message.receipt_time),
+            "msg_id": message.msg_id,
+            "tracking_id": message.tracking_id or "",
+        },
         "timestamp": timestamp,
     }
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
@@ -55,8 +58,11 @@ def receipt_body(app_id: str, oa_id: str, message: SentMessage, timestamp: str) 
 def event_body(app_id: str, payload: dict[str, Any], timestamp: str) -> str:
     """The raw JSON of any other event: app_id first, timestamp last, as Zalo's examples."""
     fields = {k: v for k, v in payload.items() if k not in ("app_id", "timestamp")}
-    return json.dumps({"app_id": app_id, **fields, "timestamp": timestamp},
-                      ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        {"app_id": app_id, **fields, "timestamp": timestamp},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 @dataclass(order=True)
@@ -71,9 +77,14 @@ class _Job:
 class ReceiptDispatcher:
     """One scheduler thread plus a few posting threads, so a slow webhook delays no one."""
 
-    def __init__(self, state: SandboxState, *,
-                 retry_delays: tuple[float, ...] = WEBHOOK_RETRY_DELAYS,
-                 post_timeout: float = WEBHOOK_POST_TIMEOUT, workers: int = 4) -> None:
+    def __init__(
+        self,
+        state: SandboxState,
+        *,
+        retry_delays: tuple[float, ...] = WEBHOOK_RETRY_DELAYS,
+        post_timeout: float = WEBHOOK_POST_TIMEOUT,
+        workers: int = 4,
+    ) -> None:
         self.state = state
         self.retry_delays = tuple(retry_delays)
         self.post_timeout = post_timeout
@@ -119,17 +130,21 @@ class ReceiptDispatcher:
         message = payload.get("message") if isinstance(payload.get("message"), dict) else {}
         record = {
             "msg_id": str(message.get("msg_id") or ""),
-            "tracking_id": message.get("tracking_id"), "url": config.webhook_url,
-            "event_name": str(payload.get("event_name") or ""), "body": body,
+            "tracking_id": message.get("tracking_id"),
+            "url": config.webhook_url,
+            "event_name": str(payload.get("event_name") or ""),
+            "body": body,
             "signature": signature(config.app_id, body, timestamp, config.oa_secret_key),
-            "status": "pending", "attempts": [],
+            "status": "pending",
+            "attempts": [],
         }
         self.state.webhook_log.add(record)
         self._push(self.state.clock() + delay, record["msg_id"], self.state.generation, record)
         return record
 
-    def _push(self, due: float, msg_id: str, generation: int,
-              record: dict[str, Any] | None = None) -> None:
+    def _push(
+        self, due: float, msg_id: str, generation: int, record: dict[str, Any] | None = None
+    ) -> None:
         job = _Job(due, next(self._seq), msg_id, generation, record)
         with self._cond:
             heapq.heappush(self._heap, job)
@@ -165,11 +180,15 @@ class ReceiptDispatcher:
         timestamp = str(self.state.now_ms())
         body = receipt_body(config.app_id, config.oa_id, message, timestamp)
         record = {
-            "msg_id": msg_id, "tracking_id": message.tracking_id, "url": config.webhook_url,
-            "event_name": "user_received_message", "delivery_time": str(message.receipt_time),
+            "msg_id": msg_id,
+            "tracking_id": message.tracking_id,
+            "url": config.webhook_url,
+            "event_name": "user_received_message",
+            "delivery_time": str(message.receipt_time),
             "body": body,
             "signature": signature(config.app_id, body, timestamp, config.oa_secret_key),
-            "status": "pending", "attempts": [],
+            "status": "pending",
+            "attempts": [],
         }
         self.state.webhook_log.add(record)
         return record
@@ -178,9 +197,14 @@ class ReceiptDispatcher:
         attempt: dict[str, Any] = {"at": self.state.now_ms()}
         try:
             response = self._session().post(
-                record["url"], data=record["body"].encode("utf-8"), timeout=self.post_timeout,
-                headers={"Content-Type": "application/json",
-                         "X-ZEvent-Signature": record["signature"]})
+                record["url"],
+                data=record["body"].encode("utf-8"),
+                timeout=self.post_timeout,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-ZEvent-Signature": record["signature"],
+                },
+            )
             attempt["status_code"] = response.status_code
             ok = 200 <= response.status_code < 300
         except requests.RequestException as err:
@@ -199,8 +223,11 @@ class ReceiptDispatcher:
             delay = self.retry_delays[retries_done]
             self._push(self.state.clock() + delay, job.msg_id, job.generation, record)
         elif record["status"] == "failed":
-            logger.warning("sandbox: receipt for %s failed after %d attempts", job.msg_id,
-                           len(record["attempts"]))
+            logger.warning(
+                "sandbox: receipt for %s failed after %d attempts",
+                job.msg_id,
+                len(record["attempts"]),
+            )
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)

@@ -28,21 +28,37 @@ def check_sms_settings(app_configs=None, **kwargs) -> list:
     try:
         cls = provider_class(name)
     except ZnsConfigurationError as exc:
-        return [*problems, Error(str(exc), hint='Use "esms", "http", "console", "locmem" or '
-                                 "the dotted path of an SmsProvider subclass.",
-                                 id="zns_notify.E020")]
+        return [
+            *problems,
+            Error(
+                str(exc),
+                hint='Use "esms", "http", "console", "locmem" or '
+                "the dotted path of an SmsProvider subclass.",
+                id="zns_notify.E020",
+            ),
+        ]
     if not any(p.id == "zns_notify.E022" for p in problems):
         options = app_settings.SMS_PROVIDER_OPTIONS
-        problems += [Error(problem, hint="See docs/sms.md for the provider's options.",
-                           id="zns_notify.E021") for problem in cls.option_problems(options)]
+        problems += [
+            Error(problem, hint="See docs/sms.md for the provider's options.", id="zns_notify.E021")
+            for problem in cls.option_problems(options)
+        ]
         if cls.alias == "esms" and options.get("sandbox") and not settings.DEBUG:
-            problems.append(Warning(
-                'ZNS_NOTIFY["SMS_PROVIDER_OPTIONS"]["sandbox"] is on while DEBUG is off: '
-                "eSMS validates each SMS but never sends it.",
-                hint="Remove the sandbox option in production.", id="zns_notify.W021"))
+            problems.append(
+                Warning(
+                    'ZNS_NOTIFY["SMS_PROVIDER_OPTIONS"]["sandbox"] is on while DEBUG is off: '
+                    "eSMS validates each SMS but never sends it.",
+                    hint="Remove the sandbox option in production.",
+                    id="zns_notify.W021",
+                )
+            )
     if cls.alias in OFFLINE_PROVIDERS and not settings.DEBUG:
-        problems.append(Warning(
-            f'ZNS_NOTIFY["SMS_PROVIDER"] is {name!r} while DEBUG is off: no SMS reaches a '
-            "phone.", hint='Use a real provider such as "esms" in production.',
-            id="zns_notify.W020"))
+        problems.append(
+            Warning(
+                f'ZNS_NOTIFY["SMS_PROVIDER"] is {name!r} while DEBUG is off: no SMS reaches a '
+                "phone.",
+                hint='Use a real provider such as "esms" in production.',
+                id="zns_notify.W020",
+            )
+        )
     return problems

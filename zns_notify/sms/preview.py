@@ -42,9 +42,14 @@ class SmsPreview:
             ngettext("%(segments)d segment", "%(segments)d segments", self.count.segments)
             % {"segments": self.count.segments},
             self.count.encoding,
-            ngettext("%(remaining)d character left", "%(remaining)d characters left",
-                     self.count.remaining) % {"remaining": self.count.remaining},
-            _("about %(cost)s VND") % {"cost": vnd(self.cost)} if self.cost is not None
+            ngettext(
+                "%(remaining)d character left",
+                "%(remaining)d characters left",
+                self.count.remaining,
+            )
+            % {"remaining": self.count.remaining},
+            _("about %(cost)s VND") % {"cost": vnd(self.cost)}
+            if self.cost is not None
             else _("cost unknown (set SMS_COST_PER_SEGMENT)"),
         ]
         if self.stripped:
@@ -59,9 +64,18 @@ def preview_sms(text: str, *, strip: bool | None = None) -> SmsPreview:
     try:
         prepared = prepare_text(text, strip=strip)
     except SmsTooLong as exc:
-        return SmsPreview(text="", count=exc.count, stripped=False,
-                          cost=estimate_cost(exc.count.segments), error=str(exc))
+        return SmsPreview(
+            text="",
+            count=exc.count,
+            stripped=False,
+            cost=estimate_cost(exc.count.segments),
+            error=str(exc),
+        )
     except SmsInvalidText as exc:
         return SmsPreview(text="", count=None, stripped=False, cost=None, error=str(exc))
-    return SmsPreview(text=prepared.text, count=prepared.count, stripped=prepared.stripped,
-                      cost=estimate_cost(prepared.count.segments))
+    return SmsPreview(
+        text=prepared.text,
+        count=prepared.count,
+        stripped=prepared.stripped,
+        cost=estimate_cost(prepared.count.segments),
+    )

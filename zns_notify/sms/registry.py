@@ -29,11 +29,13 @@ def provider_class(name: str) -> type[SmsProvider]:
     except ImportError as exc:
         raise SmsConfigurationError(
             f'ZNS_NOTIFY["SMS_PROVIDER"] = {name!r} is neither an alias '
-            f'({", ".join(ALIASES)}) nor an importable class: {exc}') from exc
+            f"({', '.join(ALIASES)}) nor an importable class: {exc}"
+        ) from exc
     if not (isinstance(cls, type) and issubclass(cls, SmsProvider)):
         raise SmsConfigurationError(
             f'ZNS_NOTIFY["SMS_PROVIDER"] = {name!r} is not a subclass of '
-            "zns_notify.sms.SmsProvider.")
+            "zns_notify.sms.SmsProvider."
+        )
     return cls
 
 
@@ -44,8 +46,10 @@ def is_enabled() -> bool:
     return app_settings.SMS_PROVIDER is not None
 
 
-def get_provider(name: str | None = None, options: dict[str, Any] | None = None,
-                 ) -> SmsProvider:
+def get_provider(
+    name: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> SmsProvider:
     """The provider ``SMS_PROVIDER`` names, built with ``SMS_PROVIDER_OPTIONS`` (read now,
     so a settings change applies to the next send). Raises :class:`SmsConfigurationError`
     when none is configured or its options are incomplete."""
@@ -54,7 +58,8 @@ def get_provider(name: str | None = None, options: dict[str, Any] | None = None,
     name = name or app_settings.SMS_PROVIDER
     if not name:
         raise SmsConfigurationError(
-            'Set ZNS_NOTIFY["SMS_PROVIDER"] (for example "esms") to send SMS.')
+            'Set ZNS_NOTIFY["SMS_PROVIDER"] (for example "esms") to send SMS.'
+        )
     cls = provider_class(name)
     return cls(app_settings.SMS_PROVIDER_OPTIONS if options is None else options)
 
@@ -67,8 +72,14 @@ def estimate_cost(segments: int) -> Decimal | None:
     return None if price is None else price * segments
 
 
-def send_sms(phone: str, text: str, *, reference: str, strip: bool | None = None,
-             provider: SmsProvider | None = None) -> SmsResult:
+def send_sms(
+    phone: str,
+    text: str,
+    *,
+    reference: str,
+    strip: bool | None = None,
+    provider: SmsProvider | None = None,
+) -> SmsResult:
     """Prepare ``text`` (:func:`prepare_text`) and send it with the configured provider.
 
     Raises before sending for a bad phone, an empty or too long text, or a missing

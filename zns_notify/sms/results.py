@@ -61,14 +61,20 @@ class SmsResult:
     def as_record(self) -> dict[str, Any]:
         """The result as JSON-safe values, to store with the message's history."""
         return {
-            "accepted": self.accepted, "provider": self.provider, "reference": self.reference,
+            "accepted": self.accepted,
+            "provider": self.provider,
+            "reference": self.reference,
             "message_id": self.message_id,
             "error_kind": str(self.error_kind) if self.error_kind else None,
-            "error_code": self.error_code, "error_message": self.error_message,
-            "ambiguous": self.ambiguous, "duplicate": self.duplicate,
-            "encoding": self.encoding, "segments": self.segments,
+            "error_code": self.error_code,
+            "error_message": self.error_message,
+            "ambiguous": self.ambiguous,
+            "duplicate": self.duplicate,
+            "encoding": self.encoding,
+            "segments": self.segments,
             "cost": None if self.cost is None else str(self.cost),
-            "cost_is_estimate": self.cost_is_estimate, "raw": self.raw,
+            "cost_is_estimate": self.cost_is_estimate,
+            "raw": self.raw,
         }
 
     def raise_for_error(self) -> SmsResult:
@@ -82,5 +88,7 @@ class SmsResult:
             return f"SMS accepted by {self.provider} (id {self.message_id or 'unknown'})"
         code = f" {self.error_code}" if self.error_code else ""
         maybe = " (may have been accepted)" if self.ambiguous else ""
-        return (f"SMS refused by {self.provider}{code}: {self.error_message or 'no reason given'}"
-                f" [{self.error_kind}]{maybe}")
+        return (
+            f"SMS refused by {self.provider}{code}: {self.error_message or 'no reason given'}"
+            f" [{self.error_kind}]{maybe}"
+        )

@@ -93,12 +93,17 @@ def count_segments(text: str, *, max_segments: int | None = None) -> SegmentCoun
     else:
         segments, used = _pack(sizes, multi)
         remaining = multi - used
-    count = SegmentCount(encoding=encoding, units=units, segments=segments,
-                         remaining=remaining, characters=len(text))
+    count = SegmentCount(
+        encoding=encoding, units=units, segments=segments, remaining=remaining, characters=len(text)
+    )
     if max_segments is not None and segments > max_segments:
         raise SmsTooLong(
-            _("The SMS text needs %(segments)d segments (%(units)d %(encoding)s units); "
-              "at most %(max)d are allowed.")
+            _(
+                "The SMS text needs %(segments)d segments (%(units)d %(encoding)s units); "
+                "at most %(max)d are allowed."
+            )
             % {"segments": segments, "units": units, "encoding": encoding, "max": max_segments},
-            count=count, max_segments=max_segments)
+            count=count,
+            max_segments=max_segments,
+        )
     return count

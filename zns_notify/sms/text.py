@@ -17,19 +17,39 @@ from .segments import SegmentCount, count_segments
 
 # Letters that are not a base letter plus combining marks, and typography that word
 # processors and phones put in texts; each has a GSM-7 stand-in a reader understands.
-_REPLACEMENTS = str.maketrans({
-    "đ": "d", "Đ": "D",
-    # The eth lookalikes legacy encodings (TCVN3, VNI) and some keyboards put for đ/Đ.
-    "ð": "d", "Ð": "D",
-    "₫": "d",  # the dong sign: "150.000₫" reads "150.000d", like "150.000đ" stripped
-    "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'",
-    "“": '"', "”": '"', "„": '"', "″": '"',
-    "–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-", "•": "-",
-    "…": "...",
-    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ",
-    "×": "x",
-    "\u200b": None, "\ufeff": None,  # zero-width characters: invisible and UCS-2
-})
+_REPLACEMENTS = str.maketrans(
+    {
+        "đ": "d",
+        "Đ": "D",
+        # The eth lookalikes legacy encodings (TCVN3, VNI) and some keyboards put for đ/Đ.
+        "ð": "d",
+        "Ð": "D",
+        "₫": "d",  # the dong sign: "150.000₫" reads "150.000d", like "150.000đ" stripped
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "′": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "″": '"',
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "‑": "-",
+        "−": "-",
+        "•": "-",
+        "…": "...",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\t": " ",
+        "×": "x",
+        "\u200b": None,
+        "\ufeff": None,  # zero-width characters: invisible and UCS-2
+    }
+)
 
 
 def strip_diacritics(text: str) -> str:
@@ -55,8 +75,9 @@ class PreparedText:
     stripped: bool  # diacritics were removed
 
 
-def prepare_text(text: str, *, strip: bool | None = None,
-                 max_segments: int | None = None) -> PreparedText:
+def prepare_text(
+    text: str, *, strip: bool | None = None, max_segments: int | None = None
+) -> PreparedText:
     """The final SMS text for ``text``, checked against the segment limit.
 
     ``strip`` (diacritics) and ``max_segments`` default to ``SMS_STRIP_DIACRITICS`` and
@@ -73,5 +94,6 @@ def prepare_text(text: str, *, strip: bool | None = None,
     final = strip_diacritics(original) if strip else original
     if not final:
         raise SmsInvalidText(_("The SMS text is empty."))
-    return PreparedText(text=final, count=count_segments(final, max_segments=limit),
-                        stripped=final != original)
+    return PreparedText(
+        text=final, count=count_segments(final, max_segments=limit), stripped=final != original
+    )

@@ -23,8 +23,15 @@ from .errors import OAUTH_APP_ERRORS, ErrorAction, action_for, describe
 class ZaloAPIError(Exception):
     """Zalo refused a request, or could not be reached (``code`` is None then)."""
 
-    def __init__(self, message: str, *, code: int | None = None, action: ErrorAction, sent: bool,
-                 answer: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: int | None = None,
+        action: ErrorAction,
+        sent: bool,
+        answer: dict | None = None,
+    ):
         super().__init__(message)
         self.code = code
         self.action = action
@@ -143,8 +150,13 @@ class ZaloClient:
         """``hashed``: send to ``/message/template/hashphone`` with ``hash_phone`` (the SHA-256
         of the normalized phone) instead of the phone itself."""
         path, body = self.send_template_request(
-            phone=phone, template_id=template_id, data=data, tracking_id=tracking_id,
-            development=development, hashed=hashed)
+            phone=phone,
+            template_id=template_id,
+            data=data,
+            tracking_id=tracking_id,
+            development=development,
+            hashed=hashed,
+        )
         try:
             payload = self._call("POST", path, access_token, json=body)
         except ZaloAPIError as exc:
@@ -156,7 +168,9 @@ class ZaloClient:
         daily, remaining = quota_echo(result)
         if not result.get("msg_id"):
             error = ZaloAPIError(
-                "Zalo reported success without a msg_id", action=ErrorAction.RETRY, sent=True,
+                "Zalo reported success without a msg_id",
+                action=ErrorAction.RETRY,
+                sent=True,
                 answer=payload,
             )
             error.request = (path, body)
@@ -171,9 +185,15 @@ class ZaloClient:
         )
 
     @staticmethod
-    def send_template_request(*, phone: str, template_id: str, data: dict[str, str],
-                              tracking_id: str, development: bool = False,
-                              hashed: bool = False) -> tuple[str, dict[str, Any]]:
+    def send_template_request(
+        *,
+        phone: str,
+        template_id: str,
+        data: dict[str, str],
+        tracking_id: str,
+        development: bool = False,
+        hashed: bool = False,
+    ) -> tuple[str, dict[str, Any]]:
         """The path and JSON body of a send (the access token goes in a header, not here)."""
         body: dict[str, Any] = {
             "template_id": str(template_id),
@@ -212,14 +232,22 @@ class ZaloClient:
         params = {"message_id": msg_id}
         if phone:
             params["phone"] = phone
-        return dict(self._call("GET", "/message/status", access_token, params=params).get("data") or {})
+        return dict(
+            self._call("GET", "/message/status", access_token, params=params).get("data") or {}
+        )
 
     # -- OAuth v4 --------------------------------------------------------------------
 
     def permission_url(self, *, redirect_uri: str, code_challenge: str, state: str) -> str:
         """Where an OA admin grants this app access (OAuth v4 with PKCE, S256)."""
-        query = urlencode({"app_id": self.app_id, "redirect_uri": redirect_uri,
-                           "code_challenge": code_challenge, "state": state})
+        query = urlencode(
+            {
+                "app_id": self.app_id,
+                "redirect_uri": redirect_uri,
+                "code_challenge": code_challenge,
+                "state": state,
+            }
+        )
         return f"{self.oauth_base_url}/v4/oa/permission?{query}"
 
     def refresh_token(self, refresh_token: str) -> TokenPair:
@@ -249,16 +277,21 @@ class ZaloClient:
                 expires_in=as_int(payload.get("expires_in")) or 90000,
             )
         code = as_int(payload.get("error"))
-        reason = payload.get("error_description") or payload.get("error_name") or "no token returned"
+        reason = (
+            payload.get("error_description") or payload.get("error_name") or "no token returned"
+        )
         if code is None:
             raise ZaloAPIError(
                 "Zalo answered the token request without a token or an error code",
-                action=ErrorAction.RETRY, sent=True,
+                action=ErrorAction.RETRY,
+                sent=True,
             )
         if code in OAUTH_APP_ERRORS:
             raise ZaloAPIError(
                 f"Zalo refused the token request ({code}): {OAUTH_APP_ERRORS[code]}",
-                code=code, action=ErrorAction.CONFIG, sent=True,
+                code=code,
+                action=ErrorAction.CONFIG,
+                sent=True,
             )
         raise ZaloGrantRejected(
             f"Zalo refused the token request ({code}): {reason}",
@@ -280,27 +313,42 @@ class ZaloClient:
             return payload
         if code is None:
             raise ZaloAPIError(
-                f"Zalo answered {path} without an error code", action=ErrorAction.RETRY, sent=True,
+                f"Zalo answered {path} without an error code",
+                action=ErrorAction.RETRY,
+                sent=True,
                 answer=payload,
             )
         message = str(payload.get("message") or describe(code))
-        raise ZaloAPIError(f"Zalo error {code}: {message}", code=code, action=action_for(code),
-                           sent=True, answer=payload)
+        raise ZaloAPIError(
+            f"Zalo error {code}: {message}",
+            code=code,
+            action=action_for(code),
+            sent=True,
+            answer=payload,
+        )
 
     def _http(self, method: str, url: str, **kwargs: Any) -> dict:
         try:
             response = session().request(method, url, timeout=self.timeout, **kwargs)
         except requests.ConnectTimeout as exc:
-            raise ZaloAPIError(f"Connecting to Zalo timed out ({url})", action=ErrorAction.RETRY, sent=False) from exc
+            raise ZaloAPIError(
+                f"Connecting to Zalo timed out ({url})", action=ErrorAction.RETRY, sent=False
+            ) from exc
         except requests.ConnectionError as exc:
             raise ZaloAPIError(
-                f"Connection to Zalo failed ({url})", action=ErrorAction.RETRY, sent=may_have_reached_server(exc)
+                f"Connection to Zalo failed ({url})",
+                action=ErrorAction.RETRY,
+                sent=may_have_reached_server(exc),
             ) from exc
         except requests.Timeout as exc:
-            raise ZaloAPIError(f"Zalo did not answer in time ({url})", action=ErrorAction.RETRY, sent=True) from exc
+            raise ZaloAPIError(
+                f"Zalo did not answer in time ({url})", action=ErrorAction.RETRY, sent=True
+            ) from exc
         if response.status_code >= 500:
             raise ZaloAPIError(
-                f"Zalo answered HTTP {response.status_code} ({url})", action=ErrorAction.RETRY, sent=True
+                f"Zalo answered HTTP {response.status_code} ({url})",
+                action=ErrorAction.RETRY,
+                sent=True,
             )
         try:
             payload = response.json()
@@ -311,5 +359,7 @@ class ZaloClient:
                 sent=True,
             ) from exc
         if not isinstance(payload, dict):
-            raise ZaloAPIError(f"Zalo answered with unexpected JSON ({url})", action=ErrorAction.RETRY, sent=True)
+            raise ZaloAPIError(
+                f"Zalo answered with unexpected JSON ({url})", action=ErrorAction.RETRY, sent=True
+            )
         return payload

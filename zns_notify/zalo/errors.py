@@ -119,8 +119,8 @@ ERROR_CODES: dict[int, tuple[ErrorAction, str]] = {
 #: the OA's grant: reconnecting cannot fix them. Every other refusal of a refresh token
 #: (-14014 "invalid refresh token": reused, expired, revoked) means the grant is gone.
 OAUTH_APP_ERRORS: dict[int, str] = {
-    -14002: "Invalid app id (check ZNS_NOTIFY[\"APP_ID\"])",
-    -14004: "Invalid secret key (check ZNS_NOTIFY[\"APP_SECRET\"])",
+    -14002: 'Invalid app id (check ZNS_NOTIFY["APP_ID"])',
+    -14004: 'Invalid secret key (check ZNS_NOTIFY["APP_SECRET"])',
 }
 
 
@@ -138,7 +138,6 @@ def describe(code: int) -> str:
     """Zalo's meaning of ``code`` in English (untranslated: stored and sent as is)."""
     entry = ERROR_CODES.get(code)
     return entry[1] if entry else UNKNOWN_ERROR
-
 
 
 class Window(StrEnum):

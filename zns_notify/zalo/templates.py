@@ -76,7 +76,8 @@ def parse_template_info(data: dict[str, Any]) -> dict[str, Any]:
         "tag": normalize_tag(data.get("templateTag")),
         "zalo_tag": str(data.get("templateTag") or "").strip()[:32],
         "params": [
-            parse_param(p) for p in data.get("listParams") or []
+            parse_param(p)
+            for p in data.get("listParams") or []
             if isinstance(p, dict) and str(p.get("name") or "").strip()
         ],
         "buttons": [b for b in data.get("listButtons") or [] if isinstance(b, dict)],

@@ -6,79 +6,176 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=100, verbose_name='full name')),
-                ('phone', models.CharField(help_text='As the customer typed it, e.g. 0912 345 678.', max_length=32, verbose_name='phone')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("full_name", models.CharField(max_length=100, verbose_name="full name")),
+                (
+                    "phone",
+                    models.CharField(
+                        help_text="As the customer typed it, e.g. 0912 345 678.",
+                        max_length=32,
+                        verbose_name="phone",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'customer',
-                'verbose_name_plural': 'customers',
-                'ordering': ['full_name'],
+                "verbose_name": "customer",
+                "verbose_name_plural": "customers",
+                "ordering": ["full_name"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('sku', models.CharField(max_length=40, unique=True, verbose_name='SKU')),
-                ('price', models.PositiveIntegerField(verbose_name='price (VND)')),
-                ('is_available', models.BooleanField(default=True, verbose_name='on sale')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("sku", models.CharField(max_length=40, unique=True, verbose_name="SKU")),
+                ("price", models.PositiveIntegerField(verbose_name="price (VND)")),
+                ("is_available", models.BooleanField(default=True, verbose_name="on sale")),
             ],
             options={
-                'verbose_name': 'product',
-                'verbose_name_plural': 'products',
-                'ordering': ['name'],
+                "verbose_name": "product",
+                "verbose_name_plural": "products",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(editable=False, max_length=20, unique=True, verbose_name='order code')),
-                ('customer_name', models.CharField(max_length=100, verbose_name='customer name')),
-                ('phone', models.CharField(max_length=32, verbose_name='phone')),
-                ('status', models.CharField(choices=[('new', 'New'), ('paid', 'Paid'), ('shipped', 'Shipped'), ('delivered', 'Delivered'), ('cancelled', 'Cancelled')], default='new', max_length=16, verbose_name='status')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='total (VND)')),
-                ('payment_method', models.CharField(choices=[('cod', 'Cash on delivery'), ('bank_transfer', 'Bank transfer'), ('e_wallet', 'E-wallet (MoMo, ZaloPay)'), ('card', 'ATM / Visa card')], default='cod', max_length=20, verbose_name='payment method')),
-                ('paid_at', models.DateTimeField(blank=True, null=True, verbose_name='paid at')),
-                ('carrier', models.CharField(blank=True, max_length=30, verbose_name='carrier')),
-                ('tracking_code', models.CharField(blank=True, max_length=30, verbose_name='tracking code')),
-                ('eta', models.DateField(blank=True, null=True, verbose_name='expected delivery')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='delivered at')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('customer', models.ForeignKey(blank=True, help_text='Empty for guest checkouts; name and phone below are kept either way.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='orders', to='shop.customer', verbose_name='customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        editable=False, max_length=20, unique=True, verbose_name="order code"
+                    ),
+                ),
+                ("customer_name", models.CharField(max_length=100, verbose_name="customer name")),
+                ("phone", models.CharField(max_length=32, verbose_name="phone")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("paid", "Paid"),
+                            ("shipped", "Shipped"),
+                            ("delivered", "Delivered"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="new",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="total (VND)")),
+                (
+                    "payment_method",
+                    models.CharField(
+                        choices=[
+                            ("cod", "Cash on delivery"),
+                            ("bank_transfer", "Bank transfer"),
+                            ("e_wallet", "E-wallet (MoMo, ZaloPay)"),
+                            ("card", "ATM / Visa card"),
+                        ],
+                        default="cod",
+                        max_length=20,
+                        verbose_name="payment method",
+                    ),
+                ),
+                ("paid_at", models.DateTimeField(blank=True, null=True, verbose_name="paid at")),
+                ("carrier", models.CharField(blank=True, max_length=30, verbose_name="carrier")),
+                (
+                    "tracking_code",
+                    models.CharField(blank=True, max_length=30, verbose_name="tracking code"),
+                ),
+                ("eta", models.DateField(blank=True, null=True, verbose_name="expected delivery")),
+                (
+                    "delivered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="delivered at"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for guest checkouts; name and phone below are kept either way.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="orders",
+                        to="shop.customer",
+                        verbose_name="customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order',
-                'verbose_name_plural': 'orders',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "order",
+                "verbose_name_plural": "orders",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='OrderItem',
+            name="OrderItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('product_name', models.CharField(max_length=200, verbose_name='product name')),
-                ('unit_price', models.PositiveIntegerField(verbose_name='unit price (VND)')),
-                ('quantity', models.PositiveIntegerField(verbose_name='quantity')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='shop.order', verbose_name='order')),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='shop.product', verbose_name='product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("product_name", models.CharField(max_length=200, verbose_name="product name")),
+                ("unit_price", models.PositiveIntegerField(verbose_name="unit price (VND)")),
+                ("quantity", models.PositiveIntegerField(verbose_name="quantity")),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="shop.order",
+                        verbose_name="order",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="shop.product",
+                        verbose_name="product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order line',
-                'verbose_name_plural': 'order lines',
+                "verbose_name": "order line",
+                "verbose_name_plural": "order lines",
             },
         ),
     ]

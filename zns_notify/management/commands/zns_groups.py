@@ -19,12 +19,25 @@ OPERATORS = "ZNS operators"
 MANAGERS = "ZNS managers"
 
 OPERATOR_PERMISSIONS = [
-    "view_message", "resend_message", "cancel_message", "view_template", "view_binding",
-    "view_zaloaccount", "view_webhookevent", "view_messagefeedback",
+    "view_message",
+    "resend_message",
+    "cancel_message",
+    "view_template",
+    "view_binding",
+    "view_zaloaccount",
+    "view_webhookevent",
+    "view_messagefeedback",
 ]
 MANAGER_PERMISSIONS = [
-    *OPERATOR_PERMISSIONS, "view_full_phone", "view_reports", "add_binding", "change_binding",
-    "delete_binding", "change_template", "change_zaloaccount", "connect_zaloaccount",
+    *OPERATOR_PERMISSIONS,
+    "view_full_phone",
+    "view_reports",
+    "add_binding",
+    "change_binding",
+    "delete_binding",
+    "change_template",
+    "change_zaloaccount",
+    "connect_zaloaccount",
 ]
 GROUPS = {OPERATORS: OPERATOR_PERMISSIONS, MANAGERS: MANAGER_PERMISSIONS}
 
@@ -34,13 +47,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         for name, codenames in GROUPS.items():
-            found = Permission.objects.filter(content_type__app_label="zns_notify",
-                                              codename__in=codenames)
+            found = Permission.objects.filter(
+                content_type__app_label="zns_notify", codename__in=codenames
+            )
             missing = set(codenames) - set(found.values_list("codename", flat=True))
             if missing:
                 raise CommandError(
-                    f"Permissions missing: {', '.join(sorted(missing))}. Run migrate first.")
+                    f"Permissions missing: {', '.join(sorted(missing))}. Run migrate first."
+                )
             group, created = Group.objects.get_or_create(name=name)
             group.permissions.add(*found)
-            self.stdout.write(f"{'Created' if created else 'Updated'} {name}: "
-                              f"{', '.join(sorted(codenames))}")
+            self.stdout.write(
+                f"{'Created' if created else 'Updated'} {name}: {', '.join(sorted(codenames))}"
+            )

@@ -17,14 +17,17 @@ def parse_day(text: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = ("Recompute the delivery reports' daily aggregates from the message log, every "
-            "local day from --since (default: the first message's day) to today. The "
-            "schedule keeps recent days current; run this after importing or deleting "
-            "messages, or for days older than REPORTS_REFRESH_DAYS.")
+    help = (
+        "Recompute the delivery reports' daily aggregates from the message log, every "
+        "local day from --since (default: the first message's day) to today. The "
+        "schedule keeps recent days current; run this after importing or deleting "
+        "messages, or for days older than REPORTS_REFRESH_DAYS."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--since", type=parse_day, metavar="YYYY-MM-DD",
-                            help="First local day to recompute.")
+        parser.add_argument(
+            "--since", type=parse_day, metavar="YYYY-MM-DD", help="First local day to recompute."
+        )
 
     def handle(self, *args, **options):
         try:
@@ -32,6 +35,7 @@ class Command(BaseCommand):
         except RefreshRunning as running:
             raise CommandError(
                 f"A reports refresh is already running (since {running.since:%Y-%m-%d %H:%M} "
-                "UTC); try again when it has finished.") from running
+                "UTC); try again when it has finished."
+            ) from running
         span = f" ({days[0]} to {days[-1]})" if days else ""
         self.stdout.write(self.style.SUCCESS(f"Reports recomputed: {len(days)} day(s){span}."))

@@ -10,8 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from zns_notify.sandbox import SandboxServer
-from zns_notify.sandbox import defaults
+from zns_notify.sandbox import SandboxServer, defaults
 
 # ZNS_NOTIFY key -> (SandboxServer argument, demo default)
 _CREDENTIALS = {
@@ -33,8 +32,10 @@ def credentials_from_settings(zns_settings: Mapping[str, Any] | None) -> dict[st
 
 
 class Command(BaseCommand):
-    help = ("Run the Zalo ZNS sandbox (a local fake of Zalo's ZNS and OAuth APIs) until "
-            "Ctrl-C or SIGTERM.")
+    help = (
+        "Run the Zalo ZNS sandbox (a local fake of Zalo's ZNS and OAuth APIs) until "
+        "Ctrl-C or SIGTERM."
+    )
     requires_system_checks: list[str] = []  # a fake server needs neither DB nor app checks
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -44,20 +45,37 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=defaults.DEFAULT_HOST)
-        parser.add_argument("--port", type=int, default=defaults.DEFAULT_PORT,
-                            help="0 picks a free port")
-        parser.add_argument("--webhook-url", default=defaults.DEFAULT_WEBHOOK_URL,
-                            help='where receipts are posted; "" or "none" to post nothing')
-        parser.add_argument("--receipt-delay", type=float, default=defaults.RECEIPT_DELAY,
-                            help="seconds between an accepted send and its receipt")
-        parser.add_argument("--receipt-ratio", type=float, default=defaults.RECEIPT_RATIO,
-                            help="share of accepted sends that get a receipt (0..1)")
-        parser.add_argument("--webhook-ratio", type=float, default=defaults.WEBHOOK_RATIO,
-                            help="share of receipts posted as webhooks (0..1); the others "
-                                 "show only in GET /message/status")
+        parser.add_argument(
+            "--port", type=int, default=defaults.DEFAULT_PORT, help="0 picks a free port"
+        )
+        parser.add_argument(
+            "--webhook-url",
+            default=defaults.DEFAULT_WEBHOOK_URL,
+            help='where receipts are posted; "" or "none" to post nothing',
+        )
+        parser.add_argument(
+            "--receipt-delay",
+            type=float,
+            default=defaults.RECEIPT_DELAY,
+            help="seconds between an accepted send and its receipt",
+        )
+        parser.add_argument(
+            "--receipt-ratio",
+            type=float,
+            default=defaults.RECEIPT_RATIO,
+            help="share of accepted sends that get a receipt (0..1)",
+        )
+        parser.add_argument(
+            "--webhook-ratio",
+            type=float,
+            default=defaults.WEBHOOK_RATIO,
+            help="share of receipts posted as webhooks (0..1); the others "
+            "show only in GET /message/status",
+        )
         parser.add_argument("--daily-quota", type=int, default=defaults.DAILY_QUOTA)
-        parser.add_argument("--seed", type=int, default=None,
-                            help="seed receipts and faults for a reproducible run")
+        parser.add_argument(
+            "--seed", type=int, default=None, help="seed receipts and faults for a reproducible run"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         zns_settings = getattr(settings, "ZNS_NOTIFY", None) if settings.configured else None
@@ -66,10 +84,16 @@ class Command(BaseCommand):
             webhook_url = None
         try:
             self.server = SandboxServer(
-                options["host"], options["port"], webhook_url=webhook_url,
-                receipt_delay=options["receipt_delay"], receipt_ratio=options["receipt_ratio"],
-                webhook_ratio=options["webhook_ratio"], daily_quota=options["daily_quota"], seed=options["seed"],
-                **credentials_from_settings(zns_settings)).start()
+                options["host"],
+                options["port"],
+                webhook_url=webhook_url,
+                receipt_delay=options["receipt_delay"],
+                receipt_ratio=options["receipt_ratio"],
+                webhook_ratio=options["webhook_ratio"],
+                daily_quota=options["daily_quota"],
+                seed=options["seed"],
+                **credentials_from_settings(zns_settings),
+            ).start()
         except (OSError, ValueError) as err:
             raise CommandError(f"Cannot start the sandbox: {err}") from err
         self._announce(self.server, webhook_url)
@@ -89,13 +113,17 @@ class Command(BaseCommand):
         write(self.style.SUCCESS(f"ZNS sandbox listening on {server.url}"))
         write(f"  API and OAuth base URL: {server.url}")
         write(f"  app id {config.app_id}, OA id {config.oa_id}")
-        write(f"  receipts -> {webhook_url or '(none)'}"
-              f" after {config.receipt_delay:g}s for {config.receipt_ratio:.0%} of sends"
-              f" ({config.webhook_ratio:.0%} of them posted)")
+        write(
+            f"  receipts -> {webhook_url or '(none)'}"
+            f" after {config.receipt_delay:g}s for {config.receipt_ratio:.0%} of sends"
+            f" ({config.webhook_ratio:.0%} of them posted)"
+        )
         write(f"  token pair:  curl -X POST {server.url}/_sandbox/tokens/mint")
         write(f"  phone view:  {server.url}/_sandbox/phone")
-        write(f"  eSMS SMS API: base_url {server.url}, api_key {config.esms_api_key}, "
-              f"brandname {', '.join(config.esms_brandnames)} (docs/sms.md)")
+        write(
+            f"  eSMS SMS API: base_url {server.url}, api_key {config.esms_api_key}, "
+            f"brandname {', '.join(config.esms_brandnames)} (docs/sms.md)"
+        )
         write("Quit with Ctrl-C.")
 
     def _install_signal_handlers(self) -> None:

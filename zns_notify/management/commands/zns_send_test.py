@@ -22,7 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--data", required=True, help="template_data as a JSON object.")
         parser.add_argument("--tracking-id", default="zns-send-test")
         parser.add_argument(
-            "--production", action="store_true", help="Send for real (billed), not in development mode."
+            "--production",
+            action="store_true",
+            help="Send for real (billed), not in development mode.",
         )
 
     def handle(self, *args, **options):

@@ -21,9 +21,15 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         set_parser = sub.add_parser("set", help="Store a pair minted in Zalo's API Explorer.")
         # "-" reads the token from standard input, keeping it out of `ps` and shell history.
-        set_parser.add_argument("--access-token", required=True, help='The token, or "-" to read it from stdin.')
-        set_parser.add_argument("--refresh-token", required=True, help='The token, or "-" to read it from stdin.')
-        set_parser.add_argument("--expires-in", type=int, default=90000, help="Seconds (default 90000).")
+        set_parser.add_argument(
+            "--access-token", required=True, help='The token, or "-" to read it from stdin.'
+        )
+        set_parser.add_argument(
+            "--refresh-token", required=True, help='The token, or "-" to read it from stdin.'
+        )
+        set_parser.add_argument(
+            "--expires-in", type=int, default=90000, help="Seconds (default 90000)."
+        )
         set_parser.add_argument("--oa-id", default="")
         sub.add_parser("show", help="Show the account and token expiry.")
         sub.add_parser("refresh", help="Rotate the pair now.")
@@ -66,7 +72,9 @@ class Command(BaseCommand):
         expires = account.access_token_expires_at
         state = "connected" if account.is_connected else "not connected"
         if account.needs_reconnect:
-            since = account.needs_reconnect_since.isoformat() if account.needs_reconnect_since else "-"
+            since = (
+                account.needs_reconnect_since.isoformat() if account.needs_reconnect_since else "-"
+            )
             state = f"needs-reconnect since {since} ({account.reconnect_reason or 'no reason recorded'})"
         left = f"{int((expires - now).total_seconds())} s left" if expires else "unknown expiry"
         self.stdout.write(

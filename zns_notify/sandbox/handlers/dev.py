@@ -25,12 +25,26 @@ def _json_body(request: Request) -> dict[str, Any] | None:
 def index(state: SandboxState, request: Request) -> Response:
     """GET /_sandbox: who this fake is and where to look."""
     base = request.base_url
-    return json_response({
-        "name": "Zalo ZNS sandbox", "config": state.config.public(),
-        "links": {name: f"{base}/_sandbox/{name}" for name in
-                  ("messages", "sms", "tracking", "tokens", "webhooks", "faults", "config",
-                   "phone", "events")},
-    })
+    return json_response(
+        {
+            "name": "Zalo ZNS sandbox",
+            "config": state.config.public(),
+            "links": {
+                name: f"{base}/_sandbox/{name}"
+                for name in (
+                    "messages",
+                    "sms",
+                    "tracking",
+                    "tokens",
+                    "webhooks",
+                    "faults",
+                    "config",
+                    "phone",
+                    "events",
+                )
+            },
+        }
+    )
 
 
 def messages(state: SandboxState, request: Request) -> Response:
@@ -94,9 +108,13 @@ def post_faults(state: SandboxState, request: Request) -> Response:
 
 
 def get_config(state: SandboxState, request: Request) -> Response:
-    return json_response({**state.config.public(),
-                          "access_token_ttl": state.tokens.access_token_ttl,
-                          "quota": state.quota()})
+    return json_response(
+        {
+            **state.config.public(),
+            "access_token_ttl": state.tokens.access_token_ttl,
+            "quota": state.quota(),
+        }
+    )
 
 
 def post_config(state: SandboxState, request: Request) -> Response:
@@ -116,8 +134,9 @@ def post_template(state: SandboxState, request: Request) -> Response:
     """POST /_sandbox/templates {"template_id", "status"}: e.g. disable a template."""
     body = _json_body(request) or {}
     try:
-        template = state.set_template_status(str(body.get("template_id", "")),
-                                             str(body.get("status", "")))
+        template = state.set_template_status(
+            str(body.get("template_id", "")), str(body.get("status", ""))
+        )
     except KeyError:
         return bad_knob("unknown template_id")
     except ValueError as err:
@@ -166,9 +185,13 @@ def _event_payload(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
             raise KeyError("template_id")
         previous = template.status
         new = state.set_template_status(template_id, str(body.get("status", ""))).status
-        return {"oa_id": config.oa_id, "event_name": name, "template_id": template_id,
-                "status": {"prev_status": previous, "new_status": new},
-                "reason": str(body.get("reason", "Template đã được cập nhật"))}
+        return {
+            "oa_id": config.oa_id,
+            "event_name": name,
+            "template_id": template_id,
+            "status": {"prev_status": previous, "new_status": new},
+            "reason": str(body.get("reason", "Template đã được cập nhật")),
+        }
     if name == "change_template_quality":
         template_id = str(body.get("template_id", ""))
         if template_id not in state.templates:
@@ -176,24 +199,43 @@ def _event_payload(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
         quality = str(body.get("quality", ""))
         if quality not in ("HIGH", "MEDIUM", "LOW", "UNDEFINED"):
             raise ValueError("quality must be HIGH, MEDIUM, LOW or UNDEFINED")
-        return {"oa_id": config.oa_id, "event_name": name, "template_id": template_id,
-                "quality": quality}
+        return {
+            "oa_id": config.oa_id,
+            "event_name": name,
+            "template_id": template_id,
+            "quality": quality,
+        }
     if name == "change_oa_daily_quota":
         previous = config.daily_quota
         state.update_config({"daily_quota": body.get("daily_quota")})
-        return {"event_name": name, "oaId": config.oa_id,
-                "quota": {"prev_value": previous, "new_value": state.config.daily_quota}}
+        return {
+            "event_name": name,
+            "oaId": config.oa_id,
+            "quota": {"prev_value": previous, "new_value": state.config.daily_quota},
+        }
     if name == "user_feedback":
         msg_id = str(body.get("msg_id", ""))
         message = state.get_message(msg_id)
         if message is None:
             raise KeyError("msg_id")
-        return {"event_name": name, "oa_id": config.oa_id, "message": {
-            "rating_type": "csat", "option": "five_stars", "note": str(body.get("note", "")),
-            "rate": body.get("rate", 5), "submit_time": str(state.now_ms()), "msg_id": msg_id,
-            "feedbacks": list(body.get("feedbacks", [])), "tracking_id": message.tracking_id or ""}}
-    raise ValueError("event_name must be change_template_status, change_template_quality, "
-                     "change_oa_daily_quota or user_feedback (or give a payload)")
+        return {
+            "event_name": name,
+            "oa_id": config.oa_id,
+            "message": {
+                "rating_type": "csat",
+                "option": "five_stars",
+                "note": str(body.get("note", "")),
+                "rate": body.get("rate", 5),
+                "submit_time": str(state.now_ms()),
+                "msg_id": msg_id,
+                "feedbacks": list(body.get("feedbacks", [])),
+                "tracking_id": message.tracking_id or "",
+            },
+        }
+    raise ValueError(
+        "event_name must be change_template_status, change_template_quality, "
+        "change_oa_daily_quota or user_feedback (or give a payload)"
+    )
 
 
 def reset(state: SandboxState, request: Request) -> Response:
@@ -212,8 +254,9 @@ def phone(state: SandboxState, request: Request) -> Response:
         return html_response(render_index(state))
     recipient = normalize_phone(raw) or normalize_hash(raw)
     if recipient is None:
-        return html_response(render_index(state, error=f"Số điện thoại không hợp lệ: {raw}"),
-                             status=400)
+        return html_response(
+            render_index(state, error=f"Số điện thoại không hợp lệ: {raw}"), status=400
+        )
     return html_response(render_phone(state, recipient))
 
 

@@ -49,8 +49,10 @@ def permission(state: SandboxState, request: Request) -> Response:
     redirect_uri = query.get("redirect_uri", "")
     if not redirect_uri.startswith(("http://", "https://")):
         return _error_page(request, codes.OAUTH_INVALID_PARAMETER)
-    params = {"code": state.tokens.issue_code(query.get("code_challenge")),
-              "oa_id": state.config.oa_id}
+    params = {
+        "code": state.tokens.issue_code(query.get("code_challenge")),
+        "oa_id": state.config.oa_id,
+    }
     if "state" in query:
         params["state"] = query["state"]
     separator = "&" if "?" in redirect_uri else "?"
@@ -61,10 +63,13 @@ def permission_error(state: SandboxState, request: Request) -> Response:
     """GET /v4/permission/error?error_code=… (where Zalo parks a refused consent)."""
     raw = request.query.get("error_code", "")
     code = int(raw) if raw.lstrip("-").isdigit() else codes.OAUTH_INVALID_PARAMETER
-    names = {codes.OAUTH_INVALID_APP_ID: "Invalid appId",
-             codes.OAUTH_INVALID_PARAMETER: "Invalid parameter or redirect uri"}
-    return json_response({"error": code, "message": names.get(code, "Permission error"),
-                          "data": None})
+    names = {
+        codes.OAUTH_INVALID_APP_ID: "Invalid appId",
+        codes.OAUTH_INVALID_PARAMETER: "Invalid parameter or redirect uri",
+    }
+    return json_response(
+        {"error": code, "message": names.get(code, "Permission error"), "data": None}
+    )
 
 
 ROUTES = [

@@ -68,7 +68,7 @@ def template_list(state: SandboxState, request: Request) -> Response:
     templates = sorted(state.templates.values(), key=lambda t: t.template_id)
     if status:
         templates = [t for t in templates if t.status == STATUS_BY_NUMBER[status]]
-    page = [t.summary() for t in templates[offset:offset + limit]]
+    page = [t.summary() for t in templates[offset : offset + limit]]
     return envelope(Reply(0, "Success", page), metadata={"total": len(templates)})
 
 

@@ -53,8 +53,11 @@ class SmsProvider:
     def option_problems(cls, options: dict[str, Any]) -> list[str]:
         """What is wrong with ``options``, one sentence naming the key per problem."""
         label = cls.alias or cls.__name__
-        return [f"{option_key(name)} is required by the {label} SMS provider."
-                for name in cls.required_options if not options.get(name)]
+        return [
+            f"{option_key(name)} is required by the {label} SMS provider."
+            for name in cls.required_options
+            if not options.get(name)
+        ]
 
     def send(self, phone: str, text: str, *, reference: str) -> SmsResult:
         """Send ``text`` as it is (see :func:`zns_notify.sms.prepare_text`) to ``phone``.
@@ -78,13 +81,16 @@ class SmsProvider:
             cost = app_settings.SMS_COST_PER_SEGMENT
             if cost is not None:
                 result = result.with_cost(cost * count.segments, estimate=True)
-        logger.info("sms %s: %s to …%s (%s)", self.name,
-                    "accepted" if result.accepted else f"failed [{result.error_kind}]",
-                    number[-3:], reference)
+        logger.info(
+            "sms %s: %s to …%s (%s)",
+            self.name,
+            "accepted" if result.accepted else f"failed [{result.error_kind}]",
+            number[-3:],
+            reference,
+        )
         return result
 
-    def _send(self, phone: str, text: str, *, reference: str,
-              count: SegmentCount) -> SmsResult:
+    def _send(self, phone: str, text: str, *, reference: str, count: SegmentCount) -> SmsResult:
         """Send to ``phone`` (``84…``) and describe the outcome; never raise for it."""
         raise NotImplementedError(f"{type(self).__qualname__}._send() is not implemented")
 

@@ -21,11 +21,11 @@ class ConsoleProvider(SmsProvider):
     def stream(self) -> TextIO:
         return self.options.get("stream") or sys.stdout
 
-    def _send(self, phone: str, text: str, *, reference: str,
-              count: SegmentCount) -> SmsResult:
+    def _send(self, phone: str, text: str, *, reference: str, count: SegmentCount) -> SmsResult:
         message_id = f"console-{uuid.uuid4().hex[:12]}"
         self.stream.write(
             f"--- SMS to {phone} ({count.encoding}, {count.segments} segment(s), "
-            f"reference {reference}, id {message_id}) ---\n{text}\n---\n")
+            f"reference {reference}, id {message_id}) ---\n{text}\n---\n"
+        )
         self.stream.flush()
         return self._result(reference, accepted=True, message_id=message_id)

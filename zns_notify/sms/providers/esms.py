@@ -74,19 +74,24 @@ class EsmsProvider(SmsProvider):
         problems = super().option_problems(options)
         sms_type = str(options.get("sms_type", CUSTOMER_CARE))
         if sms_type not in (CUSTOMER_CARE, FIXED_NUMBER):
-            problems.append(f'{option_key("sms_type")} must be "2" (customer care, '
-                            f'with brandname) or "8" (fixed number); it is {sms_type!r}.')
+            problems.append(
+                f'{option_key("sms_type")} must be "2" (customer care, '
+                f'with brandname) or "8" (fixed number); it is {sms_type!r}.'
+            )
         elif sms_type == CUSTOMER_CARE and not options.get("brandname"):
-            problems.append(f"{option_key('brandname')} is required by the esms SMS "
-                            "provider: the sender name registered with eSMS.")
+            problems.append(
+                f"{option_key('brandname')} is required by the esms SMS "
+                "provider: the sender name registered with eSMS."
+            )
         return problems
 
     @property
     def url(self) -> str:
         return str(self.options.get("base_url") or DEFAULT_BASE_URL).rstrip("/") + SEND_PATH
 
-    def payload(self, phone: str, text: str, *, reference: str,
-                count: SegmentCount) -> dict[str, str]:
+    def payload(
+        self, phone: str, text: str, *, reference: str, count: SegmentCount
+    ) -> dict[str, str]:
         """The request body; every value a string, as eSMS's examples write them."""
         options = self.options
         sms_type = str(options.get("sms_type", CUSTOMER_CARE))
@@ -108,8 +113,7 @@ class EsmsProvider(SmsProvider):
             body["campaignid"] = str(options["campaign"])
         return body
 
-    def _send(self, phone: str, text: str, *, reference: str,
-              count: SegmentCount) -> SmsResult:
+    def _send(self, phone: str, text: str, *, reference: str, count: SegmentCount) -> SmsResult:
         body = self.payload(phone, text, reference=reference, count=count)
         try:
             response = transport.request(self, "POST", self.url, json=body)
@@ -122,19 +126,35 @@ class EsmsProvider(SmsProvider):
         """The result for eSMS's JSON answer."""
         if not isinstance(answer, dict) or answer.get("CodeResult") in (None, ""):
             # Not an eSMS answer (a proxy, a maintenance page): it may have gone through.
-            return self._result(reference, accepted=False, error_kind=R, ambiguous=True,
-                                error_message="eSMS answered without a CodeResult",
-                                raw=answer)
+            return self._result(
+                reference,
+                accepted=False,
+                error_kind=R,
+                ambiguous=True,
+                error_message="eSMS answered without a CodeResult",
+                raw=answer,
+            )
         code = str(answer["CodeResult"])
         message_id = str(answer.get("SMSID") or "")
         if code == ACCEPTED:
             return self._result(reference, accepted=True, message_id=message_id, raw=answer)
         if code == DUPLICATE_REQUEST:
-            return self._result(reference, accepted=True, duplicate=True,
-                                message_id=message_id, error_code=code, raw=answer)
+            return self._result(
+                reference,
+                accepted=True,
+                duplicate=True,
+                message_id=message_id,
+                error_code=code,
+                raw=answer,
+            )
         # Unknown codes are retried a bounded number of times, as for ZNS: safer than
         # dropping a message over a code eSMS added after this table.
         kind, meaning = CODES.get(code, (R, "Unknown eSMS error"))
-        return self._result(reference, accepted=False, error_kind=kind, error_code=code,
-                            error_message=str(answer.get("ErrorMessage") or meaning),
-                            raw=answer)
+        return self._result(
+            reference,
+            accepted=False,
+            error_kind=kind,
+            error_code=code,
+            error_message=str(answer.get("ErrorMessage") or meaning),
+            raw=answer,
+        )

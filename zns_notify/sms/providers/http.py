@@ -36,8 +36,16 @@ from . import transport
 from .base import SmsProvider, option_key
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-PLACEHOLDERS = ("phone", "phone_local", "phone_e164", "text", "reference", "encoding",
-                "unicode", "segments")
+PLACEHOLDERS = (
+    "phone",
+    "phone_local",
+    "phone_e164",
+    "text",
+    "reference",
+    "encoding",
+    "unicode",
+    "segments",
+)
 BODY_FORMATS = ("json", "form", "query")
 METHODS = ("GET", "POST", "PUT")
 
@@ -56,8 +64,11 @@ def fill(template: Any, values: dict[str, str]) -> Any:
 def unknown_placeholders(template: Any) -> set[str]:
     if isinstance(template, str):
         return {name for name in PLACEHOLDER.findall(template) if name not in PLACEHOLDERS}
-    values = template.values() if isinstance(template, dict) else (
-        template if isinstance(template, list) else [])
+    values = (
+        template.values()
+        if isinstance(template, dict)
+        else (template if isinstance(template, list) else [])
+    )
     return set().union(*(unknown_placeholders(value) for value in values))
 
 
@@ -105,8 +116,9 @@ class GenericHttpProvider(SmsProvider):
         if str(options.get("method", "POST")).upper() not in METHODS:
             problems.append(f"{option_key('method')} must be one of {', '.join(METHODS)}.")
         if options.get("body_format", "json") not in BODY_FORMATS:
-            problems.append(f"{option_key('body_format')} must be one of "
-                            f"{', '.join(BODY_FORMATS)}.")
+            problems.append(
+                f"{option_key('body_format')} must be one of {', '.join(BODY_FORMATS)}."
+            )
         for name in ("body", "headers"):
             if not isinstance(options.get(name, {}), dict):
                 problems.append(f"{option_key(name)} must be a dict.")
@@ -114,24 +126,33 @@ class GenericHttpProvider(SmsProvider):
                 problems.append(
                     f"{option_key(name)} uses unknown placeholders "
                     f"{', '.join('{' + n + '}' for n in sorted(unknown))}; known ones: "
-                    f"{', '.join('{' + n + '}' for n in PLACEHOLDERS)}.")
+                    f"{', '.join('{' + n + '}' for n in PLACEHOLDERS)}."
+                )
         if options.get("success_field") and not options.get("success_values"):
-            problems.append(f"{option_key('success_values')} is required with "
-                            f"{option_key('success_field')}.")
+            problems.append(
+                f"{option_key('success_values')} is required with {option_key('success_field')}."
+            )
         return problems
 
     @property
     def _reads_answer(self) -> bool:
         return any(self.options.get(name) for name in ANSWER_FIELDS)
 
-    def _values(self, phone: str, text: str, reference: str,
-                count: SegmentCount) -> dict[str, str]:
-        return {"phone": phone, "phone_local": "0" + phone[2:], "phone_e164": "+" + phone,
-                "text": text, "reference": reference, "encoding": count.encoding,
-                "unicode": "1" if count.is_unicode else "0", "segments": str(count.segments)}
+    def _values(self, phone: str, text: str, reference: str, count: SegmentCount) -> dict[str, str]:
+        return {
+            "phone": phone,
+            "phone_local": "0" + phone[2:],
+            "phone_e164": "+" + phone,
+            "text": text,
+            "reference": reference,
+            "encoding": count.encoding,
+            "unicode": "1" if count.is_unicode else "0",
+            "segments": str(count.segments),
+        }
 
-    def request_arguments(self, phone: str, text: str, *, reference: str,
-                          count: SegmentCount) -> dict[str, Any]:
+    def request_arguments(
+        self, phone: str, text: str, *, reference: str, count: SegmentCount
+    ) -> dict[str, Any]:
         """What goes to ``requests``: method, url, headers and the filled body."""
         values = self._values(phone, text, reference, count)
         body = fill(self.options.get("body", {}), values)
@@ -144,19 +165,24 @@ class GenericHttpProvider(SmsProvider):
         arguments[{"json": "json", "form": "data", "query": "params"}[body_format]] = body
         return arguments
 
-    def _send(self, phone: str, text: str, *, reference: str,
-              count: SegmentCount) -> SmsResult:
+    def _send(self, phone: str, text: str, *, reference: str, count: SegmentCount) -> SmsResult:
         arguments = self.request_arguments(phone, text, reference=reference, count=count)
         try:
-            response = transport.request(self, arguments.pop("method"),
-                                         arguments.pop("url"), **arguments)
+            response = transport.request(
+                self, arguments.pop("method"), arguments.pop("url"), **arguments
+            )
             if response.status_code in (401, 403):
-                raise transport.Failure(SmsErrorKind.CONFIGURATION,
-                                        f"{self.name} refused the credentials",
-                                        code=f"HTTP {response.status_code}")
+                raise transport.Failure(
+                    SmsErrorKind.CONFIGURATION,
+                    f"{self.name} refused the credentials",
+                    code=f"HTTP {response.status_code}",
+                )
             # A gateway configured without any answer field may answer plain text.
-            answer = (transport.json_answer(self, response) if self._reads_answer
-                      else _json_or_none(response))
+            answer = (
+                transport.json_answer(self, response)
+                if self._reads_answer
+                else _json_or_none(response)
+            )
         except transport.Failure as failure:
             return self._result(reference, **failure.fields)
         return self.parse(response.status_code, answer, reference=reference)
@@ -166,24 +192,48 @@ class GenericHttpProvider(SmsProvider):
         options = self.options
         field = options.get("success_field")
         succeeded = 200 <= status < 300 and (
-            not field or str(read_field(answer, field)) in _strings(options.get("success_values")))
-        message_id = read_field(answer, options["message_id_field"]) if options.get(
-            "message_id_field") else None
+            not field or str(read_field(answer, field)) in _strings(options.get("success_values"))
+        )
+        message_id = (
+            read_field(answer, options["message_id_field"])
+            if options.get("message_id_field")
+            else None
+        )
         message_id = "" if message_id is None else str(message_id)
         if succeeded:
             return self._result(reference, accepted=True, message_id=message_id, raw=answer)
-        code = read_field(answer, options.get("error_code_field") or "") if options.get(
-            "error_code_field") else (read_field(answer, field) if field else None)
+        code = (
+            read_field(answer, options.get("error_code_field") or "")
+            if options.get("error_code_field")
+            else (read_field(answer, field) if field else None)
+        )
         code = f"HTTP {status}" if code is None else str(code)
         if code in _strings(options.get("duplicate_values")):
-            return self._result(reference, accepted=True, duplicate=True,
-                                message_id=message_id, error_code=code, raw=answer)
-        message = read_field(answer, options.get("error_message_field") or "") if options.get(
-            "error_message_field") else None
-        kind = (SmsErrorKind.RETRYABLE if code in _strings(options.get("retryable_codes"))
-                else SmsErrorKind.CONFIGURATION
-                if code in _strings(options.get("configuration_codes"))
-                else SmsErrorKind.PERMANENT)
-        return self._result(reference, accepted=False, error_kind=kind, error_code=code,
-                            error_message=str(message or f"{self.name} refused the SMS"),
-                            raw=answer)
+            return self._result(
+                reference,
+                accepted=True,
+                duplicate=True,
+                message_id=message_id,
+                error_code=code,
+                raw=answer,
+            )
+        message = (
+            read_field(answer, options.get("error_message_field") or "")
+            if options.get("error_message_field")
+            else None
+        )
+        kind = (
+            SmsErrorKind.RETRYABLE
+            if code in _strings(options.get("retryable_codes"))
+            else SmsErrorKind.CONFIGURATION
+            if code in _strings(options.get("configuration_codes"))
+            else SmsErrorKind.PERMANENT
+        )
+        return self._result(
+            reference,
+            accepted=False,
+            error_kind=kind,
+            error_code=code,
+            error_message=str(message or f"{self.name} refused the SMS"),
+            raw=answer,
+        )

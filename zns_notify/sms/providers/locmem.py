@@ -55,9 +55,15 @@ def reset() -> None:
         _failures.clear()
 
 
-def queue_failure(kind: str | SmsErrorKind = SmsErrorKind.RETRYABLE, *, code: str = "",
-                  message: str = "Simulated failure", ambiguous: bool = False,
-                  delivered: bool = False, times: int = 1) -> None:
+def queue_failure(
+    kind: str | SmsErrorKind = SmsErrorKind.RETRYABLE,
+    *,
+    code: str = "",
+    message: str = "Simulated failure",
+    ambiguous: bool = False,
+    delivered: bool = False,
+    times: int = 1,
+) -> None:
     """Make the next ``times`` sends fail with this outcome.
 
     ``delivered=True`` (with ``ambiguous=True``) is the timeout-after-accepting case: the
@@ -74,20 +80,26 @@ class LocmemProvider(SmsProvider):
     alias = "locmem"
     idempotent = True
 
-    def _send(self, phone: str, text: str, *, reference: str,
-              count: SegmentCount) -> SmsResult:
+    def _send(self, phone: str, text: str, *, reference: str, count: SegmentCount) -> SmsResult:
         with _lock:
             earlier = next((sms for sms in outbox if sms.reference == reference), None)
             if earlier is not None:
-                return self._result(reference, accepted=True, duplicate=True,
-                                    message_id=earlier.message_id)
+                return self._result(
+                    reference, accepted=True, duplicate=True, message_id=earlier.message_id
+                )
             failure = _failures.pop(0) if _failures else None
-            sms = SentSms(phone, text, reference, f"locmem-{next(_ids)}", count.encoding,
-                          count.segments)
+            sms = SentSms(
+                phone, text, reference, f"locmem-{next(_ids)}", count.encoding, count.segments
+            )
             if failure is None or failure.delivered:
                 outbox.append(sms)
         if failure is None:
             return self._result(reference, accepted=True, message_id=sms.message_id)
-        return self._result(reference, accepted=False, error_kind=failure.kind,
-                            error_code=failure.code, error_message=failure.message,
-                            ambiguous=failure.ambiguous)
+        return self._result(
+            reference,
+            accepted=False,
+            error_kind=failure.kind,
+            error_code=failure.code,
+            error_message=failure.message,
+            ambiguous=failure.ambiguous,
+        )

@@ -15,14 +15,21 @@ from ...http_session import may_have_reached_server, session
 from ..results import SmsErrorKind
 from .base import SmsProvider
 
+
 class Failure(Exception):
     """Carries the fields of a failed :class:`SmsResult` out of :func:`request`."""
 
-    def __init__(self, kind: SmsErrorKind, message: str, *, code: str = "",
-                 ambiguous: bool = False):
+    def __init__(
+        self, kind: SmsErrorKind, message: str, *, code: str = "", ambiguous: bool = False
+    ):
         super().__init__(message)
-        self.fields = {"accepted": False, "error_kind": kind, "error_code": code,
-                       "error_message": message, "ambiguous": ambiguous}
+        self.fields = {
+            "accepted": False,
+            "error_kind": kind,
+            "error_code": code,
+            "error_message": message,
+            "ambiguous": ambiguous,
+        }
 
 
 def timeout_option(provider: SmsProvider) -> tuple[float, float]:
@@ -39,11 +46,17 @@ def timeout_option(provider: SmsProvider) -> tuple[float, float]:
 
 def _invalid_headers(headers: Any) -> str:
     """Which headers requests refused, by name only: their values are credentials."""
-    names = [str(name) for name, value in (headers or {}).items()
-             if not isinstance(value, (str, bytes)) or value[:1].isspace()
-             or any(char in value for char in ("\r", "\n") if isinstance(value, str))]
-    return (f"the value of header {', '.join(names) or '?'} is not a string, or has "
-            "leading whitespace or a line break (value not shown)")
+    names = [
+        str(name)
+        for name, value in (headers or {}).items()
+        if not isinstance(value, (str, bytes))
+        or value[:1].isspace()
+        or any(char in value for char in ("\r", "\n") if isinstance(value, str))
+    ]
+    return (
+        f"the value of header {', '.join(names) or '?'} is not a string, or has "
+        "leading whitespace or a line break (value not shown)"
+    )
 
 
 def request(provider: SmsProvider, method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -57,22 +70,33 @@ def request(provider: SmsProvider, method: str, url: str, **kwargs: Any) -> requ
     except requests.ConnectTimeout as exc:
         raise Failure(SmsErrorKind.RETRYABLE, f"connecting to {name} timed out") from exc
     except requests.ConnectionError as exc:
-        raise Failure(SmsErrorKind.RETRYABLE, f"connection to {name} failed",
-                      ambiguous=may_have_reached_server(exc)) from exc
+        raise Failure(
+            SmsErrorKind.RETRYABLE,
+            f"connection to {name} failed",
+            ambiguous=may_have_reached_server(exc),
+        ) from exc
     except requests.Timeout as exc:
-        raise Failure(SmsErrorKind.RETRYABLE, f"{name} did not answer in time",
-                      ambiguous=True) from exc
+        raise Failure(
+            SmsErrorKind.RETRYABLE, f"{name} did not answer in time", ambiguous=True
+        ) from exc
     except requests.exceptions.InvalidHeader as exc:  # its text quotes the value: a token, often
-        raise Failure(SmsErrorKind.CONFIGURATION, f"cannot call {name}: "
-                      f"{_invalid_headers(kwargs.get('headers'))}") from exc
+        raise Failure(
+            SmsErrorKind.CONFIGURATION,
+            f"cannot call {name}: {_invalid_headers(kwargs.get('headers'))}",
+        ) from exc
     except requests.RequestException as exc:  # a malformed URL and its kin: nothing sent
         raise Failure(SmsErrorKind.CONFIGURATION, f"cannot call {name}: {exc}") from exc
     if response.status_code == 429:
-        raise Failure(SmsErrorKind.RETRYABLE, f"{name} asks to slow down (HTTP 429)",
-                      code="HTTP 429")
+        raise Failure(
+            SmsErrorKind.RETRYABLE, f"{name} asks to slow down (HTTP 429)", code="HTTP 429"
+        )
     if response.status_code >= 500:
-        raise Failure(SmsErrorKind.RETRYABLE, f"{name} answered HTTP {response.status_code}",
-                      code=f"HTTP {response.status_code}", ambiguous=True)
+        raise Failure(
+            SmsErrorKind.RETRYABLE,
+            f"{name} answered HTTP {response.status_code}",
+            code=f"HTTP {response.status_code}",
+            ambiguous=True,
+        )
     return response
 
 
@@ -81,6 +105,8 @@ def json_answer(provider: SmsProvider, response: requests.Response) -> Any:
     try:
         return response.json()
     except ValueError as exc:
-        raise Failure(SmsErrorKind.RETRYABLE,
-                      f"{provider.name} answered HTTP {response.status_code} with a body "
-                      "that is not JSON", ambiguous=True) from exc
+        raise Failure(
+            SmsErrorKind.RETRYABLE,
+            f"{provider.name} answered HTTP {response.status_code} with a body that is not JSON",
+            ambiguous=True,
+        ) from exc

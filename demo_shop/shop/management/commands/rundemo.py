@@ -39,15 +39,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Interface for both servers.")
         parser.add_argument(
-            "--web-port", type=int, default=int(os.environ.get("DEMO_WEB_PORT", 8000)),
+            "--web-port",
+            type=int,
+            default=int(os.environ.get("DEMO_WEB_PORT", 8000)),
             help="Port of the shop (default $DEMO_WEB_PORT or 8000).",
         )
         parser.add_argument(
-            "--sandbox-port", type=int, default=int(os.environ.get("DEMO_SANDBOX_PORT", 8765)),
+            "--sandbox-port",
+            type=int,
+            default=int(os.environ.get("DEMO_SANDBOX_PORT", 8765)),
             help="Port of the Zalo sandbox (default $DEMO_SANDBOX_PORT or 8765).",
         )
         parser.add_argument(
-            "--check", action="store_true",
+            "--check",
+            action="store_true",
             help="Start everything, run `zns_demo --orders N` against it, stop, and exit "
             "with zns_demo's exit code.",
         )
@@ -93,8 +98,12 @@ class Command(BaseCommand):
 
     def _start(self, manage, host, web_port, sandbox_port, web_url, sandbox_url) -> None:
         sandbox = manage.start(
-            "zns_sandbox", "zns_sandbox", "--port", str(sandbox_port),
-            "--webhook-url", f"{web_url}/zns/webhook/",
+            "zns_sandbox",
+            "zns_sandbox",
+            "--port",
+            str(sandbox_port),
+            "--webhook-url",
+            f"{web_url}/zns/webhook/",
         )
         wait_for_http(f"{sandbox_url}/_sandbox/tracking", sandbox, timeout=STARTUP_TIMEOUT)
         # Seed in this process, against the sandbox just started (settings are read live).
@@ -104,8 +113,10 @@ class Command(BaseCommand):
             showcase = self._fallback_showcase()
         self.stdout.write(f"Seeded the demo: {report}.")
         if showcase is not None:
-            self.stdout.write(f"SMS fallback showcase: order {showcase.code} of "
-                              f"{showcase.customer_name} (not on Zalo); the worker sends it.")
+            self.stdout.write(
+                f"SMS fallback showcase: order {showcase.code} of "
+                f"{showcase.customer_name} (not on Zalo); the worker sends it."
+            )
         web = manage.start("runserver", "runserver", f"{host}:{web_port}", "--noreload")
         manage.start("qcluster", "qcluster")
         wait_for_http(f"{web_url}/", web, timeout=STARTUP_TIMEOUT)

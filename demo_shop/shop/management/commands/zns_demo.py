@@ -27,14 +27,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--orders", type=int, default=20, help="How many orders (default 20).")
         parser.add_argument(
-            "--timeout", type=float, default=120.0,
+            "--timeout",
+            type=float,
+            default=120.0,
             help="Seconds to wait for the messages to become final (default 120).",
         )
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="Print the counts as JSON."
         )
         parser.add_argument(
-            "--inline", action="store_true",
+            "--inline",
+            action="store_true",
             help="Send queued messages in this process instead of relying on a running qcluster.",
         )
         parser.add_argument("--seed", type=int, help="Random seed, to replay the same orders.")
@@ -60,4 +63,3 @@ class Command(BaseCommand):
             raise CommandError(f"{summary.pending} messages still pending after {timeout:g} s.")
         if summary.failed:
             raise CommandError(f"{summary.failed} messages failed; see the admin's message log.")
-
