@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 ARGS ?=
 
-.PHONY: install messages demo test test-sqlite test-postgres browser bench docs docs-serve clean
+.PHONY: install messages demo test test-sqlite test-postgres lint browser bench docs docs-serve clean
 
 install: $(STAMP) messages
 
@@ -53,6 +53,11 @@ browser:
 	@if [ -x $(CHROMIUM) ]; then echo "chromium already installed: $(CHROMIUM)"; \
 	else $(APT_INSTALL) || { apt-get update && $(APT_INSTALL); }; fi
 	@test -x $(CHROMIUM) || { echo "FAIL: $(CHROMIUM) is still missing"; exit 1; }
+
+# The code style CI holds: ruff's lint rules and its formatter (settings in pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: install
 	$(BIN)/python bench/hot_path.py

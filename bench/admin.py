@@ -69,7 +69,7 @@ def setup(db: Path) -> None:
 
 
 def weighted(pairs, rng: random.Random, n: int) -> list:
-    values, weights = zip(*pairs)
+    values, weights = zip(*pairs, strict=True)
     return rng.choices(values, weights=weights, k=n)
 
 

@@ -207,7 +207,8 @@ def main() -> None:
 
     BindingFactory(event="order_paid")
     print(
-        f"SQLite journal={args.journal}; {args.rounds} rounds x {args.per_round} saves per side, interleaved save by save; medians"
+        f"SQLite journal={args.journal}; {args.rounds} rounds x {args.per_round} saves per side, "
+        "interleaved save by save; medians"
     )
     for name, change in SCENARIOS.items():
         measure(name, change, args.rounds, args.per_round)

@@ -31,11 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.admin import (
+from bench.admin import (  # noqa: E402 (after the sys.path line above)
     EVENTS,
     arguments,
     logged_in_client,
-    migrated,  # noqa: E402
+    migrated,
     open_seeded,
     time_pages,
     weighted,

@@ -33,7 +33,7 @@ def test_settings_are_read_live():
 def test_missing_required_key_names_the_setting(settings, value):
     settings.ZNS_NOTIFY = {"APP_ID": value}
     with pytest.raises(ZnsConfigurationError, match=r'ZNS_NOTIFY\["APP_ID"\]'):
-        app_settings.APP_ID
+        _ = app_settings.APP_ID
 
 
 def test_timeout_accepts_a_number_or_a_pair(settings):

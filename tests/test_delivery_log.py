@@ -108,7 +108,7 @@ def test_the_list_query_count_does_not_grow_with_rows(client, staff, django_asse
     with CaptureQueriesContext(connection) as one:
         client.get(LIST)
     original = MessageFactory(status="failed")
-    for n in range(30):
+    for _ in range(30):
         MessageFactory(
             order_pk=str(order.pk),
             status="delivered",

@@ -31,7 +31,7 @@ def test_backoff_doubles_up_to_the_cap_with_jitter(settings):
 def test_an_unknown_ambiguous_policy_is_refused_when_read_and_by_the_check(settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "AMBIGUOUS_SENDS": "twice"}
     with pytest.raises(ZnsConfigurationError, match="AMBIGUOUS_SENDS"):
-        app_settings.AMBIGUOUS_SENDS
+        _ = app_settings.AMBIGUOUS_SENDS
     assert "zns_notify.E006" in {p.id for p in check_reliability()}
 
 

@@ -61,7 +61,7 @@ def test_a_hashed_recipient_is_masked_like_the_number(client):
         subject="m2",
         outcome="applied",
         received_at=timezone.now(),
-        body='{"recipient": {"id": "%s"}, "message": {"msg_id": "m2"}}' % digest,
+        body=f'{{"recipient": {{"id": "{digest}"}}, "message": {{"msg_id": "m2"}}}}',
     )
     login(client, "view_webhookevent")
     html = client.get(

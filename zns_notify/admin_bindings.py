@@ -252,8 +252,8 @@ class BindingAdmin(admin.ModelAdmin):
                 {
                     "ok": False,
                     "error": gettext(
-                        "No order %(order)s: type an order's reference or id, or leave it empty for "
-                        "sample data."
+                        "No order %(order)s: type an order's reference or id, "
+                        "or leave it empty for sample data."
                     )
                     % {"order": typed},
                 },

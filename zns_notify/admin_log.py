@@ -276,8 +276,9 @@ class MessageAdmin(PhoneLookupsMixin, PolicyMessageAdminMixin, ReadOnlyAdmin):
             else format_html(' <span class="zns-code">{}</span>', obj.error_code)
         )
         # The category's name in the operator's language (its stored code, the filter's and
-        # the API's value, stays in a data attribute for scripts and tests); the reason in the operator's language where Zalo's
-        # code is known (zns_notify.error_text), whole on hover of the shortened one.
+        # the API's value, stays in a data attribute for scripts and tests); the reason in the
+        # operator's language where Zalo's code is known (zns_notify.error_text), whole on
+        # hover of the shortened one.
         reason = localized_reason(obj.error_code, obj.error_message)
         return format_html(
             '<span class="zns-category" data-category="{}">{}</span>{}'

@@ -25,7 +25,8 @@ def validate_binding(binding) -> None:
     if template is not None and binding.is_active and not template.is_sendable:
         errors.setdefault("is_active", []).append(
             _(
-                "Template %(id)s is %(status)s on Zalo; only ENABLE templates can be bound as active."
+                "Template %(id)s is %(status)s on Zalo; "
+                "only ENABLE templates can be bound as active."
             )
             % {"id": template.template_id, "status": template.status}
         )

@@ -214,7 +214,7 @@ def rate_line(
     parts = [head, *_y_axis(left, top, plot_h, right, 1.0, 4, lambda v: formats.percent(v, 0))]
     segments: list[list[tuple[float, float]]] = [[]]
     step = _label_step(len(days))
-    for i, (day, rate) in enumerate(zip(days, rates)):
+    for i, (day, rate) in enumerate(zip(days, rates, strict=True)):
         x = left + slot * i + slot / 2
         if rate is None:
             segments.append([])

@@ -57,7 +57,8 @@ def check_settings(app_configs=None, **kwargs):
         if event not in app_settings.EVENTS:
             problems.append(
                 Error(
-                    f'ZNS_NOTIFY["ORDER_STATUS_EVENTS"] maps {status!r} to unknown event {event!r}.',
+                    f'ZNS_NOTIFY["ORDER_STATUS_EVENTS"] maps {status!r} to unknown event '
+                    f"{event!r}.",
                     hint='Add it to ZNS_NOTIFY["EXTRA_EVENTS"].',
                     id="zns_notify.E004",
                 )
@@ -88,7 +89,8 @@ def _check_queue() -> list:
     if timeout is not None and retry is not None and retry <= timeout:
         problems.append(
             Warning(
-                f'Q_CLUSTER["retry"] ({retry}) is not larger than Q_CLUSTER["timeout"] ({timeout}): '
+                f'Q_CLUSTER["retry"] ({retry}) is not larger than Q_CLUSTER["timeout"] '
+                f"({timeout}): "
                 "django-q2 hands a running task to a second worker.",
                 hint='Set Q_CLUSTER["retry"] above Q_CLUSTER["timeout"].',
                 id="zns_notify.W002",

@@ -55,6 +55,9 @@ class ReportRefresh(models.Model):
     class Meta:
         default_permissions = ()
 
+    def __str__(self) -> str:
+        return f"reports refreshed at {self.refreshed_at}"
+
 
 class DailyFigures(models.Model):
     """The keys every aggregate shares. ``account`` is the OA the day's messages were sent
@@ -78,6 +81,9 @@ class DailyFigures(models.Model):
     class Meta:
         abstract = True
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} {self.event}: {self.messages}"
 
 
 class DailyCount(DailyFigures):

@@ -6,7 +6,8 @@ broker on the same database the enqueue is an INSERT in the same transaction, so
 change, its messages and their queue entry commit (or roll back) together and the save
 pays for a single commit. With zns_notify's outbox broker (:mod:`zns_notify.broker`) there
 is no enqueue at all: the committed message row is the queue entry. Other brokers are
-pushed in ``on_commit``, so a rolled-back order never sends. The statements themselves live in :mod:`zns_notify.outbox_sql`.
+pushed in ``on_commit``, so a rolled-back order never sends. The statements themselves
+live in :mod:`zns_notify.outbox_sql`.
 """
 
 from __future__ import annotations

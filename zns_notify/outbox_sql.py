@@ -50,7 +50,8 @@ def _bindings_sql(vendor: str, alias: str) -> str:
     return (
         f"SELECT {col(b, 'id')}, {col(b, 'params')}, {col(t, 'id')}, {col(t, 'template_id')}, "
         f"{col(t, 'status')}, {col(t, 'params')}, {col(b, 'delay_minutes')} "
-        f"FROM {qn(b.db_table)} INNER JOIN {qn(t.db_table)} ON {col(b, 'template')} = {col(t, 'id')} "
+        f"FROM {qn(b.db_table)} INNER JOIN {qn(t.db_table)} ON {col(b, 'template')} = "
+        f"{col(t, 'id')} "
         f"WHERE {col(b, 'event')} = %s AND {col(b, 'is_active')} = %s ORDER BY {col(b, 'id')}"
     )
 

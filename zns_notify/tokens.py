@@ -109,7 +109,8 @@ def current_account() -> ZaloAccount:
     if account is None or not account.is_connected:
         raise ZnsConfigurationError(
             _(
-                "No Zalo account is connected: run `manage.py zns_tokens set` or connect it in the admin."
+                "No Zalo account is connected: run `manage.py zns_tokens set` or connect it in "
+                "the admin."
             )
         )
     return account
@@ -139,7 +140,8 @@ def must_wait(account: ZaloAccount | None) -> str | None:
     """
     if account is None or not account.is_connected:
         return _(
-            "No Zalo account is connected: run `manage.py zns_tokens set` or connect it in the admin."
+            "No Zalo account is connected: run `manage.py zns_tokens set` or connect it in the "
+            "admin."
         )
     if account.needs_reconnect and not token_is_fresh(account):
         return reconnect_message(account)

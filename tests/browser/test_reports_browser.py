@@ -60,7 +60,7 @@ def history(reports_operator):
         created = now - dt.timedelta(days=back, hours=1)
         weights = statuses + ([("sent", 6)] if back < 2 else [])
         for _ in range(rng.randrange(10, 30)):
-            status = rng.choices(*zip(*weights))[0]
+            status = rng.choices(*zip(*weights, strict=True))[0]
             category, code = rng.choice(failures) if status == "failed" else ("", None)
             MessageFactory(
                 template=rng.choice(templates),

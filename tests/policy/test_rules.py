@@ -94,7 +94,7 @@ def test_settings_are_read_live(settings):
     assert app_settings.RECIPIENT_DAILY_CAP == {"PROMOTION": 1}
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "RECIPIENT_CAP_ACTION": "later"}
     with pytest.raises(ZnsConfigurationError, match="RECIPIENT_CAP_ACTION"):
-        app_settings.RECIPIENT_CAP_ACTION
+        _ = app_settings.RECIPIENT_CAP_ACTION
     settings.ZNS_NOTIFY = {
         k: v
         for k, v in settings.ZNS_NOTIFY.items()

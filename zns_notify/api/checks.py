@@ -25,7 +25,10 @@ def check_api(app_configs=None, **kwargs) -> list:
                 f'ZNS_NOTIFY["API_AUTHENTICATION_CLASSES"] names {TOKEN_AUTHENTICATION}, but '
                 '"rest_framework.authtoken" is not in INSTALLED_APPS: every request with a '
                 "token would fail.",
-                hint='Add "rest_framework.authtoken" to INSTALLED_APPS and migrate, or drop the class.',
+                hint=(
+                    'Add "rest_framework.authtoken" to INSTALLED_APPS and migrate, '
+                    "or drop the class."
+                ),
                 id="zns_notify.E011",
             )
         )
@@ -78,7 +81,10 @@ def _check_throttle(rate: str | None) -> list:
             Warning(
                 'ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"] is set, but the default cache is '
                 "DummyCache, which forgets every count: the events endpoint is not throttled.",
-                hint="Configure a shared cache (Redis, Memcached, the database) as CACHES['default'].",
+                hint=(
+                    "Configure a shared cache (Redis, Memcached, the database) "
+                    "as CACHES['default']."
+                ),
                 id="zns_notify.W010",
             )
         ]

@@ -56,7 +56,8 @@ def _page(title: str, bar: str, content: str, *, refresh: bool = True) -> str:
         f'<!doctype html><html lang="vi"><head><meta charset="utf-8">{meta}'
         f'<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_css()}</style></head>"
-        f'<body class="zns-phone"><main><div class="phone">{bar}<div class="chat">{content}</div></div></main>'
+        f'<body class="zns-phone"><main><div class="phone">{bar}<div '
+        f'class="chat">{content}</div></div></main>'
         f"</body></html>"
     )
 

@@ -260,7 +260,9 @@ class SandboxState:
                 "Success",
                 {
                     "status": 0,
-                    "message": "The message was sent but has not been delivered to the user's phone",
+                    "message": (
+                        "The message was sent but has not been delivered to the user's phone"
+                    ),
                 },
             )
         return Reply(

@@ -75,11 +75,12 @@ class Command(BaseCommand):
             since = (
                 account.needs_reconnect_since.isoformat() if account.needs_reconnect_since else "-"
             )
-            state = f"needs-reconnect since {since} ({account.reconnect_reason or 'no reason recorded'})"
+            reason = account.reconnect_reason or "no reason recorded"
+            state = f"needs-reconnect since {since} ({reason})"
         left = f"{int((expires - now).total_seconds())} s left" if expires else "unknown expiry"
+        refresh_expires = account.refresh_token_expires_at
         self.stdout.write(
             f"account={account.pk} oa_id={account.oa_id or '-'} state={state} "
             f"access_token_expires_at={expires.isoformat() if expires else '-'} ({left}) "
-            f"refresh_token_expires_at="
-            f"{account.refresh_token_expires_at.isoformat() if account.refresh_token_expires_at else '-'}"
+            f"refresh_token_expires_at={refresh_expires.isoformat() if refresh_expires else '-'}"
         )
