@@ -5,6 +5,7 @@ of them (zns_notify.E007)."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 import textwrap
 
@@ -14,7 +15,7 @@ from demo_shop.shop.models import Customer, Order
 from tests.factories import BindingFactory, OrderFactory
 from zns_notify.checks import check_settings
 from zns_notify.models import Message
-from zns_notify.order_data import read_order, resolve
+from zns_notify.order_data import _module, read_order, resolve
 
 
 def accessors(settings, **values):
@@ -25,12 +26,21 @@ def accessors(settings, **values):
 def host_module(tmp_path, monkeypatch):
     """Write a top-level module (``customer.py``…) the way a host project has apps."""
 
+    written = []
+
     def write(name: str, source: str) -> None:
         (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
-        monkeypatch.delitem(sys.modules, name, raising=False)
+        written.append(name)
+        importlib.invalidate_caches()
 
+    # The module lookup is cached (zns_notify.order_data._module): start and end clean, so
+    # no test sees another's "customer" module or its absence.
+    _module.cache_clear()
     monkeypatch.syspath_prepend(str(tmp_path))
     yield write
+    for name in written:
+        sys.modules.pop(name, None)
+    _module.cache_clear()
 
 
 # -- reading the order ---------------------------------------------------------------------
