@@ -155,7 +155,9 @@ class AppSettings:
 
     @property
     def ORDER_STATUS_EVENTS(self) -> dict[str, str]:
-        """Map of status value -> event name; an order entering that status fires the event."""
+        """Map of status value -> event name; an order entering that status fires the event.
+
+        A key the status field's ``choices`` do not offer never fires (``zns_notify.W009``)."""
         return dict(self._get("ORDER_STATUS_EVENTS", {}))
 
     def _accessor(self, key: str, default: str) -> str | Callable[[Any], Any]:
