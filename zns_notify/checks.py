@@ -31,6 +31,7 @@ def check_settings(app_configs=None, **kwargs):
             )
         )
     label = app_settings.ORDER_MODEL
+    model = None
     if label:
         try:
             model = apps.get_model(label)
@@ -51,6 +52,9 @@ def check_settings(app_configs=None, **kwargs):
                         id="zns_notify.E003",
                     )
                 )
+            else:
+                problems += _check_status_values(model, model._meta.get_field(field))
+    problems += _check_order_accessors(model if label else None)
     problems += _check_event_names(app_settings)
     problems += _check_queue()
     for status, event in app_settings.ORDER_STATUS_EVENTS.items():
@@ -64,6 +68,92 @@ def check_settings(app_configs=None, **kwargs):
                 )
             )
     return problems
+
+
+def _check_status_values(model, field) -> list:
+    """Keys of ORDER_STATUS_EVENTS the status field can never hold (a typo such as
+    "Shiped"): the watcher compares the saved value with the keys, so such a key never
+    fires. Only a field with choices says what it can hold; any other is taken on trust."""
+    from .conf import app_settings
+
+    if not field.choices:
+        return []
+    valid = [value for value, _label in field.flatchoices]
+    return [
+        Warning(
+            f'ZNS_NOTIFY["ORDER_STATUS_EVENTS"] has the status {status!r}, which '
+            f"{model._meta.label}.{field.name} cannot hold: its event never fires.",
+            hint=f"The values it can hold: {', '.join(repr(v) for v in valid)}.",
+            id="zns_notify.W009",
+        )
+        for status in app_settings.ORDER_STATUS_EVENTS
+        if status not in valid
+    ]
+
+
+def _check_order_accessors(model) -> list:
+    """ORDER_PHONE / ORDER_CUSTOMER_NAME / ORDER_CODE, read by the rule of
+    :func:`zns_notify.order_data.callable_at`: a value that is neither a callable, the
+    dotted path of one, nor an attribute path on ORDER_MODEL fails every message."""
+    from .conf import app_settings
+    from .order_data import ORDER_ACCESSORS, import_target
+
+    problems = []
+    for key in ORDER_ACCESSORS:
+        value = app_settings.raw_accessor(key)
+        problem = _accessor_problem(value, model, import_target)
+        if problem:
+            problems.append(
+                Error(
+                    f'ZNS_NOTIFY["{key}"] = {value!r} {problem}: every message would fail.',
+                    hint='Give an attribute path on the order ("customer.phone"), a callable '
+                    'taking the order, or the dotted path of one ("shop.utils.order_phone").',
+                    id="zns_notify.E007",
+                )
+            )
+    return problems
+
+
+def _accessor_problem(value, model, import_target) -> str:
+    """Why ``value`` cannot read an order, or "" when it can (or cannot be checked)."""
+    if callable(value):
+        return ""
+    if not isinstance(value, str):
+        return "is not a string or a callable"
+    try:
+        module, target = import_target(value)
+    except Exception as exc:  # noqa: BLE001 the host's module fails to import: say why
+        return f"names a module that fails to import ({type(exc).__name__}: {exc})"
+    if callable(target) or model is None:
+        return ""  # a callable path; or an attribute path with no ORDER_MODEL to check it on
+    why = _attribute_path_problem(model, value)
+    if not why:
+        return ""
+    if module is not None:  # it looked like a callable path, too: say why it is not one
+        name = value.rpartition(".")[2]
+        not_callable = f"{value} is not callable" if hasattr(module, name) else ""
+        why += "; " + (not_callable or f"{module.__name__} has no callable {name!r}")
+    return f"is neither an attribute path nor a callable ({why})"
+
+
+def _attribute_path_problem(model, path: str) -> str:
+    """Why ``path`` cannot be read from an instance of ``model``, or "". Followed through
+    forward relations; past a plain value (a date, a string) or a property, what the
+    object is cannot be known here, so the rest of the path is taken on trust."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    current = model
+    for part in path.split("."):
+        if current is None:
+            return ""
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            if part and hasattr(current, part):
+                return ""  # a property, a method, a reverse accessor: not checkable further
+            return f"{current._meta.label} has no field or attribute {part!r}"
+        current = field.related_model if (field.many_to_one or field.one_to_one) else None
+    return ""
 
 
 def _check_event_names(app_settings) -> list:
@@ -90,8 +180,7 @@ def _check_queue() -> list:
         problems.append(
             Warning(
                 f'Q_CLUSTER["retry"] ({retry}) is not larger than Q_CLUSTER["timeout"] '
-                f"({timeout}): "
-                "django-q2 hands a running task to a second worker.",
+                f"({timeout}): django-q2 hands a running task to a second worker.",
                 hint='Set Q_CLUSTER["retry"] above Q_CLUSTER["timeout"].',
                 id="zns_notify.W002",
             )

@@ -8,6 +8,7 @@ documentation (mirrored in ``docs/settings.md``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -154,23 +155,45 @@ class AppSettings:
 
     @property
     def ORDER_STATUS_EVENTS(self) -> dict[str, str]:
-        """Map of status value -> event name; an order entering that status fires the event."""
+        """Map of status value -> event name; an order entering that status fires the event.
+
+        A key the status field's ``choices`` do not offer never fires (``zns_notify.W009``)."""
         return dict(self._get("ORDER_STATUS_EVENTS", {}))
 
-    @property
-    def ORDER_PHONE(self) -> str:
-        """Attribute path (``"phone"``, ``"customer.phone"``) or dotted callable for the phone."""
-        return str(self._get("ORDER_PHONE", "phone"))
+    #: What ORDER_PHONE / ORDER_CUSTOMER_NAME / ORDER_CODE read when unset.
+    ORDER_ACCESSOR_DEFAULTS = {
+        "ORDER_PHONE": "phone",
+        "ORDER_CUSTOMER_NAME": "customer_name",
+        "ORDER_CODE": "code",
+    }
+
+    def raw_accessor(self, key: str) -> Any:
+        """An ORDER_* value as the shop wrote it (or its default), for the check that says
+        when it is neither a string nor a callable."""
+        return self._get(key, self.ORDER_ACCESSOR_DEFAULTS[key])
+
+    def _accessor(self, key: str) -> str | Callable[[Any], Any]:
+        value = self.raw_accessor(key)
+        return value if callable(value) else str(value)
 
     @property
-    def ORDER_CUSTOMER_NAME(self) -> str:
-        """Attribute path or dotted callable for the customer's name."""
-        return str(self._get("ORDER_CUSTOMER_NAME", "customer_name"))
+    def ORDER_PHONE(self) -> str | Callable[[Any], Any]:
+        """How to read the phone number from an order: a callable taking the order, the
+        dotted import path of one (``"shop.utils.order_phone"``: the part before the last
+        dot is an importable module holding a callable of that name), or else an attribute
+        path (``"phone"``, ``"customer.phone"``; a method at its end is called). Checked by
+        ``zns_notify.E007``."""
+        return self._accessor("ORDER_PHONE")
 
     @property
-    def ORDER_CODE(self) -> str:
-        """Attribute path or dotted callable for the order code customers know."""
-        return str(self._get("ORDER_CODE", "code"))
+    def ORDER_CUSTOMER_NAME(self) -> str | Callable[[Any], Any]:
+        """How to read the customer's name from an order; read as ``ORDER_PHONE`` is."""
+        return self._accessor("ORDER_CUSTOMER_NAME")
+
+    @property
+    def ORDER_CODE(self) -> str | Callable[[Any], Any]:
+        """How to read the order code customers know; read as ``ORDER_PHONE`` is."""
+        return self._accessor("ORDER_CODE")
 
     @property
     def EXTRA_EVENTS(self) -> dict[str, str]:

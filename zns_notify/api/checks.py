@@ -25,24 +25,29 @@ def check_api(app_configs=None, **kwargs) -> list:
                 f'ZNS_NOTIFY["API_AUTHENTICATION_CLASSES"] names {TOKEN_AUTHENTICATION}, but '
                 '"rest_framework.authtoken" is not in INSTALLED_APPS: every request with a '
                 "token would fail.",
-                hint=(
-                    'Add "rest_framework.authtoken" to INSTALLED_APPS and migrate, '
-                    "or drop the class."
-                ),
+                hint='Add "rest_framework.authtoken" to INSTALLED_APPS and migrate, or drop the '
+                "class.",
                 id="zns_notify.E011",
             )
         )
     problems += _check_throttle(app_settings.API_EVENTS_THROTTLE_RATE)
-    if not apps.is_installed("rest_framework"):
-        problems.append(
-            Info(
-                '"rest_framework" is not in INSTALLED_APPS: the API under /zns/api/ answers in '
-                "JSON only, without DRF's browsable pages.",
-                hint='Add "rest_framework" to INSTALLED_APPS for the browsable API.',
-                id="zns_notify.I010",
-            )
-        )
     return problems
+
+
+# A deployment check: said by `manage.py check --deploy` (the review of a site's setup),
+# not on every manage.py command, where an Info about an optional convenience is noise.
+@register(Tags.compatibility, deploy=True)
+def check_api_browsable(app_configs=None, **kwargs) -> list:
+    if apps.is_installed("rest_framework"):
+        return []
+    return [
+        Info(
+            '"rest_framework" is not in INSTALLED_APPS: the API under /zns/api/ answers in '
+            "JSON only, without DRF's browsable pages.",
+            hint='Add "rest_framework" to INSTALLED_APPS for the browsable API.',
+            id="zns_notify.I010",
+        )
+    ]
 
 
 def _check_paths(key: str, paths: list[str]) -> list:
@@ -81,10 +86,8 @@ def _check_throttle(rate: str | None) -> list:
             Warning(
                 'ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"] is set, but the default cache is '
                 "DummyCache, which forgets every count: the events endpoint is not throttled.",
-                hint=(
-                    "Configure a shared cache (Redis, Memcached, the database) "
-                    "as CACHES['default']."
-                ),
+                hint="Configure a shared cache (Redis, Memcached, the database) as "
+                "CACHES['default'].",
                 id="zns_notify.W010",
             )
         ]
