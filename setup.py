@@ -52,19 +52,30 @@ class BuildPyWithCatalogues(build_py):
 
     def run(self) -> None:
         super().run()
-        for po_path, mo_path in self._catalogues():
-            compile_catalogue(po_path, mo_path)
+        for po_path, in_source, in_build in self._catalogues():
+            # An editable install (`pip install -e .`, as `make install` does) skips build_py's
+            # copying and imports the package from the source tree: the .mo goes next to the
+            # .po there (and strict editable mode links it into place through the mapping
+            # below). Any other build writes it into the tree that becomes the wheel.
+            compile_catalogue(po_path, in_source if self.editable_mode else in_build)
 
     def get_outputs(self, include_bytecode: bool = True) -> list[str]:
-        return super().get_outputs(include_bytecode) + [str(mo) for _, mo in self._catalogues()]
+        compiled = [str(in_build) for _, _, in_build in self._catalogues()]
+        return super().get_outputs(include_bytecode) + compiled
 
-    def _catalogues(self) -> list[tuple[Path, Path]]:
-        # An editable install (`pip install -e .`, as `make install` does) imports the package
-        # from the source tree and setuptools skips build_py's copying, so the .mo goes next
-        # to the .po there; any other build writes it into the build tree that becomes the
-        # wheel.
-        root = Path() if self.editable_mode else Path(self.build_lib)
-        return [(po, root / po.with_suffix(".mo")) for po in sorted(Path().glob(CATALOGUES))]
+    def get_output_mapping(self) -> dict[str, str]:
+        mapping = super().get_output_mapping()
+        if self.editable_mode:
+            mapping.update({str(b): str(s) for _, s, b in self._catalogues()})
+        return mapping
+
+    def _catalogues(self) -> list[tuple[Path, Path, Path]]:
+        """(the .po, its .mo in the source tree, its .mo in the build tree) of each catalogue."""
+        build_lib = Path(self.build_lib)
+        return [
+            (po, po.with_suffix(".mo"), build_lib / po.with_suffix(".mo"))
+            for po in sorted(Path().glob(CATALOGUES))
+        ]
 
 
 setup(cmdclass={"build_py": BuildPyWithCatalogues})
