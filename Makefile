@@ -15,14 +15,15 @@ ARGS ?=
 
 install: $(STAMP) messages
 
-# Re-run pip only when the project's dependencies change.
-$(STAMP): pyproject.toml
+# Re-run pip only when the project's dependencies or its build step change.
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[demo,test,dev]'
 	touch $(STAMP)
 
-# Compiled translations are build products: built here, never committed.
+# Compiled translations are build products, never committed. A wheel compiles zns_notify's
+# itself (setup.py); this compiles the demo shop's too, and both again after a .po edit.
 messages: $(STAMP)
 	@for dir in $(LOCALES); do $(BIN)/pybabel compile --statistics -D django -d $$dir || exit 1; done
 
