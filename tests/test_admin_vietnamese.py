@@ -114,7 +114,9 @@ DATA_PATH = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 #: Not words: scripts, styles, icons, and code (variable names, JSON payloads).
 HIDDEN = ("script", "style", "template", "svg", "code", "pre")
-WORD = re.compile(r"[A-Za-z][A-Za-z_'-]+")
+#: Whole words: not letters inside a code such as the hex of an idempotency key
+#: ("zns8b8fe4…4add14" holds no word "add").
+WORD = re.compile(r"\b[A-Za-z][A-Za-z_'-]+\b")
 
 
 def english_words() -> set[str]:
