@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 ARGS ?=
 
-.PHONY: install messages demo test test-sqlite test-postgres lint browser bench docs docs-serve clean
+.PHONY: install messages demo test test-sqlite test-postgres lint matrix browser bench docs docs-serve clean
 
 install: $(STAMP) messages
 
@@ -44,6 +44,11 @@ test-postgres:
 	else \
 		echo "== ZNS_TEST_DATABASE_URL unset: PostgreSQL pass skipped"; \
 	fi
+
+# The newer Django/Python cells (tox.ini): Python 3.12 + Django 6.0 and Python 3.13 +
+# Django 6.1, the suite without the slow tests, the Pythons from pyenv.
+matrix:
+	.ci/matrix $(PYTEST_ARGS)
 
 # Debian's chromium for tests/browser/ (root, Debian/Ubuntu). Without it those tests skip,
 # unless ZNS_REQUIRE_BROWSER=1 (as in .ci/run), which fails them. The package index is

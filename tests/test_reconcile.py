@@ -239,6 +239,29 @@ def test_rate_bounds_calls_per_second(account, zalo_api, settings):
     assert clock.now == pytest.approx(2.0)  # calls at 0, 0.5, 1, 1.5 and 2 seconds
 
 
+def test_a_slow_answer_is_not_made_up_for_by_a_burst(account, zalo_api, settings):
+    """RECONCILE_RATE bounds the gap between two status calls, measured at the calls: after
+    a slow answer (or a slow claim), the next calls do not catch up on a schedule kept
+    from the run's start."""
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "RECONCILE_RATE": 2}
+    clock, at = FakeClock(), []
+
+    def answer(seconds):
+        def respond():
+            at.append(clock.now)
+            clock.now += seconds  # Zalo takes this long to answer
+            return {"status": 0}
+
+        return respond
+
+    for n in range(4):
+        sent(minutes_ago=10 + n, msg_id=f"m{n}")
+    status_api(zalo_api, {"m3": answer(1.2), **{f"m{n}": answer(0.0) for n in range(3)}})
+    reconcile(sleep=clock.sleep, clock=clock)
+    gaps = [b - a for a, b in zip(at, at[1:], strict=False)]
+    assert len(at) == 4 and min(gaps) == pytest.approx(0.5), at  # 0, 1.2, 1.7, 2.2
+
+
 def test_batch_zero_turns_it_off(account, zalo_api, settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "RECONCILE_BATCH": 0}
     sent(msg_id="m1")

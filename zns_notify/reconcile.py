@@ -80,21 +80,22 @@ def reconcile(
         logger.warning("zns reconcile: no access token (%s); trying again next run", exc)
         return report
     interval = 1.0 / max(app_settings.RECONCILE_RATE, 0.001)
-    started = clock()
-    deadline = started + _time_budget()
+    deadline = clock() + _time_budget()
     failures = 0
-    calls = 0
+    # The rate bounds the gap between two status calls, measured from the previous call
+    # and right before the next one (after its claim's queries): neither the database's
+    # latency nor a slow answer lets calls come closer together, nor catch up in a burst.
+    last_call = None
     for pk, seen in candidates:
-        pause = started + calls * interval - clock()
-        if clock() + max(pause, 0) > deadline:
+        if max(clock(), last_call + interval if last_call is not None else 0) > deadline:
             break  # the rest waits for the next run
-        if pause > 0:
-            sleep(pause)
         message = _claim(pk, seen)
         if message is None:
             report["lost"] += 1
             continue
-        calls += 1
+        if last_call is not None and (pause := last_call + interval - clock()) > 0:
+            sleep(pause)
+        last_call = clock()
         report["checked"] += 1
         try:
             data, token = _ask(client, token, message)
