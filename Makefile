@@ -11,7 +11,8 @@ PYTEST_ARGS ?=
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 ARGS ?=
 
-.PHONY: install messages demo test test-sqlite test-postgres lint matrix browser bench docs docs-serve clean
+.PHONY: install messages demo test test-sqlite test-postgres test-shifted-clock lint matrix \
+	browser bench docs docs-serve clean
 
 install: $(STAMP) messages
 
@@ -49,6 +50,11 @@ test-postgres:
 # Django 6.1, the suite without the slow tests, the Pythons from pyenv.
 matrix:
 	.ci/matrix $(PYTEST_ARGS)
+
+# The tests that start no server again, with the clock moved to other dates and Vietnamese
+# night hours by Debian's faketime (installed when missing); docs/development.md.
+test-shifted-clock: install
+	.ci/shifted-clock
 
 # Debian's chromium for tests/browser/ (root, Debian/Ubuntu). Without it those tests skip,
 # unless ZNS_REQUIRE_BROWSER=1 (as in .ci/run), which fails them. The package index is

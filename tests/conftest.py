@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import re
 from pathlib import Path
 
@@ -68,7 +70,50 @@ def account(db):
     return ZaloAccountFactory()
 
 
+#: ZNS_TEST_CLOCK=<ISO 8601 instant with its offset>: the whole run starts at that instant.
+SHIFTED_CLOCK = "ZNS_TEST_CLOCK"
+_shifted_clock = []
+
+
 def pytest_configure(config):
+    _compile_catalogues()
+    _shift_the_clock()
+
+
+def pytest_unconfigure(config):
+    while _shifted_clock:
+        _shifted_clock.pop().stop()
+
+
+def pytest_report_header(config):
+    if _shifted_clock:
+        return f"clock moved by {SHIFTED_CLOCK} to {os.environ[SHIFTED_CLOCK]} (time-machine)"
+
+
+def _shift_the_clock():
+    """Python's clock in this process starts at ZNS_TEST_CLOCK and ticks (time-machine):
+    how the tests that start servers run at another date, which faketime cannot do for them
+    (docs/development.md, "Tests at another date and hour"). Subprocesses keep real time."""
+    instant = os.environ.get(SHIFTED_CLOCK, "").strip()
+    if not instant:
+        return
+    import time_machine
+
+    try:
+        moment = dt.datetime.fromisoformat(instant)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise pytest.UsageError(
+            f"{SHIFTED_CLOCK}={instant!r}: give an ISO 8601 instant with its offset, "
+            "e.g. 2027-12-31T19:30:00+00:00"
+        )
+    traveller = time_machine.travel(moment, tick=True)
+    traveller.start()
+    _shifted_clock.append(traveller)
+
+
+def _compile_catalogues():
     """Compile stale .mo catalogues (make does it too), so `pytest` alone sees current
     translations after a .po edit."""
     from babel.messages.mofile import write_mo

@@ -4,8 +4,8 @@ every way the callback refuses."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,6 +13,7 @@ import requests
 from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import ZaloAccountFactory
 from zns_notify.models import ZaloAccount
@@ -145,14 +146,20 @@ def test_state_mismatch(client, operator, sandbox):
     assert any("already used" in m for m in shown(client.get(back)))
 
 
-def test_expired_state(client, operator, sandbox):
+@pytest.mark.parametrize("later,connected", [((9, 59), True), ((10, 1), False)])
+def test_a_connect_request_expires_after_ten_minutes(
+    client, operator, sandbox, monkeypatch, later, connected
+):
+    """Measured on Django's clock (timezone.now), the one clock tests and hosts set."""
+    started = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: started)
     back = approve(start(client))
-    session = client.session
-    session[SESSION_KEY] = {**session[SESSION_KEY], "expires": time.time() - 1}
-    session.save()
+    minutes, seconds = later
+    moment = started + dt.timedelta(minutes=minutes, seconds=seconds)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
     response = client.get(back)
-    assert any("expired" in m for m in shown(response))
-    assert not ZaloAccount.objects.exists()
+    assert any("expired" in m for m in shown(response)) is not connected
+    assert ZaloAccount.objects.exists() is connected
 
 
 def test_missing_code(client, operator, sandbox):

@@ -14,11 +14,11 @@ import base64
 import hashlib
 import logging
 import secrets
-import time
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views import View
@@ -64,7 +64,8 @@ def start(request: HttpRequest, client: ZaloClient | None = None) -> HttpRespons
         "state": state,
         "verifier": verifier,
         "user": request.user.pk,
-        "expires": time.time() + STATE_LIFETIME,
+        # Epoch seconds (the session is JSON), on Django's clock like every other deadline.
+        "expires": timezone.now().timestamp() + STATE_LIFETIME,
     }
     url = client.permission_url(
         redirect_uri=callback_url(request), code_challenge=code_challenge(verifier), state=state
@@ -118,7 +119,7 @@ class OAuthCallbackView(View):
             return _(
                 "The connect request was started by another user. Nothing was changed; start again."
             )
-        if float(flow.get("expires", 0)) < time.time():
+        if float(flow.get("expires", 0)) < timezone.now().timestamp():
             return _(
                 "The connect request expired (after 10 minutes). Nothing was changed; start again."
             )

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import MessageFactory, TemplateFactory
 
@@ -79,6 +80,15 @@ def test_per_template(as_user, reader, messages):
 def test_default_range_is_the_last_seven_days(as_user, reader):
     body = as_user(reader).get(URL).json()
     assert len(body["groups"]) == 7 and body["groups"][-1]["day"] == body["to"]
+
+
+def test_default_range_ends_today_in_vietnam_on_django_s_clock(as_user, reader, monkeypatch):
+    """19:30 UTC on 31 December is 02:30 on 1 January in Hanoi: the range ends on the
+    Vietnamese day, read from Django's clock (timezone.now), the one clock tests set."""
+    moment = dt.datetime(2027, 12, 31, 19, 30, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    body = as_user(reader).get(URL).json()
+    assert (body["from"], body["to"]) == ("2027-12-26", "2028-01-01")
 
 
 @pytest.mark.parametrize(

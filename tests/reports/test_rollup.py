@@ -224,6 +224,8 @@ def test_a_failing_run_releases_the_lease_without_marking_a_refresh(monkeypatch)
     assert (state.running_since, state.refreshed_at) == (None, None)
 
 
+# The command reads the clock itself (timezone.now()): moved to NOW, so "today" is TODAY.
+@pytest.mark.time_machine(NOW, tick=False)
 def test_the_rebuild_command_recomputes_every_day(capsys):
     message(at(TODAY - dt.timedelta(days=40)))
     message(at(TODAY))
