@@ -125,24 +125,37 @@ def probe() -> int:
     Binding.objects.create(
         event="order_paid", template=template, params=expressions, is_active=True
     )
-    # No shipping phone: only the function (shipping phone, else billing phone) finds one.
-    order = Order.objects.create(
-        number="DH000123",
-        shipping_name="Nguyễn Thị Lan",
-        billing_phone="0912 345 678",
-        total=1250000,
-    )
-    order.status = "paid"
-    order.save()
-    message = Message.objects.filter(event="order_paid").first()
-    report(
-        f"ORDER_PHONE = {accessor!r}",
-        message is not None and message.phone == "84912345678" and message.status == "queued",
-        "no message"
-        if message is None
-        else f"message {message.status}, phone {message.phone or '-'}, params {message.params}"
-        + (f", error {message.error_message}" if message.error_message else ""),
-    )
+
+    def paid_order_message(number, name, billing_phone, total):
+        """Save a new order, then mark it paid: the order_paid message it queued, or None.
+        No shipping phone: only the function (shipping phone, else billing phone) finds one."""
+        order = Order.objects.create(
+            number=number, shipping_name=name, billing_phone=billing_phone, total=total
+        )
+        order.status = "paid"
+        order.save()
+        return Message.objects.filter(event="order_paid", order_pk=str(order.pk)).first()
+
+    def report_phone(label, message, phone):
+        report(
+            label,
+            message is not None and message.phone == phone and message.status == "queued",
+            "no message"
+            if message is None
+            else f"message {message.status}, phone {message.phone or '-'}, params {message.params}"
+            + (f", error {message.error_message}" if message.error_message else ""),
+        )
+
+    message = paid_order_message("DH000123", "Nguyễn Thị Lan", "0912 345 678", 1250000)
+    report_phone(f"ORDER_PHONE = {accessor!r}", message, "84912345678")
+
+    # -- ORDER_PHONE as the callable itself (the other form settings.md documents) -----
+    from django.test import override_settings
+    from shop.utils import order_phone
+
+    with override_settings(ZNS_NOTIFY={**settings.ZNS_NOTIFY, "ORDER_PHONE": order_phone}):
+        message = paid_order_message("DH000124", "Trần Văn Minh", "0987 654 321", 990000)
+    report_phone("ORDER_PHONE = <function order_phone>", message, "84987654321")
     return 1 if failures else 0
 
 
