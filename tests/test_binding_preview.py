@@ -112,3 +112,34 @@ def test_the_sample_orders_related_sets_read_as_empty():
         context,
     )
     assert results["customer_name"].value == "0 món"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "accessors",
+    [
+        # Callables and callable paths read through a relation the sample leaves empty.
+        {
+            "ORDER_PHONE": "tests.order_accessors.order_phone",
+            "ORDER_CUSTOMER_NAME": lambda order: order.customer.full_name,
+            "ORDER_CODE": lambda order: order.customer.full_name,
+        },
+        # Attribute paths through that relation.
+        {
+            "ORDER_PHONE": "customer.phone",
+            "ORDER_CUSTOMER_NAME": "customer.full_name",
+            "ORDER_CODE": "customer.full_name",
+        },
+    ],
+)
+def test_the_sample_data_has_the_sample_name_code_and_phone_however_they_are_read(
+    settings, accessors
+):
+    """The sample order fills only the order's own fields: read through a callable or a
+    relation, the name, code and phone came out empty or as a field's label ("Phone"), and
+    a binding using {{ customer_name }} was refused "with sample data"."""
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, **accessors}
+    context = binding_preview.context_for(binding_preview.sample_order(), "order_created")
+    assert context["customer_name"] == binding_preview.SAMPLE_NAME
+    assert context["order_code"] == binding_preview.SAMPLE_CODE
+    assert context["phone"] == "84912345678"

@@ -32,6 +32,8 @@ RECENT_ORDERS = 10
 #: Values of the sample order, for the fields the ORDER_* settings name.
 SAMPLE_NAME, SAMPLE_PHONE, SAMPLE_CODE = "Nguyễn Thị Lan", "0912 345 678", "DH000123"
 SAMPLE_AMOUNT = 1_250_000
+#: Set on the order :func:`sample_order` builds, so :func:`context_for` knows it is no real one.
+SAMPLE_MARK = "_zns_sample_order"
 #: Context variables beside ``order``, with what each is (shown in the editor's help).
 BASE_VARIABLES = ("customer_name", "order_code", "phone", "event", "now")
 
@@ -153,27 +155,26 @@ def sample_order(now: dt.datetime | None = None) -> Any | None:
         value = special.get(f.name) or _sample_value(f, now)
         if value is not None:
             setattr(order, f.attname, value)
+    setattr(order, SAMPLE_MARK, True)
     return order
 
 
 def context_for(order: Any | None, event: str, now: dt.datetime | None = None) -> dict[str, Any]:
     """The variables of a binding's expressions, as the event path gives them (docstring)."""
     now = now or timezone.now()
-    if order is None:  # no (buildable) ORDER_MODEL: the other variables keep sample values
-        return {
-            "order": None,
-            "customer_name": SAMPLE_NAME,
-            "order_code": SAMPLE_CODE,
-            "phone": _normalized(SAMPLE_PHONE),
-            "event": event,
-            "now": now,
-        }
-    facts = read_order(order)
+    if order is None or getattr(order, SAMPLE_MARK, False):
+        # No (buildable) ORDER_MODEL, or the sample order: the sample fills the order's own
+        # fields only, so an ORDER_* callable or a path through a relation would read an
+        # empty name, code or phone from it (and refuse a good binding "with sample data").
+        name, code, raw_phone = SAMPLE_NAME, SAMPLE_CODE, SAMPLE_PHONE
+    else:
+        facts = read_order(order)
+        name, code, raw_phone = facts.customer_name, facts.order_ref, facts.raw_phone
     return {
-        "order": read_only(order),
-        "customer_name": facts.customer_name,
-        "order_code": facts.order_ref,
-        "phone": _normalized(facts.raw_phone),
+        "order": read_only(order) if order is not None else None,
+        "customer_name": name,
+        "order_code": code,
+        "phone": _normalized(raw_phone),
         "event": event,
         "now": now,
     }
