@@ -162,7 +162,7 @@ def test_check_accepts_paths_callables_and_callable_paths(settings, value):
         ("customer.mobile", "shop.Customer has no field or attribute 'mobile'"),
         ("tests.order_accessors.NOT_CALLABLE", "has no field or attribute 'tests'"),
         ("tests.order_accessors.nope", "tests.order_accessors has no callable 'nope'"),
-        ("", "shop.Order has no field or attribute ''"),
+        ("", "it has an empty name"),
         (42, "not a string or a callable"),
         (["phone"], "not a string or a callable"),
     ],
@@ -199,3 +199,12 @@ def test_the_defaults_are_checked_against_the_order_model(settings):
     settings.ZNS_NOTIFY = {**values, "ORDER_MODEL": "auth.User"}
     # auth.User has neither "phone", "customer_name" nor "code": every message would fail.
     assert len(e007(settings)) == 3
+
+
+@pytest.mark.parametrize("value", ["", "customer..phone", ".phone", "phone."])
+def test_without_an_order_model_an_empty_name_in_the_path_is_still_reported(settings, value):
+    """No ORDER_MODEL to check the names on, but an empty one can never be read: every
+    message would fail with category config."""
+    accessors(settings, ORDER_MODEL=None, ORDER_PHONE=value)
+    [problem] = e007(settings)
+    assert 'ZNS_NOTIFY["ORDER_PHONE"]' in problem and "empty name" in problem

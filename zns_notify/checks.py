@@ -120,6 +120,8 @@ def _accessor_problem(value, model, import_target) -> str:
         return ""
     if not isinstance(value, str):
         return "is not a string or a callable"
+    if not all(value.split(".")):  # "", "customer..phone": no model has a nameless attribute
+        return "is neither an attribute path nor a callable (it has an empty name)"
     try:
         module, target = import_target(value)
     except Exception as exc:  # noqa: BLE001 the host's module fails to import: say why
