@@ -78,4 +78,6 @@ class BuildPyWithCatalogues(build_py):
         ]
 
 
-setup(cmdclass={"build_py": BuildPyWithCatalogues})
+# setuptools' build backend runs this file as __main__; tests import it for its functions.
+if __name__ == "__main__":
+    setup(cmdclass={"build_py": BuildPyWithCatalogues})
