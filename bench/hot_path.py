@@ -144,7 +144,7 @@ def prepare(side: str) -> None:
     """Put the process in the state ``side`` is measured in (outside the timed region)."""
     from django_q.conf import Conf
 
-    from zns_notify.watchers import connect_order_watcher, disconnect_order_watcher
+    from zns_notify.events.watchers import connect_order_watcher, disconnect_order_watcher
 
     disconnect_order_watcher()
     stop_calibration()

@@ -255,7 +255,12 @@ def timed(label: str, fn, repeat: int = 1) -> float:
 
 
 def time_rollup(repeat: int) -> None:
-    from zns_notify.rollup import days_to_refresh, last_refreshed, rebuild_reports, refresh_reports
+    from zns_notify.reports.rollup import (
+        days_to_refresh,
+        last_refreshed,
+        rebuild_reports,
+        refresh_reports,
+    )
 
     timed("full rebuild (zns_rebuild_reports)", lambda: f"{len(rebuild_reports())} days")
     timed(
@@ -271,7 +276,7 @@ def time_rollup(repeat: int) -> None:
 def views() -> list[tuple[str, str]]:
     from datetime import timedelta as td
 
-    from zns_notify.quota import local_day
+    from zns_notify.account.quota import local_day
 
     base = "/admin/zns_notify/reportday/"
     today = local_day()

@@ -312,10 +312,10 @@ def prepare(count: int, tag: str) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from zns_notify.account.tokens import store_token_pair
+    from zns_notify.events.outbox import push_send_task
+    from zns_notify.events.relay import relay_active
     from zns_notify.models import Message, Template
-    from zns_notify.outbox import push_send_task
-    from zns_notify.relay import relay_active
-    from zns_notify.tokens import store_token_pair
 
     if connection.vendor == "postgresql":
         _create_database(settings.DATABASES["default"])

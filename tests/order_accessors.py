@@ -1,5 +1,5 @@
 """Host-side functions that ZNS_NOTIFY's ORDER_* keys name by dotted path in
-tests/test_order_accessors.py, as a shop's ``shop/utils.py`` would hold them."""
+tests/rendering/test_order_accessors.py, as a shop's ``shop/utils.py`` would hold them."""
 
 
 def order_phone(order):

@@ -39,7 +39,7 @@ else:
     }
 
 # django-q2's plain ORM broker on the test database, whatever REDIS_URL the environment
-# has: the suite covers the in-transaction enqueue; tests/test_relay.py switches to
+# has: the suite covers the in-transaction enqueue; tests/events/test_relay.py switches to
 # zns_notify's outbox broker, and the demo end-to-end test runs the demo's settings.
 Q_CLUSTER = {
     **{k: v for k, v in Q_CLUSTER.items() if k not in ("redis", "broker_class")},

@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from zns_notify.conf import CORE_EVENTS, app_settings
 from zns_notify.exceptions import ZnsConfigurationError
-from zns_notify.template_filters import vnd, zns_date, zns_datetime, zns_time
+from zns_notify.rendering.filters import vnd, zns_date, zns_datetime, zns_time
 
 
 def test_defaults(settings):

@@ -13,13 +13,14 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.factories import BindingFactory, MessageFactory, OrderFactory
-from tests.test_reconcile import status_api
-from tests.test_webhooks import post, receipt, sign
-from zns_notify import notify, signals, webhook_events
-from zns_notify.delivery import record_delivered, record_undelivered
+from tests.receipts.test_reconcile import status_api
+from tests.receipts.test_webhooks import post, receipt, sign
+from zns_notify import notify, signals
 from zns_notify.models import Message
-from zns_notify.reconcile import reconcile
-from zns_notify.sending import deliver
+from zns_notify.receipts import events as webhook_events
+from zns_notify.receipts.delivery import record_delivered, record_undelivered
+from zns_notify.receipts.reconcile import reconcile
+from zns_notify.sending.send import deliver
 from zns_notify.tasks import sweep
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -153,7 +154,7 @@ def test_event_time_failures_are_not_announced_when_the_order_rolls_back(db, hea
     assert heard == [] and not Message.objects.exists()
 
 
-# -- the webhook (current public behaviour of zns_notify.webhooks) -----------------------------
+# -- the webhook (current public behaviour of zns_notify.receipts.views) ---------------------
 
 
 def test_a_duplicate_webhook_announces_delivery_once(db, heard):

@@ -13,11 +13,11 @@ def __getattr__(name: str) -> Any:
     # notify lives with the models; importing it lazily keeps `import zns_notify` free of
     # Django setup, which packaging tools and settings modules rely on.
     if name == "notify":
-        from .events import notify
+        from zns_notify.events.notify import notify
 
         return notify
     if name in ("opt_out", "opt_in"):
-        from . import opt_outs as module
+        from zns_notify.policy import opt_outs as module
 
         return getattr(module, name)
     raise AttributeError(f"module 'zns_notify' has no attribute {name!r}")

@@ -11,17 +11,12 @@ class ZnsNotifyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import (
-            checks,  # noqa: F401  (registers the system checks)
-            checks_fallback,  # noqa: F401
-            checks_reliability,  # noqa: F401
-            events,
-            watchers,
-        )
-        from .admin_banner import install as install_admin_banner
-        from .api import checks as api_checks  # noqa: F401
-        from .schedules import ensure_schedules
-        from .sms import checks as sms_checks  # noqa: F401
+        from zns_notify.admin.banner import install as install_admin_banner
+        from zns_notify.api import checks as api_checks  # noqa: F401
+        from zns_notify.events import notify as events
+        from zns_notify.events import watchers
+        from zns_notify.sms import checks as sms_checks  # noqa: F401
+        from zns_notify.tasks import ensure_schedules
 
         events.connect_order_signals()
         watchers.connect_order_watcher()

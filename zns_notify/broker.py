@@ -2,7 +2,7 @@
 
 Opt in with ``Q_CLUSTER = {"orm": "default", "broker_class": "zns_notify.broker.OutboxORM"}``.
 Everything django-q2 queues still goes through the ORM broker's table, unchanged; each poll
-also leases due messages (see :mod:`zns_notify.relay`) and hands them to the workers as
+also leases due messages (see :mod:`zns_notify.events.relay`) and hands them to the workers as
 ``send_messages`` tasks, so an order event costs the shop's transaction one INSERT
 instead of two and a signed task (docs/performance.md).
 """
@@ -15,7 +15,7 @@ import uuid
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 
-from .relay import claim_due_keys
+from zns_notify.events.relay import claim_due_keys
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +33,8 @@ class OutboxORM(ORM):
         return relayed + self._take_queued_rows()
 
     def _relay(self) -> list[tuple[str, str]]:
-        from .conf import app_settings
-        from .outbox_sql import task_package
+        from zns_notify.conf import app_settings
+        from zns_notify.events.outbox_sql import task_package
 
         if self.list_key != (app_settings.QUEUE_CLUSTER or Conf.CLUSTER_NAME):
             return []  # zns_notify's tasks belong to another cluster (QUEUE_CLUSTER)

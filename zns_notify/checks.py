@@ -9,7 +9,7 @@ from django.core.checks import Error, Tags, Warning, register
 
 @register(Tags.compatibility)
 def check_settings(app_configs=None, **kwargs):
-    from .conf import app_settings
+    from zns_notify.conf import app_settings
 
     problems = []
     values = getattr(settings, "ZNS_NOTIFY", None) or {}
@@ -74,7 +74,7 @@ def _check_status_values(model, field) -> list:
     """Keys of ORDER_STATUS_EVENTS the status field can never hold (a typo such as
     "Shiped"): the watcher compares the saved value with the keys, so such a key never
     fires. Only a field with choices says what it can hold; any other is taken on trust."""
-    from .conf import app_settings
+    from zns_notify.conf import app_settings
 
     if not field.choices:
         return []
@@ -93,10 +93,10 @@ def _check_status_values(model, field) -> list:
 
 def _check_order_accessors(model) -> list:
     """ORDER_PHONE / ORDER_CUSTOMER_NAME / ORDER_CODE, read by the rule of
-    :func:`zns_notify.order_data.callable_at`: a value that is neither a callable, the
+    :func:`zns_notify.rendering.order_data.callable_at`: a value that is neither a callable, the
     dotted path of one, nor an attribute path on ORDER_MODEL fails every message."""
-    from .conf import app_settings
-    from .order_data import ORDER_ACCESSORS, import_target
+    from zns_notify.conf import app_settings
+    from zns_notify.rendering.order_data import ORDER_ACCESSORS, import_target
 
     problems = []
     for key in ORDER_ACCESSORS:
@@ -159,7 +159,7 @@ def _attribute_path_problem(model, path: str) -> str:
 
 
 def _check_event_names(app_settings) -> list:
-    from .events import EVENT_NAME
+    from zns_notify.events.notify import EVENT_NAME
 
     return [
         Error(
@@ -241,8 +241,8 @@ def check_bindings(app_configs=None, databases=None, **kwargs):
     """
     from django.db import DatabaseError, router
 
-    from .binding_validation import fitness_problems
-    from .models import Binding
+    from zns_notify.bindings.validation import fitness_problems
+    from zns_notify.models import Binding
 
     using = router.db_for_read(Binding)
     if not databases or using not in databases:

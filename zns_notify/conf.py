@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_noop as N_
 
-from .exceptions import ZnsConfigurationError
+from zns_notify.exceptions import ZnsConfigurationError
 
 #: The four order events every shop has; hosts add more through ``EXTRA_EVENTS``.
 #: The labels stay English here (settings, checks, the API); the admin translates them.
@@ -217,7 +217,7 @@ class AppSettings:
         """Seconds before the first retry; doubles on each further attempt."""
         return float(self._get("RETRY_BACKOFF", 30.0))
 
-    # -- Policy engine (zns_notify.policy, docs/policy.md) ------------------------------
+    # -- Policy engine (zns_notify.policy.rules, docs/policy.md) ------------------------------
 
     @property
     def RECIPIENT_DAILY_CAP(self) -> dict[str, int]:
@@ -423,7 +423,7 @@ class AppSettings:
             )
         return cost
 
-    # -- Reports (zns_notify.rollup, docs/operators/reports.md) -------------------------
+    # -- Reports (zns_notify.reports.rollup, docs/operators/reports.md) -------------------------
 
     @property
     def REPORTS_REFRESH_DAYS(self) -> int:

@@ -71,7 +71,7 @@ def announce(signal: Signal, **kwargs) -> None:
     traceback), never raised, and the other receivers still run."""
     import logging
 
-    from .models import Message
+    from zns_notify.models import Message
 
     for receiver, response in signal.send_robust(sender=Message, **kwargs):
         if isinstance(response, Exception):

@@ -1,20 +1,43 @@
-"""django-q2 entry points. They take keys, never model instances, and never raise for
-provider errors (django-q2 would re-run a raising task forever on the ORM broker)."""
+"""django-q2 entry points: every task and schedule zns_notify queues, by the dotted path
+django-q2 stores (``zns_notify.tasks.<name>``). They take keys, never model instances, and
+never raise for provider errors (django-q2 would re-run a raising task forever on the ORM
+broker). The scheduled ones that belong to a domain are that domain's functions, named here
+so the stored paths do not follow the code around (migration 0020 moved the old ones).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
+from typing import Any
 
 from django.db import router
 from django.utils import timezone
 
-from . import ambiguity, batch, fallback_sending
-from .conf import app_settings
-from .models import Message
-from .outbox import push_send_task
-from .relay import OLDEST_DUE_FIRST, relay_active
+from zns_notify.account.quota import refresh_quota
+from zns_notify.conf import app_settings
+from zns_notify.events.outbox import push_send_task
+from zns_notify.events.relay import OLDEST_DUE_FIRST, relay_active
+from zns_notify.fallback import sending as fallback_sending
+from zns_notify.models import Message
+from zns_notify.policy.rules import prune_counts as prune_recipient_counts
+from zns_notify.receipts.reconcile import reconcile
+from zns_notify.reports.rollup import refresh_reports
+from zns_notify.sending import ambiguity, batch
+
+__all__ = [
+    "SCHEDULES",
+    "ensure_schedules",
+    "prune_recipient_counts",
+    "reconcile",
+    "refresh_quota",
+    "refresh_reports",
+    "refresh_token",
+    "send_fallbacks",
+    "send_messages",
+    "sweep",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +60,7 @@ def send_messages(keys: list[str]) -> int:
 
     Keeps up to ``SEND_CONCURRENCY`` requests in flight: claims messages as requests
     finish, gates each, sends them from the thread pool and records their outcomes as
-    they arrive (see :mod:`zns_notify.batch`). A task given fewer than
+    they arrive (see :mod:`zns_notify.sending.batch`). A task given fewer than
     ``SEND_BATCH`` keys takes other due messages too (``SEND_TOP_UP``). Stops claiming when
     half of django-q2's task timeout is spent and queues the rest as a new task, so a slow
     Zalo never gets a task killed in the middle of a send.
@@ -54,9 +77,9 @@ def send_messages(keys: list[str]) -> int:
 def sweep() -> int:
     """Re-enqueue due retries and messages whose task was lost; recover dead workers' rows.
     With the outbox broker only the last: its poll hands out due and lost messages itself.
-    Then the same for the SMS fallback's steps (:func:`zns_notify.fallback_sending.sweep`).
+    Then the same for the SMS fallback's steps (:func:`zns_notify.fallback.sending.sweep`).
 
-    Scheduled every minute (see :func:`zns_notify.schedules.ensure_schedules`).
+    Scheduled every minute (see :func:`ensure_schedules`).
     """
     now = timezone.now()
     recovered = _recover_stale_sends(now)
@@ -99,10 +122,10 @@ def sweep() -> int:
 def refresh_token() -> bool:
     """Rotate the OA token pair when its access token expires within a few hours, so sends
     never wait for a refresh. Scheduled every 15 minutes; single-flight with every other
-    refresh (see :mod:`zns_notify.tokens`). Never raises for Zalo's answers."""
-    from .exceptions import ZnsConfigurationError
-    from .tokens import refresh_if_expiring
-    from .zalo.client import ZaloAPIError
+    refresh (see :mod:`zns_notify.account.tokens`). Never raises for Zalo's answers."""
+    from zns_notify.account.tokens import refresh_if_expiring
+    from zns_notify.exceptions import ZnsConfigurationError
+    from zns_notify.zalo.client import ZaloAPIError
 
     try:
         return refresh_if_expiring()
@@ -113,9 +136,49 @@ def refresh_token() -> bool:
 
 def _recover_stale_sends(now: dt.datetime) -> int:
     """Rows left in "sending" past ``SEND_LEASE`` by a worker that died. The send may or
-    may not have reached Zalo: ``AMBIGUOUS_SENDS`` decides (zns_notify.ambiguity)."""
+    may not have reached Zalo: ``AMBIGUOUS_SENDS`` decides (zns_notify.sending.ambiguity)."""
     lease = dt.timedelta(seconds=app_settings.SEND_LEASE)
     stale = Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - lease)
     return sum(
         ambiguity.recover(message, now) for message in stale.only("pk", "attempts")[:SWEEP_BATCH]
     )
+
+
+def send_fallbacks(references: list[str]) -> int:
+    """Send the due SMS fallback steps among ``references``; return how many outcomes were
+    ours (queued by :func:`zns_notify.fallback.steps.push_fallback_task`)."""
+    return sum(fallback_sending.send(reference) is not None for reference in references)
+
+
+#: (name, function, every N minutes). Created once; an admin's edits are never undone.
+SCHEDULES = (
+    # Refresh the access token well before it expires (zns_notify.account.tokens).
+    ("zns_notify.refresh_token", "zns_notify.tasks.refresh_token", 15),
+    # Due retries, lost tasks, dead workers' rows.
+    ("zns_notify.sweep", "zns_notify.tasks.sweep", 1),
+    # The OA's quota ledger, from GET /message/quota (sends keep it current in between).
+    ("zns_notify.refresh_quota", "zns_notify.tasks.refresh_quota", 30),
+    # Sent messages without a receipt: ask GET /message/status (zns_notify.receipts.reconcile).
+    ("zns_notify.reconcile", "zns_notify.tasks.reconcile", 5),
+    # The recipient cap's past days (zns_notify.policy): only today's counts matter.
+    ("zns_notify.prune_recipient_counts", "zns_notify.tasks.prune_recipient_counts", 24 * 60),
+    # The reports' daily aggregates: today and the days still in progress (a lease lets one
+    # run at a time work, however many clusters pick the schedule up).
+    ("zns_notify.refresh_reports", "zns_notify.tasks.refresh_reports", 5),
+)
+
+
+def ensure_schedules(**kwargs: Any) -> None:
+    """post_migrate receiver: create each schedule once; never touch an edited one."""
+    from django_q.models import Schedule  # django_q's models: only once apps are ready
+
+    for name, func, minutes in SCHEDULES:
+        Schedule.objects.get_or_create(
+            name=name,
+            defaults={
+                "func": func,
+                "schedule_type": Schedule.MINUTES,
+                "minutes": minutes,
+                "repeats": -1,
+            },
+        )

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
-from .oauth import OAuthCallbackView
-from .webhooks import ZaloWebhookView
+from zns_notify.account.oauth import OAuthCallbackView
+from zns_notify.receipts.views import ZaloWebhookView
 
 app_name = "zns_notify"
 

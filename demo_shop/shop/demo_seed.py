@@ -14,11 +14,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from zns_notify.account.tokens import store_token_pair
+from zns_notify.bindings.template_sync import sync_templates
 from zns_notify.conf import app_settings
 from zns_notify.models import Binding, Template, ZaloAccount
 from zns_notify.sandbox.defaults import DEMO_OA_ID, DEMO_OA_NAME
-from zns_notify.template_sync import sync_templates
-from zns_notify.tokens import store_token_pair
 from zns_notify.zalo.client import ZaloAPIError, ZaloClient
 from zns_notify.zalo.errors import ErrorAction
 

@@ -184,7 +184,7 @@ def test_one_transaction_a_failure_leaves_nothing(poster, binding, monkeypatch):
     def broken(keys, *, cursor):
         raise DatabaseError("queue table is gone")
 
-    monkeypatch.setattr("zns_notify.outbox.enqueue", broken)
+    monkeypatch.setattr("zns_notify.events.outbox.enqueue", broken)
     with pytest.raises(DatabaseError):
         poster(key="k-1")
     assert nothing_written()

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from zns_notify.api.reporting import ReportedOrder, body_hash
-from zns_notify.order_data import read_order
-from zns_notify.template_filters import zns_date, zns_datetime, zns_time
+from zns_notify.rendering.filters import zns_date, zns_datetime, zns_time
+from zns_notify.rendering.order_data import read_order
 
 
 def order(**data) -> ReportedOrder:

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from tests.admin.test_admin_vietnamese import django_untranslated, english_left, english_words
 from tests.factories import BindingFactory, MessageFactory
-from tests.test_admin_vietnamese import django_untranslated, english_left, english_words
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -22,9 +22,9 @@ ADMIN_PHONE = "0987 654 321"  # the sandbox's OA admin: development-mode sends r
 @pytest.fixture
 def sandbox(live_server, settings):
     """The Zalo sandbox on loopback, an OA connected to it and its templates synced."""
+    from zns_notify.account.tokens import store_token_pair
+    from zns_notify.bindings.template_sync import sync_templates
     from zns_notify.sandbox import SandboxServer
-    from zns_notify.template_sync import sync_templates
-    from zns_notify.tokens import store_token_pair
 
     zns = settings.ZNS_NOTIFY
     server = SandboxServer(
@@ -78,7 +78,7 @@ def test_operator_edits_a_binding_previews_it_and_sends_a_test(
     open_admin, binding, sandbox, shoot, live_server
 ):
     from zns_notify.models import Message
-    from zns_notify.sending import deliver
+    from zns_notify.sending.send import deliver
 
     order = OrderFactory(customer_name="Trần Thị Mai", total=2_450_000)
     page = open_admin()

@@ -34,9 +34,9 @@ def history(reports_operator):
     would have computed them."""
     from django.utils import timezone
 
+    from zns_notify.account.quota import local_day
     from zns_notify.models import ZaloQuota
-    from zns_notify.quota import local_day
-    from zns_notify.rollup import rebuild_reports
+    from zns_notify.reports.rollup import rebuild_reports
 
     rng = random.Random(6)
     account = ZaloAccountFactory(name="Cửa hàng Hoa Mai")
@@ -160,7 +160,7 @@ def test_operator_reads_the_cost_per_channel(open_admin, history, shoot):
     """With SMS fallbacks in the range: the summary's cost per channel, the cost chart,
     and the SMS columns of the daily table. Screenshot: report-cost-per-channel.png."""
     from zns_notify.models import FallbackStep, Message
-    from zns_notify.rollup import rebuild_reports
+    from zns_notify.reports.rollup import rebuild_reports
 
     # Most failed and undelivered messages fell back to an SMS; one in four undelivered
     # ones reached the phone after all (a late receipt): paid twice.

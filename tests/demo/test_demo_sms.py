@@ -14,7 +14,7 @@ from demo_shop.shop.demo_catalogue import NOT_ON_ZALO_CUSTOMERS
 from demo_shop.shop.demo_driver import place_demo_orders, place_fallback_showcase
 from demo_shop.shop.demo_seed import DEMO_SMS, seed_demo
 from demo_shop.shop.models import Order
-from zns_notify import fallback_sending
+from zns_notify.fallback import sending as fallback_sending
 from zns_notify.models import Binding, FallbackStep, Message
 from zns_notify.sandbox import defaults
 from zns_notify.tasks import send_messages

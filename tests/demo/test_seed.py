@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from demo_shop.shop.demo_catalogue import CUSTOMERS, NOT_ON_ZALO_CUSTOMERS, PRODUCTS
 from demo_shop.shop.demo_seed import DEMO_BINDINGS, DemoSetupError, ensure_zalo_account, seed_demo
 from demo_shop.shop.models import Customer, Order, Product
+from zns_notify.account.tokens import store_token_pair
 from zns_notify.models import Binding, Message, Template, ZaloAccount
-from zns_notify.tokens import store_token_pair
 
 pytestmark = pytest.mark.django_db
 

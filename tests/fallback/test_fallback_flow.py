@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from tests.factories import BindingFactory, MessageFactory
 from tests.signal_capture import listening
-from zns_notify import fallback_sending, signals
-from zns_notify.delivery import record_undelivered
-from zns_notify.fallback_tasks import send_fallbacks
+from zns_notify import signals
+from zns_notify.fallback import sending as fallback_sending
 from zns_notify.models import FallbackStep, Message, MessageEvent, Template
+from zns_notify.receipts.delivery import record_undelivered
+from zns_notify.receipts.events import deliver as receipt
 from zns_notify.sms.providers import locmem
-from zns_notify.tasks import send_messages
-from zns_notify.webhook_events import deliver as receipt
+from zns_notify.tasks import send_fallbacks, send_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -368,7 +368,7 @@ def test_text_that_raises_when_rendered_fails_the_step(make_message, sms_binding
 
 
 def test_ambiguous_zns_given_up_waits_a_window_for_its_receipt(make_message, settings):
-    from zns_notify import ambiguity
+    from zns_notify.sending import ambiguity
 
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "AMBIGUOUS_SENDS": "fail"}
     message = make_message(status=Message.Status.SENDING, attempts=1)
@@ -409,7 +409,7 @@ def test_sweep_queues_an_immediate_step_only_once_its_task_counts_as_lost(make_m
 
 
 def test_a_second_trigger_for_the_same_message_adds_nothing(make_message, heard):
-    from zns_notify import fallback
+    from zns_notify.fallback import steps as fallback
 
     message = make_message(status=Message.Status.FAILED)
     fallback.schedule_now(message, "not_on_zalo")
@@ -435,9 +435,9 @@ def test_a_receipt_that_beat_the_send_cancels_the_window_at_once(
 ):
     import json
 
-    from tests.test_webhooks import APP_ID
-    from tests.test_webhooks import receipt as receipt_body
-    from zns_notify import webhook_events
+    from tests.receipts.test_webhooks import APP_ID
+    from tests.receipts.test_webhooks import receipt as receipt_body
+    from zns_notify.receipts import events as webhook_events
 
     message = make_message()
     body = receipt_body(msg_id="early-1")

@@ -1,4 +1,4 @@
-"""A receipt racing the SMS (the lock order of zns_notify.fallback_sending): whichever
+"""A receipt racing the SMS (the lock order of zns_notify.fallback.sending): whichever
 commits first, a message both delivered by Zalo and sent as SMS is flagged double cost,
 and a receipt that wins the race against the claim means no SMS at all."""
 
@@ -11,9 +11,10 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from tests.test_webhooks import APP_ID, receipt
-from zns_notify import fallback_sending, webhook_events
+from tests.receipts.test_webhooks import APP_ID, receipt
+from zns_notify.fallback import sending as fallback_sending
 from zns_notify.models import FallbackStep, Message
+from zns_notify.receipts import events as webhook_events
 from zns_notify.sms.providers import locmem
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -47,8 +47,9 @@ def test_a_resend_takes_over_the_originals_pending_sms(
 
     from django.utils import timezone
 
-    from zns_notify import fallback_sending, log_actions
-    from zns_notify.webhook_events import deliver as receipt
+    from zns_notify.fallback import sending as fallback_sending
+    from zns_notify.log import actions as log_actions
+    from zns_notify.receipts.events import deliver as receipt
 
     original = make_message()
     zalo_api.send_error(-118, "Zalo account not existed")
@@ -87,7 +88,8 @@ def test_a_customer_who_opts_out_during_the_window_gets_no_sms(
 
     from django.utils import timezone
 
-    from zns_notify import fallback_sending, opt_out
+    from zns_notify import opt_out
+    from zns_notify.fallback import sending as fallback_sending
     from zns_notify.models import MessageEvent
 
     message = make_message()
@@ -120,7 +122,7 @@ def test_an_sms_confirmed_by_the_duplicate_answer_keeps_its_cost(
 
     from django.utils import timezone
 
-    from zns_notify import fallback_sending
+    from zns_notify.fallback import sending as fallback_sending
     from zns_notify.sms.providers import locmem
 
     message = make_message()
@@ -153,9 +155,9 @@ def test_a_double_cost_found_after_the_messages_day_closed_reaches_the_reports()
     from zoneinfo import ZoneInfo
 
     from tests.factories import MessageFactory
-    from zns_notify import rollup
     from zns_notify.models import DailyCount
-    from zns_notify.webhook_events import deliver
+    from zns_notify.receipts.events import deliver
+    from zns_notify.reports import rollup
 
     vn = ZoneInfo("Asia/Ho_Chi_Minh")
     day = dt.date(2026, 11, 21)
@@ -197,8 +199,8 @@ def test_the_sms_waits_out_the_shops_quiet_hours_like_its_message(
 
     from django.utils import timezone
 
-    from zns_notify import fallback_sending
-    from zns_notify.policy import local_now
+    from zns_notify.fallback import sending as fallback_sending
+    from zns_notify.policy.rules import local_now
 
     message = make_message()
     message.template.tag = "CUSTOMER_CARE"
@@ -235,7 +237,7 @@ def test_a_template_hold_given_up_after_days_falls_back_with_the_default_trigger
 
     from django.utils import timezone
 
-    from zns_notify import quota
+    from zns_notify.account import quota
 
     created = timezone.now() - quota.MAX_HOLD - dt.timedelta(minutes=1)
     message = make_message(created_at=created)
@@ -294,7 +296,7 @@ def test_a_broken_sms_setting_is_a_configuration_error_tried_again(
 
     from django.utils import timezone
 
-    from zns_notify import fallback_sending
+    from zns_notify.fallback import sending as fallback_sending
 
     message = make_message(status=Message.Status.FAILED)
     step = FallbackStep.objects.create(
@@ -325,7 +327,8 @@ def test_a_resent_copy_does_not_text_the_customer_a_second_time(
     failed messages (the log's bulk action after an outage), and Zalo refuses the copy
     for the same reason: the customer has the notice by SMS already and must not get it
     twice. A copy whose original's SMS did not go out still falls back."""
-    from zns_notify import fallback_sending, log_actions
+    from zns_notify.fallback import sending as fallback_sending
+    from zns_notify.log import actions as log_actions
 
     original = make_message()
     zalo_api.send_error(-118, "Zalo account not existed")
@@ -357,7 +360,7 @@ def test_a_reminder_whose_condition_no_longer_holds_sends_no_sms(account, zalo_a
 
     from demo_shop.shop.models import Order
     from tests.factories import BindingFactory, OrderFactory
-    from zns_notify import fallback_sending
+    from zns_notify.fallback import sending as fallback_sending
     from zns_notify.models import MessageEvent
 
     BindingFactory(

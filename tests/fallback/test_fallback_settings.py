@@ -10,8 +10,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import BindingFactory, MessageFactory
-from zns_notify.fallback_triggers import DEFAULT, category
-from zns_notify.fallback_validation import SAMPLE_VALUE, preview, sample_text
+from zns_notify.fallback.triggers import DEFAULT, category
+from zns_notify.fallback.validation import SAMPLE_VALUE, preview, sample_text
 from zns_notify.models import Binding, FallbackStep
 
 pytestmark = pytest.mark.django_db
@@ -162,7 +162,7 @@ def test_api_shows_the_fallback_of_each_message(sms_binding):
 
 
 def test_check_warns_of_fallback_bindings_without_a_provider(sms_binding, settings):
-    from zns_notify.checks_fallback import check_fallback_provider
+    from zns_notify.fallback.checks import check_fallback_provider
 
     assert check_fallback_provider(databases=["default"]) == []
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SMS_PROVIDER": None}

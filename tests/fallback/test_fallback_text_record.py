@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import BindingFactory, MessageFactory
-from zns_notify import fallback_sending
+from zns_notify.fallback import sending as fallback_sending
 from zns_notify.models import FallbackStep
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from tests.services import service_url
+from zns_notify.account.tokens import store_token_pair
 from zns_notify.sandbox import SandboxServer
-from zns_notify.tokens import store_token_pair
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from zns_notify import fallback  # noqa: E402
+from zns_notify.fallback import steps as fallback  # noqa: E402
 from zns_notify.tasks import send_messages  # noqa: E402
 
 

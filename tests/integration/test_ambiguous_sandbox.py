@@ -10,9 +10,9 @@ import requests
 from demo_shop.shop.demo_seed import ensure_bindings
 from demo_shop.shop.models import Order
 from tests.integration.conftest import run_queued_tasks, tracking_counts, wait_until
+from zns_notify.bindings.template_sync import sync_templates
 from zns_notify.models import Message
-from zns_notify.sending import deliver
-from zns_notify.template_sync import sync_templates
+from zns_notify.sending.send import deliver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

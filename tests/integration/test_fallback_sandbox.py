@@ -32,13 +32,13 @@ from django_q.signing import SignedPackage
 from demo_shop.shop.demo_seed import ensure_bindings
 from demo_shop.shop.models import Order
 from tests.integration.conftest import run_queued_tasks, wait_until
-from zns_notify import fallback_sending
+from zns_notify.bindings.template_sync import sync_templates
 from zns_notify.conf import app_settings
+from zns_notify.fallback import sending as fallback_sending
 from zns_notify.models import Binding, FallbackStep, Message
 from zns_notify.sandbox import defaults
 from zns_notify.sms import get_provider
 from zns_notify.tasks import sweep
-from zns_notify.template_sync import sync_templates
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,9 +11,10 @@ from django.db import transaction
 from demo_shop.shop.demo_seed import ensure_bindings
 from demo_shop.shop.models import Order
 from tests.integration.conftest import run_queued_tasks
-from zns_notify import notify, quota
+from zns_notify import notify
+from zns_notify.account import quota
+from zns_notify.bindings.template_sync import sync_templates
 from zns_notify.models import Message, SendingHold, ZaloQuota
-from zns_notify.template_sync import sync_templates
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

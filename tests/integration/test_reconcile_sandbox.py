@@ -12,9 +12,9 @@ from django.utils import timezone
 from demo_shop.shop.demo_seed import ensure_bindings
 from demo_shop.shop.models import Order
 from tests.integration.conftest import run_queued_tasks, wait_until
+from zns_notify.bindings.template_sync import sync_templates
 from zns_notify.models import Message, Template
-from zns_notify.reconcile import reconcile
-from zns_notify.template_sync import sync_templates
+from zns_notify.receipts.reconcile import reconcile
 from zns_notify.zalo.client import ZaloClient
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,8 +6,8 @@ import pytest
 import requests
 
 from tests.integration.conftest import wait_until
+from zns_notify.bindings.template_sync import sync_templates
 from zns_notify.models import MessageFeedback, Template, WebhookEvent, ZaloAccount, ZaloQuota
-from zns_notify.template_sync import sync_templates
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -23,10 +23,10 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
+from zns_notify.account.tokens import get_access_token, store_token_pair  # noqa: E402
 from zns_notify.models import Message, Template, ZaloAccount  # noqa: E402
 from zns_notify.sandbox.tokens import mask_token  # noqa: E402
-from zns_notify.sending import deliver  # noqa: E402
-from zns_notify.tokens import get_access_token, store_token_pair  # noqa: E402
+from zns_notify.sending.send import deliver  # noqa: E402
 
 PARAMS = {
     "customer_name": "Lan",

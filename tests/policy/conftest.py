@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.signal_capture import listening
-from zns_notify import policy, signals
+from zns_notify import signals
+from zns_notify.policy import rules as policy
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 

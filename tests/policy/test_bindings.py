@@ -12,10 +12,11 @@ from django_q.conf import Conf
 from django_q.models import OrmQ
 
 from tests.factories import BindingFactory, MessageFactory, OrderFactory
-from zns_notify import outbox, tasks
+from zns_notify import tasks
+from zns_notify.events import outbox
+from zns_notify.events.relay import claim_due_keys
 from zns_notify.models import Binding, Message, MessageEvent
-from zns_notify.relay import claim_due_keys
-from zns_notify.sending import deliver
+from zns_notify.sending.send import deliver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 UNPAID = 'order.status == "new"'
@@ -68,7 +69,7 @@ def test_a_delayed_message_is_not_sent_early_and_the_sweeper_queues_it_when_due(
 
 
 def test_the_outbox_broker_relays_a_delayed_message_only_when_due(monkeypatch):
-    """OutboxORM's poll hands out what claim_due_keys leases (tests/test_relay.py)."""
+    """OutboxORM's poll hands out what claim_due_keys leases (tests/events/test_relay.py)."""
     monkeypatch.setattr(Conf, "BROKER_CLASS", "zns_notify.broker.OutboxORM")
     BindingFactory(event="order_created", delay_minutes=15)
     OrderFactory()
@@ -224,7 +225,7 @@ def test_an_api_order_is_never_reread_from_a_host_model_that_happens_to_be_api_o
     # must not be looked up as that model's primary key (an unrelated row).
     from django.apps import apps
 
-    from zns_notify import conditions
+    from zns_notify.rendering import conditions
 
     unrelated = OrderFactory()
     binding = BindingFactory(condition=UNPAID)

@@ -10,9 +10,9 @@ import pytest
 from django.db import connections
 
 from tests.factories import MessageFactory, TemplateFactory
-from zns_notify import policy
 from zns_notify.models import Message, RecipientDailyCount
-from zns_notify.sending import deliver
+from zns_notify.policy import rules as policy
+from zns_notify.sending.send import deliver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DAY = dt.date(2026, 11, 22)

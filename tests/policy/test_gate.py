@@ -8,9 +8,10 @@ import pytest
 
 from tests.factories import MessageFactory, TemplateFactory
 from tests.policy.conftest import VN
-from zns_notify import policy, quota
+from zns_notify.account import quota
 from zns_notify.models import Message, MessageEvent, RecipientDailyCount, ZaloQuota
-from zns_notify.sending import deliver
+from zns_notify.policy import rules as policy
+from zns_notify.sending.send import deliver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -210,7 +211,7 @@ def test_promotion_waits_when_its_own_quota_is_gone(account, zalo_api, clock):
 def test_past_days_of_the_cap_are_pruned_daily(db):
     from django_q.models import Schedule
 
-    from zns_notify.schedules import ensure_schedules
+    from zns_notify.tasks import ensure_schedules
 
     today = dt.date(2026, 11, 22)
     for back in (0, 7, 8, 30):

@@ -14,7 +14,7 @@ from tests.conftest import API
 from tests.factories import MessageFactory, TemplateFactory
 from tests.policy.conftest import VN
 from zns_notify.models import Message, RecipientDailyCount
-from zns_notify.sending import deliver
+from zns_notify.sending.send import deliver
 from zns_notify.tasks import sweep
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,8 +60,8 @@ def test_a_dead_workers_row_resent_takes_no_second_cap_slot(
     policy_settings(RECIPIENT_DAILY_CAP=1, AMBIGUOUS_SENDS="retry", SEND_LEASE=60)
     message = tagged("TRANSACTION")
     # A worker claimed it, took its slot and died before recording anything.
-    from zns_notify import policy
-    from zns_notify.sending import claim
+    from zns_notify.policy import rules as policy
+    from zns_notify.sending.send import claim
 
     claimed = claim(message.idempotency_key)
     policy.check(claimed, account, NOON)
@@ -84,7 +84,7 @@ def test_a_delayed_message_meeting_a_hold_is_not_given_up_for_its_delay(account,
     # "Review request 4 days after delivery": it was written 4 days ago but only came due
     # now; Zalo holding its template must not fail it as "held for more than 3 days".
     from tests.factories import BindingFactory
-    from zns_notify import quota
+    from zns_notify.account import quota
 
     binding = BindingFactory(delay_minutes=4 * 24 * 60)
     created = timezone.now() - dt.timedelta(days=4, minutes=1)
@@ -126,7 +126,7 @@ def test_quota_raised_during_the_day_lets_messages_kept_back_for_transactions_go
 ):
     # The ledger's own waits are released when Zalo raises the quota (quota.py); so must
     # the policy's: the quota is no longer scarce, CUSTOMER_CARE need not wait for midnight.
-    from zns_notify import quota
+    from zns_notify.account import quota
     from zns_notify.models import ZaloQuota
 
     policy_settings(QUOTA_RESERVES={"CUSTOMER_CARE": 20, "PROMOTION": 50})

@@ -10,8 +10,8 @@ import zns_notify
 from tests.factories import MessageFactory, TemplateFactory
 from zns_notify.exceptions import ZnsInvalidPhone
 from zns_notify.models import Message, RecipientOptOut
-from zns_notify.opt_outs import is_opted_out
-from zns_notify.sending import deliver
+from zns_notify.policy.opt_outs import is_opted_out
+from zns_notify.sending.send import deliver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -153,7 +153,7 @@ def test_the_daily_counts_hide_the_number_from_staff_without_the_phone_permissio
 def test_an_operators_resend_to_an_opted_out_recipient_is_skipped_like_any_message(
     account, zalo_api, skipped
 ):
-    from zns_notify import log_actions
+    from zns_notify.log import actions as log_actions
 
     original = MessageFactory(template=TemplateFactory(tag="CUSTOMER_CARE"), status="failed")
     zns_notify.opt_out("0912345678")

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from zns_notify import policy
 from zns_notify.exceptions import ZnsConfigurationError
+from zns_notify.policy import rules as policy
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NIGHT = ("22:00", "06:00")

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.utils import translation
 
-from zns_notify import charts
+from zns_notify.reports import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,4 +1,4 @@
-"""Money, numbers, dates and durations in Vietnamese and English (zns_notify.formats)."""
+"""Money, numbers, dates and durations in Vietnamese and English (zns_notify.display.formats)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from zns_notify import formats
+from zns_notify.display import formats
 
 
 @pytest.fixture(params=["vi", "en"])
@@ -72,7 +72,7 @@ def test_a_regional_variant_counts_as_its_language():
     ],
 )
 def test_chart_axes_end_on_round_values(largest, maximum, ticks):
-    from zns_notify.charts import nice_ceiling, tick_count
+    from zns_notify.reports.charts import nice_ceiling, tick_count
 
     assert nice_ceiling(largest) == maximum
     assert tick_count(maximum) == ticks

@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import MessageFactory, TemplateFactory
 from tests.users import staff_user
-from zns_notify import rollup
-from zns_notify.quota import local_day
-from zns_notify.reports import median_from_buckets
+from zns_notify.account.quota import local_day
+from zns_notify.reports import rollup
+from zns_notify.reports.figures import median_from_buckets
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/zns_notify/reportday/"

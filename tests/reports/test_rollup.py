@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from tests.factories import MessageFactory, TemplateFactory, ZaloAccountFactory
-from zns_notify import rollup
 from zns_notify.models import (
     DailyCount,
     DailyFailure,
@@ -21,6 +20,7 @@ from zns_notify.models import (
     ReportDay,
     ReportRefresh,
 )
+from zns_notify.reports import rollup
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -245,11 +245,11 @@ def test_the_rebuild_command_refuses_a_bad_date(since):
 def test_the_schedule_is_created(settings):
     from django_q.models import Schedule
 
-    from zns_notify.schedules import ensure_schedules
+    from zns_notify.tasks import ensure_schedules
 
     ensure_schedules()
     schedule = Schedule.objects.get(name="zns_notify.refresh_reports")
-    assert (schedule.func, schedule.minutes) == ("zns_notify.rollup.refresh_reports", 5)
+    assert (schedule.func, schedule.minutes) == ("zns_notify.tasks.refresh_reports", 5)
 
 
 def test_the_refresh_window_is_a_setting(settings):
@@ -270,7 +270,7 @@ def test_the_order_s_event_writes_nothing_for_the_reports():
     from django.test.utils import CaptureQueriesContext
 
     from tests.factories import BindingFactory, OrderFactory
-    from zns_notify.events import notify
+    from zns_notify.events.notify import notify
 
     BindingFactory(event="order_paid")
     order = OrderFactory()

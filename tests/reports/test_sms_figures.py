@@ -17,8 +17,8 @@ from django.utils import timezone
 from tests.factories import MessageFactory, TemplateFactory
 from tests.reports.test_report_page import staff
 from tests.reports.test_rollup import NOW, TODAY, at
-from zns_notify import rollup
 from zns_notify.models import DailyCount, FallbackStep, ReportDay
+from zns_notify.reports import rollup
 
 pytestmark = pytest.mark.django_db
 URL = reverse("admin:zns_notify_reportday_changelist")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zns_notify.oauth import code_challenge, new_code_verifier
+from zns_notify.account.oauth import code_challenge, new_code_verifier
 from zns_notify.sandbox.codes import OAUTH_INVALID_CODE
 from zns_notify.sandbox.defaults import AUTH_CODE_TTL
 from zns_notify.sandbox.tokens import OAuthError, TokenStore

@@ -12,8 +12,8 @@ DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
 
 @register(Tags.compatibility)
 def check_api(app_configs=None, **kwargs) -> list:
-    from ..conf import app_settings
-    from .permissions import TOKEN_AUTHENTICATION, authentication_paths
+    from zns_notify.api.permissions import TOKEN_AUTHENTICATION, authentication_paths
+    from zns_notify.conf import app_settings
 
     problems = _check_paths("API_AUTHENTICATION_CLASSES", authentication_paths())
     problems += _check_paths("API_PERMISSION_CLASSES", app_settings.API_PERMISSION_CLASSES)
@@ -68,7 +68,7 @@ def _check_paths(key: str, paths: list[str]) -> list:
 def _check_throttle(rate: str | None) -> list:
     if rate is None:
         return []
-    from .throttling import EventsRateThrottle
+    from zns_notify.api.throttling import EventsRateThrottle
 
     try:
         EventsRateThrottle.parse_rate(None, rate)

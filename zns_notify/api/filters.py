@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..conf import app_settings
-from ..exceptions import ZnsInvalidPhone
-from ..models import Message, Template
-from ..phones import normalize_phone
+from zns_notify.conf import app_settings
+from zns_notify.exceptions import ZnsInvalidPhone
+from zns_notify.lib.phones import normalize_phone
+from zns_notify.models import Message, Template
 
 #: Query parameters every list accepts besides its filters.
 PAGING_PARAMS = frozenset({"cursor", "page_size", "format"})

@@ -7,7 +7,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from ..conf import app_settings
+from zns_notify.conf import app_settings
 
 TOKEN_AUTHENTICATION = "rest_framework.authentication.TokenAuthentication"
 SESSION_AUTHENTICATION = "rest_framework.authentication.SessionAuthentication"

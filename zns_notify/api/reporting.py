@@ -18,9 +18,9 @@ from typing import Any
 
 from django.db import IntegrityError, router, transaction
 
-from ..events import notify
-from ..models import EventReport, Message
-from ..order_data import OrderFacts
+from zns_notify.events.notify import notify
+from zns_notify.models import EventReport, Message
+from zns_notify.rendering.order_data import OrderFacts
 
 ORDER_TYPE = "api.order"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from drf_spectacular.views import SpectacularAPIView
 
-from .. import __version__
+from zns_notify import __version__
 
 SCHEMA_SETTINGS = {
     "TITLE": "zns_notify API",
@@ -46,11 +46,11 @@ class SchemaView(SpectacularAPIView):
     custom_settings = SCHEMA_SETTINGS
 
     def get_authenticators(self):
-        from .permissions import authentication_classes
+        from zns_notify.api.permissions import authentication_classes
 
         return [cls() for cls in authentication_classes()]
 
     def get_permissions(self):
-        from .permissions import permission_classes
+        from zns_notify.api.permissions import permission_classes
 
         return [cls() for cls in permission_classes()]

@@ -10,17 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..binding_validation import fitness_problems
-from ..conf import app_settings
-from ..events import EVENT_NAME
-from ..models import Binding, FallbackStep, Message, Template
-from ..phones import mask, mask_params
+from zns_notify.bindings.validation import fitness_problems
+from zns_notify.conf import app_settings
+from zns_notify.events.notify import EVENT_NAME
+from zns_notify.lib.phones import mask, mask_params
+from zns_notify.models import Binding, FallbackStep, Message, Template
 
 # -- Reading ------------------------------------------------------------------------------
 
 
 class TimelineSerializer(serializers.Serializer):
-    """One entry of :func:`zns_notify.log_timeline.timeline`: the message's own events,
+    """One entry of :func:`zns_notify.log.timeline.timeline`: the message's own events,
     webhooks about it and its delivery, secrets removed, the phone masked as the message's."""
 
     at = serializers.DateTimeField(allow_null=True)
@@ -170,7 +170,7 @@ class MessageSerializer(serializers.ModelSerializer):
             return None
         data = FallbackStepSerializer(step).data
         if not self._full_phone():  # a provider's error may quote the number
-            from ..log_timeline import clean
+            from zns_notify.log.timeline import clean
 
             data["error_message"] = clean(data["error_message"], obj.phone, full_phone=False)
         return data
@@ -185,7 +185,7 @@ class MessageDetailSerializer(MessageSerializer):
 
     @extend_schema_field(TimelineSerializer(many=True))
     def get_timeline(self, obj: Message) -> list[dict]:
-        from ..log_timeline import timeline
+        from zns_notify.log.timeline import timeline
 
         entries = timeline(obj, full_phone=self._full_phone())
         return TimelineSerializer(entries, many=True).data

@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Count, F
 from django.db.models.functions import TruncDate
 
-from ..models import Message, Template
-from .filters import day_start, zone
+from zns_notify.api.filters import day_start, zone
+from zns_notify.models import Message, Template
 
 STATUSES = [status.value for status in Message.Status]
 #: Statuses of messages Zalo accepted: the denominator of the delivery rate.

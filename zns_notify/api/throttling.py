@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework.throttling import SimpleRateThrottle
 
-from ..conf import app_settings
+from zns_notify.conf import app_settings
 
 
 class EventsRateThrottle(SimpleRateThrottle):

@@ -3,8 +3,8 @@
 
 from django.urls import path
 
-from . import views
-from .schema import SchemaView
+from zns_notify.api import views
+from zns_notify.api.schema import SchemaView
 
 urlpatterns = [
     path("messages/", views.MessageList.as_view(), name="api_message_list"),

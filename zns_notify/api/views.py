@@ -21,13 +21,13 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import log_actions
-from ..conf import app_settings
-from ..models import Binding, Message, Template
-from ..phones import can_see_full_phone
-from . import filters, reporting, serializers
-from .permissions import authentication_classes, permission_classes
-from .throttling import EventsRateThrottle
+from zns_notify.api import filters, reporting, serializers
+from zns_notify.api.permissions import authentication_classes, permission_classes
+from zns_notify.api.throttling import EventsRateThrottle
+from zns_notify.conf import app_settings
+from zns_notify.lib.phones import can_see_full_phone
+from zns_notify.log import actions as log_actions
+from zns_notify.models import Binding, Message, Template
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -339,7 +339,7 @@ class Stats(ZnsAPIMixin, APIView):
     required_permissions = ("zns_notify.view_message",)
 
     def get(self, request, *args, **kwargs):
-        from .stats import message_stats
+        from zns_notify.api.stats import message_stats
 
         query = filters.StatsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

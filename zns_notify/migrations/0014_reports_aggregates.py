@@ -1,5 +1,5 @@
-"""The delivery reports' daily aggregates (zns_notify.models_reports), kept current by
-zns_notify.rollup. New tables only: nothing on the message table changes, so the event's
+"""The delivery reports' daily aggregates (zns_notify.models.reports), kept current by
+zns_notify.reports.rollup. New tables only: nothing on the message table changes, so the event's
 insert pays for nothing new (docs/performance.md, "Reports at 1,000,000 messages")."""
 
 import django.db.models.deletion

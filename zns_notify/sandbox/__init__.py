@@ -29,8 +29,8 @@ Plain Python + requests: nothing here imports Django.
 
 from __future__ import annotations
 
-from .config import SandboxConfig
-from .server import SandboxServer
-from .state import SandboxState
+from zns_notify.sandbox.config import SandboxConfig
+from zns_notify.sandbox.server import SandboxServer
+from zns_notify.sandbox.state import SandboxState
 
 __all__ = ["SandboxConfig", "SandboxServer", "SandboxState"]

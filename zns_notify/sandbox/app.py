@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import codes
-from .records import Reply, fail
-from .state import SandboxState
+from zns_notify.sandbox import codes
+from zns_notify.sandbox.records import Reply, fail
+from zns_notify.sandbox.state import SandboxState
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class SandboxApp:
     """Maps (method, path) to handlers and turns any failure into an envelope."""
 
     def __init__(self, state: SandboxState) -> None:
-        from .handlers import routes  # handlers import this module's helpers
+        from zns_notify.sandbox.handlers import routes  # handlers import this module's helpers
 
         self.state = state
         self.routes: dict[str, dict[str, Handler]] = {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from . import defaults
-from .validation import normalize_phone
+from zns_notify.sandbox import defaults
+from zns_notify.sandbox.validation import normalize_phone
 
 # Knobs POST /_sandbox/config may change while the server runs (identity is fixed).
 MUTABLE = frozenset(

@@ -13,8 +13,8 @@ import threading
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from .defaults import TIMEOUT_HOLD_SECONDS
-from .validation import normalize_hash, normalize_phone
+from zns_notify.sandbox.defaults import TIMEOUT_HOLD_SECONDS
+from zns_notify.sandbox.validation import normalize_hash, normalize_phone
 
 MAX_LATENCY_MS = 60_000
 MAX_TIMEOUT_SECONDS = 300.0
@@ -185,7 +185,7 @@ def _code(value: Any, name: str) -> int:
 
 
 def _sms_code(value: Any) -> str:
-    from .sms import ACCEPTED, MESSAGES
+    from zns_notify.sandbox.sms import ACCEPTED, MESSAGES
 
     code = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
     if code == ACCEPTED or code not in MESSAGES:

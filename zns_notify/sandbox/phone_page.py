@@ -13,10 +13,10 @@ from html import escape
 from importlib import resources
 from urllib.parse import quote
 
-from .catalogue import Template, fill
-from .records import SentMessage
-from .sms import SmsRecord
-from .state import VN_TZ, SandboxState
+from zns_notify.sandbox.catalogue import Template, fill
+from zns_notify.sandbox.records import SentMessage
+from zns_notify.sandbox.sms import SmsRecord
+from zns_notify.sandbox.state import VN_TZ, SandboxState
 
 REFRESH_SECONDS = 3
 # A body line "Nhãn: <param>" is shown as a label/value row, like Zalo's table blocks.

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from . import codes
+from zns_notify.sandbox import codes
 
 
 class Reply(NamedTuple):

@@ -15,12 +15,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import defaults
-from .app import Request, Response, SandboxApp, json_response
-from .config import SandboxConfig
-from .faults import HTTP_500, RESET, TIMEOUT
-from .state import SandboxState
-from .webhooks import ReceiptDispatcher
+from zns_notify.sandbox import defaults
+from zns_notify.sandbox.app import Request, Response, SandboxApp, json_response
+from zns_notify.sandbox.config import SandboxConfig
+from zns_notify.sandbox.faults import HTTP_500, RESET, TIMEOUT
+from zns_notify.sandbox.state import SandboxState
+from zns_notify.sandbox.webhooks import ReceiptDispatcher
 
 logger = logging.getLogger(__name__)
 

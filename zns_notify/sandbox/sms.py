@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .validation import normalize_phone
+from zns_notify.sandbox.validation import normalize_phone
 
 SEND_PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json"
 ACCEPTED = "100"

@@ -17,14 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from . import codes
-from .catalogue import STATUSES, Template, demo_templates
-from .config import SandboxConfig
-from .faults import FaultInjector
-from .records import Reply, SentMessage, WebhookLog, fail
-from .sms import SmsInbox
-from .tokens import TokenStore
-from .validation import check_template_data, hash_phone, normalize_hash, normalize_phone
+from zns_notify.sandbox import codes
+from zns_notify.sandbox.catalogue import STATUSES, Template, demo_templates
+from zns_notify.sandbox.config import SandboxConfig
+from zns_notify.sandbox.faults import FaultInjector
+from zns_notify.sandbox.records import Reply, SentMessage, WebhookLog, fail
+from zns_notify.sandbox.sms import SmsInbox
+from zns_notify.sandbox.tokens import TokenStore
+from zns_notify.sandbox.validation import (
+    check_template_data,
+    hash_phone,
+    normalize_hash,
+    normalize_phone,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from . import codes
-from .defaults import ACCESS_TOKEN_TTL, AUTH_CODE_TTL, REFRESH_TOKEN_TTL
+from zns_notify.sandbox import codes
+from zns_notify.sandbox.defaults import ACCESS_TOKEN_TTL, AUTH_CODE_TTL, REFRESH_TOKEN_TTL
 
 logger = logging.getLogger(__name__)
 

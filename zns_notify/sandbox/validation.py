@@ -6,8 +6,8 @@ import hashlib
 import re
 import unicodedata
 
-from . import codes
-from .catalogue import Template
+from zns_notify.sandbox import codes
+from zns_notify.sandbox.catalogue import Template
 
 # Vietnamese mobile subscriber numbers: 9 digits starting 3, 5, 7, 8 or 9.
 _SUBSCRIBER = re.compile(r"[35789]\d{8}")

@@ -25,9 +25,9 @@ from typing import Any
 
 import requests
 
-from .defaults import WEBHOOK_POST_TIMEOUT, WEBHOOK_RETRY_DELAYS
-from .records import SentMessage
-from .state import SandboxState
+from zns_notify.sandbox.defaults import WEBHOOK_POST_TIMEOUT, WEBHOOK_RETRY_DELAYS
+from zns_notify.sandbox.records import SentMessage
+from zns_notify.sandbox.state import SandboxState
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ See docs/sms.md.
 
 from __future__ import annotations
 
-from .exceptions import (
+from zns_notify.sms.exceptions import (
     SmsAccountError,
     SmsConfigurationError,
     SmsError,
@@ -25,12 +25,19 @@ from .exceptions import (
     SmsSendError,
     SmsTooLong,
 )
-from .preview import SmsPreview, preview_sms
-from .providers.base import SmsProvider
-from .registry import ALIASES, estimate_cost, get_provider, is_enabled, provider_class, send_sms
-from .results import SmsErrorKind, SmsResult
-from .segments import GSM7, UCS2, SegmentCount, count_segments, is_gsm7
-from .text import PreparedText, prepare_text, strip_diacritics
+from zns_notify.sms.preview import SmsPreview, preview_sms
+from zns_notify.sms.providers.base import SmsProvider
+from zns_notify.sms.registry import (
+    ALIASES,
+    estimate_cost,
+    get_provider,
+    is_enabled,
+    provider_class,
+    send_sms,
+)
+from zns_notify.sms.results import SmsErrorKind, SmsResult
+from zns_notify.sms.segments import GSM7, UCS2, SegmentCount, count_segments, is_gsm7
+from zns_notify.sms.text import PreparedText, prepare_text, strip_diacritics
 
 __all__ = [
     "ALIASES",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from ..exceptions import ZnsConfigurationError
+from zns_notify.exceptions import ZnsConfigurationError
 
 #: Providers whose messages never reach a phone.
 OFFLINE_PROVIDERS = ("console", "locmem")
@@ -13,8 +13,8 @@ OFFLINE_PROVIDERS = ("console", "locmem")
 
 @register(Tags.compatibility)
 def check_sms_settings(app_configs=None, **kwargs) -> list:
-    from ..conf import app_settings
-    from .registry import provider_class
+    from zns_notify.conf import app_settings
+    from zns_notify.sms.registry import provider_class
 
     problems: list = []
     for key in ("SMS_MAX_SEGMENTS", "SMS_COST_PER_SEGMENT", "SMS_PROVIDER_OPTIONS"):

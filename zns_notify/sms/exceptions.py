@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..exceptions import ZnsConfigurationError, ZnsError
+from zns_notify.exceptions import ZnsConfigurationError, ZnsError
 
 if TYPE_CHECKING:
-    from .results import SmsResult
-    from .segments import SegmentCount
+    from zns_notify.sms.results import SmsResult
+    from zns_notify.sms.segments import SegmentCount
 
 
 class SmsError(ZnsError):

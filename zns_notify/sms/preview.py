@@ -8,10 +8,10 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .exceptions import SmsInvalidText, SmsTooLong
-from .registry import estimate_cost
-from .segments import SegmentCount
-from .text import prepare_text
+from zns_notify.sms.exceptions import SmsInvalidText, SmsTooLong
+from zns_notify.sms.registry import estimate_cost
+from zns_notify.sms.segments import SegmentCount
+from zns_notify.sms.text import prepare_text
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class SmsPreview:
         """One translated line: "2 segments · UCS-2 · 4 characters left · about 1.700 VND"."""
         if self.count is None:
             return self.error
-        from ..template_filters import vnd
+        from zns_notify.rendering.filters import vnd
 
         parts = [
             ngettext("%(segments)d segment", "%(segments)d segments", self.count.segments)

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
-from .exceptions import SmsConfigurationError
-from .providers.base import SmsProvider
-from .results import SmsResult
-from .text import prepare_text
+from zns_notify.sms.exceptions import SmsConfigurationError
+from zns_notify.sms.providers.base import SmsProvider
+from zns_notify.sms.results import SmsResult
+from zns_notify.sms.text import prepare_text
 
 #: Aliases accepted by ``SMS_PROVIDER``.
 ALIASES: dict[str, str] = {
@@ -41,7 +41,7 @@ def provider_class(name: str) -> type[SmsProvider]:
 
 def is_enabled() -> bool:
     """True when ``SMS_PROVIDER`` is set: the SMS channel exists."""
-    from ..conf import app_settings
+    from zns_notify.conf import app_settings
 
     return app_settings.SMS_PROVIDER is not None
 
@@ -53,7 +53,7 @@ def get_provider(
     """The provider ``SMS_PROVIDER`` names, built with ``SMS_PROVIDER_OPTIONS`` (read now,
     so a settings change applies to the next send). Raises :class:`SmsConfigurationError`
     when none is configured or its options are incomplete."""
-    from ..conf import app_settings
+    from zns_notify.conf import app_settings
 
     name = name or app_settings.SMS_PROVIDER
     if not name:
@@ -66,7 +66,7 @@ def get_provider(
 
 def estimate_cost(segments: int) -> Decimal | None:
     """``segments`` × ``SMS_COST_PER_SEGMENT`` in VND; None when the price is not set."""
-    from ..conf import app_settings
+    from zns_notify.conf import app_settings
 
     price = app_settings.SMS_COST_PER_SEGMENT
     return None if price is None else price * segments

@@ -7,7 +7,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from .exceptions import SmsAccountError, SmsPermanentError, SmsRetryableError, SmsSendError
+from zns_notify.sms.exceptions import (
+    SmsAccountError,
+    SmsPermanentError,
+    SmsRetryableError,
+    SmsSendError,
+)
 
 
 class SmsErrorKind(StrEnum):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from .exceptions import SmsTooLong
+from zns_notify.sms.exceptions import SmsTooLong
 
 GSM7 = "GSM-7"
 UCS2 = "UCS-2"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from .exceptions import SmsInvalidText
-from .segments import SegmentCount, count_segments
+from zns_notify.sms.exceptions import SmsInvalidText
+from zns_notify.sms.segments import SegmentCount, count_segments
 
 # Letters that are not a base letter plus combining marks, and typography that word
 # processors and phones put in texts; each has a GSM-7 stand-in a reader understands.
@@ -85,7 +85,7 @@ def prepare_text(
     :class:`SmsTooLong` past the limit. The text is NFC-normalized either way, so a
     decomposed "ệ" is not counted as three UCS-2 units.
     """
-    from ..conf import app_settings
+    from zns_notify.conf import app_settings
 
     if strip is None:
         strip = app_settings.SMS_STRIP_DIACRITICS

@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 
 import requests
 
-from ..http_session import may_have_reached_server, session
-from .errors import OAUTH_APP_ERRORS, ErrorAction, action_for, describe
+from zns_notify.lib.http_session import may_have_reached_server, session
+from zns_notify.zalo.errors import OAUTH_APP_ERRORS, ErrorAction, action_for, describe
 
 
 class ZaloAPIError(Exception):
@@ -124,7 +124,7 @@ class ZaloClient:
 
     @classmethod
     def from_settings(cls) -> ZaloClient:
-        from ..conf import app_settings
+        from zns_notify.conf import app_settings
 
         return cls(
             api_base_url=app_settings.API_BASE_URL,

@@ -32,7 +32,7 @@ R, F, S, C, P, D = (
 
 #: code -> (action, English meaning). Sources and confidence: zns-api.md §3. The meanings are
 #: marked for translation but stay English here: they are what is stored (error_message) and
-#: what the API returns; pages translate them when they show them (zns_notify.error_text).
+#: what the API returns; pages translate them when they show them (zns_notify.display.error_text).
 ERROR_CODES: dict[int, tuple[ErrorAction, str]] = {
     -100: (R, N_("Unknown error; retry later")),
     -101: (C, N_("Application invalid")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .client import as_int
+from zns_notify.zalo.client import as_int
 
 #: ``status`` filter numbers of /template/all (a string filter is refused with -132).
 STATUS_NUMBERS = {"ENABLE": 1, "PENDING_REVIEW": 2, "REJECT": 3, "DISABLE": 4, "DELETE": 5}

@@ -2,7 +2,7 @@
 
 from django import template
 
-from zns_notify.template_filters import vnd
+from zns_notify.rendering.filters import vnd
 
 register = template.Library()
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from zns_notify.rollup import RefreshRunning, rebuild_reports
+from zns_notify.reports.rollup import RefreshRunning, rebuild_reports
 
 
 def parse_day(text: str) -> dt.date:

@@ -6,10 +6,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from zns_notify.account.tokens import get_access_token
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError, ZnsInvalidPhone
-from zns_notify.phones import normalize_phone
-from zns_notify.tokens import get_access_token
+from zns_notify.lib.phones import normalize_phone
 from zns_notify.zalo.client import ZaloAPIError, ZaloClient
 
 

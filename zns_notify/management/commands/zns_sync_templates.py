@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from zns_notify.bindings.template_sync import status_number, sync_templates
 from zns_notify.exceptions import ZnsConfigurationError
-from zns_notify.template_sync import status_number, sync_templates
 from zns_notify.zalo.client import ZaloAPIError
 
 

@@ -7,9 +7,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from zns_notify.account.tokens import refresh_access_token, store_token_pair
 from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.models import ZaloAccount
-from zns_notify.tokens import refresh_access_token, store_token_pair
 from zns_notify.zalo.client import ZaloAPIError
 
 

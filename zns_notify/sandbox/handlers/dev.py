@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..app import Request, Response, bad_knob, html_response, json_response
-from ..phone_page import render_index, render_phone, render_preview
-from ..state import SandboxState
-from ..validation import normalize_hash, normalize_phone
+from zns_notify.sandbox.app import Request, Response, bad_knob, html_response, json_response
+from zns_notify.sandbox.phone_page import render_index, render_phone, render_preview
+from zns_notify.sandbox.state import SandboxState
+from zns_notify.sandbox.validation import normalize_hash, normalize_phone
 
 
 def _json_body(request: Request) -> dict[str, Any] | None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 
-from ..app import Request, Response, json_response
-from ..sms import SEND_PATH
-from ..state import SandboxState
+from zns_notify.sandbox.app import Request, Response, json_response
+from zns_notify.sandbox.sms import SEND_PATH
+from zns_notify.sandbox.state import SandboxState
 
 _DOWN = b"<html><body><h1>503 Service Unavailable</h1></body></html>"
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import logging
 from urllib.parse import parse_qsl, urlencode
 
-from .. import codes
-from ..app import Request, Response, json_response
-from ..state import SandboxState
-from ..tokens import OAuthError
+from zns_notify.sandbox import codes
+from zns_notify.sandbox.app import Request, Response, json_response
+from zns_notify.sandbox.state import SandboxState
+from zns_notify.sandbox.tokens import OAuthError
 
 logger = logging.getLogger(__name__)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from .. import codes
-from ..app import Request, Response, envelope, parse_json_object, requires_token
-from ..catalogue import STATUS_BY_NUMBER, Template
-from ..records import Reply, fail
-from ..state import SandboxState
+from zns_notify.sandbox import codes
+from zns_notify.sandbox.app import Request, Response, envelope, parse_json_object, requires_token
+from zns_notify.sandbox.catalogue import STATUS_BY_NUMBER, Template
+from zns_notify.sandbox.records import Reply, fail
+from zns_notify.sandbox.state import SandboxState
 
 MAX_LIMIT = 100
 

@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 
 from django.utils.translation import gettext as _
 
-from ...phones import normalize_phone
-from ..exceptions import SmsConfigurationError, SmsInvalidText
-from ..results import SmsResult
-from ..segments import SegmentCount, count_segments
+from zns_notify.lib.phones import normalize_phone
+from zns_notify.sms.exceptions import SmsConfigurationError, SmsInvalidText
+from zns_notify.sms.results import SmsResult
+from zns_notify.sms.segments import SegmentCount, count_segments
 
 logger = logging.getLogger("zns_notify.sms")
 
@@ -67,7 +67,7 @@ class SmsProvider:
         that is not a Vietnamese mobile, :class:`SmsInvalidText` for an empty text and
         :class:`SmsTooLong` past ``SMS_MAX_SEGMENTS``, before anything is sent.
         """
-        from ...conf import app_settings
+        from zns_notify.conf import app_settings
 
         if not reference:
             raise ValueError("send() needs a reference: it is what makes a retry safe.")

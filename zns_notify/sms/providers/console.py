@@ -6,9 +6,9 @@ import sys
 import uuid
 from typing import TextIO
 
-from ..results import SmsResult
-from ..segments import SegmentCount
-from .base import SmsProvider
+from zns_notify.sms.providers.base import SmsProvider
+from zns_notify.sms.results import SmsResult
+from zns_notify.sms.segments import SegmentCount
 
 
 class ConsoleProvider(SmsProvider):

@@ -30,10 +30,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..results import SmsErrorKind, SmsResult
-from ..segments import SegmentCount
-from . import transport
-from .base import SmsProvider, option_key
+from zns_notify.sms.providers import transport
+from zns_notify.sms.providers.base import SmsProvider, option_key
+from zns_notify.sms.results import SmsErrorKind, SmsResult
+from zns_notify.sms.segments import SegmentCount
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 PLACEHOLDERS = (

@@ -17,9 +17,9 @@ import itertools
 import threading
 from dataclasses import dataclass
 
-from ..results import SmsErrorKind, SmsResult
-from ..segments import SegmentCount
-from .base import SmsProvider
+from zns_notify.sms.providers.base import SmsProvider
+from zns_notify.sms.results import SmsErrorKind, SmsResult
+from zns_notify.sms.segments import SegmentCount
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from typing import Any
 
 import requests
 
-from ...http_session import may_have_reached_server, session
-from ..results import SmsErrorKind
-from .base import SmsProvider
+from zns_notify.lib.http_session import may_have_reached_server, session
+from zns_notify.sms.providers.base import SmsProvider
+from zns_notify.sms.results import SmsErrorKind
 
 
 class Failure(Exception):
@@ -34,7 +34,7 @@ class Failure(Exception):
 
 def timeout_option(provider: SmsProvider) -> tuple[float, float]:
     """The ``timeout`` option (seconds, or a (connect, read) pair), else REQUEST_TIMEOUT."""
-    from ...conf import app_settings
+    from zns_notify.conf import app_settings
 
     value = provider.options.get("timeout")
     if value is None:

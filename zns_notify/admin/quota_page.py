@@ -1,0 +1,96 @@
+"""What the quota page (zns_notify.admin.quota) shows, formatted for the active language."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from zns_notify.account.quota_report import HISTORY_DAYS, Forecast, overview
+from zns_notify.display import formats
+from zns_notify.models import ZaloAccount
+from zns_notify.reports import charts
+
+
+def forecast_text(found: Forecast) -> str:
+    if found.outcome == "unknown":
+        return _(
+            "Unknown: no quota reading from Zalo today yet (it is read every 30 "
+            "minutes, and from every accepted send)."
+        )
+    if found.outcome == "used_up":
+        return _("Used up: messages wait for the reset at midnight.")
+    rate = formats.number(found.per_hour, 1)
+    basis = (
+        _("%(rate)s messages an hour over the last hour")
+        if found.basis == "last_hour"
+        else _("%(rate)s messages an hour on average since midnight")
+    ) % {"rate": rate}
+    if found.outcome == "not_today":
+        return _("Not today: at %(basis)s, the quota lasts until the reset at midnight.") % {
+            "basis": basis
+        }
+    return _("Around %(time)s today, at %(basis)s.") % {
+        "time": formats.time_of_day(formats.shop_time(found.runs_out_at)),
+        "basis": basis,
+    }
+
+
+def quota_context(account: ZaloAccount) -> dict:
+    found = overview(account)
+    today = found.today
+
+    def figure(name: str) -> str:
+        return formats.number(getattr(today, name) if today else None)
+
+    cards = [
+        (_("Daily quota"), figure("daily_quota")),
+        (_("Used today"), figure("used")),
+        (_("Remaining today"), figure("remaining_quota")),
+        (_("Promotion quota today"), figure("daily_promotion_quota")),
+        (_("Promotion remaining"), figure("remaining_promotion_quota")),
+    ]
+    days = [day for day, _row in found.history]
+    quotas = [row.daily_quota if row else None for _day, row in found.history]
+    used = [row.used if row else None for _day, row in found.history]
+    chart = charts.quota_bars(
+        days,
+        quotas,
+        used,
+        used_label=_("used"),
+        quota_label=_("daily quota"),
+        title=_("Daily quota and use, last %(days)d days") % {"days": HISTORY_DAYS},
+        desc=_(
+            "A pale bar per day for the daily quota, a dark bar inside it for the part "
+            "used; the table below has the same numbers."
+        ),
+    )
+    history = [
+        {
+            "day": formats.date(day),
+            "daily": formats.number(row.daily_quota if row else None),
+            "used": formats.number(row.used if row else None),
+            "remaining": formats.number(row.remaining_quota if row else None),
+            "promotion": formats.number(row.daily_promotion_quota if row else None),
+            "promotion_remaining": formats.number(row.remaining_promotion_quota if row else None),
+        }
+        for day, row in reversed(found.history)
+    ]
+    return {
+        "title": _("Quota of %(account)s") % {"account": account},
+        "cards": cards,
+        "forecast": forecast_text(found.forecast),
+        "forecast_outcome": found.forecast.outcome,
+        "updated": formats.datetime(formats.shop_time(today.updated_at)) if today else None,
+        "monthly": (
+            formats.number(today.remaining_monthly_promotion_quota),
+            formats.number(today.monthly_promotion_quota),
+        )
+        if today and today.monthly_promotion_quota is not None
+        else None,
+        "chart": chart,
+        "legend": [
+            (charts.swatch(charts.QUOTA_COLOUR), _("daily quota")),
+            (charts.swatch(charts.USED_COLOUR), _("used")),
+        ],
+        "history": history,
+        "history_days": HISTORY_DAYS,
+    }

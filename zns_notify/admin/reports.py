@@ -1,0 +1,355 @@
+"""The reports page: "Delivery reports" in the zns_notify app index, for staff holding
+``zns_notify.view_reports``. Read from the daily aggregates (zns_notify.reports.rollup), drawn as
+inline SVG, with the same numbers as a table and a CSV download."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from zns_notify.admin.base import ReadOnlyAdmin
+from zns_notify.display import formats
+from zns_notify.display.error_text import error_description
+from zns_notify.display.labels import category_labels
+from zns_notify.lib.csv_cells import SafeCsvWriter
+from zns_notify.models import Message, ReportDay
+from zns_notify.reports import charts
+from zns_notify.reports.figures import DEFAULT_DAYS, Report, ReportFilterForm, build_report, today
+
+#: Failure rows drawn in the chart (all of them are in the table).
+CHART_FAILURES = 12
+#: The quick ranges offered above the form, in days.
+QUICK_RANGES = (7, 30, 90)
+
+
+def failure_label(row: dict) -> str:
+    """ "recipient · -118 Zalo account not existed"; an undelivered message (Zalo accepted
+    it, no receipt came) says so first, as it usually has neither category nor code."""
+    parts = []
+    if row["status"] == Message.Status.UNDELIVERED:
+        parts.append(_("undelivered: no delivery receipt"))
+    if row["category"] or not parts:
+        parts.append(category_labels().get(row["category"], row["category"]))
+    if row["error_code"] is not None:
+        parts.append(f"{row['error_code']} {error_description(row['error_code'])}")
+    return " · ".join(str(part) for part in parts)
+
+
+def status_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in Message.Status.choices}
+
+
+@admin.register(ReportDay)
+class ReportAdmin(ReadOnlyAdmin):
+    """Not a list of rows: the model's changelist URL is the reports page."""
+
+    #: No change pages: the admin smoke test does not look for any.
+    has_change_pages = False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.has_perm("zns_notify.view_reports")
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "",
+                self.admin_site.admin_view(self.changelist_view),
+                name="zns_notify_reportday_changelist",
+            )
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        # Every field is optional: the inputs show the range actually used (the last 7
+        # days when none is given).
+        data = request.GET.copy()
+        end = today()
+        if not data.get("start") and not data.get("end"):
+            data["start"] = (end - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat()
+            data["end"] = end.isoformat()
+        form = ReportFilterForm(data, today=end)
+        valid = form.is_valid()
+        wants_csv = request.GET.get("format") == "csv"
+        if not valid and wants_csv:
+            errors = "\n".join(str(e) for errors in form.errors.values() for e in errors)
+            return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+        report = None
+        if valid:
+            data = form.cleaned_data
+            report = build_report(
+                data["start"], data["end"], data.get("template") or "", data.get("event") or ""
+            )
+            if wants_csv:
+                return self.csv_response(report)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Delivery reports"),
+            "form": form,
+            "report": report,
+            **(self.presentation(report, request) if report else {}),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(
+            request, "admin/zns_notify/reportday/report.html", context, status=200 if valid else 400
+        )
+
+    # -- what the template shows -------------------------------------------------------
+
+    def presentation(self, report: Report, request) -> dict:
+        labels = status_labels()
+        shown = [s for s in report.statuses if report.totals.counts.get(s)]
+        days = [d.day for d in report.days]
+        span = {"start": formats.date(report.start), "end": formats.date(report.end)}
+        bars = charts.stacked_bars(
+            days,
+            [
+                (labels[s], charts.STATUS_COLOURS[s], [d.counts.get(s, 0) for d in report.days])
+                for s in shown
+            ],
+            title=_("Messages per day by status"),
+            desc=_(
+                "Stacked bars, one per day from %(start)s to %(end)s; the daily table "
+                "below has the same numbers."
+            )
+            % span,
+        )
+        line = charts.rate_line(
+            days,
+            [d.delivered_rate for d in report.days],
+            label=_("delivery rate"),
+            title=_("Delivery rate per day"),
+            desc=_(
+                "Delivered messages out of those Zalo accepted, per day from %(start)s to %(end)s."
+            )
+            % span,
+        )
+        cost_chart = (
+            charts.stacked_bars(
+                days,
+                [
+                    (
+                        _("ZNS cost (VND)"),
+                        charts.CHANNEL_COLOURS["zns"],
+                        [float(d.cost) for d in report.days],
+                    ),
+                    (
+                        _("SMS cost (VND)"),
+                        charts.CHANNEL_COLOURS["sms"],
+                        [float(d.sms.cost) for d in report.days],
+                    ),
+                ],
+                title=_("Cost per channel per day"),
+                desc=_(
+                    "Stacked bars, one per day from %(start)s to %(end)s: what Zalo bills for "
+                    "delivered messages, and the SMS fallbacks sent on top."
+                )
+                % span,
+            )
+            if report.totals.sms.sent
+            else None
+        )  # without SMS, the daily table says it all
+        failures = [{**row, "label": failure_label(row)} for row in report.failures]
+        failure_chart = (
+            charts.horizontal_bars(
+                [(row["label"], row["n"]) for row in failures[:CHART_FAILURES]],
+                title=_("Failure reasons"),
+                desc=_(
+                    "Failed and undelivered messages by error category and Zalo code, "
+                    "largest first."
+                ),
+            )
+            if failures
+            else None
+        )
+        query = request.GET.copy()
+        query["format"] = "csv"
+        return {
+            "status_columns": [
+                (s, labels[s], charts.swatch(charts.STATUS_COLOURS[s])) for s in shown
+            ],
+            "days_chart": bars,
+            "rate_chart": line,
+            "cost_chart": cost_chart,
+            "channel_columns": [
+                (_("ZNS cost (VND)"), charts.swatch(charts.CHANNEL_COLOURS["zns"])),
+                (_("SMS cost (VND)"), charts.swatch(charts.CHANNEL_COLOURS["sms"])),
+            ],
+            "failure_chart": failure_chart,
+            "failures": failures,
+            "rows": [self.day_row(d, shown) for d in report.days],
+            "totals_row": self.day_row(report.totals, shown),
+            "templates": [
+                {
+                    **t,
+                    "cost_display": formats.money(t["cost"]),
+                    "sms_cost_display": formats.money(t["sms"].cost),
+                    "sms_sent_display": formats.number(t["sms"].sent),
+                    "total_cost_display": formats.money(t["total_cost"]),
+                    "rate_display": formats.percent(t["delivered_rate"]),
+                    "total_display": formats.number(t["total"]),
+                }
+                for t in report.templates
+            ],
+            # (label, figure, note under it). Zalo does not charge development mode
+            # (zns-api.md §8): said under the ZNS cost.
+            "summary": [
+                (_("Messages"), formats.number(report.totals.total), ""),
+                (_("Delivered"), formats.number(report.totals.counts.get("delivered", 0)), ""),
+                (_("Delivery rate"), formats.percent(report.totals.delivered_rate), ""),
+                (_("Median time to delivery"), formats.duration(report.median_latency), ""),
+                (_("ZNS cost"), formats.money(report.totals.cost), self.tests_note(report)),
+                (_("SMS cost"), formats.money(report.totals.sms.cost), ""),
+                (_("Total cost"), formats.money(report.totals.total_cost), ""),
+                (_("SMS fallbacks sent"), formats.number(report.totals.sms.sent), ""),
+                (_("Double-cost messages"), formats.number(report.totals.sms.double_cost), ""),
+            ],
+            "refreshed": formats.datetime(formats.shop_time(report.refreshed_at))
+            if report.refreshed_at
+            else None,
+            "in_progress": formats.number(report.totals.in_progress),
+            "has_in_progress": report.totals.in_progress > 0,
+            "period": _("%(start)s to %(end)s") % span,
+            "csv_query": query.urlencode(),
+            "quick_ranges": [(n, self.quick_range(request, n)) for n in QUICK_RANGES],
+        }
+
+    @staticmethod
+    def quick_range(request, days: int) -> str:
+        query = request.GET.copy()
+        query.pop("format", None)
+        end = today()
+        query["start"] = (end - dt.timedelta(days=days - 1)).isoformat()
+        query["end"] = end.isoformat()
+        return query.urlencode()
+
+    @staticmethod
+    def day_row(day, shown: list[str]) -> dict:
+        return {
+            "day": formats.date(day.day),
+            "total": formats.number(day.total),
+            "counts": [formats.number(day.counts.get(s, 0)) for s in shown],
+            "rate": formats.percent(day.delivered_rate),
+            "cost": formats.money(day.cost),
+            "sms_sent": formats.number(day.sms.sent),
+            "sms_cost": formats.money(day.sms.cost),
+            "double_cost": formats.number(day.sms.double_cost),
+            "total_cost": formats.money(day.total_cost),
+        }
+
+    # -- CSV ---------------------------------------------------------------------------
+
+    @staticmethod
+    def tests_note(report: Report) -> str:
+        tests = report.totals.tests
+        if not tests:
+            return ""
+        return ngettext(
+            "%(count)s test message not charged", "%(count)s test messages not charged", tests
+        ) % {"count": formats.number(tests)}
+
+    def csv_response(self, report: Report) -> HttpResponse:
+        """The page's three tables, one after the other. Dates stay ISO and amounts plain
+        numbers, so that a spreadsheet reads them whatever its locale."""
+        labels = status_labels()
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        name = f"zns-report-{report.start.isoformat()}-{report.end.isoformat()}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response.write("\ufeff")  # Excel reads UTF-8 (Vietnamese names) only after a BOM
+        out = SafeCsvWriter(response)
+        statuses = list(report.statuses)
+        # The SMS columns follow the ZNS ones: a sheet reading columns by position still works.
+        out.writerow(
+            [
+                _("Day"),
+                _("Messages"),
+                *(labels[s] for s in statuses),
+                _("Delivery rate"),
+                _("Cost (VND)"),
+                _("SMS sent"),
+                _("SMS segments"),
+                _("SMS cost (VND)"),
+                _("Double-cost messages"),
+                _("Total cost (VND)"),
+            ]
+        )
+        for day in [*report.days, report.totals]:
+            out.writerow(
+                [
+                    day.day.isoformat() if day is not report.totals else _("Total"),
+                    day.total,
+                    *(day.counts.get(s, 0) for s in statuses),
+                    _ratio(day.delivered_rate),
+                    _amount(day.cost),
+                    day.sms.sent,
+                    day.sms.segments,
+                    _amount(day.sms.cost),
+                    day.sms.double_cost,
+                    _amount(day.total_cost),
+                ]
+            )
+        out.writerow([])
+        out.writerow([_("Status"), _("Error category"), _("Zalo error code"), _("Messages")])
+        for row in report.failures:
+            out.writerow(
+                [
+                    row["status"],
+                    row["category"],
+                    "" if row["error_code"] is None else row["error_code"],
+                    row["n"],
+                ]
+            )
+        out.writerow([])
+        out.writerow(
+            [
+                _("Template"),
+                _("Name"),
+                _("Messages"),
+                _("Delivered"),
+                _("Delivery rate"),
+                _("Cost (VND)"),
+                _("SMS sent"),
+                _("SMS cost (VND)"),
+                _("Total cost (VND)"),
+            ]
+        )
+        for row in report.templates:
+            out.writerow(
+                [
+                    row["template_id"],
+                    row["name"],
+                    row["total"],
+                    row["delivered"],
+                    _ratio(row["delivered_rate"]),
+                    _amount(row["cost"]),
+                    row["sms"].sent,
+                    _amount(row["sms"].cost),
+                    _amount(row["total_cost"]),
+                ]
+            )
+        out.writerow([])
+        out.writerow(
+            [
+                _("Median time to delivery (s)"),
+                "" if report.median_latency is None else round(report.median_latency, 1),
+            ]
+        )
+        out.writerow([_("Test messages (development mode, not charged)"), report.totals.tests])
+        return response
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def _amount(value) -> str:
+    return f"{value.quantize(1)}" if value is not None else ""

@@ -1,0 +1,79 @@
+"""Read-only admin pages for received webhooks and customers' ratings (imported by
+:mod:`zns_notify.admin`): an audit trail, never edited by hand."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from zns_notify.admin.base import PhoneLookupsMixin, ReadOnlyAdmin
+from zns_notify.lib.phones import can_see_full_phone, mask
+from zns_notify.models import MessageFeedback, WebhookEvent
+
+_PHONE_LIKE = re.compile(r"(?<!\d)(84\d{9})(?!\d)")
+#: A SHA-256 in hex: with HASH_PHONE, receipts name the recipient by the number's hash,
+#: which gives the number back in seconds (Vietnamese mobile numbers are few).
+_PHONE_HASH_LIKE = re.compile(r"(?<![0-9a-fA-F])([0-9a-fA-F]{64})(?![0-9a-fA-F])")
+
+
+def mask_phones_in(text: str) -> str:
+    """Mask every 84xxxxxxxxx number, and every number's hash, in ``text`` (a stored
+    webhook body)."""
+    text = _PHONE_LIKE.sub(lambda match: mask(match.group(1)), text or "")
+    return _PHONE_HASH_LIKE.sub(lambda match: mask(match.group(1)), text)
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(PhoneLookupsMixin, ReadOnlyAdmin):
+    # A receipt's body carries the recipient's number (recipient.id).
+    phone_fields = ("body",)
+
+    list_display = ["received_at", "event_name", "subject", "outcome", "signed_at"]
+    list_filter = ["event_name", "outcome"]
+    search_fields = ["subject", "dedup_key"]
+    date_hierarchy = "received_at"
+    fields = [
+        "event_name",
+        "subject",
+        "outcome",
+        "detail",
+        "app_id",
+        "received_at",
+        "signed_at",
+        "processed_at",
+        "dedup_key",
+        "masked_body",
+    ]
+
+    def get_fields(self, request, obj=None):
+        # Receipts carry the customer's phone in recipient.id: the raw body only for staff
+        # who may see full phones, as on the message log.
+        if can_see_full_phone(request):
+            return [name if name != "masked_body" else "body" for name in self.fields]
+        return self.fields
+
+    @admin.display(description=_("body"))
+    def masked_body(self, obj: WebhookEvent) -> str:
+        return mask_phones_in(obj.body)
+
+
+@admin.register(MessageFeedback)
+class MessageFeedbackAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "rate", "rating_type", "msg_id", "message"]
+    list_filter = ["rating_type", "rate"]
+    search_fields = ["msg_id", "tracking_id", "note"]
+    list_select_related = ["message"]
+    fields = [
+        "message",
+        "msg_id",
+        "tracking_id",
+        "rating_type",
+        "option",
+        "rate",
+        "note",
+        "feedbacks",
+        "submitted_at",
+        "received_at",
+    ]

@@ -1,0 +1,62 @@
+"""The policy engine's own tables (imported by :mod:`zns_notify.models`).
+
+Both are read and written by the worker only, never on the event hot path.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class RecipientOptOut(models.Model):
+    """A customer who asked not to get CUSTOMER_CARE or PROMOTION messages (see
+    ``ZNS_NOTIFY["OPT_OUT_TAGS"]``); TRANSACTION messages still reach them."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("Admin")
+        API = "api", _("Python API")
+        CUSTOMER = "customer", _("Customer request")
+        IMPORT = "import", _("Import")
+
+    phone = models.CharField(
+        _("phone"), max_length=20, unique=True, help_text=_("Normalized as 84xxxxxxxxx.")
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.ADMIN
+    )
+    opted_out_at = models.DateTimeField(_("opted out at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("opted-out recipient")
+        verbose_name_plural = _("opted-out recipients")
+        ordering = ["-opted_out_at"]
+
+    def __str__(self) -> str:
+        from zns_notify.lib.phones import mask
+
+        return mask(self.phone)
+
+
+class RecipientDailyCount(models.Model):
+    """How many messages of one tag one phone was sent on one local day: the ledger of the
+    per-recipient cap. A worker reserves a slot (a conditional increment) before it calls
+    Zalo and gives it back when Zalo did not accept the message."""
+
+    phone = models.CharField(_("phone"), max_length=20)
+    day = models.DateField(_("day"))
+    tag = models.CharField(_("tag"), max_length=32, blank=True)
+    count = models.PositiveIntegerField(_("messages"), default=0)
+
+    class Meta:
+        verbose_name = _("recipient daily count")
+        verbose_name_plural = _("recipient daily counts")
+        ordering = ["-day", "phone", "tag"]
+        constraints = [
+            models.UniqueConstraint(fields=["phone", "day", "tag"], name="zns_cap_phone_day_tag"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.tag}: {self.count}"

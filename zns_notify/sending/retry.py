@@ -1,0 +1,54 @@
+"""When a message that could not be sent is tried again, or given up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from zoneinfo import ZoneInfo
+
+from zns_notify.conf import app_settings
+from zns_notify.zalo.errors import RESCHEDULE_WINDOWS, ErrorAction, Window
+
+#: Spread of a reschedule past the window's start, so a day's backlog does not hit Zalo at
+#: the same second at midnight.
+WINDOW_SPREAD_SECONDS = 300
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Exponential up to ``RETRY_BACKOFF_MAX``, with ±20% jitter, so retries of a burst do
+    not hit Zalo together."""
+    # The exponent is bounded: a large attempts count must not build a huge float.
+    seconds = app_settings.RETRY_BACKOFF * (2 ** min(max(attempts - 1, 0), 32))
+    seconds = min(seconds, app_settings.RETRY_BACKOFF_MAX) * random.uniform(0.8, 1.2)
+    return dt.timedelta(seconds=seconds)
+
+
+def window_end(window: Window, now: dt.datetime) -> dt.datetime:
+    local = now.astimezone(ZoneInfo(app_settings.TIMEZONE))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if window == Window.MORNING:
+        start = midnight.replace(hour=6)
+        if start <= local:
+            start = (midnight + dt.timedelta(days=1)).replace(hour=6)
+    elif window == Window.NEXT_DAY:
+        start = midnight + dt.timedelta(days=1)
+    else:
+        start = (midnight.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start + dt.timedelta(seconds=random.uniform(0, WINDOW_SPREAD_SECONDS))
+
+
+def next_attempt(
+    action: ErrorAction, code: int | None, attempts: int, now: dt.datetime
+) -> dt.datetime | None:
+    """The next try, or None when the message should fail now.
+
+    Transient errors (retry, refresh) are bounded by MAX_ATTEMPTS. Reschedules (quota,
+    night window, no account connected) are waits, not failures: they do not use up the
+    attempts, and wait until the window ends when Zalo's code says when that is.
+    """
+    if action == ErrorAction.RESCHEDULE:
+        window = RESCHEDULE_WINDOWS.get(code) if code is not None else None
+        return window_end(window, now) if window else now + backoff(attempts)
+    if action in (ErrorAction.RETRY, ErrorAction.REFRESH) and attempts < app_settings.MAX_ATTEMPTS:
+        return now + backoff(attempts)
+    return None
