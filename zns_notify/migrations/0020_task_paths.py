@@ -1,11 +1,11 @@
-"""The task paths django-q2 stored before zns_notify was laid out by domain (0.3.0).
+"""The task paths django-q2 stored before zns_notify was laid out by domain (0.2.0 and earlier).
 
 django-q2 keeps a task's function as a dotted path: in every ``Schedule`` row and inside
 every task still queued on the ORM broker. The functions moved into domain folders and are
 now all reached through :mod:`zns_notify.tasks`; this rewrites the stored paths, both ways.
 An admin's own schedules that name other paths are left alone. A task queued on Redis under
-an old path cannot be rewritten here: its work is picked up by the next sweep (see
-CHANGELOG 0.3.0).
+an old path cannot be rewritten here: its work is picked up by the next sweep (see the
+CHANGELOG).
 """
 
 from django.db import migrations
