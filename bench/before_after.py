@@ -50,11 +50,13 @@ def main() -> None:
     parser.add_argument("old", type=Path)
     parser.add_argument("new", type=Path, nargs="?", default=ROOT)
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("script", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
-    script = args.script[1:] if args.script[:1] == ["--"] else args.script
-    if not script:
+    argv = sys.argv[1:]
+    if "--" not in argv or argv.index("--") == len(argv) - 1:
         parser.error("name the script after --, e.g. -- hot_path.py --rounds 5")
+    # Everything after "--" is the script's: its own options never reach this parser.
+    split = argv.index("--")
+    args = parser.parse_args(argv[:split])
+    script = argv[split + 1 :]
     trees = {"old": args.old.resolve(), "new": args.new.resolve()}
     table: dict[str, list[list[tuple[str, str]]]] = {"old": [], "new": []}
     for turn in range(args.repeat):
