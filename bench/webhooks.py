@@ -155,7 +155,7 @@ def main() -> None:
         )
 
     with connection.cursor() as cursor:
-        # The receiver's lookup (zns_notify.receipts.events._find_message_row).
+        # The receiver's lookup (zns_notify.receipts.matching.find_message_row).
         cursor.execute(
             'EXPLAIN QUERY PLAN SELECT m."id", m."status", s."status" '
             "FROM zns_notify_message m LEFT OUTER JOIN zns_notify_fallbackstep s "

@@ -17,8 +17,7 @@ from tests.receipts.test_reconcile import status_api
 from tests.receipts.test_webhooks import post, receipt, sign
 from zns_notify import notify, signals
 from zns_notify.models import Message
-from zns_notify.receipts import events as webhook_events
-from zns_notify.receipts.delivery import record_delivered, record_undelivered
+from zns_notify.receipts.delivery import record_delivered, record_receipt, record_undelivered
 from zns_notify.receipts.reconcile import reconcile
 from zns_notify.sending.send import deliver
 from zns_notify.tasks import sweep
@@ -179,7 +178,7 @@ def test_a_raising_receiver_never_breaks_the_webhook(db, raising, heard, caplog)
 def test_a_webhook_handled_in_a_rolled_back_transaction_announces_nothing(db, heard):
     message = MessageFactory(status=Message.Status.SENT, msg_id="15a0cc0bbb13bd4ce403")
     with pytest.raises(RuntimeError), transaction.atomic():
-        webhook_events.deliver(message.pk, timezone.now(), message.msg_id)
+        record_receipt(message.pk, timezone.now(), message.msg_id)
         raise RuntimeError("rolled back")
     assert heard == []
     message.refresh_from_db()

@@ -13,8 +13,8 @@ from tests.signal_capture import listening
 from zns_notify import signals
 from zns_notify.fallback import sending as fallback_sending
 from zns_notify.models import FallbackStep, Message, MessageEvent, Template
+from zns_notify.receipts.delivery import record_receipt as receipt
 from zns_notify.receipts.delivery import record_undelivered
-from zns_notify.receipts.events import deliver as receipt
 from zns_notify.sms.providers import locmem
 from zns_notify.tasks import send_fallbacks, send_messages
 
@@ -437,11 +437,11 @@ def test_a_receipt_that_beat_the_send_cancels_the_window_at_once(
 
     from tests.receipts.test_webhooks import APP_ID
     from tests.receipts.test_webhooks import receipt as receipt_body
-    from zns_notify.receipts import events as webhook_events
+    from zns_notify.receipts import inbox
 
     message = make_message()
     body = receipt_body(msg_id="early-1")
-    assert webhook_events.receive(body, json.loads(body), APP_ID, None) == "unmatched"
+    assert inbox.receive(body, json.loads(body), APP_ID, None) == "unmatched"
     zalo_api.send_ok(msg_id="early-1")
     send_messages([message.idempotency_key])
     message.refresh_from_db()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from tests.receipts.test_webhooks import APP_ID, receipt
 from zns_notify.fallback import sending as fallback_sending
 from zns_notify.models import FallbackStep, Message
-from zns_notify.receipts import events as webhook_events
+from zns_notify.receipts import inbox
 from zns_notify.sms.providers import locmem
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,7 +62,7 @@ def test_receipt_racing_the_sms_outcome_is_always_a_recorded_double_cost(make_me
         body = receipt(msg_id=f"race-{n}")
         _race(
             lambda c=claimed, r=result: fallback_sending.record_result(c, r),
-            lambda b=body: webhook_events.receive(b, json.loads(b), APP_ID, None),
+            lambda b=body: inbox.receive(b, json.loads(b), APP_ID, None),
         )
         step.refresh_from_db()
         message.refresh_from_db()
@@ -84,7 +84,7 @@ def test_receipt_racing_the_claim_never_lets_both_go_unrecorded(make_message, sm
         body = receipt(msg_id=f"race-{n}")
         _race(
             lambda ref=step.reference: fallback_sending.send(ref),
-            lambda b=body: webhook_events.receive(b, json.loads(b), APP_ID, None),
+            lambda b=body: inbox.receive(b, json.loads(b), APP_ID, None),
         )
         step.refresh_from_db()
         sent = [sms for sms in sms_outbox if sms.reference == step.reference]

@@ -49,7 +49,7 @@ def test_a_resend_takes_over_the_originals_pending_sms(
 
     from zns_notify.fallback import sending as fallback_sending
     from zns_notify.log import actions as log_actions
-    from zns_notify.receipts.events import deliver as receipt
+    from zns_notify.receipts.delivery import record_receipt as receipt
 
     original = make_message()
     zalo_api.send_error(-118, "Zalo account not existed")
@@ -156,7 +156,7 @@ def test_a_double_cost_found_after_the_messages_day_closed_reaches_the_reports()
 
     from tests.factories import MessageFactory
     from zns_notify.models import DailyCount
-    from zns_notify.receipts.events import deliver
+    from zns_notify.receipts.delivery import record_receipt
     from zns_notify.reports import rollup
 
     vn = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -178,7 +178,7 @@ def test_a_double_cost_found_after_the_messages_day_closed_reaches_the_reports()
     rollup.refresh_reports(dt.datetime(2026, 11, 22, 0, 5, tzinfo=vn))
     assert rollup.compute_day(day).open_messages == 0  # both final: the day is closed
 
-    deliver(message.pk, dt.datetime(2026, 11, 22, 0, 9, tzinfo=vn), "late-msg")
+    record_receipt(message.pk, dt.datetime(2026, 11, 22, 0, 9, tzinfo=vn), "late-msg")
     assert FallbackStep.objects.get(message=message).double_cost
 
     rollup.refresh_reports(dt.datetime(2026, 11, 22, 0, 10, tzinfo=vn))

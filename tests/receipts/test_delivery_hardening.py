@@ -18,7 +18,7 @@ from django.utils import timezone
 from tests.factories import MessageFactory, TemplateFactory, ZaloAccountFactory
 from tests.receipts.test_webhooks import APP_ID, URL, receipt, sign
 from zns_notify.models import WebhookEvent
-from zns_notify.receipts import events as webhook_events
+from zns_notify.receipts import inbox, matching
 from zns_notify.receipts.views import ZaloWebhookView
 
 POSTGRES = os.environ.get("ZNS_TEST_DB") == "postgres"
@@ -118,12 +118,12 @@ def test_early_receipt_racing_the_workers_commit_is_not_lost():
     message = MessageFactory()
     claimed = sending.claim(message.idempotency_key)
     body = receipt(msg_id="early-race", tracking_id="")
-    original = webhook_events.apply_early_receipts
+    original = matching.apply_early_receipts
     outcomes = []
 
     def webhook():
         try:
-            outcomes.append(webhook_events.receive(body, json.loads(body), APP_ID, None))
+            outcomes.append(inbox.receive(body, json.loads(body), APP_ID, None))
         finally:
             connections.close_all()
 
@@ -133,11 +133,11 @@ def test_early_receipt_racing_the_workers_commit_is_not_lost():
         thread.start()
         thread.join(10)
 
-    webhook_events.apply_early_receipts = racing
+    matching.apply_early_receipts = racing
     try:
         assert sending._record_sent(claimed, SendResult("early-race", None, None, None))
     finally:
-        webhook_events.apply_early_receipts = original
+        matching.apply_early_receipts = original
     assert outcomes == ["unmatched"]
     message.refresh_from_db()
     assert message.status == "delivered", WebhookEvent.objects.values_list("outcome", flat=True)

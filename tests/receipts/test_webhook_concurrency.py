@@ -12,7 +12,7 @@ from django.db import connections
 from tests.factories import MessageFactory
 from tests.receipts.test_webhooks import APP_ID, receipt
 from zns_notify.models import Message, MessageEvent, WebhookEvent
-from zns_notify.receipts import events as webhook_events
+from zns_notify.receipts import inbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +26,7 @@ def test_two_simultaneous_deliveries_apply_once():
     def deliver() -> None:
         try:
             start.wait()
-            outcomes.append(webhook_events.receive(body, json.loads(body), APP_ID, None))
+            outcomes.append(inbox.receive(body, json.loads(body), APP_ID, None))
         finally:
             connections.close_all()
 

@@ -383,17 +383,17 @@ def test_no_login_needed_even_with_login_required_middleware(sent, settings):
 def test_processing_error_answers_500_keeps_the_event_and_the_retry_applies_it(
     csrf_client, sent, monkeypatch
 ):
-    from zns_notify.receipts import events as webhook_events
+    from zns_notify.receipts import handlers
 
-    real = webhook_events.HANDLERS["user_received_message"]
+    real = handlers.HANDLERS["user_received_message"]
 
     def broken(incoming):
         raise RuntimeError("database hiccup")
 
     monkeypatch.setitem(
-        webhook_events.HANDLERS,
+        handlers.HANDLERS,
         "user_received_message",
-        webhook_events.EventHandler(real.identity, broken),
+        handlers.EventHandler(real.identity, broken),
     )
     body = receipt()
     assert post(csrf_client, body, sign(body)).status_code == 500
@@ -403,7 +403,7 @@ def test_processing_error_answers_500_keeps_the_event_and_the_retry_applies_it(
     assert event.outcome == "error" and event.processed_at is None
     assert "database hiccup" in event.detail
 
-    monkeypatch.setitem(webhook_events.HANDLERS, "user_received_message", real)
+    monkeypatch.setitem(handlers.HANDLERS, "user_received_message", real)
     assert post(csrf_client, body, sign(body)).status_code == 200  # Zalo's retry
     sent.refresh_from_db()
     assert sent.status == Message.Status.DELIVERED
@@ -423,7 +423,7 @@ def test_lone_surrogates_and_nul_in_fields_are_refused_or_stored_not_crashed(csr
     payload = json.loads(receipt())
     payload[field] = payload[field] + "\ud800\u0000"
     body = json.dumps(payload).encode()  # ASCII: the JSON escapes them
-    from zns_notify.receipts.events import text
+    from zns_notify.zalo.webhooks import text
 
     signature = sign(
         body, app_id=text(payload["app_id"], 200), timestamp=text(payload["timestamp"], 40)

@@ -17,7 +17,7 @@ from tests.receipts.test_webhooks import APP_ID, receipt
 from tests.signal_capture import listening
 from zns_notify import signals
 from zns_notify.models import Message, MessageEvent
-from zns_notify.receipts import events as webhook_events
+from zns_notify.receipts import inbox
 from zns_notify.sending.send import deliver
 from zns_notify.tasks import sweep
 
@@ -46,7 +46,7 @@ def timeout_once(zalo_api) -> None:
 
 def receive_receipt(message: Message, msg_id: str = "") -> str:
     body = receipt(msg_id=msg_id, tracking_id=message.idempotency_key)
-    return webhook_events.receive(body, json.loads(body), APP_ID, None)
+    return inbox.receive(body, json.loads(body), APP_ID, None)
 
 
 def make_due(message: Message) -> None:

@@ -8,7 +8,7 @@ its worker, whose outcome write sees the receipt and flags the double cost itsel
 
 This runs for every receipt, most of them for messages without a step: the webhook reads
 the step's status with the message, in the same statement
-(:func:`zns_notify.receipts.events._find_message_row`), so those cost nothing more; only a
+(:func:`zns_notify.receipts.matching.find_message_row`), so those cost nothing more; only a
 message with a step pays for the UPDATE (and its timeline note).
 """
 

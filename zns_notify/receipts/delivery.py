@@ -1,10 +1,18 @@
 """What happens to a message after Zalo accepted it: delivered or undelivered.
 
-Both the webhook receiver (``user_received_message``) and the reconciler
-(:mod:`zns_notify.reconcile`, ``GET /message/status``) record outcomes through these two
-functions, so that whichever comes first wins, the other changes nothing, and each signal
-is sent once, after the commit. Status only moves forward: a conditional UPDATE from the
-statuses that may still advance is what proves the caller made the transition.
+One delivery path: the webhook's receipts (:mod:`zns_notify.receipts.handlers`), receipts
+that arrived before the worker recorded the send (:mod:`zns_notify.receipts.matching`) and
+the reconciler (:mod:`zns_notify.receipts.reconcile`, ``GET /message/status``) all mark a
+message delivered through :func:`_mark_delivered`, so that whichever comes first wins, the
+others change nothing, and ``message_delivered`` is sent once, after the commit. Status only
+moves forward: a conditional UPDATE from the statuses that may still advance is what proves
+the caller made the transition. The two entry points differ only in what they do for a
+message that can no longer advance:
+
+- :func:`record_receipt` (Zalo's receipt): a message already final (failed, undelivered,
+  fallen back to SMS…) gets a *late delivery*, recorded on the timeline and in
+  ``delivered_at`` (Zalo may bill it), never a status change;
+- :func:`record_delivered` (the reconciler): nothing; it lost the race.
 """
 
 from __future__ import annotations
@@ -14,16 +22,66 @@ import logging
 
 from django.db import router, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zns_notify import signals
 from zns_notify.fallback import receipts as fallback_receipts
 from zns_notify.fallback import steps as fallback
-from zns_notify.models import Message, MessageEvent
+from zns_notify.models import Message, MessageEvent, WebhookEvent
+from zns_notify.receipts import sql
 
 logger = logging.getLogger(__name__)
 
+Outcome = WebhookEvent.Outcome
+
 #: A receipt can beat the worker's "sent" write (it matches by tracking_id).
 ADVANCEABLE_TO_DELIVERED = (Message.Status.QUEUED, Message.Status.SENDING, Message.Status.SENT)
+
+
+def record_receipt(
+    pk: int,
+    delivered_at: dt.datetime,
+    msg_id: str,
+    message: Message | None = None,
+    *,
+    step_status: str | None = fallback_receipts.LOOK_UP,
+) -> tuple[str, str]:
+    """Zalo says message ``pk`` (its ``msg_id``, or tracking id) reached the phone at
+    ``delivered_at``: mark it delivered, forward only; a final message gets a late
+    delivery. Returns the webhook event's outcome and detail. Call it inside a transaction.
+
+    ``message``: the caller's instance of the row, updated in place when it advances.
+    ``step_status``: its SMS fallback step's, when the caller read it with the message
+    (None: it has none); by default it is looked up.
+    """
+    detail = f"user_received_message {msg_id}"
+    if _mark_delivered(pk, delivered_at, detail, message, step_status):
+        return Outcome.APPLIED, ""
+    current = Message.objects.filter(pk=pk).values_list("status", flat=True).first()
+    if current == Message.Status.DELIVERED:
+        return Outcome.IGNORED, "already delivered"
+    # Failed, undelivered (or fallen back to SMS, skipped, cancelled) already: the status
+    # stays; delivered_at and the timeline record that Zalo delivered it after all.
+    if not Message.objects.filter(pk=pk, delivered_at__isnull=True).update(
+        delivered_at=delivered_at
+    ):
+        return Outcome.IGNORED, "late delivery already recorded"
+    MessageEvent.objects.create(
+        message_id=pk,
+        kind=MessageEvent.Kind.RECEIPT,
+        at=timezone.now(),
+        status=current or "",
+        detail=_(
+            "Late delivery: Zalo reports that %(msg_id)s reached the phone at %(at)s, "
+            "after the message was marked %(status)s. Zalo may bill it."
+        )
+        % {"msg_id": msg_id, "at": delivered_at.isoformat(), "status": current},
+    )
+    logger.warning(
+        "zns message %s (%s) delivered late, after it was marked %s", pk, msg_id, current
+    )
+    fallback_receipts.on_receipt(pk, step_status)  # an SMS sent for it: a double cost
+    return Outcome.LATE, f"delivered after the message was marked {current}"
 
 
 def record_delivered(message: Message, delivered_at: dt.datetime, *, detail: str) -> bool:
@@ -34,28 +92,66 @@ def record_delivered(message: Message, delivered_at: dt.datetime, *, detail: str
     the race does nothing). Call it inside or outside a transaction.
     """
     with transaction.atomic(using=router.db_for_write(Message)):
-        moved = Message.objects.filter(pk=message.pk, status__in=ADVANCEABLE_TO_DELIVERED).update(
-            status=Message.Status.DELIVERED, delivered_at=delivered_at, next_status_check_at=None
+        return _mark_delivered(message.pk, delivered_at, detail, message)
+
+
+def _mark_delivered(
+    pk: int,
+    delivered_at: dt.datetime,
+    detail: str,
+    message: Message | None = None,
+    step_status: str | None = fallback_receipts.LOOK_UP,
+) -> bool:
+    """Forward only: queued, sending or sent → delivered, with its timeline entry, its SMS
+    fallback cancelled (or its double cost flagged) and ``message_delivered`` sent after
+    the commit; False, changing nothing, when the message cannot advance. In the caller's
+    transaction."""
+    connection = sql.connection()
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The reconciler's next check is moot once Zalo has told us.
+            f'UPDATE {quote(Message._meta.db_table)} SET "status" = %s, "delivered_at" = %s, '
+            '"next_status_check_at" = NULL WHERE "id" = %s AND "status" IN (%s, %s, %s)',
+            [
+                Message.Status.DELIVERED.value,
+                sql.db_datetime(connection, delivered_at),
+                pk,
+                *(str(s) for s in ADVANCEABLE_TO_DELIVERED),
+            ],
         )
-        if not moved:
+        if cursor.rowcount != 1:
             return False
+        cursor.execute(
+            f"INSERT INTO {quote(MessageEvent._meta.db_table)} "
+            '("message_id", "kind", "at", "status", "error_code", "detail") '
+            "VALUES (%s, %s, %s, %s, NULL, %s)",
+            [
+                pk,
+                MessageEvent.Kind.RECEIPT.value,
+                sql.db_datetime(connection, timezone.now()),
+                Message.Status.DELIVERED.value,
+                detail[:2000],
+            ],
+        )
+    if message is not None:
         message.status, message.delivered_at = Message.Status.DELIVERED, delivered_at
         message.next_status_check_at = None
-        MessageEvent.objects.create(
-            message=message,
-            kind=MessageEvent.Kind.RECEIPT,
-            at=timezone.now(),
-            status=Message.Status.DELIVERED,
-            detail=detail[:2000],
-        )
-        signals.announce_on_commit(
-            signals.message_delivered,
-            using=router.db_for_write(Message),
-            message=message,
-            delivered_at=delivered_at,
-        )
-        fallback_receipts.on_receipt(message.pk)  # a pending SMS is cancelled
+    # After the message's UPDATE (its row lock): cancel its SMS, or record the double cost.
+    fallback_receipts.on_receipt(pk, step_status)
+    transaction.on_commit(
+        lambda: _announce_delivered(pk, message, delivered_at), using=connection.alias, robust=True
+    )
     return True
+
+
+def _announce_delivered(pk: int, message: Message | None, delivered_at: dt.datetime) -> None:
+    if not signals.message_delivered.has_listeners(Message):
+        return  # nobody listens: no need to load the message
+    if message is None:
+        message = Message.objects.filter(pk=pk).first()
+    if message is not None:
+        signals.announce(signals.message_delivered, message=message, delivered_at=delivered_at)
 
 
 def record_undelivered(message: Message, reason: str) -> bool:

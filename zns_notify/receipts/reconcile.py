@@ -31,6 +31,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_q.conf import Conf
 
 from zns_notify.account.tokens import (
     expire_access_token,
@@ -256,6 +257,4 @@ def _from_ms(value: Any) -> dt.datetime | None:
 
 
 def _time_budget() -> float:
-    from django_q.conf import Conf
-
     return max(float(Conf.TIMEOUT or 60) * TIME_BUDGET_SHARE, 1.0)

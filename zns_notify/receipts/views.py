@@ -1,15 +1,16 @@
 """Receiver for Zalo's signed webhooks at /zns/webhook/ (docs/webhooks.md).
 
 Zalo signs ``X-ZEvent-Signature: mac=<sha256(app_id + raw body + timestamp + OA secret key)>``
-(plain SHA-256, not HMAC; zns-api.md §7), so the view reads the raw body itself: no
-parser, no CSRF (Zalo has no token), no login. In order:
+(plain SHA-256, not HMAC; :mod:`zns_notify.zalo.webhooks` computes and reads it), so the
+view reads the raw body itself: no parser, no CSRF (Zalo has no token), no login. This
+module is the policy around it: which keys, how old a timestamp, what to answer. In order:
 
 - a body over ``WEBHOOK_MAX_BODY`` → 413, unread;
 - not a UTF-8 JSON object → 400;
 - no key configured → 503 (Zalo retries, and an operator sees the error in the log);
 - a bad or missing signature, or another ``app_id`` → 400 "Invalid signature.";
 - a signed ``timestamp`` outside ``WEBHOOK_MAX_AGE`` → 400;
-- then the event is stored and applied (:mod:`zns_notify.receipts.events`): 200, also for an
+- then the event is stored and applied (:mod:`zns_notify.receipts.inbox`): 200, also for an
   event we do not handle or a redelivery; 500 when processing fails, so Zalo retries.
 
 A rejection changes nothing and logs one line naming the setting to check; the caller only
@@ -19,11 +20,8 @@ learns the class of the problem.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
-import json
 import logging
-import re
 from typing import Any
 
 from django.db import transaction
@@ -35,7 +33,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError, ZnsWebhookValidationFailure
-from zns_notify.receipts import events as webhook_events
+from zns_notify.receipts.inbox import receive
+from zns_notify.zalo import webhooks as zalo_webhooks
 
 try:
     from django.contrib.auth.decorators import login_not_required
@@ -49,13 +48,7 @@ logger = logging.getLogger(__name__)
 
 #: A signed timestamp may be this far in the future (the two clocks disagree a little).
 CLOCK_SKEW = dt.timedelta(minutes=5)
-SIGNATURE = re.compile(r"^(?:mac=)?([0-9a-fA-F]{64})$")
 SECRET_SETTINGS = 'ZNS_NOTIFY["OA_SECRET_KEY"] / ["OA_SECRET_KEYS"]'
-
-
-def expected_signature(app_id: str, body: bytes, timestamp: str, secret: str) -> str:
-    digest = hashlib.sha256(app_id.encode() + body + timestamp.encode() + secret.encode())
-    return digest.hexdigest()
 
 
 def verify(body: bytes, payload: dict[str, Any], header: str, keys: list[str] | None = None) -> str:
@@ -66,26 +59,19 @@ def verify(body: bytes, payload: dict[str, Any], header: str, keys: list[str] | 
     the caller.
     """
     keys = app_settings.WEBHOOK_SECRET_KEYS if keys is None else keys
-    match = SIGNATURE.match(header.strip())
-    if not match:
+    digest = zalo_webhooks.signature_digest(header)
+    if digest is None:
         raise ZnsWebhookValidationFailure(
             "X-ZEvent-Signature is missing or is not mac=<64 hex characters>."
         )
     configured = app_settings.APP_ID
-    app_id = payload.get("app_id")
     # An event without app_id is signed with ours (Zalo's first term is the app id).
-    app_id = configured if app_id is None else webhook_events.text(app_id, 200)
+    app_id = zalo_webhooks.signed_app_id(payload)
+    app_id = configured if app_id is None else app_id
     # Bytes: compare_digest refuses non-ASCII str, and a caller controls both sides' input.
     if not hmac.compare_digest(app_id.encode(), configured.encode()):
         raise ZnsWebhookValidationFailure('Webhook app_id does not match ZNS_NOTIFY["APP_ID"].')
-    timestamp = webhook_events.text(payload.get("timestamp"), 40)
-    given = match.group(1).lower().encode()
-    matched = False
-    for key in keys:  # no early exit: the time taken does not tell which key matched
-        matched |= hmac.compare_digest(
-            given, expected_signature(app_id, body, timestamp, key).encode()
-        )
-    if not matched:
+    if not zalo_webhooks.signature_matches(digest, app_id, body, payload, keys):
         raise ZnsWebhookValidationFailure(
             f"Webhook signature mismatch: check {SECRET_SETTINGS} (the OA Secret Key of the "
             "app's webhook settings, not the app secret), and that no proxy rewrites the body."
@@ -95,7 +81,7 @@ def verify(body: bytes, payload: dict[str, Any], header: str, keys: list[str] | 
 
 def signed_time(payload: dict[str, Any], now: dt.datetime | None = None) -> dt.datetime | None:
     """The signed ``timestamp`` (epoch ms); raise if outside the window ``WEBHOOK_MAX_AGE``."""
-    signed_at = webhook_events.from_ms(payload.get("timestamp"))
+    signed_at = zalo_webhooks.signed_at(payload)
     max_age = app_settings.WEBHOOK_MAX_AGE
     if max_age <= 0:
         return signed_at
@@ -117,14 +103,6 @@ def signed_time(payload: dict[str, Any], now: dt.datetime | None = None) -> dt.d
 def _reject(status: int, answer: str, reason: str) -> HttpResponse:
     logger.warning("Rejected Zalo webhook: %s", reason)
     return HttpResponse(answer, status=status, content_type="text/plain; charset=utf-8")
-
-
-def _parse(body: bytes) -> dict[str, Any] | None:
-    try:
-        payload = json.loads(body.decode("utf-8"))
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        return None
-    return payload if isinstance(payload, dict) else None
 
 
 @method_decorator([csrf_exempt, login_not_required], name="dispatch")
@@ -157,7 +135,7 @@ class ZaloWebhookView(View):
                 "Body too large.",
                 f'body of {len(body)} bytes is over ZNS_NOTIFY["WEBHOOK_MAX_BODY"] = {limit}.',
             )
-        payload = _parse(body)
+        payload = zalo_webhooks.parse_payload(body)
         if payload is None:
             return _reject(
                 400,
@@ -182,7 +160,7 @@ class ZaloWebhookView(View):
         except ZnsWebhookValidationFailure as exc:
             return _reject(400, "Stale or missing timestamp.", str(exc))
         try:
-            outcome = webhook_events.receive(body, payload, app_id, signed_at)
+            outcome = receive(body, payload, app_id, signed_at)
         except Exception:  # logged by receive(); Zalo retries a 500
             return HttpResponse("Processing failed.", status=500, content_type="text/plain")
         return JsonResponse({"ok": True, "outcome": outcome})

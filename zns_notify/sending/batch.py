@@ -39,7 +39,7 @@ from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.fallback import steps as fallback
 from zns_notify.models import FallbackStep, Message, MessageEvent, ZaloAccount, ZaloQuota
 from zns_notify.policy import rules as policy
-from zns_notify.receipts import events as webhook_events
+from zns_notify.receipts import matching as receipt_matching
 from zns_notify.sending.send import (
     _due,
     _record_error,
@@ -486,7 +486,7 @@ def record_all(
             MessageEvent.objects.using(using).bulk_create(timeline)
             fallback.insert(steps, using)
             # After the sends' entries: a receipt that beat them is applied now.
-            webhook_events.apply_early_receipts_many(
+            receipt_matching.apply_early_receipts_many(
                 [o.message for o in outcomes if isinstance(o.result, SendResult)]
             )
             _update_ledger(outcomes, account, using)

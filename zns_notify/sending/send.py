@@ -30,7 +30,7 @@ from zns_notify.fallback import steps as fallback
 from zns_notify.lib.phones import mask
 from zns_notify.models import Message, MessageEvent, ZaloAccount
 from zns_notify.policy import rules as policy
-from zns_notify.receipts import events as webhook_events
+from zns_notify.receipts import matching as receipt_matching
 from zns_notify.sending import ambiguity
 from zns_notify.sending.outcome_sql import mark_sent
 from zns_notify.sending.retry import next_attempt
@@ -317,7 +317,7 @@ def _record_sent(
         # A receipt that matched nothing yet (it beat this write) is applied now; its
         # message_delivered is announced after message_sent.
         if early_receipts:
-            webhook_events.apply_early_receipts(message)
+            receipt_matching.apply_early_receipts(message)
     logger.info("zns message %s sent to %s as %s", message.pk, mask(message.phone), result.msg_id)
     return True
 
