@@ -1,8 +1,9 @@
 """Data model. One module per domain; every model is importable from here, as
 ``zns_notify.models.Message`` and friends (the public contract).
 
-Dependency rule: these modules import Django and each other only (plus
-:mod:`zns_notify.fallback.triggers` for a field default), never a domain's logic.
+Dependency rule: these modules import Django, each other and the folders below (zalo's
+vocabulary, lib), never a domain's logic. The vocabularies of stored codes live here too,
+beside the fields that store them: :mod:`~zns_notify.models.sms_triggers`.
 """
 
 from zns_notify.models.account import ZaloAccount, ZaloAccountQuerySet
