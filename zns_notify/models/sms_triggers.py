@@ -21,6 +21,9 @@ UNDELIVERED = "undelivered"
 #: Not a binding's choice: a sent message without a receipt once the window is over.
 WINDOW = "window"
 
+#: The labels spell out the codes of zalo.errors' groups for the operator choosing; they
+#: are the catalogue's msgids, so a code added to a group is added here by hand
+#: (tests/zalo/test_code_groups.py checks they agree).
 CHOICES = (
     (NOT_ON_ZALO, _("Not on Zalo or cannot receive ZNS (-118, -119, -114, -110)")),
     (REFUSED, _("Refused or blocked by the user (-139, -140, -141, -134)")),
