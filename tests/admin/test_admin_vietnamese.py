@@ -293,7 +293,7 @@ def strings_in(value) -> list[str]:
 
 def seed_outcomes() -> None:
     """Messages whose error column, filters and report rows have something to say."""
-    from zns_notify.log.actions import CANCELLED_BY_OPERATOR
+    from zns_notify.models.error_categories import CANCELLED_BY_OPERATOR
     from zns_notify.reports import rollup
 
     for category, code in [

@@ -10,9 +10,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import BindingFactory, MessageFactory
-from zns_notify.fallback.triggers import DEFAULT, category
+from zns_notify.fallback.triggers import category
 from zns_notify.fallback.validation import SAMPLE_VALUE, preview, sample_text
 from zns_notify.models import Binding, FallbackStep
+from zns_notify.models.sms_triggers import DEFAULT
 
 pytestmark = pytest.mark.django_db
 

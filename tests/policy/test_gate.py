@@ -10,6 +10,7 @@ from tests.factories import MessageFactory, TemplateFactory
 from tests.policy.conftest import VN
 from zns_notify.account import quota
 from zns_notify.models import Message, MessageEvent, RecipientDailyCount, ZaloQuota
+from zns_notify.models.error_categories import POLICY
 from zns_notify.policy import rules as policy
 from zns_notify.sending.send import deliver
 
@@ -39,7 +40,7 @@ def test_promotion_at_night_waits_for_the_morning_without_using_an_attempt(
     message.refresh_from_db()
     assert message.status == Message.Status.QUEUED
     assert message.attempts == 0
-    assert message.error_category == policy.CATEGORY
+    assert message.error_category == POLICY
     morning = dt.datetime(2026, 11, 23, 6, 0, tzinfo=VN)
     assert morning <= message.next_attempt_at <= morning + dt.timedelta(minutes=5)
     assert "22:00" in message.error_message

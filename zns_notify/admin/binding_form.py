@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from zns_notify.bindings import preview as binding_preview
 from zns_notify.bindings.validation import render_each
 from zns_notify.display.labels import event_choices
-from zns_notify.fallback.triggers import CHOICES as SMS_TRIGGER_CHOICES
 from zns_notify.models import Binding, Template
+from zns_notify.models.sms_triggers import CHOICES as SMS_TRIGGER_CHOICES
 from zns_notify.rendering.params import compile_expression
 
 #: Form field name of a param: "param__order_code".

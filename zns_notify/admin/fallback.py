@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from zns_notify.admin.base import PhoneLookupsMixin, ReadOnlyAdmin
 from zns_notify.fallback import steps as fallback
-from zns_notify.fallback import triggers
 from zns_notify.models import FallbackStep
+from zns_notify.models import sms_triggers as triggers
 
 
 class TriggerFilter(admin.SimpleListFilter):

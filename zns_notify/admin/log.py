@@ -44,7 +44,7 @@ from zns_notify.log.export import csv_response
 from zns_notify.log.fallback import FallbackStatusFilter, channel_html, step_of, step_summary
 from zns_notify.log.timeline import payload_text, timeline
 from zns_notify.models import Message, WebhookEvent
-from zns_notify.policy.rules import CATEGORY as POLICY
+from zns_notify.models.error_categories import POLICY
 
 #: Actions that need more than reading the log, with the permission each needs.
 GATED_ACTIONS = {

@@ -14,7 +14,7 @@ from zns_notify.admin.base import PhoneLookupsMixin, ReadOnlyAdmin
 from zns_notify.exceptions import ZnsInvalidPhone
 from zns_notify.lib.phones import can_see_full_phone, mask, normalize_phone
 from zns_notify.models import UNSENT_STATUSES, Message, RecipientDailyCount, RecipientOptOut
-from zns_notify.policy.rules import CATEGORY
+from zns_notify.models.error_categories import POLICY as CATEGORY
 
 
 class PolicyDecisionFilter(admin.SimpleListFilter):

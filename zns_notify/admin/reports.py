@@ -15,8 +15,8 @@ from django.utils.translation import ngettext
 
 from zns_notify.admin.base import ReadOnlyAdmin
 from zns_notify.display import formats
+from zns_notify.display.error_categories import category_labels
 from zns_notify.display.error_text import error_description
-from zns_notify.display.labels import category_labels
 from zns_notify.lib.csv_cells import SafeCsvWriter
 from zns_notify.models import Message, ReportDay
 from zns_notify.reports import charts

@@ -114,7 +114,7 @@ class ErrorCategoryFilter(ChoicesFilter):
     field = "error_category"
 
     def choices_map(self) -> dict[str, str]:
-        from zns_notify.display.error_categories import labels
+        from zns_notify.models.error_categories import labels
 
         return labels()
 

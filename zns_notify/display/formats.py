@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from zns_notify.conf import app_settings
 
 
 def is_vietnamese() -> bool:
@@ -58,10 +61,6 @@ def short_date(value: dt.date) -> str:
 def shop_time(value: dt.datetime) -> dt.datetime:
     """``value`` in the shop's time zone (``TIMEZONE``): the one the report's days and the
     quota's midnight are in, whatever Django's TIME_ZONE (often UTC on a server)."""
-    from zoneinfo import ZoneInfo
-
-    from zns_notify.conf import app_settings
-
     return value.astimezone(ZoneInfo(app_settings.TIMEZONE))
 
 

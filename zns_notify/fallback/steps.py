@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from zns_notify import signals
 from zns_notify.fallback import triggers
-from zns_notify.models import Binding, Message, MessageEvent
+from zns_notify.models import Binding, Message, MessageEvent, sms_triggers
 from zns_notify.models.fallback import FallbackStep
 
 logger = logging.getLogger(__name__)
@@ -95,10 +95,10 @@ def immediate_trigger(
     chosen = chosen_triggers(binding)
     if category in chosen:
         return category
-    if final and category in triggers.WAITS and triggers.FAILED in chosen:
+    if final and category in triggers.WAITS and sms_triggers.FAILED in chosen:
         # Not chosen, "template" and "quota" only mean: do not give up the wait for an
         # SMS. A wait that ended in failure (held too long) is a final failure like any.
-        return triggers.FAILED
+        return sms_triggers.FAILED
     return None
 
 
@@ -115,7 +115,7 @@ def schedule_window(
     step = _step(
         message,
         FallbackStep.Reason.WINDOW,
-        triggers.WINDOW,
+        sms_triggers.WINDOW,
         sent_at + window(binding),
         created_at=sent_at,
     )
@@ -164,7 +164,7 @@ def schedule_after_ambiguous(message: Message, now: dt.datetime) -> None:
             _step(
                 message,
                 FallbackStep.Reason.WINDOW,
-                triggers.FAILED,
+                sms_triggers.FAILED,
                 now + window(binding),
                 created_at=now,
             )
@@ -177,7 +177,7 @@ def on_undelivered(message: Message, now: dt.datetime | None = None) -> None:
     window's SMS is sent now instead of at the window's end."""
     now = now or timezone.now()
     binding = binding_with_sms(message)
-    if binding is None or triggers.UNDELIVERED not in chosen_triggers(binding):
+    if binding is None or sms_triggers.UNDELIVERED not in chosen_triggers(binding):
         return
     # attempts=0: a window step tried already has announced fallback_triggered.
     moved = FallbackStep.objects.filter(
@@ -185,11 +185,11 @@ def on_undelivered(message: Message, now: dt.datetime | None = None) -> None:
         status=FallbackStep.Status.SCHEDULED,
         reason=FallbackStep.Reason.WINDOW,
         attempts=0,
-    ).update(reason=FallbackStep.Reason.IMMEDIATE, trigger=triggers.UNDELIVERED, due_at=now)
+    ).update(reason=FallbackStep.Reason.IMMEDIATE, trigger=sms_triggers.UNDELIVERED, due_at=now)
     if not moved:
         steps = FallbackStep.objects.filter(message_id=message.pk)
         if not steps.exists():
-            schedule_now(message, triggers.UNDELIVERED, now)
+            schedule_now(message, sms_triggers.UNDELIVERED, now)
         else:  # already being tried: sooner, without a second announcement
             steps.filter(status=FallbackStep.Status.SCHEDULED).update(due_at=now)
         return
@@ -197,7 +197,7 @@ def on_undelivered(message: Message, now: dt.datetime | None = None) -> None:
     _note(
         message.pk,
         now,
-        _("SMS fallback: %(why)s; the SMS is sent now.") % {"why": label(triggers.UNDELIVERED)},
+        _("SMS fallback: %(why)s; the SMS is sent now.") % {"why": label(sms_triggers.UNDELIVERED)},
     )
     triggered(message, step, now)
 
@@ -259,13 +259,13 @@ def push_fallback_task(references: list[str]) -> None:
 def label(trigger: str) -> str:
     """A trigger category in words, for the timeline."""
     words = {
-        triggers.NOT_ON_ZALO: _("the phone is not on Zalo or cannot receive ZNS"),
-        triggers.REFUSED: _("the customer refused or blocked ZNS"),
-        triggers.TEMPLATE: _("the template cannot be sent"),
-        triggers.QUOTA: _("the ZNS quota is used up"),
-        triggers.FAILED: _("the ZNS message failed"),
-        triggers.UNDELIVERED: _("Zalo reports it undelivered"),
-        triggers.WINDOW: _("no delivery receipt within the window"),
+        sms_triggers.NOT_ON_ZALO: _("the phone is not on Zalo or cannot receive ZNS"),
+        sms_triggers.REFUSED: _("the customer refused or blocked ZNS"),
+        sms_triggers.TEMPLATE: _("the template cannot be sent"),
+        sms_triggers.QUOTA: _("the ZNS quota is used up"),
+        sms_triggers.FAILED: _("the ZNS message failed"),
+        sms_triggers.UNDELIVERED: _("Zalo reports it undelivered"),
+        sms_triggers.WINDOW: _("no delivery receipt within the window"),
     }
     return str(words.get(trigger, trigger))
 

@@ -1,70 +1,30 @@
-"""Which ZNS outcomes call for the SMS at once: the categories a binding chooses from.
+"""Which ZNS outcomes call for the SMS at once: the trigger a binding may choose for each.
 
 Zalo reports delivery, not reading (zns-api.md §7), so a sent message falls back only
 when no receipt came within the binding's window. Some answers say much earlier that
 Zalo will never deliver; a binding lists which of them send the SMS at once
-(``Binding.sms_triggers``). The codes come from zns-api.md §3 (zns_notify.zalo.errors).
+(``Binding.sms_triggers``, named in :mod:`zns_notify.models.sms_triggers`). The codes are
+Zalo's (zns-api.md §3, :mod:`zns_notify.zalo.errors`).
 """
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from zns_notify.models.sms_triggers import FAILED, NOT_ON_ZALO, QUOTA, REFUSED, TEMPLATE
 
-from zns_notify.zalo.errors import TEMPLATE_SCOPED, ErrorAction
-
-NOT_ON_ZALO = "not_on_zalo"
-REFUSED = "refused"
-TEMPLATE = "template"
-QUOTA = "quota"
-FAILED = "failed"
-UNDELIVERED = "undelivered"
-#: Not a binding's choice: a sent message without a receipt once the window is over.
-WINDOW = "window"
-
-#: The phone has no Zalo account, or that account cannot receive ZNS.
-NOT_ON_ZALO_CODES = frozenset({-118, -119, -114, -110})
-#: The user refused this OA, this content type, or has not answered the opt-in.
-REFUSED_CODES = frozenset({-139, -140, -141, -134})
-#: The OA's or a template's quota: Zalo would take the message tomorrow (or next month).
-QUOTA_CODES = frozenset({-144, -1441, -147, -1471, -1472})
-
-CHOICES = (
-    (NOT_ON_ZALO, _("Not on Zalo or cannot receive ZNS (-118, -119, -114, -110)")),
-    (REFUSED, _("Refused or blocked by the user (-139, -140, -141, -134)")),
-    (
-        TEMPLATE,
-        _(
-            "Template not approved, disabled or not permitted (-109, -117, -131, "
-            "-145, -146); the ZNS message is given up instead of waiting"
-        ),
-    ),
-    (
-        QUOTA,
-        _(
-            "Daily or monthly quota used up (-144, -1441, -147, -1471, -1472); the ZNS "
-            "message is given up instead of waiting"
-        ),
-    ),
-    (
-        FAILED,
-        _("Any other final failure (invalid data, retries used up, an unknown outcome given up)"),
-    ),
-    (UNDELIVERED, _("Zalo accepted it but reports it undelivered")),
+# Migration 0016 names this path as the sms_triggers field's default: the very function the
+# model uses (an explicit re-export), so the migration state does not change.
+from zns_notify.models.sms_triggers import default_triggers as default_triggers
+from zns_notify.zalo.errors import (
+    NOT_ON_ZALO_CODES,
+    QUOTA_CODES,
+    REFUSED_CODES,
+    TEMPLATE_SCOPED,
+    ErrorAction,
 )
-KNOWN = frozenset(value for value, _label in CHOICES)
-#: The categories that give up a wait: when the wait itself ends in a final failure, the
+
+#: The triggers that give up a wait: when the wait itself ends in a final failure, the
 #: binding's ``failed`` trigger decides instead (zns_notify.fallback.steps.immediate_trigger).
 WAITS = frozenset({TEMPLATE, QUOTA})
-
-#: Safe for every shop: outcomes after which Zalo will not deliver this message anyway.
-#: TEMPLATE and QUOTA are opt-in: they give up a ZNS message that would otherwise wait
-#: (an admin may re-enable the template, the quota resets at midnight) and pay an SMS.
-DEFAULT = [NOT_ON_ZALO, REFUSED, FAILED, UNDELIVERED]
-
-
-def default_triggers() -> list[str]:
-    """The model field's default (a callable: each binding gets its own list)."""
-    return list(DEFAULT)
 
 
 def category(action: str, code: int | None, *, final: bool) -> str | None:

@@ -9,7 +9,7 @@ from django.template import Context, Engine, TemplateSyntaxError
 from django.utils.translation import gettext as _
 
 from zns_notify import sms
-from zns_notify.fallback.triggers import KNOWN
+from zns_notify.models.sms_triggers import KNOWN
 
 #: What each variable of the SMS text stands for when the text is measured before any
 #: order exists: ten GSM-7 characters, about an order code or an amount. The text that is

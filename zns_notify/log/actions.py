@@ -21,14 +21,12 @@ from django.utils.translation import gettext as _
 from zns_notify import signals
 from zns_notify.fallback import steps as fallback
 from zns_notify.models import Message, MessageEvent
+from zns_notify.models.error_categories import CANCELLED_BY_OPERATOR
 
 logger = logging.getLogger(__name__)
 
 RESEND_PERMISSION = "zns_notify.resend_message"
 CANCEL_PERMISSION = "zns_notify.cancel_message"
-#: ``Message.error_category`` of a message an operator cancelled, and the ``rule`` its
-#: ``message_skipped`` signal carries (docs/signals.md).
-CANCELLED_BY_OPERATOR = "operator"
 #: One resend request handles at most this many messages: a resend costs a Zalo message
 #: each, and a "select all" over a million rows must not queue them by accident.
 MAX_RESEND = 100

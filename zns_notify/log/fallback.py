@@ -20,8 +20,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zns_notify.lib.amounts import vnd
 from zns_notify.models import FallbackStep, Message
-from zns_notify.rendering.filters import vnd
 
 Status = FallbackStep.Status
 #: The filter's value for "a late receipt made it a double cost".

@@ -1,8 +1,11 @@
 """Data model. One module per domain; every model is importable from here, as
 ``zns_notify.models.Message`` and friends (the public contract).
 
-Dependency rule: these modules import Django and each other only (plus
-:mod:`zns_notify.fallback.triggers` for a field default), never a domain's logic.
+Dependency rule: these modules import Django, each other and the folders below them
+(zalo's error vocabulary), never a domain's logic. The vocabularies of stored codes live
+here too, below every domain that writes or shows them: ``Message.error_category``'s in
+:mod:`~zns_notify.models.error_categories`, the SMS triggers in
+:mod:`~zns_notify.models.sms_triggers`.
 """
 
 from zns_notify.models.account import ZaloAccount, ZaloAccountQuerySet

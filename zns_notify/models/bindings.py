@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zns_notify.fallback.triggers import default_triggers
+from zns_notify.models.sms_triggers import default_triggers
 
 #: The window is a wait for a receipt; a day is already longer than any ZNS timeout.
 MAX_SMS_WINDOW_MINUTES = 24 * 60

@@ -47,12 +47,11 @@ from zns_notify.models import (
     ZaloAccount,
     ZaloQuota,
 )
+from zns_notify.models.error_categories import POLICY as CATEGORY
 from zns_notify.sending.retry import WINDOW_SPREAD_SECONDS
 
 logger = logging.getLogger(__name__)
 
-#: ``Message.error_category`` of every policy decision.
-CATEGORY = "policy"
 DEFER, SKIP, CANCEL = "defer", "skip", "cancel"
 #: The tag counted for a message whose template is unknown.
 NO_TAG = ""

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django import template
 from django.utils.dateparse import parse_date, parse_datetime
 
 from zns_notify.conf import app_settings
+from zns_notify.lib.amounts import vnd
 
 register = template.Library()
 
-
-@register.filter
-def vnd(value: object) -> str:
-    """1250000 -> "1.250.000" (Vietnamese thousands separator, no decimals)."""
-    try:
-        amount = Decimal(str(value)).quantize(Decimal(1))
-    except (InvalidOperation, ValueError):
-        return ""
-    return f"{int(amount):,}".replace(",", ".")
+#: ``{{ order.total|vnd }}``: the SMS preview and the delivery log format amounts the same way.
+register.filter(vnd)
 
 
 def _local(value: object) -> dt.datetime | dt.date | None:

@@ -34,14 +34,13 @@ from zns_notify import signals
 from zns_notify.conf import app_settings
 from zns_notify.fallback import steps as fallback
 from zns_notify.models import Message, MessageEvent
+from zns_notify.models.error_categories import AMBIGUOUS as CATEGORY
 from zns_notify.sending.retry import backoff
 from zns_notify.zalo.client import ZaloAPIError
 from zns_notify.zalo.errors import ErrorAction
 
 logger = logging.getLogger(__name__)
 
-#: ``Message.error_category`` of a message whose last attempt had an unknown outcome.
-CATEGORY = "ambiguous"
 VERIFY, RETRY, FAIL = "verify", "retry", "fail"
 
 

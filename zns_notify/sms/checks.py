@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError
+from zns_notify.sms.registry import provider_class
 
 #: Providers whose messages never reach a phone.
 OFFLINE_PROVIDERS = ("console", "locmem")
@@ -13,9 +15,6 @@ OFFLINE_PROVIDERS = ("console", "locmem")
 
 @register(Tags.compatibility)
 def check_sms_settings(app_configs=None, **kwargs) -> list:
-    from zns_notify.conf import app_settings
-    from zns_notify.sms.registry import provider_class
-
     problems: list = []
     for key in ("SMS_MAX_SEGMENTS", "SMS_COST_PER_SEGMENT", "SMS_PROVIDER_OPTIONS"):
         try:

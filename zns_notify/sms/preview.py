@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from zns_notify.lib.amounts import vnd
 from zns_notify.sms.exceptions import SmsInvalidText, SmsTooLong
 from zns_notify.sms.registry import estimate_cost
 from zns_notify.sms.segments import SegmentCount
@@ -36,8 +37,6 @@ class SmsPreview:
         """One translated line: "2 segments · UCS-2 · 4 characters left · about 1.700 VND"."""
         if self.count is None:
             return self.error
-        from zns_notify.rendering.filters import vnd
-
         parts = [
             ngettext("%(segments)d segment", "%(segments)d segments", self.count.segments)
             % {"segments": self.count.segments},

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
+from zns_notify.conf import app_settings
 from zns_notify.sms.exceptions import SmsConfigurationError
 from zns_notify.sms.providers.base import SmsProvider
 from zns_notify.sms.results import SmsResult
@@ -41,8 +42,6 @@ def provider_class(name: str) -> type[SmsProvider]:
 
 def is_enabled() -> bool:
     """True when ``SMS_PROVIDER`` is set: the SMS channel exists."""
-    from zns_notify.conf import app_settings
-
     return app_settings.SMS_PROVIDER is not None
 
 
@@ -53,8 +52,6 @@ def get_provider(
     """The provider ``SMS_PROVIDER`` names, built with ``SMS_PROVIDER_OPTIONS`` (read now,
     so a settings change applies to the next send). Raises :class:`SmsConfigurationError`
     when none is configured or its options are incomplete."""
-    from zns_notify.conf import app_settings
-
     name = name or app_settings.SMS_PROVIDER
     if not name:
         raise SmsConfigurationError(
@@ -66,8 +63,6 @@ def get_provider(
 
 def estimate_cost(segments: int) -> Decimal | None:
     """``segments`` × ``SMS_COST_PER_SEGMENT`` in VND; None when the price is not set."""
-    from zns_notify.conf import app_settings
-
     price = app_settings.SMS_COST_PER_SEGMENT
     return None if price is None else price * segments
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from zns_notify.conf import app_settings
 from zns_notify.sms.exceptions import SmsInvalidText
 from zns_notify.sms.segments import SegmentCount, count_segments
 
@@ -85,8 +86,6 @@ def prepare_text(
     :class:`SmsTooLong` past the limit. The text is NFC-normalized either way, so a
     decomposed "ệ" is not counted as three UCS-2 units.
     """
-    from zns_notify.conf import app_settings
-
     if strip is None:
         strip = app_settings.SMS_STRIP_DIACRITICS
     limit = app_settings.SMS_MAX_SEGMENTS if max_segments is None else max_segments

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from zns_notify.conf import app_settings
 from zns_notify.lib.http_session import may_have_reached_server, session
 from zns_notify.zalo.errors import OAUTH_APP_ERRORS, ErrorAction, action_for, describe
 
@@ -124,8 +125,6 @@ class ZaloClient:
 
     @classmethod
     def from_settings(cls) -> ZaloClient:
-        from zns_notify.conf import app_settings
-
         return cls(
             api_base_url=app_settings.API_BASE_URL,
             oauth_base_url=app_settings.OAUTH_BASE_URL,

@@ -155,6 +155,15 @@ DAILY_QUOTA_EXCEEDED = -144
 #: pauses only that template's messages (and its bindings), not the OA.
 TEMPLATE_SCOPED: frozenset[int] = frozenset({-109, -117, -131, -145, -146})
 
+#: RECIPIENT codes for a phone with no Zalo account, or whose account cannot receive ZNS.
+NOT_ON_ZALO_CODES: frozenset[int] = frozenset({-118, -119, -114, -110})
+#: RECIPIENT codes for a user who refused this OA or this content type, or has not
+#: answered the opt-in.
+REFUSED_CODES: frozenset[int] = frozenset({-139, -140, -141, -134})
+#: RESCHEDULE codes for the OA's or a template's daily or monthly quota: Zalo would take the
+#: message tomorrow (or next month).
+QUOTA_CODES: frozenset[int] = frozenset({-144, -1441, -147, -1471, -1472})
+
 
 #: RESCHEDULE codes whose end is known; others are retried with backoff.
 RESCHEDULE_WINDOWS: dict[int, Window] = {

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from django.utils.translation import gettext as _
 
+from zns_notify.conf import app_settings
 from zns_notify.lib.phones import normalize_phone
 from zns_notify.sms.exceptions import SmsConfigurationError, SmsInvalidText
 from zns_notify.sms.results import SmsResult
@@ -67,8 +68,6 @@ class SmsProvider:
         that is not a Vietnamese mobile, :class:`SmsInvalidText` for an empty text and
         :class:`SmsTooLong` past ``SMS_MAX_SEGMENTS``, before anything is sent.
         """
-        from zns_notify.conf import app_settings
-
         if not reference:
             raise ValueError("send() needs a reference: it is what makes a retry safe.")
         number = normalize_phone(phone)

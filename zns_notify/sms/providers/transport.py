@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 
+from zns_notify.conf import app_settings
 from zns_notify.lib.http_session import may_have_reached_server, session
 from zns_notify.sms.providers.base import SmsProvider
 from zns_notify.sms.results import SmsErrorKind
@@ -34,8 +35,6 @@ class Failure(Exception):
 
 def timeout_option(provider: SmsProvider) -> tuple[float, float]:
     """The ``timeout`` option (seconds, or a (connect, read) pair), else REQUEST_TIMEOUT."""
-    from zns_notify.conf import app_settings
-
     value = provider.options.get("timeout")
     if value is None:
         return app_settings.REQUEST_TIMEOUT
