@@ -10,10 +10,6 @@ Zalo's (zns-api.md §3, :mod:`zns_notify.zalo.errors`).
 from __future__ import annotations
 
 from zns_notify.models.sms_triggers import FAILED, NOT_ON_ZALO, QUOTA, REFUSED, TEMPLATE
-
-# Migration 0016 names this path as the sms_triggers field's default: the very function the
-# model uses (an explicit re-export), so the migration state does not change.
-from zns_notify.models.sms_triggers import default_triggers as default_triggers
 from zns_notify.zalo.errors import (
     NOT_ON_ZALO_CODES,
     QUOTA_CODES,

@@ -8,7 +8,7 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
-import zns_notify.fallback.triggers
+import zns_notify.models.sms_triggers
 
 
 class Migration(migrations.Migration):
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
             name="sms_triggers",
             field=models.JSONField(
                 blank=True,
-                default=zns_notify.fallback.triggers.default_triggers,
+                default=zns_notify.models.sms_triggers.default_triggers,
                 help_text="A list of the ZNS outcomes that send the SMS without waiting for the window: not_on_zalo, refused, template, quota, failed, undelivered (docs/fallback.md).",
                 verbose_name="SMS at once when",
             ),
