@@ -10,7 +10,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import BindingFactory, MessageFactory
-from zns_notify.fallback.triggers import DEFAULT, category
+from zns_notify.fallback.triggers import category
+from zns_notify.models.fallback import DEFAULT_TRIGGERS
 from zns_notify.fallback.validation import SAMPLE_VALUE, preview, sample_text
 from zns_notify.models import Binding, FallbackStep
 
@@ -25,7 +26,7 @@ def refusal(binding: Binding) -> dict[str, list[str]]:
 
 def test_a_valid_fallback_saves(sms_binding):
     sms_binding.full_clean()
-    assert sms_binding.sms_triggers == DEFAULT
+    assert sms_binding.sms_triggers == DEFAULT_TRIGGERS
 
 
 def test_default_binding_has_the_fallback_off():

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+# The categories are stored values, so they live with the models; default_triggers is
+# imported here because migration 0016 names it zns_notify.fallback.triggers.default_triggers.
+from zns_notify.models.fallback import (  # noqa: F401 (default_triggers: migration 0016)
+    FAILED,
+    NOT_ON_ZALO,
+    QUOTA,
+    REFUSED,
+    TEMPLATE,
+    UNDELIVERED,
+    WINDOW,
+    default_triggers,
+)
 from zns_notify.zalo.errors import TEMPLATE_SCOPED, ErrorAction
-
-NOT_ON_ZALO = "not_on_zalo"
-REFUSED = "refused"
-TEMPLATE = "template"
-QUOTA = "quota"
-FAILED = "failed"
-UNDELIVERED = "undelivered"
-#: Not a binding's choice: a sent message without a receipt once the window is over.
-WINDOW = "window"
 
 #: The phone has no Zalo account, or that account cannot receive ZNS.
 NOT_ON_ZALO_CODES = frozenset({-118, -119, -114, -110})
@@ -55,16 +58,6 @@ KNOWN = frozenset(value for value, _label in CHOICES)
 #: The categories that give up a wait: when the wait itself ends in a final failure, the
 #: binding's ``failed`` trigger decides instead (zns_notify.fallback.steps.immediate_trigger).
 WAITS = frozenset({TEMPLATE, QUOTA})
-
-#: Safe for every shop: outcomes after which Zalo will not deliver this message anyway.
-#: TEMPLATE and QUOTA are opt-in: they give up a ZNS message that would otherwise wait
-#: (an admin may re-enable the template, the quota resets at midnight) and pay an SMS.
-DEFAULT = [NOT_ON_ZALO, REFUSED, FAILED, UNDELIVERED]
-
-
-def default_triggers() -> list[str]:
-    """The model field's default (a callable: each binding gets its own list)."""
-    return list(DEFAULT)
 
 
 def category(action: str, code: int | None, *, final: bool) -> str | None:

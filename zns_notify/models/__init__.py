@@ -1,8 +1,8 @@
 """Data model. One module per domain; every model is importable from here, as
 ``zns_notify.models.Message`` and friends (the public contract).
 
-Dependency rule: these modules import Django and each other only (plus
-:mod:`zns_notify.fallback.triggers` for a field default), never a domain's logic.
+Dependency rule: these modules import Django, each other and the folders below them
+(lib, conf, exceptions, zalo, sms) only, never a domain's logic.
 """
 
 from zns_notify.models.account import ZaloAccount, ZaloAccountQuerySet

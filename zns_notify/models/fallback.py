@@ -1,10 +1,36 @@
-"""The SMS fallback step of a ZNS message (docs/fallback.md): its own unit of work."""
+"""The SMS fallback step of a ZNS message (docs/fallback.md): its own unit of work; and
+the trigger categories stored on it (``FallbackStep.trigger``) and on a binding
+(``Binding.sms_triggers``). Which ZNS outcome falls in which category, and the
+categories' labels, are the fallback's logic: :mod:`zns_notify.fallback.triggers`."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+#: The ZNS outcomes a binding may choose to send its SMS at once for.
+NOT_ON_ZALO = "not_on_zalo"
+REFUSED = "refused"
+TEMPLATE = "template"
+QUOTA = "quota"
+FAILED = "failed"
+UNDELIVERED = "undelivered"
+#: Not a binding's choice: a sent message without a receipt once the window is over.
+WINDOW = "window"
+
+#: Safe for every shop: outcomes after which Zalo will not deliver this message anyway.
+#: TEMPLATE and QUOTA are opt-in: they give up a ZNS message that would otherwise wait
+#: (an admin may re-enable the template, the quota resets at midnight) and pay an SMS.
+DEFAULT_TRIGGERS = [NOT_ON_ZALO, REFUSED, FAILED, UNDELIVERED]
+
+
+def default_triggers() -> list[str]:
+    """``Binding.sms_triggers``' default (a callable: each binding gets its own list).
+
+    Migration 0016 names it ``zns_notify.fallback.triggers.default_triggers``: that module
+    imports it from here, so the migration and the model share this one function."""
+    return list(DEFAULT_TRIGGERS)
 
 
 class FallbackStep(models.Model):
