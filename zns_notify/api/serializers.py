@@ -14,6 +14,7 @@ from zns_notify.bindings.validation import fitness_problems
 from zns_notify.conf import app_settings
 from zns_notify.events.notify import EVENT_NAME
 from zns_notify.lib.phones import mask, mask_params
+from zns_notify.log.timeline import clean, timeline
 from zns_notify.models import Binding, FallbackStep, Message, Template
 
 # -- Reading ------------------------------------------------------------------------------
@@ -170,8 +171,6 @@ class MessageSerializer(serializers.ModelSerializer):
             return None
         data = FallbackStepSerializer(step).data
         if not self._full_phone():  # a provider's error may quote the number
-            from zns_notify.log.timeline import clean
-
             data["error_message"] = clean(data["error_message"], obj.phone, full_phone=False)
         return data
 
@@ -185,8 +184,6 @@ class MessageDetailSerializer(MessageSerializer):
 
     @extend_schema_field(TimelineSerializer(many=True))
     def get_timeline(self, obj: Message) -> list[dict]:
-        from zns_notify.log.timeline import timeline
-
         entries = timeline(obj, full_phone=self._full_phone())
         return TimelineSerializer(entries, many=True).data
 

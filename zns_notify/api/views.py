@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from zns_notify.api import filters, reporting, serializers
 from zns_notify.api.permissions import authentication_classes, permission_classes
+from zns_notify.api.stats import message_stats
 from zns_notify.api.throttling import EventsRateThrottle
 from zns_notify.conf import app_settings
 from zns_notify.lib.phones import can_see_full_phone
@@ -339,8 +340,6 @@ class Stats(ZnsAPIMixin, APIView):
     required_permissions = ("zns_notify.view_message",)
 
     def get(self, request, *args, **kwargs):
-        from zns_notify.api.stats import message_stats
-
         query = filters.StatsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         values = query.validated_data
