@@ -11,9 +11,9 @@ from rest_framework.test import APIClient
 
 from tests.factories import BindingFactory, MessageFactory
 from zns_notify.fallback.triggers import category
-from zns_notify.models.fallback import DEFAULT_TRIGGERS
 from zns_notify.fallback.validation import SAMPLE_VALUE, preview, sample_text
 from zns_notify.models import Binding, FallbackStep
+from zns_notify.models.fallback import DEFAULT_TRIGGERS
 
 pytestmark = pytest.mark.django_db
 
