@@ -11,7 +11,12 @@ logged and never disturbs delivery).
 
 from __future__ import annotations
 
+import logging
+
+from django.db import transaction
 from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
 
 # Incoming order events. Arguments: order (the order instance), plus any extra keyword
 # arguments, which become variables in binding expressions.
@@ -69,13 +74,13 @@ OUTGOING = {
 def announce(signal: Signal, **kwargs) -> None:
     """Send an outgoing signal robustly: a host receiver that raises is logged (with its
     traceback), never raised, and the other receivers still run."""
-    import logging
-
+    # Inside the function: hosts import this module from anywhere, their apps.py included,
+    # before Django's app registry is ready, when importing the models would raise.
     from zns_notify.models import Message
 
     for receiver, response in signal.send_robust(sender=Message, **kwargs):
         if isinstance(response, Exception):
-            logging.getLogger(__name__).error(
+            logger.error(
                 "zns_notify signal receiver %r raised %r",
                 receiver,
                 response,
@@ -87,6 +92,4 @@ def announce_on_commit(signal: Signal, using: str | None = None, **kwargs) -> No
     """:func:`announce` once the current transaction commits (at once outside one); nothing
     if it rolls back. Call it inside the atomic block that records the transition, after
     the conditional UPDATE that proved this caller made it, so a repeat never announces."""
-    from django.db import transaction
-
     transaction.on_commit(lambda: announce(signal, **kwargs), using=using, robust=True)

@@ -76,7 +76,7 @@ def test_deeply_nested_json_is_a_400(as_user, reporter):
 
 def test_a_lone_surrogate_in_data_is_a_400_not_a_500(as_user, reporter):
     """DRF's CharField refuses surrogates in the top-level fields; data values are not
-    checked, and body_hash() then fails to encode them (reporting.py:86)."""
+    checked, and body_hash() then fails to encode them (zns_notify/api/reporting.py)."""
     BindingFactory(event="order_created")
     body = {
         "event": "order_created",

@@ -14,8 +14,8 @@ from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
 from tests.factories import BindingFactory, MessageFactory, OrderFactory
-from zns_notify.broker import RELAYED, OutboxORM
-from zns_notify.events.relay import RELAY_BATCH, relay_active
+from zns_notify.broker import OutboxORM
+from zns_notify.events.relay import RELAY_BATCH, RELAYED, relay_active
 from zns_notify.models import Message, MessageEvent
 from zns_notify.sending.send import claim
 from zns_notify.tasks import sweep

@@ -1,9 +1,10 @@
-"""rendering._render is Template.render without its context managers: same output, same state."""
+"""rendering.params.render_compiled is Template.render without its context managers: same
+output, same state."""
 
 import pytest
 from django.template import Context
 
-from zns_notify.rendering.params import _render, compile_expression
+from zns_notify.rendering.params import compile_expression, render_compiled
 
 EXPRESSIONS = [
     "{{ customer_name }}",
@@ -22,7 +23,7 @@ def test_render_matches_template_render(source):
     template = compile_expression(source)
     expected = template.render(Context(dict(values), autoescape=False))
     context = Context(dict(values), autoescape=False)
-    assert _render(template, context) == expected
+    assert render_compiled(template, context) == expected
     # Unbound and isolated again afterwards, so the next expression starts as it would.
     assert context.template is None
     assert context.render_context.template is None

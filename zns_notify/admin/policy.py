@@ -44,7 +44,7 @@ class PolicyDecisionFilter(admin.SimpleListFilter):
             return queryset
         queryset = queryset.filter(status__in=wanted)
         if not set(wanted) & set(UNSENT_STATUSES):
-            from zns_notify.admin.scale import sent_status_condition
+            from zns_notify.models.messages import sent_status_condition
 
             # Served by the partial status index in created_at order (docs/performance.md).
             queryset = queryset.filter(sent_status_condition())

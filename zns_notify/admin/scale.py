@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db import connection
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from zns_notify.display.labels import event_choices
 from zns_notify.models import UNSENT_STATUSES, Message, Template
+from zns_notify.models.messages import categorized_condition, sent_status_condition
 
 #: Pages shown past the current one; the paginator reads no further than that.
 PAGES_AHEAD = 5
@@ -84,21 +82,6 @@ class StatusFilter(ChoicesFilter):
         return queryset
 
 
-def partial_index_condition(field: str, excluded: str) -> RawSQL:
-    """``NOT (<field> <excluded>)``, a partial index's own condition with constants as
-    literals: SQLite uses a partial index only when the query repeats its condition, and a
-    bound parameter (what ``exclude(…)`` gives) does not count as a repetition."""
-    table = connection.ops.quote_name(Message._meta.db_table)
-    column = connection.ops.quote_name(Message._meta.get_field(field).column)
-    return RawSQL(f"NOT ({table}.{column} {excluded})", [], output_field=BooleanField())
-
-
-def sent_status_condition() -> RawSQL:
-    """The partial status index's condition: neither queued nor sending."""
-    literals = ", ".join(f"'{status}'" for status in UNSENT_STATUSES)  # constants, not input
-    return partial_index_condition("status", f"IN ({literals})")
-
-
 class EventFilter(ChoicesFilter):
     title = _("event")
     parameter_name = "event__exact"
@@ -123,11 +106,6 @@ class ErrorCategoryFilter(ChoicesFilter):
         # message has walks the whole ordering index looking for a page of matches.
         queryset = super().queryset(request, queryset)
         return queryset.filter(categorized_condition()) if self.value() else queryset
-
-
-def categorized_condition() -> RawSQL:
-    """The partial category index's condition: a category is set."""
-    return partial_index_condition("error_category", "= ''")
 
 
 class TemplateFilter(ChoicesFilter):

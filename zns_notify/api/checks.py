@@ -7,14 +7,15 @@ from django.conf import settings
 from django.core.checks import Error, Info, Tags, Warning, register
 from django.utils.module_loading import import_string
 
+from zns_notify.api.permissions import TOKEN_AUTHENTICATION, authentication_paths
+from zns_notify.api.throttling import EventsRateThrottle
+from zns_notify.conf import app_settings
+
 DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
 
 
 @register(Tags.compatibility)
 def check_api(app_configs=None, **kwargs) -> list:
-    from zns_notify.api.permissions import TOKEN_AUTHENTICATION, authentication_paths
-    from zns_notify.conf import app_settings
-
     problems = _check_paths("API_AUTHENTICATION_CLASSES", authentication_paths())
     problems += _check_paths("API_PERMISSION_CLASSES", app_settings.API_PERMISSION_CLASSES)
     if TOKEN_AUTHENTICATION in authentication_paths() and not apps.is_installed(
@@ -68,8 +69,6 @@ def _check_paths(key: str, paths: list[str]) -> list:
 def _check_throttle(rate: str | None) -> list:
     if rate is None:
         return []
-    from zns_notify.api.throttling import EventsRateThrottle
-
     try:
         EventsRateThrottle.parse_rate(None, rate)
     except (ValueError, KeyError, IndexError):

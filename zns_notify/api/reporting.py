@@ -2,10 +2,10 @@
 idempotent on the client's key.
 
 The shop part that reports has no Django order to hand over, so the order is a read-only
-:class:`ReportedOrder` built from the request. Its messages are keyed like any other
-(binding, order, event), with ``order_type`` ``api.order`` and the client's order
-reference as ``order_pk``: reporting the same event of the same order again writes
-nothing new, whatever the idempotency key.
+:class:`~zns_notify.rendering.reported_order.ReportedOrder` built from the request. Its
+messages are keyed like any other (binding, order, event), with ``order_type``
+``api.order`` and the client's order reference as ``order_pk``: reporting the same event
+of the same order again writes nothing new, whatever the idempotency key.
 """
 
 from __future__ import annotations
@@ -13,70 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, router, transaction
 
 from zns_notify.events.notify import notify
 from zns_notify.models import EventReport, Message
-from zns_notify.rendering.order_data import OrderFacts
-
-ORDER_TYPE = "api.order"
-
-
-class ReportedOrder:
-    """An order as a non-Django part of the shop reported it: ``pk`` and ``code`` are the
-    order reference; ``phone``, ``customer_name``, ``total`` and every field of ``data``
-    are attributes. Binding expressions read it like a model instance
-    (``{{ order.total|vnd }}``, ``{{ order.carrier }}``); nothing can be set on it."""
-
-    __slots__ = ("_fields", "_zns_order_facts")
-
-    def __init__(
-        self,
-        *,
-        order_ref: str,
-        phone: str = "",
-        customer_name: str = "",
-        total: Decimal | None = None,
-        data: dict[str, Any] | None = None,
-    ):
-        fields = {
-            **(data or {}),
-            "pk": order_ref,
-            "code": order_ref,
-            "order_ref": order_ref,
-            "phone": phone,
-            "customer_name": customer_name,
-            "total": total,
-        }
-        facts = OrderFacts(
-            order_type=ORDER_TYPE,
-            order_pk=order_ref,
-            order_ref=order_ref,
-            raw_phone=phone,
-            customer_name=customer_name,
-        )
-        object.__setattr__(self, "_fields", fields)
-        object.__setattr__(self, "_zns_order_facts", facts)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):  # never a field; and no recursion before __init__ ran
-            raise AttributeError(name)
-        try:
-            return self._fields[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is read-only")
-
-    def __str__(self) -> str:
-        return str(self._fields["order_ref"])
-
-    def __repr__(self) -> str:
-        return f"<ReportedOrder {self._fields['order_ref']!r}>"
+from zns_notify.rendering.reported_order import ReportedOrder
 
 
 class IdempotencyConflict(Exception):

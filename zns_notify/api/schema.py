@@ -12,6 +12,7 @@ from __future__ import annotations
 from drf_spectacular.views import SpectacularAPIView
 
 from zns_notify import __version__
+from zns_notify.api.permissions import authentication_classes, permission_classes
 
 SCHEMA_SETTINGS = {
     "TITLE": "zns_notify API",
@@ -46,11 +47,7 @@ class SchemaView(SpectacularAPIView):
     custom_settings = SCHEMA_SETTINGS
 
     def get_authenticators(self):
-        from zns_notify.api.permissions import authentication_classes
-
         return [cls() for cls in authentication_classes()]
 
     def get_permissions(self):
-        from zns_notify.api.permissions import permission_classes
-
         return [cls() for cls in permission_classes()]

@@ -21,8 +21,9 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from zns_notify.api import filters, reporting, serializers
+from zns_notify.api import event_serializers, filters, reporting, serializers
 from zns_notify.api.permissions import authentication_classes, permission_classes
+from zns_notify.api.stats import message_stats
 from zns_notify.api.throttling import EventsRateThrottle
 from zns_notify.conf import app_settings
 from zns_notify.lib.phones import can_see_full_phone
@@ -256,7 +257,7 @@ class IdempotencyKeyReused(exceptions.APIException):
 
 @extend_schema(
     tags=["events"],
-    request=serializers.EventSerializer,
+    request=event_serializers.EventSerializer,
     parameters=[
         OpenApiParameter(
             IDEMPOTENCY_HEADER,
@@ -268,7 +269,7 @@ class IdempotencyKeyReused(exceptions.APIException):
         )
     ],
     responses={
-        202: serializers.EventResultSerializer,
+        202: event_serializers.EventResultSerializer,
         400: OpenApiResponse(description="Invalid body or key: each bad field is named."),
         422: OpenApiResponse(description="The key was used before with another body."),
         429: OpenApiResponse(description="Too many events; Retry-After says when to retry."),
@@ -277,7 +278,7 @@ class IdempotencyKeyReused(exceptions.APIException):
 class Events(ZnsAPIMixin, generics.GenericAPIView):
     """Report an order event from a part of the shop that is not Django."""
 
-    serializer_class = serializers.EventSerializer
+    serializer_class = event_serializers.EventSerializer
     throttle_classes = [EventsRateThrottle]
     required_permissions = ("zns_notify.add_message",)
 
@@ -297,9 +298,9 @@ class Events(ZnsAPIMixin, generics.GenericAPIView):
         # The messages may predate this request (the same event for the same order, from
         # any client): their content only for callers who may read the message log.
         result_class = (
-            serializers.EventResultSerializer
+            event_serializers.EventResultSerializer
             if request.user.has_perm("zns_notify.view_message")
-            else serializers.EventResultRefSerializer
+            else event_serializers.EventResultRefSerializer
         )
         result = result_class(
             {
@@ -317,8 +318,10 @@ class Events(ZnsAPIMixin, generics.GenericAPIView):
 def _idempotency_key(request, values) -> str | None:
     header = request.headers.get(IDEMPOTENCY_HEADER)
     field = values.get("idempotency_key")
-    if header is not None and not serializers.IDEMPOTENCY_KEY.match(header):
-        raise exceptions.ValidationError({IDEMPOTENCY_HEADER: [serializers.IDEMPOTENCY_KEY_RULE]})
+    if header is not None and not event_serializers.IDEMPOTENCY_KEY.match(header):
+        raise exceptions.ValidationError(
+            {IDEMPOTENCY_HEADER: [event_serializers.IDEMPOTENCY_KEY_RULE]}
+        )
     if header is not None and field is not None and header != field:
         raise exceptions.ValidationError(
             {
@@ -339,8 +342,6 @@ class Stats(ZnsAPIMixin, APIView):
     required_permissions = ("zns_notify.view_message",)
 
     def get(self, request, *args, **kwargs):
-        from zns_notify.api.stats import message_stats
-
         query = filters.StatsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         values = query.validated_data

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zns_notify.bindings.preview import Preview
+from zns_notify.conf import app_settings
 from zns_notify.events.outbox import enqueue
 from zns_notify.exceptions import ZnsInvalidPhone
 from zns_notify.lib.phones import mask, normalize_phone
@@ -55,8 +56,6 @@ def check(request: SendTestRequest) -> str:
         phone = normalize_phone(request.phone)
     except ZnsInvalidPhone as exc:
         raise SendTestRefused(str(exc)) from exc
-    from zns_notify.conf import app_settings
-
     if request.event not in app_settings.EVENTS:  # posted by the page: anything may come
         raise SendTestRefused(
             _("Unknown event %(event)s. Choose one of the shop's events: %(known)s.")

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zns_notify.account import quota
 from zns_notify.account.tokens import get_access_token
-from zns_notify.models import Template
+from zns_notify.models import SendingHold, Template
 from zns_notify.zalo.client import ZaloClient
 from zns_notify.zalo.templates import STATUS_NUMBERS, parse_template_info, template_id
 
@@ -134,9 +135,6 @@ def sync_templates(
 def _release_enabled_template_holds(now) -> None:
     """A template Zalo now reports ENABLE gets its held messages back at once; if Zalo
     still refuses them, the next send puts the hold back."""
-    from zns_notify.account import quota
-    from zns_notify.models import SendingHold
-
     quota.release(
         SendingHold.objects.filter(template__status=Template.Status.ENABLE, until__gt=now)
     )

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsRenderError
+from zns_notify.fallback.validation import problems as sms_problems
+from zns_notify.rendering.conditions import compile_condition
 from zns_notify.rendering.params import check_value, compile_expression, render_value
 
 
@@ -38,8 +40,6 @@ def validate_binding(binding) -> None:
     problem = condition_problem(getattr(binding, "condition", "") or "")
     if problem:
         errors.setdefault("condition", []).append(problem)
-    from zns_notify.fallback.validation import problems as sms_problems
-
     for field, found in sms_problems(binding).items():
         errors.setdefault(field, []).extend(found)
     errors = {field: problems for field, problems in errors.items() if problems}
@@ -49,8 +49,6 @@ def validate_binding(binding) -> None:
 
 def condition_problem(condition: str) -> str:
     """Why the binding's condition cannot be checked at send time ("" when it can)."""
-    from zns_notify.rendering.conditions import compile_condition
-
     if not condition.strip():
         return ""
     try:

@@ -4,8 +4,8 @@ This runs inside the shop's order save, so it is kept to three statements per ev
 SELECT of the active bindings, one INSERT of the message rows, one enqueue. With the ORM
 broker on the same database the enqueue is an INSERT in the same transaction, so the order
 change, its messages and their queue entry commit (or roll back) together and the save
-pays for a single commit. With zns_notify's outbox broker (:mod:`zns_notify.broker`) there
-is no enqueue at all: the committed message row is the queue entry. Other brokers are
+pays for a single commit. With zns_notify's outbox broker (:mod:`zns_notify.events.relay`)
+there is no enqueue at all: the committed message row is the queue entry. Other brokers are
 pushed in ``on_commit``, so a rolled-back order never sends. The statements themselves
 live in :mod:`zns_notify.events.outbox_sql`.
 """
@@ -21,9 +21,13 @@ from typing import Any
 from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_q.conf import Conf
+from django_q.tasks import async_task
 
+from zns_notify import signals
 from zns_notify.conf import app_settings
 from zns_notify.events.outbox_sql import (
+    TASK_SEND,
     ActiveBinding,
     active_bindings,
     enqueue_on_orm_broker,
@@ -39,7 +43,6 @@ from zns_notify.zalo.errors import ErrorAction
 
 logger = logging.getLogger(__name__)
 
-TASK_SEND = "zns_notify.tasks.send_messages"
 QUEUED = Message.Status.QUEUED
 #: Template statuses whose messages are queued: ENABLE, and those Zalo may return to ENABLE
 #: (an admin re-enables it, a review passes), whose messages the worker holds without an
@@ -135,8 +138,6 @@ def announce_failed(keys: list[str], created_at=None) -> None:
     so a host listening for failures (an SMS fallback) hears of them too. Only rows this
     event wrote (``created_at``): a repeated event finds its row already there (the
     INSERT ignored the conflict) and must not announce its old failure again."""
-    from zns_notify import signals
-
     rows = Message.objects.filter(idempotency_key__in=keys, status=FAILED)
     if created_at is not None:
         rows = rows.filter(created_at=created_at)
@@ -213,8 +214,6 @@ def enqueue(keys: list[str], *, cursor) -> None:
 
 
 def _list_key() -> str:
-    from django_q.conf import Conf
-
     return app_settings.QUEUE_CLUSTER or Conf.CLUSTER_NAME
 
 
@@ -222,8 +221,6 @@ def _broker_shares_transaction(using: str) -> bool:
     # Mirrors django_q.brokers.get_broker's precedence: the ORM broker is used only when no
     # custom class, IronMQ or SQS is configured. Sync mode runs the task inside async_task,
     # which must wait for the commit like any out-of-database broker.
-    from django_q.conf import Conf
-
     if Conf.SYNC or Conf.BROKER_CLASS or Conf.IRON_MQ or isinstance(Conf.SQS, dict):
         return False
     return bool(Conf.ORM) and Conf.ORM == using
@@ -231,6 +228,4 @@ def _broker_shares_transaction(using: str) -> bool:
 
 def push_send_task(keys: list[str]) -> None:
     """Enqueue through django-q2's public API (any broker; used after commit and by the sweeper)."""
-    from django_q.tasks import async_task
-
     async_task(TASK_SEND, keys, cluster=app_settings.QUEUE_CLUSTER, task_name=f"zns:{keys[0]}")

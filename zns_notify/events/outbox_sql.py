@@ -21,8 +21,14 @@ from django.db import connections
 from django.db.models import Model
 from django.db.models.constants import OnConflict
 from django.utils import timezone
+from django_q.conf import Conf
+from django_q.models import OrmQ
+from django_q.signing import PickleSerializer
 
 from zns_notify.models import Binding, Template
+
+#: The worker's task that sends a batch of queued messages (by their keys).
+TASK_SEND = "zns_notify.tasks.send_messages"
 
 
 @dataclass(frozen=True)
@@ -184,9 +190,6 @@ def signed_package(task: dict[str, Any]) -> str:
     """``django_q.signing.SignedPackage.dumps(task)``, to the byte, with the signer built
     once per (key, salt) instead of per task: the same Django TimestampSigner, key
     (Conf.SECRET_KEY), salt (Conf.PREFIX), pickle serializer and compression setting."""
-    from django_q.conf import Conf
-    from django_q.signing import PickleSerializer
-
     signer = _signer(Conf.SECRET_KEY, Conf.PREFIX)
     return signer.sign_object(task, serializer=PickleSerializer, compress=Conf.COMPRESSED)
 
@@ -194,8 +197,6 @@ def signed_package(task: dict[str, Any]) -> str:
 def task_package(func: str, args: tuple, *, name: str) -> str:
     """The signed payload ``async_task(func, *args, task_name=name)`` would queue: the same
     task dict, with the cluster-wide overrides async_task applies to every task."""
-    from django_q.conf import Conf
-
     task: dict[str, Any] = {
         "id": uuid.uuid4().hex,
         "name": name,
@@ -218,7 +219,5 @@ def enqueue_on_orm_broker(cursor, func: str, args: tuple, *, list_key: str, name
     and signal, which cost more than the INSERT. tests/demo/test_demo_end_to_end.py runs
     these rows through a real qcluster.
     """
-    from django_q.models import OrmQ
-
     row = {"key": list_key, "payload": task_package(func, args, name=name), "lock": timezone.now()}
     insert_rows(cursor, OrmQ, [row])

@@ -18,7 +18,7 @@ from django.template import Context
 from django.utils.translation import gettext as _
 
 from zns_notify import sms
-from zns_notify.rendering.params import _render, compile_expression
+from zns_notify.rendering.params import compile_expression, render_compiled
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,9 @@ def render_sms(source: str, context: dict[str, Any], params: dict[str, str]) -> 
     """``source`` rendered over ``context`` plus ``params``, then measured for sending."""
     try:
         template = compile_expression(source)
-        rendered = _render(template, Context({**context, "params": dict(params)}, autoescape=False))
+        rendered = render_compiled(
+            template, Context({**context, "params": dict(params)}, autoescape=False)
+        )
     except Exception as exc:  # noqa: BLE001 a syntax error, or the host's model code
         return sms.SmsPreview(
             text="",

@@ -33,7 +33,7 @@ from zns_notify.models import Message, MessageEvent
 from zns_notify.models.fallback import FallbackStep
 from zns_notify.policy import rules as policy
 from zns_notify.rendering.conditions import reread_order, send_time_context
-from zns_notify.rendering.params import _render, compile_expression
+from zns_notify.rendering.params import compile_expression, render_compiled
 from zns_notify.sending.retry import backoff
 
 logger = logging.getLogger(__name__)
@@ -221,7 +221,9 @@ def render_text(step: FallbackStep, now: dt.datetime | None = None) -> str:
     order = reread_order(message.order_type, message.order_pk)
     context = sms_context(message, order, now)
     try:
-        return _render(compile_expression(binding.sms_text), Context(context, autoescape=False))
+        return render_compiled(
+            compile_expression(binding.sms_text), Context(context, autoescape=False)
+        )
     except Exception as exc:  # a syntax error saved before validation, or the host's code
         raise sms.SmsInvalidText(
             _("The SMS text does not render: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}

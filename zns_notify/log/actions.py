@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zns_notify import signals
+from zns_notify.events.outbox import enqueue
 from zns_notify.fallback import steps as fallback
 from zns_notify.models import Message, MessageEvent
 from zns_notify.models.error_categories import CANCELLED_BY_OPERATOR
@@ -106,8 +107,6 @@ def resend(original: Message, user) -> Message:
     (:func:`check_no_copy_in_flight`). The original's row is locked while that is checked
     and the copy written, so two concurrent requests cannot both pass the check."""
     check_resend(original)
-    from zns_notify.events.outbox import enqueue
-
     now = timezone.now()
     copy = Message(
         idempotency_key=resend_key(original),

@@ -19,6 +19,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from zns_notify.lib.phones import mask
+from zns_notify.log.fallback import step_of, timeline_entries
 from zns_notify.models import Message, MessageEvent, MessageFeedback, WebhookEvent
 
 #: Keys whose values are secrets, wherever they are nested.
@@ -146,8 +147,6 @@ def timeline(message: Message, *, full_phone: bool) -> list[Entry]:
                 payload=tidy(rating.feedbacks) or None,
             )
         )
-    from zns_notify.log.fallback import step_of, timeline_entries
-
     entries.extend(timeline_entries(message, step_of(message), tidy, Entry))
     if message.delivered_at:
         entries.append(

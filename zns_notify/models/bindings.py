@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +13,18 @@ from zns_notify.models.sms_triggers import default_triggers
 
 #: The window is a wait for a receipt; a day is already longer than any ZNS timeout.
 MAX_SMS_WINDOW_MINUTES = 24 * 60
+
+#: What :meth:`Binding.clean` checks: :func:`zns_notify.bindings.validation.validate_binding`,
+#: installed by the app's ``ready()``. The checks render the expressions and ask the SMS
+#: fallback, which sit above the models in the dependency rule (docs/architecture.md), so
+#: the model is handed them rather than importing them.
+_binding_checks: Callable[[Binding], None] | None = None
+
+
+def install_binding_checks(check: Callable[[Binding], None]) -> None:
+    """Make ``check`` (raising ValidationError, keyed by field) what Binding.clean() runs."""
+    global _binding_checks
+    _binding_checks = check
 
 
 class Template(models.Model):
@@ -165,9 +180,9 @@ class Binding(models.Model):
         return self.name or f"{self.event} → {self.template_id}"
 
     def clean(self) -> None:
-        from zns_notify.bindings.validation import validate_binding
-
-        validate_binding(self)
+        if _binding_checks is None:
+            raise ImproperlyConfigured("zns_notify's app is not ready: no binding checks yet.")
+        _binding_checks(self)
 
 
 #: Statuses of a message not sent yet: the due index's rows, left out of the partial

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -169,6 +170,30 @@ class Message(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
+
+
+# The conditions of Message's partial indexes (Meta.indexes above), for the queries that
+# must be served by them: kept beside the indexes so the two change together.
+
+
+def partial_index_condition(field: str, excluded: str) -> RawSQL:
+    """``NOT (<field> <excluded>)``, a partial index's own condition with constants as
+    literals: SQLite uses a partial index only when the query repeats its condition, and a
+    bound parameter (what ``exclude(…)`` gives) does not count as a repetition."""
+    table = connection.ops.quote_name(Message._meta.db_table)
+    column = connection.ops.quote_name(Message._meta.get_field(field).column)
+    return RawSQL(f"NOT ({table}.{column} {excluded})", [], output_field=models.BooleanField())
+
+
+def sent_status_condition() -> RawSQL:
+    """The partial status index's condition: neither queued nor sending."""
+    literals = ", ".join(f"'{status}'" for status in UNSENT_STATUSES)  # constants, not input
+    return partial_index_condition("status", f"IN ({literals})")
+
+
+def categorized_condition() -> RawSQL:
+    """The partial category index's condition: a category is set."""
+    return partial_index_condition("error_category", "= ''")
 
 
 class MessageEvent(models.Model):

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zns_notify.lib.phones import mask
+
 
 class RecipientOptOut(models.Model):
     """A customer who asked not to get CUSTOMER_CARE or PROMOTION messages (see
@@ -35,8 +37,6 @@ class RecipientOptOut(models.Model):
         ordering = ["-opted_out_at"]
 
     def __str__(self) -> str:
-        from zns_notify.lib.phones import mask
-
         return mask(self.phone)
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from zns_notify.rendering.order_data import read_order
 from zns_notify.rendering.params import _engine
+from zns_notify.rendering.reported_order import REPORTED_ORDER_TYPE
 
 #: Template delimiters have no place in an expression: with them a condition could close
 #: the if-tag and run other tags.
@@ -44,9 +45,7 @@ def holds(source: str, context: dict[str, Any]) -> bool:
 def reread_order(order_type: str, order_pk: str) -> Any | None:
     """The order as the database has it now, or None when it is gone (or was reported
     through the REST API, which keeps no order of its own)."""
-    from zns_notify.api.reporting import ORDER_TYPE as API_ORDER
-
-    if order_type == API_ORDER:  # never a host model that happens to be labelled so
+    if order_type == REPORTED_ORDER_TYPE:  # never a host model that happens to be labelled so
         return None
     try:
         model = apps.get_model(order_type)

@@ -27,12 +27,12 @@ def compile_expression(source: str) -> CompiledTemplate:
     return _engine().from_string(source)
 
 
-def _render(template: CompiledTemplate, context: Context) -> str:
+def render_compiled(template: CompiledTemplate, context: Context) -> str:
     """``template.render(context)`` without its two generator-based context managers, which
     cost more than rendering a one-variable expression: the same steps, in the same order.
     The render context is isolated per expression and the context bound to the template
-    while it renders, exactly as Template.render does; ``_render`` is what Django's test
-    instrumentation hooks, so template_rendered still fires in tests."""
+    while it renders, exactly as Template.render does; ``Template._render`` is what
+    Django's test instrumentation hooks, so template_rendered still fires in tests."""
     render_context = context.render_context
     initial = render_context.template
     render_context.template = template
@@ -52,7 +52,7 @@ def _render(template: CompiledTemplate, context: Context) -> str:
 
 def render_value(name: str, source: str, context: Context) -> str:
     try:
-        rendered = _render(compile_expression(source), context)
+        rendered = render_compiled(compile_expression(source), context)
     except TemplateSyntaxError as exc:
         raise ZnsRenderError(
             _("Parameter %(param)s: the expression is invalid (%(error)s).")

@@ -48,6 +48,7 @@ from zns_notify.models import (
     Template,
     ZaloAccount,
 )
+from zns_notify.models.messages import sent_status_condition
 from zns_notify.models.reports import CHANNEL_SMS, CHANNEL_ZNS
 
 logger = logging.getLogger(__name__)
@@ -281,8 +282,6 @@ def open_days_in_log(since: dt.date) -> set[dt.date]:
     """Local days from ``since`` with messages in progress now, read from the indexes: the
     sent ones by skipping along the partial ``(status, created_at)`` index one day at a
     time, the queued and sending ones (the backlog) through the due index."""
-    from zns_notify.admin.scale import sent_status_condition
-
     days: set[dt.date] = set()
     day = since
     while True:

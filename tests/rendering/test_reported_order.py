@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from zns_notify.api.reporting import ReportedOrder, body_hash
 from zns_notify.rendering.filters import zns_date, zns_datetime, zns_time
 from zns_notify.rendering.order_data import read_order
+from zns_notify.rendering.reported_order import ReportedOrder
 
 
 def order(**data) -> ReportedOrder:
@@ -66,11 +66,6 @@ def test_it_brings_its_own_facts_whatever_the_order_accessors_say(settings):
         facts.customer_name,
         facts.problem,
     ) == ("api.order", "WEB-1", "WEB-1", "0912345678", "Lan", "")
-
-
-def test_the_body_hash_ignores_key_order_and_the_key_itself():
-    assert body_hash({"a": 1, "b": 2}) == body_hash({"b": 2, "a": 1, "idempotency_key": "k"})
-    assert body_hash({"a": 1}) != body_hash({"a": 1.5})
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,228 @@
+"""What the API accepts as a reported order event (``POST /zns/api/events/``) and what it
+answers: strict text, order data a binding expression can read, unknown fields refused."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from zns_notify.api.serializers import MessageSerializer
+from zns_notify.conf import app_settings
+from zns_notify.events.notify import EVENT_NAME
+from zns_notify.models import Message
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")  # and lone surrogates (not text)
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+DATA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+#: Names a binding expression already has (notify()'s context and the order's own facts).
+RESERVED_NAMES = frozenset(
+    {
+        "pk",
+        "code",
+        "order_ref",
+        "order_code",
+        "phone",
+        "customer_name",
+        "total",
+        "order",
+        "event",
+        "now",
+        "development_mode",
+    }
+)
+MAX_DATA_FIELDS = 50
+MAX_DATA_TEXT = 500
+
+
+class TextField(serializers.CharField):
+    """A JSON string and nothing else (DRF's CharField also takes numbers: a phone number
+    sent as a number has lost its leading 0), without control characters."""
+
+    default_error_messages = {
+        "not_text": _("Must be a string."),
+        "control": _("Must not contain control characters."),
+    }
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_text")
+        if _CONTROL.search(data):
+            self.fail("control")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}],
+            "nullable": True,
+        },
+        "example": {
+            "payment_method_label": "Thanh toán khi nhận hàng",
+            "paid_at": "2026-11-22T09:30:00+07:00",
+        },
+    }
+)
+class OrderDataField(serializers.Field):
+    """Further facts of the order, ``{name: text | number | boolean | null}``. Binding
+    expressions see each one as ``order.<name>`` and as ``<name>``."""
+
+    default_error_messages = {
+        "not_object": _("Must be a JSON object."),
+        "too_many": _("At most %(max)d fields."),
+        "bad_name": _(
+            "%(name)s: names use lowercase letters, digits and _, starting with a letter."
+        ),
+        "reserved": _("%(name)s is reserved: zns_notify sets it itself."),
+        "bad_value": _("%(name)s: values are text, numbers, true/false or null."),
+        "too_long": _("%(name)s: at most %(max)d characters."),
+        "control": _("%(name)s: must not contain control characters."),
+    }
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            self.fail("not_object")
+        if len(data) > MAX_DATA_FIELDS:
+            raise serializers.ValidationError(
+                self.error_messages["too_many"] % {"max": MAX_DATA_FIELDS}, code="too_many"
+            )
+        errors = [self._problem(str(name), value) for name, value in data.items()]
+        errors = [error for error in errors if error]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return dict(data)
+
+    def _problem(self, name: str, value: Any) -> str:
+        messages = self.error_messages
+        if not DATA_NAME.match(name):
+            return messages["bad_name"] % {"name": name[:70]}
+        if name in RESERVED_NAMES:
+            return messages["reserved"] % {"name": name}
+        if value is not None and not isinstance(value, str | int | float | bool):
+            return messages["bad_value"] % {"name": name}
+        if isinstance(value, str) and len(value) > MAX_DATA_TEXT:
+            return messages["too_long"] % {"name": name, "max": MAX_DATA_TEXT}
+        if isinstance(value, str) and _CONTROL.search(value):
+            return messages["control"] % {"name": name}
+        return ""
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class EventSerializer(serializers.Serializer):
+    """The body of ``POST /zns/api/events/``. Unknown fields are refused, not ignored: a
+    misspelt field would otherwise vanish from the message silently."""
+
+    default_error_messages = {"unknown_field": _("Unknown field.")}
+
+    event = TextField(max_length=64, help_text=_("One of the shop's events, e.g. order_paid."))
+    order_ref = TextField(
+        max_length=64,
+        help_text=_(
+            "The order code customers know; one message per binding, order reference and event."
+        ),
+    )
+    phone = TextField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default="",
+        help_text=_("As typed; an unusable number skips the messages, with the reason."),
+    )
+    customer_name = TextField(
+        max_length=200, required=False, allow_blank=True, allow_null=True, default=""
+    )
+    total = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+        coerce_to_string=False,
+        help_text=_("Order total in VND."),
+    )
+    data = OrderDataField(required=False, default=dict)
+    development_mode = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Overrides ZNS_NOTIFY['DEVELOPMENT_MODE'] for this event's messages."),
+    )
+    idempotency_key = TextField(
+        max_length=255,
+        required=False,
+        help_text=_("Instead of the Idempotency-Key header: 1 to 255 visible ASCII characters."),
+    )
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors = exc.detail if isinstance(exc.detail, dict) else {}
+            if not unknown or not errors:
+                raise
+        else:
+            errors = {}
+        for name in unknown:
+            errors[name[:70]] = [self.error_messages["unknown_field"]]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+    def validate_event(self, value: str) -> str:
+        if not EVENT_NAME.match(value):
+            raise serializers.ValidationError(
+                _("Use lowercase letters, digits and _ . - (at most 64 characters).")
+            )
+        if value not in app_settings.EVENTS:
+            raise serializers.ValidationError(
+                _("Unknown event %(event)s. Known events: %(known)s.")
+                % {"event": value, "known": ", ".join(app_settings.EVENTS)}
+            )
+        return value
+
+    def validate_phone(self, value: str | None) -> str:
+        return value or ""
+
+    def validate_customer_name(self, value: str | None) -> str:
+        return value or ""
+
+    def validate_idempotency_key(self, value: str) -> str:
+        if not IDEMPOTENCY_KEY.match(value):
+            raise serializers.ValidationError(IDEMPOTENCY_KEY_RULE)
+        return value
+
+
+IDEMPOTENCY_KEY_RULE = _("Idempotency keys are 1 to 255 visible ASCII characters, no spaces.")
+
+
+class EventResultSerializer(serializers.Serializer):
+    """The answer to a reported event (and to its replays)."""
+
+    event = serializers.CharField()
+    order_ref = serializers.CharField()
+    idempotency_key = serializers.CharField(allow_null=True)
+    messages = MessageSerializer(many=True)
+
+
+class MessageRefSerializer(serializers.ModelSerializer):
+    """What a reporter without ``view_message`` learns of the event's messages: which ones,
+    and their status. The same event for the same order may have been reported by another
+    client, whose customer data this caller must not read."""
+
+    class Meta:
+        model = Message
+        fields = ["id", "idempotency_key", "event", "status"]
+
+
+class EventResultRefSerializer(EventResultSerializer):
+    messages = MessageRefSerializer(many=True)
