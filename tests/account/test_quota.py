@@ -12,6 +12,7 @@ from django.utils import timezone
 from tests.conftest import API
 from tests.factories import MessageFactory, TemplateFactory
 from zns_notify.account import quota
+from zns_notify.lib import clock
 from zns_notify.models import Message, MessageEvent, SendingHold, ZaloQuota
 from zns_notify.sending.send import deliver
 from zns_notify.zalo.client import SendResult
@@ -21,7 +22,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def today_row(account):
-    return ZaloQuota.objects.get(account=account, day=quota.local_day())
+    return ZaloQuota.objects.get(account=account, day=clock.local_day())
 
 
 def test_each_send_echo_updates_todays_ledger(account, zalo_api):
@@ -50,7 +51,7 @@ def test_used_up_quota_waits_for_midnight_without_calling_zalo(account, zalo_api
     assert message.status == Message.Status.QUEUED
     assert message.error_category == "reschedule" and message.error_code is None
     local = message.next_attempt_at.astimezone(VN)
-    assert local.hour == 0 and local.date() == quota.local_day() + dt.timedelta(days=1)
+    assert local.hour == 0 and local.date() == clock.local_day() + dt.timedelta(days=1)
     assert message.attempts == 0  # a wait is not a try
     assert MessageEvent.objects.get(message=message).kind == "note"
     assert "used up" in message.error_message
@@ -119,12 +120,6 @@ def test_the_quota_schedule_is_created_after_migrate(db):
     ensure_schedules()
     schedule = Schedule.objects.get(name="zns_notify.refresh_quota")
     assert schedule.func == "zns_notify.tasks.refresh_quota" and schedule.repeats == -1
-
-
-def test_ledger_rolls_over_at_vietnamese_midnight():
-    late = dt.datetime(2026, 3, 1, 16, 59, tzinfo=dt.UTC)  # 23:59 in Hanoi
-    assert quota.local_day(late) == dt.date(2026, 3, 1)
-    assert quota.local_day(late + dt.timedelta(minutes=1)) == dt.date(2026, 3, 2)
 
 
 # -- holds ---------------------------------------------------------------------------------

@@ -200,7 +200,7 @@ def test_the_sms_waits_out_the_shops_quiet_hours_like_its_message(
     from django.utils import timezone
 
     from zns_notify.fallback import sending as fallback_sending
-    from zns_notify.policy.rules import local_now
+    from zns_notify.lib.clock import local_now
 
     message = make_message()
     message.template.tag = "CUSTOMER_CARE"

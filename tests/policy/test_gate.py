@@ -8,7 +8,7 @@ import pytest
 
 from tests.factories import MessageFactory, TemplateFactory
 from tests.policy.conftest import VN
-from zns_notify.account import quota
+from zns_notify.lib import clock
 from zns_notify.models import Message, MessageEvent, RecipientDailyCount, ZaloQuota
 from zns_notify.policy import rules as policy
 from zns_notify.sending.send import deliver
@@ -161,7 +161,7 @@ def test_development_mode_sends_are_not_capped(account, zalo_api, clock, policy_
 def remaining(account, left: int, promotion_left: int | None = None) -> None:
     ZaloQuota.objects.create(
         account=account,
-        day=quota.local_day(),
+        day=clock.local_day(),
         daily_quota=500,
         remaining_quota=left,
         remaining_promotion_quota=promotion_left,

@@ -127,11 +127,12 @@ def test_quota_raised_during_the_day_lets_messages_kept_back_for_transactions_go
     # The ledger's own waits are released when Zalo raises the quota (quota.py); so must
     # the policy's: the quota is no longer scarce, CUSTOMER_CARE need not wait for midnight.
     from zns_notify.account import quota
+    from zns_notify.lib import clock
     from zns_notify.models import ZaloQuota
 
     policy_settings(QUOTA_RESERVES={"CUSTOMER_CARE": 20, "PROMOTION": 50})
     ZaloQuota.objects.create(
-        account=account, day=quota.local_day(), daily_quota=500, remaining_quota=20
+        account=account, day=clock.local_day(), daily_quota=500, remaining_quota=20
     )
     care = tagged("CUSTOMER_CARE")
     deliver(care.idempotency_key)

@@ -26,10 +26,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zns_notify.conf import app_settings
+from zns_notify.lib import clock
 from zns_notify.models import Message, SendingHold, ZaloAccount, ZaloQuota
 from zns_notify.zalo.client import SendResult, as_int
-from zns_notify.zalo.errors import DAILY_QUOTA_EXCEEDED, TEMPLATE_SCOPED, Window
+from zns_notify.zalo.errors import DAILY_QUOTA_EXCEEDED, TEMPLATE_SCOPED
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +47,6 @@ class Deferred(Exception):
         self.until = until
         self.category = category
         self.code = code
-
-
-def local_day(now: dt.datetime | None = None) -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return (now or timezone.now()).astimezone(ZoneInfo(app_settings.TIMEZONE)).date()
 
 
 # -- the gate ------------------------------------------------------------------------------
@@ -82,7 +76,7 @@ def standing(account: ZaloAccount, now: dt.datetime | None = None) -> Standing:
     now = now or timezone.now()
     holds = SendingHold.objects.filter(account=account, until__gt=now).order_by("-until")
     day = (
-        ZaloQuota.objects.filter(account=account, day=local_day(now))
+        ZaloQuota.objects.filter(account=account, day=clock.local_day(now))
         .only("remaining_quota", "daily_quota", "remaining_promotion_quota")
         .first()
     )
@@ -98,8 +92,6 @@ def check(
 ) -> None:
     """Raise :class:`Deferred` if ``message`` must wait (an active hold, or no quota left).
     ``known``: the account's standing read earlier in this batch (else read now)."""
-    from zns_notify.sending.retry import window_end
-
     now = now or timezone.now()
     if known is None:
         known = standing(account, now)
@@ -121,7 +113,7 @@ def check(
         raise Deferred(
             _("The OA's daily quota (%(quota)s) is used up; waiting for the reset at midnight.")
             % {"quota": daily},
-            until=window_end(Window.NEXT_DAY, now),
+            until=clock.next_local_day(now),
             category="reschedule",
         )
 
@@ -230,7 +222,7 @@ def record_quota(
 ) -> ZaloQuota:
     """Store a /message/quota answer as today's ledger row (it is authoritative)."""
     now = now or timezone.now()
-    row = _day_row(account, local_day(now))
+    row = _day_row(account, clock.local_day(now))
     values: dict[str, Any] = {"updated_at": now}
     for name, key in QUOTA_FIELDS.items():
         value = as_int(data.get(key))
@@ -272,7 +264,7 @@ def record_daily_quota(
     """Zalo changed the OA's daily quota (webhook ``change_oa_daily_quota``): today's ledger
     takes the new value, and a known remaining quota moves by the same step."""
     now = now or timezone.now()
-    row = _day_row(account, local_day(now))
+    row = _day_row(account, clock.local_day(now))
     values: dict[str, Any] = {"daily_quota": max(daily, 0), "updated_at": now}
     before = row.daily_quota if row.daily_quota is not None else previous
     if row.remaining_quota is not None and before is not None:
@@ -294,7 +286,7 @@ def record_send(account: ZaloAccount, result: SendResult, now: dt.datetime | Non
     if result.remaining_quota is None:
         return  # development-mode answers carry no quota
     now = now or timezone.now()
-    row = _day_row(account, local_day(now))
+    row = _day_row(account, clock.local_day(now))
     remaining = max(result.remaining_quota, 0)
     update = ZaloQuota.objects.filter(pk=row.pk)
     if result.daily_quota is not None:
@@ -310,7 +302,7 @@ def record_send(account: ZaloAccount, result: SendResult, now: dt.datetime | Non
 def record_exhausted(account: ZaloAccount, now: dt.datetime | None = None) -> None:
     """Zalo answered -144: nothing is left today, whatever the ledger thought."""
     now = now or timezone.now()
-    row = _day_row(account, local_day(now))
+    row = _day_row(account, clock.local_day(now))
     ZaloQuota.objects.filter(pk=row.pk).update(remaining_quota=0, updated_at=now)
 
 

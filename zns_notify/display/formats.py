@@ -55,16 +55,6 @@ def short_date(value: dt.date) -> str:
     return value.strftime("%d/%m") if is_vietnamese() else value.strftime("%m-%d")
 
 
-def shop_time(value: dt.datetime) -> dt.datetime:
-    """``value`` in the shop's time zone (``TIMEZONE``): the one the report's days and the
-    quota's midnight are in, whatever Django's TIME_ZONE (often UTC on a server)."""
-    from zoneinfo import ZoneInfo
-
-    from zns_notify.conf import app_settings
-
-    return value.astimezone(ZoneInfo(app_settings.TIMEZONE))
-
-
 def time_of_day(value: dt.datetime) -> str:
     return value.strftime("%H:%M")
 
