@@ -237,9 +237,9 @@ def test_a_template_hold_given_up_after_days_falls_back_with_the_default_trigger
 
     from django.utils import timezone
 
-    from zns_notify.account import quota
+    from zns_notify.account import holds
 
-    created = timezone.now() - quota.MAX_HOLD - dt.timedelta(minutes=1)
+    created = timezone.now() - holds.MAX_HOLD - dt.timedelta(minutes=1)
     message = make_message(created_at=created)
     zalo_api.send_error(-131, "ZNS template not approved")
     send_messages([message.idempotency_key])

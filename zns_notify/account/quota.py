@@ -1,15 +1,13 @@
-"""The worker's gate before each send: the OA's quota ledger and sending holds.
+"""The worker's gate before each send (sending holds and the OA's quota), and the ledger.
 
 - **Quota ledger** (:class:`~zns_notify.models.ZaloQuota`, one row per OA and Vietnam day):
   refreshed from ``GET /message/quota`` by a django-q2 schedule and from the quota every
   accepted send echoes; a ``-144`` answer marks the day used up. When the day's remaining
   quota is zero, messages wait for the reset at midnight (Asia/Ho_Chi_Minh) without
   calling Zalo.
-- **Holds** (:class:`~zns_notify.models.SendingHold`): a ``config`` error (billing, app or
-  OA setup, template not approved...) pauses the account, or the template, for
-  :data:`HOLD_RECHECK`; messages wait until then, and the next one due probes Zalo again.
-  An administrator sees the hold on the account page and can release it at once.
-  A message held longer than :data:`MAX_HOLD` after it was created fails for good.
+- **Holds** (:class:`~zns_notify.models.SendingHold`, written and ended by
+  :mod:`zns_notify.account.holds`): while one is active on the account or the message's
+  template, the message waits until it ends without calling Zalo.
 
 Everything here runs on the worker; the event hot path never reads these tables.
 """
@@ -23,20 +21,24 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zns_notify.account.tokens import current_account, get_access_token
+from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.lib import clock
 from zns_notify.models import Message, SendingHold, ZaloAccount, ZaloQuota
-from zns_notify.zalo.client import SendResult, as_int
-from zns_notify.zalo.errors import DAILY_QUOTA_EXCEEDED, TEMPLATE_SCOPED
+from zns_notify.zalo.client import SendResult, ZaloAPIError, ZaloClient, as_int
+from zns_notify.zalo.errors import DAILY_QUOTA_EXCEEDED
 
 logger = logging.getLogger(__name__)
 
-#: How long a config error pauses sending before the next message probes Zalo again.
-HOLD_RECHECK = dt.timedelta(hours=1)
-#: A message still held this long after it was created is failed: it is stale news.
-MAX_HOLD = dt.timedelta(days=3)
+#: Sent when today's remaining quota went up (``account``, ``remaining``: the new value,
+#: ``now``). The policy engine listens: what its quota-priority rule kept back for more
+#: important tags may go (:func:`zns_notify.policy.rules.release_quota_deferrals`). A
+#: signal, because the policy sits above the account and may ask it, not the other way.
+quota_raised = Signal()
 
 
 class Deferred(Exception):
@@ -118,83 +120,6 @@ def check(
         )
 
 
-def hold(
-    account: ZaloAccount,
-    message: Message,
-    code: int | None,
-    reason: str,
-    now: dt.datetime | None = None,
-) -> dt.datetime:
-    """Pause the account (or the message's template, for template codes); return the end."""
-    now = now or timezone.now()
-    template = message.template if (code is None or code in TEMPLATE_SCOPED) else None
-    until = now + HOLD_RECHECK
-    values = dict(error_code=code, reason=reason[:2000], until=until)
-    try:
-        with transaction.atomic():
-            holds = SendingHold.objects.select_for_update()
-            found = holds.filter(account=account, template=template).first()
-            if found is None:
-                SendingHold.objects.create(
-                    account=account, template=template, created_at=now, **values
-                )
-            else:
-                SendingHold.objects.filter(pk=found.pk).update(**values)
-    except IntegrityError:  # another worker created it meanwhile: theirs is as good
-        pass
-    scope = f"template {template.template_id}" if template else "the account"
-    logger.warning("zns sending on hold for %s until %s: %s", scope, until, reason)
-    return until
-
-
-def release(holds) -> int:
-    """End holds now and make the messages they held due (the admin's "release" action)."""
-    now = timezone.now()
-    count = 0
-    for found in holds:
-        held = Message.objects.filter(
-            status=Message.Status.QUEUED, error_category="config", next_attempt_at__gt=now
-        )
-        if found.template_id:
-            held = held.filter(template_id=found.template_id)
-        held.update(next_attempt_at=now)
-        SendingHold.objects.filter(pk=found.pk).update(until=now)
-        count += 1
-    return count
-
-
-def held_too_long(message: Message, now: dt.datetime | None = None) -> bool:
-    """True when ``message`` has waited on holds for more than :data:`MAX_HOLD` since it
-    could first be sent: since it was written, or, later, since its delayed binding made it
-    due or the policy engine last deferred it (neither is a hold)."""
-    now = now or timezone.now()
-    if now - message.created_at <= MAX_HOLD:
-        return False
-    from zns_notify.models import Binding, MessageEvent
-
-    since = message.created_at
-    delay = (
-        (
-            Binding.objects.filter(pk=message.binding_id)
-            .values_list("delay_minutes", flat=True)
-            .first()
-        )
-        if message.binding_id
-        else None
-    )
-    if delay:
-        since = max(since, message.created_at + dt.timedelta(minutes=delay))
-    deferred = (
-        MessageEvent.objects.filter(message_id=message.pk, kind=MessageEvent.Kind.POLICY)
-        .order_by("-at")
-        .values_list("at", flat=True)
-        .first()
-    )
-    if deferred is not None:
-        since = max(since, deferred)
-    return now - since > MAX_HOLD
-
-
 # -- the ledger ----------------------------------------------------------------------------
 
 #: Our field -> Zalo's key in /message/quota (zns-api.md §6; strings or numbers).
@@ -232,17 +157,16 @@ def record_quota(
     row.refresh_from_db()
     if was_used_up and row.remaining_quota:
         _release_quota_waits(now)
-    _release_policy_waits(before, row.remaining_quota, now)
+    _announce_raise(account, before, row.remaining_quota, now)
     return row
 
 
-def _release_policy_waits(before: int | None, after: int | None, now: dt.datetime) -> None:
-    """More quota left than before: what the policy engine kept back for more important
-    tags may go (zns_notify.policy.rules.release_quota_deferrals)."""
+def _announce_raise(
+    account: ZaloAccount, before: int | None, after: int | None, now: dt.datetime
+) -> None:
+    """More quota left than before: say so (:data:`quota_raised`)."""
     if before is not None and after is not None and after > before:
-        from zns_notify.policy.rules import release_quota_deferrals
-
-        release_quota_deferrals(after, now)
+        quota_raised.send(sender=ZaloQuota, account=account, remaining=after, now=now)
 
 
 def _release_quota_waits(now: dt.datetime) -> None:
@@ -272,7 +196,7 @@ def record_daily_quota(
     ZaloQuota.objects.filter(pk=row.pk).update(**values)
     if row.remaining_quota == 0 and values.get("remaining_quota"):
         _release_quota_waits(now)
-    _release_policy_waits(row.remaining_quota, values.get("remaining_quota"), now)
+    _announce_raise(account, row.remaining_quota, values.get("remaining_quota"), now)
     row.refresh_from_db()
     return row
 
@@ -312,10 +236,6 @@ def refresh_quota() -> int | None:
     Returns today's remaining quota (None when no account is connected or Zalo failed:
     the schedule tries again later).
     """
-    from zns_notify.account.tokens import current_account, get_access_token
-    from zns_notify.exceptions import ZnsConfigurationError
-    from zns_notify.zalo.client import ZaloAPIError, ZaloClient
-
     client = ZaloClient.from_settings()
     try:
         account = current_account()

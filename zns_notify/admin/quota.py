@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from zns_notify.account import quota
+from zns_notify.account import holds
 from zns_notify.admin.base import ReadOnlyInline
 from zns_notify.display.error_text import localized_reason
 from zns_notify.lib import clock
@@ -70,12 +70,12 @@ def hold_reason(hold: SendingHold) -> str:
 
 
 def release_holds(modeladmin, request, queryset):
-    holds = SendingHold.objects.filter(until__gt=timezone.now())
+    active = SendingHold.objects.filter(until__gt=timezone.now())
     if queryset.model is ZaloAccount:
-        holds = holds.filter(account__in=queryset)
+        active = active.filter(account__in=queryset)
     else:
-        holds = holds.filter(pk__in=queryset.values("pk"))
-    count = quota.release(holds)
+        active = active.filter(pk__in=queryset.values("pk"))
+    count = holds.release(active)
     text = ngettext(
         "%(count)d hold released: its messages are sent again now.",
         "%(count)d holds released: their messages are sent again now.",

@@ -134,10 +134,10 @@ def sync_templates(
 def _release_enabled_template_holds(now) -> None:
     """A template Zalo now reports ENABLE gets its held messages back at once; if Zalo
     still refuses them, the next send puts the hold back."""
-    from zns_notify.account import quota
+    from zns_notify.account import holds
     from zns_notify.models import SendingHold
 
-    quota.release(
+    holds.release(
         SendingHold.objects.filter(template__status=Template.Status.ENABLE, until__gt=now)
     )
 

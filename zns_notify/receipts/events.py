@@ -550,9 +550,9 @@ def _apply_template_status(incoming: Incoming) -> tuple[str, str]:
     Template.objects.filter(pk=template.pk).update(status=new, reason=reason, sync_note=note)
     if new == Template.Status.ENABLE:
         # Its held messages go now; if Zalo still refuses them, the next send holds again.
-        from zns_notify.account import quota
+        from zns_notify.account import holds
 
-        quota.release(SendingHold.objects.filter(template=template, until__gt=timezone.now()))
+        holds.release(SendingHold.objects.filter(template=template, until__gt=timezone.now()))
         return Outcome.APPLIED, ""
     bound = Binding.objects.filter(template=template, is_active=True).count()
     if bound:
