@@ -18,10 +18,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from zns_notify.conf import app_settings
-
-#: Spread of a wait that ends at the start of a window (midnight, the morning), so a day's
-#: backlog does not come due, and hit Zalo, in the same second.
-WINDOW_SPREAD_SECONDS = 300
+from zns_notify.lib.delays import WINDOW_SPREAD_SECONDS
 
 
 def zone() -> ZoneInfo:
@@ -56,7 +53,8 @@ def next_midnight(at: dt.datetime | None = None) -> dt.datetime:
 
 
 def spread(at: dt.datetime) -> dt.datetime:
-    """``at`` plus up to :data:`WINDOW_SPREAD_SECONDS`, at random."""
+    """``at`` plus up to :data:`~zns_notify.lib.delays.WINDOW_SPREAD_SECONDS`, at random, so
+    a day's backlog does not come due, and hit Zalo, in the same second."""
     return at + dt.timedelta(seconds=random.uniform(0, WINDOW_SPREAD_SECONDS))
 
 

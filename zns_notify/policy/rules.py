@@ -38,6 +38,7 @@ from zns_notify.account.quota import quota_raised
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.lib import clock
+from zns_notify.lib.delays import WINDOW_SPREAD_SECONDS
 from zns_notify.lib.phones import mask
 from zns_notify.models import (
     Message,
@@ -288,7 +289,7 @@ def release_quota_deferrals(remaining: int | None, now: dt.datetime | None = Non
         error_category=CATEGORY,
         template__tag__in=tags,
         next_attempt_at__gte=midnight,
-        next_attempt_at__lte=midnight + dt.timedelta(seconds=clock.WINDOW_SPREAD_SECONDS),
+        next_attempt_at__lte=midnight + dt.timedelta(seconds=WINDOW_SPREAD_SECONDS),
     ).update(next_attempt_at=now)
 
 
