@@ -15,7 +15,7 @@ class ZnsNotifyConfig(AppConfig):
         from zns_notify.api import checks as api_checks  # noqa: F401
         from zns_notify.events import notify as events
         from zns_notify.events import watchers
-        from zns_notify.policy import rules as policy  # imports the models: once apps are ready
+        from zns_notify.policy import rules as policy  # needs models
         from zns_notify.sms import checks as sms_checks  # noqa: F401
         from zns_notify.tasks import ensure_schedules
 

@@ -20,6 +20,7 @@ from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zns_notify.fallback.sending import double_cost_note
 from zns_notify.lib.clock import local_day
 from zns_notify.models import MessageEvent, ReportDay
 from zns_notify.models.fallback import FallbackStep
@@ -110,8 +111,6 @@ def on_receipt(message_pk: int, known_status: str | None = LOOK_UP) -> str:
             .only("provider_message_id", "reference", "message__created_at")
             .get(message_id=message_pk)
         )
-        from zns_notify.fallback.sending import double_cost_note
-
         _note(
             alias,
             message_pk,

@@ -48,6 +48,7 @@ from zns_notify.models import (
     ZaloAccount,
     ZaloQuota,
 )
+from zns_notify.rendering.conditions import holds, reread_order, send_time_context
 
 logger = logging.getLogger(__name__)
 
@@ -135,8 +136,6 @@ def message_tag(message: Message) -> str:
 
 
 def _check_condition(message: Message, now: dt.datetime) -> None:
-    from zns_notify.rendering.conditions import holds, reread_order, send_time_context
-
     if not message.binding_id:
         return
     binding = message.binding  # the claims select it with the message: no query here
