@@ -276,7 +276,7 @@ def time_rollup(repeat: int) -> None:
 def views() -> list[tuple[str, str]]:
     from datetime import timedelta as td
 
-    from zns_notify.account.quota import local_day
+    from zns_notify.lib.clock import local_day
 
     base = "/admin/zns_notify/reportday/"
     today = local_day()

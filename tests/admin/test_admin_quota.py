@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import MessageFactory
-from zns_notify.account import quota
+from zns_notify.lib import clock
 from zns_notify.models import Message, SendingHold, ZaloQuota
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def ledger(account):
     ZaloQuota.objects.create(
         account=account,
-        day=quota.local_day(),
+        day=clock.local_day(),
         daily_quota=20000,
         remaining_quota=19874,
         daily_promotion_quota=5000,

@@ -310,7 +310,7 @@ def seed_outcomes() -> None:
             error_code=code,
             error_message=f"Zalo error {code}: {describe(code)}" if code else "",
         )
-    from zns_notify.account.quota import local_day
+    from zns_notify.lib.clock import local_day
     from zns_notify.models import ZaloAccount, ZaloQuota
 
     ZaloQuota.objects.create(

@@ -176,7 +176,7 @@ def test_a_binding_whose_template_vanished_is_not_sent():
 
 @pytest.mark.django_db(transaction=True)
 def test_messages_for_a_disabled_template_wait_on_hold_and_go_once_it_is_enabled(account, zalo_api):
-    from zns_notify.account import quota
+    from zns_notify.account import holds
     from zns_notify.models import SendingHold
     from zns_notify.sending.send import deliver
 
@@ -191,7 +191,7 @@ def test_messages_for_a_disabled_template_wait_on_hold_and_go_once_it_is_enabled
     assert message.error_category == "config" and "not enabled" in message.error_message
     assert not zalo_api.calls_to("/message/template")  # no API call while held
     Template.objects.filter(pk=binding.template.pk).update(status="ENABLE")
-    quota.release(SendingHold.objects.all())  # what a sync finding it ENABLE does
+    holds.release(SendingHold.objects.all())  # what a sync finding it ENABLE does
     zalo_api.send_ok()
     deliver(message.idempotency_key)
     message.refresh_from_db()

@@ -34,7 +34,7 @@ def history(reports_operator):
     would have computed them."""
     from django.utils import timezone
 
-    from zns_notify.account.quota import local_day
+    from zns_notify.lib.clock import local_day
     from zns_notify.models import ZaloQuota
     from zns_notify.reports.rollup import rebuild_reports
 

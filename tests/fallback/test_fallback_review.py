@@ -200,7 +200,7 @@ def test_the_sms_waits_out_the_shops_quiet_hours_like_its_message(
     from django.utils import timezone
 
     from zns_notify.fallback import sending as fallback_sending
-    from zns_notify.policy.rules import local_now
+    from zns_notify.lib.clock import local_now
 
     message = make_message()
     message.template.tag = "CUSTOMER_CARE"
@@ -237,9 +237,9 @@ def test_a_template_hold_given_up_after_days_falls_back_with_the_default_trigger
 
     from django.utils import timezone
 
-    from zns_notify.account import quota
+    from zns_notify.account import holds
 
-    created = timezone.now() - quota.MAX_HOLD - dt.timedelta(minutes=1)
+    created = timezone.now() - holds.MAX_HOLD - dt.timedelta(minutes=1)
     message = make_message(created_at=created)
     zalo_api.send_error(-131, "ZNS template not approved")
     send_messages([message.idempotency_key])

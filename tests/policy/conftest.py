@@ -1,27 +1,34 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from tests.signal_capture import listening
 from zns_notify import signals
-from zns_notify.policy import rules as policy
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Set the policy engine's clock (only its own: claims and the rest keep real time)."""
+def clock():
+    """Stop the clock at a moment (time-machine): the whole app reads it, through
+    ``timezone.now()``. Call it again to move to another moment."""
+    stopped: list[time_machine.travel] = []
 
     def set_to(moment: dt.datetime) -> dt.datetime:
-        monkeypatch.setattr(policy, "timezone", SimpleNamespace(now=lambda: moment))
+        if stopped:
+            stopped.pop().stop()
+        traveller = time_machine.travel(moment, tick=False)
+        traveller.start()
+        stopped.append(traveller)
         return moment
 
-    return set_to
+    yield set_to
+    while stopped:
+        stopped.pop().stop()
 
 
 @pytest.fixture

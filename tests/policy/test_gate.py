@@ -8,7 +8,7 @@ import pytest
 
 from tests.factories import MessageFactory, TemplateFactory
 from tests.policy.conftest import VN
-from zns_notify.account import quota
+from zns_notify.lib import clock
 from zns_notify.models import Message, MessageEvent, RecipientDailyCount, ZaloQuota
 from zns_notify.models.error_categories import POLICY
 from zns_notify.policy import rules as policy
@@ -162,7 +162,7 @@ def test_development_mode_sends_are_not_capped(account, zalo_api, clock, policy_
 def remaining(account, left: int, promotion_left: int | None = None) -> None:
     ZaloQuota.objects.create(
         account=account,
-        day=quota.local_day(),
+        day=clock.local_day(),
         daily_quota=500,
         remaining_quota=left,
         remaining_promotion_quota=promotion_left,

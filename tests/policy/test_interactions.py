@@ -84,7 +84,7 @@ def test_a_delayed_message_meeting_a_hold_is_not_given_up_for_its_delay(account,
     # "Review request 4 days after delivery": it was written 4 days ago but only came due
     # now; Zalo holding its template must not fail it as "held for more than 3 days".
     from tests.factories import BindingFactory
-    from zns_notify.account import quota
+    from zns_notify.account import holds
 
     binding = BindingFactory(delay_minutes=4 * 24 * 60)
     created = timezone.now() - dt.timedelta(days=4, minutes=1)
@@ -94,7 +94,7 @@ def test_a_delayed_message_meeting_a_hold_is_not_given_up_for_its_delay(account,
         created_at=created,
         next_attempt_at=created + dt.timedelta(days=4),
     )
-    assert quota.MAX_HOLD < dt.timedelta(days=4)
+    assert holds.MAX_HOLD < dt.timedelta(days=4)
     zalo_api.send_error(-136, "Must connect a Zalo Cloud Account")
     deliver(message.idempotency_key)
     message.refresh_from_db()
@@ -127,11 +127,12 @@ def test_quota_raised_during_the_day_lets_messages_kept_back_for_transactions_go
     # The ledger's own waits are released when Zalo raises the quota (quota.py); so must
     # the policy's: the quota is no longer scarce, CUSTOMER_CARE need not wait for midnight.
     from zns_notify.account import quota
+    from zns_notify.lib import clock
     from zns_notify.models import ZaloQuota
 
     policy_settings(QUOTA_RESERVES={"CUSTOMER_CARE": 20, "PROMOTION": 50})
     ZaloQuota.objects.create(
-        account=account, day=quota.local_day(), daily_quota=500, remaining_quota=20
+        account=account, day=clock.local_day(), daily_quota=500, remaining_quota=20
     )
     care = tagged("CUSTOMER_CARE")
     deliver(care.idempotency_key)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.factories import BindingFactory, MessageFactory, TemplateFactory, ZaloAccountFactory
 from tests.receipts.test_webhooks import APP_ID, URL, now_ms, receipt, sign
-from zns_notify.account import quota
+from zns_notify.lib import clock
 from zns_notify.models import (
     Message,
     MessageEvent,
@@ -236,7 +236,7 @@ def quota_event(prev, new) -> dict:
 
 def test_daily_quota_change_updates_the_ledger(client, account):
     ZaloQuota.objects.create(
-        account=account, day=quota.local_day(), daily_quota=1000, remaining_quota=400
+        account=account, day=clock.local_day(), daily_quota=1000, remaining_quota=400
     )
     response = deliver_event(client, quota_event(1000, 2000))
     assert response.json()["outcome"] == "applied"
@@ -246,7 +246,7 @@ def test_daily_quota_change_updates_the_ledger(client, account):
 
 def test_daily_quota_raised_from_used_up_releases_waiting_messages(client, account):
     ZaloQuota.objects.create(
-        account=account, day=quota.local_day(), daily_quota=1000, remaining_quota=0
+        account=account, day=clock.local_day(), daily_quota=1000, remaining_quota=0
     )
     waiting = MessageFactory(
         status="queued",

@@ -12,9 +12,9 @@ from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
 from tests.factories import MessageFactory, ZaloAccountFactory
-from zns_notify.account.quota import local_day
-from zns_notify.account.quota_report import forecast
+from zns_notify.lib.clock import local_day
 from zns_notify.models import ZaloQuota
+from zns_notify.reports.quota import forecast
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -140,8 +140,8 @@ def test_an_unknown_account_is_a_404(admin_client, pk):
 def test_times_are_told_in_the_shop_s_time_zone_whatever_django_s(settings):
     """The quota resets at the shop's midnight (ZNS_NOTIFY["TIMEZONE"]): "around 15:00
     today" is 15:00 there, even when the host's TIME_ZONE is UTC."""
-    from zns_notify.account.quota_report import Forecast
     from zns_notify.admin.quota_page import forecast_text
+    from zns_notify.reports.quota import Forecast
 
     settings.TIME_ZONE = "UTC"
     runs_out = dt.datetime(2026, 11, 22, 15, 0, tzinfo=VN)

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import MessageFactory, TemplateFactory
 from tests.users import staff_user
-from zns_notify.account.quota import local_day
+from zns_notify.lib.clock import local_day
 from zns_notify.reports import rollup
 from zns_notify.reports.figures import median_from_buckets
 

@@ -237,7 +237,7 @@ def test_a_failed_group_write_falls_back_to_one_transaction_per_outcome(account,
 
 
 def test_the_gate_defers_without_a_call(account, rsps):
-    from zns_notify.account.quota import local_day
+    from zns_notify.lib.clock import local_day
 
     ZaloQuota.objects.create(account=account, day=local_day(), daily_quota=500, remaining_quota=0)
     messages = MessageFactory.create_batch(3)
@@ -361,7 +361,7 @@ def test_past_the_time_budget_the_unclaimed_keys_are_queued_again(
 
 
 def test_no_more_than_the_quota_left_is_in_flight(account, rsps):
-    from zns_notify.account.quota import local_day
+    from zns_notify.lib.clock import local_day
 
     ZaloQuota.objects.create(account=account, day=local_day(), daily_quota=500, remaining_quota=2)
     messages = MessageFactory.create_batch(5)

@@ -1,15 +1,13 @@
-"""The worker's gate before each send: the OA's quota ledger and sending holds.
+"""The worker's gate before each send (sending holds and the OA's quota), and the ledger.
 
 - **Quota ledger** (:class:`~zns_notify.models.ZaloQuota`, one row per OA and Vietnam day):
   refreshed from ``GET /message/quota`` by a django-q2 schedule and from the quota every
   accepted send echoes; a ``-144`` answer marks the day used up. When the day's remaining
   quota is zero, messages wait for the reset at midnight (Asia/Ho_Chi_Minh) without
   calling Zalo.
-- **Holds** (:class:`~zns_notify.models.SendingHold`): a ``config`` error (billing, app or
-  OA setup, template not approved...) pauses the account, or the template, for
-  :data:`HOLD_RECHECK`; messages wait until then, and the next one due probes Zalo again.
-  An administrator sees the hold on the account page and can release it at once.
-  A message held longer than :data:`MAX_HOLD` after it was created fails for good.
+- **Holds** (:class:`~zns_notify.models.SendingHold`, written and ended by
+  :mod:`zns_notify.account.holds`): while one is active on the account or the message's
+  template, the message waits until it ends without calling Zalo.
 
 Everything here runs on the worker; the event hot path never reads these tables.
 """
@@ -23,20 +21,24 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zns_notify.conf import app_settings
+from zns_notify.account.tokens import current_account, get_access_token
+from zns_notify.exceptions import ZnsConfigurationError
+from zns_notify.lib import clock
 from zns_notify.models import Message, SendingHold, ZaloAccount, ZaloQuota
-from zns_notify.zalo.client import SendResult, as_int
-from zns_notify.zalo.errors import DAILY_QUOTA_EXCEEDED, TEMPLATE_SCOPED, Window
+from zns_notify.zalo.client import SendResult, ZaloAPIError, ZaloClient, as_int
+from zns_notify.zalo.errors import DAILY_QUOTA_EXCEEDED
 
 logger = logging.getLogger(__name__)
 
-#: How long a config error pauses sending before the next message probes Zalo again.
-HOLD_RECHECK = dt.timedelta(hours=1)
-#: A message still held this long after it was created is failed: it is stale news.
-MAX_HOLD = dt.timedelta(days=3)
+#: Sent when today's remaining quota went up (``account``, ``remaining``: the new value,
+#: ``now``). The policy engine listens: what its quota-priority rule kept back for more
+#: important tags may go (:func:`zns_notify.policy.rules.release_quota_deferrals`). A
+#: signal, because the policy sits above the account and may ask it, not the other way.
+quota_raised = Signal()
 
 
 class Deferred(Exception):
@@ -47,12 +49,6 @@ class Deferred(Exception):
         self.until = until
         self.category = category
         self.code = code
-
-
-def local_day(now: dt.datetime | None = None) -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return (now or timezone.now()).astimezone(ZoneInfo(app_settings.TIMEZONE)).date()
 
 
 # -- the gate ------------------------------------------------------------------------------
@@ -82,7 +78,7 @@ def standing(account: ZaloAccount, now: dt.datetime | None = None) -> Standing:
     now = now or timezone.now()
     holds = SendingHold.objects.filter(account=account, until__gt=now).order_by("-until")
     day = (
-        ZaloQuota.objects.filter(account=account, day=local_day(now))
+        ZaloQuota.objects.filter(account=account, day=clock.local_day(now))
         .only("remaining_quota", "daily_quota", "remaining_promotion_quota")
         .first()
     )
@@ -98,8 +94,6 @@ def check(
 ) -> None:
     """Raise :class:`Deferred` if ``message`` must wait (an active hold, or no quota left).
     ``known``: the account's standing read earlier in this batch (else read now)."""
-    from zns_notify.sending.retry import window_end
-
     now = now or timezone.now()
     if known is None:
         known = standing(account, now)
@@ -121,86 +115,9 @@ def check(
         raise Deferred(
             _("The OA's daily quota (%(quota)s) is used up; waiting for the reset at midnight.")
             % {"quota": daily},
-            until=window_end(Window.NEXT_DAY, now),
+            until=clock.next_local_day(now),
             category="reschedule",
         )
-
-
-def hold(
-    account: ZaloAccount,
-    message: Message,
-    code: int | None,
-    reason: str,
-    now: dt.datetime | None = None,
-) -> dt.datetime:
-    """Pause the account (or the message's template, for template codes); return the end."""
-    now = now or timezone.now()
-    template = message.template if (code is None or code in TEMPLATE_SCOPED) else None
-    until = now + HOLD_RECHECK
-    values = dict(error_code=code, reason=reason[:2000], until=until)
-    try:
-        with transaction.atomic():
-            holds = SendingHold.objects.select_for_update()
-            found = holds.filter(account=account, template=template).first()
-            if found is None:
-                SendingHold.objects.create(
-                    account=account, template=template, created_at=now, **values
-                )
-            else:
-                SendingHold.objects.filter(pk=found.pk).update(**values)
-    except IntegrityError:  # another worker created it meanwhile: theirs is as good
-        pass
-    scope = f"template {template.template_id}" if template else "the account"
-    logger.warning("zns sending on hold for %s until %s: %s", scope, until, reason)
-    return until
-
-
-def release(holds) -> int:
-    """End holds now and make the messages they held due (the admin's "release" action)."""
-    now = timezone.now()
-    count = 0
-    for found in holds:
-        held = Message.objects.filter(
-            status=Message.Status.QUEUED, error_category="config", next_attempt_at__gt=now
-        )
-        if found.template_id:
-            held = held.filter(template_id=found.template_id)
-        held.update(next_attempt_at=now)
-        SendingHold.objects.filter(pk=found.pk).update(until=now)
-        count += 1
-    return count
-
-
-def held_too_long(message: Message, now: dt.datetime | None = None) -> bool:
-    """True when ``message`` has waited on holds for more than :data:`MAX_HOLD` since it
-    could first be sent: since it was written, or, later, since its delayed binding made it
-    due or the policy engine last deferred it (neither is a hold)."""
-    now = now or timezone.now()
-    if now - message.created_at <= MAX_HOLD:
-        return False
-    from zns_notify.models import Binding, MessageEvent
-
-    since = message.created_at
-    delay = (
-        (
-            Binding.objects.filter(pk=message.binding_id)
-            .values_list("delay_minutes", flat=True)
-            .first()
-        )
-        if message.binding_id
-        else None
-    )
-    if delay:
-        since = max(since, message.created_at + dt.timedelta(minutes=delay))
-    deferred = (
-        MessageEvent.objects.filter(message_id=message.pk, kind=MessageEvent.Kind.POLICY)
-        .order_by("-at")
-        .values_list("at", flat=True)
-        .first()
-    )
-    if deferred is not None:
-        since = max(since, deferred)
-    return now - since > MAX_HOLD
 
 
 # -- the ledger ----------------------------------------------------------------------------
@@ -230,7 +147,7 @@ def record_quota(
 ) -> ZaloQuota:
     """Store a /message/quota answer as today's ledger row (it is authoritative)."""
     now = now or timezone.now()
-    row = _day_row(account, local_day(now))
+    row = _day_row(account, clock.local_day(now))
     values: dict[str, Any] = {"updated_at": now}
     for name, key in QUOTA_FIELDS.items():
         value = as_int(data.get(key))
@@ -240,17 +157,16 @@ def record_quota(
     row.refresh_from_db()
     if was_used_up and row.remaining_quota:
         _release_quota_waits(now)
-    _release_policy_waits(before, row.remaining_quota, now)
+    _announce_raise(account, before, row.remaining_quota, now)
     return row
 
 
-def _release_policy_waits(before: int | None, after: int | None, now: dt.datetime) -> None:
-    """More quota left than before: what the policy engine kept back for more important
-    tags may go (zns_notify.policy.rules.release_quota_deferrals)."""
+def _announce_raise(
+    account: ZaloAccount, before: int | None, after: int | None, now: dt.datetime
+) -> None:
+    """More quota left than before: say so (:data:`quota_raised`)."""
     if before is not None and after is not None and after > before:
-        from zns_notify.policy.rules import release_quota_deferrals
-
-        release_quota_deferrals(after, now)
+        quota_raised.send(sender=ZaloQuota, account=account, remaining=after, now=now)
 
 
 def _release_quota_waits(now: dt.datetime) -> None:
@@ -272,7 +188,7 @@ def record_daily_quota(
     """Zalo changed the OA's daily quota (webhook ``change_oa_daily_quota``): today's ledger
     takes the new value, and a known remaining quota moves by the same step."""
     now = now or timezone.now()
-    row = _day_row(account, local_day(now))
+    row = _day_row(account, clock.local_day(now))
     values: dict[str, Any] = {"daily_quota": max(daily, 0), "updated_at": now}
     before = row.daily_quota if row.daily_quota is not None else previous
     if row.remaining_quota is not None and before is not None:
@@ -280,7 +196,7 @@ def record_daily_quota(
     ZaloQuota.objects.filter(pk=row.pk).update(**values)
     if row.remaining_quota == 0 and values.get("remaining_quota"):
         _release_quota_waits(now)
-    _release_policy_waits(row.remaining_quota, values.get("remaining_quota"), now)
+    _announce_raise(account, row.remaining_quota, values.get("remaining_quota"), now)
     row.refresh_from_db()
     return row
 
@@ -294,7 +210,7 @@ def record_send(account: ZaloAccount, result: SendResult, now: dt.datetime | Non
     if result.remaining_quota is None:
         return  # development-mode answers carry no quota
     now = now or timezone.now()
-    row = _day_row(account, local_day(now))
+    row = _day_row(account, clock.local_day(now))
     remaining = max(result.remaining_quota, 0)
     update = ZaloQuota.objects.filter(pk=row.pk)
     if result.daily_quota is not None:
@@ -310,7 +226,7 @@ def record_send(account: ZaloAccount, result: SendResult, now: dt.datetime | Non
 def record_exhausted(account: ZaloAccount, now: dt.datetime | None = None) -> None:
     """Zalo answered -144: nothing is left today, whatever the ledger thought."""
     now = now or timezone.now()
-    row = _day_row(account, local_day(now))
+    row = _day_row(account, clock.local_day(now))
     ZaloQuota.objects.filter(pk=row.pk).update(remaining_quota=0, updated_at=now)
 
 
@@ -320,10 +236,6 @@ def refresh_quota() -> int | None:
     Returns today's remaining quota (None when no account is connected or Zalo failed:
     the schedule tries again later).
     """
-    from zns_notify.account.tokens import current_account, get_access_token
-    from zns_notify.exceptions import ZnsConfigurationError
-    from zns_notify.zalo.client import ZaloAPIError, ZaloClient
-
     client = ZaloClient.from_settings()
     try:
         account = current_account()

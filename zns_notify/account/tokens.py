@@ -30,8 +30,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zns_notify.account import holds
+from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError, ZnsReconnectRequired
-from zns_notify.models import ZaloAccount
+from zns_notify.models import SendingHold, ZaloAccount
 from zns_notify.zalo.client import TokenPair, ZaloAPIError, ZaloClient, ZaloGrantRejected
 from zns_notify.zalo.errors import ErrorAction
 
@@ -52,8 +54,6 @@ POLL_INTERVAL = 0.1
 
 
 def refresh_lease() -> dt.timedelta:
-    from zns_notify.conf import app_settings
-
     connect, read = app_settings.REQUEST_TIMEOUT
     return max(REFRESH_LEASE, dt.timedelta(seconds=connect + read + 10))
 
@@ -96,10 +96,7 @@ def store_token_pair(
 def _release_account_holds(account: ZaloAccount) -> None:
     """A reconnect is what an account-wide hold waits for: its messages may go now (if Zalo
     still refuses them, the next send puts the hold back)."""
-    from zns_notify.account import quota
-    from zns_notify.models import SendingHold
-
-    quota.release(
+    holds.release(
         SendingHold.objects.filter(account=account, template__isnull=True, until__gt=timezone.now())
     )
 

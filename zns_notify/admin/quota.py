@@ -15,9 +15,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from zns_notify.account import quota
+from zns_notify.account import holds
 from zns_notify.admin.base import ReadOnlyInline
 from zns_notify.display.error_text import localized_reason
+from zns_notify.lib import clock
 from zns_notify.models import SendingHold, ZaloAccount, ZaloQuota
 
 #: Days of the ledger shown on the account page.
@@ -41,7 +42,7 @@ class ZaloQuotaInline(ReadOnlyInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        since = quota.local_day() - dt.timedelta(days=LEDGER_DAYS - 1)
+        since = clock.local_day() - dt.timedelta(days=LEDGER_DAYS - 1)
         return super().get_queryset(request).filter(day__gte=since)
 
     @admin.display(description=_("used"))
@@ -69,12 +70,12 @@ def hold_reason(hold: SendingHold) -> str:
 
 
 def release_holds(modeladmin, request, queryset):
-    holds = SendingHold.objects.filter(until__gt=timezone.now())
+    active = SendingHold.objects.filter(until__gt=timezone.now())
     if queryset.model is ZaloAccount:
-        holds = holds.filter(account__in=queryset)
+        active = active.filter(account__in=queryset)
     else:
-        holds = holds.filter(pk__in=queryset.values("pk"))
-    count = quota.release(holds)
+        active = active.filter(pk__in=queryset.values("pk"))
+    count = holds.release(active)
     text = ngettext(
         "%(count)d hold released: its messages are sent again now.",
         "%(count)d holds released: their messages are sent again now.",
@@ -146,7 +147,7 @@ class AccountQuotaAdminMixin:
             .prefetch_related(
                 Prefetch(
                     "quotas",
-                    ZaloQuota.objects.filter(day=quota.local_day()),
+                    ZaloQuota.objects.filter(day=clock.local_day()),
                     to_attr="_zns_quotas_today",
                 ),
                 Prefetch(
@@ -159,7 +160,7 @@ class AccountQuotaAdminMixin:
 
     def _today(self, obj: ZaloAccount) -> ZaloQuota | None:
         if not hasattr(obj, "_zns_quotas_today"):  # an account not from get_queryset
-            obj._zns_quotas_today = list(obj.quotas.filter(day=quota.local_day()))
+            obj._zns_quotas_today = list(obj.quotas.filter(day=clock.local_day()))
         return obj._zns_quotas_today[0] if obj._zns_quotas_today else None
 
     @admin.display(description=_("daily quota"))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from zns_notify.account.quota_report import HISTORY_DAYS, Forecast, overview
 from zns_notify.display import formats
+from zns_notify.lib import clock
 from zns_notify.models import ZaloAccount
 from zns_notify.reports import charts
+from zns_notify.reports.quota import HISTORY_DAYS, Forecast, overview
 
 
 def forecast_text(found: Forecast) -> str:
@@ -29,7 +30,7 @@ def forecast_text(found: Forecast) -> str:
             "basis": basis
         }
     return _("Around %(time)s today, at %(basis)s.") % {
-        "time": formats.time_of_day(formats.shop_time(found.runs_out_at)),
+        "time": formats.time_of_day(clock.local_now(found.runs_out_at)),
         "basis": basis,
     }
 
@@ -79,7 +80,7 @@ def quota_context(account: ZaloAccount) -> dict:
         "cards": cards,
         "forecast": forecast_text(found.forecast),
         "forecast_outcome": found.forecast.outcome,
-        "updated": formats.datetime(formats.shop_time(today.updated_at)) if today else None,
+        "updated": formats.datetime(clock.local_now(today.updated_at)) if today else None,
         "monthly": (
             formats.number(today.remaining_monthly_promotion_quota),
             formats.number(today.monthly_promotion_quota),

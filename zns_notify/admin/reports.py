@@ -17,6 +17,7 @@ from zns_notify.admin.base import ReadOnlyAdmin
 from zns_notify.display import formats
 from zns_notify.display.error_categories import category_labels
 from zns_notify.display.error_text import error_description
+from zns_notify.lib import clock
 from zns_notify.lib.csv_cells import SafeCsvWriter
 from zns_notify.models import Message, ReportDay
 from zns_notify.reports import charts
@@ -213,7 +214,7 @@ class ReportAdmin(ReadOnlyAdmin):
                 (_("SMS fallbacks sent"), formats.number(report.totals.sms.sent), ""),
                 (_("Double-cost messages"), formats.number(report.totals.sms.double_cost), ""),
             ],
-            "refreshed": formats.datetime(formats.shop_time(report.refreshed_at))
+            "refreshed": formats.datetime(clock.local_now(report.refreshed_at))
             if report.refreshed_at
             else None,
             "in_progress": formats.number(report.totals.in_progress),

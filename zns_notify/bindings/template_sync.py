@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zns_notify.account import quota
+from zns_notify.account import holds
 from zns_notify.account.tokens import get_access_token
 from zns_notify.models import SendingHold, Template
 from zns_notify.zalo.client import ZaloClient
@@ -135,7 +135,7 @@ def sync_templates(
 def _release_enabled_template_holds(now) -> None:
     """A template Zalo now reports ENABLE gets its held messages back at once; if Zalo
     still refuses them, the next send puts the hold back."""
-    quota.release(
+    holds.release(
         SendingHold.objects.filter(template__status=Template.Status.ENABLE, until__gt=now)
     )
 

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-
-from zns_notify.conf import app_settings
 
 
 def is_vietnamese() -> bool:
@@ -56,12 +53,6 @@ def date(value: dt.date | None) -> str:
 def short_date(value: dt.date) -> str:
     """Chart labels: ``22/11`` / ``11-22``."""
     return value.strftime("%d/%m") if is_vietnamese() else value.strftime("%m-%d")
-
-
-def shop_time(value: dt.datetime) -> dt.datetime:
-    """``value`` in the shop's time zone (``TIMEZONE``): the one the report's days and the
-    quota's midnight are in, whatever Django's TIME_ZONE (often UTC on a server)."""
-    return value.astimezone(ZoneInfo(app_settings.TIMEZONE))
 
 
 def time_of_day(value: dt.datetime) -> str:

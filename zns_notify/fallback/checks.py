@@ -5,17 +5,16 @@ removed afterwards)."""
 from __future__ import annotations
 
 from django.core.checks import Tags, Warning, register
+from django.db import DatabaseError, router
+
+from zns_notify.conf import app_settings
+from zns_notify.models import Binding
 
 
 @register(Tags.database)
 def check_fallback_provider(app_configs=None, databases=None, **kwargs):
     """zns_notify.W030: active bindings with ``sms_enabled`` while ``SMS_PROVIDER`` is
     unset. A database check, run by ``manage.py check --database default`` and ``migrate``."""
-    from django.db import DatabaseError, router
-
-    from zns_notify.conf import app_settings
-    from zns_notify.models import Binding
-
     using = router.db_for_read(Binding)
     if not databases or using not in databases or app_settings.SMS_PROVIDER:
         return []

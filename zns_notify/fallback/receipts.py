@@ -20,7 +20,9 @@ from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zns_notify.models import MessageEvent
+from zns_notify.fallback.sending import double_cost_note
+from zns_notify.lib.clock import local_day
+from zns_notify.models import MessageEvent, ReportDay
 from zns_notify.models.fallback import FallbackStep
 
 SCHEDULED, SENT = FallbackStep.Status.SCHEDULED.value, FallbackStep.Status.SENT.value
@@ -109,8 +111,6 @@ def on_receipt(message_pk: int, known_status: str | None = LOOK_UP) -> str:
             .only("provider_message_id", "reference", "message__created_at")
             .get(message_id=message_pk)
         )
-        from zns_notify.fallback.sending import double_cost_note
-
         _note(
             alias,
             message_pk,
@@ -125,9 +125,6 @@ def reopen_report_day(alias: str, created_at) -> None:
     """The message's report day may be closed already (its message and step were final,
     rollup.py): the double cost is a change to its figures, so the day is marked open
     for the next refresh, which recomputes it and closes it again. Only on this rare path."""
-    from zns_notify.account.quota import local_day
-    from zns_notify.models import ReportDay
-
     ReportDay.objects.using(alias).filter(day=local_day(created_at), open_messages=0).update(
         open_messages=1
     )

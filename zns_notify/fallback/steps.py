@@ -16,8 +16,10 @@ from functools import partial
 from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_q.tasks import async_task
 
 from zns_notify import signals
+from zns_notify.conf import app_settings
 from zns_notify.fallback import triggers
 from zns_notify.models import Binding, Message, MessageEvent, sms_triggers
 from zns_notify.models.fallback import FallbackStep
@@ -244,10 +246,6 @@ def triggered(message: Message, step: FallbackStep, now: dt.datetime) -> None:
 
 
 def push_fallback_task(references: list[str]) -> None:
-    from django_q.tasks import async_task
-
-    from zns_notify.conf import app_settings
-
     async_task(
         TASK_SEND,
         references,

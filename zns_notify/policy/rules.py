@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -36,8 +34,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zns_notify import signals
+from zns_notify.account.quota import quota_raised
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError
+from zns_notify.lib import clock
+from zns_notify.lib.delays import WINDOW_SPREAD_SECONDS
 from zns_notify.lib.phones import mask
 from zns_notify.models import (
     Message,
@@ -48,7 +49,7 @@ from zns_notify.models import (
     ZaloQuota,
 )
 from zns_notify.models.error_categories import POLICY as CATEGORY
-from zns_notify.sending.retry import WINDOW_SPREAD_SECONDS
+from zns_notify.rendering.conditions import holds, reread_order, send_time_context
 
 logger = logging.getLogger(__name__)
 
@@ -85,14 +86,14 @@ def quiet_until(window: tuple[str, str], local: dt.datetime) -> dt.datetime | No
     """The end of the quiet ``window`` (local ``("22:00", "06:00")``) when ``local`` is
     inside it, else None. A window may cross midnight; its start is quiet, its end is not."""
     start, end = parse_clock(window[0]), parse_clock(window[1])
-    clock = local.timetz().replace(tzinfo=None)
+    time_of_day = local.timetz().replace(tzinfo=None)
     if start == end:
         return None
     if start < end:
-        inside, ends_on = start <= clock < end, local.date()
+        inside, ends_on = start <= time_of_day < end, local.date()
     else:
-        inside = clock >= start or clock < end
-        ends_on = local.date() + dt.timedelta(days=1 if clock >= start else 0)
+        inside = time_of_day >= start or time_of_day < end
+        ends_on = local.date() + dt.timedelta(days=1 if time_of_day >= start else 0)
     if not inside:
         return None
     return dt.datetime.combine(ends_on, end, tzinfo=local.tzinfo)
@@ -107,23 +108,6 @@ def quota_reserved(tag: str, remaining: int | None, reserves: dict[str, int]) ->
     """True when the OA's ``remaining`` quota is kept for tags above ``tag``."""
     reserve = reserves.get(tag, 0)
     return remaining is not None and reserve > 0 and remaining <= reserve
-
-
-def local_now(now: dt.datetime) -> dt.datetime:
-    return now.astimezone(ZoneInfo(app_settings.TIMEZONE))
-
-
-def next_local_day(now: dt.datetime) -> dt.datetime:
-    """The next local midnight, spread a little so a day's backlog does not start at once."""
-    local = local_now(now)
-    midnight = dt.datetime.combine(
-        local.date() + dt.timedelta(days=1), dt.time(), tzinfo=local.tzinfo
-    )
-    return _spread(midnight)
-
-
-def _spread(at: dt.datetime) -> dt.datetime:
-    return at + dt.timedelta(seconds=random.uniform(0, WINDOW_SPREAD_SECONDS))
 
 
 # -- the gate ------------------------------------------------------------------------------
@@ -151,8 +135,6 @@ def message_tag(message: Message) -> str:
 
 
 def _check_condition(message: Message, now: dt.datetime) -> None:
-    from zns_notify.rendering.conditions import holds, reread_order, send_time_context
-
     if not message.binding_id:
         return
     binding = message.binding  # the claims select it with the message: no query here
@@ -237,9 +219,9 @@ def _check_quiet_hours(tag: str, now: dt.datetime) -> None:
     window = app_settings.QUIET_HOURS.get(tag)
     if not window:
         return
-    end = quiet_until(window, local_now(now))
+    end = quiet_until(window, clock.local_now(now))
     if end is not None:
-        until = _spread(end)
+        until = clock.spread(end)
         raise Decision(
             DEFER,
             "quiet_hours",
@@ -251,7 +233,7 @@ def _check_quiet_hours(tag: str, now: dt.datetime) -> None:
                 "tag": tag,
                 "start": window[0],
                 "end": window[1],
-                "until": f"{local_now(until):%Y-%m-%d %H:%M}",
+                "until": f"{clock.local_now(until):%Y-%m-%d %H:%M}",
             },
             until=until,
         )
@@ -267,7 +249,7 @@ def _check_quota_priority(
         day = known.day
     else:
         day = (
-            ZaloQuota.objects.filter(account=account, day=local_now(now).date())
+            ZaloQuota.objects.filter(account=account, day=clock.local_day(now))
             .only("remaining_quota", "remaining_promotion_quota")
             .first()
         )
@@ -286,22 +268,20 @@ def _check_quota_priority(
         )
     else:
         return
-    raise Decision(DEFER, "quota_priority", reason, until=next_local_day(now))
+    raise Decision(DEFER, "quota_priority", reason, until=clock.next_local_day(now))
 
 
 def release_quota_deferrals(remaining: int | None, now: dt.datetime | None = None) -> int:
-    """Zalo raised today's quota (zns_notify.account.quota): the messages the quota-priority rule
-    sent to wait for the reset come due now when ``remaining`` is above their tag's reserve
-    (the gate checks them again). Only deferrals to the reset are touched, not quiet hours."""
+    """Zalo raised today's quota (:data:`zns_notify.account.quota.quota_raised`): the messages
+    the quota-priority rule sent to wait for the reset come due now when ``remaining`` is
+    above their tag's reserve (the gate checks them again). Only deferrals to the reset are
+    touched, not quiet hours."""
     reserves = app_settings.QUOTA_RESERVES
     tags = [tag for tag, reserve in reserves.items() if reserve > 0 and (remaining or 0) > reserve]
     if not tags:
         return 0
     now = now or timezone.now()
-    local = local_now(now)
-    midnight = dt.datetime.combine(
-        local.date() + dt.timedelta(days=1), dt.time(), tzinfo=local.tzinfo
-    )
+    midnight = clock.next_midnight(now)
     return Message.objects.filter(
         status=Message.Status.QUEUED,
         error_category=CATEGORY,
@@ -309,6 +289,18 @@ def release_quota_deferrals(remaining: int | None, now: dt.datetime | None = Non
         next_attempt_at__gte=midnight,
         next_attempt_at__lte=midnight + dt.timedelta(seconds=WINDOW_SPREAD_SECONDS),
     ).update(next_attempt_at=now)
+
+
+def connect_quota_release() -> None:
+    """Release the quota-priority deferrals whenever the ledger's quota goes up (called
+    once, from ``AppConfig.ready``)."""
+    quota_raised.connect(
+        _release_on_raise, sender=ZaloQuota, dispatch_uid="zns_notify.policy.quota_raised"
+    )
+
+
+def _release_on_raise(sender, *, remaining: int, now: dt.datetime, **kwargs) -> None:
+    release_quota_deferrals(remaining, now)
 
 
 # -- the per-recipient cap -----------------------------------------------------------------
@@ -323,7 +315,7 @@ def _reserve(message: Message, tag: str, now: dt.datetime) -> None:
         # is kept, never given back, so the resend neither takes a second slot nor is
         # refused by the cap because of its own first attempt.
         return
-    day = local_now(now).date()
+    day = clock.local_day(now)
     if reserve(message.phone, day, tag, cap):
         message._zns_cap_slot = (message.phone, day, tag)
         return
@@ -336,7 +328,7 @@ def _reserve(message: Message, tag: str, now: dt.datetime) -> None:
             DEFER,
             "recipient_cap",
             _("Deferred to the next day: %(reason)s") % {"reason": reason},
-            until=next_local_day(now),
+            until=clock.next_local_day(now),
         )
     raise Decision(SKIP, "recipient_cap", _("Skipped: %(reason)s") % {"reason": reason})
 
@@ -384,7 +376,7 @@ COUNTS_KEPT_DAYS = 7
 
 def prune_counts(now: dt.datetime | None = None) -> int:
     """django-q2 task (daily): delete the recipient cap's counts older than a week."""
-    today = local_now(now or timezone.now()).date()
+    today = clock.local_day(now)
     deleted, _rows = RecipientDailyCount.objects.filter(
         day__lt=today - dt.timedelta(days=COUNTS_KEPT_DAYS)
     ).delete()

@@ -25,7 +25,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zns_notify.account import quota
+from zns_notify.account import holds, quota
 from zns_notify.models import (
     Binding,
     Message,
@@ -156,7 +156,7 @@ def _apply_template_status(incoming: Incoming) -> tuple[str, str]:
     Template.objects.filter(pk=template.pk).update(status=new, reason=reason, sync_note=note)
     if new == Template.Status.ENABLE:
         # Its held messages go now; if Zalo still refuses them, the next send holds again.
-        quota.release(SendingHold.objects.filter(template=template, until__gt=timezone.now()))
+        holds.release(SendingHold.objects.filter(template=template, until__gt=timezone.now()))
         return Outcome.APPLIED, ""
     bound = Binding.objects.filter(template=template, is_active=True).count()
     if bound:

@@ -12,10 +12,10 @@ from django import forms
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from zns_notify.account.quota import local_day
 from zns_notify.conf import app_settings
 from zns_notify.display import formats
 from zns_notify.display.labels import event_choices
+from zns_notify.lib.clock import local_day
 from zns_notify.models import DailyCount, DailyFailure, DailyLatency, Message, ReportDay, Template
 from zns_notify.models.reports import CHANNEL_SMS, CHANNEL_ZNS
 from zns_notify.reports.rollup import LATENCY_BUCKETS, OPEN_STATUSES, last_refreshed

@@ -34,8 +34,8 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from zns_notify.account.quota import local_day
 from zns_notify.conf import app_settings
+from zns_notify.lib.clock import day_bounds, local_day
 from zns_notify.models import (
     UNSENT_STATUSES,
     DailyCount,
@@ -72,15 +72,6 @@ class RefreshRunning(Exception):
     def __init__(self, since: dt.datetime):
         super().__init__(since)
         self.since = since
-
-
-def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[midnight, next midnight) of a local day, as aware datetimes."""
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(app_settings.TIMEZONE)
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
 
 
 class LatencySeconds(Func):

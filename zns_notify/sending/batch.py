@@ -37,6 +37,7 @@ from zns_notify.conf import app_settings
 from zns_notify.events.relay import OLDEST_DUE_FIRST, lease_duration
 from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.fallback import steps as fallback
+from zns_notify.lib import clock
 from zns_notify.models import FallbackStep, Message, MessageEvent, ZaloAccount, ZaloQuota
 from zns_notify.policy import rules as policy
 from zns_notify.receipts import matching as receipt_matching
@@ -328,7 +329,7 @@ class Run:
         if not billed:
             return ready
         row = (
-            ZaloQuota.objects.filter(account=account, day=quota.local_day())
+            ZaloQuota.objects.filter(account=account, day=clock.local_day())
             .only("remaining_quota")
             .first()
         )

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from zoneinfo import ZoneInfo
 
 from zns_notify.conf import app_settings
-from zns_notify.zalo.errors import RESCHEDULE_WINDOWS, ErrorAction, Window
-
-#: Spread of a reschedule past the window's start, so a day's backlog does not hit Zalo at
-#: the same second at midnight.
-WINDOW_SPREAD_SECONDS = 300
+from zns_notify.lib.clock import window_end
+from zns_notify.zalo.errors import RESCHEDULE_WINDOWS, ErrorAction
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -21,20 +17,6 @@ def backoff(attempts: int) -> dt.timedelta:
     seconds = app_settings.RETRY_BACKOFF * (2 ** min(max(attempts - 1, 0), 32))
     seconds = min(seconds, app_settings.RETRY_BACKOFF_MAX) * random.uniform(0.8, 1.2)
     return dt.timedelta(seconds=seconds)
-
-
-def window_end(window: Window, now: dt.datetime) -> dt.datetime:
-    local = now.astimezone(ZoneInfo(app_settings.TIMEZONE))
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    if window == Window.MORNING:
-        start = midnight.replace(hour=6)
-        if start <= local:
-            start = (midnight + dt.timedelta(days=1)).replace(hour=6)
-    elif window == Window.NEXT_DAY:
-        start = midnight + dt.timedelta(days=1)
-    else:
-        start = (midnight.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return start + dt.timedelta(seconds=random.uniform(0, WINDOW_SPREAD_SECONDS))
 
 
 def next_attempt(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zns_notify import signals
-from zns_notify.account import quota
+from zns_notify.account import holds, quota
 from zns_notify.account.tokens import (
     current_account,
     expire_access_token,
@@ -136,7 +136,7 @@ def gate(account: ZaloAccount, message: Message, known: quota.Standing | None = 
     if not template.is_sendable:
         # Its messages wait (the template may be approved or re-enabled) instead of failing.
         reason = _("Template %(id)s is not enabled on Zalo.") % {"id": message.zalo_template_id}
-        until = quota.hold(account, message, None, reason)
+        until = holds.hold(account, message, None, reason)
         raise quota.Deferred(reason, until=until, category=str(ErrorAction.CONFIG))
     # Last: the shop's rules (policy.md) may reserve the recipient's cap slot, which every
     # outcome but Zalo's acceptance gives back.
@@ -226,7 +226,7 @@ def _record_zalo_error(message: Message, account: ZaloAccount | None, exc: ZaloA
         _ledger(quota.record_exhausted, account)
     if exc.action == ErrorAction.CONFIG and exc.code is not None and account is not None:
         # Only an administrator can fix this: pause the account (or template), not the queue.
-        until = quota.hold(account, message, exc.code, str(exc))
+        until = holds.hold(account, message, exc.code, str(exc))
         wait = quota.Deferred(str(exc), until=until, category=str(exc.action), code=exc.code)
         return _record_wait(message, wait, payload=attempt_payload(exc))
     if ambiguity.is_ambiguous(exc):  # Zalo may have accepted it: AMBIGUOUS_SENDS decides
@@ -330,10 +330,10 @@ def _record_wait(
     payload: dict | None = None,
 ) -> bool:
     """A message that must wait (quota, hold): queued until ``wait.until``, attempts refunded;
-    one held past :data:`~zns_notify.account.quota.MAX_HOLD` fails."""
-    if wait.category == ErrorAction.CONFIG and quota.held_too_long(message):
+    one held past :data:`~zns_notify.account.holds.MAX_HOLD` fails."""
+    if wait.category == ErrorAction.CONFIG and holds.held_too_long(message):
         reason = _("Held for more than %(days)s days, given up: %(reason)s") % {
-            "days": quota.MAX_HOLD.days,
+            "days": holds.MAX_HOLD.days,
             "reason": wait,
         }
         return _record_error(

@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_noop as N_
 
+from zns_notify.lib.clock import Window
+
 
 class ErrorAction(StrEnum):
     """What to do with a message after an error; stored as ``Message.error_category``."""
@@ -138,14 +140,6 @@ def describe(code: int) -> str:
     """Zalo's meaning of ``code`` in English (untranslated: stored and sent as is)."""
     entry = ERROR_CODES.get(code)
     return entry[1] if entry else UNKNOWN_ERROR
-
-
-class Window(StrEnum):
-    """When a RESCHEDULE error lifts, in the OA's local time (Asia/Ho_Chi_Minh)."""
-
-    MORNING = "morning"  # the night ban ends at 06:00
-    NEXT_DAY = "next_day"  # daily quotas reset at midnight
-    NEXT_MONTH = "next_month"  # monthly quotas reset on the 1st
 
 
 #: "OA exceeded its daily ZNS sending limit": the quota ledger marks the day used up.

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from zns_notify.account.quota import local_day
+from zns_notify.lib.clock import day_bounds, local_day
 from zns_notify.models import Message, ZaloAccount, ZaloQuota
-from zns_notify.reports.rollup import day_bounds
 
 HISTORY_DAYS = 30
 RATE_WINDOW = dt.timedelta(hours=1)
