@@ -1,0 +1,8 @@
+"""What the reports and quota pages show (docs/operators/reports.md); the pages are in
+:mod:`zns_notify.admin`.
+
+- :mod:`~zns_notify.reports.rollup`: keeps the daily aggregates current.
+- :mod:`~zns_notify.reports.figures`: a report's figures, from the aggregates only.
+- :mod:`~zns_notify.reports.quota`: the quota page's forecast and history.
+- :mod:`~zns_notify.reports.charts`: charts as inline SVG.
+"""
