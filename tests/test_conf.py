@@ -149,3 +149,19 @@ def test_checks_warn_when_the_orm_broker_shares_sqlite_without_immediate_transac
     postgres = {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"}
     assert check_sqlite_locking(cluster, {"default": postgres}) == []
     assert check_sqlite_locking({"redis": "redis://"}, {"default": sqlite}) == []
+
+
+def test_every_system_check_is_registered_when_django_starts():
+    """``manage.py check`` and ``migrate`` run them only when the app's ready() registered
+    them; calling them by hand in the tests would not notice a missing registration."""
+    from django.core.checks.registry import registry
+
+    registered = {f"{check.__module__}.{check.__name__}" for check in registry.get_checks()}
+    assert {
+        "zns_notify.checks.check_settings",
+        "zns_notify.checks.check_bindings",
+        "zns_notify.fallback.checks.check_fallback_provider",
+        "zns_notify.sending.checks.check_reliability",
+        "zns_notify.sms.checks.check_sms_settings",
+        "zns_notify.api.checks.check_api",
+    } <= registered

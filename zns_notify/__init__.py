@@ -10,14 +10,14 @@ __all__ = ["__version__", "notify", "opt_in", "opt_out"]
 
 
 def __getattr__(name: str) -> Any:
-    # notify lives with the models; importing it lazily keeps `import zns_notify` free of
-    # Django setup, which packaging tools and settings modules rely on.
+    # notify and the opt-outs live with the models; importing them lazily keeps
+    # `import zns_notify` free of Django setup, which packaging tools and settings rely on.
     if name == "notify":
-        from zns_notify.events.notify import notify
+        from zns_notify.events.notify import notify  # lazy: see above
 
         return notify
     if name in ("opt_out", "opt_in"):
-        from zns_notify.policy import opt_outs as module
+        from zns_notify.policy import opt_outs as module  # lazy: see above
 
         return getattr(module, name)
     raise AttributeError(f"module 'zns_notify' has no attribute {name!r}")

@@ -11,15 +11,16 @@ class ZnsNotifyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from zns_notify.admin.banner import install as install_admin_banner
-        from zns_notify.api import checks as api_checks  # noqa: F401
-        from zns_notify.bindings.validation import validate_binding  # reads the models: ready()
-        from zns_notify.events import notify as events
-        from zns_notify.events import watchers
-        from zns_notify.models.bindings import install_binding_checks  # a model: ready()
+        # Each import below loads zns_notify's models, which need the app registry; Django
+        # imports this module while it is still building the registry, hence here.
+        from zns_notify import checks  # noqa: F401  (registers the system checks; needs models)
+        from zns_notify.admin.banner import install as install_admin_banner  # needs models
+        from zns_notify.bindings.validation import validate_binding  # needs models
+        from zns_notify.events import notify as events  # needs models
+        from zns_notify.events import watchers  # needs models
+        from zns_notify.models.bindings import install_binding_checks  # a model: needs them
         from zns_notify.policy import rules as policy  # needs models
-        from zns_notify.sms import checks as sms_checks  # noqa: F401
-        from zns_notify.tasks import ensure_schedules
+        from zns_notify.tasks import ensure_schedules  # needs models
 
         install_binding_checks(validate_binding)
         events.connect_order_signals()

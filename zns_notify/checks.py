@@ -1,16 +1,31 @@
-"""System checks: configuration problems reported at startup, each naming the setting."""
+"""System checks: configuration problems reported at startup, each naming the setting.
+
+The app's ``ready()`` imports this module, which registers every system check of
+zns_notify: its own below, and by importing them, those of the folders (the API's, the SMS
+provider's, the SMS fallback's, the sending's reliability settings).
+"""
 
 from __future__ import annotations
 
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import FieldDoesNotExist
+from django.db import DatabaseError, router
+
+from zns_notify.api import checks as api_checks  # noqa: F401  (registers its checks)
+from zns_notify.bindings.validation import fitness_problems
+from zns_notify.conf import app_settings
+from zns_notify.events.notify import EVENT_NAME
+from zns_notify.fallback import checks as fallback_checks  # noqa: F401  (registers its checks)
+from zns_notify.models import Binding
+from zns_notify.rendering.order_data import ORDER_ACCESSORS, import_target
+from zns_notify.sending import checks as sending_checks  # noqa: F401  (registers its checks)
+from zns_notify.sms import checks as sms_checks  # noqa: F401  (registers its checks)
 
 
 @register(Tags.compatibility)
 def check_settings(app_configs=None, **kwargs):
-    from zns_notify.conf import app_settings
-
     problems = []
     values = getattr(settings, "ZNS_NOTIFY", None) or {}
     for key in ("APP_ID", "APP_SECRET"):
@@ -74,8 +89,6 @@ def _check_status_values(model, field) -> list:
     """Keys of ORDER_STATUS_EVENTS the status field can never hold (a typo such as
     "Shiped"): the watcher compares the saved value with the keys, so such a key never
     fires. Only a field with choices says what it can hold; any other is taken on trust."""
-    from zns_notify.conf import app_settings
-
     if not field.choices:
         return []
     valid = [value for value, _label in field.flatchoices]
@@ -95,9 +108,6 @@ def _check_order_accessors(model) -> list:
     """ORDER_PHONE / ORDER_CUSTOMER_NAME / ORDER_CODE, read by the rule of
     :func:`zns_notify.rendering.order_data.callable_at`: a value that is neither a callable, the
     dotted path of one, nor an attribute path on ORDER_MODEL fails every message."""
-    from zns_notify.conf import app_settings
-    from zns_notify.rendering.order_data import ORDER_ACCESSORS, import_target
-
     problems = []
     for key in ORDER_ACCESSORS:
         value = app_settings.raw_accessor(key)
@@ -142,8 +152,6 @@ def _attribute_path_problem(model, path: str) -> str:
     """Why ``path`` cannot be read from an instance of ``model``, or "". Followed through
     forward relations; past a plain value (a date, a string) or a property, what the
     object is cannot be known here, so the rest of the path is taken on trust."""
-    from django.core.exceptions import FieldDoesNotExist
-
     current = model
     for part in path.split("."):
         if current is None:
@@ -159,8 +167,6 @@ def _attribute_path_problem(model, path: str) -> str:
 
 
 def _check_event_names(app_settings) -> list:
-    from zns_notify.events.notify import EVENT_NAME
-
     return [
         Error(
             f'ZNS_NOTIFY["EXTRA_EVENTS"] has the event name {name!r}, which notify() refuses.',
@@ -239,11 +245,6 @@ def check_bindings(app_configs=None, databases=None, **kwargs):
     A database check, as Django runs them: by ``manage.py check --database default`` and by
     ``migrate``; the admin shows the same problems on the binding pages.
     """
-    from django.db import DatabaseError, router
-
-    from zns_notify.bindings.validation import fitness_problems
-    from zns_notify.models import Binding
-
     using = router.db_for_read(Binding)
     if not databases or using not in databases:
         return []

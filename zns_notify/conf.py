@@ -3,19 +3,21 @@
 Every key is a property of :data:`app_settings` that reads ``django.conf.settings`` on each
 access, so ``override_settings`` and pytest-django's ``settings`` fixture just work and
 nothing is read at import time. The docstring of each property is its reference
-documentation (mirrored in ``docs/settings.md``).
+documentation (mirrored in ``docs/settings.md``); turning a written value into a typed
+one is :mod:`zns_notify.lib.setting_values`' job.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_noop as N_
 
 from zns_notify.exceptions import ZnsConfigurationError
+from zns_notify.lib import setting_values as parse
 
 #: The four order events every shop has; hosts add more through ``EXTRA_EVENTS``.
 #: The labels stay English here (settings, checks, the API); the admin translates them.
@@ -85,18 +87,13 @@ class AppSettings:
     def OA_SECRET_KEYS(self) -> list[str]:
         """More OA Secret Keys a webhook signature may use, for rotation: put the new key in
         ``OA_SECRET_KEY`` and the old one here until Zalo signs with the new one only."""
-        value = self._get("OA_SECRET_KEYS", [])
-        keys = [value] if isinstance(value, str) else list(value)
-        # Only real strings count: an unset environment variable in the list (None) must
-        # never become a key anybody could sign with, such as "None".
-        return [key for key in keys if isinstance(key, str) and key.strip()]
+        return parse.nonempty_strings(self._get("OA_SECRET_KEYS", []))
 
     @property
     def WEBHOOK_SECRET_KEYS(self) -> list[str]:
         """``OA_SECRET_KEY`` then ``OA_SECRET_KEYS``, empty ones dropped. Derived, not a key."""
-        main = self._get("OA_SECRET_KEY", "")
-        keys = [main if isinstance(main, str) else "", *self.OA_SECRET_KEYS]
-        return list(dict.fromkeys(key for key in keys if key.strip()))
+        keys = [self._get("OA_SECRET_KEY", ""), *self.OA_SECRET_KEYS]
+        return list(dict.fromkeys(parse.nonempty_strings(keys)))
 
     @property
     def WEBHOOK_MAX_AGE(self) -> int:
@@ -133,10 +130,7 @@ class AppSettings:
     @property
     def REQUEST_TIMEOUT(self) -> tuple[float, float]:
         """(connect, read) timeout in seconds for every call to Zalo."""
-        value = self._get("REQUEST_TIMEOUT", (3.05, 15.0))
-        if isinstance(value, (int, float)):
-            return (float(value), float(value))
-        return (float(value[0]), float(value[1]))
+        return parse.seconds_pair(self._get("REQUEST_TIMEOUT", (3.05, 15.0)))
 
     # -- Order integration -----------------------------------------------------------
 
@@ -225,10 +219,7 @@ class AppSettings:
         template tag: an int for every tag (default 5), or ``{tag: n}`` (tags not listed,
         and 0 or None, mean no cap). Derived: always read as ``{tag: n}``, "*" standing
         for every tag not listed."""
-        value = self._get("RECIPIENT_DAILY_CAP", 5)
-        if isinstance(value, dict):
-            return {str(tag): int(n or 0) for tag, n in value.items()}
-        return {"*": int(value or 0)}
+        return parse.cap_by_tag(self._get("RECIPIENT_DAILY_CAP", 5))
 
     @property
     def RECIPIENT_CAP_ACTION(self) -> str:
@@ -236,9 +227,7 @@ class AppSettings:
         skipped with the reason) or ``"defer"`` (waits for the next local day)."""
         value = str(self._get("RECIPIENT_CAP_ACTION", "skip"))
         if value not in ("skip", "defer"):
-            raise ZnsConfigurationError(
-                'ZNS_NOTIFY["RECIPIENT_CAP_ACTION"] must be "skip" or "defer".'
-            )
+            raise parse.invalid("RECIPIENT_CAP_ACTION", 'must be "skip" or "defer".')
         return value
 
     @property
@@ -246,18 +235,16 @@ class AppSettings:
         """``{tag: ("HH:MM", "HH:MM")}``: messages of that tag due inside the local window
         wait until it ends (a window may cross midnight). Default: PROMOTION 22:00-06:00,
         Zalo's own night rule; add TRANSACTION or CUSTOMER_CARE to quiet them too."""
-        value = self._get("QUIET_HOURS", {"PROMOTION": ("22:00", "06:00")})
-        return {
-            str(tag): (str(window[0]), str(window[1])) for tag, window in value.items() if window
-        }
+        return parse.windows_by_tag(self._get("QUIET_HOURS", {"PROMOTION": ("22:00", "06:00")}))
 
     @property
     def QUOTA_RESERVES(self) -> dict[str, int]:
         """``{tag: n}``: messages of that tag wait for the daily reset once the OA's
         remaining quota is at most ``n``, keeping the rest for more important tags.
         Default: CUSTOMER_CARE 20, PROMOTION 50 (TRANSACTION uses the quota to the end)."""
-        value = self._get("QUOTA_RESERVES", {"CUSTOMER_CARE": 20, "PROMOTION": 50})
-        return {str(tag): int(n or 0) for tag, n in value.items()}
+        return parse.counts_by_tag(
+            self._get("QUOTA_RESERVES", {"CUSTOMER_CARE": 20, "PROMOTION": 50})
+        )
 
     @property
     def OPT_OUT_TAGS(self) -> list[str]:
@@ -299,13 +286,8 @@ class AppSettings:
         ``"retry"``: send again after the usual backoff (at-least-once). ``"fail"``: never
         send again (at-most-once); the message fails with the category ``ambiguous``.
         """
-        value = str(self._get("AMBIGUOUS_SENDS", "verify"))
-        if value not in AMBIGUOUS_POLICIES:
-            raise ZnsConfigurationError(
-                f'ZNS_NOTIFY["AMBIGUOUS_SENDS"] is {value!r}; use one of '
-                f"{', '.join(AMBIGUOUS_POLICIES)}."
-            )
-        return value
+        value = self._get("AMBIGUOUS_SENDS", "verify")
+        return parse.one_of("AMBIGUOUS_SENDS", value, AMBIGUOUS_POLICIES)
 
     @property
     def AMBIGUOUS_GRACE(self) -> float:
@@ -383,21 +365,13 @@ class AppSettings:
     def SMS_PROVIDER_OPTIONS(self) -> dict[str, Any]:
         """The provider's options (keys, sender name, URL…), as its documentation lists
         them; ``zns_notify.E021`` names any required one that is missing."""
-        value = self._get("SMS_PROVIDER_OPTIONS", {})
-        if not isinstance(value, dict):
-            raise ZnsConfigurationError('ZNS_NOTIFY["SMS_PROVIDER_OPTIONS"] must be a dict.')
-        return dict(value)
+        return parse.options("SMS_PROVIDER_OPTIONS", self._get("SMS_PROVIDER_OPTIONS", {}))
 
     @property
     def SMS_MAX_SEGMENTS(self) -> int:
         """Longest SMS allowed, in segments (each billed as one SMS); a longer text is
         refused with the count in the error. Default 3 (459 GSM-7 or 201 UCS-2 units)."""
-        value = self._get("SMS_MAX_SEGMENTS", 3)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 255:
-            raise ZnsConfigurationError(
-                'ZNS_NOTIFY["SMS_MAX_SEGMENTS"] must be a whole number from 1 to 255.'
-            )
-        return value
+        return parse.whole_number("SMS_MAX_SEGMENTS", self._get("SMS_MAX_SEGMENTS", 3), 1, 255)
 
     @property
     def SMS_STRIP_DIACRITICS(self) -> bool:
@@ -410,18 +384,7 @@ class AppSettings:
         """Price of one SMS segment in VND, for cost estimates and reports (your contract
         with the provider; brandname prices differ by carrier and message type). None
         (the default): costs are unknown."""
-        value = self._get("SMS_COST_PER_SEGMENT", None)
-        if value is None:
-            return None
-        try:
-            cost = Decimal(str(value))
-        except InvalidOperation:
-            cost = Decimal(-1)
-        if isinstance(value, bool) or not cost.is_finite() or cost < 0:
-            raise ZnsConfigurationError(
-                'ZNS_NOTIFY["SMS_COST_PER_SEGMENT"] must be a price in VND (0 or more).'
-            )
-        return cost
+        return parse.price("SMS_COST_PER_SEGMENT", self._get("SMS_COST_PER_SEGMENT", None))
 
     # -- Reports (zns_notify.reports.rollup, docs/operators/reports.md) -------------------------
 

@@ -63,13 +63,11 @@ def test_sync_from_the_page_comes_back_to_it(admin_client, template):
     url = reverse("admin:zns_notify_template_change", args=[template.pk])
     page = admin_client.get(url).content.decode()
     assert f'action="{reverse("admin:zns_notify_template_sync")}"' in page
-    with mock.patch(
-        "zns_notify.bindings.template_sync.sync_templates", return_value="1 updated"
-    ) as sync:
+    with mock.patch("zns_notify.admin.templates.sync_templates", return_value="1 updated") as sync:
         response = admin_client.post(reverse("admin:zns_notify_template_sync"), {"next": url})
     assert sync.called and response.status_code == 302 and response.url == url
     # Anywhere else is not followed.
-    with mock.patch("zns_notify.bindings.template_sync.sync_templates", return_value="1 updated"):
+    with mock.patch("zns_notify.admin.templates.sync_templates", return_value="1 updated"):
         response = admin_client.post(
             reverse("admin:zns_notify_template_sync"), {"next": "https://evil.example/"}
         )
@@ -85,7 +83,7 @@ def test_the_sync_button_needs_the_change_permission(client, template):
         reverse("admin:zns_notify_template_changelist"),
     ):
         assert "Sync from Zalo" not in client.get(url).content.decode()
-    with mock.patch("zns_notify.bindings.template_sync.sync_templates") as sync:
+    with mock.patch("zns_notify.admin.templates.sync_templates") as sync:
         assert client.post(reverse("admin:zns_notify_template_sync")).status_code == 403
     assert not sync.called
 
@@ -120,7 +118,7 @@ def test_zalo_s_preview_link_is_only_followed_over_http(admin_client, template, 
 
 @pytest.mark.parametrize("back", ["//evil.example/", "/\\evil.example/", "https:evil.example"])
 def test_sync_does_not_follow_a_next_elsewhere(admin_client, template, back):
-    with mock.patch("zns_notify.bindings.template_sync.sync_templates", return_value="1 updated"):
+    with mock.patch("zns_notify.admin.templates.sync_templates", return_value="1 updated"):
         response = admin_client.post(reverse("admin:zns_notify_template_sync"), {"next": back})
     assert response.url == reverse("admin:zns_notify_template_changelist")
     assert admin_client.get(reverse("admin:zns_notify_template_sync")).status_code == 405

@@ -10,7 +10,9 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from zns_notify.account.oauth import can_connect, start
 from zns_notify.admin.quota import AccountQuotaAdminMixin
+from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.models import ZaloAccount
 
 
@@ -68,16 +70,11 @@ class ZaloAccountAdmin(AccountQuotaAdminMixin, admin.ModelAdmin):
         return [connect, *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
-        from zns_notify.account.oauth import can_connect
-
         extra_context = {**(extra_context or {}), "zns_can_connect": can_connect(request.user)}
         return super().changelist_view(request, extra_context)
 
     def connect_view(self, request):
         """POST only: start Zalo's OAuth v4 flow (PKCE); Zalo answers at /zns/oauth/callback/."""
-        from zns_notify.account.oauth import can_connect, start
-        from zns_notify.exceptions import ZnsConfigurationError
-
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not can_connect(request.user):

@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import logging
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.admin import AdminSite
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
+from zns_notify.account.tokens import reconnect_message
 from zns_notify.display.error_text import localized_reason
+from zns_notify.models import SendingHold, ZaloAccount
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +34,6 @@ _MARK = "_zns_notify_banner"
 
 
 def install() -> None:
-    from django.apps import apps
-
     if not apps.is_installed("django.contrib.admin"):
         return
     original = AdminSite.each_context
@@ -56,11 +59,6 @@ def add_reconnect_banner(request) -> None:
     if not (user and user.is_active and user.is_staff) or getattr(request, _MARK, False):
         return
     setattr(request, _MARK, True)  # once per request, however often each_context runs
-    from django.utils.translation import gettext as _
-
-    from zns_notify.account.tokens import reconnect_message
-    from zns_notify.models import ZaloAccount
-
     account = ZaloAccount.objects.current()
     if account is None:
         return
@@ -82,10 +80,6 @@ def add_reconnect_banner(request) -> None:
 
 def _active_holds(account) -> list[str]:
     """The distinct reasons of the account's active holds (errors only an admin can fix)."""
-    from django.utils import timezone
-
-    from zns_notify.models import SendingHold
-
     reasons = (
         SendingHold.objects.filter(account=account, until__gt=timezone.now())
         .order_by("created_at")

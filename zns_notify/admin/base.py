@@ -4,6 +4,9 @@ what is an audit trail (the message log and its timeline, webhooks, quota, holds
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models.constants import LOOKUP_SEP
+
+from zns_notify.lib.phones import can_see_full_phone
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -40,10 +43,6 @@ class PhoneLookupsMixin:
     phone_fields: tuple[str, ...] = ("phone",)
 
     def lookup_allowed(self, lookup, value, request=None):
-        from django.db.models.constants import LOOKUP_SEP
-
-        from zns_notify.lib.phones import can_see_full_phone
-
         if lookup.split(LOOKUP_SEP)[0] in self.phone_fields and not can_see_full_phone(request):
             return False
         return super().lookup_allowed(lookup, value, request)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zns_notify.bindings import preview as binding_preview
 from zns_notify.bindings.validation import render_each
+from zns_notify.conf import app_settings
 from zns_notify.display.labels import event_choices
 from zns_notify.models import Binding, Template
 from zns_notify.models.sms_triggers import CHOICES as SMS_TRIGGER_CHOICES
@@ -155,8 +156,6 @@ class BindingForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from zns_notify.conf import app_settings
-
         if self.is_bound:
             self.data = self._fields_from_json(self.data)
 

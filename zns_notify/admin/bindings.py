@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from zns_notify.admin.binding_form import PREVIEW_ORDER, BindingForm, is_pk, param_field_name
 from zns_notify.bindings import dev_send
 from zns_notify.bindings import preview as binding_preview
+from zns_notify.bindings.validation import fitness_problems
 from zns_notify.exceptions import ZnsInvalidPhone
 from zns_notify.fallback.preview import sms_preview
 from zns_notify.lib.phones import can_see_full_phone, mask_params, normalize_phone
@@ -109,16 +110,12 @@ class BindingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("problems"))
     def problems_display(self, obj: Binding) -> str:
-        from zns_notify.bindings.validation import fitness_problems
-
         problems = fitness_problems(obj) if obj.is_active else []
         return format_html_join(mark_safe("<br>"), "⚠ {}", ((p,) for p in problems))
 
     # -- the change page ---------------------------------------------------------------
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        from zns_notify.bindings.validation import fitness_problems
-
         binding = self.get_object(request, object_id)
         if request.method == "GET" and binding is not None and binding.is_active:
             for problem in fitness_problems(binding):

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from zns_notify.admin.base import PhoneLookupsMixin, ReadOnlyAdmin
 from zns_notify.fallback import steps as fallback
+from zns_notify.lib.phones import can_see_full_phone
+from zns_notify.log.timeline import clean
 from zns_notify.models import FallbackStep
 from zns_notify.models import sms_triggers as triggers
 
@@ -76,9 +78,6 @@ class FallbackStepAdmin(PhoneLookupsMixin, ReadOnlyAdmin):
     def get_object(self, request, object_id, from_field=None):
         """The step with the phone masked in what it shows, like the delivery log, unless
         the reader has ``view_full_phone``. The page is read-only: nothing is saved."""
-        from zns_notify.lib.phones import can_see_full_phone
-        from zns_notify.log.timeline import clean
-
         step = super().get_object(request, object_id, from_field)
         if step is not None and not can_see_full_phone(request):
             phone = step.message.phone

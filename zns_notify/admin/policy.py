@@ -15,6 +15,7 @@ from zns_notify.exceptions import ZnsInvalidPhone
 from zns_notify.lib.phones import can_see_full_phone, mask, normalize_phone
 from zns_notify.models import UNSENT_STATUSES, Message, RecipientDailyCount, RecipientOptOut
 from zns_notify.models.error_categories import POLICY as CATEGORY
+from zns_notify.models.messages import sent_status_condition
 
 
 class PolicyDecisionFilter(admin.SimpleListFilter):
@@ -44,8 +45,6 @@ class PolicyDecisionFilter(admin.SimpleListFilter):
             return queryset
         queryset = queryset.filter(status__in=wanted)
         if not set(wanted) & set(UNSENT_STATUSES):
-            from zns_notify.models.messages import sent_status_condition
-
             # Served by the partial status index in created_at order (docs/performance.md).
             queryset = queryset.filter(sent_status_condition())
         return queryset

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ from django.utils.translation import ngettext
 
 from zns_notify.account import holds
 from zns_notify.admin.base import ReadOnlyInline
+from zns_notify.admin.quota_page import quota_context
 from zns_notify.display.error_text import localized_reason
 from zns_notify.lib import clock
 from zns_notify.models import SendingHold, ZaloAccount, ZaloQuota
@@ -102,8 +104,6 @@ class AccountQuotaAdminMixin:
     ]
 
     def get_urls(self):
-        from django.urls import path
-
         page = path(
             "<path:object_id>/quota/",
             self.admin_site.admin_view(self.quota_view),
@@ -121,15 +121,11 @@ class AccountQuotaAdminMixin:
     def quota_view(self, request, object_id):
         """Today's quota, the forecast of when it runs out, and 30 days of the ledger, for
         whoever may view the account."""
-        from django.contrib.admin.utils import unquote
-
         account = self.get_object(request, unquote(object_id))
         if account is None:
             raise Http404(_("No Zalo account with id %(id)s.") % {"id": object_id})
         if not self.has_view_permission(request, account):
             raise PermissionDenied
-        from zns_notify.admin.quota_page import quota_context
-
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

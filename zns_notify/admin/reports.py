@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -57,8 +58,6 @@ class ReportAdmin(ReadOnlyAdmin):
         return request.user.is_active and request.user.has_perm("zns_notify.view_reports")
 
     def get_urls(self):
-        from django.urls import path
-
         return [
             path(
                 "",

@@ -10,7 +10,10 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from zns_notify.display.labels import event_choices
+from zns_notify.exceptions import ZnsInvalidPhone
+from zns_notify.lib.phones import normalize_phone
 from zns_notify.models import UNSENT_STATUSES, Message, Template
+from zns_notify.models.error_categories import labels as error_category_labels
 from zns_notify.models.messages import categorized_condition, sent_status_condition
 
 #: Pages shown past the current one; the paginator reads no further than that.
@@ -97,9 +100,7 @@ class ErrorCategoryFilter(ChoicesFilter):
     field = "error_category"
 
     def choices_map(self) -> dict[str, str]:
-        from zns_notify.models.error_categories import labels
-
-        return labels()
+        return error_category_labels()
 
     def queryset(self, request, queryset):
         # Through the partial category index, newest first: without it a category no
@@ -122,9 +123,6 @@ def search_pks(term: str, *, phone_allowed: bool) -> list[int]:
     """The messages a search term names: a tracking id, a Zalo msg_id, an order reference,
     or (for staff who may see numbers) a phone number typed any way. Each is an exact match
     on an indexed column, so a search reads a few index entries, not the table."""
-    from zns_notify.exceptions import ZnsInvalidPhone
-    from zns_notify.lib.phones import normalize_phone
-
     term = term.strip()
     if not term:
         return []

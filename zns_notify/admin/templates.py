@@ -16,8 +16,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zns_notify.admin.binding_form import param_limits
+from zns_notify.bindings.template_sync import sync_templates
 from zns_notify.display import formats
+from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.models import Template
+from zns_notify.zalo.client import ZaloAPIError
 
 #: Badge colour per status (zns_notify/static/zns_notify/admin.css); unknown ones are grey.
 BADGE = {
@@ -264,10 +267,6 @@ class TemplateAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not request.user.has_perm("zns_notify.change_template"):
             raise PermissionDenied
-        from zns_notify.bindings.template_sync import sync_templates
-        from zns_notify.exceptions import ZnsConfigurationError
-        from zns_notify.zalo.client import ZaloAPIError
-
         try:
             report = sync_templates()
         except (ZaloAPIError, ZnsConfigurationError) as exc:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from zns_notify.sandbox.defaults import TIMEOUT_HOLD_SECONDS
+from zns_notify.sandbox.sms import ACCEPTED, MESSAGES
 from zns_notify.sandbox.validation import normalize_hash, normalize_phone
 
 MAX_LATENCY_MS = 60_000
@@ -185,8 +186,6 @@ def _code(value: Any, name: str) -> int:
 
 
 def _sms_code(value: Any) -> str:
-    from zns_notify.sandbox.sms import ACCEPTED, MESSAGES
-
     code = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
     if code == ACCEPTED or code not in MESSAGES:
         raise ValueError(f"sms_error_code must be an eSMS error code: {', '.join(MESSAGES)}")

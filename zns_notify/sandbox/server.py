@@ -16,9 +16,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from zns_notify.sandbox import defaults
-from zns_notify.sandbox.app import Request, Response, SandboxApp, json_response
+from zns_notify.sandbox.app import SandboxApp
 from zns_notify.sandbox.config import SandboxConfig
 from zns_notify.sandbox.faults import HTTP_500, RESET, TIMEOUT
+from zns_notify.sandbox.protocol import Request, Response, json_response
 from zns_notify.sandbox.state import SandboxState
 from zns_notify.sandbox.webhooks import ReceiptDispatcher
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from zns_notify.sandbox.app import Handler
 from zns_notify.sandbox.handlers import dev, esms, oauth, zns
+from zns_notify.sandbox.protocol import Handler
 
 
 def routes() -> list[tuple[str, str, Handler]]:

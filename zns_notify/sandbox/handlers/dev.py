@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from zns_notify.sandbox.app import Request, Response, bad_knob, html_response, json_response
 from zns_notify.sandbox.phone_page import render_index, render_phone, render_preview
+from zns_notify.sandbox.protocol import Request, Response, bad_knob, html_response, json_response
 from zns_notify.sandbox.state import SandboxState
 from zns_notify.sandbox.validation import normalize_hash, normalize_phone
 

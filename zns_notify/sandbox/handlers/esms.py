@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from zns_notify.sandbox.app import Request, Response, json_response
+from zns_notify.sandbox.protocol import Request, Response, json_response
 from zns_notify.sandbox.sms import SEND_PATH
 from zns_notify.sandbox.state import SandboxState
 

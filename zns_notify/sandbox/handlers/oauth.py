@@ -9,7 +9,7 @@ import logging
 from urllib.parse import parse_qsl, urlencode
 
 from zns_notify.sandbox import codes
-from zns_notify.sandbox.app import Request, Response, json_response
+from zns_notify.sandbox.protocol import Request, Response, json_response
 from zns_notify.sandbox.state import SandboxState
 from zns_notify.sandbox.tokens import OAuthError
 

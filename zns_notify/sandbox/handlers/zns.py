@@ -5,8 +5,14 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from zns_notify.sandbox import codes
-from zns_notify.sandbox.app import Request, Response, envelope, parse_json_object, requires_token
 from zns_notify.sandbox.catalogue import STATUS_BY_NUMBER, Template
+from zns_notify.sandbox.protocol import (
+    Request,
+    Response,
+    envelope,
+    parse_json_object,
+    requires_token,
+)
 from zns_notify.sandbox.records import Reply, fail
 from zns_notify.sandbox.state import SandboxState
 
