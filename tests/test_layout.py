@@ -5,6 +5,7 @@ live, which way imports point, no import circles, small modules. Read from the f
 from __future__ import annotations
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 
@@ -177,9 +178,15 @@ def test_every_import_inside_a_function_says_why():
 
 
 def explained(lines: list[str], node: ast.stmt) -> bool:
-    """A comment on the import's own lines or on the line just above it."""
+    """A comment in words on the import's own lines or on the line just above it (a bare
+    ``# noqa`` or ``# type: ignore`` explains nothing)."""
     span = lines[node.lineno - 2 : node.end_lineno]
-    return any("#" in line for line in span)
+    comments = [line.split("#", 1)[1] for line in span if "#" in line]
+    words = [NOT_AN_EXPLANATION.sub("", comment).strip(" ():") for comment in comments]
+    return any(words)
+
+
+NOT_AN_EXPLANATION = re.compile(r"noqa(:\s*[A-Z]+\d+(,\s*[A-Z]+\d+)*)?|type:\s*ignore(\[[^\]]*\])?")
 
 
 @pytest.mark.parametrize("module", sorted(modules()))
