@@ -1,4 +1,12 @@
-"""Zalo Notification Service messages on order events, for Django shops."""
+"""Zalo Notification Service messages on order events, for Django shops.
+
+Layout (docs/architecture.md): Django's entry points sit here (apps, conf, exceptions,
+signals, urls, broker, tasks, checks); every other module lives in one folder per domain.
+The dependency rule, bottom to top: lib, conf, exceptions | zalo | sms | models | signals |
+rendering | account | policy | events | fallback | receipts | sending | display | log |
+bindings | reports | admin, api, management, sandbox | the entry points. A folder imports
+only from itself and the folders before it; tests/test_layout.py checks it.
+"""
 
 from __future__ import annotations
 
