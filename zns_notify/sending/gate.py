@@ -5,7 +5,9 @@ every send.
 In order: the account's holds and quota ledger (:func:`zns_notify.account.quota.check`),
 the message's template, then the shop's rules (:func:`zns_notify.policy.rules.check`),
 which may reserve the recipient's cap slot. A message stopped here is recorded
-(:func:`zns_notify.sending.record.record_outcome`) without any call to Zalo.
+(:func:`zns_notify.sending.record.record_outcome`) without any call to Zalo. The loop
+also keeps back what the day's quota cannot cover while earlier sends are still in flight
+(:func:`quota_room`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from zns_notify.account import holds, quota
 from zns_notify.exceptions import ZnsTemplateNotFound
-from zns_notify.models import Message, ZaloAccount
+from zns_notify.lib import clock
+from zns_notify.models import Message, ZaloAccount, ZaloQuota
 from zns_notify.policy import rules as policy
 from zns_notify.zalo.errors import ErrorAction
 
@@ -64,6 +67,21 @@ def gate_all(
         else:
             ready.append(message)
     return ready, stopped
+
+
+def quota_room(account: ZaloAccount, in_flight: int) -> int | None:
+    """How many more billed sends may go while ``in_flight`` billed ones are unanswered.
+
+    :func:`gate` sees the quota ledger as the last answer left it, not the sends still in
+    flight: the day's remaining quota less those, or None when nothing is known today."""
+    row = (
+        ZaloQuota.objects.filter(account=account, day=clock.local_day())
+        .only("remaining_quota")
+        .first()
+    )
+    if row is None or row.remaining_quota is None:
+        return None
+    return max(row.remaining_quota - in_flight, 0)
 
 
 def _not_enabled(message: Message) -> str:

@@ -33,12 +33,11 @@ from django.utils.translation import gettext as _
 from zns_notify.account.tokens import current_account
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError
-from zns_notify.lib import clock
-from zns_notify.models import Message, ZaloAccount, ZaloQuota
+from zns_notify.models import Message, ZaloAccount
 from zns_notify.policy import rules as policy
 from zns_notify.sending.access import access_token, refreshed_token, refused_twice
 from zns_notify.sending.claim import Claim, claim_keys, postpone_all
-from zns_notify.sending.gate import gate_all
+from zns_notify.sending.gate import gate_all, quota_room
 from zns_notify.sending.record import Outcome, record_all
 from zns_notify.zalo.client import SendResult, ZaloAPIError, ZaloClient
 from zns_notify.zalo.errors import ErrorAction
@@ -238,21 +237,15 @@ class Run:
         billed = [m for m in ready if not m.development_mode]
         if not billed:
             return ready
-        row = (
-            ZaloQuota.objects.filter(account=account, day=clock.local_day())
-            .only("remaining_quota")
-            .first()
-        )
         in_flight = sum(not m.development_mode for m, _token in self.in_flight.values())
-        if row is None or row.remaining_quota is None:
+        room = quota_room(account, in_flight)
+        if room is None:
             # Nothing known today: one send first, its answer echoes the quota left (once
             # per task: an answer without the echo must not make every send a probe).
             if self._probed:
                 return ready
             self._probed = True
             room = 0 if in_flight else 1
-        else:
-            room = max(row.remaining_quota - in_flight, 0)
         if room >= len(billed):
             return ready
         keep = set(m.pk for m in billed[room:])
