@@ -6,7 +6,11 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
+from django.core.exceptions import (
+    ImproperlyConfigured,
+    ObjectDoesNotExist,
+    SuspiciousOperation,
+)
 
 
 class ZnsError(Exception):
@@ -27,6 +31,12 @@ class ZnsRenderError(ZnsError, ValueError):
 
 class ZnsInvalidPhone(ZnsError, ValueError):
     """A phone number cannot receive ZNS (malformed, landline, foreign)."""
+
+
+class ZnsTemplateNotFound(ZnsError, ObjectDoesNotExist):
+    """A message's Zalo template is none the OA has (no synced template row): the send gate
+    refuses it before any call. Not an answer from Zalo; the message fails as a ``config``
+    error, like Zalo's own answers about templates."""
 
 
 class ZnsWebhookValidationFailure(ZnsError, SuspiciousOperation):

@@ -14,17 +14,24 @@ from typing import Any
 
 from django.db import router
 from django.utils import timezone
+from django_q.conf import Conf
+from django_q.models import Schedule
 
 from zns_notify.account.quota import refresh_quota
+from zns_notify.account.tokens import refresh_if_expiring
 from zns_notify.conf import app_settings
 from zns_notify.events.outbox import push_send_task
 from zns_notify.events.relay import OLDEST_DUE_FIRST, relay_active
+from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.fallback import sending as fallback_sending
 from zns_notify.models import Message
 from zns_notify.policy.rules import prune_counts as prune_recipient_counts
 from zns_notify.receipts.reconcile import reconcile
 from zns_notify.reports.rollup import refresh_reports
-from zns_notify.sending import ambiguity, batch
+from zns_notify.sending import ambiguity
+from zns_notify.sending.claim import postpone_all
+from zns_notify.sending.send import send_keys
+from zns_notify.zalo.client import ZaloAPIError
 
 __all__ = [
     "SCHEDULES",
@@ -50,8 +57,6 @@ TIME_BUDGET_SHARE = 0.5
 
 
 def _time_budget() -> float:
-    from django_q.conf import Conf
-
     return max(float(Conf.TIMEOUT or 60) * TIME_BUDGET_SHARE, 1.0)
 
 
@@ -60,16 +65,16 @@ def send_messages(keys: list[str]) -> int:
 
     Keeps up to ``SEND_CONCURRENCY`` requests in flight: claims messages as requests
     finish, gates each, sends them from the thread pool and records their outcomes as
-    they arrive (see :mod:`zns_notify.sending.batch`). A task given fewer than
+    they arrive (see :mod:`zns_notify.sending.send`). A task given fewer than
     ``SEND_BATCH`` keys takes other due messages too (``SEND_TOP_UP``). Stops claiming when
     half of django-q2's task timeout is spent and queues the rest as a new task, so a slow
     Zalo never gets a task killed in the middle of a send.
     """
     keys = list(keys)
-    if batch.postpone_all(keys):
+    if postpone_all(keys):
         return 0
     top_up = max(app_settings.SEND_BATCH - len(keys), 0) if app_settings.SEND_TOP_UP else 0
-    return batch.send_keys(
+    return send_keys(
         keys, top_up=top_up, deadline=time.monotonic() + _time_budget(), overtime=push_send_task
     )
 
@@ -123,10 +128,6 @@ def refresh_token() -> bool:
     """Rotate the OA token pair when its access token expires within a few hours, so sends
     never wait for a refresh. Scheduled every 15 minutes; single-flight with every other
     refresh (see :mod:`zns_notify.account.tokens`). Never raises for Zalo's answers."""
-    from zns_notify.account.tokens import refresh_if_expiring
-    from zns_notify.exceptions import ZnsConfigurationError
-    from zns_notify.zalo.client import ZaloAPIError
-
     try:
         return refresh_if_expiring()
     except (ZaloAPIError, ZnsConfigurationError) as exc:
@@ -170,8 +171,6 @@ SCHEDULES = (
 
 def ensure_schedules(**kwargs: Any) -> None:
     """post_migrate receiver: create each schedule once; never touch an edited one."""
-    from django_q.models import Schedule  # django_q's models: only once apps are ready
-
     for name, func, minutes in SCHEDULES:
         Schedule.objects.get_or_create(
             name=name,

@@ -16,7 +16,8 @@ from tests.factories import MessageFactory, ZaloAccountFactory
 from zns_notify.account import tokens
 from zns_notify.exceptions import ZnsReconnectRequired
 from zns_notify.models import Message, MessageEvent, ZaloAccount
-from zns_notify.sending.send import RECONNECT_WAIT, deliver
+from zns_notify.sending.claim import RECONNECT_WAIT
+from zns_notify.sending.send import deliver
 from zns_notify.tasks import refresh_token as refresh_task
 from zns_notify.zalo.client import ZaloAPIError, ZaloGrantRejected
 

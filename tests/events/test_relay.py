@@ -17,7 +17,7 @@ from tests.factories import BindingFactory, MessageFactory, OrderFactory
 from zns_notify.broker import OutboxORM
 from zns_notify.events.relay import RELAY_BATCH, RELAYED, relay_active
 from zns_notify.models import Message, MessageEvent
-from zns_notify.sending.send import claim
+from zns_notify.sending.claim import claim
 from zns_notify.tasks import sweep
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -39,7 +39,7 @@ def test_racing_resends_of_one_message_queue_one_copy():
 
 
 def test_a_cancel_racing_a_workers_claim_leaves_one_winner():
-    from zns_notify.sending.send import claim
+    from zns_notify.sending.claim import claim
 
     user = User.objects.create_user("op", is_staff=True)
     for _round in range(8):

@@ -61,7 +61,7 @@ def test_a_dead_workers_row_resent_takes_no_second_cap_slot(
     message = tagged("TRANSACTION")
     # A worker claimed it, took its slot and died before recording anything.
     from zns_notify.policy import rules as policy
-    from zns_notify.sending.send import claim
+    from zns_notify.sending.claim import claim
 
     claimed = claim(message.idempotency_key)
     policy.check(claimed, account, NOON)

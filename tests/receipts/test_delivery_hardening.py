@@ -111,12 +111,13 @@ def test_webhook_event_admin_does_not_bypass_view_full_phone(client):
 def test_early_receipt_racing_the_workers_commit_is_not_lost():
     """A receipt that arrives while the worker's transaction storing the msg_id is still open
     is applied once both have committed."""
-    from zns_notify.sending import send as sending
+    from zns_notify.sending.claim import claim
+    from zns_notify.sending.record import record_sent
     from zns_notify.zalo.client import SendResult
 
     ZaloAccountFactory(oa_id="2718281828459045235")
     message = MessageFactory()
-    claimed = sending.claim(message.idempotency_key)
+    claimed = claim(message.idempotency_key)
     body = receipt(msg_id="early-race", tracking_id="")
     original = matching.apply_early_receipts
     outcomes = []
@@ -135,7 +136,7 @@ def test_early_receipt_racing_the_workers_commit_is_not_lost():
 
     matching.apply_early_receipts = racing
     try:
-        assert sending._record_sent(claimed, SendResult("early-race", None, None, None))
+        assert record_sent(claimed, SendResult("early-race", None, None, None))
     finally:
         matching.apply_early_receipts = original
     assert outcomes == ["unmatched"]

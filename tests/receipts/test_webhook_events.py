@@ -107,7 +107,8 @@ def test_late_delivery_sends_no_delivered_signal(client, django_capture_on_commi
 
 
 def test_receipt_before_the_worker_stored_msg_id_is_applied_when_it_does(client, account):
-    from zns_notify.sending.send import _record_sent, claim
+    from zns_notify.sending.claim import claim
+    from zns_notify.sending.record import record_sent
     from zns_notify.zalo.client import SendResult
 
     message = MessageFactory()
@@ -117,7 +118,7 @@ def test_receipt_before_the_worker_stored_msg_id_is_applied_when_it_does(client,
     assert response.json()["outcome"] == "unmatched"
     message.refresh_from_db()
     assert message.status == "sending"
-    assert _record_sent(claimed, SendResult("early-1", None, None, None)) is True
+    assert record_sent(claimed, SendResult("early-1", None, None, None)) is True
     message.refresh_from_db()
     assert message.status == "delivered" and message.msg_id == "early-1"
     assert int(message.delivered_at.timestamp() * 1000) == 1602960467432
@@ -345,7 +346,8 @@ def test_admin_lists_events_and_ratings_read_only(client, admin_client):
 
 
 def test_receipt_before_a_batch_stored_msg_id_is_applied_when_it_does(client, account):
-    from zns_notify.sending.batch import Outcome, claim_keys, record_all
+    from zns_notify.sending.claim import claim_keys
+    from zns_notify.sending.record import Outcome, record_all
     from zns_notify.zalo.client import SendResult
 
     early, other = MessageFactory(), MessageFactory()

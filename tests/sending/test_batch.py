@@ -1,4 +1,4 @@
-"""Batch sending (zns_notify.sending.batch, tasks.send_messages): claimed together, sent
+"""Batch sending (zns_notify.sending.send, tasks.send_messages): claimed together, sent
 concurrently, every outcome recorded exactly where one message's would be."""
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from tests.factories import MessageFactory, TemplateFactory
 from tests.signal_capture import listening
 from zns_notify import signals
 from zns_notify.models import Message, MessageEvent, ZaloAccount, ZaloQuota
-from zns_notify.sending import batch
+from zns_notify.sending import send
+from zns_notify.sending.claim import claim_keys, claim_more
 from zns_notify.tasks import send_messages, sweep
 from zns_notify.zalo.client import ZaloClient
 
@@ -228,7 +229,7 @@ def test_a_failed_group_write_falls_back_to_one_transaction_per_outcome(account,
         return real_create(**kwargs)
 
     monkeypatch.setattr(MessageEvent.objects, "create", create_failing_once)
-    monkeypatch.setattr(batch, "wait", lambda pending, return_when: (set(pending), set()))
+    monkeypatch.setattr(send, "wait", lambda pending, return_when: (set(pending), set()))
     assert send_messages(keys_of(messages)) == 4
     assert set(statuses(messages).values()) == {Message.Status.SENT}
     # Each message has exactly one "sent" entry: the rolled-back group left none behind.
@@ -292,16 +293,16 @@ def test_without_top_up_a_task_sends_only_its_keys(account, rsps, settings):
 
 def test_a_late_batch_cannot_overwrite_the_outcome_of_the_worker_that_took_over(account, rsps):
     message = MessageFactory()
-    late = batch.claim_keys([message.idempotency_key])
+    late = claim_keys([message.idempotency_key])
     Message.objects.filter(pk=message.pk).update(
         claimed_at=timezone.now() - dt.timedelta(minutes=10)
     )
     sweep()  # recovers the stale row (an ambiguous send: it waits for a receipt)
     Message.objects.filter(pk=message.pk).update(next_attempt_at=None)  # none came
-    (current,) = batch.claim_keys([message.idempotency_key])  # another worker claims it
+    (current,) = claim_keys([message.idempotency_key])  # another worker claims it
     assert current.attempts == 2
     FakeZalo(rsps)
-    assert batch.send_batch(late, ZaloClient.from_settings()) == 0
+    assert send.send_batch(late, ZaloClient.from_settings()) == 0
     message.refresh_from_db()
     assert (message.status, message.attempts, message.msg_id) == ("sending", 2, "")
 
@@ -320,9 +321,9 @@ def test_concurrent_claims_of_the_same_keys_share_them_out(account):
             connections.close_all()
 
     threads = [
-        threading.Thread(target=worker, args=(lambda: batch.claim_keys(keys),)),
-        threading.Thread(target=worker, args=(lambda: batch.claim_keys(keys[::-1]),)),
-        threading.Thread(target=worker, args=(lambda: batch.claim_more(40),)),
+        threading.Thread(target=worker, args=(lambda: claim_keys(keys),)),
+        threading.Thread(target=worker, args=(lambda: claim_keys(keys[::-1]),)),
+        threading.Thread(target=worker, args=(lambda: claim_more(40),)),
     ]
     for thread in threads:
         thread.start()

@@ -7,8 +7,8 @@ import pytest
 
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError
+from zns_notify.lib.delays import backoff
 from zns_notify.sending.checks import check_reliability, check_send_lease
-from zns_notify.sending.retry import backoff
 
 RECOMMENDED = {"timeout": 30, "retry": 60, "max_attempts": 1, "catch_up": False}
 

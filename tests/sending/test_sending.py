@@ -145,7 +145,8 @@ def test_refused_refresh_makes_messages_wait_for_a_reconnect(account, zalo_api):
 def test_a_late_worker_cannot_overwrite_the_outcome_of_the_worker_that_took_over(
     account, zalo_api, settings
 ):
-    from zns_notify.sending.send import _record_error, claim
+    from zns_notify.sending.claim import claim
+    from zns_notify.sending.record import record_error
 
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "AMBIGUOUS_SENDS": "retry"}
 
@@ -157,19 +158,20 @@ def test_a_late_worker_cannot_overwrite_the_outcome_of_the_worker_that_took_over
     sweep()  # recovers the stale row; a second worker claims it
     second = claim(message.idempotency_key)
     assert second is not None and second.attempts == 2
-    assert _record_error(first, "payload", -1121, "late answer") is False
+    assert record_error(first, "payload", -1121, "late answer") is False
     message.refresh_from_db()
     assert message.status == Message.Status.SENDING and message.attempts == 2
 
 
 def test_receipt_arriving_before_the_send_is_recorded_keeps_both(account, zalo_api):
-    from zns_notify.sending.send import _record_sent, claim
+    from zns_notify.sending.claim import claim
+    from zns_notify.sending.record import record_sent
     from zns_notify.zalo.client import SendResult
 
     message = MessageFactory()
     claimed = claim(message.idempotency_key)
     Message.objects.filter(pk=message.pk).update(status=Message.Status.DELIVERED)  # webhook won
-    assert _record_sent(claimed, SendResult("abc", None, None, None)) is True
+    assert record_sent(claimed, SendResult("abc", None, None, None)) is True
     message.refresh_from_db()
     assert (message.status, message.msg_id) == (Message.Status.DELIVERED, "abc")
     assert message.sent_at is not None

@@ -29,12 +29,12 @@ from zns_notify import signals, sms
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError, ZnsInvalidPhone
 from zns_notify.fallback.steps import label, push_fallback_task
+from zns_notify.lib.delays import backoff
 from zns_notify.models import Message, MessageEvent
 from zns_notify.models.fallback import FallbackStep
 from zns_notify.policy import rules as policy
 from zns_notify.rendering.conditions import reread_order, send_time_context
 from zns_notify.rendering.params import compile_expression, render_compiled
-from zns_notify.sending.retry import backoff
 
 logger = logging.getLogger(__name__)
 

@@ -33,9 +33,9 @@ from django.utils.translation import gettext as _
 from zns_notify import signals
 from zns_notify.conf import app_settings
 from zns_notify.fallback import steps as fallback
+from zns_notify.lib.delays import backoff
 from zns_notify.models import Message, MessageEvent
 from zns_notify.models.error_categories import AMBIGUOUS as CATEGORY
-from zns_notify.sending.retry import backoff
 from zns_notify.zalo.client import ZaloAPIError
 from zns_notify.zalo.errors import ErrorAction
 

@@ -7,13 +7,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from zns_notify.conf import AMBIGUOUS_POLICIES
+from zns_notify.conf import AMBIGUOUS_POLICIES, app_settings
 
 
 @register(Tags.compatibility)
 def check_reliability(app_configs=None, **kwargs) -> list:
-    from zns_notify.conf import app_settings
-
     values = getattr(settings, "ZNS_NOTIFY", None) or {}
     cluster = getattr(settings, "Q_CLUSTER", None) or {}
     problems = []

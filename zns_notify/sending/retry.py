@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
 
 from zns_notify.conf import app_settings
 from zns_notify.lib.clock import window_end
+from zns_notify.lib.delays import backoff
 from zns_notify.zalo.errors import RESCHEDULE_WINDOWS, ErrorAction
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """Exponential up to ``RETRY_BACKOFF_MAX``, with ±20% jitter, so retries of a burst do
-    not hit Zalo together."""
-    # The exponent is bounded: a large attempts count must not build a huge float.
-    seconds = app_settings.RETRY_BACKOFF * (2 ** min(max(attempts - 1, 0), 32))
-    seconds = min(seconds, app_settings.RETRY_BACKOFF_MAX) * random.uniform(0.8, 1.2)
-    return dt.timedelta(seconds=seconds)
 
 
 def next_attempt(
