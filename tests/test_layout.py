@@ -60,7 +60,7 @@ def modules() -> dict[str, Path]:
 
 
 def room(module: str) -> str:
-    """The folder (or entry point) a module belongs to: ``zns_notify.sending.batch`` -> sending."""
+    """The folder (or entry point) a module belongs to: ``zns_notify.sending.claim`` -> sending."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else "__init__"
 

@@ -1,6 +1,6 @@
 """Worker side of the SMS fallback: claim a due step, render its text, send, record.
 
-Like a ZNS message (zns_notify.sending.send): the claim is a conditional UPDATE
+Like a ZNS message (zns_notify.sending.claim and .record): the claim is a conditional UPDATE
 ``scheduled → sending`` that increments ``attempts``, every outcome write requires that
 same attempt number, and provider errors never raise. The step's ``reference`` goes to
 the provider on every try, so a retry after a timeout is answered "duplicate" by eSMS

@@ -10,7 +10,7 @@ not sending risks a lost message; the setting picks (docs/reliability.md):
 - ``fail``: never send again (at-most-once), fail with the category ``ambiguous``.
 
 Why "verify" works: a receipt is matched by ``tracking_id`` as well as ``msg_id``
-(:mod:`zns_notify.receipts.events`) and moves a queued *or sending* message to delivered,
+(:mod:`zns_notify.receipts.matching`) and moves a queued *or sending* message to delivered,
 while a worker only claims queued rows. So a receipt arriving in the grace period, or
 while a dead worker's row was still "sending", settles the message and cancels the resend.
 

@@ -153,7 +153,7 @@ def record_sent(
     """Zalo accepted the claimed ``message`` as ``result.msg_id``.
 
     ``early_receipts=False``: the caller applies them for its whole batch
-    (:func:`~zns_notify.receipts.events.apply_early_receipts_many`). ``timeline``: a list
+    (:func:`~zns_notify.receipts.matching.apply_early_receipts_many`). ``timeline``: a list
     the caller inserts in one statement, in the same transaction, instead of one INSERT
     per message. ``steps``: likewise for the SMS fallback's windows."""
     now = timezone.now()
