@@ -20,11 +20,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RATIO = re.compile(r"^\s*(?P<label>.*?)\s+[\d.]+ ms\s+ratio\s+(?P<ratio>[\d.]+)x", re.MULTILINE)
+SCENARIO = re.compile(r"^(?P<name>[\w-]+): bare ")
+RATIO = re.compile(r"^\s*(?P<label>.*?)\s+[\d.]+ ms\s+ratio\s+(?P<ratio>[\d.]+)x")
 #: bench/throughput.py's table: "   50ms  outbox    2000    9.512   210.3      71%  ..."
 SHARE = re.compile(
     r"^\s*(?P<latency>\d+)ms\s+(?P<profile>\w+)\s+\d+\s+[\d.]+\s+[\d.]+\s+(?P<ratio>\d+)%",
-    re.MULTILINE,
 )
 
 
@@ -37,10 +37,17 @@ def run(tree: Path, script: list[str]) -> str:
 
 
 def figures(output: str) -> list[tuple[str, str]]:
-    return [(m["label"].strip(), m["ratio"]) for m in RATIO.finditer(output)] + [
-        (f"{m['latency']} ms {m['profile']} (of loop)", m["ratio"] + "%")
-        for m in SHARE.finditer(output)
-    ]
+    found, scenario = [], ""
+    for line in output.splitlines():
+        if heading := SCENARIO.match(line):  # bench/hot_path.py: "plain-save: bare 1.4 ms"
+            scenario = heading["name"] + " "
+        elif ratio := RATIO.match(line):
+            found.append((scenario + ratio["label"].strip(), ratio["ratio"]))
+        elif share := SHARE.match(line):
+            found.append(
+                (f"{share['latency']} ms {share['profile']} (of loop)", share["ratio"] + "%")
+            )
+    return found
 
 
 def main() -> None:
