@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsInvalidPhone
+from zns_notify.lib import clock
 from zns_notify.lib.phones import normalize_phone
 from zns_notify.models import Message, Template
 
@@ -25,13 +23,9 @@ PAGING_PARAMS = frozenset({"cursor", "page_size", "format"})
 MAX_STATS_DAYS = 366
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(app_settings.TIMEZONE)
-
-
 def day_start(day: dt.date) -> dt.datetime:
     """Midnight of ``day`` in the shop's ZNS time zone (Asia/Ho_Chi_Minh by default)."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=zone())
+    return clock.day_bounds(day)[0]
 
 
 class QuerySerializer(serializers.Serializer):
@@ -107,7 +101,7 @@ class MomentField(serializers.Field):
         if not _in_range(value):
             self.fail("range", first=FIRST_YEAR, last=LAST_YEAR)
         if isinstance(value, dt.datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=zone())
+            value = value.replace(tzinfo=clock.zone())
         return value
 
     def to_representation(self, value: Any) -> str:
@@ -230,7 +224,7 @@ class StatsQuery(QuerySerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Django's clock, as everywhere else: the one a host's or a test's clock moves.
-        end = attrs.get("to") or timezone.now().astimezone(zone()).date()
+        end = attrs.get("to") or clock.local_day()
         start = attrs.get("from") or end - dt.timedelta(days=6)
         if start > end:
             raise serializers.ValidationError({"from": [self.error_messages["order"]]})

@@ -9,7 +9,8 @@ from typing import Any
 from django.db.models import Count, F
 from django.db.models.functions import TruncDate
 
-from zns_notify.api.filters import day_start, zone
+from zns_notify.api.filters import day_start
+from zns_notify.lib import clock
 from zns_notify.models import Message, Template
 
 STATUSES = [status.value for status in Message.Status]
@@ -24,7 +25,7 @@ def message_stats(start: dt.date, end: dt.date, group: str) -> dict[str, Any]:
         created_at__gte=day_start(start), created_at__lt=day_start(end + dt.timedelta(days=1))
     )
     if group == "day":
-        key = TruncDate("created_at", tzinfo=zone())
+        key = TruncDate("created_at", tzinfo=clock.zone())
     else:
         key = F("zalo_template_id")
     counts: dict[Any, dict[str, int]] = defaultdict(dict)
@@ -54,7 +55,7 @@ def message_stats(start: dt.date, end: dt.date, group: str) -> dict[str, Any]:
         "from": start,
         "to": end,
         "group": group,
-        "timezone": zone().key,
+        "timezone": clock.zone().key,
         "groups": groups,
         "totals": _figures(totals),
     }

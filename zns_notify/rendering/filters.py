@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from zoneinfo import ZoneInfo
 
 from django import template
 from django.utils.dateparse import parse_date, parse_datetime
 
-from zns_notify.conf import app_settings
+from zns_notify.lib import clock
 from zns_notify.lib.amounts import vnd
 
 register = template.Library()
@@ -28,7 +27,7 @@ def _local(value: object) -> dt.datetime | dt.date | None:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             return value
-        return value.astimezone(ZoneInfo(app_settings.TIMEZONE))
+        return clock.local_now(value)
     if isinstance(value, dt.date):
         return value
     return None
