@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from tests.factories import ZaloAccountFactory
 from tests.signal_capture import listening
 from zns_notify import signals
 
@@ -29,6 +30,15 @@ def clock():
     yield set_to
     while stopped:
         stopped.pop().stop()
+
+
+@pytest.fixture
+def account(db):
+    """The connected OA, its token pair valid at any moment the ``clock`` stops at: the
+    tests move the whole app's clock to fixed dates in 2026, which may lie more than a
+    day after the real date the account is created at (a token would have expired)."""
+    never = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+    return ZaloAccountFactory(access_token_expires_at=never, refresh_token_expires_at=never)
 
 
 @pytest.fixture
