@@ -256,8 +256,9 @@ def check_bindings(app_configs=None, databases=None, **kwargs):
                 problems.append(
                     Warning(
                         f"Binding {binding.pk} ({binding}) will not be sent: {problem}",
-                        hint="Run zns_sync_templates, then fix the binding's parameters "
-                        "or deactivate it in the admin.",
+                        hint="Run zns_sync_templates if its template changed on Zalo, then fix "
+                        "the binding (parameters, condition, SMS text) or deactivate it in the "
+                        "admin.",
                         obj=binding,
                         id="zns_notify.W003",
                     )

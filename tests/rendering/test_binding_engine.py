@@ -93,16 +93,16 @@ def test_a_stray_closing_tag_keeps_django_s_own_explanation():
 @pytest.mark.parametrize(
     "where",
     [
-        "{{ customer_name|%s:'9' }}",
-        "{% with x=customer_name|%s:'9' %}{{ x }}{% endwith %}",
-        "{% for x in customer_name|%s:'9' %}{{ x }}{% endfor %}",
-        "{% if customer_name|%s:'9' %}1{% endif %}",
-        "{% firstof customer_name|%s:'9' %}",
+        "{{ customer_name|NAME:'9' }}",
+        "{% with x=customer_name|NAME:'9' %}{{ x }}{% endwith %}",
+        "{% for x in customer_name|NAME:'9' %}{{ x }}{% endfor %}",
+        "{% if customer_name|NAME:'9' %}1{% endif %}",
+        "{% firstof customer_name|NAME:'9' %}",
     ],
 )
 def test_a_filter_outside_the_list_is_refused_wherever_it_is(name, where):
     with pytest.raises(TemplateSyntaxError) as err:
-        compile_expression(where % name)
+        compile_expression(where.replace("NAME", name))
     message = str(err.value)
     assert f'The filter "{name}" is not allowed in a binding' in message
     assert "Allowed filters:" in message and "zns_truncate" in message
@@ -129,6 +129,7 @@ ORDER = {
     "total": 1250000,
     "ratio": 2.5,
     "paid_at": dt.datetime(2026, 11, 21, 18, 30, tzinfo=dt.UTC),
+    "day": dt.date(2026, 11, 21),
     "note": "",
     "items": ["Áo", "Quần", "Mũ"],
     "event": "order_paid",
@@ -153,7 +154,7 @@ ORDER = {
         ("{{ paid|yesno:'đã trả,chưa trả' }}", "chưa trả"),
         ("{{ items|length }} món{{ items|length|pluralize }}", "3 móns"),
         ("{{ 'a b c'|truncatewords:2 }}|{{ 'a-b'|cut:'-' }}", "a b …|ab"),
-        ("{{ paid_at|date:'d/m/Y' }}", "21/11/2026"),
+        ("{{ day|date:'d/m/Y' }}", "21/11/2026"),
         (
             "{% if total > 1000000 %}lớn{% elif total %}nhỏ{% else %}không{% endif %}",
             "lớn",
@@ -197,7 +198,7 @@ def test_loops_that_write_nothing_are_bounded_too():
 
 def test_chained_filters_count_as_work():
     chain = "|upper|lower" * 150
-    source = "{% for a in s %}{{ s" + chain + " }}{% endfor %}"
+    source = "{% for a in s %}{% if s" + chain + " %}{% endif %}{% endfor %}"
     assert "too much work" in refusal(source, {"s": "x" * 500})
 
 

@@ -11,7 +11,8 @@ EXPRESSIONS = [
     "{{ total|vnd }} đ",
     "{% if total > 1000 %}lớn{% else %}nhỏ{% endif %}",
     "{% with name=customer_name|upper %}{{ name }}{% endwith %}",
-    "{% for x in items %}{% cycle 'a' 'b' %}{{ x }}{% endfor %}",
+    # {% cycle %} (state kept in the render context) is no binding tag any more (docs/templates.md)
+    "{% for x in items %}{% if forloop.first %}a{% else %}b{% endif %}{{ x }}{% endfor %}",
     "{% firstof missing customer_name as picked %}{{ picked }}",
     "{{ missing }}|{{ missing.attr }}",
 ]

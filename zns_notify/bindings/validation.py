@@ -139,7 +139,8 @@ def render_each(expressions: dict, specs: dict, context: dict) -> dict[str, Rend
 def fitness_problems(binding) -> list[str]:
     """Why an existing binding can no longer be sent as it is, after its template changed
     on Zalo (or vanished): the template is not ENABLE, a required param is not mapped, or
-    a mapped param no longer exists. The same rules the event path applies before any API
+    a mapped param no longer exists; or since it was saved, the binding engine refuses its
+    text (:func:`compile_problems`). The same rules the event path applies before any API
     call (outbox._build_row, rendering.render_params), told ahead of time."""
     template = binding.template
     problems = []
@@ -165,4 +166,30 @@ def fitness_problems(binding) -> list[str]:
                 _("Parameter %(param)s is required by the template but not bound.")
                 % {"param": name}
             )
+    return problems + compile_problems(binding)
+
+
+def compile_problems(binding) -> list[str]:
+    """What the binding engine refuses to compile in a stored binding: a row saved before
+    its list of tags and filters (docs/templates.md) or written without its checks. Such
+    a binding's messages fail (a param, the SMS text) or are cancelled (the condition),
+    each with this reason; listed here so that it is fixed before."""
+    problems = []
+    params = binding.params if isinstance(binding.params, dict) else {}
+    for name, source in params.items():
+        try:
+            compile_expression(str(source))
+        except TemplateSyntaxError as exc:
+            problems.append(_("Parameter %(param)s: %(error)s") % {"param": name, "error": exc})
+    condition = (getattr(binding, "condition", "") or "").strip()
+    if condition:
+        try:
+            compile_condition(condition)
+        except TemplateSyntaxError as exc:
+            problems.append(_("The condition: %(error)s") % {"error": exc})
+    if binding.sms_enabled and (binding.sms_text or "").strip():
+        try:
+            compile_expression(binding.sms_text)
+        except TemplateSyntaxError as exc:
+            problems.append(_("The SMS text: %(error)s") % {"error": exc})
     return problems

@@ -3,13 +3,12 @@ SMS preview the binding's admin page shows."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, TemplateSyntaxError
 from django.utils.translation import gettext as _
 
 from zns_notify import sms
 from zns_notify.models.sms_triggers import KNOWN
+from zns_notify.rendering.engine import RenderLimitExceeded, compile_source
 
 #: What each variable of the SMS text stands for when the text is measured before any
 #: order exists: ten GSM-7 characters, about an order code or an amount. The text that is
@@ -17,19 +16,14 @@ from zns_notify.models.sms_triggers import KNOWN
 SAMPLE_VALUE = "0123456789"
 
 
-@lru_cache(maxsize=1)
-def _sample_engine() -> Engine:
-    # Every variable is unknown here, so each renders as SAMPLE_VALUE (Django then skips
-    # the filters) and if-tags are false: the text with its literal words, sized.
-    return Engine(
-        builtins=["zns_notify.rendering.filters"], autoescape=False, string_if_invalid=SAMPLE_VALUE
-    )
-
-
 def sample_text(source: str) -> str:
     """``source`` rendered with each variable as :data:`SAMPLE_VALUE`; raises
-    TemplateSyntaxError."""
-    return _sample_engine().from_string(source).render(Context({}, autoescape=False))
+    TemplateSyntaxError, or RenderLimitExceeded.
+
+    Every variable is unknown here, so each renders as SAMPLE_VALUE (Django then skips
+    the filters) and if-tags are false: the text with its literal words, sized."""
+    template = compile_source(source, string_if_invalid=SAMPLE_VALUE)
+    return template.render(Context({}, autoescape=False))
 
 
 def preview(binding) -> sms.SmsPreview:
@@ -38,7 +32,7 @@ def preview(binding) -> sms.SmsPreview:
     raises: a text that does not compile comes back with ``error``."""
     try:
         return sms.preview_sms(sample_text(binding.sms_text or ""))
-    except TemplateSyntaxError as exc:
+    except (TemplateSyntaxError, RenderLimitExceeded) as exc:
         return sms.SmsPreview(
             text="",
             count=None,

@@ -15,8 +15,8 @@ from django.template import Context, TemplateSyntaxError
 from django.template.base import Template as CompiledTemplate
 from django.utils.translation import gettext as _
 
+from zns_notify.rendering.engine import compile_if_expression
 from zns_notify.rendering.order_data import read_order
-from zns_notify.rendering.params import _engine
 from zns_notify.rendering.reported_order import REPORTED_ORDER_TYPE
 
 #: Template delimiters have no place in an expression: with them a condition could close
@@ -27,7 +27,7 @@ _DELIMITERS = ("{%", "%}", "{{", "}}", "{#", "#}")
 @lru_cache(maxsize=256)
 def compile_condition(source: str) -> CompiledTemplate:
     """Compile once per distinct condition; raise TemplateSyntaxError when it is not one
-    well-formed if-expression."""
+    well-formed if-expression over the binding engine's filters."""
     source = source.strip()
     if not source:
         raise TemplateSyntaxError(_("The condition is empty."))
@@ -35,7 +35,7 @@ def compile_condition(source: str) -> CompiledTemplate:
         raise TemplateSyntaxError(
             _('Write the condition without template tags or braces, e.g. order.status == "new".')
         )
-    return _engine().from_string("{% if " + source + " %}1{% endif %}")
+    return compile_if_expression(source)
 
 
 def holds(source: str, context: dict[str, Any]) -> bool:

@@ -7,24 +7,19 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, TemplateSyntaxError
 from django.template.base import Template as CompiledTemplate
 from django.utils.translation import gettext as _
 
 from zns_notify.exceptions import ZnsRenderError
-
-
-@lru_cache(maxsize=1)
-def _engine() -> Engine:
-    # A private engine: bindings must not depend on the host's TEMPLATES setting, and
-    # params are plain text, so no HTML autoescaping.
-    return Engine(builtins=["zns_notify.rendering.filters"], autoescape=False)
+from zns_notify.rendering.engine import RenderLimitExceeded, compile_source
 
 
 @lru_cache(maxsize=1024)
 def compile_expression(source: str) -> CompiledTemplate:
-    """Compile once per distinct expression; bindings are rendered on every order event."""
-    return _engine().from_string(source)
+    """Compile once per distinct expression; bindings are rendered on every order event.
+    The binding engine's tags and filters only (:mod:`~zns_notify.rendering.engine`)."""
+    return compile_source(source)
 
 
 def render_compiled(template: CompiledTemplate, context: Context) -> str:
@@ -56,6 +51,12 @@ def render_value(name: str, source: str, context: Context) -> str:
     except TemplateSyntaxError as exc:
         raise ZnsRenderError(
             _("Parameter %(param)s: the expression is invalid (%(error)s).")
+            % {"param": name, "error": exc},
+            param=name,
+        ) from exc
+    except RenderLimitExceeded as exc:
+        raise ZnsRenderError(
+            _("Parameter %(param)s: rendering stopped (%(error)s).")
             % {"param": name, "error": exc},
             param=name,
         ) from exc
