@@ -23,7 +23,7 @@ LONG_PARAMS = [
 ]
 
 
-def post(client, sms_text: str = "", condition: str = "", **params):
+def post(client, sms_text: str = "", condition: str = "", language="en", **params):
     binding = BindingFactory(template=TemplateFactory(params=LONG_PARAMS))
     data = {
         "name": binding.name,
@@ -34,7 +34,7 @@ def post(client, sms_text: str = "", condition: str = "", **params):
         "sms_text": sms_text,
         **{f"param__{name}": value for name, value in {**binding.params, **params}.items()},
     }
-    return client.post(reverse(PREVIEW), data)
+    return client.post(reverse(PREVIEW), data, HTTP_ACCEPT_LANGUAGE=language)
 
 
 @pytest.fixture
@@ -89,3 +89,10 @@ def test_the_sms_text_and_the_condition_are_bounded_too(viewer):
     answer = response.json()
     assert '"lorem" is not allowed' in answer["sms"]["problem"]
     assert '"ljust" is not allowed' in answer["condition_problem"]
+
+
+def test_the_refusal_speaks_the_operator_s_language(viewer):
+    answer = post(viewer, customer_name="{% lorem 10000000 w %}", language="vi")
+    problem = answer.json()["params"]["customer_name"]["problem"]
+    assert 'Không được dùng thẻ "lorem" trong liên kết sự kiện' in problem
+    assert "Các thẻ được phép: if, elif, else, for, empty, with, firstof" in problem
