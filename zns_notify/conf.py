@@ -29,8 +29,6 @@ CORE_EVENTS: dict[str, str] = {
 }
 
 
-#: Zalo's own ZNS API.
-ZALO_API_BASE_URL = "https://business.openapi.zalo.me"
 _MISSING = object()
 
 #: Values of ``AMBIGUOUS_SENDS``.
@@ -60,16 +58,7 @@ class AppSettings:
     @property
     def API_BASE_URL(self) -> str:
         """Base URL of Zalo's ZNS API. Point it at the sandbox for local development."""
-        return str(self._get("API_BASE_URL", ZALO_API_BASE_URL)).rstrip("/")
-
-    @property
-    def OA_API_BASE_URL(self) -> str:
-        """Base URL of Zalo's OA API (``/v2.0/oa/getoa``: which OA a token belongs to). By
-        default Zalo's ``https://openapi.zalo.me`` while ``API_BASE_URL`` is Zalo's, else
-        ``API_BASE_URL`` itself (the sandbox, or a proxy, serves both)."""
-        api = self.API_BASE_URL
-        default = "https://openapi.zalo.me" if api == ZALO_API_BASE_URL else api
-        return str(self._get("OA_API_BASE_URL", default)).rstrip("/")
+        return str(self._get("API_BASE_URL", "https://business.openapi.zalo.me")).rstrip("/")
 
     @property
     def OAUTH_BASE_URL(self) -> str:

@@ -107,6 +107,17 @@ def quota_echo(data: dict) -> tuple[int | None, int | None]:
     return None, None
 
 
+#: Zalo's ZNS API and its OA API (``/v2.0/oa/getoa``), on different hosts.
+ZNS_API_HOST = "business.openapi.zalo.me"
+OA_API_BASE_URL = "https://openapi.zalo.me"
+
+
+def oa_api_base_url(api_base_url: str) -> str:
+    """Where the OA API is: Zalo's own host while ``API_BASE_URL`` is Zalo's, else
+    ``API_BASE_URL`` itself (the sandbox, or a proxy, serves both)."""
+    return OA_API_BASE_URL if ZNS_API_HOST in api_base_url else api_base_url
+
+
 class ZaloClient:
     def __init__(
         self,
@@ -130,7 +141,7 @@ class ZaloClient:
         return cls(
             api_base_url=app_settings.API_BASE_URL,
             oauth_base_url=app_settings.OAUTH_BASE_URL,
-            oa_api_base_url=app_settings.OA_API_BASE_URL,
+            oa_api_base_url=oa_api_base_url(app_settings.API_BASE_URL),
             app_id=app_settings.APP_ID,
             app_secret=app_settings.APP_SECRET,
             timeout=app_settings.REQUEST_TIMEOUT,
