@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
@@ -19,7 +19,7 @@ from tests.factories import ZaloAccountFactory
 from zns_notify.account.oauth import SESSION_KEY, code_challenge, new_code_verifier
 from zns_notify.models import ZaloAccount
 from zns_notify.sandbox import SandboxServer
-from zns_notify.sandbox.defaults import DEMO_OA_ID
+from zns_notify.sandbox.defaults import DEMO_OA_ID, DEMO_OA_NAME
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +210,46 @@ def test_only_staff_with_the_change_permission_can_start(client):
 def test_connect_is_post_only_and_offered_on_the_list(client, operator):
     assert client.get(reverse(CONNECT)).status_code == 405
     assert "Connect Zalo OA" in client.get(CHANGELIST).content.decode()
+
+
+# -- which OA: Zalo says, not the URL -------------------------------------------------------
+
+
+def with_oa_id(back: str, oa_id: str | None) -> str:
+    parts = urlsplit(back)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    query.pop("oa_id")
+    if oa_id is not None:
+        query["oa_id"] = oa_id
+    return f"{parts.path}?{urlencode(query)}"
+
+
+def test_a_callback_naming_another_oa_is_refused_and_logged(client, operator, sandbox, caplog):
+    back = with_oa_id(approve(start(client)), "1234567890123456789")
+    response = client.get(back)
+    messages = shown(response)
+    assert any("1234567890123456789" in m and DEMO_OA_ID in m for m in messages), messages
+    assert not ZaloAccount.objects.exists()
+    assert "1234567890123456789" in caplog.text and DEMO_OA_ID in caplog.text
+
+
+def test_the_oa_id_comes_from_zalo_even_when_the_url_has_none(client, operator, sandbox):
+    response = client.get(with_oa_id(approve(start(client)), None))
+    assert any("connected" in m for m in shown(response))
+    account = ZaloAccount.objects.get()
+    assert account.oa_id == DEMO_OA_ID and account.name == DEMO_OA_NAME
+
+
+def test_no_oa_from_zalo_means_nothing_is_stored(client, operator, sandbox, monkeypatch):
+    from zns_notify.zalo.client import ZaloAPIError, ZaloClient
+    from zns_notify.zalo.errors import ErrorAction
+
+    def refused(self, *, access_token):
+        raise ZaloAPIError(
+            "Zalo error -216: Access token is invalid", action=ErrorAction.REFRESH, sent=True
+        )
+
+    monkeypatch.setattr(ZaloClient, "oa_info", refused)
+    response = client.get(approve(start(client)))
+    assert any("which OA" in m for m in shown(response))
+    assert not ZaloAccount.objects.exists()

@@ -299,3 +299,22 @@ def test_a_failing_detail_changes_nothing():
     with pytest.raises(ZaloAPIError):
         sync_templates(zalo)
     assert list(Template.objects.values_list("template_id", "name")) == [("1", "Mẫu 1")]
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"), [("Enabled", "ENABLE"), ("pending review", "PENDING_REVIEW"), (3, "REJECT")]
+)
+def test_zalos_status_spellings_are_stored_as_the_enum(raw, status):
+    zalo = FakeZalo([detail(100001)])
+    zalo.details["100001"]["status"] = raw
+    sync_templates(zalo)
+    assert Template.objects.get().status == status
+
+
+def test_an_unknown_status_is_stored_as_unknown_with_zalos_word_in_the_note(caplog):
+    zalo = FakeZalo([detail(100001)])
+    zalo.details["100001"]["status"] = "SUSPENDED_BY_ZALO"
+    sync_templates(zalo)
+    template = Template.objects.get()
+    assert template.status == "UNKNOWN" and "SUSPENDED_BY_ZALO" in template.sync_note
+    assert "SUSPENDED_BY_ZALO" in caplog.text

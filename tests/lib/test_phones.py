@@ -66,3 +66,43 @@ def test_mask_params_finds_the_number_however_it_is_written():
     assert masked["c"] == "Gọi **** *** 678!" and masked["d"] == "+** (***) ***-678"
     # Another number, an order code and an amount are not the customer's phone.
     assert masked["e"] == params["e"] and masked["f"] == params["f"]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "84912345678",
+        "+84912345678",
+        "0912345678",
+        "0912 345 678",
+        "0912.345.678",
+        "0912-345-678",
+        "0912 - 345 - 678",
+        "091 234 5678",
+        "(091) 234-5678",
+        "(+84) 912 345 678",
+        "+84 912-345-678",
+        "+84 (0) 912 345 678",
+        "84 0912 345 678",
+        "+84\u00a0912\u00a0345\u00a0678",
+        "912 345 678",
+    ],
+)
+def test_mask_phones_finds_the_recipient_in_every_common_spelling(written):
+    from zns_notify.lib.phones import mask_phones
+
+    masked = mask_phones(f"Liên hệ: {written}, 2 sản phẩm", "84912345678")
+    assert masked.startswith("Liên hệ: ") and masked.endswith("678, 2 sản phẩm")
+    assert sum(c.isdigit() for c in masked) == 4  # 678 and the quantity
+
+
+def test_mask_phones_without_a_recipient_hides_every_mobile_number_and_hash():
+    import hashlib
+
+    from zns_notify.lib.phones import mask_phones
+
+    digest = hashlib.sha256(b"84912345678").hexdigest()
+    text = f'{{"id": "84912345678", "b": "0987 654 321", "h": "{digest}", "t": "1602960467432"}}'
+    masked = mask_phones(text)
+    assert "84912345678" not in masked and "654 321" not in masked and digest not in masked
+    assert "1602960467432" in masked  # a timestamp is not a number to hide

@@ -259,3 +259,19 @@ def test_expire_access_tokens_must_be_a_boolean_and_a_refusal_changes_nothing(za
     assert reply.status_code == 400 and "expire_access_tokens" in reply.text
     assert zalo.get("/_sandbox/faults")["latency_ms"] == 0
     assert zalo.send(token=pair["access_token"])["error"] == 0
+
+
+def test_getoa_names_the_oa_behind_a_token(zalo):
+    """GET /v2.0/oa/getoa (Zalo's OA API, header access_token): the OA the token belongs to."""
+    answer = zalo.http.get(
+        zalo.url + "/v2.0/oa/getoa", headers={"access_token": zalo.token}, timeout=5
+    ).json()
+    assert answer["error"] == 0 and answer["message"] == "Success"
+    assert answer["data"]["oa_id"] == DEMO_OA_ID and answer["data"]["name"]
+
+
+def test_getoa_refuses_a_bad_token_as_zalo_does(zalo):
+    answer = zalo.http.get(
+        zalo.url + "/v2.0/oa/getoa", headers={"access_token": "nope"}, timeout=5
+    ).json()
+    assert answer["error"] == -124 and answer["data"] is None

@@ -4,7 +4,9 @@
 ``code_verifier`` in the staff user's session and sends the browser to Zalo's permission
 page. Zalo sends it back to :class:`OAuthCallbackView` at ``/zns/oauth/callback/`` with
 ``code`` and ``oa_id``; the view checks the state (single use, 10 minutes, same user),
-exchanges the code with the verifier, and stores the pair. Every outcome ends on the Zalo
+exchanges the code with the verifier, asks Zalo which OA the new token belongs to
+(``/v2.0/oa/getoa``: the URL's ``oa_id`` is only checked against it, never stored), and
+stores the pair. Every outcome ends on the Zalo
 account list in the admin with a message; tokens never appear in a message or a log.
 """
 
@@ -127,16 +129,39 @@ class OAuthCallbackView(View):
 
     def _connect(self, request: HttpRequest, verifier: str) -> str | None:
         try:
-            pair = ZaloClient.from_settings().exchange_code(request.GET["code"], verifier)
+            client = ZaloClient.from_settings()
+            pair = client.exchange_code(request.GET["code"], verifier)
         except (ZaloAPIError, ZnsConfigurationError) as exc:
             return _(
                 "Zalo refused to connect the OA: %(error)s. Nothing was changed; start again."
             ) % {"error": exc}
+        # Which OA: Zalo says, for the token it just issued. The URL's oa_id is whatever the
+        # browser brought back, and may have been edited on the way.
+        try:
+            info = client.oa_info(access_token=pair.access_token)
+        except ZaloAPIError as exc:
+            return _(
+                "Zalo did not say which OA the new token belongs to: %(error)s. Nothing was "
+                "changed; start again."
+            ) % {"error": exc}
+        oa_id = str(info.get("oa_id") or info.get("oaid") or "").strip()[:64]
+        if not oa_id:
+            return _(
+                "Zalo did not say which OA the new token belongs to (no oa_id). Nothing was "
+                "changed; start again."
+            )
+        claimed = request.GET.get("oa_id", "").strip()
+        if claimed and claimed != oa_id:
+            return _(
+                "The callback named OA %(claimed)s, but Zalo says the token belongs to OA "
+                "%(oa)s. Nothing was changed; start again from this browser."
+            ) % {"claimed": claimed[:64], "oa": oa_id}
         account = store_token_pair(
             access_token=pair.access_token,
             refresh_token=pair.refresh_token,
             expires_in=pair.expires_in,
-            oa_id=request.GET.get("oa_id", "")[:64],
+            oa_id=oa_id,
+            name=str(info.get("name") or "").strip()[:200],
         )
         logger.info("Zalo OA %s connected by user %s", account.oa_id or "-", request.user.pk)
         messages.success(

@@ -36,7 +36,7 @@ from zns_notify.admin.scale import (
 )
 from zns_notify.display.error_categories import label as error_category_label
 from zns_notify.display.error_text import localized_reason
-from zns_notify.lib.phones import can_see_full_phone, mask
+from zns_notify.lib.phones import can_see_full_phone, mask, mask_phones
 from zns_notify.log.fallback import FallbackStatusFilter, channel_html
 from zns_notify.models import Message
 from zns_notify.models.error_categories import POLICY
@@ -74,6 +74,11 @@ def _order_url_pattern(site: admin.AdminSite, order_type: str) -> str | None:
         )
     except NoReverseMatch:
         return None
+
+
+#: The columns shown to staff with ``zns_notify.view_full_phone`` instead of their masked
+#: ones (the list's and the detail page's).
+FULL_COLUMNS = {"recipient_masked": "recipient_full", "error_display": "error_full"}
 
 
 @admin.register(Message)
@@ -140,9 +145,7 @@ class MessageAdmin(
 
     def get_list_display(self, request):
         full = can_see_full_phone(request)
-        return [
-            "recipient_full" if full and n == "recipient_masked" else n for n in self.list_display
-        ]
+        return [FULL_COLUMNS.get(n, n) if full else n for n in self.list_display]
 
     @admin.display(description=_("created"), ordering="created_at")
     def created_display(self, obj: Message) -> str:
@@ -223,6 +226,14 @@ class MessageAdmin(
 
     @admin.display(description=_("error"))
     def error_display(self, obj: Message) -> str:
+        # A reason may quote the number (a provider's refusal): masked like the phone.
+        return self._error_html(obj, mask_phones(obj.error_message, obj.phone))
+
+    @admin.display(description=_("error"))
+    def error_full(self, obj: Message) -> str:
+        return self._error_html(obj, obj.error_message)
+
+    def _error_html(self, obj: Message, error_message: str) -> str:
         if not (obj.error_category or obj.error_code is not None):
             return ""
         code = (
@@ -234,7 +245,7 @@ class MessageAdmin(
         # the API's value, stays in a data attribute for scripts and tests); the reason in the
         # operator's language where Zalo's code is known (zns_notify.display.error_text), whole on
         # hover of the shortened one.
-        reason = localized_reason(obj.error_code, obj.error_message)
+        reason = localized_reason(obj.error_code, error_message)
         return format_html(
             '<span class="zns-category" data-category="{}">{}</span>{}'
             '<div class="zns-note zns-reason" title="{}">{}</div>',

@@ -55,7 +55,7 @@ class MessageDetailMixin:
                 _("Outcome"),
                 {
                     "fields": [
-                        "error_display",
+                        "error_full" if full else "error_display",
                         "attempts",
                         "ambiguous_sends",
                         "next_attempt_at",

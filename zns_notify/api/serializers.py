@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from zns_notify.bindings.validation import fitness_problems
-from zns_notify.lib.phones import mask, mask_params
+from zns_notify.lib.phones import mask, mask_params, mask_phones
 from zns_notify.log.timeline import clean, timeline
 from zns_notify.models import Binding, FallbackStep, Message, Template
 
@@ -145,6 +145,13 @@ class MessageSerializer(serializers.ModelSerializer):
 
     def get_phone(self, obj: Message) -> str:
         return obj.phone if self._full_phone() else mask(obj.phone)
+
+    def to_representation(self, instance: Message) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self._full_phone() and data.get("error_message"):
+            # A reason may quote the number (a provider's refusal): masked like the phone.
+            data["error_message"] = mask_phones(data["error_message"], instance.phone)
+        return data
 
     def get_params(self, obj: Message) -> dict[str, str]:
         params = obj.params or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,15 @@ from zns_notify.account import holds
 from zns_notify.account.tokens import get_access_token
 from zns_notify.models import SendingHold, Template
 from zns_notify.zalo.client import ZaloClient
-from zns_notify.zalo.templates import STATUS_NUMBERS, parse_template_info, template_id
+from zns_notify.zalo.templates import (
+    STATUS_NUMBERS,
+    normalize_status,
+    parse_template_info,
+    template_id,
+    unknown_status_note,
+)
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 100  # Zalo's maximum for /template/all
 MAX_PAGES = 1000  # a server that never stops paging is a bug, not 100,000 templates
@@ -75,10 +84,24 @@ def fetch_all_ids(client: ZaloClient, token: str) -> list[str]:
 def _details(client: ZaloClient, token: str, rows: dict[str, dict]) -> list[dict[str, Any]]:
     details = []
     for tid, summary in rows.items():
-        values = parse_template_info(client.template_info(access_token=token, template_id=tid))
+        info = client.template_info(access_token=token, template_id=tid)
+        values = parse_template_info(info)
         # The list row fills what a sparse detail leaves out.
         values["template_id"] = values["template_id"] or tid
-        values["status"] = values["status"] or str(summary.get("status") or "").upper()
+        values["status"] = values["status"] or normalize_status(summary.get("status"))
+        if values["status"] == Template.Status.UNKNOWN:
+            # Not a status of ours: UNKNOWN is stored, Zalo's own word kept for operators.
+            raw = (
+                info.get("status")
+                if info.get("status") not in (None, "")
+                else summary.get("status")
+            )
+            values["sync_note"] = unknown_status_note(str(raw)[:64])
+            logger.warning(
+                "zns template %s: Zalo reports the status %r, which zns_notify does not know",
+                values["template_id"],
+                raw,
+            )
         values["name"] = values["name"] or str(summary.get("templateName") or "")[:255]
         values["quality"] = values["quality"] or str(summary.get("templateQuality") or "")
         details.append(values)

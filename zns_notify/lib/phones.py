@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 
@@ -72,21 +73,43 @@ def mask(phone: object) -> str:
     return "*" * (len(text) - 3) + text[-3:]
 
 
-#: A run of digits a phone number may be written as: ``0912 345 678``, ``+84 912-345-678``,
-#: ``(091) 234.5678``; one separator between digits (besides brackets).
-_WRITTEN_NUMBER = re.compile(r"\+?\(?\d(?:\)?[ .\-]?\(?\d){7,13}")
+#: What may stand between two digits of a written number: spaces (also no-break ones),
+#: dots, dashes, slashes, brackets; a few of them ("0912 - 345 - 678").
+_SEP = r"[\s.\-/()\u00a0]{0,3}"
+#: How the country or trunk prefix may be written before the 9 national digits: ``+84``,
+#: ``84``, ``(+84)``, ``+84 (0)``, ``0``, ``(0``; or nothing (the bare national number).
+_PREFIX = rf"(?:\(?\+?\(?84\)?{_SEP}(?:\(?0\)?{_SEP})?|\(?0{_SEP})?"
+#: Any Vietnamese mobile number, however written: for text whose recipient is unknown (a
+#: stored webhook body).
+_ANY_NUMBER = re.compile(
+    rf"(?<![\d+])(?:\(?\+?\(?84\)?{_SEP}(?:\(?0\)?{_SEP})?|\(?0{_SEP})[1-9](?:{_SEP}\d){{8}}(?!\d)"
+)
+#: A SHA-256 in hex: a ``HASH_PHONE`` send names the recipient by the number's hash, which
+#: gives the number back in seconds (Vietnamese mobile numbers are few): the hash is the number.
+_ANY_HASH = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 
 
-def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
+@lru_cache(maxsize=1024)
+def _number_pattern(phone: str) -> re.Pattern:
+    """``phone`` (``84…``) however it may be written, with its SHA-256 (hex, any case)."""
+    national = phone[2:] if phone.startswith("84") else phone.lstrip("0")
+    digits = _SEP.join(re.escape(d) for d in national)
+    digest = hashlib.sha256(phone.encode()).hexdigest()
+    return re.compile(
+        rf"(?<![\d+])(?:{_PREFIX}{digits}(?!\d))|(?<![0-9a-fA-F]){digest}(?![0-9a-fA-F])",
+        re.IGNORECASE,
+    )
 
 
 def _mask_digits(text: str) -> str:
-    """``text`` with every digit but the last three starred, separators kept."""
-    hide = max(sum(c.isdigit() for c in text) - 3, 0)
+    """``text`` with every digit (hex digit, for a hash) but the last three starred,
+    separators kept."""
+    hexadecimal = len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text)
+    shown = str.isalnum if hexadecimal else str.isdigit
+    hide = max(sum(1 for c in text if shown(c)) - 3, 0)
     out = []
     for c in text:
-        if c.isdigit() and hide:
+        if shown(c) and hide:
             out.append("*")
             hide -= 1
         else:
@@ -94,20 +117,29 @@ def _mask_digits(text: str) -> str:
     return "".join(out)
 
 
+def mask_phones(text: object, phone: str | None = None) -> str:
+    """``text`` with phone numbers masked, wherever and however they are written there
+    (``84…``, ``0…``, ``+84 912 345 678``, ``0912.345.678``, ``(091) 234-5678``…): the one
+    masking of free-form text, for staff without ``zns_notify.view_full_phone``.
+
+    With ``phone`` (the recipient's ``84…``): that number and its SHA-256; other numbers
+    (the shop's hotline in a parameter) stay readable. Without: every Vietnamese mobile
+    number and every SHA-256 (text whose recipient is unknown, such as a webhook body)."""
+    value = str(text or "")
+    if phone is None:
+        value = _ANY_NUMBER.sub(lambda match: _mask_digits(match.group()), value)
+        return _ANY_HASH.sub(lambda match: _mask_digits(match.group()), value)
+    if not phone or not phone.isdigit() or len(phone) < 9:
+        # A skipped message may hold whatever the order had: masked as a whole wherever it
+        # appears verbatim.
+        return value.replace(phone, mask(phone)) if phone else value
+    return _number_pattern(phone).sub(lambda match: _mask_digits(match.group()), value)
+
+
 def mask_params(params: dict, phone: str) -> dict:
-    """``params`` with ``phone`` (``84…``) masked inside the values, however it is written
-    there (``84…``, ``0…``, ``+84 912 345 678``, ``0912.345.678``): a binding may put the
-    number into a parameter, from the normalized ``phone`` or from the order's own field
-    as the customer typed it."""
+    """``params`` with ``phone`` (``84…``) masked inside the values (:func:`mask_phones`): a
+    binding may put the number into a parameter, from the normalized ``phone`` or from the
+    order's own field as the customer typed it."""
     if not phone:
         return dict(params)
-    national = phone[2:]
-
-    def hide(match: re.Match) -> str:
-        digits = _digits(match.group())
-        same = digits in (phone, "0" + national) or (
-            digits.startswith("840") and digits[3:] == national
-        )
-        return _mask_digits(match.group()) if same else match.group()
-
-    return {key: _WRITTEN_NUMBER.sub(hide, str(value)) for key, value in params.items()}
+    return {key: mask_phones(value, phone) for key, value in params.items()}

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from zns_notify import signals
 from zns_notify.events.outbox import enqueue
 from zns_notify.fallback import steps as fallback
+from zns_notify.lib.phones import mask_phones
 from zns_notify.models import Message, MessageEvent
 from zns_notify.models.error_categories import CANCELLED_BY_OPERATOR
 
@@ -64,6 +65,41 @@ def check_resend(original: Message) -> None:
         )
     if not original.phone:
         raise Refused(_("Message #%(pk)s has no phone number to send to.") % {"pk": original.pk})
+    missing = missing_params(original)
+    if missing:
+        # Its rendering failed (or never ran): a copy would send Zalo empty template_data
+        # (refused, -111) and then a paid SMS with blank fields.
+        raise Refused(
+            _(
+                "Message #%(pk)s cannot be resent: its parameters %(params)s are empty, so Zalo "
+                "would refuse it and its SMS would go out with blank fields. %(reason)s Fix the "
+                "binding or the order's data and send the event again."
+            )
+            % {
+                "pk": original.pk,
+                "params": ", ".join(missing),
+                "reason": mask_phones(original.error_message, original.phone),
+            }
+        )
+
+
+def missing_params(message: Message) -> list[str]:
+    """The parameters ``message`` lacks to be sent: its template's required ones that are
+    absent or blank; ``["template_data"]`` when it has none at all and its template is
+    unknown (deleted since)."""
+    params = message.params if isinstance(message.params, dict) else {}
+    template = message.template if message.template_id else None
+    specs = template.param_specs() if template is not None else {}
+    missing = [
+        name
+        for name, spec in specs.items()
+        if spec.get("require", True)
+        and not spec.get("accept_null", False)
+        and not str(params.get(name, "")).strip()
+    ]
+    if not params and template is None:
+        return ["template_data"]
+    return missing
 
 
 def check_no_copy_in_flight(original: Message, using: str) -> None:

@@ -16,7 +16,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from zns_notify.lib.csv_cells import spreadsheet_safe
-from zns_notify.lib.phones import mask
+from zns_notify.lib.phones import mask, mask_phones
 from zns_notify.log.fallback import CSV_COLUMNS as FALLBACK_COLUMNS
 from zns_notify.log.fallback import csv_channel
 
@@ -85,11 +85,14 @@ def csv_lines(queryset: QuerySet, *, full_phone: bool) -> Iterator[str]:
     writer = csv.writer(_Echo())
     names = [name for name, _source in COLUMNS]
     phone_at, sms_at = names.index("phone"), names.index("sms_status")
+    reason_at = names.index("reason")
     channel_at = sms_at
     yield BOM + writer.writerow([*names[:channel_at], CHANNEL, *names[channel_at:]])
     for row in keyset_rows(queryset):
         values = [_cell(value) for value in row]
         if not full_phone:
+            # A reason may quote the number (a provider's refusal): masked like the phone.
+            values[reason_at] = mask_phones(values[reason_at], row[phone_at] or "")
             values[phone_at] = mask(values[phone_at])
         values.insert(channel_at, csv_channel(row[sms_at]))
         yield writer.writerow(values)

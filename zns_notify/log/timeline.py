@@ -11,14 +11,15 @@ be free of one) and the recipient's number is masked for staff without
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from zns_notify.lib.phones import mask
+from zns_notify.lib import json_bounds
+from zns_notify.lib.json_bounds import rebuild
+from zns_notify.lib.phones import mask_phones
 from zns_notify.log.fallback import step_of, timeline_entries
 from zns_notify.models import Message, MessageEvent, MessageFeedback, WebhookEvent
 
@@ -61,35 +62,27 @@ class Entry:
 
 def clean(value: Any, phone: str, *, full_phone: bool) -> Any:
     """``value`` with secrets removed and, unless ``full_phone``, ``phone`` masked inside
-    every string: as ``84…``, its local ``0…`` form and its SHA-256 (a ``HASH_PHONE`` send's
+    every string however it is written there, and its SHA-256 (a ``HASH_PHONE`` send's
     ``hash_phone``: Vietnamese mobile numbers are few enough to recover one from its hash in
-    seconds, so the hash is the number)."""
-    hidden = (
-        []
-        if full_phone or not phone
-        else [(shown, mask(shown)) for shown in (_sha256(phone), phone, "0" + phone[2:])]
+    seconds, so the hash is the number): :func:`~zns_notify.lib.phones.mask_phones`.
+
+    Built without recursion and cut at :data:`~zns_notify.lib.json_bounds.MAX_DEPTH`
+    levels, so that no stored payload, however deeply nested (a hostile webhook stored
+    before the bounds), breaks a page or the renderers after it."""
+
+    def masked(text: str) -> str:
+        return mask_phones(text, phone)
+
+    return rebuild(
+        value,
+        text=None if full_phone or not phone else masked,
+        hide_key=_secret,
+        hidden=REMOVED,
     )
-    return _clean(value, hidden)
 
 
-def _sha256(phone: str) -> str:
-    # zalo.client.hash_phone for a normalized number; UTF-8 so that a skipped message's
-    # raw, unnormalized phone cannot raise here.
-    return hashlib.sha256(phone.encode()).hexdigest()
-
-
-def _clean(value: Any, hidden: list[tuple[str, str]]) -> Any:
-    if isinstance(value, dict):
-        return {
-            key: REMOVED if str(key).lower() in SECRET_KEYS else _clean(item, hidden)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [_clean(item, hidden) for item in value]
-    if isinstance(value, str):
-        for shown, masked in hidden:
-            value = value.replace(shown, masked)
-    return value
+def _secret(key: str) -> bool:
+    return key.lower() in SECRET_KEYS
 
 
 def timeline(message: Message, *, full_phone: bool) -> list[Entry]:
@@ -131,7 +124,7 @@ def timeline(message: Message, *, full_phone: bool) -> list[Entry]:
                     label=_("Webhook %(event)s") % {"event": hook.event_name},
                     status=hook.outcome,
                     detail=tidy(hook.detail),
-                    payload=tidy(_json(hook.body)),
+                    payload=tidy(json_bounds.loads(hook.body)),
                 )
             )
     for rating in MessageFeedback.objects.filter(message_id=message.pk).order_by("pk"):
@@ -181,13 +174,6 @@ def _enqueued(message: Message) -> Entry:
         detail=detail,
         linked_pk=message.resent_from_id,
     )
-
-
-def _json(body: str) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return body
 
 
 def payload_text(payload: Any) -> str:

@@ -36,10 +36,13 @@ class Template(models.Model):
         REJECT = "REJECT", _("Rejected")
         DISABLE = "DISABLE", _("Disabled")
         DELETE = "DELETE", _("Deleted")
+        #: A status Zalo sent that is none of the above: the raw value is in ``sync_note``.
+        UNKNOWN = "UNKNOWN", _("Unknown (see the note)")
 
     template_id = models.CharField(_("Zalo template id"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=255)
-    # choices label the known statuses; an unknown one Zalo may add is stored as it comes.
+    # Only these choices are stored (zalo.templates.normalize_status): a status Zalo may
+    # add is UNKNOWN, its raw value in sync_note.
     status = models.CharField(
         _("status"), max_length=32, choices=Status.choices, default=Status.PENDING_REVIEW
     )

@@ -7,6 +7,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zns_notify.lib.json_bounds import TolerantDecoder
 from zns_notify.models.bindings import Binding, Template
 
 UNSENT_STATUSES = ("queued", "sending")
@@ -216,7 +217,9 @@ class MessageEvent(models.Model):
     # What was asked of Zalo and what it answered, for an attempt ({"request": …,
     # "answer": …}, never the access token: it travels in a header); for an operator's
     # note, who did what ({"user": …, "resent_as"/"resent_from": pk}). NULL otherwise.
-    payload = models.JSONField(_("payload"), null=True, blank=True)
+    # Zalo's answer is outside data: a row nested too deeply for Python's parser (stored
+    # before sending.record bounded it) reads as a marker instead of breaking the page.
+    payload = models.JSONField(_("payload"), null=True, blank=True, decoder=TolerantDecoder)
 
     class Meta:
         verbose_name = _("message event")

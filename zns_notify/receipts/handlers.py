@@ -37,6 +37,7 @@ from zns_notify.models import (
 )
 from zns_notify.receipts.delivery import record_receipt
 from zns_notify.receipts.matching import find_message_row
+from zns_notify.zalo.templates import normalize_status, unknown_status_note
 from zns_notify.zalo.webhooks import (
     DAILY_QUOTA,
     FEEDBACK,
@@ -136,10 +137,12 @@ def _apply_template_status(incoming: Incoming) -> tuple[str, str]:
     """change_template_status: Zalo approved, rejected, disabled or re-enabled a template."""
     status = incoming.payload.get("status")
     if isinstance(status, dict):
-        previous, new = text(status.get("prev_status"), 32), text(status.get("new_status"), 32)
+        previous, raw = text(status.get("prev_status"), 64), text(status.get("new_status"), 64)
     else:
-        previous, new = "", text(status, 32)
-    new = new.strip().upper()
+        previous, raw = "", text(status, 64)
+    # Only statuses of our enum are stored (the API's schema lists them): Zalo's spellings
+    # map to theirs, anything else is UNKNOWN, its raw value in the note and the log.
+    new = normalize_status(raw)
     template = Template.objects.select_for_update().filter(template_id=incoming.subject).first()
     if template is None or not new:
         return Outcome.IGNORED, "unknown template" if template is None else "no new status"
@@ -153,6 +156,15 @@ def _apply_template_status(incoming: Incoming) -> tuple[str, str]:
         "old": previous or template.status,
         "new": new,
     }
+    if new == Template.Status.UNKNOWN:
+        note = unknown_status_note(raw, previous or template.status)
+        logger.warning(
+            "zns template %s: Zalo sent the status %r, which zns_notify does not know; "
+            "stored as %s (not sendable)",
+            template.template_id,
+            raw,
+            new,
+        )
     Template.objects.filter(pk=template.pk).update(status=new, reason=reason, sync_note=note)
     if new == Template.Status.ENABLE:
         # Its held messages go now; if Zalo still refuses them, the next send holds again.

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from zns_notify.lib import json_bounds
 from zns_notify.models import WebhookEvent
 from zns_notify.receipts import sql
 from zns_notify.receipts.handlers import HANDLERS, EventHandler, Incoming
@@ -42,7 +43,10 @@ def receive(
     incoming = Incoming(
         name=text(payload.get("event_name"), 64),
         payload=payload,
-        body=body.decode("utf-8"),
+        # The raw body, for audit; rebuilt within bounds when nested deeper than any event
+        # of Zalo's (a signed body of a few KB can nest hundreds of levels deep, and every
+        # page that shows it would have to walk it).
+        body=json_bounds.bounded_text(body.decode("utf-8"), payload),
         app_id=app_id,
         signed_at=signed_at,
     )

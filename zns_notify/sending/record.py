@@ -22,6 +22,7 @@ from zns_notify import signals
 from zns_notify.account import holds, quota
 from zns_notify.exceptions import ZnsConfigurationError, ZnsTemplateNotFound
 from zns_notify.fallback import steps as fallback
+from zns_notify.lib import json_bounds
 from zns_notify.lib.phones import mask
 from zns_notify.models import FallbackStep, Message, MessageEvent, ZaloAccount
 from zns_notify.policy import rules as policy
@@ -139,7 +140,11 @@ def attempt_payload(outcome: SendResult | ZaloAPIError) -> dict | None:
     if outcome.request is None:
         return None
     path, body = outcome.request
-    return {"request": {"path": path, "body": body}, "answer": outcome.answer}
+    answer = outcome.answer
+    if not json_bounds.within_bounds(answer):
+        # Zalo's answer is outside data: never nested deeper than a page can show.
+        answer = json_bounds.rebuild(answer)
+    return {"request": {"path": path, "body": body}, "answer": answer}
 
 
 def record_sent(

@@ -107,18 +107,31 @@ def quota_echo(data: dict) -> tuple[int | None, int | None]:
     return None, None
 
 
+#: Zalo's ZNS API and its OA API (``/v2.0/oa/getoa``), on different hosts.
+ZNS_API_HOST = "business.openapi.zalo.me"
+OA_API_BASE_URL = "https://openapi.zalo.me"
+
+
+def oa_api_base_url(api_base_url: str) -> str:
+    """Where the OA API is: Zalo's own host while ``API_BASE_URL`` is Zalo's, else
+    ``API_BASE_URL`` itself (the sandbox, or a proxy, serves both)."""
+    return OA_API_BASE_URL if ZNS_API_HOST in api_base_url else api_base_url
+
+
 class ZaloClient:
     def __init__(
         self,
         *,
         api_base_url: str,
         oauth_base_url: str,
+        oa_api_base_url: str = "",
         app_id: str = "",
         app_secret: str = "",
         timeout: tuple[float, float] = (3.05, 15.0),
     ):
         self.api_base_url = api_base_url.rstrip("/")
         self.oauth_base_url = oauth_base_url.rstrip("/")
+        self.oa_api_base_url = (oa_api_base_url or api_base_url).rstrip("/")
         self.app_id = app_id
         self.app_secret = app_secret
         self.timeout = timeout
@@ -128,6 +141,7 @@ class ZaloClient:
         return cls(
             api_base_url=app_settings.API_BASE_URL,
             oauth_base_url=app_settings.OAUTH_BASE_URL,
+            oa_api_base_url=oa_api_base_url(app_settings.API_BASE_URL),
             app_id=app_settings.APP_ID,
             app_secret=app_settings.APP_SECRET,
             timeout=app_settings.REQUEST_TIMEOUT,
@@ -235,6 +249,13 @@ class ZaloClient:
             self._call("GET", "/message/status", access_token, params=params).get("data") or {}
         )
 
+    def oa_info(self, *, access_token: str) -> dict:
+        """``GET /v2.0/oa/getoa`` of Zalo's OA API: the OA this token belongs to (``oa_id``,
+        ``name``…). How the connect flow learns which OA was connected: the callback URL's
+        ``oa_id`` is whatever the browser brought back."""
+        answer = self._call("GET", "/v2.0/oa/getoa", access_token, base=self.oa_api_base_url)
+        return dict(answer.get("data") or {})
+
     # -- OAuth v4 --------------------------------------------------------------------
 
     def permission_url(self, *, redirect_uri: str, code_challenge: str, state: str) -> str:
@@ -301,12 +322,14 @@ class ZaloClient:
 
     # -- transport -------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, access_token: str, **kwargs: Any) -> dict:
+    def _call(
+        self, method: str, path: str, access_token: str, *, base: str = "", **kwargs: Any
+    ) -> dict:
         headers = {"access_token": access_token}
         if self.app_secret:
             # Zalo checks it when the app enables "appsecret_proof" (-1241 otherwise).
             headers["appsecret_proof"] = appsecret_proof(self.app_secret, access_token)
-        payload = self._http(method, self.api_base_url + path, headers=headers, **kwargs)
+        payload = self._http(method, (base or self.api_base_url) + path, headers=headers, **kwargs)
         code = as_int(payload.get("error"))
         if code == 0:
             return payload

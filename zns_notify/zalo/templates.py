@@ -2,13 +2,58 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from zns_notify.zalo.client import as_int
 
 #: ``status`` filter numbers of /template/all (a string filter is refused with -132).
 STATUS_NUMBERS = {"ENABLE": 1, "PENDING_REVIEW": 2, "REJECT": 3, "DISABLE": 4, "DELETE": 5}
+
+#: What stands for a status Zalo sent that is none of its documented ones.
+UNKNOWN_STATUS = "UNKNOWN"
+#: Zalo's documented statuses (zns-api.md §5), and the spellings its answers, webhooks and
+#: client libraries use for them: past participles, the list filter's numbers. ``DRAFT``
+#: (seen in webhook transitions) is a template not yet approved: not sendable, like one
+#: under review.
+STATUS_ALIASES = {
+    **{name: name for name in STATUS_NUMBERS},
+    **{str(number): name for name, number in STATUS_NUMBERS.items()},
+    "ENABLED": "ENABLE",
+    "PENDING": "PENDING_REVIEW",
+    "REVIEW": "PENDING_REVIEW",
+    "IN_REVIEW": "PENDING_REVIEW",
+    "DRAFT": "PENDING_REVIEW",
+    "REJECTED": "REJECT",
+    "DISABLED": "DISABLE",
+    "DELETED": "DELETE",
+}
+_STATUS_SEPARATORS = re.compile(r"[\s\-.]+")
+
+
+def normalize_status(value: Any) -> str:
+    """A template status as Zalo sent it (any case, ``pending review``, ``Pending-Review``,
+    ``Enabled``, the number 1-5) as one of :data:`STATUS_NUMBERS`; "" when there is none;
+    :data:`UNKNOWN_STATUS` for anything else (the caller keeps the raw value for operators)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return UNKNOWN_STATUS if value not in (None, "") else ""
+    text = _STATUS_SEPARATORS.sub("_", str(value).strip()).strip("_").upper()
+    if not text:
+        return ""
+    return STATUS_ALIASES.get(text, UNKNOWN_STATUS)
+
+
+def unknown_status_note(raw: str, previous: str = "") -> str:
+    """The template's note when Zalo sent a status that is none of ours: its raw value, for
+    operators."""
+    return _(
+        "Zalo sent the status %(raw)s (from %(old)s), which zns_notify does not know: stored "
+        "as UNKNOWN, not sendable. Sync the templates, or check the template on Zalo."
+    ) % {"raw": repr(raw), "old": previous or "?"}
+
 
 #: Zalo regrouped tags on 2024-04-16; both vocabularies are in use (zns-api.md §5).
 TAG_ALIASES = {
@@ -72,7 +117,7 @@ def parse_template_info(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "template_id": template_id(data.get("templateId")),
         "name": str(data.get("templateName", ""))[:255],
-        "status": str(data.get("status") or "").strip().upper(),
+        "status": normalize_status(data.get("status")),
         "tag": normalize_tag(data.get("templateTag")),
         "zalo_tag": str(data.get("templateTag") or "").strip()[:32],
         "params": [

@@ -1,4 +1,5 @@
-"""Zalo's OAuth v4 endpoints for Official Accounts (zns-api.md §4), served on the same port.
+"""Zalo's OAuth v4 endpoints for Official Accounts (zns-api.md §4), served on the same port,
+and the OA API's ``/v2.0/oa/getoa`` that names the OA behind a token.
 
 Point the client's OAuth base URL at the sandbox too: ``{url}/v4/oa/access_token``.
 """
@@ -9,7 +10,7 @@ import logging
 from urllib.parse import parse_qsl, urlencode
 
 from zns_notify.sandbox import codes
-from zns_notify.sandbox.protocol import Request, Response, json_response
+from zns_notify.sandbox.protocol import Request, Response, json_response, requires_token
 from zns_notify.sandbox.state import SandboxState
 from zns_notify.sandbox.tokens import OAuthError
 
@@ -72,7 +73,29 @@ def permission_error(state: SandboxState, request: Request) -> Response:
     )
 
 
+@requires_token
+def oa_info(state: SandboxState, request: Request) -> Response:
+    """GET /v2.0/oa/getoa (Zalo's OA API, openapi.zalo.me; header ``access_token``): the OA
+    the token belongs to, in Zalo's envelope. What the connect flow asks to learn which OA
+    was connected."""
+    config = state.config
+    data = {
+        "oa_id": config.oa_id,
+        "name": config.oa_name,
+        "description": "",
+        "oa_alias": "",
+        "is_verified": True,
+        "oa_type": 2,
+        "cate_name": "",
+        "num_follower": 0,
+        "avatar": "",
+        "cover": "",
+    }
+    return json_response({"error": 0, "message": "Success", "data": data})
+
+
 ROUTES = [
+    ("GET", "/v2.0/oa/getoa", oa_info),
     ("POST", "/v4/oa/access_token", access_token),
     ("GET", "/v4/oa/permission", permission),
     ("GET", "/v4/permission/error", permission_error),
