@@ -127,7 +127,9 @@ def test_the_api_answers_as_its_schema_says(case, seeded):
             if pick < len(known):
                 case.path_parameters[name] = known[pick]
     headers = {"Authorization": f"Token {seeded['token']}"}
-    refusal = cross_field_refusal(case, seeded["keys"]) if case.meta.generation.mode.is_positive else None
+    refusal = (
+        cross_field_refusal(case, seeded["keys"]) if case.meta.generation.mode.is_positive else None
+    )
     with one_connection():
         if refusal is None:
             case.call_and_validate(headers=headers)

@@ -75,7 +75,7 @@ class AmountField(serializers.DecimalField):
     """A total of at most 15 digits, 2 of them decimals, as a JSON number or numeric text."""
 
     default_error_messages = {
-        "amount_text": _("Write the amount as digits, with at most 2 decimals (1250000.50)."),
+        "amount_text": _("A valid number is required: digits, at most 2 decimals (1250000.50)."),
     }
 
     def __init__(self, **kwargs):
@@ -251,7 +251,6 @@ class EventSerializer(serializers.Serializer):
 
     def validate_customer_name(self, value: str | None) -> str:
         return value or ""
-
 
 
 class EventResultSerializer(serializers.Serializer):

@@ -10,7 +10,6 @@ from typing import Any
 
 import phonenumbers
 from django.core.validators import RegexValidator
-
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -72,13 +71,22 @@ def day_start(day: dt.date) -> dt.datetime:
 
 
 class QuerySerializer(serializers.Serializer):
-    """A serializer over ``request.query_params`` that refuses parameters it does not know."""
+    """A serializer over ``request.query_params`` that refuses parameters it does not know.
+    Text is taken as given (no trimming): the schema's lengths and patterns are about the
+    value sent."""
 
     default_error_messages = {
         "unknown_param": _("Unknown query parameter."),
         "blank": _("This parameter may not be blank."),
     }
     extra_params: frozenset[str] = frozenset()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.CharField):
+                field.trim_whitespace = False
+        return fields
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         known = set(self.fields) | self.extra_params
@@ -106,9 +114,7 @@ class PageSizeQuery(serializers.Serializer):
     """``?page_size=``, which DRF's pagination would otherwise ignore when it is not a
     number and cap when it is too large."""
 
-    page_size = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_PAGE_SIZE
-    )
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if refused_blanks(data, ["page_size"]):
@@ -231,9 +237,7 @@ class MessageFilters(QuerySerializer):
         required=False,
         help_text=_("One status or several, comma-separated."),
     )
-    event = serializers.CharField(
-        required=False, max_length=64, validators=[EVENT_NAME_VALIDATOR]
-    )
+    event = serializers.CharField(required=False, max_length=64, validators=[EVENT_NAME_VALIDATOR])
     template = serializers.CharField(
         required=False, max_length=32, help_text=_("Zalo template id.")
     )
@@ -293,9 +297,7 @@ class TemplateFilters(QuerySerializer):
 class BindingFilters(QuerySerializer):
     extra_params = PAGING_PARAMS
 
-    event = serializers.CharField(
-        required=False, max_length=64, validators=[EVENT_NAME_VALIDATOR]
-    )
+    event = serializers.CharField(required=False, max_length=64, validators=[EVENT_NAME_VALIDATOR])
     is_active = OptionalBooleanField(required=False, allow_null=True, default=None)
 
     def filter(self, queryset: QuerySet) -> QuerySet:
@@ -322,7 +324,9 @@ class StatsQuery(QuerySerializer):
         # "from" is a Python keyword, so the two dates are declared here.
         fields = super().get_fields()
         fields["from"] = BoundedDateField(
-            required=False, help_text=_("First day (default: 6 days before to).")
+            required=False,
+            help_text=_("First day (default: 6 days before to); at most %(max)d days before to.")
+            % {"max": MAX_STATS_DAYS - 1},
         )
         fields["to"] = BoundedDateField(
             required=False, help_text=_("Last day, included (default: today).")

@@ -76,4 +76,3 @@ class ZnsAutoSchema(AutoSchema):
         if direction == "request" and getattr(serializer, "closed", False):
             schema["additionalProperties"] = False
         return schema
-
