@@ -156,13 +156,16 @@ def test_cursor_pagination_walks_every_row_once(as_user, reader):
     assert seen == sorted(made, reverse=True) and pages == 3
 
 
-def test_page_size_comes_from_the_setting_and_is_capped(as_user, reader, settings):
+def test_page_size_comes_from_the_setting_and_is_at_most_500(as_user, reader, settings):
+    # Issue 15: a page size over the maximum was capped silently; the schema says 1 to 500,
+    # so it is now refused (tests/api/test_schema_limits.py).
     for _ in range(3):
         MessageFactory()
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "API_PAGE_SIZE": 2}
     client = as_user(reader)
     assert len(client.get(LIST).json()["results"]) == 2
-    assert len(client.get(f"{LIST}?page_size=100000").json()["results"]) == 3
+    assert len(client.get(f"{LIST}?page_size=500").json()["results"]) == 3
+    assert client.get(f"{LIST}?page_size=100000").status_code == 400
 
 
 def test_a_bad_cursor_is_404_as_drf_answers_it(as_user, reader):

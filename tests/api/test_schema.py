@@ -48,7 +48,7 @@ def test_the_schema_generates_without_warnings_and_validates():
     assert schema["info"]["title"] == "zns_notify API"
     events = schema["paths"]["/zns/api/events/"]["post"]
     assert [p["name"] for p in events["parameters"]] == ["Idempotency-Key"]
-    assert set(events["responses"]) == {"202", "400", "422", "429"}
+    assert set(events["responses"]) == {"202", "400", "401", "403", "415", "422", "429"}
     assert {"cookieAuth", "tokenAuth"} <= set(schema["components"]["securitySchemes"])
     message_filters = {
         p["name"] for p in schema["paths"]["/zns/api/messages/"]["get"]["parameters"]

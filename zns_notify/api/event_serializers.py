@@ -6,16 +6,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from zns_notify.api.filters import EVENT_NAME_VALIDATOR
 from zns_notify.api.serializers import MessageSerializer
 from zns_notify.conf import app_settings
-from zns_notify.events.notify import EVENT_NAME
 from zns_notify.models import Message
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")  # and lone surrogates (not text)
+_CONTROL_CHARS = r"\x00-\x1f\x7f"
+#: Control characters, and lone surrogates (not Unicode text, so no JSON Schema string).
+_CONTROL = re.compile(rf"[{_CONTROL_CHARS}\ud800-\udfff]")
+#: Text without control characters: the server's check and the schema's pattern.
+TEXT = f"^[^{_CONTROL_CHARS}]*$"
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 DATA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 #: Names a binding expression already has (notify()'s context and the order's own facts).
@@ -36,6 +41,7 @@ RESERVED_NAMES = frozenset(
 )
 MAX_DATA_FIELDS = 50
 MAX_DATA_TEXT = 500
+IDEMPOTENCY_KEY_RULE = _("Idempotency keys are 1 to 255 visible ASCII characters, no spaces.")
 
 
 class TextField(serializers.CharField):
@@ -47,6 +53,11 @@ class TextField(serializers.CharField):
         "control": _("Must not contain control characters."),
     }
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if not any(isinstance(v, RegexValidator) for v in self.validators):
+            self.validators.append(RegexValidator(TEXT, message=self.error_messages["control"]))
+
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("not_text")
@@ -55,12 +66,57 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+#: An order total as text: what the schema allows besides a number (VND, 2 decimals at most).
+AMOUNT_TEXT = r"^\d{1,13}(?:\.\d{1,2})?$"
+MAX_AMOUNT = "9999999999999.99"
+
+
+class AmountField(serializers.DecimalField):
+    """A total of at most 15 digits, 2 of them decimals, as a JSON number or numeric text."""
+
+    default_error_messages = {
+        "amount_text": _("A valid number is required: digits, at most 2 decimals (1250000.50)."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=15, decimal_places=2, min_value=0, **kwargs)
+
+    def to_internal_value(self, data: Any):
+        if isinstance(data, str) and not re.match(AMOUNT_TEXT, data):
+            self.fail("amount_text")
+        return super().to_internal_value(data)
+
+    def openapi_extra(self) -> dict[str, Any]:
+        return {
+            "type": ["number", "string", "null"] if self.allow_null else ["number", "string"],
+            "minimum": 0,
+            "maximum": float(MAX_AMOUNT),
+            "multipleOf": 0.01,
+            "pattern": AMOUNT_TEXT,
+            "format": None,
+            "exclusiveMaximum": None,
+        }
+
+
+class EventNameField(TextField):
+    """One of the shop's events: the schema lists them as they are configured now."""
+
+    def openapi_extra(self) -> dict[str, Any]:
+        return {"enum": list(app_settings.EVENTS)}
+
+
 @extend_schema_field(
     {
         "type": "object",
+        "propertyNames": {"pattern": DATA_NAME.pattern, "not": {"enum": sorted(RESERVED_NAMES)}},
+        "maxProperties": MAX_DATA_FIELDS,
         "additionalProperties": {
-            "oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}],
-            "nullable": True,
+            "oneOf": [
+                {"type": "string", "maxLength": MAX_DATA_TEXT, "pattern": TEXT},
+                {"type": "number"},
+                {"type": "boolean"},
+                {"type": "null"},
+            ],
         },
         "example": {
             "payment_method_label": "Thanh toán khi nhận hàng",
@@ -120,8 +176,14 @@ class EventSerializer(serializers.Serializer):
     misspelt field would otherwise vanish from the message silently."""
 
     default_error_messages = {"unknown_field": _("Unknown field.")}
+    #: Unknown fields are refused: the schema says no additional properties.
+    closed = True
 
-    event = TextField(max_length=64, help_text=_("One of the shop's events, e.g. order_paid."))
+    event = EventNameField(
+        max_length=64,
+        validators=[EVENT_NAME_VALIDATOR],
+        help_text=_("One of the shop's events, e.g. order_paid."),
+    )
     order_ref = TextField(
         max_length=64,
         help_text=_(
@@ -139,10 +201,7 @@ class EventSerializer(serializers.Serializer):
     customer_name = TextField(
         max_length=200, required=False, allow_blank=True, allow_null=True, default=""
     )
-    total = serializers.DecimalField(
-        max_digits=15,
-        decimal_places=2,
-        min_value=0,
+    total = AmountField(
         required=False,
         allow_null=True,
         default=None,
@@ -158,6 +217,7 @@ class EventSerializer(serializers.Serializer):
     )
     idempotency_key = TextField(
         max_length=255,
+        validators=[RegexValidator(IDEMPOTENCY_KEY.pattern, message=IDEMPOTENCY_KEY_RULE)],
         required=False,
         help_text=_("Instead of the Idempotency-Key header: 1 to 255 visible ASCII characters."),
     )
@@ -179,10 +239,6 @@ class EventSerializer(serializers.Serializer):
         return value
 
     def validate_event(self, value: str) -> str:
-        if not EVENT_NAME.match(value):
-            raise serializers.ValidationError(
-                _("Use lowercase letters, digits and _ . - (at most 64 characters).")
-            )
         if value not in app_settings.EVENTS:
             raise serializers.ValidationError(
                 _("Unknown event %(event)s. Known events: %(known)s.")
@@ -195,14 +251,6 @@ class EventSerializer(serializers.Serializer):
 
     def validate_customer_name(self, value: str | None) -> str:
         return value or ""
-
-    def validate_idempotency_key(self, value: str) -> str:
-        if not IDEMPOTENCY_KEY.match(value):
-            raise serializers.ValidationError(IDEMPOTENCY_KEY_RULE)
-        return value
-
-
-IDEMPOTENCY_KEY_RULE = _("Idempotency keys are 1 to 255 visible ASCII characters, no spaces.")
 
 
 class EventResultSerializer(serializers.Serializer):

@@ -19,6 +19,8 @@ SCHEMA_SETTINGS = {
     "DESCRIPTION": "Zalo ZNS messages of the shop: the message log, templates, bindings, "
     "order events reported by other parts of the shop, statistics.",
     "VERSION": __version__,
+    # 3.1 is JSON Schema: it can say which names an event's data may use (propertyNames).
+    "OAS_VERSION": "3.1.0",
     "PREPROCESSING_HOOKS": ["zns_notify.api.schema.only_zns_notify"],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {

@@ -18,6 +18,12 @@ from zns_notify.models import Binding, FallbackStep, Message, Template
 # -- Reading ------------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": ["object", "array", "string", "number", "boolean", "null"]})
+class AnyJSONField(serializers.JSONField):
+    """Any JSON value, null included (drf-spectacular's OpenAPI 3.1 form of a nullable
+    JSONField is a oneOf that null matches twice, which a validator rejects)."""
+
+
 class TimelineSerializer(serializers.Serializer):
     """One entry of :func:`zns_notify.log.timeline.timeline`: the message's own events,
     webhooks about it and its delivery, secrets removed, the phone masked as the message's."""
@@ -30,7 +36,7 @@ class TimelineSerializer(serializers.Serializer):
     status = serializers.CharField()
     error_code = serializers.IntegerField(allow_null=True)
     detail = serializers.CharField()
-    payload = serializers.JSONField(
+    payload = AnyJSONField(
         allow_null=True,
         help_text=_(
             "For an attempt: the request sent to Zalo (never the access token) and its answer; "
@@ -193,7 +199,16 @@ class MessageDetailSerializer(MessageSerializer):
         return TimelineSerializer(entries, many=True).data
 
 
+@extend_schema_field(
+    {"type": "string", "anyOf": [{"format": "uri"}, {"maxLength": 0}]},
+)
+class PreviewUrlField(serializers.CharField):
+    """Zalo's preview link, or empty when it gave none (an empty string is no URI)."""
+
+
 class TemplateSerializer(serializers.ModelSerializer):
+    preview_url = PreviewUrlField(read_only=True)
+
     class Meta:
         model = Template
         fields = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
@@ -22,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from zns_notify.api import event_serializers, filters, reporting, serializers
+from zns_notify.api.openapi import ZnsAutoSchema
 from zns_notify.api.permissions import authentication_classes, permission_classes
 from zns_notify.api.stats import message_stats
 from zns_notify.api.throttling import EventsRateThrottle
@@ -32,7 +32,7 @@ from zns_notify.models import Binding, Message, Template
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-MAX_PAGE_SIZE = 500
+MAX_PAGE_SIZE = filters.MAX_PAGE_SIZE
 
 
 class BoundedJSONParser(JSONParser):
@@ -49,12 +49,14 @@ class BoundedJSONParser(JSONParser):
 class ZnsAPIMixin:
     """What every zns_notify API view shares; settings are read on each request."""
 
-    schema = AutoSchema()
+    schema = ZnsAutoSchema()
     versioning_class = None
     filter_backends: tuple = ()
     parser_classes = [BoundedJSONParser]
     #: Permissions :class:`~zns_notify.api.permissions.HasModelPermissions` asks for.
     required_permissions: tuple[str, ...] = ()
+    #: The error answers the view gives, documented in the schema with their bodies.
+    error_statuses: tuple[int, ...] = (401, 403)
 
     def get_authenticators(self):
         return [cls() for cls in authentication_classes()]
@@ -74,6 +76,13 @@ class ZnsAPIMixin:
         return context
 
 
+#: The id in the path: matched as any segment (urls.py) for a JSON 404, an integer to clients.
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+#: What a list's 404 means: there is no object to miss.
+LIST_ERRORS = {404: "The cursor is not one this list gave (DRF's answer to a bad cursor)."}
+
+
 class Pagination(CursorPagination):
     """Cursor pagination (stable while new rows arrive); ``?page_size=`` up to 500."""
 
@@ -82,8 +91,18 @@ class Pagination(CursorPagination):
     max_page_size = MAX_PAGE_SIZE
 
     def get_page_size(self, request):
-        self.page_size = app_settings.API_PAGE_SIZE
-        return super().get_page_size(request)
+        # DRF ignores a page size it cannot use and caps a large one; the schema says 1 to
+        # MAX_PAGE_SIZE, so anything else is refused rather than quietly replaced.
+        query = filters.PageSizeQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data.get("page_size") or app_settings.API_PAGE_SIZE
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=MAX_PAGE_SIZE)
+        return parameters
 
     def decode_cursor(self, request):
         cursor = super().decode_cursor(request)
@@ -119,6 +138,8 @@ class MessageList(ZnsAPIMixin, generics.ListAPIView):
     serializer_class = serializers.MessageSerializer
     pagination_class = Pagination
     required_permissions = ("zns_notify.view_message",)
+    error_statuses = (400, 401, 403, 404)
+    error_descriptions = LIST_ERRORS
 
     def get_queryset(self):
         if "phone" in self.request.query_params and not can_see_full_phone(self.request):
@@ -131,13 +152,14 @@ class MessageList(ZnsAPIMixin, generics.ListAPIView):
         )
 
 
-@extend_schema(tags=["messages"])
+@extend_schema(tags=["messages"], parameters=[ID])
 class MessageDetail(ZnsAPIMixin, generics.RetrieveAPIView):
     """One message with its timeline: attempts with Zalo's answers, receipts, notes."""
 
     serializer_class = serializers.MessageDetailSerializer
     queryset = Message.objects.select_related("fallback_step")
     required_permissions = ("zns_notify.view_message",)
+    error_statuses = (401, 403, 404)
 
 
 class Conflict(exceptions.APIException):
@@ -149,10 +171,14 @@ class Conflict(exceptions.APIException):
 
 @extend_schema(
     tags=["messages"],
+    parameters=[ID],
     request=None,
     responses={
         201: serializers.MessageSerializer,
-        403: OpenApiResponse(description="Missing zns_notify.resend_message."),
+        403: OpenApiResponse(
+            description="Not staff, or without zns_notify.view_message and "
+            "zns_notify.resend_message."
+        ),
         404: OpenApiResponse(description="No such message."),
         409: OpenApiResponse(
             description="The message's outcome is not final, or it has no phone number."
@@ -166,6 +192,7 @@ class MessageResend(ZnsAPIMixin, generics.GenericAPIView):
     serializer_class = serializers.MessageSerializer
     queryset = Message.objects.all()
     required_permissions = ("zns_notify.view_message", log_actions.RESEND_PERMISSION)
+    error_statuses = (401, 403, 404, 409)
 
     def post(self, request, *args, **kwargs):
         try:
@@ -177,10 +204,14 @@ class MessageResend(ZnsAPIMixin, generics.GenericAPIView):
 
 @extend_schema(
     tags=["messages"],
+    parameters=[ID],
     request=None,
     responses={
         200: serializers.MessageSerializer,
-        403: OpenApiResponse(description="Missing zns_notify.cancel_message."),
+        403: OpenApiResponse(
+            description="Not staff, or without zns_notify.view_message and "
+            "zns_notify.cancel_message."
+        ),
         404: OpenApiResponse(description="No such message."),
         409: OpenApiResponse(
             description="The message is not waiting (queued or deferred), or "
@@ -195,6 +226,7 @@ class MessageCancel(ZnsAPIMixin, generics.GenericAPIView):
     serializer_class = serializers.MessageSerializer
     queryset = Message.objects.all()
     required_permissions = ("zns_notify.view_message", log_actions.CANCEL_PERMISSION)
+    error_statuses = (401, 403, 404, 409)
 
     def post(self, request, *args, **kwargs):
         message = self.get_object()
@@ -217,6 +249,8 @@ class TemplateList(ZnsAPIMixin, generics.ListAPIView):
     serializer_class = serializers.TemplateSerializer
     pagination_class = TemplatePagination
     required_permissions = ("zns_notify.view_template",)
+    error_statuses = (400, 401, 403, 404)
+    error_descriptions = LIST_ERRORS
 
     def get_queryset(self):
         return _filtered(self, filters.TemplateFilters, Template.objects.all())
@@ -228,6 +262,7 @@ class TemplateDetail(ZnsAPIMixin, generics.RetrieveAPIView):
     queryset = Template.objects.all()
     lookup_field = "template_id"
     required_permissions = ("zns_notify.view_template",)
+    error_statuses = (401, 403, 404)
 
 
 @extend_schema(parameters=[filters.BindingFilters], tags=["bindings"])
@@ -237,16 +272,19 @@ class BindingList(ZnsAPIMixin, generics.ListAPIView):
     serializer_class = serializers.BindingSerializer
     pagination_class = BindingPagination
     required_permissions = ("zns_notify.view_binding",)
+    error_statuses = (400, 401, 403, 404)
+    error_descriptions = LIST_ERRORS
 
     def get_queryset(self):
         return _filtered(self, filters.BindingFilters, Binding.objects.select_related("template"))
 
 
-@extend_schema(tags=["bindings"])
+@extend_schema(tags=["bindings"], parameters=[ID])
 class BindingDetail(ZnsAPIMixin, generics.RetrieveAPIView):
     serializer_class = serializers.BindingSerializer
     queryset = Binding.objects.select_related("template")
     required_permissions = ("zns_notify.view_binding",)
+    error_statuses = (401, 403, 404)
 
 
 class IdempotencyKeyReused(exceptions.APIException):
@@ -261,7 +299,7 @@ class IdempotencyKeyReused(exceptions.APIException):
     parameters=[
         OpenApiParameter(
             IDEMPOTENCY_HEADER,
-            OpenApiTypes.STR,
+            {"type": "string", "pattern": event_serializers.IDEMPOTENCY_KEY.pattern},
             OpenApiParameter.HEADER,
             description="Makes retries safe: the same key with the same body answers with the "
             "first request's messages and writes nothing (also as the "
@@ -281,6 +319,7 @@ class Events(ZnsAPIMixin, generics.GenericAPIView):
     serializer_class = event_serializers.EventSerializer
     throttle_classes = [EventsRateThrottle]
     required_permissions = ("zns_notify.add_message",)
+    error_statuses = (400, 401, 403, 415, 422, 429)
 
     def post(self, request, *args, **kwargs):
         body = self.get_serializer(data=request.data)
@@ -340,6 +379,7 @@ class Stats(ZnsAPIMixin, APIView):
     """Counts per status and rates, per day or per template."""
 
     required_permissions = ("zns_notify.view_message",)
+    error_statuses = (400, 401, 403)
 
     def get(self, request, *args, **kwargs):
         query = filters.StatsQuery(data=request.query_params)
