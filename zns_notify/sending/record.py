@@ -77,7 +77,7 @@ def record_all(
     return reconnect.retrying(
         lambda: _record_all(outcomes, account, claim, using),
         using=using,
-        what=f"recording {len(outcomes)} send outcomes",
+        what=f"recording {len(outcomes)} send outcomes" + (" and claiming more" if claim else ""),
     )
 
 
