@@ -74,22 +74,34 @@ def record_all(
     (:func:`~zns_notify.lib.reconnect.retrying`), so an accepted send never becomes an
     unknown one waiting for its lease."""
     using = router.db_for_write(Message)
+    tries = []
+
+    def record_once() -> int:
+        tries.append(1)
+        return _record_all(outcomes, account, claim, using, again=len(tries) > 1)
+
     return reconnect.retrying(
-        lambda: _record_all(outcomes, account, claim, using),
+        record_once,
         using=using,
         what=f"recording {len(outcomes)} send outcomes" + (" and claiming more" if claim else ""),
     )
 
 
 def _record_all(
-    outcomes: list[Outcome], account: ZaloAccount | None, claim: Claim | None, using: str
+    outcomes: list[Outcome],
+    account: ZaloAccount | None,
+    claim: Claim | None,
+    using: str,
+    *,
+    again: bool,
 ) -> int:
     """One try of :func:`record_all`; raises a lost connection for it to try again. The
     outcomes a failed try committed (one by one) are not recorded twice."""
     todo = [outcome for outcome in outcomes if not outcome.done]
-    for outcome in todo:  # undo what a rolled-back try changed
-        outcome.message = copy.copy(outcome.claimed)
-        outcome.owned = False
+    if again:
+        for outcome in todo:  # undo what the rolled-back try changed
+            outcome.message = copy.copy(outcome.claimed)
+            outcome.owned = False
     if not todo:
         if claim:
             claim.take()
