@@ -3,9 +3,11 @@ messages) on PostgreSQL + Redis with 2 qclusters, the database stopped 2 s into 
 sending, down for 3 s, started again; the Redis queue lost 3 s later.
 
 Every message is delivered within the reconciler's window (it first asks Zalo 300 s after
-a send, so nothing here may need it): the workers record the answers they held on a new
-connection, the receipts refused meanwhile (503) come again. No send is ambiguous, none
-recovered from a lease, and the sandbox accepted each tracking_id once. The production
+a send, so nothing here may need it): the workers record every answer they held (each
+message has its "Accepted by Zalo" entry; a receipt alone would also settle a row left
+"sending", but a message without a receipt would then wait for its lease), and the
+receipts refused meanwhile (503) come again. No send is ambiguous, none recovered from a
+lease, and the sandbox accepted each tracking_id once. The production
 defaults of SEND_LEASE (300 s) and AMBIGUOUS_GRACE (600 s) apply, so a row that fell on
 the lease path would not be final in time.
 
@@ -96,6 +98,7 @@ def test_a_postgresql_restart_mid_burst_leaves_no_send_unknown(
     assert figures["statuses"] == {"delivered": expected}, "\n".join(report)
     assert figures["final_after_restart"] <= RECONCILER_WINDOW, "\n".join(report)
     assert figures["duplicates"] == {}, "\n".join(report)
+    assert figures["recorded"] == expected, "\n".join(report)  # no answer lost
     assert figures["ambiguous"] == 0 and figures["recovered"] == 0, "\n".join(report)
     assert figures["not_final_at_restart"] > 0, "the restart must hit the burst"
 
@@ -164,7 +167,14 @@ def restart_during_burst(run: Run, cluster: PrivateCluster, client) -> tuple[lis
         "SELECT COUNT(DISTINCT message_id) FROM zns_notify_messageevent "
         "WHERE detail LIKE '%database connection was lost before sending%'"
     )[0][0]
+    # The sandbox posts a receipt for every message, and a receipt settles even a row
+    # left "sending": what shows that no answer was lost is the worker's own entry.
+    recorded = run.database.query(
+        "SELECT COUNT(DISTINCT message_id) FROM zns_notify_messageevent "
+        "WHERE kind = 'attempt' AND status = 'sent'"
+    )[0][0]
     figures = {
+        "recorded": recorded,
         "statuses": counts,
         "final_after_restart": final_at if final_at is not None else float("inf"),
         "not_final_at_restart": not_final,
@@ -178,6 +188,7 @@ def restart_during_burst(run: Run, cluster: PrivateCluster, client) -> tuple[lis
         *run.log,
         f"not final when the restart began: {not_final} ({before})",
         f"all delivered {final_at:.1f} s after the restart began" if final_at else "NOT final",
+        f"Zalo's answers recorded by the workers: {recorded} of {expected}",
         f"attempts: {sum(row[1] for row in messages.values())} for {len(messages)} messages; "
         f"ambiguous sends: {figures['ambiguous']}; recovered from a lease: {recovered}; "
         f"claimed but put back unsent (connection lost before the send): {waited}",
