@@ -86,6 +86,14 @@ if _default_db["ENGINE"] == "django.db.backends.sqlite3" and _default_db["NAME"]
         }
     )
 
+if _default_db["ENGINE"] == "django.db.backends.postgresql":
+    # Persistent connections (opening one per request costs more than a receipt's whole
+    # work), checked before each request or task uses them: after a PostgreSQL restart or
+    # failover every process reconnects by itself (docs/deployment.md). The URL's own
+    # ?conn_max_age= / ?conn_health_checks= win.
+    _default_db.setdefault("CONN_MAX_AGE", 60)
+    _default_db.setdefault("CONN_HEALTH_CHECKS", True)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = []  # the demo's admin login is admin / admin on purpose

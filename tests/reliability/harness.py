@@ -155,8 +155,7 @@ def start_run(
         ZNS_API_BASE_URL=sandbox_url,
         ZNS_OAUTH_BASE_URL=sandbox_url,
         DATABASE_URL=database_url,
-        **TIMINGS,
-        **extra_env,
+        **{**TIMINGS, **extra_env},  # a run may set its own timings
     )
     manage = ManagePy(MANAGE_PY, env)
     assert manage.run("migrate", "--verbosity", "0") == 0

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from zns_notify.lib import json_bounds
+from zns_notify.lib import json_bounds, reconnect
 from zns_notify.models import WebhookEvent
 from zns_notify.receipts import sql
 from zns_notify.receipts.handlers import HANDLERS, EventHandler, Incoming
@@ -39,7 +39,8 @@ def receive(
     body: bytes, payload: dict[str, Any], app_id: str, signed_at: dt.datetime | None
 ) -> str:
     """Apply and store one verified event; return its outcome (``duplicate`` for a
-    redelivery). Raises when processing fails: the view answers 500 so Zalo retries."""
+    redelivery). Raises when processing fails: the view answers 500 so Zalo retries (503
+    when the database connection was lost: then nothing is stored, not even the error)."""
     incoming = Incoming(
         name=text(payload.get("event_name"), 64),
         payload=payload,
@@ -72,6 +73,8 @@ def receive(
     except _AlreadyProcessed:
         return "duplicate"
     except Exception as exc:
+        if reconnect.connection_lost(exc, sql.connection().alias):
+            raise  # nothing can be stored now; the view answers so that Zalo posts it again
         _store_error(incoming, exc)
         raise
 

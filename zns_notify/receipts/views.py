@@ -11,7 +11,9 @@ module is the policy around it: which keys, how old a timestamp, what to answer.
 - a bad or missing signature, or another ``app_id`` → 400 "Invalid signature.";
 - a signed ``timestamp`` outside ``WEBHOOK_MAX_AGE`` → 400;
 - then the event is stored and applied (:mod:`zns_notify.receipts.inbox`): 200, also for an
-  event we do not handle or a redelivery; 500 when processing fails, so Zalo retries.
+  event we do not handle or a redelivery; 500 when processing fails, so Zalo retries;
+  503 with ``Retry-After`` when the database connection is lost (a restart, a failover):
+  nothing could be stored, and Zalo posts the event again.
 
 A rejection changes nothing and logs one line naming the setting to check; the caller only
 learns the class of the problem.
@@ -24,7 +26,7 @@ import hmac
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -33,6 +35,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError, ZnsWebhookValidationFailure
+from zns_notify.lib import reconnect
+from zns_notify.receipts import sql
 from zns_notify.receipts.inbox import receive
 from zns_notify.zalo import webhooks as zalo_webhooks
 
@@ -49,6 +53,10 @@ logger = logging.getLogger(__name__)
 #: A signed timestamp may be this far in the future (the two clocks disagree a little).
 CLOCK_SKEW = dt.timedelta(minutes=5)
 SECRET_SETTINGS = 'ZNS_NOTIFY["OA_SECRET_KEY"] / ["OA_SECRET_KEYS"]'
+#: Seconds a 503 asks the sender to wait (``Retry-After``) while the database is away. Zalo
+#: retries any answer but 2xx on its own schedule (+30 s first, zns-api.md §7); the header
+#: is for a proxy or another sender that reads it.
+RETRY_AFTER = 30
 
 
 def verify(body: bytes, payload: dict[str, Any], header: str, keys: list[str] | None = None) -> str:
@@ -161,6 +169,30 @@ class ZaloWebhookView(View):
             return _reject(400, "Stale or missing timestamp.", str(exc))
         try:
             outcome = receive(body, payload, app_id, signed_at)
+        except DatabaseError as exc:
+            alias = sql.connection().alias
+            if not reconnect.connection_lost(exc, alias):  # logged by receive()
+                return HttpResponse("Processing failed.", status=500, content_type="text/plain")
+            return _database_away(payload, exc, alias)
         except Exception:  # logged by receive(); Zalo retries a 500
             return HttpResponse("Processing failed.", status=500, content_type="text/plain")
         return JsonResponse({"ok": True, "outcome": outcome})
+
+
+def _database_away(payload: dict[str, Any], exc: DatabaseError, alias: str) -> HttpResponse:
+    """The database went away (a restart, a failover): the event could not be stored, so
+    Zalo must post it again. One warning line per event, no traceback: during an outage
+    every receipt comes here. The broken connection is dropped, so the next request
+    opens a new one."""
+    reconnect.reconnect(alias)
+    logger.warning(
+        "Zalo webhook %s not stored, the database is unavailable (%s); answered 503 so "
+        "that Zalo posts it again",
+        zalo_webhooks.text(payload.get("event_name"), 64),
+        type(exc).__name__,
+    )
+    response = HttpResponse(
+        "Database unavailable, post again later.", status=503, content_type="text/plain"
+    )
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response

@@ -22,7 +22,7 @@ from zns_notify import signals
 from zns_notify.account import holds, quota
 from zns_notify.exceptions import ZnsConfigurationError, ZnsTemplateNotFound
 from zns_notify.fallback import steps as fallback
-from zns_notify.lib import json_bounds
+from zns_notify.lib import json_bounds, reconnect
 from zns_notify.lib.phones import mask
 from zns_notify.models import FallbackStep, Message, MessageEvent, ZaloAccount
 from zns_notify.policy import rules as policy
@@ -54,6 +54,9 @@ class Outcome:
     claimed: Message = field(init=False)
     #: Set by :func:`record_all`: the outcome was written (the row was still ours).
     owned: bool = field(default=False, init=False)
+    #: Set by :func:`record_all`: its write was committed, or tried and refused for good
+    #: (a retry after a lost connection leaves it alone).
+    done: bool = field(default=False, init=False)
 
     def __post_init__(self):
         self.claimed = copy.copy(self.message)
@@ -64,42 +67,86 @@ def record_all(
 ) -> int:
     """Record outcomes (and take ``claim``) in one transaction; return how many were ours.
     If that transaction fails, each outcome in its own, so that one bad write never leaves
-    the others "sending" (they were sent: re-sending would duplicate)."""
-    if not outcomes:
+    the others "sending" (they were sent: re-sending would duplicate).
+
+    A lost database connection (a restart, a failover) is no bad write: the worker keeps
+    Zalo's answers and records them on a new connection once the database is back
+    (:func:`~zns_notify.lib.reconnect.retrying`), so an accepted send never becomes an
+    unknown one waiting for its lease."""
+    using = router.db_for_write(Message)
+    tries = []
+
+    def record_once() -> int:
+        tries.append(1)
+        return _record_all(outcomes, account, claim, using, again=len(tries) > 1)
+
+    return reconnect.retrying(
+        record_once,
+        using=using,
+        what=f"recording {len(outcomes)} send outcomes" + (" and claiming more" if claim else ""),
+    )
+
+
+def _record_all(
+    outcomes: list[Outcome],
+    account: ZaloAccount | None,
+    claim: Claim | None,
+    using: str,
+    *,
+    again: bool,
+) -> int:
+    """One try of :func:`record_all`; raises a lost connection for it to try again. The
+    outcomes a failed try committed (one by one) are not recorded twice."""
+    todo = [outcome for outcome in outcomes if not outcome.done]
+    if again:
+        for outcome in todo:  # undo what the rolled-back try changed
+            outcome.message = copy.copy(outcome.claimed)
+            outcome.owned = False
+    if not todo:
         if claim:
             claim.take()
-        return 0
-    using = router.db_for_write(Message)
+        return sum(outcome.owned for outcome in outcomes)
     if claim:
         claim.before()
     try:
         with transaction.atomic(using=using):
             timeline: list[MessageEvent] = []  # the sends' entries, in one INSERT
             steps: list[FallbackStep] = []  # their SMS fallback windows, likewise
-            for outcome in outcomes:
+            for outcome in todo:
                 outcome.owned = record_outcome(outcome, account, timeline=timeline, steps=steps)
             MessageEvent.objects.using(using).bulk_create(timeline)
             fallback.insert(steps, using)
             # After the sends' entries: a receipt that beat them is applied now.
             receipt_matching.apply_early_receipts_many(
-                [o.message for o in outcomes if isinstance(o.result, SendResult)]
+                [o.message for o in todo if isinstance(o.result, SendResult)]
             )
-            _update_ledger(outcomes, account, using)
+            _update_ledger(todo, account, using)
             if claim:
                 claim.inside()
+            if transaction.get_rollback(using):
+                # A write whose error was swallowed (bookkeeping) doomed the transaction:
+                # leaving the block would roll it back in silence, the outcomes unwritten.
+                raise DatabaseError("a write of the group failed; its transaction is lost")
+        for outcome in todo:
+            outcome.done = True
         return sum(outcome.owned for outcome in outcomes)
-    except DatabaseError:
+    except DatabaseError as exc:
+        if reconnect.connection_lost(exc, using):
+            raise  # not the writes' fault: all of them again, on a new connection
         logger.exception(
-            "zns: recording %s outcomes together failed; recording one by one", len(outcomes)
+            "zns: recording %s outcomes together failed; recording one by one", len(todo)
         )
-    for outcome in outcomes:
+    for outcome in todo:
         outcome.message = copy.copy(outcome.claimed)  # undo what the rolled-back try changed
         outcome.owned = False
         try:
             outcome.owned = record_outcome(outcome, account, early_receipts=True)
-        except DatabaseError:
+        except DatabaseError as exc:
+            if reconnect.connection_lost(exc, using):
+                raise
             logger.exception("zns: recording the outcome of message %s failed", outcome.message.pk)
-    _update_ledger(outcomes, account, using)
+        outcome.done = True
+    _update_ledger(todo, account, using)
     if claim:
         claim.take()
     return sum(outcome.owned for outcome in outcomes)
@@ -333,7 +380,9 @@ def _ledger(update, *args) -> None:
     message left "sending" would be re-queued by the sweeper and sent twice)."""
     try:
         update(*args)
-    except Exception:
+    except Exception as exc:
+        if reconnect.connection_lost(exc):
+            raise  # the transaction it is part of is gone too: recorded again, whole
         logger.exception("zns quota ledger update failed")
 
 
@@ -351,5 +400,9 @@ def _update_ledger(outcomes: list[Outcome], account: ZaloAccount | None, using: 
     try:
         with transaction.atomic(using=using):  # a savepoint inside the group's transaction
             quota.record_send(account, min(echoes, key=lambda r: r.remaining_quota))
-    except Exception:
+    except Exception as exc:
+        # A lost connection took the group's transaction with it: swallowed here, the
+        # group's atomic block would roll back in silence and its outcomes look recorded.
+        if reconnect.connection_lost(exc, using):
+            raise
         logger.exception("zns quota ledger update failed")

@@ -27,12 +27,18 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
 
+from django.db import DatabaseError, router
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zns_notify.account import quota
 from zns_notify.account.tokens import current_account
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError
+from zns_notify.lib import reconnect
+from zns_notify.lib.delays import backoff
 from zns_notify.models import Message, ZaloAccount
 from zns_notify.policy import rules as policy
 from zns_notify.sending.access import access_token, refreshed_token, refused_twice
@@ -145,6 +151,17 @@ def _http(client: ZaloClient, token: str, kwargs: dict) -> SendResult | ZaloAPIE
         return unexpected_error(exc)
 
 
+def lost_before_send(exc: BaseException) -> quota.Deferred:
+    """A claimed message the database went away from before it was sent: it waits for
+    the first retry's backoff, its attempt given back (it never reached Zalo)."""
+    return quota.Deferred(
+        _("The database connection was lost before sending (%(error)s); it will be tried again.")
+        % {"error": type(exc).__name__},
+        until=timezone.now() + backoff(1),
+        category=str(ErrorAction.RETRY),
+    )
+
+
 def unexpected_error(exc: BaseException) -> ZaloAPIError:
     # The request may have left: recorded as a retry, like a timeout.
     return ZaloAPIError(
@@ -199,26 +216,38 @@ class Run:
         """Gate each claimed message; send those that may go, record the others."""
         if not messages:
             return
+        using = router.db_for_write(Message)
+        try:
+            ready, stopped = self._gate(messages)
+        except DatabaseError as exc:
+            if not reconnect.connection_lost(exc, using):
+                raise
+            # The database went away before they were sent: they wait a little, not sent,
+            # instead of the task failing with the answers in flight unrecorded.
+            reconnect.reconnect(using)
+            ready, stopped = [], [(m, lost_before_send(exc)) for m in messages]
+        self.record([Outcome(message, reason) for message, reason in stopped])
+        for message in ready:
+            self._submit(message, self._token)
+
+    def _gate(self, messages: list[Message]) -> tuple[list[Message], list[tuple[Message, Any]]]:
+        """What :meth:`start` reads before a send: return the messages to send now (the
+        others kept back in :attr:`held`) and the stopped ones with why."""
         try:
             account = self._account = self._account or current_account()
         except ZnsConfigurationError as exc:
-            self.record([Outcome(m, exc) for m in messages])
-            return
+            return [], [(m, exc) for m in messages]
         ready, stopped = gate_all(account, messages)
-        self.record([Outcome(message, reason) for message, reason in stopped])
         if not ready:
-            return
+            return [], stopped
         if self.broken is not None:  # the OA must be reconnected: wait, like the others
-            self.record([Outcome(m, self.broken) for m in ready])
-            return
+            return [], stopped + [(m, self.broken) for m in ready]
         if self._token is None:
             try:
                 self._token = access_token(self.client)  # refreshed first when about to expire
             except (ZaloAPIError, ZnsConfigurationError) as exc:
-                self.record([Outcome(m, exc) for m in ready])
-                return
-        for message in self._within_quota(account, ready):
-            self._submit(message, self._token)
+                return [], stopped + [(m, exc) for m in ready]
+        return self._within_quota(account, ready), stopped
 
     def release_held(self) -> None:
         """Once the sends in flight have answered (and echoed the quota left), gate the
