@@ -26,14 +26,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class Rotating:
-    """Zalo's token endpoint handing out a new pair on every refresh: access-1, access-2, ..."""
+    """Zalo's token endpoint handing out a new pair on every refresh: fresh-1, fresh-2, ..."""
 
     def __init__(self, rsps):
         self.issued: list[str] = []
         rsps.add_callback(responses.POST, f"{OAUTH}/v4/oa/access_token", callback=self)
 
     def __call__(self, request):
-        token = f"access-{len(self.issued) + 1}"
+        token = f"fresh-{len(self.issued) + 1}"
         self.issued.append(token)
         body = {"access_token": token, "refresh_token": f"r-{token}", "expires_in": "90000"}
         return 200, {}, json.dumps(body)
@@ -55,9 +55,9 @@ def test_a_resent_message_refused_with_a_token_zalo_took_before_refreshes_again(
         key = body["tracking_id"]
         if token == account.access_token:
             return error(-124, "Access token invalid")  # the stored token expired
-        if token == "access-1" and key == second.idempotency_key:
-            return ok(key)  # Zalo took access-1 ...
-        if token == "access-1":
+        if token == "fresh-1" and key == second.idempotency_key:
+            return ok(key)  # Zalo took fresh-1 ...
+        if token == "fresh-1":
             time.sleep(0.3)  # ... and by the time the first was resent, it had expired
             return error(-124, "Access token invalid")
         return ok(key)
@@ -70,8 +70,8 @@ def test_a_resent_message_refused_with_a_token_zalo_took_before_refreshes_again(
         first.idempotency_key: Message.Status.SENT,
         second.idempotency_key: Message.Status.SENT,
     }
-    assert tokens.issued == ["access-1", "access-2"]
-    assert zalo.tracking_ids().count(first.idempotency_key) == 3  # stored, access-1, access-2
+    assert tokens.issued == ["fresh-1", "fresh-2"]
+    assert zalo.tracking_ids().count(first.idempotency_key) == 3  # stored, fresh-1, fresh-2
 
 
 def test_a_token_taken_before_by_another_worker_counts_as_expired_too(account, rsps):
@@ -86,7 +86,7 @@ def test_a_token_taken_before_by_another_worker_counts_as_expired_too(account, r
     account.refresh_from_db()
     assert not account.needs_reconnect and account.fresh_token_refusals == 0
     assert Message.objects.get(pk=message.pk).status == Message.Status.SENT
-    assert tokens.issued == ["access-1"]
+    assert tokens.issued == ["fresh-1"]
 
 
 def test_brand_new_tokens_refused_on_first_use_several_times_need_a_reconnect(account, rsps):
@@ -144,7 +144,11 @@ def test_a_later_refresh_that_zalo_takes_resumes_sending_by_itself(account, rsps
     rsps.add(
         responses.GET,
         f"{API}/message/quota",
-        json={"error": 0, "message": "Success", "data": {"dailyQuota": "500", "remainingQuota": "480"}},
+        json={
+            "error": 0,
+            "message": "Success",
+            "data": {"dailyQuota": "500", "remainingQuota": "480"},
+        },
     )
     FakeZalo(rsps, answer=lambda body, token: ok(body["tracking_id"]))
     deliver(message.idempotency_key)  # waits: just refused, too early to try again
@@ -170,7 +174,11 @@ def test_a_send_task_tries_the_recovery_itself(account, rsps, time_machine):
     rsps.add(
         responses.GET,
         f"{API}/message/quota",
-        json={"error": 0, "message": "Success", "data": {"dailyQuota": "500", "remainingQuota": "480"}},
+        json={
+            "error": 0,
+            "message": "Success",
+            "data": {"dailyQuota": "500", "remainingQuota": "480"},
+        },
     )
     FakeZalo(rsps, answer=lambda body, token: ok(body["tracking_id"]))
     send_messages([message.idempotency_key])
@@ -184,10 +192,10 @@ def test_a_new_token_refused_by_the_recovery_keeps_the_wait(account, rsps, time_
     rsps.add(responses.GET, f"{API}/message/quota", json=error(-124, "Access token invalid"))
     assert not refresh_token()
     account.refresh_from_db()
-    assert account.needs_reconnect and tokens.issued == ["access-1"]
-    assert account.access_token == "access-1" and account.access_token_expires_at <= timezone.now()
+    assert account.needs_reconnect and tokens.issued == ["fresh-1"]
+    assert account.access_token == "fresh-1" and account.access_token_expires_at <= timezone.now()
     assert not refresh_token()  # just tried: not again within the interval
-    assert tokens.issued == ["access-1"]
+    assert tokens.issued == ["fresh-1"]
 
 
 def test_a_refused_refresh_token_is_never_retried_by_the_recovery(account, rsps, time_machine):
