@@ -17,8 +17,8 @@ Message by message: the claim increments ``attempts`` and every outcome write is
 on it; a -124 refreshes the token (single-flight across processes) and the refused sends
 go again with the new one: a token Zalo took before has expired, however soon, and is
 refreshed as often as that happens; brand-new tokens refused on first use several times in a
-row stop the run (:mod:`zns_notify.account.refusals`); an exception in the pool becomes a retryable outcome,
-never a row left "sending".
+row stop the run (:mod:`zns_notify.account.refusals`); an exception in the pool becomes a
+retryable outcome, never a row left "sending".
 """
 
 from __future__ import annotations
