@@ -50,6 +50,8 @@ class ZaloQuota(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.unlimited:
+            return f"{self.day}: no limit"
         return f"{self.day}: {self.remaining_quota}/{self.daily_quota}"
 
     @property
