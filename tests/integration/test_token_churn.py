@@ -1,4 +1,4 @@
-"""Token churn on real processes (issue 15 §2): access tokens that expire every few dozen
+"""Token churn on real processes (issue 15 §2): access tokens that expire every dozen or so
 sends, two worker processes sending concurrently against the sandbox over HTTP. Every
 message ends sent, each exactly once, the OA is never marked "needs reconnect", and no
 refresh token is used twice.
