@@ -18,6 +18,7 @@ from django_q.conf import Conf
 from django_q.models import Schedule
 
 from zns_notify.account.quota import refresh_quota
+from zns_notify.account.refusals import recover
 from zns_notify.account.tokens import refresh_if_expiring
 from zns_notify.conf import app_settings
 from zns_notify.events.outbox import push_send_task
@@ -126,10 +127,12 @@ def sweep() -> int:
 
 def refresh_token() -> bool:
     """Rotate the OA token pair when its access token expires within a few hours, so sends
-    never wait for a refresh. Scheduled every 15 minutes; single-flight with every other
-    refresh (see :mod:`zns_notify.account.tokens`). Never raises for Zalo's answers."""
+    never wait for a refresh; when the OA waits because Zalo refused new tokens, try a new
+    one (:func:`zns_notify.account.refusals.recover`). Scheduled every 15 minutes;
+    single-flight with every other refresh (see :mod:`zns_notify.account.tokens`). Never
+    raises for Zalo's answers."""
     try:
-        return refresh_if_expiring()
+        return recover() or refresh_if_expiring()
     except (ZaloAPIError, ZnsConfigurationError) as exc:
         logger.warning("zns token refresh failed: %s", exc)
         return False

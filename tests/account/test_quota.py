@@ -146,3 +146,72 @@ def test_quota_raised_during_the_day_also_frees_messages_zalo_refused_with_144(a
     quota.record_quota(account, {"dailyQuota": "1000", "remainingQuota": "500"})
     refused.refresh_from_db()
     assert refused.next_attempt_at <= timezone.now()
+
+
+# -- the "unrestricted" tier (issue 15 §2): no daily limit in Zalo's answer ---------------
+
+NO_LIMIT = {
+    "minus one": {"dailyQuota": "-1", "remainingQuota": "-1"},
+    "minus one as numbers": {"dailyQuota": -1, "remainingQuota": -1},
+    "empty": {"dailyQuota": "", "remainingQuota": ""},
+    "null": {"dailyQuota": None, "remainingQuota": None},
+    "missing": {"dailyQuotaPromotion": "125", "remainingQuotaPromotion": "124"},
+}
+
+
+@pytest.mark.parametrize("data", NO_LIMIT.values(), ids=NO_LIMIT.keys())
+def test_a_quota_answer_without_a_daily_limit_never_holds_the_sends(account, zalo_api, data):
+    zalo_api.rsps.add(
+        responses.GET, f"{API}/message/quota", json={"error": 0, "message": "ok", "data": data}
+    )
+    quota.refresh_quota()
+    row = today_row(account)
+    assert row.unlimited and row.remaining_quota is None and row.daily_quota is None
+    message = MessageFactory()
+    zalo_api.send_ok()
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT, message.error_message
+
+
+def test_a_send_echo_of_minus_one_is_no_limit_not_zero_left(account, zalo_api):
+    quota.record_send(account, SendResult("a", None, -1, -1))
+    row = today_row(account)
+    assert row.unlimited and row.remaining_quota is None
+    message = MessageFactory()
+    zalo_api.send_ok()
+    deliver(message.idempotency_key)
+    assert Message.objects.get(pk=message.pk).status == Message.Status.SENT
+
+
+def test_a_limit_after_the_unlimited_tier_counts_again(account, zalo_api):
+    quota.record_quota(account, {"dailyQuota": "-1", "remainingQuota": "-1"})
+    quota.record_send(account, SendResult("a", None, 1000, 0))  # moved down to a tier
+    row = today_row(account)
+    assert not row.unlimited and row.remaining_quota == 0
+    message = MessageFactory()
+    deliver(message.idempotency_key)  # held, no call to Zalo
+    assert Message.objects.get(pk=message.pk).status == Message.Status.QUEUED
+
+
+def test_a_batch_on_the_unlimited_tier_is_not_held_back_for_a_probe(account, settings):
+    """No limit known: the worker's loop keeps none of a batch back (the quota room is
+    unbounded), unlike a day with nothing known yet, where one send probes first."""
+    from zns_notify.sending.gate import quota_room
+
+    assert quota_room(account, 5) is None  # nothing known today
+    quota.record_quota(account, {"dailyQuota": "-1", "remainingQuota": "-1"})
+    assert quota_room(account, 5) >= 10**9
+
+
+def test_the_daily_quota_webhook_with_minus_one_is_no_limit(account):
+    quota.record_quota(account, {"dailyQuota": "500", "remainingQuota": "0"})
+    message = MessageFactory()
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.next_attempt_at > timezone.now()
+    quota.record_daily_quota(account, -1, previous=500)
+    row = today_row(account)
+    assert row.unlimited and row.remaining_quota is None
+    message.refresh_from_db()
+    assert message.next_attempt_at <= timezone.now()  # freed at once

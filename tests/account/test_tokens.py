@@ -310,3 +310,22 @@ def test_a_rejected_token_that_cannot_be_refreshed_stops_further_sends(zalo_api)
     second.refresh_from_db()
     assert second.attempts == 0 and "connect the OA again" in second.error_message
     assert len(zalo_api.rsps.calls) == 1  # the one send; no refresh, no second send
+
+
+def test_a_refresh_refused_with_only_an_error_name_marks_the_account(zalo_api):
+    """HTTP 200 with only ``error_name`` (no numeric ``error``): Zalo refused the refresh
+    token. The OA needs a reconnect; no refresh is tried again (issue 15 §2)."""
+    expired()
+    zalo_api.rsps.add(
+        responses.POST,
+        f"{OAUTH}/v4/oa/access_token",
+        json={"error_name": "Invalid refresh token", "error_reason": "expired"},
+    )
+    with pytest.raises(ZaloGrantRejected):
+        tokens.refresh_access_token()
+    account = ZaloAccount.objects.get()
+    assert account.needs_reconnect and "Invalid refresh token" in account.reconnect_reason
+    assert tokens.must_wait(account)
+    with pytest.raises(ZnsReconnectRequired):
+        tokens.get_access_token()
+    assert len(zalo_api.calls_to("/v4/oa/access_token")) == 1

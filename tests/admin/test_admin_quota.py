@@ -102,3 +102,13 @@ def test_an_account_without_todays_reading_shows_dashes_not_none(admin_client, a
     for field in ("daily_quota_display", "used_display", "remaining_display"):
         cell = page.split(f"field-{field}", 1)[1].split('<div class="readonly">', 1)[1]
         assert cell.split("</div>", 1)[0] == "-", field
+
+
+def test_an_account_without_a_daily_limit_shows_no_limit(admin_client, account):
+    ZaloQuota.objects.create(account=account, day=clock.local_day(), unlimited=True)
+    page = admin_client.get(
+        reverse("admin:zns_notify_zaloaccount_change", args=[account.pk])
+    ).content.decode()
+    for field in ("daily_quota_display", "remaining_display"):
+        cell = page.split(f"field-{field}", 1)[1].split('<div class="readonly">', 1)[1]
+        assert cell.split("</div>", 1)[0] == "no limit", field

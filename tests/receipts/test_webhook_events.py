@@ -266,6 +266,23 @@ def test_daily_quota_without_a_ledger_row_creates_one(client, account):
     assert (row.daily_quota, row.remaining_quota) == (500, None)
 
 
+def test_daily_quota_of_minus_one_is_no_limit_and_frees_the_waiting(client, account):
+    """Issue 15 §2: the "unrestricted" tier's value is undocumented; -1 is no limit."""
+    ZaloQuota.objects.create(
+        account=account, day=clock.local_day(), daily_quota=1000, remaining_quota=0
+    )
+    waiting = MessageFactory(
+        status="queued",
+        error_category="reschedule",
+        next_attempt_at=timezone.now() + dt.timedelta(hours=5),
+    )
+    assert deliver_event(client, quota_event("1000", "-1")).json()["outcome"] == "applied"
+    row = ZaloQuota.objects.get()
+    assert row.unlimited and (row.daily_quota, row.remaining_quota) == (None, None)
+    waiting.refresh_from_db()
+    assert waiting.next_attempt_at <= timezone.now()
+
+
 def test_daily_quota_of_another_oa_is_ignored(client, account):
     payload = quota_event(1000, 500) | {"oaId": "someone-else"}
     assert deliver_event(client, payload).json()["outcome"] == "ignored"

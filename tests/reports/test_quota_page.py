@@ -148,3 +148,17 @@ def test_times_are_told_in_the_shop_s_time_zone_whatever_django_s(settings):
     assert forecast_text(Forecast("today", 20.0, "last_hour", runs_out)).startswith(
         "Around 15:00 today"
     )
+
+
+def test_a_day_without_a_daily_limit_says_so_in_english_and_vietnamese(admin_client, account):
+    """Issue 15 §2: Zalo answered -1, empty or no figure (the "unrestricted" tier)."""
+    quota_row(account, local_day(), daily=None, remaining=None, unlimited=True)
+    assert forecast(ZaloQuota.objects.get(), timezone.now()).outcome == "unlimited"
+    html = admin_client.get(url(account)).content.decode()
+    cards = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html))
+    assert cards["Daily quota"] == "No limit" and cards["Remaining today"] == "No limit"
+    assert "Never: Zalo sets this OA no daily limit" in html
+    html = admin_client.get(url(account), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    cards = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html))
+    assert cards["Hạn mức ngày"] == "Không giới hạn"
+    assert "Không bao giờ" in html

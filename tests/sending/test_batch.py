@@ -17,6 +17,7 @@ from tests.conftest import API, OAUTH
 from tests.factories import MessageFactory, TemplateFactory
 from tests.signal_capture import listening
 from zns_notify import signals
+from zns_notify.account.tokens import FRESH_TOKEN_REFUSALS
 from zns_notify.models import Message, MessageEvent, ZaloAccount, ZaloQuota
 from zns_notify.sending import send
 from zns_notify.sending.claim import claim_keys, claim_more
@@ -168,14 +169,17 @@ def test_a_token_rejected_mid_batch_is_refreshed_once_and_the_refused_go_again(a
     assert Message.objects.filter(attempts=1).count() == 10  # one attempt each
 
 
-def test_a_fresh_token_refused_too_leaves_the_refused_waiting_for_a_reconnect(account, rsps):
+def test_new_tokens_refused_in_a_row_leave_the_refused_waiting_for_a_reconnect(account, rsps):
+    """Issue 15 §2 changed this from "one fresh token refused": every token Zalo hands out
+    is refused on first use, FRESH_TOKEN_REFUSALS of them in a row."""
     messages = MessageFactory.create_batch(3)
     FakeZalo(rsps, answer=lambda body, token: error(-124, "Access token invalid"))
-    rsps.add(
-        responses.POST,
-        f"{OAUTH}/v4/oa/access_token",
-        json={"access_token": "fresh", "refresh_token": "fresh-r", "expires_in": "90000"},
-    )
+    for n in range(FRESH_TOKEN_REFUSALS - 1):
+        rsps.add(
+            responses.POST,
+            f"{OAUTH}/v4/oa/access_token",
+            json={"access_token": f"fresh-{n}", "refresh_token": f"r-{n}", "expires_in": "90000"},
+        )
     send_messages(keys_of(messages))
     assert set(statuses(messages).values()) == {Message.Status.QUEUED}
     assert all(

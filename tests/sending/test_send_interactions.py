@@ -12,6 +12,7 @@ from django_q.conf import Conf
 from tests.conftest import OAUTH
 from tests.factories import MessageFactory, ZaloAccountFactory
 from zns_notify.account import tokens
+from zns_notify.account.tokens import FRESH_TOKEN_REFUSALS
 from zns_notify.events.relay import claim_due_keys
 from zns_notify.models import Message, SendingHold, ZaloAccount
 from zns_notify.sending.send import deliver
@@ -73,14 +74,17 @@ def test_a_postponed_message_is_relayed_when_due(monkeypatch, zalo_api):
     assert claim_due_keys() == [message.idempotency_key]
 
 
-def test_a_fresh_token_refused_again_asks_for_a_reconnect_instead_of_refreshing_forever(
+def test_new_tokens_refused_in_a_row_ask_for_a_reconnect_instead_of_refreshing_forever(
     account, zalo_api
 ):
-    """-124, refresh, -124 again: the OA's grant is broken. The account shows "needs
-    reconnect" and later sends wait unclaimed, without burning more refresh tokens."""
+    """-124, refresh, -124, ... each new token refused on first use: the OA's grant is
+    broken. After FRESH_TOKEN_REFUSALS of them (issue 15 §2: no longer after the first) the
+    account shows "needs reconnect" and later sends wait unclaimed, without burning more
+    refresh tokens."""
     message = MessageFactory()
-    zalo_api.send_error(-124, "Access token invalid")
-    zalo_api.refresh_ok(access="fresh", refresh="fresh-r")
+    for n in range(FRESH_TOKEN_REFUSALS - 1):
+        zalo_api.send_error(-124, "Access token invalid")
+        zalo_api.refresh_ok(access=f"fresh-{n}", refresh=f"fresh-r-{n}")
     zalo_api.send_error(-124, "Access token invalid")
     deliver(message.idempotency_key)
     assert ZaloAccount.objects.get().needs_reconnect
@@ -88,7 +92,7 @@ def test_a_fresh_token_refused_again_asks_for_a_reconnect_instead_of_refreshing_
         Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
         deliver(message.idempotency_key)
     message.refresh_from_db()
-    assert len(zalo_api.calls_to("/v4/oa/access_token")) == 1
+    assert len(zalo_api.calls_to("/v4/oa/access_token")) == FRESH_TOKEN_REFUSALS - 1
     assert message.status == Message.Status.QUEUED and message.attempts == 1
     assert message.error_category == "reschedule"
 

@@ -112,16 +112,20 @@ def test_night_ban_waits_until_six_in_the_morning(account, zalo_api):
     assert message.next_attempt_at > timezone.now()
 
 
-def test_token_is_refreshed_only_once_per_send(account, zalo_api):
+def test_new_tokens_refused_on_first_use_are_refreshed_a_bounded_number_of_times(account, zalo_api):
+    """Issue 15 §2: no longer "once per send", but a bounded number of new tokens."""
+    from zns_notify.account.tokens import FRESH_TOKEN_REFUSALS
+
     message = MessageFactory()
-    zalo_api.send_error(-124, "Access token invalid")
-    zalo_api.refresh_ok()
+    for n in range(FRESH_TOKEN_REFUSALS - 1):
+        zalo_api.send_error(-124, "Access token invalid")
+        zalo_api.refresh_ok(access=f"new-access-{n}", refresh=f"new-refresh-{n}")
     zalo_api.send_error(-124, "Access token invalid")
     deliver(message.idempotency_key)
     message.refresh_from_db()
     assert message.status == Message.Status.QUEUED
     assert "reconnect the OA" in message.error_message
-    assert len(zalo_api.calls_to("/v4/oa/access_token")) == 1
+    assert len(zalo_api.calls_to("/v4/oa/access_token")) == FRESH_TOKEN_REFUSALS - 1
 
 
 def test_refused_refresh_makes_messages_wait_for_a_reconnect(account, zalo_api):

@@ -79,7 +79,7 @@ def standing(account: ZaloAccount, now: dt.datetime | None = None) -> Standing:
     holds = SendingHold.objects.filter(account=account, until__gt=now).order_by("-until")
     day = (
         ZaloQuota.objects.filter(account=account, day=clock.local_day(now))
-        .only("remaining_quota", "daily_quota", "remaining_promotion_quota")
+        .only("remaining_quota", "daily_quota", "remaining_promotion_quota", "unlimited")
         .first()
     )
     return Standing(holds=tuple(holds), day=day)
@@ -133,6 +133,14 @@ QUOTA_FIELDS = {
 }
 
 
+def quota_value(value: Any) -> int | None:
+    """One of Zalo's quota figures, or None when it sets no limit: a negative number (``-1``),
+    empty or missing. The 2026 "unrestricted" tier's value is undocumented (zns-api.md §6):
+    none of these may ever read as 0, which would hold every send until midnight."""
+    number = as_int(value)
+    return number if number is not None and number >= 0 else None
+
+
 def _day_row(account: ZaloAccount, day: dt.date) -> ZaloQuota:
     try:
         with transaction.atomic():
@@ -150,12 +158,13 @@ def record_quota(
     row = _day_row(account, clock.local_day(now))
     values: dict[str, Any] = {"updated_at": now}
     for name, key in QUOTA_FIELDS.items():
-        value = as_int(data.get(key))
-        values[name] = max(value, 0) if value is not None else None
+        values[name] = quota_value(data.get(key))
+    # Neither a daily nor a remaining figure: Zalo sets this OA no daily limit.
+    values["unlimited"] = values["daily_quota"] is None and values["remaining_quota"] is None
     ZaloQuota.objects.filter(pk=row.pk).update(**values)
     was_used_up, before = row.remaining_quota == 0, row.remaining_quota
     row.refresh_from_db()
-    if was_used_up and row.remaining_quota:
+    if was_used_up and (row.remaining_quota or row.unlimited):
         _release_quota_waits(now)
     _announce_raise(account, before, row.remaining_quota, now)
     return row
@@ -189,12 +198,17 @@ def record_daily_quota(
     takes the new value, and a known remaining quota moves by the same step."""
     now = now or timezone.now()
     row = _day_row(account, clock.local_day(now))
-    values: dict[str, Any] = {"daily_quota": max(daily, 0), "updated_at": now}
-    before = row.daily_quota if row.daily_quota is not None else previous
-    if row.remaining_quota is not None and before is not None:
-        values["remaining_quota"] = max(row.remaining_quota + daily - before, 0)
+    if quota_value(daily) is None:  # -1: moved to a tier without a daily limit
+        values: dict[str, Any] = dict(
+            daily_quota=None, remaining_quota=None, unlimited=True, updated_at=now
+        )
+    else:
+        values = {"daily_quota": daily, "unlimited": False, "updated_at": now}
+        before = row.daily_quota if row.daily_quota is not None else quota_value(previous)
+        if row.remaining_quota is not None and before is not None:
+            values["remaining_quota"] = max(row.remaining_quota + daily - before, 0)
     ZaloQuota.objects.filter(pk=row.pk).update(**values)
-    if row.remaining_quota == 0 and values.get("remaining_quota"):
+    if row.remaining_quota == 0 and (values.get("remaining_quota") or values["unlimited"]):
         _release_quota_waits(now)
     _announce_raise(account, row.remaining_quota, values.get("remaining_quota"), now)
     row.refresh_from_db()
@@ -211,15 +225,23 @@ def record_send(account: ZaloAccount, result: SendResult, now: dt.datetime | Non
         return  # development-mode answers carry no quota
     now = now or timezone.now()
     row = _day_row(account, clock.local_day(now))
-    remaining = max(result.remaining_quota, 0)
     update = ZaloQuota.objects.filter(pk=row.pk)
-    if result.daily_quota is not None:
-        daily = result.daily_quota
-        changed = update.filter(~Q(daily_quota=daily) | Q(daily_quota__isnull=True))
-        if changed.update(daily_quota=daily, remaining_quota=remaining, updated_at=now):
+    remaining, daily = quota_value(result.remaining_quota), quota_value(result.daily_quota)
+    if remaining is None:  # -1: no daily limit (never "0 left")
+        update.update(daily_quota=None, remaining_quota=None, unlimited=True, updated_at=now)
+        if row.remaining_quota == 0:
+            _release_quota_waits(now)
+        return
+    if daily is not None:
+        changed = update.filter(
+            ~Q(daily_quota=daily) | Q(daily_quota__isnull=True) | Q(unlimited=True)
+        )
+        if changed.update(
+            daily_quota=daily, remaining_quota=remaining, unlimited=False, updated_at=now
+        ):
             return
     update.filter(Q(remaining_quota__isnull=True) | Q(remaining_quota__gt=remaining)).update(
-        remaining_quota=remaining, updated_at=now
+        remaining_quota=remaining, unlimited=False, updated_at=now
     )
 
 
@@ -227,7 +249,7 @@ def record_exhausted(account: ZaloAccount, now: dt.datetime | None = None) -> No
     """Zalo answered -144: nothing is left today, whatever the ledger thought."""
     now = now or timezone.now()
     row = _day_row(account, clock.local_day(now))
-    ZaloQuota.objects.filter(pk=row.pk).update(remaining_quota=0, updated_at=now)
+    ZaloQuota.objects.filter(pk=row.pk).update(remaining_quota=0, unlimited=False, updated_at=now)
 
 
 def refresh_quota() -> int | None:

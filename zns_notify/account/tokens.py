@@ -51,6 +51,10 @@ PROACTIVE_MARGIN = dt.timedelta(hours=5)
 REFRESH_LEASE = dt.timedelta(seconds=60)
 #: How often a process waiting for another's refresh looks at the row.
 POLL_INTERVAL = 0.1
+#: Brand-new access tokens Zalo refuses on their first use, in a row, before the OA is
+#: marked "needs reconnect" (zns_notify.account.refusals): one such refusal is a token that
+#: expired before it was used; this many say the grant itself is broken.
+FRESH_TOKEN_REFUSALS = 3
 
 
 def refresh_lease() -> dt.timedelta:
@@ -85,6 +89,8 @@ def store_token_pair(
         account.needs_reconnect = False
         account.reconnect_reason = ""
         account.needs_reconnect_since = None
+        account.token_state = "new"
+        account.fresh_token_refusals = 0
         account.refresh_owner = ""
         account.refresh_started_at = None
         account.save()
@@ -113,7 +119,19 @@ def current_account() -> ZaloAccount:
     return account
 
 
+def refuses_fresh_tokens(account: ZaloAccount) -> bool:
+    """The OA waits because Zalo refused new access tokens, not the refresh token: the
+    refresh still works, so a later one may end the wait without an admin."""
+    return account.needs_reconnect and account.fresh_token_refusals >= FRESH_TOKEN_REFUSALS
+
+
 def reconnect_message(account: ZaloAccount) -> str:
+    if refuses_fresh_tokens(account):
+        return _(
+            "Zalo refused %(count)s new access tokens in a row on their first use (%(reason)s). "
+            "Messages wait; the app refreshes the token again every minute and sends as soon "
+            "as Zalo takes it. If this lasts, connect the OA again in the admin."
+        ) % {"count": account.fresh_token_refusals, "reason": account.reconnect_reason or "-"}
     return _(
         "Zalo refused the OA's refresh token (%(reason)s): connect the OA again in the admin "
         "or with `manage.py zns_tokens set`. Messages wait until then."
@@ -146,8 +164,8 @@ def must_wait(account: ZaloAccount | None) -> str | None:
 
 
 def require_reconnect(token: str, reason: str) -> None:
-    """Zalo refuses even a freshly refreshed access token: only an admin reconnecting the OA
-    can help, so say so where staff look, and let later sends wait unclaimed."""
+    """Zalo refuses new access tokens one after the other: say so where staff look, and let
+    later sends wait unclaimed (:mod:`zns_notify.account.refusals` tries a refresh again)."""
     now = timezone.now()
     ZaloAccount.objects.filter(access_token=token, needs_reconnect=False).update(
         needs_reconnect=True,
@@ -168,13 +186,16 @@ def get_access_token(client: ZaloClient | None = None) -> str:
 
 
 def refresh_access_token(
-    client: ZaloClient | None = None, *, stale_token: str | None = None
+    client: ZaloClient | None = None, *, stale_token: str | None = None, recovering: bool = False
 ) -> str:
     """Rotate the pair once across all processes and return the new access token.
 
     ``stale_token`` is the token the caller found wanting; if the stored one differs,
     another process refreshed meanwhile and its token is returned without a call. Without
     it, the token stored when this call starts counts as the stale one.
+
+    ``recovering``: the OA waits because Zalo refused new tokens (:func:`refuses_fresh_tokens`)
+    and this refresh tries once more; the wait ends only when Zalo takes the new token.
     """
     client = client or ZaloClient.from_settings()
     deadline = time.monotonic() + refresh_lease().total_seconds() + 5
@@ -187,9 +208,9 @@ def refresh_access_token(
             stale_token = account.access_token
         if account.access_token != stale_token:
             return account.access_token  # another process rotated the pair meanwhile
-        if account.needs_reconnect:
+        if account.needs_reconnect and not (recovering and refuses_fresh_tokens(account)):
             raise ZnsReconnectRequired(reconnect_message(account))
-        if _claim(account, owner):
+        if _claim(account, owner, recovering):
             break
         if time.monotonic() > deadline:
             raise ZaloAPIError(
@@ -198,10 +219,10 @@ def refresh_access_token(
                 sent=False,
             )
         time.sleep(POLL_INTERVAL)
-    return _rotate(client, account, owner)
+    return _rotate(client, account, owner, recovering)
 
 
-def _claim(account: ZaloAccount, owner: str) -> bool:
+def _claim(account: ZaloAccount, owner: str, recovering: bool = False) -> bool:
     """Take the refresh lease: one short conditional UPDATE, committed at once."""
     now = timezone.now()
     free = (
@@ -209,14 +230,17 @@ def _claim(account: ZaloAccount, owner: str) -> bool:
         | Q(refresh_started_at__isnull=True)
         | Q(refresh_started_at__lt=now - refresh_lease())
     )
+    usable = Q(needs_reconnect=False)
+    if recovering:
+        usable |= Q(fresh_token_refusals__gte=FRESH_TOKEN_REFUSALS)
     return bool(
         ZaloAccount.objects.filter(
-            free, pk=account.pk, refresh_token=account.refresh_token, needs_reconnect=False
+            free, usable, pk=account.pk, refresh_token=account.refresh_token
         ).update(refresh_owner=owner, refresh_started_at=now)
     )
 
 
-def _rotate(client: ZaloClient, account: ZaloAccount, owner: str) -> str:
+def _rotate(client: ZaloClient, account: ZaloAccount, owner: str, recovering: bool) -> str:
     old_refresh = account.refresh_token
     mine = ZaloAccount.objects.filter(pk=account.pk, refresh_token=old_refresh)
     if not transaction.get_autocommit(using=router.db_for_write(ZaloAccount)):
@@ -236,6 +260,7 @@ def _rotate(client: ZaloClient, account: ZaloAccount, owner: str) -> str:
             needs_reconnect=True,
             reconnect_reason=str(exc)[:500],
             needs_reconnect_since=now,
+            fresh_token_refusals=0,  # the refresh token itself: no refresh can end this wait
             refresh_owner="",
             refresh_started_at=None,
         )
@@ -252,7 +277,7 @@ def _rotate(client: ZaloClient, account: ZaloAccount, owner: str) -> str:
     except BaseException:
         mine.filter(refresh_owner=owner).update(refresh_owner="", refresh_started_at=None)
         raise
-    committed = _commit_pair(mine, pair)
+    committed = _commit_pair(mine, pair, keep_waiting=recovering)
     if not committed:
         # Someone stored another pair (a reconnect) while we were refreshing: theirs wins.
         logger.warning(
@@ -268,10 +293,15 @@ def _rotate(client: ZaloClient, account: ZaloAccount, owner: str) -> str:
 COMMIT_TRIES = 6
 
 
-def _commit_pair(mine, pair: TokenPair) -> int:
+def _commit_pair(mine, pair: TokenPair, keep_waiting: bool = False) -> int:
+    """Store the rotated pair. ``keep_waiting``: the OA waits because Zalo refused new
+    tokens; it keeps waiting until Zalo takes this one (zns_notify.account.refusals)."""
     alias = router.db_for_write(ZaloAccount)
     for attempt in range(1, COMMIT_TRIES + 1):
         now = timezone.now()
+        connected = {}
+        if not keep_waiting:
+            connected = dict(needs_reconnect=False, reconnect_reason="", needs_reconnect_since=None)
         try:
             return mine.update(
                 access_token=pair.access_token,
@@ -280,10 +310,9 @@ def _commit_pair(mine, pair: TokenPair) -> int:
                 refresh_token_expires_at=now + REFRESH_TOKEN_LIFETIME,
                 refresh_owner="",
                 refresh_started_at=None,
-                needs_reconnect=False,
-                reconnect_reason="",
-                needs_reconnect_since=None,
+                token_state="new",
                 updated_at=now,
+                **connected,
             )
         except DatabaseError:
             if attempt == COMMIT_TRIES or not transaction.get_autocommit(using=alias):

@@ -162,6 +162,8 @@ class AccountQuotaAdminMixin:
     @admin.display(description=_("daily quota"))
     def daily_quota_display(self, obj: ZaloAccount):
         row = self._today(obj)
+        if row is not None and row.unlimited:
+            return _("no limit")
         return self._shown(row.daily_quota if row else None)
 
     @admin.display(description=_("used today"))
@@ -172,6 +174,8 @@ class AccountQuotaAdminMixin:
     @admin.display(description=_("remaining today"))
     def remaining_display(self, obj: ZaloAccount):
         row = self._today(obj)
+        if row is not None and row.unlimited:
+            return _("no limit")
         return self._shown(row.remaining_quota if row else None)
 
     def _shown(self, value):

@@ -10,8 +10,16 @@ from zns_notify.models import ZaloAccount
 from zns_notify.reports import charts
 from zns_notify.reports.quota import HISTORY_DAYS, Forecast, overview
 
+#: The figures a day without a daily limit shows as "No limit" (Zalo sent none, or -1).
+LIMITS = ("daily_quota", "remaining_quota")
+
 
 def forecast_text(found: Forecast) -> str:
+    if found.outcome == "unlimited":
+        return _(
+            "Never: Zalo sets this OA no daily limit (its quota answer had no figure, or -1); "
+            "messages are never held for the quota."
+        )
     if found.outcome == "unknown":
         return _(
             "Unknown: no quota reading from Zalo today yet (it is read every 30 "
@@ -40,6 +48,8 @@ def quota_context(account: ZaloAccount) -> dict:
     today = found.today
 
     def figure(name: str) -> str:
+        if today and today.unlimited and name in LIMITS:
+            return _("No limit")
         return formats.number(getattr(today, name) if today else None)
 
     cards = [
@@ -67,9 +77,13 @@ def quota_context(account: ZaloAccount) -> dict:
     history = [
         {
             "day": formats.date(day),
-            "daily": formats.number(row.daily_quota if row else None),
+            "daily": _("No limit")
+            if row and row.unlimited
+            else formats.number(row.daily_quota if row else None),
             "used": formats.number(row.used if row else None),
-            "remaining": formats.number(row.remaining_quota if row else None),
+            "remaining": _("No limit")
+            if row and row.unlimited
+            else formats.number(row.remaining_quota if row else None),
             "promotion": formats.number(row.daily_promotion_quota if row else None),
             "promotion_remaining": formats.number(row.remaining_promotion_quota if row else None),
         }

@@ -29,6 +29,17 @@ class ZaloAccount(models.Model):
     needs_reconnect_since = models.DateTimeField(
         _("needs reconnect since"), null=True, blank=True, editable=False
     )
+    # Whether Zalo took the current access token yet (zns_notify.account.refusals): a -124
+    # for a token it took before means expired (refresh again); a brand-new token refused
+    # on first use counts towards ``fresh_token_refusals``, and that many in a row mean the
+    # OA must be reconnected (the refresh itself works, yet no new token does).
+    token_state = models.CharField(
+        max_length=8,
+        choices=[("new", "new"), ("accepted", "accepted"), ("refused", "refused")],
+        default="new",
+        editable=False,
+    )
+    fresh_token_refusals = models.PositiveSmallIntegerField(default=0, editable=False)
     # The single-flight refresh lease (zns_notify.account.tokens): who is rotating the pair,
     # since when.
     refresh_owner = models.CharField(max_length=64, blank=True, editable=False)

@@ -36,6 +36,9 @@ class ZaloQuota(models.Model):
     remaining_monthly_promotion_quota = models.PositiveIntegerField(
         _("remaining monthly promotion quota"), null=True, blank=True
     )
+    # Zalo's answer had no daily limit (-1, empty or missing: the 2026 "unrestricted" tier,
+    # whose /message/quota value is undocumented): sends are never held for the quota.
+    unlimited = models.BooleanField(_("no daily limit"), default=False)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
@@ -47,6 +50,8 @@ class ZaloQuota(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.unlimited:
+            return f"{self.day}: no limit"
         return f"{self.day}: {self.remaining_quota}/{self.daily_quota}"
 
     @property

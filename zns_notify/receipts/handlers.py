@@ -207,8 +207,9 @@ def _apply_daily_quota(incoming: Incoming) -> tuple[str, str]:
     """change_oa_daily_quota (``oaId`` in camelCase): the OA moved to another tier."""
     values = as_object(incoming.payload.get("quota"))
     new, previous = number(values.get("new_value")), number(values.get("prev_value"))
-    if new is None or new < 0:
+    if new is None:
         return Outcome.IGNORED, "no new_value"
+    # A negative new_value (-1): a tier without a daily limit, recorded as such, never 0.
     account = ZaloAccount.objects.filter(oa_id=incoming.subject).exclude(oa_id="").first()
     if account is None:
         current = ZaloAccount.objects.current()

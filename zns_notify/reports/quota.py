@@ -25,7 +25,8 @@ USES_QUOTA = ("queued", "sending", "sent", "delivered", "undelivered")
 
 @dataclass
 class Forecast:
-    #: "unknown" (no ledger reading today), "used_up", "not_today" or "today".
+    #: "unknown" (no ledger reading today), "unlimited" (Zalo sets no daily limit),
+    #: "used_up", "not_today" or "today".
     outcome: str
     per_hour: float | None = None
     #: "last_hour" or "since_midnight": where the rate comes from.
@@ -55,6 +56,8 @@ def last_hour_sends(now: dt.datetime) -> int:
 
 
 def forecast(row: ZaloQuota | None, now: dt.datetime) -> Forecast:
+    if row is not None and row.unlimited:
+        return Forecast("unlimited")
     if row is None or row.remaining_quota is None:
         return Forecast("unknown")
     if row.remaining_quota == 0:

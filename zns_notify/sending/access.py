@@ -9,7 +9,6 @@ from zns_notify.account.tokens import (
     expire_access_token,
     get_access_token,
     refresh_access_token,
-    require_reconnect,
 )
 from zns_notify.exceptions import ZnsReconnectRequired
 from zns_notify.zalo.client import ZaloAPIError, ZaloClient, ZaloGrantRejected
@@ -42,19 +41,40 @@ def refreshed_token(client: ZaloClient, stale: str) -> str:
         raise _refresh_failure(exc) from exc
 
 
-def refused_twice(token: str, exc: ZaloAPIError) -> ZaloAPIError:
-    """A fresh token refused too: refreshing again cannot help (the OA's grant to the app
-    is broken); later sends wait, unclaimed, for an admin to reconnect it."""
-    require_reconnect(token, str(exc))
+def fresh_tokens_refused(exc: ZaloAPIError, count: int) -> ZaloAPIError:
+    """Zalo refused ``count`` new access tokens in a row on their first use (the account is
+    marked, :func:`zns_notify.account.refusals.token_refused`): the refused sends and later
+    ones wait, unclaimed, until a refresh brings a token Zalo takes or an admin reconnects."""
     error = ZaloAPIError(
-        _("Zalo refuses even a freshly refreshed access token (%(error)s); reconnect the OA.")
-        % {"error": exc},
+        _(
+            "Zalo refused %(count)s new access tokens in a row on their first use (%(error)s); "
+            "the message waits until Zalo takes a new token, or reconnect the OA."
+        )
+        % {"count": count, "error": exc},
         code=exc.code,
         action=ErrorAction.RESCHEDULE,
         sent=False,
         answer=exc.answer,
     )
     error.request = exc.request  # the send it answered, for the timeline
+    return error
+
+
+def refused_again(exc: ZaloAPIError, resends: int) -> ZaloAPIError:
+    """One message met a refused token ``resends`` times in one run, each time with a newer
+    token: Zalo never took it, so it goes again later, like any transient failure."""
+    error = ZaloAPIError(
+        _(
+            "Zalo refused the access token %(count)s times in a row for this message "
+            "(%(error)s); it will be tried again."
+        )
+        % {"count": resends, "error": exc},
+        code=exc.code,
+        action=ErrorAction.RETRY,
+        sent=False,
+        answer=exc.answer,
+    )
+    error.request = exc.request
     return error
 
 

@@ -16,6 +16,7 @@ from django.db import router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from zns_notify.account import refusals
 from zns_notify.account.tokens import must_wait
 from zns_notify.events.relay import OLDEST_DUE_FIRST, lease_duration
 from zns_notify.models import Message, ZaloAccount
@@ -182,8 +183,12 @@ def postpone(key: str, reason: str) -> bool:
 
 
 def postpone_all(keys: Iterable[str]) -> bool:
-    """When the OA must be reconnected, due messages wait without an attempt; True if so."""
+    """When the OA must be reconnected, due messages wait without an attempt; True if so.
+    If it waits only because Zalo refused new tokens, try one more first (at most once a
+    minute across workers): taken, the messages go now."""
     wait_reason = must_wait(ZaloAccount.objects.current())
+    if wait_reason and refusals.recover():
+        wait_reason = must_wait(ZaloAccount.objects.current())
     if not wait_reason:
         return False
     for key in keys:

@@ -12,6 +12,8 @@ also keeps back what the day's quota cannot cover while earlier sends are still 
 
 from __future__ import annotations
 
+import math
+
 from django.utils.translation import gettext as _
 
 from zns_notify.account import holds, quota
@@ -69,16 +71,19 @@ def gate_all(
     return ready, stopped
 
 
-def quota_room(account: ZaloAccount, in_flight: int) -> int | None:
+def quota_room(account: ZaloAccount, in_flight: int) -> float | None:
     """How many more billed sends may go while ``in_flight`` billed ones are unanswered.
 
     :func:`gate` sees the quota ledger as the last answer left it, not the sends still in
-    flight: the day's remaining quota less those, or None when nothing is known today."""
+    flight: the day's remaining quota less those, None when nothing is known today, and
+    infinity when Zalo sets the OA no daily limit (nothing to keep back)."""
     row = (
         ZaloQuota.objects.filter(account=account, day=clock.local_day())
-        .only("remaining_quota")
+        .only("remaining_quota", "unlimited")
         .first()
     )
+    if row is not None and row.unlimited:
+        return math.inf
     if row is None or row.remaining_quota is None:
         return None
     return max(row.remaining_quota - in_flight, 0)

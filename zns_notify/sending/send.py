@@ -14,9 +14,11 @@ also claims the next messages (on SQLite every write transaction is a turn of th
 database's one write lock).
 
 Message by message: the claim increments ``attempts`` and every outcome write is fenced
-on it; a -124 refreshes the token once (single-flight across processes) and the refused
-sends go again with the new one; an exception in the pool becomes a retryable outcome,
-never a row left "sending".
+on it; a -124 refreshes the token (single-flight across processes) and the refused sends
+go again with the new one: a token Zalo took before has expired, however soon, and is
+refreshed as often as that happens; brand-new tokens refused on first use several times in a
+row stop the run (:mod:`zns_notify.account.refusals`); an exception in the pool becomes a
+retryable outcome, never a row left "sending".
 """
 
 from __future__ import annotations
@@ -34,14 +36,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zns_notify.account import quota
-from zns_notify.account.tokens import current_account
+from zns_notify.account.refusals import token_accepted, token_refused
+from zns_notify.account.tokens import FRESH_TOKEN_REFUSALS, current_account
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.lib import reconnect
 from zns_notify.lib.delays import backoff
 from zns_notify.models import Message, ZaloAccount
 from zns_notify.policy import rules as policy
-from zns_notify.sending.access import access_token, refreshed_token, refused_twice
+from zns_notify.sending.access import (
+    access_token,
+    fresh_tokens_refused,
+    refreshed_token,
+    refused_again,
+)
 from zns_notify.sending.claim import Claim, claim_keys, postpone_all
 from zns_notify.sending.gate import gate_all, quota_room
 from zns_notify.sending.record import Outcome, record_all
@@ -172,7 +180,15 @@ def unexpected_error(exc: BaseException) -> ZaloAPIError:
     )
 
 
+def _refused_token(result: SendResult | ZaloAPIError) -> bool:
+    return isinstance(result, ZaloAPIError) and result.action == ErrorAction.REFRESH
+
+
 # -- the run -------------------------------------------------------------------------------
+
+#: How often one message may meet a refused token in one run, each time with a newer one,
+#: before it goes again later instead (tokens that expire faster than a send cannot loop).
+MAX_TOKEN_RESENDS = FRESH_TOKEN_REFUSALS + 2
 
 #: After the first of a group of sends answers, how long to wait for more of them before
 #: recording: outcomes recorded together share a transaction (on SQLite, one turn of the
@@ -205,7 +221,11 @@ class Run:
         #: Claimed messages kept back while the day's known quota is all in flight.
         self.held: list[Message] = []
         self._probed = False
-        #: Set when Zalo refused a freshly refreshed token: nothing more is sent.
+        #: Tokens Zalo took in this run (the account row was told once each).
+        self._accepted: set[str] = set()
+        #: Tokens Zalo refused in this run (the account row was told once each).
+        self._refused_tokens: set[str] = set()
+        #: Set when Zalo refused too many new tokens in a row: nothing more is sent.
         self.broken: ZaloAPIError | None = None
 
     @property
@@ -298,20 +318,39 @@ class Run:
             if not more:
                 break
             done |= more
-        outcomes = []
+        answered = []
         for future in done:
             message, token = self.in_flight.pop(future)
             try:
                 result = future.result()
             except BaseException as exc:  # _http catches everything; belt and braces
                 result = unexpected_error(exc)
-            if isinstance(result, ZaloAPIError) and result.action == ErrorAction.REFRESH:
+            answered.append((message, token, result))
+        # Tokens Zalo took first: a refusal answered together with an acceptance of the same
+        # token is an expiry, not a new token refused.
+        answered.sort(key=lambda item: _refused_token(item[2]))
+        outcomes = []
+        for message, token, result in answered:
+            if _refused_token(result):
                 outcome = self._refused(message, token, result)
                 if outcome is not None:
                     outcomes.append(outcome)
             else:
+                if not isinstance(result, ZaloAPIError) or result.code is not None:
+                    self._took(token)  # Zalo answered past the token check
                 outcomes.append(Outcome(message, result))
         return outcomes
+
+    def _took(self, token: str) -> None:
+        """Zalo took ``token``: tell the account row once per run (other workers then read
+        a later -124 for it as an expiry), unless the row already says so."""
+        if token in self._accepted:
+            return
+        self._accepted.add(token)
+        known = self._account
+        if known is not None and known.access_token == token and known.token_state == "accepted":
+            return
+        token_accepted(token)
 
     def record(self, outcomes: list[Outcome], claim: Claim | None = None) -> list[Message]:
         """Record ``outcomes`` and take ``claim`` in one transaction; return the claimed."""
@@ -334,21 +373,30 @@ class Run:
         self.in_flight[future] = (message, token)
 
     def _refused(self, message: Message, token: str, exc: ZaloAPIError) -> Outcome | None:
-        """Zalo rejected the access token: rotate it once for the whole run (or pick up
-        another worker's rotation) and send again; refused again, the grant is broken."""
+        """Zalo refused the access token: refresh it (or pick up another worker's refresh)
+        and send again. A token Zalo took before has expired: refresh as often as that
+        happens. New tokens refused on first use too often in a row: the run stops."""
+        if self.broken is not None:
+            return Outcome(message, self.broken)
         if token in self._refresh_failed:
             return Outcome(message, self._refresh_failed[token])
-        if getattr(message, "_zns_resent", False):
-            # A fresh token refused too: later sends wait, unclaimed, for a reconnect.
-            self.broken = self.broken or refused_twice(token, exc)
-            return Outcome(message, self.broken)
-        if token == self._token:
+        resends = getattr(message, "_zns_resends", 0)
+        if token not in self._refused_tokens:  # once per token: the row counts it once
+            self._refused_tokens.add(token)
+            # Taken before in this run: expired (the row may not know yet that it was taken).
+            if token_refused(token, exc) and token not in self._accepted:
+                # Later sends wait, unclaimed, for a token Zalo takes.
+                self.broken = fresh_tokens_refused(exc, FRESH_TOKEN_REFUSALS)
+                return Outcome(message, self.broken)
+        if resends >= MAX_TOKEN_RESENDS:
+            return Outcome(message, refused_again(exc, resends))
+        if self._token is None or token == self._token:
             try:
                 self._token = refreshed_token(self.client, token)
             except (ZaloAPIError, ZnsConfigurationError) as error:
                 self._refresh_failed[token] = error
                 self._token = None  # the next messages ask for a token again
                 return Outcome(message, error)
-        message._zns_resent = True
+        message._zns_resends = resends + 1
         self._submit(message, self._token)
         return None

@@ -297,15 +297,21 @@ class ZaloClient:
                 expires_in=as_int(payload.get("expires_in")) or 90000,
             )
         code = as_int(payload.get("error"))
-        reason = (
-            payload.get("error_description") or payload.get("error_name") or "no token returned"
-        )
-        if code is None:
+        # zns-api.md §4: a refusal is HTTP 200 with a negative ``error`` and its words, or
+        # with only ``error_name`` / ``error_reason`` / ``error_description`` (no number,
+        # or a word where the number goes). Either is Zalo's "no", never a hiccup.
+        words = [payload.get(key) for key in ("error_name", "error_reason", "error_description")]
+        if code is None and isinstance(payload.get("error"), str):
+            words.insert(0, payload["error"])
+        words = [str(w).strip() for w in words if w not in (None, "") and str(w).strip()]
+        reason = ": ".join(dict.fromkeys(words)) or None
+        if (code is None or code >= 0) and reason is None:
             raise ZaloAPIError(
-                "Zalo answered the token request without a token or an error code",
+                "Zalo answered the token request without a token or an error",
                 action=ErrorAction.RETRY,
                 sent=True,
             )
+        code = code if code is not None and code < 0 else None
         if code in OAUTH_APP_ERRORS:
             raise ZaloAPIError(
                 f"Zalo refused the token request ({code}): {OAUTH_APP_ERRORS[code]}",
@@ -314,7 +320,7 @@ class ZaloClient:
                 sent=True,
             )
         raise ZaloGrantRejected(
-            f"Zalo refused the token request ({code}): {reason}",
+            f"Zalo refused the token request ({code if code is not None else 'no code'}): {reason}",
             code=code,
             action=ErrorAction.CONFIG,
             sent=True,
