@@ -197,8 +197,11 @@ class Server:
 
 
 class Bench:
-    def __init__(self, args, server: Server, app_id: str, secret: str, workdir: Path) -> None:
-        self.args, self.server, self.workdir = args, server, workdir
+    def __init__(
+        self, args, servers: dict[str, Server], app_id: str, secret: str, workdir: Path
+    ) -> None:
+        self.args, self.servers, self.workdir = args, servers, workdir
+        self.server = servers["new"]
         self.app_id, self.secret = app_id, secret
         self.pool = Pool()
 
@@ -209,9 +212,19 @@ class Bench:
                 out.write(signed(n, self.app_id, self.secret, sign) + "\n")
         return path
 
-    def wrk(self, target: str, numbers: range, duration: float, connections: int, *, sign=True):
+    def wrk(
+        self,
+        target: str,
+        numbers: range,
+        duration: float,
+        connections: int,
+        *,
+        sign=True,
+        server: Server | None = None,
+    ):
         data = self.prepare(numbers, sign)
-        threads = self.args.wrk_threads
+        threads = min(self.args.wrk_threads, connections)
+        server = server or self.server
         env = {
             **os.environ,
             "ZNS_BENCH_REQUESTS": str(data),
@@ -226,7 +239,7 @@ class Bench:
             f"--timeout={self.args.wrk_timeout}s",
             "-s",
             str(LUA),
-            f"http://127.0.0.1:{self.server.port}{target}",
+            f"http://127.0.0.1:{server.port}{target}",
         ]
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         found = RESULT.search(done.stdout)
@@ -240,17 +253,22 @@ class Bench:
             print(f"  WARNING: wrk ran out of prepared requests ({result['wrapped']} repeats)")
         return result
 
-    def per_side(self, connections: int) -> int:
-        return int(self.args.max_rate * self.args.duration)
-
     def side(self, name: str, connections: int) -> dict:
-        count = self.per_side(connections)
-        target, sign = {
-            "bare view": (BARE, False),
-            "receipts": (WEBHOOK, True),
-            "rejected (unsigned)": (WEBHOOK, False),
+        count = int(self.args.max_rate * self.args.duration)
+        target, sign, server = {
+            "bare view": (BARE, False, "new"),
+            "receipts": (WEBHOOK, True, "new"),
+            "receipts (compared)": (WEBHOOK, True, "compared"),
+            "rejected (unsigned)": (WEBHOOK, False, "new"),
         }[name]
-        result = self.wrk(target, self.pool.take(count), self.args.duration, connections, sign=sign)
+        result = self.wrk(
+            target,
+            self.pool.take(count),
+            self.args.duration,
+            connections,
+            sign=sign,
+            server=self.servers[server],
+        )
         expected = "200" if name != "rejected (unsigned)" else "400"
         others = {k: v for k, v in result["statuses"].items() if k != expected}
         print(
@@ -298,11 +316,18 @@ def steady(bench: Bench, burst_pool: range) -> dict[str, list[dict]]:
         f"{args.connections} connections, alternating"
     )
     sides = ["bare view", "receipts", "rejected (unsigned)"]
+    if "compared" in bench.servers:
+        sides.insert(2, "receipts (compared)")
     runs: dict[str, list[dict]] = {side: [] for side in sides}
     for turn in range(args.rounds):
-        for side in sides if turn % 2 == 0 else sides[:2][::-1] + sides[2:]:
+        for side in sides if turn % 2 == 0 else sides[-2::-1] + sides[-1:]:
             runs[side].append(bench.side(side, args.connections))
     report(runs, "steady")
+    print("== idle: one connection at a time (a receipt's own latency)")
+    idle: dict[str, list[dict]] = {side: [] for side in sides[:-1]}
+    for side in sides[:-1]:
+        idle[side].append(bench.side(side, 1))
+    report(idle, "idle")
     if args.no_burst:
         return runs
     print(f"== the same while a send burst records Zalo's answers ({args.duration:g} s a side)")
@@ -326,6 +351,15 @@ def report(runs: dict[str, list[dict]], label: str) -> None:
     p50 = statistics.median(r["p50_us"] for r in runs["receipts"]) / 1e3
     p99 = statistics.median(r["p99_us"] for r in runs["receipts"]) / 1e3
     share = rate["receipts"] / rate["bare view"]
+    if "receipts (compared)" in runs:
+        compared = runs["receipts (compared)"]
+        old = statistics.median(r["rate"] for r in compared)
+        print(
+            f"  receipts {label}, --compare checkout: {old:,.0f}/s = "
+            f"{old / rate['bare view']:.0%} of the bare view's; p50 "
+            f"{statistics.median(r['p50_us'] for r in compared) / 1e3:.2f} ms, p99 "
+            f"{statistics.median(r['p99_us'] for r in compared) / 1e3:.2f} ms"
+        )
     print(
         f"  receipts {label}: {rate['receipts']:,.0f}/s = {share:.0%} of the bare view's "
         f"{rate['bare view']:,.0f}/s (target >= 50%: {'met' if share >= 0.5 else 'NOT met'}); "
@@ -473,6 +507,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 s sides, one round, 10 s flood")
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout to serve")
     parser.add_argument(
+        "--compare",
+        type=Path,
+        help="another checkout (e.g. the code before a change), served beside on the same "
+        "database: its receipts measured in the steady and idle runs, interleaved",
+    )
+    parser.add_argument(
         "--database-url", default=os.environ.get("ZNS_BENCH_DATABASE_URL", DEFAULT_URL)
     )
     args = parser.parse_args()
@@ -504,7 +544,7 @@ def main() -> None:
     from zns_notify.conf import app_settings
 
     call_command("migrate", verbosity=0)
-    steady_count = int(args.max_rate * args.duration) * (3 * args.rounds + 2 * args.rounds)
+    steady_count = int(args.max_rate * args.duration) * (4 * args.rounds + 2 * args.rounds + 4)
     flood_count = 0 if args.no_flood else int(args.max_rate * args.flood_duration)
     started = time.perf_counter()
     seed(steady_count + flood_count, "sent", "a", "a")
@@ -519,11 +559,16 @@ def main() -> None:
         f"code {args.code.resolve()}"
     )
     with tempfile.TemporaryDirectory(prefix="zns-bench-wrk-") as workdir:
-        server = Server(path, args.workers, env)
+        servers = {"new": Server(path, args.workers, env)}
+        if args.compare:
+            compared = code_path(args.compare.resolve())
+            servers["compared"] = Server(
+                compared, args.workers, {**env, "PYTHONPATH": str(compared)}
+            )
         try:
             bench = Bench(
                 args,
-                server,
+                servers,
                 app_settings.APP_ID,
                 app_settings.WEBHOOK_SECRET_KEYS[0],
                 Path(workdir),
@@ -531,11 +576,23 @@ def main() -> None:
             bench.wrk(
                 BARE, bench.pool.take(int(args.max_rate * 2)), 2, args.connections, sign=False
             )  # warm-up: workers started, connections open
+            if args.compare:
+                bench.wrk(
+                    BARE,
+                    bench.pool.take(int(args.max_rate * 2)),
+                    2,
+                    args.connections,
+                    sign=False,
+                    server=servers["compared"],
+                )
             steady(bench, range(1, burst_count + 1))
             sound = True if args.no_flood else flood(bench)
         finally:
-            server.stop()
+            for server in servers.values():
+                server.stop()
     shutil.rmtree(path)
+    if args.compare:
+        shutil.rmtree(compared)
     if not sound:
         sys.exit("receipts were lost or applied twice")
 
