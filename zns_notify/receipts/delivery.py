@@ -3,7 +3,9 @@
 One delivery path: the webhook's receipts (:mod:`zns_notify.receipts.handlers`), receipts
 that arrived before the worker recorded the send (:mod:`zns_notify.receipts.matching`) and
 the reconciler (:mod:`zns_notify.receipts.reconcile`, ``GET /message/status``) all mark a
-message delivered through :func:`_mark_delivered`, so that whichever comes first wins, the
+message delivered through :func:`_mark_delivered` (the common receipt on PostgreSQL through
+:func:`deliver_at_once`: the same UPDATE and timeline row, in one statement with the event's
+row), so that whichever comes first wins, the
 others change nothing, and ``message_delivered`` is sent once, after the commit. Status only
 moves forward: a conditional UPDATE from the statuses that may still advance is what proves
 the caller made the transition. The two entry points differ only in what they do for a

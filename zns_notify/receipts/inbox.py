@@ -7,6 +7,11 @@ event (its handler in :mod:`zns_notify.receipts.handlers`) and stores it as a
 redelivery (Zalo retries with the same body) collides with the stored row, its effects roll
 back, and it changes nothing. An event whose processing raised is stored as ``error`` (not
 processed) and processed again when Zalo retries it.
+
+A handler may also have a one-statement form for its common case (the receipt of a sent
+message, on PostgreSQL: :func:`zns_notify.receipts.delivery.deliver_at_once`), tried first:
+it applies and stores the event in one statement with no transaction around it, or does
+nothing and the transaction above decides as usual.
 """
 
 from __future__ import annotations
