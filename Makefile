@@ -12,7 +12,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 ARGS ?=
 
 .PHONY: install messages demo test test-sqlite test-postgres test-shifted-clock lint matrix \
-	browser bench docs docs-serve clean
+	browser bench bench-receipts docs docs-serve clean
 
 install: $(STAMP) messages
 
@@ -73,6 +73,13 @@ lint: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/hot_path.py
+
+# Receipts through gunicorn on PostgreSQL with wrk (bench/receipts_server.py, docs/performance.md):
+# ZNS_BENCH_DATABASE_URL names a database it may drop; ARGS="--quick" for a short run.
+bench-receipts: install
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/receipts_server.py $(ARGS)
 
 # The documentation site (mkdocs.yml) into site/; --strict fails on a broken link or anchor.
 # Only the `docs` extra's pinned tools go into .venv: the site does not import the app.

@@ -3,7 +3,9 @@
 One delivery path: the webhook's receipts (:mod:`zns_notify.receipts.handlers`), receipts
 that arrived before the worker recorded the send (:mod:`zns_notify.receipts.matching`) and
 the reconciler (:mod:`zns_notify.receipts.reconcile`, ``GET /message/status``) all mark a
-message delivered through :func:`_mark_delivered`, so that whichever comes first wins, the
+message delivered through :func:`_mark_delivered` (the common receipt on PostgreSQL through
+:func:`deliver_at_once`: the same UPDATE and timeline row, in one statement with the event's
+row), so that whichever comes first wins, the
 others change nothing, and ``message_delivered`` is sent once, after the commit. Status only
 moves forward: a conditional UPDATE from the statuses that may still advance is what proves
 the caller made the transition. The two entry points differ only in what they do for a
@@ -19,15 +21,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from contextlib import nullcontext
+from typing import Any, NamedTuple
 
 from django.db import router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zns_notify import signals
 from zns_notify.fallback import receipts as fallback_receipts
 from zns_notify.fallback import steps as fallback
-from zns_notify.models import Message, MessageEvent, WebhookEvent
+from zns_notify.models import FallbackStep, Message, MessageEvent, WebhookEvent
 from zns_notify.receipts import sql
 
 logger = logging.getLogger(__name__)
@@ -107,32 +112,17 @@ def _mark_delivered(
     the commit; False, changing nothing, when the message cannot advance. In the caller's
     transaction."""
     connection = sql.connection()
-    quote = connection.ops.quote_name
+    moved, timeline = _delivered_sql(connection, pk, delivered_at, detail)
     with connection.cursor() as cursor:
         cursor.execute(
-            # The reconciler's next check is moot once Zalo has told us.
-            f'UPDATE {quote(Message._meta.db_table)} SET "status" = %s, "delivered_at" = %s, '
-            '"next_status_check_at" = NULL WHERE "id" = %s AND "status" IN (%s, %s, %s)',
-            [
-                Message.Status.DELIVERED.value,
-                sql.db_datetime(connection, delivered_at),
-                pk,
-                *(str(s) for s in ADVANCEABLE_TO_DELIVERED),
-            ],
+            f'{moved.sql} WHERE "id" = %s AND {moved.condition}',
+            [*moved.params, pk, *moved.condition_params],
         )
         if cursor.rowcount != 1:
             return False
         cursor.execute(
-            f"INSERT INTO {quote(MessageEvent._meta.db_table)} "
-            '("message_id", "kind", "at", "status", "error_code", "detail") '
-            "VALUES (%s, %s, %s, %s, NULL, %s)",
-            [
-                pk,
-                MessageEvent.Kind.RECEIPT.value,
-                sql.db_datetime(connection, timezone.now()),
-                Message.Status.DELIVERED.value,
-                detail[:2000],
-            ],
+            f"{timeline.sql} VALUES ({', '.join(['%s'] * len(timeline.params))})",
+            timeline.params,
         )
     if message is not None:
         message.status, message.delivered_at = Message.Status.DELIVERED, delivered_at
@@ -141,6 +131,96 @@ def _mark_delivered(
     fallback_receipts.on_receipt(pk, step_status)
     transaction.on_commit(
         lambda: _announce_delivered(pk, message, delivered_at), using=connection.alias, robust=True
+    )
+    return True
+
+
+class _Statement(NamedTuple):
+    sql: str
+    params: list[Any]
+    condition: str = ""
+    condition_params: tuple[str, ...] = ()
+
+
+def _delivered_sql(
+    connection: BaseDatabaseWrapper, pk: int | None, delivered_at: dt.datetime, detail: str
+) -> tuple[_Statement, _Statement]:
+    """The two writes of a message marked delivered, shared by both forms (the
+    statements of :func:`_mark_delivered` and the one of :func:`deliver_at_once`): the
+    message's UPDATE (its SET, and the ``condition`` that only lets it move forward) and the
+    receipt's INSERT into the timeline (its columns; ``pk`` the message's, or None when the
+    statement selects it)."""
+    quote = connection.ops.quote_name
+    moved = _Statement(
+        # The reconciler's next check is moot once Zalo has told us.
+        f'UPDATE {quote(Message._meta.db_table)} SET "status" = %s, "delivered_at" = %s, '
+        '"next_status_check_at" = NULL',
+        [Message.Status.DELIVERED.value, sql.db_datetime(connection, delivered_at)],
+        '"status" IN (%s, %s, %s)',
+        tuple(str(s) for s in ADVANCEABLE_TO_DELIVERED),
+    )
+    timeline = _Statement(
+        f"INSERT INTO {quote(MessageEvent._meta.db_table)} "
+        '("message_id", "kind", "at", "status", "error_code", "detail")',
+        [
+            *([] if pk is None else [pk]),
+            MessageEvent.Kind.RECEIPT.value,
+            sql.db_datetime(connection, timezone.now()),
+            Message.Status.DELIVERED.value,
+            None,
+            detail[:2000],
+        ],
+    )
+    return moved, timeline
+
+
+def deliver_at_once(msg_id: str, delivered_at: dt.datetime, event: dict[str, Any]) -> bool:
+    """Zalo's receipt for ``msg_id`` in one statement, on PostgreSQL: the message marked
+    delivered as :func:`_mark_delivered` does, and the webhook event's row (``event``: field
+    name → value) inserted, together or not at all; True when it did. False, having changed
+    nothing, when this is not the common case: no message with this msg_id, one that cannot
+    advance, one with an SMS fallback step, or another database. The caller then takes the
+    general path (:func:`record_receipt`).
+
+    One statement is one round trip and, outside a transaction, its own: through a real
+    server the round trips are what a receipt costs (docs/performance.md). Inside the
+    caller's transaction it runs in a savepoint, so that a redelivery's collision on the
+    event's unique key leaves that transaction usable."""
+    connection = sql.connection()
+    if connection.vendor != "postgresql" or not msg_id:
+        return False
+    quote = connection.ops.quote_name
+    table = quote(Message._meta.db_table)
+    steps = quote(FallbackStep._meta.db_table)
+    step_message = quote(FallbackStep._meta.get_field("message").column)
+    detail = f"user_received_message {msg_id}"
+    moved, timeline = _delivered_sql(connection, None, delivered_at, detail)
+    columns, values = sql.insert_values(connection, WebhookEvent, event)
+    statement = (
+        # NOT (msg_id = ''): the msg_id index is partial. LIMIT 1 as find_message_row.
+        f'WITH target AS (SELECT m."id" FROM {table} m WHERE m."msg_id" = %s '
+        "AND NOT (m.\"msg_id\" = '') LIMIT 1), "
+        # The UPDATE takes the row's lock and, if another transaction changed it meanwhile,
+        # checks its condition again on the row as that one left it.
+        f'moved AS ({moved.sql} WHERE "id" = (SELECT "id" FROM target) '
+        f"AND {moved.condition} AND NOT EXISTS "
+        f'(SELECT 1 FROM {steps} s WHERE s.{step_message} = {table}."id") '
+        'RETURNING "id"), '
+        f'timeline AS ({timeline.sql} SELECT moved."id", '
+        f"{', '.join(['%s'] * len(timeline.params))} FROM moved), "
+        f"stored AS (INSERT INTO {quote(WebhookEvent._meta.db_table)} ({columns}) "
+        f"SELECT {', '.join(['%s'] * len(values))} FROM moved) "
+        'SELECT "id" FROM moved'
+    )
+    params = [msg_id, *moved.params, *moved.condition_params, *timeline.params, *values]
+    savepoint = transaction.atomic(using=connection.alias) if connection.in_atomic_block else None
+    with savepoint or nullcontext(), connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    transaction.on_commit(
+        lambda: _announce_delivered(row[0], None, delivered_at), using=connection.alias, robust=True
     )
     return True
 

@@ -35,7 +35,7 @@ from zns_notify.models import (
     WebhookEvent,
     ZaloAccount,
 )
-from zns_notify.receipts.delivery import record_receipt
+from zns_notify.receipts.delivery import deliver_at_once, record_receipt
 from zns_notify.receipts.matching import find_message_row
 from zns_notify.zalo.templates import normalize_status, unknown_status_note
 from zns_notify.zalo.webhooks import (
@@ -77,6 +77,10 @@ class EventHandler:
     #: ``incoming.subject``.
     identity: Callable[[Incoming], str | None]
     apply: Callable[[Incoming], tuple[str, str]]
+    #: ``apply``'s common case and the storing of the event's row (field name → value,
+    #: outcome ``applied``) in one statement, where the database allows it; True when it
+    #: did both, False when it did nothing and ``apply`` decides (None: no such form).
+    apply_at_once: Callable[[Incoming, dict[str, Any]], bool] | None = None
 
 
 def _find_message(msg_id: str, tracking_id: str, *, lock: bool = False) -> Message | None:
@@ -113,12 +117,16 @@ def _receipt_identity(incoming: Incoming) -> str | None:
     return f"tracking_id:{tracking_id}" if tracking_id else None
 
 
+def _delivered_at(incoming: Incoming) -> dt.datetime:
+    return delivery_time(incoming.payload) or incoming.signed_at or timezone.now()
+
+
 def _apply_receipt(incoming: Incoming) -> tuple[str, str]:
     """user_received_message: the message reached the customer's phone."""
     msg_id, tracking_id = message_ids(incoming.payload)
     if not (msg_id or tracking_id):
         return Outcome.IGNORED, "no msg_id or tracking_id"
-    delivered_at = delivery_time(incoming.payload) or incoming.signed_at or timezone.now()
+    delivered_at = _delivered_at(incoming)
     found = find_message_row(msg_id, tracking_id)
     if found is None:
         # Zalo's receipt can beat the worker's write of msg_id: kept, and applied when the
@@ -126,6 +134,13 @@ def _apply_receipt(incoming: Incoming) -> tuple[str, str]:
         logger.info("Zalo receipt for %s before its message is known; kept", msg_id)
         return Outcome.UNMATCHED, "no message with this msg_id or tracking_id yet"
     return record_receipt(found[0], delivered_at, msg_id or tracking_id, step_status=found[2])
+
+
+def _apply_receipt_at_once(incoming: Incoming, event: dict[str, Any]) -> bool:
+    """The common receipt (its message found by msg_id, sent, no SMS fallback) applied and
+    stored in one statement on PostgreSQL (:func:`.delivery.deliver_at_once`)."""
+    msg_id, _tracking_id = message_ids(incoming.payload)
+    return deliver_at_once(msg_id, _delivered_at(incoming), event)
 
 
 def _template_identity(incoming: Incoming) -> None:
@@ -257,7 +272,7 @@ def _apply_feedback(incoming: Incoming) -> tuple[str, str]:
 
 
 HANDLERS: dict[str, EventHandler] = {
-    RECEIVED: EventHandler(_receipt_identity, _apply_receipt),
+    RECEIVED: EventHandler(_receipt_identity, _apply_receipt, _apply_receipt_at_once),
     TEMPLATE_STATUS: EventHandler(_template_identity, _apply_template_status),
     TEMPLATE_QUALITY: EventHandler(_template_identity, _apply_template_quality),
     DAILY_QUOTA: EventHandler(_quota_identity, _apply_daily_quota),

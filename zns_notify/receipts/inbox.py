@@ -7,6 +7,11 @@ event (its handler in :mod:`zns_notify.receipts.handlers`) and stores it as a
 redelivery (Zalo retries with the same body) collides with the stored row, its effects roll
 back, and it changes nothing. An event whose processing raised is stored as ``error`` (not
 processed) and processed again when Zalo retries it.
+
+A handler may also have a one-statement form for its common case (the receipt of a sent
+message, on PostgreSQL: :func:`zns_notify.receipts.delivery.deliver_at_once`), tried first:
+it applies and stores the event in one statement with no transaction around it, or does
+nothing and the transaction above decides as usual.
 """
 
 from __future__ import annotations
@@ -58,7 +63,7 @@ def receive(
     ).hexdigest()
     try:
         try:
-            outcome = _process(incoming, handler)
+            outcome = _process_at_once(incoming, handler) or _process(incoming, handler)
             if outcome == Outcome.UNMATCHED and incoming.name == RECEIVED:
                 outcome = match_after_commit(incoming.dedup_key, *message_ids(payload))
             return outcome
@@ -77,6 +82,19 @@ def receive(
             raise  # nothing can be stored now; the view answers so that Zalo posts it again
         _store_error(incoming, exc)
         raise
+
+
+def _process_at_once(incoming: Incoming, handler: EventHandler | None) -> str | None:
+    """The handler's one-statement form, where it has one (the common receipt, on
+    PostgreSQL): the event applied and its row stored by one statement, with no transaction
+    around it; None when that form did nothing (it does not apply, or the database cannot),
+    and :func:`_process` decides. A redelivery's row collides as in :func:`_process`."""
+    if handler is None or handler.apply_at_once is None:
+        return None
+    values = _row_values(incoming, outcome=Outcome.APPLIED, detail="", processed_at=timezone.now())
+    if not handler.apply_at_once(incoming, {"dedup_key": incoming.dedup_key, **values}):
+        return None
+    return str(Outcome.APPLIED)
 
 
 def _process(
@@ -130,18 +148,13 @@ def _store_error(incoming: Incoming, exc: Exception) -> None:
 def _insert_event(dedup_key: str, values: dict[str, Any]) -> None:
     """The event's row, in plain SQL (:mod:`zns_notify.receipts.sql`): one per receipt."""
     connection = sql.connection()
-    columns = ["dedup_key", *values]
-    params = [dedup_key] + [
-        sql.db_datetime(connection, v) if isinstance(v, dt.datetime) else v for v in values.values()
-    ]
+    columns, params = sql.insert_values(
+        connection, WebhookEvent, {"dedup_key": dedup_key, **values}
+    )
     statement = "INSERT INTO {} ({}) VALUES ({})".format(
         connection.ops.quote_name(WebhookEvent._meta.db_table),
-        ", ".join(
-            connection.ops.quote_name(WebhookEvent._meta.get_field(c).column) for c in columns
-        ),
-        ", ".join(["%s"] * len(columns)),
+        columns,
+        ", ".join(["%s"] * len(params)),
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            statement, [str(p) if isinstance(p, WebhookEvent.Outcome) else p for p in params]
-        )
+        cursor.execute(statement, params)
