@@ -36,11 +36,13 @@ class SlowZalo:
         self.seconds = seconds
         self.meanwhile = meanwhile
         self.release = threading.Event()
+        self.called = threading.Event()
         self.calls: list[str] = []
         self.seen = []
 
     def send_template(self, access_token: str, **kwargs) -> SendResult:
         self.calls.append(kwargs["tracking_id"])
+        self.called.set()
         if self.seconds is None:
             self.release.wait(timeout=30)
         else:
@@ -72,6 +74,7 @@ def test_a_killed_workers_unsent_rows_go_again_within_a_minute_and_its_sent_one_
     zalo = SlowZalo()  # the request is out; the answer never comes: the worker is killed
     run = Run(zalo)
     run.start(claimed[:2])
+    assert zalo.called.wait(timeout=10)
     assert zalo.calls == [on_the_wire.idempotency_key] and run.held
     try:
         with later(RECOVERY_BOUND.total_seconds() - 5):

@@ -38,6 +38,7 @@ from zns_notify.policy import rules as policy
 from zns_notify.sending.access import access_token, refreshed_token, refused_twice
 from zns_notify.sending.claim import Claim, claim_keys, postpone_all
 from zns_notify.sending.gate import gate_all, quota_room
+from zns_notify.sending.lease import Keeper, on_the_wire
 from zns_notify.sending.record import Outcome, record_all
 from zns_notify.zalo.client import SendResult, ZaloAPIError, ZaloClient
 from zns_notify.zalo.errors import ErrorAction
@@ -190,6 +191,8 @@ class Run:
         self._probed = False
         #: Set when Zalo refused a freshly refreshed token: nothing more is sent.
         self.broken: ZaloAPIError | None = None
+        #: The lease on this run's claimed rows, renewed while they are sent or held.
+        self.keeper = Keeper()
 
     @property
     def room(self) -> int:
@@ -217,7 +220,8 @@ class Run:
             except (ZaloAPIError, ZnsConfigurationError) as exc:
                 self.record([Outcome(m, exc) for m in ready])
                 return
-        for message in self._within_quota(account, ready):
+        # One UPDATE marks the batch as on the wire; a row recovered meanwhile is not sent.
+        for message in on_the_wire(self._within_quota(account, ready)):
             self._submit(message, self._token)
 
     def release_held(self) -> None:
@@ -255,9 +259,16 @@ class Run:
     def gather(self) -> list[Outcome]:
         """Wait until a send answers, and briefly for more; return their outcomes. Sends
         whose token Zalo refused go again (see :meth:`_refused`) instead."""
+        self.keep()
         if not self.in_flight:
             return []
-        done, _pending = wait(self.in_flight, return_when=FIRST_COMPLETED)
+        while True:  # wakes to renew the lease while Zalo is slow to answer
+            done, _pending = wait(
+                self.in_flight, timeout=self.keeper.wait(), return_when=FIRST_COMPLETED
+            )
+            self.keep()
+            if done:
+                break
         until = time.monotonic() + GATHER_SECONDS
         while len(done) < min(self.refill, len(self.in_flight)):
             left = until - time.monotonic()
@@ -290,6 +301,12 @@ class Run:
         if self.kept is not None:
             self.kept += [outcome.message for outcome in outcomes if outcome.owned]
         return claim.messages() if claim else []
+
+    def keep(self) -> None:
+        """Renew the lease on this run's rows (those in flight and those held back) when
+        it is due."""
+        claimed = [message for message, _token in self.in_flight.values()] + self.held
+        self.keeper.keep(claimed)
 
     def drain(self) -> None:
         while self.in_flight or self.held:
