@@ -23,11 +23,13 @@ pytestmark = pytest.mark.slow
 ORDERS = 40
 CLUSTERS = 2
 TIMEOUT = 300
-#: The promise: the rows a dead worker claimed but never sent go out again within a minute
-#: of its death.
-UNSENT_BOUND = 60
-#: Every message final within this of the kill: the unsent rows' minute, and their receipts.
-FINAL_BOUND = 90
+#: The rows a dead worker claimed but never sent go out again within this of its death: its
+#: lease (SEND_LEASE, 30 s), then a running send task's renewal or, with the outbox broker,
+#: an idle cluster's poll (every 10 s) recovers them. On django-q2's Redis broker an idle
+#: cluster has no poll of ours: the sweeper's minute comes on top of the lease.
+UNSENT_BOUND = {"sqlite-orm": 60, "postgres-redis": 90}
+#: Every message final within this of the kill: those rows, and their receipts.
+FINAL_MARGIN = 15
 
 
 def one_run(profile: str, tmp_path, *, kill: bool) -> tuple[KillFigures, list[str]]:
@@ -70,6 +72,7 @@ def test_a_killed_worker_costs_a_minute(profile, tmp_path, capsys):
         assert set(figures.statuses) <= {"delivered"}, text
         assert not figures.duplicates, text
     assert killed.sending_at_kill, "the kill caught no row being sent\n" + text
-    assert killed.kill_to_final is not None and killed.kill_to_final <= FINAL_BOUND, text
+    bound = UNSENT_BOUND[profile]
+    assert killed.kill_to_final is not None and killed.kill_to_final <= bound + FINAL_MARGIN, text
     if killed.unsent_moving_again is not None:
-        assert killed.unsent_moving_again <= UNSENT_BOUND, text
+        assert killed.unsent_moving_again <= bound, text

@@ -35,7 +35,9 @@ from django.utils.translation import gettext as _
 from zns_notify.conf import app_settings
 from zns_notify.events.outbox import push_send_task
 from zns_notify.events.relay import relay_active
-from zns_notify.models import Message, MessageEvent
+from zns_notify.lib import clock
+from zns_notify.models import Message, MessageEvent, RecipientDailyCount
+from zns_notify.policy import rules as policy
 from zns_notify.sending import ambiguity
 
 logger = logging.getLogger(__name__)
@@ -95,14 +97,14 @@ def recover_expired(now: dt.datetime | None = None, *, enqueue: bool = False) ->
     expired_before = now - lease()
     stale = list(
         Message.objects.filter(status=SENDING, claimed_at__lt=expired_before).values_list(
-            "pk", "attempts", "unsent_attempt", "idempotency_key"
+            "pk", "attempts", "unsent_attempt", "idempotency_key", "claimed_at"
         )[:RECOVER_BATCH]
     )
     requeued: list[str] = []
     ambiguous = 0
-    for pk, attempts, unsent_attempt, key in stale:
+    for pk, attempts, unsent_attempt, key, claimed_at in stale:
         if unsent_attempt == attempts:
-            if _requeue(pk, attempts, expired_before, now):
+            if _requeue(pk, attempts, expired_before, now, claimed_at):
                 requeued.append(key)
         else:
             message = Message(pk=pk, attempts=attempts)
@@ -119,7 +121,9 @@ def recover_expired(now: dt.datetime | None = None, *, enqueue: bool = False) ->
     return len(requeued) + ambiguous
 
 
-def _requeue(pk: int, attempts: int, expired_before: dt.datetime, now: dt.datetime) -> bool:
+def _requeue(
+    pk: int, attempts: int, expired_before: dt.datetime, now: dt.datetime, claimed_at
+) -> bool:
     """Queue again, due now, a row its dead worker never sent; False if it moved meanwhile
     (renewed by a worker that was only slow, sent, settled by a receipt)."""
     detail = _("Its worker stopped before sending it; it is queued again.")
@@ -135,7 +139,26 @@ def _requeue(pk: int, attempts: int, expired_before: dt.datetime, now: dt.dateti
         MessageEvent.objects.create(
             message_id=pk, kind=MessageEvent.Kind.NOTE, at=now, status=QUEUED, detail=detail
         )
+        _give_back_cap_slot(pk, claimed_at)
     return True
+
+
+def _give_back_cap_slot(pk: int, claimed_at: dt.datetime) -> None:
+    """The dead worker's gate took the message's slot under the recipient cap (on its
+    lease's day) and never sent it: give it back, or the resend would be refused by the
+    cap for its own unsent attempt. A message with ambiguous sends took none this time
+    (its slot stays with the attempt that may have reached Zalo). A row claimed but not yet
+    gated took none either: giving one back then errs by one message on the side of the
+    customer getting it, rare (the gate follows the claim within milliseconds)."""
+    message = Message.objects.select_related("template").get(pk=pk)
+    tag = policy.message_tag(message)
+    if message.ambiguous_sends or not message.phone:
+        return
+    if not policy.cap_for(tag, app_settings.RECIPIENT_DAILY_CAP):
+        return
+    RecipientDailyCount.objects.filter(
+        phone=message.phone, day=clock.local_day(claimed_at), tag=tag, count__gt=0
+    ).update(count=F("count") - 1)
 
 
 class Keeper:
