@@ -261,11 +261,12 @@ class AppSettings:
 
     @property
     def SEND_LEASE(self) -> float:
-        """Seconds a message may stay "sending" before the sweeper takes its worker for dead
-        and recovers it (as an ambiguous send: see ``AMBIGUOUS_SENDS``). Keep it above
-        ``Q_CLUSTER["timeout"]``: django-q2 kills a task at its timeout, so only then is a
-        row that old sure to have no live worker (``zns_notify.W007``)."""
-        return float(self._get("SEND_LEASE", 300.0))
+        """Seconds a worker's lease on its claimed messages lasts; it renews it every third
+        of that while it works on them. Past it, a "sending" row is a dead worker's: queued
+        again at once if its request never went out, else an ambiguous send. Keep it above
+        1.5 × ``REQUEST_TIMEOUT`` (``zns_notify.W007``). SMS fallback steps (no renewal):
+        the longer of this and ``Q_CLUSTER["timeout"]``."""
+        return float(self._get("SEND_LEASE", 30.0))
 
     @property
     def LOST_TASK_AFTER(self) -> float:

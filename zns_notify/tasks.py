@@ -29,7 +29,7 @@ from zns_notify.models import Message
 from zns_notify.policy.rules import prune_counts as prune_recipient_counts
 from zns_notify.receipts.reconcile import reconcile
 from zns_notify.reports.rollup import refresh_reports
-from zns_notify.sending import ambiguity
+from zns_notify.sending import lease
 from zns_notify.sending.claim import postpone_all
 from zns_notify.sending.send import send_keys
 from zns_notify.zalo.client import ZaloAPIError
@@ -88,7 +88,8 @@ def sweep() -> int:
     Scheduled every minute (see :func:`ensure_schedules`).
     """
     now = timezone.now()
-    recovered = _recover_stale_sends(now)
+    # Rows queued again are due now: the re-enqueue below (or the outbox's poll) sends them.
+    recovered = lease.recover_expired(now)
     # The SMS fallback's steps, whatever the broker: no poll hands them out. Its failure
     # (a broken SMS setting, a host's provider class) must not stop the messages' sweep.
     try:
@@ -136,16 +137,6 @@ def refresh_token() -> bool:
     except (ZaloAPIError, ZnsConfigurationError) as exc:
         logger.warning("zns token refresh failed: %s", exc)
         return False
-
-
-def _recover_stale_sends(now: dt.datetime) -> int:
-    """Rows left in "sending" past ``SEND_LEASE`` by a worker that died. The send may or
-    may not have reached Zalo: ``AMBIGUOUS_SENDS`` decides (zns_notify.sending.ambiguity)."""
-    lease = dt.timedelta(seconds=app_settings.SEND_LEASE)
-    stale = Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - lease)
-    return sum(
-        ambiguity.recover(message, now) for message in stale.only("pk", "attempts")[:SWEEP_BATCH]
-    )
 
 
 def send_fallbacks(references: list[str]) -> int:

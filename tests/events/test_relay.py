@@ -98,6 +98,21 @@ def test_a_lease_that_runs_out_hands_the_message_out_again(outbox_broker):
     assert relayed_keys(outbox_broker.dequeue()) == [message.idempotency_key]
 
 
+def test_a_dead_clusters_relayed_messages_go_out_again_within_the_send_lease(
+    outbox_broker, settings
+):
+    # Relayed to a cluster SIGKILLed before a worker claimed them: they wait the shorter of
+    # django-q2's retry (60 s in the demo) and SEND_LEASE, not a minute (issue 15).
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SEND_LEASE": 30}
+    message = MessageFactory()
+    assert relayed_keys(outbox_broker.dequeue()) == [message.idempotency_key]
+    assert Conf.RETRY > 31
+    Message.objects.filter(pk=message.pk).update(
+        relayed_at=timezone.now() - dt.timedelta(seconds=31)
+    )
+    assert relayed_keys(outbox_broker.dequeue()) == [message.idempotency_key]
+
+
 def test_only_due_queued_messages_are_relayed(outbox_broker):
     now = timezone.now()
     due = MessageFactory(next_attempt_at=now - dt.timedelta(seconds=1))

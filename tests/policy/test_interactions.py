@@ -71,7 +71,8 @@ def test_a_dead_workers_row_resent_takes_no_second_cap_slot(
     )
     sweep()
     message.refresh_from_db()
-    assert message.status == Message.Status.QUEUED and message.ambiguous_sends == 1
+    # Never put on the wire: queued again without an ambiguous attempt (issue 15).
+    assert message.status == Message.Status.QUEUED and message.ambiguous_sends == 0
     make_due(message)
     zalo_api.send_ok(msg_id="resent")
     deliver(message.idempotency_key)

@@ -8,8 +8,9 @@ message has its "Accepted by Zalo" entry; a receipt alone would also settle a ro
 "sending", but a message without a receipt would then wait for its lease), and the
 receipts refused meanwhile (503) come again. No send is ambiguous, none recovered from a
 lease, and the sandbox accepted each tracking_id once. The production
-defaults of SEND_LEASE (300 s) and AMBIGUOUS_GRACE (600 s) apply, so a row that fell on
-the lease path would not be final in time.
+defaults of SEND_LEASE (30 s, renewed while a worker sends, and failing to renew during
+the outage) and AMBIGUOUS_GRACE (600 s) apply, so a row that fell on the ambiguous path
+would not be final in time.
 
 The server is a private cluster (tests/reliability/private_postgres.py): restarting the
 machine's shared one would break the tests running beside this one.
@@ -41,7 +42,7 @@ QUEUE_LOST_AFTER = 3.0
 LATENCY_MS = 400
 #: The defaults of zns_notify.conf, not the suite's short ones: the lease path must not
 #: be what makes the messages final.
-DEFAULT_TIMINGS = {"ZNS_SEND_LEASE": "300", "ZNS_AMBIGUOUS_GRACE": "600"}
+DEFAULT_TIMINGS = {"ZNS_SEND_LEASE": "30", "ZNS_AMBIGUOUS_GRACE": "600"}
 
 
 @pytest.fixture

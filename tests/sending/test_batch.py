@@ -233,7 +233,7 @@ def test_a_failed_group_write_falls_back_to_one_transaction_per_outcome(account,
         return real_create(**kwargs)
 
     monkeypatch.setattr(MessageEvent.objects, "create", create_failing_once)
-    monkeypatch.setattr(send, "wait", lambda pending, return_when: (set(pending), set()))
+    monkeypatch.setattr(send, "wait", lambda pending, **_kwargs: (set(pending), set()))
     assert send_messages(keys_of(messages)) == 4
     assert set(statuses(messages).values()) == {Message.Status.SENT}
     # Each message has exactly one "sent" entry: the rolled-back group left none behind.

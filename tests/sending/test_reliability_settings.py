@@ -14,7 +14,7 @@ RECOMMENDED = {"timeout": 30, "retry": 60, "max_attempts": 1, "catch_up": False}
 
 
 def test_defaults():
-    assert app_settings.SEND_LEASE == 300
+    assert app_settings.SEND_LEASE == 30
     assert app_settings.LOST_TASK_AFTER == 120
     assert app_settings.RETRY_BACKOFF_MAX == 3600
     assert app_settings.AMBIGUOUS_SENDS == "verify"
@@ -41,16 +41,26 @@ def test_the_recommended_settings_pass(settings):
 
 
 @pytest.mark.parametrize(
-    ("lease", "cluster"),
+    ("lease", "request_timeout"),
     [
-        (30, RECOMMENDED),  # equal to the timeout: a live task may still hold the row
-        (10, RECOMMENDED),
-        (300, {"retry": 60}),  # no timeout: a task may run for ever
+        (27, (3, 15)),  # a token refresh waits 18 s without renewing: past 2/3 of the lease
+        (10, (3.05, 15)),
     ],
 )
-def test_a_lease_a_live_task_can_outlast_is_warned_about(lease, cluster):
-    [warning] = check_send_lease(lease, cluster)
+def test_a_lease_a_live_worker_cannot_renew_in_time_is_warned_about(lease, request_timeout):
+    [warning] = check_send_lease(lease, request_timeout, RECOMMENDED)
     assert warning.id == "zns_notify.W007" and "twice" in warning.msg
+
+
+def test_the_default_lease_outlasts_the_default_request_timeout():
+    assert (
+        check_send_lease(app_settings.SEND_LEASE, app_settings.REQUEST_TIMEOUT, RECOMMENDED) == []
+    )
+
+
+def test_without_a_task_timeout_the_sms_steps_lease_is_warned_about():
+    [warning] = check_send_lease(300, (3.05, 15), {"retry": 60})
+    assert warning.id == "zns_notify.W007" and "SMS fallback" in warning.msg
 
 
 def test_the_lease_check_reads_the_setting(settings):

@@ -4,9 +4,9 @@ itself the queue entry.
 The event hot path then writes the message and nothing else (no queue row, no task to
 pickle and sign inside the shop's transaction), and the broker, polling as django-q2's ORM
 broker polls its own table, hands due messages to the workers in batches. A row handed
-out is leased (``relayed_at``) for django-q2's ``retry`` seconds, so that the next poll
-does not hand it out again; the worker's claim clears the lease, and a lease that runs
-out (the worker died before claiming) makes the row due again.
+out is leased (``relayed_at``) for django-q2's ``retry`` seconds (at most ``SEND_LEASE``),
+so that the next poll does not hand it out again; the worker's claim clears the lease,
+and a lease that runs out (the worker died before claiming) makes the row due again.
 
 Hosts name the broker by its public path, ``zns_notify.broker.OutboxORM`` (the entry point
 re-exports it); it lives here, beside the lease it takes, so that :func:`relay_active` can
@@ -62,7 +62,11 @@ def _is_outbox_broker(path: str) -> bool:
 
 
 def lease_duration() -> dt.timedelta:
-    return dt.timedelta(seconds=int(Conf.RETRY or 60))
+    """How long a relayed row waits for its task's worker to claim it: django-q2's
+    ``retry``, but never longer than ``SEND_LEASE``, so that the rows a SIGKILLed cluster
+    had pulled go out again as soon as its claimed ones (issue 15). A task that waited
+    longer in a busy cluster's queue finds them claimed by the next one: no harm."""
+    return dt.timedelta(seconds=min(int(Conf.RETRY or 60), app_settings.SEND_LEASE))
 
 
 def claim_due_keys(limit: int | None = None, *, using: str = "default") -> list[str]:

@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.template import Context
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_q.conf import Conf
 
 from zns_notify import signals, sms
 from zns_notify.conf import app_settings
@@ -408,13 +409,21 @@ def sweep(now: dt.datetime | None = None) -> int:
     return len(due)
 
 
+def step_lease() -> dt.timedelta:
+    """How long a step may stay "sending" before its worker is taken for dead. A step is one
+    provider call on the task's thread, which renews no lease while it waits (unlike a ZNS
+    send's, :mod:`zns_notify.sending.lease`): only once its task cannot still run, past
+    django-q2's timeout (which kills it), is the step surely its dead worker's. Never
+    sooner than ``SEND_LEASE``."""
+    return dt.timedelta(seconds=max(app_settings.SEND_LEASE, float(Conf.TIMEOUT or 0)))
+
+
 def recover_stale(now: dt.datetime) -> int:
-    """Steps left "sending" past ``SEND_LEASE``: the worker died, maybe after the provider
-    took the SMS. With an idempotent provider (eSMS) the step is due again with the same
-    reference, which the provider answers "duplicate" if it was sent; otherwise it fails,
-    so that the customer never gets two SMS."""
-    lease = dt.timedelta(seconds=app_settings.SEND_LEASE)
-    stale = FallbackStep.objects.filter(status=SENDING, claimed_at__lt=now - lease)
+    """Steps left "sending" past :func:`step_lease`: the worker died, maybe after the
+    provider took the SMS. With an idempotent provider (eSMS) the step is due again with the
+    same reference, which the provider answers "duplicate" if it was sent; otherwise it
+    fails, so that the customer never gets two SMS."""
+    stale = FallbackStep.objects.filter(status=SENDING, claimed_at__lt=now - step_lease())
     recovered = 0
     for step in stale.select_related("message")[:SWEEP_BATCH]:
         reason = _("its worker stopped without recording the provider's answer")

@@ -86,7 +86,15 @@ class Message(models.Model):
     )
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # While "sending": when the worker last renewed its lease on the row (the claim, then
+    # every third of SEND_LEASE while it works on it; zns_notify.sending.lease).
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # The claim (its ``attempts``) whose request has not gone to Zalo yet: set by the claim,
+    # cleared right before the request is handed to the HTTP pool. A "sending" row whose
+    # lease ran out with unsent_attempt == attempts was never sent: it is queued again at
+    # once instead of waiting as an ambiguous send. Any other value (NULL on rows claimed
+    # before this column existed) counts as sent, the safe side.
+    unsent_attempt = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # Set when zns_notify's outbox broker hands the row to a worker (a lease, so that the
     # next poll does not hand it out again); cleared when a worker claims it.
     relayed_at = models.DateTimeField(_("relayed at"), null=True, blank=True, editable=False)

@@ -61,12 +61,18 @@ def record_attempt(message: Message, exc: ZaloAPIError, *, payload: dict | None 
     return _settle(owned, message, str(exc), kind=MessageEvent.Kind.ATTEMPT, payload=payload)
 
 
-def recover(message: Message, now: dt.datetime | None = None) -> bool:
-    """A row left "sending" past ``SEND_LEASE``: its worker died, maybe after sending.
-    ``message`` needs ``pk`` and ``attempts``; False if the row moved meanwhile."""
+def recover(
+    message: Message, now: dt.datetime | None = None, *, expired_before: dt.datetime | None = None
+) -> bool:
+    """A row its worker put on the wire and then stopped renewing (its lease, ``SEND_LEASE``,
+    ran out): the worker died, maybe after Zalo accepted the request. ``message`` needs
+    ``pk`` and ``attempts``; ``expired_before``: the lease must still have run out then (a
+    slow worker's renewal wins). False if the row moved meanwhile."""
     owned = Message.objects.filter(
         pk=message.pk, attempts=message.attempts, status=Message.Status.SENDING
     )
+    if expired_before is not None:
+        owned = owned.filter(claimed_at__lt=expired_before)
     reason = _("its worker stopped without recording an answer")
     return _settle(owned, message, reason, kind=MessageEvent.Kind.NOTE, now=now, recovered=True)
 

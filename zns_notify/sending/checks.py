@@ -1,6 +1,7 @@
 """System checks for settings that make something run twice, or a send be recovered while
-its worker still runs it (docs/deployment.md). The queue settings django-q2 itself gets
-wrong (retry ≤ timeout, unlimited attempts) are in :mod:`zns_notify.checks`."""
+its worker still runs it (docs/deployment.md, :mod:`zns_notify.sending.lease`). The queue
+settings django-q2 itself gets wrong (retry ≤ timeout, unlimited attempts) are in
+:mod:`zns_notify.checks`."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def check_reliability(app_configs=None, **kwargs) -> list:
                 id="zns_notify.E006",
             )
         )
-    problems += check_send_lease(app_settings.SEND_LEASE, cluster)
+    problems += check_send_lease(app_settings.SEND_LEASE, app_settings.REQUEST_TIMEOUT, cluster)
     if cluster.get("catch_up", True):
         problems.append(
             Warning(
@@ -38,24 +39,36 @@ def check_reliability(app_configs=None, **kwargs) -> list:
     return problems
 
 
-def check_send_lease(lease: float, cluster: dict) -> list:
-    """The sweeper takes a "sending" row older than SEND_LEASE for a dead worker's. A live
-    task can hold one for up to Q_CLUSTER["timeout"] (django-q2 kills it then), or for
-    ever without a timeout: a shorter lease would send the message a second time."""
-    timeout = cluster.get("timeout")
-    if timeout is not None and lease > timeout:
-        return []
-    limit = (
-        f'Q_CLUSTER["timeout"] ({timeout} s)'
-        if timeout is not None
-        else ('the time a task may run (Q_CLUSTER has no "timeout")')
-    )
-    return [
-        Warning(
-            f'ZNS_NOTIFY["SEND_LEASE"] ({lease:g} s) is not longer than {limit}: the sweeper may '
-            "recover a message its worker is still sending, and send it twice.",
-            hint='Set Q_CLUSTER["timeout"] and a SEND_LEASE above it (defaults: 300 s; the demo '
-            "uses a 30 s timeout).",
-            id="zns_notify.W007",
+def check_send_lease(lease: float, request_timeout: tuple[float, float], cluster: dict) -> list:
+    """A worker renews its lease every third of SEND_LEASE from the task's thread, which
+    renews nothing while it waits on one call to Zalo (a token refresh: up to
+    REQUEST_TIMEOUT's connect + read). A lease that runs out under a live worker makes its
+    request ambiguous (it may then go twice), so the lease must outlast that wait by the
+    renewal's third: SEND_LEASE > 1.5 × (connect + read). An SMS fallback step renews
+    nothing: it is recovered after the longer of SEND_LEASE and Q_CLUSTER["timeout"],
+    which without a timeout may be while its task still runs."""
+    problems = []
+    wait = sum(request_timeout)
+    if lease <= 1.5 * wait:
+        problems.append(
+            Warning(
+                f'ZNS_NOTIFY["SEND_LEASE"] ({lease:g} s) is not longer than 1.5 × '
+                f"REQUEST_TIMEOUT ({wait:g} s): a worker waiting on one call to Zalo cannot "
+                "renew its lease in time; the sweeper may recover a message its worker is "
+                "still sending, and send it twice.",
+                hint="Raise SEND_LEASE above 1.5 × (connect + read) of REQUEST_TIMEOUT "
+                "(defaults: 30 s and 3.05 + 15 s).",
+                id="zns_notify.W007",
+            )
         )
-    ]
+    if cluster.get("timeout") is None:
+        problems.append(
+            Warning(
+                'Q_CLUSTER has no "timeout": an SMS fallback step whose provider call hangs is '
+                f"recovered after SEND_LEASE ({lease:g} s) while its task may still run, and "
+                "may be sent twice.",
+                hint='Set Q_CLUSTER["timeout"] (the demo uses 30 s).',
+                id="zns_notify.W007",
+            )
+        )
+    return problems

@@ -1,7 +1,8 @@
 """Taking due messages for a worker: the claim, and the wait without one while the OA must
 be reconnected.
 
-A claim moves a due message from queued to sending and increments ``attempts``: the fencing
+A claim moves a due message from queued to sending (a lease the worker renews, marked not
+on the wire yet: :mod:`zns_notify.sending.lease`) and increments ``attempts``: the fencing
 token every outcome write checks (:mod:`zns_notify.sending.record`), so a worker whose row
 was recovered and claimed again never overwrites the newer worker's outcome.
 """
@@ -76,7 +77,13 @@ class Claim:
             self.candidates = self._select()
         queued_due = Message.objects.using(self.using).filter(due(self.now), status=QUEUED)
         claim = dict(
-            status=SENDING, attempts=F("attempts") + 1, claimed_at=self.now, relayed_at=None
+            status=SENDING,
+            attempts=F("attempts") + 1,
+            claimed_at=self.now,
+            relayed_at=None,
+            # Not on the wire yet (zns_notify.sending.lease): a dead worker's row is then
+            # queued again at once.
+            unsent_attempt=F("attempts") + 1,
         )
         pks = [pk for pk, _attempts in self.candidates]
         if self.lock and pks and queued_due.filter(pk__in=pks).update(**claim) == len(pks):

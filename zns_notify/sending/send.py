@@ -52,6 +52,7 @@ from zns_notify.sending.access import (
 )
 from zns_notify.sending.claim import Claim, claim_keys, postpone_all
 from zns_notify.sending.gate import gate_all, quota_room
+from zns_notify.sending.lease import Keeper, on_the_wire
 from zns_notify.sending.record import Outcome, record_all
 from zns_notify.zalo.client import SendResult, ZaloAPIError, ZaloClient
 from zns_notify.zalo.errors import ErrorAction
@@ -227,6 +228,8 @@ class Run:
         self._refused_tokens: set[str] = set()
         #: Set when Zalo refused too many new tokens in a row: nothing more is sent.
         self.broken: ZaloAPIError | None = None
+        #: The lease on this run's claimed rows, renewed while they are sent or held.
+        self.keeper = Keeper()
 
     @property
     def room(self) -> int:
@@ -239,12 +242,15 @@ class Run:
         using = router.db_for_write(Message)
         try:
             ready, stopped = self._gate(messages)
+            # One UPDATE marks the batch as on the wire; a row recovered meanwhile is not sent.
+            ready = on_the_wire(ready)
         except DatabaseError as exc:
             if not reconnect.connection_lost(exc, using):
                 raise
             # The database went away before they were sent: they wait a little, not sent,
             # instead of the task failing with the answers in flight unrecorded.
             reconnect.reconnect(using)
+            self.held = [m for m in self.held if m not in messages]
             ready, stopped = [], [(m, lost_before_send(exc)) for m in messages]
         self.record([Outcome(message, reason) for message, reason in stopped])
         for message in ready:
@@ -304,9 +310,16 @@ class Run:
     def gather(self) -> list[Outcome]:
         """Wait until a send answers, and briefly for more; return their outcomes. Sends
         whose token Zalo refused go again (see :meth:`_refused`) instead."""
+        self.keep()
         if not self.in_flight:
             return []
-        done, _pending = wait(self.in_flight, return_when=FIRST_COMPLETED)
+        while True:  # wakes to renew the lease while Zalo is slow to answer
+            done, _pending = wait(
+                self.in_flight, timeout=self.keeper.wait(), return_when=FIRST_COMPLETED
+            )
+            self.keep()
+            if done:
+                break
         until = time.monotonic() + GATHER_SECONDS
         while len(done) < min(self.refill, len(self.in_flight)):
             left = until - time.monotonic()
@@ -358,6 +371,12 @@ class Run:
         if self.kept is not None:
             self.kept += [outcome.message for outcome in outcomes if outcome.owned]
         return claim.messages() if claim else []
+
+    def keep(self) -> None:
+        """Renew the lease on this run's rows (those in flight and those held back) when
+        it is due."""
+        claimed = [message for message, _token in self.in_flight.values()] + self.held
+        self.keeper.keep(claimed)
 
     def drain(self) -> None:
         while self.in_flight or self.held:
