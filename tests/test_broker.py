@@ -1,18 +1,22 @@
-"""zns_notify.broker.OutboxORM, the broker hosts name: the relay's poll (tests/events/
+"""zns_notify.broker.OutboxORM and .Redis, the brokers hosts name: the relay's poll (tests/events/
 test_relay.py), which also recovers dead workers' rows while the cluster has nothing else
 to do (issue 15)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_q.brokers.redis_broker import Redis as QRedis
 from django_q.conf import Conf
 
 from tests.events.test_relay import relayed_keys
 from tests.factories import MessageFactory
+from tests.services import service_url
 from zns_notify.broker import OutboxORM
 from zns_notify.models import Message
 from zns_notify.sending.claim import claim_keys
@@ -36,3 +40,39 @@ def test_an_idle_clusters_poll_hands_out_a_dead_workers_unsent_rows(outbox_broke
         assert relayed_keys(outbox_broker.dequeue()) == [message.idempotency_key]
         message.refresh_from_db()
         assert (message.status, message.ambiguous_sends) == (Message.Status.QUEUED, 0)
+
+
+@pytest.fixture
+def redis_broker(monkeypatch):
+    redis_url = service_url("ZNS_TEST_REDIS_URL")
+    monkeypatch.setattr(Conf, "REDIS", redis_url)
+    monkeypatch.setattr(Conf, "BROKER_CLASS", "zns_notify.broker.Redis")
+    from django_q.brokers import get_broker
+
+    cluster = f"zns-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(Conf, "CLUSTER_NAME", cluster)
+    broker = get_broker(list_key=cluster)
+    yield broker
+    broker.delete_queue()
+
+
+def test_the_redis_broker_is_django_q2s_with_the_recovery(redis_broker):
+    assert isinstance(redis_broker, QRedis)
+    assert type(redis_broker) is import_string("zns_notify.broker.Redis")
+
+
+def test_an_idle_redis_clusters_poll_queues_a_dead_workers_unsent_rows_with_a_task(
+    redis_broker,
+):
+    message = MessageFactory()
+    claim_keys([message.idempotency_key])  # claimed by a worker that died before sending
+    assert redis_broker.dequeue() is None  # nothing queued, nothing expired yet
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=35), tick=False):
+        # No send task runs and the sweeper's minute has not come: the poll recovers it
+        # and pushes the send task a worker takes from this very queue.
+        redis_broker._next_recovery = None
+        task = redis_broker.dequeue()
+        message.refresh_from_db()
+        assert (message.status, message.ambiguous_sends) == (Message.Status.QUEUED, 0)
+    assert task is not None
+    assert redis_broker.queue_size() == 0

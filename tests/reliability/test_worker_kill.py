@@ -25,9 +25,8 @@ CLUSTERS = 2
 TIMEOUT = 300
 #: The rows a dead worker claimed but never sent go out again within this of its death: its
 #: lease (SEND_LEASE, 30 s), then a running send task's renewal or, with the outbox broker,
-#: an idle cluster's poll (every 10 s) recovers them. On django-q2's Redis broker an idle
-#: cluster has no poll of ours: the sweeper's minute comes on top of the lease.
-UNSENT_BOUND = {"sqlite-orm": 60, "postgres-redis": 90}
+#: an idle cluster's poll (every 10 s, zns_notify.broker.OutboxORM or .Redis) recovers them.
+UNSENT_BOUND = {"sqlite-orm": 60, "postgres-redis": 60}
 #: Every message final within this of the kill: those rows, and their receipts.
 FINAL_MARGIN = 15
 
