@@ -34,7 +34,7 @@ from zns_notify.conf import app_settings
 from zns_notify.events import relay
 from zns_notify.sending.lease import recover_expired
 
-__all__ = ["OutboxORM", "Redis"]
+__all__ = ["OutboxORM", "Redis"]  # noqa: F822 (Redis: made by __getattr__ on first use)
 
 logger = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ event → accepted latency of each message (``created_at`` → ``sent_at``).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import tempfile
 import time
@@ -30,6 +31,8 @@ class KillFigures:
 
     orders: int
     killed: bool
+    #: The qcluster killed: the one whose worker held claimed rows unsent, when one did.
+    victim: int = 0
     sending_at_kill: int = 0
     unsent_at_kill: int = 0
     #: Kill → every message final.
@@ -55,8 +58,8 @@ class KillFigures:
         ]
         if self.killed:
             figures += [
-                f"{self.sending_at_kill} rows sending at the kill ({self.unsent_at_kill} not on "
-                f"the wire)",
+                f"{self.sending_at_kill} rows sending at the kill ({self.unsent_at_kill} of them "
+                f"the dead worker's, not on the wire)",
                 f"kill→all final {self.kill_to_final:.1f} s",
                 "unsent rows accepted again "
                 + (
@@ -74,6 +77,20 @@ def _instant(value) -> dt.datetime:
     if isinstance(value, str):  # SQLite
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _cluster_of(run: Run, workers: list[str]) -> int | None:
+    """The index of the qcluster one of ``workers`` ("host:pid", Message.claimed_by) runs
+    in: a worker process is in its cluster's process group."""
+    for worker in workers:
+        try:
+            group = os.getpgid(int(worker.rsplit(":", 1)[1]))
+        except (IndexError, ValueError, ProcessLookupError):
+            continue
+        for index, cluster in enumerate(run.clusters):
+            if cluster.process.pid == group:
+                return index
+    return None
 
 
 def drive_kill(run: Run, orders: int, *, kill: bool, timeout: float) -> KillFigures:
@@ -105,22 +122,25 @@ def drive_kill(run: Run, orders: int, *, kill: bool, timeout: float) -> KillFigu
                 "SELECT 1 FROM zns_notify_message WHERE sent_at IS NOT NULL LIMIT 1"
             ):
                 first_sent = time.monotonic()
-            held = db.query(
-                "SELECT COUNT(*) FROM zns_notify_message WHERE status = 'sending' "
-                "AND unsent_attempt = attempts"
-            )[0][0]
+            rows = db.query(
+                "SELECT idempotency_key, attempts, unsent_attempt, claimed_by "
+                "FROM zns_notify_message WHERE status = 'sending'"
+            )
+            # Whose they are is read while the workers live (a dead pid has no group).
+            owner = {key: _cluster_of(run, [worker]) for key, _a, _u, worker in rows}
+            held = [key for key, attempts, unsent_at, _w in rows if unsent_at == attempts]
+            victim = next((owner[key] for key in held if owner[key] is not None), None)
             late = first_sent is not None and time.monotonic() - first_sent >= KILL_AFTER
             # The first moment a worker holds claimed rows it has not sent (the day's first
-            # send probes the quota, the rest wait for its answer), else a few seconds in.
-            if held or (late and statuses.get("sending", 0)):
-                run.kill_cluster(0, restart=False)
+            # send probes the quota, the rest wait for its answer): its cluster is killed,
+            # so that the run measures their recovery. Else a few seconds in, cluster 0.
+            if victim is not None or (late and statuses.get("sending", 0)):
+                figures.victim = victim or 0
+                run.kill_cluster(figures.victim, restart=False)
                 killed_at, kill_instant = time.monotonic(), dt.datetime.now(dt.UTC)
-                rows = db.query(
-                    "SELECT idempotency_key, attempts, unsent_attempt FROM zns_notify_message "
-                    "WHERE status = 'sending'"
-                )
                 figures.sending_at_kill = len(rows)
-                unsent = {key for key, attempts, unsent_at in rows if unsent_at == attempts}
+                # The dead worker's rows not on the wire: the ones that must move again.
+                unsent = {key for key in held if owner[key] == figures.victim}
                 figures.unsent_at_kill = len(unsent)
         final = sum(statuses.get(status, 0) for status in FINAL)
         if created >= expected and final == created and (killed_at or not kill):

@@ -95,6 +95,11 @@ class Message(models.Model):
     # once instead of waiting as an ambiguous send. Any other value (NULL on rows claimed
     # before this column existed) counts as sent, the safe side.
     unsent_attempt = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # The worker process that made the last claim, "host:pid": an operator (or the fault
+    # suite) can tell whose rows a dead worker left.
+    claimed_by = models.CharField(
+        _("claimed by"), max_length=100, blank=True, default="", editable=False
+    )
     # Set when zns_notify's outbox broker hands the row to a worker (a lease, so that the
     # next poll does not hand it out again); cleared when a worker claims it.
     relayed_at = models.DateTimeField(_("relayed at"), null=True, blank=True, editable=False)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 from collections.abc import Iterable
 
 from django.db import router, transaction
@@ -29,6 +31,12 @@ QUEUED, SENDING = Message.Status.QUEUED, Message.Status.SENDING
 
 #: While the OA needs reconnecting, a due message is looked at again this much later.
 RECONNECT_WAIT = dt.timedelta(minutes=5)
+
+
+def worker_name() -> str:
+    """This process as an operator finds it, "host:pid" (read at each claim: a worker
+    forked after import has a pid of its own)."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
 
 
 def due(now: dt.datetime) -> Q:
@@ -81,6 +89,7 @@ class Claim:
             attempts=F("attempts") + 1,
             claimed_at=self.now,
             relayed_at=None,
+            claimed_by=worker_name(),
             # Not on the wire yet (zns_notify.sending.lease): a dead worker's row is then
             # queued again at once.
             unsent_attempt=F("attempts") + 1,

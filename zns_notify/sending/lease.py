@@ -97,14 +97,14 @@ def recover_expired(now: dt.datetime | None = None, *, enqueue: bool = False) ->
     expired_before = now - lease()
     stale = list(
         Message.objects.filter(status=SENDING, claimed_at__lt=expired_before).values_list(
-            "pk", "attempts", "unsent_attempt", "idempotency_key", "claimed_at"
+            "pk", "attempts", "unsent_attempt", "idempotency_key", "claimed_at", "claimed_by"
         )[:RECOVER_BATCH]
     )
     requeued: list[str] = []
     ambiguous = 0
-    for pk, attempts, unsent_attempt, key, claimed_at in stale:
+    for pk, attempts, unsent_attempt, key, claimed_at, claimed_by in stale:
         if unsent_attempt == attempts:
-            if _requeue(pk, attempts, expired_before, now, claimed_at):
+            if _requeue(pk, attempts, expired_before, now, claimed_at, claimed_by):
                 requeued.append(key)
         else:
             message = Message(pk=pk, attempts=attempts)
@@ -122,11 +122,18 @@ def recover_expired(now: dt.datetime | None = None, *, enqueue: bool = False) ->
 
 
 def _requeue(
-    pk: int, attempts: int, expired_before: dt.datetime, now: dt.datetime, claimed_at
+    pk: int,
+    attempts: int,
+    expired_before: dt.datetime,
+    now: dt.datetime,
+    claimed_at: dt.datetime,
+    claimed_by: str,
 ) -> bool:
     """Queue again, due now, a row its dead worker never sent; False if it moved meanwhile
     (renewed by a worker that was only slow, sent, settled by a receipt)."""
-    detail = _("Its worker stopped before sending it; it is queued again.")
+    detail = _("Its worker (%(worker)s) stopped before sending it; it is queued again.") % {
+        "worker": claimed_by or "?"
+    }
     with transaction.atomic():
         if not Message.objects.filter(
             pk=pk,

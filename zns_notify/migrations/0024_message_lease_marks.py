@@ -14,4 +14,11 @@ class Migration(migrations.Migration):
             name="unsent_attempt",
             field=models.PositiveSmallIntegerField(blank=True, editable=False, null=True),
         ),
+        migrations.AddField(
+            model_name="message",
+            name="claimed_by",
+            field=models.CharField(
+                blank=True, default="", editable=False, max_length=100, verbose_name="claimed by"
+            ),
+        ),
     ]
