@@ -10,6 +10,7 @@ import json
 import time
 
 import pytest
+import requests
 import responses
 from django.utils import timezone
 
@@ -209,3 +210,47 @@ def test_a_refused_refresh_token_is_never_retried_by_the_recovery(account, rsps,
     tokens = Rotating(rsps)
     assert not refresh_token()
     assert tokens.issued == []
+
+
+def test_a_recovery_whose_quota_check_times_out_tries_again_a_minute_later(
+    account, rsps, time_machine
+):
+    time_machine.move_to(timezone.now(), tick=False)
+    refused_fresh_tokens(account, refused_at=timezone.now() - refusals.RECOVERY_INTERVAL * 2)
+    tokens = Rotating(rsps)
+    rsps.add(responses.GET, f"{API}/message/quota", body=requests.ConnectionError("reset"))
+    assert not refresh_token()  # the new token's fate is unknown: the wait goes on
+    assert tokens.issued == ["fresh-1"]
+    assert not refresh_token()  # tried moments ago
+    time_machine.shift(refusals.RECOVERY_INTERVAL + dt.timedelta(seconds=1))
+    rsps.replace(
+        responses.GET,
+        f"{API}/message/quota",
+        json={"error": 0, "message": "Success", "data": {"dailyQuota": "500"}},
+    )
+    # A minute later, not when the new token would have expired (a day later).
+    assert refresh_token()
+    account.refresh_from_db()
+    assert not account.needs_reconnect
+
+
+def test_a_recovery_answered_with_another_error_code_means_zalo_took_the_token(
+    account, rsps, time_machine
+):
+    time_machine.move_to(timezone.now(), tick=False)
+    refused_fresh_tokens(account, refused_at=timezone.now() - refusals.RECOVERY_INTERVAL * 2)
+    Rotating(rsps)
+    rsps.add(responses.GET, f"{API}/message/quota", json=error(-32, "Exceeded the rate limit"))
+    assert refresh_token()  # Zalo read the token to answer with anything but a refusal
+    account.refresh_from_db()
+    assert not account.needs_reconnect and account.fresh_token_refusals == 0
+
+
+def test_a_recovery_whose_refresh_times_out_waits_a_minute_too(account, rsps, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    refused_fresh_tokens(account, refused_at=timezone.now() - refusals.RECOVERY_INTERVAL * 2)
+    rsps.add(responses.POST, f"{OAUTH}/v4/oa/access_token", body=requests.ConnectionError("reset"))
+    assert not refresh_token()
+    calls = len(rsps.calls)
+    assert not refresh_token()  # tried moments ago: no second refresh
+    assert len(rsps.calls) == calls

@@ -117,8 +117,8 @@ def recover(client: ZaloClient | None = None) -> bool:
     """The OA waits because Zalo refused new tokens: refresh once more and ask
     ``/message/quota`` with the new token. True when Zalo took it (sending resumes).
 
-    At most once per :data:`RECOVERY_INTERVAL` (the refused token's expiry records when it
-    was refused), single-flight with every other refresh."""
+    At most once per :data:`RECOVERY_INTERVAL` (the stored token's expiry records when it was
+    refused or last tried), single-flight with every other refresh."""
     account = ZaloAccount.objects.current()
     if account is None or not account.is_connected or not refuses_fresh_tokens(account):
         return False
@@ -126,12 +126,22 @@ def recover(client: ZaloClient | None = None) -> bool:
     if last is not None and last > timezone.now() - RECOVERY_INTERVAL:
         return False  # refused (or tried) moments ago, or a try is under way
     client = client or ZaloClient.from_settings()
+    token = None
     try:
         token = refresh_access_token(client, stale_token=account.access_token, recovering=True)
         data = client.quota(access_token=token)
     except ZaloAPIError as exc:
-        if exc.action == ErrorAction.REFRESH and exc.code is not None:
-            token_refused(ZaloAccount.objects.current().access_token, exc)
+        if token is not None and exc.code is not None and exc.action != ErrorAction.REFRESH:
+            # Zalo read the token to answer with another error (a rate limit…): it took it.
+            token_accepted(token)
+            return True
+        if token is not None and exc.action == ErrorAction.REFRESH and exc.code is not None:
+            token_refused(token, exc)
+        else:
+            # No answer about the token (a timeout, a 5xx, the refresh itself failed): the
+            # stored token's expiry becomes this try's time, so the next try is a minute
+            # away, not at the new token's real expiry a day later, nor at once.
+            _tried_now(account.pk)
         logger.warning("zns: the OA still waits for a token Zalo takes: %s", exc)
         return False
     except ZnsConfigurationError as exc:  # the refresh token refused meanwhile: an admin's turn
@@ -140,6 +150,10 @@ def recover(client: ZaloClient | None = None) -> bool:
     token_accepted(token)
     quota.record_quota(account, data)
     return True
+
+
+def _tried_now(pk: int) -> None:
+    ZaloAccount.objects.filter(pk=pk).update(access_token_expires_at=timezone.now())
 
 
 def _release_reconnect_waits(now: dt.datetime) -> None:
