@@ -14,11 +14,14 @@ from django.utils.module_loading import import_string
 from django_q.brokers.redis_broker import Redis as QRedis
 from django_q.conf import Conf
 
+from tests.db_outage import outage
 from tests.events.test_relay import relayed_keys
 from tests.factories import MessageFactory
 from tests.services import service_url
 from zns_notify.broker import OutboxORM
+from zns_notify.lib import reconnect
 from zns_notify.models import Message
+from zns_notify.sending import lease
 from zns_notify.sending.claim import claim_keys
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,3 +79,36 @@ def test_an_idle_redis_clusters_poll_queues_a_dead_workers_unsent_rows_with_a_ta
         assert (message.status, message.ambiguous_sends) == (Message.Status.QUEUED, 0)
     assert task is not None
     assert redis_broker.queue_size() == 0
+
+
+def test_a_poll_that_meets_a_lost_connection_reconnects_and_recovers_at_the_next(
+    outbox_broker, monkeypatch
+):
+    message = MessageFactory()
+    claim_keys([message.idempotency_key])
+    reconnected = []
+    monkeypatch.setattr(reconnect, "reconnect", lambda using: reconnected.append(using))
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=35), tick=False):
+        with outage(1, begun=True):
+            outbox_broker._recover()  # the poll goes on
+        assert reconnected == ["default"]
+        outbox_broker._next_recovery = None
+        outbox_broker._recover()
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED
+
+
+def test_a_broker_error_while_queueing_recovered_rows_never_stops_the_poll(
+    outbox_broker, monkeypatch
+):
+    def broker_down(keys):
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(lease, "push_send_task", broker_down)
+    monkeypatch.setattr(outbox_broker, "push_tasks", True)
+    message = MessageFactory()
+    claim_keys([message.idempotency_key])
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=35), tick=False):
+        outbox_broker._recover()  # logged, not raised
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED  # the sweeper pushes its task

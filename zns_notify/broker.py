@@ -26,12 +26,14 @@ import functools
 import logging
 from typing import Any
 
-from django.db import DatabaseError
+from django.db import DatabaseError, router
 from django.utils import timezone
 from django_q.conf import Conf
 
 from zns_notify.conf import app_settings
 from zns_notify.events import relay
+from zns_notify.lib import reconnect
+from zns_notify.models import Message
 from zns_notify.sending.lease import recover_expired
 
 __all__ = ["OutboxORM", "Redis"]  # noqa: F822 (Redis: made by __getattr__ on first use)
@@ -62,9 +64,19 @@ class RecoveringPoll:
         self._next_recovery = now + dt.timedelta(seconds=app_settings.SEND_LEASE / 3)
         if not self.serves(app_settings.QUEUE_CLUSTER or Conf.CLUSTER_NAME):
             return  # zns_notify's sends belong to another cluster (QUEUE_CLUSTER)
+        using = router.db_for_write(Message)
         try:
             recover_expired(now, enqueue=self.push_tasks)
-        except DatabaseError:  # the poll goes on; the sweeper and the next poll try again
+        except DatabaseError as exc:
+            if reconnect.connection_lost(exc, using):
+                # A restart or failover: this long-lived process must open a new
+                # connection, or every later poll fails on the dead one.
+                reconnect.reconnect(using)
+                logger.warning("zns broker: the database connection was lost; reconnecting")
+            else:
+                logger.exception("zns broker: recovering dead workers' rows failed")
+        except Exception:  # a broker error while queueing: the poll goes on, as below
+            # The sweeper and the next poll try again.
             logger.exception("zns broker: recovering dead workers' rows failed")
 
 

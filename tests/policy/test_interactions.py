@@ -81,6 +81,32 @@ def test_a_dead_workers_row_resent_takes_no_second_cap_slot(
     assert RecipientDailyCount.objects.get().count == 1
 
 
+def test_a_stalled_workers_row_recovered_before_it_left_takes_no_second_cap_slot(
+    account, zalo_api, clock, policy_settings
+):
+    clock(NOON)
+    policy_settings(RECIPIENT_DAILY_CAP=1, SEND_LEASE=60)
+    message = tagged("TRANSACTION")
+    # Imported here like the test above: the policy and the lease under test.
+    from zns_notify.policy import rules as policy
+    from zns_notify.sending.claim import claim
+    from zns_notify.sending.lease import on_the_wire
+
+    claimed = claim(message.idempotency_key)
+    Message.objects.filter(pk=message.pk).update(
+        claimed_at=timezone.now() - dt.timedelta(seconds=120)
+    )
+    sweep()  # the worker stalled before its gate: queued again, its claim's slot given back
+    policy.check(claimed, account, NOON)  # the stalled worker wakes and gates it
+    assert on_the_wire([claimed]) == []  # not its row any more: not sent
+    make_due(message)
+    zalo_api.send_ok(msg_id="resent")
+    deliver(message.idempotency_key)
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT, message.error_message
+    assert RecipientDailyCount.objects.get().count == 1
+
+
 def test_a_delayed_message_meeting_a_hold_is_not_given_up_for_its_delay(account, zalo_api):
     # "Review request 4 days after delivery": it was written 4 days ago but only came due
     # now; Zalo holding its template must not fail it as "held for more than 3 days".

@@ -16,7 +16,9 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from tests.factories import MessageFactory
+from zns_notify.conf import app_settings
 from zns_notify.models import Message, MessageEvent
+from zns_notify.sending import lease
 from zns_notify.sending.claim import claim_keys
 from zns_notify.sending.send import Run, deliver
 from zns_notify.tasks import sweep
@@ -139,3 +141,50 @@ def test_a_running_worker_recovers_a_dead_workers_unsent_rows(account, settings)
     dead.refresh_from_db()
     assert (dead.status, dead.ambiguous_sends) == (Message.Status.QUEUED, 0)
     assert dead.idempotency_key in queued_keys()
+
+
+def test_an_answer_that_comes_after_the_lease_ran_out_still_counts(account, zalo_api, settings):
+    """The task's thread blocked past its lease (a token refresh another process holds, the
+    database coming back): another worker took its row for an ambiguous send, but Zalo's
+    answer arrives after all. It is recorded, and the row is not sent a second time."""
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "AMBIGUOUS_SENDS": "verify"}
+    message = MessageFactory()
+    claimed = claim_keys([message.idempotency_key])
+    zalo = SlowZalo()
+    run = Run(zalo)
+    run.start(claimed)
+    assert zalo.called.wait(timeout=10)
+    with later(app_settings.SEND_LEASE + 1):
+        sweep()  # no renewal came: the row is taken for an ambiguous send
+        message.refresh_from_db()
+        assert (message.status, message.ambiguous_sends) == (Message.Status.QUEUED, 1)
+        zalo.release.set()
+        run.drain()
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT and message.msg_id
+    assert (message.ambiguous_sends, message.next_attempt_at, message.error_category) == (
+        0,
+        None,
+        "",
+    )
+    assert zalo.calls == [message.idempotency_key]
+
+
+def test_a_broker_error_while_recovering_others_rows_never_ends_the_task(account, monkeypatch):
+    """Redis restarting while a task renews its lease: the renewal's courtesy recovery of a
+    dead worker's rows fails, the task goes on to record its own answers."""
+
+    def broker_down(keys):
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(lease, "push_send_task", broker_down)
+    monkeypatch.setattr(lease, "relay_active", lambda using: False)
+    dead_workers, mine = MessageFactory(), MessageFactory()
+    claim_keys([dead_workers.idempotency_key])
+    with later(app_settings.SEND_LEASE + 1):
+        claimed = claim_keys([mine.idempotency_key])
+        keeper = lease.Keeper()
+        keeper.renewed -= keeper.every
+        keeper.keep(claimed)  # logged, not raised
+    dead_workers.refresh_from_db()
+    assert dead_workers.status == Message.Status.QUEUED

@@ -84,8 +84,14 @@ def on_the_wire(messages: list[Message]) -> list[Message]:
         return messages
     # Some were taken away (rare): keep exactly those this UPDATE marked.
     ours = set(rows.filter(claimed_at=now, unsent_attempt=None).values_list("pk", flat=True))
-    lost = [m.pk for m in messages if m.pk not in ours]
-    logger.warning("zns messages %s were recovered before they were sent; not sending", lost)
+    lost = [m for m in messages if m.pk not in ours]
+    for message in lost:
+        # Its recovery gave back the recipient-cap slot of the claim before; the slot this
+        # stalled worker's gate took since goes back too, or the resend would meet the cap.
+        policy.release(message)
+    logger.warning(
+        "zns messages %s were recovered before they were sent; not sending", [m.pk for m in lost]
+    )
     return [m for m in messages if m.pk in ours]
 
 
@@ -190,7 +196,6 @@ class Keeper:
         self.renewed = now
         try:
             renew(messages, now)
-            recover_expired(now, enqueue=True)
         except DatabaseError as exc:
             # Best effort: a lease that runs out only makes the rows ambiguous (sent) or
             # queued again (unsent, and then never sent by this worker: on_the_wire).
@@ -207,3 +212,11 @@ class Keeper:
                 type(exc).__name__,
                 self.every.total_seconds(),
             )
+            return
+        try:
+            recover_expired(now, enqueue=True)
+        except Exception:
+            # Other workers' rows are a courtesy here (the sweeper and the brokers' polls
+            # recover them too): a broker or database error must never end this task with
+            # Zalo's answers unrecorded.
+            logger.exception("zns: recovering dead workers' rows failed")

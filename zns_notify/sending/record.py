@@ -223,6 +223,15 @@ def record_sent(
             # The SMS fallback's window starts now (for its bindings only; ``steps``: the
             # batch inserts them together).
             fallback.schedule_window(message, now, steps)
+        elif _recovered_as_ambiguous(message).update(
+            status=Message.Status.SENT, ambiguous_sends=F("ambiguous_sends") - 1, **sent
+        ):
+            # The lease ran out while this worker's thread was blocked (a refresh another
+            # process held, the database coming back) and the row waits as an ambiguous
+            # send: the answer settles it, and it is not sent a second time.
+            message.status = Message.Status.SENT
+            fallback.schedule_window(message, now, steps)
+            logger.warning("zns message %s: Zalo's answer came after its lease ran out", message.pk)
         # The receipt can beat this write (it matches by tracking_id): keep its status.
         elif not _owned(message, Message.Status.DELIVERED).update(**sent):
             return False
@@ -368,6 +377,14 @@ def record_error(
         f" — next try at {retry_at:%Y-%m-%d %H:%M:%S}" if retry_at else "",
     )
     return True
+
+
+def _recovered_as_ambiguous(message: Message):
+    """The message's row if this claim's attempt was taken for an ambiguous send (its lease
+    ran out) and nothing has happened to it since: no new claim, no receipt."""
+    return _owned(message, Message.Status.QUEUED).filter(
+        error_category=ambiguity.CATEGORY, ambiguous_sends__gt=0
+    )
 
 
 def _owned(message: Message, *statuses: str):
