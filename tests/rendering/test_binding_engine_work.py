@@ -42,6 +42,11 @@ def refusal(source: str, **context) -> str:
     return str(err.value)
 
 
+def stopped_by_a_limit(reason: str) -> bool:
+    """The step limit, or on a slow machine the time limit: whichever comes first."""
+    return "too much work" in reason or "longer than" in reason
+
+
 COUNT_IN_A_LOOP = "{% if order.customer.orders.count %}{% endif %}"
 
 
@@ -54,7 +59,7 @@ def the_reviewed_loop() -> str:
 def test_a_loop_of_counts_stops_within_the_budget(order):
     with CaptureQueriesContext(connection) as queries:
         reason = refusal(the_reviewed_loop(), order=read_only(order))
-    assert "too much work" in reason
+    assert stopped_by_a_limit(reason)
     # Each turn is a step, and reading order.customer.orders.count is more: well under one
     # query per turn the loop asked for.
     assert len(queries) < engine.MAX_STEPS // 2
@@ -64,7 +69,7 @@ def test_nested_loops_of_counts_run_at_most_a_share_of_the_budget_in_queries(ord
     source = "{% for a in s %}{% for b in s %}" + COUNT_IN_A_LOOP + "{% endfor %}{% endfor %}"
     with CaptureQueriesContext(connection) as queries:
         reason = refusal(source, s="x" * 100, order=read_only(order))
-    assert "too much work" in reason
+    assert stopped_by_a_limit(reason)
     assert len(queries) < engine.MAX_STEPS // 2
 
 
