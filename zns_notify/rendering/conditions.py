@@ -6,16 +6,19 @@ parameters see when the event happens (``order``, ``customer_name``, ``order_cod
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from django.apps import apps
+from django.db.models import QuerySet
 from django.template import Context, TemplateSyntaxError
 from django.template.base import Template as CompiledTemplate
 from django.utils.translation import gettext as _
 
-from zns_notify.rendering.engine import compile_if_expression
+from zns_notify.rendering.engine import bounded_rows, compile_if_expression, spend
 from zns_notify.rendering.order_data import read_order
 from zns_notify.rendering.reported_order import REPORTED_ORDER_TYPE
 
@@ -71,12 +74,18 @@ class ReadOnly:
     a condition such as ``order.cancel`` would cancel the order at send time. Through this
     wrapper only fields, properties and a few read-only methods (``get_FOO_display``,
     ``count``, ``exists``, ``all``, ``first``, ``last``) resolve; any other method is an
-    unknown variable (false)."""
+    unknown variable (false).
 
-    __slots__ = ("_zns_target",)
+    Each call is a step of the render's budget (:mod:`~zns_notify.rendering.engine`), and a
+    related set is read at most one row past the budget (``bounded_rows``): a loop of
+    ``order.customer.orders.count`` stops with the render, ``len()`` of a million orders
+    does not load them."""
+
+    __slots__ = ("_zns_target", "_zns_rows")
 
     def __init__(self, target: Any):
         object.__setattr__(self, "_zns_target", target)
+        object.__setattr__(self, "_zns_rows", None)
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._zns_target, name)
@@ -89,23 +98,40 @@ class ReadOnly:
                 name in _READ_METHODS or (name.startswith("get_") and name.endswith("_display"))
             ):
                 raise AttributeError(name)
-            return lambda: read_only(value())
+            return functools.partial(_call, value)
         return read_only(value)
 
+    def _zns_items(self) -> Any:
+        """What ``len``, ``in`` and iteration read: a queryset's rows within the budget,
+        fetched once (a loop takes its length, then walks it)."""
+        if not isinstance(self._zns_target, QuerySet):
+            return self._zns_target
+        if self._zns_rows is None:
+            object.__setattr__(self, "_zns_rows", bounded_rows(self._zns_target))
+        return self._zns_rows
+
     def __getitem__(self, key: Any) -> Any:
-        return read_only(self._zns_target[key])
+        value = self._zns_target[key]
+        spend()  # after: a key the target refuses (Django tries one first) costs nothing
+        return read_only(value)
 
     def __iter__(self):
-        return (read_only(item) for item in self._zns_target)
+        return (read_only(item) for item in self._zns_items())
+
+    def __reversed__(self):
+        return (read_only(item) for item in reversed(self._zns_items()))
 
     def __len__(self) -> int:
-        return len(self._zns_target)
+        return len(self._zns_items())
 
     def __bool__(self) -> bool:
-        return bool(self._zns_target)
+        if isinstance(self._zns_target, QuerySet) and self._zns_rows is None:
+            spend()
+            return self._zns_target[:1].exists()  # one row, never the whole set
+        return bool(self._zns_items())
 
     def __contains__(self, item: Any) -> bool:
-        return item in self._zns_target
+        return item in self._zns_items()
 
     def __eq__(self, other: Any) -> bool:
         if isinstance(other, ReadOnly):
@@ -117,6 +143,11 @@ class ReadOnly:
 
     def __str__(self) -> str:
         return str(self._zns_target)
+
+
+def _call(method: Callable[[], Any]) -> Any:
+    spend()  # before: the call may run a query (count, exists, first…)
+    return read_only(method())
 
 
 def read_only(value: Any) -> Any:

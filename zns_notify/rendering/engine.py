@@ -7,8 +7,10 @@ context, ``|ljust:"100000000"`` builds a string of that length. So a binding get
 variables, the tags and filters listed below and nothing else; anything else is refused
 when it is compiled, naming it (a saved binding from before the list fails its messages
 with that reason), and each render is bounded: its source, its output, its work (loop
-turns, written values, filter calls) and its time. Python cannot interrupt a thread that
-computes, so the bounds are checked as the render goes, before the next step.
+turns, variable lookups, written values, filter calls, calls on the order's read-only view)
+and its time. Python cannot interrupt a thread that computes, so the bounds are checked as
+the render goes, before the next step: a loop spends each turn as it comes, so the clock is
+read at every turn however little the turn writes.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
+from django.db.models import QuerySet
 from django.template import Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
-from django.template.base import Lexer, Node, Parser, Template
+from django.template.base import Lexer, Node, Parser, Template, Variable
 from django.utils.translation import gettext as _
 
 from zns_notify.rendering import filters as zns_filters
@@ -32,7 +35,8 @@ MAX_SOURCE_CHARS = 4000
 #: The most one expression may write (characters); longer than any Zalo parameter and than
 #: a 26-segment SMS.
 MAX_OUTPUT_CHARS = 4000
-#: The most steps one render may take: a loop's turns, each value written, each filter call.
+#: The most steps one render may take: a loop's turns, each variable lookup (``order.customer``
+#: is two), each value written, each filter call, each call or query on the read-only order.
 MAX_STEPS = 10_000
 #: Past this, the render stops at its next step, whatever it is doing.
 MAX_RENDER_SECONDS = 1.0
@@ -98,10 +102,7 @@ class _Budget:
         if self.exceeded:
             raise RenderLimitExceeded(self.exceeded)
         if self.steps > MAX_STEPS:
-            self.fail(
-                _("too much work: more than %(max)d loop turns, values and filters")
-                % {"max": MAX_STEPS}
-            )
+            self.fail(too_much_work())
         if time.monotonic() > self.deadline:
             self.fail(
                 _("rendering took longer than %(seconds)s seconds")
@@ -126,10 +127,26 @@ def too_long() -> str:
     }
 
 
-def _spent(count: int = 1) -> None:
+def too_much_work() -> str:
+    return _("too much work: more than %(max)d loop turns, values and filters") % {"max": MAX_STEPS}
+
+
+def spend(count: int = 1) -> None:
+    """``count`` steps of the render under way: past a limit, RenderLimitExceeded."""
     budget = _budget.get()
     if budget is not None:  # None: a filter function called outside a binding's render
         budget.step(count)
+
+
+def bounded_rows(queryset: QuerySet) -> list:
+    """The rows of ``queryset`` as a binding reads them (``len``, a loop, ``|join``): one
+    step for the query, which asks for one row more than the budget has steps, so a related
+    set of a million rows is never loaded; more rows than that fail the render."""
+    spend()
+    rows = list(queryset[: MAX_STEPS + 1])
+    if len(rows) > MAX_STEPS:
+        _fail(too_much_work())
+    return rows
 
 
 # -- the allowed tags and filters ----------------------------------------------------------
@@ -142,7 +159,7 @@ def _bounded_filter(func: Callable, check: Callable | None = None) -> Callable:
 
     @functools.wraps(func)
     def bounded(*args, **kwargs):
-        _spent()
+        spend()
         if check is not None:
             check(*args)
         result = func(*args, **kwargs)
@@ -183,7 +200,8 @@ _CHECKS = {"floatformat": _check_places, "join": _check_join}
 
 
 class _CountedSequence:
-    """A ``for`` loop's sequence: its length is spent before the first turn."""
+    """A ``for`` loop's sequence: a loop that cannot finish within the budget fails before
+    its first turn; the others spend each turn as it comes (:class:`_Turns`)."""
 
     def __init__(self, inner):
         self.inner = inner
@@ -192,13 +210,42 @@ class _CountedSequence:
         values = self.inner.resolve(context, ignore_failures=ignore_failures)
         if values is None:
             return values
-        if not hasattr(values, "__len__"):  # ForNode would list() it: never past the budget
+        if isinstance(values, QuerySet):  # ForNode would load it whole for its len()
+            values = bounded_rows(values)
+        elif not hasattr(values, "__len__"):  # ForNode would list() it: never past the budget
             values = list(islice(values, MAX_STEPS + 1))
-        _spent(len(values))
-        return values
+        budget = _budget.get()
+        if budget is not None and budget.steps + len(values) > MAX_STEPS:
+            budget.fail(too_much_work())
+        return _Turns(values)
 
     def __str__(self) -> str:
         return str(self.inner)
+
+
+class _Turns:
+    """What ForNode walks: its length, and one step (the clock read) at each turn, so the
+    work inside the turns counts before the next one starts."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values):
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __iter__(self):
+        return self._each(iter(self.values))
+
+    def __reversed__(self):
+        return self._each(reversed(self.values))
+
+    @staticmethod
+    def _each(items):
+        for item in items:
+            spend()
+            yield item
 
 
 def _bounded_for(parser, token):
@@ -248,7 +295,31 @@ class _Counted(Node):
         return repr(self.node)
 
 
+class _CountedVariable(Variable):
+    """A variable with lookups (``order.customer.orders.count``): each lookup is a step,
+    spent before it, since any of them may call a method or run a query."""
+
+    __slots__ = ()
+
+    def _resolve_lookup(self, context):
+        spend(len(self.lookups))
+        return super()._resolve_lookup(context)
+
+
+def _count_lookups(value: Any) -> None:
+    if type(value) is Variable and value.lookups is not None:
+        value.__class__ = _CountedVariable  # the same object: FilterExpression keeps it
+
+
 class _Parser(Parser):
+    def compile_filter(self, token):
+        expression = super().compile_filter(token)
+        _count_lookups(expression.var)
+        for _func, args in expression.filters:
+            for _lookup, arg in args:
+                _count_lookups(arg)
+        return expression
+
     def find_filter(self, filter_name):
         if filter_name in self.filters:
             return self.filters[filter_name]
