@@ -357,7 +357,7 @@ class Events(ZnsAPIMixin, generics.GenericAPIView):
 def _idempotency_key(request, values) -> str | None:
     header = request.headers.get(IDEMPOTENCY_HEADER)
     field = values.get("idempotency_key")
-    if header is not None and not event_serializers.IDEMPOTENCY_KEY.match(header):
+    if header is not None and not event_serializers.IDEMPOTENCY_KEY.fullmatch(header):
         raise exceptions.ValidationError(
             {IDEMPOTENCY_HEADER: [event_serializers.IDEMPOTENCY_KEY_RULE]}
         )
