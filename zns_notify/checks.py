@@ -174,7 +174,7 @@ def _check_event_names(app_settings) -> list:
             id="zns_notify.E005",
         )
         for name in app_settings.EXTRA_EVENTS
-        if not EVENT_NAME.match(str(name))
+        if not EVENT_NAME.fullmatch(str(name))
     ]
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from zns_notify.api.filters import EVENT_NAME_VALIDATOR
+from zns_notify.api.filters import EVENT_NAME_VALIDATOR, WholeTextValidator
 from zns_notify.api.serializers import MessageSerializer
 from zns_notify.conf import app_settings
 from zns_notify.models import Message
@@ -56,7 +56,7 @@ class TextField(serializers.CharField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         if not any(isinstance(v, RegexValidator) for v in self.validators):
-            self.validators.append(RegexValidator(TEXT, message=self.error_messages["control"]))
+            self.validators.append(WholeTextValidator(TEXT, message=self.error_messages["control"]))
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
@@ -82,7 +82,7 @@ class AmountField(serializers.DecimalField):
         super().__init__(max_digits=15, decimal_places=2, min_value=0, **kwargs)
 
     def to_internal_value(self, data: Any):
-        if isinstance(data, str) and not re.match(AMOUNT_TEXT, data):
+        if isinstance(data, str) and not re.fullmatch(AMOUNT_TEXT, data):
             self.fail("amount_text")
         return super().to_internal_value(data)
 
@@ -155,7 +155,7 @@ class OrderDataField(serializers.Field):
 
     def _problem(self, name: str, value: Any) -> str:
         messages = self.error_messages
-        if not DATA_NAME.match(name):
+        if not DATA_NAME.fullmatch(name):
             return messages["bad_name"] % {"name": name[:70]}
         if name in RESERVED_NAMES:
             return messages["reserved"] % {"name": name}
@@ -217,7 +217,7 @@ class EventSerializer(serializers.Serializer):
     )
     idempotency_key = TextField(
         max_length=255,
-        validators=[RegexValidator(IDEMPOTENCY_KEY.pattern, message=IDEMPOTENCY_KEY_RULE)],
+        validators=[WholeTextValidator(IDEMPOTENCY_KEY.pattern, message=IDEMPOTENCY_KEY_RULE)],
         required=False,
         help_text=_("Instead of the Idempotency-Key header: 1 to 255 visible ASCII characters."),
     )

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import phonenumbers
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
@@ -27,9 +28,21 @@ PAGING_PARAMS = frozenset({"cursor", "page_size", "format"})
 MAX_STATS_DAYS = 366
 MAX_PAGE_SIZE = 500
 
+
+class WholeTextValidator(RegexValidator):
+    """A RegexValidator that checks the whole text against a ``^…$`` pattern the schema
+    publishes. The schema's patterns are ECMA regexes, where ``$`` ends the text; Python's
+    ``$`` (and RegexValidator's ``search``) also takes the text with a newline after it."""
+
+    def __call__(self, value: Any) -> None:
+        matched = self.regex.fullmatch(str(value)) is not None
+        if matched == self.inverse_match:
+            raise ValidationError(self.message, code=self.code, params={"value": value})
+
+
 #: The server's check of an event name and the schema's pattern (drf-spectacular writes a
 #: field's RegexValidator as its ``pattern``): the name notify() accepts.
-EVENT_NAME_VALIDATOR = RegexValidator(
+EVENT_NAME_VALIDATOR = WholeTextValidator(
     EVENT_NAME, message=_("Use lowercase letters, digits and _ . - (at most 64 characters).")
 )
 
@@ -146,10 +159,12 @@ class BoundedDateField(serializers.DateField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         # Python also reads 20261122 and 2026-W47-1 as dates; the schema's format does not.
-        self.validators.append(RegexValidator(DATE_PATTERN, message=self.error_messages["shape"]))
+        self.validators.append(
+            WholeTextValidator(DATE_PATTERN, message=self.error_messages["shape"])
+        )
 
     def to_internal_value(self, value):
-        if not re.match(r"^\d{4}-\d\d-\d\d$", str(value)):
+        if not re.fullmatch(r"\d{4}-\d\d-\d\d", str(value)):
             self.fail("shape")
         date = super().to_internal_value(value)
         if not _in_range(date):
@@ -181,9 +196,10 @@ class MomentField(serializers.Field):
     def to_internal_value(self, data: Any) -> dt.date | dt.datetime:
         text = str(data)
         try:
-            if re.match(DATE_PATTERN, text):
+            # fullmatch: the schema's ``$`` does not take a newline after the text.
+            if re.fullmatch(DATE_PATTERN, text):
                 value = parse_date(text)
-            elif re.match(DATETIME_PATTERN, text):
+            elif re.fullmatch(DATETIME_PATTERN, text):
                 value = parse_datetime(text)
             else:
                 value = None
@@ -218,7 +234,7 @@ class PhoneFilterField(serializers.CharField):
             normalized = normalize_phone(text)
         except ZnsInvalidPhone as exc:
             raise serializers.ValidationError(str(exc)) from exc
-        if not WRITTEN_MOBILE.match(text):
+        if not WRITTEN_MOBILE.fullmatch(text):
             self.fail("mobile")
         return normalized
 

@@ -2,7 +2,8 @@
 ``zns_notify`` namespace, prefixed ``api_``).
 
 An id is matched as any path segment, not only digits: ``/messages/abc/`` is then the API's
-JSON 404 (DRF turns a lookup value of the wrong type into one), not the host's HTML page.
+JSON 404 (``ZnsAPIMixin.get_object`` refuses anything but an id in plain digits within the
+bigint range), not the host's HTML page.
 """
 
 from django.urls import path

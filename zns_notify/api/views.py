@@ -8,9 +8,11 @@ throttling from here (and the ``API_*`` settings), never from the host's
 
 from __future__ import annotations
 
+import re
+
 from django.apps import apps
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.exceptions import NotFound, ParseError
@@ -75,9 +77,26 @@ class ZnsAPIMixin:
         context["full_phone"] = can_see_full_phone(self.request)
         return context
 
+    def get_object(self):
+        # The path matches any segment (urls.py); an id is the schema's integer written in
+        # ASCII digits, within the bigint range: int() would also take " 1", "+1", "01" or
+        # Arabic-Indic digits, and an id past the range is an error on PostgreSQL.
+        if self.lookup_field == "pk":
+            value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+            if not ID_DIGITS.fullmatch(value) or int(value) > MAX_ID:
+                raise Http404
+        return super().get_object()
+
+
+#: A row id in a path: what a BigAutoField holds (1 to 2**63 - 1), in ASCII digits.
+ID_DIGITS = re.compile(r"[1-9][0-9]{0,18}")
+MAX_ID = 2**63 - 1
+
 
 #: The id in the path: matched as any segment (urls.py) for a JSON 404, an integer to clients.
-ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+ID = OpenApiParameter(
+    "id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH
+)
 
 #: What a list's 404 means: there is no object to miss.
 LIST_ERRORS = {404: "The cursor is not one this list gave (DRF's answer to a bad cursor)."}
@@ -357,7 +376,7 @@ class Events(ZnsAPIMixin, generics.GenericAPIView):
 def _idempotency_key(request, values) -> str | None:
     header = request.headers.get(IDEMPOTENCY_HEADER)
     field = values.get("idempotency_key")
-    if header is not None and not event_serializers.IDEMPOTENCY_KEY.match(header):
+    if header is not None and not event_serializers.IDEMPOTENCY_KEY.fullmatch(header):
         raise exceptions.ValidationError(
             {IDEMPOTENCY_HEADER: [event_serializers.IDEMPOTENCY_KEY_RULE]}
         )

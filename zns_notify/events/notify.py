@@ -15,6 +15,8 @@ from zns_notify.models import Message
 
 logger = logging.getLogger(__name__)
 
+#: Also the schema's pattern (ECMA, where ``$`` ends the text): checked with fullmatch, as
+#: Python's ``$`` also matches before a trailing newline.
 EVENT_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 
 
@@ -32,7 +34,7 @@ def notify(event: str, obj: Any, **extra: Any) -> QuerySet[Message]:
 
 
 def _record(event: str, obj: Any, extra: dict[str, Any]) -> list[str]:
-    if not isinstance(event, str) or not EVENT_NAME.match(event):
+    if not isinstance(event, str) or not EVENT_NAME.fullmatch(event):
         raise ValueError(f"Invalid event name {event!r}: use lowercase letters, digits and _ . -")
     if getattr(obj, "pk", None) is None:
         raise ValueError("notify() needs a saved object: save the order first.")

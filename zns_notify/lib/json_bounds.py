@@ -46,15 +46,17 @@ def rebuild(
     max_depth: int = MAX_DEPTH,
     max_string: int = MAX_STRING,
     text: Callable[[str], str] | None = None,
+    number: Callable[[int | float], Any] | None = None,
+    key: Callable[[Any], Any] | None = None,
     hide_key: Callable[[str], bool] | None = None,
     hidden: Any = None,
 ) -> Any:
     """A copy of ``value`` within bounds, built without recursion.
 
     Containers deeper than ``max_depth`` become :data:`TOO_DEEP`, strings longer than
-    ``max_string`` are cut; ``text`` (if given) rewrites every string value, and a dict's
-    value whose key ``hide_key`` accepts becomes ``hidden``. Tuples come back as lists; other
-    scalars as they are."""
+    ``max_string`` are cut; ``text`` (if given) rewrites every string value, ``number`` every
+    number (not booleans), ``key`` every dict key, and a dict's value whose key ``hide_key``
+    accepts becomes ``hidden``. Tuples come back as lists; other scalars as they are."""
     root: list[Any] = [None]
     # (item, the container to put its copy in, the slot there, the item's level)
     stack: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]
@@ -66,12 +68,13 @@ def rebuild(
                 continue
             copy: dict[Any, Any] = {}
             parent[slot] = copy
-            for key, child in item.items():
-                if hide_key is not None and hide_key(str(key)):
-                    copy[key] = hidden
+            for name, child in item.items():
+                new_name = key(name) if key is not None else name
+                if hide_key is not None and hide_key(str(name)):
+                    copy[new_name] = hidden
                 else:
-                    copy[key] = None  # keeps the keys' order; filled when popped
-                    stack.append((child, copy, key, level + 1))
+                    copy[new_name] = None  # keeps the keys' order; filled when popped
+                    stack.append((child, copy, new_name, level + 1))
         elif isinstance(item, (list, tuple)):
             if level >= max_depth:
                 parent[slot] = TOO_DEEP
@@ -83,6 +86,8 @@ def rebuild(
             if len(item) > max_string:
                 item = item[:max_string] + CUT
             parent[slot] = text(item) if text is not None else item
+        elif number is not None and isinstance(item, (int, float)) and not isinstance(item, bool):
+            parent[slot] = number(item)
         else:
             parent[slot] = item
     return root[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 from django.utils.translation import gettext as _
@@ -134,6 +135,19 @@ def mask_phones(text: object, phone: str | None = None) -> str:
         # appears verbatim.
         return value.replace(phone, mask(phone)) if phone else value
     return _number_pattern(phone).sub(lambda match: _mask_digits(match.group()), value)
+
+
+def mask_phones_in(value: Any, phone: str | None = None) -> Any:
+    """:func:`mask_phones` for a value or key from JSON: a string, or a number whose digits
+    are a phone number (``84912345671`` sent as a JSON number, or a key). A masked number
+    comes back as text (stars are no digits); anything else as it is."""
+    if isinstance(value, str):
+        return mask_phones(value, phone)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = str(value)
+        masked = mask_phones(text, phone)
+        return value if masked == text else masked
+    return value
 
 
 def mask_params(params: dict, phone: str) -> dict:

@@ -66,6 +66,19 @@ def check_resend(original: Message) -> None:
     if not original.phone:
         raise Refused(_("Message #%(pk)s has no phone number to send to.") % {"pk": original.pk})
     missing = missing_params(original)
+    reason = mask_phones(original.error_message, original.phone)
+    if missing == [NO_PARAMS]:
+        # No parameters, and nothing says the template needs none: it was never synced or
+        # is gone, so empty template_data would likely be refused too.
+        raise Refused(
+            _(
+                "Message #%(pk)s cannot be resent: it has no parameters and its template's "
+                "parameters are not known (sync the templates), so Zalo would likely refuse it "
+                "and its SMS would go out with blank fields. %(reason)s Fix the binding or the "
+                "order's data and send the event again."
+            )
+            % {"pk": original.pk, "reason": reason}
+        )
     if missing:
         # Its rendering failed (or never ran): a copy would send Zalo empty template_data
         # (refused, -111) and then a paid SMS with blank fields.
@@ -78,15 +91,21 @@ def check_resend(original: Message) -> None:
             % {
                 "pk": original.pk,
                 "params": ", ".join(missing),
-                "reason": mask_phones(original.error_message, original.phone),
+                "reason": reason,
             }
         )
 
 
+#: What :func:`missing_params` names when a message has no parameters and nothing says its
+#: template needs none.
+NO_PARAMS = "template_data"
+
+
 def missing_params(message: Message) -> list[str]:
     """The parameters ``message`` lacks to be sent: its template's required ones that are
-    absent or blank; ``["template_data"]`` when it has none at all and its template is
-    unknown (deleted since)."""
+    absent or blank; ``[NO_PARAMS]`` when it has none at all and its template's specs are
+    not known (deleted since, or never synced: no specs), as only known specs, all optional,
+    allow a message without parameters."""
     params = message.params if isinstance(message.params, dict) else {}
     template = message.template if message.template_id else None
     specs = template.param_specs() if template is not None else {}
@@ -97,8 +116,8 @@ def missing_params(message: Message) -> list[str]:
         and not spec.get("accept_null", False)
         and not str(params.get(name, "")).strip()
     ]
-    if not params and template is None:
-        return ["template_data"]
+    if not params and not specs:
+        return [NO_PARAMS]
     return missing
 
 

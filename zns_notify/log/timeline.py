@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from zns_notify.lib import json_bounds
 from zns_notify.lib.json_bounds import rebuild
-from zns_notify.lib.phones import mask_phones
+from zns_notify.lib.phones import mask_phones_in
 from zns_notify.log.fallback import step_of, timeline_entries
 from zns_notify.models import Message, MessageEvent, MessageFeedback, WebhookEvent
 
@@ -62,20 +62,25 @@ class Entry:
 
 def clean(value: Any, phone: str, *, full_phone: bool) -> Any:
     """``value`` with secrets removed and, unless ``full_phone``, ``phone`` masked inside
-    every string however it is written there, and its SHA-256 (a ``HASH_PHONE`` send's
-    ``hash_phone``: Vietnamese mobile numbers are few enough to recover one from its hash in
-    seconds, so the hash is the number): :func:`~zns_notify.lib.phones.mask_phones`.
+    every string, number and dict key however it is written there, and its SHA-256 (a
+    ``HASH_PHONE`` send's ``hash_phone``: Vietnamese mobile numbers are few enough to recover
+    one from its hash in seconds, so the hash is the number):
+    :func:`~zns_notify.lib.phones.mask_phones_in`.
 
     Built without recursion and cut at :data:`~zns_notify.lib.json_bounds.MAX_DEPTH`
     levels, so that no stored payload, however deeply nested (a hostile webhook stored
     before the bounds), breaks a page or the renderers after it."""
 
-    def masked(text: str) -> str:
-        return mask_phones(text, phone)
+    def masked(item: Any) -> Any:
+        # Strings, and numbers and keys: a number sent as a JSON number is no less visible.
+        return mask_phones_in(item, phone)
 
+    masking = not full_phone and bool(phone)
     return rebuild(
         value,
-        text=None if full_phone or not phone else masked,
+        text=masked if masking else None,
+        number=masked if masking else None,
+        key=masked if masking else None,
         hide_key=_secret,
         hidden=REMOVED,
     )

@@ -44,7 +44,7 @@ def expected_signature(app_id: str, body: bytes, timestamp: str, secret: str) ->
 def signature_digest(header: str) -> str | None:
     """The digest of an ``X-ZEvent-Signature`` header, in lower case; None when the header
     is not ``mac=<64 hex characters>`` or the bare digest."""
-    match = SIGNATURE.match(header.strip())
+    match = SIGNATURE.fullmatch(header.strip())
     return match.group(1).lower() if match else None
 
 
