@@ -118,6 +118,7 @@ def test_a_row_queued_again_is_not_sent_by_its_stalled_worker(account, zalo_api)
     assert len(zalo_api.calls_to("/message/template")) == 1
 
 
+@pytest.mark.timed_waits  # the worker wakes from its wait for Zalo to renew its lease
 def test_a_slow_live_worker_keeps_its_rows(account, settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SEND_LEASE": 2, "AMBIGUOUS_SENDS": "retry"}
     message = MessageFactory()
