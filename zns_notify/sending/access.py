@@ -45,36 +45,28 @@ def fresh_tokens_refused(exc: ZaloAPIError, count: int) -> ZaloAPIError:
     """Zalo refused ``count`` new access tokens in a row on their first use (the account is
     marked, :func:`zns_notify.account.refusals.token_refused`): the refused sends and later
     ones wait, unclaimed, until a refresh brings a token Zalo takes or an admin reconnects."""
-    error = ZaloAPIError(
-        _(
-            "Zalo refused %(count)s new access tokens in a row on their first use (%(error)s); "
-            "the message waits until Zalo takes a new token, or reconnect the OA."
-        )
-        % {"count": count, "error": exc},
-        code=exc.code,
-        action=ErrorAction.RESCHEDULE,
-        sent=False,
-        answer=exc.answer,
-    )
-    error.request = exc.request  # the send it answered, for the timeline
-    return error
+    reason = _(
+        "Zalo refused %(count)s new access tokens in a row on their first use (%(error)s); "
+        "the message waits until Zalo takes a new token, or reconnect the OA."
+    ) % {"count": count, "error": exc}
+    return _refusal(exc, reason, ErrorAction.RESCHEDULE)
 
 
 def refused_again(exc: ZaloAPIError, resends: int) -> ZaloAPIError:
     """One message met a refused token ``resends`` times in one run, each time with a newer
     token: Zalo never took it, so it goes again later, like any transient failure."""
-    error = ZaloAPIError(
-        _(
-            "Zalo refused the access token %(count)s times in a row for this message "
-            "(%(error)s); it will be tried again."
-        )
-        % {"count": resends, "error": exc},
-        code=exc.code,
-        action=ErrorAction.RETRY,
-        sent=False,
-        answer=exc.answer,
-    )
-    error.request = exc.request
+    reason = _(
+        "Zalo refused the access token %(count)s times in a row for this message "
+        "(%(error)s); it will be tried again."
+    ) % {"count": resends, "error": exc}
+    return _refusal(exc, reason, ErrorAction.RETRY)
+
+
+def _refusal(exc: ZaloAPIError, reason: str, action: ErrorAction) -> ZaloAPIError:
+    """Zalo's token refusal ``exc`` as the message records it: ``reason``, then ``action``;
+    never sent (Zalo refused the token, not the message)."""
+    error = ZaloAPIError(reason, code=exc.code, action=action, sent=False, answer=exc.answer)
+    error.request = exc.request  # the send it answered, for the timeline
     return error
 
 
