@@ -95,7 +95,10 @@ def retrying(
                 raise
             reconnect(using)
             waited = time.monotonic() - started
-            if waited + delay > window:
+            # Jittered, so that the workers a restart cut off do not all come back at once;
+            # the window holds for the jittered wait, not only for the nominal one.
+            wait = delay * random.uniform(0.8, 1.2)
+            if waited + wait > window:
                 logger.error(
                     "zns: %s: the database connection is still lost after %.1f s and %d tries",
                     what,
@@ -107,9 +110,9 @@ def retrying(
                 "zns: %s: the database connection was lost (%s); trying again in %.2f s",
                 what,
                 str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
-                delay,
+                wait,
             )
-            pause(delay * random.uniform(0.8, 1.2))
+            pause(wait)
             delay = min(delay * 2, MAX_DELAY)
             continue
         if tries > 1:
