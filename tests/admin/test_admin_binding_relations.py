@@ -91,8 +91,7 @@ def test_empty_for_every_recent_order_is_refused(admin_client):
     )
     assert response.status_code == 200
     assert field_errors(response, "customer_name") == (
-        "With each of the 2 newest orders: "
-        "Parameter customer_name is required but rendered empty."
+        "With each of the 2 newest orders: Parameter customer_name is required but rendered empty."
     )
 
 
