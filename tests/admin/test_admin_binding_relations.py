@@ -76,9 +76,9 @@ def test_empty_for_some_recent_orders_saves_with_a_warning_naming_them(admin_cli
     assert response.status_code == 302, field_errors(response, "customer_name")
     [warning] = warnings(response)
     assert warning == (
-        f"customer_name: Parameter customer_name is required but rendered empty. "
-        f"(orders {second_guest.code}, {first_guest.code}). It renders for 1 of the 3 newest "
-        "orders, so the binding was saved; those orders' messages would fail."
+        f"For orders {second_guest.code}, {first_guest.code}: Parameter customer_name is "
+        "required but rendered empty. It renders for 1 of the 3 newest orders: saving is "
+        "allowed, but such orders' messages would fail."
     )
 
 
@@ -123,7 +123,7 @@ def test_the_preview_shows_what_the_save_checks(admin_client):
     assert answer["checked"] == "Saving checks the 2 newest orders."
     assert answer["checked"] in answer["html"]
     verdict = answer["params"]["customer_name"]
-    assert verdict["refused"] == "" and f"(orders {guest.code})" in verdict["warning"]
+    assert verdict["refused"] == "" and verdict["warning"].startswith(f"For order {guest.code}: ")
     assert answer["params"]["order_code"]["warning"] == ""
 
     chosen = admin_client.post(

@@ -91,13 +91,18 @@ def order_label(order: Any) -> str:
     return read_order(order).order_ref
 
 
-def recent_orders(limit: int = RECENT_ORDERS) -> list[tuple[str, str]]:
-    """(what to type, label) of the newest orders, newest first, offered in the editor."""
+def recent_order_objects(limit: int = RECENT_ORDERS) -> list[Any]:
+    """The newest orders, newest first: the ones the editor offers and saving checks."""
     model = order_model()
     if model is None:
         return []
+    return list(model._default_manager.order_by("-pk")[:limit])
+
+
+def recent_orders(limit: int = RECENT_ORDERS) -> list[tuple[str, str]]:
+    """(what to type, label) of the newest orders, newest first, offered in the editor."""
     offered = []
-    for order in model._default_manager.order_by("-pk")[:limit]:
+    for order in recent_order_objects(limit):
         facts = read_order(order)
         offered.append((facts.order_ref, f"{facts.order_ref} · {facts.customer_name}".strip(" ·")))
     return offered
