@@ -32,7 +32,7 @@ from zns_notify.rendering.params import compile_expression
 
 #: Form field name of a param: "param__order_code".
 PARAM_PREFIX = "param__"
-#: The preview's order choice, posted with the form (empty: sample data).
+#: The preview's order choice, posted with the form (empty: the newest orders, else sample data).
 PREVIEW_ORDER = "zns_preview_order"
 
 

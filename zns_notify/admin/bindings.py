@@ -273,7 +273,7 @@ class BindingAdmin(admin.ModelAdmin):
                     "ok": False,
                     "error": gettext(
                         "No order %(order)s: type an order's reference or id, "
-                        "or leave it empty for sample data."
+                        "or leave it empty for the newest orders."
                     )
                     % {"order": typed},
                 },
