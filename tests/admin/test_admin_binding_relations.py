@@ -12,6 +12,7 @@ from demo_shop.shop.models import Customer
 from tests.admin.test_admin_bindings import change_url, editor_data, field_errors
 from tests.factories import BindingFactory, OrderFactory
 from tests.users import staff_user
+from zns_notify.admin.binding_form import PREVIEW_ORDER
 from zns_notify.models import Binding
 
 pytestmark = pytest.mark.django_db
@@ -95,13 +96,30 @@ def test_empty_for_every_recent_order_is_refused(admin_client):
     )
 
 
-def test_too_long_for_one_recent_order_is_refused_naming_it(admin_client):
-    """Zalo's length limits stay refusals: that order's message would fail at send time."""
+def test_too_long_for_one_recent_order_saves_with_a_warning_naming_it(admin_client):
+    """A length depends on the order's data like an empty value: {{ customer_name }} is
+    fine for the other orders, so the save warns (that order's message would fail) and the
+    operator can add zns_truncate."""
     binding = BindingFactory()
     OrderFactory(customer_name="Lan")
     long_name = OrderFactory(customer_name="Tôn Nữ Thị Hoàng Yến Nhi Phương Trang")
     OrderFactory(customer_name="Bình")
     response = admin_client.post(change_url(binding), editor_data(binding))
+    assert response.status_code == 302, field_errors(response, "customer_name")
+    [warning] = warnings(response)
+    assert warning.startswith(
+        f"For order {long_name.code}: Parameter customer_name is 37 characters; "
+        "Zalo allows at most 30. It renders for 2 of the 3 newest orders"
+    )
+
+
+def test_too_long_for_the_chosen_order_is_refused_naming_it(admin_client):
+    binding = BindingFactory()
+    OrderFactory(customer_name="Lan")
+    long_name = OrderFactory(customer_name="Tôn Nữ Thị Hoàng Yến Nhi Phương Trang")
+    response = admin_client.post(
+        change_url(binding), {**editor_data(binding), PREVIEW_ORDER: long_name.code}
+    )
     assert response.status_code == 200
     assert field_errors(response, "customer_name") == (
         f"With order {long_name.code}: Parameter customer_name is 37 characters; "

@@ -5,11 +5,12 @@ The orders checked: the one chosen in the editor's preview; else the shop's newe
 with no orders yet (or for a user who may not render real orders), the sample order with
 its related objects. The rule, per param:
 
-- a problem of the expression itself (too long or too short for Zalo, a render stopped at
-  its limits, a syntax error, a param the template lacks or a required one not bound) is
-  refused when it shows with any order checked: that order's message would fail;
-- a problem of the order's data (required but rendered empty, the host's code raising) is
-  refused only when every order checked has it; with some orders only, it is a warning
+- a problem of the expression itself (a render stopped at its limits, a syntax error, a
+  param the template lacks or a required one not bound) is refused when it shows with any
+  order checked;
+- a problem that depends on the order's data (required but rendered empty, too long or
+  too short for Zalo, the host's code raising) is refused only when every order checked
+  has it; with some orders only, it is a warning
   naming them, and the binding may be saved. An expression that renders for the real
   orders it is checked against is never refused.
 """

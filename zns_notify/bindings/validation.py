@@ -93,8 +93,9 @@ def _param_problems(params: dict, specs: dict) -> list[ValidationError]:
     return problems
 
 
-#: What kind of problem a :class:`RenderedParam` has. EMPTY and FAILED depend on the
-#: order's data (a guest order has no customer); the others are the expression's own.
+#: What kind of problem a :class:`RenderedParam` has. EMPTY, FAILED and LENGTH depend on
+#: the order's data (a guest order has no customer, one customer has a 40-letter name:
+#: ``{{ customer_name }}`` is fine for the others); the others are the expression's own.
 EMPTY, FAILED, LENGTH, LIMIT, SYNTAX, UNKNOWN, UNBOUND = (
     "empty",
     "failed",
@@ -104,7 +105,7 @@ EMPTY, FAILED, LENGTH, LIMIT, SYNTAX, UNKNOWN, UNBOUND = (
     "unknown",
     "unbound",
 )
-DATA_DEPENDENT = frozenset({EMPTY, FAILED})
+DATA_DEPENDENT = frozenset({EMPTY, FAILED, LENGTH})
 
 
 @dataclass(frozen=True)
