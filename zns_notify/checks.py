@@ -22,8 +22,7 @@ from zns_notify.events.notify import EVENT_NAME
 from zns_notify.fallback import checks as fallback_checks  # noqa: F401  (registers its checks)
 from zns_notify.models import Binding
 from zns_notify.policy import checks as policy_checks  # noqa: F401  (registers its checks)
-from zns_notify.rendering.order_data import CONTEXT_VARIABLES as RESERVED_VARIABLES
-from zns_notify.rendering.order_data import ORDER_ACCESSORS, import_target
+from zns_notify.rendering.order_data import CONTEXT_VARIABLES, ORDER_ACCESSORS, import_target
 from zns_notify.sending import checks as sending_checks  # noqa: F401  (registers its checks)
 from zns_notify.sms import checks as sms_checks  # noqa: F401  (registers its checks)
 
@@ -131,6 +130,10 @@ def _check_order_accessors(model) -> list:
     return problems
 
 
+#: Names ORDER_VARIABLES cannot take: the variables every binding has, and ``params``, the
+#: rendered ZNS parameters an SMS text reads (fallback/sending.py).
+RESERVED_VARIABLES = (*CONTEXT_VARIABLES, "params")
+
 ACCESSOR_HINT = (
     'Give an attribute path on the order ("customer.phone"), a callable taking the order, '
     'the dotted path of one ("shop.utils.order_phone"), or a list of these tried in turn.'
@@ -164,12 +167,13 @@ def _check_order_variables(model) -> list:
         ]
     problems = []
     for name, value in written.items():
-        if not isinstance(name, str) or not name.isidentifier() or name in RESERVED_VARIABLES:
-            problem = (
-                "is a variable every binding already has"
-                if name in RESERVED_VARIABLES
-                else ("is not a name a binding can write")
-            )
+        if name in RESERVED_VARIABLES:
+            problem = "is a variable every binding already has"
+        elif not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+            # Django's templates refuse a variable starting with "_" wherever it is used.
+            problem = "is not a name a binding can write"
+        elif value is None:
+            continue  # the shop removing a variable an adapter declares
         else:
             problem = _accessors_problem(value, model)
             problem = f"= {value!r} {problem}" if problem else ""
@@ -177,8 +181,8 @@ def _check_order_variables(model) -> list:
             problems.append(
                 Error(
                     f'ZNS_NOTIFY["ORDER_VARIABLES"][{name!r}] {problem}.',
-                    hint="Name it with letters, digits and _ (not order, customer_name, "
-                    "order_code, phone, event, now). " + ACCESSOR_HINT,
+                    hint="Name it with letters, digits and _, not starting with _ and not "
+                    f"{', '.join(RESERVED_VARIABLES)}. " + ACCESSOR_HINT,
                     id="zns_notify.E008",
                 )
             )

@@ -58,6 +58,19 @@ def test_a_failing_callable_costs_the_link_not_the_page(settings, admin_client, 
     assert "dashboard not mounted" in caplog.text
 
 
+def test_a_module_that_fails_to_import_costs_the_link_not_the_page(
+    settings, admin_client, tmp_path, monkeypatch, caplog
+):
+    (tmp_path / "brokenlinks.py").write_text("import no_such_dependency\ndef url(*a): ...\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    link_setting(settings, "brokenlinks.url")
+    MessageFactory(order_type="shop.order", order_pk="7", order_ref="DH7")
+    response = admin_client.get(LIST)
+    assert response.status_code == 200
+    assert "DH7" in response.content.decode() and "DH7</a>" not in response.content.decode()
+    assert "no_such_dependency" in caplog.text
+
+
 def e009() -> list[str]:
     return [p.msg for p in check_settings() if p.id == "zns_notify.E009"]
 

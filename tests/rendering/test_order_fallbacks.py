@@ -101,3 +101,20 @@ def test_the_check_names_the_broken_accessor_of_a_list(settings, value, says):
     accessors(settings, ORDER_PHONE=value)
     [problem] = e007()
     assert 'ZNS_NOTIFY["ORDER_PHONE"]' in problem and says in problem
+
+
+@pytest.mark.django_db
+def test_a_does_not_exist_raised_by_the_shops_own_function_fails_the_message(settings):
+    """Only a missing related object on an attribute path is "no value": the shop's own
+    code finding nothing is its failure, named (review 16)."""
+    BindingFactory(event="order_created")
+
+    def lookup(order):
+        return Customer.objects.get(full_name="nobody").phone
+
+    accessors(settings, ORDER_PHONE=lookup)
+    OrderFactory(customer=None)
+    message = Message.objects.get()
+    assert message.status == Message.Status.FAILED
+    assert 'ZNS_NOTIFY["ORDER_PHONE"]' in message.error_message
+    assert "DoesNotExist" in message.error_message

@@ -4,16 +4,20 @@ code…) offered to every binding as variables (issue 16)."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings as django_settings
 from django.template import Context
+from django.test import override_settings
 
 from demo_shop.shop.models import Order
 from tests.factories import BindingFactory, OrderFactory
 from zns_notify.bindings.preview import context_for, sample_order
 from zns_notify.checks import check_settings
+from zns_notify.conf import app_settings
 from zns_notify.events.notify import notify
 from zns_notify.models import Message
 from zns_notify.rendering.conditions import holds, send_time_context
 from zns_notify.rendering.params import compile_expression
+from zns_notify.rendering.reported_order import ReportedOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +138,59 @@ def test_the_check_refuses_a_value_that_is_no_dict(settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "ORDER_VARIABLES": ["carrier"]}
     [problem] = e008()
     assert "is not a dict" in problem
+
+
+def test_an_order_reported_through_the_api_takes_its_data_not_the_accessors(settings):
+    """The REST API's orders are no host model: `data` gives the variables (review 16)."""
+    variables(settings, tracking_code="shipment.code")
+    binding_reading("{{ tracking_code|default:'-' }}")
+    order = ReportedOrder(order_ref="EXT-1", phone="0912 345 678", customer_name="Lan")
+    notify("order_paid", order)
+    notify(
+        "order_paid",
+        ReportedOrder(order_ref="EXT-2", phone="0912 345 679", customer_name="Minh"),
+        tracking_code="GHN1",
+    )
+    by_ref = {m.order_ref: m for m in Message.objects.all()}
+    assert by_ref["EXT-1"].status == Message.Status.QUEUED, by_ref["EXT-1"].error_message
+    assert by_ref["EXT-1"].params["order_code"] == "-"
+    assert by_ref["EXT-2"].params["order_code"] == "GHN1"
+
+
+def test_a_failing_variable_inside_a_comparison_is_no_false_condition(settings):
+    """Django's `if` swallows an exception inside `==`: the condition must still fail,
+    naming the variable, instead of reading as "does not hold" (review 16)."""
+
+    def broken(order):
+        raise KeyError("carrier table gone")
+
+    variables(settings, carrier=broken)
+    order = OrderFactory()
+    message = Message(event="order_paid", phone="84912345678")
+    with pytest.raises(ValueError, match=r'ORDER_VARIABLES"\]\["carrier"\].*carrier table gone'):
+        holds('carrier == "GHN"', send_time_context(message, order, now=None))
+
+
+def test_the_shops_variables_are_added_to_an_adapters(settings):
+    adapter = "tests.conf.adapter_apps.ShopAdapterConfig"  # declares {"payment": ...}
+    with override_settings(INSTALLED_APPS=[*django_settings.INSTALLED_APPS, adapter]):
+        variables(settings, gift_note="customer_name")
+        assert set(app_settings.ORDER_VARIABLES) == {"payment", "gift_note"}
+        variables(settings, payment="payment_method")  # the shop's wins by name
+        assert app_settings.ORDER_VARIABLES == {"payment": "payment_method"}
+        variables(settings, payment=None)  # None removes the adapter's
+        assert app_settings.ORDER_VARIABLES == {}
+        assert e008() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("_secret", "is not a name a binding can write"),
+        ("params", "is a variable every binding already has"),
+    ],
+)
+def test_the_check_refuses_names_django_or_sms_texts_take(settings, name, says):
+    variables(settings, **{name: "code"})
+    [problem] = e008()
+    assert says in problem

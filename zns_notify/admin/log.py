@@ -67,12 +67,13 @@ _PK_PLACEHOLDER = "__zns_order_pk__"
 
 
 def _custom_order_url(setting, order_type: str, order_pk: str, order_ref: str) -> str | None:
-    function = setting if callable(setting) else callable_at(str(setting))
-    if function is None:
-        return None  # zns_notify.E009 names the setting
     try:
+        function = setting if callable(setting) else callable_at(str(setting))
+        if function is None:
+            return None  # zns_notify.E009 names the setting
         return function(order_type, order_pk, order_ref) or None
-    except Exception:  # the shop's code: a broken link must not break the delivery log
+    except Exception:  # the shop's code (or its module's import): a broken link must not
+        # break the delivery log
         logger.exception("ZNS_NOTIFY['ORDER_ADMIN_URL'] failed for order %s", order_pk)
         return None
 

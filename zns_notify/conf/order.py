@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_noop as N_
+
+from zns_notify.conf.app_defaults import declared_defaults
 
 #: The four order events every shop has; hosts add more through ``EXTRA_EVENTS``.
 #: The labels stay English here (settings, checks, the API); the admin translates them.
@@ -96,16 +99,25 @@ class OrderSettings:
     def ORDER_VARIABLES(self) -> dict[str, Accessor]:
         """More variables for binding expressions, conditions and SMS texts, read from the
         order: ``{"tracking_code": "shipment.tracking_number", "carrier": [...]}``, each
-        value read as ``ORDER_PHONE`` is, only when a binding uses it. Keyword arguments
-        of ``notify()`` win over them. Checked by ``zns_notify.E008``."""
+        value read as ``ORDER_PHONE`` is, only when a binding uses it. Added to those an
+        installed adapter declares (the shop's win by name; ``None`` removes one).
+        Keyword arguments of ``notify()`` win over them. Checked by ``zns_notify.E008``."""
         value = self.raw_order_variables()
         if not isinstance(value, dict):
             return {}  # zns_notify.E008 says why
-        return {str(k): accessor_value(v) for k, v in value.items()}
+        return {str(k): accessor_value(v) for k, v in value.items() if v is not None}
 
     def raw_order_variables(self) -> Any:
-        """ORDER_VARIABLES as the shop wrote it, for its system check."""
-        return self._get("ORDER_VARIABLES", {})
+        """ORDER_VARIABLES as written: the adapter's, updated with the shop's own (a dict
+        that replaced the adapter's whole set would silently drop its variables when the
+        shop adds one). Its system check reads this."""
+        declared = declared_defaults().get("ORDER_VARIABLES") or {}
+        own = (getattr(settings, "ZNS_NOTIFY", None) or {}).get("ORDER_VARIABLES")
+        if own is None:
+            return declared
+        if not isinstance(own, dict) or not isinstance(declared, dict):
+            return own
+        return {**declared, **own}
 
     @property
     def ORDER_ADMIN_URL(self) -> Callable[[str, str, str], str | None] | str | None:

@@ -19,7 +19,7 @@ from django.template.base import Template as CompiledTemplate
 from django.utils.translation import gettext as _
 
 from zns_notify.rendering.engine import bounded_rows, compile_if_expression, spend
-from zns_notify.rendering.order_data import order_variables, read_order
+from zns_notify.rendering.order_data import order_variables, read_order, variable_errors
 from zns_notify.rendering.reported_order import REPORTED_ORDER_TYPE
 
 #: Template delimiters have no place in an expression: with them a condition could close
@@ -42,7 +42,12 @@ def compile_condition(source: str) -> CompiledTemplate:
 
 
 def holds(source: str, context: dict[str, Any]) -> bool:
-    return compile_condition(source).render(Context(context, autoescape=False)) == "1"
+    """Whether the condition holds. An ORDER_VARIABLES value that failed while it was read
+    raises here even where Django's ``if`` swallowed it (inside a comparison)."""
+    holding = compile_condition(source).render(Context(context, autoescape=False)) == "1"
+    for error in variable_errors(context):
+        raise error
+    return holding
 
 
 def reread_order(order_type: str, order_pk: str) -> Any | None:

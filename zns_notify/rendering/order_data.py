@@ -73,24 +73,26 @@ def resolve(obj: Any, accessor: Any) -> Any:
             if not _empty(value):
                 return value
         return value
-    try:
-        return _resolve_one(obj, accessor)
-    except ObjectDoesNotExist:  # a missing related object: no value, not a broken setting
-        return None
-
-
-def _resolve_one(obj: Any, accessor: str | Callable[[Any], Any]) -> Any:
     if callable(accessor):
         return accessor(obj)
     path = str(accessor)
     function = callable_at(path)
     if function is not None:
+        # The shop's own code: whatever it raises (a DoesNotExist of its .get() included)
+        # is its failure, reported naming the setting, not an empty value.
         return function(obj)
+    return _follow(obj, path)
+
+
+def _follow(obj: Any, path: str) -> Any:
     value = obj
-    for part in path.split("."):
-        if value is None:
-            return None
-        value = getattr(value, part)
+    try:
+        for part in path.split("."):
+            if value is None:
+                return None
+            value = getattr(value, part)
+    except ObjectDoesNotExist:  # a missing related object: no value, not a broken setting
+        return None
     return value() if callable(value) else value
 
 
@@ -101,21 +103,28 @@ def _empty(value: Any) -> bool:
 class LazyVariable:
     """One ORDER_VARIABLES value, read from the order the first time a binding uses it
     (Django's template engine calls a callable it finds in the context) and then kept for
-    the event's other bindings. An accessor that fails makes the render fail, naming it."""
+    the event's other bindings. An accessor that fails makes the render fail, naming it;
+    the failure is kept too (:attr:`error`), because Django's ``if`` swallows an exception
+    inside a comparison (``carrier == "GHN"`` is then merely false) and a condition must
+    not be taken as false when it could not be read."""
 
     def __init__(self, obj: Any, name: str, accessor: Any, wrap: Callable[[Any], Any] | None):
         self._obj, self._name, self._accessor, self._wrap = obj, name, accessor, wrap
         self._value: Any = _UNREAD
+        self.error: Exception | None = None
 
     def __call__(self) -> Any:
+        if self.error is not None:
+            raise self.error
         if self._value is _UNREAD:
             try:
                 value = resolve(self._obj, self._accessor)
             except Exception as exc:
-                raise ValueError(
+                self.error = ValueError(
                     f'ZNS_NOTIFY["ORDER_VARIABLES"]["{self._name}"] = {self._accessor!r} '
                     f"failed: {type(exc).__name__}: {exc}"
-                ) from exc
+                )
+                raise self.error from exc
             value = "" if value is None else value
             self._value = self._wrap(value) if self._wrap is not None else value
         return self._value
@@ -127,9 +136,17 @@ class LazyVariable:
 _UNREAD = object()
 
 
+def variable_errors(context: dict[str, Any]) -> list[Exception]:
+    """The ORDER_VARIABLES of ``context`` that failed when a render read them."""
+    return [v.error for v in context.values() if isinstance(v, LazyVariable) and v.error]
+
+
 def order_variables(obj: Any, wrap: Callable[[Any], Any] | None = None) -> dict[str, Any]:
     """The ORDER_VARIABLES of ``obj`` as context entries, each read when first used and
-    passed through ``wrap`` (the read-only view where a condition or a preview reads it)."""
+    passed through ``wrap`` (the read-only view where a condition or a preview reads it).
+    Nothing for an order reported through the REST API: its event's ``data`` is what it has."""
+    if isinstance(getattr(obj, "_zns_order_facts", None), OrderFacts):
+        return {}
     return {
         name: LazyVariable(obj, name, accessor, wrap)
         for name, accessor in app_settings.ORDER_VARIABLES.items()
