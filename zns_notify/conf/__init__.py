@@ -152,6 +152,11 @@ class AppSettings(OrderSettings):
         one int every tag (W040 warns if TRANSACTION is capped). Read as ``{tag: n}``."""
         return parse.cap_by_tag(self._get("RECIPIENT_DAILY_CAP", None), DEFAULT_RECIPIENT_DAILY_CAP)
 
+    def raw_recipient_daily_cap(self) -> Any:
+        """RECIPIENT_DAILY_CAP as written (the shop's, else an adapter's; None: unset), for
+        the check that says which tags a dict leaves to their defaults (W041)."""
+        return self._get("RECIPIENT_DAILY_CAP", None)
+
     @property
     def RECIPIENT_CAP_ACTION(self) -> str:
         """What happens to a message over the cap: ``"skip"`` (the default: final, status
