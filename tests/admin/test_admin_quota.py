@@ -181,3 +181,67 @@ def test_the_warning_in_vietnamese(admin_client, account):
     url = reverse("admin:zns_notify_zaloaccount_quota", args=[account.pk])
     html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "Giới hạn theo người nhận đã giữ lại 4 tin đơn hàng (TRANSACTION)" in html
+
+
+def test_an_unreadable_cap_is_shown_as_such_not_a_server_error(admin_client, account, settings):
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "RECIPIENT_DAILY_CAP": "five"}
+    RecipientDailyCount.objects.create(
+        phone="84912345678", day=clock.local_day(), tag="CUSTOMER_CARE", count=5, refused=1
+    )
+    url = reverse("admin:zns_notify_zaloaccount_quota", args=[account.pk])
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "unreadable (zns_notify.E040)" in html
+    assert "RECIPIENT_DAILY_CAP" in html  # the reason, naming the setting
+    assert 'id="zns-cap-table"' in html  # what was withheld is still told
+    vi = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "không đọc được (zns_notify.E040)" in vi
+
+
+def withheld_order_notices(messages: int, recipients: int) -> None:
+    """``messages`` order notices the cap refused today, spread over ``recipients`` phones."""
+    for n in range(recipients):
+        RecipientDailyCount.objects.create(
+            phone=f"8491234567{n}",
+            day=clock.local_day(),
+            tag="TRANSACTION",
+            count=1,
+            refused=messages // recipients + (n < messages % recipients),
+        )
+
+
+@pytest.mark.parametrize(
+    ("messages", "recipients", "told"),
+    [
+        (1, 1, "withheld 1 order message (TRANSACTION) today, to 1 customer: they did not get it"),
+        (3, 1, "withheld 3 order messages (TRANSACTION) today, to 1 customer: they did not get"),
+        (3, 2, "withheld 3 order messages (TRANSACTION) today, to 2 customers: they did not get"),
+    ],
+)
+def test_the_warning_counts_messages_and_customers_each_in_its_own_plural(
+    admin_client, account, messages, recipients, told
+):
+    withheld_order_notices(messages, recipients)
+    html = quota_page(admin_client, account)
+    assert f"The recipient cap {told}" in html
+
+
+def test_deferred_order_notices_are_said_to_wait_not_to_be_lost(admin_client, account, settings):
+    settings.ZNS_NOTIFY = {
+        **settings.ZNS_NOTIFY,
+        "RECIPIENT_DAILY_CAP": 1,
+        "RECIPIENT_CAP_ACTION": "defer",
+    }
+    withheld_order_notices(2, 1)
+    html = quota_page(admin_client, account)
+    assert (
+        "The recipient cap deferred 2 order messages (TRANSACTION) today, to 1 customer: "
+        "they wait for the next day"
+    ) in html
+    assert "did not get" not in html
+    vi = admin_client.get(
+        reverse("admin:zns_notify_zaloaccount_quota", args=[account.pk]),
+        HTTP_ACCEPT_LANGUAGE="vi",
+    ).content.decode()
+    assert "hoãn 2 tin đơn hàng (TRANSACTION)" in vi and "1 khách hàng" in vi

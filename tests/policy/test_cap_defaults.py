@@ -16,7 +16,7 @@ from tests.policy.conftest import VN
 from zns_notify.conf import DEFAULT_RECIPIENT_DAILY_CAP, app_settings
 from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.models import Message
-from zns_notify.policy.checks import check_recipient_cap
+from zns_notify.policy.checks import check_recipient_cap, check_recipient_cap_defaults
 from zns_notify.policy.rules import cap_for
 from zns_notify.sending.send import deliver
 
@@ -153,3 +153,58 @@ def test_an_unreadable_cap_is_refused_naming_the_setting(cap_setting, value):
         _ = app_settings.RECIPIENT_DAILY_CAP
     [error] = check_recipient_cap()
     assert error.id == "zns_notify.E040" and "whole number" in error.msg
+
+
+# -- W041: a dict written before the per-tag defaults ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unnamed"),
+    [
+        # the old docs' own example: care was not capped, now it is at 5
+        ({"TRANSACTION": 0, "PROMOTION": 1}, ["CUSTOMER_CARE 5"]),
+        ({"TRANSACTION": 10}, ["CUSTOMER_CARE 5", "PROMOTION 3"]),
+        ({"CUSTOMER_CARE": 2}, ["PROMOTION 3"]),
+    ],
+)
+def test_a_dict_that_leaves_tags_to_their_new_default_caps_is_told_which(
+    cap_setting, value, unnamed
+):
+    cap_setting(value)
+    [warning] = check_recipient_cap_defaults()
+    assert warning.id == "zns_notify.W041"
+    assert "RECIPIENT_DAILY_CAP" in warning.msg
+    assert f"does not name: {', '.join(unnamed)} a day per phone" in warning.msg
+    assert "not capped" in warning.msg  # what such a tag got until this release
+    # The hint: the same dict with every tag named, ready to paste, and 0 for no cap.
+    assert "0 for no cap" in warning.hint
+    for tag_cap in unnamed:
+        tag, cap = tag_cap.split()
+        assert f'"{tag}": {cap}' in warning.hint
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,  # the defaults: nothing written, nothing changed meaning
+        5,  # one number: every tag, as before (W040's business)
+        {"*": 3},
+        {"*": 2, "PROMOTION": 1},
+        {"TRANSACTION": 0, "CUSTOMER_CARE": 0, "PROMOTION": 1},
+        {"CUSTOMER_CARE": 5, "PROMOTION": None},  # None names the tag too: no cap
+        "five",  # unreadable: E040 says so, once
+    ],
+)
+def test_no_w041_when_every_capped_tag_is_named_or_nothing_changed(cap_setting, value):
+    if value is not None:
+        cap_setting(value)
+    assert check_recipient_cap_defaults() == []
+
+
+def test_w041_is_registered_and_can_be_silenced(cap_setting, settings):
+    cap_setting({"PROMOTION": 1})
+    assert "zns_notify.W041" in {message.id for message in checks.run_checks()}
+    settings.SILENCED_SYSTEM_CHECKS = ["zns_notify.W041"]
+    assert "zns_notify.W041" not in {
+        message.id for message in checks.run_checks() if not message.is_silenced()
+    }

@@ -11,11 +11,19 @@ from django.utils.translation import ngettext
 
 from zns_notify.conf import app_settings
 from zns_notify.display import formats
+from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.lib import clock
 from zns_notify.models import ZaloAccount
 from zns_notify.policy.rules import cap_for
 from zns_notify.reports import charts
-from zns_notify.reports.quota import HISTORY_DAYS, TAG_ORDER, Forecast, cap_refusals, overview
+from zns_notify.reports.quota import (
+    HISTORY_DAYS,
+    TAG_ORDER,
+    CapRefusals,
+    Forecast,
+    cap_refusals,
+    overview,
+)
 
 #: The figures a day without a daily limit shows as "No limit" (Zalo sent none, or -1).
 LIMITS = ("daily_quota", "remaining_quota")
@@ -121,38 +129,69 @@ def quota_context(account: ZaloAccount) -> dict:
 
 def cap_context() -> dict:
     """The recipient cap today: each tag's cap, what it refused, and a warning when it
-    refused order notices (TRANSACTION), which customers then never get."""
-    caps = app_settings.RECIPIENT_DAILY_CAP
-    limits = [
-        (tag, formats.number(cap_for(tag, caps)) if cap_for(tag, caps) else _("No cap"))
-        for tag in TAG_ORDER
-    ]
+    refused order notices (TRANSACTION), which customers then get late or never. An
+    unreadable setting is shown as such: the page is where an operator looks when the cap
+    misbehaves, so it must not fail with it."""
+    unreadable = ""
+    limits = []
+    try:
+        caps = app_settings.RECIPIENT_DAILY_CAP
+    except ZnsConfigurationError as exc:
+        unreadable = _("unreadable (zns_notify.E040): %(reason)s") % {"reason": exc}
+    else:
+        limits = [
+            (tag, formats.number(cap_for(tag, caps)) if cap_for(tag, caps) else _("No cap"))
+            for tag in TAG_ORDER
+        ]
     refusals = cap_refusals()
     rows = [
         (r.tag or "?", formats.number(r.messages), formats.number(r.recipients)) for r in refusals
     ]
-    warning = ""
-    for row in refusals:
-        if row.tag == "TRANSACTION":
-            warning = ngettext(
-                "The recipient cap withheld %(count)s order message (TRANSACTION) today, to "
-                "%(recipients)s customers: they did not get it. Raise or remove the cap on "
-                "TRANSACTION (RECIPIENT_DAILY_CAP).",
-                "The recipient cap withheld %(count)s order messages (TRANSACTION) today, to "
-                "%(recipients)s customers: they did not get them. Raise or remove the cap on "
-                "TRANSACTION (RECIPIENT_DAILY_CAP).",
-                row.messages,
-            ) % {
-                "count": formats.number(row.messages),
-                "recipients": formats.number(row.recipients),
-            }
+    found = next((row for row in refusals if row.tag == "TRANSACTION"), None)
     return {
         "limits": limits,
+        "unreadable": unreadable,
         "rows": rows,
-        "warning": warning,
+        "warning": _order_notices_warning(found) if found else "",
         "log_url": _admin_url("admin:zns_notify_message_changelist", {"policy": "skipped"}),
         "counts_url": _today_counts_url(),
     }
+
+
+def _order_notices_warning(found: CapRefusals) -> str:
+    """What the cap did to today's order notices: each count in its own plural, and what
+    became of them under RECIPIENT_CAP_ACTION (deferred ones still arrive, late)."""
+    notices = ngettext(
+        "%(count)s order message (TRANSACTION)",
+        "%(count)s order messages (TRANSACTION)",
+        found.messages,
+    ) % {"count": formats.number(found.messages)}
+    customers = ngettext(
+        "%(recipients)s customer", "%(recipients)s customers", found.recipients
+    ) % {"recipients": formats.number(found.recipients)}
+    try:
+        defer = app_settings.RECIPIENT_CAP_ACTION == "defer"
+    except ZnsConfigurationError:
+        defer = False  # sends fail on it and say why; the refusals counted were skips
+    if defer:
+        text = ngettext(
+            "The recipient cap deferred %(notices)s today, to %(customers)s: it waits for "
+            "the next day and arrives late. Raise or remove the cap on TRANSACTION "
+            "(RECIPIENT_DAILY_CAP).",
+            "The recipient cap deferred %(notices)s today, to %(customers)s: they wait for "
+            "the next day and arrive late. Raise or remove the cap on TRANSACTION "
+            "(RECIPIENT_DAILY_CAP).",
+            found.messages,
+        )
+    else:
+        text = ngettext(
+            "The recipient cap withheld %(notices)s today, to %(customers)s: they did not "
+            "get it. Raise or remove the cap on TRANSACTION (RECIPIENT_DAILY_CAP).",
+            "The recipient cap withheld %(notices)s today, to %(customers)s: they did not "
+            "get them. Raise or remove the cap on TRANSACTION (RECIPIENT_DAILY_CAP).",
+            found.messages,
+        )
+    return text % {"notices": notices, "customers": customers}
 
 
 def _today_counts_url() -> str:

@@ -62,6 +62,16 @@ def cap_by_tag(value: Any, defaults: dict[str, int]) -> dict[str, int]:
     return written if "*" in written else {**defaults, **written}
 
 
+def tags_left_to_defaults(value: Any, defaults: dict[str, int]) -> dict[str, int]:
+    """The tags a dict ``value`` leaves to a default cap (``{tag: default}``, the uncapped
+    defaults left out): the tags it does not name, when it has no ``"*"``. Empty for
+    anything else, an unreadable value included (:func:`cap_by_tag` says why that is)."""
+    if not isinstance(value, dict) or "*" in value:
+        return {}
+    named = {str(tag) for tag in value}
+    return {tag: cap for tag, cap in defaults.items() if cap and tag not in named}
+
+
 def windows_by_tag(value: Any) -> dict[str, tuple[str, str]]:
     """``{tag: (start, end)}`` with the empty windows left out."""
     return {str(tag): (str(window[0]), str(window[1])) for tag, window in value.items() if window}

@@ -1,12 +1,22 @@
-"""System checks for the policy settings (zns_notify.E040, W040)."""
+"""System checks for the policy settings (zns_notify.E040, W040, W041)."""
 
 from __future__ import annotations
 
 from django.core.checks import Error, Tags, Warning, register
 
-from zns_notify.conf import app_settings
+from zns_notify.conf import DEFAULT_RECIPIENT_DAILY_CAP, app_settings
 from zns_notify.exceptions import ZnsConfigurationError
+from zns_notify.lib.setting_values import counts_by_tag, tags_left_to_defaults
 from zns_notify.policy.rules import cap_for
+
+
+def _over_the_cap() -> str:
+    """What happens to a message past the cap, for the checks' messages."""
+    try:
+        defer = app_settings.RECIPIENT_CAP_ACTION == "defer"
+    except ZnsConfigurationError:
+        defer = False  # its own error is raised where it is read for a send
+    return "deferred to the next day" if defer else "skipped, never sent"
 
 
 @register(Tags.compatibility)
@@ -21,20 +31,46 @@ def check_recipient_cap(app_configs=None, **kwargs) -> list:
     cap = cap_for("TRANSACTION", caps)
     if not cap:
         return []
-    action = (
-        "deferred to the next day"
-        if app_settings.RECIPIENT_CAP_ACTION == "defer"
-        else "skipped, never sent"
-    )
     return [
         Warning(
             f'ZNS_NOTIFY["RECIPIENT_DAILY_CAP"] caps TRANSACTION messages at {cap} a day per '
-            f"phone: a customer's order notices past that are {action}.",
+            f"phone: a customer's order notices past that are {_over_the_cap()}.",
             hint=(
                 "Cap only care and promotion with a dict, for example "
                 '{"CUSTOMER_CARE": 5, "PROMOTION": 3} (TRANSACTION is then not capped), or '
                 'add "zns_notify.W040" to SILENCED_SYSTEM_CHECKS if the cap is meant.'
             ),
             id="zns_notify.W040",
+        )
+    ]
+
+
+@register(Tags.compatibility)
+def check_recipient_cap_defaults(app_configs=None, **kwargs) -> list:
+    """W041: a dict ``RECIPIENT_DAILY_CAP`` without ``"*"`` leaves tags it does not name to
+    their default cap. Until the per-tag defaults such a tag was not capped, so a dict
+    written then (the old docs' ``{"TRANSACTION": 0, "PROMOTION": 1}``) now caps customer
+    care at 5 without a word; naming every tag says what the shop means."""
+    try:
+        _ = app_settings.RECIPIENT_DAILY_CAP
+    except ZnsConfigurationError:
+        return []  # E040 says why
+    written = app_settings.raw_recipient_daily_cap()
+    left = tags_left_to_defaults(written, DEFAULT_RECIPIENT_DAILY_CAP)
+    if not left:
+        return []
+    caps = ", ".join(f"{tag} {cap}" for tag, cap in left.items())
+    named = ", ".join(f'"{tag}": {n}' for tag, n in {**counts_by_tag(written), **left}.items())
+    return [
+        Warning(
+            f'ZNS_NOTIFY["RECIPIENT_DAILY_CAP"] gives the default cap to the tags it does '
+            f"not name: {caps} a day per phone. Until this release a tag the dict did not "
+            f"name was not capped; now its messages past the cap are {_over_the_cap()}.",
+            hint=(
+                f"Name every tag in the dict, 0 for no cap: {{{named}}} keeps the caps in "
+                "force now, 0 in place of a default leaves that tag uncapped as before. Or "
+                'add "zns_notify.W041" to SILENCED_SYSTEM_CHECKS.'
+            ),
+            id="zns_notify.W041",
         )
     ]
