@@ -155,7 +155,7 @@ def test_an_unreadable_cap_is_refused_naming_the_setting(cap_setting, value):
     assert error.id == "zns_notify.E040" and "whole number" in error.msg
 
 
-# -- W041: a dict written before the per-tag defaults ------------------------------------------
+# -- I041: a dict written before the per-tag defaults ------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -171,16 +171,17 @@ def test_a_dict_that_leaves_tags_to_their_new_default_caps_is_told_which(
     cap_setting, value, unnamed
 ):
     cap_setting(value)
-    [warning] = check_recipient_cap_defaults()
-    assert warning.id == "zns_notify.W041"
-    assert "RECIPIENT_DAILY_CAP" in warning.msg
-    assert f"does not name: {', '.join(unnamed)} a day per phone" in warning.msg
-    assert "not capped" in warning.msg  # what such a tag got until this release
+    [notice] = check_recipient_cap_defaults()
+    assert notice.level == checks.INFO
+    assert notice.id == "zns_notify.I041"
+    assert "RECIPIENT_DAILY_CAP" in notice.msg
+    assert f"does not name: {', '.join(unnamed)} a day per phone" in notice.msg
+    assert "not capped" in notice.msg  # what such a tag got until this release
     # The hint: the same dict with every tag named, ready to paste, and 0 for no cap.
-    assert "0 for no cap" in warning.hint
+    assert "0 for no cap" in notice.hint
     for tag_cap in unnamed:
         tag, cap = tag_cap.split()
-        assert f'"{tag}": {cap}' in warning.hint
+        assert f'"{tag}": {cap}' in notice.hint
 
 
 @pytest.mark.parametrize(
@@ -203,8 +204,8 @@ def test_no_w041_when_every_capped_tag_is_named_or_nothing_changed(cap_setting, 
 
 def test_w041_is_registered_and_can_be_silenced(cap_setting, settings):
     cap_setting({"PROMOTION": 1})
-    assert "zns_notify.W041" in {message.id for message in checks.run_checks()}
-    settings.SILENCED_SYSTEM_CHECKS = ["zns_notify.W041"]
-    assert "zns_notify.W041" not in {
+    assert "zns_notify.I041" in {message.id for message in checks.run_checks()}
+    settings.SILENCED_SYSTEM_CHECKS = ["zns_notify.I041"]
+    assert "zns_notify.I041" not in {
         message.id for message in checks.run_checks() if not message.is_silenced()
     }

@@ -149,13 +149,13 @@ class AppSettings(OrderSettings):
     def RECIPIENT_DAILY_CAP(self) -> dict[str, int]:
         """Messages per phone per local day (``TIMEZONE``) and template tag, 0: no cap.
         Default TRANSACTION 0, CUSTOMER_CARE 5, PROMOTION 3; a dict sets the tags it names
-        (W041 names those it leaves to a default cap), one int every tag (W040 warns if
+        (I041 names those it leaves to a default cap), one int every tag (W040 warns if
         TRANSACTION is capped). Read as ``{tag: n}``."""
         return parse.cap_by_tag(self._get("RECIPIENT_DAILY_CAP", None), DEFAULT_RECIPIENT_DAILY_CAP)
 
     def raw_recipient_daily_cap(self) -> Any:
         """RECIPIENT_DAILY_CAP as written (the shop's, else an adapter's; None: unset), for
-        the check that says which tags a dict leaves to their defaults (W041)."""
+        the check that says which tags a dict leaves to their defaults (I041)."""
         return self._get("RECIPIENT_DAILY_CAP", None)
 
     @property

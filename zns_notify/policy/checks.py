@@ -1,8 +1,8 @@
-"""System checks for the policy settings (zns_notify.E040, W040, W041)."""
+"""System checks for the policy settings (zns_notify.E040, W040, I041)."""
 
 from __future__ import annotations
 
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import Error, Info, Tags, Warning, register
 
 from zns_notify.conf import DEFAULT_RECIPIENT_DAILY_CAP, app_settings
 from zns_notify.exceptions import ZnsConfigurationError
@@ -47,7 +47,7 @@ def check_recipient_cap(app_configs=None, **kwargs) -> list:
 
 @register(Tags.compatibility)
 def check_recipient_cap_defaults(app_configs=None, **kwargs) -> list:
-    """W041: a dict ``RECIPIENT_DAILY_CAP`` without ``"*"`` leaves tags it does not name to
+    """I041: a dict ``RECIPIENT_DAILY_CAP`` without ``"*"`` leaves tags it does not name to
     their default cap. Until the per-tag defaults such a tag was not capped, so a dict
     written then (the old docs' ``{"TRANSACTION": 0, "PROMOTION": 1}``) now caps customer
     care at 5 without a word; naming every tag says what the shop means."""
@@ -61,16 +61,18 @@ def check_recipient_cap_defaults(app_configs=None, **kwargs) -> list:
         return []
     caps = ", ".join(f"{tag} {cap}" for tag, cap in left.items())
     named = ", ".join(f'"{tag}": {n}' for tag, n in {**counts_by_tag(written), **left}.items())
+    # Info, not a warning: the shop may mean it (the docs' own {"PROMOTION": 1}), and a CI
+    # that fails on warnings must not fail on a notice about an upgrade.
     return [
-        Warning(
+        Info(
             f'ZNS_NOTIFY["RECIPIENT_DAILY_CAP"] gives the default cap to the tags it does '
             f"not name: {caps} a day per phone. Until this release a tag the dict did not "
             f"name was not capped; now its messages past the cap are {_over_the_cap()}.",
             hint=(
                 f"Name every tag in the dict, 0 for no cap: {{{named}}} keeps the caps in "
                 "force now, 0 in place of a default leaves that tag uncapped as before. Or "
-                'add "zns_notify.W041" to SILENCED_SYSTEM_CHECKS.'
+                'add "zns_notify.I041" to SILENCED_SYSTEM_CHECKS.'
             ),
-            id="zns_notify.W041",
+            id="zns_notify.I041",
         )
     ]
