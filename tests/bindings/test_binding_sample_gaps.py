@@ -33,3 +33,13 @@ def test_a_relation_past_the_samples_depth(settings):
 def test_without_an_order_model_nothing_is_known(settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "ORDER_MODEL": None}
     assert sample_gap("{{ order.items.first }}") == ""
+
+
+def test_the_newest_orders_sort_by_a_creation_timestamp_before_the_key():
+    """A UUID primary key does not count up: a model's get_latest_by or its auto_now_add
+    timestamp says which orders are the newest; the key only breaks ties."""
+    from demo_shop.shop.models import Customer, Order  # noqa: PLC0415 the test's models
+    from zns_notify.bindings.preview import newest_first  # noqa: PLC0415 beside them
+
+    assert newest_first(Customer) == ["-created_at", "-pk"]
+    assert newest_first(Order) == ["-pk"]  # created_at has a default, not auto_now_add
