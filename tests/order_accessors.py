@@ -12,3 +12,16 @@ def order_code(order):
 
 #: Importable but not callable: a string naming it is read as an attribute path.
 NOT_CALLABLE = "0912 345 678"
+
+
+def picky_note(order):
+    """Fails for the orders of 2,000,000 đ or more, naming the customer's number as a
+    shop's own error might (the editor must mask it for who may not see numbers)."""
+    if order.total >= 2_000_000:
+        raise ValueError(f"no gift note for {order.phone}")
+    return "Giao giờ hành chính"
+
+
+def huge_note(order):
+    """Past the binding engine's output limit for the orders of 2,000,000 đ or more."""
+    return "x" * 5000 if order.total >= 2_000_000 else "Giao giờ hành chính"

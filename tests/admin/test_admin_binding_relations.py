@@ -92,7 +92,9 @@ def test_empty_for_every_recent_order_is_refused(admin_client):
     )
     assert response.status_code == 200
     assert field_errors(response, "customer_name") == (
-        "With each of the 2 newest orders: Parameter customer_name is required but rendered empty."
+        "With each of the 2 newest orders: Parameter customer_name is required but rendered "
+        "empty. To check it against an order that has reached this event, choose that order "
+        "in “Render with order”."
     )
 
 
@@ -138,7 +140,7 @@ def test_the_preview_shows_what_the_save_checks(admin_client):
     ).json()
     assert answer["params"]["customer_name"]["value"] == "Lê Thị Hoa"
     assert f"Preview with order {newest.code}" in answer["html"]
-    assert answer["checked"] == "Saving checks the 2 newest orders."
+    assert answer["checked"] == ("Saving checks the 2 newest orders whose status fires this event.")
     assert answer["checked"] in answer["html"]
     verdict = answer["params"]["customer_name"]
     assert verdict["refused"] == "" and verdict["warning"].startswith(f"For order {guest.code}: ")
@@ -179,3 +181,31 @@ def test_who_may_not_render_orders_is_checked_against_the_sample(client):
     assert warnings(response) == []
     answer = client.post(reverse(PREVIEW), data).json()
     assert answer["checked"] == "Saving checks sample data."
+
+
+def test_empty_through_a_reverse_relation_on_the_sample_saves_with_a_warning(admin_client):
+    """A fresh shop: the sample has no item rows, so {{ order.items.first.product_name }}
+    renders empty there; that says nothing of real orders, so the save only warns."""
+    binding = BindingFactory()
+    expression = "{{ order.items.first.product_name }}"
+    response = admin_client.post(
+        change_url(binding), editor_data(binding, customer_name=expression)
+    )
+    assert response.status_code == 302, field_errors(response, "customer_name")
+    assert warnings(response) == [
+        "With sample data: Parameter customer_name is required but rendered empty. Sample "
+        "data has no items rows, so it cannot tell: saving is allowed, and the preview "
+        "checks it against real orders once there are some."
+    ]
+    assert Binding.objects.get(pk=binding.pk).params["customer_name"] == expression
+
+
+def test_a_mistyped_field_on_the_sample_is_still_refused(admin_client):
+    binding = BindingFactory()
+    response = admin_client.post(
+        change_url(binding), editor_data(binding, customer_name="{{ order.custmer_name }}")
+    )
+    assert response.status_code == 200
+    assert field_errors(response, "customer_name") == (
+        "With sample data: Parameter customer_name is required but rendered empty."
+    )

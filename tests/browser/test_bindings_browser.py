@@ -84,10 +84,13 @@ def test_operator_edits_a_binding_previews_it_and_sends_a_test(
     page = open_admin()
     page.goto(f"/admin/zns_notify/binding/{binding.pk}/change/")
 
-    # The preview draws the newest order as soon as the page opens (saving checks the
-    # newest orders when none is chosen), and says so.
+    # The preview draws the newest order in a status of the binding's event as soon as the
+    # page opens (saving checks those orders when none is chosen), and says so.
     assert row(page, "customer_name").inner_text() == "Trần Thị Mai"
-    assert "Saving checks the newest order." in page.locator("#zns-preview").inner_text()
+    assert (
+        "Saving checks the newest order whose status fires this event."
+        in page.locator("#zns-preview").inner_text()
+    )
     assert page.locator("#zns-preview .card h3").inner_text() == "Xác nhận đơn hàng"
 
     # Editing a param redraws it (debounced), and its field says it fits.

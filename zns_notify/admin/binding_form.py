@@ -32,7 +32,8 @@ from zns_notify.rendering.params import compile_expression
 
 #: Form field name of a param: "param__order_code".
 PARAM_PREFIX = "param__"
-#: The preview's order choice, posted with the form (empty: the newest orders, else sample data).
+#: The preview's order choice, posted with the form (empty: the orders the binding would be
+#: sent for, else sample data: :mod:`~zns_notify.bindings.order_checks`).
 PREVIEW_ORDER = "zns_preview_order"
 
 
@@ -40,6 +41,15 @@ def is_pk(raw: str) -> bool:
     """Whether a posted id can be an integer primary key: ASCII digits only, since
     str.isdigit() also holds for "²", which int() refuses (a server error)."""
     return raw.isascii() and raw.isdigit()
+
+
+def no_order_error(typed: str) -> str:
+    """What the preview and saving say when the order typed in "Render with order" is
+    none of the shop's."""
+    return gettext(
+        "No order %(order)s: type an order's reference or id, "
+        "or leave it empty for the newest orders."
+    ) % {"order": typed}
 
 
 def param_field_name(name: str) -> str:
@@ -121,6 +131,9 @@ class BindingForm(forms.ModelForm):
     #: Whether saving may render real orders: the admin sets it per request (the change
     #: permission's, as for the preview); otherwise the sample order is checked.
     may_render_orders = True
+    #: Whether what saving says of real orders masks their phone numbers: the admin sets
+    #: it per request (for staff without ``zns_notify.view_full_phone``).
+    mask_phones = False
     #: Set by clean(): warnings about some of the orders checked, shown once saved.
     render_warnings: list[str] = []  # noqa: RUF012 replaced per instance, never mutated
 
@@ -309,6 +322,12 @@ class BindingForm(forms.ModelForm):
         """The event as posted, not validated (the editor's preview)."""
         return self.data.get(self.add_prefix("event"), "") or self.instance.event
 
+    def posted_binding(self) -> dict[str, str]:
+        """The event and the condition as posted, not validated: what picks the orders the
+        preview checks (:func:`~zns_notify.bindings.order_checks.checked_orders`)."""
+        condition = self.data.get(self.add_prefix("condition"), "")
+        return {"event": self.posted_event(), "condition": str(condition or "")}
+
     def posted_expressions(self) -> dict[str, str]:
         """The params' expressions as posted, not validated (the editor's preview); the
         empty ones left out, as not bound."""
@@ -348,8 +367,18 @@ class BindingForm(forms.ModelForm):
         event = self.cleaned_data.get("event") or ""
         typed = self.data.get(PREVIEW_ORDER, "").strip() if self.is_bound else ""
         chosen = binding_preview.find_order(typed) if typed and self.may_render_orders else None
-        orders = order_checks.checked_orders(chosen, may_render_orders=self.may_render_orders)
-        for name, verdict in order_checks.verdicts(checked, self.specs, event, orders).items():
+        if typed and self.may_render_orders and chosen is None:
+            # As the preview answers: checking other orders instead would save unseen.
+            self.add_error(None, no_order_error(typed))
+            return
+        orders = order_checks.checked_orders(
+            chosen,
+            may_render_orders=self.may_render_orders,
+            event=event,
+            condition=str(self.cleaned_data.get("condition") or ""),
+        )
+        found = order_checks.verdicts(checked, self.specs, event, orders, mask=self.mask_phones)
+        for name, verdict in found.items():
             field = param_field_name(name)
             if verdict.refused and not self.has_error(field):
                 self.add_error(field, verdict.refused)

@@ -25,6 +25,7 @@ from zns_notify.admin.binding_form import (
     PREVIEW_ORDER,
     BindingForm,
     is_pk,
+    no_order_error,
     param_field_name,
     params_fieldset,
 )
@@ -159,6 +160,7 @@ class BindingAdmin(admin.ModelAdmin):
         # A class made for this request (modelform_factory): saving renders real orders
         # only for who may render them in the preview.
         form.may_render_orders = self.may_render_orders(request)
+        form.mask_phones = not can_see_full_phone(request)
         return form
 
     def save_model(self, request, obj, form, change):
@@ -227,11 +229,12 @@ class BindingAdmin(admin.ModelAdmin):
         typed = request.POST.get(PREVIEW_ORDER, "").strip()
         return form, binding_preview.find_order(typed) if typed else None, typed
 
-    def _checked(self, request, chosen) -> tuple[order_checks.Checked, object | None]:
+    def _checked(self, request, form, chosen) -> tuple[order_checks.Checked, object | None]:
         """The orders saving checks, and the real order the preview draws (None: the
-        sample): the chosen order, else the newest, as saving sees them."""
+        sample): the chosen order, else the first the binding would be sent for."""
+        may_render = self.may_render_orders(request)
         checked = order_checks.checked_orders(
-            chosen, may_render_orders=self.may_render_orders(request)
+            chosen, may_render_orders=may_render, **form.posted_binding()
         )
         return checked, checked.drawn.order if checked.drawn.real else None
 
@@ -271,18 +274,18 @@ class BindingAdmin(admin.ModelAdmin):
             return JsonResponse(
                 {
                     "ok": False,
-                    "error": gettext(
-                        "No order %(order)s: type an order's reference or id, "
-                        "or leave it empty for the newest orders."
-                    )
-                    % {"order": typed},
+                    "error": no_order_error(typed),
                 },
                 status=400,
             )
-        checked, order = self._checked(request, order)
+        checked, order = self._checked(request, form, order)
         shown, context = _preview(form, order)
         verdicts = order_checks.verdicts(
-            form.posted_expressions(), form.specs, form.posted_event(), checked
+            form.posted_expressions(),
+            form.specs,
+            form.posted_event(),
+            checked,
+            mask=not can_see_full_phone(request),
         )
         values = {p.name: p.value for p in shown.params}
         sms_shown = sms_preview(
@@ -348,7 +351,7 @@ class BindingAdmin(admin.ModelAdmin):
                 {"ok": False, "error": gettext("No order %(order)s.") % {"order": typed}},
                 status=400,
             )
-        _checked, order = self._checked(request, order)  # what the preview shows
+        _checked, order = self._checked(request, form, order)  # what the preview shows
         shown, _context = _preview(form, order)
         event = form.posted_event()
         label = str(form.instance) if form.instance.pk else gettext("(not saved yet)")
@@ -396,7 +399,7 @@ def _preview(form: BindingForm, order) -> tuple[binding_preview.Preview, dict]:
         form.template,
         form.posted_expressions(),
         context,
-        condition=form.data.get(form.add_prefix("condition"), ""),
+        condition=form.posted_binding()["condition"],
         real_order=order is not None,
     )
     return shown, context

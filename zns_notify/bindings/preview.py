@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldError, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,12 +91,35 @@ def order_label(order: Any) -> str:
     return read_order(order).order_ref
 
 
-def recent_order_objects(limit: int = RECENT_ORDERS) -> list[Any]:
-    """The newest orders, newest first: the ones the editor offers and saving checks."""
+def recent_order_objects(limit: int = RECENT_ORDERS, statuses: list | None = None) -> list[Any]:
+    """The newest orders, newest first: the ones the editor offers and saving checks. With
+    ``statuses``, only the orders whose ORDER_STATUS_FIELD holds one of them (none when
+    that is no field to filter on)."""
     model = order_model()
     if model is None:
         return []
-    return list(model._default_manager.order_by("-pk")[:limit])
+    orders = model._default_manager.order_by(*newest_first(model))
+    if statuses is not None:
+        try:
+            orders = orders.filter(**{f"{app_settings.ORDER_STATUS_FIELD}__in": statuses})
+            return list(orders[:limit])
+        except (FieldError, ValueError, TypeError, ValidationError):
+            return []  # a property, not a field: the caller falls back to the newest orders
+    return list(orders[:limit])
+
+
+def newest_first(model) -> list[str]:
+    """How to sort ``model`` newest first: its ``Meta.get_latest_by`` (what ``latest()``
+    reads), else a creation timestamp (``auto_now_add``), else the primary key, which
+    counts up for the usual integer keys (a UUID key without either sorts at random)."""
+    latest = model._meta.get_latest_by
+    if latest:
+        fields = [latest] if isinstance(latest, str) else list(latest)
+        return [f[1:] if f.startswith("-") else f"-{f}" for f in fields] + ["-pk"]
+    for f in model._meta.concrete_fields:
+        if isinstance(f, models.DateTimeField) and f.auto_now_add:
+            return [f"-{f.name}", "-pk"]
+    return ["-pk"]
 
 
 def recent_orders(limit: int = RECENT_ORDERS) -> list[tuple[str, str]]:
@@ -226,9 +249,10 @@ def context_for(order: Any | None, event: str, now: dt.datetime | None = None) -
     """The variables of a binding's expressions, as the event path gives them (docstring)."""
     now = now or timezone.now()
     if order is None or getattr(order, SAMPLE_MARK, False):
-        # No (buildable) ORDER_MODEL, or the sample order: the sample fills the order's own
-        # fields only, so an ORDER_* callable or a path through a relation would read an
-        # empty name, code or phone from it (and refuse a good binding "with sample data").
+        # No (buildable) ORDER_MODEL, or the sample order: an ORDER_* callable may read
+        # what the sample lacks (a reverse relation, a relation past SAMPLE_DEPTH, the
+        # shop's own lookups), so the three facts and ORDER_VARIABLES take sample values
+        # instead of refusing a good binding "with sample data".
         name, code, raw_phone = SAMPLE_NAME, SAMPLE_CODE, SAMPLE_PHONE
         variables = sample_variables()
     else:
