@@ -4,7 +4,10 @@
 - :mod:`~zns_notify.bindings.preview`: the editor's preview against a real order or sample
   data (with sample related objects), and the variables an expression can use.
 - :mod:`~zns_notify.bindings.order_checks`: which orders saving a binding checks (the
-  chosen one, else the newest, else the sample) and its verdicts: refused, or a warning.
+  chosen one, else the newest that reached the event, else the sample) and its verdicts:
+  refused, or a warning.
+- :mod:`~zns_notify.bindings.sample_gaps`: the relations a sample order cannot fill, where
+  an empty value is no reason to refuse.
 - :mod:`~zns_notify.bindings.dev_send`: the editor's "Send test" in development mode.
 - :mod:`~zns_notify.bindings.template_sync`: pulling templates and their parameter specs
   from Zalo.
