@@ -171,16 +171,23 @@ def test_a_failing_variable_inside_a_comparison_is_no_false_condition(settings):
         holds('carrier == "GHN"', send_time_context(message, order, now=None))
 
 
-def test_the_shops_variables_are_added_to_an_adapters(settings):
+def test_the_shops_variables_are_added_to_an_adapters():
     adapter = "tests.conf.adapter_apps.ShopAdapterConfig"  # declares {"payment": ...}
+    base = django_settings.ZNS_NOTIFY
+
+    def own(**values):
+        # override_settings nested inside the INSTALLED_APPS one, never the settings
+        # fixture: its restore at teardown would bring the adapter's registry back.
+        return override_settings(ZNS_NOTIFY={**base, "ORDER_VARIABLES": values})
+
     with override_settings(INSTALLED_APPS=[*django_settings.INSTALLED_APPS, adapter]):
-        variables(settings, gift_note="customer_name")
-        assert set(app_settings.ORDER_VARIABLES) == {"payment", "gift_note"}
-        variables(settings, payment="payment_method")  # the shop's wins by name
-        assert app_settings.ORDER_VARIABLES == {"payment": "payment_method"}
-        variables(settings, payment=None)  # None removes the adapter's
-        assert app_settings.ORDER_VARIABLES == {}
-        assert e008() == []
+        with own(gift_note="customer_name"):
+            assert set(app_settings.ORDER_VARIABLES) == {"payment", "gift_note"}
+        with own(payment="payment_method"):  # the shop's wins by name
+            assert app_settings.ORDER_VARIABLES == {"payment": "payment_method"}
+        with own(payment=None):  # None removes the adapter's
+            assert app_settings.ORDER_VARIABLES == {}
+            assert e008() == []
 
 
 @pytest.mark.parametrize(
