@@ -38,6 +38,7 @@ LAYERS = [
     ("bindings",),
     ("reports",),
     ("admin", "api", "management", "sandbox"),
+    ("contrib",),
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 TOP = len(LAYERS)

@@ -16,9 +16,11 @@ from django.db import DatabaseError, router
 from zns_notify.api import checks as api_checks  # noqa: F401  (registers its checks)
 from zns_notify.bindings.validation import fitness_problems
 from zns_notify.conf import app_settings
+from zns_notify.conf.app_defaults import conflicts as declared_conflicts
 from zns_notify.events.notify import EVENT_NAME
 from zns_notify.fallback import checks as fallback_checks  # noqa: F401  (registers its checks)
 from zns_notify.models import Binding
+from zns_notify.rendering.order_data import CONTEXT_VARIABLES as RESERVED_VARIABLES
 from zns_notify.rendering.order_data import ORDER_ACCESSORS, import_target
 from zns_notify.sending import checks as sending_checks  # noqa: F401  (registers its checks)
 from zns_notify.sms import checks as sms_checks  # noqa: F401  (registers its checks)
@@ -70,6 +72,9 @@ def check_settings(app_configs=None, **kwargs):
             else:
                 problems += _check_status_values(model, model._meta.get_field(field))
     problems += _check_order_accessors(model if label else None)
+    problems += _check_order_variables(model if label else None)
+    problems += _check_order_admin_url()
+    problems += _check_declared_defaults()
     problems += _check_event_names(app_settings)
     problems += _check_queue()
     for status, event in app_settings.ORDER_STATUS_EVENTS.items():
@@ -107,21 +112,117 @@ def _check_status_values(model, field) -> list:
 def _check_order_accessors(model) -> list:
     """ORDER_PHONE / ORDER_CUSTOMER_NAME / ORDER_CODE, read by the rule of
     :func:`zns_notify.rendering.order_data.callable_at`: a value that is neither a callable, the
-    dotted path of one, nor an attribute path on ORDER_MODEL fails every message."""
+    dotted path of one, an attribute path on ORDER_MODEL nor a list of those fails every
+    message."""
     problems = []
     for key in ORDER_ACCESSORS:
         value = app_settings.raw_accessor(key)
-        problem = _accessor_problem(value, model, import_target)
+        problem = _accessors_problem(value, model)
         if problem:
             problems.append(
                 Error(
                     f'ZNS_NOTIFY["{key}"] = {value!r} {problem}: every message would fail.',
-                    hint='Give an attribute path on the order ("customer.phone"), a callable '
-                    'taking the order, or the dotted path of one ("shop.utils.order_phone").',
+                    hint=ACCESSOR_HINT,
                     id="zns_notify.E007",
                 )
             )
     return problems
+
+
+ACCESSOR_HINT = (
+    'Give an attribute path on the order ("customer.phone"), a callable taking the order, '
+    'the dotted path of one ("shop.utils.order_phone"), or a list of these tried in turn.'
+)
+
+
+def _accessors_problem(value, model) -> str:
+    """_accessor_problem for one accessor, or for each of a list of fallbacks."""
+    if not isinstance(value, list | tuple):
+        return _accessor_problem(value, model, import_target)
+    if not value:
+        return "is an empty list"
+    for position, each in enumerate(value, start=1):
+        problem = _accessor_problem(each, model, import_target)
+        if problem:
+            return f"has an accessor ({position}: {each!r}) that {problem}"
+    return ""
+
+
+def _check_order_variables(model) -> list:
+    """ORDER_VARIABLES: names a binding can write (not shadowing the variables every
+    binding has), each read as ORDER_PHONE is."""
+    written = app_settings.raw_order_variables()
+    if not isinstance(written, dict):
+        return [
+            Error(
+                f'ZNS_NOTIFY["ORDER_VARIABLES"] = {written!r} is not a dict.',
+                hint='Write {"name": accessor}, for example {"tracking_code": "shipment.code"}.',
+                id="zns_notify.E008",
+            )
+        ]
+    problems = []
+    for name, value in written.items():
+        if not isinstance(name, str) or not name.isidentifier() or name in RESERVED_VARIABLES:
+            problem = (
+                "is a variable every binding already has"
+                if name in RESERVED_VARIABLES
+                else ("is not a name a binding can write")
+            )
+        else:
+            problem = _accessors_problem(value, model)
+            problem = f"= {value!r} {problem}" if problem else ""
+        if problem:
+            problems.append(
+                Error(
+                    f'ZNS_NOTIFY["ORDER_VARIABLES"][{name!r}] {problem}.',
+                    hint="Name it with letters, digits and _ (not order, customer_name, "
+                    "order_code, phone, event, now). " + ACCESSOR_HINT,
+                    id="zns_notify.E008",
+                )
+            )
+    return problems
+
+
+def _check_order_admin_url() -> list:
+    value = app_settings.ORDER_ADMIN_URL
+    if value is None or callable(value):
+        return []
+    problem = ""
+    if not isinstance(value, str):
+        problem = "is not a callable or the dotted path of one"
+    else:
+        try:
+            _module, target = import_target(value)
+        except Exception as exc:  # noqa: BLE001 the host's module fails to import: say why
+            problem = f"names a module that fails to import ({type(exc).__name__}: {exc})"
+        else:
+            problem = "" if callable(target) else "is not the dotted path of a callable"
+    if not problem:
+        return []
+    return [
+        Error(
+            f'ZNS_NOTIFY["ORDER_ADMIN_URL"] = {value!r} {problem}: the delivery log links '
+            "no order.",
+            hint="Give a callable taking (order_type, order_pk, order_ref) and returning a "
+            "URL, or its dotted path; or None for the Django admin's order page.",
+            id="zns_notify.E009",
+        )
+    ]
+
+
+def _check_declared_defaults() -> list:
+    """Two adapters disagreeing on a key the shop leaves to them: only the first is used."""
+    written = getattr(settings, "ZNS_NOTIFY", None) or {}
+    return [
+        Error(
+            f'Installed apps declare different defaults for ZNS_NOTIFY["{key}"]: '
+            f"{', '.join(labels)}; the first one is used.",
+            hint=f'Set ZNS_NOTIFY["{key}"] yourself, or remove one of the apps.',
+            id="zns_notify.E013",
+        )
+        for key, labels in declared_conflicts()
+        if written.get(key) is None
+    ]
 
 
 def _accessor_problem(value, model, import_target) -> str:

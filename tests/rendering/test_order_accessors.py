@@ -164,7 +164,7 @@ def test_check_accepts_paths_callables_and_callable_paths(settings, value):
         ("tests.order_accessors.nope", "tests.order_accessors has no callable 'nope'"),
         ("", "it has an empty name"),
         (42, "not a string or a callable"),
-        (["phone"], "not a string or a callable"),
+        ({"phone": 1}, "not a string or a callable"),
     ],
 )
 def test_check_reports_a_value_that_is_neither(settings, value, says):

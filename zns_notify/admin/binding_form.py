@@ -55,6 +55,7 @@ def variables_help() -> str:
     lists them, and a form of five params would otherwise be mostly this list."""
     names = [
         *binding_preview.BASE_VARIABLES,
+        *app_settings.ORDER_VARIABLES,
         *(f"order.{name}" for name, _label in binding_preview.order_fields()),
     ]
     return format_html(

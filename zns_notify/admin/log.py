@@ -10,6 +10,7 @@ row.
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 from django.apps import apps
@@ -34,25 +35,46 @@ from zns_notify.admin.scale import (
     TemplateFilter,
     search_pks,
 )
+from zns_notify.conf import app_settings
 from zns_notify.display.error_categories import label as error_category_label
 from zns_notify.display.error_text import localized_reason
 from zns_notify.lib.phones import can_see_full_phone, mask, mask_phones
 from zns_notify.log.fallback import FallbackStatusFilter, channel_html
 from zns_notify.models import Message
 from zns_notify.models.error_categories import POLICY
+from zns_notify.rendering.order_data import callable_at
+
+logger = logging.getLogger(__name__)
 
 
-def order_admin_url(site: admin.AdminSite, order_type: str, order_pk: str) -> str | None:
-    """The shop's admin page for the order, when its model is registered there (no query).
-    None for ``api.order`` (events reported through the API name no model) and for models
-    the admin does not show."""
+def order_admin_url(
+    site: admin.AdminSite, order_type: str, order_pk: str, order_ref: str = ""
+) -> str | None:
+    """The shop's page for the order: what ``ORDER_ADMIN_URL`` gives (an adapter's
+    dashboard), else the admin page of its model when registered there (no query). None
+    for ``api.order`` (events reported through the API name no model) and for models the
+    admin does not show."""
     if not order_pk:
         return None
+    custom = app_settings.ORDER_ADMIN_URL
+    if custom is not None:
+        return _custom_order_url(custom, order_type, order_pk, order_ref)
     pattern = _order_url_pattern(site, order_type)
     return pattern.replace(_PK_PLACEHOLDER, quote(order_pk)) if pattern else None
 
 
 _PK_PLACEHOLDER = "__zns_order_pk__"
+
+
+def _custom_order_url(setting, order_type: str, order_pk: str, order_ref: str) -> str | None:
+    function = setting if callable(setting) else callable_at(str(setting))
+    if function is None:
+        return None  # zns_notify.E009 names the setting
+    try:
+        return function(order_type, order_pk, order_ref) or None
+    except Exception:  # the shop's code: a broken link must not break the delivery log
+        logger.exception("ZNS_NOTIFY['ORDER_ADMIN_URL'] failed for order %s", order_pk)
+        return None
 
 
 @lru_cache(maxsize=64)
@@ -207,7 +229,7 @@ class MessageAdmin(
     @admin.display(description=_("order"))
     def order_display(self, obj: Message) -> str:
         label = obj.order_ref or obj.order_pk
-        url = order_admin_url(self.admin_site, obj.order_type, obj.order_pk)
+        url = order_admin_url(self.admin_site, obj.order_type, obj.order_pk, obj.order_ref)
         return format_html('<a href="{}">{}</a>', url, label) if url else label
 
     @admin.display(description=_("phone"), ordering="phone")

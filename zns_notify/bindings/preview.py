@@ -25,7 +25,7 @@ from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsInvalidPhone
 from zns_notify.lib.phones import normalize_phone
 from zns_notify.rendering.conditions import holds, read_only
-from zns_notify.rendering.order_data import read_order
+from zns_notify.rendering.order_data import CONTEXT_VARIABLES, order_variables, read_order
 
 #: How many recent orders the editor offers to preview against.
 RECENT_ORDERS = 10
@@ -35,7 +35,7 @@ SAMPLE_AMOUNT = 1_250_000
 #: Set on the order :func:`sample_order` builds, so :func:`context_for` knows it is no real one.
 SAMPLE_MARK = "_zns_sample_order"
 #: Context variables beside ``order``, with what each is (shown in the editor's help).
-BASE_VARIABLES = ("customer_name", "order_code", "phone", "event", "now")
+BASE_VARIABLES = tuple(name for name in CONTEXT_VARIABLES if name != "order")
 
 
 def order_model() -> type[models.Model] | None:
@@ -167,9 +167,11 @@ def context_for(order: Any | None, event: str, now: dt.datetime | None = None) -
         # fields only, so an ORDER_* callable or a path through a relation would read an
         # empty name, code or phone from it (and refuse a good binding "with sample data").
         name, code, raw_phone = SAMPLE_NAME, SAMPLE_CODE, SAMPLE_PHONE
+        variables = sample_variables()
     else:
         facts = read_order(order)
         name, code, raw_phone = facts.customer_name, facts.order_ref, facts.raw_phone
+        variables = order_variables(order, wrap=read_only)
     return {
         "order": read_only(order) if order is not None else None,
         "customer_name": name,
@@ -177,7 +179,14 @@ def context_for(order: Any | None, event: str, now: dt.datetime | None = None) -
         "phone": _normalized(raw_phone),
         "event": event,
         "now": now,
+        **variables,
     }
+
+
+def sample_variables() -> dict[str, str]:
+    """ORDER_VARIABLES with sample text, as a sample order's own text fields get: the
+    variable's name in words ("tracking_code" -> "Tracking code")."""
+    return {name: name.replace("_", " ").capitalize() for name in app_settings.ORDER_VARIABLES}
 
 
 def _normalized(raw: str) -> str:

@@ -37,7 +37,7 @@ from zns_notify.events.relay import relay_active
 from zns_notify.exceptions import ZnsInvalidPhone, ZnsRenderError
 from zns_notify.lib.phones import normalize_phone
 from zns_notify.models import Message, Template
-from zns_notify.rendering.order_data import OrderFacts, read_order
+from zns_notify.rendering.order_data import OrderFacts, order_variables, read_order
 from zns_notify.rendering.params import render_params
 from zns_notify.zalo.errors import ErrorAction
 
@@ -97,6 +97,7 @@ def _write(
         "phone": phone or facts.raw_phone,
         "event": event,
         "now": now,
+        **order_variables(obj),
         **extra,
     }
     common = {

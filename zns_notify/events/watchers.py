@@ -28,9 +28,10 @@ _UNKNOWN = object()
 
 
 def connect_order_watcher() -> None:
-    """Called from AppConfig.ready(): hook the model named by ORDER_MODEL, if any."""
+    """Called from AppConfig.ready(): hook the model named by ORDER_MODEL, if any, unless
+    WATCH_ORDER_SAVES is off (an adapter hearing its framework's own order signals)."""
     label = app_settings.ORDER_MODEL
-    if not label:
+    if not label or not app_settings.WATCH_ORDER_SAVES:
         return
     model = apps.get_model(label)
     post_init.connect(remember_status, sender=model, dispatch_uid="zns_notify.watch.init")

@@ -19,7 +19,7 @@ from django.template.base import Template as CompiledTemplate
 from django.utils.translation import gettext as _
 
 from zns_notify.rendering.engine import bounded_rows, compile_if_expression, spend
-from zns_notify.rendering.order_data import read_order
+from zns_notify.rendering.order_data import order_variables, read_order
 from zns_notify.rendering.reported_order import REPORTED_ORDER_TYPE
 
 #: Template delimiters have no place in an expression: with them a condition could close
@@ -163,4 +163,5 @@ def send_time_context(message, order: Any, now: dt.datetime) -> dict[str, Any]:
         "phone": message.phone,
         "event": message.event,
         "now": now,
+        **order_variables(order, wrap=read_only),
     }

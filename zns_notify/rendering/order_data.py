@@ -9,10 +9,15 @@ from importlib import import_module
 from types import ModuleType
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from zns_notify.conf import app_settings
 
 #: The settings that say how to read an order, with what each reads.
 ORDER_ACCESSORS = ("ORDER_PHONE", "ORDER_CUSTOMER_NAME", "ORDER_CODE")
+#: The variables every binding's context has, whatever the settings (events/outbox.py):
+#: ORDER_VARIABLES cannot replace them.
+CONTEXT_VARIABLES = ("order", "customer_name", "order_code", "phone", "event", "now")
 
 
 @functools.lru_cache(maxsize=256)
@@ -52,13 +57,29 @@ def callable_at(path: str) -> Callable[[Any], Any] | None:
     return target if callable(target) else None
 
 
-def resolve(obj: Any, accessor: str | Callable[[Any], Any]) -> Any:
+def resolve(obj: Any, accessor: Any) -> Any:
     """Read one value from the order, as an ORDER_* setting says (:func:`callable_at`).
 
     A callable, or the callable a dotted import path names, is called with the order. Any
-    other string is an attribute path (``customer.phone``): a None on the way gives None,
-    and a callable attribute at the end of the path (a method) is called without arguments.
+    other string is an attribute path (``customer.phone``): a None on the way, or a related
+    object that does not exist (an order without its one-to-one address), gives None, and
+    a callable attribute at the end of the path (a method) is called without arguments.
+    A list is a chain of fallbacks: the first accessor giving a non-empty value wins.
     """
+    if isinstance(accessor, list | tuple):
+        value = None
+        for each in accessor:
+            value = resolve(obj, each)
+            if not _empty(value):
+                return value
+        return value
+    try:
+        return _resolve_one(obj, accessor)
+    except ObjectDoesNotExist:  # a missing related object: no value, not a broken setting
+        return None
+
+
+def _resolve_one(obj: Any, accessor: str | Callable[[Any], Any]) -> Any:
     if callable(accessor):
         return accessor(obj)
     path = str(accessor)
@@ -71,6 +92,48 @@ def resolve(obj: Any, accessor: str | Callable[[Any], Any]) -> Any:
             return None
         value = getattr(value, part)
     return value() if callable(value) else value
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class LazyVariable:
+    """One ORDER_VARIABLES value, read from the order the first time a binding uses it
+    (Django's template engine calls a callable it finds in the context) and then kept for
+    the event's other bindings. An accessor that fails makes the render fail, naming it."""
+
+    def __init__(self, obj: Any, name: str, accessor: Any, wrap: Callable[[Any], Any] | None):
+        self._obj, self._name, self._accessor, self._wrap = obj, name, accessor, wrap
+        self._value: Any = _UNREAD
+
+    def __call__(self) -> Any:
+        if self._value is _UNREAD:
+            try:
+                value = resolve(self._obj, self._accessor)
+            except Exception as exc:
+                raise ValueError(
+                    f'ZNS_NOTIFY["ORDER_VARIABLES"]["{self._name}"] = {self._accessor!r} '
+                    f"failed: {type(exc).__name__}: {exc}"
+                ) from exc
+            value = "" if value is None else value
+            self._value = self._wrap(value) if self._wrap is not None else value
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"<order variable {self._name}>"
+
+
+_UNREAD = object()
+
+
+def order_variables(obj: Any, wrap: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    """The ORDER_VARIABLES of ``obj`` as context entries, each read when first used and
+    passed through ``wrap`` (the read-only view where a condition or a preview reads it)."""
+    return {
+        name: LazyVariable(obj, name, accessor, wrap)
+        for name, accessor in app_settings.ORDER_VARIABLES.items()
+    }
 
 
 @dataclass(frozen=True)

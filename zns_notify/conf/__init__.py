@@ -9,25 +9,16 @@ one is :mod:`zns_notify.lib.setting_values`' job.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext_noop as N_
 
+from zns_notify.conf.app_defaults import declared_defaults
+from zns_notify.conf.order import CORE_EVENTS as CORE_EVENTS  # where callers import it from
+from zns_notify.conf.order import OrderSettings
 from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.lib import setting_values as parse
-
-#: The four order events every shop has; hosts add more through ``EXTRA_EVENTS``.
-#: The labels stay English here (settings, checks, the API); the admin translates them.
-CORE_EVENTS: dict[str, str] = {
-    "order_created": N_("Order created"),
-    "order_paid": N_("Order paid"),
-    "order_shipped": N_("Order shipped"),
-    "order_delivered": N_("Order delivered"),
-}
-
 
 _MISSING = object()
 
@@ -40,13 +31,18 @@ DEFAULT_SEND_BATCH = 64
 DEFAULT_SEND_CONCURRENCY = 32
 
 
-class AppSettings:
-    """Typed, documented view over ``settings.ZNS_NOTIFY``."""
+class AppSettings(OrderSettings):
+    """Typed, documented view over ``settings.ZNS_NOTIFY``; the keys that say how to read
+    the shop's orders are :class:`~zns_notify.conf.order.OrderSettings`'."""
 
     def _get(self, key: str, default: Any = _MISSING) -> Any:
-        """The key's value; None (or "" for a required key) counts as unset."""
+        """The key's value; None (or "" for a required key) counts as unset. An unset key
+        takes the value an installed adapter declares for it (:mod:`.app_defaults`), else
+        ``default``."""
         values = getattr(settings, "ZNS_NOTIFY", None) or {}
         value = values.get(key)
+        if value is None:
+            value = declared_defaults().get(key)
         if value is None or (default is _MISSING and value == ""):
             if default is _MISSING:
                 raise ZnsConfigurationError(f'Set ZNS_NOTIFY["{key}"] in your Django settings.')
@@ -131,73 +127,6 @@ class AppSettings:
     def REQUEST_TIMEOUT(self) -> tuple[float, float]:
         """(connect, read) timeout in seconds for every call to Zalo."""
         return parse.seconds_pair(self._get("REQUEST_TIMEOUT", (3.05, 15.0)))
-
-    # -- Order integration -----------------------------------------------------------
-
-    @property
-    def ORDER_MODEL(self) -> str | None:
-        """``"app_label.ModelName"`` of the host's order model to watch, or None for none.
-
-        The watcher is connected when Django starts; the other ORDER_* keys are read live.
-        """
-        return self._get("ORDER_MODEL", None)
-
-    @property
-    def ORDER_STATUS_FIELD(self) -> str:
-        """Name of the order model's status field."""
-        return str(self._get("ORDER_STATUS_FIELD", "status"))
-
-    @property
-    def ORDER_STATUS_EVENTS(self) -> dict[str, str]:
-        """Map of status value -> event name; an order entering that status fires the event.
-
-        A key the status field's ``choices`` do not offer never fires (``zns_notify.W009``)."""
-        return dict(self._get("ORDER_STATUS_EVENTS", {}))
-
-    #: What ORDER_PHONE / ORDER_CUSTOMER_NAME / ORDER_CODE read when unset.
-    ORDER_ACCESSOR_DEFAULTS = {
-        "ORDER_PHONE": "phone",
-        "ORDER_CUSTOMER_NAME": "customer_name",
-        "ORDER_CODE": "code",
-    }
-
-    def raw_accessor(self, key: str) -> Any:
-        """An ORDER_* value as the shop wrote it (or its default), for the check that says
-        when it is neither a string nor a callable."""
-        return self._get(key, self.ORDER_ACCESSOR_DEFAULTS[key])
-
-    def _accessor(self, key: str) -> str | Callable[[Any], Any]:
-        value = self.raw_accessor(key)
-        return value if callable(value) else str(value)
-
-    @property
-    def ORDER_PHONE(self) -> str | Callable[[Any], Any]:
-        """How to read the phone number from an order: a callable taking the order, the
-        dotted import path of one (``"shop.utils.order_phone"``: the part before the last
-        dot is an importable module holding a callable of that name), or else an attribute
-        path (``"phone"``, ``"customer.phone"``; a method at its end is called). Checked by
-        ``zns_notify.E007``."""
-        return self._accessor("ORDER_PHONE")
-
-    @property
-    def ORDER_CUSTOMER_NAME(self) -> str | Callable[[Any], Any]:
-        """How to read the customer's name from an order; read as ``ORDER_PHONE`` is."""
-        return self._accessor("ORDER_CUSTOMER_NAME")
-
-    @property
-    def ORDER_CODE(self) -> str | Callable[[Any], Any]:
-        """How to read the order code customers know; read as ``ORDER_PHONE`` is."""
-        return self._accessor("ORDER_CODE")
-
-    @property
-    def EXTRA_EVENTS(self) -> dict[str, str]:
-        """Events the shop adds beyond the four core ones: ``{name: label}``."""
-        return dict(self._get("EXTRA_EVENTS", {}))
-
-    @property
-    def EVENTS(self) -> dict[str, str]:
-        """All known events (core first), as ``{name: label}``. Derived, not a key."""
-        return {**CORE_EVENTS, **self.EXTRA_EVENTS}
 
     # -- Delivery --------------------------------------------------------------------
 
