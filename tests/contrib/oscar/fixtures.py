@@ -153,10 +153,10 @@ def ghn() -> FixedPrice:
 
 def address(model, catalogue: Catalogue, name=("Lê Hoàng", "Nam"), **fields):
     first, last = name
+    values = {"line1": "12 Tràng Tiền", "line4": "Hà Nội", "postcode": "100000", **fields}
     return model.objects.create(
-        first_name=first, last_name=last, line1="12 Tràng Tiền", line4="Hà Nội",
-        postcode="100000", country=catalogue.vietnam, **fields,
-    )  # fmt: skip
+        first_name=first, last_name=last, country=catalogue.vietnam, **values
+    )
 
 
 def place_order(catalogue: Catalogue, *, lines=None, voucher=None, user=None, phone="0912 345 678",
