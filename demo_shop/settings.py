@@ -166,15 +166,11 @@ ZNS_NOTIFY = {
     "ORDER_CUSTOMER_NAME": "customer_name",
     "ORDER_CODE": "code",
     "EXTRA_EVENTS": {"order_cancelled": "Order cancelled"},
-    # zns_demo drives hundreds of orders for ten demo customers, four TRANSACTION messages
-    # each: a cap on TRANSACTION would skip most of them, so the demo caps only customer
-    # care and promotion (5 a day per phone, docs/policy.md). ZNS_RECIPIENT_DAILY_CAP, when
-    # set, caps every tag at that number (0 = off).
-    "RECIPIENT_DAILY_CAP": (
-        env.int("ZNS_RECIPIENT_DAILY_CAP")
-        if env.str("ZNS_RECIPIENT_DAILY_CAP", default="")
-        else {"TRANSACTION": 0, "CUSTOMER_CARE": 5, "PROMOTION": 5}
-    ),
+    # The recipient cap keeps zns_notify's defaults (TRANSACTION uncapped, customer care
+    # 5 and promotion 3 a day per phone, docs/policy.md), which zns_demo's hundreds of
+    # orders for ten customers never reach. ZNS_RECIPIENT_DAILY_CAP, when set, caps every
+    # tag at that number, TRANSACTION included (0 = off), to watch the cap skip messages.
+    "RECIPIENT_DAILY_CAP": env.int("ZNS_RECIPIENT_DAILY_CAP", default=None),
 }
 
 # Delivery and recovery timings (docs/settings.md), for operators and for the fault-injection

@@ -133,9 +133,10 @@ def test_a_value_too_long_for_sample_data_is_refused(admin_client):
 
 def test_the_order_chosen_in_the_preview_is_checked_too(admin_client):
     binding = BindingFactory()
-    order = OrderFactory(customer_name="Tôn Nữ Thị Hoàng Yến Nhi Phương Trang")  # 37 characters
     data = editor_data(binding)
     assert admin_client.post(change_url(binding), data).status_code == 302  # sample data fits
+    order = OrderFactory(customer_name="Tôn Nữ Thị Hoàng Yến Nhi Phương Trang")  # 37 characters
+    OrderFactory()  # newer, and fine: the chosen order is the one checked
     response = admin_client.post(change_url(binding), {**data, "zns_preview_order": order.code})
     assert response.status_code == 200
     assert field_errors(response, "customer_name") == (
@@ -205,10 +206,13 @@ def test_preview_renders_sample_data_and_flags_an_over_long_param(admin_client):
         "problem": "",
         "length": 8,
         "max": 30,
+        "refused": "",
+        "warning": "",
     }
     flagged = answer["params"]["customer_name"]
     assert flagged["value"] == "Nguyễn Thị Lan và gia đình thân yêu"
     assert flagged["problem"] == "Parameter customer_name is 35 characters; Zalo allows at most 30."
+    assert flagged["refused"] == f"With sample data: {flagged['problem']}"  # as saving says
     assert "Preview with sample data" in answer["html"]
     assert 'class="row flagged" data-param="customer_name"' in answer["html"]
     assert "⚠ Parameter customer_name is 35 characters" in answer["html"]
@@ -645,6 +649,8 @@ def test_preview_counts_characters_after_nfc(admin_client):
         "problem": "",
         "length": 29,
         "max": 30,
+        "refused": "",
+        "warning": "",
     }
 
 

@@ -84,17 +84,20 @@ def test_operator_edits_a_binding_previews_it_and_sends_a_test(
     page = open_admin()
     page.goto(f"/admin/zns_notify/binding/{binding.pk}/change/")
 
-    # The preview draws the message with sample data as soon as the page opens.
-    assert row(page, "customer_name").inner_text() == "Nguyễn Thị Lan"
+    # The preview draws the newest order as soon as the page opens (saving checks the
+    # newest orders when none is chosen), and says so.
+    assert row(page, "customer_name").inner_text() == "Trần Thị Mai"
+    assert "Saving checks the newest order." in page.locator("#zns-preview").inner_text()
     assert page.locator("#zns-preview .card h3").inner_text() == "Xác nhận đơn hàng"
 
     # Editing a param redraws it (debounced), and its field says it fits.
     page.fill("#id_param__order_code", "Đơn {{ order_code }}")
     page.wait_for_function(
         "document.querySelector('#zns-preview .row[data-param=order_code] span:last-child')"
-        ".textContent === 'Đơn DH000123'"
+        f".textContent === 'Đơn {order.code}'"
     )
-    assert page.locator('.zns-flag[data-flag-for="order_code"]').inner_text() == "✓ 12 / 30"
+    fits = f"✓ {len('Đơn ' + order.code)} / 30"
+    assert page.locator('.zns-flag[data-flag-for="order_code"]').inner_text() == fits
 
     # Against a real order, chosen by its reference.
     page.fill("#zns-preview-order", order.code)
@@ -119,9 +122,9 @@ def test_operator_edits_a_binding_previews_it_and_sends_a_test(
     # Saving it is refused, naming the param; nothing is lost.
     page.click("input[name=_continue]")
     page.wait_for_load_state()
-    # (Saving checks sample data first: "Nguyễn Thị Lan cùng toàn thể gia đình" is 37.)
     assert page.locator(".field-param__customer_name .errorlist").inner_text() == (
-        "With sample data: Parameter customer_name is 37 characters; Zalo allows at most 30."
+        f"With order {order.code}: Parameter customer_name is 35 characters; "
+        "Zalo allows at most 30."
     )
     assert page.locator("#zns-preview-order").input_value() == order.code  # still chosen
     binding.refresh_from_db()

@@ -20,12 +20,16 @@ def test_key_lists_keep_only_real_strings():
 
 
 def test_per_tag_values():
-    assert parse.cap_by_tag(3) == {"*": 3}
-    assert parse.cap_by_tag(None) == {"*": 0}
-    assert parse.cap_by_tag({"PROMOTION": 2, "CUSTOMER_CARE": None}) == {
+    defaults = {"TRANSACTION": 0, "CUSTOMER_CARE": 5, "PROMOTION": 3}
+    assert parse.cap_by_tag(3, defaults) == {"*": 3}
+    assert parse.cap_by_tag(None, defaults) == defaults
+    assert parse.cap_by_tag(0, defaults) == {"*": 0}
+    assert parse.cap_by_tag({"PROMOTION": 2, "CUSTOMER_CARE": None}, defaults) == {
+        "TRANSACTION": 0,
         "PROMOTION": 2,
         "CUSTOMER_CARE": 0,
     }
+    assert parse.cap_by_tag({"*": 1, "PROMOTION": 2}, defaults) == {"*": 1, "PROMOTION": 2}
     assert parse.windows_by_tag({"PROMOTION": ("22:00", "06:00"), "TRANSACTION": None}) == {
         "PROMOTION": ("22:00", "06:00")
     }

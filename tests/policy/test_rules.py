@@ -81,7 +81,11 @@ def test_settings_are_read_live(settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "RECIPIENT_DAILY_CAP": 3}
     assert app_settings.RECIPIENT_DAILY_CAP == {"*": 3}
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "RECIPIENT_DAILY_CAP": {"PROMOTION": 1}}
-    assert app_settings.RECIPIENT_DAILY_CAP == {"PROMOTION": 1}
+    assert app_settings.RECIPIENT_DAILY_CAP == {
+        "TRANSACTION": 0,
+        "CUSTOMER_CARE": 5,
+        "PROMOTION": 1,
+    }
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "RECIPIENT_CAP_ACTION": "later"}
     with pytest.raises(ZnsConfigurationError, match="RECIPIENT_CAP_ACTION"):
         _ = app_settings.RECIPIENT_CAP_ACTION
@@ -90,7 +94,11 @@ def test_settings_are_read_live(settings):
         for k, v in settings.ZNS_NOTIFY.items()
         if k not in ("RECIPIENT_DAILY_CAP", "RECIPIENT_CAP_ACTION")
     }
-    assert app_settings.RECIPIENT_DAILY_CAP == {"*": 5}
+    assert app_settings.RECIPIENT_DAILY_CAP == {
+        "TRANSACTION": 0,
+        "CUSTOMER_CARE": 5,
+        "PROMOTION": 3,
+    }
     assert app_settings.RECIPIENT_CAP_ACTION == "skip"
     assert app_settings.QUIET_HOURS == {"PROMOTION": ("22:00", "06:00")}
     assert app_settings.OPT_OUT_TAGS == ["CUSTOMER_CARE", "PROMOTION"]

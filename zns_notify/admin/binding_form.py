@@ -6,8 +6,8 @@ the stored JSON has and the template does not (shown with its problem, so the op
 sees it and clears it), and assembles the JSON again on save. An empty field means "not
 bound". Saving is refused, naming the param, when an expression does not compile, names
 a param the template lacks, leaves a required one out (the model's rules,
-:func:`zns_notify.bindings.validation.validate_binding`) or cannot render within Zalo's
-limits against sample data or the order chosen in the preview.
+:func:`zns_notify.bindings.validation.validate_binding`) or cannot be sent for the orders
+it is checked against (:mod:`zns_notify.bindings.order_checks`).
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.contrib.admin import helpers
 from django.template import TemplateSyntaxError
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from zns_notify.bindings import order_checks
 from zns_notify.bindings import preview as binding_preview
-from zns_notify.bindings.validation import render_each
 from zns_notify.conf import app_settings
 from zns_notify.display.labels import event_choices
 from zns_notify.models import Binding, Template
@@ -31,7 +32,7 @@ from zns_notify.rendering.params import compile_expression
 
 #: Form field name of a param: "param__order_code".
 PARAM_PREFIX = "param__"
-#: The preview's order choice, posted with the form (empty: sample data).
+#: The preview's order choice, posted with the form (empty: the newest orders, else sample data).
 PREVIEW_ORDER = "zns_preview_order"
 
 
@@ -116,6 +117,12 @@ class TriggerCheckboxes(forms.CheckboxSelectMultiple):
 
 class BindingForm(forms.ModelForm):
     """The event is chosen from the events the shop declares (read live from settings)."""
+
+    #: Whether saving may render real orders: the admin sets it per request (the change
+    #: permission's, as for the preview); otherwise the sample order is checked.
+    may_render_orders = True
+    #: Set by clean(): warnings about some of the orders checked, shown once saved.
+    render_warnings: list[str] = []  # noqa: RUF012 replaced per instance, never mutated
 
     event = forms.ChoiceField(label=capfirst(_("event")))
     # Never rendered: the home of the model's errors about the params as a whole (the
@@ -298,6 +305,20 @@ class BindingForm(forms.ModelForm):
                 values[name] = value
         return values
 
+    def posted_event(self) -> str:
+        """The event as posted, not validated (the editor's preview)."""
+        return self.data.get(self.add_prefix("event"), "") or self.instance.event
+
+    def posted_expressions(self) -> dict[str, str]:
+        """The params' expressions as posted, not validated (the editor's preview); the
+        empty ones left out, as not bound."""
+        expressions = {}
+        for name in self.param_names:
+            value = str(self.data.get(self.add_prefix(param_field_name(name)), "")).strip()
+            if value:
+                expressions[name] = value
+        return expressions
+
     def clean(self):
         cleaned = super().clean()
         params = self.assembled_params()
@@ -307,9 +328,12 @@ class BindingForm(forms.ModelForm):
         return cleaned
 
     def _check_rendering(self, params: dict[str, str]) -> None:
-        """Refuse what cannot render within Zalo's limits, against sample data and the
-        order chosen in the preview. Expressions the model refuses anyway (syntax, a param
-        the template lacks) are left to it, so each problem is said once."""
+        """Refuse what cannot be sent for the orders saving checks (the order chosen in the
+        preview, else the newest orders, else the sample: :mod:`~zns_notify.bindings.
+        order_checks`); keep the warnings about some orders for the admin to show once
+        saved. Expressions the model refuses anyway (syntax, a param the template lacks)
+        are left to it, so each problem is said once."""
+        self.render_warnings = []
         if self.template is None:
             return
         checked = {}
@@ -322,22 +346,15 @@ class BindingForm(forms.ModelForm):
                 continue
             checked[name] = source
         event = self.cleaned_data.get("event") or ""
-        contexts = [(gettext("sample data"), binding_preview.sample_order())]
-        typed = self.data.get(PREVIEW_ORDER, "") if self.is_bound else ""
-        order = binding_preview.find_order(typed) if typed else None
-        if order is not None:
-            label = gettext("order %(order)s") % {"order": binding_preview.order_label(order)}
-            contexts.append((label, order))
-        for label, obj in contexts:
-            context = binding_preview.context_for(obj, event)
-            for name, result in render_each(checked, self.specs, context).items():
-                field = param_field_name(name)
-                if result.problem and name in checked and not self.has_error(field):
-                    self.add_error(
-                        field,
-                        gettext("With %(source)s: %(problem)s")
-                        % {"source": label, "problem": result.problem},
-                    )
+        typed = self.data.get(PREVIEW_ORDER, "").strip() if self.is_bound else ""
+        chosen = binding_preview.find_order(typed) if typed and self.may_render_orders else None
+        orders = order_checks.checked_orders(chosen, may_render_orders=self.may_render_orders)
+        for name, verdict in order_checks.verdicts(checked, self.specs, event, orders).items():
+            field = param_field_name(name)
+            if verdict.refused and not self.has_error(field):
+                self.add_error(field, verdict.refused)
+            elif verdict.warning:
+                self.render_warnings.append(verdict.warning)
 
     def _post_clean(self):
         super()._post_clean()
@@ -362,3 +379,23 @@ class BindingForm(forms.ModelForm):
             self._errors["params"] = self.error_class(kept, renderer=self.renderer)
         else:
             del self._errors["params"]
+
+
+def params_fieldset(form: BindingForm) -> helpers.Fieldset:
+    """The params' fields as one fieldset of the change page (and of param-fields/)."""
+    if form.template is None:
+        description = gettext("Choose a template: its parameters appear here.")
+    else:
+        description = gettext(
+            "One expression per parameter of template %(template)s, in Django template "
+            "syntax, e.g. {{ order_code }} or {{ order.total|vnd }}. Filters: vnd, zns_date, "
+            "zns_datetime, zns_time, zns_truncate:N. An empty optional field is not sent."
+        ) % {"template": form.template}
+    return helpers.Fieldset(
+        form,
+        name=gettext("Parameters"),
+        fields=[param_field_name(name) for name in form.param_names],
+        # The admin's fieldset template marks descriptions safe: escape the braces' text.
+        classes=("zns-params",),
+        description=escape(description),
+    )

@@ -11,19 +11,24 @@ The editor's three JSON views live under the binding admin's URLs:
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from zns_notify.admin.binding_form import PREVIEW_ORDER, BindingForm, is_pk, param_field_name
-from zns_notify.bindings import dev_send
+from zns_notify.admin.binding_form import (
+    PREVIEW_ORDER,
+    BindingForm,
+    is_pk,
+    param_field_name,
+    params_fieldset,
+)
+from zns_notify.bindings import dev_send, order_checks
 from zns_notify.bindings import preview as binding_preview
 from zns_notify.bindings.validation import fitness_problems
 from zns_notify.exceptions import ZnsInvalidPhone
@@ -149,7 +154,16 @@ class BindingAdmin(admin.ModelAdmin):
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # A class made for this request (modelform_factory): saving renders real orders
+        # only for who may render them in the preview.
+        form.may_render_orders = self.may_render_orders(request)
+        return form
+
     def save_model(self, request, obj, form, change):
+        for warning in getattr(form, "render_warnings", []):
+            self.message_user(request, warning, messages.WARNING)
         if "_saveasnew" in request.POST:
             # Two active bindings of one event send twice: the copy starts switched off.
             obj.is_active = False
@@ -204,7 +218,7 @@ class BindingAdmin(admin.ModelAdmin):
 
     def _editing(self, request) -> tuple[BindingForm, object | None, str]:
         """The posted editor as a form (not validated), the order chosen for the preview
-        (None: sample data) and what was typed to choose it."""
+        (None: none chosen) and what was typed to choose it."""
         instance = None
         raw_pk = request.POST.get("binding", "")
         if is_pk(raw_pk):
@@ -212,6 +226,14 @@ class BindingAdmin(admin.ModelAdmin):
         form = BindingForm(request.POST, instance=instance or Binding())
         typed = request.POST.get(PREVIEW_ORDER, "").strip()
         return form, binding_preview.find_order(typed) if typed else None, typed
+
+    def _checked(self, request, chosen) -> tuple[order_checks.Checked, object | None]:
+        """The orders saving checks, and the real order the preview draws (None: the
+        sample): the chosen order, else the newest, as saving sees them."""
+        checked = order_checks.checked_orders(
+            chosen, may_render_orders=self.may_render_orders(request)
+        )
+        return checked, checked.drawn.order if checked.drawn.real else None
 
     def param_fields_view(self, request):
         if request.method != "GET":
@@ -251,13 +273,17 @@ class BindingAdmin(admin.ModelAdmin):
                     "ok": False,
                     "error": gettext(
                         "No order %(order)s: type an order's reference or id, "
-                        "or leave it empty for sample data."
+                        "or leave it empty for the newest orders."
                     )
                     % {"order": typed},
                 },
                 status=400,
             )
+        checked, order = self._checked(request, order)
         shown, context = _preview(form, order)
+        verdicts = order_checks.verdicts(
+            form.posted_expressions(), form.specs, form.posted_event(), checked
+        )
         values = {p.name: p.value for p in shown.params}
         sms_shown = sms_preview(
             enabled=form.data.get(form.add_prefix("sms_enabled")) in ("on", "true", "1"),
@@ -281,6 +307,7 @@ class BindingAdmin(admin.ModelAdmin):
                 "params": [(p, values[p.name]) for p in shown.params],
                 "sms": sms_shown,
                 "sms_text": sms_text,
+                "checked": checked.note,
             },
             request=request,
         )
@@ -296,6 +323,9 @@ class BindingAdmin(admin.ModelAdmin):
                         "problem": p.problem,
                         "length": len(p.value),
                         "max": form.specs.get(p.name, {}).get("max_length"),
+                        # What saving says of it, for every order it checks.
+                        "refused": verdicts.get(p.name, order_checks.Verdict()).refused,
+                        "warning": verdicts.get(p.name, order_checks.Verdict()).warning,
                     }
                     for p in shown.params
                 },
@@ -303,6 +333,7 @@ class BindingAdmin(admin.ModelAdmin):
                 "condition": shown.condition_note,
                 "condition_problem": shown.condition_problem,
                 "recipient_problem": recipient,
+                "checked": checked.note,
             }
         )
 
@@ -317,8 +348,9 @@ class BindingAdmin(admin.ModelAdmin):
                 {"ok": False, "error": gettext("No order %(order)s.") % {"order": typed}},
                 status=400,
             )
+        _checked, order = self._checked(request, order)  # what the preview shows
         shown, _context = _preview(form, order)
-        event = form.data.get("event", "") or form.instance.event
+        event = form.posted_event()
         label = str(form.instance) if form.instance.pk else gettext("(not saved yet)")
         try:
             message = dev_send.send(
@@ -358,17 +390,11 @@ class BindingAdmin(admin.ModelAdmin):
 
 
 def _preview(form: BindingForm, order) -> tuple[binding_preview.Preview, dict]:
-    event = form.data.get(form.add_prefix("event"), "") or form.instance.event
     source = order if order is not None else binding_preview.sample_order()
-    context = binding_preview.context_for(source, event)
-    expressions = {}
-    for name in form.param_names:
-        value = str(form.data.get(form.add_prefix(param_field_name(name)), "")).strip()
-        if value:
-            expressions[name] = value
+    context = binding_preview.context_for(source, form.posted_event())
     shown = binding_preview.preview(
         form.template,
-        expressions,
+        form.posted_expressions(),
         context,
         condition=form.data.get(form.add_prefix("condition"), ""),
         real_order=order is not None,
@@ -414,22 +440,3 @@ def _phone_frame(order, shown: binding_preview.Preview, recipient: str = "") -> 
         if problems
         else gettext("Ready to send"),
     }
-
-
-def params_fieldset(form: BindingForm) -> helpers.Fieldset:
-    if form.template is None:
-        description = gettext("Choose a template: its parameters appear here.")
-    else:
-        description = gettext(
-            "One expression per parameter of template %(template)s, in Django template "
-            "syntax, e.g. {{ order_code }} or {{ order.total|vnd }}. Filters: vnd, zns_date, "
-            "zns_datetime, zns_time, zns_truncate:N. An empty optional field is not sent."
-        ) % {"template": form.template}
-    return helpers.Fieldset(
-        form,
-        name=gettext("Parameters"),
-        fields=[param_field_name(name) for name in form.param_names],
-        # The admin's fieldset template marks descriptions safe: escape the braces' text.
-        classes=("zns-params",),
-        description=escape(description),
-    )

@@ -121,13 +121,13 @@ class RecipientOptOutAdmin(PhoneLookupsMixin, admin.ModelAdmin):
 class RecipientDailyCountAdmin(PhoneLookupsMixin, ReadOnlyAdmin):
     """How many messages of each tag each recipient got per day, as the cap counts them."""
 
-    list_display = ["day", "phone_masked", "tag", "count"]
+    list_display = ["day", "phone_masked", "tag", "count", "refused"]
     list_filter = ["tag", "day"]
 
     def get_fields(self, request, obj=None):
         # The page lists every field read-only: the number whole only for those who may.
         phone = "phone" if can_see_full_phone(request) else "phone_masked"
-        return ["day", phone, "tag", "count"]
+        return ["day", phone, "tag", "count", "refused"]
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+import datetime as dt
 
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from zns_notify.conf import app_settings
 from zns_notify.display import formats
 from zns_notify.lib import clock
 from zns_notify.models import ZaloAccount
+from zns_notify.policy.rules import cap_for
 from zns_notify.reports import charts
-from zns_notify.reports.quota import HISTORY_DAYS, Forecast, overview
+from zns_notify.reports.quota import HISTORY_DAYS, TAG_ORDER, Forecast, cap_refusals, overview
 
 #: The figures a day without a daily limit shows as "No limit" (Zalo sent none, or -1).
 LIMITS = ("daily_quota", "remaining_quota")
@@ -108,4 +115,56 @@ def quota_context(account: ZaloAccount) -> dict:
         ],
         "history": history,
         "history_days": HISTORY_DAYS,
+        "cap": cap_context(),
     }
+
+
+def cap_context() -> dict:
+    """The recipient cap today: each tag's cap, what it refused, and a warning when it
+    refused order notices (TRANSACTION), which customers then never get."""
+    caps = app_settings.RECIPIENT_DAILY_CAP
+    limits = [
+        (tag, formats.number(cap_for(tag, caps)) if cap_for(tag, caps) else _("No cap"))
+        for tag in TAG_ORDER
+    ]
+    refusals = cap_refusals()
+    rows = [
+        (r.tag or "?", formats.number(r.messages), formats.number(r.recipients)) for r in refusals
+    ]
+    warning = ""
+    for row in refusals:
+        if row.tag == "TRANSACTION":
+            warning = ngettext(
+                "The recipient cap withheld %(count)s order message (TRANSACTION) today, to "
+                "%(recipients)s customers: they did not get it. Raise or remove the cap on "
+                "TRANSACTION (RECIPIENT_DAILY_CAP).",
+                "The recipient cap withheld %(count)s order messages (TRANSACTION) today, to "
+                "%(recipients)s customers: they did not get them. Raise or remove the cap on "
+                "TRANSACTION (RECIPIENT_DAILY_CAP).",
+                row.messages,
+            ) % {
+                "count": formats.number(row.messages),
+                "recipients": formats.number(row.recipients),
+            }
+    return {
+        "limits": limits,
+        "rows": rows,
+        "warning": warning,
+        "log_url": _admin_url("admin:zns_notify_message_changelist", {"policy": "skipped"}),
+        "counts_url": _today_counts_url(),
+    }
+
+
+def _today_counts_url() -> str:
+    day = clock.local_day()
+    return _admin_url(
+        "admin:zns_notify_recipientdailycount_changelist",
+        {"day__gte": day.isoformat(), "day__lt": (day + dt.timedelta(days=1)).isoformat()},
+    )
+
+
+def _admin_url(name: str, query: dict) -> str:
+    try:
+        return f"{reverse(name)}?{urlencode(query)}"
+    except NoReverseMatch:  # a host's admin site without that page
+        return ""

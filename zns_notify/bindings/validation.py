@@ -12,6 +12,7 @@ from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsRenderError
 from zns_notify.fallback.validation import problems as sms_problems
 from zns_notify.rendering.conditions import compile_condition
+from zns_notify.rendering.engine import RenderLimitExceeded
 from zns_notify.rendering.params import check_value, compile_expression, render_value
 
 
@@ -92,6 +93,21 @@ def _param_problems(params: dict, specs: dict) -> list[ValidationError]:
     return problems
 
 
+#: What kind of problem a :class:`RenderedParam` has. EMPTY, FAILED and LENGTH depend on
+#: the order's data (a guest order has no customer, one customer has a 40-letter name:
+#: ``{{ customer_name }}`` is fine for the others); the others are the expression's own.
+EMPTY, FAILED, LENGTH, LIMIT, SYNTAX, UNKNOWN, UNBOUND = (
+    "empty",
+    "failed",
+    "length",
+    "limit",
+    "syntax",
+    "unknown",
+    "unbound",
+)
+DATA_DEPENDENT = frozenset({EMPTY, FAILED, LENGTH})
+
+
 @dataclass(frozen=True)
 class RenderedParam:
     """One param rendered against one context: its value, or why it cannot be sent."""
@@ -99,6 +115,8 @@ class RenderedParam:
     name: str
     value: str = ""
     problem: str = ""
+    #: One of the kinds above when there is a problem.
+    kind: str = ""
 
 
 def render_each(expressions: dict, specs: dict, context: dict) -> dict[str, RenderedParam]:
@@ -113,17 +131,19 @@ def render_each(expressions: dict, specs: dict, context: dict) -> dict[str, Rend
             results[name] = RenderedParam(
                 name,
                 problem=_("Parameter %(param)s does not exist in the template.") % {"param": name},
+                kind=UNKNOWN,
             )
             continue
         try:
             value = render_value(name, str(source), ctx)
         except ZnsRenderError as exc:
-            results[name] = RenderedParam(name, problem=str(exc))
+            results[name] = RenderedParam(name, problem=str(exc), kind=_render_kind(exc))
             continue
         try:
             check_value(name, value, specs.get(name, {}))
         except ZnsRenderError as exc:  # rendered, but Zalo would refuse it: shown with why
-            results[name] = RenderedParam(name, value=value, problem=str(exc))
+            kind = LENGTH if value else EMPTY
+            results[name] = RenderedParam(name, value=value, problem=str(exc), kind=kind)
         else:
             results[name] = RenderedParam(name, value=value)
     for name, spec in specs.items():
@@ -132,8 +152,17 @@ def render_each(expressions: dict, specs: dict, context: dict) -> dict[str, Rend
                 name,
                 problem=_("Parameter %(param)s is required by the template but not bound.")
                 % {"param": name},
+                kind=UNBOUND,
             )
     return results
+
+
+def _render_kind(exc: ZnsRenderError) -> str:
+    if isinstance(exc.__cause__, TemplateSyntaxError):
+        return SYNTAX
+    if isinstance(exc.__cause__, RenderLimitExceeded):
+        return LIMIT
+    return FAILED  # the order's data made the expression raise (the host's code runs in it)
 
 
 def fitness_problems(binding) -> list[str]:

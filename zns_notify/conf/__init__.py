@@ -22,6 +22,9 @@ from zns_notify.lib import setting_values as parse
 
 _MISSING = object()
 
+#: ``RECIPIENT_DAILY_CAP``'s default by tag, 0: no cap (why these: docs/policy.md).
+DEFAULT_RECIPIENT_DAILY_CAP = {"TRANSACTION": 0, "CUSTOMER_CARE": 5, "PROMOTION": 3}
+
 #: Values of ``AMBIGUOUS_SENDS``.
 AMBIGUOUS_POLICIES = ("verify", "retry", "fail")
 
@@ -144,11 +147,10 @@ class AppSettings(OrderSettings):
 
     @property
     def RECIPIENT_DAILY_CAP(self) -> dict[str, int]:
-        """At most this many messages per phone per local day (``TIMEZONE``), counted per
-        template tag: an int for every tag (default 5), or ``{tag: n}`` (tags not listed,
-        and 0 or None, mean no cap). Derived: always read as ``{tag: n}``, "*" standing
-        for every tag not listed."""
-        return parse.cap_by_tag(self._get("RECIPIENT_DAILY_CAP", 5))
+        """Messages per phone per local day (``TIMEZONE``) and template tag, 0: no cap.
+        Default TRANSACTION 0, CUSTOMER_CARE 5, PROMOTION 3; a dict sets the tags it names,
+        one int every tag (W040 warns if TRANSACTION is capped). Read as ``{tag: n}``."""
+        return parse.cap_by_tag(self._get("RECIPIENT_DAILY_CAP", None), DEFAULT_RECIPIENT_DAILY_CAP)
 
     @property
     def RECIPIENT_CAP_ACTION(self) -> str:

@@ -40,9 +40,26 @@ def counts_by_tag(value: Any) -> dict[str, int]:
     return {str(tag): int(n or 0) for tag, n in value.items()}
 
 
-def cap_by_tag(value: Any) -> dict[str, int]:
-    """``{tag: n}`` as written, or one number for every tag as ``{"*": n}``."""
-    return counts_by_tag(value) if isinstance(value, dict) else {"*": int(value or 0)}
+def cap_by_tag(value: Any, defaults: dict[str, int]) -> dict[str, int]:
+    """``defaults`` when unset (None); one number for every tag as ``{"*": n}``; a dict
+    over ``defaults``, tag by tag.
+
+    A dict that names ``"*"`` (every tag it does not name) is read as written: the shop has
+    said what every tag gets, so no default is left to apply. Without ``"*"``, the tags it
+    names replace their defaults and the others keep them: ``{"PROMOTION": 1}`` tightens
+    promotions without uncapping customer care."""
+    if value is None:
+        return dict(defaults)
+    try:
+        written = counts_by_tag(value) if isinstance(value, dict) else {"*": int(value)}
+    except (TypeError, ValueError):
+        written = None
+    if written is None or isinstance(value, bool) or min(written.values(), default=0) < 0:
+        raise invalid(
+            "RECIPIENT_DAILY_CAP",
+            f"is {value!r}; use a whole number (0: no cap) or a dict of them by tag.",
+        )
+    return written if "*" in written else {**defaults, **written}
 
 
 def windows_by_tag(value: Any) -> dict[str, tuple[str, str]]:

@@ -49,6 +49,13 @@ class RecipientDailyCount(models.Model):
     day = models.DateField(_("day"))
     tag = models.CharField(_("tag"), max_length=32, blank=True)
     count = models.PositiveIntegerField(_("messages"), default=0)
+    # Counted so that what the cap withholds is visible without searching the log (the
+    # quota page's "recipient cap today"): an order notice it skips is a customer not told.
+    refused = models.PositiveIntegerField(
+        _("refused by the cap"),
+        default=0,
+        help_text=_("Messages over the cap this day: skipped, or deferred to the next day."),
+    )
 
     class Meta:
         verbose_name = _("recipient daily count")
@@ -56,6 +63,15 @@ class RecipientDailyCount(models.Model):
         ordering = ["-day", "phone", "tag"]
         constraints = [
             models.UniqueConstraint(fields=["phone", "day", "tag"], name="zns_cap_phone_day_tag"),
+        ]
+        indexes = [
+            # The day's refusals by tag (the quota page), without scanning every recipient's
+            # count: partial, so only a refusal writes to it, never a slot taken or given back.
+            models.Index(
+                fields=["day", "tag"],
+                name="zns_cap_refused_day",
+                condition=models.Q(refused__gt=0),
+            ),
         ]
 
     def __str__(self) -> str:

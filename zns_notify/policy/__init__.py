@@ -2,4 +2,5 @@
 
 - :mod:`~zns_notify.policy.rules`: phone, opt-out, recipient cap, quiet hours, condition.
 - :mod:`~zns_notify.policy.opt_outs`: ``zns_notify.opt_out()`` / ``opt_in()`` for host code.
+- :mod:`~zns_notify.policy.checks`: the system checks of the policy settings (the cap).
 """

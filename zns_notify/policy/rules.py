@@ -319,6 +319,9 @@ def _reserve(message: Message, tag: str, now: dt.datetime) -> None:
     if reserve(message.phone, day, tag, cap):
         message._zns_cap_slot = (message.phone, day, tag)
         return
+    RecipientDailyCount.objects.filter(phone=message.phone, day=day, tag=tag).update(
+        refused=F("refused") + 1
+    )
     reason = _("%(tag)s messages to this recipient reached today's cap of %(cap)s.") % {
         "tag": tag or "?",
         "cap": cap,

@@ -5,6 +5,10 @@ The rate is the messages of the last hour that use the quota (written in the las
 not in development mode, and sent or still to be sent), read along the ``created_at``
 index: an hour holds hundreds of rows, not the table. An hour without any falls back to
 the day's average, the used quota over the hours since local midnight.
+
+Beside the OA's quota, the page shows what the per-recipient cap withheld today
+(:func:`cap_refusals`): the cap is the shop's own limit, and the first place an operator
+looks when customers say a message never came.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from zns_notify.lib.clock import day_bounds, local_day
-from zns_notify.models import Message, ZaloAccount, ZaloQuota
+from zns_notify.models import Message, RecipientDailyCount, ZaloAccount, ZaloQuota
 
 HISTORY_DAYS = 30
 RATE_WINDOW = dt.timedelta(hours=1)
@@ -90,3 +95,31 @@ def overview(account: ZaloAccount, now: dt.datetime | None = None) -> Overview:
         (day, rows.get(day)) for day in (first + dt.timedelta(days=n) for n in range(HISTORY_DAYS))
     ]
     return Overview(account, rows.get(today), forecast(rows.get(today), now), history)
+
+
+@dataclass
+class CapRefusals:
+    """Messages of one tag the recipient cap refused on one day, and to how many phones."""
+
+    tag: str
+    messages: int
+    recipients: int
+
+
+#: The order the tags are listed in: order notices first, they matter most.
+TAG_ORDER = ("TRANSACTION", "CUSTOMER_CARE", "PROMOTION")
+
+
+def cap_refusals(now: dt.datetime | None = None) -> list[CapRefusals]:
+    """Today's (local day) refusals of the recipient cap by tag, TRANSACTION first; read
+    along the partial index of refused counts, so the recipients the cap let through cost
+    nothing."""
+    rows = (
+        RecipientDailyCount.objects.filter(day=local_day(now), refused__gt=0)
+        .values("tag")
+        .annotate(messages=Sum("refused"), recipients=Count("id"))
+        .order_by()
+    )
+    found = [CapRefusals(row["tag"], row["messages"], row["recipients"]) for row in rows]
+    rank = {tag: n for n, tag in enumerate(TAG_ORDER)}
+    return sorted(found, key=lambda row: (rank.get(row.tag, len(rank)), row.tag))

@@ -71,11 +71,22 @@
       form.querySelectorAll(".zns-param").forEach((input) => {
         const result = params[input.dataset.param];
         const flag = flagFor(input);
-        input.classList.toggle("zns-param-bad", Boolean(result && result.problem));
+        // What saving says for every order it checks: refused (red; in the drawn order's
+        // words when it is that order's problem), or allowed with a warning about some
+        // orders (amber); the drawn order's own problem otherwise.
+        let bad = result && (!result.warning && result.problem);
+        if (result && result.refused) {
+          const drawn = result.problem && result.refused.endsWith(": " + result.problem);
+          bad = drawn ? result.problem : result.refused;
+        }
+        input.classList.toggle("zns-param-bad", Boolean(bad));
         if (!result) { flag.textContent = ""; flag.className = "zns-flag"; return; }
-        if (result.problem) {
+        if (bad) {
           flag.className = "zns-flag zns-flag-bad";
-          flag.textContent = "⚠ " + result.problem;
+          flag.textContent = "⚠ " + bad;
+        } else if (result.warning) {
+          flag.className = "zns-flag zns-flag-warn";
+          flag.textContent = "⚠ " + result.warning;
         } else {
           flag.className = "zns-flag zns-flag-ok";
           flag.textContent = "✓ " + result.length + (result.max ? " / " + result.max : "");
