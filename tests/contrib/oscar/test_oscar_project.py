@@ -25,21 +25,21 @@ ROOT = HERE.parents[2]
 TIMEOUT = 240
 
 
-def oscar_missing() -> str:
-    if importlib.util.find_spec("oscar") is None:
-        return "django-oscar is not installed (pip install -e '.[test]')"
-    return ""
+def require_oscar() -> None:
+    """Skip without django-oscar; fail instead under CI (ZNS_REQUIRE_SERVICES=1)."""
+    if importlib.util.find_spec("oscar") is not None:
+        return
+    reason = "django-oscar is not installed (pip install -e '.[test]')"
+    if os.environ.get("ZNS_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (ZNS_REQUIRE_SERVICES=1)", pytrace=False)
+    pytest.skip(reason)
 
 
 # Its live server and sandbox threads wait with timeouts, which libfaketime breaks: the
 # shifted-clock run takes it under time-machine (ZNS_TEST_CLOCK reaches the inner process).
 @pytest.mark.timed_waits
 def test_the_oscar_shop_passes_its_tests():
-    reason = oscar_missing()
-    if reason:
-        if os.environ.get("ZNS_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{reason} (ZNS_REQUIRE_SERVICES=1)", pytrace=False)
-        pytest.skip(reason)
+    require_oscar()
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
@@ -62,6 +62,29 @@ def test_the_oscar_shop_passes_its_tests():
     )
     output = result.stdout[-20000:] + result.stderr[-5000:]
     assert result.returncode == 0, f"the Oscar project's tests failed:\n{output}"
-    summary = output.strip().splitlines()[-1]
+    summary = result.stdout.strip().splitlines()[-1]
     assert re.search(r"\d+ passed", summary), summary
     assert not re.search(r"skipped|xfail|deselected", summary), f"none may be left out:\n{output}"
+
+
+def without_oscar(monkeypatch) -> None:
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "oscar" else find_spec(name, *a),
+    )
+
+
+def test_without_oscar_a_newcomer_s_run_skips(monkeypatch):
+    without_oscar(monkeypatch)
+    monkeypatch.delenv("ZNS_REQUIRE_SERVICES", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="django-oscar is not installed"):
+        require_oscar()
+
+
+def test_without_oscar_ci_fails(monkeypatch):
+    without_oscar(monkeypatch)
+    monkeypatch.setenv("ZNS_REQUIRE_SERVICES", "1")
+    with pytest.raises(pytest.fail.Exception, match="ZNS_REQUIRE_SERVICES=1"):
+        require_oscar()
