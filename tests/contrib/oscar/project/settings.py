@@ -125,7 +125,6 @@ OSCAR_ALLOW_ANON_CHECKOUT = True
 # Oscar's default thumbnailer is sorl-thumbnail, an extra package that resizes product
 # images; this shop has no images, and the test suite does not install it.
 OSCAR_THUMBNAILER = "tests.contrib.oscar.project.thumbnails.Unresized"
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # -- 2. docs/oscar.md ---------------------------------------------------------------------
 
