@@ -27,6 +27,9 @@ if os.environ.get("DJANGO_SETTINGS_MODULE") == OSCAR_SETTINGS:
     def pytest_unconfigure(config):
         session_setup.unconfigure(config)
 
+    def pytest_report_header(config):
+        return session_setup.report_header(config)
+
     collect_ignore = [RUNNER, "project"]  # the runner would start this process again
 else:
     collect_ignore = [p.name for p in HERE.iterdir() if p.name != RUNNER]
