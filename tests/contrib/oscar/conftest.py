@@ -1,0 +1,35 @@
+"""This folder serves two pytest processes.
+
+In the main suite (tests/settings.py), only :mod:`.test_oscar_project` is collected: it runs
+this folder again in a pytest process of its own with the Oscar shop's settings
+(pytest-django configures one settings module per process). In that process, every other
+module here is collected, with the fixtures of :mod:`.fixtures`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+OSCAR_SETTINGS = "tests.contrib.oscar.project.settings"
+RUNNER = "test_oscar_project.py"
+HERE = Path(__file__).resolve().parent
+
+if os.environ.get("DJANGO_SETTINGS_MODULE") == OSCAR_SETTINGS:
+    # The main suite's conftest is below this process's --confcutdir: its session hooks
+    # (fresh catalogues, ZNS_TEST_CLOCK's moved clock) are taken over here.
+    from tests import session_setup
+    from tests.contrib.oscar.fixtures import *  # noqa: F403
+
+    def pytest_configure(config):
+        session_setup.configure(config)
+
+    def pytest_unconfigure(config):
+        session_setup.unconfigure(config)
+
+    def pytest_report_header(config):
+        return session_setup.report_header(config)
+
+    collect_ignore = [RUNNER, "project"]  # the runner would start this process again
+else:
+    collect_ignore = [p.name for p in HERE.iterdir() if p.name != RUNNER]

@@ -1,0 +1,213 @@
+"""Fixtures of the Oscar shop's tests: the sandbox and its live webhook receiver
+(tests/integration's), the shop's catalogue, bindings of the sandbox's templates, and
+orders placed through Oscar's own ``OrderCreator``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+from oscar.apps.shipping.methods import FixedPrice
+from oscar.core.loading import get_class, get_model
+from oscar.test.factories import (
+    BenefitFactory,
+    ConditionalOfferFactory,
+    ConditionFactory,
+    RangeFactory,
+    create_product,
+)
+
+from tests.integration.conftest import (  # noqa: F401  (fixtures, by name)
+    connected,
+    queue_broker,
+    run_queued_tasks,
+    sandbox,
+    tracking_counts,
+    wait_until,
+)
+from zns_notify.bindings.template_sync import sync_templates
+from zns_notify.models import Binding, Template
+
+Basket = get_model("basket", "Basket")
+Benefit = get_model("offer", "Benefit")
+BillingAddress = get_model("order", "BillingAddress")
+ConditionalOffer = get_model("offer", "ConditionalOffer")
+Country = get_model("address", "Country")
+ShippingAddress = get_model("order", "ShippingAddress")
+Voucher = get_model("voucher", "Voucher")
+Applicator = get_class("offer.applicator", "Applicator")
+OrderCreator = get_class("order.utils", "OrderCreator")
+OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
+Selector = get_class("partner.strategy", "Selector")
+
+CUSTOMER = "{{ customer_name|zns_truncate:30 }}"
+#: A binding per event, on the sandbox's templates (zns_notify/sandbox/catalogue.py). The
+#: order_created one reads what exists only once Oscar has written the lines and discounts.
+BINDINGS = {
+    "order_created": (
+        "100001",
+        {
+            "customer_name": CUSTOMER,
+            "order_code": "{{ order_code }}",
+            "order_date": "{{ order.num_lines }} dòng",
+            "total_amount": (
+                "{{ order.total_incl_tax|vnd }} (-{{ order.total_discount_incl_tax|vnd }})"
+            ),
+        },
+    ),
+    "order_paid": (
+        "100002",
+        {
+            "customer_name": CUSTOMER,
+            "order_code": "{{ order_code }}",
+            "amount": "{{ order.total_incl_tax|vnd }}",
+            "paid_at": "{{ now|zns_datetime }}",
+            "payment_method": "{{ payment_method|default:'-' }}",
+        },
+    ),
+    "order_shipped": (
+        "100003",
+        {
+            "customer_name": CUSTOMER,
+            "order_code": "{{ order_code }}",
+            "carrier": "{{ carrier|zns_truncate:30 }}",
+            "tracking_code": "{{ tracking_code|default:'-' }}",
+            "eta": "Trong 3-5 ngày",
+        },
+    ),
+    "order_delivered": (
+        "100004",
+        {
+            "customer_name": CUSTOMER,
+            "order_code": "{{ order_code }}",
+            "delivered_at": "{{ now|zns_datetime }}",
+        },
+    ),
+}
+
+
+@pytest.fixture
+def bindings(connected):  # noqa: F811  (the imported fixture, by name)
+    """The sandbox's templates, synced, and one active binding per order event."""
+    sync_templates()
+    made = {}
+    for event, (template_id, params) in BINDINGS.items():
+        template = Template.objects.get(template_id=template_id)
+        binding = Binding(name=f"{template.name} (Oscar)", event=event, template=template)
+        binding.params = params
+        binding.full_clean()
+        binding.save()
+        made[event] = binding
+    return made
+
+
+@dataclass
+class Catalogue:
+    shirt: object
+    hat: object
+    vietnam: object
+
+
+@pytest.fixture
+def catalogue(db):
+    vietnam = Country.objects.create(
+        iso_3166_1_a2="VN", iso_3166_1_a3="VNM", iso_3166_1_numeric="704",
+        printable_name="Việt Nam", name="Cộng hòa Xã hội chủ nghĩa Việt Nam",
+        is_shipping_country=True,
+    )  # fmt: skip
+    shirt = create_product(title="Áo thun", price=Decimal("150000"), num_in_stock=100)
+    hat = create_product(title="Mũ lưỡi trai", price=Decimal("80000"), num_in_stock=100)
+    return Catalogue(shirt=shirt, hat=hat, vietnam=vietnam)
+
+
+@pytest.fixture
+def voucher(db):
+    """GIAM20K: 20,000 VND off any basket, through Oscar's offers."""
+    everything = RangeFactory(includes_all_products=True)
+    offer = ConditionalOfferFactory(
+        offer_type=ConditionalOffer.VOUCHER,
+        benefit=BenefitFactory(type=Benefit.FIXED, value=Decimal("20000"), range=everything),
+        condition=ConditionFactory(value=1, range=everything),
+    )
+    now = timezone.now()
+    made = Voucher.objects.create(
+        name="Giảm 20K",
+        code="GIAM20K",
+        usage=Voucher.MULTI_USE,
+        start_datetime=now - dt.timedelta(days=1),
+        end_datetime=now + dt.timedelta(days=1),
+    )
+    made.offers.add(offer)
+    return made
+
+
+def ghn() -> FixedPrice:
+    method = FixedPrice(charge_excl_tax=Decimal("30000"), charge_incl_tax=Decimal("30000"))
+    method.code, method.name = "ghn", "Giao Hàng Nhanh"
+    return method
+
+
+def address(model, catalogue: Catalogue, name=("Lê Hoàng", "Nam"), **fields):
+    first, last = name
+    values = {"line1": "12 Tràng Tiền", "line4": "Hà Nội", "postcode": "100000", **fields}
+    return model.objects.create(
+        first_name=first, last_name=last, country=catalogue.vietnam, **values
+    )
+
+
+def place_order(catalogue: Catalogue, *, lines=None, voucher=None, user=None, phone="0912 345 678",
+                shipping=True, billing=False, **order_fields):  # fmt: skip
+    """An order placed as Oscar's checkout places it: a basket with its lines (and a
+    voucher) and offers applied, then ``OrderCreator.place_order``."""
+    basket = Basket.objects.create(owner=user)
+    user = user or AnonymousUser()  # as a checkout's request.user: a guest is anonymous
+    basket.strategy = Selector().strategy(user=user)
+    for product, quantity in lines or [(catalogue.shirt, 2), (catalogue.hat, 1)]:
+        basket.add_product(product, quantity)
+    if voucher is not None:
+        basket.vouchers.add(voucher)
+    Applicator().apply(basket, user)
+    shipping_address = billing_address = None
+    if shipping:
+        shipping_address = address(ShippingAddress, catalogue, phone_number=phone)
+    if billing:
+        billing_address = address(BillingAddress, catalogue, name=("Trần", "Thu"))
+    method = ghn()
+    charge = method.calculate(basket)
+    order = OrderCreator().place_order(
+        basket=basket,
+        total=OrderTotalCalculator().calculate(basket, charge),
+        shipping_method=method,
+        shipping_charge=charge,
+        user=user,
+        shipping_address=shipping_address,
+        billing_address=billing_address,
+        **order_fields,
+    )
+    basket.submit()
+    return order
+
+
+def deliver(server, events: list[str]) -> dict[str, object]:
+    """Send what is queued, through the sandbox, and wait for its signed receipts: exactly
+    one message per event of ``events``, each accepted once by the sandbox and delivered
+    by its webhook. Returns the messages by event."""
+    from zns_notify.models import Message
+
+    run_queued_tasks()
+    assert run_queued_tasks() == 0
+
+    def delivered():
+        return Message.objects.filter(status=Message.Status.DELIVERED).count() == len(events)
+
+    rows = lambda: list(Message.objects.values_list("event", "status", "error_message"))  # noqa: E731
+    assert wait_until(delivered), rows()
+    messages = {m.event: m for m in Message.objects.all()}
+    assert sorted(m.event for m in Message.objects.all()) == sorted(events), rows()
+    counts = tracking_counts(server)
+    assert {counts[m.idempotency_key] for m in messages.values()} == {1}, counts
+    return messages

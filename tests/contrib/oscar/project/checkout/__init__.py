@@ -1,0 +1,1 @@
+"""The shop's fork of Oscar's checkout app: its payment step records a payment source."""
