@@ -6,8 +6,6 @@ from __future__ import annotations
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from zns_notify.contrib.oscar import checks  # noqa: F401  (registers the pipeline check)
-
 _HERE = "zns_notify.contrib.oscar.accessors"
 
 
@@ -47,6 +45,11 @@ class ZnsNotifyOscarConfig(AppConfig):
     def ready(self) -> None:
         # receivers imports zns_notify.events, which loads zns_notify's models: they need
         # the app registry that Django is still building when it imports this module.
-        from zns_notify.contrib.oscar import receivers
+        # checks registers the pipeline check as it is imported: here, not at the top, so
+        # importing this module has no side effect (as zns_notify's own ready() does).
+        from zns_notify.contrib.oscar import (
+            checks,  # noqa: F401
+            receivers,
+        )
 
         receivers.connect()
