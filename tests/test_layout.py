@@ -235,3 +235,26 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
                         break
                 components.append(component)
     return components
+
+
+#: Shop frameworks an adapter in contrib/ supports: only that adapter may import one, so the
+#: core installs and runs without any of them (they are extras: `zns-notify[oscar]`).
+FRAMEWORKS = {"oscar": "zns_notify.contrib.oscar"}
+
+
+def test_only_its_adapter_imports_a_shop_framework():
+    found = []
+    for source, path in modules().items():
+        for node, _deferred in walk(ast.parse(path.read_text()), False):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif not node.level:
+                targets = [node.module or ""]
+            else:
+                continue
+            for target in targets:
+                adapter = FRAMEWORKS.get(target.split(".")[0])
+                if adapter and not (source == adapter or source.startswith(adapter + ".")):
+                    found.append(f"{source}:{node.lineno} imports {target}")
+    assert not found, found
+    assert any(source.startswith("zns_notify.contrib.oscar") for source in modules())
