@@ -141,6 +141,34 @@ def test_an_order_the_condition_fails_on_is_kept(admin_client, settings):
     )
 
 
+def test_the_condition_note_blames_only_what_the_condition_reads(admin_client, picky):
+    """Review 16b #8: a param whose ORDER_VARIABLES read fails says so itself; the
+    condition, which does not read that variable, still holds for the order."""
+    binding = BindingFactory()
+    order = OrderFactory(total=3_000_000)
+    answer = admin_client.post(
+        reverse(PREVIEW),
+        {
+            **editor_data(binding, customer_name="{{ note }}"),
+            "condition": 'order.status == "new"',
+            PREVIEW_ORDER: order.code,
+        },
+    ).json()
+    assert "no gift note for" in answer["params"]["customer_name"]["problem"]
+    assert answer["condition"] == ("The condition holds for this order: the message would be sent.")
+
+
+def test_the_condition_note_names_its_own_failed_variable(admin_client, picky):
+    binding = BindingFactory()
+    order = OrderFactory(total=3_000_000)
+    answer = admin_client.post(
+        reverse(PREVIEW),
+        {**editor_data(binding), "condition": 'note == "x"', PREVIEW_ORDER: order.code},
+    ).json()
+    assert answer["condition"].startswith("The condition fails on this order: ")
+    assert "ORDER_VARIABLES" in answer["condition"]
+
+
 # -- the typed order (#8) -----------------------------------------------------------------
 
 

@@ -394,13 +394,15 @@ class BindingAdmin(admin.ModelAdmin):
 
 def _preview(form: BindingForm, order) -> tuple[binding_preview.Preview, dict]:
     source = order if order is not None else binding_preview.sample_order()
-    context = binding_preview.context_for(source, form.posted_event())
+    event = form.posted_event()
+    context = binding_preview.context_for(source, event)
     shown = binding_preview.preview(
         form.template,
         form.posted_expressions(),
         context,
         condition=form.posted_binding()["condition"],
-        real_order=order is not None,
+        # Only a real order says whether the condition holds; read afresh (preview()).
+        condition_context=binding_preview.context_for(order, event) if order is not None else None,
     )
     return shown, context
 

@@ -310,10 +310,13 @@ def preview(
     context: dict[str, Any],
     *,
     condition: str = "",
-    real_order: bool = False,
+    condition_context: dict[str, Any] | None = None,
 ) -> Preview:
     """Render ``expressions`` for ``template`` in ``context``; ordered as the template's
-    params, then any the template does not have."""
+    params, then any the template does not have. With ``condition_context`` (a real
+    order's, built apart from ``context``), say whether the condition holds there: a
+    context of its own, because an ORDER_VARIABLES read that failed for a param keeps its
+    error in the context, and the note would then blame the condition for it."""
     specs = template.param_specs() if template is not None else {}
     results = render_each(expressions, specs, context)
     order = [*specs, *(name for name in expressions if name not in specs)]
@@ -328,8 +331,8 @@ def preview(
     if problem:
         shown.problems.append(problem)
         shown.condition_problem = problem
-    elif condition and real_order:
-        shown.condition_note = _condition_note(condition, context)
+    elif condition and condition_context is not None:
+        shown.condition_note = _condition_note(condition, condition_context)
     return shown
 
 
