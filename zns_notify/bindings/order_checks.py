@@ -17,8 +17,12 @@ related objects. The rule, per param:
   too short for Zalo, the host's code raising) is a warning naming the orders when only
   some of them have it, and the binding may be saved. When every order checked has it,
   it is refused: with the chosen order; with the newest orders, with the hint to choose an
-  order that has reached the event (the chosen order then decides); with the sample, except
-  a value rendered empty through a relation the sample leaves empty
+  order that has reached the event (the chosen order then decides), except a value
+  rendered empty when the event's statuses are mapped and no order has one yet
+  (:data:`BEFORE_EVENT`), which is a warning: a value such as the tracking code of a
+  shipped order is empty on every order before it, there is no order to choose, and the
+  orders at the event will be checked once there are some; with the sample, except a
+  value rendered empty through a relation the sample leaves empty
   (:mod:`~zns_notify.bindings.sample_gaps`), which is a warning: the sample says nothing
   of it, and a real order will. An expression that renders for the real orders it is
   checked against is never refused.
@@ -48,8 +52,9 @@ from zns_notify.conf import app_settings
 from zns_notify.lib.phones import mask_phones
 from zns_notify.rendering.conditions import holds
 
-#: What :attr:`Checked.kind` says the orders checked are.
-CHOSEN, AT_EVENT, NEWEST, SAMPLE = "chosen", "event", "newest", "sample"
+#: What :attr:`Checked.kind` says the orders checked are. BEFORE_EVENT: the newest orders,
+#: because the event's statuses (ORDER_STATUS_EVENTS) are mapped and no order has one yet.
+CHOSEN, AT_EVENT, BEFORE_EVENT, NEWEST, SAMPLE = "chosen", "event", "before", "newest", "sample"
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,10 @@ class Checked:
 
     sources: list[Source]
     note: str
-    #: CHOSEN, AT_EVENT, NEWEST or SAMPLE.
+    #: CHOSEN, AT_EVENT, BEFORE_EVENT, NEWEST or SAMPLE.
     kind: str = SAMPLE
+    #: The binding's event (named when no order has reached it yet).
+    event: str = ""
 
     @property
     def drawn(self) -> Source:
@@ -98,9 +105,8 @@ def checked_orders(
             note = _("None of the newest orders meets the condition: saving checks sample data.")
             return Checked([_sample()], note, SAMPLE)
     if recent:
-        return Checked(
-            [_real(order) for order in recent], _note(kind, len(recent), condition), kind
-        )
+        sources = [_real(order) for order in recent]
+        return Checked(sources, _note(kind, len(recent), condition), kind, event)
     if may_render_orders and binding_preview.order_model() is not None:
         note = _("Saving checks sample data (there are no orders yet).")
         return Checked([_sample()], note, SAMPLE)
@@ -108,13 +114,17 @@ def checked_orders(
 
 
 def _recent(event: str) -> tuple[list[Any], str]:
-    """The newest orders whose status fires ``event``, else the newest orders."""
+    """The newest orders whose status fires ``event``, else the newest orders: BEFORE_EVENT
+    when the statuses are mapped and the orders could be filtered by them, but none has
+    one, NEWEST when nothing is known of the event."""
     statuses = [
         status for status, fired in app_settings.ORDER_STATUS_EVENTS.items() if fired == event
     ]
-    if statuses and (at_event := binding_preview.recent_order_objects(statuses=statuses)):
+    at_event = binding_preview.recent_order_objects(statuses=statuses) if statuses else None
+    if at_event:
         return at_event, AT_EVENT
-    return binding_preview.recent_order_objects(), NEWEST
+    kind = BEFORE_EVENT if at_event is not None else NEWEST
+    return binding_preview.recent_order_objects() or [], kind
 
 
 def _may_hold(condition: str, order: Any, event: str) -> bool:
@@ -127,7 +137,7 @@ def _may_hold(condition: str, order: Any, event: str) -> bool:
 
 
 def _note(kind: str, count: int, condition: str) -> str:
-    if kind == NEWEST:
+    if kind in (NEWEST, BEFORE_EVENT):
         return ngettext(
             "Saving checks the newest order.", "Saving checks the %(count)d newest orders.", count
         ) % {"count": count}
@@ -207,7 +217,7 @@ def _judge(
     if not failing:
         return Verdict()
     if len(failing) == len(results):
-        return _all_fail(expression, failing[0], len(results), checked.kind)
+        return _all_fail(expression, failing[0], len(results), checked)
     by_problem: dict[str, list[str]] = {}
     for source, result in failing:
         by_problem.setdefault(result.problem, []).append(binding_preview.order_label(source.order))
@@ -229,10 +239,11 @@ def _judge(
 
 
 def _all_fail(
-    expression: str, first: tuple[Source, RenderedParam], count: int, kind: str
+    expression: str, first: tuple[Source, RenderedParam], count: int, checked: Checked
 ) -> Verdict:
     """Every order checked has the same kind of data-dependent problem (the docstring)."""
     source, result = first
+    kind = checked.kind
     label = source.label
     if count > 1:
         label = _("each of the %(count)d newest orders") % {"count": count}
@@ -246,7 +257,16 @@ def _all_fail(
             )
             % {"problem": said, "relation": gap}
         )
-    if kind in (AT_EVENT, NEWEST):
+    if kind == BEFORE_EVENT and result.kind == EMPTY:
+        return Verdict(
+            warning=_(
+                "%(problem)s No order has reached %(event)s yet: saving is allowed, and it "
+                "will be checked when one has. To check it now, choose an order in "
+                "“Render with order”."
+            )
+            % {"problem": said, "event": checked.event}
+        )
+    if kind in (AT_EVENT, BEFORE_EVENT, NEWEST):
         return Verdict(
             refused=_(
                 "%(problem)s To check it against an order that has reached this event, "

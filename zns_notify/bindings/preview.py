@@ -91,10 +91,12 @@ def order_label(order: Any) -> str:
     return read_order(order).order_ref
 
 
-def recent_order_objects(limit: int = RECENT_ORDERS, statuses: list | None = None) -> list[Any]:
+def recent_order_objects(
+    limit: int = RECENT_ORDERS, statuses: list | None = None
+) -> list[Any] | None:
     """The newest orders, newest first: the ones the editor offers and saving checks. With
-    ``statuses``, only the orders whose ORDER_STATUS_FIELD holds one of them (none when
-    that is no field to filter on)."""
+    ``statuses``, only the orders whose ORDER_STATUS_FIELD holds one of them; None when
+    that is no field to filter on (then nothing says whether any order has one)."""
     model = order_model()
     if model is None:
         return []
@@ -104,7 +106,7 @@ def recent_order_objects(limit: int = RECENT_ORDERS, statuses: list | None = Non
             orders = orders.filter(**{f"{app_settings.ORDER_STATUS_FIELD}__in": statuses})
             return list(orders[:limit])
         except (FieldError, ValueError, TypeError, ValidationError):
-            return []  # a property, not a field: the caller falls back to the newest orders
+            return None  # a property, not a field: the caller falls back to the newest orders
     return list(orders[:limit])
 
 
