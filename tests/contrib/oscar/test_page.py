@@ -12,7 +12,7 @@ from tests.contrib.oscar.project import page
 
 #: What a test run changes after the page's blocks (project/settings.py, part 3).
 TEST_RUN = {"ZNS_NOTIFY": {"API_BASE_URL", "OAUTH_BASE_URL", "RETRY_BACKOFF"},
-            "Q_CLUSTER": {"name", "workers", "broker_class"}}  # fmt: skip
+            "Q_CLUSTER": {"name", "workers"}}  # fmt: skip
 
 
 def page_settings() -> dict:
