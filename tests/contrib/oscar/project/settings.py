@@ -165,3 +165,11 @@ ZNS_NOTIFY = {
     "OAUTH_BASE_URL": "http://oauth.zalo.test",
     "RETRY_BACKOFF": 1,
 }
+
+# test_qcluster.py starts a real qcluster with this module: it runs on that test's database
+# and sends to its sandbox.
+if os.environ.get("ZNS_OSCAR_WORKER_DATABASE"):
+    DATABASES["default"]["NAME"] = os.environ["ZNS_OSCAR_WORKER_DATABASE"]
+    ZNS_NOTIFY["API_BASE_URL"] = ZNS_NOTIFY["OAUTH_BASE_URL"] = os.environ[
+        "ZNS_OSCAR_WORKER_SANDBOX"
+    ]
