@@ -21,6 +21,7 @@ from oscar.apps.order.signals import order_placed, order_status_changed
 
 from zns_notify.conf import app_settings
 from zns_notify.events.notify import notify_safely
+from zns_notify.models import Message
 
 logger = logging.getLogger(__name__)
 
@@ -39,16 +40,38 @@ def disconnect() -> None:
 
 
 def placed(sender: Any, order: Any, **kwargs: Any) -> None:
-    notify_order(CREATED, order)
-    first = app_settings.ORDER_STATUS_EVENTS.get(getattr(order, app_settings.ORDER_STATUS_FIELD))
-    if first and first != CREATED:
-        notify_order(first, order)
+    try:
+        notify_order(CREATED, order)
+        first = app_settings.ORDER_STATUS_EVENTS.get(
+            getattr(order, app_settings.ORDER_STATUS_FIELD)
+        )
+        if first and first != CREATED:
+            notify_order(first, order)
+    except Exception:
+        # Oscar sends order_placed after the order has committed: an exception here would
+        # fail the checkout page with the basket not yet submitted, and a retry would be
+        # refused as a duplicate order number.
+        log_failure("order_placed", order)
 
 
 def status_changed(sender: Any, order: Any, new_status: str = "", **kwargs: Any) -> None:
-    event = app_settings.ORDER_STATUS_EVENTS.get(new_status)
-    if event:
-        notify_order(event, order)
+    try:
+        event = app_settings.ORDER_STATUS_EVENTS.get(new_status)
+        if event:
+            notify_order(event, order)
+    except Exception:
+        # set_status writes Oscar's status history after sending the signal: an exception
+        # here would lose that row, and fail the dashboard page.
+        log_failure("order_status_changed", order)
+
+
+def log_failure(signal: str, order: Any) -> None:
+    logger.exception(
+        "zns_notify could not handle Oscar's %s for order %s (check the ZNS_NOTIFY "
+        "settings); no message was queued.",
+        signal,
+        getattr(order, "number", getattr(order, "pk", order)),
+    )
 
 
 def notify_order(event: str, order: Any) -> None:
@@ -56,10 +79,12 @@ def notify_order(event: str, order: Any) -> None:
     both signals after the order change is saved, outside any transaction of its own, so
     a database error writing the messages must not fail the checkout or the dashboard
     page of an order that is already placed. It is logged, and only this event's
-    messages are lost (the savepoint keeps the caller's transaction usable)."""
-    using = router.db_for_write(type(order), instance=order)
+    messages are lost (the savepoint keeps the caller's transaction usable).
+
+    The savepoint is on the database the messages are written to, which a router may keep
+    apart from the orders'."""
     try:
-        with transaction.atomic(using=using):
+        with transaction.atomic(using=router.db_for_write(Message)):
             notify_safely(event, order)
     except DatabaseError:
         logger.exception(

@@ -154,13 +154,10 @@ else:
         "timeout": 20,
     }
 
-# django-q2's plain ORM broker on the test database (tests/integration's fixtures switch
-# to Redis on the PostgreSQL pass), under a name of its own.
-Q_CLUSTER = {
-    **{k: v for k, v in Q_CLUSTER.items() if k != "broker_class"},  # noqa: F405
-    "name": "zns_oscar_tests",
-    "workers": 1,
-}
+# The page's queue, zns_notify's outbox broker on this run's database (SQLite, or
+# PostgreSQL), under a name of its own; the tests drain it through the broker as a
+# qcluster does (fixtures.deliver).
+Q_CLUSTER = {**Q_CLUSTER, "name": "zns_oscar_tests", "workers": 1}  # noqa: F405
 ZNS_NOTIFY = {
     **ZNS_NOTIFY,  # noqa: F405
     # Unroutable on purpose: a test that forgets to start the sandbox fails.
@@ -168,3 +165,11 @@ ZNS_NOTIFY = {
     "OAUTH_BASE_URL": "http://oauth.zalo.test",
     "RETRY_BACKOFF": 1,
 }
+
+# test_qcluster.py starts a real qcluster with this module: it runs on that test's database
+# and sends to its sandbox.
+if os.environ.get("ZNS_OSCAR_WORKER_DATABASE"):
+    DATABASES["default"]["NAME"] = os.environ["ZNS_OSCAR_WORKER_DATABASE"]
+    ZNS_NOTIFY["API_BASE_URL"] = ZNS_NOTIFY["OAUTH_BASE_URL"] = os.environ[
+        "ZNS_OSCAR_WORKER_SANDBOX"
+    ]
