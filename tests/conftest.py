@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 import responses
 
-from tests import session_setup
 from tests.factories import ZaloAccountFactory
+from tests.session_setup import (  # noqa: F401  (pytest's hooks, by their names)
+    pytest_configure,
+    pytest_report_header,
+    pytest_unconfigure,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 API = "http://zalo.test"
@@ -67,18 +71,6 @@ def zalo_api():
 @pytest.fixture
 def account(db):
     return ZaloAccountFactory()
-
-
-def pytest_configure(config):
-    session_setup.configure(config)
-
-
-def pytest_unconfigure(config):
-    session_setup.unconfigure(config)
-
-
-def pytest_report_header(config):
-    return session_setup.report_header(config)
 
 
 @pytest.fixture(autouse=True)

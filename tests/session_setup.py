@@ -1,6 +1,9 @@
 """Session set-up shared by the main suite (tests/conftest.py) and the test projects that
 run in pytest processes of their own (tests/contrib/oscar/): fresh catalogues, and the
-clock ZNS_TEST_CLOCK moves. Imports nothing of the project, so any settings can use it."""
+clock ZNS_TEST_CLOCK moves. Imports nothing of the project, so any settings can use it.
+
+Its functions are pytest's hooks: a conftest imports them by name and pytest calls them,
+so each process runs the same set-up."""
 
 from __future__ import annotations
 
@@ -17,17 +20,17 @@ SHIFTED_CLOCK = "ZNS_TEST_CLOCK"
 _shifted_clock = []
 
 
-def configure(config):
+def pytest_configure(config):
     _compile_catalogues()
     _shift_the_clock()
 
 
-def unconfigure(config):
+def pytest_unconfigure(config):
     while _shifted_clock:
         _shifted_clock.pop().stop()
 
 
-def report_header(config):
+def pytest_report_header(config):
     if _shifted_clock:
         return f"clock moved by {SHIFTED_CLOCK} to {os.environ[SHIFTED_CLOCK]} (time-machine)"
 

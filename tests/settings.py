@@ -5,16 +5,9 @@ The database is SQLite, or PostgreSQL from ZNS_TEST_DATABASE_URL when ZNS_TEST_D
 (`make test` runs both when the URL is set).
 """
 
-import os
-import tempfile
-from pathlib import Path
-
-import environ
-
 from demo_shop.settings import *  # noqa: F401,F403
 from demo_shop.settings import Q_CLUSTER, ZNS_NOTIFY
-
-env = environ.Env()
+from tests.databases import test_databases
 
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
@@ -22,21 +15,8 @@ ALLOWED_HOSTS = ["*"]
 LANGUAGE_CODE = "en"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# SQLite files, never ":memory:": the live server thread of the webhook tests must get its
-# own connection (Django shares an in-memory connection across threads), and worker
-# subprocesses must be able to open the database.
-_SQLITE = Path(tempfile.gettempdir()) / f"zns-tests-{os.getpid()}.sqlite3"
-if os.environ.get("ZNS_TEST_DB") == "postgres":
-    DATABASES = {"default": env.db_url("ZNS_TEST_DATABASE_URL")}
-else:
-    DATABASES = {"default": env.db_url_config(f"sqlite:///{_SQLITE}")}
-    DATABASES["default"]["TEST"] = {"NAME": str(_SQLITE.with_suffix(".test.sqlite3"))}
-    # IMMEDIATE: writers queue for the lock instead of failing on a read-to-write upgrade.
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
+# SQLite files, or PostgreSQL (tests/databases.py says why files).
+DATABASES = test_databases("zns-tests")
 
 # django-q2's plain ORM broker on the test database, whatever REDIS_URL the environment
 # has: the suite covers the in-transaction enqueue; tests/events/test_relay.py switches to

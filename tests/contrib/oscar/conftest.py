@@ -18,17 +18,12 @@ HERE = Path(__file__).resolve().parent
 if os.environ.get("DJANGO_SETTINGS_MODULE") == OSCAR_SETTINGS:
     # The main suite's conftest is below this process's --confcutdir: its session hooks
     # (fresh catalogues, ZNS_TEST_CLOCK's moved clock) are taken over here.
-    from tests import session_setup
     from tests.contrib.oscar.fixtures import *  # noqa: F403
-
-    def pytest_configure(config):
-        session_setup.configure(config)
-
-    def pytest_unconfigure(config):
-        session_setup.unconfigure(config)
-
-    def pytest_report_header(config):
-        return session_setup.report_header(config)
+    from tests.session_setup import (  # noqa: F401  (pytest's hooks, by their names)
+        pytest_configure,
+        pytest_report_header,
+        pytest_unconfigure,
+    )
 
     collect_ignore = [RUNNER, "project"]  # the runner would start this process again
 else:

@@ -10,12 +10,11 @@
 
 import os
 import tempfile
-from pathlib import Path
 
-import environ
 from oscar.defaults import *  # noqa: F403  (Oscar's guide starts the settings with them)
 
 from tests.contrib.oscar.project import page
+from tests.databases import test_databases
 
 # -- 1. Oscar's standard project ----------------------------------------------------------
 
@@ -138,21 +137,9 @@ page.run("settings.py", globals())
 
 # -- 3. a test run ------------------------------------------------------------------------
 
-env = environ.Env()
 # Its own files and database names, never those of the main suite's process, which is
 # running (and waiting for this one) at the same time.
-_SQLITE = Path(tempfile.gettempdir()) / f"zns-oscar-tests-{os.getpid()}.sqlite3"
-if os.environ.get("ZNS_TEST_DB") == "postgres":
-    DATABASES = {"default": env.db_url("ZNS_TEST_DATABASE_URL")}
-    DATABASES["default"]["TEST"] = {"NAME": f"{DATABASES['default']['NAME']}_oscar_test"}
-else:
-    DATABASES = {"default": env.db_url_config(f"sqlite:///{_SQLITE}")}
-    DATABASES["default"]["TEST"] = {"NAME": str(_SQLITE.with_suffix(".test.sqlite3"))}
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
+DATABASES = test_databases("zns-oscar-tests", postgres_test_suffix="_oscar_test")
 
 # The page's queue, zns_notify's outbox broker on this run's database (SQLite, or
 # PostgreSQL), under a name of its own; the tests drain it through the broker as a
