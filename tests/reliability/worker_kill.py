@@ -139,8 +139,20 @@ def drive_kill(run: Run, orders: int, *, kill: bool, timeout: float) -> KillFigu
                 run.kill_cluster(figures.victim, restart=False)
                 killed_at, kill_instant = time.monotonic(), dt.datetime.now(dt.UTC)
                 figures.sending_at_kill = len(rows)
-                # The dead worker's rows not on the wire: the ones that must move again.
-                unsent = {key for key in held if owner[key] == figures.victim}
+                # The dead worker's rows not on the wire: the ones that must move again. Read
+                # again after the kill, since between the first read and the kill its worker
+                # may have put one on the wire (that one is an ambiguous send, not unsent);
+                # its rows stay as they are until their lease ends, seconds later.
+                still_unsent = {
+                    key
+                    for (key,) in db.query(
+                        "SELECT idempotency_key FROM zns_notify_message "
+                        "WHERE status = 'sending' AND unsent_attempt = attempts"
+                    )
+                }
+                unsent = {
+                    key for key in held if owner[key] == figures.victim and key in still_unsent
+                }
                 figures.unsent_at_kill = len(unsent)
         final = sum(statuses.get(status, 0) for status in FINAL)
         if created >= expected and final == created and (killed_at or not kill):
