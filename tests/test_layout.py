@@ -33,6 +33,7 @@ LAYERS = [
     ("fallback",),
     ("receipts",),
     ("sending",),
+    ("otp",),
     ("display",),
     ("log",),
     ("bindings",),

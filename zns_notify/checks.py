@@ -21,6 +21,7 @@ from zns_notify.conf.app_defaults import conflicts as declared_conflicts
 from zns_notify.events.notify import EVENT_NAME
 from zns_notify.fallback import checks as fallback_checks  # noqa: F401  (registers its checks)
 from zns_notify.models import Binding
+from zns_notify.otp import checks as otp_checks  # noqa: F401  (registers its checks)
 from zns_notify.policy import checks as policy_checks  # noqa: F401  (registers its checks)
 from zns_notify.rendering.order_data import CONTEXT_VARIABLES, ORDER_ACCESSORS, import_target
 from zns_notify.sending import checks as sending_checks  # noqa: F401  (registers its checks)

@@ -26,6 +26,7 @@ from zns_notify.events.relay import OLDEST_DUE_FIRST, relay_active
 from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.fallback import sending as fallback_sending
 from zns_notify.models import Message
+from zns_notify.otp import clearing as otp_clearing
 from zns_notify.policy.rules import prune_counts as prune_recipient_counts
 from zns_notify.receipts.reconcile import reconcile
 from zns_notify.reports.rollup import refresh_reports
@@ -83,7 +84,9 @@ def send_messages(keys: list[str]) -> int:
 def sweep() -> int:
     """Re-enqueue due retries and messages whose task was lost; recover dead workers' rows.
     With the outbox broker only the last: its poll hands out due and lost messages itself.
-    Then the same for the SMS fallback's steps (:func:`zns_notify.fallback.sending.sweep`).
+    Then the same for the SMS fallback's steps (:func:`zns_notify.fallback.sending.sweep`),
+    and the one-time codes no longer live are cleared from their messages
+    (:func:`zns_notify.otp.clearing.clear_due`).
 
     Scheduled every minute (see :func:`ensure_schedules`).
     """
@@ -96,6 +99,11 @@ def sweep() -> int:
         fallback_sending.sweep(now)
     except Exception:
         logger.exception("zns sweep: the SMS fallback's sweep failed")
+    # One-time codes that ran out or whose message is now done: out of their messages.
+    try:
+        otp_clearing.clear_due(now)
+    except Exception:
+        logger.exception("zns sweep: clearing the one-time codes failed")
     if relay_active(router.db_for_write(Message)):
         # The outbox broker hands out due and unclaimed rows on every poll.
         if recovered:

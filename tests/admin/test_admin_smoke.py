@@ -27,7 +27,7 @@ MAX_CHANGELIST_QUERIES = 15
 
 def seed(n: int) -> None:
     """One row of every zns_notify model shown in the admin, with related rows filled in."""
-    from zns_notify.models import FallbackStep, MessageEvent
+    from zns_notify.models import FallbackStep, MessageEvent, OtpChallenge
     from zns_notify.models.policy import RecipientDailyCount, RecipientOptOut
     from zns_notify.models.quota import SendingHold
     from zns_notify.models.webhooks import MessageFeedback, WebhookEvent
@@ -46,7 +46,7 @@ def seed(n: int) -> None:
         outcome="applied",
     )
     MessageFeedback.objects.create(message=message, msg_id=f"msg{n}", rate=5)
-    RecipientOptOut.objects.create(phone=phone, reason="asked")
+    RecipientOptOut.objects.create(phone=phone, reason="khách hàng yêu cầu")
     RecipientDailyCount.objects.create(phone=phone, day=dt.date.today(), count=1)
     SendingHold.objects.create(
         account=account,
@@ -60,6 +60,14 @@ def seed(n: int) -> None:
         reason="window",
         trigger="window",
         due_at=timezone.now(),
+    )
+    OtpChallenge.objects.create(
+        phone=phone,
+        purpose="login",
+        code_hash="0" * 64,
+        message=message,
+        created_at=timezone.now(),
+        expires_at=timezone.now() + dt.timedelta(minutes=5),
     )
 
 

@@ -159,3 +159,14 @@ def test_a_webhook_entrys_status_is_its_outcome_code_in_any_language(as_user, re
         reverse("admin:zns_notify_message_change", args=[message.pk]), HTTP_ACCEPT_LANGUAGE="vi"
     ).content.decode()
     assert '<span class="zns-badge zns-badge--unmatched">Đang chờ tin nhắn tương ứng</span>' in html
+
+
+def test_resend_of_a_one_time_codes_message_is_409_with_the_reason(as_user, make_user):
+    user = make_user("view_message", "resend_message")
+    original = MessageFactory(status="failed", event="otp:login", params={"otp": "907153"})
+    response = as_user(user).post(resend(original.pk))
+    assert response.status_code == 409
+    detail = response.json()["detail"]
+    assert "a one-time code is never sent again; ask the customer to request a new one" in detail
+    assert "907153" not in detail
+    assert Message.objects.count() == 1

@@ -30,6 +30,8 @@ PATHS = {
     "/zns/api/bindings/{id}/",
     "/zns/api/events/",
     "/zns/api/stats/",
+    "/zns/api/otp/request/",
+    "/zns/api/otp/verify/",
 }
 
 

@@ -25,7 +25,10 @@ from zns_notify.api.filters import MAX_STATS_DAYS
 from zns_notify.api.reporting import body_hash
 from zns_notify.api.schema import SCHEMA_SETTINGS
 from zns_notify.api.views import IDEMPOTENCY_HEADER
+from zns_notify.conf import app_settings
+from zns_notify.exceptions import ZnsInvalidPhone
 from zns_notify.lib import clock
+from zns_notify.lib.phones import normalize_phone
 
 #: Examples per operation and generation mode: enough to reach every documented limit, few
 #: enough that the whole run stays well under a minute on a busy CI machine.
@@ -55,8 +58,14 @@ def one_connection():
 @pytest.fixture
 def seeded(db, make_user, settings):
     # A throttle hit now and then is documented (429), but it would hide what comes after.
-    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "API_EVENTS_THROTTLE_RATE": "100000/minute"}
+    settings.ZNS_NOTIFY = {
+        **settings.ZNS_NOTIFY,
+        "API_EVENTS_THROTTLE_RATE": "100000/minute",
+        "API_OTP_THROTTLE_RATE": "100000/minute",
+    }
     template = TemplateFactory(template_id="100001")
+    # The one-time codes' template: a request the service accepts sends a real message.
+    TemplateFactory(template_id="100099", params=[{"name": "otp", "type": "OTP"}])
     TemplateFactory(template_id="100002", status="PENDING_REVIEW")
     bindings = [
         BindingFactory(event="order_created", template=template),
@@ -88,6 +97,18 @@ def load_schema() -> schemathesis.schemas.BaseSchema:
 schema = load_schema()
 
 
+def otp_request_accepted(body: dict) -> bool:
+    """Whether the service takes a code request's phone and purpose (the cooldown's 429 is
+    a documented answer to a valid request)."""
+    if body.get("purpose") not in app_settings.OTP_PURPOSES:
+        return False
+    try:
+        normalize_phone(body.get("phone"))
+    except ZnsInvalidPhone:
+        return False
+    return True
+
+
 def cross_field_refusal(case, keys: dict[str, str]) -> str | None:
     """The field a valid request must be refused on (400), or with which status, by a rule
     across fields or requests that a schema cannot state; None when it must be accepted."""
@@ -102,6 +123,12 @@ def cross_field_refusal(case, keys: dict[str, str]) -> str | None:
             start = dt.date.fromisoformat(query["from"])
             if start > end or (end - start).days + 1 > MAX_STATS_DAYS:
                 return "from"
+    if case.operation.path.startswith("/zns/api/otp/") and isinstance(case.body, dict):
+        # The refusals (400 with their "code"): a phone or purpose the service does not take
+        # (the schema cannot list a shop's purposes nor every mobile number), and any check
+        # of a code, since a generated code is never the one sent.
+        if case.operation.path.endswith("/verify/") or not otp_request_accepted(case.body):
+            return "code"
     if case.operation.path == "/zns/api/events/" and isinstance(case.body, dict):
         header = (case.headers or {}).get(IDEMPOTENCY_HEADER)
         field = case.body.get("idempotency_key")

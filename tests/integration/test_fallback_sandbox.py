@@ -35,6 +35,7 @@ from tests.integration.conftest import run_queued_tasks, wait_until
 from zns_notify.bindings.template_sync import sync_templates
 from zns_notify.conf import app_settings
 from zns_notify.fallback import sending as fallback_sending
+from zns_notify.fallback import texts as fallback_texts
 from zns_notify.models import Binding, FallbackStep, Message
 from zns_notify.sandbox import defaults
 from zns_notify.sms import get_provider
@@ -255,7 +256,7 @@ def test_sms_worker_killed_mid_send_still_sends_one_sms(fallback):
     run_zns_task_then_lose_the_queue()  # ZNS: -118, the step is due
     step = FallbackStep.objects.get(message=message)
     claimed = fallback_sending.claim(step.reference)
-    text = fallback_sending.render_text(claimed)
+    text = fallback_texts.render_text(claimed)
     assert get_provider().send(message.phone, text, reference=step.reference).accepted
     # ...killed here. SEND_LEASE later:
     lease = dt.timedelta(seconds=app_settings.SEND_LEASE + 1)

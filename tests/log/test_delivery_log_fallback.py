@@ -120,7 +120,7 @@ def test_the_timeline_tells_the_steps_story_with_the_phone_masked(client, staff)
     html = client.get(change(message.pk)).content.decode()
     for text in (
         "SMS fallback scheduled",
-        "No receipt within the window (window)",
+        "No receipt within the window;",
         "SMS claimed by a worker",
         "SMS sent",
         "esms, id esms-777",
@@ -154,7 +154,7 @@ def test_the_timeline_shows_a_failure_and_a_cancellation(client, staff):
     )
     html = client.get(change(failed.pk)).content.decode()
     assert "SMS failed" in html and "eSMS 99: unknown error" in html
-    assert "Zalo cannot deliver (not_on_zalo)" in html
+    assert "Zalo cannot deliver: the phone is not on Zalo or cannot receive ZNS" in html
     cancelled = MessageFactory(status="delivered", delivered_at=NOW)
     step(
         cancelled,

@@ -9,6 +9,7 @@ from zns_notify.admin import (  # noqa: F401  (imported to register their ModelA
     bindings,
     fallback,
     log,
+    otp,
     policy,
     reports,
     templates,

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from zns_notify.lib.phones import can_see_full_phone
 from zns_notify.log import actions as log_actions
 from zns_notify.log.export import csv_response
-from zns_notify.models import Message
+from zns_notify.models import Message, holds_code
 
 #: Actions that need more than reading the log, with the permission each needs.
 GATED_ACTIONS = {
@@ -54,7 +54,9 @@ class MessageActionsMixin:
         if message is None:
             return {}
         return {
-            "zns_can_resend": self.has_resend_permission(request) and message.is_final,
+            "zns_can_resend": (
+                self.has_resend_permission(request) and message.is_final and not holds_code(message)
+            ),
             "zns_can_cancel": (
                 self.has_cancel_permission(request) and message.status == log_actions.WAITING
             ),

@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from zns_notify.admin.log_format import status_badge, status_label, when
 from zns_notify.display.error_text import localized_reason
+from zns_notify.display.secrets import shown_params
 from zns_notify.lib.phones import can_see_full_phone, mask_params
-from zns_notify.log.fallback import channel_html, step_of, step_summary
+from zns_notify.log.fallback import channel_html, step_of, step_reason, step_summary
 from zns_notify.log.timeline import clean, payload_text, timeline
 from zns_notify.models import Message
 from zns_notify.models.error_categories import POLICY
@@ -89,12 +90,12 @@ class MessageDetailMixin:
 
     @admin.display(description=_("rendered parameters"))
     def params_full(self, obj: Message) -> str:
-        return _params_html(obj.params or {})
+        return _params_html(shown_params(obj, obj.params or {}))
 
     @admin.display(description=_("rendered parameters"))
     def params_masked(self, obj: Message) -> str:
         # A binding may put the phone number into a parameter: hide it there too.
-        return _params_html(mask_params(obj.params or {}, obj.phone))
+        return _params_html(shown_params(obj, mask_params(obj.params or {}, obj.phone)))
 
     @admin.display(description=_("SMS fallback"))
     def sms_full(self, obj: Message) -> str:
@@ -122,7 +123,7 @@ def _sms_html(message: Message, *, full_phone: bool) -> str:
     step = step_of(message)
     if step is None:
         return ""
-    why = step.get_reason_display() + (f" ({step.trigger})" if step.trigger else "")
+    why = step_reason(step)
     rows = [
         (_("channel"), channel_html(message)),
         (_("status"), status_badge(step.status, step.get_status_display())),

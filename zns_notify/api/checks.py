@@ -31,7 +31,8 @@ def check_api(app_configs=None, **kwargs) -> list:
                 id="zns_notify.E011",
             )
         )
-    problems += _check_throttle(app_settings.API_EVENTS_THROTTLE_RATE)
+    problems += _check_throttle("API_EVENTS_THROTTLE_RATE", app_settings.API_EVENTS_THROTTLE_RATE)
+    problems += _check_throttle("API_OTP_THROTTLE_RATE", app_settings.API_OTP_THROTTLE_RATE)
     return problems
 
 
@@ -66,7 +67,7 @@ def _check_paths(key: str, paths: list[str]) -> list:
     return problems
 
 
-def _check_throttle(rate: str | None) -> list:
+def _check_throttle(key: str, rate: str | None) -> list:
     if rate is None:
         return []
     try:
@@ -74,7 +75,7 @@ def _check_throttle(rate: str | None) -> list:
     except (ValueError, KeyError, IndexError):
         return [
             Error(
-                f'ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"] = {rate!r} is not a rate.',
+                f'ZNS_NOTIFY["{key}"] = {rate!r} is not a rate.',
                 hint='Write it as DRF does, e.g. "120/minute" or "10/second"; None turns it off.',
                 id="zns_notify.E012",
             )
@@ -83,8 +84,8 @@ def _check_throttle(rate: str | None) -> list:
     if backend == DUMMY_CACHE:
         return [
             Warning(
-                'ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"] is set, but the default cache is '
-                "DummyCache, which forgets every count: the events endpoint is not throttled.",
+                f'ZNS_NOTIFY["{key}"] is set, but the default cache is DummyCache, which '
+                "forgets every count: its endpoints are not throttled.",
                 hint="Configure a shared cache (Redis, Memcached, the database) as "
                 "CACHES['default'].",
                 id="zns_notify.W010",

@@ -171,13 +171,33 @@ class OrderDataField(serializers.Field):
         return value
 
 
-class EventSerializer(serializers.Serializer):
-    """The body of ``POST /zns/api/events/``. Unknown fields are refused, not ignored: a
-    misspelt field would otherwise vanish from the message silently."""
+class ClosedSerializer(serializers.Serializer):
+    """A request body whose unknown fields are refused, each named, not ignored: a misspelt
+    field would otherwise vanish silently."""
 
     default_error_messages = {"unknown_field": _("Unknown field.")}
     #: Unknown fields are refused: the schema says no additional properties.
     closed = True
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors = exc.detail if isinstance(exc.detail, dict) else {}
+            if not unknown or not errors:
+                raise
+        else:
+            errors = {}
+        for name in unknown:
+            errors[name[:70]] = [self.error_messages["unknown_field"]]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class EventSerializer(ClosedSerializer):
+    """The body of ``POST /zns/api/events/`` (unknown fields refused)."""
 
     event = EventNameField(
         max_length=64,
@@ -221,22 +241,6 @@ class EventSerializer(serializers.Serializer):
         required=False,
         help_text=_("Instead of the Idempotency-Key header: 1 to 255 visible ASCII characters."),
     )
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            errors = exc.detail if isinstance(exc.detail, dict) else {}
-            if not unknown or not errors:
-                raise
-        else:
-            errors = {}
-        for name in unknown:
-            errors[name[:70]] = [self.error_messages["unknown_field"]]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return value
 
     def validate_event(self, value: str) -> str:
         if value not in app_settings.EVENTS:

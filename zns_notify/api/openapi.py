@@ -2,7 +2,8 @@
 
 Every view lists the error answers it can give (``error_statuses``); :class:`ZnsAutoSchema`
 documents each with its body: a validation error names each bad field or parameter
-(:data:`VALIDATION_ERROR`), any other error is ``{"detail": "..."}`` (:data:`ERROR`). A
+(:data:`VALIDATION_ERROR`), any other error is ``{"detail": "..."}`` (:data:`ERROR`); a
+view's ``error_alternatives`` add another body a status may have (``{code: (name, schema)}``). A
 serializer that refuses unknown fields says so (``closed = True``: no additional properties).
 """
 
@@ -36,6 +37,7 @@ DESCRIPTIONS = {
     409: "Not possible in the object's current state (the detail says why).",
     415: "The body is not application/json.",
     422: "The idempotency key was used before with another body.",
+    503: "The service cannot do this now (the detail says what; the server's log says why).",
     429: "Too many requests; Retry-After says when to try again.",
 }
 
@@ -55,10 +57,23 @@ class ZnsAutoSchema(AutoSchema):
                 name=name, type=ResolvedComponent.SCHEMA, schema=body, object=name
             )
             self.registry.register_on_missing(component)
+            schema = component.ref
+            alternative = getattr(self.view, "error_alternatives", {}).get(code)
+            if alternative is not None:
+                # The same status with another body (a one-time code's refusal): either.
+                other_name, other_body = alternative
+                other = ResolvedComponent(
+                    name=other_name,
+                    type=ResolvedComponent.SCHEMA,
+                    schema=other_body,
+                    object=other_name,
+                )
+                self.registry.register_on_missing(other)
+                schema = {"anyOf": [component.ref, other.ref]}
             described = responses.get(str(code), {}).get("description")
             responses[str(code)] = {
                 "description": described or descriptions[code],
-                "content": {"application/json": {"schema": component.ref}},
+                "content": {"application/json": {"schema": schema}},
             }
         return responses
 

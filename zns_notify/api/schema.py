@@ -31,13 +31,16 @@ SCHEMA_SETTINGS = {
 }
 
 
+#: The modules whose views are the API's.
+API_MODULES = frozenset({"zns_notify.api.views", "zns_notify.api.otp"})
+
+
 def only_zns_notify(endpoints: list) -> list:
     """drf-spectacular preprocessing hook: zns_notify's API views, not the schema view."""
     return [
         (path, regex, method, callback)
         for path, regex, method, callback in endpoints
-        if getattr(callback, "cls", None) is not None
-        and callback.cls.__module__ == "zns_notify.api.views"
+        if getattr(callback, "cls", None) is not None and callback.cls.__module__ in API_MODULES
     ]
 
 

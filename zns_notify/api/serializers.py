@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from zns_notify.bindings.validation import fitness_problems
+from zns_notify.display.secrets import shown_params
 from zns_notify.lib.phones import mask, mask_params, mask_phones
 from zns_notify.log.timeline import clean, timeline
 from zns_notify.models import Binding, FallbackStep, Message, Template
@@ -161,7 +162,8 @@ class MessageSerializer(serializers.ModelSerializer):
 
     def get_params(self, obj: Message) -> dict[str, str]:
         params = obj.params or {}
-        return dict(params) if self._full_phone() else mask_params(params, obj.phone)
+        shown = dict(params) if self._full_phone() else mask_params(params, obj.phone)
+        return shown_params(obj, shown)  # a one-time code is read by no one
 
     def get_channel(self, obj: Message) -> str:
         step = fallback_step(obj)

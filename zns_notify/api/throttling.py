@@ -1,4 +1,5 @@
-"""Rate limit of the events endpoint, from ``ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"]``."""
+"""Rate limits of the events endpoint (``ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"]``) and of the
+one-time codes' endpoints (``ZNS_NOTIFY["API_OTP_THROTTLE_RATE"]``)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,12 @@ class EventsRateThrottle(SimpleRateThrottle):
         else:
             ident = f"addr:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class OtpRateThrottle(EventsRateThrottle):
+    """The same count per user, for the one-time codes' two endpoints together."""
+
+    scope = "zns_notify_otp"
+
+    def get_rate(self) -> str | None:
+        return app_settings.API_OTP_THROTTLE_RATE

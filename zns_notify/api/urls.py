@@ -8,7 +8,7 @@ bigint range), not the host's HTML page.
 
 from django.urls import path
 
-from zns_notify.api import views
+from zns_notify.api import otp, views
 from zns_notify.api.schema import SchemaView
 
 urlpatterns = [
@@ -23,6 +23,8 @@ urlpatterns = [
     path("bindings/", views.BindingList.as_view(), name="api_binding_list"),
     path("bindings/<str:pk>/", views.BindingDetail.as_view(), name="api_binding_detail"),
     path("events/", views.Events.as_view(), name="api_events"),
+    path("otp/request/", otp.CodeRequest.as_view(), name="api_otp_request"),
+    path("otp/verify/", otp.CodeCheck.as_view(), name="api_otp_verify"),
     path("stats/", views.Stats.as_view(), name="api_stats"),
     path("schema/", SchemaView.as_view(), name="api_schema"),
 ]

@@ -200,7 +200,8 @@ class Conflict(exceptions.APIException):
         ),
         404: OpenApiResponse(description="No such message."),
         409: OpenApiResponse(
-            description="The message's outcome is not final, or it has no phone number."
+            description="The message's outcome is not final, it has no phone number, or "
+            "it carries a one-time code (never sent again)."
         ),
     },
 )

@@ -17,6 +17,7 @@ from django.conf import settings
 from zns_notify.conf.app_defaults import declared_defaults
 from zns_notify.conf.order import CORE_EVENTS as CORE_EVENTS  # where callers import it from
 from zns_notify.conf.order import OrderSettings
+from zns_notify.conf.otp import OtpSettings
 from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.lib import setting_values as parse
 
@@ -34,9 +35,10 @@ DEFAULT_SEND_BATCH = 64
 DEFAULT_SEND_CONCURRENCY = 32
 
 
-class AppSettings(OrderSettings):
+class AppSettings(OrderSettings, OtpSettings):
     """Typed, documented view over ``settings.ZNS_NOTIFY``; the keys that say how to read
-    the shop's orders are :class:`~zns_notify.conf.order.OrderSettings`'."""
+    the shop's orders are :class:`~zns_notify.conf.order.OrderSettings`', those of one-time
+    codes :class:`~zns_notify.conf.otp.OtpSettings`'."""
 
     def _get(self, key: str, default: Any = _MISSING) -> Any:
         """The key's value; None (or "" for a required key) counts as unset. An unset key
@@ -379,6 +381,15 @@ class AppSettings(OrderSettings):
         cache. None (or "") turns throttling off."""
         values = getattr(settings, "ZNS_NOTIFY", None) or {}
         value = values.get("API_EVENTS_THROTTLE_RATE", "120/minute")
+        return str(value) if value else None
+
+    @property
+    def API_OTP_THROTTLE_RATE(self) -> str | None:
+        """Rate limit of ``POST /zns/api/otp/request/`` and ``/zns/api/otp/verify/`` together,
+        per user, in DRF's notation, counted in Django's default cache; None (or "") turns it
+        off. The codes' own limits (``OTP_LIMIT_*``, ``OTP_MAX_TRIES``) apply in any case."""
+        values = getattr(settings, "ZNS_NOTIFY", None) or {}
+        value = values.get("API_OTP_THROTTLE_RATE", "60/minute")
         return str(value) if value else None
 
 

@@ -120,6 +120,15 @@ def _write(
         for row in rows
         if row["status"] == QUEUED and "next_attempt_at" not in row
     ]
+    store_rows(cursor, rows, queued, common["created_at"])
+    return [row["idempotency_key"] for row in rows]
+
+
+def store_rows(cursor, rows: list[dict[str, Any]], queued: list[str], created_at) -> None:
+    """Insert ``rows`` (Message columns by attname), enqueue the ``queued`` keys atomically
+    with them, and after the commit announce the rows that failed before any send. The
+    second half of the hot path, shared with the one-time codes (zns_notify.otp.sending)
+    so that both kinds of message reach the worker the same way."""
     using = cursor.db.alias
     with transaction.atomic(using=using, savepoint=False):
         insert_rows(cursor, Message, rows, ignore_conflicts=True)
@@ -129,9 +138,8 @@ def _write(
             failed = [row["idempotency_key"] for row in rows if row["status"] == FAILED]
             if failed:
                 transaction.on_commit(
-                    partial(announce_failed, failed, common["created_at"]), using=using, robust=True
+                    partial(announce_failed, failed, created_at), using=using, robust=True
                 )
-    return [row["idempotency_key"] for row in rows]
 
 
 def announce_failed(keys: list[str], created_at=None) -> None:
@@ -177,25 +185,31 @@ def _build_row(
         "params": {},
     }
     if facts.problem:
-        return _mark(row, Message.Status.FAILED, ErrorAction.CONFIG, facts.problem)
+        return mark_unsent(row, Message.Status.FAILED, ErrorAction.CONFIG, facts.problem)
     if binding.template_status not in _SENDABLE_OR_HELD:
-        reason = _("Template %(id)s is %(status)s on Zalo, not ENABLE.") % {
-            "id": binding.template_id,
-            "status": binding.template_status,
-        }
-        return _mark(row, Message.Status.FAILED, ErrorAction.CONFIG, reason)
+        reason = template_not_enabled(binding.template_id, binding.template_status)
+        return mark_unsent(row, Message.Status.FAILED, ErrorAction.CONFIG, reason)
     if phone_problem:
-        return _mark(row, Message.Status.SKIPPED, ErrorAction.RECIPIENT, phone_problem)
+        return mark_unsent(row, Message.Status.SKIPPED, ErrorAction.RECIPIENT, phone_problem)
     try:
         row["params"] = render_params(binding.expressions, binding.specs, context)
     except ZnsRenderError as exc:
-        return _mark(row, Message.Status.FAILED, ErrorAction.PAYLOAD, str(exc))
+        return mark_unsent(row, Message.Status.FAILED, ErrorAction.PAYLOAD, str(exc))
     if binding.delay_minutes:  # policy: a delayed binding (docs/policy.md)
         row["next_attempt_at"] = common["created_at"] + dt.timedelta(minutes=binding.delay_minutes)
     return row
 
 
-def _mark(row: dict[str, Any], status: str, category: str, reason: str) -> dict[str, Any]:
+def template_not_enabled(template_id: str, status: str) -> str:
+    """Why a message of a template Zalo does not allow is not sent."""
+    return _("Template %(id)s is %(status)s on Zalo, not ENABLE.") % {
+        "id": template_id,
+        "status": status,
+    }
+
+
+def mark_unsent(row: dict[str, Any], status: str, category: str, reason: str) -> dict[str, Any]:
+    """``row`` written as ``status`` (failed or skipped) with its reason, never enqueued."""
     row.update(status=status, error_category=str(category), error_message=reason)
     logger.info("zns message for %s %s not sent: %s", row["order_type"], row["order_pk"], reason)
     return row

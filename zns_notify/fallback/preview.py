@@ -2,7 +2,7 @@
 receive it, against the same order or sample data as the ZNS preview.
 
 The worker renders the text with the ZNS variables plus ``params`` (the rendered ZNS
-parameters, :func:`zns_notify.fallback.sending.sms_context`); the preview does the same
+parameters, :func:`zns_notify.fallback.texts.sms_context`); the preview does the same
 with the params the editor renders, then prepares it exactly as the worker would
 (:func:`zns_notify.sms.preview_sms`: diacritics stripped when ``SMS_STRIP_DIACRITICS``,
 segments, encoding, cost, the ``SMS_MAX_SEGMENTS`` limit). It never raises: a text that

@@ -21,7 +21,6 @@ import logging
 
 from django.db import transaction
 from django.db.models import F, Q
-from django.template import Context
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.conf import Conf
@@ -29,13 +28,13 @@ from django_q.conf import Conf
 from zns_notify import signals, sms
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError, ZnsInvalidPhone
+from zns_notify.fallback import codes
 from zns_notify.fallback.steps import label, push_fallback_task
+from zns_notify.fallback.texts import render_text
 from zns_notify.lib.delays import backoff
 from zns_notify.models import Message, MessageEvent
 from zns_notify.models.fallback import FallbackStep
 from zns_notify.policy import rules as policy
-from zns_notify.rendering.conditions import reread_order, send_time_context
-from zns_notify.rendering.params import compile_expression, render_compiled
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +76,12 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
                 else "",
             )
             return None
-        if not state[2]:
+        if codes.is_code_event(state[6]) and codes.no_longer_valid(message_pk, now):
+            # Never two codes that work: a code verified, replaced or expired is not sent.
+            reason = _("SMS fallback cancelled: the one-time code is no longer valid.")
+            _cancel(pk, message_pk, now, reason)
+            return None
+        if not state[2] and not codes.is_code_event(state[6]):
             _cancel(
                 pk,
                 message_pk,
@@ -151,7 +155,7 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
 
 def _lock_message(pk: int, *, with_binding: bool = False) -> tuple | None:
     """(status, delivered_at[, its binding's sms_enabled, phone, its template's tag, its
-    binding's condition]) of the message, its row (only its row: ``of=("self",)``) locked
+    binding's condition, event]) of the message, its row (only its row: ``of=("self",)``) locked
     for this transaction."""
     columns = (
         (
@@ -161,6 +165,7 @@ def _lock_message(pk: int, *, with_binding: bool = False) -> tuple | None:
             "phone",
             "template__tag",
             "binding__condition",
+            "event",
         )
         if with_binding
         else ("status", "delivered_at")
@@ -206,45 +211,9 @@ def send(reference: str) -> FallbackStep | None:
     # The text as the provider was sent it (send_sms prepared the same text with the same
     # settings): the log shows what the customer received, diacritics stripped or not.
     step.text = sms.prepare_text(text, max_segments=255).text
+    if codes.carries_code(step.message):
+        step.text = codes.hidden(step.message, step.text)
     return step if record_result(step, result) else None
-
-
-def render_text(step: FallbackStep, now: dt.datetime | None = None) -> str:
-    """The binding's SMS text over the same variables as the ZNS parameters (the order
-    re-read now, as a condition sees it) plus ``params``, the rendered ZNS parameters."""
-    message = step.message
-    binding = message.binding
-    if binding is None or not binding.sms_text.strip():
-        raise sms.SmsInvalidText(
-            _("The message's binding has no SMS text (it was deleted or its SMS text emptied).")
-        )
-    now = now or timezone.now()
-    order = reread_order(message.order_type, message.order_pk)
-    context = sms_context(message, order, now)
-    try:
-        return render_compiled(
-            compile_expression(binding.sms_text), Context(context, autoescape=False)
-        )
-    except Exception as exc:  # a syntax error saved before validation, or the host's code
-        raise sms.SmsInvalidText(
-            _("The SMS text does not render: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
-        ) from exc
-
-
-def sms_context(message: Message, order, now: dt.datetime) -> dict:
-    if order is not None:
-        context = send_time_context(message, order, now)
-    else:  # an order reported through the REST API, or deleted: what the message kept
-        context = {
-            "order": None,
-            "customer_name": "",
-            "order_code": message.order_ref,
-            "phone": message.phone,
-            "event": message.event,
-            "now": now,
-        }
-    context["params"] = dict(message.params or {})
-    return context
 
 
 # -- recording -------------------------------------------------------------------------
@@ -312,6 +281,8 @@ def _record_sent(step: FallbackStep, result: sms.SmsResult) -> bool:
         )
         if delivered:
             _note(step.message_id, now, double_cost_note(step))
+        if codes.is_code_event(step.message.event):
+            codes.sent_by_sms(step.message_id)
         signals.announce_on_commit(signals.sms_sent, message=step.message, step=step)
     logger.info("zns SMS fallback %s sent (%s)", step.reference, result.message_id)
     return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from functools import partial
 
 from django.db import IntegrityError, router, transaction
@@ -18,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
-from zns_notify import signals
+from zns_notify import signals, sms
 from zns_notify.conf import app_settings
-from zns_notify.fallback import triggers
+from zns_notify.fallback import codes, triggers
 from zns_notify.models import Binding, Message, MessageEvent, sms_triggers
 from zns_notify.models.fallback import FallbackStep
 
@@ -84,17 +85,40 @@ def window(binding: Binding) -> dt.timedelta:
     return dt.timedelta(minutes=binding.sms_window_minutes)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """The SMS fallback of one message: the trigger categories that send it at once, and
+    how long after Zalo took it a receipt is waited for."""
+
+    triggers: frozenset[str]
+    window: dt.timedelta
+
+
+def plan_for(message: Message) -> Plan | None:
+    """The message's plan: its binding's choices, or for a one-time code's message (which
+    has no binding) the ``OTP_*`` settings while an SMS provider is set; None: no SMS.
+    Never for a development-mode message (:func:`binding_with_sms` says why)."""
+    if codes.carries_code(message):
+        if message.development_mode or not sms.is_enabled():
+            return None
+        return Plan(codes.TRIGGERS, dt.timedelta(seconds=app_settings.OTP_SMS_AFTER))
+    binding = binding_with_sms(message)
+    if binding is None:
+        return None
+    return Plan(frozenset(chosen_triggers(binding)), window(binding))
+
+
 def immediate_trigger(
     message: Message, action: str, code: int | None, *, final: bool
 ) -> str | None:
     """The trigger category when this ZNS outcome sends the SMS at once for the message's
     binding, else None. ``final``: the message fails for good; otherwise it would wait
     (a hold, the quota), which only the ``template`` and ``quota`` triggers give up."""
-    binding = binding_with_sms(message)
-    if binding is None:
+    plan = plan_for(message)
+    if plan is None:
         return None
     category = triggers.category(action, code, final=final)
-    chosen = chosen_triggers(binding)
+    chosen = plan.triggers
     if category in chosen:
         return category
     if final and category in triggers.WAITS and sms_triggers.FAILED in chosen:
@@ -111,14 +135,14 @@ def schedule_window(
     receipt cancels it first (:mod:`zns_notify.fallback.receipts`). One INSERT, only for
     bindings with the fallback on; ``steps``: a list the caller inserts in one statement
     for its whole batch, in the same transaction, instead."""
-    binding = binding_with_sms(message)
-    if binding is None:
+    plan = plan_for(message)
+    if plan is None:
         return
     step = _step(
         message,
         FallbackStep.Reason.WINDOW,
         sms_triggers.WINDOW,
-        sent_at + window(binding),
+        sent_at + plan.window,
         created_at=sent_at,
     )
     if steps is None:
@@ -158,8 +182,8 @@ def schedule_after_ambiguous(message: Message, now: dt.datetime) -> None:
     accepted one, so its receipt may still come. The SMS waits one window for it, like a
     sent message's."""
     message = Message.objects.select_related("binding").get(pk=message.pk)
-    binding = binding_with_sms(message)
-    if binding is None:
+    plan = plan_for(message)
+    if plan is None:
         return
     insert(
         [
@@ -167,7 +191,7 @@ def schedule_after_ambiguous(message: Message, now: dt.datetime) -> None:
                 message,
                 FallbackStep.Reason.WINDOW,
                 sms_triggers.FAILED,
-                now + window(binding),
+                now + plan.window,
                 created_at=now,
             )
         ]
@@ -178,8 +202,8 @@ def on_undelivered(message: Message, now: dt.datetime | None = None) -> None:
     """Zalo reports the sent message undelivered: with the ``undelivered`` trigger the
     window's SMS is sent now instead of at the window's end."""
     now = now or timezone.now()
-    binding = binding_with_sms(message)
-    if binding is None or sms_triggers.UNDELIVERED not in chosen_triggers(binding):
+    plan = plan_for(message)
+    if plan is None or sms_triggers.UNDELIVERED not in plan.triggers:
         return
     # attempts=0: a window step tried already has announced fallback_triggered.
     moved = FallbackStep.objects.filter(

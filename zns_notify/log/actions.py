@@ -22,7 +22,7 @@ from zns_notify import signals
 from zns_notify.events.outbox import enqueue
 from zns_notify.fallback import steps as fallback
 from zns_notify.lib.phones import mask_phones
-from zns_notify.models import Message, MessageEvent
+from zns_notify.models import Message, MessageEvent, holds_code
 from zns_notify.models.error_categories import CANCELLED_BY_OPERATOR
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,17 @@ def resend_key(original: Message) -> str:
 
 def check_resend(original: Message) -> None:
     """Raise :class:`Refused` when ``original`` cannot be resent."""
+    if holds_code(original):
+        # A copy would text the same code again: to a customer who stopped waiting for it,
+        # after it expired or was used, or while it still works without a new request
+        # behind it (no cooldown, no rate limit counted). Only the customer asks for a code.
+        raise Refused(
+            _(
+                "Message #%(pk)s carries a one-time code: a one-time code is never sent "
+                "again; ask the customer to request a new one."
+            )
+            % {"pk": original.pk}
+        )
     if not original.is_final:
         raise Refused(
             _(

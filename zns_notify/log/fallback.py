@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zns_notify.fallback.steps import label
 from zns_notify.lib.amounts import vnd
 from zns_notify.models import FallbackStep, Message
 
@@ -127,14 +128,21 @@ def step_summary(step: FallbackStep) -> str:
     return " · ".join(parts)
 
 
+def step_reason(step: FallbackStep) -> str:
+    """Why the step exists, in words: its reason, and the outcome that set it off."""
+    why = str(step.get_reason_display())
+    if step.trigger and step.trigger != step.reason:
+        # The window's step says it already; a trigger code is no word for an operator.
+        why = _("%(reason)s: %(trigger)s") % {"reason": why, "trigger": label(step.trigger)}
+    return why
+
+
 def timeline_entries(message: Message, step: FallbackStep | None, tidy, entry) -> list:
     """The step's story as timeline entries (``entry``: the timeline's Entry class;
     ``tidy``: its masking of secrets and the phone)."""
     if step is None:
         return []
-    why = step.get_reason_display()
-    if step.trigger:
-        why = _("%(reason)s (%(trigger)s)") % {"reason": why, "trigger": step.trigger}
+    why = step_reason(step)
     entries = [
         entry(
             at=step.created_at,

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from zns_notify.display.secrets import shown_attempt
 from zns_notify.lib import json_bounds
 from zns_notify.lib.json_bounds import rebuild
 from zns_notify.lib.phones import mask_phones_in
@@ -111,7 +112,11 @@ def timeline(message: Message, *, full_phone: bool) -> list[Entry]:
                 status=event.status,
                 error_code=event.error_code,
                 detail=tidy(event.detail),
-                payload=tidy(payload) if event.kind == MessageEvent.Kind.ATTEMPT else None,
+                payload=(
+                    tidy(shown_attempt(message, payload))
+                    if event.kind == MessageEvent.Kind.ATTEMPT
+                    else None
+                ),
                 linked_pk=linked if isinstance(linked, int) else None,
             )
         )

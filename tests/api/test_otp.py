@@ -1,0 +1,128 @@
+"""POST /zns/api/otp/request/ and /zns/api/otp/verify/: the Python API's calls over HTTP,
+with every refusal's code, and answers that say nothing about the phone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from tests.factories import TemplateFactory
+from zns_notify.models import Message
+from zns_notify.otp import codes
+
+pytestmark = pytest.mark.django_db
+
+REQUEST = "/zns/api/otp/request/"
+VERIFY = "/zns/api/otp/verify/"
+CODE = "480613"
+
+
+@pytest.fixture(autouse=True)
+def _json(api):
+    api.default_format = "json"  # the API parses JSON only
+
+
+@pytest.fixture
+def caller(api, make_user, monkeypatch):
+    monkeypatch.setattr(codes, "new_code", lambda: CODE)
+    TemplateFactory(template_id="500", params=[{"name": "otp", "type": "OTP", "require": True}])
+    api.force_authenticate(make_user("add_otpchallenge", name="backend"))
+    return api
+
+
+def test_a_code_is_requested_then_verified_once(caller):
+    asked = caller.post(
+        REQUEST, {"phone": "0912 345 678", "purpose": "login", "client_ip": "203.0.113.7"}
+    )
+    assert asked.status_code == 202, asked.content
+    assert set(asked.json()) == {"expires_at", "resend_at"}
+    assert Message.objects.get().params == {"otp": CODE}
+    verified = caller.post(VERIFY, {"phone": "+84912345678", "purpose": "login", "code": CODE})
+    assert verified.status_code == 200, verified.content
+    assert verified.json()["phone"] == "84912345678"
+    assert set(verified.json()) == {"phone", "purpose", "verified_at"}
+    again = caller.post(VERIFY, {"phone": "0912345678", "purpose": "login", "code": CODE})
+    assert again.status_code == 400 and again.json()["code"] == "reused"
+
+
+def test_any_valid_phone_gets_the_same_answer(caller):
+    with time_machine.travel(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC), tick=False):
+        bodies = [
+            caller.post(REQUEST, {"phone": phone, "purpose": "login"}).json()
+            for phone in ("0912345678", "0987654321")
+        ]
+    assert bodies[0] == bodies[1]
+
+
+def test_a_wrong_code_says_how_many_tries_are_left_and_nothing_else(caller):
+    caller.post(REQUEST, {"phone": "0912345678", "purpose": "login"})
+    wrong = caller.post(VERIFY, {"phone": "0912345678", "purpose": "login", "code": "000000"})
+    assert wrong.status_code == 400
+    body = wrong.json()
+    assert (body["code"], body["tries_left"]) == ("invalid_code", 4)
+    assert set(body) == {"code", "message", "tries_left"} and CODE not in wrong.content.decode()
+
+
+def test_a_check_for_a_phone_never_asked_looks_like_a_wrong_code(caller):
+    answer = caller.post(VERIFY, {"phone": "0912345678", "purpose": "login", "code": "123456"})
+    assert answer.status_code == 400 and answer.json() == {
+        "code": "invalid_code",
+        "message": "This code is not right.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "refusal"),
+    [
+        ({"phone": "0912345678", "purpose": "lottery"}, "unknown_purpose"),
+        ({"phone": "024 3825 1234", "purpose": "login"}, "invalid_phone"),
+    ],
+)
+def test_a_bad_request_is_refused_with_its_code_and_without_the_phone(caller, body, refusal):
+    answer = caller.post(REQUEST, body)
+    assert answer.status_code == 400 and answer.json()["code"] == refusal
+    assert "3825" not in answer.content.decode()
+
+
+def test_the_cooldown_answers_429_with_retry_after(caller):
+    caller.post(REQUEST, {"phone": "0912345678", "purpose": "login"})
+    again = caller.post(REQUEST, {"phone": "0912345678", "purpose": "login"})
+    assert again.status_code == 429
+    assert again.json()["code"] == "cooldown"
+    assert int(again["Retry-After"]) == again.json()["retry_after"] > 0
+
+
+def test_unknown_fields_and_missing_ones_are_named(caller):
+    answer = caller.post(REQUEST, {"phone": "0912345678", "purpose": "login", "code": "1"})
+    assert answer.status_code == 400 and answer.json() == {"code": ["Unknown field."]}
+    answer = caller.post(VERIFY, {"phone": "0912345678", "purpose": "login"})
+    assert answer.status_code == 400 and "code" in answer.json()
+    assert caller.post(REQUEST, {"purpose": "login", "client_ip": "x"}).json().keys() == {
+        "phone",
+        "client_ip",
+    }
+
+
+def test_codes_need_the_permission(api, make_user):
+    assert api.post(REQUEST, {"phone": "0912345678", "purpose": "login"}).status_code == 401
+    api.force_authenticate(make_user("view_message"))
+    refused = api.post(REQUEST, {"phone": "0912345678", "purpose": "login"})
+    assert refused.status_code == 403 and "add_otpchallenge" in refused.json()["detail"]
+    assert not Message.objects.exists()
+
+
+def test_no_otp_template_is_a_503_that_names_no_template(api, make_user):
+    api.force_authenticate(make_user("add_otpchallenge"))
+    answer = api.post(REQUEST, {"phone": "0912345678", "purpose": "login"})
+    assert answer.status_code == 503
+    assert "OTP_TEMPLATE_ID" not in answer.json()["detail"]
+
+
+def test_the_endpoints_are_throttled_per_user(caller, settings):
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "API_OTP_THROTTLE_RATE": "2/minute"}
+    for _ in range(2):
+        caller.post(VERIFY, {"phone": "0912345678", "purpose": "login", "code": "1"})
+    throttled = caller.post(REQUEST, {"phone": "0912345678", "purpose": "login"})
+    assert throttled.status_code == 429 and "Retry-After" in throttled

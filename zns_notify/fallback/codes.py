@@ -1,0 +1,72 @@
+"""The SMS fallback of one-time codes (docs/otp.md "When Zalo cannot deliver the code").
+
+A code's message (event ``otp:<purpose>``) has no binding: its plan comes from the
+``OTP_*`` settings (:func:`zns_notify.fallback.steps.plan_for`), its text from
+``OTP_SMS_TEXT`` here, and its SMS may go only while its ``OtpChallenge`` is the live
+code, so the customer never holds two codes that work. The code itself is the message's
+only parameter (:mod:`zns_notify.otp.sending` writes no other); it is never stored in
+the step's text, which the delivery log shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+
+from zns_notify import sms
+from zns_notify.conf import app_settings
+from zns_notify.models import Message, OtpChallenge
+from zns_notify.models.otp import OTP_EVENT_PREFIX
+from zns_notify.models.sms_triggers import KNOWN
+
+#: Every outcome that keeps the code from the phone sends it by SMS at once: a code that
+#: waited for the template or tomorrow's quota would arrive long after it expired.
+TRIGGERS = frozenset(KNOWN)
+#: What the step's stored text shows instead of the code.
+HIDDEN = "••••••"
+
+
+def is_code_event(event: str | None) -> bool:
+    return str(event or "").startswith(OTP_EVENT_PREFIX)
+
+
+def carries_code(message: Message) -> bool:
+    """A one-time code's message: the ``OTP_*`` settings decide its SMS, not a binding."""
+    return not message.binding_id and is_code_event(message.event)
+
+
+def render(code: str, purpose: str) -> str:
+    """``OTP_SMS_TEXT`` for ``code`` and ``purpose`` (its label, translated)."""
+    label = app_settings.OTP_PURPOSES.get(purpose, purpose)
+    minutes = max(1, app_settings.OTP_TTL // 60)
+    return app_settings.OTP_SMS_TEXT.format(code=code, purpose=_(label), minutes=minutes)
+
+
+def sms_text(message: Message) -> str:
+    values = list((message.params or {}).values())
+    if len(values) != 1 or not str(values[0]).strip():
+        raise sms.SmsInvalidText(_("The one-time code's message holds no code."))
+    return render(str(values[0]), message.event[len(OTP_EVENT_PREFIX) :])
+
+
+def hidden(message: Message, text: str) -> str:
+    """``text`` as the step stores it: the code replaced by ``HIDDEN``."""
+    for value in (message.params or {}).values():
+        if str(value):
+            text = text.replace(str(value), HIDDEN)
+    return text
+
+
+def no_longer_valid(message_pk: int, now: dt.datetime) -> bool:
+    """The code was verified, replaced by a newer one, locked or expired: not texted."""
+    row = (
+        OtpChallenge.objects.filter(message_id=message_pk)
+        .values_list("status", "expires_at")
+        .first()
+    )
+    return row is None or row[0] != OtpChallenge.Status.PENDING or row[1] <= now
+
+
+def sent_by_sms(message_pk: int) -> None:
+    OtpChallenge.objects.filter(message_id=message_pk).update(channel=OtpChallenge.Channel.SMS)

@@ -1,0 +1,108 @@
+"""Takes a code out of its message once it can no longer be used (verified, expired,
+superseded, locked): the message's parameters and the request bodies its attempts
+recorded keep their names, each value replaced by :data:`CLEARED`.
+
+Never while something may still send the message: only a message the worker is done with
+(sent, or with a final outcome) and with no SMS step waiting is cleared; a queued or
+deferred message would otherwise go out with a blank code. What a transition could not
+clear, and the codes that simply ran out, :func:`clear_due` finishes from the sweep
+(``zns_notify.tasks.sweep``, every minute). ``OtpChallenge.code_cleared_at`` says which
+are done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import router, transaction
+from django.db.models import Q
+
+from zns_notify.lib import clock
+from zns_notify.models import FallbackStep, Message, MessageEvent, OtpChallenge
+
+#: What a parameter holds once its code is cleared.
+CLEARED = ""
+#: The worker reads a message's parameters no more in these statuses (a retry puts a
+#: message back to queued first, so "sent" is safe too).
+DONE = Message.FINAL_STATUSES | {Message.Status.SENT}
+#: How many challenges one sweep clears at most: the rest wait for the next minute.
+BATCH = 500
+
+Status = OtpChallenge.Status
+
+
+def _blank(values: object) -> object:
+    if not isinstance(values, dict):
+        return values
+    return {name: CLEARED for name in values}
+
+
+def _clear_attempts(message_id: int, using: str) -> None:
+    events = MessageEvent.objects.using(using).filter(
+        message_id=message_id, kind=MessageEvent.Kind.ATTEMPT
+    )
+    for event in events:
+        payload = event.payload
+        request = payload.get("request") if isinstance(payload, dict) else None
+        body = request.get("body") if isinstance(request, dict) else None
+        if isinstance(body, dict) and "template_data" in body:
+            body["template_data"] = _blank(body["template_data"])
+            MessageEvent.objects.using(using).filter(pk=event.pk).update(payload=payload)
+
+
+def clear(challenges: Iterable[OtpChallenge], now: dt.datetime | None = None) -> int:
+    """Clear the code of each of ``challenges`` (no longer live) from its message, where
+    nothing may still send it; returns how many were cleared. Call it inside the
+    transaction that changed their status: the clearing commits with the change."""
+    now = now or clock.now()
+    using = router.db_for_write(Message)
+    done = 0
+    for challenge in challenges:
+        if challenge.status == Status.PENDING or challenge.code_cleared_at is not None:
+            continue
+        if challenge.message_id is not None:
+            waiting = (
+                FallbackStep.objects.using(using)
+                .filter(message_id=challenge.message_id)
+                .exclude(status__in=FallbackStep.FINAL_STATUSES)
+            )
+            message = (
+                Message.objects.using(using)
+                .select_for_update()
+                .filter(pk=challenge.message_id, status__in=DONE)
+                .only("pk", "params")
+                .first()
+            )
+            if message is None or waiting.exists():
+                continue  # the sweep comes back once the worker and the SMS are done
+            Message.objects.using(using).filter(pk=message.pk).update(params=_blank(message.params))
+            _clear_attempts(message.pk, using)
+        challenge.code_cleared_at = now
+        OtpChallenge.objects.using(using).filter(pk=challenge.pk).update(code_cleared_at=now)
+        done += 1
+    return done
+
+
+def clear_due(now: dt.datetime | None = None) -> int:
+    """The sweep's part: codes that ran out are marked expired, and every code no longer
+    live whose message is now done is cleared (at most :data:`BATCH`). Returns how many
+    were cleared."""
+    now = now or clock.now()
+    using = router.db_for_write(OtpChallenge)
+    with transaction.atomic(using=using):
+        # A pending code past its time is as dead as one a check found expired.
+        OtpChallenge.objects.using(using).filter(
+            status=Status.PENDING, expires_at__lte=now, code_cleared_at__isnull=True
+        ).update(status=Status.EXPIRED)
+        rows = list(
+            OtpChallenge.objects.using(using)
+            .filter(code_cleared_at__isnull=True)
+            .filter(~Q(status=Status.PENDING))
+            # Not the rows whose message is still under way: however many they are, they
+            # must not fill the batch and starve the others.
+            .filter(Q(message__isnull=True) | Q(message__status__in=DONE))
+            .order_by("expires_at")
+            .select_for_update(skip_locked=True, of=("self",))[:BATCH]
+        )
+        return clear(rows, now)

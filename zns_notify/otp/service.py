@@ -1,0 +1,162 @@
+"""The two calls a shop makes: :func:`request_code` and :func:`verify_code`.
+
+Time is :func:`zns_notify.lib.clock.now`. A refusal is an
+:class:`~zns_notify.otp.refusals.OtpRefused` with its ``code``; an accepted request
+answers the same for every valid phone, whether or not it has a Zalo account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, router, transaction
+
+from zns_notify.conf import app_settings
+from zns_notify.exceptions import ZnsInvalidPhone
+from zns_notify.lib import clock
+from zns_notify.lib.phones import normalize_phone
+from zns_notify.models import OtpChallenge
+from zns_notify.otp import clearing, codes, sending
+from zns_notify.otp.limits import check_limits
+from zns_notify.otp.refusals import OtpRefused, Refusal
+
+Status = OtpChallenge.Status
+
+
+@dataclass(frozen=True)
+class CodeRequested:
+    """A request accepted: the code is on its way. ``expires_at``: when it stops working;
+    ``resend_at``: when another may be asked for."""
+
+    expires_at: dt.datetime
+    resend_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CodeVerified:
+    """The code was right: ``phone`` (normalized) proved it holds it, for ``purpose``."""
+
+    phone: str
+    purpose: str
+    verified_at: dt.datetime
+
+
+def _checked(phone: object, purpose: str) -> str:
+    """The normalized phone, once the purpose is known and the phone a mobile number."""
+    if purpose not in app_settings.OTP_PURPOSES:
+        raise OtpRefused(Refusal.UNKNOWN_PURPOSE)
+    try:
+        return normalize_phone(phone)
+    except ZnsInvalidPhone:
+        raise OtpRefused(Refusal.INVALID_PHONE) from None
+
+
+def _atomic():
+    return transaction.atomic(using=router.db_for_write(OtpChallenge))
+
+
+def request_code(phone: object, purpose: str, *, client_ip: str | None = None) -> CodeRequested:
+    """Draw a code for ``phone`` and ``purpose``, store its hash and send it; the older
+    live code of that phone and purpose stops working.
+
+    Refused with ``unknown_purpose``, ``invalid_phone``, ``cooldown`` (a code went out
+    less than ``OTP_RESEND_COOLDOWN`` seconds ago) or ``rate_limited``; the last two carry
+    ``retry_after``."""
+    phone = _checked(phone, purpose)
+    now = clock.now()
+    ip = codes.ip_hash(client_ip)
+    ttl = dt.timedelta(seconds=app_settings.OTP_TTL)
+    cooldown = dt.timedelta(seconds=app_settings.OTP_RESEND_COOLDOWN)
+    code = codes.new_code()
+    try:
+        with _atomic():
+            mine = OtpChallenge.objects.filter(phone=phone, purpose=purpose)
+            # Locks the live row, so two requests for one phone and purpose take turns.
+            live = list(mine.filter(status=Status.PENDING).select_for_update())
+            last = mine.exclude(status=Status.VERIFIED).order_by("-created_at").first()
+            if last is not None and last.created_at + cooldown > now:
+                wait = (last.created_at + cooldown - now).total_seconds()
+                raise OtpRefused(Refusal.COOLDOWN, retry_after=wait)
+            check_limits(phone, purpose, ip, now)
+            for old in live:
+                old.status = Status.EXPIRED if old.expires_at <= now else Status.SUPERSEDED
+                old.save(update_fields=["status"])
+            # The old code is dead: out of its message now if the worker is done with it.
+            clearing.clear(live, now)
+            challenge = OtpChallenge.objects.create(
+                phone=phone,
+                purpose=purpose,
+                code_hash=codes.code_hash(phone, purpose, code),
+                ip_hash=ip,
+                created_at=now,
+                expires_at=now + ttl,
+            )
+            sending.send_code(challenge, code)
+    except IntegrityError:
+        # Another request for this phone and purpose stored its code first.
+        raise OtpRefused(Refusal.COOLDOWN, retry_after=cooldown.total_seconds()) from None
+    return CodeRequested(expires_at=now + ttl, resend_at=now + cooldown)
+
+
+def verify_code(
+    phone: object, purpose: str, code: object, *, client_ip: str | None = None
+) -> CodeVerified:
+    """Check ``code`` against the live code of ``phone`` and ``purpose``; a right code is
+    used up. Refused with ``unknown_purpose``, ``invalid_phone``, ``invalid_code`` (wrong,
+    or no code was asked for: the two look alike; ``tries_left`` says how many remain),
+    ``expired``, ``reused`` or ``too_many_tries``.
+
+    ``client_ip`` is accepted for the per-IP limit on checks that the next slice adds; it
+    is not used yet."""
+    phone = _checked(phone, purpose)
+    now = clock.now()
+    given = str(code or "").strip()
+    with _atomic():
+        challenge = (
+            OtpChallenge.objects.filter(phone=phone, purpose=purpose)
+            .exclude(status=Status.SUPERSEDED)
+            .order_by("-created_at")
+            .select_for_update()
+            .first()
+        )
+        refusal = _judge(challenge, phone, purpose, given, now)
+        if challenge is not None and challenge.status != Status.PENDING:
+            # Used, expired or locked: the code is out of its message (when nothing may
+            # still send it; the sweep does the rest).
+            clearing.clear([challenge], now)
+    # Raised outside the transaction: a wrong try or a lock must be stored, not rolled back.
+    if refusal is not None:
+        raise refusal
+    return CodeVerified(phone=phone, purpose=purpose, verified_at=now)
+
+
+def _judge(
+    challenge: OtpChallenge | None, phone: str, purpose: str, given: str, now: dt.datetime
+) -> OtpRefused | None:
+    """What ``given`` does to ``challenge`` (saved here); None when it is right."""
+    if challenge is None:
+        return OtpRefused(Refusal.INVALID_CODE)
+    matches = codes.code_matches(challenge.code_hash, phone, purpose, given)
+    if challenge.status == Status.VERIFIED:
+        return OtpRefused(Refusal.REUSED if matches else Refusal.INVALID_CODE)
+    if challenge.status == Status.LOCKED:
+        return OtpRefused(Refusal.TOO_MANY_TRIES)
+    if challenge.status == Status.EXPIRED or challenge.expires_at <= now:
+        if challenge.status != Status.EXPIRED:
+            challenge.status = Status.EXPIRED
+            challenge.save(update_fields=["status"])
+        return OtpRefused(Refusal.EXPIRED)
+    if matches:
+        challenge.status = Status.VERIFIED
+        challenge.consumed_at = now
+        challenge.save(update_fields=["status", "consumed_at"])
+        return None
+    challenge.tries_used += 1
+    left = app_settings.OTP_MAX_TRIES - challenge.tries_used
+    if left <= 0:
+        challenge.status = Status.LOCKED
+    challenge.save(update_fields=["tries_used", "status"])
+    if left <= 0:
+        return OtpRefused(Refusal.TOO_MANY_TRIES)
+    return OtpRefused(Refusal.INVALID_CODE, tries_left=left)
