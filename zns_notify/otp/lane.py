@@ -5,16 +5,15 @@ Two parts, both running the same code as every other send:
 
 - :func:`send_now`: right after the request's transaction commits, the requesting process
   itself runs the worker's loop for the code's message (claim, gate, send, record:
-  :func:`zns_notify.sending.send.deliver`), and sends its SMS at once when Zalo's answer
-  calls for it (:func:`zns_notify.fallback.sending.send`). A queue of ten thousand order
-  messages is not in its way. The message's ordinary queue entry stays: if this process
+  :func:`zns_notify.sending.send.deliver`). A queue of ten thousand order messages is not
+  in its way. The message's ordinary queue entry stays: if this process
   dies or the database blinks, a worker sends the code as it would any message (the claim
   makes sure only one of them does).
 - :func:`priority_tasks`: the brokers' poll (``zns_notify.broker.OutboxORM`` and
   ``.Redis``) hands out, ahead of everything queued, the code messages that are due again
-  (a retry, a send the request could not make) and the code SMS steps that came due (no
-  receipt within ``OTP_SMS_AFTER``), instead of leaving them to the end of the queue or to
-  the sweeper's minute.
+  (a retry, a send the request could not make) and the code SMS steps that came due (at
+  once when Zalo cannot deliver, or no receipt within ``OTP_SMS_AFTER``), instead of
+  leaving them to the end of the queue or to the sweeper's minute.
 """
 
 from __future__ import annotations
@@ -23,13 +22,11 @@ import datetime as dt
 import logging
 import uuid
 
-from django.db import router
 from django.db.models import Q
 from django.utils import timezone
 
 from zns_notify.events import relay
 from zns_notify.events.outbox_sql import TASK_SEND, task_package
-from zns_notify.fallback import sending as fallback_sending
 from zns_notify.fallback.steps import TASK_SEND as TASK_SEND_SMS
 from zns_notify.models import FallbackStep, OtpChallenge
 from zns_notify.sending.send import deliver
@@ -41,26 +38,17 @@ STEPS_PER_POLL = 50
 
 
 def send_now(key: str) -> None:
-    """Send the code's message ``key`` from this process, then its SMS if Zalo's answer
-    scheduled one for now. Run after the commit; never raises (the queue is the safety
-    net), so the caller's answer does not depend on Zalo's."""
+    """Send the code's message ``key`` from this process. Run after the commit; never
+    raises (the queue is the safety net), so the caller's answer does not depend on
+    Zalo's.
+
+    Only the ZNS send: an SMS that Zalo's answer calls for is left to the workers, whom
+    the brokers' poll hands it first. Sent from here, it would make the request take an
+    SMS longer exactly when the phone is not on Zalo, and the answer's time would tell."""
     try:
         deliver(key)
-        using = router.db_for_write(FallbackStep)
-        due = (
-            FallbackStep.objects.using(using)
-            .filter(
-                message__idempotency_key=key,
-                status=FallbackStep.Status.SCHEDULED,
-                due_at__lte=timezone.now(),
-            )
-            .values_list("reference", flat=True)
-            .first()
-        )
-        if due:
-            fallback_sending.send(due)
     except Exception:
-        # The message stays queued (or its step scheduled): a worker or the sweeper sends it.
+        # The message stays queued: a worker or the sweeper sends it.
         logger.exception("zns one-time code %s: sending from the request failed", key)
 
 
