@@ -40,9 +40,7 @@ def _served_as(sandbox, tag: str, param_type: str) -> None:
         ("TRANSACTION", "12"),  # the parameter typed by its creation code (zns-api.md §9)
     ],
 )
-def test_a_sync_finds_the_sandboxs_otp_template_however_it_is_marked(
-    connected, tag, param_type
-):
+def test_a_sync_finds_the_sandboxs_otp_template_however_it_is_marked(connected, tag, param_type):
     _served_as(connected, tag, param_type)
     sync_templates()
     found = otp_template()
