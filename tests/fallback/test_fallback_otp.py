@@ -1,12 +1,14 @@
 """The SMS fallback of one-time codes: a code's message has no binding, and its SMS comes
 from the OTP_* settings: at once when Zalo says the phone cannot get ZNS, else when no
-receipt came OTP_SMS_AFTER seconds after Zalo took it; the same code, never a dead one."""
+receipt came OTP_SMS_AFTER seconds after the code was requested; the same code, never a
+dead one."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from tests.factories import TemplateFactory
@@ -81,7 +83,7 @@ def test_no_receipt_within_otp_sms_after_sends_the_sms(
     message.refresh_from_db()
     step = FallbackStep.objects.get(message=message)
     assert (step.reason, step.trigger) == ("window", "window")
-    assert step.due_at == message.sent_at + dt.timedelta(seconds=7)
+    assert step.due_at == message.created_at + dt.timedelta(seconds=7)
     assert send_fallbacks([step.reference]) == 0  # not due yet
     _due_now(step)
     assert send_fallbacks([step.reference]) == 1
@@ -91,13 +93,62 @@ def test_no_receipt_within_otp_sms_after_sends_the_sms(
     assert OtpChallenge.objects.get().channel == "sms"
 
 
-def test_the_default_window_is_twenty_seconds(account, zalo_api, otp_template):
-    message, _code = _request()
-    zalo_api.send_ok()
-    send_messages([message.idempotency_key])
+#: A fixed moment for the tests that move the clock: none depends on today's date or hour.
+REQUESTED = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def _sent_after(zalo_api, seconds: float) -> tuple[Message, FallbackStep]:
+    """A code requested at REQUESTED, which Zalo accepted ``seconds`` later."""
+    with time_machine.travel(REQUESTED, tick=False) as traveller:
+        message, _code = _request()
+        traveller.shift(dt.timedelta(seconds=seconds))
+        zalo_api.send_ok()
+        send_messages([message.idempotency_key])
     message.refresh_from_db()
+    return message, FallbackStep.objects.get(message=message)
+
+
+def test_the_default_window_is_twenty_seconds_from_the_request(account, zalo_api, otp_template):
+    message, step = _sent_after(zalo_api, 0)
+    assert message.created_at == REQUESTED
+    assert step.due_at == REQUESTED + dt.timedelta(seconds=20)
+
+
+def test_the_window_counts_from_the_request_not_from_zalos_acceptance(
+    account, zalo_api, otp_template
+):
+    """The customer has waited since the request: a code Zalo took 15 s to accept gets
+    its SMS 5 s later, not 20."""
+    message, step = _sent_after(zalo_api, 15)
+    assert message.sent_at == REQUESTED + dt.timedelta(seconds=15)
+    assert step.due_at == REQUESTED + dt.timedelta(seconds=20)
+    assert step.created_at == message.sent_at
+
+
+def test_a_window_over_before_zalo_took_the_code_makes_the_sms_due_at_once(
+    account, zalo_api, otp_template
+):
+    message, step = _sent_after(zalo_api, 45)
+    assert step.due_at == message.sent_at == REQUESTED + dt.timedelta(seconds=45)
+    assert (step.reason, step.trigger) == ("window", "window")
+
+
+@pytest.mark.parametrize(("after", "due"), [(3, 20), (60, 60)])
+def test_an_ambiguous_give_up_waits_out_the_window_from_the_request(
+    account, otp_template, configure, after, due
+):
+    from zns_notify.sending import ambiguity
+
+    configure(AMBIGUOUS_SENDS="fail")
+    with time_machine.travel(REQUESTED, tick=False) as traveller:
+        message, _code = _request()
+        Message.objects.filter(pk=message.pk).update(status="sending", attempts=1)
+        message.refresh_from_db()
+        traveller.shift(dt.timedelta(seconds=after))
+        assert ambiguity.recover(message)
     step = FallbackStep.objects.get(message=message)
-    assert step.due_at - message.sent_at == dt.timedelta(seconds=20)
+    assert (step.reason, step.trigger) == ("window", "failed")
+    assert step.due_at == REQUESTED + dt.timedelta(seconds=due)
 
 
 def test_a_receipt_within_the_window_cancels_the_sms(account, zalo_api, otp_template, sms_outbox):

@@ -150,8 +150,9 @@ class OtpSettings:
 
     @property
     def OTP_SMS_AFTER(self) -> int:
-        """Seconds after Zalo took a code's message without a delivery receipt before the
-        code goes by SMS (when ``SMS_PROVIDER`` is set)."""
+        """Seconds after the code was requested before it goes by SMS when no delivery
+        receipt came by then (when ``SMS_PROVIDER`` is set; default 20). Counted from the
+        request, not from Zalo's acceptance: the customer has waited since then."""
         return parse.whole_number("OTP_SMS_AFTER", self._get("OTP_SMS_AFTER", 20), 5, 600)
 
     @property

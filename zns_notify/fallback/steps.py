@@ -88,10 +88,19 @@ def window(binding: Binding) -> dt.timedelta:
 @dataclass(frozen=True)
 class Plan:
     """The SMS fallback of one message: the trigger categories that send it at once, and
-    how long after Zalo took it a receipt is waited for."""
+    how long a receipt is waited for: from when Zalo took the message, or with
+    ``from_request`` from when the message was written (a one-time code: its customer has
+    been waiting since the request, however long the message took to reach Zalo)."""
 
     triggers: frozenset[str]
     window: dt.timedelta
+    from_request: bool = False
+
+    def window_end(self, message: Message, at: dt.datetime) -> dt.datetime:
+        """When ``message``'s SMS is due without a receipt, Zalo having taken it (or
+        perhaps taken it) at ``at``; never before ``at``: a window already over is due now."""
+        start = message.created_at if self.from_request else at
+        return max(at, start + self.window)
 
 
 def plan_for(message: Message) -> Plan | None:
@@ -101,7 +110,8 @@ def plan_for(message: Message) -> Plan | None:
     if codes.carries_code(message):
         if message.development_mode or not sms.is_enabled():
             return None
-        return Plan(codes.TRIGGERS, dt.timedelta(seconds=app_settings.OTP_SMS_AFTER))
+        after = dt.timedelta(seconds=app_settings.OTP_SMS_AFTER)
+        return Plan(codes.TRIGGERS, after, from_request=True)
     binding = binding_with_sms(message)
     if binding is None:
         return None
@@ -131,8 +141,8 @@ def immediate_trigger(
 def schedule_window(
     message: Message, sent_at: dt.datetime, steps: list[FallbackStep] | None = None
 ) -> None:
-    """Zalo accepted ``message``: the SMS is due at ``sent_at`` + the window unless a
-    receipt cancels it first (:mod:`zns_notify.fallback.receipts`). One INSERT, only for
+    """Zalo accepted ``message``: the SMS is due at the window's end (:meth:`Plan.window_end`)
+    unless a receipt cancels it first (:mod:`zns_notify.fallback.receipts`). One INSERT, only for
     bindings with the fallback on; ``steps``: a list the caller inserts in one statement
     for its whole batch, in the same transaction, instead."""
     plan = plan_for(message)
@@ -142,7 +152,7 @@ def schedule_window(
         message,
         FallbackStep.Reason.WINDOW,
         sms_triggers.WINDOW,
-        sent_at + plan.window,
+        plan.window_end(message, sent_at),
         created_at=sent_at,
     )
     if steps is None:
@@ -191,7 +201,7 @@ def schedule_after_ambiguous(message: Message, now: dt.datetime) -> None:
                 message,
                 FallbackStep.Reason.WINDOW,
                 sms_triggers.FAILED,
-                now + plan.window,
+                plan.window_end(message, now),
                 created_at=now,
             )
         ]
