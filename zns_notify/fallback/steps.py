@@ -95,6 +95,9 @@ class Plan:
     triggers: frozenset[str]
     window: dt.timedelta
     from_request: bool = False
+    #: Every wait for an administrator (a hold) or for tomorrow (the quota) is given up
+    #: for the SMS, chosen or not: a one-time code would expire first.
+    never_waits: bool = False
 
     def window_end(self, message: Message, at: dt.datetime) -> dt.datetime:
         """When ``message``'s SMS is due without a receipt, Zalo having taken it (or
@@ -111,7 +114,7 @@ def plan_for(message: Message) -> Plan | None:
         if message.development_mode or not sms.is_enabled():
             return None
         after = dt.timedelta(seconds=app_settings.OTP_SMS_AFTER)
-        return Plan(codes.TRIGGERS, after, from_request=True)
+        return Plan(codes.TRIGGERS, after, from_request=True, never_waits=True)
     binding = binding_with_sms(message)
     if binding is None:
         return None
@@ -119,11 +122,13 @@ def plan_for(message: Message) -> Plan | None:
 
 
 def immediate_trigger(
-    message: Message, action: str, code: int | None, *, final: bool
+    message: Message, action: str, code: int | None, *, final: bool, waits: bool = False
 ) -> str | None:
     """The trigger category when this ZNS outcome sends the SMS at once for the message's
     binding, else None. ``final``: the message fails for good; otherwise it would wait
-    (a hold, the quota), which only the ``template`` and ``quota`` triggers give up."""
+    (a hold, the quota), which only the ``template`` and ``quota`` triggers give up.
+    ``waits``: that wait has a known end (not a retry's backoff), which a plan that
+    :attr:`~Plan.never_waits` gives up whatever its cause."""
     plan = plan_for(message)
     if plan is None:
         return None
@@ -135,6 +140,8 @@ def immediate_trigger(
         # Not chosen, "template" and "quota" only mean: do not give up the wait for an
         # SMS. A wait that ended in failure (held too long) is a final failure like any.
         return sms_triggers.FAILED
+    if waits and plan.never_waits:
+        return triggers.given_up_wait(action, code)
     return None
 
 
