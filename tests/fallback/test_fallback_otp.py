@@ -263,9 +263,7 @@ def test_a_code_failed_at_the_request_goes_by_sms_at_once(
     assert verify_code(PHONE, "login", code).phone == "84912345678"
 
 
-def test_a_request_rolled_back_leaves_no_sms_step_and_queues_nothing(
-    sms_outbox, configure, pushed
-):
+def test_a_request_rolled_back_leaves_no_sms_step_and_queues_nothing(sms_outbox, configure, pushed):
     from django.db import transaction
 
     TemplateFactory(template_id="500", params=[CODE_PARAM], status="DISABLE")
@@ -278,9 +276,7 @@ def test_a_request_rolled_back_leaves_no_sms_step_and_queues_nothing(
 
 
 @pytest.mark.parametrize("without", ["provider", "development_mode"])
-def test_a_code_failed_at_the_request_without_sms_has_no_step(
-    settings, configure, pushed, without
-):
+def test_a_code_failed_at_the_request_without_sms_has_no_step(settings, configure, pushed, without):
     TemplateFactory(template_id="500", params=[CODE_PARAM], status="DISABLE")
     configure(OTP_TEMPLATE_ID="500")
     if without == "provider":
@@ -305,9 +301,7 @@ def _stopped_at_the_gate(message: Message, trigger: str, sms_outbox, code: str) 
     assert [s.text for s in sms_outbox] == [f"Ma xac thuc {code} cho Log-in. Het han sau 5 phut."]
 
 
-def test_an_account_hold_sends_the_code_by_sms_at_once(
-    account, zalo_api, otp_template, sms_outbox
-):
+def test_an_account_hold_sends_the_code_by_sms_at_once(account, zalo_api, otp_template, sms_outbox):
     from zns_notify.models import SendingHold
 
     SendingHold.objects.create(

@@ -252,21 +252,28 @@ def cancel_for_resend(
     own step if Zalo fails it again, so the original's SMS not yet claimed is cancelled
     (the caller holds the original's row lock: see the lock order in
     :mod:`zns_notify.fallback.sending`). A step being sent or sent is left as it is."""
+    return cancel_scheduled(
+        original.pk,
+        now,
+        _("SMS fallback cancelled: the message was resent as message #%(pk)s.") % {"pk": copy.pk},
+        using,
+    )
+
+
+def cancel_scheduled(
+    message_pk: int, now: dt.datetime, detail: str, using: str | None = None
+) -> bool:
+    """Cancel the message's SMS step if it is still scheduled (not claimed: a step being
+    sent or sent is left as it is), with ``detail`` as the timeline's note; True when it
+    was. One conditional UPDATE, so it never races the sender's claim."""
     cancelled = (
         FallbackStep.objects.using(using)
-        .filter(
-            message_id=original.pk,
-            status=FallbackStep.Status.SCHEDULED,
-        )
+        .filter(message_id=message_pk, status=FallbackStep.Status.SCHEDULED)
         .update(status=FallbackStep.Status.CANCELLED, cancelled_at=now)
     )
     if cancelled:
         MessageEvent.objects.using(using).create(
-            message_id=original.pk,
-            kind=MessageEvent.Kind.NOTE,
-            at=now,
-            detail=_("SMS fallback cancelled: the message was resent as message #%(pk)s.")
-            % {"pk": copy.pk},
+            message_id=message_pk, kind=MessageEvent.Kind.NOTE, at=now, detail=detail[:2000]
         )
     return bool(cancelled)
 

@@ -7,6 +7,7 @@
 - ``service``: the two calls and what they answer
 - ``template``: the synced OTP template and its code parameter (for the sending step)
 - ``sending``: the hook that hands a new code to Zalo (not built yet: docs/otp.md)
+- ``withdrawal``: a code no longer live: its message cancelled if it has not gone to Zalo
 - ``clearing``: a code no longer live taken out of its message (transitions and the sweep)
 - ``checks``: system checks of the ``OTP_*`` settings (zns_notify.E050)
 """

@@ -82,8 +82,9 @@ def request_code(phone: object, purpose: str, *, client_ip: str | None = None) -
             for old in live:
                 old.status = Status.EXPIRED if old.expires_at <= now else Status.SUPERSEDED
                 old.save(update_fields=["status"])
-            # The old code is dead: out of its message now if the worker is done with it.
-            clearing.clear(live, now)
+            # The old code is dead: its message cancelled if it has not gone to Zalo, its
+            # code out of the message now if the worker is done with it.
+            clearing.retire(live, now)
             challenge = OtpChallenge.objects.create(
                 phone=phone,
                 purpose=purpose,
@@ -122,9 +123,9 @@ def verify_code(
         )
         refusal = _judge(challenge, phone, purpose, given, now)
         if challenge is not None and challenge.status != Status.PENDING:
-            # Used, expired or locked: the code is out of its message (when nothing may
-            # still send it; the sweep does the rest).
-            clearing.clear([challenge], now)
+            # Used, expired or locked: its message cancelled if it has not gone to Zalo, the
+            # code out of it when nothing may still send it (the sweep does the rest).
+            clearing.retire([challenge], now)
     # Raised outside the transaction: a wrong try or a lock must be stored, not rolled back.
     if refusal is not None:
         raise refusal
