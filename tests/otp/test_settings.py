@@ -30,6 +30,8 @@ def test_defaults():
         ("OTP_LIMIT_PER_PHONE", (5, 0)),
         ("OTP_LIMIT_PER_IP", (-1, 60)),
         ("OTP_LIMIT_PER_PURPOSE", (True, 60)),
+        ("OTP_VERIFY_LIMIT_PER_IP", (30,)),
+        ("OTP_VERIFY_LIMIT_PER_IP", (30, 86401)),
         ("OTP_PURPOSES", {}),
         ("OTP_PURPOSES", ["login"]),
         ("OTP_HASH_KEY", "short"),

@@ -42,7 +42,8 @@ _KEY_DOMAIN = b"zns_notify.otp.hash-key.v1"
 
 
 def _limit(key: str, value: Any) -> tuple[int, int]:
-    """``(count, seconds)``: at most ``count`` requests in any ``seconds``; 0 turns it off."""
+    """``(count, seconds)``: at most ``count`` requests (or checks) in any ``seconds``; 0
+    turns it off."""
     if (
         not isinstance(value, list | tuple)
         or len(value) != 2
@@ -121,6 +122,13 @@ class OtpSettings:
         """(count, seconds): requests from one client IP (default 10 an hour); only
         requests that pass ``client_ip`` are counted."""
         return _limit("OTP_LIMIT_PER_IP", self._get("OTP_LIMIT_PER_IP", (10, 3600)))
+
+    @property
+    def OTP_VERIFY_LIMIT_PER_IP(self) -> tuple[int, int]:
+        """(count, seconds): checks of codes from one client IP, all phones and purposes
+        together, right or wrong: the brake on guessing codes across many phones (default
+        30 an hour); only checks that pass ``client_ip`` are counted."""
+        return _limit("OTP_VERIFY_LIMIT_PER_IP", self._get("OTP_VERIFY_LIMIT_PER_IP", (30, 3600)))
 
     @property
     def OTP_HASH_KEY(self) -> bytes:

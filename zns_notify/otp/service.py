@@ -18,7 +18,7 @@ from zns_notify.lib import clock
 from zns_notify.lib.phones import normalize_phone
 from zns_notify.models import OtpChallenge
 from zns_notify.otp import clearing, codes, sending
-from zns_notify.otp.limits import check_limits
+from zns_notify.otp.limits import check_limits, count_check
 from zns_notify.otp.refusals import OtpRefused, Refusal
 
 Status = OtpChallenge.Status
@@ -106,14 +106,14 @@ def verify_code(
     """Check ``code`` against the live code of ``phone`` and ``purpose``; a right code is
     used up. Refused with ``unknown_purpose``, ``invalid_phone``, ``invalid_code`` (wrong,
     or no code was asked for: the two look alike; ``tries_left`` says how many remain),
-    ``expired``, ``reused`` or ``too_many_tries``.
-
-    ``client_ip`` is accepted for the per-IP limit on checks that the next slice adds; it
-    is not used yet."""
+    ``expired``, ``reused``, ``too_many_tries`` or, with ``client_ip``, ``rate_limited``
+    (``OTP_VERIFY_LIMIT_PER_IP``: decided before the code is looked at, so it says nothing
+    about the phone; with ``retry_after``)."""
     phone = _checked(phone, purpose)
     now = clock.now()
     given = str(code or "").strip()
     with _atomic():
+        count_check(codes.ip_hash(client_ip), now)
         challenge = (
             OtpChallenge.objects.filter(phone=phone, purpose=purpose)
             .exclude(status=Status.SUPERSEDED)
