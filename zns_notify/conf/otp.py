@@ -131,6 +131,13 @@ class OtpSettings:
         return _limit("OTP_VERIFY_LIMIT_PER_IP", self._get("OTP_VERIFY_LIMIT_PER_IP", (30, 3600)))
 
     @property
+    def OTP_KEEP_DAYS(self) -> int:
+        """Days the rows of codes (requests, and the checks counted per IP) are kept before
+        the daily ``zns_notify.tasks.prune_otp`` deletes them (default 30; 1 to 3650: a
+        day at least, the longest window a rate limit counts over)."""
+        return parse.whole_number("OTP_KEEP_DAYS", self._get("OTP_KEEP_DAYS", 30), 1, 3650)
+
+    @property
     def OTP_HASH_KEY(self) -> bytes:
         """Key of the HMAC-SHA256 that codes and client IPs are stored as. Default: derived
         from Django's ``SECRET_KEY`` (changing that key then voids the live codes)."""

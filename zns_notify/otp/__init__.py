@@ -9,6 +9,7 @@
 - ``sending``: the hook that hands a new code to Zalo (not built yet: docs/otp.md)
 - ``withdrawal``: a code no longer live: its message cancelled if it has not gone to Zalo
 - ``clearing``: a code no longer live taken out of its message (transitions and the sweep)
+- ``pruning``: rows older than ``OTP_KEEP_DAYS`` deleted (the daily ``prune_otp`` task)
 - ``checks``: system checks of the ``OTP_*`` settings (zns_notify.E050)
 """
 
