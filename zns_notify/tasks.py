@@ -27,6 +27,7 @@ from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.fallback import sending as fallback_sending
 from zns_notify.models import Message
 from zns_notify.otp import clearing as otp_clearing
+from zns_notify.otp.pruning import prune as prune_otp
 from zns_notify.policy.rules import prune_counts as prune_recipient_counts
 from zns_notify.receipts.reconcile import reconcile
 from zns_notify.reports.rollup import refresh_reports
@@ -38,6 +39,7 @@ from zns_notify.zalo.client import ZaloAPIError
 __all__ = [
     "SCHEDULES",
     "ensure_schedules",
+    "prune_otp",
     "prune_recipient_counts",
     "reconcile",
     "refresh_quota",
@@ -165,6 +167,8 @@ SCHEDULES = (
     ("zns_notify.reconcile", "zns_notify.tasks.reconcile", 5),
     # The recipient cap's past days (zns_notify.policy): only today's counts matter.
     ("zns_notify.prune_recipient_counts", "zns_notify.tasks.prune_recipient_counts", 24 * 60),
+    # One-time codes' rows older than OTP_KEEP_DAYS (zns_notify.otp.pruning).
+    ("zns_notify.prune_otp", "zns_notify.tasks.prune_otp", 24 * 60),
     # The reports' daily aggregates: today and the days still in progress (a lease lets one
     # run at a time work, however many clusters pick the schedule up).
     ("zns_notify.refresh_reports", "zns_notify.tasks.refresh_reports", 5),

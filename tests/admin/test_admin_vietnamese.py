@@ -293,7 +293,7 @@ def strings_in(value) -> list[str]:
 
 def seed_outcomes() -> None:
     """Messages whose error column, filters and report rows have something to say."""
-    from zns_notify.models.error_categories import CANCELLED_BY_OPERATOR
+    from zns_notify.models.error_categories import CANCELLED_BY_OPERATOR, CODE_NO_LONGER_VALID
     from zns_notify.reports import rollup
 
     for category, code in [
@@ -303,6 +303,7 @@ def seed_outcomes() -> None:
         ("ambiguous", None),
         ("policy", None),
         (CANCELLED_BY_OPERATOR, None),
+        (CODE_NO_LONGER_VALID, None),
     ]:
         MessageFactory(
             status="failed",

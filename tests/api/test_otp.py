@@ -126,3 +126,25 @@ def test_the_endpoints_are_throttled_per_user(caller, settings):
         caller.post(VERIFY, {"phone": "0912345678", "purpose": "login", "code": "1"})
     throttled = caller.post(REQUEST, {"phone": "0912345678", "purpose": "login"})
     assert throttled.status_code == 429 and "Retry-After" in throttled
+
+
+def test_checks_from_one_client_ip_are_limited_alike_for_every_phone(caller, settings):
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "OTP_VERIFY_LIMIT_PER_IP": (2, 600)}
+    caller.post(REQUEST, {"phone": "0912345678", "purpose": "login"})
+    for phone in ("0987654321", "0934567890"):
+        caller.post(
+            VERIFY, {"phone": phone, "purpose": "login", "code": "1", "client_ip": "203.0.113.7"}
+        )
+    answers = [
+        caller.post(
+            VERIFY, {"phone": phone, "purpose": "login", "code": CODE, "client_ip": "203.0.113.7"}
+        )
+        for phone in ("0912345678", "0971234567")  # one with a live code, one without
+    ]
+    assert [answer.status_code for answer in answers] == [429, 429]
+    assert answers[0].json() == answers[1].json()
+    assert answers[0].json()["code"] == "rate_limited"
+    assert int(answers[0]["Retry-After"]) == answers[0].json()["retry_after"] > 0
+    # Another client, or none given, is not held back by this one's checks.
+    right = caller.post(VERIFY, {"phone": "0912345678", "purpose": "login", "code": CODE})
+    assert right.status_code == 200

@@ -134,6 +134,17 @@ def test_sent_message_schedules_the_sms_at_the_window_end(account, zalo_api, mak
     assert heard == []
 
 
+def test_an_order_messages_window_counts_from_zalos_acceptance(account, zalo_api, make_message):
+    """Only a code's window counts from its request (tests/fallback/test_fallback_otp.py):
+    an order's message that waited in the queue still gets its whole window."""
+    message = make_message(created_at=timezone.now() - dt.timedelta(minutes=4))
+    zalo_api.send_ok(msg_id="m1")
+    send_messages([message.idempotency_key])
+    message.refresh_from_db()
+    step = FallbackStep.objects.get(message=message)
+    assert step.due_at == message.sent_at + dt.timedelta(minutes=5)
+
+
 def test_receipt_within_the_window_cancels_the_sms(
     account, zalo_api, make_message, sms_outbox, heard
 ):

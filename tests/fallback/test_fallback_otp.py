@@ -1,12 +1,14 @@
 """The SMS fallback of one-time codes: a code's message has no binding, and its SMS comes
 from the OTP_* settings: at once when Zalo says the phone cannot get ZNS, else when no
-receipt came OTP_SMS_AFTER seconds after Zalo took it; the same code, never a dead one."""
+receipt came OTP_SMS_AFTER seconds after the code was requested; the same code, never a
+dead one."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from tests.factories import TemplateFactory
@@ -88,7 +90,7 @@ def test_no_receipt_within_otp_sms_after_sends_the_sms(
     message.refresh_from_db()
     step = FallbackStep.objects.get(message=message)
     assert (step.reason, step.trigger) == ("window", "window")
-    assert step.due_at == message.sent_at + dt.timedelta(seconds=7)
+    assert step.due_at == message.created_at + dt.timedelta(seconds=7)
     assert send_fallbacks([step.reference]) == 0  # not due yet
     _due_now(step)
     assert send_fallbacks([step.reference]) == 1
@@ -98,13 +100,62 @@ def test_no_receipt_within_otp_sms_after_sends_the_sms(
     assert OtpChallenge.objects.get().channel == "sms"
 
 
-def test_the_default_window_is_twenty_seconds(account, zalo_api, otp_template):
-    message, _code = _request()
-    zalo_api.send_ok()
-    send_messages([message.idempotency_key])
+#: A fixed moment for the tests that move the clock: none depends on today's date or hour.
+REQUESTED = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def _sent_after(zalo_api, seconds: float) -> tuple[Message, FallbackStep]:
+    """A code requested at REQUESTED, which Zalo accepted ``seconds`` later."""
+    with time_machine.travel(REQUESTED, tick=False) as traveller:
+        message, _code = _request()
+        traveller.shift(dt.timedelta(seconds=seconds))
+        zalo_api.send_ok()
+        send_messages([message.idempotency_key])
     message.refresh_from_db()
+    return message, FallbackStep.objects.get(message=message)
+
+
+def test_the_default_window_is_twenty_seconds_from_the_request(account, zalo_api, otp_template):
+    message, step = _sent_after(zalo_api, 0)
+    assert message.created_at == REQUESTED
+    assert step.due_at == REQUESTED + dt.timedelta(seconds=20)
+
+
+def test_the_window_counts_from_the_request_not_from_zalos_acceptance(
+    account, zalo_api, otp_template
+):
+    """The customer has waited since the request: a code Zalo took 15 s to accept gets
+    its SMS 5 s later, not 20."""
+    message, step = _sent_after(zalo_api, 15)
+    assert message.sent_at == REQUESTED + dt.timedelta(seconds=15)
+    assert step.due_at == REQUESTED + dt.timedelta(seconds=20)
+    assert step.created_at == message.sent_at
+
+
+def test_a_window_over_before_zalo_took_the_code_makes_the_sms_due_at_once(
+    account, zalo_api, otp_template
+):
+    message, step = _sent_after(zalo_api, 45)
+    assert step.due_at == message.sent_at == REQUESTED + dt.timedelta(seconds=45)
+    assert (step.reason, step.trigger) == ("window", "window")
+
+
+@pytest.mark.parametrize(("after", "due"), [(3, 20), (60, 60)])
+def test_an_ambiguous_give_up_waits_out_the_window_from_the_request(
+    account, otp_template, configure, after, due
+):
+    from zns_notify.sending import ambiguity
+
+    configure(AMBIGUOUS_SENDS="fail")
+    with time_machine.travel(REQUESTED, tick=False) as traveller:
+        message, _code = _request()
+        Message.objects.filter(pk=message.pk).update(status="sending", attempts=1)
+        message.refresh_from_db()
+        traveller.shift(dt.timedelta(seconds=after))
+        assert ambiguity.recover(message)
     step = FallbackStep.objects.get(message=message)
-    assert step.due_at - message.sent_at == dt.timedelta(seconds=20)
+    assert (step.reason, step.trigger) == ("window", "failed")
+    assert step.due_at == REQUESTED + dt.timedelta(seconds=due)
 
 
 def test_a_receipt_within_the_window_cancels_the_sms(account, zalo_api, otp_template, sms_outbox):
@@ -174,3 +225,163 @@ def test_development_mode_sends_no_sms(account, zalo_api, otp_template, configur
     zalo_api.send_error(-118)
     send_messages([message.idempotency_key])
     assert not FallbackStep.objects.exists()
+
+
+# -- a code's message that fails before Zalo is asked -----------------------------------
+
+
+@pytest.fixture
+def pushed(monkeypatch):
+    """The SMS tasks queued (after the commit), instead of the broker."""
+    from zns_notify.fallback import steps
+
+    references: list[str] = []
+    monkeypatch.setattr(steps, "push_fallback_task", references.extend)
+    return references
+
+
+@pytest.mark.parametrize(
+    ("template", "trigger"),
+    [
+        ({"status": "DISABLE"}, "template"),  # a template Zalo does not allow
+        ({"params": [{**CODE_PARAM, "max_length": 4}]}, "failed"),  # a code too long for it
+    ],
+)
+def test_a_code_failed_at_the_request_goes_by_sms_at_once(
+    sms_outbox, configure, pushed, template, trigger
+):
+    TemplateFactory(template_id="500", **{"params": [CODE_PARAM], **template})
+    configure(OTP_TEMPLATE_ID="500")
+    request_code(PHONE, "login")
+    message = Message.objects.get()
+    assert message.status == Message.Status.FAILED
+    step = FallbackStep.objects.get(message=message)
+    assert (step.reason, step.trigger, step.status) == ("immediate", trigger, "scheduled")
+    assert step.due_at == message.created_at
+    assert pushed == [step.reference]  # queued once the request committed
+    notes = MessageEvent.objects.filter(message=message, kind="note")
+    assert any("the SMS is sent now" in note.detail for note in notes)
+
+    assert send_fallbacks([step.reference]) == 1
+    [sms] = sms_outbox
+    code = sms.text.split()[3]
+    assert sms.text == f"Ma xac thuc {code} cho Log-in. Het han sau 5 phut."
+    assert OtpChallenge.objects.get().channel == OtpChallenge.Channel.SMS
+    assert verify_code(PHONE, "login", code).phone == "84912345678"
+
+
+def test_a_request_rolled_back_leaves_no_sms_step_and_queues_nothing(sms_outbox, configure, pushed):
+    from django.db import transaction
+
+    TemplateFactory(template_id="500", params=[CODE_PARAM], status="DISABLE")
+    configure(OTP_TEMPLATE_ID="500")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        request_code(PHONE, "login")
+        raise RuntimeError("the shop's view failed after asking")
+    assert not FallbackStep.objects.exists() and not Message.objects.exists()
+    assert pushed == []
+
+
+@pytest.mark.parametrize("without", ["provider", "development_mode"])
+def test_a_code_failed_at_the_request_without_sms_has_no_step(settings, configure, pushed, without):
+    TemplateFactory(template_id="500", params=[CODE_PARAM], status="DISABLE")
+    configure(OTP_TEMPLATE_ID="500")
+    if without == "provider":
+        settings.ZNS_NOTIFY = {k: v for k, v in settings.ZNS_NOTIFY.items() if k != "SMS_PROVIDER"}
+    else:
+        configure(SMS_PROVIDER="locmem", DEVELOPMENT_MODE=True)
+    request_code(PHONE, "login")
+    assert Message.objects.get().status == Message.Status.FAILED
+    assert not FallbackStep.objects.exists() and pushed == []
+
+
+# -- a code's message the send gate stops: never held, the SMS at once --------------------
+
+
+def _stopped_at_the_gate(message: Message, trigger: str, sms_outbox, code: str) -> None:
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED
+    assert "Given up for the SMS fallback" in message.error_message
+    step = FallbackStep.objects.get(message=message)
+    assert (step.reason, step.trigger, step.status) == ("immediate", trigger, "scheduled")
+    assert send_fallbacks([step.reference]) == 1
+    assert [s.text for s in sms_outbox] == [f"Ma xac thuc {code} cho Log-in. Het han sau 5 phut."]
+
+
+def test_an_account_hold_sends_the_code_by_sms_at_once(account, zalo_api, otp_template, sms_outbox):
+    from zns_notify.models import SendingHold
+
+    SendingHold.objects.create(
+        account=account,
+        error_code=-137,
+        reason="Charge ZCA failed",
+        until=timezone.now() + dt.timedelta(hours=1),
+    )
+    message, code = _request()
+    send_messages([message.idempotency_key])  # no call to Zalo: zalo_api has none queued
+    _stopped_at_the_gate(message, "failed", sms_outbox, code)
+
+
+def test_the_oas_daily_quota_used_up_sends_the_code_by_sms_at_once(
+    account, zalo_api, otp_template, sms_outbox
+):
+    from zns_notify.lib.clock import local_day
+    from zns_notify.models import ZaloQuota
+
+    ZaloQuota.objects.create(account=account, day=local_day(), daily_quota=500, remaining_quota=0)
+    message, code = _request()
+    send_messages([message.idempotency_key])
+    _stopped_at_the_gate(message, "quota", sms_outbox, code)
+
+
+def test_a_template_disabled_since_the_request_sends_the_code_by_sms_at_once(
+    account, zalo_api, otp_template, sms_outbox
+):
+    message, code = _request()
+    type(otp_template).objects.filter(pk=otp_template.pk).update(status="DISABLE")
+    send_messages([message.idempotency_key])
+    _stopped_at_the_gate(message, "template", sms_outbox, code)
+
+
+def test_a_template_gone_since_the_request_sends_the_code_by_sms_at_once(
+    account, zalo_api, otp_template, sms_outbox
+):
+    message, code = _request()
+    otp_template.delete()
+    send_messages([message.idempotency_key])
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED
+    step = FallbackStep.objects.get(message=message)
+    assert (step.reason, step.trigger) == ("immediate", "template")
+    assert send_fallbacks([step.reference]) == 1
+    assert [s.text for s in sms_outbox] == [f"Ma xac thuc {code} cho Log-in. Het han sau 5 phut."]
+
+
+def test_an_order_message_still_waits_for_the_oas_quota(account, make_message, sms_outbox):
+    """Only a code gives up a wait its binding did not choose to give up."""
+    from zns_notify.lib.clock import local_day
+    from zns_notify.models import ZaloQuota
+
+    ZaloQuota.objects.create(account=account, day=local_day(), daily_quota=500, remaining_quota=0)
+    message = make_message()
+    send_messages([message.idempotency_key])
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED and not FallbackStep.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "code", "trigger"),
+    [
+        ("config", None, "template"),  # the gate's hold of a template not ENABLE
+        ("config", -131, "template"),
+        ("config", -137, "failed"),  # an account's hold
+        ("reschedule", None, "quota"),  # the quota ledger's stop
+        ("reschedule", -144, "quota"),
+        ("reschedule", -133, "failed"),  # a window of Zalo's
+        ("retry", None, None),  # a lost connection's short wait is waited out
+    ],
+)
+def test_which_waits_a_code_gives_up_and_as_what(action, code, trigger):
+    from zns_notify.fallback.triggers import given_up_wait
+
+    assert given_up_wait(action, code) == trigger

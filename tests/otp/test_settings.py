@@ -13,6 +13,7 @@ def test_defaults():
     assert app_settings.OTP_TTL == 300
     assert app_settings.OTP_MAX_TRIES == 5
     assert app_settings.OTP_RESEND_COOLDOWN == 60
+    assert app_settings.OTP_KEEP_DAYS == 30
     assert set(app_settings.OTP_PURPOSES) == {"sign_up", "login", "checkout"}
     assert check_otp_settings() == []
 
@@ -30,6 +31,10 @@ def test_defaults():
         ("OTP_LIMIT_PER_PHONE", (5, 0)),
         ("OTP_LIMIT_PER_IP", (-1, 60)),
         ("OTP_LIMIT_PER_PURPOSE", (True, 60)),
+        ("OTP_VERIFY_LIMIT_PER_IP", (30,)),
+        ("OTP_VERIFY_LIMIT_PER_IP", (30, 86401)),
+        ("OTP_KEEP_DAYS", 0),
+        ("OTP_KEEP_DAYS", "30"),
         ("OTP_PURPOSES", {}),
         ("OTP_PURPOSES", ["login"]),
         ("OTP_HASH_KEY", "short"),

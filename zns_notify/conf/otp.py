@@ -42,7 +42,8 @@ _KEY_DOMAIN = b"zns_notify.otp.hash-key.v1"
 
 
 def _limit(key: str, value: Any) -> tuple[int, int]:
-    """``(count, seconds)``: at most ``count`` requests in any ``seconds``; 0 turns it off."""
+    """``(count, seconds)``: at most ``count`` requests (or checks) in any ``seconds``; 0
+    turns it off."""
     if (
         not isinstance(value, list | tuple)
         or len(value) != 2
@@ -123,6 +124,20 @@ class OtpSettings:
         return _limit("OTP_LIMIT_PER_IP", self._get("OTP_LIMIT_PER_IP", (10, 3600)))
 
     @property
+    def OTP_VERIFY_LIMIT_PER_IP(self) -> tuple[int, int]:
+        """(count, seconds): checks of codes from one client IP, all phones and purposes
+        together, right or wrong: the brake on guessing codes across many phones (default
+        30 an hour); only checks that pass ``client_ip`` are counted."""
+        return _limit("OTP_VERIFY_LIMIT_PER_IP", self._get("OTP_VERIFY_LIMIT_PER_IP", (30, 3600)))
+
+    @property
+    def OTP_KEEP_DAYS(self) -> int:
+        """Days the rows of codes (requests, and the checks counted per IP) are kept before
+        the daily ``zns_notify.tasks.prune_otp`` deletes them (default 30; 1 to 3650: a
+        day at least, the longest window a rate limit counts over)."""
+        return parse.whole_number("OTP_KEEP_DAYS", self._get("OTP_KEEP_DAYS", 30), 1, 3650)
+
+    @property
     def OTP_HASH_KEY(self) -> bytes:
         """Key of the HMAC-SHA256 that codes and client IPs are stored as. Default: derived
         from Django's ``SECRET_KEY`` (changing that key then voids the live codes)."""
@@ -155,8 +170,9 @@ class OtpSettings:
 
     @property
     def OTP_SMS_AFTER(self) -> int:
-        """Seconds after Zalo took a code's message without a delivery receipt before the
-        code goes by SMS (when ``SMS_PROVIDER`` is set)."""
+        """Seconds after the code was requested before it goes by SMS when no delivery
+        receipt came by then (when ``SMS_PROVIDER`` is set; default 20). Counted from the
+        request, not from Zalo's acceptance: the customer has waited since then."""
         return parse.whole_number("OTP_SMS_AFTER", self._get("OTP_SMS_AFTER", 20), 5, 600)
 
     @property

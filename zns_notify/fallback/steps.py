@@ -88,10 +88,22 @@ def window(binding: Binding) -> dt.timedelta:
 @dataclass(frozen=True)
 class Plan:
     """The SMS fallback of one message: the trigger categories that send it at once, and
-    how long after Zalo took it a receipt is waited for."""
+    how long a receipt is waited for: from when Zalo took the message, or with
+    ``from_request`` from when the message was written (a one-time code: its customer has
+    been waiting since the request, however long the message took to reach Zalo)."""
 
     triggers: frozenset[str]
     window: dt.timedelta
+    from_request: bool = False
+    #: Every wait for an administrator (a hold) or for tomorrow (the quota) is given up
+    #: for the SMS, chosen or not: a one-time code would expire first.
+    never_waits: bool = False
+
+    def window_end(self, message: Message, at: dt.datetime) -> dt.datetime:
+        """When ``message``'s SMS is due without a receipt, Zalo having taken it (or
+        perhaps taken it) at ``at``; never before ``at``: a window already over is due now."""
+        start = message.created_at if self.from_request else at
+        return max(at, start + self.window)
 
 
 def plan_for(message: Message) -> Plan | None:
@@ -101,7 +113,8 @@ def plan_for(message: Message) -> Plan | None:
     if codes.carries_code(message):
         if message.development_mode or not sms.is_enabled():
             return None
-        return Plan(codes.TRIGGERS, dt.timedelta(seconds=app_settings.OTP_SMS_AFTER))
+        after = dt.timedelta(seconds=app_settings.OTP_SMS_AFTER)
+        return Plan(codes.TRIGGERS, after, from_request=True, never_waits=True)
     binding = binding_with_sms(message)
     if binding is None:
         return None
@@ -109,11 +122,13 @@ def plan_for(message: Message) -> Plan | None:
 
 
 def immediate_trigger(
-    message: Message, action: str, code: int | None, *, final: bool
+    message: Message, action: str, code: int | None, *, final: bool, waits: bool = False
 ) -> str | None:
     """The trigger category when this ZNS outcome sends the SMS at once for the message's
     binding, else None. ``final``: the message fails for good; otherwise it would wait
-    (a hold, the quota), which only the ``template`` and ``quota`` triggers give up."""
+    (a hold, the quota), which only the ``template`` and ``quota`` triggers give up.
+    ``waits``: that wait has a known end (not a retry's backoff), which a plan that
+    :attr:`~Plan.never_waits` gives up whatever its cause."""
     plan = plan_for(message)
     if plan is None:
         return None
@@ -125,14 +140,16 @@ def immediate_trigger(
         # Not chosen, "template" and "quota" only mean: do not give up the wait for an
         # SMS. A wait that ended in failure (held too long) is a final failure like any.
         return sms_triggers.FAILED
+    if waits and plan.never_waits:
+        return triggers.given_up_wait(action, code)
     return None
 
 
 def schedule_window(
     message: Message, sent_at: dt.datetime, steps: list[FallbackStep] | None = None
 ) -> None:
-    """Zalo accepted ``message``: the SMS is due at ``sent_at`` + the window unless a
-    receipt cancels it first (:mod:`zns_notify.fallback.receipts`). One INSERT, only for
+    """Zalo accepted ``message``: the SMS is due at the window's end (:meth:`Plan.window_end`)
+    unless a receipt cancels it first (:mod:`zns_notify.fallback.receipts`). One INSERT, only for
     bindings with the fallback on; ``steps``: a list the caller inserts in one statement
     for its whole batch, in the same transaction, instead."""
     plan = plan_for(message)
@@ -142,7 +159,7 @@ def schedule_window(
         message,
         FallbackStep.Reason.WINDOW,
         sms_triggers.WINDOW,
-        sent_at + plan.window,
+        plan.window_end(message, sent_at),
         created_at=sent_at,
     )
     if steps is None:
@@ -191,7 +208,7 @@ def schedule_after_ambiguous(message: Message, now: dt.datetime) -> None:
                 message,
                 FallbackStep.Reason.WINDOW,
                 sms_triggers.FAILED,
-                now + plan.window,
+                plan.window_end(message, now),
                 created_at=now,
             )
         ]
@@ -235,21 +252,28 @@ def cancel_for_resend(
     own step if Zalo fails it again, so the original's SMS not yet claimed is cancelled
     (the caller holds the original's row lock: see the lock order in
     :mod:`zns_notify.fallback.sending`). A step being sent or sent is left as it is."""
+    return cancel_scheduled(
+        original.pk,
+        now,
+        _("SMS fallback cancelled: the message was resent as message #%(pk)s.") % {"pk": copy.pk},
+        using,
+    )
+
+
+def cancel_scheduled(
+    message_pk: int, now: dt.datetime, detail: str, using: str | None = None
+) -> bool:
+    """Cancel the message's SMS step if it is still scheduled (not claimed: a step being
+    sent or sent is left as it is), with ``detail`` as the timeline's note; True when it
+    was. One conditional UPDATE, so it never races the sender's claim."""
     cancelled = (
         FallbackStep.objects.using(using)
-        .filter(
-            message_id=original.pk,
-            status=FallbackStep.Status.SCHEDULED,
-        )
+        .filter(message_id=message_pk, status=FallbackStep.Status.SCHEDULED)
         .update(status=FallbackStep.Status.CANCELLED, cancelled_at=now)
     )
     if cancelled:
         MessageEvent.objects.using(using).create(
-            message_id=original.pk,
-            kind=MessageEvent.Kind.NOTE,
-            at=now,
-            detail=_("SMS fallback cancelled: the message was resent as message #%(pk)s.")
-            % {"pk": copy.pk},
+            message_id=message_pk, kind=MessageEvent.Kind.NOTE, at=now, detail=detail[:2000]
         )
     return bool(cancelled)
 

@@ -42,3 +42,18 @@ def category(action: str, code: int | None, *, final: bool) -> str | None:
         # ledger says 0 left) wait without a code, like those waiting for a reconnect.
         return QUOTA
     return FAILED if final else None
+
+
+def given_up_wait(action: str, code: int | None) -> str | None:
+    """The trigger category of a wait that a message which must not wait (a one-time
+    code's) gives up for the SMS: a hold (``config``) or the day's quota and Zalo's
+    windows (``reschedule``); None for the others, short waits a retry outlasts (a lost
+    database connection)."""
+    if action not in (ErrorAction.CONFIG, ErrorAction.RESCHEDULE):
+        return None
+    found = category(action, code, final=False)
+    if found is not None:
+        return found
+    if action == ErrorAction.RESCHEDULE and code is None:
+        return QUOTA  # the gate's own stop: the quota ledger says none is left today
+    return FAILED  # an account's hold, a window of Zalo's

@@ -18,12 +18,12 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zns_notify import signals
 from zns_notify.events.outbox import enqueue
 from zns_notify.fallback import steps as fallback
 from zns_notify.lib.phones import mask_phones
 from zns_notify.models import Message, MessageEvent, holds_code
 from zns_notify.models.error_categories import CANCELLED_BY_OPERATOR
+from zns_notify.sending import cancel as cancelling
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +32,8 @@ CANCEL_PERMISSION = "zns_notify.cancel_message"
 #: One resend request handles at most this many messages: a resend costs a Zalo message
 #: each, and a "select all" over a million rows must not queue them by accident.
 MAX_RESEND = 100
-#: Only these can be cancelled: a message being sent ("sending") belongs to its worker.
-WAITING = Message.Status.QUEUED
+#: Only these can be cancelled (zns_notify.sending.cancel).
+WAITING = cancelling.WAITING
 
 
 class Refused(Exception):
@@ -264,36 +264,17 @@ def cancel(message: Message, user) -> bool:
     check_cancel(message)
     name = who(user)
     reason = _("Cancelled by %(user)s.") % {"user": name}
-    fields = dict(
-        status=Message.Status.CANCELLED,
-        next_attempt_at=None,
-        relayed_at=None,
-        error_code=None,
-        error_category=CANCELLED_BY_OPERATOR,
-        error_message=reason,
-    )
     using = router.db_for_write(Message)
     with transaction.atomic(using=using):
-        waiting = Message.objects.using(using).filter(pk=message.pk, status=WAITING)
-        if not waiting.update(**fields):
-            return False
-        for attribute, value in fields.items():
-            setattr(message, attribute, value)
-        MessageEvent.objects.using(using).create(
-            message=message,
-            kind=MessageEvent.Kind.NOTE,
-            status=message.status,
-            detail=reason,
-            payload={"user": name, "action": "cancel"},
-        )
-        _audit(user, message, CHANGE, reason)
-        signals.announce_on_commit(
-            signals.message_skipped,
-            using=using,
-            message=message,
+        if not cancelling.cancel_waiting(
+            message,
             rule=CANCELLED_BY_OPERATOR,
             reason=reason,
-        )
+            payload={"user": name, "action": "cancel"},
+            using=using,
+        ):
+            return False
+        _audit(user, message, CHANGE, reason)
     logger.info("zns message %s cancelled by %s", message.pk, name)
     return True
 

@@ -4,7 +4,7 @@ stored when a message is not sent or not yet, and the names an operator reads fo
 The stored value is a code that filters, the API and the CSV exports keep; pages show its
 name in the operator's language (:mod:`zns_notify.display.error_categories`). Six codes are
 Zalo's classification of its answers, what the worker does next
-(:class:`zns_notify.zalo.errors.ErrorAction`); three are the app's own decisions, defined
+(:class:`zns_notify.zalo.errors.ErrorAction`); four are the app's own decisions, defined
 here. A message sent cleanly has none (``""``).
 """
 
@@ -21,6 +21,10 @@ AMBIGUOUS = "ambiguous"
 #: An operator cancelled the message (zns_notify.log.actions); also the ``rule`` its
 #: ``message_skipped`` signal carries (docs/signals.md).
 CANCELLED_BY_OPERATOR = "operator"
+#: A one-time code stopped being live (superseded, used, locked, expired) before its
+#: message went to Zalo, which cancelled it (zns_notify.otp.withdrawal); also the ``rule``
+#: of its ``message_skipped``.
+CODE_NO_LONGER_VALID = "code_no_longer_valid"
 
 
 def labels() -> dict[str, str]:
@@ -35,4 +39,5 @@ def labels() -> dict[str, str]:
         POLICY: _("Shop policy"),
         AMBIGUOUS: _("Outcome unknown"),
         CANCELLED_BY_OPERATOR: _("Cancelled by staff"),
+        CODE_NO_LONGER_VALID: _("One-time code no longer valid"),
     }

@@ -1,6 +1,7 @@
 """One-time codes (imported by :mod:`zns_notify.models`): one row per code requested for a
-phone and a purpose. The code itself is never stored, only its keyed hash
-(:mod:`zns_notify.otp.codes`); the client's IP likewise."""
+phone and a purpose, and one per check of a code from a known client IP. The code itself
+is never stored, only its keyed hash (:mod:`zns_notify.otp.codes`); the client's IP
+likewise."""
 
 from __future__ import annotations
 
@@ -83,6 +84,8 @@ class OtpChallenge(models.Model):
             models.Index(fields=["phone", "created_at"], name="zns_otp_phone_idx"),
             models.Index(fields=["purpose", "created_at"], name="zns_otp_purpose_idx"),
             models.Index(fields=["ip_hash", "created_at"], name="zns_otp_ip_idx"),
+            # The daily prune of old rows (zns_notify.otp.pruning) reads the oldest first.
+            models.Index(fields=["created_at"], name="zns_otp_created_idx"),
             # The sweep's rows still to clear: few, whatever the table's size.
             models.Index(
                 fields=["expires_at"],
@@ -102,3 +105,24 @@ class OtpChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"{mask(self.phone)} · {self.purpose}"
+
+
+class OtpCheck(models.Model):
+    """One check of a code by a client whose IP is known (its keyed hash): what the per-IP
+    limit on checks counts (``OTP_VERIFY_LIMIT_PER_IP``, :mod:`zns_notify.otp.limits`).
+    Neither the phone nor the code is kept: the limit is over all phones."""
+
+    ip_hash = models.CharField(_("client IP hash"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("checked at"))
+
+    class Meta:
+        verbose_name = _("check of a one-time code")
+        verbose_name_plural = _("checks of one-time codes")
+        indexes = [
+            models.Index(fields=["ip_hash", "created_at"], name="zns_otp_check_ip_idx"),
+            # The daily prune of old rows reads the oldest first.
+            models.Index(fields=["created_at"], name="zns_otp_check_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ip_hash[:8]}… · {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -8,7 +8,9 @@
 - ``template``: the synced OTP template and its code parameter (for the sending step)
 - ``sending``: the code's message, written with the request and sent after its commit
 - ``lane``: the priority lane: the request's own send, and the brokers' poll serving codes first
+- ``withdrawal``: a code no longer live: its message cancelled if it has not gone to Zalo
 - ``clearing``: a code no longer live taken out of its message (transitions and the sweep)
+- ``pruning``: rows older than ``OTP_KEEP_DAYS`` deleted (the daily ``prune_otp`` task)
 - ``checks``: system checks of the ``OTP_*`` settings (zns_notify.E050)
 """
 

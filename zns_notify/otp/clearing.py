@@ -20,6 +20,8 @@ from django.db.models import Q
 
 from zns_notify.lib import clock
 from zns_notify.models import FallbackStep, Message, MessageEvent, OtpChallenge
+from zns_notify.otp import withdrawal
+from zns_notify.sending.cancel import WAITING
 
 #: What a parameter holds once its code is cleared.
 CLEARED = ""
@@ -84,9 +86,21 @@ def clear(challenges: Iterable[OtpChallenge], now: dt.datetime | None = None) ->
     return done
 
 
+def retire(challenges: Iterable[OtpChallenge], now: dt.datetime | None = None) -> int:
+    """All that is owed to ``challenges`` once they stopped being live (call it inside the
+    transaction that changed their status): a message not yet handed to Zalo is cancelled
+    (:mod:`zns_notify.otp.withdrawal`), then the code cleared where nothing may still send
+    it. Returns how many were cleared."""
+    now = now or clock.now()
+    challenges = list(challenges)
+    withdrawal.withdraw(challenges, now)
+    return clear(challenges, now)
+
+
 def clear_due(now: dt.datetime | None = None) -> int:
-    """The sweep's part: codes that ran out are marked expired, and every code no longer
-    live whose message is now done is cleared (at most :data:`BATCH`). Returns how many
+    """The sweep's part: codes that ran out are marked expired, the messages of codes no
+    longer live still waiting for the worker are cancelled, and every such code whose
+    message is now done is cleared (at most :data:`BATCH` of each). Returns how many
     were cleared."""
     now = now or clock.now()
     using = router.db_for_write(OtpChallenge)
@@ -95,10 +109,20 @@ def clear_due(now: dt.datetime | None = None) -> int:
         OtpChallenge.objects.using(using).filter(
             status=Status.PENDING, expires_at__lte=now, code_cleared_at__isnull=True
         ).update(status=Status.EXPIRED)
-        rows = list(
+        dead = (
             OtpChallenge.objects.using(using)
             .filter(code_cleared_at__isnull=True)
             .filter(~Q(status=Status.PENDING))
+        )
+        # Those that ran out just now, and any whose message came back to the queue after
+        # the transition (a retry of a send in flight then): cancelled here, they are done
+        # for the clearing below.
+        unsent = dead.filter(message__status=WAITING).order_by("expires_at")
+        withdrawal.withdraw(
+            list(unsent.select_for_update(skip_locked=True, of=("self",))[:BATCH]), now
+        )
+        rows = list(
+            dead
             # Not the rows whose message is still under way: however many they are, they
             # must not fill the batch and starve the others.
             .filter(Q(message__isnull=True) | Q(message__status__in=DONE))

@@ -50,12 +50,13 @@ class OtpRefused(ZnsError):
         *,
         retry_after: float | None = None,
         tries_left: int | None = None,
+        message: str | None = None,
     ):
         self.code = Refusal(code)
         # Whole seconds, rounded up: "retry after 0" would invite a request that fails.
         self.retry_after = None if retry_after is None else max(1, math.ceil(retry_after))
         self.tries_left = tries_left
-        super().__init__(_message(self.code))
+        super().__init__(message or _message(self.code))
 
     @property
     def message(self) -> str:
@@ -70,3 +71,13 @@ class OtpRefused(ZnsError):
         if self.tries_left is not None:
             body["tries_left"] = self.tries_left
         return body
+
+
+def checks_limited(retry_after: float) -> OtpRefused:
+    """``rate_limited`` for checks (``OTP_VERIFY_LIMIT_PER_IP``): the requests' code, with
+    words for a customer typing codes rather than asking for them."""
+    return OtpRefused(
+        Refusal.RATE_LIMITED,
+        retry_after=retry_after,
+        message=_("Too many codes were tried. Try again later."),
+    )

@@ -9,7 +9,8 @@ commit, as for order events. Development mode is the message's, as for any other
 The code is in the message's parameters in clear, because Zalo needs it there; every
 display an operator reads hides it (:mod:`zns_notify.display.secrets`). The code goes out
 from the requesting process right after the commit (:mod:`zns_notify.otp.lane`); its SMS
-fallback: :mod:`zns_notify.fallback.codes`.
+fallback: :mod:`zns_notify.fallback.codes` (a message that fails here, before Zalo is
+asked, gets its SMS step at once).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from zns_notify.events.outbox import (
     template_not_enabled,
 )
 from zns_notify.exceptions import ZnsRenderError
+from zns_notify.fallback import steps as fallback
 from zns_notify.lib import clock
 from zns_notify.models import Message, OtpChallenge, Template, otp_event
 from zns_notify.otp import lane
@@ -57,7 +59,9 @@ def _row(challenge: OtpChallenge, code: str) -> dict:
         "binding_id": None,
         "template_id": template.pk,
         "zalo_template_id": template.template_id,
-        "params": {},
+        # The code in its parameter even when the message fails here: the SMS that then
+        # stands in reads it from there (zns_notify.fallback.codes.sms_text).
+        "params": {code_param: code},
     }
     if template.status != Template.Status.ENABLE:
         # Unlike an order's message, a code is not held until Zalo allows the template
@@ -79,7 +83,8 @@ def send_code(challenge: OtpChallenge, code: str) -> None:
     """Write and enqueue the message that sends ``code`` to ``challenge.phone``, and link
     it to the challenge. A template that cannot be found raises
     :class:`~zns_notify.exceptions.ZnsConfigurationError` (the request rolls back); one
-    that cannot carry the code writes a failed message with the reason."""
+    that cannot carry the code writes a failed message with the reason, and its SMS
+    fallback step (due now) when an SMS provider is set."""
     row = _row(challenge, code)
     queued = [row["idempotency_key"]] if row["status"] == Message.Status.QUEUED else []
     using = router.db_for_write(Message)
@@ -96,3 +101,14 @@ def send_code(challenge: OtpChallenge, code: str) -> None:
         # The priority lane: sent from here once the request commits, not from the end
         # of the queue (zns_notify.otp.lane); rolled back, it sends nothing.
         transaction.on_commit(partial(lane.send_now, row["idempotency_key"]), using=using)
+    if row["status"] == Message.Status.FAILED:
+        _sms_at_once(Message.objects.using(using).get(pk=challenge.message_id))
+
+
+def _sms_at_once(message: Message) -> None:
+    """Zalo was never asked (the template, the code's length): the SMS, when the shop has
+    one, stands in now, its step in this transaction and its task pushed after the commit,
+    as for a failure Zalo answered."""
+    trigger = fallback.immediate_trigger(message, message.error_category, None, final=True)
+    if trigger:
+        fallback.schedule_now(message, trigger, message.created_at)

@@ -18,7 +18,7 @@ from zns_notify.lib import clock
 from zns_notify.lib.phones import normalize_phone
 from zns_notify.models import OtpChallenge
 from zns_notify.otp import clearing, codes, sending
-from zns_notify.otp.limits import check_limits
+from zns_notify.otp.limits import check_limits, count_check
 from zns_notify.otp.refusals import OtpRefused, Refusal
 
 Status = OtpChallenge.Status
@@ -82,8 +82,9 @@ def request_code(phone: object, purpose: str, *, client_ip: str | None = None) -
             for old in live:
                 old.status = Status.EXPIRED if old.expires_at <= now else Status.SUPERSEDED
                 old.save(update_fields=["status"])
-            # The old code is dead: out of its message now if the worker is done with it.
-            clearing.clear(live, now)
+            # The old code is dead: its message cancelled if it has not gone to Zalo, its
+            # code out of the message now if the worker is done with it.
+            clearing.retire(live, now)
             challenge = OtpChallenge.objects.create(
                 phone=phone,
                 purpose=purpose,
@@ -105,14 +106,14 @@ def verify_code(
     """Check ``code`` against the live code of ``phone`` and ``purpose``; a right code is
     used up. Refused with ``unknown_purpose``, ``invalid_phone``, ``invalid_code`` (wrong,
     or no code was asked for: the two look alike; ``tries_left`` says how many remain),
-    ``expired``, ``reused`` or ``too_many_tries``.
-
-    ``client_ip`` is accepted for the per-IP limit on checks that the next slice adds; it
-    is not used yet."""
+    ``expired``, ``reused``, ``too_many_tries`` or, with ``client_ip``, ``rate_limited``
+    (``OTP_VERIFY_LIMIT_PER_IP``: decided before the code is looked at, so it says nothing
+    about the phone; with ``retry_after``)."""
     phone = _checked(phone, purpose)
     now = clock.now()
     given = str(code or "").strip()
     with _atomic():
+        count_check(codes.ip_hash(client_ip), now)
         challenge = (
             OtpChallenge.objects.filter(phone=phone, purpose=purpose)
             .exclude(status=Status.SUPERSEDED)
@@ -122,9 +123,9 @@ def verify_code(
         )
         refusal = _judge(challenge, phone, purpose, given, now)
         if challenge is not None and challenge.status != Status.PENDING:
-            # Used, expired or locked: the code is out of its message (when nothing may
-            # still send it; the sweep does the rest).
-            clearing.clear([challenge], now)
+            # Used, expired or locked: its message cancelled if it has not gone to Zalo, the
+            # code out of it when nothing may still send it (the sweep does the rest).
+            clearing.retire([challenge], now)
     # Raised outside the transaction: a wrong try or a lock must be stored, not rolled back.
     if refusal is not None:
         raise refusal

@@ -10,7 +10,9 @@
 - :mod:`~zns_notify.sending.record`: every outcome's write (with
   :mod:`~zns_notify.sending.outcome_sql`, the compiled "sent" UPDATE), when to try again
   (:mod:`~zns_notify.sending.retry`) and what an unknown outcome means
-  (:mod:`~zns_notify.sending.ambiguity`).
+  (:mod:`~zns_notify.sending.ambiguity`);
+- :mod:`~zns_notify.sending.cancel`: a message still waiting taken off the queue, never
+  one a worker claimed first (an operator's cancel, a one-time code no longer live).
 
 Dependency rule: sending imports the folders below it (account, policy, events, fallback,
 receipts, ...), never the reports, admin or API above it.

@@ -323,7 +323,9 @@ def record_error(
     )
     retry_at = retry_at or next_attempt(action, code, message.attempts, now)
     # A binding with the SMS fallback may give up a wait (template, quota) for the SMS.
-    sms_trigger = fallback.immediate_trigger(message, action, code, final=retry_at is None)
+    sms_trigger = fallback.immediate_trigger(
+        message, action, code, final=retry_at is None, waits=waiting
+    )
     if sms_trigger and retry_at:
         retry_at, waiting = None, False
         reason = _("%(reason)s Given up for the SMS fallback instead of waiting.") % {
