@@ -18,6 +18,7 @@ from zns_notify.display.labels import event_choices
 from zns_notify.lib.clock import local_day
 from zns_notify.models import DailyCount, DailyFailure, DailyLatency, Message, ReportDay, Template
 from zns_notify.models.reports import CHANNEL_SMS, CHANNEL_ZNS
+from zns_notify.reports.latency import percentile
 from zns_notify.reports.rollup import LATENCY_BUCKETS, OPEN_STATUSES, last_refreshed
 
 #: The default range: the last 7 local days, today included.
@@ -207,20 +208,8 @@ class Report:
 
 
 def median_from_buckets(counts: list[int]) -> float | None:
-    """The median in seconds, interpolated linearly inside the bucket holding it (the open
-    last bucket answers with its lower bound)."""
-    total = sum(counts)
-    if not total:
-        return None
-    half, seen = total / 2, 0
-    for index, n in enumerate(counts):
-        if n and seen + n >= half:
-            low = LATENCY_BUCKETS[index - 1] if index else 0
-            if index == len(LATENCY_BUCKETS):
-                return float(low)
-            return low + (LATENCY_BUCKETS[index] - low) * (half - seen) / n
-        seen += n
-    return None  # not reached: the counts sum to total
+    """The median delivery time in seconds, read from the delivery-latency buckets."""
+    return percentile(counts, LATENCY_BUCKETS, 0.5)
 
 
 def build_report(start: dt.date, end: dt.date, template: str = "", event: str = "") -> Report:

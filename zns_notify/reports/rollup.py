@@ -28,10 +28,9 @@ import uuid
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import IntegrityError, NotSupportedError, transaction
-from django.db.models import Case, Count, FloatField, Func, IntegerField, Q, Sum, Value, When
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, Q, Sum
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from zns_notify.conf import app_settings
@@ -50,6 +49,7 @@ from zns_notify.models import (
 )
 from zns_notify.models.messages import sent_status_condition
 from zns_notify.models.reports import CHANNEL_SMS, CHANNEL_ZNS
+from zns_notify.reports.latency import LatencySeconds, bucket_of
 
 logger = logging.getLogger(__name__)
 
@@ -74,49 +74,12 @@ class RefreshRunning(Exception):
         self.since = since
 
 
-class LatencySeconds(Func):
-    """Seconds from the second datetime to the first, in the database's own arithmetic:
-    Django's portable datetime subtraction calls a Python function per row on SQLite,
-    which made a day's recompute three times slower (docs/performance.md)."""
-
-    output_field = FloatField()
-    arg_joiner = ", "
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            arg_joiner=") - julianday(",
-            template="((julianday(%(expressions)s)) * 86400.0)",
-            **extra,
-        )
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            arg_joiner=" - ",
-            template="EXTRACT(EPOCH FROM (%(expressions)s))",
-            **extra,
-        )
-
-    def as_sql(self, compiler, connection, **extra):
-        if "template" not in extra:  # neither of the two databases zns_notify supports
-            raise NotSupportedError(f"LatencySeconds: no SQL for {connection.vendor}")
-        return super().as_sql(compiler, connection, **extra)
-
-
 def latency_bucket() -> Case:
     """The bucket of a delivered message's time from the send (or, for one delivered
     without a recorded send, its creation) to the receipt; NULL for other messages."""
     latency = LatencySeconds("delivered_at", Coalesce("sent_at", "created_at"))
     delivered = Q(status=Message.Status.DELIVERED, delivered_at__isnull=False)
-    whens = [When(~delivered, then=Value(None))]
-    whens += [
-        When(GreaterThan(Value(float(bound)), latency), then=Value(index))
-        for index, bound in enumerate(LATENCY_BUCKETS)
-    ]
-    return Case(*whens, default=Value(len(LATENCY_BUCKETS)), output_field=IntegerField())
+    return bucket_of(latency, LATENCY_BUCKETS, delivered)
 
 
 # -- one day -----------------------------------------------------------------------------
