@@ -1,22 +1,26 @@
 """The admin page of one-time codes: what an operator reads of each request (phone masked
-unless they may see it whole, purpose, status, channel, times, latency, the message), read
-only, and never the code, its hash or the client IP's hash."""
+unless they may see it whole, purpose, status, channel, times, the latencies to Zalo, to
+delivery and to the SMS, the SMS's cost, the message), read only, and never the code, its
+hash or the client IP's hash."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from tests.factories import TemplateFactory
+from tests.factories import MessageFactory, TemplateFactory
 from tests.otp.conftest import NORMALIZED, PHONE, START
 from tests.users import staff_user
-from zns_notify.models import Message, OtpChallenge
+from zns_notify.models import FallbackStep, Message, OtpChallenge
 from zns_notify.otp import codes, request_code, verify_code
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +148,83 @@ def test_vietnamese_labels(challenge):
     assert "Mục đích" in text and "Độ trễ" in text and "1,5 giây" in text
     detail = client.get(reverse(DETAIL, args=[challenge.pk])).content.decode()
     assert "Mã đã xoá khỏi tin nhắn lúc" in detail
+
+
+def sms_step(challenge, status="sent", *, after=12.0, cost="850", segments=1):
+    """The code's SMS step, sent ``after`` seconds after the request."""
+    return FallbackStep.objects.create(
+        message_id=challenge.message_id,
+        reference=f"otp-{challenge.pk}-sms",
+        status=status,
+        reason=FallbackStep.Reason.IMMEDIATE,
+        due_at=START,
+        sent_at=START + dt.timedelta(seconds=after) if status == "sent" else None,
+        segments=segments if status == "sent" else 0,
+        cost=Decimal(cost) if status == "sent" else None,
+        text="Ma xac thuc •••••• cho login.",
+    )
+
+
+def test_the_list_shows_the_latency_to_zalo_and_to_delivery(challenge):
+    Message.objects.filter(pk=challenge.message_id).update(
+        status="delivered", delivered_at=START + dt.timedelta(seconds=3.25)
+    )
+    with translation.override("en"):
+        text = client_for(staff_user("view_otpchallenge")).get(reverse(LIST)).content.decode()
+    assert "Latency to Zalo" in text and "Latency to delivery" in text
+    assert "1.5 s" in text and "3.3 s" in text
+
+
+def test_no_delivery_latency_without_a_receipt(challenge):
+    with translation.override("en"):
+        text = client_for(staff_user("view_otpchallenge")).get(reverse(LIST)).content.decode()
+    assert "1.5 s" in text and text.count(" s</td>") == 1
+
+
+def test_the_detail_shows_the_sms_its_latency_and_cost(challenge):
+    sms_step(challenge, after=21.5, cost="1700", segments=2)
+    with translation.override("en"):
+        client = client_for(staff_user("view_otpchallenge"))
+        text = client.get(reverse(DETAIL, args=[challenge.pk])).content.decode()
+    assert "SMS sent after" in text and "21.5 s" in text
+    assert "1,700 VND (2 segments)" in text
+    assert "••••••" not in text and "Ma xac thuc" not in text  # the SMS's text is not shown
+
+
+@pytest.mark.parametrize("status", ["cancelled", "failed", None])
+def test_no_sms_figures_when_no_sms_went_out(challenge, status):
+    if status:
+        sms_step(challenge, status)
+    with translation.override("en"):
+        client = client_for(staff_user("view_otpchallenge"))
+        text = client.get(reverse(DETAIL, args=[challenge.pk])).content.decode()
+    assert "SMS cost" in text and "VND" not in text and "segment" not in text
+
+
+def test_the_sms_figures_in_vietnamese(challenge):
+    sms_step(challenge, after=21.5, cost="850")
+    client = client_for(staff_user("view_otpchallenge"))
+    client.cookies["django_language"] = "vi"
+    text = client.get(reverse(DETAIL, args=[challenge.pk])).content.decode()
+    assert "SMS gửi sau" in text and "21,5 giây" in text and "850 ₫ (1 phân đoạn)" in text
+
+
+def test_the_list_does_not_query_per_row(challenge, django_assert_max_num_queries):
+    client = client_for(staff_user("view_otpchallenge"))
+    client.get(reverse(LIST))  # warm the caches (content types, settings)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse(LIST))
+    for n in range(5):
+        message = MessageFactory(event="otp:login", status="delivered", sent_at=START)
+        OtpChallenge.objects.create(
+            phone=f"8491234{n:04d}",
+            purpose="login",
+            code_hash="0" * 64,
+            status="expired",
+            message=message,
+            created_at=START,
+            expires_at=START + dt.timedelta(minutes=5),
+        )
+        sms_step(OtpChallenge.objects.get(message=message))
+    with django_assert_max_num_queries(len(one)):
+        client.get(reverse(LIST))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import MessageFactory, TemplateFactory
+from zns_notify.models import DailyOtp
+from zns_notify.reports.codes import WIRE_BUCKETS
 
 pytestmark = pytest.mark.django_db
 
@@ -116,5 +119,51 @@ def test_stats_cost_two_queries_beside_the_permission_check(
     as_user, reader, messages, django_assert_max_num_queries
 ):
     client = as_user(reader)
-    with django_assert_max_num_queries(2 + 2):  # user and group permissions, counts, names
+    # user and group permissions, counts, names, the one-time codes' aggregates
+    with django_assert_max_num_queries(2 + 3):
         client.get(URL, {"group": "template", "from": "2026-11-01", "to": "2026-11-30"})
+
+
+def test_one_time_codes_are_reported_apart_from_the_message_counts(as_user, reader, messages):
+    """A code's message (event otp:<purpose>) is not in the message counts; the codes are
+    in "otp", read from the reports' daily aggregates (a deleted request does not change
+    them), for the same days, without their cost (the reports' permission shows that)."""
+    otp = TemplateFactory(template_id="500001")
+    MessageFactory(template=otp, event="otp:login", status="delivered", created_at=at(20, 11))
+    buckets = [0] * (len(WIRE_BUCKETS) + 1)
+    buckets[1], buckets[2] = 2, 2  # 2 codes in [0.25 s, 0.5 s), 2 in [0.5 s, 0.75 s)
+    DailyOtp.objects.create(
+        day=dt.date(2026, 11, 20),
+        purpose="login",
+        requested=4,
+        zns_delivered=3,
+        sms_sent=1,
+        verified=3,
+        sms_cost=Decimal("800"),
+        wire_buckets=buckets,
+    )
+    DailyOtp.objects.create(day=dt.date(2026, 11, 21), purpose="sign_up", requested=2, verified=1)
+    DailyOtp.objects.create(day=dt.date(2026, 11, 23), purpose="login", requested=9)  # outside
+
+    body = as_user(reader).get(URL, {"from": "2026-11-20", "to": "2026-11-22"}).json()
+
+    assert body["totals"]["total"] == 7 and body["groups"][0]["total"] == 5
+    codes = body["otp"]
+    assert {k: codes[k] for k in ("requested", "zns_delivered", "sms_sent", "verified")} == {
+        "requested": 6,
+        "zns_delivered": 3,
+        "sms_sent": 1,
+        "verified": 4,
+    }
+    assert (codes["conversion"], codes["sms_share"]) == (0.6667, 0.1667)
+    assert (codes["wire_p50_seconds"], codes["wire_p95_seconds"]) == (0.5, 0.725)
+    assert [p["purpose"] for p in codes["purposes"]] == ["login", "sign_up"]
+    assert codes["purposes"][1]["conversion"] == 0.5
+    assert codes["purposes"][1]["wire_p50_seconds"] is None
+    assert "cost" not in str(body)
+
+
+def test_a_period_without_codes_has_empty_code_figures(as_user, reader, messages):
+    body = as_user(reader).get(URL, {"from": "2026-11-20", "to": "2026-11-22"}).json()
+    assert body["otp"]["requested"] == 0 and body["otp"]["purposes"] == []
+    assert body["otp"]["conversion"] is None and body["otp"]["wire_p95_seconds"] is None

@@ -1,21 +1,24 @@
 """The admin page of one-time codes (docs/otp.md, docs/operators/otp.md): each request's
-masked phone, purpose, outcome, channel, times and latency, linked to its message. Read
-only; the code is never stored, and its keyed hash and the client IP's hash are not shown
-either: they are of no use to an operator and a hash of a short code is a clue to it."""
+masked phone, purpose, outcome, channel, times and latencies (to Zalo, to delivery, to
+the SMS), the SMS's cost, linked to its message. Read only; the code is never stored, and
+its keyed hash and the client IP's hash are not shown either: they are of no use to an
+operator and a hash of a short code is a clue to it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import admin
 from django.urls import reverse
-from django.utils import formats
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from zns_notify.admin.base import PhoneLookupsMixin, ReadOnlyAdmin
 from zns_notify.conf import app_settings
+from zns_notify.display import formats
 from zns_notify.lib.phones import can_see_full_phone, mask
-from zns_notify.models import OtpChallenge
+from zns_notify.models import FallbackStep, OtpChallenge
 
 
 def purpose_label(purpose: str) -> str:
@@ -49,7 +52,8 @@ class OtpChallengeAdmin(PhoneLookupsMixin, ReadOnlyAdmin):
         "channel",
         "expires_at",
         "consumed_at",
-        "latency",
+        "wire_latency",
+        "delivery_latency",
         "message_link",
     ]
     list_filter = [PurposeFilter, "status", "channel"]
@@ -64,7 +68,10 @@ class OtpChallengeAdmin(PhoneLookupsMixin, ReadOnlyAdmin):
         "created_at",
         "expires_at",
         "consumed_at",
-        "latency",
+        "wire_latency",
+        "delivery_latency",
+        "sms_latency",
+        "sms_cost",
         "message_link",
         "code_cleared_at",
     ]
@@ -102,15 +109,46 @@ class OtpChallengeAdmin(PhoneLookupsMixin, ReadOnlyAdmin):
     def purpose_display(self, obj: OtpChallenge) -> str:
         return purpose_label(obj.purpose)
 
-    @admin.display(description=_("latency"))
-    def latency(self, obj: OtpChallenge) -> str:
-        """From the request to the message's send to Zalo (its ``sent_at``); blank while it
-        is not sent, or when it never was (failed at once)."""
-        sent_at = obj.message.sent_at if obj.message_id and obj.message else None
-        if sent_at is None:
+    @admin.display(description=_("latency to Zalo"))
+    def wire_latency(self, obj: OtpChallenge) -> str:
+        """From the request to Zalo's acceptance of the message (its ``sent_at``): the time
+        the priority lane promises; blank while it is not sent, or when it never was
+        (failed at once: the message says why)."""
+        return _since_request(obj, obj.message.sent_at if obj.message_id else None)
+
+    @admin.display(description=_("latency to delivery"))
+    def delivery_latency(self, obj: OtpChallenge) -> str:
+        """From the request to Zalo's delivery receipt: when the customer could read it."""
+        return _since_request(obj, obj.message.delivered_at if obj.message_id else None)
+
+    @admin.display(description=_("SMS sent after"))
+    def sms_latency(self, obj: OtpChallenge) -> str:
+        step = self._sent_sms(obj)
+        return _since_request(obj, step.sent_at if step else None)
+
+    @admin.display(description=_("SMS cost"))
+    def sms_cost(self, obj: OtpChallenge) -> str:
+        """The provider's price of the code's SMS (an estimate from ``SMS_COST_PER_SEGMENT``
+        when it does not say), with its segments; blank when no SMS went out."""
+        step = self._sent_sms(obj)
+        if step is None:
             return ""
-        seconds = max((sent_at - obj.created_at).total_seconds(), 0.0)
-        return gettext("%(seconds)s s") % {"seconds": formats.number_format(seconds, 1)}
+        return ngettext(
+            "%(cost)s (%(segments)s segment)", "%(cost)s (%(segments)s segments)", step.segments
+        ) % {"cost": formats.money(step.cost), "segments": formats.number(step.segments)}
+
+    @staticmethod
+    def _sent_sms(obj: OtpChallenge) -> FallbackStep | None:
+        """The code's SMS if one went out; read once per row (the detail page only)."""
+        if not hasattr(obj, "_zns_sent_sms"):
+            obj._zns_sent_sms = (
+                FallbackStep.objects.filter(
+                    message_id=obj.message_id, status=FallbackStep.Status.SENT
+                ).first()
+                if obj.message_id
+                else None
+            )
+        return obj._zns_sent_sms
 
     @admin.display(description=_("message"))
     def message_link(self, obj: OtpChallenge) -> str:
@@ -120,3 +158,10 @@ class OtpChallengeAdmin(PhoneLookupsMixin, ReadOnlyAdmin):
         text = gettext("Message #%(pk)s") % {"pk": obj.message_id}
         url = reverse("admin:zns_notify_message_change", args=[obj.message_id])
         return format_html('<a href="{}">{}</a>', url, text)
+
+
+def _since_request(obj: OtpChallenge, moment: dt.datetime | None) -> str:
+    """Seconds from the request to ``moment``; blank when it has not happened."""
+    if moment is None:
+        return ""
+    return formats.seconds((moment - obj.created_at).total_seconds())

@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from zns_notify.admin.base import ReadOnlyAdmin
+from zns_notify.admin.otp import purpose_label
 from zns_notify.display import formats
 from zns_notify.lib import clock
 from zns_notify.lib.csv_cells import SafeCsvWriter
 from zns_notify.models import ReportDay
+from zns_notify.reports.codes import Codes
 from zns_notify.reports.figures import DEFAULT_DAYS, Report, ReportFilterForm, build_report, today
 from zns_notify.reports.page import report_charts, shown_statuses, status_labels
 
@@ -114,7 +116,7 @@ class ReportAdmin(ReadOnlyAdmin):
                 (_("Median time to delivery"), formats.duration(report.median_latency), ""),
                 (_("ZNS cost"), formats.money(report.totals.cost), self.tests_note(report)),
                 (_("SMS cost"), formats.money(report.totals.sms.cost), ""),
-                (_("Total cost"), formats.money(report.totals.total_cost), ""),
+                (_("Total cost"), formats.money(report.totals.total_cost), self.codes_note(report)),
                 (_("SMS fallbacks sent"), formats.number(report.totals.sms.sent), ""),
                 (_("Double-cost messages"), formats.number(report.totals.sms.double_cost), ""),
             ],
@@ -126,6 +128,57 @@ class ReportAdmin(ReadOnlyAdmin):
             "period": _("%(start)s to %(end)s") % span,
             "csv_query": query.urlencode(),
             "quick_ranges": [(n, self.quick_range(request, n)) for n in QUICK_RANGES],
+            **self.codes_presentation(report),
+        }
+
+    # -- one-time codes ----------------------------------------------------------------
+
+    @staticmethod
+    def codes_note(report: Report) -> str:
+        """The order messages' total leaves the codes out: said where it would be missed."""
+        cost = report.codes.totals.total_cost
+        if not cost:
+            return ""
+        return _("one-time codes: %(cost)s more") % {"cost": formats.money(cost)}
+
+    @classmethod
+    def codes_presentation(cls, report: Report) -> dict:
+        """The "One-time codes" section: shown when the period has codes."""
+        codes = report.codes
+        if not codes.days:
+            return {"codes_shown": False}
+        totals = codes.totals
+        return {
+            "codes_shown": True,
+            "codes_summary": [
+                (_("Codes requested"), formats.number(totals.requested)),
+                (_("Verified"), formats.number(totals.verified)),
+                (_("Conversion (verified / requested)"), formats.percent(totals.conversion)),
+                (_("Delivered by Zalo"), formats.number(totals.zns_delivered)),
+                (_("Sent by SMS"), formats.number(totals.sms_sent)),
+                (_("Share sent by SMS"), formats.percent(totals.sms_share)),
+                (_("Request to Zalo, median"), formats.seconds(totals.wire_p50)),
+                (_("Request to Zalo, 95th percentile"), formats.seconds(totals.wire_p95)),
+                (_("Cost of the codes"), formats.money(totals.total_cost)),
+            ],
+            "codes_rows": [cls.codes_row(purpose_label(p), c) for p, c in codes.purposes],
+            "codes_total_row": cls.codes_row(_("Total"), totals),
+        }
+
+    @staticmethod
+    def codes_row(label: str, codes: Codes) -> dict:
+        return {
+            "label": label,
+            "requested": formats.number(codes.requested),
+            "zns_delivered": formats.number(codes.zns_delivered),
+            "sms_sent": formats.number(codes.sms_sent),
+            "verified": formats.number(codes.verified),
+            "conversion": formats.percent(codes.conversion),
+            "sms_share": formats.percent(codes.sms_share),
+            "wire_p50": formats.seconds(codes.wire_p50),
+            "wire_p95": formats.seconds(codes.wire_p95),
+            "zns_cost": formats.money(codes.zns_cost),
+            "sms_cost": formats.money(codes.sms_cost),
         }
 
     @staticmethod
@@ -249,11 +302,57 @@ class ReportAdmin(ReadOnlyAdmin):
             ]
         )
         out.writerow([_("Test messages (development mode, not charged)"), report.totals.tests])
+        if report.codes.days:
+            out.writerow([])
+            self.codes_csv(out, report)
         return response
+
+    @staticmethod
+    def codes_csv(out: SafeCsvWriter, report: Report) -> None:
+        """The codes by day and purpose, after everything else (a sheet reading the other
+        tables by position still works), with the purpose's stored name."""
+        out.writerow(
+            [
+                _("Day"),
+                _("Purpose"),
+                _("Codes requested"),
+                _("Delivered by Zalo"),
+                _("Sent by SMS"),
+                _("Verified"),
+                _("Conversion (verified / requested)"),
+                _("Share sent by SMS"),
+                _("Request to Zalo, median (s)"),
+                _("Request to Zalo, 95th percentile (s)"),
+                _("ZNS cost (VND)"),
+                _("SMS cost (VND)"),
+            ]
+        )
+        totals = (_("Total"), "", report.codes.totals)
+        for day, purpose, codes in [*report.codes.days, totals]:
+            out.writerow(
+                [
+                    day if isinstance(day, str) else day.isoformat(),
+                    purpose,
+                    codes.requested,
+                    codes.zns_delivered,
+                    codes.sms_sent,
+                    codes.verified,
+                    _ratio(codes.conversion),
+                    _ratio(codes.sms_share),
+                    _seconds(codes.wire_p50),
+                    _seconds(codes.wire_p95),
+                    _amount(codes.zns_cost),
+                    _amount(codes.sms_cost),
+                ]
+            )
 
 
 def _ratio(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
 
 
 def _amount(value) -> str:

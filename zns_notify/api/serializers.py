@@ -302,6 +302,41 @@ class StatsGroupSerializer(FiguresSerializer):
         }
 
 
+class CodeFiguresSerializer(serializers.Serializer):
+    requested = serializers.IntegerField(help_text=_("Codes requested."))
+    zns_delivered = serializers.IntegerField(
+        help_text=_("Codes whose message Zalo delivered (a delivery receipt).")
+    )
+    sms_sent = serializers.IntegerField(help_text=_("Codes whose SMS went out."))
+    verified = serializers.IntegerField(help_text=_("Codes the customer verified."))
+    conversion = serializers.FloatField(
+        allow_null=True, help_text=_("verified / requested; null when no code was requested.")
+    )
+    sms_share = serializers.FloatField(
+        allow_null=True, help_text=_("sms_sent / requested; null when no code was requested.")
+    )
+    wire_p50_seconds = serializers.FloatField(
+        allow_null=True,
+        help_text=_(
+            "Median time from the request to Zalo accepting the code's message, estimated "
+            "from fixed time steps; null when Zalo accepted none."
+        ),
+    )
+    wire_p95_seconds = serializers.FloatField(
+        allow_null=True, help_text=_("The same at the 95th percentile.")
+    )
+
+
+class CodePurposeSerializer(CodeFiguresSerializer):
+    def get_fields(self):
+        return {"purpose": serializers.CharField(), **super().get_fields()}
+
+
+class CodeStatsSerializer(CodeFiguresSerializer):
+    def get_fields(self):
+        return {**super().get_fields(), "purposes": CodePurposeSerializer(many=True)}
+
+
 class StatsSerializer(serializers.Serializer):
     def get_fields(self):
         fields = {
@@ -311,5 +346,11 @@ class StatsSerializer(serializers.Serializer):
             "timezone": serializers.CharField(),
             "groups": StatsGroupSerializer(many=True),
             "totals": FiguresSerializer(),
+            "otp": CodeStatsSerializer(
+                help_text=_(
+                    "One-time codes requested in the period (left out of the counts above), "
+                    "from the reports' daily figures: refreshed every 5 minutes."
+                )
+            ),
         }
         return fields

@@ -1,4 +1,10 @@
-"""Counts per status and rates, per day (in the shop's ZNS time zone) or per template."""
+"""Counts per status and rates, per day (in the shop's ZNS time zone) or per template, and
+the period's one-time codes.
+
+The counts are the order messages', read live; a one-time code's message (event
+``otp:<purpose>``) is left out of them, as on the reports page, and the codes are in
+``otp``, read from the reports' daily aggregates (:mod:`zns_notify.reports.codes`):
+refreshed every 5 minutes, and unchanged when old requests are deleted."""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ from django.db.models.functions import TruncDate
 from zns_notify.api.filters import day_start
 from zns_notify.lib import clock
 from zns_notify.models import Message, Template
+from zns_notify.models.otp import OTP_EVENT_PREFIX
+from zns_notify.reports.codes import Codes, codes_report
 
 STATUSES = [status.value for status in Message.Status]
 #: Statuses of messages Zalo accepted: the denominator of the delivery rate.
@@ -23,7 +31,7 @@ def message_stats(start: dt.date, end: dt.date, group: str) -> dict[str, Any]:
     (every day of the range, empty ones too) or ``"template"`` (those with messages)."""
     created = Message.objects.filter(
         created_at__gte=day_start(start), created_at__lt=day_start(end + dt.timedelta(days=1))
-    )
+    ).exclude(event__startswith=OTP_EVENT_PREFIX)
     if group == "day":
         key = TruncDate("created_at", tzinfo=clock.zone())
     else:
@@ -58,7 +66,37 @@ def message_stats(start: dt.date, end: dt.date, group: str) -> dict[str, Any]:
         "timezone": clock.zone().key,
         "groups": groups,
         "totals": _figures(totals),
+        "otp": _codes(start, end),
     }
+
+
+def _codes(start: dt.date, end: dt.date) -> dict[str, Any]:
+    """The codes of the period, in all and per purpose (most requested first); not their
+    cost, which the reports show to those allowed to see costs."""
+    report = codes_report(start, end)
+    return {
+        **_code_figures(report.totals),
+        "purposes": [
+            {"purpose": purpose, **_code_figures(codes)} for purpose, codes in report.purposes
+        ],
+    }
+
+
+def _code_figures(codes: Codes) -> dict[str, Any]:
+    return {
+        "requested": codes.requested,
+        "zns_delivered": codes.zns_delivered,
+        "sms_sent": codes.sms_sent,
+        "verified": codes.verified,
+        "conversion": _rate(codes.verified, codes.requested),
+        "sms_share": _rate(codes.sms_sent, codes.requested),
+        "wire_p50_seconds": _seconds(codes.wire_p50),
+        "wire_p95_seconds": _seconds(codes.wire_p95),
+    }
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
 
 
 def _figures(by_status: dict[str, int]) -> dict[str, Any]:

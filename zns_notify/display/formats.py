@@ -66,6 +66,13 @@ def datetime(value: dt.datetime | None) -> str:
     return f"{date(value.date())} {time_of_day(value)}"
 
 
+def seconds(value: float | None, decimals: int = 1) -> str:
+    """A short time to a tenth of a second: ``1.5 s`` / ``1,5 giây``; "—" for None."""
+    if value is None:
+        return "—"
+    return _("%(seconds)s s") % {"seconds": number(max(value, 0.0), decimals)}
+
+
 def duration(seconds: float | None) -> str:
     """A short human duration: ``45 s``, ``3 min 20 s``, ``2 h 5 min``."""
     if seconds is None:

@@ -20,6 +20,7 @@ from zns_notify.models.reports import (
     DailyCount,
     DailyFailure,
     DailyLatency,
+    DailyOtp,
     ReportDay,
     ReportRefresh,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "DailyCount",
     "DailyFailure",
     "DailyLatency",
+    "DailyOtp",
     "EventReport",
     "FallbackStep",
     "Message",

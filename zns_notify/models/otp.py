@@ -84,7 +84,9 @@ class OtpChallenge(models.Model):
             models.Index(fields=["phone", "created_at"], name="zns_otp_phone_idx"),
             models.Index(fields=["purpose", "created_at"], name="zns_otp_purpose_idx"),
             models.Index(fields=["ip_hash", "created_at"], name="zns_otp_ip_idx"),
-            # The daily prune of old rows (zns_notify.otp.pruning) reads the oldest first.
+            # The daily prune of old rows (zns_notify.otp.pruning) reads the oldest first,
+            # and the reports' rollup one local day of requests, whatever their purpose
+            # (zns_notify.reports.codes); the other indexes all lead with another column.
             models.Index(fields=["created_at"], name="zns_otp_created_idx"),
             # The sweep's rows still to clear: few, whatever the table's size.
             models.Index(

@@ -22,7 +22,9 @@ CHANNEL_SMS = "sms"
 
 class ReportDay(models.Model):
     """The delivery report of one local day: when its figures were last computed, and how
-    many of its messages were still in progress then (the day is recomputed until none is)."""
+    many of its messages were still in progress then (the day is recomputed until none is).
+    ``open_messages`` also counts the SMS steps still to be sent and the one-time codes
+    still pending: they, too, keep the day's figures moving."""
 
     day = models.DateField(_("day"), unique=True)
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
@@ -132,3 +134,33 @@ class DailyLatency(DailyFigures):
 
     class Meta(DailyFigures.Meta):
         indexes = [models.Index(fields=["day"], name="zns_dailylatency_day")]
+
+
+class DailyOtp(models.Model):
+    """The one-time codes requested on one local day for one purpose, and what became of
+    them (:mod:`zns_notify.reports.codes`). Kept apart from the message figures, and kept
+    after the requests themselves are deleted: the report of a past day does not change."""
+
+    day = models.DateField(_("day"))
+    purpose = models.CharField(_("purpose"), max_length=64)
+    requested = models.PositiveIntegerField(_("codes requested"), default=0)
+    zns_delivered = models.PositiveIntegerField(_("delivered by Zalo"), default=0)
+    sms_sent = models.PositiveIntegerField(_("sent by SMS"), default=0)
+    verified = models.PositiveIntegerField(_("verified"), default=0)
+    sms_segments = models.PositiveIntegerField(_("SMS segments"), default=0)
+    sms_cost = models.DecimalField(_("SMS cost (VND)"), max_digits=16, decimal_places=2, default=0)
+    # The codes' messages as DailyCount priced them (event "otp:<purpose>"): one pricing.
+    zns_cost = models.DecimalField(_("ZNS cost (VND)"), max_digits=16, decimal_places=2, default=0)
+    # Codes by time from the request to Zalo's acceptance of their message, one count per
+    # bucket of zns_notify.reports.codes.WIRE_BUCKETS: percentiles over any range of days
+    # are read from the summed lists, as the delivery latency is from DailyLatency.
+    wire_buckets = models.JSONField(_("time to the wire (bucket counts)"), default=list)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["day", "purpose"], name="zns_dailyotp_day_purpose")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.purpose}: {self.requested}"

@@ -1,5 +1,10 @@
 """The reports page's figures, read from the daily aggregates only (never the message table):
-the filter form, and :func:`build_report` for a date range and optional template/event."""
+the filter form, and :func:`build_report` for a date range and optional template/event.
+
+The message figures are the order messages': a one-time code's message (event
+``otp:<purpose>``) is counted under the report's codes (:mod:`zns_notify.reports.codes`),
+which follow the range only, so that a burst of sign-ups neither fills the top templates
+nor moves the order notices' delivery rate, failures and costs."""
 
 from __future__ import annotations
 
@@ -17,7 +22,10 @@ from zns_notify.display import formats
 from zns_notify.display.labels import event_choices
 from zns_notify.lib.clock import local_day
 from zns_notify.models import DailyCount, DailyFailure, DailyLatency, Message, ReportDay, Template
+from zns_notify.models.otp import OTP_EVENT_PREFIX
 from zns_notify.models.reports import CHANNEL_SMS, CHANNEL_ZNS
+from zns_notify.reports.codes import Codes, CodesReport, codes_report
+from zns_notify.reports.latency import percentile
 from zns_notify.reports.rollup import LATENCY_BUCKETS, OPEN_STATUSES, last_refreshed
 
 #: The default range: the last 7 local days, today included.
@@ -176,6 +184,7 @@ class Report:
     latency: list[int]
     refreshed_at: dt.datetime | None
     computed_days: int
+    codes: CodesReport = field(default_factory=lambda: CodesReport([], [], Codes()))
     statuses: tuple[str, ...] = STATUS_ORDER
     totals: Day = field(init=False)
 
@@ -207,25 +216,15 @@ class Report:
 
 
 def median_from_buckets(counts: list[int]) -> float | None:
-    """The median in seconds, interpolated linearly inside the bucket holding it (the open
-    last bucket answers with its lower bound)."""
-    total = sum(counts)
-    if not total:
-        return None
-    half, seen = total / 2, 0
-    for index, n in enumerate(counts):
-        if n and seen + n >= half:
-            low = LATENCY_BUCKETS[index - 1] if index else 0
-            if index == len(LATENCY_BUCKETS):
-                return float(low)
-            return low + (LATENCY_BUCKETS[index] - low) * (half - seen) / n
-        seen += n
-    return None  # not reached: the counts sum to total
+    """The median delivery time in seconds, read from the delivery-latency buckets."""
+    return percentile(counts, LATENCY_BUCKETS, 0.5)
 
 
 def build_report(start: dt.date, end: dt.date, template: str = "", event: str = "") -> Report:
     def scoped(model, channel: str = CHANNEL_ZNS):
-        rows = model.objects.filter(day__gte=start, day__lte=end, channel=channel)
+        rows = model.objects.filter(day__gte=start, day__lte=end, channel=channel).exclude(
+            event__startswith=OTP_EVENT_PREFIX
+        )
         if template:
             rows = rows.filter(template_id=template)
         if event:
@@ -275,6 +274,7 @@ def build_report(start: dt.date, end: dt.date, template: str = "", event: str = 
         latency=latency,
         refreshed_at=last_refreshed(),
         computed_days=ReportDay.objects.filter(day__gte=start, day__lte=end).count(),
+        codes=codes_report(start, end),
     )
 
 

@@ -7,14 +7,15 @@ A day is recomputed while it may still change:
 
 - today, and every day since the last refresh (messages written since);
 - the days the last computation found with messages still in progress (queued, sending,
-  or sent without a receipt) or SMS fallback steps still to be sent (scheduled, sending),
-  and the days that have such messages or steps now, found through the status indexes;
-  both only ``REPORTS_REFRESH_DAYS`` back, which bounds the work.
+  or sent without a receipt), SMS fallback steps still to be sent (scheduled, sending) or
+  one-time codes still pending, and the days that have such messages or steps now, found
+  through the status indexes; both only ``REPORTS_REFRESH_DAYS`` back, which bounds the work.
 
 Final statuses are final (a late receipt of an undelivered message goes to the timeline
 only), so a day without messages in progress does not change again. Each day is one
 ``GROUP BY`` over its messages along the ``created_at`` index, then its rows are replaced in
-one transaction. :func:`refresh_reports` runs every 5 minutes from a django-q2 schedule;
+one transaction, with the day's one-time codes (:mod:`zns_notify.reports.codes`).
+:func:`refresh_reports` runs every 5 minutes from a django-q2 schedule;
 ``manage.py zns_rebuild_reports [--since DATE]`` recomputes every day. A lease on the one
 :class:`~zns_notify.models.ReportRefresh` row lets one run at a time do the work, whatever
 the number of clusters.
@@ -28,10 +29,9 @@ import uuid
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import IntegrityError, NotSupportedError, transaction
-from django.db.models import Case, Count, FloatField, Func, IntegerField, Q, Sum, Value, When
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, Q, Sum
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from zns_notify.conf import app_settings
@@ -50,6 +50,8 @@ from zns_notify.models import (
 )
 from zns_notify.models.messages import sent_status_condition
 from zns_notify.models.reports import CHANNEL_SMS, CHANNEL_ZNS
+from zns_notify.reports import codes
+from zns_notify.reports.latency import LatencySeconds, bucket_of
 
 logger = logging.getLogger(__name__)
 
@@ -74,49 +76,12 @@ class RefreshRunning(Exception):
         self.since = since
 
 
-class LatencySeconds(Func):
-    """Seconds from the second datetime to the first, in the database's own arithmetic:
-    Django's portable datetime subtraction calls a Python function per row on SQLite,
-    which made a day's recompute three times slower (docs/performance.md)."""
-
-    output_field = FloatField()
-    arg_joiner = ", "
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            arg_joiner=") - julianday(",
-            template="((julianday(%(expressions)s)) * 86400.0)",
-            **extra,
-        )
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            arg_joiner=" - ",
-            template="EXTRACT(EPOCH FROM (%(expressions)s))",
-            **extra,
-        )
-
-    def as_sql(self, compiler, connection, **extra):
-        if "template" not in extra:  # neither of the two databases zns_notify supports
-            raise NotSupportedError(f"LatencySeconds: no SQL for {connection.vendor}")
-        return super().as_sql(compiler, connection, **extra)
-
-
 def latency_bucket() -> Case:
     """The bucket of a delivered message's time from the send (or, for one delivered
     without a recorded send, its creation) to the receipt; NULL for other messages."""
     latency = LatencySeconds("delivered_at", Coalesce("sent_at", "created_at"))
     delivered = Q(status=Message.Status.DELIVERED, delivered_at__isnull=False)
-    whens = [When(~delivered, then=Value(None))]
-    whens += [
-        When(GreaterThan(Value(float(bound)), latency), then=Value(index))
-        for index, bound in enumerate(LATENCY_BUCKETS)
-    ]
-    return Case(*whens, default=Value(len(LATENCY_BUCKETS)), output_field=IntegerField())
+    return bucket_of(latency, LATENCY_BUCKETS, delivered)
 
 
 # -- one day -----------------------------------------------------------------------------
@@ -159,6 +124,7 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
         if row["status"] in OPEN_STATUSES:
             open_messages += row["n"]
     sms_rows, open_steps = _sms_figures(start, end)
+    code_rows, pending_codes = codes.day_figures(start, end, day)
 
     with transaction.atomic():
         # One computation of a day at a time: two overlapping runs (one outlived its lease)
@@ -170,9 +136,10 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
         common = dict(day=day, channel=CHANNEL_ZNS, account_id=account_id)
         for model in (DailyCount, DailyFailure, DailyLatency):
             model.objects.filter(day=day, channel=CHANNEL_ZNS).delete()
-        DailyCount.objects.bulk_create(
+        priced = [
             _count_row(common, key, n, tests[key], prices.get(key[0])) for key, n in counts.items()
-        )
+        ]
+        DailyCount.objects.bulk_create(priced)
         DailyFailure.objects.bulk_create(
             DailyFailure(
                 **common, template_id=t, event=e, status=s, category=c, error_code=code, messages=n
@@ -187,8 +154,12 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
         DailyCount.objects.bulk_create(
             DailyCount(**{**common, "channel": CHANNEL_SMS}, **row) for row in sms_rows
         )
+        codes.replace_day(day, code_rows, priced)
+        # A pending code keeps its day open like a message in progress: its verification
+        # (or expiry) changes the day's figures, whenever it comes.
+        still_open = open_messages + open_steps + pending_codes
         report, _created = ReportDay.objects.update_or_create(
-            day=day, defaults={"computed_at": now, "open_messages": open_messages + open_steps}
+            day=day, defaults={"computed_at": now, "open_messages": still_open}
         )
     return report
 
