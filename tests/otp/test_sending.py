@@ -12,6 +12,7 @@ from tests.otp.conftest import NORMALIZED, PHONE
 from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.models import Message, OtpChallenge, Template
 from zns_notify.otp import request_code, verify_code
+from zns_notify.sending.claim import worker_name
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -34,17 +35,27 @@ def test_the_code_goes_out_as_the_templates_code_parameter(clock, template):
         template,
         "500",
     )
-    assert (message.event, message.status, message.development_mode) == (
-        "otp:login",
-        Message.Status.QUEUED,
-        False,
-    )
+    assert (message.event, message.development_mode) == ("otp:login", False)
     assert message.binding is None and message.created_at == clock.now
     code = message.params["otp"]
     assert list(message.params) == ["otp"] and code.isdigit() and len(code) == 6
-    # The worker is handed the message like an event's (the tests' broker is the ORM one).
-    assert OrmQ.objects.count() == 1
+    # Claimed by this process, to send once the request commits (otp.lane): no queue entry.
+    assert (message.status, message.attempts, message.claimed_by) == (
+        Message.Status.SENDING,
+        1,
+        worker_name(),
+    )
+    assert OrmQ.objects.count() == 0
     assert verify_code(PHONE, "login", code).phone == NORMALIZED
+
+
+def test_without_sending_from_the_request_the_worker_is_handed_it(clock, template, otp_settings):
+    otp_settings(OTP_SEND_FROM_REQUEST=False)
+    request_code(PHONE, "login")
+    message = Message.objects.get()
+    assert (message.status, message.attempts) == (Message.Status.QUEUED, 0)
+    # Like an event's message (the tests' broker is the ORM one).
+    assert OrmQ.objects.count() == 1
 
 
 def test_each_request_writes_its_own_message(clock, template, otp_settings):

@@ -33,8 +33,9 @@ def template():
 
 @pytest.fixture
 def issue(monkeypatch, otp_settings):
-    """issue() -> (challenge, code): a request whose message waits for the worker."""
-    otp_settings(OTP_RESEND_COOLDOWN=0)
+    """issue() -> (challenge, code): a request whose message waits for the worker (not
+    sent by the request itself: these tests are about a message still queued)."""
+    otp_settings(OTP_RESEND_COOLDOWN=0, OTP_SEND_FROM_REQUEST=False)
 
     def make():
         code = next(CODES)

@@ -29,7 +29,7 @@ from zns_notify.events import relay
 from zns_notify.events.outbox_sql import TASK_SEND, task_package
 from zns_notify.fallback.steps import TASK_SEND as TASK_SEND_SMS
 from zns_notify.models import FallbackStep, OtpChallenge
-from zns_notify.sending.send import deliver
+from zns_notify.sending.send import send_claimed
 
 logger = logging.getLogger(__name__)
 
@@ -38,17 +38,19 @@ STEPS_PER_POLL = 50
 
 
 def send_now(key: str) -> None:
-    """Send the code's message ``key`` from this process. Run after the commit; never
-    raises (the queue is the safety net), so the caller's answer does not depend on
-    Zalo's.
+    """Send the code's message ``key``, which the request wrote claimed by this process
+    (:func:`zns_notify.sending.claim.claimed_row`): run after the commit, it goes to Zalo
+    with no other write first (on SQLite each write is a turn at the one write lock, behind
+    the workers). Never raises, so the caller's answer does not depend on Zalo's; a send
+    that cannot be made is recorded as any worker's would be, and retried by the workers.
 
     Only the ZNS send: an SMS that Zalo's answer calls for is left to the workers, whom
     the brokers' poll hands it first. Sent from here, it would make the request take an
     SMS longer exactly when the phone is not on Zalo, and the answer's time would tell."""
     try:
-        deliver(key)
+        send_claimed([key])
     except Exception:
-        # The message stays queued: a worker or the sweeper sends it.
+        # The row's lease runs out and it is sent again (zns_notify.sending.lease).
         logger.exception("zns one-time code %s: sending from the request failed", key)
 
 

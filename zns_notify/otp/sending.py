@@ -33,6 +33,7 @@ from zns_notify.models import Message, OtpChallenge, Template, otp_event
 from zns_notify.otp import lane
 from zns_notify.otp.template import otp_template
 from zns_notify.rendering.params import render_params
+from zns_notify.sending.claim import claimed_row
 from zns_notify.zalo.errors import ErrorAction
 
 
@@ -86,6 +87,11 @@ def send_code(challenge: OtpChallenge, code: str) -> None:
     that cannot carry the code writes a failed message with the reason, and its SMS
     fallback step (due now) when an SMS provider is set."""
     row = _row(challenge, code)
+    from_here = row["status"] == Message.Status.QUEUED and app_settings.OTP_SEND_FROM_REQUEST
+    if from_here:
+        # The priority lane: claimed by this process in this transaction and sent once it
+        # commits (zns_notify.otp.lane), no queue entry; rolled back, it sends nothing.
+        row.update(claimed_row(row["created_at"]))
     queued = [row["idempotency_key"]] if row["status"] == Message.Status.QUEUED else []
     using = router.db_for_write(Message)
     with transaction.get_connection(using).cursor() as cursor:
@@ -97,9 +103,7 @@ def send_code(challenge: OtpChallenge, code: str) -> None:
     )
     challenge.channel = OtpChallenge.Channel.ZNS
     challenge.save(update_fields=["message", "channel"])
-    if queued and app_settings.OTP_SEND_FROM_REQUEST:
-        # The priority lane: sent from here once the request commits, not from the end
-        # of the queue (zns_notify.otp.lane); rolled back, it sends nothing.
+    if from_here:
         transaction.on_commit(partial(lane.send_now, row["idempotency_key"]), using=using)
     if row["status"] == Message.Status.FAILED:
         _sms_at_once(Message.objects.using(using).get(pk=challenge.message_id))

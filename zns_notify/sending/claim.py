@@ -167,6 +167,21 @@ class Claim:
         return list(rows if limit is None else rows[:limit])
 
 
+def claimed_row(now: dt.datetime) -> dict:
+    """The columns of a message written already claimed by this process, and marked on
+    the wire: its writer sends it right after the commit, with no write between the
+    commit and the request (a one-time code, :mod:`zns_notify.otp.lane`). The lease
+    covers it as any claim: if the process dies first, the row is recovered as a send
+    whose outcome is unknown, and sent again (:mod:`zns_notify.sending.ambiguity`)."""
+    return {
+        "status": SENDING,
+        "attempts": 1,
+        "claimed_at": now,
+        "claimed_by": worker_name(),
+        "unsent_attempt": None,
+    }
+
+
 def claim_keys(keys: Iterable[str]) -> list[Message]:
     """Claim the due, queued messages among ``keys``; return those this call owns."""
     return Claim(keys).alone()

@@ -50,7 +50,7 @@ from zns_notify.sending.access import (
     refreshed_token,
     refused_again,
 )
-from zns_notify.sending.claim import Claim, claim_keys, postpone_all
+from zns_notify.sending.claim import Claim, claim_keys, postpone_all, worker_name
 from zns_notify.sending.gate import gate_all, quota_room
 from zns_notify.sending.lease import Keeper, on_the_wire
 from zns_notify.sending.record import Outcome, record_all
@@ -74,6 +74,24 @@ def deliver(key: str, client: ZaloClient | None = None) -> Message | None:
     run.start(claimed)
     run.drain()
     return run.kept[0] if run.kept else None
+
+
+def send_claimed(keys: list[str]) -> list[Message]:
+    """Send the messages ``keys`` this process wrote already claimed and marked on the
+    wire (:func:`zns_notify.sending.claim.claimed_row`): the gate, the request and the
+    outcome, with no write before the request goes (a one-time code, sent by the request
+    that asked for it: :mod:`zns_notify.otp.lane`). Return them as recorded."""
+    messages = list(
+        Message.objects.select_related("template", "binding").filter(
+            idempotency_key__in=keys, status=Message.Status.SENDING, claimed_by=worker_name()
+        )
+    )
+    if not messages:
+        return []
+    run = Run(ZaloClient.from_settings(), keep=True)
+    run.start(messages, marked=True)
+    run.drain()
+    return run.kept or []
 
 
 def send_batch(messages: list[Message], client: ZaloClient) -> int:
@@ -235,15 +253,16 @@ class Run:
     def room(self) -> int:
         return self.concurrency - len(self.in_flight)
 
-    def start(self, messages: list[Message]) -> None:
-        """Gate each claimed message; send those that may go, record the others."""
+    def start(self, messages: list[Message], *, marked: bool = False) -> None:
+        """Gate each claimed message; send those that may go, record the others.
+        ``marked``: their claim marked them on the wire already (:func:`send_claimed`)."""
         if not messages:
             return
         using = router.db_for_write(Message)
         try:
             ready, stopped = self._gate(messages)
             # One UPDATE marks the batch as on the wire; a row recovered meanwhile is not sent.
-            ready = on_the_wire(ready)
+            ready = ready if marked else on_the_wire(ready)
         except DatabaseError as exc:
             if not reconnect.connection_lost(exc, using):
                 raise
