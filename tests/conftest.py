@@ -2,17 +2,22 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 
 import pytest
 import responses
+from django_q.brokers import get_broker
+from django_q.conf import Conf
 
 from tests.factories import ZaloAccountFactory
+from tests.services import service_url
 from tests.session_setup import (  # noqa: F401  (pytest's hooks, by their names)
     pytest_configure,
     pytest_report_header,
     pytest_unconfigure,
 )
+from zns_notify.broker import OutboxORM
 
 ROOT = Path(__file__).resolve().parent.parent
 API = "http://zalo.test"
@@ -71,6 +76,26 @@ def zalo_api():
 @pytest.fixture
 def account(db):
     return ZaloAccountFactory()
+
+
+@pytest.fixture
+def outbox_broker(monkeypatch):
+    """zns_notify.broker.OutboxORM as the cluster's broker, polling without an idle wait."""
+    monkeypatch.setattr(Conf, "BROKER_CLASS", "zns_notify.broker.OutboxORM")
+    monkeypatch.setattr(Conf, "POLL", 0.01)
+    return OutboxORM(list_key=Conf.CLUSTER_NAME)
+
+
+@pytest.fixture
+def redis_broker(monkeypatch):
+    """zns_notify.broker.Redis on ZNS_TEST_REDIS_URL, with a queue of its own."""
+    monkeypatch.setattr(Conf, "REDIS", service_url("ZNS_TEST_REDIS_URL"))
+    monkeypatch.setattr(Conf, "BROKER_CLASS", "zns_notify.broker.Redis")
+    cluster = f"zns-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(Conf, "CLUSTER_NAME", cluster)
+    broker = get_broker(list_key=cluster)
+    yield broker
+    broker.delete_queue()
 
 
 @pytest.fixture(autouse=True)

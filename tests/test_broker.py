@@ -5,33 +5,22 @@ to do (issue 15)."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 import time_machine
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_q.brokers.redis_broker import Redis as QRedis
-from django_q.conf import Conf
 
 from tests.db_outage import outage
 from tests.events.test_relay import relayed_keys
 from tests.factories import MessageFactory
-from tests.services import service_url
-from zns_notify.broker import OutboxORM
 from zns_notify.lib import reconnect
 from zns_notify.models import Message
 from zns_notify.sending import lease
 from zns_notify.sending.claim import claim_keys
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def outbox_broker(monkeypatch):
-    monkeypatch.setattr(Conf, "BROKER_CLASS", "zns_notify.broker.OutboxORM")
-    monkeypatch.setattr(Conf, "POLL", 0.01)
-    return OutboxORM(list_key=Conf.CLUSTER_NAME)
 
 
 def test_an_idle_clusters_poll_hands_out_a_dead_workers_unsent_rows(outbox_broker):
@@ -43,20 +32,6 @@ def test_an_idle_clusters_poll_hands_out_a_dead_workers_unsent_rows(outbox_broke
         assert relayed_keys(outbox_broker.dequeue()) == [message.idempotency_key]
         message.refresh_from_db()
         assert (message.status, message.ambiguous_sends) == (Message.Status.QUEUED, 0)
-
-
-@pytest.fixture
-def redis_broker(monkeypatch):
-    redis_url = service_url("ZNS_TEST_REDIS_URL")
-    monkeypatch.setattr(Conf, "REDIS", redis_url)
-    monkeypatch.setattr(Conf, "BROKER_CLASS", "zns_notify.broker.Redis")
-    from django_q.brokers import get_broker
-
-    cluster = f"zns-test-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setattr(Conf, "CLUSTER_NAME", cluster)
-    broker = get_broker(list_key=cluster)
-    yield broker
-    broker.delete_queue()
 
 
 def test_the_redis_broker_is_django_q2s_with_the_recovery(redis_broker):

@@ -16,6 +16,9 @@ the sweeper's minute would come on top of the lease (issue 15).
 
 ``Redis``: django-q2's Redis broker, unchanged but for the same recovery in its poll (its
 blocking read returns every second); the rows it queues again get a send task of their own.
+
+Both polls also hand out the one-time codes' work ahead of the queue, every
+:data:`LANE_INTERVAL` (:mod:`zns_notify.otp.lane`).
 Opt in with ``Q_CLUSTER = {"redis": ..., "broker_class": "zns_notify.broker.Redis"}``.
 """
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import time
 from typing import Any
 
 from django.db import DatabaseError, router
@@ -34,11 +38,16 @@ from zns_notify.conf import app_settings
 from zns_notify.events import relay
 from zns_notify.lib import reconnect
 from zns_notify.models import Message
+from zns_notify.otp.lane import Lane
 from zns_notify.sending.lease import recover_expired
 
 __all__ = ["OutboxORM", "Redis"]  # noqa: F822 (Redis: made by __getattr__ on first use)
 
 logger = logging.getLogger(__name__)
+
+#: How often a poll looks for one-time codes to hand out first (seconds): a code's SMS
+#: or retry is then at most this late, for one small query per look.
+LANE_INTERVAL = 0.5
 
 
 class RecoveringPoll:
@@ -46,6 +55,8 @@ class RecoveringPoll:
     ``SEND_LEASE``: those never sent are due at once."""
 
     _next_recovery: dt.datetime | None = None
+    _next_lane_look = 0.0
+    _lane: Lane | None = None
     #: Push a send task for each row queued again; the outbox relay hands them out itself.
     push_tasks = True
 
@@ -55,7 +66,24 @@ class RecoveringPoll:
 
     def dequeue(self):
         self._recover()
-        return super().dequeue()
+        # One-time codes first (zns_notify.otp.lane): a code due again, or its SMS due,
+        # does not wait behind the order messages queued before it.
+        return self._codes_first() or super().dequeue()
+
+    def _codes_first(self) -> list[tuple[str, str]]:
+        now = time.monotonic()
+        if now < self._next_lane_look:
+            return []
+        self._next_lane_look = now + LANE_INTERVAL
+        if not self.serves(app_settings.QUEUE_CLUSTER or Conf.CLUSTER_NAME):
+            return []
+        if self._lane is None:
+            self._lane = Lane()
+        try:
+            return self._lane.priority_tasks(router.db_for_write(Message))
+        except Exception:  # the next look, or the ordinary queue and the sweeper, send them
+            logger.exception("zns broker: looking for one-time codes to send first failed")
+            return []
 
     def _recover(self) -> None:
         now = timezone.now()

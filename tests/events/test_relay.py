@@ -23,13 +23,6 @@ from zns_notify.tasks import sweep
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def outbox_broker(monkeypatch):
-    monkeypatch.setattr(Conf, "BROKER_CLASS", "zns_notify.broker.OutboxORM")
-    monkeypatch.setattr(Conf, "POLL", 0.01)  # the idle wait of an empty poll
-    return OutboxORM(list_key=Conf.CLUSTER_NAME)
-
-
 def relayed_keys(tasks) -> list[str]:
     keys = []
     for ack_id, payload in tasks or []:

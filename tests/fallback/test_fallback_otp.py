@@ -35,6 +35,13 @@ def configure(settings):
     return apply
 
 
+@pytest.fixture(autouse=True)
+def _worker_sends(configure):
+    """These tests drive the worker's path one step at a time, so the request does not
+    send the code itself (tests/otp/test_lane.py covers that default)."""
+    configure(OTP_SEND_FROM_REQUEST=False)
+
+
 def _request(purpose: str = "login") -> tuple[Message, str]:
     request_code(PHONE, purpose)
     message = Message.objects.get(event=f"otp:{purpose}", status=Message.Status.QUEUED)

@@ -136,17 +136,22 @@ class OtpSettings:
 
     @property
     def OTP_TEMPLATE_ID(self) -> str | None:
-        """Zalo template id of the OTP template; None: the synced authentication template.
-        (Read by the sending step, not built yet: docs/otp.md.)"""
+        """Zalo template id of the OTP template; None: the synced authentication template."""
         value = self._get("OTP_TEMPLATE_ID", None)
         return None if value in (None, "") else str(value)
 
     @property
     def OTP_CODE_PARAM(self) -> str | None:
-        """The template parameter that carries the code; None: the one whose type is OTP.
-        (Read by the sending step, not built yet: docs/otp.md.)"""
+        """The template parameter that carries the code; None: the one whose type is OTP."""
         value = self._get("OTP_CODE_PARAM", None)
         return None if value in (None, "") else str(value)
+
+    @property
+    def OTP_SEND_FROM_REQUEST(self) -> bool:
+        """Whether the process that requests a code sends it to Zalo itself, right after
+        the request commits (default True: the code does not wait behind the queue).
+        False: the workers send it, the brokers' poll handing it out first."""
+        return bool(self._get("OTP_SEND_FROM_REQUEST", True))
 
     @property
     def OTP_SMS_AFTER(self) -> int:

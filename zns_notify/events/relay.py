@@ -69,9 +69,12 @@ def lease_duration() -> dt.timedelta:
     return dt.timedelta(seconds=min(int(Conf.RETRY or 60), app_settings.SEND_LEASE))
 
 
-def claim_due_keys(limit: int | None = None, *, using: str = "default") -> list[str]:
+def claim_due_keys(
+    limit: int | None = None, *, using: str = "default", among: Q | None = None
+) -> list[str]:
     """Lease up to ``limit`` (default ``SEND_BATCH``) queued, due, unleased messages (oldest
-    first); return their keys.
+    first); return their keys. ``among``: only the messages it selects (the one-time codes'
+    lane, :mod:`zns_notify.otp.lane`, hands out its own first).
 
     Each row is taken with a conditional UPDATE, as django-q2's ORM broker takes its
     rows, so two clusters polling the same database never hand out the same row.
@@ -79,6 +82,8 @@ def claim_due_keys(limit: int | None = None, *, using: str = "default") -> list[
     limit = app_settings.SEND_BATCH if limit is None else limit
     now = timezone.now()
     queued = Message.objects.using(using).filter(status=Message.Status.QUEUED)
+    if among is not None:
+        queued = queued.filter(among)
     free = Q(relayed_at__isnull=True) | Q(relayed_at__lt=now - lease_duration())
     # Fresh rows (no attempt time) and rows that came due (retries, delayed bindings,
     # policy deferrals): two queries, each read in the order of the (status,

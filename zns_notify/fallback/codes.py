@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from zns_notify import sms
 from zns_notify.conf import app_settings
 from zns_notify.models import Message, OtpChallenge
-from zns_notify.models.otp import OTP_EVENT_PREFIX
+from zns_notify.models.otp import OTP_EVENT_PREFIX, is_code_event
 from zns_notify.models.sms_triggers import KNOWN
 
 #: Every outcome that keeps the code from the phone sends it by SMS at once: a code that
@@ -25,10 +25,6 @@ from zns_notify.models.sms_triggers import KNOWN
 TRIGGERS = frozenset(KNOWN)
 #: What the step's stored text shows instead of the code.
 HIDDEN = "••••••"
-
-
-def is_code_event(event: str | None) -> bool:
-    return str(event or "").startswith(OTP_EVENT_PREFIX)
 
 
 def carries_code(message: Message) -> bool:

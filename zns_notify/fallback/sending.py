@@ -104,7 +104,10 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
             )
             return None
         tag = state[4] or policy.NO_TAG
-        if policy.opted_out(state[3], tag):
+        # A one-time code's SMS, like its message, is not for the shop's rules for
+        # notices (zns_notify.policy.rules.check): only its code's validity counts.
+        shop_rules = not codes.is_code_event(state[6])
+        if shop_rules and policy.opted_out(state[3], tag):
             # The customer opted out while the SMS waited (its window, a retry): the
             # policy's opt-out holds for the SMS as for the ZNS message it stands in for.
             _cancel(
@@ -128,7 +131,7 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
                     _("SMS fallback not sent. %(reason)s") % {"reason": cancelled},
                 )
                 return None
-        quiet = policy.quiet_hours(tag, now)
+        quiet = policy.quiet_hours(tag, now) if shop_rules else None
         if quiet is not None:
             # The shop's quiet hours for the message's tag hold for its SMS too: it waits
             # for their end (the sweeper queues it then), unclaimed, like the message would.

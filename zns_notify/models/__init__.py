@@ -13,7 +13,7 @@ from zns_notify.models.api import EventReport
 from zns_notify.models.bindings import MAX_SMS_WINDOW_MINUTES, Binding, Template
 from zns_notify.models.fallback import FallbackStep
 from zns_notify.models.messages import UNSENT_STATUSES, Message, MessageEvent
-from zns_notify.models.otp import OtpChallenge, holds_code, otp_event
+from zns_notify.models.otp import OtpChallenge, holds_code, is_code_event, otp_event
 from zns_notify.models.policy import RecipientDailyCount, RecipientOptOut
 from zns_notify.models.quota import SendingHold, ZaloQuota
 from zns_notify.models.reports import (
@@ -49,5 +49,6 @@ __all__ = [
     "ZaloAccountQuerySet",
     "ZaloQuota",
     "holds_code",
+    "is_code_event",
     "otp_event",
 ]

@@ -21,9 +21,14 @@ def otp_event(purpose: str) -> str:
     return f"{OTP_EVENT_PREFIX}{purpose}"[:64]
 
 
+def is_code_event(event: str | None) -> bool:
+    """Whether a message of ``event`` carries a one-time code."""
+    return str(event or "").startswith(OTP_EVENT_PREFIX)
+
+
 def holds_code(message) -> bool:
     """Whether ``message`` (a Message) carries a one-time code in its parameters."""
-    return str(getattr(message, "event", "") or "").startswith(OTP_EVENT_PREFIX)
+    return is_code_event(getattr(message, "event", ""))
 
 
 class OtpChallenge(models.Model):

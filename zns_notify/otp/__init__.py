@@ -6,7 +6,8 @@
 - ``limits``: the rate limits per phone, purpose and client IP, counted in the database
 - ``service``: the two calls and what they answer
 - ``template``: the synced OTP template and its code parameter (for the sending step)
-- ``sending``: the hook that hands a new code to Zalo (not built yet: docs/otp.md)
+- ``sending``: the code's message, written with the request and sent after its commit
+- ``lane``: the priority lane: the request's own send, and the brokers' poll serving codes first
 - ``clearing``: a code no longer live taken out of its message (transitions and the sweep)
 - ``checks``: system checks of the ``OTP_*`` settings (zns_notify.E050)
 """

@@ -7,13 +7,15 @@ commit or roll back together, and a broker outside the database is pushed only a
 commit, as for order events. Development mode is the message's, as for any other.
 
 The code is in the message's parameters in clear, because Zalo needs it there; every
-display an operator reads hides it (:mod:`zns_notify.display.secrets`). What is not built
-yet (the priority lane): docs/otp.md; the SMS fallback of a code: zns_notify.fallback.codes.
+display an operator reads hides it (:mod:`zns_notify.display.secrets`). The code goes out
+from the requesting process right after the commit (:mod:`zns_notify.otp.lane`); its SMS
+fallback: :mod:`zns_notify.fallback.codes`.
 """
 
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 from django.db import router, transaction
 
@@ -26,6 +28,7 @@ from zns_notify.events.outbox import (
 from zns_notify.exceptions import ZnsRenderError
 from zns_notify.lib import clock
 from zns_notify.models import Message, OtpChallenge, Template, otp_event
+from zns_notify.otp import lane
 from zns_notify.otp.template import otp_template
 from zns_notify.rendering.params import render_params
 from zns_notify.zalo.errors import ErrorAction
@@ -89,3 +92,7 @@ def send_code(challenge: OtpChallenge, code: str) -> None:
     )
     challenge.channel = OtpChallenge.Channel.ZNS
     challenge.save(update_fields=["message", "channel"])
+    if queued and app_settings.OTP_SEND_FROM_REQUEST:
+        # The priority lane: sent from here once the request commits, not from the end
+        # of the queue (zns_notify.otp.lane); rolled back, it sends nothing.
+        transaction.on_commit(partial(lane.send_now, row["idempotency_key"]), using=using)

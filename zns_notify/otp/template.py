@@ -1,6 +1,6 @@
 """Which synced Zalo template carries the codes, and which of its parameters holds the
-code. Read by the sending step (the next slice of issue 17): it writes the message
-with the answer, or reports the refusal, which names the setting to fix.
+code. Read by the sending step: it writes the message with the answer, or reports the
+refusal, which names the setting to fix.
 
 Zalo's template detail does not say a template is an authentication one (its
 ``template_type`` is only given when creating it); what the synced row may show is a

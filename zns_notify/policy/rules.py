@@ -47,6 +47,7 @@ from zns_notify.models import (
     RecipientOptOut,
     ZaloAccount,
     ZaloQuota,
+    holds_code,
 )
 from zns_notify.models.error_categories import POLICY as CATEGORY
 from zns_notify.rendering.conditions import holds, reread_order, send_time_context
@@ -119,6 +120,11 @@ def check(
     """Raise :class:`Decision` when ``message`` must not be sent now; otherwise reserve its
     slot under the recipient cap (given back by :func:`release`) and return. ``known``:
     the account's :class:`~zns_notify.account.quota.Standing` read earlier in this batch."""
+    if holds_code(message):
+        # A one-time code: the customer asked for it this instant and it expires in
+        # minutes. The shop's rules for notices (opt-outs, quiet hours, quota reserves,
+        # the recipient cap) are not for it; Zalo's own limits still are (the gate's).
+        return
     now = now or timezone.now()
     tag = message_tag(message)
     _check_condition(message, now)
