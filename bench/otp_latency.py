@@ -73,6 +73,10 @@ class Case:
     latencies: list[float | None] = field(default_factory=list)
     #: The request_code call itself, per code.
     calls: list[float] = field(default_factory=list)
+    #: Where each code's time went, when the request's own send (the priority lane) put
+    #: it on the wire: {"request": [...], "lane": [...]}, each [seconds, waiting at
+    #: BEGIN, in other SQL] (bench/otp_requests.py's StatementClock); None otherwise.
+    phases: list[dict[str, list[float]] | None] = field(default_factory=list)
     #: Order messages queued (not yet claimed) just before each request.
     queued_at_requests: list[int] = field(default_factory=list)
     queued_at_last_arrival: int | None = None
@@ -88,10 +92,15 @@ class Case:
 
     def percentile(self, share: float) -> float | None:
         """Nearest rank over the codes that arrived; None when none did."""
-        ordered = sorted(self.arrived)
-        if not ordered:
-            return None
-        return ordered[max(1, math.ceil(share * len(ordered))) - 1]
+        return percentile(self.arrived, share)
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest rank; None for no values."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return ordered[max(1, math.ceil(share * len(ordered))) - 1]
 
 
 # -- the parent: processes and figures ------------------------------------------------------
@@ -148,8 +157,11 @@ def run(args: argparse.Namespace) -> list[Case]:
                 *("--receipt-ratio", "0", "--daily-quota", "100000000"),
             )
             wait_for_http(f"{sandbox_url}/_sandbox/tracking", sandbox, timeout=STARTUP_TIMEOUT)
-            _post(f"{sandbox_url}/_sandbox/faults", {"latency_ms": args.latency})
             for profile in args.profile:
+                # A fresh database numbers its codes from 1 again, and a code's tracking_id
+                # comes from that number: the sandbox forgets the previous profile's sends.
+                _post(f"{sandbox_url}/_sandbox/reset", {})
+                _post(f"{sandbox_url}/_sandbox/faults", {"latency_ms": args.latency})
                 with ExitStack() as stack:
                     env = profile_env(profile, base, args, stack, workdir)
                     if env is None:
@@ -326,11 +338,37 @@ def report(cases: list[Case]) -> str:
             f"{case.queued_at_last_arrival!s:>7}  {once}/{case.codes} once"
         )
     lines.append("")
+    for case in cases:
+        if line := where_the_time_went(case):
+            lines.append(line)
+    lines.append("")
     for profile in dict.fromkeys(case.profile for case in cases):
         calm = next((c for c in cases if c.profile == profile and not c.backlog), None)
         for busy in (c for c in cases if c.profile == profile and c.backlog):
             lines.append(verdict(calm, busy))
     return "\n".join(lines)
+
+
+#: The two phases of a code sent by the request itself, as bench/otp_requests.py splits it.
+PHASES = {
+    "request": "the request's transaction and commit",
+    "lane": "its own send (claim, gate, HTTP) to the wire",
+}
+
+
+def where_the_time_went(case: Case) -> str:
+    """p50 / p95 of each phase: in all, waiting at BEGIN (SQLite's write lock), other SQL."""
+    timed = [phases for phases in case.phases if phases]
+    if not timed:
+        return ""
+    parts = []
+    for name, label in PHASES.items():
+        figures = [
+            "/".join(_ms(percentile([p[name][i] for p in timed], q)) for q in (0.5, 0.95))
+            for i in range(3)
+        ]
+        parts.append(f"{label} {figures[0]} (at BEGIN {figures[1]}, other SQL {figures[2]})")
+    return f"{case.profile} backlog {case.backlog}, p50/p95: " + "; ".join(parts)
 
 
 def verdict(calm: Case | None, busy: Case) -> str:

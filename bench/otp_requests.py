@@ -98,6 +98,7 @@ def redis_tasks() -> int | None:
 def request_codes(args) -> dict:
     """Ask for ``args.codes`` codes as a web process would, then wait until each code's
     message is final; the figures for the parent."""
+    from django.db import connection
     from django.db.models import Count
 
     from zns_notify.conf import app_settings
@@ -105,6 +106,8 @@ def request_codes(args) -> dict:
     from zns_notify.otp import request_code
 
     warm_up(args.backlog, args.timeout)
+    lane_started = _time_the_lane()
+    statements = StatementClock()
     purpose = next(iter(app_settings.OTP_PURPOSES))
     rng = random.Random(f"otp-latency-{args.case}")
     order_messages = _order_messages()
@@ -118,7 +121,8 @@ def request_codes(args) -> dict:
         phone = f"8498{args.case}{i:06d}"
         queued.append(order_messages.filter(status="queued").count())
         started = time.time()
-        request_code(phone, purpose, client_ip=f"10.{args.case}.{i // 200}.{i % 200 + 1}")
+        with connection.execute_wrapper(statements):
+            request_code(phone, purpose, client_ip=f"10.{args.case}.{i // 200}.{i % 200 + 1}")
         calls.append(time.time() - started)
         starts.append(started)
         challenge = (
@@ -142,12 +146,71 @@ def request_codes(args) -> dict:
             for key, start in zip(keys, starts, strict=True)
         ],
         "calls": calls,
+        "phases": [
+            statements.split(start, lane_started.get(key), first_seen.get(key))
+            for key, start in zip(keys, starts, strict=True)
+        ],
         "queued_at_requests": queued,
         "queued_at_last_arrival": queued_at_last,
         "redis_tasks": tasks,
         "sandbox_counts": [counts.get(key, 0) for key in keys],
         "statuses": statuses,
     }
+
+
+class StatementClock:
+    """Django's execute wrapper that notes when each SQL statement of the request began
+    and how long it took; ``BEGIN`` apart, since on SQLite (IMMEDIATE transactions) that
+    is where a writer waits for the database's one write lock."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[float, float, bool]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        began, clock = time.time(), time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.statements.append((began, time.perf_counter() - clock, sql.startswith("BEGIN")))
+
+    def split(self, start: float, lane: float | None, wire: float | None) -> dict | None:
+        """``[seconds, at BEGIN, in other SQL]`` of the request before its own send
+        began and of that send until the code was on the wire; None when the code did
+        not go out through the request's own send."""
+        if lane is None or wire is None or not start <= lane <= wire:
+            return None
+        phases = {}
+        for name, (begin, end) in {"request": (start, lane), "lane": (lane, wire)}.items():
+            inside = [(at, min(took, end - at), first) for at, took, first in self.statements]
+            inside = [(took, first) for at, took, first in inside if begin <= at < end]
+            phases[name] = [
+                end - begin,
+                sum(took for took, first in inside if first),
+                sum(took for took, first in inside if not first),
+            ]
+        return phases
+
+
+def _time_the_lane() -> dict[str, float]:
+    """When the request's own send of each code began (key -> epoch seconds): the time
+    before it is the request's transaction and commit, the time after it the claim, gate
+    and HTTP call of the priority lane. Empty without the lane (before issue 17's lane,
+    or ``OTP_SEND_FROM_REQUEST`` off)."""
+    try:
+        from zns_notify.otp import lane
+    except ImportError:
+        return {}
+    started: dict[str, float] = {}
+    send_now = lane.send_now
+
+    def timed(key: str) -> None:
+        started[key] = time.time()
+        send_now(key)
+
+    # The request looks it up when it commits (partial(lane.send_now, key)): wrapped here,
+    # in the benchmark's own process, the lane runs unchanged and is timed.
+    lane.send_now = timed
+    return started
 
 
 def _sandbox_tracking() -> dict:
