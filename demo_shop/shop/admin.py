@@ -32,8 +32,9 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "phone", "created_at"]
-    search_fields = ["full_name", "phone"]
+    list_display = ["full_name", "phone", "verified_at", "created_at"]
+    search_fields = ["full_name", "phone", "verified_phone"]
+    readonly_fields = ["verified_phone", "verified_at"]
 
 
 class OrderItemInline(admin.TabularInline):

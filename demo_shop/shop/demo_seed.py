@@ -1,9 +1,10 @@
 """Idempotent demo seeding, shared by ``rundemo`` and ``zns_demo``.
 
 Creates only what is missing, so it runs on every start: the admin user, the catalogue,
-the customers, and the zns_notify side (a connected Zalo account, the templates, one
-binding per core order event). Against the sandbox it obtains a token pair itself;
-against real Zalo the operator connects the OA first (``zns_tokens set`` or the admin).
+the customers, and the zns_notify side (a connected Zalo account, the templates with the
+OTP template of the sign-up page, one binding per core order event). Against the sandbox
+it obtains a token pair itself; against real Zalo the operator connects the OA first
+(``zns_tokens set`` or the admin).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from django.db import transaction
 from zns_notify.account.tokens import store_token_pair
 from zns_notify.bindings.template_sync import sync_templates
 from zns_notify.conf import app_settings
+from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.models import Binding, Template, ZaloAccount
+from zns_notify.otp.template import otp_template
 from zns_notify.sandbox.defaults import DEMO_OA_ID, DEMO_OA_NAME
 from zns_notify.zalo.client import ZaloAPIError, ZaloClient
 from zns_notify.zalo.errors import ErrorAction
@@ -188,12 +191,14 @@ def _accepted(access_token: str) -> bool:
 
 
 def ensure_templates() -> list[str]:
-    """Sync from Zalo when a template the demo binds is not known locally yet."""
+    """Sync from Zalo when a template the demo binds is not known locally yet, or no OTP
+    template is, for the sign-up page (a demo database seeded before the sandbox had one
+    gets it on its next start)."""
     needed = {template_id for _event, template_id, _params in DEMO_BINDINGS}
     known = set(
         Template.objects.filter(template_id__in=needed).values_list("template_id", flat=True)
     )
-    if known == needed:
+    if known == needed and _otp_template_known():
         return []
     report = sync_templates()
     missing = needed - set(Template.objects.values_list("template_id", flat=True))
@@ -202,7 +207,17 @@ def ensure_templates() -> list[str]:
             f"Zalo has no template {', '.join(sorted(missing))}; the demo bindings need "
             "the template set of design.md §5 (the sandbox ships it)."
         )
+    # No OTP template on a real OA is not an error here: the sign-up page says codes
+    # cannot be sent, and the log names the setting (OTP_TEMPLATE_ID).
     return [f"templates ({report})"]
+
+
+def _otp_template_known() -> bool:
+    try:
+        otp_template()
+    except ZnsConfigurationError:
+        return False
+    return True
 
 
 def ensure_bindings() -> list[str]:

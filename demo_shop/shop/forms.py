@@ -52,3 +52,27 @@ class AddToCartForm(forms.Form):
 class CartLineForm(forms.Form):
     product_id = forms.IntegerField(widget=forms.HiddenInput)
     quantity = forms.IntegerField(min_value=0, max_value=MAX_QUANTITY)
+
+
+class SignUpForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=100)
+    phone = forms.CharField(
+        label=_("Phone number (Zalo)"),
+        max_length=32,
+        validators=[validate_phone_format],
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text=_(
+            "We send a one-time code to this number via Zalo, or by SMS if you are not on Zalo."
+        ),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        # Zalo's OTP parameter holds 10 characters at most; a longer entry is a typo.
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

@@ -36,6 +36,17 @@ class Customer(models.Model):
     phone = models.CharField(
         _("phone"), max_length=32, help_text=_("As the customer typed it, e.g. 0912 345 678.")
     )
+    # Set by the sign-up page once the customer typed the one-time code sent to the phone:
+    # the number, normalized, is then their account's (one customer per verified number).
+    verified_phone = models.CharField(
+        _("verified phone"),
+        max_length=16,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("84…: the number proved with a one-time code at sign-up."),
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

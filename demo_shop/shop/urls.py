@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import signup, views
 
 app_name = "shop"
 
@@ -10,4 +10,8 @@ urlpatterns = [
     path("cart/add/", views.cart_add, name="cart_add"),
     path("checkout/", views.checkout, name="checkout"),
     path("orders/<str:code>/", views.order_confirmation, name="order_confirmation"),
+    path("signup/", signup.signup, name="signup"),
+    path("signup/code/", signup.signup_code, name="signup_code"),
+    path("signup/resend/", signup.signup_resend, name="signup_resend"),
+    path("signout/", signup.signout, name="signout"),
 ]

@@ -1,4 +1,5 @@
-"""Storefront: catalogue, session cart, checkout and the order confirmation page."""
+"""Storefront: catalogue, session cart, checkout and the order confirmation page (the
+sign-up page is in signup.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from .cart import Cart
 from .forms import AddToCartForm, CartLineForm, CheckoutForm
 from .models import Order, Product
 from .orders import place_order
+from .signup import signed_in_customer
 
 # Order codes placed from this session: the confirmation page shows only those, so
 # customers cannot read each other's orders by guessing codes.
@@ -59,9 +61,12 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if not lines:
         messages.error(request, _("Your cart is empty. Add a product before checking out."))
         return redirect("shop:product_list")
-    form = CheckoutForm(request.POST or None)
+    customer = signed_in_customer(request)
+    # A signed-up customer's name and verified number, which they may still change.
+    initial = {"customer_name": customer.full_name, "phone": customer.phone} if customer else {}
+    form = CheckoutForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        order = place_order(lines, **form.cleaned_data)
+        order = place_order(lines, customer=customer, **form.cleaned_data)
         cart.clear()
         placed = request.session.get(PLACED_ORDERS_KEY, [])
         request.session[PLACED_ORDERS_KEY] = [*placed, order.code]

@@ -9,6 +9,10 @@ import pytest
 from demo_shop.shop.cart import CartLine
 from demo_shop.shop.models import Order, Product
 from demo_shop.shop.orders import place_order
+from tests.demo.helpers import demo_sms_settings
+
+# The one-time codes' clock, caught codes and settings (tests/otp), for the sign-up page.
+from tests.otp.conftest import clock, otp_settings, sent  # noqa: F401
 from zns_notify.sandbox import SandboxServer, defaults
 
 # The shop's own steps, in order; make_order walks them so each status has its timestamps.
@@ -75,3 +79,10 @@ def sandbox(settings):
             "OA_SECRET_KEY": defaults.DEMO_OA_SECRET_KEY,
         }
         yield server
+
+
+@pytest.fixture
+def demo_sms(sandbox, settings):
+    """The demo's SMS settings against this test's sandbox."""
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, **demo_sms_settings(sandbox.url)}
+    return sandbox

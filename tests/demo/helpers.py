@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from pathlib import Path
 
@@ -33,3 +34,35 @@ def demo_process_env(database_dir: Path, **overrides: str) -> dict[str, str]:
         },
         base=base,
     )
+
+
+def demo_sms_settings(sandbox_url: str) -> dict[str, object]:
+    """The demo settings' SMS fallback (demo_shop/settings.py), pointed at a test's own
+    sandbox instead of the demo's fixed port."""
+    from zns_notify.sandbox import defaults
+
+    return {
+        "SMS_PROVIDER": "esms",
+        "SMS_COST_PER_SEGMENT": 850,
+        "SMS_PROVIDER_OPTIONS": {
+            "api_key": defaults.DEMO_ESMS_API_KEY,
+            "secret_key": defaults.DEMO_ESMS_SECRET_KEY,
+            "brandname": defaults.DEMO_BRANDNAMES[0],
+            "base_url": sandbox_url,
+        },
+    }
+
+
+#: A code as the customer reads it on the sandbox's phone page: the OTP template's code
+#: line (zns_notify.sandbox.phone_page), and the SMS text (OTP_SMS_TEXT's default).
+ZNS_CODE = re.compile(r'<p class="otp">([^<]+)</p>')
+SMS_CODE = re.compile(r"Ma xac thuc (\w+) cho")
+
+
+def phone_page(sandbox_url: str, phone: str) -> str:
+    """The sandbox's phone page of ``phone`` (84…): what the customer's phone shows."""
+    import requests
+
+    response = requests.get(f"{sandbox_url}/_sandbox/phone", params={"phone": phone}, timeout=5)
+    response.raise_for_status()
+    return response.text

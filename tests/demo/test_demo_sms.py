@@ -37,23 +37,6 @@ def test_the_demo_settings_use_the_sandboxs_esms_mode():
     }
 
 
-@pytest.fixture
-def demo_sms(sandbox, settings):
-    """The demo's SMS settings against this test's sandbox."""
-    settings.ZNS_NOTIFY = {
-        **settings.ZNS_NOTIFY,
-        "SMS_PROVIDER": "esms",
-        "SMS_COST_PER_SEGMENT": 850,
-        "SMS_PROVIDER_OPTIONS": {
-            "api_key": defaults.DEMO_ESMS_API_KEY,
-            "secret_key": defaults.DEMO_ESMS_SECRET_KEY,
-            "brandname": defaults.DEMO_BRANDNAMES[0],
-            "base_url": sandbox.url,
-        },
-    }
-    return sandbox
-
-
 def test_shipped_and_delivered_bindings_have_the_sms_fallback_on(demo_sms):
     seed_demo()
     with_sms = Binding.objects.filter(sms_enabled=True)

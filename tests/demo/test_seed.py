@@ -13,6 +13,8 @@ from demo_shop.shop.demo_seed import DEMO_BINDINGS, DemoSetupError, ensure_zalo_
 from demo_shop.shop.models import Customer, Order, Product
 from zns_notify.account.tokens import store_token_pair
 from zns_notify.models import Binding, Message, Template, ZaloAccount
+from zns_notify.otp.template import otp_template
+from zns_notify.sandbox.catalogue import OTP_TEMPLATE_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +26,9 @@ def test_seed_creates_the_whole_demo(sandbox):
     assert Product.objects.count() == len(PRODUCTS)
     assert Customer.objects.count() == len(CUSTOMERS) + len(NOT_ON_ZALO_CUSTOMERS)
     assert ZaloAccount.objects.current().is_connected
-    assert Template.objects.filter(status=Template.Status.ENABLE).count() == 7
+    # design.md §5's seven enabled templates, and the OTP template the sign-up page sends.
+    assert Template.objects.filter(status=Template.Status.ENABLE).count() == 8
+    assert otp_template().template.template_id == OTP_TEMPLATE_ID
     assert sorted(Binding.objects.values_list("event", "template__template_id")) == sorted(
         (event, template_id) for event, template_id, _params in DEMO_BINDINGS
     )
@@ -37,6 +41,14 @@ def test_seed_twice_creates_nothing_the_second_time(sandbox):
     assert seed_demo().created == []
     assert [model.objects.count() for model in models] == counts
     assert sandbox.state.tokens.history()["counts"]["minted"] == 1
+
+
+def test_a_demo_seeded_before_the_otp_template_gets_it_on_the_next_start(sandbox):
+    seed_demo()
+    Template.objects.filter(template_id=OTP_TEMPLATE_ID).delete()
+    report = seed_demo()
+    assert report.created == ["templates (1 created, 0 updated, 8 unchanged, 0 no longer on Zalo)"]
+    assert otp_template().template.template_id == OTP_TEMPLATE_ID
 
 
 def test_seed_keeps_a_binding_the_operator_edited(sandbox):

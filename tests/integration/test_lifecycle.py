@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_sync_brings_the_demo_templates_with_their_params(connected):
     report = sync_templates()
-    assert len(report.created) == 8
+    assert len(report.created) == 9  # design.md §5's eight and the OTP template
     templates = {t.template_id: t for t in Template.objects.all()}
     assert templates["100008"].status == Template.Status.PENDING_REVIEW
     assert templates["100007"].tag == "PROMOTION"
@@ -122,7 +122,7 @@ def test_expired_access_token_is_rotated_and_the_send_goes_through(connected):
 
 def test_management_commands_against_the_sandbox(connected, capsys):
     call_command("zns_sync_templates")
-    assert "8 created" in capsys.readouterr().out
+    assert "9 created" in capsys.readouterr().out
     call_command("zns_tokens", "refresh")
     assert "refreshed" in capsys.readouterr().out
     call_command("zns_tokens", "show")
@@ -146,8 +146,8 @@ def test_admin_sync_button_pulls_templates(connected, admin_client):
     url = reverse("admin:zns_notify_template_sync")
     assert admin_client.get(url).status_code == 405
     response = admin_client.post(url, follow=True)
-    assert "8 created" in response.content.decode()
-    assert Template.objects.count() == 8
+    assert "9 created" in response.content.decode()
+    assert Template.objects.count() == 9
     page = admin_client.get(reverse("admin:zns_notify_template_changelist")).content.decode()
     assert url in page
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_synced_templates_and_params_are_shown_in_the_admin(connected, admin_client, capsys):
     call_command("zns_sync_templates")
-    assert "8 created" in capsys.readouterr().out
+    assert "9 created" in capsys.readouterr().out
     page = admin_client.get(reverse("admin:zns_notify_template_changelist")).content.decode()
     for tid, template in demo_templates().items():
         assert tid in page and template.name in page
@@ -88,6 +88,6 @@ def test_sync_with_a_status_filter_uses_zalos_number(connected, capsys):
         ("100008", "PENDING_REVIEW")
     ]
     call_command("zns_sync_templates", "--status", "1")
-    assert "7 created, 0 updated, 0 unchanged, 0 no longer on Zalo" in capsys.readouterr().out
-    assert Template.objects.count() == 8  # 100008 is outside the filter, not gone
+    assert "8 created, 0 updated, 0 unchanged, 0 no longer on Zalo" in capsys.readouterr().out
+    assert Template.objects.count() == 9  # 100008 is outside the filter, not gone
     assert not Template.objects.filter(missing_since__isnull=False).exists()

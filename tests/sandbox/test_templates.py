@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from zns_notify.sandbox.catalogue import OTP_TEMPLATE_ID
+
+# design.md §5's eight, the demo's contract; the ninth, the OTP template, has its own tests
+# (test_otp_template.py).
 EXPECTED = {
     "100001": (
         "Xác nhận đơn hàng",
@@ -44,6 +48,8 @@ EXPECTED = {
     ),
     "100008": ("Mẫu đang chờ duyệt", "TRANSACTION", "300.0", ["customer_name", "order_code"]),
 }
+ALL_IDS = [int(tid) for tid in sorted([*EXPECTED, OTP_TEMPLATE_ID])]
+ENABLED_IDS = [tid for tid in ALL_IDS if tid != 100008]
 MAX_LENGTHS = {
     "customer_name": 30,
     "order_code": 30,
@@ -64,9 +70,9 @@ MAX_LENGTHS = {
 
 def test_list_all(zalo):
     reply = zalo.get("/template/all", offset=0, limit=100)
-    assert reply["error"] == 0 and reply["metadata"] == {"total": 8}
+    assert reply["error"] == 0 and reply["metadata"] == {"total": 9}
     rows = {row["templateId"]: row for row in reply["data"]}
-    assert sorted(rows) == [int(t) for t in sorted(EXPECTED)]
+    assert sorted(rows) == ALL_IDS
     row = rows[100001]
     assert set(row) == {"templateId", "templateName", "createdTime", "status", "templateQuality"}
     assert isinstance(row["createdTime"], int)
@@ -76,7 +82,7 @@ def test_list_all(zalo):
 
 
 @pytest.mark.parametrize(
-    ("status", "ids"), [("1", list(range(100001, 100008))), ("2", [100008]), ("3", []), ("5", [])]
+    ("status", "ids"), [("1", ENABLED_IDS), ("2", [100008]), ("3", []), ("5", [])]
 )
 def test_list_filters_by_numeric_status(zalo, status, ids):
     reply = zalo.get("/template/all", offset=0, limit=10, status=status)
@@ -107,7 +113,7 @@ def test_list_rejects_bad_paging(zalo, params, message):
 def test_list_pages(zalo):
     first = zalo.get("/template/all", offset=0, limit=3)["data"]
     rest = zalo.get("/template/all", offset=3, limit=100)["data"]
-    assert [r["templateId"] for r in first + rest] == list(range(100001, 100009))
+    assert [r["templateId"] for r in first + rest] == ALL_IDS
     assert zalo.get("/template/all", offset=50, limit=5)["data"] == []
 
 
@@ -153,9 +159,9 @@ def test_both_tag_vocabularies_are_served(zalo):
 def test_paging_with_a_status_filter_and_the_total(zalo):
     first = zalo.get("/template/all", offset=0, limit=4, status="1")
     second = zalo.get("/template/all", offset=4, limit=4, status="1")
-    assert first["metadata"] == second["metadata"] == {"total": 7}
+    assert first["metadata"] == second["metadata"] == {"total": 8}
     ids = [r["templateId"] for r in first["data"] + second["data"]]
-    assert ids == list(range(100001, 100008))
+    assert ids == ENABLED_IDS
     assert all(isinstance(r["templateId"], int) for r in first["data"])
 
 

@@ -1,4 +1,5 @@
-"""The demo template set (design.md §5), shaped like Zalo's template detail (zns-api.md §5).
+"""The demo template set (design.md §5), shaped like Zalo's template detail (zns-api.md §5),
+and an authentication (OTP) template for one-time codes (issue 17).
 
 Each template also carries the Vietnamese text a customer would see, with ``<param>``
 placeholders, so the phone page and the preview can render real-looking messages.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+
+from zns_notify.sandbox.defaults import DEMO_OA_NAME
 
 # Zalo's template statuses, by the numeric filter of GET /template/all (zns-api.md §5).
 STATUS_BY_NUMBER = {1: "ENABLE", 2: "PENDING_REVIEW", 3: "REJECT", 4: "DISABLE", 5: "DELETE"}
@@ -19,9 +22,20 @@ PRICE_UID_BY_TAG = {"TRANSACTION": 200, "CUSTOMER_CARE": 150, "PROMOTION": 250}
 TIMEOUT_MS = 7_200_000  # the delivery commitment window seen in Zalo's examples
 
 SHOP_URL = "https://shop.example.vn"
+#: The authentication template: not one of design.md §5's eight (their ids and texts are
+#: the demo's contract), a ninth, for one-time codes.
+OTP_TEMPLATE_ID = "100009"
 HOTLINE = "19001234"
 
 _PLACEHOLDER = re.compile(r"<([a-z_][a-z0-9_]*)>")
+
+#: A parameter's ``type`` as the detail serves it: "STRING" is the one Zalo shows for
+#: ordinary parameters; a one-time code's is "OTP" (type code 12 at creation, zns-api.md §9).
+STRING = "STRING"
+OTP = "OTP"
+#: Zalo's own ceiling per parameter type, whatever a template's maxLength says (§9: "OTP
+#: value ≤ 10 chars").
+TYPE_MAX_LENGTH = {OTP: 10}
 
 
 @dataclass(frozen=True)
@@ -32,12 +46,18 @@ class Param:
     min_length: int = 0
     require: bool = True
     accept_null: bool = False
+    type: str = STRING
+
+    @property
+    def limit(self) -> int:
+        """The longest value Zalo accepts: the spec's maxLength, or less for its type."""
+        return min(self.max_length, TYPE_MAX_LENGTH.get(self.type, self.max_length))
 
     def as_zalo(self) -> dict[str, object]:
         return {
             "name": self.name,
             "require": self.require,
-            "type": "STRING",
+            "type": self.type,
             "maxLength": self.max_length,
             "minLength": self.min_length,
             "acceptNull": self.accept_null,
@@ -261,9 +281,31 @@ def _build() -> dict[str, Template]:
         created_time=_BASE_MS + 7 * _DAY_MS,
         reason="Mẫu đang chờ Zalo duyệt (thường trong 2 ngày làm việc)",
     )
+    templates[OTP_TEMPLATE_ID] = _otp_template(created_time=_BASE_MS + 8 * _DAY_MS)
     return templates
 
 
+def _otp_template(created_time: int) -> Template:
+    """An authentication template as Zalo allows one (zns-api.md §9): Vietnamese only, the
+    code at most 10 characters, the site named. Served with the old ``OTP`` tag (both
+    vocabularies are in use, §5; since 2024-04-16 OTP is in the TRANSACTION group, priced
+    as such) and its one parameter typed OTP."""
+    return Template(
+        template_id=OTP_TEMPLATE_ID,
+        name="Mã xác thực",
+        tag="TRANSACTION",
+        zalo_tag="OTP",
+        title=f"Mã xác thực {DEMO_OA_NAME}",
+        # The code alone on its line: the phone page shows it large (phone_page.render_card).
+        body=f"Mã xác thực của bạn tại {DEMO_OA_NAME} là:\n<otp>\n"
+        "Mã chỉ dùng được một lần. Không chia sẻ mã này với bất kỳ ai, kể cả nhân viên "
+        "của cửa hàng.",
+        params=(Param(name="otp", max_length=10, sample="123456", type=OTP),),
+        created_time=created_time,
+    )
+
+
 def demo_templates() -> dict[str, Template]:
-    """A fresh copy of the eight demo templates, keyed by template id."""
+    """A fresh copy of the demo templates, keyed by template id: design.md §5's eight
+    and the OTP template."""
     return _build()

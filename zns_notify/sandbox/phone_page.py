@@ -13,7 +13,7 @@ from html import escape
 from importlib import resources
 from urllib.parse import quote
 
-from zns_notify.sandbox.catalogue import Template, fill
+from zns_notify.sandbox.catalogue import OTP, Template, fill
 from zns_notify.sandbox.records import SentMessage
 from zns_notify.sandbox.sms import SmsRecord
 from zns_notify.sandbox.state import VN_TZ, SandboxState
@@ -35,6 +35,8 @@ font-size:14px;line-height:1.4;white-space:pre-wrap}
 .sms .from{font-size:11px;font-weight:600;color:#445;margin-bottom:2px}
 .sms .meta{padding:4px 0 0;display:block}
 .zns-phone .phone{min-height:700px}
+.card p.otp{font:600 28px/1.3 ui-monospace,Menlo,Consolas,monospace;letter-spacing:.2em;
+text-align:center;margin:8px 0;user-select:all}
 """
 
 
@@ -81,11 +83,15 @@ def _buttons(template: Template) -> str:
 
 
 def render_card(template: Template, data: dict[str, str], meta: str = "") -> str:
-    """One ZNS message: title, text lines and label/value rows, buttons, footer."""
+    """One ZNS message: title, text lines and label/value rows, a one-time code alone on
+    its line shown large (as Zalo's authentication messages show it), buttons, footer."""
+    codes = {f"<{param.name}>" for param in template.params if param.type == OTP}
     lines = []
     for line in template.body.split("\n"):
         row = _ROW.match(line)
-        if row:
+        if line.strip() in codes:
+            lines.append(f'<p class="otp">{escape(fill(line.strip(), data))}</p>')
+        elif row:
             label, value = fill(row.group(1), data), fill(row.group(2), data)
             lines.append(
                 f'<div class="row"><span>{escape(label)}</span><span>{escape(value)}</span></div>'

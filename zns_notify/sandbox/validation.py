@@ -48,8 +48,9 @@ def check_template_data(template: Template, data: object) -> tuple[dict[str, str
 
     Returns the values as NFC strings and the first problem found, in Zalo's order:
     empty (-111), not an object (-112), missing param (-1122), bad type (-1124),
-    too long (-1121). Lengths are measured after NFC normalization, as Zalo does:
-    decomposed Vietnamese would otherwise count each accent as a character.
+    too long (-1121; an OTP value over 10 characters too). Lengths are measured after NFC
+    normalization, as Zalo does: decomposed Vietnamese would otherwise count each accent
+    as a character.
     """
     if data is None or data == {} or data == "":
         return {}, (codes.TEMPLATE_DATA_EMPTY, codes.message_for(codes.TEMPLATE_DATA_EMPTY))
@@ -69,6 +70,7 @@ def check_template_data(template: Template, data: object) -> tuple[dict[str, str
             return {}, (codes.PARAM_BAD_FORMAT, f"{param.name} has invalid format")
         values[param.name] = unicodedata.normalize("NFC", value)
     for param in template.params:
-        if len(values.get(param.name, "")) > param.max_length:
+        # ``limit``: an OTP value is held to Zalo's 10 characters even under a larger spec.
+        if len(values.get(param.name, "")) > param.limit:
             return {}, (codes.PARAM_TOO_LONG, f"{param.name} data breaks max length")
     return values, None

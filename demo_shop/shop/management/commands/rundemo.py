@@ -21,6 +21,7 @@ from django.test.utils import override_settings
 from ...demo_catalogue import ADMIN_PASSWORD, ADMIN_USERNAME
 from ...demo_seed import DemoSetupError, seed_demo
 from ...processes import ChildFailed, ManagePy, process_env, wait_for_any_exit, wait_for_http
+from ...signup import NOT_ON_ZALO_PHONE
 
 STARTUP_TIMEOUT = 30.0
 
@@ -138,6 +139,7 @@ class Command(BaseCommand):
             "The demo is running:",
             f"  Storefront      {web_url}/",
             f"  Admin           {web_url}/admin/   login {ADMIN_USERNAME} / {ADMIN_PASSWORD}",
+            f"  Sign-up (OTP)   {web_url}/signup/   ({NOT_ON_ZALO_PHONE}: not on Zalo, SMS)",
             f"  Customer phone  {sandbox_url}/_sandbox/phone",
             f"  SMS sent        {sandbox_url}/_sandbox/sms   (the SMS fallback, eSMS mode)",
             "",
