@@ -140,7 +140,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def run(args: argparse.Namespace) -> list[Case]:
     """Every case of every profile asked for; a profile without its servers is skipped."""
     sys.path.insert(0, str(ROOT))
-    from demo_shop.shop.processes import wait_for_http
+    from demo_shop.shop.processes import ManagePy, wait_for_http
     from tests.demo.helpers import free_port
 
     cases: list[Case] = []
@@ -150,68 +150,35 @@ def run(args: argparse.Namespace) -> list[Case]:
         port = free_port()
         sandbox_url = f"http://127.0.0.1:{port}"
         base = bench_env(workdir, sandbox_url, args.notify)
-        with Processes(workdir / "processes.log") as processes:
-            sandbox = processes.start(
-                base,
-                *("zns_sandbox", "--port", str(port), "--webhook-url", "none"),
-                *("--receipt-ratio", "0", "--daily-quota", "100000000"),
-            )
-            wait_for_http(f"{sandbox_url}/_sandbox/tracking", sandbox, timeout=STARTUP_TIMEOUT)
-            for profile in args.profile:
-                # A fresh database numbers its codes from 1 again, and a code's tracking_id
-                # comes from that number: the sandbox forgets the previous profile's sends.
-                _post(f"{sandbox_url}/_sandbox/reset", {})
-                _post(f"{sandbox_url}/_sandbox/faults", {"latency_ms": args.latency})
-                with ExitStack() as stack:
-                    env = profile_env(profile, base, args, stack, workdir)
-                    if env is None:
-                        print(f"{profile}: skipped (give --database-url and --redis-url)")
-                        continue
-                    cases += run_profile(profile, env, args, processes)
+        log_path = workdir / "processes.log"
+        with open(log_path, "w") as log:
+            sandbox_side = ManagePy(MANAGE_PY, base, output=log)
+            try:
+                sandbox = sandbox_side.start(
+                    "zns_sandbox",
+                    *("zns_sandbox", "--port", str(port), "--webhook-url", "none"),
+                    *("--receipt-ratio", "0", "--daily-quota", "100000000"),
+                )
+                wait_for_http(f"{sandbox_url}/_sandbox/tracking", sandbox, timeout=STARTUP_TIMEOUT)
+                for profile in args.profile:
+                    # A fresh database numbers its codes from 1 again, and a code's
+                    # tracking_id comes from that number: the sandbox forgets the previous
+                    # profile's sends.
+                    _post(f"{sandbox_url}/_sandbox/reset", {})
+                    _post(f"{sandbox_url}/_sandbox/faults", {"latency_ms": args.latency})
+                    with ExitStack() as stack:
+                        env = profile_env(profile, base, args, stack, workdir)
+                        if env is None:
+                            print(f"{profile}: skipped (give --database-url and --redis-url)")
+                            continue
+                        cases += run_profile(profile, ManagePy(MANAGE_PY, env, output=log), args)
+            except Exception:
+                log.flush()
+                print(f"== the end of {log_path}:\n{log_path.read_text()[-4000:]}")
+                raise
+            finally:
+                sandbox_side.stop_all()
     return cases
-
-
-class Processes:
-    """``manage.py`` commands of the run, their output in one log file (printed when
-    something fails); the ones started are stopped on leaving."""
-
-    def __init__(self, log_path: Path) -> None:
-        self.log_path = log_path
-        self.children: list = []
-
-    def __enter__(self) -> Processes:
-        self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in __exit__)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for child in reversed(self.children):
-            child.stop()
-        self.log.close()
-        if exc[0] is not None and exc[0] is not KeyboardInterrupt:
-            print(f"== {self.log_path}, the end:\n{self.log_path.read_text()[-4000:]}")
-
-    def start(self, env: dict, *args: str):
-        from demo_shop.shop.processes import Child
-
-        process = subprocess.Popen(
-            [sys.executable, str(MANAGE_PY), *args],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.children.append(Child(args[0], process))
-        return self.children[-1]
-
-    def run(self, env: dict, *args: str) -> None:
-        done = subprocess.run(
-            [sys.executable, str(MANAGE_PY), *args],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        if done.returncode:
-            raise SystemExit(f"manage.py {' '.join(args)} failed (exit {done.returncode})")
 
 
 def bench_env(workdir: Path, sandbox_url: str, notify: str) -> dict[str, str]:
@@ -254,19 +221,22 @@ def profile_env(profile: str, base: dict, args, stack: ExitStack, workdir: Path)
     return env
 
 
-def run_profile(profile: str, env: dict, args, processes: Processes) -> list[Case]:
-    processes.run(env, "migrate", "--verbosity", "0")
-    processes.run(env, "zns_demo", "--orders", "0")  # account, templates, bindings
+def run_profile(profile: str, manage, args) -> list[Case]:
+    """Both cases of ``profile``, its processes run by ``manage`` (a ``ManagePy``)."""
+    # The account, the templates (the OTP one among them) and the order bindings.
+    for command in (("migrate", "--verbosity", "0"), ("zns_demo", "--orders", "0")):
+        if manage.run(*command):
+            raise RuntimeError(f"{profile}: manage.py {' '.join(command)} failed")
     cases = []
     for index, backlog in enumerate((0, args.backlog)):
         if backlog:
-            _child(env, args, "backlog", index)
-        clusters = [processes.start(env, "qcluster") for _ in range(args.clusters)]
+            _child(manage.env, args, "backlog", index)
+        for number in range(args.clusters):
+            manage.start(f"qcluster-{number}", "qcluster")
         try:
-            measured = _child(env, args, "codes", index, backlog=backlog)
+            measured = _child(manage.env, args, "codes", index, backlog=backlog)
         finally:
-            for cluster in clusters:
-                cluster.stop()
+            manage.stop_all()
         case = Case(profile=profile, backlog=backlog, codes=args.codes, **measured)
         print(case_line(case), flush=True)
         cases.append(case)
@@ -280,7 +250,7 @@ def _child(env: dict, args, what: str, index: int, *, backlog: int | None = None
     command += ["--spacing", *map(str, args.spacing)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode:
-        raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
