@@ -12,7 +12,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 ARGS ?=
 
 .PHONY: install messages demo test test-sqlite test-postgres test-shifted-clock lint matrix \
-	browser bench bench-receipts docs docs-serve clean
+	browser bench bench-receipts bench-otp docs docs-serve clean
 
 install: $(STAMP) messages
 
@@ -80,6 +80,13 @@ bench-receipts: install
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/receipts_server.py $(ARGS)
+
+# One-time codes, request -> on the wire, with and without 10,000 order messages queued
+# (bench/otp_latency.py, docs/performance.md). PostgreSQL + Redis from ZNS_TEST_DATABASE_URL
+# / ZNS_TEST_REDIS_URL (a fresh database on that server, dropped afterwards); without them
+# SQLite only. ARGS="--backlog 2000 --codes 20" for a shorter run.
+bench-otp: install
+	$(BIN)/python bench/otp_latency.py $(ARGS)
 
 # The documentation site (mkdocs.yml) into site/; --strict fails on a broken link or anchor.
 # Only the `docs` extra's pinned tools go into .venv: the site does not import the app.

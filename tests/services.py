@@ -27,12 +27,13 @@ def service_url(name: str) -> str:
 
 
 @contextmanager
-def fresh_postgres_database(server_url: str) -> Iterator[str]:
-    """A new, empty database on the server of ``server_url``; dropped afterwards."""
+def fresh_postgres_database(server_url: str, prefix: str = "zns_e2e_") -> Iterator[str]:
+    """A new, empty database on the server of ``server_url``, its name ``prefix`` and ten
+    random hex digits; dropped afterwards."""
     import psycopg
 
     parts = urlsplit(server_url)
-    name = f"zns_e2e_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

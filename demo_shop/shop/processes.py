@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import requests
 
@@ -51,25 +52,34 @@ class Child:
 
 
 class ManagePy:
-    """Runs ``manage.py`` subcommands with one environment, and keeps track of them."""
+    """Runs ``manage.py`` subcommands with one environment, and keeps track of them.
 
-    def __init__(self, manage_py: Path, env: Mapping[str, str]) -> None:
+    ``output``: a file that takes the commands' output and errors (a benchmark's log);
+    by default they share this process's terminal."""
+
+    def __init__(
+        self, manage_py: Path, env: Mapping[str, str], output: IO[str] | None = None
+    ) -> None:
         self.manage_py = manage_py
         self.env = dict(env)
         self.children: list[Child] = []
+        self.streams = {"stdout": output, "stderr": subprocess.STDOUT} if output else {}
 
     def command(self, *args: str) -> list[str]:
         return [sys.executable, str(self.manage_py), *args]
 
     def start(self, name: str, *args: str) -> Child:
-        process = subprocess.Popen(self.command(*args), env=self.env, start_new_session=True)
+        process = subprocess.Popen(
+            self.command(*args), env=self.env, start_new_session=True, **self.streams
+        )
         child = Child(name, process)
         self.children.append(child)
         return child
 
     def run(self, *args: str) -> int:
         """Run a command to completion in the foreground; return its exit code."""
-        return subprocess.run(self.command(*args), env=self.env, check=False).returncode
+        done = subprocess.run(self.command(*args), env=self.env, check=False, **self.streams)
+        return done.returncode
 
     def first_exited(self) -> Child | None:
         return next((child for child in self.children if child.exit_code is not None), None)

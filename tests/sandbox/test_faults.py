@@ -190,7 +190,7 @@ def test_reset_clears_messages_and_faults_but_keeps_tokens(zalo):
     set_faults(zalo, latency_ms=5)
     assert zalo.knob("reset", {}).json() == {"reset": True, "tokens_cleared": False}
     assert zalo.inspect("messages")["count"] == 0
-    assert zalo.inspect("tracking") == {"counts": {}, "duplicates": 0}
+    assert zalo.inspect("tracking") == {"counts": {}, "duplicates": 0, "first_seen": {}}
     assert zalo.inspect("faults")["latency_ms"] == 0
     assert zalo.get("/message/quota")["data"]["remainingQuota"] == "20000"
     assert zalo.send()["error"] == 0

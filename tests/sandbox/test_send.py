@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import unicodedata
 
 import pytest
@@ -301,5 +302,26 @@ def test_tracking_counts_and_duplicates(zalo):
     for tracking_id in ("a", "b", "a", "c", "c", "c"):
         assert zalo.send(tracking_id=tracking_id)["error"] == 0
     zalo.send(phone="84999000118", tracking_id="d")  # refused sends don't count
-    assert zalo.inspect("tracking") == {"counts": {"a": 2, "b": 1, "c": 3}, "duplicates": 2}
+    tracking = zalo.inspect("tracking")
+    assert {key: tracking[key] for key in ("counts", "duplicates")} == {
+        "counts": {"a": 2, "b": 1, "c": 3},
+        "duplicates": 2,
+    }
+    assert set(tracking["first_seen"]) == {"a", "b", "c"}
     assert zalo.inspect("messages", tracking_id="c")["count"] == 3
+
+
+def test_first_seen_is_when_the_first_accepted_send_arrived(zalo):
+    """For a latency benchmark: the instant the send reached Zalo (on the wire), before the
+    latency knob's delay and whatever the later sends of the same tracking_id."""
+    zalo.knob("faults", {"latency_ms": 300})
+    before = time.time()
+    assert zalo.send(tracking_id="a")["error"] == 0
+    answered = time.time()
+    zalo.send(tracking_id="a")
+    zalo.send(phone="84999000118", tracking_id="refused")
+
+    first_seen = zalo.inspect("tracking")["first_seen"]
+    assert set(first_seen) == {"a"}
+    # The answer came 300 ms after the arrival: the arrival is not the answer's time.
+    assert before <= first_seen["a"] <= answered - 0.3

@@ -119,6 +119,20 @@ def test_listener_sees_each_accepted_message(clock):
     assert [m.template_id for m in seen] == ["100001"]
 
 
+def test_first_seen_keeps_the_arrival_of_the_first_accepted_send(clock):
+    state = SandboxState(clock=clock)
+    arrived = clock.now - 0.25  # the server read the request before a latency fault
+    state.send(body(tracking_id="a"), arrived=arrived)
+    clock.now += 5
+    state.send(body(tracking_id="a"))
+    state.send(body(tracking_id="b"))  # without an arrival time: the state's clock
+    state.send(body(phone="1", tracking_id="c"))  # refused: not seen as a send
+
+    assert state.tracking()["first_seen"] == {"a": arrived, "b": clock.now}
+    state.reset()
+    assert state.tracking()["first_seen"] == {}
+
+
 def test_transport_decisions_follow_the_seed():
     def draws(seed):
         faults = FaultInjector(seed=seed)

@@ -29,6 +29,9 @@ class Request:
     headers: Mapping[str, str]
     body: bytes
     base_url: str  # scheme://host:port the client used, for absolute links
+    #: When the request arrived (the state's clock, epoch seconds), before any latency
+    #: fault delays its answer; None when no server read it (handlers called directly).
+    received_at: float | None = None
 
 
 @dataclass

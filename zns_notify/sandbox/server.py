@@ -77,6 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         sandbox = self.server.sandbox
+        received_at = sandbox.state.clock()
         body = self._read_body()
         if body is None:
             return
@@ -89,6 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers=self.headers,
             body=body,
             base_url=f"http://{host}",
+            received_at=received_at,
         )
         decision = None
         if not url.path.startswith("/_sandbox"):

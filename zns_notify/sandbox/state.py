@@ -80,6 +80,9 @@ class SandboxState:
     def _clear(self) -> None:
         self._messages: dict[str, SentMessage] = {}
         self._tracking: Counter[str] = Counter()
+        # tracking_id -> when its first accepted send arrived: latency benchmarks measure
+        # a request to "on the wire" with it (bench/otp_latency.py).
+        self._first_seen: dict[str, float] = {}
         today = self._today()
         self._quota = _Quota(remaining=self.config.daily_quota, day=today, month=today[:7])
         # Seeded per purpose, so receipt draws don't shift when fault draws change.
@@ -107,8 +110,11 @@ class SandboxState:
         self._listeners.append(listener)
 
     # -- POST /message/template[/hashphone] ----------------------------------------------
-    def send(self, body: dict[str, Any], *, hashed: bool = False) -> Reply:
-        """Validate and accept one send, in Zalo's order (zns-api.md §12)."""
+    def send(
+        self, body: dict[str, Any], *, hashed: bool = False, arrived: float | None = None
+    ) -> Reply:
+        """Validate and accept one send, in Zalo's order (zns-api.md §12). ``arrived``:
+        when the server read the request (default: now), for ``first_seen``."""
         checked = self._check_payload(body, hashed)
         if isinstance(checked, Reply):
             return checked
@@ -119,6 +125,10 @@ class SandboxState:
             if refusal:
                 return refusal
             message = self._accept(recipient, hashed, template, data, tracking_id, dev)
+            if tracking_id is not None:
+                self._first_seen.setdefault(
+                    tracking_id, self.clock() if arrived is None else arrived
+                )
             reply = self._success(message, dev)
         for listener in self._listeners:
             listener(message)
@@ -327,9 +337,16 @@ class SandboxState:
             return self._messages.get(msg_id)
 
     def tracking(self) -> dict[str, Any]:
+        """Accepted sends per tracking_id, how many tracking_ids repeat, and when each
+        one's first accepted send arrived (``first_seen``, epoch seconds, before any
+        latency fault: the instant it was on the wire)."""
         with self._lock:
-            counts = dict(self._tracking)
-        return {"counts": counts, "duplicates": sum(1 for n in counts.values() if n > 1)}
+            counts, first_seen = dict(self._tracking), dict(self._first_seen)
+        return {
+            "counts": counts,
+            "duplicates": sum(1 for n in counts.values() if n > 1),
+            "first_seen": first_seen,
+        }
 
     def update_config(self, changes: dict[str, Any]) -> SandboxConfig:
         """Apply runtime knobs; ``remaining_quota`` and ``access_token_ttl`` live elsewhere."""

@@ -64,7 +64,8 @@ def sms(state: SandboxState, request: Request) -> Response:
 
 
 def tracking(state: SandboxState, request: Request) -> Response:
-    """GET /_sandbox/tracking: accepted sends per tracking_id, and how many repeat."""
+    """GET /_sandbox/tracking: accepted sends per tracking_id, how many repeat, and when
+    each one's first accepted send arrived."""
     return json_response(state.tracking())
 
 

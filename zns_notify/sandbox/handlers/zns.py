@@ -23,7 +23,7 @@ def _send(state: SandboxState, request: Request, *, hashed: bool) -> Response:
     body, problem = parse_json_object(request.body)
     if problem or body is None:
         return envelope(problem or fail(codes.BODY_EMPTY))
-    return envelope(state.send(body, hashed=hashed))
+    return envelope(state.send(body, hashed=hashed, arrived=request.received_at))
 
 
 @requires_token
