@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from zns_notify import sms
 from zns_notify.conf import app_settings
 from zns_notify.models import Message, OtpChallenge
-from zns_notify.models.otp import OTP_EVENT_PREFIX, is_code_event
+from zns_notify.models.otp import OTP_EVENT_PREFIX, dead_code_status, is_code_event
 from zns_notify.models.sms_triggers import KNOWN
 
 #: Every outcome that keeps the code from the phone sends it by SMS at once: a code that
@@ -56,12 +56,7 @@ def hidden(message: Message, text: str) -> str:
 
 def no_longer_valid(message_pk: int, now: dt.datetime) -> bool:
     """The code was verified, replaced by a newer one, locked or expired: not texted."""
-    row = (
-        OtpChallenge.objects.filter(message_id=message_pk)
-        .values_list("status", "expires_at")
-        .first()
-    )
-    return row is None or row[0] != OtpChallenge.Status.PENDING or row[1] <= now
+    return dead_code_status(message_pk, now) is not None
 
 
 def sent_by_sms(message_pk: int) -> None:

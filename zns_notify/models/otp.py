@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from zns_notify.lib.phones import mask
@@ -30,6 +31,40 @@ def is_code_event(event: str | None) -> bool:
 def holds_code(message) -> bool:
     """Whether ``message`` (a Message) carries a one-time code in its parameters."""
     return is_code_event(getattr(message, "event", ""))
+
+
+def dead_code_status(message_pk: int, now) -> str | None:
+    """Why the one-time code that message ``message_pk`` carries may no longer be sent:
+    its challenge's status (verified, superseded, locked, expired: a pending code past
+    its time, or a row already deleted, counts as expired); None while the code works.
+    Asked before its ZNS send (zns_notify.policy.rules) and its SMS
+    (zns_notify.fallback.codes): the customer never holds two codes that work."""
+    row = (
+        OtpChallenge.objects.filter(message_id=message_pk)
+        .values_list("status", "expires_at")
+        .first()
+    )
+    if row is None:
+        return OtpChallenge.Status.EXPIRED
+    status, expires_at = row
+    if status != OtpChallenge.Status.PENDING:
+        return status
+    return OtpChallenge.Status.EXPIRED if expires_at <= now else None
+
+
+def not_sent_because(status: str) -> str:
+    """The note on a code's message cancelled before it was sent, by its code's status."""
+    return {
+        OtpChallenge.Status.SUPERSEDED: gettext(
+            "Cancelled before it was sent: the one-time code was replaced by a newer request."
+        ),
+        OtpChallenge.Status.VERIFIED: gettext(
+            "Cancelled before it was sent: the one-time code was already used."
+        ),
+        OtpChallenge.Status.LOCKED: gettext(
+            "Cancelled before it was sent: the one-time code was locked after too many wrong codes."
+        ),
+    }.get(status) or gettext("Cancelled before it was sent: the one-time code expired.")
 
 
 class OtpChallenge(models.Model):

@@ -21,22 +21,10 @@ from zns_notify.fallback import steps as fallback
 from zns_notify.lib import clock
 from zns_notify.models import Message, OtpChallenge
 from zns_notify.models.error_categories import CODE_NO_LONGER_VALID
+from zns_notify.models.otp import not_sent_because
 from zns_notify.sending.cancel import WAITING, cancel_waiting
 
 Status = OtpChallenge.Status
-
-
-def _why(status: str) -> str:
-    return {
-        Status.SUPERSEDED: _(
-            "Cancelled before it was sent: the one-time code was replaced by a newer request."
-        ),
-        Status.VERIFIED: _("Cancelled before it was sent: the one-time code was already used."),
-        Status.LOCKED: _(
-            "Cancelled before it was sent: the one-time code was locked after too many wrong codes."
-        ),
-        Status.EXPIRED: _("Cancelled before it was sent: the one-time code expired."),
-    }[status]
 
 
 def withdraw(challenges: Iterable[OtpChallenge], now: dt.datetime | None = None) -> int:
@@ -53,7 +41,11 @@ def withdraw(challenges: Iterable[OtpChallenge], now: dt.datetime | None = None)
         if found is None:
             continue
         if not cancel_waiting(
-            found, rule=CODE_NO_LONGER_VALID, reason=_why(challenge.status), at=now, using=using
+            found,
+            rule=CODE_NO_LONGER_VALID,
+            reason=not_sent_because(challenge.status),
+            at=now,
+            using=using,
         ):
             continue  # a worker claimed it in between: it goes out, its SMS is refused
         fallback.cancel_scheduled(

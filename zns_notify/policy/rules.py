@@ -49,7 +49,9 @@ from zns_notify.models import (
     ZaloQuota,
     holds_code,
 )
+from zns_notify.models.error_categories import CODE_NO_LONGER_VALID
 from zns_notify.models.error_categories import POLICY as CATEGORY
+from zns_notify.models.otp import dead_code_status, not_sent_because
 from zns_notify.rendering.conditions import holds, reread_order, send_time_context
 
 logger = logging.getLogger(__name__)
@@ -63,11 +65,21 @@ class Decision(Exception):
     """The policy says: do not call Zalo for this message now (``DEFER`` until ``until``)
     or ever (``SKIP``, ``CANCEL``)."""
 
-    def __init__(self, outcome: str, rule: str, reason: str, *, until: dt.datetime | None = None):
+    def __init__(
+        self,
+        outcome: str,
+        rule: str,
+        reason: str,
+        *,
+        until: dt.datetime | None = None,
+        category: str = CATEGORY,
+    ):
         super().__init__(reason)
         self.outcome = outcome
         self.rule = rule
         self.until = until
+        #: The message's error category once recorded: the policy's, unless said.
+        self.category = category
 
 
 # -- pure decisions ------------------------------------------------------------------------
@@ -124,6 +136,13 @@ def check(
         # A one-time code: the customer asked for it this instant and it expires in
         # minutes. The shop's rules for notices (opt-outs, quiet hours, quota reserves,
         # the recipient cap) are not for it; Zalo's own limits still are (the gate's).
+        # Only its code's life counts: a dead code is never sent (a retry, a recovered
+        # row, a worker that came late), however it reached the worker.
+        dead = dead_code_status(message.pk, now or timezone.now())
+        if dead:
+            raise Decision(
+                CANCEL, CODE_NO_LONGER_VALID, not_sent_because(dead), category=CODE_NO_LONGER_VALID
+            )
         return
     now = now or timezone.now()
     tag = message_tag(message)
@@ -413,7 +432,7 @@ def record(message: Message, decision: Decision) -> bool:
         status=status,
         next_attempt_at=decision.until if status == Message.Status.QUEUED else None,
         error_code=None,
-        error_category=CATEGORY,
+        error_category=decision.category,
         error_message=reason,
     )
     refund = {"attempts": F("attempts") - 1} if message.attempts else {}
