@@ -19,7 +19,7 @@ from zns_notify.lib.phones import normalize_phone
 from zns_notify.lib.write_turn import first_in_line
 from zns_notify.models import OtpChallenge
 from zns_notify.otp import clearing, codes, sending
-from zns_notify.otp.limits import check_limits, count_check
+from zns_notify.otp.limits import check_limits, count_check, take_request_turn
 from zns_notify.otp.refusals import OtpRefused, Refusal
 
 Status = OtpChallenge.Status
@@ -74,6 +74,8 @@ def request_code(phone: object, purpose: str, *, client_ip: str | None = None) -
     code = codes.new_code()
     try:
         with _atomic():
+            # Requests counted under the same limits take turns from here to the commit.
+            take_request_turn(phone, purpose, ip)
             mine = OtpChallenge.objects.filter(phone=phone, purpose=purpose)
             # Locks the live row, so two requests for one phone and purpose take turns.
             live = list(mine.filter(status=Status.PENDING).select_for_update())
