@@ -121,7 +121,11 @@ def verify_code(
     ``reused`` and ``too_many_tries`` answer only the right code: a wrong one is
     ``invalid_code`` whatever became of the phone's codes, or whether it ever had one, so
     a check cannot tell what the phone has been doing. A wrong try at a live code counts
-    towards ``OTP_MAX_TRIES`` all the same."""
+    towards ``OTP_MAX_TRIES`` all the same.
+
+    The try, the lock and the check's count are written in the caller's transaction when
+    there is one: catch the refusal inside it, or they roll back with it (docs/otp.md, "In
+    your own transaction")."""
     phone = _checked(phone, purpose)
     now = clock.now()
     given = str(code or "").strip()
