@@ -71,17 +71,15 @@ def _wait(seconds: int) -> str:
 
 
 def refusal_text(refusal: OtpRefused) -> str:
-    """zns_notify's words for the refusal, and the numbers it carries that the customer
-    can act on: how long to wait, how many tries are left."""
+    """zns_notify's words for the refusal, and what the customer can do: how long to wait,
+    or, for a wrong code, where to look (never how many tries are left: that would tell
+    anyone typing codes for a number whether a sign-up is going on for it)."""
     parts = [refusal.message]
     if refusal.retry_after is not None:
         wait = _wait(refusal.retry_after)
         parts.append(_("You can ask for a new code in %(wait)s.") % {"wait": wait})
-    if refusal.tries_left is not None:
-        left = refusal.tries_left
-        parts.append(
-            ngettext("%(count)d try left.", "%(count)d tries left.", left) % {"count": left}
-        )
+    if refusal.code == Refusal.INVALID_CODE:
+        parts.append(_("Check the code in the latest message, or ask for a new one."))
     return " ".join(parts)
 
 

@@ -101,3 +101,10 @@ def test_the_schema_is_served_to_api_users(as_user, reader):
 
 def test_the_schema_is_not_public(api):
     assert api.get(URL).status_code == 401
+
+
+def test_a_one_time_codes_refusal_has_no_count_of_tries():
+    # A count of tries left would tell a phone with a live code from one without.
+    refusal = generate()["components"]["schemas"]["OtpRefusal"]
+    assert set(refusal["properties"]) == {"code", "message", "retry_after"}
+    assert refusal["additionalProperties"] is False

@@ -1,7 +1,7 @@
 """A customer signs up in a real browser, in Vietnamese, against the sandbox seeded as
 `make demo` seeds it: the shop's sign-up page asks for a phone, the code is read on the
 sandbox's phone page (the customer's phone, opened from the page's demo link), a wrong
-code is refused with the tries left, the right one signs the customer in. Then a
+code is refused (without a count of tries left), the right one signs the customer in. Then a
 customer not on Zalo: the same page, the code arriving by SMS on their phone page.
 
 Screenshots: signup-phone.png, signup-code.png, signup-zalo-phone.png,
@@ -107,7 +107,9 @@ def test_a_customer_signs_up_with_the_code_from_their_phone(
     page.fill("#id_code", "000000" if code != "000000" else "111111")
     page.get_by_role("button", name="Xác thực").click()
     error = page.locator("#code-form .errorlist")
-    assert error.inner_text() == "Mã không đúng. Còn 4 lần thử."
+    assert error.inner_text() == (
+        "Mã không đúng. Hãy kiểm tra mã trong tin nhắn mới nhất, hoặc yêu cầu mã mới."
+    )
     shoot(page, "signup-wrong-code")
 
     page.fill("#id_code", code)

@@ -4,8 +4,8 @@ Python calls (:mod:`zns_notify.otp`) for the parts of a shop that are not Django
 The caller is the shop's backend, holding ``zns_notify.add_otpchallenge``; it passes its
 customer's address as ``client_ip`` (the request's own address is the backend's). The
 answers say nothing the caller did not send: an accepted request answers the same for
-every valid phone, a refusal is ``{"code", "message"}`` with ``retry_after`` or
-``tries_left`` where they apply, and the code itself is never in an answer.
+every valid phone, a refusal is ``{"code", "message"}`` with ``retry_after`` where it
+applies (never a count of tries left), and the code itself is never in an answer.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ REFUSAL = {
         "code": {"type": "string", "enum": [str(code) for code in Refusal]},
         "message": {"type": "string"},
         "retry_after": {"type": "integer", "minimum": 1},
-        "tries_left": {"type": "integer", "minimum": 0},
     },
     "required": ["code", "message"],
     "additionalProperties": False,

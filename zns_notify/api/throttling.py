@@ -1,11 +1,18 @@
 """Rate limits of the events endpoint (``ZNS_NOTIFY["API_EVENTS_THROTTLE_RATE"]``) and of the
-one-time codes' endpoints (``ZNS_NOTIFY["API_OTP_THROTTLE_RATE"]``)."""
+one-time codes' endpoints (``ZNS_NOTIFY["API_OTP_THROTTLE_RATE"]``, per customer).
+
+The body is read (parsed) here, after authentication and permissions: a body that cannot
+be parsed is the same 400 or 415 the view would answer."""
 
 from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
 
 from rest_framework.throttling import SimpleRateThrottle
 
 from zns_notify.conf import app_settings
+from zns_notify.otp.codes import ip_hash
 
 
 class EventsRateThrottle(SimpleRateThrottle):
@@ -28,9 +35,35 @@ class EventsRateThrottle(SimpleRateThrottle):
 
 
 class OtpRateThrottle(EventsRateThrottle):
-    """The same count per user, for the one-time codes' two endpoints together."""
+    """A count per customer for the one-time codes' two endpoints together: per user and
+    the ``client_ip`` the body gives, per user alone when it gives none.
+
+    The caller is usually the shop's one backend user, calling for all its customers: a
+    count per user alone would let one customer's calls throttle every other's. The
+    address is canonical (``2001:DB8::1`` and ``2001:db8:0::1`` count together, as does an
+    IPv4 address mapped into IPv6) and hashed as the codes' rows store it, so the cache
+    holds no address. A ``client_ip`` that is not an address is counted with the user's
+    calls without one (the view refuses it anyway)."""
 
     scope = "zns_notify_otp"
 
     def get_rate(self) -> str | None:
         return app_settings.API_OTP_THROTTLE_RATE
+
+    def get_cache_key(self, request, view) -> str:
+        key = super().get_cache_key(request, view)
+        client = _client_address(request.data)
+        return key if client is None else f"{key}:ip:{ip_hash(client)}"
+
+
+def _client_address(body: object) -> str | None:
+    """The canonical form of the body's ``client_ip``; None when it has no address."""
+    value = body.get("client_ip") if isinstance(body, Mapping) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)

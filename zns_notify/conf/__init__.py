@@ -386,8 +386,9 @@ class AppSettings(OrderSettings, OtpSettings):
     @property
     def API_OTP_THROTTLE_RATE(self) -> str | None:
         """Rate limit of ``POST /zns/api/otp/request/`` and ``/zns/api/otp/verify/`` together,
-        per user, in DRF's notation, counted in Django's default cache; None (or "") turns it
-        off. The codes' own limits (``OTP_LIMIT_*``, ``OTP_MAX_TRIES``) apply in any case."""
+        per user and the body's ``client_ip`` (per user alone without one), in DRF's notation,
+        counted in Django's default cache; None (or "") turns it off. The codes' own limits
+        (``OTP_LIMIT_*``, ``OTP_MAX_TRIES``) apply in any case."""
         values = getattr(settings, "ZNS_NOTIFY", None) or {}
         value = values.get("API_OTP_THROTTLE_RATE", "60/minute")
         return str(value) if value else None

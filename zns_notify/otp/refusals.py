@@ -49,13 +49,11 @@ class OtpRefused(ZnsError):
         code: Refusal,
         *,
         retry_after: float | None = None,
-        tries_left: int | None = None,
         message: str | None = None,
     ):
         self.code = Refusal(code)
         # Whole seconds, rounded up: "retry after 0" would invite a request that fails.
         self.retry_after = None if retry_after is None else max(1, math.ceil(retry_after))
-        self.tries_left = tries_left
         super().__init__(message or _message(self.code))
 
     @property
@@ -63,13 +61,12 @@ class OtpRefused(ZnsError):
         return str(self.args[0])
 
     def as_dict(self) -> dict:
-        """The refusal as an answer body: ``code``, ``message`` and, when known,
-        ``retry_after`` and ``tries_left``."""
+        """The refusal as an answer body: ``code``, ``message`` and, for the refusals that
+        pass with time, ``retry_after``. Never a count of tries left: it would tell a phone
+        with a live code from one without."""
         body: dict = {"code": str(self.code), "message": self.message}
         if self.retry_after is not None:
             body["retry_after"] = self.retry_after
-        if self.tries_left is not None:
-            body["tries_left"] = self.tries_left
         return body
 
 

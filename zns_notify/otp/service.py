@@ -19,7 +19,7 @@ from zns_notify.lib.phones import normalize_phone
 from zns_notify.lib.write_turn import first_in_line
 from zns_notify.models import OtpChallenge
 from zns_notify.otp import clearing, codes, sending
-from zns_notify.otp.limits import check_limits, count_check
+from zns_notify.otp.limits import check_limits, count_check, take_request_turn
 from zns_notify.otp.refusals import OtpRefused, Refusal
 
 Status = OtpChallenge.Status
@@ -74,6 +74,8 @@ def request_code(phone: object, purpose: str, *, client_ip: str | None = None) -
     code = codes.new_code()
     try:
         with _atomic():
+            # Requests counted under the same limits take turns from here to the commit.
+            take_request_turn(phone, purpose, ip)
             mine = OtpChallenge.objects.filter(phone=phone, purpose=purpose)
             # Locks the live row, so two requests for one phone and purpose take turns.
             live = list(mine.filter(status=Status.PENDING).select_for_update())
@@ -103,22 +105,36 @@ def request_code(phone: object, purpose: str, *, client_ip: str | None = None) -
     return CodeRequested(expires_at=now + ttl, resend_at=now + cooldown)
 
 
+#: How long after it ran out a code is still looked at, so that its holder typing it late
+#: is told it expired; older rows are never read by a check (they are kept for the reports
+#: and the limits, ``OTP_KEEP_DAYS``).
+EXPIRED_GRACE = dt.timedelta(hours=1)
+
+
 def verify_code(
     phone: object, purpose: str, code: object, *, client_ip: str | None = None
 ) -> CodeVerified:
     """Check ``code`` against the live code of ``phone`` and ``purpose``; a right code is
-    used up. Refused with ``unknown_purpose``, ``invalid_phone``, ``invalid_code`` (wrong,
-    or no code was asked for: the two look alike; ``tries_left`` says how many remain),
-    ``expired``, ``reused``, ``too_many_tries`` or, with ``client_ip``, ``rate_limited``
-    (``OTP_VERIFY_LIMIT_PER_IP``: decided before the code is looked at, so it says nothing
-    about the phone; with ``retry_after``)."""
+    used up. Refused with ``unknown_purpose``, ``invalid_phone``, ``invalid_code`` or, with
+    ``client_ip``, ``rate_limited`` (``OTP_VERIFY_LIMIT_PER_IP``: decided before the code is
+    looked at, so it says nothing about the phone; with ``retry_after``). ``expired``,
+    ``reused`` and ``too_many_tries`` answer only the right code: a wrong one is
+    ``invalid_code`` whatever became of the phone's codes, or whether it ever had one, so
+    a check cannot tell what the phone has been doing. A wrong try at a live code counts
+    towards ``OTP_MAX_TRIES`` all the same.
+
+    The try, the lock and the check's count are written in the caller's transaction when
+    there is one: catch the refusal inside it, or they roll back with it (docs/otp.md, "In
+    your own transaction")."""
     phone = _checked(phone, purpose)
     now = clock.now()
     given = str(code or "").strip()
     with _atomic():
         count_check(codes.ip_hash(client_ip), now)
         challenge = (
-            OtpChallenge.objects.filter(phone=phone, purpose=purpose)
+            OtpChallenge.objects.filter(
+                phone=phone, purpose=purpose, expires_at__gt=now - EXPIRED_GRACE
+            )
             .exclude(status=Status.SUPERSEDED)
             .order_by("-created_at")
             .select_for_update()
@@ -140,27 +156,35 @@ def _judge(
 ) -> OtpRefused | None:
     """What ``given`` does to ``challenge`` (saved here); None when it is right."""
     if challenge is None:
+        # Hashed all the same, so that the time taken does not tell either.
+        codes.code_matches("", phone, purpose, given)
         return OtpRefused(Refusal.INVALID_CODE)
     matches = codes.code_matches(challenge.code_hash, phone, purpose, given)
-    if challenge.status == Status.VERIFIED:
-        return OtpRefused(Refusal.REUSED if matches else Refusal.INVALID_CODE)
-    if challenge.status == Status.LOCKED:
-        return OtpRefused(Refusal.TOO_MANY_TRIES)
-    if challenge.status == Status.EXPIRED or challenge.expires_at <= now:
-        if challenge.status != Status.EXPIRED:
-            challenge.status = Status.EXPIRED
-            challenge.save(update_fields=["status"])
-        return OtpRefused(Refusal.EXPIRED)
+    if challenge.status == Status.PENDING and challenge.expires_at <= now:
+        challenge.status = Status.EXPIRED
+        challenge.save(update_fields=["status"])
+    if challenge.status != Status.PENDING:
+        # A dead code: what became of it is said only to whoever holds it.
+        return OtpRefused(
+            _DEAD.get(challenge.status, Refusal.INVALID_CODE) if matches else Refusal.INVALID_CODE
+        )
     if matches:
         challenge.status = Status.VERIFIED
         challenge.consumed_at = now
         challenge.save(update_fields=["status", "consumed_at"])
         return None
     challenge.tries_used += 1
-    left = app_settings.OTP_MAX_TRIES - challenge.tries_used
-    if left <= 0:
+    if challenge.tries_used >= app_settings.OTP_MAX_TRIES:
         challenge.status = Status.LOCKED
     challenge.save(update_fields=["tries_used", "status"])
-    if left <= 0:
-        return OtpRefused(Refusal.TOO_MANY_TRIES)
-    return OtpRefused(Refusal.INVALID_CODE, tries_left=left)
+    # The try that locks the code answers like the others: a count of tries left, or a
+    # different answer on the last one, would tell a live code from none.
+    return OtpRefused(Refusal.INVALID_CODE)
+
+
+#: The refusal of the right code, by what became of it.
+_DEAD = {
+    Status.VERIFIED: Refusal.REUSED,
+    Status.EXPIRED: Refusal.EXPIRED,
+    Status.LOCKED: Refusal.TOO_MANY_TRIES,
+}
