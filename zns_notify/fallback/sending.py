@@ -249,6 +249,7 @@ def _record_sent(step: FallbackStep, result: sms.SmsResult) -> bool:
         # which did, was lost with a timeout or a dead worker, or this step would not be
         # sent again. The one SMS was billed: the step records its cost, once.
         result = result.with_cost(sms.estimate_cost(result.segments), estimate=True)
+    record = _without_code(step, result.as_record())
     with transaction.atomic():
         state = _lock_message(step.message_id)  # before the step: see the module's lock order
         delivered = state is not None and (
@@ -265,7 +266,7 @@ def _record_sent(step: FallbackStep, result: sms.SmsResult) -> bool:
             cost=result.cost,
             error_kind="",
             error_message="",
-            result=result.as_record(),
+            result=record,
             double_cost=delivered,
         )
         if not _owned(step).update(**fields):
@@ -299,11 +300,14 @@ def record_error(
     now = timezone.now()
     again = kind != sms.SmsErrorKind.PERMANENT and step.attempts < app_settings.MAX_ATTEMPTS
     status = SCHEDULED if again else FallbackStep.Status.FAILED
+    # The reason goes to the step, the delivery log's note, the signal and the server's
+    # log: a gateway's error may quote the text, code included.
+    reason = _without_code(step, reason)
     fields = dict(
         status=status,
         error_kind=str(kind),
         error_message=reason[:2000],
-        result=result.as_record() if result is not None else {},
+        result=_without_code(step, result.as_record()) if result is not None else {},
         text=getattr(step, "text", "") or "",
     )
     if again:
@@ -333,6 +337,14 @@ def record_error(
         "zns SMS fallback %s attempt %s: %s [%s]", step.reference, step.attempts, reason, kind
     )
     return True
+
+
+def _without_code(step: FallbackStep, value):
+    """``value`` as stored for ``step``: for a one-time code's message, the code hidden
+    wherever the provider's answer or error echoed the text (docs/otp.md)."""
+    if not codes.carries_code(step.message):
+        return value
+    return codes.hidden_record(step.message, value)
 
 
 def double_cost_note(step: FallbackStep) -> str:
