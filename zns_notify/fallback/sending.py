@@ -7,11 +7,12 @@ the provider on every try, so a retry after a timeout is answered "duplicate" by
 instead of sending a second SMS.
 
 Lock order, the same everywhere (receipts, claims, outcomes): the message row first,
-then its step. A receipt marks the message delivered before it looks at the step; a
-claim and an outcome lock the message before they write the step. So a receipt and an
-SMS can never both miss each other: either the receipt cancels the step before it is
-claimed, or the SMS outcome sees the receipt and records the double cost, or the receipt
-sees the sent step and does (:mod:`zns_notify.fallback.receipts`).
+then its step; a one-time code's request (OtpChallenge) is never written under them (its
+check locks the request first, then the message). A receipt marks the message delivered
+before it looks at the step; a claim and an outcome lock the message before they write
+the step. So a receipt and an SMS can never both miss each other: either the receipt
+cancels the step before it is claimed, or the SMS outcome sees the receipt and records
+the double cost, or the receipt sees the sent step and does (:mod:`zns_notify.fallback.receipts`).
 """
 
 from __future__ import annotations
@@ -286,7 +287,12 @@ def _record_sent(step: FallbackStep, result: sms.SmsResult) -> bool:
         if delivered:
             _note(step.message_id, now, double_cost_note(step))
         if codes.is_code_event(step.message.event):
-            codes.sent_by_sms(step.message_id)
+            # After the commit, not under the message's lock: a check of the code locks its
+            # request, then the message (to clear the code); writing the request here
+            # would take the two the other way round and deadlock with it. Robust: the SMS
+            # is sent and recorded whatever becomes of this column.
+            message_pk = step.message_id
+            transaction.on_commit(lambda: codes.sent_by_sms(message_pk), robust=True)
         signals.announce_on_commit(signals.sms_sent, message=step.message, step=step)
     logger.info("zns SMS fallback %s sent (%s)", step.reference, result.message_id)
     return True
