@@ -148,3 +148,32 @@ def test_checks_from_one_client_ip_are_limited_alike_for_every_phone(caller, set
     # Another client, or none given, is not held back by this one's checks.
     right = caller.post(VERIFY, {"phone": "0912345678", "purpose": "login", "code": CODE})
     assert right.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "ip",
+    ["unknown", "203.0.113.7, 10.0.0.1", "203.0.113.256", "203.0.113.07", "2001:db8::1::2", ""],
+)
+@pytest.mark.parametrize("url", [REQUEST, VERIFY])
+def test_a_client_ip_that_is_not_one_address_is_a_400_naming_it(caller, url, ip):
+    body = {"phone": "0912345678", "purpose": "login", "code": CODE, "client_ip": ip}
+    if url == REQUEST:
+        del body["code"]
+    answer = caller.post(url, body)
+    assert answer.status_code == 400 and list(answer.json()) == ["client_ip"]
+    assert not ip or ip not in answer.content.decode()
+    assert not Message.objects.exists()
+
+
+def test_the_spellings_of_one_client_share_its_limit(caller, settings):
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "OTP_LIMIT_PER_IP": (2, 3600)}
+    answers = [
+        caller.post(REQUEST, {"phone": phone, "purpose": "login", "client_ip": ip})
+        for phone, ip in (
+            ("0912345678", "2001:db8::1"),
+            ("0987654321", "2001:DB8:0:0::2"),
+            ("0934567890", "2001:db8::3"),
+        )
+    ]
+    assert [answer.status_code for answer in answers] == [202, 202, 429]
+    assert answers[2].json()["code"] == "rate_limited"
