@@ -96,6 +96,14 @@ def test_a_phone_filter_in_the_url_is_refused_to_a_reader_of_masked_numbers(chal
     assert client.get(reverse(LIST) + "?phone__startswith=849").status_code == 400
 
 
+@pytest.mark.parametrize("lookup", ["code_hash__startswith", "ip_hash__startswith", "code_hash"])
+def test_no_reader_can_filter_on_the_hashes_in_the_url(challenge, lookup):
+    # One hex digit at a time, whether the row is listed would spell a hash out.
+    for user in readers():
+        answer = client_for(user).get(reverse(LIST), {lookup: challenge.code_hash[:1]})
+        assert answer.status_code == 400, (user, lookup)
+
+
 def test_the_list_shows_purpose_status_channel_latency_and_links_the_message(challenge):
     with translation.override("en"):
         page = client_for(staff_user("view_otpchallenge", "view_message")).get(reverse(LIST))

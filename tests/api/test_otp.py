@@ -9,7 +9,8 @@ import pytest
 import time_machine
 
 from tests.factories import TemplateFactory
-from zns_notify.models import Message
+from zns_notify.conf import app_settings
+from zns_notify.models import Message, OtpChallenge
 from zns_notify.otp import codes
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,111 @@ def test_checks_from_one_client_ip_are_limited_alike_for_every_phone(caller, set
     # Another client, or none given, is not held back by this one's checks.
     right = caller.post(VERIFY, {"phone": "0912345678", "purpose": "login", "code": CODE})
     assert right.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "ip",
+    ["unknown", "203.0.113.7, 10.0.0.1", "203.0.113.256", "203.0.113.07", "2001:db8::1::2", ""],
+)
+@pytest.mark.parametrize("url", [REQUEST, VERIFY])
+def test_a_client_ip_that_is_not_one_address_is_a_400_naming_it(caller, url, ip):
+    body = {"phone": "0912345678", "purpose": "login", "code": CODE, "client_ip": ip}
+    if url == REQUEST:
+        del body["code"]
+    answer = caller.post(url, body)
+    assert answer.status_code == 400 and list(answer.json()) == ["client_ip"]
+    assert not ip or ip not in answer.content.decode()
+    assert not Message.objects.exists()
+
+
+def test_the_spellings_of_one_client_share_its_limit(caller, settings):
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "OTP_LIMIT_PER_IP": (2, 3600)}
+    answers = [
+        caller.post(REQUEST, {"phone": phone, "purpose": "login", "client_ip": ip})
+        for phone, ip in (
+            ("0912345678", "2001:db8::1"),
+            ("0987654321", "2001:DB8:0:0::2"),
+            ("0934567890", "2001:db8::3"),
+        )
+    ]
+    assert [answer.status_code for answer in answers] == [202, 202, 429]
+    assert answers[2].json()["code"] == "rate_limited"
+
+
+# -- every refusal of a check over REST: a clear body, nothing leaked -------------------------
+
+START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+PHONE_BODY = {"phone": "0912345678", "purpose": "login"}
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+def refused_check(caller, code: str, expected: str):
+    """The check of ``code`` for PHONE_BODY's phone, refused with ``expected``: its body is
+    the code and the message only, with neither the code, its hash nor the phone in it."""
+    answer = caller.post(VERIFY, {**PHONE_BODY, "code": code})
+    assert answer.status_code == 400, answer.content
+    body = answer.json()
+    assert body["code"] == expected and body["message"]
+    assert set(body) <= {"code", "message", "tries_left"}  # tries_left: not asserted on
+    text = answer.content.decode()
+    for secret in (CODE, *OtpChallenge.objects.values_list("code_hash", flat=True)):
+        assert secret not in text
+    assert "912345678" not in text
+    return body
+
+
+def test_an_expired_code_over_rest(caller, clock):
+    caller.post(REQUEST, PHONE_BODY)
+    clock.shift(dt.timedelta(seconds=app_settings.OTP_TTL + 1))
+    body = refused_check(caller, CODE, "expired")
+    assert body == {"code": "expired", "message": "This code has expired. Ask for a new one."}
+
+
+def test_a_reused_code_over_rest(caller, clock):
+    caller.post(REQUEST, PHONE_BODY)
+    assert caller.post(VERIFY, {**PHONE_BODY, "code": CODE}).status_code == 200
+    body = refused_check(caller, CODE, "reused")
+    assert body == {
+        "code": "reused",
+        "message": "This code has already been used. Ask for a new one.",
+    }
+
+
+def test_too_many_tries_over_rest(caller, clock, settings):
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "OTP_MAX_TRIES": 2}
+    caller.post(REQUEST, PHONE_BODY)
+    for wrong in ("000000", "111111"):  # what they answer is another test's
+        assert caller.post(VERIFY, {**PHONE_BODY, "code": wrong}).status_code == 400
+    body = refused_check(caller, CODE, "too_many_tries")
+    assert body == {"code": "too_many_tries", "message": "Too many wrong codes. Ask for a new one."}
+
+
+def test_a_request_over_a_limit_is_a_429_with_the_limits_retry_after(caller, clock, settings):
+    settings.ZNS_NOTIFY = {
+        **settings.ZNS_NOTIFY,
+        "OTP_LIMIT_PER_IP": (1, 3600),
+        "OTP_RESEND_COOLDOWN": 0,  # not the cooldown's wait: the limit's
+    }
+    ip = {"client_ip": "203.0.113.7"}
+    assert caller.post(REQUEST, {**PHONE_BODY, **ip}).status_code == 202
+    clock.shift(dt.timedelta(seconds=10))
+    answers = [
+        caller.post(REQUEST, {"phone": phone, "purpose": "login", **ip})
+        for phone in ("0912345678", "0987654321")  # one with a live code, one without
+    ]
+    for answer in answers:
+        assert answer.status_code == 429, answer.content
+        body = answer.json()
+        assert body == {
+            "code": "rate_limited",
+            "message": "Too many codes were asked for. Try again later.",
+            "retry_after": 3590,  # when the request counted falls out of the hour
+        }
+        assert answer["Retry-After"] == "3590"
+        assert CODE not in answer.content.decode() and "203.0.113.7" not in answer.content.decode()
+    assert answers[0].content == answers[1].content

@@ -79,3 +79,36 @@ def test_an_order_messages_parameters_stay_readable():
     api = APIClient()
     api.force_authenticate(User.objects.create_superuser("root", password="pw"))
     assert api.get(f"/zns/api/messages/{message.pk}/").json()["params"] == {"order_code": "907153"}
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        {"params__otp__startswith": "9"},
+        {"params__otp": CODE},
+        {"params__icontains": "9071"},
+        {"params__contains": {"otp": CODE}},
+        {"events__payload__request__body__template_data__otp__startswith": "9"},
+        {"events__payload__icontains": "9071"},
+    ],
+)
+def test_no_reader_can_spell_a_code_out_with_a_url_filter(otp_message, lookup):
+    # Digit by digit, ?params__otp__startswith=9 would tell by whether the row is listed:
+    # refused to everyone, superusers and readers of full numbers included.
+    lookup = {"phone": otp_message.phone, **lookup}
+    for user in readers():
+        admin = Client()
+        admin.force_login(user)
+        for url in ("admin:zns_notify_message_changelist", "admin:zns_notify_message_export"):
+            answer = admin.get(reverse(url), lookup)
+            assert answer.status_code == 400, (user, url, lookup)
+            assert not getattr(answer, "streaming", False)
+
+
+def test_the_apis_message_list_takes_no_filter_on_the_parameters(otp_message):
+    api = APIClient()
+    api.force_authenticate(User.objects.create_superuser("root", password="pw"))
+    for name in ("params__otp__startswith", "params", "events__payload__icontains"):
+        answer = api.get("/zns/api/messages/", {name: "9"})
+        assert answer.status_code == 400, name
+        assert name in answer.json()

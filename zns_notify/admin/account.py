@@ -11,13 +11,14 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from zns_notify.account.oauth import can_connect, start
+from zns_notify.admin.base import SecretLookupsMixin
 from zns_notify.admin.quota import AccountQuotaAdminMixin
 from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.models import ZaloAccount
 
 
 @admin.register(ZaloAccount)
-class ZaloAccountAdmin(AccountQuotaAdminMixin, admin.ModelAdmin):
+class ZaloAccountAdmin(SecretLookupsMixin, AccountQuotaAdminMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "oa_id",
@@ -50,12 +51,7 @@ class ZaloAccountAdmin(AccountQuotaAdminMixin, admin.ModelAdmin):
 
     #: Never filtered on from the URL, by anyone: ``?access_token__startswith=a``, then
     #: ``ab``… would spell a token out by whether the account is listed.
-    secret_fields = ("access_token", "refresh_token")
-
-    def lookup_allowed(self, lookup, value, request=None):
-        if lookup.split("__")[0] in self.secret_fields:
-            return False
-        return super().lookup_allowed(lookup, value, request)
+    secret_paths = (("access_token",), ("refresh_token",))
 
     @admin.display(description=_("connected"), boolean=True)
     def is_connected_display(self, obj: ZaloAccount) -> bool:

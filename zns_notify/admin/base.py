@@ -33,6 +33,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class SecretLookupsMixin:
+    """Refuses URL filters into what no reader may read, to everyone, superusers included:
+    a filter such as ``?params__otp__startswith=9`` says by whether a row is listed what
+    the page hides, and one character at a time spells it out. The answer is Django's 400
+    for a disallowed lookup."""
+
+    #: Paths (a field, or a relation then its field) never filtered on from the URL; a
+    #: lookup is refused when its first parts are one of them.
+    secret_paths: tuple[tuple[str, ...], ...] = ()
+
+    def lookup_allowed(self, lookup, value, request=None):
+        parts = tuple(lookup.split(LOOKUP_SEP))
+        if any(parts[: len(path)] == path for path in self.secret_paths):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
 class PhoneLookupsMixin:
     """Refuses URL filters on the fields that hold phone numbers (``?phone__startswith=849``)
     to staff without ``zns_notify.view_full_phone``: Django's admin allows a filter on any

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from zns_notify.admin.base import PhoneLookupsMixin, ReadOnlyAdmin
+from zns_notify.admin.base import PhoneLookupsMixin, ReadOnlyAdmin, SecretLookupsMixin
 from zns_notify.conf import app_settings
 from zns_notify.display import formats
 from zns_notify.lib.phones import can_see_full_phone, mask
@@ -42,8 +42,9 @@ class PurposeFilter(admin.SimpleListFilter):
 
 
 @admin.register(OtpChallenge)
-class OtpChallengeAdmin(PhoneLookupsMixin, ReadOnlyAdmin):
+class OtpChallengeAdmin(SecretLookupsMixin, PhoneLookupsMixin, ReadOnlyAdmin):
     # Never code_hash nor ip_hash: not in the list, the detail page, the filters or search.
+    secret_paths = (("code_hash",), ("ip_hash",))
     list_display = [
         "created_at",
         "phone_display",

@@ -94,7 +94,7 @@ class OtpSettings:
 
     @property
     def OTP_MAX_TRIES(self) -> int:
-        """Wrong codes accepted for one request before it is locked (default 5)."""
+        """Wrong codes allowed for one request: the last of them locks it (default 5)."""
         return parse.whole_number("OTP_MAX_TRIES", self._get("OTP_MAX_TRIES", 5), 1, 20)
 
     @property

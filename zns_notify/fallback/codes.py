@@ -54,6 +54,18 @@ def hidden(message: Message, text: str) -> str:
     return text
 
 
+def hidden_record(message: Message, value: object) -> object:
+    """``value`` (a provider's answer as JSON: dicts, lists, strings, numbers) with the
+    code replaced by ``HIDDEN`` in every string: a gateway may echo the text it sent."""
+    if isinstance(value, str):
+        return hidden(message, value)
+    if isinstance(value, dict):
+        return {key: hidden_record(message, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [hidden_record(message, item) for item in value]
+    return value
+
+
 def no_longer_valid(message_pk: int, now: dt.datetime) -> bool:
     """The code was verified, replaced by a newer one, locked or expired: not texted."""
     return dead_code_status(message_pk, now) is not None

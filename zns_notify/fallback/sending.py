@@ -7,11 +7,12 @@ the provider on every try, so a retry after a timeout is answered "duplicate" by
 instead of sending a second SMS.
 
 Lock order, the same everywhere (receipts, claims, outcomes): the message row first,
-then its step. A receipt marks the message delivered before it looks at the step; a
-claim and an outcome lock the message before they write the step. So a receipt and an
-SMS can never both miss each other: either the receipt cancels the step before it is
-claimed, or the SMS outcome sees the receipt and records the double cost, or the receipt
-sees the sent step and does (:mod:`zns_notify.fallback.receipts`).
+then its step; a one-time code's request (OtpChallenge) is never written under them (its
+check locks the request first, then the message). A receipt marks the message delivered
+before it looks at the step; a claim and an outcome lock the message before they write
+the step. So a receipt and an SMS can never both miss each other: either the receipt
+cancels the step before it is claimed, or the SMS outcome sees the receipt and records
+the double cost, or the receipt sees the sent step and does (:mod:`zns_notify.fallback.receipts`).
 """
 
 from __future__ import annotations
@@ -249,6 +250,7 @@ def _record_sent(step: FallbackStep, result: sms.SmsResult) -> bool:
         # which did, was lost with a timeout or a dead worker, or this step would not be
         # sent again. The one SMS was billed: the step records its cost, once.
         result = result.with_cost(sms.estimate_cost(result.segments), estimate=True)
+    record = _without_code(step, result.as_record())
     with transaction.atomic():
         state = _lock_message(step.message_id)  # before the step: see the module's lock order
         delivered = state is not None and (
@@ -265,7 +267,7 @@ def _record_sent(step: FallbackStep, result: sms.SmsResult) -> bool:
             cost=result.cost,
             error_kind="",
             error_message="",
-            result=result.as_record(),
+            result=record,
             double_cost=delivered,
         )
         if not _owned(step).update(**fields):
@@ -285,7 +287,12 @@ def _record_sent(step: FallbackStep, result: sms.SmsResult) -> bool:
         if delivered:
             _note(step.message_id, now, double_cost_note(step))
         if codes.is_code_event(step.message.event):
-            codes.sent_by_sms(step.message_id)
+            # After the commit, not under the message's lock: a check of the code locks its
+            # request, then the message (to clear the code); writing the request here
+            # would take the two the other way round and deadlock with it. Robust: the SMS
+            # is sent and recorded whatever becomes of this column.
+            message_pk = step.message_id
+            transaction.on_commit(lambda: codes.sent_by_sms(message_pk), robust=True)
         signals.announce_on_commit(signals.sms_sent, message=step.message, step=step)
     logger.info("zns SMS fallback %s sent (%s)", step.reference, result.message_id)
     return True
@@ -299,11 +306,14 @@ def record_error(
     now = timezone.now()
     again = kind != sms.SmsErrorKind.PERMANENT and step.attempts < app_settings.MAX_ATTEMPTS
     status = SCHEDULED if again else FallbackStep.Status.FAILED
+    # The reason goes to the step, the delivery log's note, the signal and the server's
+    # log: a gateway's error may quote the text, code included.
+    reason = _without_code(step, reason)
     fields = dict(
         status=status,
         error_kind=str(kind),
         error_message=reason[:2000],
-        result=result.as_record() if result is not None else {},
+        result=_without_code(step, result.as_record()) if result is not None else {},
         text=getattr(step, "text", "") or "",
     )
     if again:
@@ -333,6 +343,14 @@ def record_error(
         "zns SMS fallback %s attempt %s: %s [%s]", step.reference, step.attempts, reason, kind
     )
     return True
+
+
+def _without_code(step: FallbackStep, value):
+    """``value`` as stored for ``step``: for a one-time code's message, the code hidden
+    wherever the provider's answer or error echoed the text (docs/otp.md)."""
+    if not codes.carries_code(step.message):
+        return value
+    return codes.hidden_record(step.message, value)
 
 
 def double_cost_note(step: FallbackStep) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from django.db import router, transaction
 from django.db.models import Q
 
+from zns_notify.fallback import codes as fallback_codes
 from zns_notify.lib import clock
 from zns_notify.models import FallbackStep, Message, MessageEvent, OtpChallenge
 from zns_notify.otp import withdrawal
@@ -53,6 +54,18 @@ def _clear_attempts(message_id: int, using: str) -> None:
             MessageEvent.objects.using(using).filter(pk=event.pk).update(payload=payload)
 
 
+def _clear_steps(message: Message, using: str) -> None:
+    """The code out of what its SMS steps stored: the sending hides it in the text, the
+    provider's answer and error (:func:`zns_notify.fallback.codes.hidden_record`); a step
+    recorded otherwise (before that, or by a host's code) is hidden here."""
+    steps = FallbackStep.objects.using(using).filter(message_id=message.pk)
+    for step in steps.only("pk", "text", "error_message", "result"):
+        values = {name: getattr(step, name) for name in ("text", "error_message", "result")}
+        hidden = {name: fallback_codes.hidden_record(message, v) for name, v in values.items()}
+        if hidden != values:
+            FallbackStep.objects.using(using).filter(pk=step.pk).update(**hidden)
+
+
 def clear(challenges: Iterable[OtpChallenge], now: dt.datetime | None = None) -> int:
     """Clear the code of each of ``challenges`` (no longer live) from its message, where
     nothing may still send it; returns how many were cleared. Call it inside the
@@ -78,6 +91,7 @@ def clear(challenges: Iterable[OtpChallenge], now: dt.datetime | None = None) ->
             )
             if message is None or waiting.exists():
                 continue  # the sweep comes back once the worker and the SMS are done
+            _clear_steps(message, using)  # while message.params still holds the code
             Message.objects.using(using).filter(pk=message.pk).update(params=_blank(message.params))
             _clear_attempts(message.pk, using)
         challenge.code_cleared_at = now
