@@ -19,12 +19,12 @@ class ZnsNotifyConfig(AppConfig):
         from zns_notify.events import notify as events  # needs models
         from zns_notify.events import watchers  # needs models
         from zns_notify.models.bindings import install_binding_checks  # a model: needs them
-        from zns_notify.policy import rules as policy  # needs models
+        from zns_notify.policy.quota_release import connect_quota_release  # needs models
         from zns_notify.tasks import ensure_schedules  # needs models
 
         install_binding_checks(validate_binding)
         events.connect_order_signals()
         watchers.connect_order_watcher()
-        policy.connect_quota_release()
+        connect_quota_release()
         install_admin_banner()
         post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="zns_notify.schedules")

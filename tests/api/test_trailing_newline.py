@@ -4,6 +4,8 @@ trailing newline, so ``2026-11-22\\n`` once passed the server's check of ``^…$
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -103,3 +105,19 @@ def test_the_schema_patterns_stay_ecma_regexes():
     for pattern in patterns:
         # \Z and \A are Python's; an ECMA regex has ^ and $ for the ends of the text.
         assert "\\Z" not in pattern and "\\A" not in pattern, pattern
+
+
+@pytest.mark.parametrize("value", [" ", "\u0085", "\u3000\u00a0", " \u2028 "])
+def test_a_required_text_of_only_spaces_is_refused_and_the_schema_says_so(as_user, reporter, value):
+    # DRF trims what Python calls spaces, U+0085 among them, which ECMA's \s is not: the
+    # schema's pattern for a required text names them, so it refuses what the server does.
+    pattern = schema()["components"]["schemas"]["EventRequest"]["properties"]["order_ref"]
+    assert not re.fullmatch(pattern["pattern"].strip("^$"), value)
+    body = {"event": "order_created", "order_ref": value, "phone": "0912345678"}
+    refused(as_user(reporter).post(EVENTS, body, content_type="application/json"), "order_ref")
+
+
+@pytest.mark.parametrize("value", ["DH1", " DH1 ", "DH1\u0085", "\ufeffDH1"])
+def test_a_required_text_with_more_than_spaces_fits_the_schema(value):
+    pattern = schema()["components"]["schemas"]["EventRequest"]["properties"]["order_ref"]
+    assert re.fullmatch(pattern["pattern"].strip("^$"), value)

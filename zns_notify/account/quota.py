@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 #: Sent when today's remaining quota went up (``account``, ``remaining``: the new value,
 #: ``now``). The policy engine listens: what its quota-priority rule kept back for more
-#: important tags may go (:func:`zns_notify.policy.rules.release_quota_deferrals`). A
+#: important tags may go (:func:`zns_notify.policy.quota_release.release_quota_deferrals`). A
 #: signal, because the policy sits above the account and may ask it, not the other way.
 quota_raised = Signal()
 

@@ -21,6 +21,12 @@ _CONTROL_CHARS = r"\x00-\x1f\x7f"
 _CONTROL = re.compile(rf"[{_CONTROL_CHARS}\ud800-\udfff]")
 #: Text without control characters: the server's check and the schema's pattern.
 TEXT = f"^[^{_CONTROL_CHARS}]*$"
+#: The characters Python's ``str.strip()`` removes that are not control characters: a
+#: required text of only these is blank to DRF (it trims), so the schema must say so. Not
+#: the ECMA ``\s``, which lacks U+0085 and has U+FEFF (Python keeps that one).
+_SPACES = r"\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Text without control characters and with something besides spaces (a required text).
+FILLED_TEXT = f"^[^{_CONTROL_CHARS}]*[^{_CONTROL_CHARS}{_SPACES}][^{_CONTROL_CHARS}]*$"
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 DATA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 #: Names a binding expression already has (notify()'s context and the order's own facts).
@@ -56,7 +62,11 @@ class TextField(serializers.CharField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         if not any(isinstance(v, RegexValidator) for v in self.validators):
-            self.validators.append(WholeTextValidator(TEXT, message=self.error_messages["control"]))
+            # DRF refuses a blank value before the validators run, with its own message.
+            pattern = TEXT if self.allow_blank else FILLED_TEXT
+            self.validators.append(
+                WholeTextValidator(pattern, message=self.error_messages["control"])
+            )
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):

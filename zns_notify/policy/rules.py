@@ -34,11 +34,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zns_notify import signals
-from zns_notify.account.quota import quota_raised
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.lib import clock
-from zns_notify.lib.delays import WINDOW_SPREAD_SECONDS
 from zns_notify.lib.phones import mask
 from zns_notify.models import (
     Message,
@@ -294,38 +292,6 @@ def _check_quota_priority(
     else:
         return
     raise Decision(DEFER, "quota_priority", reason, until=clock.next_local_day(now))
-
-
-def release_quota_deferrals(remaining: int | None, now: dt.datetime | None = None) -> int:
-    """Zalo raised today's quota (:data:`zns_notify.account.quota.quota_raised`): the messages
-    the quota-priority rule sent to wait for the reset come due now when ``remaining`` is
-    above their tag's reserve (the gate checks them again). Only deferrals to the reset are
-    touched, not quiet hours."""
-    reserves = app_settings.QUOTA_RESERVES
-    tags = [tag for tag, reserve in reserves.items() if reserve > 0 and (remaining or 0) > reserve]
-    if not tags:
-        return 0
-    now = now or timezone.now()
-    midnight = clock.next_midnight(now)
-    return Message.objects.filter(
-        status=Message.Status.QUEUED,
-        error_category=CATEGORY,
-        template__tag__in=tags,
-        next_attempt_at__gte=midnight,
-        next_attempt_at__lte=midnight + dt.timedelta(seconds=WINDOW_SPREAD_SECONDS),
-    ).update(next_attempt_at=now)
-
-
-def connect_quota_release() -> None:
-    """Release the quota-priority deferrals whenever the ledger's quota goes up (called
-    once, from ``AppConfig.ready``)."""
-    quota_raised.connect(
-        _release_on_raise, sender=ZaloQuota, dispatch_uid="zns_notify.policy.quota_raised"
-    )
-
-
-def _release_on_raise(sender, *, remaining: int, now: dt.datetime, **kwargs) -> None:
-    release_quota_deferrals(remaining, now)
 
 
 # -- the per-recipient cap -----------------------------------------------------------------
