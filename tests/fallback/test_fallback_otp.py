@@ -12,7 +12,14 @@ import time_machine
 from django.utils import timezone
 
 from tests.factories import TemplateFactory
-from zns_notify.models import DailyCount, FallbackStep, Message, MessageEvent, OtpChallenge
+from zns_notify.models import (
+    DailyCount,
+    FallbackStep,
+    Message,
+    MessageEvent,
+    OtpChallenge,
+    ZaloAccount,
+)
 from zns_notify.otp import request_code, verify_code
 from zns_notify.receipts.delivery import record_receipt as receipt
 from zns_notify.reports import rollup
@@ -106,6 +113,11 @@ REQUESTED = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 
 def _sent_after(zalo_api, seconds: float) -> tuple[Message, FallbackStep]:
     """A code requested at REQUESTED, which Zalo accepted ``seconds`` later."""
+    # The account's token was made for the real clock's day: valid at REQUESTED too.
+    ZaloAccount.objects.update(
+        access_token_expires_at=REQUESTED + dt.timedelta(hours=25),
+        refresh_token_expires_at=REQUESTED + dt.timedelta(days=90),
+    )
     with time_machine.travel(REQUESTED, tick=False) as traveller:
         message, _code = _request()
         traveller.shift(dt.timedelta(seconds=seconds))
