@@ -6,7 +6,6 @@ be parsed is the same 400 or 415 the view would answer."""
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 
 from rest_framework.throttling import SimpleRateThrottle
@@ -40,10 +39,10 @@ class OtpRateThrottle(EventsRateThrottle):
 
     The caller is usually the shop's one backend user, calling for all its customers: a
     count per user alone would let one customer's calls throttle every other's. The
-    address is canonical (``2001:DB8::1`` and ``2001:db8:0::1`` count together, as does an
-    IPv4 address mapped into IPv6) and hashed as the codes' rows store it, so the cache
-    holds no address. A ``client_ip`` that is not an address is counted with the user's
-    calls without one (the view refuses it anyway)."""
+    client is the codes' (``2001:DB8::1`` and ``2001:db8:0::1`` count together, an IPv6
+    address with its /64, an IPv4 address mapped into IPv6 as itself), hashed as their rows
+    store it, so the cache holds no address. A ``client_ip`` that is not an address is
+    counted with the user's calls without one (the view refuses it anyway)."""
 
     scope = "zns_notify_otp"
 
@@ -52,18 +51,12 @@ class OtpRateThrottle(EventsRateThrottle):
 
     def get_cache_key(self, request, view) -> str:
         key = super().get_cache_key(request, view)
-        client = _client_address(request.data)
-        return key if client is None else f"{key}:ip:{ip_hash(client)}"
-
-
-def _client_address(body: object) -> str | None:
-    """The canonical form of the body's ``client_ip``; None when it has no address."""
-    value = body.get("client_ip") if isinstance(body, Mapping) else None
-    if not isinstance(value, str):
-        return None
-    try:
-        address = ipaddress.ip_address(value.strip())
-    except ValueError:
-        return None
-    mapped = getattr(address, "ipv4_mapped", None)
-    return str(mapped or address)
+        body = request.data
+        value = body.get("client_ip") if isinstance(body, Mapping) else None
+        if not isinstance(value, str):
+            return key
+        try:
+            # The codes' own canonical, hashed form of the client (zns_notify.otp.codes).
+            return f"{key}:ip:{ip_hash(value)}"
+        except ValueError:  # not an address: the view refuses it anyway
+            return key
