@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zns_notify.models.journeys import JourneyType
 from zns_notify.models.sms_triggers import default_triggers
 
 #: The window is a wait for a receipt; a day is already longer than any ZNS timeout.
@@ -168,6 +169,20 @@ class Binding(models.Model):
             "A list of the ZNS outcomes that send the SMS without waiting for the "
             "window: not_on_zalo, refused, template, quota, failed, undelivered "
             "(docs/fallback.md)."
+        ),
+    )
+    # ZNS Journey (docs/journeys.md): an order's messages of bindings with the same token
+    # type go under one journey token per customer, billed once instead of one by one.
+    journey_type = models.CharField(
+        _("ZNS Journey"),
+        max_length=32,
+        blank=True,
+        choices=JourneyType.choices,
+        help_text=_(
+            "Send this message under the order's delivery journey token: Zalo bills the "
+            "token once (about 180 VND) when its first message goes out, instead of every "
+            "message of the journey one by one. Worth it when an order gets two or more "
+            "delivery notices; the template must be declared in the OA's journey set."
         ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

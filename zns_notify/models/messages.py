@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zns_notify.lib.json_bounds import TolerantDecoder
 from zns_notify.models.bindings import Binding, Template
+from zns_notify.models.journeys import Journey
 
 UNSENT_STATUSES = ("queued", "sending")
 
@@ -131,6 +132,23 @@ class Message(models.Model):
         verbose_name=_("resend of"),
     )
 
+    # ZNS Journey (docs/journeys.md): the token type the binding asked for when the row was
+    # written; the journey the message went under once Zalo took it; and, when it went as
+    # a normal send instead, why (zns_notify.journeys.fallback).
+    journey_type = models.CharField(_("journey token type"), max_length=32, blank=True)
+    journey = models.ForeignKey(
+        Journey,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="messages",
+        verbose_name=_("journey"),
+    )
+    journey_fallback = models.CharField(
+        _("sent outside the journey because"), max_length=32, blank=True
+    )
+
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
@@ -176,6 +194,12 @@ class Message(models.Model):
             ),
             models.Index(fields=["order_ref"], name="zns_message_order_ref"),
             models.Index(fields=["phone"], name="zns_message_phone"),
+            # A journey's messages; partial, so that the insert (no journey yet) skips it.
+            models.Index(
+                fields=["journey"],
+                name="zns_message_journey",
+                condition=models.Q(journey__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
