@@ -2,8 +2,8 @@
 
 The app's ``ready()`` imports this module, which registers every system check of
 zns_notify: its own below, and by importing them, those of the folders (the API's, the SMS
-provider's, the SMS fallback's, the sending's reliability settings, the policy's
-recipient cap).
+provider's, the SMS fallback's, ZNS Journey's, the sending's reliability settings, the
+policy's recipient cap).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from zns_notify.conf import app_settings
 from zns_notify.conf.app_defaults import conflicts as declared_conflicts
 from zns_notify.events.notify import EVENT_NAME
 from zns_notify.fallback import checks as fallback_checks  # noqa: F401  (registers its checks)
+from zns_notify.journeys import checks as journey_checks  # noqa: F401  (registers its checks)
 from zns_notify.models import Binding
 from zns_notify.otp import checks as otp_checks  # noqa: F401  (registers its checks)
 from zns_notify.policy import checks as policy_checks  # noqa: F401  (registers its checks)

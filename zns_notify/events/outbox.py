@@ -184,6 +184,8 @@ def _build_row(
         "zalo_template_id": binding.template_id,
         "params": {},
     }
+    if binding.journey_type:  # ZNS Journey: the worker sends it under the order's token
+        row["journey_type"] = binding.journey_type
     if facts.problem:
         return mark_unsent(row, Message.Status.FAILED, ErrorAction.CONFIG, facts.problem)
     if binding.template_status not in _SENDABLE_OR_HELD:

@@ -43,6 +43,8 @@ class ActiveBinding:
     specs: dict[str, dict]
     #: Policy: the message is due this many minutes after the event (0: at once).
     delay_minutes: int = 0
+    #: ZNS Journey: the token type its messages go under ("": normal sends).
+    journey_type: str = ""
 
 
 @lru_cache(maxsize=8)
@@ -55,7 +57,8 @@ def _bindings_sql(vendor: str, alias: str) -> str:
 
     return (
         f"SELECT {col(b, 'id')}, {col(b, 'params')}, {col(t, 'id')}, {col(t, 'template_id')}, "
-        f"{col(t, 'status')}, {col(t, 'params')}, {col(b, 'delay_minutes')} "
+        f"{col(t, 'status')}, {col(t, 'params')}, {col(b, 'delay_minutes')}, "
+        f"{col(b, 'journey_type')} "
         f"FROM {qn(b.db_table)} INNER JOIN {qn(t.db_table)} ON {col(b, 'template')} = "
         f"{col(t, 'id')} "
         f"WHERE {col(b, 'event')} = %s AND {col(b, 'is_active')} = %s ORDER BY {col(b, 'id')}"
@@ -81,13 +84,15 @@ def active_bindings(cursor, event: str) -> list[ActiveBinding]:
     cursor.execute(_bindings_sql(connection.vendor, connection.alias), [event, True])
     rows = cursor.fetchall()
     bindings = []
-    for pk, expressions_json, template_pk, template_id, status, specs_json, delay in rows:
+    for pk, expressions_json, template_pk, template_id, status, specs_json, delay, journey in rows:
         if isinstance(expressions_json, str) and isinstance(specs_json, str):
             expressions, specs = _parse_binding(expressions_json, specs_json)
         else:
             expressions, specs = _json(expressions_json) or {}, _parse_specs(specs_json)
         bindings.append(
-            ActiveBinding(pk, expressions, template_pk, template_id, status, specs, delay or 0)
+            ActiveBinding(
+                pk, expressions, template_pk, template_id, status, specs, delay or 0, journey or ""
+            )
         )
     return bindings
 

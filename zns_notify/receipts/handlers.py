@@ -1,8 +1,8 @@
 """What each Zalo event does: one handler per event name, in :data:`HANDLERS`.
 
 A handler has two parts. ``identity`` names what the event is about (it sets
-``incoming.subject``: the msg_id, template id or OA id) and returns the key that tells a
-redelivery from a new event, or None to use the raw body's hash. ``apply`` changes what the
+``incoming.subject``: the msg_id, template id, OA id or journey id) and returns the key that
+tells a redelivery from a new event, or None to use the raw body's hash. ``apply`` changes what the
 event says changed and returns the stored event's outcome and detail; it runs inside the
 transaction that stores the event (:mod:`zns_notify.receipts.inbox`), so a redelivery's
 changes roll back with it. An event about a thing we do not know is ``ignored``; one older
@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zns_notify.account import holds, quota
+from zns_notify.journeys import billing as journeys
 from zns_notify.models import (
     Binding,
     Message,
@@ -41,12 +42,15 @@ from zns_notify.zalo.templates import normalize_status, unknown_status_note
 from zns_notify.zalo.webhooks import (
     DAILY_QUOTA,
     FEEDBACK,
+    JOURNEY_ACKNOWLEDGED,
+    JOURNEY_TIME_OUT,
     RECEIVED,
     TEMPLATE_QUALITY,
     TEMPLATE_STATUS,
     as_object,
     delivery_time,
     from_ms,
+    journey_fields,
     message_ids,
     number,
     text,
@@ -271,10 +275,42 @@ def _apply_feedback(incoming: Incoming) -> tuple[str, str]:
     return Outcome.APPLIED, ""
 
 
+def _journey_identity(incoming: Incoming) -> str | None:
+    incoming.subject = journey_fields(incoming.payload).journey_id
+    return f"journey:{incoming.subject}" if incoming.subject else None
+
+
+def _journey(incoming: Incoming):
+    fields = journey_fields(incoming.payload)
+    return journeys.find(fields.journey_id, fields.phone)
+
+
+def _apply_journey_acknowledged(incoming: Incoming) -> tuple[str, str]:
+    """event_journey_acknowledged: Zalo billed the journey (its first message went out)."""
+    journey = _journey(incoming)
+    if journey is None:
+        return Outcome.IGNORED, "unknown journey"
+    if not journeys.acknowledge(journey, incoming.signed_at or incoming.received_at):
+        return Outcome.STALE, "the journey was acknowledged already"
+    return Outcome.APPLIED, ""
+
+
+def _apply_journey_time_out(incoming: Incoming) -> tuple[str, str]:
+    """event_journey_time_out: Zalo ended the journey; its next message starts a new one."""
+    journey = _journey(incoming)
+    if journey is None:
+        return Outcome.IGNORED, "unknown journey"
+    if not journeys.time_out(journey, incoming.signed_at or incoming.received_at):
+        return Outcome.STALE, "the journey had ended already"
+    return Outcome.APPLIED, ""
+
+
 HANDLERS: dict[str, EventHandler] = {
     RECEIVED: EventHandler(_receipt_identity, _apply_receipt, _apply_receipt_at_once),
     TEMPLATE_STATUS: EventHandler(_template_identity, _apply_template_status),
     TEMPLATE_QUALITY: EventHandler(_template_identity, _apply_template_quality),
     DAILY_QUOTA: EventHandler(_quota_identity, _apply_daily_quota),
     FEEDBACK: EventHandler(_feedback_identity, _apply_feedback),
+    JOURNEY_ACKNOWLEDGED: EventHandler(_journey_identity, _apply_journey_acknowledged),
+    JOURNEY_TIME_OUT: EventHandler(_journey_identity, _apply_journey_time_out),
 }

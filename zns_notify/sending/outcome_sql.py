@@ -28,14 +28,16 @@ def _mark_sent_sql(alias: str) -> str:
     return (
         f"UPDATE {qn(meta.db_table)} SET {col('status')} = %s, {col('msg_id')} = %s, "
         f"{col('sent_at')} = %s, {col('error_code')} = NULL, {col('error_category')} = '', "
-        f"{col('error_message')} = '', {col('next_attempt_at')} = NULL "
+        f"{col('error_message')} = '', {col('next_attempt_at')} = NULL, "
+        f"{col('journey')} = %s, {col('journey_fallback')} = %s "
         f"WHERE {col('id')} = %s AND {col('attempts')} = %s AND {col('status')} = %s"
     )
 
 
 def mark_sent(message: Message, msg_id: str, sent_at: dt.datetime) -> bool:
-    """``sending`` → ``sent`` with Zalo's ``msg_id``, only if the row is still this worker's
-    claim (same ``attempts``, the fencing token); False when it is not."""
+    """``sending`` → ``sent`` with Zalo's ``msg_id`` and the message's ``journey`` and
+    ``journey_fallback`` (ZNS Journey), only if the row is still this worker's claim (same
+    ``attempts``, the fencing token); False when it is not."""
     alias = router.db_for_write(Message)
     connection = connections[alias]
     with connection.cursor() as cursor:
@@ -45,6 +47,8 @@ def mark_sent(message: Message, msg_id: str, sent_at: dt.datetime) -> bool:
                 Message.Status.SENT,
                 msg_id,
                 connection.ops.adapt_datetimefield_value(sent_at),
+                message.journey_id,
+                message.journey_fallback,
                 message.pk,
                 message.attempts,
                 Message.Status.SENDING,

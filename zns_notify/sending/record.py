@@ -22,6 +22,8 @@ from zns_notify import signals
 from zns_notify.account import holds, quota
 from zns_notify.exceptions import ZnsConfigurationError, ZnsTemplateNotFound
 from zns_notify.fallback import steps as fallback
+from zns_notify.journeys import billing as journey_billing
+from zns_notify.journeys.attempts import journey_of
 from zns_notify.lib import json_bounds, reconnect
 from zns_notify.lib.phones import mask
 from zns_notify.models import FallbackStep, Message, MessageEvent, ZaloAccount
@@ -209,6 +211,7 @@ def record_sent(
     the caller inserts in one statement, in the same transaction, instead of one INSERT
     per message. ``steps``: likewise for the SMS fallback's windows."""
     now = timezone.now()
+    journey = journey_of(message)  # the ZNS Journey the send carried (None: a normal send)
     sent = dict(
         msg_id=result.msg_id,
         sent_at=now,
@@ -216,7 +219,10 @@ def record_sent(
         error_category="",
         error_message="",
         next_attempt_at=None,
+        journey=journey,
+        journey_fallback=message.journey_fallback,
     )
+    message.journey = journey  # what mark_sent writes
     with transaction.atomic(savepoint=False):  # no savepoint inside a batch's transaction
         if mark_sent(message, result.msg_id, now):  # the ORM's update, compiled once
             message.status = Message.Status.SENT
@@ -237,6 +243,8 @@ def record_sent(
             return False
         for name, value in sent.items():
             setattr(message, name, value)
+        if journey is not None:  # the first accepted message bills its journey
+            journey_billing.first_accepted(journey, now)
         event = MessageEvent(
             message=message,
             kind=MessageEvent.Kind.ATTEMPT,

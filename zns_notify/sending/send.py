@@ -18,30 +18,28 @@ on it; a -124 refreshes the token (single-flight across processes) and the refus
 go again with the new one: a token Zalo took before has expired, however soon, and is
 refreshed as often as that happens; brand-new tokens refused on first use several times in a
 row stop the run (:mod:`zns_notify.account.refusals`); an exception in the pool becomes a
-retryable outcome, never a row left "sending".
+retryable outcome, never a row left "sending". A message bound to a ZNS Journey carries
+its order's journey token, attached on the task's thread before it goes to the pool
+(:mod:`zns_notify.journeys.attempts`); Zalo's refusal of that token sends it again at once,
+under a new token or as a normal send, never a failure.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
 from django.db import DatabaseError, router
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from zns_notify.account import quota
 from zns_notify.account.refusals import token_accepted, token_refused
 from zns_notify.account.tokens import FRESH_TOKEN_REFUSALS, current_account
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError
+from zns_notify.journeys.attempts import JourneySends, journey_token
 from zns_notify.lib import reconnect
-from zns_notify.lib.delays import backoff
 from zns_notify.models import Message, ZaloAccount
 from zns_notify.policy import rules as policy
 from zns_notify.sending.access import (
@@ -53,6 +51,7 @@ from zns_notify.sending.access import (
 from zns_notify.sending.claim import Claim, claim_keys, postpone_all, worker_name
 from zns_notify.sending.gate import gate_all, quota_room
 from zns_notify.sending.lease import Keeper, on_the_wire
+from zns_notify.sending.pool import http_send, lost_before_send, pool, unexpected_error
 from zns_notify.sending.record import Outcome, record_all
 from zns_notify.zalo.client import SendResult, ZaloAPIError, ZaloClient
 from zns_notify.zalo.errors import ErrorAction
@@ -144,58 +143,7 @@ def send_kwargs(message: Message) -> dict:
         tracking_id=message.idempotency_key,
         development=message.development_mode,
         hashed=app_settings.HASH_PHONE,
-    )
-
-
-# -- the thread pool -----------------------------------------------------------------------
-
-_pool_lock = threading.Lock()
-_pool: tuple[int, int, ThreadPoolExecutor] | None = None
-
-
-def pool(size: int) -> ThreadPoolExecutor:
-    """This process's pool of ``size`` sending threads, made on first use (never at import,
-    and anew in a forked worker: threads do not survive a fork)."""
-    global _pool
-    with _pool_lock:
-        if _pool is not None and _pool[:2] == (os.getpid(), size):
-            return _pool[2]
-        if _pool is not None and _pool[0] == os.getpid():
-            _pool[2].shutdown(wait=False)  # SEND_CONCURRENCY changed: idle threads exit
-        executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="zns-send")
-        _pool = (os.getpid(), size, executor)
-        return executor
-
-
-def _http(client: ZaloClient, token: str, kwargs: dict) -> SendResult | ZaloAPIError:
-    """Runs on a pool thread: the HTTP call and nothing else (no database)."""
-    try:
-        return client.send_template(access_token=token, **kwargs)
-    except ZaloAPIError as exc:
-        return exc
-    except Exception as exc:  # a bug must not leave the message "sending" until its lease ends
-        logger.exception("zns send to Zalo raised unexpectedly")
-        return unexpected_error(exc)
-
-
-def lost_before_send(exc: BaseException) -> quota.Deferred:
-    """A claimed message the database went away from before it was sent: it waits for
-    the first retry's backoff, its attempt given back (it never reached Zalo)."""
-    return quota.Deferred(
-        _("The database connection was lost before sending (%(error)s); it will be tried again.")
-        % {"error": type(exc).__name__},
-        until=timezone.now() + backoff(1),
-        category=str(ErrorAction.RETRY),
-    )
-
-
-def unexpected_error(exc: BaseException) -> ZaloAPIError:
-    # The request may have left: recorded as a retry, like a timeout.
-    return ZaloAPIError(
-        _("Sending failed unexpectedly (%(error)s); it will be tried again.")
-        % {"error": type(exc).__name__},
-        action=ErrorAction.RETRY,
-        sent=True,
+        journey_token=journey_token(message),  # zns_notify.journeys.attempts attached it
     )
 
 
@@ -248,6 +196,8 @@ class Run:
         self.broken: ZaloAPIError | None = None
         #: The lease on this run's claimed rows, renewed while they are sent or held.
         self.keeper = Keeper()
+        #: The ZNS Journey each send carries, and Zalo's refusals of journey tokens.
+        self.journeys = JourneySends(client)
 
     @property
     def room(self) -> int:
@@ -261,6 +211,8 @@ class Run:
         using = router.db_for_write(Message)
         try:
             ready, stopped = self._gate(messages)
+            if ready and self._token:  # before the wire mark: dying in get-token sent none
+                self._token = self.journeys.attach(ready, self._token)
             # One UPDATE marks the batch as on the wire; a row recovered meanwhile is not sent.
             ready = ready if marked else on_the_wire(ready)
         except DatabaseError as exc:
@@ -328,7 +280,8 @@ class Run:
 
     def gather(self) -> list[Outcome]:
         """Wait until a send answers, and briefly for more; return their outcomes. Sends
-        whose token Zalo refused go again (see :meth:`_refused`) instead."""
+        whose token Zalo refused go again (see :meth:`_refused`) instead, and so do sends
+        whose journey token Zalo refused (:mod:`zns_notify.journeys.refusals`)."""
         self.keep()
         if not self.in_flight:
             return []
@@ -355,7 +308,7 @@ class Run:
             message, token = self.in_flight.pop(future)
             try:
                 result = future.result()
-            except BaseException as exc:  # _http catches everything; belt and braces
+            except BaseException as exc:  # http_send catches everything; belt and braces
                 result = unexpected_error(exc)
             answered.append((message, token, result))
         # Tokens Zalo took first: a refusal answered together with an acceptance of the same
@@ -367,6 +320,9 @@ class Run:
                 outcome = self._refused(message, token, result)
                 if outcome is not None:
                     outcomes.append(outcome)
+            elif again := self.journeys.refused(message, result, self._token or token):
+                self._took(token)  # Zalo refused the journey token, past the access token
+                self._submit(message, again)  # at once: under a new token, or a normal send
             else:
                 if not isinstance(result, ZaloAPIError) or result.code is not None:
                     self._took(token)  # Zalo answered past the token check
@@ -404,10 +360,10 @@ class Run:
 
     def _submit(self, message: Message, token: str) -> None:
         try:
-            future = self.executor.submit(_http, self.client, token, send_kwargs(message))
+            future = self.executor.submit(http_send, self.client, token, send_kwargs(message))
         except RuntimeError:  # the pool is shutting down (interpreter exit): send here
             future = Future()
-            future.set_result(_http(self.client, token, send_kwargs(message)))
+            future.set_result(http_send(self.client, token, send_kwargs(message)))
         self.in_flight[future] = (message, token)
 
     def _refused(self, message: Message, token: str, exc: ZaloAPIError) -> Outcome | None:

@@ -63,6 +63,17 @@ class SendResult:
 
 
 @dataclass(frozen=True)
+class JourneyToken:
+    """A ZNS Journey token Zalo issued (``POST /journey/get-token``) and its journey's id."""
+
+    token: str
+    journey_id: str
+
+    def __repr__(self) -> str:  # the token is a credential: never in logs or tracebacks
+        return f"JourneyToken(journey_id={self.journey_id!r})"
+
+
+@dataclass(frozen=True)
 class TokenPair:
     access_token: str
     refresh_token: str
@@ -159,9 +170,11 @@ class ZaloClient:
         tracking_id: str,
         development: bool = False,
         hashed: bool = False,
+        journey_token: str | None = None,
     ) -> SendResult:
         """``hashed``: send to ``/message/template/hashphone`` with ``hash_phone`` (the SHA-256
-        of the normalized phone) instead of the phone itself."""
+        of the normalized phone) instead of the phone itself. ``journey_token``: send under
+        that ZNS Journey (a header, like the access token: never in the request kept)."""
         path, body = self.send_template_request(
             phone=phone,
             template_id=template_id,
@@ -170,8 +183,9 @@ class ZaloClient:
             development=development,
             hashed=hashed,
         )
+        extra = {"journey_token": journey_token} if journey_token else None
         try:
-            payload = self._call("POST", path, access_token, json=body)
+            payload = self._call("POST", path, access_token, json=body, extra_headers=extra)
         except ZaloAPIError as exc:
             exc.request = (path, body)
             raise
@@ -220,6 +234,24 @@ class ZaloClient:
         if development:
             body["mode"] = "development"
         return ("/message/template/hashphone" if hashed else "/message/template"), body
+
+    def journey_token(self, *, access_token: str, phone: str, token_type: str) -> JourneyToken:
+        """A new ZNS Journey token of ``token_type`` for ``phone`` (zns-api.md §2)."""
+        body = {"phone": phone, "token_type": token_type}
+        data = self._call("POST", "/journey/get-token", access_token, json=body).get("data")
+        data = data if isinstance(data, dict) else {}
+        if not data.get("token"):
+            raise ZaloAPIError(
+                "Zalo answered without a journey token", action=ErrorAction.RETRY, sent=True
+            )
+        return JourneyToken(token=str(data["token"]), journey_id=str(data.get("journey_id") or ""))
+
+    def check_journey_token(self, *, access_token: str, journey_token: str) -> dict:
+        """What Zalo knows of a journey token: ``journey_id``, ``tokenType``, ``createdAt``,
+        ``expiredAt`` (epoch ms, as strings); -148 unknown, -150 expired."""
+        extra = {"journey_token": journey_token}
+        answer = self._call("GET", "/journey/check-token", access_token, extra_headers=extra)
+        return dict(answer.get("data") or {})
 
     def list_templates(
         self, *, access_token: str, offset: int = 0, limit: int = 100, status: int | None = None
@@ -329,9 +361,16 @@ class ZaloClient:
     # -- transport -------------------------------------------------------------------
 
     def _call(
-        self, method: str, path: str, access_token: str, *, base: str = "", **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        access_token: str,
+        *,
+        base: str = "",
+        extra_headers: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> dict:
-        headers = {"access_token": access_token}
+        headers = {"access_token": access_token, **(extra_headers or {})}
         if self.app_secret:
             # Zalo checks it when the app enables "appsecret_proof" (-1241 otherwise).
             headers["appsecret_proof"] = appsecret_proof(self.app_secret, access_token)

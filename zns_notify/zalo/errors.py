@@ -170,3 +170,23 @@ RESCHEDULE_WINDOWS: dict[int, Window] = {
     -1441: Window.NEXT_MONTH,
     -1471: Window.NEXT_MONTH,
 }
+
+
+#: ZNS Journey (zns-api.md §2, §3): Zalo's refusals of the ``journey_token`` a send
+#: carried. They are about the token, never the message: zns_notify.journeys answers each
+#: by sending the message again at once, under a new token or as a normal send, so none of
+#: them is ever recorded as a message's outcome.
+JOURNEY_TOKEN_NOT_FOUND = -148
+#: The token belongs to another OA or another phone, or its type is unknown (get-token).
+JOURNEY_TOKEN_INVALID = -149
+#: The template is not declared for the token's type: the token stays good for others.
+JOURNEY_TOKEN_INCOMPATIBLE = -1491
+JOURNEY_TOKEN_EXPIRED = -150
+JOURNEY_CODES: frozenset[int] = frozenset(
+    {
+        JOURNEY_TOKEN_NOT_FOUND,
+        JOURNEY_TOKEN_INVALID,
+        JOURNEY_TOKEN_INCOMPATIBLE,
+        JOURNEY_TOKEN_EXPIRED,
+    }
+)

@@ -19,6 +19,7 @@ import hmac
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 #: The events zns_notify acts on (zns-api.md §7).
@@ -27,6 +28,9 @@ TEMPLATE_STATUS = "change_template_status"
 TEMPLATE_QUALITY = "change_template_quality"
 DAILY_QUOTA = "change_oa_daily_quota"
 FEEDBACK = "user_feedback"
+#: ZNS Journey: Zalo billed a journey (its first message went out), and a journey ended.
+JOURNEY_ACKNOWLEDGED = "event_journey_acknowledged"
+JOURNEY_TIME_OUT = "event_journey_time_out"
 
 #: ``X-ZEvent-Signature``: ``mac=`` and 64 hex characters; the prefix may be missing.
 SIGNATURE = re.compile(r"^(?:mac=)?([0-9a-fA-F]{64})$")
@@ -142,3 +146,31 @@ def message_ids(payload: dict[str, Any]) -> tuple[str, str]:
 def delivery_time(payload: dict[str, Any]) -> dt.datetime | None:
     """When a ``user_received_message`` says the message reached the phone."""
     return from_ms(as_object(payload.get("message")).get("delivery_time"))
+
+
+@dataclass(frozen=True)
+class JourneyFields:
+    """What a journey event names: Zalo's journey id, the token type and the phone ("" when
+    absent)."""
+
+    journey_id: str
+    token_type: str
+    phone: str
+
+
+#: Where a journey event's ids may sit besides the top level (zns-api.md §7 has no sample
+#: payload; vendors nest them under one of these).
+_JOURNEY_NESTS = ("journey", "data", "message")
+
+
+def journey_fields(payload: dict[str, Any]) -> JourneyFields:
+    """The ids of an ``event_journey_*`` event, in snake_case or camelCase, at the top
+    level or nested under "journey", "data" or "message" (the first place that has a
+    journey id wins, its token type and phone with it)."""
+    for place in (payload, *(as_object(payload.get(nest)) for nest in _JOURNEY_NESTS)):
+        journey_id = text(place.get("journey_id") or place.get("journeyId"), 64).strip()
+        if journey_id:
+            token_type = text(place.get("token_type") or place.get("tokenType"), 32).strip()
+            phone = text(place.get("phone") or as_object(place.get("recipient")).get("id"), 20)
+            return JourneyFields(journey_id, token_type, phone.strip())
+    return JourneyFields("", "", "")

@@ -1,0 +1,104 @@
+"""The journeys of one worker run's sends (:class:`zns_notify.sending.send.Run`): which
+journey token each send carries, and what Zalo's refusal of one does.
+
+It runs on the run's own thread (the pool threads only make the HTTP call): before a
+ready message is handed to the pool, :meth:`JourneySends.attach` gives it its order's live
+journey (starting it when needed, :mod:`~zns_notify.journeys.tokens`) or the reason it
+goes as a normal send; when Zalo refuses the token, :meth:`JourneySends.refused` applies
+the rule (:mod:`~zns_notify.journeys.refusals`) and readies the message to go again at
+once. The journey a send carries is kept on the message object until its outcome is
+recorded (:func:`journey_of`): ``Message.journey`` is written only when Zalo accepts it.
+"""
+
+from __future__ import annotations
+
+from zns_notify.conf import app_settings
+from zns_notify.journeys import refusals
+from zns_notify.journeys.tokens import JourneyKey, journey_for, usable
+from zns_notify.models import Journey, Message
+from zns_notify.zalo.client import ZaloAPIError, ZaloClient
+
+#: Why a journey message went as a normal send because ``JOURNEYS`` is off.
+DISABLED = "disabled"
+
+#: The attribute of a message object that holds the journey its send carries.
+_CARRIED = "_zns_journey"
+
+
+def journey_of(message: Message) -> Journey | None:
+    """The journey the message's current send carries (None: a normal send)."""
+    return getattr(message, _CARRIED, None)
+
+
+def journey_token(message: Message) -> str | None:
+    """The ``journey_token`` header of the message's send (None: a normal send)."""
+    journey = journey_of(message)
+    return journey.token if journey is not None else None
+
+
+def _carry(message: Message, journey: Journey | None, fallback: str = "") -> None:
+    setattr(message, _CARRIED, journey)
+    message.journey_fallback = fallback
+
+
+class JourneySends:
+    """One run's journeys, remembered between its messages: an order's later messages in
+    the run reuse its journey without a query."""
+
+    def __init__(self, client: ZaloClient):
+        self.client = client
+        self._live: dict[JourneyKey, Journey] = {}
+        #: (template, token type) Zalo answered -1491 for in this run: sent normally at once.
+        self._incompatible: set[tuple[str, str]] = set()
+        #: Messages (by pk) already sent again under a replacement token in this run.
+        self._renewed: set[int] = set()
+
+    def attach(self, messages: list[Message], access_token: str) -> str:
+        """Give each of ``messages`` bound to a journey its journey, or the reason it goes
+        as a normal send; return the access token to send with (refreshed if get-token
+        met a -124)."""
+        for message in messages:
+            if message.journey_type:
+                access_token = self._attach(message, access_token)
+        return access_token
+
+    def _attach(self, message: Message, access_token: str) -> str:
+        if not app_settings.JOURNEYS:
+            _carry(message, None, DISABLED)
+            return access_token
+        if (message.zalo_template_id, message.journey_type) in self._incompatible:
+            _carry(message, None, refusals.INCOMPATIBLE)
+            return access_token
+        key = JourneyKey.of(message)
+        journey = self._live.get(key)
+        if journey is None or not usable(journey):
+            found = journey_for(key, self.client, access_token)
+            journey, access_token = found.journey, found.access_token
+            if journey is None:
+                self._live.pop(key, None)
+                _carry(message, None, found.fallback)
+                return access_token
+            self._live[key] = journey
+        _carry(message, journey)
+        return access_token
+
+    def refused(self, message: Message, result: object, access_token: str) -> str | None:
+        """When ``result`` is Zalo's refusal of the journey token ``message``'s send
+        carried: apply the rule and return the access token to send it again with, at
+        once (under a new token or as a normal send). None for any other answer."""
+        journey = journey_of(message)
+        if journey is None or not isinstance(result, ZaloAPIError):
+            return None
+        if not refusals.is_journey_refusal(result.code):
+            return None
+        step = refusals.after_refusal(journey, result.code, renewed=message.pk in self._renewed)
+        if step == refusals.RENEW:
+            self._renewed.add(message.pk)
+            self._live.pop(JourneyKey.of(message), None)
+            return self._attach(message, access_token)
+        if step == refusals.INCOMPATIBLE:
+            self._incompatible.add((message.zalo_template_id, message.journey_type))
+        else:
+            self._live.pop(JourneyKey.of(message), None)
+        _carry(message, None, step)
+        return access_token

@@ -1,0 +1,69 @@
+"""When a journey is billed and when it ends by Zalo's word (docs/journeys.md, rule 4).
+
+Zalo bills a journey's token when the first message under it goes out: the first accepted
+send sets ``first_sent_at`` and ``price`` (``JOURNEY_TOKEN_PRICE`` then, so a later change
+of the setting does not rewrite the past). Zalo's ``event_journey_acknowledged`` confirms
+it (``acknowledged_at``, and ``first_sent_at`` if no send of ours recorded it), and
+``event_journey_time_out`` ends the journey (expired, "time_out").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+
+from zns_notify.conf import app_settings
+from zns_notify.models import Journey
+
+State = Journey.State
+#: ``Journey.end_reason`` of a journey Zalo's time-out event ended.
+TIME_OUT = "time_out"
+
+
+def first_accepted(journey: Journey, at: dt.datetime) -> bool:
+    """Zalo accepted a message under ``journey`` at ``at``: the first one bills it. One
+    conditional UPDATE, so two workers' first messages bill it once; False when it was
+    billed already."""
+    if journey.first_sent_at is not None:
+        return False  # known billed: no statement at all for the journey's later messages
+    price = app_settings.JOURNEY_TOKEN_PRICE
+    billed = Journey.objects.filter(pk=journey.pk, first_sent_at__isnull=True).update(
+        first_sent_at=at, price=price
+    )
+    journey.first_sent_at = journey.first_sent_at or at
+    return bool(billed)
+
+
+def find(journey_id: str, phone: str = "") -> Journey | None:
+    """Our journey Zalo calls ``journey_id`` (the newest, should Zalo ever repeat an id;
+    the phone, when the event gives one, must match)."""
+    if not journey_id:
+        return None
+    rows = Journey.objects.filter(journey_id=journey_id)
+    if phone:
+        rows = rows.filter(phone=phone)
+    return rows.order_by("-pk").first()
+
+
+def acknowledge(journey: Journey, at: dt.datetime) -> bool:
+    """Zalo's ``event_journey_acknowledged``: billing started at ``at``. False when the
+    journey was acknowledged already."""
+    acknowledged = Journey.objects.filter(pk=journey.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=at
+    )
+    # The first message's answer never came (or was recorded as unknown): Zalo billed it.
+    Journey.objects.filter(pk=journey.pk, first_sent_at__isnull=True).update(
+        first_sent_at=at, price=app_settings.JOURNEY_TOKEN_PRICE
+    )
+    return bool(acknowledged)
+
+
+def time_out(journey: Journey, at: dt.datetime) -> bool:
+    """Zalo's ``event_journey_time_out``: the journey is over. False when it had ended
+    already (expired by the clock, -150, refused)."""
+    return bool(
+        Journey.objects.filter(Q(pk=journey.pk), Q(state__in=Journey.LIVE_STATES)).update(
+            state=State.EXPIRED, end_reason=TIME_OUT, ended_at=at, requested_by=""
+        )
+    )
