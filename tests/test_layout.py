@@ -29,6 +29,7 @@ LAYERS = [
     ("rendering",),
     ("account",),
     ("policy",),
+    ("journeys",),
     ("events",),
     ("fallback",),
     ("receipts",),

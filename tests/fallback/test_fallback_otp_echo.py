@@ -12,8 +12,8 @@ import responses
 import time_machine
 
 from tests.factories import TemplateFactory
-from zns_notify.fallback.codes import HIDDEN
 from zns_notify.models import FallbackStep, Message, MessageEvent, OtpChallenge
+from zns_notify.models.otp import HIDDEN_CODE as HIDDEN
 from zns_notify.otp import codes, request_code, verify_code
 from zns_notify.tasks import send_fallbacks, send_messages
 

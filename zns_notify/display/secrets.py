@@ -15,10 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from zns_notify.models import holds_code
-
-#: What a hidden parameter's value shows instead.
-HIDDEN = "••••••"
+from zns_notify.models.otp import HIDDEN_CODE as HIDDEN
+from zns_notify.models.otp import holds_code
 
 
 def shown_params(message, params: Any) -> Any:

@@ -17,19 +17,12 @@ from django.utils.translation import gettext as _
 from zns_notify import sms
 from zns_notify.conf import app_settings
 from zns_notify.models import Message, OtpChallenge
-from zns_notify.models.otp import OTP_EVENT_PREFIX, dead_code_status, is_code_event
+from zns_notify.models.otp import HIDDEN_CODE, OTP_EVENT_PREFIX, dead_code_status
 from zns_notify.models.sms_triggers import KNOWN
 
 #: Every outcome that keeps the code from the phone sends it by SMS at once: a code that
 #: waited for the template or tomorrow's quota would arrive long after it expired.
 TRIGGERS = frozenset(KNOWN)
-#: What the step's stored text shows instead of the code.
-HIDDEN = "••••••"
-
-
-def carries_code(message: Message) -> bool:
-    """A one-time code's message: the ``OTP_*`` settings decide its SMS, not a binding."""
-    return not message.binding_id and is_code_event(message.event)
 
 
 def render(code: str, purpose: str) -> str:
@@ -47,16 +40,16 @@ def sms_text(message: Message) -> str:
 
 
 def hidden(message: Message, text: str) -> str:
-    """``text`` as the step stores it: the code replaced by ``HIDDEN``."""
+    """``text`` as the step stores it: the code replaced by ``HIDDEN_CODE``."""
     for value in (message.params or {}).values():
         if str(value):
-            text = text.replace(str(value), HIDDEN)
+            text = text.replace(str(value), HIDDEN_CODE)
     return text
 
 
 def hidden_record(message: Message, value: object) -> object:
     """``value`` (a provider's answer as JSON: dicts, lists, strings, numbers) with the
-    code replaced by ``HIDDEN`` in every string: a gateway may echo the text it sent."""
+    code replaced by ``HIDDEN_CODE`` in every string: a gateway may echo the text it sent."""
     if isinstance(value, str):
         return hidden(message, value)
     if isinstance(value, dict):

@@ -33,7 +33,7 @@ from zns_notify.fallback import codes
 from zns_notify.fallback.steps import label, push_fallback_task
 from zns_notify.fallback.texts import render_text
 from zns_notify.lib.delays import backoff
-from zns_notify.models import Message, MessageEvent
+from zns_notify.models import Message, MessageEvent, holds_code, is_code_event
 from zns_notify.models.fallback import FallbackStep
 from zns_notify.policy import rules as policy
 
@@ -77,12 +77,12 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
                 else "",
             )
             return None
-        if codes.is_code_event(state[6]) and codes.no_longer_valid(message_pk, now):
+        if is_code_event(state[6]) and codes.no_longer_valid(message_pk, now):
             # Never two codes that work: a code verified, replaced or expired is not sent.
             reason = _("SMS fallback cancelled: the one-time code is no longer valid.")
             _cancel(pk, message_pk, now, reason)
             return None
-        if not state[2] and not codes.is_code_event(state[6]):
+        if not state[2] and not is_code_event(state[6]):
             _cancel(
                 pk,
                 message_pk,
@@ -107,7 +107,7 @@ def claim(reference: str, now: dt.datetime | None = None) -> FallbackStep | None
         tag = state[4] or policy.NO_TAG
         # A one-time code's SMS, like its message, is not for the shop's rules for
         # notices (zns_notify.policy.rules.check): only its code's validity counts.
-        shop_rules = not codes.is_code_event(state[6])
+        shop_rules = not is_code_event(state[6])
         if shop_rules and policy.opted_out(state[3], tag):
             # The customer opted out while the SMS waited (its window, a retry): the
             # policy's opt-out holds for the SMS as for the ZNS message it stands in for.
@@ -215,7 +215,7 @@ def send(reference: str) -> FallbackStep | None:
     # The text as the provider was sent it (send_sms prepared the same text with the same
     # settings): the log shows what the customer received, diacritics stripped or not.
     step.text = sms.prepare_text(text, max_segments=255).text
-    if codes.carries_code(step.message):
+    if holds_code(step.message):
         step.text = codes.hidden(step.message, step.text)
     return step if record_result(step, result) else None
 
@@ -286,7 +286,7 @@ def _record_sent(step: FallbackStep, result: sms.SmsResult) -> bool:
         )
         if delivered:
             _note(step.message_id, now, double_cost_note(step))
-        if codes.is_code_event(step.message.event):
+        if is_code_event(step.message.event):
             # After the commit, not under the message's lock: a check of the code locks its
             # request, then the message (to clear the code); writing the request here
             # would take the two the other way round and deadlock with it. Robust: the SMS
@@ -348,7 +348,7 @@ def record_error(
 def _without_code(step: FallbackStep, value):
     """``value`` as stored for ``step``: for a one-time code's message, the code hidden
     wherever the provider's answer or error echoed the text (docs/otp.md)."""
-    if not codes.carries_code(step.message):
+    if not holds_code(step.message):
         return value
     return codes.hidden_record(step.message, value)
 

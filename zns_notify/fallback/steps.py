@@ -22,7 +22,7 @@ from django_q.tasks import async_task
 from zns_notify import signals, sms
 from zns_notify.conf import app_settings
 from zns_notify.fallback import codes, triggers
-from zns_notify.models import Binding, Message, MessageEvent, sms_triggers
+from zns_notify.models import Binding, Message, MessageEvent, holds_code, sms_triggers
 from zns_notify.models.fallback import FallbackStep
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def plan_for(message: Message) -> Plan | None:
     """The message's plan: its binding's choices, or for a one-time code's message (which
     has no binding) the ``OTP_*`` settings while an SMS provider is set; None: no SMS.
     Never for a development-mode message (:func:`binding_with_sms` says why)."""
-    if codes.carries_code(message):
+    if holds_code(message):
         if message.development_mode or not sms.is_enabled():
             return None
         after = dt.timedelta(seconds=app_settings.OTP_SMS_AFTER)

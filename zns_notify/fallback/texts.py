@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from zns_notify import sms
 from zns_notify.fallback import codes
-from zns_notify.models import FallbackStep, Message
+from zns_notify.models import FallbackStep, Message, holds_code
 from zns_notify.rendering.conditions import reread_order, send_time_context
 from zns_notify.rendering.params import compile_expression, render_compiled
 
@@ -20,7 +20,7 @@ def render_text(step: FallbackStep, now: dt.datetime | None = None) -> str:
     """The binding's SMS text over the same variables as the ZNS parameters (the order
     re-read now, as a condition sees it) plus ``params``, the rendered ZNS parameters."""
     message = step.message
-    if codes.carries_code(message):
+    if holds_code(message):
         return codes.sms_text(message)
     binding = message.binding
     if binding is None or not binding.sms_text.strip():

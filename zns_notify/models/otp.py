@@ -28,6 +28,11 @@ def is_code_event(event: str | None) -> bool:
     return str(event or "").startswith(OTP_EVENT_PREFIX)
 
 
+#: What an operator reads instead of a one-time code, wherever one could show: a parameter
+#: of its message, the SMS step's stored text, a provider's echo.
+HIDDEN_CODE = "••••••"
+
+
 def holds_code(message) -> bool:
     """Whether ``message`` (a Message) carries a one-time code in its parameters."""
     return is_code_event(getattr(message, "event", ""))

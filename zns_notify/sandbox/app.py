@@ -4,6 +4,8 @@ failure turned into Zalo's envelope."""
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import replace
 
 from zns_notify.sandbox import codes
 from zns_notify.sandbox.handlers import routes
@@ -13,6 +15,16 @@ from zns_notify.sandbox.state import SandboxState
 
 logger = logging.getLogger(__name__)
 
+_SEGMENT = re.compile(r"<([a-z_]+)>")
+
+
+def _pattern(path: str) -> re.Pattern[str]:
+    """``/a/<name>/b`` as a regex whose group ``name`` takes one path segment."""
+    parts = _SEGMENT.split(path)  # literal, name, literal, name, …, literal
+    return re.compile(
+        "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>[^/]+)" for i, p in enumerate(parts))
+    )
+
 
 class SandboxApp:
     """Maps (method, path) to handlers and turns any failure into an envelope."""
@@ -20,11 +32,23 @@ class SandboxApp:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.routes: dict[str, dict[str, Handler]] = {}
+        # Paths with <name> segments (e.g. /_sandbox/journeys/<journey_id>/expire).
+        self.patterns: dict[str, tuple[re.Pattern[str], dict[str, Handler]]] = {}
         for method, path, handler in routes():
-            self.routes.setdefault(path, {})[method] = handler
+            if _SEGMENT.search(path):
+                pattern = self.patterns.setdefault(path, (_pattern(path), {}))
+                pattern[1][method] = handler
+            else:
+                self.routes.setdefault(path, {})[method] = handler
 
     def handle(self, request: Request) -> Response:
-        methods = self.routes.get(request.path.rstrip("/") or "/")
+        path = request.path.rstrip("/") or "/"
+        methods = self.routes.get(path)
+        for pattern, candidates in self.patterns.values() if methods is None else ():
+            match = pattern.fullmatch(path)
+            if match:
+                methods, request = candidates, replace(request, params=match.groupdict())
+                break
         if methods is None:
             return json_response(
                 {"error": -404, "message": f"Unknown endpoint {request.path}", "data": None},

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from zns_notify.sandbox import defaults
+from zns_notify.sandbox.journeys import LIFETIME_DAYS
 from zns_notify.sandbox.validation import normalize_phone
 
 # Knobs POST /_sandbox/config may change while the server runs (identity is fixed).
@@ -24,6 +25,7 @@ MUTABLE = frozenset(
         "require_appsecret_proof",
         "esms_brandnames",
         "sms_blocked_phones",
+        "journey_templates",
     }
 )
 MAX_RECEIPT_DELAY = 3600.0
@@ -59,6 +61,10 @@ class SandboxConfig:
     esms_secret_key: str = defaults.DEMO_ESMS_SECRET_KEY
     esms_brandnames: tuple[str, ...] = defaults.DEMO_BRANDNAMES
     sms_blocked_phones: tuple[str, ...] = defaults.SMS_BLOCKED_PHONES
+    # ZNS Journey: token type -> the template ids declared for it (others get -1491).
+    journey_templates: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(defaults.JOURNEY_TEMPLATES)
+    )
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -75,6 +81,7 @@ class SandboxConfig:
         data["esms_brandnames"] = list(self.esms_brandnames)
         data["sms_blocked_phones"] = list(self.sms_blocked_phones)
         data["night_window"] = list(self.night_window) if self.night_window else None
+        data["journey_templates"] = {k: list(v) for k, v in self.journey_templates.items()}
         return data
 
     def updated(self, changes: dict[str, Any]) -> SandboxConfig:
@@ -123,6 +130,8 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
             ):
                 raise ValueError("esms_brandnames must be a list of names of 1-11 characters")
             out[name] = tuple(value)
+        elif name == "journey_templates":
+            out[name] = _journey_templates(value)
     return out
 
 
@@ -142,6 +151,22 @@ def _unreachable(value: Any) -> dict[str, int]:
             raise ValueError(f"unreachable_phones entry {phone!r}: {code!r} is not valid")
         out[normalized] = code
     return out
+
+
+def _journey_templates(value: Any) -> dict[str, tuple[str, ...]]:
+    # Replaced whole, like unreachable_phones: a type left out has no template declared.
+    if not isinstance(value, dict) or not all(
+        token_type in LIFETIME_DAYS
+        and isinstance(ids, (list, tuple))
+        and all(isinstance(i, str) and i for i in ids)
+        for token_type, ids in value.items()
+    ):
+        raise ValueError(
+            "journey_templates must map token types ("
+            + ", ".join(LIFETIME_DAYS)
+            + ") to lists of template ids"
+        )
+    return {token_type: tuple(ids) for token_type, ids in value.items()}
 
 
 def _night_window(value: Any) -> tuple[int, int] | None:

@@ -40,6 +40,14 @@ MONTHLY_PROMOTION_QUOTA = 10_000
 # Development-mode sends only reach administrators of the app or OA (zns-api.md §8).
 ADMIN_PHONES: tuple[str, ...] = ("84987654321",)
 
+# The templates declared for each ZNS Journey token type: a send under a token with a
+# template not listed for its type gets -1491. The demo's shipping notices (100003 "order
+# shipped", 100004 "delivered") are declared for the logistics types.
+JOURNEY_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "token_logistics_7": ("100003", "100004"),
+    "token_logistics_30": ("100003", "100004"),
+}
+
 RECEIPT_DELAY = 1.0
 RECEIPT_RATIO = 1.0
 WEBHOOK_RATIO = 1.0

@@ -33,6 +33,9 @@ class Faults:
     error_rate: float = 1.0
     error_codes_by_phone: dict[str, int] = field(default_factory=dict)
     error_codes_by_template: dict[str, int] = field(default_factory=dict)
+    # A Zalo error forced on every POST /journey/get-token (ZNS Journey), e.g. to see a
+    # client fall back to a normal send when Zalo issues no token.
+    get_token_error_code: int | None = None
     # Path prefixes the transport faults apply to; None means every Zalo API path.
     paths: tuple[str, ...] | None = None
     # SMS mode (sandbox/sms.py): eSMS unreachable (HTTP 503), or a forced CodeResult.
@@ -147,6 +150,10 @@ def parse_faults(current: Faults, changes: dict[str, Any]) -> Faults:
         values["timeout_seconds"] = _number(values, "timeout_seconds", 0, MAX_TIMEOUT_SECONDS)
     if "error_code" in values and values["error_code"] is not None:
         values["error_code"] = _code(values["error_code"], "error_code")
+    if values.get("get_token_error_code") is not None:
+        values["get_token_error_code"] = _code(
+            values["get_token_error_code"], "get_token_error_code"
+        )
     if "error_codes_by_phone" in values:
         values["error_codes_by_phone"] = {
             _recipient(k): _code(v, f"error_codes_by_phone[{k}]")

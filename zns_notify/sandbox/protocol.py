@@ -32,6 +32,8 @@ class Request:
     #: When the request arrived (the state's clock, epoch seconds), before any latency
     #: fault delays its answer; None when no server read it (handlers called directly).
     received_at: float | None = None
+    #: The ``<name>`` segments of a patterned route's path (sandbox/app.py).
+    params: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

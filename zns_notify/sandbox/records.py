@@ -33,6 +33,7 @@ class SentMessage:
     sent_time: int  # epoch ms
     receipt_time: int | None  # when the device "receives" it; None = never
     webhook: bool = True  # whether its receipt is posted (False: status API only)
+    journey_id: str | None = None  # the ZNS Journey it was accepted under, if any
 
     def delivered_time(self, now_ms: int) -> int | None:
         if self.receipt_time is not None and now_ms >= self.receipt_time:
@@ -53,6 +54,7 @@ class SentMessage:
             "delivered_time": str(delivered) if delivered else None,
             "status": "delivered" if delivered else "sent",
             "webhook": self.webhook,
+            "journey_id": self.journey_id,
         }
 
 

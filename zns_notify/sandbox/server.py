@@ -207,6 +207,7 @@ class SandboxServer:
         access_token_ttl: int = defaults.ACCESS_TOKEN_TTL,
         admin_phones: tuple[str, ...] | list[str] = defaults.ADMIN_PHONES,
         unreachable_phones: dict[str, int] | None = None,
+        journey_templates: dict[str, list[str] | tuple[str, ...]] | None = None,
         seed: int | None = None,
         faults: dict[str, Any] | None = None,
         webhook_retry_delays: tuple[float, ...] = defaults.WEBHOOK_RETRY_DELAYS,
@@ -227,6 +228,9 @@ class SandboxServer:
             seed=seed,
             unreachable_phones=dict(
                 defaults.UNREACHABLE_PHONES if unreachable_phones is None else unreachable_phones
+            ),
+            journey_templates=dict(
+                defaults.JOURNEY_TEMPLATES if journey_templates is None else journey_templates
             ),
         )
         self.state = SandboxState(config, access_token_ttl=access_token_ttl)

@@ -21,6 +21,7 @@ from zns_notify.sandbox import codes
 from zns_notify.sandbox.catalogue import STATUSES, Template, demo_templates
 from zns_notify.sandbox.config import SandboxConfig
 from zns_notify.sandbox.faults import FaultInjector
+from zns_notify.sandbox.journeys import JourneyBook, JourneyToken, event_payload
 from zns_notify.sandbox.records import Reply, SentMessage, WebhookLog, fail
 from zns_notify.sandbox.sms import SmsInbox
 from zns_notify.sandbox.tokens import TokenStore
@@ -69,6 +70,7 @@ class SandboxState:
         self.faults = FaultInjector(seed=self.config.seed)
         self.webhook_log = WebhookLog()
         self.sms = SmsInbox(clock)
+        self.journeys = JourneyBook(self.now_ms)
         self.templates: dict[str, Template] = demo_templates()
         self.generation = 0  # bumped by reset(), so pending receipts of old messages drop
         self._lock = threading.RLock()
@@ -111,20 +113,32 @@ class SandboxState:
 
     # -- POST /message/template[/hashphone] ----------------------------------------------
     def send(
-        self, body: dict[str, Any], *, hashed: bool = False, arrived: float | None = None
+        self,
+        body: dict[str, Any],
+        *,
+        hashed: bool = False,
+        arrived: float | None = None,
+        journey_token: str | None = None,
     ) -> Reply:
         """Validate and accept one send, in Zalo's order (zns-api.md §12). ``arrived``:
-        when the server read the request (default: now), for ``first_seen``."""
+        when the server read the request (default: now), for ``first_seen``;
+        ``journey_token``: the send's ``journey_token`` header, if it has one."""
         checked = self._check_payload(body, hashed)
         if isinstance(checked, Reply):
             return checked
         recipient, template, data, tracking_id = checked
         dev = body.get("mode") == "development"
+        journey: JourneyToken | None = None
+        billed = False
         with self._lock:
-            refusal = self._refusal(recipient, template, dev)
+            refusal = self._journey_refusal(journey_token, recipient, template)
+            refusal = refusal or self._refusal(recipient, template, dev)
             if refusal:
                 return refusal
             message = self._accept(recipient, hashed, template, data, tracking_id, dev)
+            if journey_token is not None:
+                journey, billed = self.journeys.record(journey_token, message)
+                message.journey_id = journey.journey_id
             if tracking_id is not None:
                 self._first_seen.setdefault(
                     tracking_id, self.clock() if arrived is None else arrived
@@ -132,7 +146,40 @@ class SandboxState:
             reply = self._success(message, dev)
         for listener in self._listeners:
             listener(message)
+        if journey is not None and billed:
+            # Posted with the receipts' delay: Zalo acknowledges once the message is out.
+            delay = self.config.receipt_delay
+            self.post_journey_event(journey, "event_journey_acknowledged", delay)
         return reply
+
+    def _journey_refusal(
+        self, token: str | None, recipient: str, template: Template
+    ) -> Reply | None:
+        if token is None:
+            return None
+        return self.journeys.refusal(
+            token,
+            recipient=recipient,
+            template_id=template.template_id,
+            oa_id=self.config.oa_id,
+            declared=self.config.journey_templates,
+        )
+
+    # -- ZNS Journey (sandbox/journeys.py; get-token in handlers/journey.py) -------------
+    def expire_journey(self, journey_id: str) -> tuple[JourneyToken, dict[str, Any] | None]:
+        """End a journey now and post its ``event_journey_time_out`` (once); KeyError if
+        unknown. Returns the journey and the webhook record (None if none was posted)."""
+        journey, first = self.journeys.expire(journey_id)
+        record = self.post_journey_event(journey, "event_journey_time_out") if first else None
+        return journey, record
+
+    def post_journey_event(
+        self, journey: JourneyToken, event_name: str, delay: float = 0.0
+    ) -> dict[str, Any] | None:
+        """Sign and post a journey webhook, if this sandbox posts webhooks at all."""
+        if self.event_poster is None or not self.config.webhook_url:
+            return None
+        return self.event_poster(event_payload(journey, event_name), delay)
 
     def _check_payload(
         self,
@@ -389,5 +436,6 @@ class SandboxState:
         self.faults.clear()
         self.webhook_log.clear()
         self.sms.clear()
+        self.journeys.clear()
         if tokens:
             self.tokens.clear()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from zns_notify.sandbox.handlers import dev, esms, oauth, zns
+from zns_notify.sandbox.handlers import dev, esms, journey, oauth, zns
 from zns_notify.sandbox.protocol import Handler
 
 
 def routes() -> list[tuple[str, str, Handler]]:
     """Every (method, path, handler) the sandbox serves."""
-    return [*zns.ROUTES, *oauth.ROUTES, *esms.ROUTES, *dev.ROUTES]
+    return [*zns.ROUTES, *journey.ROUTES, *oauth.ROUTES, *esms.ROUTES, *dev.ROUTES]

@@ -41,6 +41,7 @@ def index(state: SandboxState, request: Request) -> Response:
                     "config",
                     "phone",
                     "events",
+                    "journeys",
                 )
             },
         }

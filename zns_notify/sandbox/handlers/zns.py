@@ -23,7 +23,14 @@ def _send(state: SandboxState, request: Request, *, hashed: bool) -> Response:
     body, problem = parse_json_object(request.body)
     if problem or body is None:
         return envelope(problem or fail(codes.BODY_EMPTY))
-    return envelope(state.send(body, hashed=hashed, arrived=request.received_at))
+    return envelope(
+        state.send(
+            body,
+            hashed=hashed,
+            arrived=request.received_at,
+            journey_token=request.headers.get("journey_token"),
+        )
+    )
 
 
 @requires_token
