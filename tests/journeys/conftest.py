@@ -95,6 +95,18 @@ def zalo(settings, transactional_db):
     server.stop()
 
 
+@pytest.fixture
+def hooked_zalo(settings, live_server):
+    """The sandbox posting its webhooks (the journey events among them) to a live server."""
+    server = start_sandbox(
+        settings, webhook_url=f"{live_server.url}/zns/webhook/", receipt_delay=0.05
+    )
+    zalo = Zalo(server)
+    yield zalo
+    zalo.http.close()
+    server.stop()
+
+
 def journey_message(
     template_id: str = SHIPPED,
     *,
