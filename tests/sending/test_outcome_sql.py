@@ -8,7 +8,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from tests.factories import MessageFactory
-from zns_notify.models import Message
+from zns_notify.models import Journey, Message
 from zns_notify.sending.outcome_sql import mark_sent
 
 pytestmark = pytest.mark.django_db
@@ -32,12 +32,18 @@ COMPARED = (
     "attempts",
     "claimed_at",
     "delivered_at",
+    "journey",
+    "journey_fallback",
 )
 
 
-def test_marks_the_claimed_row_sent_exactly_as_the_orm_would():
+@pytest.mark.parametrize("under_journey", [False, True])
+def test_marks_the_claimed_row_sent_exactly_as_the_orm_would(under_journey):
     now = timezone.now()
     by_orm, compiled = MessageFactory.create_batch(2, **SENDING)
+    journey = None
+    if under_journey:
+        journey = Journey.objects.create(phone="84912345678", token_type="token_logistics_7")
     Message.objects.filter(pk=by_orm.pk, attempts=2, status="sending").update(
         status="sent",
         msg_id="m-1",
@@ -46,7 +52,11 @@ def test_marks_the_claimed_row_sent_exactly_as_the_orm_would():
         error_category="",
         error_message="",
         next_attempt_at=None,
+        journey=journey,
+        journey_fallback="" if under_journey else "not_issued",
     )
+    compiled.journey = journey
+    compiled.journey_fallback = "" if under_journey else "not_issued"
     assert mark_sent(compiled, "m-1", now) is True
     by_orm.refresh_from_db()
     compiled.refresh_from_db()
