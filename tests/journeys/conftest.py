@@ -4,6 +4,7 @@ logistics token types by the sandbox's default ``journey_templates``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -86,25 +87,25 @@ def start_sandbox(settings, **kwargs: Any) -> SandboxServer:
     return server
 
 
-@pytest.fixture
-def zalo(settings, transactional_db):
-    server = start_sandbox(settings)
+def running_sandbox(settings, **kwargs: Any) -> Iterator[Zalo]:
+    """A started sandbox as :class:`Zalo` while the fixture that yields from it lives."""
+    server = start_sandbox(settings, **kwargs)
     zalo = Zalo(server)
     yield zalo
     zalo.http.close()
     server.stop()
+
+
+@pytest.fixture
+def zalo(settings, transactional_db):
+    yield from running_sandbox(settings)
 
 
 @pytest.fixture
 def hooked_zalo(settings, live_server):
     """The sandbox posting its webhooks (the journey events among them) to a live server."""
-    server = start_sandbox(
-        settings, webhook_url=f"{live_server.url}/zns/webhook/", receipt_delay=0.05
-    )
-    zalo = Zalo(server)
-    yield zalo
-    zalo.http.close()
-    server.stop()
+    webhook_url = f"{live_server.url}/zns/webhook/"
+    yield from running_sandbox(settings, webhook_url=webhook_url, receipt_delay=0.05)
 
 
 def journey_message(

@@ -21,8 +21,8 @@ from tests.journeys.conftest import (
 )
 from zns_notify.journeys.tokens import JourneyKey, journey_for, request_lease
 from zns_notify.models import Journey, Message, ZaloAccount
-from zns_notify.sending.send import deliver, send_batch
 from zns_notify.sending.claim import claim_keys
+from zns_notify.sending.send import deliver, send_batch
 from zns_notify.zalo.client import ZaloClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -117,7 +117,8 @@ def test_the_margin_is_a_setting(zalo, settings):
     first, second = journey_message(SHIPPED), journey_message(DELIVERED)
     deliver(first.idempotency_key)
     journey = live_journey()
-    Journey.objects.filter(pk=journey.pk).update(expires_at=timezone.now() + dt.timedelta(minutes=9))
+    soon = timezone.now() + dt.timedelta(minutes=9)
+    Journey.objects.filter(pk=journey.pk).update(expires_at=soon)
 
     deliver(second.idempotency_key)
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.journeys.conftest import SHIPPED, journey_message, live_journey, zalo  # noqa: F401  (a fixture)
+from tests.journeys.conftest import SHIPPED, journey_message, live_journey, running_sandbox
 from zns_notify.models import Message, MessageEvent
 from zns_notify.sending.send import deliver
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def zalo(settings, transactional_db):
+    yield from running_sandbox(settings)
 
 
 def test_the_timeline_keeps_the_send_but_never_the_journey_token(zalo):

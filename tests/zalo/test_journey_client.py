@@ -39,9 +39,7 @@ def send(client, access, token, template_id=SHIPPED):
 
 def test_get_token_and_check_token(zalo):
     _server, client, access = zalo
-    issued = client.journey_token(
-        access_token=access, phone=PHONE, token_type="token_logistics_30"
-    )
+    issued = client.journey_token(access_token=access, phone=PHONE, token_type="token_logistics_30")
 
     assert isinstance(issued, JourneyToken) and issued.token and issued.journey_id.isdigit()
     assert issued.token not in repr(issued)  # a credential: never in logs or tracebacks
