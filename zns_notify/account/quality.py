@@ -102,6 +102,8 @@ class QualityStanding:
     """What the quota page shows of the OA's quality and tier."""
 
     reading: ZaloQuality | None
+    #: The ladder in force today.
+    ladder: Ladder
     #: The ledger's latest row with a daily figure (or "no limit"), the tier's source.
     quota: ZaloQuota | None
     tier: Tier | None
@@ -120,7 +122,7 @@ def standing(account: ZaloAccount, now: dt.datetime | None = None) -> QualitySta
     ladder = ladder_on(clock.local_day(now))
     tier = tier_of(None if quota.unlimited else quota.daily_quota, ladder) if quota else None
     warning = warning_reason(reading.current, reading.seven_day) if reading else ""
-    return QualityStanding(reading=reading, quota=quota, tier=tier, warning=warning)
+    return QualityStanding(reading=reading, ladder=ladder, quota=quota, tier=tier, warning=warning)
 
 
 # -- reading it from Zalo ------------------------------------------------------------------
