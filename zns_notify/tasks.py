@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_q.conf import Conf
 from django_q.models import Schedule
 
+from zns_notify.account.quality import refresh_quality
 from zns_notify.account.quota import refresh_quota
 from zns_notify.account.refusals import recover
 from zns_notify.account.tokens import refresh_if_expiring
@@ -42,6 +43,7 @@ __all__ = [
     "prune_otp",
     "prune_recipient_counts",
     "reconcile",
+    "refresh_quality",
     "refresh_quota",
     "refresh_reports",
     "refresh_token",
@@ -163,6 +165,9 @@ SCHEDULES = (
     ("zns_notify.sweep", "zns_notify.tasks.sweep", 1),
     # The OA's quota ledger, from GET /message/quota (sends keep it current in between).
     ("zns_notify.refresh_quota", "zns_notify.tasks.refresh_quota", 30),
+    # The OA's sending quality, from GET /quality (zns_notify.account.quality): Zalo rates
+    # 48 hours and 7 days, so hourly is early enough for the quota page's warning.
+    ("zns_notify.refresh_quality", "zns_notify.tasks.refresh_quality", 60),
     # Sent messages without a receipt: ask GET /message/status (zns_notify.receipts.reconcile).
     ("zns_notify.reconcile", "zns_notify.tasks.reconcile", 5),
     # The recipient cap's past days (zns_notify.policy): only today's counts matter.

@@ -1,6 +1,6 @@
 """An operator reads the delivery reports and an OA's quota page in a real browser: the
 charts are there, the date range switches, the CSV downloads. Screenshots: report.png,
-report_vi.png, quota.png (var/screenshots/ or $ZNS_SCREENSHOT_DIR)."""
+report_vi.png, quota.png, quota_vi.png (var/screenshots/ or $ZNS_SCREENSHOT_DIR)."""
 
 from __future__ import annotations
 
@@ -88,10 +88,10 @@ def history(reports_operator):
         ZaloQuota.objects.create(
             account=account,
             day=today - dt.timedelta(days=back),
-            daily_quota=2000,
-            remaining_quota=2000 - rng.randrange(200, 1800),
-            daily_promotion_quota=500,
-            remaining_promotion_quota=420,
+            daily_quota=20_000,
+            remaining_quota=20_000 - rng.randrange(2_000, 18_000),
+            daily_promotion_quota=5_000,
+            remaining_promotion_quota=4_200,
         )
     rebuild_reports()
     return account
@@ -145,7 +145,15 @@ def test_operator_reads_the_report_in_vietnamese(open_admin, history, shoot):
     shoot(page, "report_vi")
 
 
+def falling_quality(account) -> None:
+    """Zalo rates the last 48 hours Medium after a High week: the page warns."""
+    from zns_notify.models import ZaloQuality
+
+    ZaloQuality.objects.create(account=account, current="MEDIUM", seven_day="HIGH")
+
+
 def test_operator_opens_the_quota_page_of_the_oa(open_admin, history, shoot):
+    falling_quality(history)
     page = open_admin()
     page.goto(f"/admin/zns_notify/zaloaccount/{history.pk}/change/")
     page.get_by_role("link", name="Quota and forecast").click()
@@ -153,7 +161,27 @@ def test_operator_opens_the_quota_page_of_the_oa(open_admin, history, shoot):
     assert page.locator("svg.zns-chart").count() == 1
     assert page.locator("#zns-quota-table tbody tr").count() == 30
     assert page.locator("#zns-forecast").inner_text().startswith("Runs out:")
+    # The warning before a tier drop, at the top of the page: 20,000 is a step of both
+    # Zalo's ladders (2024 and ZBS), and one down from it is 10,000 on either.
+    warning = page.get_by_role("alert")
+    assert warning.is_visible() and warning.bounding_box()["y"] < 400
+    assert "below its quality over 7 days (High)" in warning.inner_text()
+    assert "from 20,000 to 10,000 messages a day" in warning.inner_text()
+    assert page.locator("#zns-quality-current").inner_text() == "Medium"
+    assert page.locator("#zns-quality-tier").inner_text() == "20,000"
+    assert page.locator("#zns-quality-ladder strong").inner_text() == "20,000"
     shoot(page, "quota")
+
+
+def test_operator_reads_the_quality_warning_in_vietnamese(open_admin, history, shoot):
+    falling_quality(history)
+    page = open_admin(locale="vi-VN")
+    page.goto(f"/admin/zns_notify/zaloaccount/{history.pk}/quota/")
+    warning = page.get_by_role("alert")
+    assert warning.is_visible()
+    assert "từ 20.000 xuống 10.000 tin mỗi ngày" in warning.inner_text()
+    assert page.locator("#zns-quality-current").inner_text() == "Trung bình"
+    shoot(page, "quota_vi")
 
 
 def test_operator_reads_the_cost_per_channel(open_admin, history, shoot):

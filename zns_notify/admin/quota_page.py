@@ -9,11 +9,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from zns_notify.account import quality
+from zns_notify.account.quality import Ladder, Tier
 from zns_notify.conf import app_settings
 from zns_notify.display import formats
 from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.lib import clock
-from zns_notify.models import ZaloAccount
+from zns_notify.models import ZaloAccount, ZaloQuality
 from zns_notify.policy.rules import cap_for
 from zns_notify.reports import charts
 from zns_notify.reports.quota import (
@@ -124,7 +126,108 @@ def quota_context(account: ZaloAccount) -> dict:
         "history": history,
         "history_days": HISTORY_DAYS,
         "cap": cap_context(),
+        "quality": quality_context(account),
     }
+
+
+def quality_context(account: ZaloAccount) -> dict:
+    """The OA's sending quality, its tier on Zalo's ladder, and the warning before a drop."""
+    found = quality.standing(account)
+    reading, tier = found.reading, found.tier
+
+    def level(value: str) -> str:
+        if reading is None:
+            return _("Not read yet")
+        return quality.Level(value).label if value else _("Not given by Zalo")
+
+    return {
+        "current": level(reading.current if reading else ""),
+        "seven_day": level(reading.seven_day if reading else ""),
+        "read": formats.datetime(clock.local_now(reading.read_at)) if reading else "",
+        "daily": _daily(tier.daily) if tier else formats.number(None),
+        "quota_read": formats.datetime(clock.local_now(found.quota.updated_at))
+        if found.quota
+        else "",
+        "ladder_since": formats.date(found.ladder.since),
+        "ladder": _ladder(found.ladder, tier),
+        "off_ladder": _("Zalo's daily quota (%(daily)s) is not one of this ladder's steps.")
+        % {"daily": _daily(tier.daily)}
+        if tier and not tier.on_ladder
+        else "",
+        "warning": _quality_warning(found.warning, reading, tier)
+        if reading and found.warning
+        else "",
+    }
+
+
+def _daily(daily: int | None) -> str:
+    return _("No limit") if daily is None else formats.number(daily)
+
+
+def _ladder(ladder: Ladder, tier: Tier | None) -> list[tuple[str, bool]]:
+    """Each step of the ladder in force, lowest first, and whether it is the OA's."""
+    steps = []
+    for index, step in enumerate(ladder.steps):
+        label = _daily(step)
+        if index == 0:
+            label = _("%(daily)s (penalty)") % {"daily": label}
+        steps.append((label, tier is not None and tier.on_ladder and step == tier.daily))
+    return steps
+
+
+def _quality_warning(reason: str, reading: ZaloQuality, tier: Tier | None) -> str:
+    """Why the quality warns, what one tier down would leave, and what to do."""
+    if reason == "low":
+        why = _(
+            "Zalo rates this OA's sending quality Low over the last 48 hours. Zalo moves an OA "
+            "with low quality down a tier, and may disable the templates recipients report."
+        )
+    elif reason == "falling":
+        why = _(
+            "This OA's sending quality over the last 48 hours (%(current)s) is below its "
+            "quality over 7 days (%(seven_day)s): recipients report more of its messages. "
+            "If it keeps falling, Zalo moves the OA down a tier."
+        ) % {
+            "current": quality.Level(reading.current).label,
+            "seven_day": quality.Level(reading.seven_day).label,
+        }
+    else:
+        why = _(
+            "This OA's sending quality is Medium over the last 48 hours, one level above "
+            "Low, at which Zalo moves an OA down a tier."
+        )
+    return " ".join(
+        (
+            why,
+            _drop_text(tier),
+            _(
+                "Find the messages recipients report (a template, a promotion, messages sent late "
+                "in the day) and pause them until the quality recovers."
+            ),
+        )
+    )
+
+
+def _drop_text(tier: Tier | None) -> str:
+    if tier is None:
+        return _(
+            "A drop of one tier halves the daily quota or more; there is no daily quota "
+            "reading from Zalo yet to say what it would become."
+        )
+    if tier.after_drop is None:
+        return _(
+            "The OA is already on the lowest tier of Zalo's ladder (%(daily)s messages a "
+            "day): it cannot drop further, but it stays there until the quality recovers."
+        ) % {"daily": _daily(tier.daily)}
+    if tier.daily is None:
+        return _(
+            "A drop of one tier ends the OA's unlimited daily quota: it could send "
+            "%(after)s messages a day."
+        ) % {"after": formats.number(tier.after_drop)}
+    return _(
+        "A drop of one tier halves the daily quota or more: from %(daily)s to %(after)s "
+        "messages a day."
+    ) % {"daily": formats.number(tier.daily), "after": formats.number(tier.after_drop)}
 
 
 def cap_context() -> dict:

@@ -16,7 +16,7 @@ from zns_notify.models.journeys import Journey, JourneyType
 from zns_notify.models.messages import UNSENT_STATUSES, Message, MessageEvent
 from zns_notify.models.otp import OtpChallenge, OtpCheck, holds_code, is_code_event, otp_event
 from zns_notify.models.policy import RecipientDailyCount, RecipientOptOut
-from zns_notify.models.quota import SendingHold, ZaloQuota
+from zns_notify.models.quota import SendingHold, ZaloQuality, ZaloQuota
 from zns_notify.models.reports import (
     DailyCount,
     DailyFailure,
@@ -53,6 +53,7 @@ __all__ = [
     "WebhookEvent",
     "ZaloAccount",
     "ZaloAccountQuerySet",
+    "ZaloQuality",
     "ZaloQuota",
     "holds_code",
     "is_code_event",

@@ -1,4 +1,5 @@
-"""The OA's quota ledger and sending holds (imported by :mod:`zns_notify.models`).
+"""The OA's quota ledger, its sending quality and sending holds (imported by
+:mod:`zns_notify.models`).
 
 Both are read by the worker before it calls Zalo (never on the event hot path): a day whose
 remaining quota is zero, or an active hold, makes a message wait instead of being sent.
@@ -59,6 +60,41 @@ class ZaloQuota(models.Model):
         if self.daily_quota is None or self.remaining_quota is None:
             return None
         return max(self.daily_quota - self.remaining_quota, 0)
+
+
+class ZaloQuality(models.Model):
+    """One OA's sending quality as Zalo last rated it (``GET /quality``, read by
+    :mod:`zns_notify.account.quality`): over the last 48 hours and over 7 days. Zalo lowers
+    the tier, and so the daily quota, of an OA whose quality is low."""
+
+    class Level(models.TextChoices):
+        # Zalo's words (zns-api.md §6), best first.
+        HIGH = "HIGH", _("High")
+        MEDIUM = "MEDIUM", _("Medium")
+        LOW = "LOW", _("Low")
+        UNDEFINED = "UNDEFINED", _("Undefined (too few messages to judge)")
+
+    account = models.OneToOneField(
+        "zns_notify.ZaloAccount",
+        on_delete=models.CASCADE,
+        related_name="quality",
+        verbose_name=_("Zalo account"),
+    )
+    # Empty: Zalo's answer had no figure, or one that is none of its words.
+    current = models.CharField(
+        _("quality, last 48 hours"), max_length=9, choices=Level.choices, blank=True
+    )
+    seven_day = models.CharField(
+        _("quality, last 7 days"), max_length=9, choices=Level.choices, blank=True
+    )
+    read_at = models.DateTimeField(_("read at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sending quality")
+        verbose_name_plural = _("sending quality")
+
+    def __str__(self) -> str:
+        return f"{self.current or '?'} (7 days: {self.seven_day or '?'})"
 
 
 class SendingHold(models.Model):

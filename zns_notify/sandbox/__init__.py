@@ -10,10 +10,10 @@ Or from a shell: ``python manage.py zns_sandbox [--port 8765] [--webhook-url URL
 
 Zalo's paths (HTTP 200 + ``{"error", "message", "data"}``, as in shared/zns-api.md):
 ``POST /message/template``, ``POST /message/template/hashphone``, ``GET /message/status``,
-``GET /message/quota``, ``GET /template/all``, ``GET /template/info/v2`` (and ``/template/info``),
-``GET /template/sample-data``, ``POST /v4/oa/access_token``, ``GET /v4/oa/permission``,
-and ZNS Journey: ``POST /journey/get-token``, ``GET /journey/check-token`` and the
-``journey_token`` header on the sends.
+``GET /message/quota``, ``GET /quality``, ``GET /template/all``, ``GET /template/info/v2``
+(and ``/template/info``), ``GET /template/sample-data``, ``POST /v4/oa/access_token``,
+``GET /v4/oa/permission``, and ZNS Journey: ``POST /journey/get-token``,
+``GET /journey/check-token`` and the ``journey_token`` header on the sends.
 
 eSMS.vn's SMS API (sandbox/sms.py): ``POST /MainService.svc/json/SendMultipleMessage_V4_post_json/``
 with the demo keys of ``defaults.py``; point the esms SMS provider's ``base_url`` here.

@@ -7,6 +7,8 @@ from typing import Any
 
 from zns_notify.sandbox import defaults
 from zns_notify.sandbox.journeys import LIFETIME_DAYS
+from zns_notify.sandbox.quality import KNOBS as QUALITY_KNOBS
+from zns_notify.sandbox.quality import quality_knob
 from zns_notify.sandbox.validation import normalize_phone
 
 # Knobs POST /_sandbox/config may change while the server runs (identity is fixed).
@@ -26,6 +28,7 @@ MUTABLE = frozenset(
         "esms_brandnames",
         "sms_blocked_phones",
         "journey_templates",
+        *QUALITY_KNOBS,
     }
 )
 MAX_RECEIPT_DELAY = 3600.0
@@ -65,6 +68,9 @@ class SandboxConfig:
     journey_templates: dict[str, tuple[str, ...]] = field(
         default_factory=lambda: dict(defaults.JOURNEY_TEMPLATES)
     )
+    # GET /quality (sandbox/quality.py): HIGH, MEDIUM, LOW, UNDEFINED, or None: left out.
+    oa_current_quality: str | None = defaults.OA_QUALITY
+    oa_7day_quality: str | None = defaults.OA_QUALITY
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -109,6 +115,8 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
             out[name] = int(_number(name, value, 0, 10**9))
         elif name == "night_window":
             out[name] = _night_window(value)
+        elif name in QUALITY_KNOBS:
+            out[name] = quality_knob(name, value)
         elif name == "require_appsecret_proof":
             if not isinstance(value, bool):
                 raise ValueError("require_appsecret_proof must be true or false")

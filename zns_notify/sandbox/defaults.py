@@ -24,6 +24,9 @@ AUTH_CODE_TTL = 600
 # The ZBS-era starting tier for a new OA (zns-api.md §6).
 DAILY_QUOTA = 20_000
 
+# The OA's sending quality GET /quality answers (48 h and 7 days): a healthy OA.
+OA_QUALITY = "HIGH"
+
 # Phones that exist in the fake Zalo but cannot receive ZNS, with the code Zalo answers.
 UNREACHABLE_PHONES: dict[str, int] = {
     "84999000118": -118,

@@ -93,6 +93,18 @@ def as_int(value: Any) -> int | None:
         return None
 
 
+#: The OA's sending quality as ``GET /quality`` words it (zns-api.md §6), best first;
+#: ``UNDEFINED``: too few messages to judge.
+QUALITY_LEVELS = ("HIGH", "MEDIUM", "LOW", "UNDEFINED")
+
+
+def quality_level(value: Any) -> str:
+    """One of :data:`QUALITY_LEVELS`, whatever the case and spaces, or ``""`` when Zalo gave
+    none of them (missing, null, a number, an unknown word): never a level it did not say."""
+    word = value.strip().upper() if isinstance(value, str) else ""
+    return word if word in QUALITY_LEVELS else ""
+
+
 def hash_phone(phone: str) -> str:
     """SHA-256 hex of the normalized ``84…`` number, as ``/message/template/hashphone``
     wants."""
@@ -272,6 +284,17 @@ class ZaloClient:
 
     def quota(self, *, access_token: str) -> dict:
         return dict(self._call("GET", "/message/quota", access_token).get("data") or {})
+
+    def quality(self, *, access_token: str) -> dict[str, str]:
+        """``GET /quality``: the OA's sending quality over the last 48 hours (``current``)
+        and 7 days (``seven_day``), each a :data:`QUALITY_LEVELS` word or ``""``; Zalo's
+        camelCase keys, or snake_case."""
+        data = self._call("GET", "/quality", access_token).get("data")
+        data = data if isinstance(data, dict) else {}
+        return {
+            "current": quality_level(data.get("oaCurrentQuality", data.get("oa_current_quality"))),
+            "seven_day": quality_level(data.get("oa7dayQuality", data.get("oa_7day_quality"))),
+        }
 
     def message_status(self, *, access_token: str, msg_id: str, phone: str = "") -> dict:
         params = {"message_id": msg_id}
