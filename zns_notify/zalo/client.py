@@ -195,9 +195,9 @@ class ZaloClient:
             development=development,
             hashed=hashed,
         )
-        extra = {"journey_token": journey_token} if journey_token else None
+        extra = {"journey_token": journey_token} if journey_token else {}
         try:
-            payload = self._call("POST", path, access_token, json=body, extra_headers=extra)
+            payload = self._call("POST", path, access_token, json=body, headers=extra)
         except ZaloAPIError as exc:
             exc.request = (path, body)
             raise
@@ -262,7 +262,7 @@ class ZaloClient:
         """What Zalo knows of a journey token: ``journey_id``, ``tokenType``, ``createdAt``,
         ``expiredAt`` (epoch ms, as strings); -148 unknown, -150 expired."""
         extra = {"journey_token": journey_token}
-        answer = self._call("GET", "/journey/check-token", access_token, extra_headers=extra)
+        answer = self._call("GET", "/journey/check-token", access_token, headers=extra)
         return dict(answer.get("data") or {})
 
     def list_templates(
@@ -384,16 +384,10 @@ class ZaloClient:
     # -- transport -------------------------------------------------------------------
 
     def _call(
-        self,
-        method: str,
-        path: str,
-        access_token: str,
-        *,
-        base: str = "",
-        extra_headers: dict[str, str] | None = None,
-        **kwargs: Any,
+        self, method: str, path: str, access_token: str, *, base: str = "", **kwargs: Any
     ) -> dict:
-        headers = {"access_token": access_token, **(extra_headers or {})}
+        # ``headers``: more than the access token (a send's ``journey_token``).
+        headers = {"access_token": access_token, **kwargs.pop("headers", {})}
         if self.app_secret:
             # Zalo checks it when the app enables "appsecret_proof" (-1241 otherwise).
             headers["appsecret_proof"] = appsecret_proof(self.app_secret, access_token)
