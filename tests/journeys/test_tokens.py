@@ -202,11 +202,12 @@ def test_a_worker_waits_for_the_request_another_holds(zalo):
         requested_by="another-worker",
         requested_at=timezone.now(),
     )
-    answer = {}
+    answer, ticks = {}, []
 
     def wait_for_it():
         try:
-            answer["found"] = journey_for(key, ZaloClient.from_settings(), "unused")
+            client = ZaloClient.from_settings()
+            answer["found"] = journey_for(key, client, "unused", tick=lambda: ticks.append(1))
         finally:
             connections.close_all()
 
@@ -220,6 +221,7 @@ def test_a_worker_waits_for_the_request_another_holds(zalo):
     waiter.join(5)
 
     assert answer["found"].journey.pk == held.pk and zalo.get_token_requests() == 0
+    assert ticks  # the waiting run renewed its leases meanwhile
 
 
 def test_two_workers_sending_one_orders_messages_at_once_ask_once(zalo):

@@ -12,6 +12,8 @@ recorded (:func:`journey_of`): ``Message.journey`` is written only when Zalo acc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from zns_notify.conf import app_settings
 from zns_notify.journeys import refusals
 from zns_notify.journeys.tokens import JourneyKey, journey_for, usable
@@ -45,8 +47,11 @@ class JourneySends:
     """One run's journeys, remembered between its messages: an order's later messages in
     the run reuse its journey without a query."""
 
-    def __init__(self, client: ZaloClient):
+    def __init__(self, client: ZaloClient, *, tick: Callable[[], None] | None = None):
         self.client = client
+        #: Run while waiting for another worker's journey request (the run renews its
+        #: leases on the messages in flight there).
+        self.tick = tick or (lambda: None)
         self._live: dict[JourneyKey, Journey] = {}
         #: (template, token type) Zalo answered -1491 for in this run: sent normally at once.
         self._incompatible: set[tuple[str, str]] = set()
@@ -72,7 +77,7 @@ class JourneySends:
         key = JourneyKey.of(message)
         journey = self._live.get(key)
         if journey is None or not usable(journey):
-            found = journey_for(key, self.client, access_token)
+            found = journey_for(key, self.client, access_token, tick=self.tick)
             journey, access_token = found.journey, found.access_token
             if journey is None:
                 self._live.pop(key, None)

@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, router, transaction
@@ -97,6 +98,10 @@ class Found:
     access_token: str
 
 
+def _idle() -> None:
+    pass
+
+
 def request_lease() -> dt.timedelta:
     connect, read = app_settings.REQUEST_TIMEOUT
     return max(REQUEST_LEASE, dt.timedelta(seconds=2 * (connect + read) + 10))
@@ -123,9 +128,13 @@ def end(journey: Journey, state: str, reason: str) -> bool:
     return bool(ended)
 
 
-def journey_for(key: JourneyKey, client: ZaloClient, access_token: str) -> Found:
+def journey_for(
+    key: JourneyKey, client: ZaloClient, access_token: str, *, tick: Callable[[], None] = _idle
+) -> Found:
     """The live, usable journey of ``key``: the one stored, else a new one this worker
-    starts (or another worker started meanwhile). Never raises for Zalo's answers."""
+    starts (or another worker started meanwhile). Never raises for Zalo's answers.
+    ``tick`` runs while it waits for another worker's request (the caller renews its
+    leases there)."""
     owner = uuid.uuid4().hex
     deadline = time.monotonic() + request_lease().total_seconds() + 5
     waited_on: int | None = None
@@ -148,6 +157,7 @@ def journey_for(key: JourneyKey, client: ZaloClient, access_token: str) -> Found
             waited_on = journey.pk
             if time.monotonic() > deadline:
                 return Found(None, NOT_ISSUED, access_token)
+            tick()
             time.sleep(POLL_INTERVAL)
 
 

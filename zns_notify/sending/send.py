@@ -197,7 +197,7 @@ class Run:
         #: The lease on this run's claimed rows, renewed while they are sent or held.
         self.keeper = Keeper()
         #: The ZNS Journey each send carries, and Zalo's refusals of journey tokens.
-        self.journeys = JourneySends(client)
+        self.journeys = JourneySends(client, tick=self.keep)
 
     @property
     def room(self) -> int:
