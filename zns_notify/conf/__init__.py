@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from zns_notify.conf.app_defaults import declared_defaults
+from zns_notify.conf.journeys import JourneySettings
 from zns_notify.conf.order import CORE_EVENTS as CORE_EVENTS  # where callers import it from
 from zns_notify.conf.order import OrderSettings
 from zns_notify.conf.otp import OtpSettings
@@ -35,10 +36,11 @@ DEFAULT_SEND_BATCH = 64
 DEFAULT_SEND_CONCURRENCY = 32
 
 
-class AppSettings(OrderSettings, OtpSettings):
+class AppSettings(OrderSettings, OtpSettings, JourneySettings):
     """Typed, documented view over ``settings.ZNS_NOTIFY``; the keys that say how to read
     the shop's orders are :class:`~zns_notify.conf.order.OrderSettings`', those of one-time
-    codes :class:`~zns_notify.conf.otp.OtpSettings`'."""
+    codes :class:`~zns_notify.conf.otp.OtpSettings`', ZNS Journey's
+    :class:`~zns_notify.conf.journeys.JourneySettings`'."""
 
     def _get(self, key: str, default: Any = _MISSING) -> Any:
         """The key's value; None (or "" for a required key) counts as unset. An unset key
