@@ -85,7 +85,7 @@ def test_the_channel_column_says_under_or_outside_the_journey_without_a_query_pe
         MessageFactory(order_ref=f"MORE{n}")
     with CaptureQueriesContext(connection) as few:
         client.get(LIST)
-    for n in range(5):
+    for _n in range(5):
         journey_message(NOW, order["first"].template, journey=order["journey"])
     with CaptureQueriesContext(connection) as many:
         client.get(LIST)

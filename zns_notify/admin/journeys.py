@@ -64,6 +64,9 @@ class JourneyAdmin(SecretLookupsMixin, PhoneLookupsMixin, ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
+    class Media:
+        css = {"all": ["zns_notify/admin/log.css"]}
+
     def get_queryset(self, request):
         # The token is not even read: a template or a future column cannot show it.
         return with_costs(super().get_queryset(request).defer("token"))
