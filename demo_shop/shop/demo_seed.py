@@ -2,7 +2,8 @@
 
 Creates only what is missing, so it runs on every start: the admin user, the catalogue,
 the customers, and the zns_notify side (a connected Zalo account, the templates with the
-OTP template of the sign-up page, one binding per core order event). Against the sandbox
+OTP template of the sign-up page, one binding per core order event, the shipped and
+delivered ones under a ZNS Journey token). Against the sandbox
 it obtains a token pair itself; against real Zalo the operator connects the OA first
 (``zns_tokens set`` or the admin).
 """
@@ -97,6 +98,11 @@ DEMO_SMS = {
     ),
 }
 DEMO_SMS_WINDOW_MINUTES = 5
+
+# The delivery stage's notices go under one ZNS Journey token per order (docs/journeys.md):
+# the sandbox declares templates 100003 and 100004 for the logistics token types, so an
+# order moved through shipping to delivery pays one token instead of two messages.
+DEMO_JOURNEYS = {"order_shipped": "token_logistics_7", "order_delivered": "token_logistics_7"}
 
 
 class DemoSetupError(Exception):
@@ -229,7 +235,11 @@ def ensure_bindings() -> list[str]:
         if Binding.objects.filter(event=event, template=template).exists():
             continue
         binding = Binding(
-            name=f"{template.name} (demo)", event=event, template=template, params=params
+            name=f"{template.name} (demo)",
+            event=event,
+            template=template,
+            params=params,
+            journey_type=DEMO_JOURNEYS.get(event, ""),
         )
         add_demo_sms(binding)
         try:

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import BindingFactory, MessageFactory, TemplateFactory, ZaloAccountFactory
+from tests.journey_rows import billed_journey
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,17 @@ def seed(n: int) -> None:
     binding = BindingFactory(template=template)
     phone = f"849123{n:05d}"
     message = MessageFactory(template=template, binding=binding, phone=phone, msg_id=f"msg{n}")
+    # A message under its order's ZNS Journey: the journeys' list and the log's journey block.
+    journey = billed_journey(timezone.now(), phone=phone)
+    MessageFactory(
+        template=template,
+        binding=binding,
+        phone=phone,
+        journey=journey,
+        journey_type=journey.token_type,
+        status="delivered",
+        sent_at=timezone.now(),
+    )
     MessageEvent.objects.create(message=message, kind="attempt", status="sent", detail="ok")
     WebhookEvent.objects.create(
         event_name="user_received_message",

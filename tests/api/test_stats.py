@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import MessageFactory, TemplateFactory
-from zns_notify.models import DailyOtp
+from zns_notify.models import DailyJourney, DailyOtp
 from zns_notify.reports.codes import WIRE_BUCKETS
 
 pytestmark = pytest.mark.django_db
@@ -119,8 +119,9 @@ def test_stats_cost_two_queries_beside_the_permission_check(
     as_user, reader, messages, django_assert_max_num_queries
 ):
     client = as_user(reader)
-    # user and group permissions, counts, names, the one-time codes' aggregates
-    with django_assert_max_num_queries(2 + 3):
+    # user and group permissions, counts, names, the one-time codes' and the journeys'
+    # aggregates
+    with django_assert_max_num_queries(2 + 4):
         client.get(URL, {"group": "template", "from": "2026-11-01", "to": "2026-11-30"})
 
 
@@ -167,3 +168,23 @@ def test_a_period_without_codes_has_empty_code_figures(as_user, reader, messages
     body = as_user(reader).get(URL, {"from": "2026-11-20", "to": "2026-11-22"}).json()
     assert body["otp"]["requested"] == 0 and body["otp"]["purposes"] == []
     assert body["otp"]["conversion"] is None and body["otp"]["wire_p95_seconds"] is None
+
+
+def test_journey_messages_are_reported_from_the_aggregates_without_their_cost(
+    as_user, reader, messages
+):
+    DailyJourney.objects.create(
+        day=dt.date(2026, 11, 20),
+        template_id="100003",
+        event="order_shipped",
+        messages=3,
+        delivered=2,
+        tokens=2,
+        token_cost=Decimal("360"),
+        one_by_one_cost=Decimal("600"),
+        outside=1,
+    )
+    body = as_user(reader).get(URL, {"from": "2026-11-20", "to": "2026-11-20"}).json()
+    assert body["journeys"] == {"messages": 3, "delivered": 2, "billed": 2, "outside": 1}
+    later = as_user(reader).get(URL, {"from": "2026-11-21", "to": "2026-11-21"}).json()
+    assert later["journeys"] == {"messages": 0, "delivered": 0, "billed": 0, "outside": 0}

@@ -224,3 +224,60 @@ def test_operator_reads_the_cost_per_channel(open_admin, history, shoot):
     assert "SMS cost" in header and "Total cost" in header
     page.locator("#zns-cost-chart").scroll_into_view_if_needed()
     shoot(page, "report-cost-per-channel")
+
+
+def test_operator_reads_the_journeys_saving_and_finds_their_messages(
+    open_admin, history, reports_operator, shoot
+):
+    """Orders whose shipped and delivered notices went under one journey token: the
+    report's ZNS Journey section, then the log's journey filter and a message's journey
+    block. Screenshots: report-journeys.png, log-journey-detail.png."""
+    from django.contrib.auth.models import Permission
+    from django.utils import timezone
+
+    from tests.journey_rows import billed_journey, journey_message
+    from zns_notify.reports.rollup import rebuild_reports
+
+    reports_operator.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="zns_notify", codename__in=["view_message", "view_journey"]
+        )
+    )
+    shipped = TemplateFactory(template_id="100003", name="Đang giao hàng", price=Decimal(300))
+    delivered = TemplateFactory(template_id="100004", name="Giao thành công", price=Decimal(250))
+    now = timezone.now()
+    for back in range(6):
+        start = now - dt.timedelta(days=back, hours=3)
+        journey = billed_journey(start, order_ref=f"DH{900 + back}")
+        journey_message(start, shipped, journey=journey)
+        journey_message(start + dt.timedelta(hours=2), delivered, journey=journey)
+    journey_message(now - dt.timedelta(hours=1), shipped, fallback="incompatible")
+    rebuild_reports()
+
+    page = open_admin()
+    page.goto("/admin/zns_notify/reportday/")
+    section = page.locator("#zns-journeys")
+    section.scroll_into_view_if_needed()
+    summary = dict(
+        zip(
+            section.locator(".zns-summary dt").all_inner_texts(),
+            section.locator(".zns-summary dd").all_inner_texts(),
+            strict=True,
+        )
+    )
+    # Six orders: 300 + 250 one by one, one 180 VND token each.
+    assert summary["Journeys billed"] == "6" and summary["Saving"] == "2,220 VND"
+    assert summary["Sent outside the journey"] == "1"
+    assert page.locator("#zns-journeys-templates tbody tr").count() == 3  # two and the total
+    shoot(page, "report-journeys")
+
+    page.goto("/admin/zns_notify/message/?journey=under")
+    assert page.locator("#result_list tbody tr").count() == 12
+    page.locator("#result_list tbody tr a").first.click()
+    block = page.locator(".zns-journey-detail")
+    assert "Under a journey (Delivery journey, 7 days)" in block.inner_text()
+    assert "180 VND under the journey, 550 VND one by one: saving 370 VND" in block.inner_text()
+    block.scroll_into_view_if_needed()
+    shoot(page, "log-journey-detail")
+    page.goto("/admin/zns_notify/message/?journey=outside%3Aincompatible")
+    assert page.locator("#result_list tbody tr").count() == 1

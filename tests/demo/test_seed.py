@@ -32,6 +32,13 @@ def test_seed_creates_the_whole_demo(sandbox):
     assert sorted(Binding.objects.values_list("event", "template__template_id")) == sorted(
         (event, template_id) for event, template_id, _params in DEMO_BINDINGS
     )
+    # The delivery stage's notices go under one ZNS Journey token per order.
+    assert dict(Binding.objects.values_list("template__template_id", "journey_type")) == {
+        "100001": "",
+        "100002": "",
+        "100003": "token_logistics_7",
+        "100004": "token_logistics_7",
+    }
 
 
 def test_seed_twice_creates_nothing_the_second_time(sandbox):

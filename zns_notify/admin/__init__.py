@@ -8,6 +8,7 @@ from zns_notify.admin import (  # noqa: F401  (imported to register their ModelA
     account,
     bindings,
     fallback,
+    journeys,
     log,
     otp,
     policy,

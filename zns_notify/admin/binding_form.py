@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zns_notify.bindings import order_checks
 from zns_notify.bindings import preview as binding_preview
+from zns_notify.bindings.journey_advice import journey_warnings
 from zns_notify.conf import app_settings
 from zns_notify.display.labels import event_choices
 from zns_notify.models import Binding, Template
@@ -167,6 +168,7 @@ class BindingForm(forms.ModelForm):
             "sms_text",
             "sms_window_minutes",
             "sms_triggers",
+            "journey_type",
         ]
         widgets = {
             "condition": forms.TextInput(attrs={"size": 80}),
@@ -344,6 +346,9 @@ class BindingForm(forms.ModelForm):
         cleaned["params"] = params
         self.instance.params = params  # not a Meta field: construct_instance leaves it
         self._check_rendering(params)
+        self.render_warnings += journey_warnings(
+            cleaned.get("journey_type") or "", cleaned.get("event") or "", self.template
+        )
         return cleaned
 
     def _check_rendering(self, params: dict[str, str]) -> None:

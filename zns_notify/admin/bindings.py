@@ -29,6 +29,7 @@ from zns_notify.admin.binding_form import (
     param_field_name,
     params_fieldset,
 )
+from zns_notify.admin.binding_journey import JOURNEY_FIELDSET
 from zns_notify.bindings import dev_send, order_checks
 from zns_notify.bindings import preview as binding_preview
 from zns_notify.bindings.validation import fitness_problems
@@ -61,6 +62,7 @@ def duplicate(binding: Binding) -> Binding:
         sms_text=binding.sms_text,
         sms_window_minutes=binding.sms_window_minutes,
         sms_triggers=list(binding.sms_triggers or []),
+        journey_type=binding.journey_type,
     )
 
 
@@ -108,6 +110,7 @@ class BindingAdmin(admin.ModelAdmin):
                 ),
             },
         ),
+        JOURNEY_FIELDSET,
     ]
 
     class Media:

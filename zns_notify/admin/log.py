@@ -40,6 +40,7 @@ from zns_notify.display.error_categories import label as error_category_label
 from zns_notify.display.error_text import localized_reason
 from zns_notify.lib.phones import can_see_full_phone, mask, mask_phones
 from zns_notify.log.fallback import FallbackStatusFilter, channel_html
+from zns_notify.log.journeys import JourneyFilter, journey_note
 from zns_notify.models import Message
 from zns_notify.models.error_categories import POLICY
 from zns_notify.rendering.order_data import callable_at
@@ -137,6 +138,7 @@ class MessageAdmin(
         StatusFilter,
         PolicyDecisionFilter,
         FallbackStatusFilter,
+        JourneyFilter,
         EventFilter,
         TemplateFilter,
         ErrorCategoryFilter,
@@ -215,7 +217,8 @@ class MessageAdmin(
 
     @admin.display(description=_("channel"))
     def channel_display(self, obj: Message) -> str:
-        return channel_html(obj)
+        # Under the channel, whether it went under the order's ZNS Journey (or outside it).
+        return format_html("{}{}", channel_html(obj), journey_note(obj))
 
     @admin.display(description=_("event and template"))
     def notification_display(self, obj: Message) -> str:

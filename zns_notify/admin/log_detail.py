@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zns_notify.admin.log_format import status_badge, status_label, when
+from zns_notify.admin.log_journey import journey_html
 from zns_notify.display.error_text import localized_reason
 from zns_notify.display.secrets import shown_params
 from zns_notify.lib.phones import can_see_full_phone, mask_params
@@ -72,6 +74,11 @@ class MessageDetailMixin:
                 if obj is not None and step_of(obj) is not None
                 else []
             ),
+            *(
+                [(pgettext_lazy("fieldset", "ZNS Journey"), {"fields": ["journey_display"]})]
+                if obj is not None and (obj.journey_type or obj.journey_id)
+                else []
+            ),
             (
                 _("Timeline"),
                 {
@@ -104,6 +111,10 @@ class MessageDetailMixin:
     @admin.display(description=_("SMS fallback"))
     def sms_masked(self, obj: Message) -> str:
         return _sms_html(obj, full_phone=False)
+
+    @admin.display(description=_("journey"))
+    def journey_display(self, obj: Message) -> str:
+        return journey_html(obj)
 
     @admin.display(description=_("timeline"))
     def timeline_full(self, obj: Message) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from zns_notify.admin.base import ReadOnlyAdmin
 from zns_notify.admin.otp import purpose_label
+from zns_notify.admin.report_journeys import journeys_csv, journeys_presentation
 from zns_notify.display import formats
 from zns_notify.lib import clock
 from zns_notify.lib.csv_cells import SafeCsvWriter
@@ -129,6 +130,7 @@ class ReportAdmin(ReadOnlyAdmin):
             "csv_query": query.urlencode(),
             "quick_ranges": [(n, self.quick_range(request, n)) for n in QUICK_RANGES],
             **self.codes_presentation(report),
+            **journeys_presentation(report),
         }
 
     # -- one-time codes ----------------------------------------------------------------
@@ -305,6 +307,9 @@ class ReportAdmin(ReadOnlyAdmin):
         if report.codes.days:
             out.writerow([])
             self.codes_csv(out, report)
+        if report.journeys.rows:
+            out.writerow([])
+            journeys_csv(out, report)
         return response
 
     @staticmethod

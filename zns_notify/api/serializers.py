@@ -337,6 +337,17 @@ class CodeStatsSerializer(CodeFiguresSerializer):
         return {**super().get_fields(), "purposes": CodePurposeSerializer(many=True)}
 
 
+class JourneyStatsSerializer(serializers.Serializer):
+    messages = serializers.IntegerField(help_text=_("Messages Zalo accepted under a journey."))
+    delivered = serializers.IntegerField(
+        help_text=_("Of them, delivered (outside development mode).")
+    )
+    billed = serializers.IntegerField(help_text=_("Journey tokens Zalo billed."))
+    outside = serializers.IntegerField(
+        help_text=_("Messages of journey bindings that went as a normal send.")
+    )
+
+
 class StatsSerializer(serializers.Serializer):
     def get_fields(self):
         fields = {
@@ -350,6 +361,12 @@ class StatsSerializer(serializers.Serializer):
                 help_text=_(
                     "One-time codes requested in the period (left out of the counts above), "
                     "from the reports' daily figures: refreshed every 5 minutes."
+                )
+            ),
+            "journeys": JourneyStatsSerializer(
+                help_text=_(
+                    "Messages of ZNS Journey bindings in the period, from the reports' daily "
+                    "figures: refreshed every 5 minutes."
                 )
             ),
         }

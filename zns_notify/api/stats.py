@@ -1,5 +1,5 @@
 """Counts per status and rates, per day (in the shop's ZNS time zone) or per template, and
-the period's one-time codes.
+the period's one-time codes and messages under a ZNS Journey.
 
 The counts are the order messages', read live; a one-time code's message (event
 ``otp:<purpose>``) is left out of them, as on the reports page, and the codes are in
@@ -20,6 +20,7 @@ from zns_notify.lib import clock
 from zns_notify.models import Message, Template
 from zns_notify.models.otp import OTP_EVENT_PREFIX
 from zns_notify.reports.codes import Codes, codes_report
+from zns_notify.reports.journeys import journeys_report
 
 STATUSES = [status.value for status in Message.Status]
 #: Statuses of messages Zalo accepted: the denominator of the delivery rate.
@@ -67,6 +68,19 @@ def message_stats(start: dt.date, end: dt.date, group: str) -> dict[str, Any]:
         "groups": groups,
         "totals": _figures(totals),
         "otp": _codes(start, end),
+        "journeys": _journeys(start, end),
+    }
+
+
+def _journeys(start: dt.date, end: dt.date) -> dict[str, int]:
+    """The period's messages of ZNS Journey bindings, from the reports' daily figures; not
+    their cost nor the saving, which the reports show to those allowed to see costs."""
+    totals = journeys_report(start, end).totals
+    return {
+        "messages": totals.messages,
+        "delivered": totals.delivered,
+        "billed": totals.tokens,
+        "outside": totals.outside,
     }
 
 

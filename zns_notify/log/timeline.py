@@ -22,6 +22,7 @@ from zns_notify.lib import json_bounds
 from zns_notify.lib.json_bounds import rebuild
 from zns_notify.lib.phones import mask_phones_in
 from zns_notify.log.fallback import step_of, timeline_entries
+from zns_notify.log.journeys import timeline_entries as journey_entries
 from zns_notify.models import Message, MessageEvent, MessageFeedback, WebhookEvent
 
 #: Keys whose values are secrets, wherever they are nested.
@@ -50,7 +51,8 @@ MESSAGE_WEBHOOKS = ("user_received_message", "user_feedback")
 @dataclass
 class Entry:
     at: dt.datetime | None
-    kind: str  # enqueued, attempt, note, policy, receipt, webhook, feedback, delivered, sms
+    # enqueued, attempt, note, policy, receipt, webhook, feedback, delivered, sms, journey
+    kind: str
     label: str
     #: A code, never a label: a message status, or for a webhook its outcome (``applied``…).
     status: str = ""
@@ -92,8 +94,9 @@ def _secret(key: str) -> bool:
 
 
 def timeline(message: Message, *, full_phone: bool) -> list[Entry]:
-    """Every entry about ``message``, oldest first (four indexed queries at most: the
-    fourth reads its SMS fallback step, unless the message came with it)."""
+    """Every entry about ``message``, oldest first (five indexed queries at most: the
+    fourth reads its SMS fallback step, unless the message came with it, the fifth its
+    ZNS Journey, when it went under one)."""
     phone = message.phone
 
     def tidy(value: Any) -> Any:
@@ -151,6 +154,8 @@ def timeline(message: Message, *, full_phone: bool) -> list[Entry]:
             )
         )
     entries.extend(timeline_entries(message, step_of(message), tidy, Entry))
+    journey = message.journey if message.journey_id else None
+    entries.extend(journey_entries(message, journey, Entry))
     if message.delivered_at:
         entries.append(
             Entry(

@@ -20,6 +20,7 @@ from zns_notify.models.quota import SendingHold, ZaloQuality, ZaloQuota
 from zns_notify.models.reports import (
     DailyCount,
     DailyFailure,
+    DailyJourney,
     DailyLatency,
     DailyOtp,
     ReportDay,
@@ -33,6 +34,7 @@ __all__ = [
     "Binding",
     "DailyCount",
     "DailyFailure",
+    "DailyJourney",
     "DailyLatency",
     "DailyOtp",
     "EventReport",

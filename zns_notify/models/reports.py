@@ -164,3 +164,37 @@ class DailyOtp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.purpose}: {self.requested}"
+
+
+class DailyJourney(DailyFigures):
+    """The messages of one day sent under a ZNS Journey (docs/journeys.md), by template and
+    event: ``messages`` counts them (any status), and what they cost against what they
+    would have cost one by one (:mod:`zns_notify.reports.journeys`).
+
+    A journey's token is counted with its first message (the first Zalo accepted under it:
+    Zalo bills the token then), on that message's day and template; the journey's later
+    messages cost ``message_price`` each. Their one-by-one cost is their template's price,
+    the one ``DailyCount`` keeps for the day: one pricing of messages."""
+
+    #: Of ``messages``, the delivered ones outside development mode: those Zalo would have
+    #: billed one by one.
+    delivered = models.PositiveIntegerField(_("delivered"), default=0)
+    tokens = models.PositiveIntegerField(_("journeys billed"), default=0)
+    token_cost = models.DecimalField(
+        _("token cost (VND)"), max_digits=16, decimal_places=2, default=0
+    )
+    # JOURNEY_MESSAGE_PRICE when the day was first computed, kept by later recomputes.
+    message_price = models.DecimalField(
+        _("price per message under a journey (VND)"), max_digits=10, decimal_places=2, default=0
+    )
+    message_cost = models.DecimalField(
+        _("message cost under journeys (VND)"), max_digits=16, decimal_places=2, default=0
+    )
+    one_by_one_cost = models.DecimalField(
+        _("one-by-one cost (VND)"), max_digits=16, decimal_places=2, default=0
+    )
+    #: Messages of journey bindings that went as a normal send (``Message.journey_fallback``).
+    outside = models.PositiveIntegerField(_("sent outside the journey"), default=0)
+
+    class Meta(DailyFigures.Meta):
+        indexes = [models.Index(fields=["day"], name="zns_dailyjourney_day")]

@@ -25,6 +25,7 @@ from zns_notify.models import DailyCount, DailyFailure, DailyLatency, Message, R
 from zns_notify.models.otp import OTP_EVENT_PREFIX
 from zns_notify.models.reports import CHANNEL_SMS, CHANNEL_ZNS
 from zns_notify.reports.codes import Codes, CodesReport, codes_report
+from zns_notify.reports.journeys import Journeys, JourneysReport, journeys_report
 from zns_notify.reports.latency import percentile
 from zns_notify.reports.rollup import LATENCY_BUCKETS, OPEN_STATUSES, last_refreshed
 
@@ -185,6 +186,7 @@ class Report:
     refreshed_at: dt.datetime | None
     computed_days: int
     codes: CodesReport = field(default_factory=lambda: CodesReport([], [], Codes()))
+    journeys: JourneysReport = field(default_factory=lambda: JourneysReport([], [], [], Journeys()))
     statuses: tuple[str, ...] = STATUS_ORDER
     totals: Day = field(init=False)
 
@@ -275,6 +277,7 @@ def build_report(start: dt.date, end: dt.date, template: str = "", event: str = 
         refreshed_at=last_refreshed(),
         computed_days=ReportDay.objects.filter(day__gte=start, day__lte=end).count(),
         codes=codes_report(start, end),
+        journeys=journeys_report(start, end, template, event),
     )
 
 

@@ -14,7 +14,9 @@ A day is recomputed while it may still change:
 Final statuses are final (a late receipt of an undelivered message goes to the timeline
 only), so a day without messages in progress does not change again. Each day is one
 ``GROUP BY`` over its messages along the ``created_at`` index, then its rows are replaced in
-one transaction, with the day's one-time codes (:mod:`zns_notify.reports.codes`).
+one transaction, with the day's one-time codes (:mod:`zns_notify.reports.codes`) and
+its messages under a ZNS Journey (:mod:`zns_notify.reports.journeys`, which prices every
+message: one by one, or under its journey).
 :func:`refresh_reports` runs every 5 minutes from a django-q2 schedule;
 ``manage.py zns_rebuild_reports [--since DATE]`` recomputes every day. A lease on the one
 :class:`~zns_notify.models.ReportRefresh` row lets one run at a time do the work, whatever
@@ -50,7 +52,7 @@ from zns_notify.models import (
 )
 from zns_notify.models.messages import sent_status_condition
 from zns_notify.models.reports import CHANNEL_SMS, CHANNEL_ZNS
-from zns_notify.reports import codes
+from zns_notify.reports import codes, journeys
 from zns_notify.reports.latency import LatencySeconds, bucket_of
 
 logger = logging.getLogger(__name__)
@@ -125,6 +127,7 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
             open_messages += row["n"]
     sms_rows, open_steps = _sms_figures(start, end)
     code_rows, pending_codes = codes.day_figures(start, end, day)
+    journey_figures = journeys.day_figures(start, end)
 
     with transaction.atomic():
         # One computation of a day at a time: two overlapping runs (one outlived its lease)
@@ -133,11 +136,22 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
         ReportDay.objects.get_or_create(day=day, defaults={"computed_at": now})
         ReportDay.objects.select_for_update().get(day=day)
         account_id, prices = _kept_keys(day, {key[0] for key in counts})
+        message_price = journeys.kept_message_price(day)
         common = dict(day=day, channel=CHANNEL_ZNS, account_id=account_id)
         for model in (DailyCount, DailyFailure, DailyLatency):
             model.objects.filter(day=day, channel=CHANNEL_ZNS).delete()
         priced = [
-            _count_row(common, key, n, tests[key], prices.get(key[0])) for key, n in counts.items()
+            _count_row(
+                common,
+                key,
+                n,
+                tests[key],
+                prices.get(key[0]),
+                journeys.message_cost(
+                    key, n, tests[key], prices.get(key[0]), journey_figures, message_price
+                ),
+            )
+            for key, n in counts.items()
         ]
         DailyCount.objects.bulk_create(priced)
         DailyFailure.objects.bulk_create(
@@ -155,6 +169,7 @@ def compute_day(day: dt.date, now: dt.datetime | None = None) -> ReportDay:
             DailyCount(**{**common, "channel": CHANNEL_SMS}, **row) for row in sms_rows
         )
         codes.replace_day(day, code_rows, priced)
+        journeys.replace_day(day, journeys.day_rows(common, journey_figures, prices, message_price))
         # A pending code keeps its day open like a message in progress: its verification
         # (or expiry) changes the day's figures, whenever it comes.
         still_open = open_messages + open_steps + pending_codes
@@ -200,10 +215,12 @@ def _sms_figures(start: dt.datetime, end: dt.datetime) -> tuple[list[dict], int]
     return figures, still_open
 
 
-def _count_row(common: dict, key: tuple, n: int, tests: int, price: Decimal | None) -> DailyCount:
-    """Zalo bills a delivered message, except one sent in development mode (a test)."""
+def _count_row(
+    common: dict, key: tuple, n: int, tests: int, price: Decimal | None, cost: Decimal
+) -> DailyCount:
+    """``price`` is the template's, one by one; ``cost`` what Zalo bills for the messages
+    (:func:`zns_notify.reports.journeys.message_cost`: one by one, or under a journey)."""
     template_id, event, status = key
-    billed = status == Message.Status.DELIVERED and price is not None
     return DailyCount(
         **common,
         template_id=template_id,
@@ -212,7 +229,7 @@ def _count_row(common: dict, key: tuple, n: int, tests: int, price: Decimal | No
         messages=n,
         test_messages=tests,
         unit_price=price if status == Message.Status.DELIVERED else None,
-        cost=price * (n - tests) if billed else Decimal(0),
+        cost=cost,
     )
 
 
