@@ -4,6 +4,7 @@ Zalo's tier ladders, and when the quality warns of a tier drop."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -274,14 +275,40 @@ def test_every_step_down_halves_the_quota_or_more():
         ("HIGH", "HIGH", ""),
         ("HIGH", "LOW", ""),  # recovering
         ("HIGH", "", ""),
-        ("UNDEFINED", "LOW", ""),  # too few messages to judge
+        # Too few messages to judge the last 48 hours (an OA that stopped sending after
+        # complaints): the week's LOW still warns.
+        ("UNDEFINED", "LOW", "week_low"),
+        ("", "LOW", "week_low"),  # Zalo gave no figure for the last 48 hours
+        ("UNDEFINED", "MEDIUM", ""),
         ("UNDEFINED", "HIGH", ""),
-        ("", "LOW", ""),  # Zalo gave no figure for the last 48 hours
         ("", "", ""),
     ],
 )
 def test_when_the_quality_warns(current, seven_day, reason):
     assert warning_reason(current, seven_day) == reason
+
+
+def test_a_lasting_warning_is_logged_once_and_again_when_its_reason_changes(account, caplog):
+    """refresh_quality runs every hour: the log says when a warning starts or changes, not
+    every hour it lasts."""
+    caplog.set_level(logging.WARNING, logger="zns_notify.account.quality")
+    readings = [
+        ("MEDIUM", "MEDIUM"),  # warns: medium
+        ("MEDIUM", "MEDIUM"),
+        ("MEDIUM", "LOW"),  # still medium
+        ("LOW", "MEDIUM"),  # warns: low
+        ("LOW", "LOW"),
+        ("UNDEFINED", "LOW"),  # warns: week_low
+        ("HIGH", "HIGH"),  # no warning
+        ("MEDIUM", "HIGH"),  # warns: falling
+        ("MEDIUM", "HIGH"),
+    ]
+    for current, seven_day in readings:
+        quality.record_quality(account, {"current": current, "seven_day": seven_day})
+    logged = [record.getMessage() for record in caplog.records]
+    assert len(logged) == 4
+    for line, reason in zip(logged, ("medium", "low", "week_low", "falling"), strict=True):
+        assert f"tier drop ({reason})" in line
 
 
 # -- what the quota page reads -------------------------------------------------------------

@@ -114,7 +114,38 @@ def test_a_quota_off_the_ladder_is_said_to_be(admin_client, account):
     html = page(admin_client, account)
     assert "Zalo&#x27;s daily quota (5,000) is not one of this ladder&#x27;s steps." in html
     assert "<strong>" not in re.search(r'id="zns-quality-ladder">(.+?)</p>', html).group(1)
-    assert "from 5,000 to 1,000 messages a day." in warning(html)
+    text = warning(html)
+    assert "the daily quota would fall from 5,000 to 1,000 messages a day." in text
+    assert "halves" not in text  # only the ladder's own steps are known to halve
+
+
+@pytest.mark.parametrize(
+    ("now", "daily", "after"),
+    [
+        (NOW, 15_000, "10,000"),  # between two ZBS steps
+        (dt.datetime(2025, 12, 1, 10, 0, tzinfo=VN), 3_000, "2,000"),  # between 2024 steps
+    ],
+)
+def test_a_drop_from_between_two_steps_says_what_it_would_fall_to(
+    admin_client, account, time_machine, now, daily, after
+):
+    time_machine.move_to(now, tick=False)
+    ZaloQuality.objects.create(account=account, current="LOW", seven_day="LOW", read_at=now)
+    ZaloQuota.objects.create(account=account, day=now.date(), daily_quota=daily)
+    text = warning(page(admin_client, account))
+    assert f"would fall from {daily:,} to {after} messages a day." in text
+    assert "halves" not in text
+
+
+@pytest.mark.parametrize("daily", [0, 500])
+def test_a_quota_below_the_lowest_step_is_not_called_the_lowest_tier(admin_client, account, daily):
+    read(account, "LOW", "LOW", daily=daily)
+    text = warning(page(admin_client, account))
+    assert (
+        f"The daily quota ({daily}) is already below the lowest step of Zalo's ladder "
+        "(1,000 messages a day): the ladder has no lower tier to drop to." in text
+    )
+    assert "lowest tier of Zalo's ladder" not in text and "halves" not in text
 
 
 def test_without_a_quota_reading_the_warning_cannot_say_what_a_drop_leaves(admin_client, account):
@@ -126,11 +157,32 @@ def test_without_a_quota_reading_the_warning_cannot_say_what_a_drop_leaves(admin
 
 @pytest.mark.parametrize(
     ("current", "seven_day"),
-    [("HIGH", "LOW"), ("UNDEFINED", "LOW"), ("", "LOW"), ("", ""), ("HIGH", "UNDEFINED")],
+    [("HIGH", "LOW"), ("UNDEFINED", "MEDIUM"), ("", "HIGH"), ("", ""), ("HIGH", "UNDEFINED")],
 )
-def test_no_warning_unless_the_last_48_hours_say_so(admin_client, account, current, seven_day):
+def test_no_warning_unless_the_quality_says_so(admin_client, account, current, seven_day):
     read(account, current, seven_day)
     assert warning(page(admin_client, account)) == ""
+
+
+@pytest.mark.parametrize("current", ["UNDEFINED", ""])
+def test_a_low_week_warns_when_the_last_48_hours_cannot_be_judged(admin_client, account, current):
+    """An OA that stopped sending after complaints: too few messages in 48 hours for a
+    level, but the week is still LOW."""
+    read(account, current, "LOW")
+    text = warning(page(admin_client, account))
+    assert text.startswith(
+        "Zalo rates this OA's sending quality Low over the last 7 days, and gives no level "
+        "for the last 48 hours (too few messages to judge)."
+    )
+    assert "If the quality is still low when the OA sends again, Zalo may move it down" in text
+    assert "from 20,000 to 10,000 messages a day." in text
+
+
+def test_a_low_week_in_vietnamese(admin_client, account):
+    read(account, "UNDEFINED", "LOW", daily=3_000)
+    text = warning(page(admin_client, account, "vi"))
+    assert text.startswith("Zalo đánh giá chất lượng gửi tin của OA này là Thấp trong 7 ngày qua")
+    assert "hạn mức ngày sẽ giảm từ 3.000 xuống 1.000 tin mỗi ngày." in text
 
 
 def test_figures_zalo_left_out_or_judged_undefined(admin_client, account):

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from zns_notify.sandbox.defaults import DEMO_APP_ID, DEMO_OA_ID
 
-from .conftest import PHONE, sample
+from .conftest import ADMIN_PHONE, PHONE, sample
 from .test_webhooks import expected_signature
 
 DAY_MS = 24 * 3600 * 1000
@@ -108,6 +109,12 @@ def test_get_token_accepts_the_phone_forms_a_send_accepts(zalo):
         ({"phone": "84999000118"}, -118),
         ({"token_type": "token_gold_7"}, -149),
         ({"token_type": 7}, -149),
+        ({"token_type": ["token_logistics_7"]}, -149),
+        ({"token_type": {"name": "token_logistics_7"}}, -149),
+        ({"tokenType": ["token_logistics_30"]}, -149),
+        ({"token_type": True}, -149),
+        ({"phone": 84912345678}, -108),
+        ({"phone": ["84912345678"]}, -108),
     ],
 )
 def test_get_token_refusals(zalo, body, code):
@@ -325,9 +332,12 @@ def test_first_accepted_send_posts_a_signed_acknowledgement(make_zalo, receiver)
 
 def test_acknowledgement_waits_for_the_receipt_delay(make_zalo, receiver):
     zalo = make_zalo(webhook_url=receiver.url, receipt_ratio=0.0, receipt_delay=0.5)
-    send_under(zalo, issued(zalo)["token"])
+    sent = send_under(zalo, issued(zalo)["token"])
     assert not receiver.wait_for(1, timeout=0.25)
-    assert len(receiver.wait_for(1)) == 1
+    [post] = receiver.wait_for(1)
+    # Stamped and signed for when it is posted, not when the send was accepted.
+    assert int(json.loads(post["raw"])["timestamp"]) >= int(sent["data"]["sent_time"]) + 500
+    assert post["headers"]["X-ZEvent-Signature"] == expected_signature(post["raw"])
 
 
 def test_expire_posts_a_signed_time_out_once(make_zalo, receiver):
@@ -347,6 +357,41 @@ def test_expire_posts_a_signed_time_out_once(make_zalo, receiver):
     assert body["journey_id"] == data["journey_id"]
     assert body["phone"] == PHONE and body["token_type"] == "token_logistics_7"
     assert not receiver.wait_for(2, timeout=0.3)[1:]
+
+
+def test_a_token_that_runs_out_posts_a_signed_time_out_on_the_next_request(make_zalo, receiver):
+    zalo = make_zalo(webhook_url=receiver.url, receipt_ratio=0.0)
+    data = issued(zalo)
+    state = zalo.server.state
+    state.clock = lambda: time.time() + 7 * DAY_MS / 1000  # a week on, by the sandbox's clock
+
+    assert check_token(zalo, data["token"])["error"] == -150
+    zalo.inspect("journeys")
+
+    [post] = receiver.wait_for(1)
+    assert post["headers"]["X-ZEvent-Signature"] == expected_signature(post["raw"])
+    body = json.loads(post["raw"])
+    assert body["event_name"] == "event_journey_time_out"
+    assert body["journey_id"] == data["journey_id"]
+    assert not receiver.wait_for(2, timeout=0.3)[1:]
+    assert expire(zalo, data["journey_id"]).json()["webhook"] is None
+
+
+def test_development_sends_under_a_token_are_neither_counted_nor_billed(make_zalo, receiver):
+    zalo = make_zalo(webhook_url=receiver.url, receipt_ratio=0.0, receipt_delay=0.0)
+    data = issued(zalo, phone=ADMIN_PHONE)
+
+    answer = send_under(zalo, data["token"], phone=ADMIN_PHONE, mode="development")
+
+    assert answer["error"] == 0
+    row = journey_row(zalo, data["journey_id"])
+    assert (row["messages"], row["billed"], row["tracking_ids"]) == (0, False, [])
+    assert zalo.inspect("messages")["messages"][0]["journey_id"] is None
+    assert not receiver.wait_for(1, timeout=0.3)  # no event_journey_acknowledged
+    # The token is still checked as for any send under it.
+    assert send_under(zalo, "no-such-token", phone=ADMIN_PHONE, mode="development")["error"] == (
+        -148
+    )
 
 
 def test_no_webhook_url_means_no_journey_posts(make_zalo):

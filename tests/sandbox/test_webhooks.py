@@ -245,3 +245,19 @@ def test_bad_event_requests_are_refused(make_zalo, receiver):
     assert zalo.knob("events", {"event_name": "user_feedback", "msg_id": "x"}).status_code == 400
     no_url = make_zalo(webhook_url=None)
     assert no_url.knob("events", {"payload": {"event_name": "x"}}).status_code == 400
+
+
+def test_an_event_posted_after_the_webhook_url_was_unset_is_dropped(make_zalo):
+    """The state checks webhook_url before it asks the dispatcher to post; a knob can unset
+    it in between: the dispatcher then posts nothing and says so (None), as for a receipt."""
+    zalo = make_zalo(webhook_url="http://127.0.0.1:9/hook")
+    state = zalo.server.state
+    state.update_config({"webhook_url": None})
+    assert state.event_poster({"event_name": "change_oa_daily_quota"}) is None
+    assert zalo.inspect("webhooks")["count"] == 0
+
+
+def test_an_event_asked_for_without_a_webhook_url_is_refused(make_zalo):
+    zalo = make_zalo(webhook_url=None)
+    answer = zalo.knob("events", {"event_name": "change_oa_daily_quota", "daily_quota": 5000})
+    assert answer.status_code == 400 and "webhook_url" in answer.json()["message"]

@@ -87,9 +87,12 @@ RANK = {Level.LOW: 0, Level.MEDIUM: 1, Level.HIGH: 2}
 def warning_reason(current: str, seven_day: str) -> str:
     """Why the quality warns of a tier drop, or "": ``"low"`` (the last 48 hours are LOW),
     ``"falling"`` (the last 48 hours rank below the 7 days), ``"medium"`` (MEDIUM, one
-    level above LOW)."""
+    level above LOW), ``"week_low"`` (the 7 days are LOW and the last 48 hours have no
+    level: an OA that stopped sending after complaints is still rated low)."""
     if current == Level.LOW:
         return "low"
+    if current not in RANK and seven_day == Level.LOW:
+        return "week_low"
     if current in RANK and seven_day in RANK and RANK[current] < RANK[seven_day]:
         return "falling"
     if current == Level.MEDIUM:
@@ -132,7 +135,10 @@ def record_quality(
     account: ZaloAccount, reading: dict[str, str], now: dt.datetime | None = None
 ) -> ZaloQuality:
     """Store a ``ZaloClient.quality()`` answer as the account's reading (it replaces the
-    last one: Zalo's figures are already over 48 hours and 7 days)."""
+    last one: Zalo's figures are already over 48 hours and 7 days). A warning is logged
+    when it starts or its reason changes, not at every hourly reading while it lasts."""
+    last = ZaloQuality.objects.filter(account=account).first()
+    was = warning_reason(last.current, last.seven_day) if last else ""
     row, _created = ZaloQuality.objects.update_or_create(
         account=account,
         defaults={
@@ -142,11 +148,11 @@ def record_quality(
         },
     )
     reason = warning_reason(row.current, row.seven_day)
-    if reason:
+    if reason and reason != was:
         logger.warning(
             "zns OA quality warns of a tier drop (%s): last 48 hours %s, last 7 days %s",
             reason,
-            row.current,
+            row.current or "?",
             row.seven_day or "?",
         )
     return row

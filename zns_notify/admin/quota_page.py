@@ -191,6 +191,12 @@ def _quality_warning(reason: str, reading: ZaloQuality, tier: Tier | None) -> st
             "current": quality.Level(reading.current).label,
             "seven_day": quality.Level(reading.seven_day).label,
         }
+    elif reason == "week_low":
+        why = _(
+            "Zalo rates this OA's sending quality Low over the last 7 days, and gives no level "
+            "for the last 48 hours (too few messages to judge). If the quality is still low "
+            "when the OA sends again, Zalo may move it down a tier."
+        )
     else:
         why = _(
             "This OA's sending quality is Medium over the last 48 hours, one level above "
@@ -214,20 +220,32 @@ def _drop_text(tier: Tier | None) -> str:
             "A drop of one tier halves the daily quota or more; there is no daily quota "
             "reading from Zalo yet to say what it would become."
         )
-    if tier.after_drop is None:
+    if tier.after_drop is None and tier.on_ladder:
         return _(
             "The OA is already on the lowest tier of Zalo's ladder (%(daily)s messages a "
             "day): it cannot drop further, but it stays there until the quality recovers."
         ) % {"daily": _daily(tier.daily)}
+    if tier.after_drop is None:
+        return _(
+            "The daily quota (%(daily)s) is already below the lowest step of Zalo's ladder "
+            "(%(lowest)s messages a day): the ladder has no lower tier to drop to."
+        ) % {"daily": _daily(tier.daily), "lowest": _daily(tier.ladder.steps[0])}
     if tier.daily is None:
         return _(
             "A drop of one tier ends the OA's unlimited daily quota: it could send "
             "%(after)s messages a day."
         ) % {"after": formats.number(tier.after_drop)}
-    return _(
-        "A drop of one tier halves the daily quota or more: from %(daily)s to %(after)s "
-        "messages a day."
-    ) % {"daily": formats.number(tier.daily), "after": formats.number(tier.after_drop)}
+    if tier.on_ladder:
+        text = _(
+            "A drop of one tier halves the daily quota or more: from %(daily)s to %(after)s "
+            "messages a day."
+        )
+    else:  # only the ladder's own steps are known to halve (or more) from one to the next
+        text = _(
+            "After a drop of one tier, the daily quota would fall from %(daily)s to "
+            "%(after)s messages a day."
+        )
+    return text % {"daily": formats.number(tier.daily), "after": formats.number(tier.after_drop)}
 
 
 def cap_context() -> dict:

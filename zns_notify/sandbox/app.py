@@ -42,6 +42,10 @@ class SandboxApp:
                 self.routes.setdefault(path, {})[method] = handler
 
     def handle(self, request: Request) -> Response:
+        # Zalo posts event_journey_time_out when a journey ends; the sandbox notices a token
+        # that ran out by its clock on the next request, as lazily as its other clocks.
+        for journey in self.state.journeys.lapsed():
+            self.state.post_journey_event(journey, "event_journey_time_out")
         path = request.path.rstrip("/") or "/"
         methods = self.routes.get(path)
         for pattern, candidates in self.patterns.values() if methods is None else ():

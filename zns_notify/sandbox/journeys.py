@@ -2,9 +2,11 @@
 
 A journey token is asked for one customer's phone and one token type (``token_logistics_7``
 …), lives 7 or 30 days from issue, and is billed once, by the first message Zalo accepts
-under it (the ``journey_token`` header on the normal send). Pure logic with its own lock,
-like :mod:`zns_notify.sandbox.tokens`; the state calls in here while holding its own lock,
-never the other way round, so the two locks cannot deadlock.
+under it (the ``journey_token`` header on the normal send). When it ends, Zalo posts
+``event_journey_time_out``, once: the expire tool ends it at once, and a token that runs out
+by the clock is noticed by :meth:`JourneyBook.lapsed`. Pure logic with its own lock, like
+:mod:`zns_notify.sandbox.tokens`; the state calls in here while holding its own lock, never
+the other way round, so the two locks cannot deadlock.
 """
 
 from __future__ import annotations
@@ -89,6 +91,9 @@ class JourneyBook:
         self._by_token: dict[str, JourneyToken] = {}
         self._by_id: dict[str, JourneyToken] = {}
         self._requests = 0  # get-token requests answered, whatever the answer
+        # The earliest expiry of a journey not timed out yet, so that lapsed(), called on
+        # every request, scans the book only when one may be due.
+        self._next_lapse_ms: int | None = None
 
     def clear(self) -> None:
         with self._lock:
@@ -116,6 +121,8 @@ class JourneyBook:
             )
             self._by_token[journey.token] = journey
             self._by_id[journey_id] = journey
+            if self._next_lapse_ms is None or journey.expires_ms < self._next_lapse_ms:
+                self._next_lapse_ms = journey.expires_ms
         return journey
 
     def check(self, token: str | None) -> Reply:
@@ -160,10 +167,13 @@ class JourneyBook:
             return fail(codes.JOURNEY_TYPE_INCOMPATIBLE)
         return None
 
-    def record(self, token: str, message: SentMessage) -> tuple[JourneyToken, bool]:
-        """Count an accepted send to its journey; True if this send bills it (the first)."""
+    def record(self, token: str, message: SentMessage) -> tuple[JourneyToken, bool] | None:
+        """Count an accepted send to its journey; True if this send bills it (the first).
+        None if the token is gone (a reset forgot it): the send itself stands."""
         with self._lock:
-            journey = self._by_token[token]
+            journey = self._by_token.get(token)
+            if journey is None:
+                return None
             journey.messages += 1
             if message.tracking_id is not None:
                 journey.tracking_ids.append(message.tracking_id)
@@ -182,6 +192,21 @@ class JourneyBook:
             first = not journey.timed_out
             journey.timed_out = True
         return journey, first
+
+    def lapsed(self) -> list[JourneyToken]:
+        """The journeys that ran out by the clock since the last call and whose time-out is
+        not posted yet (the expire tool posts its own), marked as timed out: the caller
+        posts ``event_journey_time_out`` for each, once."""
+        now = self._now()
+        with self._lock:
+            if self._next_lapse_ms is None or now < self._next_lapse_ms:
+                return []
+            due = [j for j in self._by_id.values() if not j.timed_out and j.expired(now)]
+            for journey in due:
+                journey.timed_out = True
+            pending = [j.expires_ms for j in self._by_id.values() if not j.timed_out]
+            self._next_lapse_ms = min(pending, default=None)
+        return due
 
     def snapshot(self, phone: str | None = None) -> dict[str, Any]:
         """GET /_sandbox/journeys: every token in issue order, and the get-token count."""

@@ -76,7 +76,7 @@ class SandboxState:
         self._lock = threading.RLock()
         self._listeners: list[Callable[[SentMessage], None]] = []
         # Set by the webhook dispatcher: signs and posts one event (POST /_sandbox/events).
-        self.event_poster: Callable[..., dict[str, Any]] | None = None
+        self.event_poster: Callable[..., dict[str, Any] | None] | None = None
         self._clear()
 
     def _clear(self) -> None:
@@ -136,8 +136,11 @@ class SandboxState:
             if refusal:
                 return refusal
             message = self._accept(recipient, hashed, template, data, tracking_id, dev)
-            if journey_token is not None:
-                journey, billed = self.journeys.record(journey_token, message)
+            recorded = None
+            if journey_token is not None and not dev:  # dev sends are free (zns-api.md §8)
+                recorded = self.journeys.record(journey_token, message)
+            if recorded is not None:
+                journey, billed = recorded
                 message.journey_id = journey.journey_id
             if tracking_id is not None:
                 self._first_seen.setdefault(
@@ -169,7 +172,8 @@ class SandboxState:
     def expire_journey(self, journey_id: str) -> tuple[JourneyToken, dict[str, Any] | None]:
         """End a journey now and post its ``event_journey_time_out`` (once); KeyError if
         unknown. Returns the journey and the webhook record (None if none was posted)."""
-        journey, first = self.journeys.expire(journey_id)
+        with self._lock:  # lock order state -> journeys; a send in flight finishes first
+            journey, first = self.journeys.expire(journey_id)
         record = self.post_journey_event(journey, "event_journey_time_out") if first else None
         return journey, record
 
@@ -433,9 +437,9 @@ class SandboxState:
             self.generation += 1
             self._clear()
             self.templates = demo_templates()
+            self.journeys.clear()  # inside: a send sees its journey whole or not at all
         self.faults.clear()
         self.webhook_log.clear()
         self.sms.clear()
-        self.journeys.clear()
         if tokens:
             self.tokens.clear()

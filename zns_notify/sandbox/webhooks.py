@@ -119,13 +119,16 @@ class ReceiptDispatcher:
         if message.receipt_time is not None and message.webhook:
             self._push(message.receipt_time / 1000, message.msg_id, self.state.generation)
 
-    def post_event(self, payload: dict[str, Any], delay: float = 0.0) -> dict[str, Any]:
+    def post_event(self, payload: dict[str, Any], delay: float = 0.0) -> dict[str, Any] | None:
         """Sign ``payload`` (an event without app_id/timestamp) and post it after ``delay``
-        seconds, with the receipts' retries; return its webhook log record."""
+        seconds, with the receipts' retries; return its webhook log record, or None when no
+        webhook_url is configured (a knob may unset it after the caller looked)."""
         config = self.state.config
         if not config.webhook_url:
-            raise ValueError("no webhook_url configured")
-        timestamp = str(payload.get("timestamp") or self.state.now_ms())
+            return None
+        # Stamped (and so signed) for when it is posted, as a receipt is, not for now.
+        due = self.state.clock() + delay
+        timestamp = str(payload.get("timestamp") or int(due * 1000))
         body = event_body(config.app_id, payload, timestamp)
         message = payload.get("message") if isinstance(payload.get("message"), dict) else {}
         record = {
@@ -139,7 +142,7 @@ class ReceiptDispatcher:
             "attempts": [],
         }
         self.state.webhook_log.add(record)
-        self._push(self.state.clock() + delay, record["msg_id"], self.state.generation, record)
+        self._push(due, record["msg_id"], self.state.generation, record)
         return record
 
     def _push(

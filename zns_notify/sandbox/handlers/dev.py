@@ -168,6 +168,8 @@ def post_event(state: SandboxState, request: Request) -> Response:
         if state.event_poster is None:
             raise ValueError("this sandbox posts no webhooks")
         record = state.event_poster(payload, float(delay))
+        if record is None:
+            raise ValueError("no webhook_url configured")
     except KeyError as err:
         return bad_knob(f"unknown {err.args[0]}")
     except ValueError as err:

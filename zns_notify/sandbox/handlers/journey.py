@@ -31,8 +31,11 @@ def _issue(state: SandboxState, request: Request) -> Reply:
     if phone is None:
         return fail(codes.PHONE_INVALID)
     # The majority variant names it token_type; some vendors' examples send tokenType.
-    token_type = body.get("token_type", body.get("tokenType")) or DEFAULT_TOKEN_TYPE
-    if token_type not in LIFETIME_DAYS:
+    token_type = body.get("token_type", body.get("tokenType"))
+    if token_type in (None, ""):
+        token_type = DEFAULT_TOKEN_TYPE
+    # Any other non-string (a number, a list, an object) names no type Zalo knows.
+    if not isinstance(token_type, str) or token_type not in LIFETIME_DAYS:
         return fail(codes.JOURNEY_TOKEN_INVALID, "Invalid token_type")
     # A number that cannot receive ZNS gets no token either, with the code a send would get.
     code = state.config.unreachable_phones.get(phone) or state.faults.faults.get_token_error_code
