@@ -63,7 +63,8 @@ def seed(n: int) -> None:
     SendingHold.objects.create(
         account=account,
         template=template,
-        reason="billing",
+        # Zalo's own wording, which the pages show as it came.
+        reason="Tài khoản ZCA không đủ số dư",
         until=timezone.now() + dt.timedelta(hours=1),
     )
     FallbackStep.objects.create(
