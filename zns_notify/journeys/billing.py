@@ -15,6 +15,8 @@ from django.db import router, transaction
 from django.db.models import Q
 
 from zns_notify.conf import app_settings
+from zns_notify.exceptions import ZnsInvalidPhone
+from zns_notify.lib.phones import normalize_phone
 from zns_notify.models import Journey
 
 State = Journey.State
@@ -47,13 +49,17 @@ def _bill(journey: Journey, at: dt.datetime, using: str) -> None:
 
 def find(journey_id: str, phone: str = "") -> Journey | None:
     """Our journey Zalo calls ``journey_id`` (the newest, should Zalo ever repeat an id;
-    the phone, when the event gives one, must match)."""
+    then the phone, when the event gives one in any form, 84…, 0… or +84…, picks it)."""
     if not journey_id:
         return None
-    rows = Journey.objects.filter(journey_id=journey_id)
-    if phone:
-        rows = rows.filter(phone=phone)
-    return rows.order_by("-pk").first()
+    rows = list(Journey.objects.filter(journey_id=journey_id).order_by("-pk")[:10])
+    if len(rows) > 1 and phone:  # one journey by the id alone: the phone is not needed
+        try:
+            normalized = normalize_phone(phone)
+        except ZnsInvalidPhone:
+            return rows[0]  # a form we cannot read: the newest, as without a phone
+        rows = [row for row in rows if row.phone == normalized]
+    return rows[0] if rows else None
 
 
 def acknowledge(journey: Journey, at: dt.datetime) -> bool:
