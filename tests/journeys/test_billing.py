@@ -144,7 +144,7 @@ def test_zalos_event_finds_the_journey_by_its_phone_in_any_form(phone):
     assert found is not None and found.phone == PHONE and found != theirs
 
 
-def test_an_events_phone_is_not_needed_when_the_id_is_unique():
-    journey = a_journey("1", journey_id="778")
+def test_an_event_for_another_phone_is_not_ours():
+    a_journey("1", journey_id="778")
 
-    assert billing.find("778", "84999999999") == journey
+    assert billing.find("778", "0999999999") is None

@@ -49,17 +49,15 @@ def _bill(journey: Journey, at: dt.datetime, using: str) -> None:
 
 def find(journey_id: str, phone: str = "") -> Journey | None:
     """Our journey Zalo calls ``journey_id`` (the newest, should Zalo ever repeat an id;
-    then the phone, when the event gives one in any form, 84…, 0… or +84…, picks it)."""
+    the phone, when the event gives one in a form we read, 84…, 0… or +84…, must match)."""
     if not journey_id:
         return None
-    rows = list(Journey.objects.filter(journey_id=journey_id).order_by("-pk")[:10])
-    if len(rows) > 1 and phone:  # one journey by the id alone: the phone is not needed
-        try:
-            normalized = normalize_phone(phone)
-        except ZnsInvalidPhone:
-            return rows[0]  # a form we cannot read: the newest, as without a phone
-        rows = [row for row in rows if row.phone == normalized]
-    return rows[0] if rows else None
+    rows = Journey.objects.filter(journey_id=journey_id)
+    try:
+        rows = rows.filter(phone=normalize_phone(phone)) if phone else rows
+    except ZnsInvalidPhone:
+        pass  # a form we cannot read: the id alone decides
+    return rows.order_by("-pk").first()
 
 
 def acknowledge(journey: Journey, at: dt.datetime) -> bool:
