@@ -61,3 +61,11 @@ def test_a_bad_value_is_a_system_check_error_naming_the_key(settings, key, value
 def test_the_check_runs_with_django_s_checks(settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "JOURNEY_EXPIRY_MARGIN": -5}
     assert "zns_notify.E060" in [problem.id for problem in checks.run_checks()]
+
+
+def test_journeys_with_hashed_phones_is_a_warning(settings):
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "HASH_PHONE": True}
+    assert [problem.id for problem in check_journey_settings()] == ["zns_notify.W061"]
+
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "JOURNEYS": False}
+    assert check_journey_settings() == []

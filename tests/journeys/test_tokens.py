@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pytest
+import responses
 from django.db import connections
 from django.utils import timezone
 
@@ -250,3 +252,70 @@ def test_two_workers_sending_one_orders_messages_at_once_ask_once(zalo):
     assert zalo.get_token_requests() == 1
     assert {sent(m).journey for m in messages} == {live_journey()}
     assert Journey.objects.count() == 1
+
+
+def check_token_answers(zalo, rsps, expired_at) -> None:
+    """Zalo's check-token answering ``expired_at``; every other path is the sandbox's."""
+    rsps.add_passthru(zalo.url)
+    answer = {"error": 0, "message": "Success", "data": {"expiredAt": expired_at}}
+    rsps.get(f"{zalo.url}/journey/check-token", json=answer)
+
+
+def test_an_expiry_in_seconds_is_read_as_seconds(zalo):
+    in_five_days = timezone.now().replace(microsecond=0) + dt.timedelta(days=5)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        check_token_answers(zalo, rsps, str(int(in_five_days.timestamp())))
+        for template in (SHIPPED, DELIVERED):
+            deliver(journey_message(template).idempotency_key)
+
+    assert live_journey().expires_at == in_five_days
+    assert zalo.get_token_requests() == 1  # not a new, billed journey per message
+
+
+@pytest.mark.parametrize("days", [40, -1])
+def test_an_expiry_no_token_can_have_is_the_types_lifetime(zalo, days):
+    implausible = timezone.now() + dt.timedelta(days=days)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        check_token_answers(zalo, rsps, str(int(implausible.timestamp() * 1000)))
+        for template in (SHIPPED, DELIVERED):
+            deliver(journey_message(template).idempotency_key)
+
+    journey = live_journey()
+    assert journey.expires_at == journey.issued_at + dt.timedelta(days=7)
+    assert zalo.get_token_requests() == 1
+
+
+def test_a_request_whose_lease_was_taken_over_waits_for_the_other_token(zalo):
+    """The worker's request outlived its lease: another worker took it over and stores
+    its own token a little later. The first worker sends under that token."""
+    message = journey_message()
+    others = {}
+
+    def other_worker_stores(pk):
+        time.sleep(0.3)
+        issued = zalo.issue(PHONE)
+        others["token"] = issued["token"]
+        Journey.objects.filter(pk=pk).update(
+            state=Journey.State.ACTIVE,
+            token=issued["token"],
+            journey_id=issued["journey_id"],
+            requested_by="",
+        )
+        connections.close_all()
+
+    def check_token(request):  # while this worker waits for Zalo, its lease is taken
+        journey = Journey.objects.get(state=Journey.State.REQUESTING)
+        Journey.objects.filter(pk=journey.pk).update(requested_by="another-worker")
+        others["thread"] = threading.Thread(target=other_worker_stores, args=(journey.pk,))
+        others["thread"].start()
+        return 200, {}, '{"error": 0, "message": "Success", "data": {}}'
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add_passthru(zalo.url)
+        rsps.add_callback(responses.GET, f"{zalo.url}/journey/check-token", callback=check_token)
+        deliver(message.idempotency_key)
+    others["thread"].join(5)
+
+    journey = live_journey()
+    assert journey.token == others["token"]
+    assert sent(message).journey == journey and message.journey_fallback == ""

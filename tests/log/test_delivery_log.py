@@ -793,3 +793,12 @@ def test_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(client, st
     assert row[header.index("reason")] == f"'{start}cmd|' /C calc'!A0"
     # Numbers stay numbers: a Zalo error code is negative and must not be quoted.
     assert row[header.index("error_code")] == "-124"
+
+
+def test_a_resend_of_a_journey_message_goes_under_the_orders_journey():
+    user = User.objects.create_user("op", is_staff=True)
+    original = MessageFactory(status="failed", journey_type="token_logistics_7")
+
+    copy = log_actions.resend(original, user)
+
+    assert copy.journey_type == "token_logistics_7"

@@ -12,16 +12,30 @@ recorded (:func:`journey_of`): ``Message.journey`` is written only when Zalo acc
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
+
+from django.db import DatabaseError, router
 
 from zns_notify.conf import app_settings
 from zns_notify.journeys import refusals
-from zns_notify.journeys.tokens import JourneyKey, journey_for, usable
+from zns_notify.journeys.tokens import JourneyKey, journey_for, request_lease, usable
+from zns_notify.lib import reconnect
 from zns_notify.models import Journey, Message
 from zns_notify.zalo.client import ZaloAPIError, ZaloClient
 
-#: Why a journey message went as a normal send because ``JOURNEYS`` is off.
+logger = logging.getLogger(__name__)
+
+#: Why a journey message went as a normal send (``Message.journey_fallback``): the
+#: ``JOURNEYS`` setting is off;
 DISABLED = "disabled"
+#: a development-mode message (Zalo bills none: a token would cost more than nothing);
+DEVELOPMENT = "development"
+#: ``HASH_PHONE`` is on (get-token takes only a plain phone, which the shop does not send);
+HASHED_PHONE = "hashed_phone"
+#: an error of ours while its journey was looked up or started (the worker's log says which).
+ERROR = "error"
 
 #: The attribute of a message object that holds the journey its send carries.
 _CARRIED = "_zns_journey"
@@ -61,15 +75,36 @@ class JourneySends:
     def attach(self, messages: list[Message], access_token: str) -> str:
         """Give each of ``messages`` bound to a journey its journey, or the reason it goes
         as a normal send; return the access token to send with (refreshed if get-token
-        met a -124)."""
+        met a -124). Bounded: past a request lease, the rest go as normal sends. Never
+        raises but a lost database connection (the caller's to handle): a message whose
+        journey fails otherwise goes as a normal send."""
+        deadline = time.monotonic() + request_lease().total_seconds()
         for message in messages:
             if message.journey_type:
-                access_token = self._attach(message, access_token)
+                try:
+                    access_token = self._attach(message, access_token, deadline)
+                except Exception as exc:
+                    if isinstance(exc, DatabaseError) and reconnect.connection_lost(
+                        exc, router.db_for_write(Journey)
+                    ):
+                        raise
+                    logger.exception("zns message %s: its journey failed", message.pk)
+                    _carry(message, None, ERROR)
         return access_token
 
-    def _attach(self, message: Message, access_token: str) -> str:
+    def give_up(self, message: Message) -> None:
+        """The message's journey failed (an error of ours): it goes as a normal send."""
+        _carry(message, None, ERROR)
+
+    def _attach(self, message: Message, access_token: str, deadline: float | None = None) -> str:
         if not app_settings.JOURNEYS:
             _carry(message, None, DISABLED)
+            return access_token
+        if message.development_mode:
+            _carry(message, None, DEVELOPMENT)
+            return access_token
+        if app_settings.HASH_PHONE:
+            _carry(message, None, HASHED_PHONE)
             return access_token
         if (message.zalo_template_id, message.journey_type) in self._incompatible:
             _carry(message, None, refusals.INCOMPATIBLE)
@@ -77,7 +112,7 @@ class JourneySends:
         key = JourneyKey.of(message)
         journey = self._live.get(key)
         if journey is None or not usable(journey):
-            found = journey_for(key, self.client, access_token, tick=self.tick)
+            found = journey_for(key, self.client, access_token, tick=self.tick, deadline=deadline)
             journey, access_token = found.journey, found.access_token
             if journey is None:
                 self._live.pop(key, None)
@@ -87,15 +122,22 @@ class JourneySends:
         _carry(message, journey)
         return access_token
 
+    @staticmethod
+    def is_refusal(message: Message, result: object) -> bool:
+        """``result`` is Zalo's refusal of the journey token ``message``'s send carried."""
+        return (
+            journey_of(message) is not None
+            and isinstance(result, ZaloAPIError)
+            and refusals.is_journey_refusal(result.code)
+        )
+
     def refused(self, message: Message, result: object, access_token: str) -> str | None:
         """When ``result`` is Zalo's refusal of the journey token ``message``'s send
         carried: apply the rule and return the access token to send it again with, at
         once (under a new token or as a normal send). None for any other answer."""
+        if not self.is_refusal(message, result):
+            return None
         journey = journey_of(message)
-        if journey is None or not isinstance(result, ZaloAPIError):
-            return None
-        if not refusals.is_journey_refusal(result.code):
-            return None
         step = refusals.after_refusal(journey, result.code, renewed=message.pk in self._renewed)
         if step == refusals.RENEW:
             self._renewed.add(message.pk)

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import router, transaction
 from django.db.models import Q
 
 from zns_notify.conf import app_settings
+from zns_notify.exceptions import ZnsInvalidPhone
+from zns_notify.lib.phones import normalize_phone
 from zns_notify.models import Journey
 
 State = Journey.State
@@ -21,28 +24,39 @@ State = Journey.State
 TIME_OUT = "time_out"
 
 
-def first_accepted(journey: Journey, at: dt.datetime) -> bool:
-    """Zalo accepted a message under ``journey`` at ``at``: the first one bills it. One
-    conditional UPDATE, so two workers' first messages bill it once; False when it was
-    billed already."""
+def first_accepted(journey: Journey, at: dt.datetime) -> None:
+    """Zalo accepted a message under ``journey`` at ``at``: the first one bills it, once
+    the caller's transaction (the batch recording the message) commits. Nothing is
+    written or remembered before that: a batch rolled back and recorded again bills it
+    then, and the batch never holds a journey's row lock (two workers billing two
+    journeys in opposite orders would deadlock on PostgreSQL)."""
     if journey.first_sent_at is not None:
-        return False  # known billed: no statement at all for the journey's later messages
-    price = app_settings.JOURNEY_TOKEN_PRICE
-    billed = Journey.objects.filter(pk=journey.pk, first_sent_at__isnull=True).update(
-        first_sent_at=at, price=price
+        return  # known billed: no statement at all for the journey's later messages
+    using = router.db_for_write(Journey)
+    transaction.on_commit(lambda: _bill(journey, at, using), using=using, robust=True)
+
+
+def _bill(journey: Journey, at: dt.datetime, using: str) -> None:
+    """One short conditional UPDATE of its own, so two workers' first messages bill it
+    once. A failure is logged only: Zalo's acknowledged event bills it too."""
+    if journey.first_sent_at is not None:  # an earlier message of the batch billed it
+        return
+    Journey.objects.using(using).filter(pk=journey.pk, first_sent_at__isnull=True).update(
+        first_sent_at=at, price=app_settings.JOURNEY_TOKEN_PRICE
     )
-    journey.first_sent_at = journey.first_sent_at or at
-    return bool(billed)
+    journey.first_sent_at = at  # billed now, by this worker or another
 
 
 def find(journey_id: str, phone: str = "") -> Journey | None:
     """Our journey Zalo calls ``journey_id`` (the newest, should Zalo ever repeat an id;
-    the phone, when the event gives one, must match)."""
+    the phone, when the event gives one in a form we read, 84…, 0… or +84…, must match)."""
     if not journey_id:
         return None
     rows = Journey.objects.filter(journey_id=journey_id)
-    if phone:
-        rows = rows.filter(phone=phone)
+    try:
+        rows = rows.filter(phone=normalize_phone(phone)) if phone else rows
+    except ZnsInvalidPhone:
+        pass  # a form we cannot read: the id alone decides
     return rows.order_by("-pk").first()
 
 

@@ -1,8 +1,8 @@
-"""System check of the ZNS Journey settings (zns_notify.E060)."""
+"""System checks of the ZNS Journey settings (zns_notify.E060, W061)."""
 
 from __future__ import annotations
 
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 from zns_notify.conf import app_settings
 from zns_notify.exceptions import ZnsConfigurationError
@@ -21,4 +21,21 @@ def check_journey_settings(app_configs=None, **kwargs) -> list:
             getattr(app_settings, key)
         except ZnsConfigurationError as exc:
             errors.append(Error(str(exc), id="zns_notify.E060"))
+    if not errors and app_settings.JOURNEYS and _hashed_phone():
+        errors.append(
+            Warning(
+                'ZNS_NOTIFY["JOURNEYS"] is on with HASH_PHONE: Zalo\'s get-token takes only a '
+                "plain phone number, so journey bindings send one by one (journey_fallback "
+                '"hashed_phone")',
+                hint="Turn JOURNEYS off, or HASH_PHONE off to send under journeys.",
+                id="zns_notify.W061",
+            )
+        )
     return errors
+
+
+def _hashed_phone() -> bool:
+    try:
+        return bool(app_settings.HASH_PHONE)
+    except ZnsConfigurationError:  # its own check reports it
+        return False

@@ -38,7 +38,7 @@ from zns_notify.exceptions import ZnsConfigurationError
 from zns_notify.models import Journey, JourneyType, Message
 from zns_notify.zalo.client import ZaloAPIError, ZaloClient
 from zns_notify.zalo.errors import ErrorAction
-from zns_notify.zalo.webhooks import from_ms
+from zns_notify.zalo.webhooks import from_ms, number
 
 logger = logging.getLogger(__name__)
 
@@ -49,13 +49,22 @@ LIFETIME = {
     JourneyType.LOGISTICS_7: dt.timedelta(days=7),
     JourneyType.LOGISTICS_30: dt.timedelta(days=30),
 }
-#: The least a request lease protects its holder (two calls to Zalo fit in it).
+#: The least a request lease protects its holder (the calls to Zalo fit in it).
 REQUEST_LEASE = dt.timedelta(seconds=60)
+#: The most HTTP calls one request makes: get-token, the OA token's refresh after a -124,
+#: get-token again, check-token.
+REQUEST_CALLS = 4
+#: The longest a token lives by any type Zalo has (30 days) and some: an expiry Zalo
+#: gives beyond it is not believed.
+LONGEST_LIFETIME = dt.timedelta(days=31)
 #: How often a worker waiting for another's request looks at the row.
 POLL_INTERVAL = 0.05
 
 #: Why a journey message went as a normal send (``Message.journey_fallback``).
 NOT_ISSUED = "not_issued"
+#: :func:`_request`'s answer when another worker took its lease and has not stored a token
+#: yet: wait for that worker's token, as any other worker does.
+_LEASE_LOST = "lease_lost"
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,7 @@ def _idle() -> None:
 
 def request_lease() -> dt.timedelta:
     connect, read = app_settings.REQUEST_TIMEOUT
-    return max(REQUEST_LEASE, dt.timedelta(seconds=2 * (connect + read) + 10))
+    return max(REQUEST_LEASE, dt.timedelta(seconds=REQUEST_CALLS * (connect + read) + 10))
 
 
 def usable(journey: Journey, now: dt.datetime | None = None) -> bool:
@@ -129,36 +138,50 @@ def end(journey: Journey, state: str, reason: str) -> bool:
 
 
 def journey_for(
-    key: JourneyKey, client: ZaloClient, access_token: str, *, tick: Callable[[], None] = _idle
+    key: JourneyKey,
+    client: ZaloClient,
+    access_token: str,
+    *,
+    tick: Callable[[], None] = _idle,
+    deadline: float | None = None,
 ) -> Found:
     """The live, usable journey of ``key``: the one stored, else a new one this worker
     starts (or another worker started meanwhile). Never raises for Zalo's answers.
-    ``tick`` runs while it waits for another worker's request (the caller renews its
-    leases there)."""
+    ``tick`` runs while it waits for another worker's request and between its own calls
+    to Zalo (the caller renews its leases there). Past ``deadline`` (monotonic; default:
+    a request lease from now) it neither waits nor asks Zalo any more: "not_issued"."""
     owner = uuid.uuid4().hex
-    deadline = time.monotonic() + request_lease().total_seconds() + 5
+    if deadline is None:
+        deadline = time.monotonic() + request_lease().total_seconds() + 5
     waited_on: int | None = None
     while True:
         journey = key.rows().filter(state__in=Journey.LIVE_STATES).order_by("-pk").first()
+        found = None
         if journey is None:
             if waited_on is not None and _not_issued(waited_on):
                 return Found(None, NOT_ISSUED, access_token)  # the one we waited for
+            if time.monotonic() > deadline:
+                return Found(None, NOT_ISSUED, access_token)
             journey = _start(key, owner)
             if journey is not None:
-                return _request(journey, owner, client, access_token)
+                found = _request(journey, owner, client, access_token, tick)
         elif journey.state == State.ACTIVE:
             if usable(journey):
                 return Found(journey, "", access_token)
             end(journey, State.EXPIRED, "clock")
         elif _take_over(journey, owner):
             logger.warning("zns journey %s: its request lease ran out; asking again", journey.pk)
-            return _request(journey, owner, client, access_token)
+            found = _request(journey, owner, client, access_token, tick)
         else:
             waited_on = journey.pk
             if time.monotonic() > deadline:
                 return Found(None, NOT_ISSUED, access_token)
             tick()
             time.sleep(POLL_INTERVAL)
+        if found is not None:
+            if found.fallback != _LEASE_LOST:
+                return found
+            waited_on, access_token = journey.pk, found.access_token
 
 
 def _not_issued(pk: int) -> bool:
@@ -203,9 +226,11 @@ def _take_over(journey: Journey, owner: str) -> bool:
     return bool(taken)
 
 
-def _request(journey: Journey, owner: str, client: ZaloClient, access_token: str) -> Found:
+def _request(
+    journey: Journey, owner: str, client: ZaloClient, access_token: str, tick: Callable[[], None]
+) -> Found:
     """Ask Zalo for ``journey``'s token (this worker holds the lease) and store it; a -124
-    refreshes the OA's access token and asks once more."""
+    refreshes the OA's access token and asks once more. ``tick`` runs between the calls."""
     refreshed = False
     while True:
         try:
@@ -216,16 +241,23 @@ def _request(journey: Journey, owner: str, client: ZaloClient, access_token: str
         except ZaloAPIError as exc:
             if exc.action == ErrorAction.REFRESH and not refreshed:
                 refreshed = True
+                tick()
                 try:
                     access_token = refresh_access_token(client, stale_token=access_token)
+                    tick()
                     continue
                 except (ZaloAPIError, ZnsConfigurationError) as error:
                     exc = error if isinstance(error, ZaloAPIError) else exc
             return _not_issued_now(journey, owner, exc, access_token)
+        except Exception as exc:  # an answer the client could not read: no token
+            logger.exception("zns journey %s: get-token failed", journey.pk)
+            return _not_issued_now(journey, owner, exc, access_token)
+    tick()
     issued_at = timezone.now()
-    expires_at = _expiry(client, access_token, issued.token) or (
+    expires_at = _expiry(client, access_token, issued.token, issued_at) or (
         issued_at + LIFETIME.get(journey.token_type, LIFETIME[JourneyType.LOGISTICS_7])
     )
+    tick()
     stored = Journey.objects.filter(
         pk=journey.pk, state=State.REQUESTING, requested_by=owner
     ).update(
@@ -237,10 +269,10 @@ def _request(journey: Journey, owner: str, client: ZaloClient, access_token: str
         requested_by="",
     )
     if not stored:
-        # Another worker took the lease over meanwhile: its token is the journey's.
+        # Another worker took the lease over meanwhile: its token is the journey's (when it
+        # has not stored it yet, :func:`journey_for` waits for it).
         logger.warning("zns journey %s: stored by another worker; this token unused", journey.pk)
-        current = Journey.objects.filter(pk=journey.pk, state=State.ACTIVE).first()
-        return Found(current, "" if current else NOT_ISSUED, access_token)
+        return Found(None, _LEASE_LOST, access_token)
     journey.state, journey.token, journey.journey_id = State.ACTIVE, issued.token, issued.journey_id
     journey.issued_at, journey.expires_at, journey.requested_by = issued_at, expires_at, ""
     logger.info("zns journey %s started as Zalo's %s", journey.pk, issued.journey_id)
@@ -261,14 +293,30 @@ def _not_issued_now(journey: Journey, owner: str, exc: Exception, access_token: 
     return Found(None, NOT_ISSUED, access_token)
 
 
-def _expiry(client: ZaloClient, access_token: str, token: str) -> dt.datetime | None:
-    """The token's expiry as check-token tells it; None when it does not."""
+def _expiry(
+    client: ZaloClient, access_token: str, token: str, issued_at: dt.datetime
+) -> dt.datetime | None:
+    """The token's expiry as check-token tells it; None when it does not, or tells one
+    that cannot be (before the expiry margin, or beyond the longest token's life)."""
     try:
         data = client.check_journey_token(access_token=access_token, journey_token=token)
+        value = data.get("expiredAt") or data.get("expired_at")
     except ZaloAPIError as exc:
         logger.info("zns journey: check-token failed (%s); expiry from the token type", exc)
         return None
-    return from_ms(data.get("expiredAt") or data.get("expired_at"))
+    except Exception:  # an answer the client could not read: no expiry known
+        logger.exception("zns journey: check-token's answer unreadable; expiry from the type")
+        return None
+    stamp = number(value)
+    if stamp is None:
+        return None
+    # Epoch milliseconds per zns-api.md; a value below 10^12 (before 2001 in ms) is seconds.
+    expires_at = from_ms(stamp if stamp >= 10**12 else stamp * 1000)
+    margin = dt.timedelta(seconds=app_settings.JOURNEY_EXPIRY_MARGIN)
+    if expires_at is None or not (issued_at + margin < expires_at <= issued_at + LONGEST_LIFETIME):
+        logger.warning("zns journey: check-token's expiredAt %r ignored; from the type", value)
+        return None
+    return expires_at
 
 
 def _warn_inside_transaction(using: str) -> None:

@@ -186,6 +186,7 @@ def resend(original: Message, user) -> Message:
         phone=original.phone,
         params=original.params,
         development_mode=original.development_mode,
+        journey_type=original.journey_type,  # under the order's journey, as the original
         status=Message.Status.QUEUED,
         created_at=now,
         resent_from_id=original.pk,

@@ -31,6 +31,9 @@ def fallback_reasons() -> dict[str, str]:
         "refused": _("Zalo refused the journey's token and its replacement"),
         "not_issued": _("Zalo would not issue a token"),
         "disabled": _("journeys are switched off (JOURNEYS)"),
+        "development": _("a development-mode message (Zalo bills none)"),
+        "hashed_phone": _("phone numbers are sent hashed (HASH_PHONE)"),
+        "error": _("its journey failed (an error; see the worker's log)"),
     }
 
 

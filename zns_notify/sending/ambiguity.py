@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from zns_notify import signals
 from zns_notify.conf import app_settings
 from zns_notify.fallback import steps as fallback
+from zns_notify.journeys.attempts import journey_of
 from zns_notify.lib.delays import backoff
 from zns_notify.models import Message, MessageEvent
 from zns_notify.models.error_categories import AMBIGUOUS as CATEGORY
@@ -58,7 +59,13 @@ def record_attempt(message: Message, exc: ZaloAPIError, *, payload: dict | None 
     owned = Message.objects.filter(
         pk=message.pk, attempts=message.attempts, status=Message.Status.SENDING
     )
-    return _settle(owned, message, str(exc), kind=MessageEvent.Kind.ATTEMPT, payload=payload)
+    # The journey it went under: a receipt that settles it later finds its message linked
+    # (a send again goes under whichever journey then, or none).
+    journey = journey_of(message)
+    linked = {"journey": journey} if journey is not None else {}
+    return _settle(
+        owned, message, str(exc), kind=MessageEvent.Kind.ATTEMPT, payload=payload, **linked
+    )
 
 
 def recover(
@@ -99,6 +106,7 @@ def _settle(
     now: dt.datetime | None = None,
     recovered: bool = False,
     payload: dict | None = None,
+    **linked,
 ) -> bool:
     now = now or timezone.now()
     retry_at = resend_at(message.attempts, now, recovered=recovered)
@@ -110,6 +118,7 @@ def _settle(
         error_code=None,
         error_category=CATEGORY,
         error_message=detail,
+        **linked,
     )
     with transaction.atomic():
         if not owned.update(ambiguous_sends=F("ambiguous_sends") + 1, **fields):

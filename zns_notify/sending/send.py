@@ -33,6 +33,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
 from django.db import DatabaseError, router
+from django.utils import timezone
 
 from zns_notify.account.refusals import token_accepted, token_refused
 from zns_notify.account.tokens import FRESH_TOKEN_REFUSALS, current_account
@@ -50,7 +51,7 @@ from zns_notify.sending.access import (
 )
 from zns_notify.sending.claim import Claim, claim_keys, postpone_all, worker_name
 from zns_notify.sending.gate import gate_all, quota_room
-from zns_notify.sending.lease import Keeper, on_the_wire
+from zns_notify.sending.lease import Keeper, on_the_wire, renew
 from zns_notify.sending.pool import http_send, lost_before_send, pool, unexpected_error
 from zns_notify.sending.record import Outcome, record_all
 from zns_notify.zalo.client import SendResult, ZaloAPIError, ZaloClient
@@ -196,6 +197,8 @@ class Run:
         self.broken: ZaloAPIError | None = None
         #: The lease on this run's claimed rows, renewed while they are sent or held.
         self.keeper = Keeper()
+        #: Claimed rows whose journey is being found or started (its lease renewed too).
+        self._attaching: list[Message] = []
         #: The ZNS Journey each send carries, and Zalo's refusals of journey tokens.
         self.journeys = JourneySends(client, tick=self.keep)
 
@@ -212,7 +215,11 @@ class Run:
         try:
             ready, stopped = self._gate(messages)
             if ready and self._token:  # before the wire mark: dying in get-token sent none
-                self._token = self.journeys.attach(ready, self._token)
+                self._attaching = ready  # their lease is renewed while Zalo is asked
+                try:
+                    self._token = self.journeys.attach(ready, self._token)
+                finally:
+                    self._attaching = []
             # One UPDATE marks the batch as on the wire; a row recovered meanwhile is not sent.
             ready = ready if marked else on_the_wire(ready)
         except DatabaseError as exc:
@@ -314,20 +321,59 @@ class Run:
         # Tokens Zalo took first: a refusal answered together with an acceptance of the same
         # token is an expiry, not a new token refused.
         answered.sort(key=lambda item: _refused_token(item[2]))
-        outcomes = []
+        outcomes, journey_refused = [], []
         for message, token, result in answered:
             if _refused_token(result):
                 outcome = self._refused(message, token, result)
                 if outcome is not None:
                     outcomes.append(outcome)
-            elif again := self.journeys.refused(message, result, self._token or token):
-                self._took(token)  # Zalo refused the journey token, past the access token
-                self._submit(message, again)  # at once: under a new token, or a normal send
+            elif self.journeys.is_refusal(message, result):
+                journey_refused.append((message, token, result))  # after the others
             else:
                 if not isinstance(result, ZaloAPIError) or result.code is not None:
                     self._took(token)  # Zalo answered past the token check
                 outcomes.append(Outcome(message, result))
+        for message, token, result in journey_refused:
+            outcome = self._journey_refused(message, token, result)
+            if outcome is not None:
+                outcomes.append(outcome)
         return outcomes
+
+    def _journey_refused(
+        self, message: Message, token: str, result: ZaloAPIError
+    ) -> Outcome | None:
+        """Zalo refused the journey token ``message``'s send carried: send it again at once,
+        under a new token or as a normal send, if its row is still ours. The database
+        work this takes (ending the journey, starting another) never loses the answers
+        gathered with it: a lost connection makes the message wait, unsent, as in
+        :meth:`start`; any other error sends it as a normal send."""
+        using = router.db_for_write(Message)
+        self._attaching = [message]  # its lease is renewed while a new token is asked for
+        try:
+            self._took(token)  # Zalo refused the journey token, past the access token
+            if not renew([message], timezone.now()):
+                logger.warning("zns message %s was recovered meanwhile; not sent again", message.pk)
+                return None
+            again = self.journeys.refused(message, result, self._token or token) or token
+        except DatabaseError as exc:
+            if not reconnect.connection_lost(exc, using):
+                logger.exception("zns message %s: its journey failed", message.pk)
+                return self._resend_normally(message, token)
+            reconnect.reconnect(using)
+            return Outcome(message, lost_before_send(exc))
+        except Exception:
+            logger.exception("zns message %s: its journey failed", message.pk)
+            return self._resend_normally(message, token)
+        finally:
+            self._attaching = []
+        if again != (self._token or token):
+            self._token = again  # get-token met a -124 and refreshed the access token
+        self._submit(message, again)
+        return None
+
+    def _resend_normally(self, message: Message, token: str) -> None:
+        self.journeys.give_up(message)
+        self._submit(message, self._token or token)
 
     def _took(self, token: str) -> None:
         """Zalo took ``token``: tell the account row once per run (other workers then read
@@ -351,7 +397,7 @@ class Run:
         """Renew the lease on this run's rows (those in flight and those held back) when
         it is due."""
         claimed = [message for message, _token in self.in_flight.values()] + self.held
-        self.keeper.keep(claimed)
+        self.keeper.keep(claimed + self._attaching)
 
     def drain(self) -> None:
         while self.in_flight or self.held:

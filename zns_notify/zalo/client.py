@@ -262,8 +262,8 @@ class ZaloClient:
         """What Zalo knows of a journey token: ``journey_id``, ``tokenType``, ``createdAt``,
         ``expiredAt`` (epoch ms, as strings); -148 unknown, -150 expired."""
         extra = {"journey_token": journey_token}
-        answer = self._call("GET", "/journey/check-token", access_token, headers=extra)
-        return dict(answer.get("data") or {})
+        data = self._call("GET", "/journey/check-token", access_token, headers=extra).get("data")
+        return dict(data) if isinstance(data, dict) else {}  # like quality(): no object, no data
 
     def list_templates(
         self, *, access_token: str, offset: int = 0, limit: int = 100, status: int | None = None
