@@ -208,3 +208,15 @@ def test_an_unanswered_journey_send_is_linked_to_its_journey(zalo, settings):
     assert message.ambiguous_sends == 1
     # A delivery receipt that settles it later finds the journey it went under.
     assert message.journey == live_journey()
+
+
+def test_a_phone_not_on_zalo_fails_its_notice_with_the_reason_it_went_outside_the_journey(zalo):
+    # The demo's customer 0999 000 118 is not on Zalo: get-token answers -118, and so does
+    # the send one by one. The log must still say why it was not under the journey.
+    message = journey_message(SHIPPED, phone="84999000118")
+
+    deliver(message.idempotency_key)
+
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED and message.error_code == -118
+    assert message.journey_fallback == "not_issued" and message.journey is None

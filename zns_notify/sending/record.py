@@ -347,6 +347,8 @@ def record_error(
         error_category=str(action),
         error_message=reason[:2000],
     )
+    if message.journey_fallback:  # why a journey binding's message went one by one
+        fields["journey_fallback"] = message.journey_fallback
     with transaction.atomic(savepoint=False):
         # Give the claim's attempt back, so a message that waited for quota, a window or an
         # admin still has all its retries for transient errors.
