@@ -172,3 +172,52 @@ def test_the_journeys_list_is_read_only_and_needs_its_permission(client, staff, 
     assert 'name="_save"' not in client.get(page).content.decode()
     assert client.post(page, {}).status_code == 403
     assert client.get(reverse("admin:zns_notify_journey_add")).status_code == 403
+
+
+# -- a journey binding's message by its status --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "status,fallback,english,vietnamese",
+    [
+        ("queued", "", "not sent yet", "chưa gửi"),
+        ("sending", "", "not sent yet", "chưa gửi"),
+        ("failed", "", "not sent", "không được gửi"),
+        ("skipped", "", "not sent", "không được gửi"),
+        ("cancelled", "", "not sent", "không được gửi"),
+        (
+            "failed",
+            "not_issued",
+            "not sent: outside the journey because Zalo would not issue a token",
+            "không được gửi: ngoài hành trình vì",
+        ),
+    ],
+)
+def test_a_journey_binding_message_not_taken_is_worded_by_its_status(
+    client, staff, status, fallback, english, vietnamese
+):
+    staff("view_message")
+    template = TemplateFactory(template_id="100003", price=Decimal("300"))
+    message = journey_message(NOW, template, status=status, fallback=fallback)
+    block = detail_block(client, message)
+    assert f"Journey binding (Delivery journey, 7 days), {english}" in block
+    assert "not sent yet" not in block or status in ("queued", "sending")
+    vi = detail_block(client, message, HTTP_ACCEPT_LANGUAGE="vi")
+    assert f"Liên kết hành trình (Hành trình giao hàng, 7 ngày), {vietnamese}" in vi
+
+
+def test_a_message_linked_to_a_journey_in_flight_is_not_yet_under_it(client, staff):
+    """The run links a journey message before its request goes: until Zalo took it, the log
+    does not count it under the journey."""
+    staff("view_message")
+    template = TemplateFactory(template_id="100003", price=Decimal("300"))
+    journey = billed_journey(NOW)
+    in_flight = journey_message(NOW, template, journey=journey, status="sending")
+    assert "not sent yet" in detail_block(client, in_flight)
+    assert listed(client, journey="under") == set()
+
+
+def detail_block(client, message, **headers) -> str:
+    html = client.get(change(message.pk), **headers).content.decode()
+    block = html[html.index('class="zns-journey-detail"') :]
+    return block[: block.index("</table>")]

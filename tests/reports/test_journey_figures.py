@@ -194,13 +194,28 @@ def test_a_journey_billed_without_a_recorded_price_counts_at_the_setting(setting
     assert journeys_report(TODAY, TODAY).totals.token_cost == Decimal("175.5")
 
 
-def test_test_messages_under_a_journey_are_not_billed_one_by_one(shipped):
+def test_test_messages_under_a_journey_cost_neither_one_by_one_nor_a_token(shipped):
+    # Zalo bills no development-mode send: a journey of test messages is not billed.
     journey = billed_journey(at(TODAY, 9))
     journey_message(at(TODAY, 9), shipped, journey=journey, development_mode=True)
+    journey_message(at(TODAY, 10), shipped, journey=journey, development_mode=True)
 
     rollup.compute_day(TODAY, NOW)
 
-    assert journey_rows(TODAY)["100003"][:2] == (1, 0)
+    assert journey_rows(TODAY)["100003"][:2] == (2, 0)
+    assert zns_cost(TODAY) == Decimal("0")
+    assert journeys_report(TODAY, TODAY).totals.tokens == 0
+
+
+def test_a_journeys_token_counts_with_its_first_message_outside_development_mode(shipped):
+    journey = billed_journey(at(TODAY, 9))
+    journey_message(at(TODAY, 9), shipped, journey=journey, development_mode=True)
+    journey_message(at(TODAY, 10), shipped, journey=journey)
+
+    rollup.compute_day(TODAY, NOW)
+
+    totals = journeys_report(TODAY, TODAY).totals
+    assert (totals.tokens, totals.token_cost) == (1, Decimal("180"))
     assert zns_cost(TODAY) == Decimal("180")
 
 

@@ -7,6 +7,7 @@ a secret: never shown, filtered or searched on."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
@@ -17,7 +18,7 @@ from zns_notify.admin.log import order_admin_url
 from zns_notify.admin.log_format import status_label, when
 from zns_notify.display import formats
 from zns_notify.lib.phones import can_see_full_phone, mask
-from zns_notify.models import Journey, Message
+from zns_notify.models import Journey, Message, under_journey
 from zns_notify.reports.journeys import journey_cost, with_costs
 
 #: Messages listed on a journey's page (a delivery stage has a handful).
@@ -128,7 +129,8 @@ class JourneyAdmin(SecretLookupsMixin, PhoneLookupsMixin, ReadOnlyAdmin):
 
     @admin.display(description=_("its messages"))
     def message_links(self, obj: Journey) -> str:
-        messages = Message.objects.filter(journey=obj).order_by("sent_at", "pk")
+        messages = Message.objects.filter(under_journey(), journey=obj)
+        messages = messages.order_by(Coalesce("sent_at", "delivered_at"), "pk")
         rows = messages.values_list("pk", "event", "zalo_template_id", "status")[:SHOWN_MESSAGES]
         return format_html(
             "<ul>{}</ul>",

@@ -6,6 +6,7 @@ Three queries at most, on a message of a journey binding only."""
 
 from __future__ import annotations
 
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
@@ -15,7 +16,7 @@ from zns_notify.admin.log_format import status_label, when
 from zns_notify.conf import app_settings
 from zns_notify.display import formats
 from zns_notify.log.journeys import message_journey_text, type_label
-from zns_notify.models import Journey, Message
+from zns_notify.models import Journey, Message, under_journey
 from zns_notify.reports.journeys import journey_cost
 
 #: The journey's messages listed (a delivery stage has a handful).
@@ -54,8 +55,8 @@ def _price_rows(message: Message) -> list[tuple[str, str]]:
 
 def _journey_rows(message: Message, journey: Journey) -> list[tuple[str, str]]:
     shown = list(
-        Message.objects.filter(journey=journey, sent_at__isnull=False)
-        .order_by("sent_at", "pk")
+        Message.objects.filter(under_journey(), journey=journey)
+        .order_by(Coalesce("sent_at", "delivered_at"), "pk")
         .values_list("pk", "event", "zalo_template_id", "status")[:SHOWN_MESSAGES]
     )
     first = shown[0][0] if shown else None

@@ -6,14 +6,18 @@ ready message is handed to the pool, :meth:`JourneySends.attach` gives it its or
 journey (starting it when needed, :mod:`~zns_notify.journeys.tokens`) or the reason it
 goes as a normal send; when Zalo refuses the token, :meth:`JourneySends.refused` applies
 the rule (:mod:`~zns_notify.journeys.refusals`) and readies the message to go again at
-once. The journey a send carries is kept on the message object until its outcome is
-recorded (:func:`journey_of`): ``Message.journey`` is written only when Zalo accepts it.
+once. The journey a send carries is kept on the message object (:func:`journey_of`) and
+linked on its row right before the request goes (:meth:`JourneySends.linked`): an answer
+that never comes (the worker died, a timeout a receipt settles later) leaves the message
+linked to the journey Zalo may have taken it under. An answer that says Zalo did not take
+it unlinks it (:func:`not_taken`); ``Message.is_under_journey`` tells the two apart.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Callable
 
 from django.db import DatabaseError, router
@@ -57,6 +61,33 @@ def _carry(message: Message, journey: Journey | None, fallback: str = "") -> Non
     message.journey_fallback = fallback
 
 
+def not_taken(message: Message) -> dict:
+    """The fields a journey binding's message records when Zalo did not take its send (an
+    error answer, or it never went): no journey (the run linked the one its send carried),
+    and why it went one by one, if it did. Nothing for other messages."""
+    if not message.journey_type:
+        return {}
+    fields = {"journey": None}
+    if message.journey_fallback:
+        fields["journey_fallback"] = message.journey_fallback
+    return fields
+
+
+def _link(messages: list[Message]) -> None:
+    """Write on each of the sending ``messages`` the journey its send carries (None: a
+    normal send): one UPDATE per journey, none for messages of no journey binding."""
+    by_journey: dict[int | None, list[int]] = defaultdict(list)
+    for message in messages:
+        if message.journey_type:
+            journey = journey_of(message)
+            by_journey[journey.pk if journey is not None else None].append(message.pk)
+            message.journey = journey
+    for journey_pk, pks in by_journey.items():
+        Message.objects.filter(pk__in=pks, status=Message.Status.SENDING).update(
+            journey_id=journey_pk
+        )
+
+
 class JourneySends:
     """One run's journeys, remembered between its messages: an order's later messages in
     the run reuse its journey without a query."""
@@ -91,6 +122,14 @@ class JourneySends:
                     logger.exception("zns message %s: its journey failed", message.pk)
                     _carry(message, None, ERROR)
         return access_token
+
+    @staticmethod
+    def linked(messages: list[Message]) -> list[Message]:
+        """Right before the requests of ``messages`` (marked on the wire) go: link each
+        journey message to the journey its send carries; return ``messages``."""
+        # A row linked by an earlier send whose answer was lost, going normally now: unlinked.
+        _link([m for m in messages if journey_of(m) is not None or m.journey_id])
+        return messages
 
     def give_up(self, message: Message) -> None:
         """The message's journey failed (an error of ours): it goes as a normal send."""
@@ -142,10 +181,12 @@ class JourneySends:
         if step == refusals.RENEW:
             self._renewed.add(message.pk)
             self._live.pop(JourneyKey.of(message), None)
-            return self._attach(message, access_token)
-        if step == refusals.INCOMPATIBLE:
-            self._incompatible.add((message.zalo_template_id, message.journey_type))
+            access_token = self._attach(message, access_token)
         else:
-            self._live.pop(JourneyKey.of(message), None)
-        _carry(message, None, step)
+            if step == refusals.INCOMPATIBLE:
+                self._incompatible.add((message.zalo_template_id, message.journey_type))
+            else:
+                self._live.pop(JourneyKey.of(message), None)
+            _carry(message, None, step)
+        _link([message])  # it goes again at once: under the new journey, or none
         return access_token

@@ -3,8 +3,10 @@ message went under its order's journey, as a normal send, or outside the journey
 the filter by that; and the message's entry on the timeline.
 
 Everything here reads the message's own columns (``journey_type``, ``journey_id``,
-``journey_fallback``): no query per row of the list. The filter's "under a journey" goes
-through the message table's partial ``journey`` index.
+``journey_fallback``, ``status``, ``delivered_at``): no query per row of the list. Under a
+journey means Zalo took it under its journey (``Message.is_under_journey``, as the reports
+count it): a message linked to one whose send is in flight or unanswered is not yet. The
+filter's "under a journey" goes through the message table's partial ``journey`` index.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from zns_notify.models import Journey, JourneyType, Message
+from zns_notify.models import UNSENT_STATUSES, Journey, JourneyType, Message, under_journey
 
 #: The filter's values.
 UNDER = "under"
 NORMAL = "normal"
 OUTSIDE = "outside"
-#: Of a message of a journey binding not sent yet, or failed before Zalo took it.
+#: Of a message of a journey binding not sent yet (queued or sending),
 PENDING = "pending"
+#: or one that ended without Zalo taking it (failed, skipped, cancelled).
+NOT_SENT = "not_sent"
 
 
 def fallback_reasons() -> dict[str, str]:
@@ -42,14 +46,21 @@ def fallback_reason(code: str) -> str:
 
 
 def journey_kind(message: Message) -> str:
-    """One of the filter's values: under a journey, a normal send (a binding without a
-    journey), outside the journey (it went as a normal send: ``journey_fallback`` says
-    why), or pending (a journey binding's message Zalo has not taken yet)."""
-    if message.journey_id:
+    """Under a journey, a normal send (a binding without a journey), outside the journey
+    (it went as a normal send: ``journey_fallback`` says why), or a journey binding's
+    message Zalo has not taken: pending (not sent yet) or not sent."""
+    if message.is_under_journey:
         return UNDER
     if not message.journey_type:
         return NORMAL
-    return OUTSIDE if message.journey_fallback else PENDING
+    if message.journey_fallback:
+        return OUTSIDE
+    return PENDING if message.status in UNSENT_STATUSES else NOT_SENT
+
+
+def _taken(message: Message) -> bool:
+    """Zalo took the message (under a journey or one by one)."""
+    return message.sent_at is not None or message.delivered_at is not None
 
 
 def type_label(token_type: str) -> str:
@@ -76,17 +87,24 @@ def journey_note(message: Message) -> str:
 def message_journey_text(message: Message) -> str:
     """The journey column of the CSV export and the detail page's summary, in words."""
     kind = journey_kind(message)
+    words = {"type": type_label(message.journey_type)}
     if kind == UNDER:
-        return _("Under a journey (%(type)s)") % {"type": type_label(message.journey_type)}
-    if kind == OUTSIDE:
-        return _("Sent outside the journey because %(reason)s") % {
-            "reason": fallback_reason(message.journey_fallback)
-        }
-    if kind == PENDING:
-        return _("Journey binding (%(type)s), not sent yet") % {
-            "type": type_label(message.journey_type)
-        }
-    return _("Normal send")
+        return _("Under a journey (%(type)s)") % words
+    if kind == NORMAL:
+        return _("Normal send")
+    words["reason"] = fallback_reason(message.journey_fallback)
+    if kind == OUTSIDE and _taken(message):
+        return _("Sent outside the journey because %(reason)s") % words
+    unsent = message.status in UNSENT_STATUSES
+    if message.journey_fallback and unsent:
+        text = _("Journey binding (%(type)s), not sent yet: outside the journey because %(reason)s")
+    elif message.journey_fallback:
+        text = _("Journey binding (%(type)s), not sent: outside the journey because %(reason)s")
+    elif unsent:
+        text = _("Journey binding (%(type)s), not sent yet")
+    else:
+        text = _("Journey binding (%(type)s), not sent")
+    return text % words
 
 
 class JourneyFilter(admin.SimpleListFilter):
@@ -109,7 +127,7 @@ class JourneyFilter(admin.SimpleListFilter):
         if not value:
             return queryset
         if value == UNDER:
-            return queryset.filter(journey__isnull=False)
+            return queryset.filter(under_journey())
         if value == NORMAL:
             return queryset.filter(journey_type="")
         if value == OUTSIDE:
@@ -138,7 +156,7 @@ def timeline_entries(message: Message, journey: Journey | None, entry) -> list:
                 detail=detail,
             )
         ]
-    if kind == OUTSIDE:
+    if kind == OUTSIDE and _taken(message):
         return [
             entry(
                 at=message.sent_at,

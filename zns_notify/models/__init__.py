@@ -13,7 +13,7 @@ from zns_notify.models.api import EventReport
 from zns_notify.models.bindings import MAX_SMS_WINDOW_MINUTES, Binding, Template
 from zns_notify.models.fallback import FallbackStep
 from zns_notify.models.journeys import Journey, JourneyType
-from zns_notify.models.messages import UNSENT_STATUSES, Message, MessageEvent
+from zns_notify.models.messages import UNSENT_STATUSES, Message, MessageEvent, under_journey
 from zns_notify.models.otp import OtpChallenge, OtpCheck, holds_code, is_code_event, otp_event
 from zns_notify.models.policy import RecipientDailyCount, RecipientOptOut
 from zns_notify.models.quota import SendingHold, ZaloQuality, ZaloQuota
@@ -60,4 +60,5 @@ __all__ = [
     "holds_code",
     "is_code_event",
     "otp_event",
+    "under_journey",
 ]

@@ -133,8 +133,9 @@ class Message(models.Model):
     )
 
     # ZNS Journey (docs/journeys.md): the token type the binding asked for when the row was
-    # written; the journey the message went under once Zalo took it; and, when it went as
-    # a normal send instead, why (zns_notify.journeys.fallback).
+    # written; the journey its send carries, linked before the request goes (under it once
+    # Zalo took it: ``is_under_journey``); and, when it went as a normal send instead, why
+    # (zns_notify.journeys.attempts).
     journey_type = models.CharField(_("journey token type"), max_length=32, blank=True)
     journey = models.ForeignKey(
         Journey,
@@ -208,6 +209,30 @@ class Message(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
+
+    @property
+    def is_under_journey(self) -> bool:
+        """Zalo took the message under its journey (:func:`under_journey`), read from the
+        row's own columns."""
+        return bool(self.journey_id) and (
+            self.status in TAKEN_STATUSES or self.delivered_at is not None
+        )
+
+
+#: A message Zalo accepted (delivered or not since).
+TAKEN_STATUSES = ("sent", "delivered", "undelivered")
+
+
+def under_journey(prefix: str = "") -> models.Q:
+    """The messages Zalo took under their journey: linked to it (the run links a journey
+    message before its request goes, so a lost answer keeps it) and accepted, or delivered
+    after all (a receipt settled the send whose answer was lost, or came after it was failed).
+    Linked but not taken: in flight, or waiting for its unknown outcome. ``prefix``: the path
+    to the message (``"messages__"`` from a journey)."""
+    return models.Q(**{f"{prefix}journey__isnull": False}) & (
+        models.Q(**{f"{prefix}status__in": TAKEN_STATUSES})
+        | models.Q(**{f"{prefix}delivered_at__isnull": False})
+    )
 
 
 # The conditions of Message's partial indexes (Meta.indexes above), for the queries that

@@ -9,8 +9,10 @@ The one pricing of a message (:func:`message_cost`), used for ``DailyCount.cost`
   (the price the day was first computed with);
 - under a journey, it costs ``JOURNEY_MESSAGE_PRICE`` instead (the value the day was first
   computed with), and the journey's token (``Journey.price``, set when Zalo billed it) is
-  counted with the journey's first message, the first Zalo accepted under it, on that
-  message's day and template: Zalo bills the token then, whatever becomes of the message.
+  counted with the journey's first message, the first Zalo took under it
+  (:func:`~zns_notify.models.under_journey`) outside development mode, on that message's
+  day and template: Zalo bills the token then, whatever becomes of the message, and bills
+  no development-mode send (a journey of test messages only counts no token).
 
 A later message of the journey never changes the figures of the day of its first one, so
 a closed day stays closed. The saving is the one-by-one cost minus the journey's; a
@@ -28,7 +30,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from zns_notify.conf import app_settings
-from zns_notify.models import DailyJourney, Journey, Message, Template
+from zns_notify.models import DailyJourney, Journey, Message, Template, under_journey
 from zns_notify.models.otp import OTP_EVENT_PREFIX
 
 DELIVERED = Message.Status.DELIVERED.value
@@ -42,7 +44,7 @@ class DayJourneys:
     """A day's messages of journey bindings, by (template, event) and, where their status
     matters to ``DailyCount``, by (template, event, status)."""
 
-    #: Messages Zalo accepted under a journey.
+    #: Messages Zalo took under a journey.
     under: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     #: Of them, delivered outside development mode (billed one by one otherwise).
     delivered: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
@@ -57,11 +59,13 @@ class DayJourneys:
 
 
 def _first_under_its_journey() -> Subquery:
-    """The pk of the first message Zalo accepted under the row's journey (the journey's
-    partial index on ``journey``)."""
+    """The pk of the first message Zalo took and billed under the row's journey (the
+    journey's partial index on ``journey``): outside development mode; one whose answer
+    was lost and a receipt settled has no ``sent_at``, its delivery stands for it."""
     return Subquery(
-        Message.objects.filter(journey=OuterRef("journey"), sent_at__isnull=False)
-        .order_by("sent_at", "pk")
+        Message.objects.filter(under_journey(), journey=OuterRef("journey"))
+        .filter(development_mode=False)
+        .order_by(Coalesce("sent_at", "delivered_at"), "pk")
         .values("pk")[:1]
     )
 
@@ -77,7 +81,7 @@ def day_figures(start: dt.datetime, end: dt.datetime) -> DayJourneys:
     rows = (
         of_day.values("zalo_template_id", "event")
         .annotate(
-            under=Count("pk", filter=Q(journey__isnull=False)),
+            under=Count("pk", filter=under_journey()),
             delivered=Count(
                 "pk",
                 filter=Q(journey__isnull=False, status=DELIVERED, development_mode=False),
@@ -97,7 +101,7 @@ def day_figures(start: dt.datetime, end: dt.datetime) -> DayJourneys:
     # A journey billed without its price recorded counts at today's token price.
     price = Coalesce("journey__price", Value(app_settings.JOURNEY_TOKEN_PRICE))
     firsts = (
-        of_day.filter(journey__isnull=False, pk=_first_under_its_journey())
+        of_day.filter(under_journey(), pk=_first_under_its_journey())
         .values("zalo_template_id", "event", "status")
         .annotate(n=Count("pk"), cost=Sum(price))
         .order_by()
@@ -298,7 +302,7 @@ def with_costs(journeys: QuerySet) -> QuerySet:
     """The journeys with their messages counted and priced one by one (one ``GROUP BY``
     over the journeys' messages, through the message table's partial journey index)."""
     return journeys.annotate(
-        zns_messages=Count("messages"),
+        zns_messages=Count("messages", filter=under_journey("messages__")),
         zns_delivered=Count("messages", filter=_BILLABLE),
         zns_one_by_one=Sum("messages__template__price", filter=_BILLABLE),
     )

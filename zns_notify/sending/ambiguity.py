@@ -59,10 +59,9 @@ def record_attempt(message: Message, exc: ZaloAPIError, *, payload: dict | None 
     owned = Message.objects.filter(
         pk=message.pk, attempts=message.attempts, status=Message.Status.SENDING
     )
-    # The journey it went under: a receipt that settles it later finds its message linked
-    # (a send again goes under whichever journey then, or none).
-    journey = journey_of(message)
-    linked = {"journey": journey} if journey is not None else {}
+    # The journey it went under (the run linked it before the request; a normal send again
+    # after a refused token, none): a receipt that settles it later finds it linked.
+    linked = {"journey": journey_of(message)} if message.journey_type else {}
     return _settle(
         owned, message, str(exc), kind=MessageEvent.Kind.ATTEMPT, payload=payload, **linked
     )

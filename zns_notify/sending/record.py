@@ -24,6 +24,7 @@ from zns_notify.exceptions import ZnsConfigurationError, ZnsTemplateNotFound
 from zns_notify.fallback import steps as fallback
 from zns_notify.journeys import billing as journey_billing
 from zns_notify.journeys.attempts import journey_of
+from zns_notify.journeys.attempts import not_taken as journey_not_taken
 from zns_notify.lib import json_bounds, reconnect
 from zns_notify.lib.phones import mask
 from zns_notify.models import FallbackStep, Message, MessageEvent, ZaloAccount
@@ -347,8 +348,7 @@ def record_error(
         error_category=str(action),
         error_message=reason[:2000],
     )
-    if message.journey_fallback:  # why a journey binding's message went one by one
-        fields["journey_fallback"] = message.journey_fallback
+    fields.update(journey_not_taken(message))  # a journey message: unlinked, and why one by one
     with transaction.atomic(savepoint=False):
         # Give the claim's attempt back, so a message that waited for quota, a window or an
         # admin still has all its retries for transient errors.

@@ -220,8 +220,8 @@ class Run:
                     self._token = self.journeys.attach(ready, self._token)
                 finally:
                     self._attaching = []
-            # One UPDATE marks the batch as on the wire; a row recovered meanwhile is not sent.
-            ready = ready if marked else on_the_wire(ready)
+            # On the wire (one UPDATE; a recovered row is not sent), linked to their journeys.
+            ready = self.journeys.linked(ready if marked else on_the_wire(ready))
         except DatabaseError as exc:
             if not reconnect.connection_lost(exc, using):
                 raise
