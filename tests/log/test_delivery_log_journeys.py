@@ -93,7 +93,7 @@ def test_the_channel_column_says_under_or_outside_the_journey_without_a_query_pe
 
 
 def test_the_detail_shows_the_journey_its_billing_messages_and_prices(client, staff, order):
-    staff("view_message")
+    staff("view_message", "view_reports")
     html = client.get(change(order["first"].pk)).content.decode()
     block = html[html.index('class="zns-journey-detail"') :]
     block = block[: block.index("</table>")]
@@ -114,13 +114,30 @@ def test_the_detail_shows_the_journey_its_billing_messages_and_prices(client, st
 
 
 def test_the_detail_says_why_a_message_went_outside_the_journey(client, staff, order):
-    staff("view_message")
+    staff("view_message", "view_reports")
     html = client.get(change(order["outside"].pk)).content.decode()
     reason = "Sent outside the journey because the template is not declared for this token type"
     assert html.count(reason) == 2  # the block and the timeline
     assert "300 VND (the template&#x27;s price)" in html
     plain = client.get(change(order["plain"].pk)).content.decode()
     assert "zns-journey-detail" not in plain
+
+
+def test_prices_and_savings_are_for_staff_who_may_view_the_reports(client, staff, order):
+    # docs/permissions.md: costs are the reports' (view_reports), not the log's.
+    staff("view_message", "view_journey")
+    block = detail_block(client, order["first"])
+    assert "Under a journey (Delivery journey, 7 days)" in block
+    assert order["journey"].journey_id in block and "the journey&#x27;s first" in block
+    for price in ("VND", "one by one", "saving", "JOURNEY_MESSAGE_PRICE"):
+        assert price not in block
+    assert "VND" not in detail_block(client, order["outside"])
+    listing = client.get(JOURNEYS).content.decode()
+    row = cells(listing)
+    assert "DH777" in row and row[-1] == "2"  # its messages, no costs
+    assert "VND" not in listing and "saving" not in listing
+    page = reverse("admin:zns_notify_journey_change", args=[order["journey"].pk])
+    assert "VND" not in client.get(page).content.decode()
 
 
 def test_the_journey_block_is_vietnamese(client, staff, order):
@@ -141,7 +158,7 @@ def cells(html: str) -> list[str]:
 
 
 def test_the_journeys_list_shows_costs_and_masks_phones(client, staff, order):
-    staff("view_journey")
+    staff("view_journey", "view_reports")
     response = client.get(JOURNEYS)
     assert response.status_code == 200
     html = response.content.decode()
@@ -155,7 +172,7 @@ def test_the_journeys_list_shows_costs_and_masks_phones(client, staff, order):
 
 
 def test_a_journey_of_one_cheap_message_shows_its_loss(client, staff):
-    staff("view_journey")
+    staff("view_journey", "view_reports")
     cheap = TemplateFactory(template_id="100009", price=Decimal("150"))
     journey = billed_journey(NOW)
     journey_message(NOW, cheap, journey=journey)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
+from tests.journey_rows import billed_journey
+from zns_notify.lib import clock
 from zns_notify.models import ZaloAccount
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +74,17 @@ def test_send_test_rejects_bad_input_before_calling_zalo(data, phone, message):
 def test_sync_without_an_account_changes_nothing():
     with pytest.raises(CommandError, match="nothing changed"):
         call_command("zns_sync_templates")
+
+
+@pytest.mark.django_db
+def test_the_groups_let_operators_follow_a_messages_journey_and_managers_see_its_costs(client):
+    call_command("zns_groups", verbosity=0)
+    journey = billed_journey(clock.now())
+    page = reverse("admin:zns_notify_journey_change", args=[journey.pk])
+    for name, costs in (("ZNS operators", False), ("ZNS managers", True)):
+        user = User.objects.create_user(name.split()[1], is_staff=True)
+        user.groups.add(Group.objects.get(name=name))
+        client.force_login(user)
+        response = client.get(page)
+        assert response.status_code == 200
+        assert ("VND" in response.content.decode()) is costs

@@ -2,11 +2,15 @@
 journey token with its masked phone, type, state, when Zalo billed it, its messages, what
 it cost and what they would have cost one by one. Read only, like the delivery log: a
 journey is written by the workers and Zalo's webhooks, never by hand. The token itself is
-a secret: never shown, filtered or searched on."""
+a secret: never shown, filtered or searched on. Its costs are the reports' (docs/permissions.md):
+their columns and fields are shown to staff who may view the reports only. The messages
+are counted and priced for the page shown, in one query: the list's count never joins
+them."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -16,13 +20,25 @@ from django.utils.translation import gettext_lazy as _
 from zns_notify.admin.base import PhoneLookupsMixin, ReadOnlyAdmin, SecretLookupsMixin
 from zns_notify.admin.log import order_admin_url
 from zns_notify.admin.log_format import status_label, when
+from zns_notify.admin.log_journey import can_see_costs
 from zns_notify.display import formats
 from zns_notify.lib.phones import can_see_full_phone, mask
 from zns_notify.models import Journey, Message, under_journey
-from zns_notify.reports.journeys import journey_cost, with_costs
+from zns_notify.reports.journeys import attach_costs, journey_cost
 
 #: Messages listed on a journey's page (a delivery stage has a handful).
 SHOWN_MESSAGES = 50
+#: The columns and fields of costs.
+COSTS = ("cost_display", "one_by_one_display", "saving_display")
+
+
+class JourneyChangeList(ChangeList):
+    """The page's journeys with their messages counted and priced in one query."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        attach_costs(self.result_list)
 
 
 @admin.register(Journey)
@@ -70,21 +86,27 @@ class JourneyAdmin(SecretLookupsMixin, PhoneLookupsMixin, ReadOnlyAdmin):
 
     def get_queryset(self, request):
         # The token is not even read: a template or a future column cannot show it.
-        return with_costs(super().get_queryset(request).defer("token"))
+        return super().get_queryset(request).defer("token")
+
+    def get_changelist(self, request, **kwargs):
+        return JourneyChangeList
 
     def get_list_display(self, request):
-        return self._phone_column(request, super().get_list_display(request))
+        return self._shown(request, super().get_list_display(request))
 
     def get_fields(self, request, obj=None):
-        return self._phone_column(request, super().get_fields(request, obj))
+        return self._shown(request, super().get_fields(request, obj))
 
     def get_readonly_fields(self, request, obj=None):
-        return self._phone_column(request, super().get_readonly_fields(request, obj))
+        return self._shown(request, super().get_readonly_fields(request, obj))
 
-    def _phone_column(self, request, names) -> list[str]:
-        """The whole number for staff with ``view_full_phone``, as in the delivery log."""
+    def _shown(self, request, names) -> list[str]:
+        """The whole number for staff with ``view_full_phone``, as in the delivery log; the
+        costs for staff who may view the reports."""
+        costs = can_see_costs(request)
+        names = [name for name in names if costs or name not in COSTS]
         if not can_see_full_phone(request):
-            return list(names)
+            return names
         return ["phone_full" if name == "phone_display" else name for name in names]
 
     @admin.display(description=_("created"), ordering="created_at")

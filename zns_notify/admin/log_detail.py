@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from zns_notify.admin.log_format import status_badge, status_label, when
-from zns_notify.admin.log_journey import journey_html
+from zns_notify.admin.log_journey import can_see_costs, journey_html
 from zns_notify.display.error_text import localized_reason
 from zns_notify.display.secrets import shown_params
 from zns_notify.lib.phones import can_see_full_phone, mask_params
@@ -37,6 +37,7 @@ class MessageDetailMixin:
         # concurrent requests of differently privileged staff would race on.
         full = can_see_full_phone(request)
         policy = ["policy_decision"] if obj is not None and obj.error_category == POLICY else []
+        journey_field = "journey_costs" if can_see_costs(request) else "journey_display"
         return [
             (
                 None,
@@ -75,7 +76,7 @@ class MessageDetailMixin:
                 else []
             ),
             *(
-                [(pgettext_lazy("fieldset", "ZNS Journey"), {"fields": ["journey_display"]})]
+                [(pgettext_lazy("fieldset", "ZNS Journey"), {"fields": [journey_field]})]
                 if obj is not None and (obj.journey_type or obj.journey_id)
                 else []
             ),
@@ -114,7 +115,11 @@ class MessageDetailMixin:
 
     @admin.display(description=_("journey"))
     def journey_display(self, obj: Message) -> str:
-        return journey_html(obj)
+        return journey_html(obj, costs=False)
+
+    @admin.display(description=_("journey"))
+    def journey_costs(self, obj: Message) -> str:
+        return journey_html(obj, costs=True)
 
     @admin.display(description=_("timeline"))
     def timeline_full(self, obj: Message) -> str:

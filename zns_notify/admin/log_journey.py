@@ -2,7 +2,8 @@
 the message went (under its order's journey, or outside it and why), the journey (Zalo's
 id, token type, state, when Zalo billed it, its messages), and this message's price one by
 one against under the journey, with the journey's totals (:mod:`zns_notify.reports.journeys`).
-Three queries at most, on a message of a journey binding only."""
+Costs are the reports' (docs/permissions.md): shown to staff who may view the reports only
+(:func:`can_see_costs`). Three queries at most, on a message of a journey binding only."""
 
 from __future__ import annotations
 
@@ -23,11 +24,21 @@ from zns_notify.reports.journeys import journey_cost
 SHOWN_MESSAGES = 20
 
 
-def journey_html(message: Message) -> str:
-    rows = [(_("sent"), message_journey_text(message)), *_price_rows(message)]
+#: What the delivery reports ask of staff; their costs ask the same.
+VIEW_REPORTS = "zns_notify.view_reports"
+
+
+def can_see_costs(request) -> bool:
+    """Prices, costs and savings are for staff who may view the delivery reports."""
+    return request.user.is_active and request.user.has_perm(VIEW_REPORTS)
+
+
+def journey_html(message: Message, *, costs: bool) -> str:
+    """The block; ``costs``: with the prices, the journey's cost and its saving."""
+    rows = [(_("sent"), message_journey_text(message)), *(_price_rows(message) if costs else [])]
     journey = message.journey if message.journey_id else None
     if journey is not None:
-        rows += _journey_rows(message, journey)
+        rows += _journey_rows(message, journey, costs)
     return format_html(
         '<table class="zns-journey-detail">{}</table>',
         format_html_join(
@@ -53,14 +64,14 @@ def _price_rows(message: Message) -> list[tuple[str, str]]:
     return [(_("one by one"), one_by_one), (_("under the journey"), under)]
 
 
-def _journey_rows(message: Message, journey: Journey) -> list[tuple[str, str]]:
+def _journey_rows(message: Message, journey: Journey, costs: bool) -> list[tuple[str, str]]:
     shown = list(
         Message.objects.filter(under_journey(), journey=journey)
         .order_by(Coalesce("sent_at", "delivered_at"), "pk")
         .values_list("pk", "event", "zalo_template_id", "status")[:SHOWN_MESSAGES]
     )
     first = shown[0][0] if shown else None
-    cost = journey_cost(journey)
+    cost = journey_cost(journey) if costs else None
     link = format_html(
         '<a href="{}">{}</a>',
         reverse("admin:zns_notify_journey_change", args=[journey.pk]),
@@ -68,10 +79,12 @@ def _journey_rows(message: Message, journey: Journey) -> list[tuple[str, str]]:
     )
     billed = _("not billed")
     if journey.is_billed:
-        billed = _("%(when)s, %(price)s") % {
-            "when": when(journey.first_sent_at, "DATETIME_FORMAT"),
-            "price": formats.money(cost.token_cost),
-        }
+        billed = when(journey.first_sent_at, "DATETIME_FORMAT")
+        if cost is not None:
+            billed = _("%(when)s, %(price)s") % {
+                "when": billed,
+                "price": formats.money(cost.token_cost),
+            }
         if first == message.pk:
             billed = _("%(billed)s: with this message, the journey's first") % {"billed": billed}
     return [
@@ -88,7 +101,9 @@ def _journey_rows(message: Message, journey: Journey) -> list[tuple[str, str]]:
                 "cost": formats.money(cost.cost),
                 "one_by_one": formats.money(cost.one_by_one_cost),
                 "saving": formats.money(cost.saving),
-            },
+            }
+            if cost is not None
+            else "",
         ),
         (
             _("its messages"),

@@ -2,7 +2,7 @@
 docs/permissions.md describes:
 
 - **ZNS operators** read the delivery log (numbers masked), resend and cancel messages,
-  export it, and read templates and bindings;
+  export it, read templates and bindings, and follow a message to its ZNS Journey;
 - **ZNS managers** can do all that, see phone numbers whole, read the delivery reports
   (with costs), edit bindings, sync templates and connect the Zalo OA.
 
@@ -27,6 +27,7 @@ OPERATOR_PERMISSIONS = [
     "view_zaloaccount",
     "view_webhookevent",
     "view_messagefeedback",
+    "view_journey",
 ]
 MANAGER_PERMISSIONS = [
     *OPERATOR_PERMISSIONS,
