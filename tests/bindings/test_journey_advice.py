@@ -1,5 +1,5 @@
-"""Which events are of the delivery stage, and what the editor warns about a journey
-binding (zns_notify.bindings.journey_advice)."""
+"""What the binding editor warns about a journey binding (zns_notify.bindings.journey_advice):
+a core event before delivery, a template cheaper than the token."""
 
 from __future__ import annotations
 
@@ -8,28 +8,29 @@ from decimal import Decimal
 import pytest
 
 from tests.factories import TemplateFactory
-from zns_notify.bindings.journey_advice import is_delivery_event, journey_warnings
+from zns_notify.bindings.journey_advice import journey_warnings
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    "event,delivery",
+    "event,warned",
     [
-        ("order_shipped", True),
-        ("order_delivered", True),
-        ("order_out_for_delivery", True),
-        ("order_at_local_hub", True),
-        ("order_handed_to_carrier", True),
-        ("order_returned", True),
-        ("delivery_postponed", True),
-        ("order_created", False),
-        ("order_paid", False),
-        ("otp:login", False),
+        ("order_created", True),
+        ("order_paid", True),
+        ("order_shipped", False),
+        ("order_delivered", False),
+        # A shop's own events are its call, whatever their names say.
+        ("order_refunded", False),
+        ("order_payment_returned", False),
+        ("don_hang_da_giao", False),
+        ("giao_hang_that_bai", False),
+        ("order_out_for_delivery", False),
     ],
 )
-def test_delivery_stage_events(event, delivery):
-    assert is_delivery_event(event) is delivery
+def test_only_the_core_events_before_delivery_are_warned_about(event, warned):
+    template = TemplateFactory(template_id="100009", price=Decimal("300"))
+    assert bool(journey_warnings("token_logistics_7", event, template)) is warned
 
 
 def test_warnings(settings):

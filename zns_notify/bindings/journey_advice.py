@@ -2,8 +2,10 @@
 docs/operators/bindings-and-templates.md "ZNS Journey"): warnings, never refusals, since
 a journey binding that saves nothing still delivers its notice.
 
-- The event is not of the delivery stage: an order gets such a message once, before its
-  journey would bring more, so the token costs more than the message alone.
+- The event is a core event before the delivery stage (order created, order paid): an
+  order gets such a message once, before its journey would bring more, so the token costs
+  more than the message alone. A shop's own events (``EXTRA_EVENTS``) are the shop's call:
+  their names say nothing reliable (``order_refunded``, ``don_hang_da_giao``).
 - The template costs less than a token one by one: the journey saves money only when the
   order gets two or more delivery notices under it.
 """
@@ -15,29 +17,12 @@ from django.utils.translation import gettext as _
 from zns_notify.conf import app_settings
 from zns_notify.display import formats
 
-#: The core events of the delivery stage.
-DELIVERY_EVENTS = frozenset({"order_shipped", "order_delivered"})
-#: Words naming a delivery-stage event a shop adds (EXTRA_EVENTS): packed, handed to the
-#: carrier, at the hub, out for delivery, delivered, failed or postponed, returned.
-DELIVERY_WORDS = (
-    "ship",
-    "deliver",
-    "carrier",
-    "courier",
-    "transit",
-    "hub",
-    "pack",
-    "dispatch",
-    "pickup",
-    "pick_up",
-    "return",
-    "postpone",
-)
+#: The core events of an order before its delivery stage.
+BEFORE_DELIVERY = frozenset({"order_created", "order_paid"})
 
 
-def is_delivery_event(event: str) -> bool:
-    name = event.lower()
-    return event in DELIVERY_EVENTS or any(word in name for word in DELIVERY_WORDS)
+def is_before_delivery(event: str) -> bool:
+    return event in BEFORE_DELIVERY
 
 
 def journey_warnings(journey_type: str, event: str, template) -> list[str]:
@@ -46,7 +31,7 @@ def journey_warnings(journey_type: str, event: str, template) -> list[str]:
     if not journey_type:
         return []
     warnings = []
-    if event and not is_delivery_event(event):
+    if is_before_delivery(event):
         warnings.append(
             _(
                 "%(event)s is not a delivery-stage event (shipped, out for delivery, "
