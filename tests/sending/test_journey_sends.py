@@ -9,6 +9,7 @@ import threading
 import pytest
 import responses
 from django.db import DatabaseError, connections
+from django.utils import timezone
 
 from tests.db_outage import lost_connection
 from tests.journeys.conftest import (
@@ -20,7 +21,14 @@ from tests.journeys.conftest import (
     running_sandbox,
 )
 from zns_notify.journeys import refusals
-from zns_notify.models import Journey, Message, MessageEvent
+from zns_notify.models import (
+    Journey,
+    Message,
+    MessageEvent,
+    SendingHold,
+    Template,
+    ZaloAccount,
+)
 from zns_notify.sending import lease, record
 from zns_notify.sending.claim import claim_keys
 from zns_notify.sending.send import deliver, send_batch
@@ -220,3 +228,42 @@ def test_a_phone_not_on_zalo_fails_its_notice_with_the_reason_it_went_outside_th
     message.refresh_from_db()
     assert message.status == Message.Status.FAILED and message.error_code == -118
     assert message.journey_fallback == "not_issued" and message.journey is None
+
+
+def test_a_slow_journey_request_never_lets_the_run_lose_its_other_claimed_rows(zalo, settings):
+    # Review D: while Zalo took longer than the send lease to issue a token, the run's
+    # rows the gate had stopped (recorded only after) were taken for a dead worker's.
+    settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SEND_LEASE": 1.0}
+    under = journey_message(SHIPPED, order_pk="1")
+    Template.objects.filter(template_id=NOT_DECLARED).update(status="PENDING_REVIEW")
+    stopped = journey_message(NOT_DECLARED, journey_type="", order_pk="2")
+    zalo.knob("faults", latency_ms=2500, paths=["/journey/get-token"])
+
+    send_together(under, stopped)
+
+    timeline = MessageEvent.objects.filter(message=stopped).values_list("detail", flat=True)
+    assert not any("stopped before sending" in detail for detail in timeline)
+    under.refresh_from_db()
+    assert under.status == SENT and under.journey is not None
+
+
+def test_a_wait_before_the_send_keeps_the_journey_an_earlier_lost_answer_left(zalo):
+    # Review D: the first send's answer was lost (the row stays linked to the journey it
+    # carried, for the receipt to settle); the next attempt waits on a hold before any
+    # request. The wait must not unlink it: a late receipt counts it under its journey.
+    message = journey_message(SHIPPED)
+    deliver(message.idempotency_key)
+    journey = live_journey()
+    Message.objects.filter(pk=message.pk).update(
+        status=Message.Status.QUEUED, msg_id="", sent_at=None, next_attempt_at=None
+    )
+    SendingHold.objects.create(
+        account=ZaloAccount.objects.get(),
+        reason="Tài khoản ZCA không đủ số dư",
+        until=timezone.now() + dt.timedelta(hours=1),
+    )
+
+    deliver(message.idempotency_key)
+
+    message.refresh_from_db()
+    assert message.status == Message.Status.QUEUED and message.journey == journey

@@ -65,7 +65,9 @@ def not_taken(message: Message) -> dict:
     """The fields a journey binding's message records when Zalo did not take its send (an
     error answer, or it never went): no journey (the run linked the one its send carried),
     and why it went one by one, if it did. Nothing for other messages."""
-    if not message.journey_type:
+    if not message.journey_type or not hasattr(message, _CARRIED):
+        # Not this attempt's journey to undo (a wait before the send, say): a link an
+        # earlier send left, whose answer was lost, stays for its receipt to settle.
         return {}
     fields = {"journey": None}
     if message.journey_fallback:
@@ -132,8 +134,14 @@ class JourneySends:
         return messages
 
     def give_up(self, message: Message) -> None:
-        """The message's journey failed (an error of ours): it goes as a normal send."""
+        """The message's journey failed (an error of ours): it goes as a normal send, no
+        longer linked to the journey it carried (best effort: the send's outcome writes
+        the link again)."""
         _carry(message, None, ERROR)
+        try:
+            _link([message])
+        except DatabaseError:
+            logger.warning("zns message %s: its journey link could not be cleared", message.pk)
 
     def _attach(self, message: Message, access_token: str, deadline: float | None = None) -> str:
         if not app_settings.JOURNEYS:

@@ -169,7 +169,7 @@ def journey_for(
             if usable(journey):
                 return Found(journey, "", access_token)
             end(journey, State.EXPIRED, "clock")
-        elif _take_over(journey, owner):
+        elif time.monotonic() <= deadline and _take_over(journey, owner):
             logger.warning("zns journey %s: its request lease ran out; asking again", journey.pk)
             found = _request(journey, owner, client, access_token, tick)
         else:

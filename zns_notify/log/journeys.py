@@ -150,7 +150,7 @@ def timeline_entries(message: Message, journey: Journey | None, entry) -> list:
         }
         return [
             entry(
-                at=message.sent_at,
+                at=message.sent_at or message.delivered_at,  # a receipt settled a lost answer
                 kind="journey",
                 label=_("Sent under the order's journey"),
                 detail=detail,

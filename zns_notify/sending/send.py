@@ -215,13 +215,17 @@ class Run:
         try:
             ready, stopped = self._gate(messages)
             if ready and self._token:  # before the wire mark: dying in get-token sent none
-                self._attaching = ready  # their lease is renewed while Zalo is asked
+                # Every claimed row of this start, the stopped ones too (recorded after):
+                # their lease is renewed while Zalo is asked, none is taken for a dead worker's.
+                self._attaching = messages
                 try:
                     self._token = self.journeys.attach(ready, self._token)
                 finally:
                     self._attaching = []
-            # On the wire (one UPDATE; a recovered row is not sent), linked to their journeys.
-            ready = self.journeys.linked(ready if marked else on_the_wire(ready))
+            # Linked to their journeys, then on the wire (one UPDATE; a recovered row is not
+            # sent): a link that fails leaves no row marked as sent that never went.
+            ready = self.journeys.linked(ready)
+            ready = ready if marked else on_the_wire(ready)
         except DatabaseError as exc:
             if not reconnect.connection_lost(exc, using):
                 raise
