@@ -54,6 +54,7 @@ def test_a_message_zalo_refuses_does_not_bill_its_journey(zalo):
     assert journey.first_sent_at is None and journey.price is None
 
 
+@pytest.mark.timed_waits  # the sandbox posts the events from its timed sender thread
 def test_zalos_acknowledged_and_time_out_events_are_applied(hooked_zalo):
     deliver(journey_message().idempotency_key)
     journey = live_journey()

@@ -193,6 +193,7 @@ def test_a_request_whose_lease_ran_out_is_taken_over(zalo):
     assert sent(message).journey == dead and zalo.get_token_requests() == 1
 
 
+@pytest.mark.timed_waits  # the waiting worker polls with timed sleeps and waits
 def test_a_worker_waits_for_the_request_another_holds(zalo):
     message = journey_message()
     key = JourneyKey.of(message)

@@ -58,6 +58,7 @@ def lose_the_answers(zalo, settings, policy: str = "verify") -> None:
     zalo.knob("faults", timeout_rate=1.0, timeout_seconds=1, paths=["/message/template"])
 
 
+@pytest.mark.timed_waits  # the sandbox holds the answer past the client's timeout
 @pytest.mark.parametrize("policy", ["verify", "fail"])
 def test_a_lost_answer_settled_by_its_receipt_counts_under_the_journey(
     receipts_zalo, settings, policy

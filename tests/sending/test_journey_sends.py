@@ -143,6 +143,7 @@ def test_a_check_token_answer_without_an_object_is_no_expiry(zalo, settings):
     assert journey_sent.journey == journey
 
 
+@pytest.mark.timed_waits  # the sandbox's latency and the lease run on the clock
 def test_a_slow_journey_request_keeps_the_batchs_lease(zalo, settings):
     settings.ZNS_NOTIFY = {**settings.ZNS_NOTIFY, "SEND_LEASE": 1.0}
     zalo.knob("faults", latency_ms=700, paths=["/journey/"])  # get-token + check-token > lease
@@ -230,6 +231,7 @@ def test_a_phone_not_on_zalo_fails_its_notice_with_the_reason_it_went_outside_th
     assert message.journey_fallback == "not_issued" and message.journey is None
 
 
+@pytest.mark.timed_waits  # the sandbox's latency and the lease run on the clock
 def test_a_slow_journey_request_never_lets_the_run_lose_its_other_claimed_rows(zalo, settings):
     # Review D: while Zalo took longer than the send lease to issue a token, the run's
     # rows the gate had stopped (recorded only after) were taken for a dead worker's.
